@@ -1,0 +1,46 @@
+"""Per-request context: who is asking, and the request's DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from starlette.requests import Request
+
+from leadflow.api.errors import forbidden, unauthenticated
+from leadflow.api.loaders import Loaders
+from leadflow.auth.tokens import Authenticated, authenticate_token
+from leadflow.db.models import User
+
+
+@dataclass
+class Context:
+    request: Request | None
+    auth: Authenticated | None
+    response: object | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        viewer = self.auth.user if self.auth else None
+        return Loaders(viewer)
+
+    def require_viewer(self) -> User:
+        if self.auth is None:
+            raise unauthenticated()
+        return self.auth.user
+
+    def require_writer(self) -> User:
+        """Mutations: a read-only token may look but never change anything."""
+        user = self.require_viewer()
+        if self.auth is not None and self.auth.read_only:
+            raise forbidden("This token is read-only; mutations are refused.")
+        return user
+
+
+async def authenticate_request(request: Request) -> Authenticated | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return await authenticate_token(secret.strip())

@@ -1,0 +1,97 @@
+"""How failures reach clients: user errors in payloads, everything else as top-level errors.
+
+Authentication and permission failures carry `extensions.code`; unexpected exceptions are
+masked to "Unexpected error" with a request id, and their details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
+
+log = logging.getLogger("leadflow.api")
+
+UserErrorCode = strawberry.enum(
+    ErrorCode, name="UserErrorCode", description="Why an input was refused."
+)
+
+
+@strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
+class UserError:
+    code: UserErrorCode = strawberry.field(description="Stable machine-readable reason.")
+    message: str = strawberry.field(description="Explanation for people, in English.")
+    field: list[str] | None = strawberry.field(
+        description='Path to the offending input field, e.g. ["leads", "3", "email"].'
+    )
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    errors = error.errors if isinstance(error, DomainErrors) else [error]
+    return [
+        UserError(
+            code=item.code, message=item.message, field=list(item.field) if item.field else None
+        )
+        for item in errors
+    ]
+
+
+class ApiError(GraphQLError):
+    """A top-level error with a stable `extensions.code`."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(
+        "Authentication required: send 'Authorization: Bearer <token>'.", "UNAUTHENTICATED"
+    )
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(message, "FORBIDDEN")
+
+
+def bad_input(error: DomainError) -> ApiError:
+    code = "NOT_FOUND" if error.code is ErrorCode.NOT_FOUND else "BAD_USER_INPUT"
+    return ApiError(error.message, code)
+
+
+class ErrorTranslation(SchemaExtension):
+    """Turns exceptions raised by resolvers into client-safe errors, once per operation."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [self._translate(error) for error in result.errors]
+
+    def _translate(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return error
+        if isinstance(original, AccessDenied):
+            return self._copy(error, original.message, "FORBIDDEN")
+        if isinstance(original, DomainError):
+            code = "NOT_FOUND" if original.code is ErrorCode.NOT_FOUND else "BAD_USER_INPUT"
+            return self._copy(error, original.message, code)
+        request_id = uuid.uuid4().hex[:12]
+        log.error("Unexpected error (request %s)", request_id, exc_info=original)
+        return GraphQLError(
+            f"Unexpected error (request id {request_id}).",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+    @staticmethod
+    def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})

@@ -1,0 +1,69 @@
+"""Relay-style forward paging with keyset cursors over the primary key."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from leadflow.services.errors import DomainError, ErrorCode
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+_CURSOR_PREFIX = "cursor:"
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[ModelT]):
+    rows: list[ModelT]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.b64encode(f"{_CURSOR_PREFIX}{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(text)
+        return int(text.removeprefix(_CURSOR_PREFIX))
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID, f"{cursor!r} is not a valid cursor.", ["after"]
+        ) from None
+
+
+def check_page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"'first' must be between 0 and {MAX_PAGE_SIZE}, got {first}.",
+            ["first"],
+        )
+    return first
+
+
+async def fetch_page(
+    rows: QuerySet[ModelT], first: int | None, after: str | None, *, newest_first: bool = True
+) -> Page[ModelT]:
+    size = check_page_size(first)
+    if after is not None:
+        last_pk = decode_cursor(after)
+        rows = rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
+    ordered = rows.order_by("-id" if newest_first else "id")
+    fetched = await ordered.limit(size + 1) if size else []
+    return Page(
+        rows=list(fetched[:size]),
+        has_next_page=len(fetched) > size,
+        has_previous_page=after is not None,
+    )

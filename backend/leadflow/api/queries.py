@@ -1,0 +1,112 @@
+"""The root Query type: thin resolvers over the services."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from leadflow.api import resolvers
+from leadflow.api.ids import decode_id
+from leadflow.api.types.enums import Role
+from leadflow.api.types.inputs import LeadFilter, OpportunityFilter
+from leadflow.api.types.nodes import (
+    CampaignConnection,
+    CampaignNode,
+    ContactNode,
+    LeadConnection,
+    LeadCounts,
+    LeadNode,
+    Node,
+    OpportunityConnection,
+    OpportunityNode,
+    UserNode,
+)
+from leadflow.services import leads, users
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The user the request is authenticated as.")
+    async def viewer(self, info: Info) -> UserNode:
+        return UserNode.from_model(info.context.require_viewer())
+
+    @strawberry.field(description="Any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node:
+        return await resolvers.resolve_node(info, id)
+
+    @strawberry.field(description="Leads the viewer may see, newest first.")
+    async def leads(
+        self,
+        info: Info,
+        filter: LeadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LeadConnection:
+        return await resolvers.resolve_leads(info, filter, first, after)
+
+    @strawberry.field(description="One lead by ID.")
+    async def lead(self, info: Info, id: strawberry.ID) -> LeadNode:
+        actor = info.context.require_viewer()
+        lead = await leads.get_lead(actor, decode_id(id, "Lead", ["id"]))
+        return await resolvers.load_lead_node(lead.id)
+
+    @strawberry.field(
+        description="New/Active/Done counts for the overview; filter.status is ignored."
+    )
+    async def lead_counts(self, info: Info, filter: LeadFilter | None = None) -> LeadCounts:
+        actor = info.context.require_viewer()
+        counts = await leads.lead_counts(actor, resolvers.lead_filter(filter))
+        return LeadCounts(new=counts.new, active=counts.active, done=counts.done)
+
+    @strawberry.field(description="The viewer's ACTIVE leads (their task list), oldest first.")
+    async def my_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> LeadConnection:
+        actor = info.context.require_viewer()
+        return await resolvers.lead_connection(
+            leads.my_tasks(actor), first, after, newest_first=False
+        )
+
+    @strawberry.field(description="Campaigns, newest first.")
+    async def campaigns(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> CampaignConnection:
+        return await resolvers.resolve_campaigns(info, first, after)
+
+    @strawberry.field(description="Opportunities the viewer may see, newest first.")
+    async def opportunities(
+        self,
+        info: Info,
+        filter: OpportunityFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> OpportunityConnection:
+        return await resolvers.resolve_opportunities(info, filter, first, after)
+
+    @strawberry.field(description="Users, by name; e.g. role: CLERK for the assignment dialog.")
+    async def users(self, info: Info, role: Role | None = None) -> list[UserNode]:
+        actor = info.context.require_viewer()
+        return [UserNode.from_model(user) for user in await users.list_users(actor, role)]
+
+    @strawberry.field(description="One campaign by ID.")
+    async def campaign(self, info: Info, id: strawberry.ID) -> CampaignNode:
+        node = await resolvers.resolve_node(info, _expect(id, "Campaign"))
+        assert isinstance(node, CampaignNode)
+        return node
+
+    @strawberry.field(description="One contact by ID.")
+    async def contact(self, info: Info, id: strawberry.ID) -> ContactNode:
+        node = await resolvers.resolve_node(info, _expect(id, "Contact"))
+        assert isinstance(node, ContactNode)
+        return node
+
+    @strawberry.field(description="One opportunity by ID.")
+    async def opportunity(self, info: Info, id: strawberry.ID) -> OpportunityNode:
+        node = await resolvers.resolve_node(info, _expect(id, "Opportunity"))
+        assert isinstance(node, OpportunityNode)
+        return node
+
+
+def _expect(raw_id: str, type_name: str) -> str:
+    decode_id(raw_id, type_name, ["id"])
+    return raw_id

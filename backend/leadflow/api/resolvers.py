@@ -1,0 +1,149 @@
+"""Shared read resolvers: turn GraphQL arguments into service calls and pages into connections."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from leadflow.api.ids import decode_optional_id, parse_global_id
+from leadflow.api.loaders import LEAD_RELATIONS, OPPORTUNITY_RELATIONS
+from leadflow.api.pagination import encode_cursor, fetch_page
+from leadflow.api.types import inputs
+from leadflow.api.types.nodes import (
+    CampaignConnection,
+    CampaignEdge,
+    CampaignNode,
+    ContactNode,
+    LeadConnection,
+    LeadEdge,
+    LeadNode,
+    Node,
+    OpportunityConnection,
+    OpportunityEdge,
+    OpportunityNode,
+    UserNode,
+    page_info,
+)
+from leadflow.auth import policy
+from leadflow.db.models import Campaign, Contact, Lead, Opportunity, User
+from leadflow.services import campaigns, leads, opportunities
+from leadflow.services.errors import DomainError, ErrorCode
+
+
+def lead_filter(
+    raw: inputs.LeadFilter | None, *, campaign_pk: int | None = None
+) -> leads.LeadFilter:
+    raw = raw or inputs.LeadFilter()
+    campaign_id = decode_optional_id(raw.campaign_id, "Campaign", ["filter", "campaignId"])
+    return leads.LeadFilter(
+        status=raw.status,
+        campaign_id=campaign_pk if campaign_pk is not None else campaign_id,
+        assignee_id=decode_optional_id(raw.assignee_id, "User", ["filter", "assigneeId"]),
+        search=raw.search,
+    )
+
+
+async def resolve_leads(
+    info: Info,
+    raw_filter: inputs.LeadFilter | None,
+    first: int | None,
+    after: str | None,
+    *,
+    campaign_pk: int | None = None,
+) -> LeadConnection:
+    actor = info.context.require_viewer()
+    matching = leads.filtered_leads(actor, lead_filter(raw_filter, campaign_pk=campaign_pk))
+    return await lead_connection(matching, first, after, newest_first=True)
+
+
+async def lead_connection(matching, first: int | None, after: str | None, *, newest_first: bool):
+    page = await fetch_page(
+        matching.select_related(*LEAD_RELATIONS), first, after, newest_first=newest_first
+    )
+    return LeadConnection(
+        edges=[
+            LeadEdge(cursor=encode_cursor(lead.id), node=LeadNode.from_model(lead))
+            for lead in page.rows
+        ],
+        page_info=page_info(page),
+        total_count_query=matching,
+    )
+
+
+async def resolve_campaigns(info: Info, first: int | None, after: str | None) -> CampaignConnection:
+    actor = info.context.require_viewer()
+    matching = campaigns.visible_campaigns(actor)
+    page = await fetch_page(matching, first, after)
+    return CampaignConnection(
+        edges=[
+            CampaignEdge(cursor=encode_cursor(campaign.id), node=CampaignNode.from_model(campaign))
+            for campaign in page.rows
+        ],
+        page_info=page_info(page),
+        total_count_query=matching,
+    )
+
+
+async def resolve_opportunities(
+    info: Info, raw: inputs.OpportunityFilter | None, first: int | None, after: str | None
+) -> OpportunityConnection:
+    actor = info.context.require_viewer()
+    raw = raw or inputs.OpportunityFilter()
+    matching = opportunities.filtered_opportunities(
+        actor,
+        opportunities.OpportunityFilter(
+            owner_id=decode_optional_id(raw.owner_id, "User", ["filter", "ownerId"]),
+            stage=raw.stage,
+        ),
+    )
+    page = await fetch_page(matching.select_related(*OPPORTUNITY_RELATIONS), first, after)
+    return OpportunityConnection(
+        edges=[
+            OpportunityEdge(cursor=encode_cursor(item.id), node=OpportunityNode.from_model(item))
+            for item in page.rows
+        ],
+        page_info=page_info(page),
+        total_count_query=matching,
+    )
+
+
+async def load_lead_node(lead_id: int) -> LeadNode:
+    return LeadNode.from_model(await Lead.get(id=lead_id).select_related(*LEAD_RELATIONS))
+
+
+async def load_lead_nodes(lead_ids: list[int]) -> list[LeadNode]:
+    rows = await Lead.filter(id__in=lead_ids).select_related(*LEAD_RELATIONS)
+    by_id = {lead.id: lead for lead in rows}
+    return [LeadNode.from_model(by_id[lead_id]) for lead_id in lead_ids]
+
+
+async def load_opportunity_node(opportunity_id: int) -> OpportunityNode:
+    opportunity = await Opportunity.get(id=opportunity_id).select_related(*OPPORTUNITY_RELATIONS)
+    return OpportunityNode.from_model(opportunity)
+
+
+async def resolve_node(info: Info, raw_id: str) -> Node:
+    """Any object by its global ID, under the same visibility rules as the lists."""
+    actor = info.context.require_viewer()
+    type_name, pk = parse_global_id(raw_id, ["id"])
+    if type_name == "Lead":
+        lead = await leads.get_lead(actor, pk)
+        return await load_lead_node(lead.id)
+    if type_name == "Opportunity":
+        opportunity = await opportunities.get_opportunity(actor, pk)
+        return await load_opportunity_node(opportunity.id)
+    if type_name == "Campaign":
+        policy.require_worker(actor)
+        return CampaignNode.from_model(await _get_or_not_found(Campaign, pk, "campaign"))
+    if type_name == "Contact":
+        contact = await _get_or_not_found(Contact, pk, "contact")
+        await policy.require_contact_visible(actor, contact)
+        return ContactNode.from_model(contact)
+    policy.require_may_see_users(actor)
+    return UserNode.from_model(await _get_or_not_found(User, pk, "user"))
+
+
+async def _get_or_not_found(model, pk: int, label: str):
+    found = await model.get_or_none(id=pk)
+    if found is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"This {label} does not exist.", ["id"])
+    return found

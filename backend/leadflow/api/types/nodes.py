@@ -1,0 +1,398 @@
+"""Object types. Scalars are plain attributes copied from the models (no per-field resolvers);
+related objects are either joined in the same query or batched through DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from leadflow.api.ids import encode_id
+from leadflow.api.pagination import Page, encode_cursor
+from leadflow.api.types.enums import (
+    Channel,
+    CloseReason,
+    LeadEventKind,
+    LeadStatus,
+    OpportunityEventKind,
+    OpportunityStage,
+    Outcome,
+    Role,
+)
+from leadflow.api.types.inputs import LeadFilter
+from leadflow.db import models
+
+
+@strawberry.interface(description="An object with a global ID; fetch any of them with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID.")
+
+
+@strawberry.type(description="Paging state of a connection.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def page_info(page: Page) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=encode_cursor(page.rows[0].id) if page.rows else None,
+        end_cursor=encode_cursor(page.rows[-1].id) if page.rows else None,
+    )
+
+
+# --- User -----------------------------------------------------------------------------------
+
+
+@strawberry.type(name="User", description="Someone who works with Leadflow.")
+class UserNode(Node):
+    pk: strawberry.Private[int]
+    name: str = strawberry.field(description="Display name.")
+    email: str
+    role: Role
+    active: bool = strawberry.field(description="Deactivated users cannot log in or get work.")
+
+    @strawberry.field(
+        description="Number of ACTIVE leads assigned to this user (their current load)."
+    )
+    async def open_lead_count(self, info: Info) -> int:
+        return await info.context.loaders.open_lead_count.load(self.pk)
+
+    @classmethod
+    def from_model(cls, user: models.User) -> UserNode:
+        return cls(
+            id=encode_id("User", user.id),
+            pk=user.id,
+            name=user.name,
+            email=user.email,
+            role=user.role,
+            active=user.active,
+        )
+
+
+def optional_user(user: models.User | None) -> UserNode | None:
+    return UserNode.from_model(user) if user is not None else None
+
+
+# --- Contact --------------------------------------------------------------------------------
+
+
+@strawberry.type(name="Contact", description="A person a lead is about.")
+class ContactNode(Node):
+    salutation: str
+    first_name: str
+    last_name: str
+    company: str
+    email: str | None
+    phone: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, contact: models.Contact) -> ContactNode:
+        return cls(
+            id=encode_id("Contact", contact.id),
+            salutation=contact.salutation,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            company=contact.company,
+            email=contact.email,
+            phone=contact.phone,
+            street=contact.street,
+            postal_code=contact.postal_code,
+            city=contact.city,
+            country=contact.country,
+            created_at=contact.created_at,
+        )
+
+
+# --- Campaign -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Figures of a campaign over the leads the viewer may see.")
+class CampaignStats:
+    total: int
+    new: int
+    active: int
+    done: int
+    successful: int
+    unsuccessful: int
+    conversion_rate: float | None = strawberry.field(
+        description="successful / done, between 0 and 1; null while no lead is done."
+    )
+
+
+@strawberry.type(name="Campaign", description="A marketing campaign that produces leads.")
+class CampaignNode(Node):
+    pk: strawberry.Private[int]
+    name: str
+    description: str
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime
+
+    @strawberry.field(description="New/Active/Done and outcomes of this campaign's leads.")
+    async def stats(self, info: Info) -> CampaignStats:
+        stats = await info.context.loaders.campaign_stats.load(self.pk)
+        return CampaignStats(
+            total=stats.total,
+            new=stats.new,
+            active=stats.active,
+            done=stats.done,
+            successful=stats.successful,
+            unsuccessful=stats.unsuccessful,
+            conversion_rate=stats.conversion_rate,
+        )
+
+    @strawberry.field(description="This campaign's leads, newest first.")
+    async def leads(
+        self,
+        info: Info,
+        filter: LeadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LeadConnection:
+        from leadflow.api.resolvers import resolve_leads
+
+        return await resolve_leads(info, filter, first, after, campaign_pk=self.pk)
+
+    @classmethod
+    def from_model(cls, campaign: models.Campaign) -> CampaignNode:
+        return cls(
+            id=encode_id("Campaign", campaign.id),
+            pk=campaign.id,
+            name=campaign.name,
+            description=campaign.description,
+            starts_on=campaign.starts_on,
+            ends_on=campaign.ends_on,
+            created_at=campaign.created_at,
+        )
+
+
+# --- Lead -----------------------------------------------------------------------------------
+
+
+@strawberry.type(name="Feedback", description="What a clerk noted after contacting the person.")
+class FeedbackNode:
+    id: strawberry.ID
+    author: UserNode
+    channel: Channel
+    note: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, feedback: models.Feedback) -> FeedbackNode:
+        return cls(
+            id=strawberry.ID(str(feedback.id)),
+            author=UserNode.from_model(feedback.author),
+            channel=feedback.channel,
+            note=feedback.note,
+            created_at=feedback.created_at,
+        )
+
+
+@strawberry.type(description="One entry of a lead's history: who did what, when.")
+class LeadEvent:
+    kind: LeadEventKind
+    at: datetime
+    actor: UserNode | None = strawberry.field(description="Who did it; null for the system.")
+    assignee: UserNode | None = strawberry.field(description="ASSIGNED/REASSIGNED: the new clerk.")
+    previous_assignee: UserNode | None = strawberry.field(
+        description="REASSIGNED: the former clerk."
+    )
+    outcome: Outcome | None
+    close_reason: CloseReason | None
+    note: str
+
+    @classmethod
+    def from_model(cls, event: models.LeadEvent) -> LeadEvent:
+        return cls(
+            kind=event.kind,
+            at=event.at,
+            actor=optional_user(event.actor),
+            assignee=optional_user(event.assignee),
+            previous_assignee=optional_user(event.previous_assignee),
+            outcome=event.outcome,
+            close_reason=event.close_reason,
+            note=event.note,
+        )
+
+
+@strawberry.type(name="Lead", description="A contact from a campaign, to be worked by a clerk.")
+class LeadNode(Node):
+    pk: strawberry.Private[int]
+    contact: ContactNode
+    campaign: CampaignNode
+    status: LeadStatus = strawberry.field(description="Derived from assignee and close.")
+    assignee: UserNode | None = strawberry.field(description="The clerk working the lead.")
+    assigned_at: datetime | None
+    outcome: Outcome | None
+    close_reason: CloseReason | None = strawberry.field(description="Set for unsuccessful closes.")
+    close_note: str
+    closed_at: datetime | None
+    closed_by: UserNode | None
+    created_at: datetime
+
+    @strawberry.field(description="Feedback entries, oldest first.")
+    async def feedback(self, info: Info) -> list[FeedbackNode]:
+        entries = await info.context.loaders.feedback_by_lead.load(self.pk)
+        return [FeedbackNode.from_model(entry) for entry in entries]
+
+    @strawberry.field(description="Everything that happened to the lead, oldest first.")
+    async def history(self, info: Info) -> list[LeadEvent]:
+        events = await info.context.loaders.history_by_lead.load(self.pk)
+        return [LeadEvent.from_model(event) for event in events]
+
+    @strawberry.field(description="The opportunity created when the lead was closed successfully.")
+    async def opportunity(self, info: Info) -> OpportunityNode | None:
+        opportunity = await info.context.loaders.opportunity_by_lead.load(self.pk)
+        return OpportunityNode.from_model(opportunity) if opportunity else None
+
+    @classmethod
+    def from_model(cls, lead: models.Lead) -> LeadNode:
+        """`lead` must come with contact, campaign, assignee and closed_by joined."""
+        return cls(
+            id=encode_id("Lead", lead.id),
+            pk=lead.id,
+            contact=ContactNode.from_model(lead.contact),
+            campaign=CampaignNode.from_model(lead.campaign),
+            status=lead.status,
+            assignee=optional_user(lead.assignee),
+            assigned_at=lead.assigned_at,
+            outcome=lead.outcome,
+            close_reason=lead.close_reason,
+            close_note=lead.close_note,
+            closed_at=lead.closed_at,
+            closed_by=optional_user(lead.closed_by),
+            created_at=lead.created_at,
+        )
+
+
+@strawberry.type
+class LeadEdge:
+    cursor: str
+    node: LeadNode
+
+
+@strawberry.type(description="A page of leads.")
+class LeadConnection:
+    edges: list[LeadEdge]
+    page_info: PageInfo
+    total_count_query: strawberry.Private[object]
+
+    @strawberry.field(description="Number of leads matching, over all pages.")
+    async def total_count(self) -> int:
+        return await self.total_count_query.count()  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="Leads per tab of the overview.")
+class LeadCounts:
+    new: int
+    active: int
+    done: int
+
+
+# --- Opportunity ----------------------------------------------------------------------------
+
+
+@strawberry.type(description="One entry of an opportunity's history.")
+class OpportunityEvent:
+    kind: OpportunityEventKind
+    at: datetime
+    actor: UserNode | None
+    owner: UserNode | None = strawberry.field(description="CREATED/HANDED_OVER: the new owner.")
+    previous_owner: UserNode | None = strawberry.field(description="HANDED_OVER: the former owner.")
+    note: str
+
+    @classmethod
+    def from_model(cls, event: models.OpportunityEvent) -> OpportunityEvent:
+        return cls(
+            kind=event.kind,
+            at=event.at,
+            actor=optional_user(event.actor),
+            owner=optional_user(event.owner),
+            previous_owner=optional_user(event.previous_owner),
+            note=event.note,
+        )
+
+
+@strawberry.type(name="Opportunity", description="A sales opportunity (Verkaufschance).")
+class OpportunityNode(Node):
+    pk: strawberry.Private[int]
+    lead_pk: strawberry.Private[int | None]
+    title: str
+    contact: ContactNode
+    owner: UserNode = strawberry.field(description="The clerk responsible for it.")
+    stage: OpportunityStage
+    expected_value: Decimal | None
+    created_at: datetime
+
+    @strawberry.field(description="The lead it came from, if any.")
+    async def lead(self, info: Info) -> LeadNode | None:
+        if self.lead_pk is None:
+            return None
+        lead = await info.context.loaders.lead.load(self.lead_pk)
+        return LeadNode.from_model(lead) if lead else None
+
+    @strawberry.field(description="Creation and hand-overs, oldest first.")
+    async def history(self, info: Info) -> list[OpportunityEvent]:
+        events = await info.context.loaders.history_by_opportunity.load(self.pk)
+        return [OpportunityEvent.from_model(event) for event in events]
+
+    @classmethod
+    def from_model(cls, opportunity: models.Opportunity) -> OpportunityNode:
+        """`opportunity` must come with contact and owner joined."""
+        return cls(
+            id=encode_id("Opportunity", opportunity.id),
+            pk=opportunity.id,
+            lead_pk=opportunity.lead_id,
+            title=opportunity.title,
+            contact=ContactNode.from_model(opportunity.contact),
+            owner=UserNode.from_model(opportunity.owner),
+            stage=opportunity.stage,
+            expected_value=opportunity.expected_value,
+            created_at=opportunity.created_at,
+        )
+
+
+@strawberry.type
+class OpportunityEdge:
+    cursor: str
+    node: OpportunityNode
+
+
+@strawberry.type(description="A page of opportunities.")
+class OpportunityConnection:
+    edges: list[OpportunityEdge]
+    page_info: PageInfo
+    total_count_query: strawberry.Private[object]
+
+    @strawberry.field(description="Number of opportunities matching, over all pages.")
+    async def total_count(self) -> int:
+        return await self.total_count_query.count()  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class CampaignEdge:
+    cursor: str
+    node: CampaignNode
+
+
+@strawberry.type(description="A page of campaigns.")
+class CampaignConnection:
+    edges: list[CampaignEdge]
+    page_info: PageInfo
+    total_count_query: strawberry.Private[object]
+
+    @strawberry.field(description="Number of campaigns, over all pages.")
+    async def total_count(self) -> int:
+        return await self.total_count_query.count()  # type: ignore[attr-defined]

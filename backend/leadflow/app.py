@@ -1,0 +1,59 @@
+"""The ASGI application: routes, GraphQL endpoint and the ORM's lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from leadflow.api.context import Context, authenticate_request
+from leadflow.api.schema import schema
+from leadflow.db.config import tortoise_config
+from leadflow.settings import Settings
+
+log = logging.getLogger("leadflow")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class LeadflowGraphQL(GraphQL):
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        return Context(request=request, auth=await authenticate_request(request), response=response)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as error:
+        log.warning("Health check failed: %s", error)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def home(request: Request) -> Response:
+    # The SPA is served here once it is built (see frontend/); until then, the playground.
+    return RedirectResponse("/graphql")
+
+
+def create_app(settings: Settings) -> Starlette:
+    graphql = LeadflowGraphQL(schema, graphql_ide="graphiql" if settings.graphql_ide else None)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            yield
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/", home, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

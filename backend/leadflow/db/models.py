@@ -1,0 +1,253 @@
+"""Tortoise models: the persistent shape of the domain. No rules live here, only structure."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from leadflow.db.enums import (
+    Channel,
+    CloseReason,
+    LeadEventKind,
+    LeadStatus,
+    OpportunityEventKind,
+    OpportunityStage,
+    Outcome,
+    Role,
+)
+
+# Lengths are shared with the services' validation so a too-long value is a user error,
+# never a database error.
+NAME_MAX = 200
+EMAIL_MAX = 254
+SHORT_MAX = 100
+NOTE_MAX = 5000
+TEXT_MAX = 2000
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=EMAIL_MAX, unique=True)  # stored lower-case
+    name = fields.CharField(max_length=NAME_MAX)
+    role = fields.CharEnumField(Role, max_length=16)
+    active = fields.BooleanField(default=True)
+    password_hash = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=SHORT_MAX, default="")
+    # SHA-256 of the secret: the secret itself is shown once and never stored.
+    digest = fields.CharField(max_length=64, unique=True)
+    read_only = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "api_tokens"
+
+
+class Campaign(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=NAME_MAX, unique=True)
+    description = fields.TextField(default="")
+    starts_on = fields.DateField(null=True)
+    ends_on = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "campaigns"
+
+
+class Contact(Model):
+    id = fields.IntField(primary_key=True)
+    salutation = fields.CharField(max_length=SHORT_MAX, default="")
+    first_name = fields.CharField(max_length=NAME_MAX, default="")
+    last_name = fields.CharField(max_length=NAME_MAX)
+    company = fields.CharField(max_length=NAME_MAX, default="")
+    email = fields.CharField(max_length=EMAIL_MAX, null=True)
+    # Lower-cased email; unique so that concurrent intakes cannot create the same contact twice.
+    email_key = fields.CharField(max_length=EMAIL_MAX, null=True, unique=True)
+    phone = fields.CharField(max_length=SHORT_MAX, default="")
+    street = fields.CharField(max_length=NAME_MAX, default="")
+    postal_code = fields.CharField(max_length=SHORT_MAX // 5, default="")
+    city = fields.CharField(max_length=NAME_MAX, default="")
+    country = fields.CharField(max_length=SHORT_MAX, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contacts"
+
+
+class Lead(Model):
+    id = fields.IntField(primary_key=True)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="leads", db_index=True, on_delete=fields.RESTRICT
+    )
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="leads", on_delete=fields.RESTRICT
+    )
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assigned_leads", null=True, on_delete=fields.RESTRICT
+    )
+    assigned_at = fields.DatetimeField(null=True)
+    outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
+    close_note = fields.TextField(default="")
+    closed_at = fields.DatetimeField(null=True)
+    closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="closed_leads", null=True, on_delete=fields.RESTRICT
+    )
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_leads", null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True, index=True)
+
+    contact_id: int
+    campaign_id: int
+    assignee_id: int | None
+    closed_by_id: int | None
+    created_by_id: int | None
+
+    class Meta:
+        table = "leads"
+        indexes = (("assignee_id", "closed_at"), ("campaign_id", "closed_at"))
+
+    @property
+    def status(self) -> LeadStatus:
+        """Derived, never stored: closed wins, then whether a clerk is assigned."""
+        if self.closed_at is not None:
+            return LeadStatus.DONE
+        if self.assignee_id is not None:
+            return LeadStatus.ACTIVE
+        return LeadStatus.NEW
+
+
+class Feedback(Model):
+    id = fields.IntField(primary_key=True)
+    lead: fields.ForeignKeyRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="feedback", db_index=True, on_delete=fields.CASCADE
+    )
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="feedback", on_delete=fields.RESTRICT
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    note = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    lead_id: int
+    author_id: int
+
+    class Meta:
+        table = "feedback"
+
+
+class Opportunity(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=NAME_MAX)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="opportunities", db_index=True, on_delete=fields.RESTRICT
+    )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead",
+        related_name="opportunities",
+        db_index=True,
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="opportunities", db_index=True, on_delete=fields.RESTRICT
+    )
+    stage = fields.CharEnumField(OpportunityStage, max_length=16, default=OpportunityStage.OPEN)
+    expected_value = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    contact_id: int
+    lead_id: int | None
+    owner_id: int
+
+    class Meta:
+        table = "opportunities"
+
+
+class LeadEvent(Model):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    id = fields.IntField(primary_key=True)
+    lead: fields.ForeignKeyRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="events", db_index=True, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(LeadEventKind, max_length=32)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="lead_events", null=True, on_delete=fields.RESTRICT
+    )
+    # The clerk the lead went to (ASSIGNED, REASSIGNED) and the one it came from (REASSIGNED).
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="lead_events_as_assignee", null=True, on_delete=fields.RESTRICT
+    )
+    previous_assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User",
+        related_name="lead_events_as_previous_assignee",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
+    outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
+    note = fields.TextField(default="")
+    opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="lead_events", null=True, on_delete=fields.RESTRICT
+    )
+    at = fields.DatetimeField(auto_now_add=True)
+
+    lead_id: int
+    actor_id: int | None
+    assignee_id: int | None
+    previous_assignee_id: int | None
+    opportunity_id: int | None
+
+    class Meta:
+        table = "lead_events"
+
+
+class OpportunityEvent(Model):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    id = fields.IntField(primary_key=True)
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="events", db_index=True, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(OpportunityEventKind, max_length=32)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="opportunity_events", null=True, on_delete=fields.RESTRICT
+    )
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User",
+        related_name="opportunity_events_as_owner",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
+    previous_owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User",
+        related_name="opportunity_events_as_previous_owner",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
+    note = fields.TextField(default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    opportunity_id: int
+    actor_id: int | None
+    owner_id: int | None
+    previous_owner_id: int | None
+
+    class Meta:
+        table = "opportunity_events"

@@ -1,0 +1,1 @@
+"""Business rules. Every caller (GraphQL, command line, demo) goes through these functions."""

@@ -1,0 +1,99 @@
+"""Campaigns and their figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Case, Q, When
+from tortoise.functions import Count, Sum
+
+from leadflow.auth import policy
+from leadflow.db.enums import Outcome
+from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, User
+from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.services.validation import clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStats:
+    total: int = 0
+    new: int = 0
+    active: int = 0
+    done: int = 0
+    successful: int = 0
+    unsuccessful: int = 0
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """Successful share of the closed leads; None while nothing is closed."""
+        if self.done == 0:
+            return None
+        rate = Decimal(self.successful) / Decimal(self.done)
+        return float(rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+async def create_campaign(
+    actor: User,
+    name: str,
+    description: str | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Campaign:
+    policy.require_manager(actor, "create campaigns")
+    clean_name = clean_text(name, ["name"], max_length=NAME_MAX, required=True)
+    clean_description = clean_text(description, ["description"], max_length=TEXT_MAX)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError(
+            ErrorCode.INVALID, "The campaign cannot end before it starts.", ["endsOn"]
+        )
+    if await Campaign.filter(name=clean_name).exists():
+        raise _duplicate_name(clean_name)
+    try:
+        return await Campaign.create(
+            name=clean_name, description=clean_description, starts_on=starts_on, ends_on=ends_on
+        )
+    except IntegrityError:  # a concurrent create with the same name won
+        raise _duplicate_name(clean_name) from None
+
+
+def _duplicate_name(name: str) -> DomainError:
+    return DomainError(ErrorCode.DUPLICATE, f"A campaign named {name!r} exists already.", ["name"])
+
+
+def visible_campaigns(actor: User):
+    policy.require_worker(actor)
+    return Campaign.all()
+
+
+async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:
+    """Figures per campaign over the leads the actor may see, in one GROUP BY query."""
+    ids = list(campaign_ids)
+    if not ids:
+        return {}
+    rows = (
+        await policy.visible_leads(actor)
+        .filter(campaign_id__in=ids)
+        .group_by("campaign_id")
+        .annotate(
+            total=Count("id"),
+            new=_count_when(Q(assignee_id=None, closed_at=None)),
+            active=_count_when(Q(assignee_id__isnull=False, closed_at=None)),
+            done=_count_when(Q(closed_at__isnull=False)),
+            successful=_count_when(Q(outcome=Outcome.SUCCESSFUL)),
+            unsuccessful=_count_when(Q(outcome=Outcome.UNSUCCESSFUL)),
+        )
+        .values("campaign_id", "total", "new", "active", "done", "successful", "unsuccessful")
+    )
+    stats = {campaign_id: CampaignStats() for campaign_id in ids}
+    for row in rows:
+        campaign_id = row.pop("campaign_id")
+        stats[campaign_id] = CampaignStats(**{key: int(value or 0) for key, value in row.items()})
+    return stats
+
+
+def _count_when(condition: Q) -> Sum:
+    return Sum(Case(When(condition, then=1), default=0))

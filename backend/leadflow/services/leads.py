@@ -1,0 +1,495 @@
+"""The lead lifecycle: intake, distribution to clerks, feedback, closing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from leadflow.auth import policy
+from leadflow.db.enums import (
+    Channel,
+    CloseReason,
+    LeadEventKind,
+    LeadStatus,
+    OpportunityEventKind,
+    Outcome,
+)
+from leadflow.db.models import (
+    EMAIL_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    SHORT_MAX,
+    Campaign,
+    Contact,
+    Feedback,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+    User,
+)
+from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.services.users import require_active_clerk
+from leadflow.services.validation import clean_email, clean_money, clean_text, unique_ids
+
+MAX_BATCH = 1000
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LeadIntake:
+    """One lead as it arrives: the contact's details."""
+
+    last_name: str
+    first_name: str | None = None
+    salutation: str | None = None
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFilter:
+    status: LeadStatus | None = None
+    campaign_id: int | None = None
+    assignee_id: int | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCounts:
+    new: int
+    active: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityDraft:
+    """Optional details for the opportunity a successful close creates."""
+
+    title: str | None = None
+    expected_value: Decimal | None = None
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseResult:
+    lead: Lead
+    opportunity: Opportunity | None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def filtered_leads(actor: User, lead_filter: LeadFilter | None = None) -> QuerySet[Lead]:
+    """The leads the actor may see, narrowed by the filter (status included)."""
+    lead_filter = lead_filter or LeadFilter()
+    leads = _filter_without_status(actor, lead_filter)
+    if lead_filter.status is not None:
+        leads = leads.filter(status_condition(lead_filter.status))
+    return leads
+
+
+def status_condition(status: LeadStatus) -> Q:
+    if status is LeadStatus.NEW:
+        return Q(assignee_id=None, closed_at=None)
+    if status is LeadStatus.ACTIVE:
+        return Q(assignee_id__isnull=False, closed_at=None)
+    return Q(closed_at__isnull=False)
+
+
+async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> LeadCounts:
+    """New/Active/Done for the overview's three tabs; the filter's status is ignored."""
+    leads = _filter_without_status(actor, lead_filter or LeadFilter())
+    counts = {}
+    for status in LeadStatus:
+        counts[status] = await leads.filter(status_condition(status)).count()
+    return LeadCounts(
+        new=counts[LeadStatus.NEW], active=counts[LeadStatus.ACTIVE], done=counts[LeadStatus.DONE]
+    )
+
+
+def my_tasks(actor: User) -> QuerySet[Lead]:
+    policy.require_worker(actor)
+    return Lead.filter(assignee_id=actor.id, closed_at=None)
+
+
+async def get_lead(actor: User, lead_id: int) -> Lead:
+    lead = await Lead.get_or_none(id=lead_id)
+    if lead is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"Lead {lead_id} does not exist.", ["id"])
+    policy.require_lead_visible(actor, lead)
+    return lead
+
+
+def _filter_without_status(actor: User, lead_filter: LeadFilter) -> QuerySet[Lead]:
+    leads = policy.visible_leads(actor)
+    if lead_filter.assignee_id is not None:
+        if not policy.is_manager(actor) and lead_filter.assignee_id != actor.id:
+            raise policy.AccessDenied("Clerks may only list their own leads.")
+        leads = leads.filter(assignee_id=lead_filter.assignee_id)
+    if lead_filter.campaign_id is not None:
+        leads = leads.filter(campaign_id=lead_filter.campaign_id)
+    search = clean_text(lead_filter.search, ["filter", "search"], max_length=SEARCH_MAX)
+    for word in search.split():
+        leads = leads.filter(
+            Q(contact__first_name__icontains=word)
+            | Q(contact__last_name__icontains=word)
+            | Q(contact__company__icontains=word)
+            | Q(contact__email_key__icontains=word)
+        )
+    return leads
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake
+
+
+async def create_leads(actor: User, campaign_id: int, intakes: Sequence[LeadIntake]) -> list[Lead]:
+    """Bulk intake, all or nothing. A known email reuses its contact, and an open lead for the
+    same contact in the same campaign is returned instead of duplicated, so a partner may
+    safely resend a batch."""
+    policy.require_manager(actor, "add leads")
+    if not intakes:
+        raise DomainError(ErrorCode.REQUIRED, "Provide at least one lead.", ["leads"])
+    if len(intakes) > MAX_BATCH:
+        raise DomainError(
+            ErrorCode.TOO_MANY,
+            f"At most {MAX_BATCH} leads per call ({len(intakes)} given).",
+            ["leads"],
+        )
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaignId"])
+    contacts = _clean_intakes(intakes)
+    try:
+        return await _store_leads(actor, campaign, contacts)
+    except IntegrityError:
+        # A concurrent intake created one of our new contacts first; now it exists and is reused.
+        return await _store_leads(actor, campaign, contacts)
+
+
+def _clean_intakes(intakes: Sequence[LeadIntake]) -> list[dict[str, str | None]]:
+    cleaned, errors = [], []
+    for index, intake in enumerate(intakes):
+        try:
+            cleaned.append(_clean_intake(intake, ["leads", str(index)]))
+        except DomainError as error:
+            errors.append(error)
+    if errors:
+        raise DomainErrors(errors)
+    return cleaned
+
+
+def _clean_intake(intake: LeadIntake, path: list[str]) -> dict[str, str | None]:
+    contact = {
+        "salutation": clean_text(intake.salutation, [*path, "salutation"], max_length=SHORT_MAX),
+        "first_name": clean_text(intake.first_name, [*path, "firstName"], max_length=NAME_MAX),
+        "last_name": clean_text(
+            intake.last_name, [*path, "lastName"], max_length=NAME_MAX, required=True
+        ),
+        "company": clean_text(intake.company, [*path, "company"], max_length=NAME_MAX),
+        "email": clean_email(intake.email, [*path, "email"], max_length=EMAIL_MAX),
+        "phone": clean_text(intake.phone, [*path, "phone"], max_length=SHORT_MAX),
+        "street": clean_text(intake.street, [*path, "street"], max_length=NAME_MAX),
+        "postal_code": clean_text(intake.postal_code, [*path, "postalCode"], max_length=20),
+        "city": clean_text(intake.city, [*path, "city"], max_length=NAME_MAX),
+        "country": clean_text(intake.country, [*path, "country"], max_length=SHORT_MAX),
+    }
+    if not contact["email"] and not contact["phone"]:
+        raise DomainError(
+            ErrorCode.REQUIRED,
+            "A lead needs an email address or a phone number to be contacted.",
+            [*path, "email"],
+        )
+    contact["email_key"] = contact["email"].lower() if contact["email"] else None
+    return contact
+
+
+async def _store_leads(
+    actor: User, campaign: Campaign, contacts: list[dict[str, str | None]]
+) -> list[Lead]:
+    async with in_transaction():
+        keys = {contact["email_key"] for contact in contacts if contact["email_key"]}
+        known = {c.email_key: c for c in await Contact.filter(email_key__in=keys)} if keys else {}
+        open_leads = await _open_leads_by_contact(campaign, [c.id for c in known.values()])
+        leads: list[Lead] = []
+        for details in contacts:
+            key = details["email_key"]
+            contact = known.get(key) if key else None
+            if contact is None:
+                contact = await Contact.create(**details)
+                if key:
+                    known[key] = contact
+            lead = open_leads.get(contact.id)
+            if lead is None:
+                lead = await Lead.create(contact=contact, campaign=campaign, created_by=actor)
+                await LeadEvent.create(lead=lead, kind=LeadEventKind.CREATED, actor=actor)
+                open_leads[contact.id] = lead
+            leads.append(lead)
+    return leads
+
+
+async def _open_leads_by_contact(campaign: Campaign, contact_ids: list[int]) -> dict[int, Lead]:
+    if not contact_ids:
+        return {}
+    leads = await Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
+    return {lead.contact_id: lead for lead in leads}
+
+
+# ---------------------------------------------------------------------------------------------
+# Distribution
+
+
+async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -> list[Lead]:
+    """ "An Bearbeiter verteilen": all selected NEW leads go to one clerk, or none does."""
+    policy.require_manager(actor, "distribute leads")
+    ids = unique_ids(lead_ids)
+    if not ids:
+        raise DomainError(ErrorCode.REQUIRED, "Select at least one lead.", ["leadIds"])
+    if len(ids) > MAX_BATCH:
+        raise DomainError(
+            ErrorCode.TOO_MANY,
+            f"At most {MAX_BATCH} leads per call ({len(ids)} given).",
+            ["leadIds"],
+        )
+    assignee = await require_active_clerk(assignee_id, ["assigneeId"])
+    try:
+        await _assign_new_leads(actor, ids, assignee)
+    except _AssignConflict:
+        raise await explain_assign_conflict(ids) from None
+    return await _leads_in_order(ids)
+
+
+async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None:
+    assigned_at = now()
+    async with in_transaction():
+        # Lock in id order (PostgreSQL; SQLite serialises writers) so that two overlapping
+        # distributions cannot deadlock; the guarded UPDATE below is the real arbiter.
+        found = (
+            await Lead.filter(id__in=ids)
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        missing = sorted(set(ids) - set(found))
+        if missing:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, f"These leads do not exist: {_numbers(missing)}.", ["leadIds"]
+            )
+        changed = await Lead.filter(id__in=ids, assignee_id=None, closed_at=None).update(
+            assignee_id=assignee.id, assigned_at=assigned_at
+        )
+        if changed != len(ids):
+            raise _AssignConflict()
+        await LeadEvent.bulk_create(
+            [
+                LeadEvent(
+                    lead_id=lead_id, kind=LeadEventKind.ASSIGNED, actor=actor, assignee=assignee
+                )
+                for lead_id in ids
+            ]
+        )
+
+
+class _AssignConflict(Exception):
+    """Raised inside the transaction to roll it back; turned into a DomainError outside."""
+
+
+async def _leads_in_order(ids: list[int]) -> list[Lead]:
+    by_id = {lead.id: lead for lead in await Lead.filter(id__in=ids)}
+    return [by_id[lead_id] for lead_id in ids]
+
+
+def _numbers(ids: Sequence[int]) -> str:
+    return ", ".join(f"#{lead_id}" for lead_id in ids)
+
+
+async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
+    policy.require_manager(actor, "reassign leads")
+    lead = await _get_lead_for_update(lead_id)
+    if lead.status is not LeadStatus.ACTIVE:
+        raise _not_active(lead, "reassigned")
+    assignee = await require_active_clerk(assignee_id, ["assigneeId"])
+    if assignee.id == lead.assignee_id:
+        raise DomainError(
+            ErrorCode.INVALID, f"The lead is already assigned to {assignee.name}.", ["assigneeId"]
+        )
+    async with in_transaction():
+        changed = await Lead.filter(
+            id=lead.id, assignee_id=lead.assignee_id, closed_at=None
+        ).update(assignee_id=assignee.id, assigned_at=now())
+        if changed != 1:
+            raise _changed_meanwhile()
+        await LeadEvent.create(
+            lead_id=lead.id,
+            kind=LeadEventKind.REASSIGNED,
+            actor=actor,
+            assignee=assignee,
+            previous_assignee_id=lead.assignee_id,
+        )
+    return await Lead.get(id=lead.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Working a lead
+
+
+async def record_feedback(
+    actor: User, lead_id: int, channel: Channel, note: str
+) -> tuple[Feedback, Lead]:
+    lead = await _get_lead_for_update(lead_id)
+    policy.require_may_work_on_lead(actor, lead)
+    if lead.status is not LeadStatus.ACTIVE:
+        raise _not_active(lead, "given feedback")
+    clean_note = clean_text(note, ["note"], max_length=NOTE_MAX, required=True)
+    async with in_transaction():
+        feedback = await Feedback.create(lead=lead, author=actor, channel=channel, note=clean_note)
+        await LeadEvent.create(
+            lead=lead, kind=LeadEventKind.FEEDBACK_RECORDED, actor=actor, note=clean_note
+        )
+    return feedback, lead
+
+
+async def close_lead(
+    actor: User,
+    lead_id: int,
+    outcome: Outcome,
+    reason: CloseReason | None = None,
+    note: str | None = None,
+    draft: OpportunityDraft | None = None,
+) -> CloseResult:
+    lead = await _get_lead_for_update(lead_id)
+    policy.require_may_work_on_lead(actor, lead)
+    if lead.status is not LeadStatus.ACTIVE:
+        raise _not_active(lead, "closed")
+    clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
+    if outcome is Outcome.UNSUCCESSFUL and reason is None:
+        raise DomainError(ErrorCode.REQUIRED, "An unsuccessful close needs a reason.", ["reason"])
+    if outcome is Outcome.SUCCESSFUL and reason is not None:
+        raise DomainError(
+            ErrorCode.INVALID, "A reason is only given for unsuccessful closes.", ["reason"]
+        )
+    if outcome is Outcome.UNSUCCESSFUL and draft is not None:
+        raise DomainError(
+            ErrorCode.INVALID, "Only a successful close creates an opportunity.", ["opportunity"]
+        )
+    opportunity_values = (
+        await _opportunity_values(lead, draft or OpportunityDraft())
+        if outcome is Outcome.SUCCESSFUL
+        else None
+    )
+    closed_at = now()
+    async with in_transaction():
+        # The guard makes a second, concurrent close change nothing and fail.
+        changed = await Lead.filter(id=lead.id, closed_at=None, assignee_id__isnull=False).update(
+            outcome=outcome,
+            close_reason=reason,
+            close_note=clean_note,
+            closed_at=closed_at,
+            closed_by_id=actor.id,
+        )
+        if changed != 1:
+            raise _changed_meanwhile()
+        await LeadEvent.create(
+            lead=lead,
+            kind=LeadEventKind.CLOSED,
+            actor=actor,
+            outcome=outcome,
+            close_reason=reason,
+            note=clean_note,
+        )
+        opportunity = None
+        if opportunity_values is not None:
+            opportunity = await Opportunity.create(**opportunity_values)
+            await OpportunityEvent.create(
+                opportunity=opportunity,
+                kind=OpportunityEventKind.CREATED,
+                actor=actor,
+                owner_id=opportunity.owner_id,
+            )
+            await LeadEvent.create(
+                lead=lead,
+                kind=LeadEventKind.OPPORTUNITY_CREATED,
+                actor=actor,
+                opportunity=opportunity,
+            )
+    return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
+
+
+async def _opportunity_values(lead: Lead, draft: OpportunityDraft) -> dict[str, object]:
+    field = ["opportunity"]
+    await lead.fetch_related("contact", "campaign")
+    default_title = f"{lead.campaign.name}: {_contact_name(lead.contact)}"[:NAME_MAX]
+    title = clean_text(draft.title, [*field, "title"], max_length=NAME_MAX) or default_title
+    owner_id = draft.owner_id if draft.owner_id is not None else lead.assignee_id
+    assert owner_id is not None  # an ACTIVE lead has an assignee
+    owner = await require_active_clerk(owner_id, [*field, "ownerId"])
+    return {
+        "title": title,
+        "contact_id": lead.contact_id,
+        "lead_id": lead.id,
+        "owner_id": owner.id,
+        "expected_value": clean_money(draft.expected_value, [*field, "expectedValue"]),
+    }
+
+
+def _contact_name(contact: Contact) -> str:
+    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return f"{name} ({contact.company})" if contact.company else name
+
+
+async def _get_lead_for_update(lead_id: int) -> Lead:
+    lead = await Lead.get_or_none(id=lead_id)
+    if lead is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This lead does not exist.", ["leadId"])
+    return lead
+
+
+def _not_active(lead: Lead, action: str) -> DomainError:
+    state = "still new (no clerk assigned)" if lead.status is LeadStatus.NEW else "closed"
+    return DomainError(
+        ErrorCode.INVALID_STATE,
+        f"Only active leads can be {action}; this one is {state}.",
+        ["leadId"],
+    )
+
+
+def _changed_meanwhile() -> DomainError:
+    return DomainError(
+        ErrorCode.CONFLICT,
+        "Someone else changed this lead at the same moment; reload it and try again.",
+        ["leadId"],
+    )
+
+
+async def explain_assign_conflict(lead_ids: Sequence[int]) -> DomainError:
+    """After a lost race: name the leads that are no longer NEW."""
+    taken = (
+        await Lead.filter(id__in=list(lead_ids))
+        .filter(Q(assignee_id__isnull=False) | Q(closed_at__isnull=False))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return DomainError(
+        ErrorCode.CONFLICT,
+        f"These leads are no longer new (someone else was faster): {_numbers(taken)}. "
+        "Nothing was assigned.",
+        ["leadIds"],
+    )

@@ -1,0 +1,149 @@
+"""Sales opportunities ("Verkaufschancen"): creation outside a lead close, and hand-over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from leadflow.auth import policy
+from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage, Role
+from leadflow.db.models import (
+    NAME_MAX,
+    NOTE_MAX,
+    Contact,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+    User,
+)
+from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.services.users import require_active_clerk
+from leadflow.services.validation import clean_money, clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityFilter:
+    owner_id: int | None = None
+    stage: OpportunityStage | None = None
+
+
+def filtered_opportunities(
+    actor: User, opportunity_filter: OpportunityFilter | None = None
+) -> QuerySet[Opportunity]:
+    opportunity_filter = opportunity_filter or OpportunityFilter()
+    opportunities = policy.visible_opportunities(actor)
+    if opportunity_filter.owner_id is not None:
+        if not policy.is_manager(actor) and opportunity_filter.owner_id != actor.id:
+            raise policy.AccessDenied("Clerks may only list their own opportunities.")
+        opportunities = opportunities.filter(owner_id=opportunity_filter.owner_id)
+    if opportunity_filter.stage is not None:
+        opportunities = opportunities.filter(stage=opportunity_filter.stage)
+    return opportunities
+
+
+async def get_opportunity(actor: User, opportunity_id: int) -> Opportunity:
+    opportunity = await Opportunity.get_or_none(id=opportunity_id)
+    if opportunity is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["id"])
+    await policy.require_opportunity_visible(actor, opportunity)
+    return opportunity
+
+
+async def create_opportunity(
+    actor: User,
+    contact_id: int,
+    title: str,
+    expected_value: Decimal | None = None,
+    owner_id: int | None = None,
+    lead_id: int | None = None,
+) -> Opportunity:
+    policy.require_worker(actor)
+    contact = await Contact.get_or_none(id=contact_id)
+    if contact is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
+    await policy.require_contact_visible(actor, contact)
+    clean_title = clean_text(title, ["title"], max_length=NAME_MAX, required=True)
+    value = clean_money(expected_value, ["expectedValue"])
+    owner = await _owner_for_new_opportunity(actor, owner_id)
+    lead = await _originating_lead(actor, contact, lead_id)
+    async with in_transaction():
+        opportunity = await Opportunity.create(
+            title=clean_title, contact=contact, lead=lead, owner=owner, expected_value=value
+        )
+        await OpportunityEvent.create(
+            opportunity=opportunity, kind=OpportunityEventKind.CREATED, actor=actor, owner=owner
+        )
+        if lead is not None:
+            await LeadEvent.create(
+                lead=lead,
+                kind=LeadEventKind.OPPORTUNITY_CREATED,
+                actor=actor,
+                opportunity=opportunity,
+            )
+    return opportunity
+
+
+async def _owner_for_new_opportunity(actor: User, owner_id: int | None) -> User:
+    if owner_id is not None:
+        return await require_active_clerk(owner_id, ["ownerId"])
+    if actor.role == Role.CLERK:
+        return actor
+    raise DomainError(ErrorCode.REQUIRED, "Choose the clerk who owns the opportunity.", ["ownerId"])
+
+
+async def _originating_lead(actor: User, contact: Contact, lead_id: int | None) -> Lead | None:
+    if lead_id is None:
+        return None
+    lead = await Lead.get_or_none(id=lead_id)
+    if lead is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This lead does not exist.", ["leadId"])
+    policy.require_lead_visible(actor, lead)
+    if lead.contact_id != contact.id:
+        raise DomainError(ErrorCode.INVALID, "This lead belongs to another contact.", ["leadId"])
+    return lead
+
+
+async def hand_over_opportunity(
+    actor: User, opportunity_id: int, owner_id: int, note: str | None = None
+) -> Opportunity:
+    opportunity = await Opportunity.get_or_none(id=opportunity_id)
+    if opportunity is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["opportunityId"]
+        )
+    policy.require_opportunity_owner(actor, opportunity)
+    if opportunity.stage is not OpportunityStage.OPEN:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "Only open opportunities can be handed over.",
+            ["opportunityId"],
+        )
+    clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
+    owner = await require_active_clerk(owner_id, ["ownerId"])
+    if owner.id == opportunity.owner_id:
+        raise DomainError(
+            ErrorCode.INVALID, f"{owner.name} owns this opportunity already.", ["ownerId"]
+        )
+    async with in_transaction():
+        changed = await Opportunity.filter(
+            id=opportunity.id, owner_id=opportunity.owner_id, stage=OpportunityStage.OPEN
+        ).update(owner_id=owner.id)
+        if changed != 1:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                "Someone else changed this opportunity at the same moment; reload and retry.",
+                ["opportunityId"],
+            )
+        await OpportunityEvent.create(
+            opportunity=opportunity,
+            kind=OpportunityEventKind.HANDED_OVER,
+            actor=actor,
+            owner=owner,
+            previous_owner_id=opportunity.owner_id,
+            note=clean_note,
+        )
+    return await Opportunity.get(id=opportunity.id)

@@ -1,0 +1,64 @@
+"""Cleaning of plain input values, shared by every service so rules read the same everywhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from leadflow.services.errors import DomainError, ErrorCode
+
+# Pragmatic address check: one @, no spaces, a dot in the domain. RFC 5322 allows more, but
+# nothing a sales clerk could actually write to.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def clean_text(
+    value: str | None, field: Sequence[str], *, max_length: int, required: bool = False
+) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError(ErrorCode.REQUIRED, f"{_label(field)} must not be empty.", field)
+    if len(text) > max_length:
+        raise DomainError(
+            ErrorCode.TOO_LONG,
+            f"{_label(field)} is too long ({len(text)} characters, at most {max_length}).",
+            field,
+        )
+    if "\x00" in text:
+        raise DomainError(ErrorCode.INVALID, f"{_label(field)} contains a NUL character.", field)
+    return text
+
+
+def clean_email(value: str | None, field: Sequence[str], *, max_length: int) -> str | None:
+    email = clean_text(value, field, max_length=max_length)
+    if not email:
+        return None
+    if not EMAIL_PATTERN.match(email):
+        raise DomainError(ErrorCode.INVALID, f"{email!r} is not a valid email address.", field)
+    return email
+
+
+def clean_money(value: Decimal | None, field: Sequence[str]) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise DomainError(ErrorCode.INVALID, "Not a valid amount.", field) from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        raise DomainError(
+            ErrorCode.INVALID, f"The amount must be between 0 and {MAX_MONEY}.", field
+        )
+    return amount
+
+
+def unique_ids(ids: Sequence[int]) -> list[int]:
+    """Keep the caller's order, drop repeats: selecting a lead twice is not an error."""
+    return list(dict.fromkeys(ids))
+
+
+def _label(field: Sequence[str]) -> str:
+    name = field[-1] if field else "value"
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).capitalize()
