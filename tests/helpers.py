@@ -1,0 +1,115 @@
+"""Test helpers: users with tokens, a GraphQL caller and a SQL query counter."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from leadflow.api.ids import encode_id
+from leadflow.auth.tokens import issue_token
+from leadflow.db.enums import Role
+from leadflow.db.models import User
+from leadflow.services.users import create_user
+
+
+@dataclass
+class Actor:
+    user: User
+    token: str
+
+    @property
+    def gid(self) -> str:
+        return encode_id("User", self.user.id)
+
+
+@dataclass
+class Actors:
+    admin: Actor
+    manager: Actor
+    manager2: Actor
+    clerk_a: Actor
+    clerk_b: Actor
+    partner: Actor
+    inactive_clerk: Actor
+    read_only_manager: Actor
+
+
+async def make_actor(email: str, name: str, role: Role, *, read_only: bool = False) -> Actor:
+    user = await create_user(email, name, role)
+    _, secret = await issue_token(user, read_only=read_only)
+    return Actor(user=user, token=secret)
+
+
+async def make_actors() -> Actors:
+    manager = await make_actor("manager@test.example", "Mona Manager", Role.MANAGER)
+    inactive = await make_actor("gone@test.example", "Gerd Gone", Role.CLERK)
+    inactive.user.active = False
+    await inactive.user.save()
+    _, read_only_secret = await issue_token(manager.user, read_only=True)
+    return Actors(
+        admin=await make_actor("admin@test.example", "Ada Admin", Role.ADMIN),
+        manager=manager,
+        manager2=await make_actor("manager2@test.example", "Max Manager", Role.MANAGER),
+        clerk_a=await make_actor("clerk.a@test.example", "Clara Clerk", Role.CLERK),
+        clerk_b=await make_actor("clerk.b@test.example", "Bruno Clerk", Role.CLERK),
+        partner=await make_actor("partner@test.example", "Paul Partner", Role.PARTNER),
+        inactive_clerk=inactive,
+        read_only_manager=Actor(user=manager.user, token=read_only_secret),
+    )
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL request; returns the whole response body (data and errors)."""
+    headers = {"Authorization": f"Bearer {actor.token}"} if actor else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code in (200, 400), response.text
+    return response.json()
+
+
+def data_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The data of a response that must not carry top-level errors."""
+    assert not body.get("errors"), body.get("errors")
+    return body["data"]
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
+
+
+class QueryCounter(logging.Handler):
+    """Counts the SQL statements Tortoise sends (it logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
+        self._logger = logging.getLogger("tortoise.db_client")
+        self._previous_level = self._logger.level
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+            self.statements.append(message)
+
+    def __enter__(self) -> QueryCounter:
+        self._logger.addHandler(self)
+        self._logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._previous_level)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
