@@ -8,6 +8,8 @@ import binascii
 from leadflow.services.errors import DomainError, ErrorCode
 
 NODE_TYPES = frozenset({"Lead", "Campaign", "Contact", "Opportunity", "User"})
+# Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.
+MAX_PK = 2**31 - 1
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -22,7 +24,8 @@ def parse_global_id(raw: str, field: list[str]) -> tuple[str, int]:
         pk = int(pk_text)
     except (binascii.Error, UnicodeError, ValueError):
         raise DomainError(ErrorCode.INVALID, f"{raw!r} is not a valid ID.", field) from None
-    if type_name not in NODE_TYPES or pk <= 0 or pk > 2**63 - 1:
+    # Only the canonical spelling is an ID: no padding tricks, no leading zeros.
+    if type_name not in NODE_TYPES or not 0 < pk <= MAX_PK or encode_id(type_name, pk) != raw:
         raise DomainError(ErrorCode.INVALID, f"{raw!r} is not a valid ID.", field)
     return type_name, pk
 
@@ -31,10 +34,16 @@ def decode_id(raw: str, expected_type: str, field: list[str]) -> int:
     type_name, pk = parse_global_id(raw, field)
     if type_name != expected_type:
         raise DomainError(
-            ErrorCode.INVALID, f"Expected a {expected_type} ID, got a {type_name} ID.", field
+            ErrorCode.INVALID,
+            f"Expected {_article(expected_type)} ID, got {_article(type_name)} ID.",
+            field,
         )
     return pk
 
 
 def decode_optional_id(raw: str | None, expected_type: str, field: list[str]) -> int | None:
     return None if raw is None else decode_id(raw, expected_type, field)
+
+
+def _article(type_name: str) -> str:
+    return f"an {type_name}" if type_name[0] in "AEIOU" else f"a {type_name}"

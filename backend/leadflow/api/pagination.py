@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from leadflow.api.ids import MAX_PK
 from leadflow.services.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE_SIZE = 50
@@ -34,7 +35,10 @@ def decode_cursor(cursor: str) -> int:
         text = base64.b64decode(cursor.encode(), validate=True).decode()
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(text)
-        return int(text.removeprefix(_CURSOR_PREFIX))
+        pk = int(text.removeprefix(_CURSOR_PREFIX))
+        if not 0 < pk <= MAX_PK:
+            raise ValueError(pk)
+        return pk
     except ValueError:
         raise DomainError(
             ErrorCode.INVALID, f"{cursor!r} is not a valid cursor.", ["after"]

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Case, Q, When
-from tortoise.functions import Count, Sum
+from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from leadflow.auth import policy
 from leadflow.db.enums import Outcome
@@ -95,5 +95,7 @@ async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, 
     return stats
 
 
-def _count_when(condition: Q) -> Sum:
-    return Sum(Case(When(condition, then=1), default=0))
+def _count_when(condition: Q) -> Count:
+    # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of
+    # SUM(CASE WHEN ... THEN 1 ELSE 0 END) when they are sent as query parameters.
+    return Count("id", _filter=condition)

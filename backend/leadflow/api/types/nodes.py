@@ -22,6 +22,7 @@ from leadflow.api.types.enums import (
     Role,
 )
 from leadflow.api.types.inputs import LeadFilter
+from leadflow.auth import policy
 from leadflow.db import models
 
 
@@ -341,7 +342,11 @@ class OpportunityNode(Node):
         if self.lead_pk is None:
             return None
         lead = await info.context.loaders.lead.load(self.lead_pk)
-        return LeadNode.from_model(lead) if lead else None
+        if lead is None:
+            return None
+        # The owner of a handed-over opportunity may see it, but not the other clerk's lead.
+        policy.require_lead_visible(info.context.require_viewer(), lead)
+        return LeadNode.from_model(lead)
 
     @strawberry.field(description="Creation and hand-overs, oldest first.")
     async def history(self, info: Info) -> list[OpportunityEvent]:

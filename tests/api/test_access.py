@@ -1,0 +1,729 @@
+"""Who may see and do what, through /graphql: clerks see their own leads (lists are filtered,
+direct fetches of others' objects are FORBIDDEN), managers and admins see everything, read-only
+tokens may only look, partners have no lead access, and no token means UNAUTHENTICATED."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from leadflow.db.enums import Role
+from leadflow.db.models import (
+    Campaign,
+    Contact,
+    Feedback,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+)
+from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor
+
+USER_ERRORS = "userErrors { code field message }"
+
+STATE_QUERY = """
+{
+  campaigns(first: 100) { totalCount edges { node { id name } } }
+  leads(first: 100) {
+    totalCount
+    edges { node {
+      id status outcome closeReason closeNote assignedAt closedAt
+      assignee { id } closedBy { id }
+      contact { id lastName email }
+      feedback { note }
+      history { kind actor { id } }
+    } }
+  }
+  opportunities(first: 100) {
+    totalCount
+    edges { node { id title stage expectedValue owner { id } history { kind } } }
+  }
+}
+"""
+
+TABLES = (Campaign, Contact, Lead, LeadEvent, Feedback, Opportunity, OpportunityEvent)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def mutation_text(name: str, selection: str) -> str:
+    input_type = f"{name[0].upper()}{name[1:]}Input"
+    return (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
+        f"{{ {selection} {USER_ERRORS} }} }}"
+    )
+
+
+async def mutate_ok(
+    client, actor: Actor, name: str, input: dict[str, Any], selection: str
+) -> dict[str, Any]:
+    body = await gql(client, mutation_text(name, selection), {"input": input}, actor=actor)
+    payload = data_of(body)[name]
+    assert payload["userErrors"] == []
+    return payload
+
+
+async def snapshot(client, manager: Actor) -> dict[str, Any]:
+    """Everything a manager can see, plus the row count of every table."""
+    state = data_of(await gql(client, STATE_QUERY, actor=manager))
+    state["rows"] = {model.__name__: await model.all().count() for model in TABLES}
+    return state
+
+
+async def denied(
+    client,
+    actor: Actor | None,
+    manager: Actor,
+    name: str,
+    input: dict[str, Any],
+    selection: str,
+    code: str = "FORBIDDEN",
+) -> str:
+    """A mutation refused with a top-level error that changes nothing; returns its message."""
+    before = await snapshot(client, manager)
+    body = await gql(client, mutation_text(name, selection), {"input": input}, actor=actor)
+    assert body["data"] is None, body
+    assert error_codes(body) == [code]
+    assert body["errors"][0]["path"] == [name]
+    assert await snapshot(client, manager) == before
+    return body["errors"][0]["message"]
+
+
+async def query_error(
+    client, actor: Actor | None, query: str, variables: dict[str, Any] | None = None
+) -> list[str]:
+    """A query refused with top-level errors and no data; returns their codes."""
+    body = await gql(client, query, variables, actor=actor)
+    assert body["data"] is None, body
+    return error_codes(body)
+
+
+def ids(connection: dict[str, Any]) -> list[str]:
+    return [edge["node"]["id"] for edge in connection["edges"]]
+
+
+@dataclass
+class World:
+    """Leads of two clerks and opportunities with every kind of visibility."""
+
+    campaign: str
+    a_active: dict  # clerk A's open lead
+    a_won: dict  # clerk A's lead, closed successfully
+    b_active: dict  # clerk B's open lead
+    b_won: dict  # clerk B's lead, closed successfully
+    new: dict  # nobody's lead yet
+    handed_over: str  # from A's lead, handed over to B
+    b_own: str  # from B's lead, owned by B
+    a_free: str  # owned by A, from no lead (for the new lead's contact)
+
+
+async def build_world(client, actors: Actors) -> World:
+    manager, clerk_a, clerk_b = actors.manager, actors.clerk_a, actors.clerk_b
+    payload = await mutate_ok(
+        client, manager, "createCampaign", {"name": "Access"}, "campaign { id }"
+    )
+    campaign = payload["campaign"]["id"]
+    rows = [
+        {"firstName": "Anton", "lastName": name, "company": f"{name} AG", "email": f"{name}@x.de"}
+        for name in ("Alpha", "Apex", "Bravo", "Bingo", "Novum")
+    ]
+    payload = await mutate_ok(
+        client,
+        manager,
+        "createLeads",
+        {"campaignId": campaign, "leads": rows},
+        "leads { id contact { id } }",
+    )
+    a_active, a_won, b_active, b_won, new = payload["leads"]
+    for leads, clerk in (([a_active, a_won], clerk_a), ([b_active, b_won], clerk_b)):
+        await mutate_ok(
+            client,
+            manager,
+            "assignLeads",
+            {"leadIds": [lead["id"] for lead in leads], "assigneeId": clerk.gid},
+            "leads { id }",
+        )
+    opportunities = []
+    for clerk, lead in ((clerk_a, a_won), (clerk_b, b_won)):
+        payload = await mutate_ok(
+            client,
+            clerk,
+            "closeLead",
+            {"leadId": lead["id"], "outcome": "SUCCESSFUL"},
+            "opportunity { id }",
+        )
+        opportunities.append(payload["opportunity"]["id"])
+    handed_over, b_own = opportunities
+    await mutate_ok(
+        client,
+        clerk_a,
+        "handOverOpportunity",
+        {"opportunityId": handed_over, "ownerId": clerk_b.gid},
+        "opportunity { id }",
+    )
+    payload = await mutate_ok(
+        client,
+        manager,
+        "createOpportunity",
+        {"contactId": new["contact"]["id"], "title": "Free", "ownerId": clerk_a.gid},
+        "opportunity { id }",
+    )
+    return World(
+        campaign=campaign,
+        a_active=a_active,
+        a_won=a_won,
+        b_active=b_active,
+        b_won=b_won,
+        new=new,
+        handed_over=handed_over,
+        b_own=b_own,
+        a_free=payload["opportunity"]["id"],
+    )
+
+
+LEADS_QUERY = """query($filter: LeadFilter) {
+  leads(filter: $filter) { totalCount edges { node { id } } } }"""
+
+OPPORTUNITIES_QUERY = """query($filter: OpportunityFilter) {
+  opportunities(filter: $filter) { totalCount edges { node { id } } } }"""
+
+
+async def visible_leads(client, actor: Actor, **filter: Any) -> list[str]:
+    page = data_of(await gql(client, LEADS_QUERY, {"filter": filter}, actor=actor))["leads"]
+    assert page["totalCount"] == len(page["edges"])
+    return ids(page)
+
+
+async def visible_opportunities(client, actor: Actor) -> list[str]:
+    page = data_of(await gql(client, OPPORTUNITIES_QUERY, actor=actor))["opportunities"]
+    assert page["totalCount"] == len(page["edges"])
+    return ids(page)
+
+
+# --- clerks and leads ----------------------------------------------------------------------------
+
+
+async def test_clerk_lists_only_their_own_leads(client, actors: Actors):
+    world = await build_world(client, actors)
+    clerk_a, clerk_b = actors.clerk_a, actors.clerk_b
+    a_leads = [world.a_won["id"], world.a_active["id"]]
+    b_leads = [world.b_won["id"], world.b_active["id"]]
+
+    assert await visible_leads(client, clerk_a) == a_leads
+    assert await visible_leads(client, clerk_b) == b_leads
+    # Search, status and campaign filters stay within the clerk's own leads.
+    assert await visible_leads(client, clerk_b, search="Alpha") == []
+    assert await visible_leads(client, clerk_b, search="Anton") == b_leads
+    assert await visible_leads(client, clerk_a, search="alpha") == [world.a_active["id"]]
+    assert await visible_leads(client, clerk_b, status="NEW") == []
+    assert await visible_leads(client, clerk_b, campaignId=world.campaign) == b_leads
+    assert await visible_leads(client, clerk_b, assigneeId=clerk_b.gid) == b_leads
+    # A clerk's overview counts and campaign figures cover their own leads only.
+    body = await gql(client, "{ leadCounts { new active done } }", actor=clerk_b)
+    assert data_of(body)["leadCounts"] == {"new": 0, "active": 1, "done": 1}
+    body = await gql(
+        client,
+        """query($id: ID!) { campaign(id: $id) {
+          stats { total new active done successful unsuccessful conversionRate }
+          leads { totalCount edges { node { id } } } } }""",
+        {"id": world.campaign},
+        actor=clerk_b,
+    )
+    campaign = data_of(body)["campaign"]
+    assert campaign["stats"] == {
+        "total": 2,
+        "new": 0,
+        "active": 1,
+        "done": 1,
+        "successful": 1,
+        "unsuccessful": 0,
+        "conversionRate": 1.0,
+    }
+    assert ids(campaign["leads"]) == b_leads
+    assert campaign["leads"]["totalCount"] == 2
+    # The task list is the clerk's own.
+    body = await gql(client, "{ myTasks { edges { node { id } } } }", actor=clerk_b)
+    assert ids(data_of(body)["myTasks"]) == [world.b_active["id"]]
+
+
+async def test_clerk_cannot_fetch_another_clerks_lead(client, actors: Actors):
+    world = await build_world(client, actors)
+    clerk_b = actors.clerk_b
+    for lead in (world.a_active, world.a_won, world.new):
+        query = "query($id: ID!) { lead(id: $id) { id contact { lastName } } }"
+        assert await query_error(client, clerk_b, query, {"id": lead["id"]}) == ["FORBIDDEN"]
+        query = "query($id: ID!) { node(id: $id) { id } }"
+        assert await query_error(client, clerk_b, query, {"id": lead["id"]}) == ["FORBIDDEN"]
+    # The contacts of those leads (except the one whose opportunity clerk B took over).
+    for lead in (world.a_active, world.new):
+        query = "query($id: ID!) { contact(id: $id) { id lastName email } }"
+        assert await query_error(client, clerk_b, query, {"id": lead["contact"]["id"]}) == [
+            "FORBIDDEN"
+        ]
+        query = "query($id: ID!) { node(id: $id) { id } }"
+        assert await query_error(client, clerk_b, query, {"id": lead["contact"]["id"]}) == [
+            "FORBIDDEN"
+        ]
+    # Listing another clerk's leads on purpose is an error, not an empty list.
+    body = await gql(
+        client, LEADS_QUERY, {"filter": {"assigneeId": actors.clerk_a.gid}}, actor=clerk_b
+    )
+    assert body["data"] is None
+    assert error_codes(body) == ["FORBIDDEN"]
+    body = await gql(
+        client,
+        "query($f: LeadFilter) { leadCounts(filter: $f) { new } }",
+        {"f": {"assigneeId": actors.clerk_a.gid}},
+        actor=clerk_b,
+    )
+    assert error_codes(body) == ["FORBIDDEN"]
+    # The owner still gets them.
+    body = await gql(
+        client,
+        "query($id: ID!) { lead(id: $id) { id contact { lastName } } }",
+        {"id": world.a_active["id"]},
+        actor=actors.clerk_a,
+    )
+    assert data_of(body)["lead"] == {"id": world.a_active["id"], "contact": {"lastName": "Alpha"}}
+
+
+async def test_clerk_may_not_manage(client, actors: Actors):
+    world = await build_world(client, actors)
+    manager, clerk_a = actors.manager, actors.clerk_a
+    message = await denied(
+        client, clerk_a, manager, "createCampaign", {"name": "Mine"}, "campaign { id }"
+    )
+    assert "managers" in message
+    await denied(
+        client,
+        clerk_a,
+        manager,
+        "createLeads",
+        {"campaignId": world.campaign, "leads": [{"lastName": "Sneaky", "phone": "1"}]},
+        "leads { id }",
+    )
+    await denied(
+        client,
+        clerk_a,
+        manager,
+        "assignLeads",
+        {"leadIds": [world.new["id"]], "assigneeId": clerk_a.gid},
+        "leads { id }",
+    )
+    await denied(
+        client,
+        clerk_a,
+        manager,
+        "reassignLead",
+        {"leadId": world.b_active["id"], "assigneeId": clerk_a.gid},
+        "lead { id }",
+    )
+    await denied(
+        client,
+        clerk_a,
+        manager,
+        "reassignLead",
+        {"leadId": world.a_active["id"], "assigneeId": actors.clerk_b.gid},
+        "lead { id }",
+    )
+
+
+async def test_clerk_cannot_work_on_another_clerks_lead(client, actors: Actors):
+    world = await build_world(client, actors)
+    manager, clerk_b = actors.manager, actors.clerk_b
+    lead = world.a_active
+    message = await denied(
+        client,
+        clerk_b,
+        manager,
+        "recordFeedback",
+        {"leadId": lead["id"], "channel": "PHONE", "note": "Hijacked"},
+        "feedback { id }",
+    )
+    assert "someone else" in message
+    for input in (
+        {"outcome": "SUCCESSFUL"},
+        {"outcome": "UNSUCCESSFUL", "reason": "NOT_INTERESTED"},
+    ):
+        await denied(
+            client, clerk_b, manager, "closeLead", {"leadId": lead["id"], **input}, "lead { id }"
+        )
+    # Nor on a lead nobody has yet.
+    await denied(
+        client,
+        clerk_b,
+        manager,
+        "recordFeedback",
+        {"leadId": world.new["id"], "channel": "PHONE", "note": "Early bird"},
+        "feedback { id }",
+    )
+    # Nor create an opportunity for another clerk's contact or lead.
+    await denied(
+        client,
+        clerk_b,
+        manager,
+        "createOpportunity",
+        {"contactId": lead["contact"]["id"], "title": "Mine now"},
+        "opportunity { id }",
+    )
+    await denied(
+        client,
+        clerk_b,
+        manager,
+        "createOpportunity",
+        {"contactId": world.b_active["contact"]["id"], "title": "x", "leadId": lead["id"]},
+        "opportunity { id }",
+    )
+    # Nor hand over an opportunity they do not own.
+    await denied(
+        client,
+        clerk_b,
+        manager,
+        "handOverOpportunity",
+        {"opportunityId": world.a_free, "ownerId": clerk_b.gid},
+        "opportunity { id }",
+    )
+    # The lead is unchanged and still clerk A's to work on.
+    payload = await mutate_ok(
+        client,
+        actors.clerk_a,
+        "recordFeedback",
+        {"leadId": lead["id"], "channel": "EMAIL", "note": "Mine"},
+        "lead { status feedback { note } }",
+    )
+    assert payload["lead"] == {"status": "ACTIVE", "feedback": [{"note": "Mine"}]}
+
+
+# --- opportunities -------------------------------------------------------------------------------
+
+
+async def test_clerk_sees_own_opportunities_and_those_from_own_leads(client, actors: Actors):
+    world = await build_world(client, actors)
+    clerk_a, clerk_b = actors.clerk_a, actors.clerk_b
+    # A: the one A owns without a lead, and the one from A's lead that B owns now.
+    assert await visible_opportunities(client, clerk_a) == [world.a_free, world.handed_over]
+    # B: the one B took over and the one from B's own lead.
+    assert await visible_opportunities(client, clerk_b) == [world.b_own, world.handed_over]
+    body = await gql(
+        client,
+        OPPORTUNITIES_QUERY,
+        {"filter": {"ownerId": clerk_b.gid}},
+        actor=clerk_b,
+    )
+    assert ids(data_of(body)["opportunities"]) == [world.b_own, world.handed_over]
+
+    for actor, hidden in ((clerk_a, world.b_own), (clerk_b, world.a_free)):
+        for field in ("opportunity", "node"):
+            query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
+            assert await query_error(client, actor, query, {"id": hidden}) == ["FORBIDDEN"]
+    body = await gql(
+        client, OPPORTUNITIES_QUERY, {"filter": {"ownerId": clerk_b.gid}}, actor=clerk_a
+    )
+    assert body["data"] is None
+    assert error_codes(body) == ["FORBIDDEN"]
+
+    # Both may fetch the handed-over one directly.
+    query = "query($id: ID!) { opportunity(id: $id) { id owner { id } contact { lastName } } }"
+    for actor in (clerk_a, clerk_b):
+        body = await gql(client, query, {"id": world.handed_over}, actor=actor)
+        assert data_of(body)["opportunity"] == {
+            "id": world.handed_over,
+            "owner": {"id": clerk_b.gid},
+            "contact": {"lastName": "Apex"},
+        }
+    # Its new owner sees its contact, but not clerk A's lead it came from.
+    body = await gql(
+        client,
+        "query($id: ID!) { contact(id: $id) { lastName } }",
+        {"id": world.a_won["contact"]["id"]},
+        actor=clerk_b,
+    )
+    assert data_of(body)["contact"] == {"lastName": "Apex"}
+    body = await gql(
+        client,
+        "query($id: ID!) { opportunity(id: $id) { id lead { id history { kind } } } }",
+        {"id": world.handed_over},
+        actor=clerk_b,
+    )
+    assert body["data"] == {"opportunity": {"id": world.handed_over, "lead": None}}
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert body["errors"][0]["path"] == ["opportunity", "lead"]
+    body = await gql(
+        client,
+        "query($id: ID!) { opportunity(id: $id) { lead { id } } }",
+        {"id": world.handed_over},
+        actor=clerk_a,
+    )
+    assert data_of(body)["opportunity"] == {"lead": {"id": world.a_won["id"]}}
+    # The lead's own opportunity link stays visible to clerk A.
+    body = await gql(
+        client,
+        "query($id: ID!) { lead(id: $id) { opportunity { id owner { id } } } }",
+        {"id": world.a_won["id"]},
+        actor=clerk_a,
+    )
+    assert data_of(body)["lead"]["opportunity"] == {
+        "id": world.handed_over,
+        "owner": {"id": clerk_b.gid},
+    }
+
+
+async def test_a_clerk_without_anything_sees_nothing(client, actors: Actors):
+    world = await build_world(client, actors)
+    clerk_c = await make_actor("clerk.c@test.example", "Carl Clerk", Role.CLERK)
+    assert await visible_leads(client, clerk_c) == []
+    assert await visible_opportunities(client, clerk_c) == []
+    body = await gql(
+        client, "{ leadCounts { new active done } myTasks { totalCount } }", actor=clerk_c
+    )
+    assert data_of(body) == {
+        "leadCounts": {"new": 0, "active": 0, "done": 0},
+        "myTasks": {"totalCount": 0},
+    }
+    # Campaigns and colleagues are no secret, the campaign's leads are.
+    body = await gql(
+        client,
+        """query($id: ID!) { campaign(id: $id) { name stats { total }
+          leads { totalCount } } users(role: CLERK) { name } }""",
+        {"id": world.campaign},
+        actor=clerk_c,
+    )
+    assert data_of(body) == {
+        "campaign": {"name": "Access", "stats": {"total": 0}, "leads": {"totalCount": 0}},
+        "users": [
+            {"name": "Bruno Clerk"},
+            {"name": "Carl Clerk"},
+            {"name": "Clara Clerk"},
+            {"name": "Gerd Gone"},
+        ],
+    }
+
+
+# --- managers and admins -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["manager", "manager2", "admin"])
+async def test_managers_see_everything(client, actors: Actors, who: str):
+    world = await build_world(client, actors)
+    actor: Actor = getattr(actors, who)
+    all_leads = [
+        world.new["id"],
+        world.b_won["id"],
+        world.b_active["id"],
+        world.a_won["id"],
+        world.a_active["id"],
+    ]
+    assert await visible_leads(client, actor) == all_leads
+    assert await visible_leads(client, actor, assigneeId=actors.clerk_a.gid) == [
+        world.a_won["id"],
+        world.a_active["id"],
+    ]
+    assert await visible_opportunities(client, actor) == [
+        world.a_free,
+        world.b_own,
+        world.handed_over,
+    ]
+    body = await gql(client, "{ leadCounts { new active done } }", actor=actor)
+    assert data_of(body)["leadCounts"] == {"new": 1, "active": 2, "done": 2}
+    for node_id in (
+        world.a_active["id"],
+        world.b_active["contact"]["id"],
+        world.a_free,
+        world.handed_over,
+    ):
+        body = await gql(
+            client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, actor=actor
+        )
+        assert data_of(body)["node"] == {"id": node_id}
+    body = await gql(
+        client,
+        "query($id: ID!) { opportunity(id: $id) { lead { id } } }",
+        {"id": world.handed_over},
+        actor=actor,
+    )
+    assert data_of(body)["opportunity"] == {"lead": {"id": world.a_won["id"]}}
+    # A manager may also work on any clerk's lead.
+    payload = await mutate_ok(
+        client,
+        actor,
+        "recordFeedback",
+        {"leadId": world.a_active["id"], "channel": "MEETING", "note": "Met at the fair"},
+        "feedback { author { id } } lead { assignee { id } }",
+    )
+    assert payload["feedback"] == {"author": {"id": actor.gid}}
+    assert payload["lead"] == {"assignee": {"id": actors.clerk_a.gid}}
+    payload = await mutate_ok(
+        client,
+        actor,
+        "closeLead",
+        {"leadId": world.b_active["id"], "outcome": "UNSUCCESSFUL", "reason": "OTHER"},
+        "lead { status closedBy { id } }",
+    )
+    assert payload["lead"] == {"status": "DONE", "closedBy": {"id": actor.gid}}
+
+
+# --- tokens and roles ----------------------------------------------------------------------------
+
+
+async def test_read_only_token_may_query_but_not_mutate(client, actors: Actors):
+    world = await build_world(client, actors)
+    manager, read_only = actors.manager, actors.read_only_manager
+    body = await gql(client, "{ viewer { id role } leads { totalCount } }", actor=read_only)
+    assert data_of(body) == {
+        "viewer": {"id": manager.gid, "role": "MANAGER"},
+        "leads": {"totalCount": 5},
+    }
+    # Each of these would succeed with the manager's normal token.
+    mutations = [
+        ("createCampaign", {"name": "Read only"}, "campaign { id }"),
+        (
+            "createLeads",
+            {"campaignId": world.campaign, "leads": [{"lastName": "Ro", "phone": "1"}]},
+            "leads { id }",
+        ),
+        (
+            "assignLeads",
+            {"leadIds": [world.new["id"]], "assigneeId": actors.clerk_a.gid},
+            "leads { id }",
+        ),
+        (
+            "reassignLead",
+            {"leadId": world.a_active["id"], "assigneeId": actors.clerk_b.gid},
+            "lead { id }",
+        ),
+        (
+            "recordFeedback",
+            {"leadId": world.a_active["id"], "channel": "PHONE", "note": "Read only"},
+            "feedback { id }",
+        ),
+        (
+            "closeLead",
+            {"leadId": world.a_active["id"], "outcome": "SUCCESSFUL"},
+            "lead { id }",
+        ),
+        (
+            "createOpportunity",
+            {
+                "contactId": world.new["contact"]["id"],
+                "title": "Read only",
+                "ownerId": actors.clerk_a.gid,
+            },
+            "opportunity { id }",
+        ),
+        (
+            "handOverOpportunity",
+            {"opportunityId": world.a_free, "ownerId": actors.clerk_b.gid},
+            "opportunity { id }",
+        ),
+    ]
+    for name, input, selection in mutations:
+        message = await denied(client, read_only, manager, name, input, selection)
+        assert "read-only" in message
+    # The same request with the normal token works.
+    await mutate_ok(client, manager, "createCampaign", {"name": "Read only"}, "campaign { id }")
+
+
+QUERIES = {
+    "viewer": ("{ viewer { id } }", None),
+    "leads": ("{ leads { totalCount } }", None),
+    "leadCounts": ("{ leadCounts { new } }", None),
+    "myTasks": ("{ myTasks { totalCount } }", None),
+    "campaigns": ("{ campaigns { totalCount } }", None),
+    "opportunities": ("{ opportunities { totalCount } }", None),
+    "users": ("{ users { id } }", None),
+}
+
+
+async def test_unauthenticated_requests_are_refused(client, actors: Actors):
+    world = await build_world(client, actors)
+    manager = actors.manager
+    by_id = {
+        "lead": world.a_active["id"],
+        "node": world.a_active["id"],
+        "campaign": world.campaign,
+        "contact": world.a_active["contact"]["id"],
+        "opportunity": world.a_free,
+    }
+    for query, variables in QUERIES.values():
+        assert await query_error(client, None, query, variables) == ["UNAUTHENTICATED"]
+    for field, node_id in by_id.items():
+        query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
+        assert await query_error(client, None, query, {"id": node_id}) == ["UNAUTHENTICATED"]
+    await denied(
+        client,
+        None,
+        manager,
+        "createCampaign",
+        {"name": "Anon"},
+        "campaign { id }",
+        "UNAUTHENTICATED",
+    )
+    await denied(
+        client,
+        None,
+        manager,
+        "recordFeedback",
+        {"leadId": world.a_active["id"], "channel": "PHONE", "note": "Anon"},
+        "feedback { id }",
+        "UNAUTHENTICATED",
+    )
+    # Wrong or unknown credentials are the same as none.
+    for header in (
+        f"Basic {manager.token}",
+        "Bearer",
+        "Bearer lf_unknown",
+        f"Bearer {manager.token}x",
+        f"Bearer {actors.inactive_clerk.token}",  # a deactivated user's token
+    ):
+        response = await client.post(
+            "/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": header}
+        )
+        body = response.json()
+        assert body["data"] is None
+        assert error_codes(body) == ["UNAUTHENTICATED"], header
+
+
+async def test_partner_has_no_access_to_leads(client, actors: Actors):
+    world = await build_world(client, actors)
+    manager, partner = actors.manager, actors.partner
+    body = await gql(client, "{ viewer { name role } }", actor=partner)
+    assert data_of(body)["viewer"] == {"name": "Paul Partner", "role": "PARTNER"}
+    for name, (query, variables) in QUERIES.items():
+        if name != "viewer":
+            assert await query_error(client, partner, query, variables) == ["FORBIDDEN"], name
+    for field, node_id in {
+        "lead": world.new["id"],
+        "node": world.new["id"],
+        "campaign": world.campaign,
+        "contact": world.new["contact"]["id"],
+        "opportunity": world.a_free,
+    }.items():
+        query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
+        assert await query_error(client, partner, query, {"id": node_id}) == ["FORBIDDEN"]
+    await denied(
+        client,
+        partner,
+        manager,
+        "createLeads",
+        {"campaignId": world.campaign, "leads": [{"lastName": "Partner", "phone": "1"}]},
+        "leads { id }",
+    )
+    await denied(
+        client,
+        partner,
+        manager,
+        "createOpportunity",
+        {"contactId": world.new["contact"]["id"], "title": "Deal", "ownerId": actors.clerk_a.gid},
+        "opportunity { id }",
+    )
+    await denied(
+        client,
+        partner,
+        manager,
+        "closeLead",
+        {"leadId": world.a_active["id"], "outcome": "SUCCESSFUL"},
+        "lead { id }",
+    )
