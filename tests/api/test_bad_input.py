@@ -428,7 +428,7 @@ async def test_assign_with_bad_ids(client, actors: Actors):
     new_a, new_b = await new_leads(client, manager, campaign, "Alpha", "Beta")
     clerk = actors.clerk_a.gid
     cases = [
-        ([new_a["id"], encode_id("Lead", 9999)], clerk, "NOT_FOUND", ["leadIds"]),
+        ([new_a["id"], encode_id("Lead", 9999)], clerk, "NOT_FOUND", ["leadIds", "1"]),
         ([new_a["id"], "garbage!"], clerk, "INVALID", ["leadIds", "1"]),
         ([campaign, new_b["id"]], clerk, "INVALID", ["leadIds", "0"]),
         ([new_a["id"]], encode_id("User", 9999), "NOT_FOUND", ["assigneeId"]),
@@ -520,13 +520,17 @@ async def test_assign_a_lead_that_is_no_longer_new(client, actors: Actors):
         },
         "leads { id }",
     )
-    assert codes_and_fields(errors) == [("CONFLICT", ["leadIds"])]
-    message = errors[0]["message"]
-    assert f"#{pk_of(taken['id'])}" in message
-    assert f"#{pk_of(closed['id'])}" in message
-    assert f"#{pk_of(first['id'])}" not in message
-    assert f"#{pk_of(last['id'])}" not in message
-    assert "Nothing was assigned" in message
+    # One CONFLICT per lead that is no longer new, pointing at its position in the input.
+    assert codes_and_fields(errors) == [
+        ("CONFLICT", ["leadIds", "1"]),
+        ("CONFLICT", ["leadIds", "2"]),
+    ]
+    taken_message, closed_message = (error["message"] for error in errors)
+    assert f"#{pk_of(taken['id'])}" in taken_message
+    assert actors.clerk_b.user.name in taken_message
+    assert f"#{pk_of(closed['id'])}" in closed_message
+    assert "closed" in closed_message
+    assert all("Nothing was assigned" in error["message"] for error in errors)
     # None of the batch went to clerk A; the two new leads are still new.
     body = await gql(client, "{ leadCounts { new active done } }", actor=manager)
     assert data_of(body)["leadCounts"] == {"new": 2, "active": 1, "done": 1}

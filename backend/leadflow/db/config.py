@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 from leadflow.settings import Settings
 
 MODELS_MODULE = "leadflow.db.models"
 MIGRATIONS_MODULE = "leadflow.db.migrations"
 
 
+SQLITE_ENGINE = "leadflow.db.sqlite_engine"
+
+
+def connection_config(database_url: str) -> dict[str, Any]:
+    """Tortoise connection settings for a URL; SQLite gets IMMEDIATE transactions."""
+    connection = expand_db_url(database_url)
+    if connection["engine"] == "tortoise.backends.sqlite":
+        connection["engine"] = SQLITE_ENGINE
+    return connection
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

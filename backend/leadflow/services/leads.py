@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -115,14 +116,30 @@ def status_condition(status: LeadStatus) -> Q:
 
 
 async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> LeadCounts:
-    """New/Active/Done for the overview's three tabs; the filter's status is ignored."""
+    """New/Active/Done for the overview's three tabs, in one query; the filter's status is
+    ignored."""
     leads = _filter_without_status(actor, lead_filter or LeadFilter())
-    counts = {}
-    for status in LeadStatus:
-        counts[status] = await leads.filter(status_condition(status)).count()
-    return LeadCounts(
-        new=counts[LeadStatus.NEW], active=counts[LeadStatus.ACTIVE], done=counts[LeadStatus.DONE]
+    row = (
+        await leads.annotate(
+            new=_count_when(status_condition(LeadStatus.NEW)),
+            active=_count_when(status_condition(LeadStatus.ACTIVE)),
+            done=_count_when(status_condition(LeadStatus.DONE)),
+        )
+        .first()
+        .values("new", "active", "done")
     )
+    row = row or {}
+    return LeadCounts(
+        new=int(row.get("new") or 0),
+        active=int(row.get("active") or 0),
+        done=int(row.get("done") or 0),
+    )
+
+
+def _count_when(condition: Q) -> Count:
+    # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of
+    # SUM(CASE WHEN ... THEN 1 ELSE 0 END) when they are sent as query parameters.
+    return Count("id", _filter=condition)
 
 
 def my_tasks(actor: User) -> QuerySet[Lead]:
@@ -147,13 +164,19 @@ def _filter_without_status(actor: User, lead_filter: LeadFilter) -> QuerySet[Lea
     if lead_filter.campaign_id is not None:
         leads = leads.filter(campaign_id=lead_filter.campaign_id)
     search = clean_text(lead_filter.search, ["filter", "search"], max_length=SEARCH_MAX)
-    for word in search.split():
-        leads = leads.filter(
-            Q(contact__first_name__icontains=word)
-            | Q(contact__last_name__icontains=word)
-            | Q(contact__company__icontains=word)
-            | Q(contact__email_key__icontains=word)
-        )
+    words = search.split()
+    if words:
+        # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
+        # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
+        matching_contacts = Contact.all()
+        for word in words:
+            matching_contacts = matching_contacts.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(company__icontains=word)
+                | Q(email_key__icontains=word)
+            )
+        leads = leads.filter(contact_id__in=Subquery(matching_contacts.values("id")))
     return leads
 
 
@@ -270,29 +293,36 @@ async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -
             ["leadIds"],
         )
     assignee = await require_active_clerk(assignee_id, ["assigneeId"])
+    # Leads are never deleted, so they can be looked up before the transaction.
+    found = await Lead.filter(id__in=ids).values_list("id", flat=True)
+    missing = set(ids) - set(found)
+    if missing:
+        raise DomainErrors(
+            [
+                DomainError(
+                    ErrorCode.NOT_FOUND,
+                    f"Lead #{lead_id} does not exist.",
+                    ["leadIds", str(_position(lead_ids, lead_id))],
+                )
+                for lead_id in ids
+                if lead_id in missing
+            ]
+        )
     try:
         await _assign_new_leads(actor, ids, assignee)
     except _AssignConflict:
-        raise await explain_assign_conflict(ids) from None
+        raise await explain_assign_conflict(lead_ids) from None
     return await _leads_in_order(ids)
 
 
 async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None:
     assigned_at = now()
-    async with in_transaction():
-        # Lock in id order (PostgreSQL; SQLite serialises writers) so that two overlapping
-        # distributions cannot deadlock; the guarded UPDATE below is the real arbiter.
-        found = (
-            await Lead.filter(id__in=ids)
-            .order_by("id")
-            .select_for_update()
-            .values_list("id", flat=True)
-        )
-        missing = sorted(set(ids) - set(found))
-        if missing:
-            raise DomainError(
-                ErrorCode.NOT_FOUND, f"These leads do not exist: {_numbers(missing)}.", ["leadIds"]
-            )
+    async with in_transaction() as connection:
+        if connection.capabilities.support_for_update:
+            # PostgreSQL: lock in id order so that two overlapping distributions cannot
+            # deadlock; the guarded UPDATE below is the real arbiter.
+            await Lead.filter(id__in=ids).order_by("id").select_for_update().values_list("id")
+        # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
         changed = await Lead.filter(id__in=ids, assignee_id=None, closed_at=None).update(
             assignee_id=assignee.id, assigned_at=assigned_at
         )
@@ -315,10 +345,6 @@ class _AssignConflict(Exception):
 async def _leads_in_order(ids: list[int]) -> list[Lead]:
     by_id = {lead.id: lead for lead in await Lead.filter(id__in=ids)}
     return [by_id[lead_id] for lead_id in ids]
-
-
-def _numbers(ids: Sequence[int]) -> str:
-    return ", ".join(f"#{lead_id}" for lead_id in ids)
 
 
 async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
@@ -479,17 +505,34 @@ def _changed_meanwhile() -> DomainError:
     )
 
 
-async def explain_assign_conflict(lead_ids: Sequence[int]) -> DomainError:
-    """After a lost race: name the leads that are no longer NEW."""
+async def explain_assign_conflict(lead_ids: Sequence[int]) -> DomainErrors:
+    """After a lost race: one CONFLICT per lead that is no longer NEW, pointing at its
+    position in the caller's list."""
     taken = (
         await Lead.filter(id__in=list(lead_ids))
         .filter(Q(assignee_id__isnull=False) | Q(closed_at__isnull=False))
+        .select_related("assignee")
         .order_by("id")
-        .values_list("id", flat=True)
     )
-    return DomainError(
-        ErrorCode.CONFLICT,
-        f"These leads are no longer new (someone else was faster): {_numbers(taken)}. "
-        "Nothing was assigned.",
-        ["leadIds"],
-    )
+    errors = [
+        DomainError(
+            ErrorCode.CONFLICT,
+            f"Lead #{lead.id} is no longer new: {_taken_how(lead)}. Nothing was assigned.",
+            ["leadIds", str(_position(lead_ids, lead.id))],
+        )
+        for lead in taken
+    ]
+    if not errors:  # changed back meanwhile, which leads cannot do; still report the conflict
+        errors = [DomainError(ErrorCode.CONFLICT, "The leads changed meanwhile.", ["leadIds"])]
+    return DomainErrors(errors)
+
+
+def _taken_how(lead: Lead) -> str:
+    if lead.closed_at is not None:
+        return "it is closed"
+    assert lead.assignee is not None
+    return f"someone else was faster and gave it to {lead.assignee.name}"
+
+
+def _position(lead_ids: Sequence[int], lead_id: int) -> int:
+    return list(lead_ids).index(lead_id)
