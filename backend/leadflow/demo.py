@@ -102,8 +102,9 @@ FEEDBACK_NOTES = [
 async def seed_demo(say: Callable[[str], None]) -> None:
     if await User.exists():
         say(
-            "Demo: the database has data already; nothing added. Demo logins (if seeded earlier): "
-            f"manager@demo.leadflow, clerk1..3@demo.leadflow, password {DEMO_PASSWORD!r}."
+            "Demo: the database has data already, nothing added. Demo users (password "
+            f"{DEMO_PASSWORD!r}): manager@demo.leadflow, clerk1..3@demo.leadflow. New API token: "
+            ".venv/bin/leadflow tokens create manager@demo.leadflow"
         )
         return
     rng = random.Random(20261127)
