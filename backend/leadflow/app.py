@@ -15,7 +15,7 @@ from strawberry.asgi import GraphQL
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from leadflow.api.context import Context, authenticate_request
+from leadflow.api.context import Context, build_context
 from leadflow.api.schema import schema
 from leadflow.db.config import tortoise_config
 from leadflow.settings import Settings
@@ -26,7 +26,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 class LeadflowGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return Context(request=request, auth=await authenticate_request(request), response=response)
+        return await build_context(request, response)
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -38,6 +38,11 @@ class Context:
         return user
 
 
+async def build_context(request: Request, response: object | None = None) -> Context:
+    """The context of one GraphQL request: authenticates it (bearer token or session)."""
+    return Context(request=request, auth=await authenticate_request(request), response=response)
+
+
 async def authenticate_request(request: Request) -> Authenticated | None:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
