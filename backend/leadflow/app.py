@@ -17,6 +17,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from leadflow.api.context import Context, build_context
 from leadflow.api.schema import schema
+from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
 from leadflow.settings import Settings
 
@@ -55,5 +56,6 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/", home, methods=["GET"]),
+        *auth_routes(settings),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -64,8 +64,20 @@ def _build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, help="admin, manager, clerk or partner")
     add.add_argument("--password", help="prompted for when omitted")
     add.set_defaults(handler=_users_add)
+    add.add_argument("--campaigns", help="partners: comma-separated campaign names to feed")
     listing = users.add_parser("list", help="list users")
     listing.set_defaults(handler=_users_list)
+    deactivate = users.add_parser("deactivate", help="deactivate a user (logged out at once)")
+    deactivate.add_argument("email")
+    deactivate.set_defaults(handler=_users_deactivate)
+    set_password = users.add_parser("set-password", help="set a user's password")
+    set_password.add_argument("email")
+    set_password.add_argument("--password", help="prompted for when omitted")
+    set_password.set_defaults(handler=_users_set_password)
+    link = users.add_parser("link", help="let a partner feed campaigns")
+    link.add_argument("email")
+    link.add_argument("--campaigns", required=True, help="comma-separated campaign names")
+    link.set_defaults(handler=_users_link)
 
     tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
         dest="tokens_command", required=True
@@ -75,6 +87,12 @@ def _build_parser() -> argparse.ArgumentParser:
     create.add_argument("--read-only", action="store_true", help="the token may not change data")
     create.add_argument("--name", default="", help="a label to recognise the token by")
     create.set_defaults(handler=_tokens_create)
+    token_list = tokens.add_parser("list", help="list a user's tokens (never their secrets)")
+    token_list.add_argument("email")
+    token_list.set_defaults(handler=_tokens_list)
+    revoke = tokens.add_parser("revoke", help="revoke a token by its number")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=_tokens_revoke)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
@@ -120,14 +138,25 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _users_add(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.db.enums import Role
     from leadflow.services.users import create_user, parse_role
 
     role = parse_role(args.role)
     password = args.password if args.password is not None else _prompt_password()
 
+    campaign_names = _split_names(args.campaigns)
+    if campaign_names and role is not Role.PARTNER:
+        raise CommandError("--campaigns is only for partners")
+
     async def task() -> None:
+        from leadflow.services import accounts
+
+        campaign_ids = await accounts.campaigns_by_name(campaign_names)
         user = await create_user(args.email, args.name, role, password)
         print(f"Created {user.role.value.lower()} {user.name} <{user.email}>.")
+        if campaign_ids:
+            linked = await accounts.link_partner_campaigns(None, user, campaign_ids)
+            print("Linked to: " + ", ".join(campaign.name for campaign in linked))
 
     _run_with_database(settings, task)
 
@@ -162,6 +191,75 @@ def _tokens_create(args: argparse.Namespace, settings: Settings) -> None:
         kind = "read-only token" if token.read_only else "token"
         print(f"Created {kind} #{token.id} for {user.email}. It is shown only once:")
         print(secret)
+
+    _run_with_database(settings, task)
+
+
+def _split_names(raw: str | None) -> list[str]:
+    return [name.strip() for name in (raw or "").split(",") if name.strip()]
+
+
+def _users_deactivate(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+    from leadflow.services.users import get_user_by_email
+
+    async def task() -> None:
+        user = await accounts.deactivate_user(None, await get_user_by_email(args.email))
+        print(f"Deactivated {user.email}; their sessions and tokens no longer work.")
+
+    _run_with_database(settings, task)
+
+
+def _users_set_password(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+    from leadflow.services.users import get_user_by_email
+
+    password = args.password if args.password is not None else _prompt_password()
+
+    async def task() -> None:
+        user = await get_user_by_email(args.email)
+        await accounts.set_password(None, user, password)
+        print(f"Password of {user.email} set; their browser sessions were ended.")
+
+    _run_with_database(settings, task)
+
+
+def _users_link(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+    from leadflow.services.users import get_user_by_email
+
+    names = _split_names(args.campaigns)
+
+    async def task() -> None:
+        partner = await get_user_by_email(args.email)
+        linked = await accounts.link_partner_campaigns(
+            None, partner, await accounts.campaigns_by_name(names)
+        )
+        print(f"{partner.email} may feed: " + ", ".join(campaign.name for campaign in linked))
+
+    _run_with_database(settings, task)
+
+
+def _tokens_list(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+    from leadflow.services.users import get_user_by_email
+
+    async def task() -> None:
+        user = await get_user_by_email(args.email)
+        for token in await accounts.tokens_of(None, user):
+            mode = "read-only" if token.read_only else "read-write"
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+            print(f"#{token.id}\t{mode}\t{state}\t{token.created_at:%Y-%m-%d %H:%M}\t{token.name}")
+
+    _run_with_database(settings, task)
+
+
+def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+
+    async def task() -> None:
+        token = await accounts.revoke_api_token(None, args.id)
+        print(f"Revoked token #{token.id} of {token.user.email}.")
 
     _run_with_database(settings, task)
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from leadflow.api.errors import forbidden, unauthenticated
 from leadflow.api.loaders import Loaders
+from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
 from leadflow.auth.tokens import Authenticated, authenticate_token
 from leadflow.db.models import User
 
@@ -44,8 +45,14 @@ async def build_context(request: Request, response: object | None = None) -> Con
 
 
 async def authenticate_request(request: Request) -> Authenticated | None:
+    """A bearer token wins; otherwise the browser's session cookie."""
     header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return None
-    return await authenticate_token(secret.strip())
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return await authenticate_token(secret.strip())
+    session_secret = request.cookies.get(SESSION_COOKIE)
+    if session_secret:
+        return await authenticate_session(session_secret)
+    return None

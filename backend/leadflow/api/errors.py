@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from leadflow.services.audit import AuditAction, record
 from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 
 log = logging.getLogger("leadflow.api")
@@ -67,12 +68,31 @@ def bad_input(error: DomainError) -> ApiError:
 class ErrorTranslation(SchemaExtension):
     """Turns exceptions raised by resolvers into client-safe errors, once per operation."""
 
-    def on_operation(self) -> Iterator[None]:
+    async def on_operation(self) -> AsyncIterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
         result.errors = [self._translate(error) for error in result.errors]
+        refusals = [
+            e.message for e in result.errors if (e.extensions or {}).get("code") == "FORBIDDEN"
+        ]
+        if refusals:
+            await self._audit_refusals(refusals)
+
+    async def _audit_refusals(self, messages: list[str]) -> None:
+        """Every permission refusal goes to the audit log, with who and from where."""
+        context = self.execution_context.context
+        auth = getattr(context, "auth", None)
+        request = getattr(context, "request", None)
+        address = request.client.host if request is not None and request.client else ""
+        operation = self.execution_context.operation_name or "anonymous operation"
+        await record(
+            AuditAction.ACCESS_DENIED,
+            actor=auth.user if auth is not None else None,
+            detail=f"{operation}: " + " | ".join(messages),
+            address=address,
+        )
 
     def _translate(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

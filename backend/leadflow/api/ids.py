@@ -7,7 +7,7 @@ import binascii
 
 from leadflow.services.errors import DomainError, ErrorCode
 
-NODE_TYPES = frozenset({"Lead", "Campaign", "Contact", "Opportunity", "User"})
+NODE_TYPES = frozenset({"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken"})
 # Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.
 MAX_PK = 2**31 - 1
 

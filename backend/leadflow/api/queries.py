@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from leadflow.api import resolvers
 from leadflow.api.ids import decode_id
+from leadflow.api.types.admin import ApiTokenNode, AuditEntryConnection
 from leadflow.api.types.enums import Role
 from leadflow.api.types.inputs import LeadFilter, OpportunityFilter
 from leadflow.api.types.nodes import (
@@ -21,7 +22,10 @@ from leadflow.api.types.nodes import (
     OpportunityNode,
     UserNode,
 )
-from leadflow.services import leads, users
+from leadflow.auth import policy
+from leadflow.db.models import User
+from leadflow.services import accounts, leads, users
+from leadflow.services.errors import DomainError, ErrorCode
 
 
 @strawberry.type
@@ -105,6 +109,24 @@ class Query:
         node = await resolvers.resolve_node(info, _expect(id, "Opportunity"))
         assert isinstance(node, OpportunityNode)
         return node
+
+    @strawberry.field(description="Security-relevant events, newest first (admins).")
+    async def audit_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> AuditEntryConnection:
+        return await resolvers.resolve_audit_log(info, first, after)
+
+    @strawberry.field(description="A user's API tokens, without their secrets (admins).")
+    async def api_tokens(self, info: Info, user_id: strawberry.ID) -> list[ApiTokenNode]:
+        actor = info.context.require_viewer()
+        policy.require_admin(actor, "list API tokens")
+        user = await User.get_or_none(id=decode_id(user_id, "User", ["userId"]))
+        if user is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "This user does not exist.", ["userId"])
+        tokens = await accounts.tokens_of(actor, user)
+        for token in tokens:
+            token.user = user
+        return [ApiTokenNode.from_model(token) for token in tokens]
 
 
 def _expect(raw_id: str, type_name: str) -> str:

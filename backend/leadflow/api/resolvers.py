@@ -8,6 +8,12 @@ from leadflow.api.ids import decode_optional_id, parse_global_id
 from leadflow.api.loaders import LEAD_RELATIONS, OPPORTUNITY_RELATIONS
 from leadflow.api.pagination import encode_cursor, fetch_page
 from leadflow.api.types import inputs
+from leadflow.api.types.admin import (
+    ApiTokenNode,
+    AuditEntry,
+    AuditEntryConnection,
+    AuditEntryEdge,
+)
 from leadflow.api.types.nodes import (
     CampaignConnection,
     CampaignEdge,
@@ -24,8 +30,8 @@ from leadflow.api.types.nodes import (
     page_info,
 )
 from leadflow.auth import policy
-from leadflow.db.models import Campaign, Contact, Lead, Opportunity, User
-from leadflow.services import campaigns, leads, opportunities
+from leadflow.db.models import ApiToken, Campaign, Contact, Lead, Opportunity, User
+from leadflow.services import audit, campaigns, leads, opportunities
 from leadflow.services.errors import DomainError, ErrorCode
 
 
@@ -132,12 +138,18 @@ async def resolve_node(info: Info, raw_id: str) -> Node:
         opportunity = await opportunities.get_opportunity(actor, pk)
         return await load_opportunity_node(opportunity.id)
     if type_name == "Campaign":
-        policy.require_worker(actor)
-        return CampaignNode.from_model(await _get_or_not_found(Campaign, pk, "campaign"))
+        campaign = await _get_or_not_found(Campaign, pk, "campaign")
+        await policy.require_campaign_visible(actor, campaign)
+        return CampaignNode.from_model(campaign)
     if type_name == "Contact":
         contact = await _get_or_not_found(Contact, pk, "contact")
         await policy.require_contact_visible(actor, contact)
         return ContactNode.from_model(contact)
+    if type_name == "ApiToken":
+        policy.require_admin(actor, "see API tokens")
+        token = await _get_or_not_found(ApiToken, pk, "token")
+        await token.fetch_related("user")
+        return ApiTokenNode.from_model(token)
     policy.require_may_see_users(actor)
     return UserNode.from_model(await _get_or_not_found(User, pk, "user"))
 
@@ -147,3 +159,19 @@ async def _get_or_not_found(model, pk: int, label: str):
     if found is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"This {label} does not exist.", ["id"])
     return found
+
+
+async def resolve_audit_log(
+    info: Info, first: int | None, after: str | None
+) -> AuditEntryConnection:
+    actor = info.context.require_viewer()
+    matching = audit.audit_entries(actor)
+    page = await fetch_page(matching.select_related("actor"), first, after)
+    return AuditEntryConnection(
+        edges=[
+            AuditEntryEdge(cursor=encode_cursor(entry.id), node=AuditEntry.from_model(entry))
+            for entry in page.rows
+        ],
+        page_info=page_info(page),
+        total_count_query=matching,
+    )

@@ -10,11 +10,55 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from leadflow.db.enums import Role
-from leadflow.db.models import Contact, Lead, Opportunity, User
+from leadflow.db.models import Campaign, Contact, Lead, Opportunity, User
 from leadflow.services.errors import AccessDenied
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 WORKING_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
+ALL_FIELDS = "*"
+
+# What a partner may read, type by type ("*": every field). Checked on the query document
+# before execution (api/field_policy.py), so a partner never gets feedback notes, history or
+# colleagues' details, however the query is shaped. The viewer's own user record is exempt.
+PARTNER_READABLE: dict[str, frozenset[str] | str] = {
+    "Query": frozenset({"viewer", "node", "leads", "lead", "leadCounts", "campaigns", "campaign"}),
+    "Mutation": frozenset({"createLeads"}),
+    "Lead": frozenset(
+        {
+            "id",
+            "contact",
+            "campaign",
+            "status",
+            "assignee",
+            "assignedAt",
+            "outcome",
+            "closeReason",
+            "closedAt",
+            "createdAt",
+        }
+    ),
+    "User": frozenset({"id", "name"}),
+    "Node": frozenset({"id"}),
+    "Contact": ALL_FIELDS,
+    "Campaign": ALL_FIELDS,
+    "CampaignStats": ALL_FIELDS,
+    "CampaignConnection": ALL_FIELDS,
+    "CampaignEdge": ALL_FIELDS,
+    "LeadConnection": ALL_FIELDS,
+    "LeadEdge": ALL_FIELDS,
+    "LeadCounts": ALL_FIELDS,
+    "PageInfo": ALL_FIELDS,
+    "CreateLeadsPayload": ALL_FIELDS,
+    "UserError": ALL_FIELDS,
+}
+VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
+
+
+def partner_may_read(type_name: str, field_name: str, *, own_user: bool = False) -> bool:
+    if type_name == "User" and own_user:
+        return field_name in VIEWER_READABLE
+    allowed = PARTNER_READABLE.get(type_name)
+    return allowed == ALL_FIELDS or (allowed is not None and field_name in allowed)
 
 
 def is_manager(actor: User) -> bool:
@@ -32,7 +76,25 @@ def require_worker(actor: User) -> None:
         raise AccessDenied("Your role has no access to leads and opportunities.")
 
 
+def is_partner(actor: User) -> bool:
+    return actor.role == Role.PARTNER
+
+
+def require_admin(actor: User | None, action: str) -> None:
+    """`None` is the operator at the server's command line."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise AccessDenied(f"Only admins may {action}.")
+
+
+def require_admin_or_self(actor: User | None, user: User, action: str) -> None:
+    if actor is not None and actor.role != Role.ADMIN and actor.id != user.id:
+        raise AccessDenied(f"Only admins may {action} of other users.")
+
+
 def visible_leads(actor: User) -> QuerySet[Lead]:
+    """Managers: all; clerks: assigned to them; partners: the leads they submitted."""
+    if is_partner(actor):
+        return Lead.filter(created_by_id=actor.id)
     require_worker(actor)
     if is_manager(actor):
         return Lead.all()
@@ -40,13 +102,42 @@ def visible_leads(actor: User) -> QuerySet[Lead]:
 
 
 def require_lead_visible(actor: User, lead: Lead) -> None:
+    if is_partner(actor):
+        if lead.created_by_id != actor.id:
+            raise AccessDenied("This lead was not submitted by you.")
+        return
     require_worker(actor)
     if not is_manager(actor) and lead.assignee_id != actor.id:
         raise AccessDenied("This lead is assigned to someone else.")
 
 
+def visible_campaigns(actor: User) -> QuerySet[Campaign]:
+    if is_partner(actor):
+        return Campaign.filter(partner_links__partner_id=actor.id)
+    require_worker(actor)
+    return Campaign.all()
+
+
+async def require_campaign_visible(actor: User, campaign: Campaign) -> None:
+    if is_partner(actor) and not await visible_campaigns(actor).filter(id=campaign.id).exists():
+        raise AccessDenied("This campaign is not linked to you.")
+    if not is_partner(actor):
+        require_worker(actor)
+
+
+async def require_may_add_leads(actor: User, campaign: Campaign) -> None:
+    """Managers feed any campaign; partners only the campaigns linked to them."""
+    if is_manager(actor):
+        return
+    if is_partner(actor):
+        await require_campaign_visible(actor, campaign)
+        return
+    raise AccessDenied("Only managers and linked partners may add leads.")
+
+
 def require_may_work_on_lead(actor: User, lead: Lead) -> None:
     """Feedback and closing: the lead's assignee, or a manager."""
+    require_worker(actor)
     require_lead_visible(actor, lead)
 
 

@@ -16,6 +16,8 @@ class Authenticated:
     user: User
     read_only: bool
     token_id: int | None = None
+    # True for browser sessions: their state-changing requests need CSRF proof.
+    via_session: bool = False
 
 
 def token_digest(secret: str) -> str:

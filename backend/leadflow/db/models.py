@@ -251,3 +251,72 @@ class OpportunityEvent(Model):
 
     class Meta:
         table = "opportunity_events"
+
+
+class PartnerCampaign(Model):
+    """Which campaigns a partner may feed leads into and read figures of."""
+
+    id = fields.IntField(primary_key=True)
+    partner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="partner_links", on_delete=fields.CASCADE
+    )
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="partner_links", on_delete=fields.CASCADE
+    )
+
+    partner_id: int
+    campaign_id: int
+
+    class Meta:
+        table = "partner_campaigns"
+        unique_together = (("partner", "campaign"),)
+
+
+class LoginSession(Model):
+    """A browser login. The cookie holds a random secret, only its SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    digest = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    address = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=300, default="")
+
+    user_id: int
+
+    class Meta:
+        table = "login_sessions"
+
+
+class LoginFailure(Model):
+    """Failed logins, counted per account and per address to slow down guessing."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=EMAIL_MAX, db_index=True)
+    address = fields.CharField(max_length=64, db_index=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "login_failures"
+
+
+class AuditEntry(Model):
+    """Append-only record of security-relevant events: who, what, when, from where."""
+
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_entries", null=True, on_delete=fields.RESTRICT
+    )
+    action = fields.CharField(max_length=64, db_index=True)
+    detail = fields.TextField(default="")
+    address = fields.CharField(max_length=64, default="")
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    actor_id: int | None
+
+    class Meta:
+        table = "audit_entries"

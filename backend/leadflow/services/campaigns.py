@@ -65,8 +65,7 @@ def _duplicate_name(name: str) -> DomainError:
 
 
 def visible_campaigns(actor: User):
-    policy.require_worker(actor)
-    return Campaign.all()
+    return policy.visible_campaigns(actor)
 
 
 async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:

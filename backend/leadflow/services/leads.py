@@ -188,7 +188,8 @@ async def create_leads(actor: User, campaign_id: int, intakes: Sequence[LeadInta
     """Bulk intake, all or nothing. A known email reuses its contact, and an open lead for the
     same contact in the same campaign is returned instead of duplicated, so a partner may
     safely resend a batch."""
-    policy.require_manager(actor, "add leads")
+    if not (policy.is_manager(actor) or policy.is_partner(actor)):
+        raise policy.AccessDenied("Only managers and linked partners may add leads.")
     if not intakes:
         raise DomainError(ErrorCode.REQUIRED, "Provide at least one lead.", ["leads"])
     if len(intakes) > MAX_BATCH:
@@ -200,6 +201,7 @@ async def create_leads(actor: User, campaign_id: int, intakes: Sequence[LeadInta
     campaign = await Campaign.get_or_none(id=campaign_id)
     if campaign is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaignId"])
+    await policy.require_may_add_leads(actor, campaign)
     contacts = _clean_intakes(intakes)
     try:
         return await _store_leads(actor, campaign, contacts)

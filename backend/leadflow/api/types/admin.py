@@ -1,0 +1,70 @@
+"""Types of the administration API: tokens and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from leadflow.api.ids import encode_id
+from leadflow.api.types.nodes import Node, PageInfo, UserNode, optional_user
+from leadflow.db import models
+
+
+@strawberry.type(name="ApiToken", description="An API token. The secret is shown only once.")
+class ApiTokenNode(Node):
+    name: str
+    read_only: bool = strawberry.field(description="A read-only token may not run mutations.")
+    created_at: datetime
+    revoked_at: datetime | None
+    user: UserNode
+
+    @classmethod
+    def from_model(cls, token: models.ApiToken) -> ApiTokenNode:
+        """`token` must come with its user joined."""
+        return cls(
+            id=encode_id("ApiToken", token.id),
+            name=token.name,
+            read_only=token.read_only,
+            created_at=token.created_at,
+            revoked_at=token.revoked_at,
+            user=UserNode.from_model(token.user),
+        )
+
+
+@strawberry.type(description="A security-relevant event: who did what, when, from where.")
+class AuditEntry:
+    id: strawberry.ID
+    action: str = strawberry.field(description="e.g. login.failed, token.created.")
+    actor: UserNode | None
+    detail: str
+    address: str = strawberry.field(description="The client's network address.")
+    at: datetime
+
+    @classmethod
+    def from_model(cls, entry: models.AuditEntry) -> AuditEntry:
+        return cls(
+            id=strawberry.ID(str(entry.id)),
+            action=entry.action,
+            actor=optional_user(entry.actor),
+            detail=entry.detail,
+            address=entry.address,
+            at=entry.at,
+        )
+
+
+@strawberry.type
+class AuditEntryEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type(description="A page of the audit log, newest first.")
+class AuditEntryConnection:
+    edges: list[AuditEntryEdge]
+    page_info: PageInfo
+    total_count_query: strawberry.Private[object]
+
+    @strawberry.field(description="Number of entries, over all pages.")
+    async def total_count(self) -> int:
+        return await self.total_count_query.count()  # type: ignore[attr-defined]

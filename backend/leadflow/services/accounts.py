@@ -1,0 +1,210 @@
+"""Accounts: logging in (with throttling), passwords, deactivation, tokens, partner links.
+
+`actor=None` means the operator at the server's command line, who may do everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from leadflow.auth import policy
+from leadflow.auth.passwords import hash_password, verify_password
+from leadflow.auth.sessions import open_session, revoke_sessions_of
+from leadflow.auth.tokens import issue_token
+from leadflow.db.enums import Role
+from leadflow.db.models import (
+    SHORT_MAX,
+    ApiToken,
+    Campaign,
+    LoginFailure,
+    PartnerCampaign,
+    User,
+)
+from leadflow.services.audit import AuditAction, record
+from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.services.users import MIN_PASSWORD_LENGTH
+from leadflow.services.validation import clean_text
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+LOGIN_REFUSED = "Wrong email or password."
+# Verifying against a real hash when the account does not exist keeps the answer time equal.
+_DUMMY_HASH: str | None = None
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    user: User
+    secret: str
+    expires_at: datetime
+
+
+async def log_in(
+    email: str, password: str, *, address: str, user_agent: str, lifetime: timedelta
+) -> LoginResult:
+    """Open a session, or refuse with the same message whatever was wrong."""
+    email_key = email.strip().lower()[:254]
+    await _refuse_if_throttled(email_key, address)
+    user = await User.get_or_none(email=email_key)
+    if not await _password_matches(user, password):
+        await LoginFailure.create(email=email_key, address=address[:64])
+        await record(AuditAction.LOGIN_FAILED, actor=user, detail=email_key, address=address)
+        raise DomainError(ErrorCode.INVALID, LOGIN_REFUSED, ["password"])
+    assert user is not None
+    await LoginFailure.filter(email=email_key).delete()
+    session, secret = await open_session(
+        user, lifetime=lifetime, address=address, user_agent=user_agent
+    )
+    await record(AuditAction.LOGIN_SUCCEEDED, actor=user, address=address)
+    return LoginResult(user=user, secret=secret, expires_at=session.expires_at)
+
+
+async def _password_matches(user: User | None, password: str) -> bool:
+    global _DUMMY_HASH
+    if user is None or not user.active or not user.password_hash:
+        _DUMMY_HASH = _DUMMY_HASH or await hash_password("not a real password")
+        await verify_password(_DUMMY_HASH, password)
+        return False
+    return await verify_password(user.password_hash, password)
+
+
+async def _refuse_if_throttled(email_key: str, address: str) -> None:
+    since = datetime.now(UTC) - THROTTLE_WINDOW
+    for field, value, limit in (
+        ("email", email_key, MAX_FAILURES_PER_ACCOUNT),
+        ("address", address[:64], MAX_FAILURES_PER_ADDRESS),
+    ):
+        failures = LoginFailure.filter(**{field: value}, at__gt=since)
+        if await failures.count() < limit:
+            continue
+        oldest = await failures.order_by("at").first()
+        assert oldest is not None
+        retry_after = int((oldest.at + THROTTLE_WINDOW - datetime.now(UTC)).total_seconds()) + 1
+        await record(AuditAction.LOGIN_THROTTLED, detail=f"{field}={value}", address=address)
+        raise LoginThrottled(max(retry_after, 1))
+
+
+async def set_password(actor: User | None, user: User, password: str) -> None:
+    policy.require_admin_or_self(actor, user, "set passwords")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            ["password"],
+        )
+    user.password_hash = await hash_password(password)
+    await user.save(update_fields=["password_hash"])
+    await revoke_sessions_of(user)
+    await record(AuditAction.USER_PASSWORD_SET, actor=actor, detail=user.email)
+
+
+async def deactivate_user(actor: User | None, user: User) -> User:
+    """Out at once: sessions are revoked, and tokens stop working with the active flag."""
+    policy.require_admin(actor, "deactivate users")
+    if actor is not None and actor.id == user.id:
+        raise DomainError(ErrorCode.INVALID, "You cannot deactivate yourself.", ["userId"])
+    if not user.active:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"{user.name} is deactivated already.", ["userId"]
+        )
+    async with in_transaction():
+        user.active = False
+        await user.save(update_fields=["active"])
+        await revoke_sessions_of(user)
+    await record(AuditAction.USER_DEACTIVATED, actor=actor, detail=user.email)
+    return user
+
+
+async def create_api_token(
+    actor: User | None, user: User, *, name: str = "", read_only: bool = False
+) -> tuple[ApiToken, str]:
+    policy.require_admin(actor, "create API tokens")
+    label = clean_text(name, ["name"], max_length=SHORT_MAX)
+    if not user.active:
+        raise DomainError(ErrorCode.INVALID, f"{user.name} is deactivated.", ["userId"])
+    token, secret = await issue_token(user, name=label, read_only=read_only)
+    kind = "read-only" if read_only else "read-write"
+    await record(
+        AuditAction.TOKEN_CREATED, actor=actor, detail=f"#{token.id} {kind} for {user.email}"
+    )
+    return token, secret
+
+
+async def revoke_api_token(actor: User | None, token_id: int) -> ApiToken:
+    policy.require_admin(actor, "revoke API tokens")
+    token = await ApiToken.get_or_none(id=token_id).select_related("user")
+    if token is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"Token #{token_id} does not exist.", ["tokenId"])
+    if token.revoked_at is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"Token #{token_id} is revoked already.", ["tokenId"]
+        )
+    token.revoked_at = datetime.now(UTC)
+    await token.save(update_fields=["revoked_at"])
+    await record(
+        AuditAction.TOKEN_REVOKED, actor=actor, detail=f"#{token.id} of {token.user.email}"
+    )
+    return token
+
+
+async def tokens_of(actor: User | None, user: User) -> list[ApiToken]:
+    policy.require_admin_or_self(actor, user, "list API tokens")
+    return await ApiToken.filter(user_id=user.id).order_by("id")
+
+
+async def link_partner_campaigns(
+    actor: User | None, partner: User, campaign_ids: Sequence[int]
+) -> list[Campaign]:
+    """Let a partner feed these campaigns (links add up; linking twice is harmless)."""
+    policy.require_admin(actor, "link partners to campaigns")
+    if partner.role != Role.PARTNER:
+        raise DomainError(ErrorCode.INVALID, f"{partner.name} is not a partner.", ["userId"])
+    if not campaign_ids:
+        raise DomainError(ErrorCode.REQUIRED, "Choose at least one campaign.", ["campaignIds"])
+    campaigns = await Campaign.filter(id__in=list(campaign_ids))
+    missing = set(campaign_ids) - {campaign.id for campaign in campaigns}
+    if missing:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "Some of these campaigns do not exist.", ["campaignIds"]
+        )
+    known = set(
+        await PartnerCampaign.filter(partner_id=partner.id).values_list("campaign_id", flat=True)
+    )
+    new_links = [
+        PartnerCampaign(partner_id=partner.id, campaign_id=c.id)
+        for c in campaigns
+        if c.id not in known
+    ]
+    if new_links:
+        await PartnerCampaign.bulk_create(new_links)
+    names = ", ".join(sorted(campaign.name for campaign in campaigns))
+    await record(AuditAction.PARTNER_LINKED, actor=actor, detail=f"{partner.email}: {names}")
+    return await linked_campaigns(partner)
+
+
+async def linked_campaigns(partner: User) -> list[Campaign]:
+    return await Campaign.filter(partner_links__partner_id=partner.id).order_by("name")
+
+
+async def campaigns_by_name(names: Sequence[str]) -> list[int]:
+    """For the command line: campaign names to ids, every name must exist."""
+    ids = []
+    for name in names:
+        campaign = await Campaign.get_or_none(name=name.strip())
+        if campaign is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, f"No campaign named {name.strip()!r}.", ["campaigns"]
+            )
+        ids.append(campaign.id)
+    return ids
