@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -14,7 +14,6 @@ from leadflow.services.users import open_lead_counts
 
 RowT = TypeVar("RowT")
 
-LEAD_RELATIONS = ("contact", "campaign", "assignee", "closed_by")
 OPPORTUNITY_RELATIONS = ("contact", "owner")
 
 
@@ -28,6 +27,7 @@ class Loaders:
         self.campaign_stats = DataLoader(load_fn=self._campaign_stats)
         self.open_lead_count = DataLoader(load_fn=self._open_lead_count)
         self.lead = DataLoader(load_fn=self._lead)
+        self.user = DataLoader(load_fn=self._user)
 
     async def _opportunity_by_lead(self, lead_ids: Sequence[int]) -> list[Opportunity | None]:
         # The opportunity a successful close created is the lead's first one.
@@ -74,10 +74,16 @@ class Loaders:
         counts = await open_lead_counts(user_ids)
         return [counts[user_id] for user_id in user_ids]
 
-    async def _lead(self, lead_ids: Sequence[int]) -> list[Lead | None]:
-        rows = await Lead.filter(id__in=list(lead_ids)).select_related(*LEAD_RELATIONS)
-        by_id = {lead.id: lead for lead in rows}
+    async def _lead(self, lead_ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        from leadflow.api.types.nodes import LEAD_COLUMNS
+
+        rows = await Lead.filter(id__in=list(lead_ids)).values(*LEAD_COLUMNS)
+        by_id = {row["id"]: row for row in rows}
         return [by_id.get(lead_id) for lead_id in lead_ids]
+
+    async def _user(self, user_ids: Sequence[int]) -> list[User | None]:
+        by_id = {user.id: user for user in await User.filter(id__in=list(user_ids))}
+        return [by_id.get(user_id) for user_id in user_ids]
 
 
 def _group(rows: list[RowT], keys: Sequence[int], *, key: str) -> list[list[RowT]]:

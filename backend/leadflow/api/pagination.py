@@ -58,14 +58,25 @@ def check_page_size(first: int | None) -> int:
 
 
 async def fetch_page(
-    rows: QuerySet[ModelT], first: int | None, after: str | None, *, newest_first: bool = True
-) -> Page[ModelT]:
+    rows: QuerySet[ModelT],
+    first: int | None,
+    after: str | None,
+    *,
+    newest_first: bool = True,
+    columns: tuple[str, ...] | None = None,
+) -> Page:
+    """One page (one query). With `columns`, rows are plain value dicts instead of models."""
     size = check_page_size(first)
     if after is not None:
         last_pk = decode_cursor(after)
         rows = rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
-    ordered = rows.order_by("-id" if newest_first else "id")
-    fetched = await ordered.limit(size + 1) if size else []
+    ordered = rows.order_by("-id" if newest_first else "id").limit(size + 1)
+    if not size:
+        fetched: list = []
+    elif columns is not None:
+        fetched = await ordered.values(*columns)
+    else:
+        fetched = await ordered
     return Page(
         rows=list(fetched[:size]),
         has_next_page=len(fetched) > size,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from leadflow.api.ids import decode_optional_id, parse_global_id
-from leadflow.api.loaders import LEAD_RELATIONS, OPPORTUNITY_RELATIONS
+from leadflow.api.loaders import OPPORTUNITY_RELATIONS
 from leadflow.api.pagination import encode_cursor, fetch_page
 from leadflow.api.types import inputs
 from leadflow.api.types.admin import (
@@ -15,6 +15,7 @@ from leadflow.api.types.admin import (
     AuditEntryEdge,
 )
 from leadflow.api.types.nodes import (
+    LEAD_COLUMNS,
     CampaignConnection,
     CampaignEdge,
     CampaignNode,
@@ -62,13 +63,11 @@ async def resolve_leads(
 
 
 async def lead_connection(matching, first: int | None, after: str | None, *, newest_first: bool):
-    page = await fetch_page(
-        matching.select_related(*LEAD_RELATIONS), first, after, newest_first=newest_first
-    )
+    page = await fetch_page(matching, first, after, newest_first=newest_first, columns=LEAD_COLUMNS)
     return LeadConnection(
         edges=[
-            LeadEdge(cursor=encode_cursor(lead.id), node=LeadNode.from_model(lead))
-            for lead in page.rows
+            LeadEdge(cursor=encode_cursor(row["id"]), node=LeadNode.from_values(row))
+            for row in page.rows
         ],
         page_info=page_info(page),
         total_count_query=matching,
@@ -113,13 +112,13 @@ async def resolve_opportunities(
 
 
 async def load_lead_node(lead_id: int) -> LeadNode:
-    return LeadNode.from_model(await Lead.get(id=lead_id).select_related(*LEAD_RELATIONS))
+    return (await load_lead_nodes([lead_id]))[0]
 
 
 async def load_lead_nodes(lead_ids: list[int]) -> list[LeadNode]:
-    rows = await Lead.filter(id__in=lead_ids).select_related(*LEAD_RELATIONS)
-    by_id = {lead.id: lead for lead in rows}
-    return [LeadNode.from_model(by_id[lead_id]) for lead_id in lead_ids]
+    rows = await Lead.filter(id__in=lead_ids).values(*LEAD_COLUMNS)
+    by_id = {row["id"]: row for row in rows}
+    return [LeadNode.from_values(by_id[lead_id]) for lead_id in lead_ids]
 
 
 async def load_opportunity_node(opportunity_id: int) -> OpportunityNode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -23,7 +24,7 @@ from leadflow.api.types.enums import (
 )
 from leadflow.api.types.inputs import LeadFilter
 from leadflow.auth import policy
-from leadflow.db import models
+from leadflow.db import enums, models
 
 
 @strawberry.interface(description="An object with a global ID; fetch any of them with `node(id:)`.")
@@ -43,9 +44,14 @@ def page_info(page: Page) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        start_cursor=encode_cursor(page.rows[0].id) if page.rows else None,
-        end_cursor=encode_cursor(page.rows[-1].id) if page.rows else None,
+        start_cursor=encode_cursor(row_id(page.rows[0])) if page.rows else None,
+        end_cursor=encode_cursor(row_id(page.rows[-1])) if page.rows else None,
     )
+
+
+def row_id(row: Any) -> int:
+    """Pages hold models or, on the hot path, plain value rows."""
+    return row["id"] if isinstance(row, dict) else row.id
 
 
 # --- User -----------------------------------------------------------------------------------
@@ -76,6 +82,24 @@ class UserNode(Node):
             active=user.active,
         )
 
+    @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> UserNode | None:
+        """A joined user out of a value row (`prefix` + column); None when the key is NULL."""
+        pk = row[f"{prefix}id"]
+        if pk is None:
+            return None
+        return cls(
+            id=encode_id("User", pk),
+            pk=pk,
+            name=row[f"{prefix}name"],
+            email=row[f"{prefix}email"],
+            role=row[f"{prefix}role"],
+            active=row[f"{prefix}active"],
+        )
+
+
+USER_COLUMNS = ("id", "name", "email", "role", "active")
+
 
 def optional_user(user: models.User | None) -> UserNode | None:
     return UserNode.from_model(user) if user is not None else None
@@ -99,6 +123,23 @@ class ContactNode(Node):
     created_at: datetime
 
     @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> ContactNode:
+        return cls(
+            id=encode_id("Contact", row[f"{prefix}id"]),
+            salutation=row[f"{prefix}salutation"],
+            first_name=row[f"{prefix}first_name"],
+            last_name=row[f"{prefix}last_name"],
+            company=row[f"{prefix}company"],
+            email=row[f"{prefix}email"],
+            phone=row[f"{prefix}phone"],
+            street=row[f"{prefix}street"],
+            postal_code=row[f"{prefix}postal_code"],
+            city=row[f"{prefix}city"],
+            country=row[f"{prefix}country"],
+            created_at=row[f"{prefix}created_at"],
+        )
+
+    @classmethod
     def from_model(cls, contact: models.Contact) -> ContactNode:
         return cls(
             id=encode_id("Contact", contact.id),
@@ -114,6 +155,22 @@ class ContactNode(Node):
             country=contact.country,
             created_at=contact.created_at,
         )
+
+
+CONTACT_COLUMNS = (
+    "id",
+    "salutation",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "created_at",
+)
 
 
 # --- Campaign -------------------------------------------------------------------------------
@@ -167,6 +224,18 @@ class CampaignNode(Node):
         return await resolve_leads(info, filter, first, after, campaign_pk=self.pk)
 
     @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> CampaignNode:
+        return cls(
+            id=encode_id("Campaign", row[f"{prefix}id"]),
+            pk=row[f"{prefix}id"],
+            name=row[f"{prefix}name"],
+            description=row[f"{prefix}description"],
+            starts_on=row[f"{prefix}starts_on"],
+            ends_on=row[f"{prefix}ends_on"],
+            created_at=row[f"{prefix}created_at"],
+        )
+
+    @classmethod
     def from_model(cls, campaign: models.Campaign) -> CampaignNode:
         return cls(
             id=encode_id("Campaign", campaign.id),
@@ -177,6 +246,9 @@ class CampaignNode(Node):
             ends_on=campaign.ends_on,
             created_at=campaign.created_at,
         )
+
+
+CAMPAIGN_COLUMNS = ("id", "name", "description", "starts_on", "ends_on", "created_at")
 
 
 # --- Lead -----------------------------------------------------------------------------------
@@ -240,8 +312,15 @@ class LeadNode(Node):
     close_reason: CloseReason | None = strawberry.field(description="Set for unsuccessful closes.")
     close_note: str
     closed_at: datetime | None
-    closed_by: UserNode | None
     created_at: datetime
+    closed_by_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who closed the lead.")
+    async def closed_by(self, info: Info) -> UserNode | None:
+        if self.closed_by_pk is None:
+            return None
+        user = await info.context.loaders.user.load(self.closed_by_pk)
+        return UserNode.from_model(user) if user else None
 
     @strawberry.field(description="Feedback entries, oldest first.")
     async def feedback(self, info: Info) -> list[FeedbackNode]:
@@ -259,23 +338,48 @@ class LeadNode(Node):
         return OpportunityNode.from_model(opportunity) if opportunity else None
 
     @classmethod
-    def from_model(cls, lead: models.Lead) -> LeadNode:
-        """`lead` must come with contact, campaign, assignee and closed_by joined."""
+    def from_values(cls, row: dict[str, Any]) -> LeadNode:
+        """`row` holds the columns of LEAD_COLUMNS: the lead with contact, campaign and
+        assignee joined, as plain values (building ORM models costs more than the query)."""
+        assignee_id, closed_at = row["assignee_id"], row["closed_at"]
+        if closed_at is not None:
+            status = enums.LeadStatus.DONE
+        elif assignee_id is not None:
+            status = enums.LeadStatus.ACTIVE
+        else:
+            status = enums.LeadStatus.NEW
         return cls(
-            id=encode_id("Lead", lead.id),
-            pk=lead.id,
-            contact=ContactNode.from_model(lead.contact),
-            campaign=CampaignNode.from_model(lead.campaign),
-            status=lead.status,
-            assignee=optional_user(lead.assignee),
-            assigned_at=lead.assigned_at,
-            outcome=lead.outcome,
-            close_reason=lead.close_reason,
-            close_note=lead.close_note,
-            closed_at=lead.closed_at,
-            closed_by=optional_user(lead.closed_by),
-            created_at=lead.created_at,
+            id=encode_id("Lead", row["id"]),
+            pk=row["id"],
+            contact=ContactNode.from_values(row, "contact__"),
+            campaign=CampaignNode.from_values(row, "campaign__"),
+            status=status,
+            assignee=UserNode.from_values(row, "assignee__"),
+            assigned_at=row["assigned_at"],
+            outcome=row["outcome"],
+            close_reason=row["close_reason"],
+            close_note=row["close_note"],
+            closed_at=closed_at,
+            closed_by_pk=row["closed_by_id"],
+            created_at=row["created_at"],
         )
+
+
+LEAD_COLUMNS = (
+    "id",
+    "assignee_id",
+    "assigned_at",
+    "outcome",
+    "close_reason",
+    "close_note",
+    "closed_at",
+    "closed_by_id",
+    "created_by_id",
+    "created_at",
+    *(f"contact__{column}" for column in CONTACT_COLUMNS),
+    *(f"campaign__{column}" for column in CAMPAIGN_COLUMNS),
+    *(f"assignee__{column}" for column in USER_COLUMNS),
+)
 
 
 @strawberry.type
@@ -341,12 +445,15 @@ class OpportunityNode(Node):
     async def lead(self, info: Info) -> LeadNode | None:
         if self.lead_pk is None:
             return None
-        lead = await info.context.loaders.lead.load(self.lead_pk)
-        if lead is None:
+        row = await info.context.loaders.lead.load(self.lead_pk)
+        if row is None:
             return None
         # The owner of a handed-over opportunity may see it, but not the other clerk's lead.
-        policy.require_lead_visible(info.context.require_viewer(), lead)
-        return LeadNode.from_model(lead)
+        visibility = models.Lead(
+            id=row["id"], assignee_id=row["assignee_id"], created_by_id=row["created_by_id"]
+        )
+        policy.require_lead_visible(info.context.require_viewer(), visibility)
+        return LeadNode.from_values(row)
 
     @strawberry.field(description="Creation and hand-overs, oldest first.")
     async def history(self, info: Info) -> list[OpportunityEvent]:
