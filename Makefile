@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The graphql-http server audit (npm) that the tests run against a live server.
+AUDIT := tests/http-audit
+AUDIT_STAMP := $(AUDIT)/node_modules/.installed-stamp
 
 .PHONY: run test lint schema bench clean-venv
 
@@ -13,13 +16,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+$(AUDIT_STAMP): $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	npm ci --prefix $(AUDIT) --no-audit --no-fund
+	touch $(AUDIT_STAMP)
+
 ## Serve Leadflow with SQLite and the demo on http://127.0.0.1:$${LEADFLOW_PORT:-8000}
 run: $(STAMP)
 	$(BIN)/leadflow serve --demo
 
 ## Lint, check the committed schema, run every test (PostgreSQL too when
 ## LEADFLOW_TEST_POSTGRES_URL is set, as .ci/run does)
-test: $(STAMP) lint
+test: $(STAMP) $(AUDIT_STAMP) lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -11,23 +11,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from leadflow.api.context import Context, build_context
-from leadflow.api.schema import schema
+from leadflow.api.http import GraphQLEndpoint
+from leadflow.api.schema import build_schema
 from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-class LeadflowGraphQL(GraphQL):
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return await build_context(request, response)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -45,7 +39,7 @@ async def home(request: Request) -> Response:
 
 
 def create_app(settings: Settings) -> Starlette:
-    graphql = LeadflowGraphQL(schema, graphql_ide="graphiql" if settings.graphql_ide else None)
+    graphql = GraphQLEndpoint(build_schema(settings), settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -54,7 +48,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route("/", home, methods=["GET"]),
         *auth_routes(settings),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite://leadflow.db"
@@ -19,6 +20,16 @@ class Settings:
     # HTTPS, as seen by the app or announced by a proxy's X-Forwarded-Proto).
     session_hours: float = 12.0
     cookie_secure: bool | None = None
+    # Switched off for deployments that should not reveal the schema (the IDE needs it).
+    graphql_introspection: bool = True
+    # Abuse limits of /graphql (see api/limits.py and README "Limits and hardening").
+    max_body_bytes: int = 1_048_576
+    request_timeout_seconds: float = 30.0
+    graphql_max_document_chars: int = 100_000
+    graphql_max_tokens: int = 5_000
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_cost: int = 100_000
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -27,11 +38,12 @@ class Settings:
             database_url=env.get("LEADFLOW_DATABASE_URL", DEFAULT_DATABASE_URL),
             host=env.get("LEADFLOW_HOST", "127.0.0.1"),
             port=_parse_port(env.get("LEADFLOW_PORT", "8000")),
-            graphql_ide=env.get("LEADFLOW_GRAPHQL_IDE", "1") not in {"0", "false", "no", "off"},
+            graphql_ide=_parse_flag("LEADFLOW_GRAPHQL_IDE", env.get("LEADFLOW_GRAPHQL_IDE", "1")),
             session_hours=_parse_hours(env.get("LEADFLOW_SESSION_HOURS", "12")),
             cookie_secure=_parse_optional_flag(
                 "LEADFLOW_COOKIE_SECURE", env.get("LEADFLOW_COOKIE_SECURE", "auto")
             ),
+            **_graphql_limits_from_env(env),
         )
 
 
@@ -68,3 +80,59 @@ def _parse_optional_flag(name: str, raw: str) -> bool | None:
     if value in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} must be auto, 1 or 0, got {raw!r}")
+
+
+def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | float]:
+    """The /graphql hardening settings; unset variables keep the defaults of `Settings`."""
+    defaults = Settings()
+    integers = {
+        "max_body_bytes": ("LEADFLOW_MAX_BODY_BYTES", 1_024, 1_073_741_824),
+        "graphql_max_document_chars": ("LEADFLOW_GRAPHQL_MAX_DOCUMENT_CHARS", 100, 10_000_000),
+        "graphql_max_tokens": ("LEADFLOW_GRAPHQL_MAX_TOKENS", 100, 1_000_000),
+        "graphql_max_depth": ("LEADFLOW_GRAPHQL_MAX_DEPTH", 3, 100),
+        "graphql_max_aliases": ("LEADFLOW_GRAPHQL_MAX_ALIASES", 0, 10_000),
+        "graphql_max_cost": ("LEADFLOW_GRAPHQL_MAX_COST", 100, 1_000_000_000),
+    }
+    values: dict[str, bool | int | float] = {
+        field: _parse_int(name, env[name], minimum, maximum)
+        for field, (name, minimum, maximum) in integers.items()
+        if name in env
+    }
+    values["graphql_introspection"] = _parse_flag(
+        "LEADFLOW_GRAPHQL_INTROSPECTION", env.get("LEADFLOW_GRAPHQL_INTROSPECTION", "1")
+    )
+    timeout = env.get("LEADFLOW_REQUEST_TIMEOUT")
+    values["request_timeout_seconds"] = (
+        defaults.request_timeout_seconds if timeout is None else _parse_timeout(timeout)
+    )
+    return values
+
+
+def _parse_flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _parse_int(name: str, raw: str, minimum: int, maximum: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _parse_timeout(raw: str) -> float:
+    name = "LEADFLOW_REQUEST_TIMEOUT"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < seconds <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600 seconds, got {seconds}")
+    return seconds

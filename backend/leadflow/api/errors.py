@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, Node
 from strawberry.extensions import SchemaExtension
 
 from leadflow.services.audit import AuditAction, record
@@ -65,6 +65,23 @@ def bad_input(error: DomainError) -> ApiError:
     return ApiError(error.message, code)
 
 
+def unexpected_error(
+    original: BaseException,
+    *,
+    nodes: Sequence[Node] | None = None,
+    path: Sequence[str | int] | None = None,
+) -> GraphQLError:
+    """Masks a failure nobody expected: the client gets a request id, the log the details."""
+    request_id = uuid.uuid4().hex[:12]
+    log.error("Unexpected error (request %s)", request_id, exc_info=original)
+    return GraphQLError(
+        f"Unexpected error (request id {request_id}).",
+        nodes=nodes,
+        path=path,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
+
+
 class ErrorTranslation(SchemaExtension):
     """Turns exceptions raised by resolvers into client-safe errors, once per operation."""
 
@@ -103,14 +120,7 @@ class ErrorTranslation(SchemaExtension):
         if isinstance(original, DomainError):
             code = "NOT_FOUND" if original.code is ErrorCode.NOT_FOUND else "BAD_USER_INPUT"
             return self._copy(error, original.message, code)
-        request_id = uuid.uuid4().hex[:12]
-        log.error("Unexpected error (request %s)", request_id, exc_info=original)
-        return GraphQLError(
-            f"Unexpected error (request id {request_id}).",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+        return unexpected_error(original, nodes=error.nodes, path=error.path)
 
     @staticmethod
     def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.types import ExecutionContext
 
 from leadflow.api.errors import ErrorTranslation
 from leadflow.api.field_policy import FieldPolicy
+from leadflow.api.limits import (
+    DocumentCache,
+    NoIntrospectionRule,
+    QueryLimits,
+    QueryLimitsExtension,
+)
 from leadflow.api.mutations.admin import AdminMutations
 from leadflow.api.mutations.campaigns import CampaignMutations
 from leadflow.api.mutations.leads import LeadMutations
@@ -13,6 +25,9 @@ from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
 from leadflow.api.types.admin import ApiTokenNode
 from leadflow.api.types.nodes import CampaignNode, ContactNode, LeadNode, OpportunityNode, UserNode
+from leadflow.settings import Settings
+
+log = logging.getLogger("leadflow.api")
 
 
 @strawberry.type
@@ -20,12 +35,40 @@ class Mutation(CampaignMutations, LeadMutations, OpportunityMutations, AdminMuta
     pass
 
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    types=[LeadNode, CampaignNode, ContactNode, OpportunityNode, UserNode, ApiTokenNode],
-    extensions=[ErrorTranslation, FieldPolicy],
-)
+class LeadflowSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error with the document around it, so one abusive one-line
+        # document could write megabytes of log. Client mistakes get a short line here; an
+        # unexpected exception is logged once, with its request id, by ErrorTranslation.
+        for error in errors:
+            code = (error.extensions or {}).get("code", "-")
+            log.info("GraphQL error (%s): %.200s", code, error.message)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the limits and the introspection switch of `settings`."""
+    limits = QueryLimits.from_settings(settings)
+    documents = DocumentCache()
+    # Factories, so that strawberry makes fresh extension instances for every request.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        ErrorTranslation,
+        FieldPolicy,
+        lambda: QueryLimitsExtension(limits=limits, cache=documents),
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(lambda: AddValidationRules([NoIntrospectionRule]))
+    return LeadflowSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[LeadNode, CampaignNode, ContactNode, OpportunityNode, UserNode, ApiTokenNode],
+        extensions=extensions,
+    )
+
+
+# With the default settings: the exported SDL and tools that need no server.
+schema = build_schema(Settings())
 
 
 def export_sdl() -> str:

@@ -1,0 +1,380 @@
+"""The /graphql endpoint: GraphQL over HTTP (https://graphql.github.io/graphql-over-http/).
+
+POST carries a JSON body, GET carries queries (never mutations) in the URL. The response is
+`application/graphql-response+json` or `application/json`, as the Accept header prefers, with the
+spec's status codes for each. Before any GraphQL runs the request must have an acceptable media
+type (406, 415), fit the body size limit (413) and, when a session cookie authenticates it, carry
+the CSRF header (403); the whole request is bounded in time (504). GET with Accept: text/html
+serves the GraphiQL playground when it is switched on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from leadflow.api.context import Context, build_context
+from leadflow.api.errors import unexpected_error
+from leadflow.auth.csrf import CSRF_HEADER, has_csrf_proof
+from leadflow.settings import Settings
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+log = logging.getLogger("leadflow.api")
+
+
+class Refusal(Exception):
+    """A request answered with an HTTP error status instead of a GraphQL result."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLParams:
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    extensions: dict[str, Any] | None
+
+
+class GraphQLEndpoint:
+    """Route `/graphql` to `endpoint.handle` (GET and POST)."""
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        self._schema = schema
+        self._max_body_bytes = settings.max_body_bytes
+        self._timeout = settings.request_timeout_seconds
+        self._playground = playground_html() if settings.graphql_ide else None
+
+    async def handle(self, request: Request) -> Response:
+        if self._playground is not None and wants_playground(request):
+            return playground_response(self._playground)
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            return refusal_response(_not_acceptable(), JSON)
+        try:
+            result = await self._run_in_time(request)
+            return result_response(result, media_type)
+        except Refusal as refusal:
+            return refusal_response(refusal, media_type)
+        except Exception as error:
+            # A bug outside field resolution: the client gets a request id, the log the details.
+            masked = unexpected_error(error)
+            return json_response({"errors": [masked.formatted]}, 500, media_type)
+
+    async def _run_in_time(self, request: Request) -> ExecutionResult:
+        # The whole request, body upload included, so a slow sender is cut off too.
+        deadline = asyncio.timeout(self._timeout)
+        try:
+            async with deadline:
+                return await self._run(request)
+        except TimeoutError:
+            if deadline.expired():
+                raise self._timed_out(request) from None
+            raise
+
+    async def _run(self, request: Request) -> ExecutionResult:
+        params = await self._read_params(request)
+        context = await build_context(request)
+        if needs_csrf_proof(request, context):
+            raise Refusal(
+                403,
+                "CSRF_HEADER_MISSING",
+                "This request is authenticated by a session cookie, so it must carry the header "
+                f"'{CSRF_HEADER}: 1' (the Leadflow app sends it). Scripts use a bearer token.",
+            )
+        return await self._execute(params, context, request.method)
+
+    async def _read_params(self, request: Request) -> GraphQLParams:
+        if request.method in READ_METHODS:
+            return params_from_url(request)
+        check_content_type(request.headers.get("content-type"))
+        body = await self._read_body(request)
+        if not body:
+            raise _bad_request("The request body is empty; send a JSON object with a 'query'.")
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
+            raise _bad_request("The request body is not valid JSON.") from None
+        return params_from_payload(payload)
+
+    async def _read_body(self, request: Request) -> bytes:
+        # Refuse on the declared length at once, and count while streaming for bodies that
+        # declare none (chunked) or lie: never hold more than the limit in memory.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_body_bytes:
+            raise self._too_large()
+        body = bytearray()
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > self._max_body_bytes:
+                    raise self._too_large()
+        except ClientDisconnect:
+            raise _bad_request("The client went away before the body was complete.") from None
+        return bytes(body)
+
+    async def _execute(
+        self, params: GraphQLParams, context: Context, method: str
+    ) -> ExecutionResult:
+        allowed = {OperationType.QUERY}
+        if method not in READ_METHODS:
+            allowed.add(OperationType.MUTATION)
+        try:
+            return await self._schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=params.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            raise _operation_not_allowed(error, method) from None
+        except CannotGetOperationTypeError as error:
+            # Not a malformed HTTP request but a GraphQL request error (unknown operationName).
+            return request_error(error.as_http_error_reason())
+        except MissingQueryError:
+            raise _bad_request("The 'query' parameter is empty.") from None
+
+    def _too_large(self) -> Refusal:
+        return Refusal(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"The request body exceeds {self._max_body_bytes} bytes. Send fewer items per request.",
+        )
+
+    def _timed_out(self, request: Request) -> Refusal:
+        log.warning("GraphQL request stopped after %s s (%s)", self._timeout, request.url.path)
+        return Refusal(
+            504,
+            "TIMEOUT",
+            f"The request did not finish within {self._timeout:g} seconds and was stopped. "
+            "Ask for less per request.",
+        )
+
+
+def params_from_payload(payload: object) -> GraphQLParams:
+    """The parameters of a POST body, validated as the GraphQL-over-HTTP spec asks."""
+    if not isinstance(payload, dict):
+        raise _bad_request("The request body must be a JSON object with a 'query'.")
+    query = payload.get("query")
+    if not isinstance(query, str):
+        raise _bad_request("The 'query' parameter is required and must be a string.")
+    operation_name = payload.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise _bad_request("The 'operationName' parameter must be a string or null.")
+    return GraphQLParams(
+        query=query,
+        operation_name=operation_name,
+        variables=_optional_map(payload.get("variables"), "variables"),
+        extensions=_optional_map(payload.get("extensions"), "extensions"),
+    )
+
+
+def params_from_url(request: Request) -> GraphQLParams:
+    """GET: `query` and `operationName` as they are, `variables` and `extensions` as JSON."""
+    url_params = request.query_params
+    payload: dict[str, object] = {
+        "query": url_params.get("query"),
+        "operationName": url_params.get("operationName") or None,
+    }
+    for name in ("variables", "extensions"):
+        raw = url_params.get(name)
+        if raw:
+            try:
+                payload[name] = json.loads(raw)
+            except (ValueError, RecursionError):
+                raise _bad_request(f"The '{name}' parameter is not valid JSON.") from None
+    return params_from_payload(payload)
+
+
+def _optional_map(value: object, name: str) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise _bad_request(f"The '{name}' parameter must be a JSON object or null.")
+    return value
+
+
+def check_content_type(header: str | None) -> None:
+    """Only JSON bodies: form and text/plain posts (what a cross-site form can send without
+    asking the browser first) are refused before anything else happens."""
+    media_type, *parameters = (part.strip().lower() for part in (header or "").split(";"))
+    if media_type != JSON:
+        raise Refusal(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"Send the request body as JSON with 'Content-Type: {JSON}'"
+            + (f", not {media_type!r}." if media_type else "."),
+        )
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in {"utf-8", "utf8"}:
+            raise Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "The request body must be UTF-8.")
+
+
+def needs_csrf_proof(request: Request, context: Context) -> bool:
+    session = getattr(context.auth, "via_session", False)
+    return request.method not in READ_METHODS and session and not has_csrf_proof(request)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when we serve nothing acceptable.
+
+    A client naming application/graphql-response+json gets it. A client that names neither type
+    but accepts anything (a missing Accept header, `*/*`) gets application/json, as the spec's
+    compatibility rules and the graphql-http audit expect of servers for such legacy clients.
+    """
+    if accept is None or not accept.strip():
+        return JSON
+    ranges = _accept_ranges(accept)
+    graphql_response = _acceptance(GRAPHQL_RESPONSE_JSON, ranges)
+    json_ = _acceptance(JSON, ranges)
+    if max(graphql_response[0], json_[0]) <= 0:
+        return None
+    if graphql_response == json_:
+        return GRAPHQL_RESPONSE_JSON if graphql_response[1] == 2 else JSON
+    return GRAPHQL_RESPONSE_JSON if graphql_response > json_ else JSON
+
+
+def _accept_ranges(accept: str) -> list[tuple[str, float]]:
+    ranges = []
+    for part in accept.split(","):
+        media_range, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_range:
+            ranges.append((media_range.lower(), quality))
+    return ranges
+
+
+def _acceptance(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """(q, specificity) of the most specific range that matches: 2 exact, 1 `type/*`, 0 `*/*`."""
+    kind = media_type.split("/")[0]
+    specificity_of = {media_type: 2, f"{kind}/*": 1, "*/*": 0}
+    best = (0.0, -1)
+    for media_range, quality in ranges:
+        specificity = specificity_of.get(media_range, -1)
+        if specificity > best[1]:
+            best = (quality, specificity)
+    return best
+
+
+def wants_playground(request: Request) -> bool:
+    """A browser opening /graphql: GET, no query, text/html asked for by name."""
+    if request.method not in READ_METHODS or "query" in request.query_params:
+        return False
+    ranges = _accept_ranges(request.headers.get("accept", ""))
+    quality, specificity = _acceptance("text/html", ranges)
+    return specificity >= 1 and quality > 0
+
+
+def playground_html() -> str:
+    """Strawberry's GraphiQL page, sending the CSRF header (it is our own same-origin page, like
+    the SPA) and telling partners where their bearer token goes."""
+    html = get_graphql_ide_html("graphiql")
+    replacements = {
+        "const defaultHeaders = {};": f'const defaultHeaders = {{"{CSRF_HEADER}": "1"}};',
+        "# Welcome to GraphiQL 🍓\n": (
+            "# Welcome to the Leadflow GraphQL API.\n#\n"
+            '# Authenticate in the Headers tab below: {"Authorization": "Bearer lf_..."}\n'
+        ),
+    }
+    for old, new in replacements.items():
+        if old not in html:
+            raise RuntimeError(f"strawberry's GraphiQL page changed; cannot find {old!r}")
+        html = html.replace(old, new)
+    return html
+
+
+def playground_response(html: str) -> HTMLResponse:
+    # Never inside a frame: a framed playground would let another site trick a logged-in user
+    # into running an operation (clickjacking).
+    headers = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+    return HTMLResponse(html, headers=headers)
+
+
+def request_error(message: str) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(message)])
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """No field ran: parse, validation, limit and variable errors (the spec's "request error",
+    whose response carries no `data`). Errors from fields always carry a path."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
+
+
+def result_response(result: ExecutionResult, media_type: str) -> Response:
+    refused = is_request_error(result)
+    body: dict[str, Any] = {} if refused else {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    # application/json keeps 200 for every well-formed request; the newer media type tells a
+    # request that never ran (400) from one that did (200).
+    status = 400 if refused and media_type == GRAPHQL_RESPONSE_JSON else 200
+    return json_response(body, status, media_type)
+
+
+def refusal_response(refusal: Refusal, media_type: str) -> Response:
+    body = {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}
+    return json_response(body, refusal.status, media_type, refusal.headers)
+
+
+def json_response(
+    body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(
+        content, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
+    )
+
+
+def _bad_request(message: str) -> Refusal:
+    return Refusal(400, "BAD_REQUEST", message)
+
+
+def _not_acceptable() -> Refusal:
+    return Refusal(
+        406,
+        "NOT_ACCEPTABLE",
+        f"Leadflow answers with {GRAPHQL_RESPONSE_JSON} or {JSON}; the Accept header allows "
+        "neither.",
+    )
+
+
+def _operation_not_allowed(error: InvalidOperationTypeError, method: str) -> Refusal:
+    if method in READ_METHODS:
+        return Refusal(
+            405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
+        )
+    return _bad_request(f"{error.operation_type.value.capitalize()} operations are not supported.")

@@ -1,0 +1,111 @@
+"""A real `leadflow serve` process on a free port with its own fresh SQLite database, for tests
+that need a server other clients talk to at the same time (limits, the HTTP spec audit)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+SCRIPT = Path(sys.executable).with_name("leadflow")
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "leadflow.cli"]
+MANAGER_EMAIL = "live.manager@test.example"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    manager_token: str
+    log_file: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
+    """Serve on 127.0.0.1 with a migrated database holding one manager with an API token.
+    `settings` are extra LEADFLOW_* environment variables."""
+    env = _environment(directory, settings)
+    _leadflow(env, directory, "migrate")
+    _leadflow(
+        env, directory, "users", "add", MANAGER_EMAIL, "--name", "Live Manager",
+        "--role", "manager", "--password", "live-password-1",
+    )  # fmt: skip
+    token = _leadflow(env, directory, "tokens", "create", MANAGER_EMAIL).strip().splitlines()[-1]
+    port = free_port()
+    log_file = directory / "server.log"
+    # The server's output goes to a file: a pipe nobody reads would block the server once full.
+    with log_file.open("w") as output:
+        server = subprocess.Popen(
+            [*COMMAND, "serve", "--port", str(port)],
+            cwd=directory,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    live = LiveServer(f"http://127.0.0.1:{port}", token, log_file)
+    try:
+        _wait_until_healthy(server, live)
+        yield live
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _environment(directory: Path, settings: dict[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADFLOW_")}
+    env["LEADFLOW_DATABASE_URL"] = f"sqlite://{directory / 'live.db'}"
+    env.update(settings)
+    return env
+
+
+def _leadflow(env: dict[str, str], directory: Path, *args: str) -> str:
+    result = subprocess.run(
+        [*COMMAND, *args],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, f"leadflow {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def _wait_until_healthy(server: subprocess.Popen, live: LiveServer) -> None:
+    deadline = time.monotonic() + 30
+    with httpx.Client(base_url=live.url, timeout=2) as http:
+        while True:
+            assert server.poll() is None, f"the server exited:\n{live.log()}"
+            try:
+                if http.get("/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"the server did not come up:\n{live.log()}"
+            time.sleep(0.1)
