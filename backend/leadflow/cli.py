@@ -150,9 +150,11 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         from leadflow.services import accounts
+        from leadflow.services.audit import AuditAction, record
 
         campaign_ids = await accounts.campaigns_by_name(campaign_names)
         user = await create_user(args.email, args.name, role, password)
+        await record(AuditAction.USER_CREATED, detail=f"{user.email} {user.role} (command line)")
         print(f"Created {user.role.value.lower()} {user.name} <{user.email}>.")
         if campaign_ids:
             linked = await accounts.link_partner_campaigns(None, user, campaign_ids)
@@ -162,8 +164,12 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _prompt_password() -> str:
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != password:
+    try:
+        password = getpass.getpass("Password: ")
+        repeated = getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise CommandError("no password given: pass --password or run in a terminal") from None
+    if repeated != password:
         raise CommandError("the passwords differ")
     return password
 
@@ -180,14 +186,16 @@ def _users_list(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _tokens_create(args: argparse.Namespace, settings: Settings) -> None:
-    from leadflow.auth.tokens import issue_token
+    from leadflow.services import accounts
     from leadflow.services.users import get_user_by_email
 
     async def task() -> None:
         user = await get_user_by_email(args.email)
         if not user.active:
             raise CommandError(f"{user.email} is deactivated")
-        token, secret = await issue_token(user, name=args.name, read_only=args.read_only)
+        token, secret = await accounts.create_api_token(
+            None, user, name=args.name, read_only=args.read_only
+        )
         kind = "read-only token" if token.read_only else "token"
         print(f"Created {kind} #{token.id} for {user.email}. It is shown only once:")
         print(secret)

@@ -24,6 +24,8 @@ from strawberry.extensions import SchemaExtension
 
 from leadflow.auth import policy
 
+ROOT_TYPES = frozenset({"Query", "Mutation"})
+
 
 class FieldPolicy(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
@@ -60,18 +62,25 @@ class _PartnerFieldVisitor(Visitor):
         self._root_fields: list[str] = []
 
     def enter_field(self, node: FieldNode, *_args: object) -> None:
-        parent = self.type_info.get_parent_type()
-        name = node.name.value
-        if parent is None or name.startswith("__"):
+        parent_name = self._parent_name(node)
+        if parent_name is None:
             return
-        parent_name = get_named_type(parent).name
-        if parent_name in {"Query", "Mutation"}:
+        name = node.name.value
+        if parent_name in ROOT_TYPES:
             self._root_fields.append(name)
         own_user = bool(self._root_fields) and self._root_fields[-1] == "viewer"
         if not policy.partner_may_read(parent_name, name, own_user=own_user):
             self.refused.add(f"{parent_name}.{name}")
 
     def leave_field(self, node: FieldNode, *_args: object) -> None:
-        parent = self.type_info.get_parent_type()
-        if parent is not None and get_named_type(parent).name in {"Query", "Mutation"}:
+        if self._parent_name(node) in ROOT_TYPES:
             self._root_fields.pop()
+
+    def _parent_name(self, node: FieldNode) -> str | None:
+        """The parent type's name, or None for introspection (`__schema`, `__Type`, ...), which
+        reveals the schema only: the playground needs it, and the schema is public."""
+        parent = self.type_info.get_parent_type()
+        if parent is None or node.name.value.startswith("__"):
+            return None
+        parent_name = get_named_type(parent).name
+        return None if parent_name.startswith("__") else parent_name

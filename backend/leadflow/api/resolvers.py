@@ -149,8 +149,10 @@ async def resolve_node(info: Info, raw_id: str) -> Node:
         token = await _get_or_not_found(ApiToken, pk, "token")
         await token.fetch_related("user")
         return ApiTokenNode.from_model(token)
-    policy.require_may_see_users(actor)
-    return UserNode.from_model(await _get_or_not_found(User, pk, "user"))
+    user = await _get_or_not_found(User, pk, "user")
+    if not await policy.visible_users(actor).filter(id=user.id).exists():
+        raise policy.AccessDenied("Clerks see only themselves and the active clerks.")
+    return UserNode.from_model(user)
 
 
 async def _get_or_not_found(model, pk: int, label: str):

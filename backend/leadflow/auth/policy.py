@@ -39,7 +39,9 @@ PARTNER_READABLE: dict[str, frozenset[str] | str] = {
     ),
     "User": frozenset({"id", "name"}),
     "Node": frozenset({"id"}),
-    "Contact": ALL_FIELDS,
+    # A known email reuses the stored contact: a partner must not learn what others stored
+    # about that person (phone, address), so it sees only how the contact is identified.
+    "Contact": frozenset({"id", "email"}),
     "Campaign": ALL_FIELDS,
     "CampaignStats": ALL_FIELDS,
     "CampaignConnection": ALL_FIELDS,
@@ -188,3 +190,12 @@ async def require_contact_visible(actor: User, contact: Contact) -> None:
 
 def require_may_see_users(actor: User) -> None:
     require_worker(actor)
+
+
+def visible_users(actor: User) -> QuerySet[User]:
+    """Managers and admins: everyone. Clerks: themselves and the active clerks they may hand
+    opportunities over to."""
+    require_worker(actor)
+    if is_manager(actor):
+        return User.all()
+    return User.filter(Q(role=Role.CLERK, active=True) | Q(id=actor.id))

@@ -40,7 +40,7 @@ def _error(
 
 async def _login(request: Request, settings: Settings) -> Response:
     # JSON only: a cross-site HTML form cannot send it, so nobody can be logged in unawares.
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return _error(415, "UNSUPPORTED_MEDIA_TYPE", "Send the credentials as application/json.")
     credentials = await _credentials(request)
     if credentials is None:

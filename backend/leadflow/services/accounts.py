@@ -55,10 +55,16 @@ async def log_in(
 ) -> LoginResult:
     """Open a session, or refuse with the same message whatever was wrong."""
     email_key = email.strip().lower()[:254]
-    await _refuse_if_throttled(email_key, address)
+    # The attempt counts as a failure before the password is checked, so that guesses sent in
+    # parallel see each other and cannot all slip under the limit; a success deletes it.
+    attempt = await LoginFailure.create(email=email_key, address=address[:64])
+    try:
+        await _refuse_if_throttled(email_key, address, before=attempt.id)
+    except LoginThrottled:
+        await attempt.delete()
+        raise
     user = await User.get_or_none(email=email_key)
     if not await _password_matches(user, password):
-        await LoginFailure.create(email=email_key, address=address[:64])
         await record(AuditAction.LOGIN_FAILED, actor=user, detail=email_key, address=address)
         raise DomainError(ErrorCode.INVALID, LOGIN_REFUSED, ["password"])
     assert user is not None
@@ -79,13 +85,15 @@ async def _password_matches(user: User | None, password: str) -> bool:
     return await verify_password(user.password_hash, password)
 
 
-async def _refuse_if_throttled(email_key: str, address: str) -> None:
+async def _refuse_if_throttled(email_key: str, address: str, *, before: int) -> None:
+    """Refuse when the failures (and attempts under way) older than attempt `before` reach a
+    limit."""
     since = datetime.now(UTC) - THROTTLE_WINDOW
     for field, value, limit in (
         ("email", email_key, MAX_FAILURES_PER_ACCOUNT),
         ("address", address[:64], MAX_FAILURES_PER_ADDRESS),
     ):
-        failures = LoginFailure.filter(**{field: value}, at__gt=since)
+        failures = LoginFailure.filter(**{field: value}, at__gt=since, id__lt=before)
         if await failures.count() < limit:
             continue
         oldest = await failures.order_by("at").first()
@@ -109,7 +117,7 @@ async def set_password(actor: User | None, user: User, password: str) -> None:
     await record(AuditAction.USER_PASSWORD_SET, actor=actor, detail=user.email)
 
 
-async def deactivate_user(actor: User | None, user: User) -> User:
+async def deactivate_user(actor: User | None, user: User, *, address: str = "") -> User:
     """Out at once: sessions are revoked, and tokens stop working with the active flag."""
     policy.require_admin(actor, "deactivate users")
     if actor is not None and actor.id == user.id:
@@ -122,12 +130,12 @@ async def deactivate_user(actor: User | None, user: User) -> User:
         user.active = False
         await user.save(update_fields=["active"])
         await revoke_sessions_of(user)
-    await record(AuditAction.USER_DEACTIVATED, actor=actor, detail=user.email)
+    await record(AuditAction.USER_DEACTIVATED, actor=actor, detail=user.email, address=address)
     return user
 
 
 async def create_api_token(
-    actor: User | None, user: User, *, name: str = "", read_only: bool = False
+    actor: User | None, user: User, *, name: str = "", read_only: bool = False, address: str = ""
 ) -> tuple[ApiToken, str]:
     policy.require_admin(actor, "create API tokens")
     label = clean_text(name, ["name"], max_length=SHORT_MAX)
@@ -136,12 +144,15 @@ async def create_api_token(
     token, secret = await issue_token(user, name=label, read_only=read_only)
     kind = "read-only" if read_only else "read-write"
     await record(
-        AuditAction.TOKEN_CREATED, actor=actor, detail=f"#{token.id} {kind} for {user.email}"
+        AuditAction.TOKEN_CREATED,
+        actor=actor,
+        detail=f"#{token.id} {kind} for {user.email}",
+        address=address,
     )
     return token, secret
 
 
-async def revoke_api_token(actor: User | None, token_id: int) -> ApiToken:
+async def revoke_api_token(actor: User | None, token_id: int, *, address: str = "") -> ApiToken:
     policy.require_admin(actor, "revoke API tokens")
     token = await ApiToken.get_or_none(id=token_id).select_related("user")
     if token is None:
@@ -153,7 +164,10 @@ async def revoke_api_token(actor: User | None, token_id: int) -> ApiToken:
     token.revoked_at = datetime.now(UTC)
     await token.save(update_fields=["revoked_at"])
     await record(
-        AuditAction.TOKEN_REVOKED, actor=actor, detail=f"#{token.id} of {token.user.email}"
+        AuditAction.TOKEN_REVOKED,
+        actor=actor,
+        detail=f"#{token.id} of {token.user.email}",
+        address=address,
     )
     return token
 
@@ -164,7 +178,7 @@ async def tokens_of(actor: User | None, user: User) -> list[ApiToken]:
 
 
 async def link_partner_campaigns(
-    actor: User | None, partner: User, campaign_ids: Sequence[int]
+    actor: User | None, partner: User, campaign_ids: Sequence[int], *, address: str = ""
 ) -> list[Campaign]:
     """Let a partner feed these campaigns (links add up; linking twice is harmless)."""
     policy.require_admin(actor, "link partners to campaigns")
@@ -189,7 +203,12 @@ async def link_partner_campaigns(
     if new_links:
         await PartnerCampaign.bulk_create(new_links)
     names = ", ".join(sorted(campaign.name for campaign in campaigns))
-    await record(AuditAction.PARTNER_LINKED, actor=actor, detail=f"{partner.email}: {names}")
+    await record(
+        AuditAction.PARTNER_LINKED,
+        actor=actor,
+        detail=f"{partner.email}: {names}",
+        address=address,
+    )
     return await linked_campaigns(partner)
 
 

@@ -253,7 +253,7 @@ async def _store_leads(
     async with in_transaction():
         keys = {contact["email_key"] for contact in contacts if contact["email_key"]}
         known = {c.email_key: c for c in await Contact.filter(email_key__in=keys)} if keys else {}
-        open_leads = await _open_leads_by_contact(campaign, [c.id for c in known.values()])
+        open_leads = await _open_leads_by_contact(actor, campaign, [c.id for c in known.values()])
         leads: list[Lead] = []
         for details in contacts:
             key = details["email_key"]
@@ -271,11 +271,18 @@ async def _store_leads(
     return leads
 
 
-async def _open_leads_by_contact(campaign: Campaign, contact_ids: list[int]) -> dict[int, Lead]:
+async def _open_leads_by_contact(
+    actor: User, campaign: Campaign, contact_ids: list[int]
+) -> dict[int, Lead]:
+    """Open leads an intake may return instead of creating new ones. A partner only gets its
+    own back: another source's lead (its status, its clerk) is none of the partner's business,
+    so the partner's lead is added and the clerk closes one of them as DUPLICATE."""
     if not contact_ids:
         return {}
-    leads = await Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
-    return {lead.contact_id: lead for lead in leads}
+    leads = Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
+    if policy.is_partner(actor):
+        leads = leads.filter(created_by_id=actor.id)
+    return {lead.contact_id: lead for lead in await leads}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,8 +59,7 @@ async def get_user_by_email(email: str) -> User:
 
 
 async def list_users(actor: User, role: Role | None = None) -> list[User]:
-    policy.require_may_see_users(actor)
-    users = User.all().order_by("name", "id")
+    users = policy.visible_users(actor).order_by("name", "id")
     if role is not None:
         users = users.filter(role=role)
     return await users

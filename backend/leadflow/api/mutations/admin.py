@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from tortoise.transactions import in_transaction
 
 from leadflow.api.errors import UserError, user_errors
 from leadflow.api.ids import decode_id
@@ -92,6 +93,12 @@ async def _user(raw_id: str, field: str) -> User:
     return user
 
 
+def _address(info: Info) -> str:
+    """Where the request came from, for the audit log."""
+    request = info.context.request
+    return request.client.host if request is not None and request.client else ""
+
+
 def _campaign_ids(raw_ids: list[strawberry.ID]) -> list[int]:
     return [
         decode_id(raw, "Campaign", ["campaignIds", str(index)]) for index, raw in enumerate(raw_ids)
@@ -106,10 +113,23 @@ class AdminMutations:
         policy.require_admin(actor, "create users")
         try:
             campaign_ids = _campaign_ids(input.campaign_ids or [])
-            user = await users.create_user(input.email, input.name, input.role, input.password)
-            await record(AuditAction.USER_CREATED, actor=actor, detail=f"{user.email} {user.role}")
-            if campaign_ids:
-                await accounts.link_partner_campaigns(actor, user, campaign_ids)
+            if campaign_ids and input.role is not Role.PARTNER:
+                raise DomainError(
+                    ErrorCode.INVALID, "Only partners are linked to campaigns.", ["campaignIds"]
+                )
+            # One transaction: a refused campaign link must not leave the user behind.
+            async with in_transaction():
+                user = await users.create_user(input.email, input.name, input.role, input.password)
+                await record(
+                    AuditAction.USER_CREATED,
+                    actor=actor,
+                    detail=f"{user.email} {user.role}",
+                    address=_address(info),
+                )
+                if campaign_ids:
+                    await accounts.link_partner_campaigns(
+                        actor, user, campaign_ids, address=_address(info)
+                    )
         except DomainError as error:
             return CreateUserPayload(user=None, user_errors=user_errors(error))
         return CreateUserPayload(user=UserNode.from_model(user), user_errors=[])
@@ -121,7 +141,9 @@ class AdminMutations:
         actor = info.context.require_writer()
         policy.require_admin(actor, "deactivate users")
         try:
-            user = await accounts.deactivate_user(actor, await _user(input.user_id, "userId"))
+            user = await accounts.deactivate_user(
+                actor, await _user(input.user_id, "userId"), address=_address(info)
+            )
         except DomainError as error:
             return DeactivateUserPayload(user=None, user_errors=user_errors(error))
         return DeactivateUserPayload(user=UserNode.from_model(user), user_errors=[])
@@ -135,7 +157,11 @@ class AdminMutations:
         try:
             user = await _user(input.user_id, "userId")
             token, secret = await accounts.create_api_token(
-                actor, user, name=input.name or "", read_only=input.read_only
+                actor,
+                user,
+                name=input.name or "",
+                read_only=input.read_only,
+                address=_address(info),
             )
         except DomainError as error:
             return CreateApiTokenPayload(token=None, secret=None, user_errors=user_errors(error))
@@ -152,7 +178,7 @@ class AdminMutations:
         policy.require_admin(actor, "revoke API tokens")
         try:
             token_id = decode_id(input.token_id, "ApiToken", ["tokenId"])
-            token = await accounts.revoke_api_token(actor, token_id)
+            token = await accounts.revoke_api_token(actor, token_id, address=_address(info))
         except DomainError as error:
             return RevokeApiTokenPayload(token=None, user_errors=user_errors(error))
         return RevokeApiTokenPayload(token=ApiTokenNode.from_model(token), user_errors=[])
@@ -168,7 +194,7 @@ class AdminMutations:
         try:
             partner = await _user(input.user_id, "userId")
             linked = await accounts.link_partner_campaigns(
-                actor, partner, _campaign_ids(input.campaign_ids)
+                actor, partner, _campaign_ids(input.campaign_ids), address=_address(info)
             )
         except DomainError as error:
             return LinkPartnerCampaignsPayload(
