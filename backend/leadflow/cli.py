@@ -164,6 +164,8 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _prompt_password() -> str:
+    if not sys.stdin.isatty():
+        raise CommandError("no password given: pass --password or run in a terminal")
     try:
         password = getpass.getpass("Password: ")
         repeated = getpass.getpass("Repeat password: ")

@@ -1,6 +1,8 @@
 """Who may see and do what, through /graphql: clerks see their own leads (lists are filtered,
-direct fetches of others' objects are FORBIDDEN), managers and admins see everything, read-only
-tokens may only look, partners have no lead access, and no token means UNAUTHENTICATED."""
+direct fetches of others' objects are FORBIDDEN) and, of the users, only the active clerks and
+themselves; managers and admins see everything, read-only tokens may only look, partners see
+only the leads they submitted and may only add leads (more in test_partners.py), and no token
+means UNAUTHENTICATED."""
 
 from __future__ import annotations
 
@@ -97,7 +99,8 @@ async def query_error(
 ) -> list[str]:
     """A query refused with top-level errors and no data; returns their codes."""
     body = await gql(client, query, variables, actor=actor)
-    assert body["data"] is None, body
+    # No data: null, or (when refused before execution) no entry at all.
+    assert body.get("data") is None, body
     return error_codes(body)
 
 
@@ -483,7 +486,7 @@ async def test_a_clerk_without_anything_sees_nothing(client, actors: Actors):
         "leadCounts": {"new": 0, "active": 0, "done": 0},
         "myTasks": {"totalCount": 0},
     }
-    # Campaigns and colleagues are no secret, the campaign's leads are.
+    # Campaigns and the colleagues to hand over to are no secret, the campaign's leads are.
     body = await gql(
         client,
         """query($id: ID!) { campaign(id: $id) { name stats { total }
@@ -493,13 +496,93 @@ async def test_a_clerk_without_anything_sees_nothing(client, actors: Actors):
     )
     assert data_of(body) == {
         "campaign": {"name": "Access", "stats": {"total": 0}, "leads": {"totalCount": 0}},
-        "users": [
-            {"name": "Bruno Clerk"},
-            {"name": "Carl Clerk"},
-            {"name": "Clara Clerk"},
-            {"name": "Gerd Gone"},
-        ],
+        "users": [{"name": "Bruno Clerk"}, {"name": "Carl Clerk"}, {"name": "Clara Clerk"}],
     }
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+USERS_QUERY = """query($role: Role) { users(role: $role) { id name role active } }"""
+USER_NODE = """query($id: ID!) { node(id: $id) { id ... on User { name role active } } }"""
+
+
+async def user_names(client, actor: Actor, role: str | None = None) -> list[str]:
+    body = await gql(client, USERS_QUERY, {"role": role}, actor=actor)
+    return [user["name"] for user in data_of(body)["users"]]
+
+
+async def test_clerks_see_only_active_clerks_and_themselves(client, actors: Actors):
+    clerk_a = actors.clerk_a
+    body = await gql(client, USERS_QUERY, actor=clerk_a)
+    assert data_of(body)["users"] == [
+        {"id": actors.clerk_b.gid, "name": "Bruno Clerk", "role": "CLERK", "active": True},
+        {"id": clerk_a.gid, "name": "Clara Clerk", "role": "CLERK", "active": True},
+    ]
+    assert await user_names(client, clerk_a, "CLERK") == ["Bruno Clerk", "Clara Clerk"]
+    for role in ("MANAGER", "ADMIN", "PARTNER"):
+        assert await user_names(client, clerk_a, role) == [], role
+    # Managers, admins, partners and deactivated clerks by ID: FORBIDDEN, not their details.
+    for hidden in (
+        actors.manager,
+        actors.admin,
+        actors.partner,
+        actors.inactive_clerk,
+    ):
+        body = await gql(client, USER_NODE, {"id": hidden.gid}, actor=clerk_a)
+        assert body["data"] is None, body
+        assert error_codes(body) == ["FORBIDDEN"], hidden.user.email
+        assert hidden.user.name not in str(body)
+    # An active colleague, and the clerk itself, by ID.
+    for visible, name in ((actors.clerk_b, "Bruno Clerk"), (clerk_a, "Clara Clerk")):
+        body = await gql(client, USER_NODE, {"id": visible.gid}, actor=clerk_a)
+        assert data_of(body)["node"] == {
+            "id": visible.gid,
+            "name": name,
+            "role": "CLERK",
+            "active": True,
+        }
+
+
+async def test_a_deactivated_clerk_disappears_from_the_clerks_view(client, actors: Actors):
+    clerk_a, clerk_b = actors.clerk_a, actors.clerk_b
+    body = await gql(client, USER_NODE, {"id": clerk_b.gid}, actor=clerk_a)
+    assert data_of(body)["node"]["name"] == "Bruno Clerk"
+    body = await gql(
+        client,
+        """mutation($input: DeactivateUserInput!) { deactivateUser(input: $input) {
+          user { active } userErrors { code } } }""",
+        {"input": {"userId": clerk_b.gid}},
+        actor=actors.admin,
+    )
+    assert data_of(body)["deactivateUser"] == {"user": {"active": False}, "userErrors": []}
+    assert await user_names(client, clerk_a) == ["Clara Clerk"]
+    assert await query_error(client, clerk_a, USER_NODE, {"id": clerk_b.gid}) == ["FORBIDDEN"]
+    # Managers still see it, deactivated.
+    body = await gql(client, USER_NODE, {"id": clerk_b.gid}, actor=actors.manager)
+    assert data_of(body)["node"]["active"] is False
+
+
+@pytest.mark.parametrize("who", ["manager", "admin", "read_only_manager"])
+async def test_managers_and_admins_see_all_users(client, actors: Actors, who: str):
+    actor: Actor = getattr(actors, who)
+    everyone = [
+        "Ada Admin",
+        "Bruno Clerk",
+        "Clara Clerk",
+        "Gerd Gone",
+        "Max Manager",
+        "Mona Manager",
+        "Paul Partner",
+    ]
+    assert await user_names(client, actor) == everyone
+    assert await user_names(client, actor, "CLERK") == ["Bruno Clerk", "Clara Clerk", "Gerd Gone"]
+    assert await user_names(client, actor, "PARTNER") == ["Paul Partner"]
+    for other in (actors.admin, actors.partner, actors.inactive_clerk, actors.manager2):
+        body = await gql(client, USER_NODE, {"id": other.gid}, actor=actor)
+        node = data_of(body)["node"]
+        assert (node["id"], node["name"]) == (other.gid, other.user.name)
+    body = await gql(client, USER_NODE, {"id": actors.inactive_clerk.gid}, actor=actor)
+    assert data_of(body)["node"]["active"] is False
 
 
 # --- managers and admins -------------------------------------------------------------------------
@@ -686,14 +769,25 @@ async def test_unauthenticated_requests_are_refused(client, actors: Actors):
         assert error_codes(body) == ["UNAUTHENTICATED"], header
 
 
-async def test_partner_has_no_access_to_leads(client, actors: Actors):
+async def test_partner_sees_only_its_own_leads_and_may_only_add_leads(client, actors: Actors):
     world = await build_world(client, actors)
     manager, partner = actors.manager, actors.partner
     body = await gql(client, "{ viewer { name role } }", actor=partner)
     assert data_of(body)["viewer"] == {"name": "Paul Partner", "role": "PARTNER"}
-    for name, (query, variables) in QUERIES.items():
-        if name != "viewer":
-            assert await query_error(client, partner, query, variables) == ["FORBIDDEN"], name
+    # Lead lists are the leads it submitted: none yet; no campaign is linked to it yet.
+    body = await gql(
+        client,
+        "{ leads { totalCount } leadCounts { new active done } campaigns { totalCount } }",
+        actor=partner,
+    )
+    assert data_of(body) == {
+        "leads": {"totalCount": 0},
+        "leadCounts": {"new": 0, "active": 0, "done": 0},
+        "campaigns": {"totalCount": 0},
+    }
+    for name in ("myTasks", "opportunities", "users"):
+        query, variables = QUERIES[name]
+        assert await query_error(client, partner, query, variables) == ["FORBIDDEN"], name
     for field, node_id in {
         "lead": world.new["id"],
         "node": world.new["id"],
@@ -702,7 +796,8 @@ async def test_partner_has_no_access_to_leads(client, actors: Actors):
         "opportunity": world.a_free,
     }.items():
         query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
-        assert await query_error(client, partner, query, {"id": node_id}) == ["FORBIDDEN"]
+        assert await query_error(client, partner, query, {"id": node_id}) == ["FORBIDDEN"], field
+    # Not linked to the campaign: no intake.
     await denied(
         client,
         partner,
@@ -711,19 +806,74 @@ async def test_partner_has_no_access_to_leads(client, actors: Actors):
         {"campaignId": world.campaign, "leads": [{"lastName": "Partner", "phone": "1"}]},
         "leads { id }",
     )
-    await denied(
+    # No other mutation, whatever the input: refused as a whole before anything runs.
+    for name, input, selection in (
+        (
+            "createOpportunity",
+            {
+                "contactId": world.new["contact"]["id"],
+                "title": "Deal",
+                "ownerId": actors.clerk_a.gid,
+            },
+            "opportunity { id }",
+        ),
+        ("closeLead", {"leadId": world.a_active["id"], "outcome": "SUCCESSFUL"}, "lead { id }"),
+        (
+            "assignLeads",
+            {"leadIds": [world.new["id"]], "assigneeId": actors.clerk_a.gid},
+            "leads { id }",
+        ),
+        (
+            "recordFeedback",
+            {"leadId": world.a_active["id"], "channel": "PHONE", "note": "Partner"},
+            "feedback { id }",
+        ),
+        ("createCampaign", {"name": "Partner campaign"}, "campaign { id }"),
+    ):
+        before = await snapshot(client, manager)
+        body = await gql(client, mutation_text(name, selection), {"input": input}, actor=partner)
+        assert body.get("data") is None, body
+        assert error_codes(body) == ["FORBIDDEN"], name
+        assert f"Mutation.{name}" in body["errors"][0]["message"]
+        assert await snapshot(client, manager) == before
+
+    # Once linked, it feeds the campaign and sees the lead it submitted, and only that one.
+    await mutate_ok(
+        client,
+        actors.admin,
+        "linkPartnerCampaigns",
+        {"userId": partner.gid, "campaignIds": [world.campaign]},
+        "campaigns { id }",
+    )
+    payload = await mutate_ok(
         client,
         partner,
-        manager,
-        "createOpportunity",
-        {"contactId": world.new["contact"]["id"], "title": "Deal", "ownerId": actors.clerk_a.gid},
-        "opportunity { id }",
+        "createLeads",
+        {"campaignId": world.campaign, "leads": [{"lastName": "Partnerlead", "phone": "1"}]},
+        "leads { id status }",
     )
-    await denied(
+    submitted = payload["leads"][0]
+    assert submitted["status"] == "NEW"
+    assert await visible_leads(client, partner) == [submitted["id"]]
+    body = await gql(
         client,
-        partner,
-        manager,
-        "closeLead",
-        {"leadId": world.a_active["id"], "outcome": "SUCCESSFUL"},
-        "lead { id }",
+        "query($id: ID!) { campaign(id: $id) { stats { total new } leads { totalCount } } }",
+        {"id": world.campaign},
+        actor=partner,
     )
+    assert data_of(body)["campaign"] == {
+        "stats": {"total": 1, "new": 1},
+        "leads": {"totalCount": 1},
+    }
+    # The world's other five leads stay hidden.
+    for lead in (world.new, world.a_active, world.b_won):
+        query = "query($id: ID!) { lead(id: $id) { id } }"
+        assert await query_error(client, partner, query, {"id": lead["id"]}) == ["FORBIDDEN"]
+    assert await visible_leads(client, manager) == [
+        submitted["id"],
+        world.new["id"],
+        world.b_won["id"],
+        world.b_active["id"],
+        world.a_won["id"],
+        world.a_active["id"],
+    ]

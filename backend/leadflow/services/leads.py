@@ -170,14 +170,22 @@ def _filter_without_status(actor: User, lead_filter: LeadFilter) -> QuerySet[Lea
         # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
         matching_contacts = Contact.all()
         for word in words:
-            matching_contacts = matching_contacts.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(company__icontains=word)
-                | Q(email_key__icontains=word)
-            )
+            matching_contacts = matching_contacts.filter(_search_condition(actor, word))
         leads = leads.filter(contact_id__in=Subquery(matching_contacts.values("id")))
     return leads
+
+
+def _search_condition(actor: User, word: str) -> Q:
+    # Partners search by email only: names and companies are what others stored about a
+    # contact, and substring matches would let a partner guess them letter by letter.
+    if policy.is_partner(actor):
+        return Q(email_key__icontains=word)
+    return (
+        Q(first_name__icontains=word)
+        | Q(last_name__icontains=word)
+        | Q(company__icontains=word)
+        | Q(email_key__icontains=word)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,485 @@
+"""THE authorization matrix: every root field of the schema, run as every kind of actor.
+
+`MATRIX` says, for each Query and Mutation field, which actor kinds are allowed and which are
+refused. A field of the schema without a row fails `test_every_root_field_has_a_rule`, so a new
+field cannot ship unguarded. `test_authorization_matrix` runs one minimal, valid operation per
+field for one actor kind against a prepared database (one per backend and actor kind):
+refused means a top-level UNAUTHENTICATED (anonymous) or FORBIDDEN error, no data, no change in
+the database and, for FORBIDDEN, an audit entry; allowed means no top-level error at all and, for
+mutations, no user errors. `NODE_MATRIX` does the same for `node(id:)` with an object of every
+kind, users of every role and state included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from graphql import build_schema
+
+from leadflow.api.ids import encode_id
+from leadflow.api.schema import schema
+from leadflow.db.enums import Role
+from leadflow.db.models import (
+    ApiToken,
+    AuditEntry,
+    Campaign,
+    Contact,
+    Feedback,
+    Lead,
+    LeadEvent,
+    LoginSession,
+    Opportunity,
+    OpportunityEvent,
+    PartnerCampaign,
+    User,
+)
+from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor
+
+ALLOWED, REFUSED = "allowed", "refused"
+ACTOR_KINDS = (
+    "anonymous",
+    "clerk_a",
+    "clerk_b",
+    "manager",
+    "admin",
+    "partner",
+    "other_partner",
+    "read_only_token",
+)
+SIGNED_IN = ACTOR_KINDS[1:]
+# Everyone who works with leads; the read-only token is the manager's.
+WORKERS = ("clerk_a", "clerk_b", "manager", "admin", "read_only_token")
+MANAGERS = ("manager", "admin")
+# Clerk A's objects: clerk A, managers and admins (and for reading, the manager's read-only token).
+CLERK_A_WRITES = ("clerk_a", "manager", "admin")
+CLERK_A_READS = (*CLERK_A_WRITES, "read_only_token")
+
+
+def allowed_for(*kinds: str) -> dict[str, str]:
+    unknown = set(kinds) - set(ACTOR_KINDS)
+    assert not unknown, unknown
+    return {kind: ALLOWED if kind in kinds else REFUSED for kind in ACTOR_KINDS}
+
+
+# The arguments are clerk A's objects (see `Prepared`); the lead was submitted by the partner.
+MATRIX: dict[str, dict[str, str]] = {
+    # Query
+    "viewer": allowed_for(*SIGNED_IN),
+    "node": allowed_for(*CLERK_A_READS, "partner"),
+    "leads": allowed_for(*SIGNED_IN),
+    "lead": allowed_for(*CLERK_A_READS, "partner"),
+    "leadCounts": allowed_for(*SIGNED_IN),
+    "myTasks": allowed_for(*WORKERS),
+    "campaigns": allowed_for(*SIGNED_IN),
+    "opportunities": allowed_for(*WORKERS),
+    "users": allowed_for(*WORKERS),
+    "campaign": allowed_for(*WORKERS, "partner"),
+    "contact": allowed_for(*CLERK_A_READS),
+    "opportunity": allowed_for(*CLERK_A_READS),
+    "auditLog": allowed_for("admin"),
+    "apiTokens": allowed_for("admin"),
+    # Mutation
+    "createCampaign": allowed_for(*MANAGERS),
+    "createLeads": allowed_for(*MANAGERS, "partner"),
+    "assignLeads": allowed_for(*MANAGERS),
+    "reassignLead": allowed_for(*MANAGERS),
+    "recordFeedback": allowed_for(*CLERK_A_WRITES),
+    "closeLead": allowed_for(*CLERK_A_WRITES),
+    "createOpportunity": allowed_for(*CLERK_A_WRITES),
+    "handOverOpportunity": allowed_for(*CLERK_A_WRITES),
+    "createUser": allowed_for("admin"),
+    "deactivateUser": allowed_for("admin"),
+    "createApiToken": allowed_for("admin"),
+    "revokeApiToken": allowed_for("admin"),
+    "linkPartnerCampaigns": allowed_for("admin"),
+}
+
+
+def root_fields() -> dict[str, set[str]]:
+    graphql_schema = build_schema(schema.as_str())
+    return {
+        "Query": set(graphql_schema.query_type.fields),
+        "Mutation": set(graphql_schema.mutation_type.fields),
+    }
+
+
+# --- the prepared database -----------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """Global IDs of what the operations work on; each mutation has objects of its own, so that
+    every operation gets valid input whatever ran before it."""
+
+    campaign: str  # linked to the partner (the other partner has another one)
+    lead: str  # submitted by the partner, assigned to clerk A (reads, feedback)
+    contact: str  # that lead's contact
+    opportunity: str  # clerk A's (reads)
+    new_lead: str  # nobody's yet (assignLeads)
+    reassignable_lead: str  # clerk A's (reassignLead)
+    closable_lead: str  # clerk A's (closeLead)
+    handover_opportunity: str  # clerk A's (handOverOpportunity)
+    victim: str  # a clerk to deactivate
+    token: str  # clerk B's token, to revoke
+    clerk_a: str
+    clerk_b: str
+    partner: str
+
+
+USER_ERRORS = "userErrors { code message field }"
+
+
+async def mutate(client, actor: Actor, name: str, input: dict[str, Any], selection: str) -> dict:
+    body = await gql(client, mutation_text(name, selection), {"input": input}, actor=actor)
+    payload = data_of(body)[name]
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+def mutation_text(name: str, selection: str = "") -> str:
+    input_type = f"{name[0].upper()}{name[1:]}Input"
+    return (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
+        f"{{ {selection} {USER_ERRORS} }} }}"
+    )
+
+
+async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
+    manager, admin, clerk_a = actors.manager, actors.admin, actors.clerk_a
+    campaigns = []
+    for name in ("Fair", "Webinar"):
+        payload = await mutate(client, manager, "createCampaign", {"name": name}, "campaign { id }")
+        campaigns.append(payload["campaign"]["id"])
+    fair, webinar = campaigns
+    for partner, campaign in ((actors.partner, fair), (other_partner, webinar)):
+        await mutate(
+            client,
+            admin,
+            "linkPartnerCampaigns",
+            {"userId": partner.gid, "campaignIds": [campaign]},
+            "campaigns { id }",
+        )
+    payload = await mutate(
+        client,
+        actors.partner,
+        "createLeads",
+        {"campaignId": fair, "leads": [{"lastName": "Partnerlead", "email": "p@lead.example"}]},
+        "leads { id contact { id } }",
+    )
+    partner_lead = payload["leads"][0]
+    payload = await mutate(
+        client,
+        manager,
+        "createLeads",
+        {
+            "campaignId": fair,
+            "leads": [
+                {"lastName": name, "email": f"{name}@lead.example"}
+                for name in ("New", "Reassign", "Close", "Opportunity", "Handover")
+            ],
+        },
+        "leads { id contact { id } }",
+    )
+    new, reassignable, closable, with_opportunity, handover = payload["leads"]
+    lead_ids = [
+        lead["id"] for lead in (partner_lead, reassignable, closable, with_opportunity, handover)
+    ]
+    await mutate(
+        client,
+        manager,
+        "assignLeads",
+        {"leadIds": lead_ids, "assigneeId": clerk_a.gid},
+        "leads { id }",
+    )
+    opportunities = []
+    for lead in (with_opportunity, handover):
+        payload = await mutate(
+            client,
+            clerk_a,
+            "closeLead",
+            {"leadId": lead["id"], "outcome": "SUCCESSFUL"},
+            "opportunity { id }",
+        )
+        opportunities.append(payload["opportunity"]["id"])
+    victim = await make_actor("victim@test.example", "Vic Victim", Role.CLERK)
+    token = await ApiToken.get(user_id=actors.clerk_b.user.id)
+    return Prepared(
+        campaign=fair,
+        lead=partner_lead["id"],
+        contact=partner_lead["contact"]["id"],
+        opportunity=opportunities[0],
+        new_lead=new["id"],
+        reassignable_lead=reassignable["id"],
+        closable_lead=closable["id"],
+        handover_opportunity=opportunities[1],
+        victim=victim.gid,
+        token=encode_id("ApiToken", token.id),
+        clerk_a=clerk_a.gid,
+        clerk_b=actors.clerk_b.gid,
+        partner=actors.partner.gid,
+    )
+
+
+# --- one minimal valid operation per root field --------------------------------------------------
+
+Operation = tuple[str, dict[str, Any]]
+
+
+def query(text: str, **variables: Any) -> Operation:
+    return text, variables
+
+
+def mutation(name: str, input: dict[str, Any]) -> Operation:
+    return mutation_text(name), {"input": input}
+
+
+OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
+    "viewer": lambda p: query("{ viewer { id } }"),
+    "node": lambda p: query("query($id: ID!) { node(id: $id) { id } }", id=p.lead),
+    "leads": lambda p: query("{ leads { totalCount } }"),
+    "lead": lambda p: query("query($id: ID!) { lead(id: $id) { id status } }", id=p.lead),
+    "leadCounts": lambda p: query("{ leadCounts { new active done } }"),
+    "myTasks": lambda p: query("{ myTasks { totalCount } }"),
+    "campaigns": lambda p: query("{ campaigns { totalCount } }"),
+    "opportunities": lambda p: query("{ opportunities { totalCount } }"),
+    "users": lambda p: query("{ users { id } }"),
+    "campaign": lambda p: query("query($id: ID!) { campaign(id: $id) { id } }", id=p.campaign),
+    "contact": lambda p: query("query($id: ID!) { contact(id: $id) { id } }", id=p.contact),
+    "opportunity": lambda p: query(
+        "query($id: ID!) { opportunity(id: $id) { id } }", id=p.opportunity
+    ),
+    "auditLog": lambda p: query("{ auditLog { totalCount } }"),
+    "apiTokens": lambda p: query("query($id: ID!) { apiTokens(userId: $id) { id } }", id=p.clerk_a),
+    "createCampaign": lambda p: mutation("createCampaign", {"name": "Matrix"}),
+    "createLeads": lambda p: mutation(
+        "createLeads",
+        {"campaignId": p.campaign, "leads": [{"lastName": "Matrix", "phone": "+49 1"}]},
+    ),
+    "assignLeads": lambda p: mutation(
+        "assignLeads", {"leadIds": [p.new_lead], "assigneeId": p.clerk_a}
+    ),
+    "reassignLead": lambda p: mutation(
+        "reassignLead", {"leadId": p.reassignable_lead, "assigneeId": p.clerk_b}
+    ),
+    "recordFeedback": lambda p: mutation(
+        "recordFeedback", {"leadId": p.lead, "channel": "PHONE", "note": "Matrix"}
+    ),
+    "closeLead": lambda p: mutation(
+        "closeLead", {"leadId": p.closable_lead, "outcome": "UNSUCCESSFUL", "reason": "OTHER"}
+    ),
+    "createOpportunity": lambda p: mutation(
+        "createOpportunity", {"contactId": p.contact, "title": "Matrix", "ownerId": p.clerk_a}
+    ),
+    "handOverOpportunity": lambda p: mutation(
+        "handOverOpportunity", {"opportunityId": p.handover_opportunity, "ownerId": p.clerk_b}
+    ),
+    "createUser": lambda p: mutation(
+        "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
+    ),
+    "deactivateUser": lambda p: mutation("deactivateUser", {"userId": p.victim}),
+    "createApiToken": lambda p: mutation(
+        "createApiToken", {"userId": p.clerk_a, "name": "Matrix", "readOnly": True}
+    ),
+    "revokeApiToken": lambda p: mutation("revokeApiToken", {"tokenId": p.token}),
+    "linkPartnerCampaigns": lambda p: mutation(
+        "linkPartnerCampaigns", {"userId": p.partner, "campaignIds": [p.campaign]}
+    ),
+}
+
+# Everything a refused operation could have changed (the audit log grows by design).
+STATE_TABLES = (
+    User,
+    ApiToken,
+    LoginSession,
+    PartnerCampaign,
+    Campaign,
+    Contact,
+    Lead,
+    LeadEvent,
+    Feedback,
+    Opportunity,
+    OpportunityEvent,
+)
+
+
+async def database_state() -> dict[str, list[tuple]]:
+    state = {}
+    for model in STATE_TABLES:
+        rows = await model.all().order_by("id").values_list()
+        state[model.__name__] = [tuple(str(value) for value in row) for row in rows]
+    return state
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_every_root_field_has_a_rule():
+    fields = root_fields()
+    in_schema = fields["Query"] | fields["Mutation"]
+    assert not fields["Query"] & fields["Mutation"]
+    missing = sorted(in_schema - set(MATRIX))
+    assert not missing, f"root fields without an authorization rule in MATRIX: {missing}"
+    stale = sorted(set(MATRIX) - in_schema)
+    assert not stale, f"MATRIX rules for fields the schema no longer has: {stale}"
+    for field, rule in MATRIX.items():
+        assert tuple(rule) == ACTOR_KINDS, field
+        assert set(rule.values()) <= {ALLOWED, REFUSED}, field
+    assert set(OPERATIONS) == set(MATRIX)
+    # Sanity: the table does refuse something to everyone but admins, and allows admins all.
+    assert all(rule["admin"] == ALLOWED for rule in MATRIX.values())
+    assert all(rule["anonymous"] == REFUSED for rule in MATRIX.values())
+    assert all(
+        rule["read_only_token"] == REFUSED
+        for name, rule in MATRIX.items()
+        if name in fields["Mutation"]
+    )
+
+
+def actor_of(kind: str, actors: Actors, other_partner: Actor) -> Actor | None:
+    return {
+        "anonymous": None,
+        "clerk_a": actors.clerk_a,
+        "clerk_b": actors.clerk_b,
+        "manager": actors.manager,
+        "admin": actors.admin,
+        "partner": actors.partner,
+        "other_partner": other_partner,
+        "read_only_token": actors.read_only_manager,
+    }[kind]
+
+
+async def check_refused(client, actor: Actor | None, field: str, operation: Operation) -> str:
+    """'' when the operation is refused as it must be, else what went wrong."""
+    expected = "FORBIDDEN" if actor is not None else "UNAUTHENTICATED"
+    before = await database_state()
+    denials = await AuditEntry.filter(action="access.denied").values_list("actor_id", flat=True)
+    body = await gql(client, operation[0], operation[1], actor=actor)
+    if error_codes(body) != [expected]:
+        return f"expected a top-level {expected}, got {body}"
+    if (body.get("data") or {}).get(field) is not None:
+        return f"refused, but data came back: {body}"
+    if await database_state() != before:
+        return "refused, but the database changed"
+    if expected == "FORBIDDEN":
+        after = await AuditEntry.filter(action="access.denied").values_list("actor_id", flat=True)
+        if sorted(after) != sorted([*denials, actor.user.id]):
+            return "the refusal was not written to the audit log (once, with the actor)"
+    return ""
+
+
+async def check_allowed(client, actor: Actor | None, field: str, operation: Operation) -> str:
+    body = await gql(client, operation[0], operation[1], actor=actor)
+    if body.get("errors"):
+        return f"expected no top-level error, got {body['errors']}"
+    result = body["data"][field]
+    if result is None:
+        return f"allowed, but no result: {body}"
+    if isinstance(result, dict) and result.get("userErrors"):
+        return f"allowed, but the (valid) input got user errors: {result['userErrors']}"
+    return ""
+
+
+@pytest.mark.parametrize("kind", ACTOR_KINDS)
+async def test_authorization_matrix(client, actors: Actors, kind: str):
+    other_partner = await make_actor("other.partner@test.example", "Olga Other", Role.PARTNER)
+    prepared = await prepare(client, actors, other_partner)
+    actor = actor_of(kind, actors, other_partner)
+    problems = []
+    # Queries first, then mutations, each in the schema's order: reads see the prepared data.
+    fields = root_fields()
+    ordered = [name for name in MATRIX if name in fields["Query"]] + [
+        name for name in MATRIX if name in fields["Mutation"]
+    ]
+    for field in ordered:
+        operation = OPERATIONS[field](prepared)
+        expected = MATRIX[field][kind]
+        check = check_allowed if expected == ALLOWED else check_refused
+        problem = await check(client, actor, field, operation)
+        if problem:
+            problems.append(f"{field} as {kind} should be {expected}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
+# --- node(id:) for every kind of object ----------------------------------------------------------
+
+# Which object `node(id:)` is asked for, and who may get it. Users: clerks see only the active
+# clerks (themselves included), managers and admins everyone; partners no user at all (they have
+# `viewer`).
+NODE_MATRIX: dict[str, dict[str, str]] = {
+    "lead": MATRIX["lead"],
+    "contact": MATRIX["contact"],
+    "opportunity": MATRIX["opportunity"],
+    "campaign": MATRIX["campaign"],
+    "active clerk": allowed_for(*WORKERS),
+    "deactivated clerk": allowed_for(*MANAGERS, "read_only_token"),
+    "manager": allowed_for(*MANAGERS, "read_only_token"),
+    "admin": allowed_for(*MANAGERS, "read_only_token"),
+    "partner": allowed_for(*MANAGERS, "read_only_token"),
+    "api token": allowed_for("admin"),
+}
+NODE_TYPES = {
+    "lead": "Lead",
+    "contact": "Contact",
+    "opportunity": "Opportunity",
+    "campaign": "Campaign",
+    "active clerk": "User",
+    "deactivated clerk": "User",
+    "manager": "User",
+    "admin": "User",
+    "partner": "User",
+    "api token": "ApiToken",
+}
+NODE_QUERY = "query($id: ID!) { node(id: $id) { id __typename } }"
+
+
+def node_targets(prepared: Prepared, actors: Actors) -> dict[str, str]:
+    return {
+        "lead": prepared.lead,
+        "contact": prepared.contact,
+        "opportunity": prepared.opportunity,
+        "campaign": prepared.campaign,
+        "active clerk": prepared.clerk_b,
+        "deactivated clerk": actors.inactive_clerk.gid,
+        "manager": actors.manager2.gid,
+        "admin": actors.admin.gid,
+        "partner": prepared.partner,
+        "api token": prepared.token,
+    }
+
+
+def test_every_node_type_has_a_rule():
+    graphql_schema = build_schema(schema.as_str())
+    node_types = {
+        name
+        for name, graphql_type in graphql_schema.type_map.items()
+        if "Node" in [interface.name for interface in getattr(graphql_type, "interfaces", [])]
+    }
+    assert set(NODE_TYPES.values()) == node_types
+    assert set(NODE_TYPES) == set(NODE_MATRIX)
+    for kind, rule in NODE_MATRIX.items():
+        assert tuple(rule) == ACTOR_KINDS, kind
+    # Every role's users are covered, the deactivated state too.
+    assert {"active clerk", "deactivated clerk", "manager", "admin", "partner"} <= set(NODE_MATRIX)
+
+
+@pytest.mark.parametrize("kind", ACTOR_KINDS)
+async def test_node_matrix(client, actors: Actors, kind: str):
+    other_partner = await make_actor("other.partner@test.example", "Olga Other", Role.PARTNER)
+    prepared = await prepare(client, actors, other_partner)
+    actor = actor_of(kind, actors, other_partner)
+    targets = node_targets(prepared, actors)
+    problems = []
+    for target, rule in NODE_MATRIX.items():
+        operation = query(NODE_QUERY, id=targets[target])
+        if rule[kind] == REFUSED:
+            problem = await check_refused(client, actor, "node", operation)
+        else:
+            body = await gql(client, operation[0], operation[1], actor=actor)
+            expected = {"id": targets[target], "__typename": NODE_TYPES[target]}
+            problem = "" if body == {"data": {"node": expected}} else f"got {body}"
+        if problem:
+            problems.append(f"node of {target} as {kind} should be {rule[kind]}: {problem}")
+    assert not problems, "\n".join(problems)

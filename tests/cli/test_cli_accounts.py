@@ -1,0 +1,430 @@
+"""The account commands of the real `leadflow` console script, run in subprocesses against an
+SQLite file: users list/deactivate/set-password/link, partners with campaigns, tokens list and
+revoke, their one-line errors, and their effect on a served instance."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.test_cli import COMMAND, PASSWORD, failed_with, free_port, succeeded
+
+SEED_CAMPAIGNS = """
+import asyncio, sys
+from leadflow.db.lifecycle import database
+from leadflow.services.campaigns import create_campaign
+from leadflow.services.users import get_user_by_email
+
+async def main(url, manager_email, names):
+    async with database(url):
+        manager = await get_user_by_email(manager_email)
+        for name in names:
+            await create_campaign(manager, name)
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
+"""
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """Run `leadflow ARGS` with its own SQLite file; returns the completed process."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADFLOW_")}
+    env["LEADFLOW_DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.db'}"
+
+    def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*COMMAND, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            # No controlling terminal, as in CI or cron: a password prompt must not reach the
+            # terminal of whoever runs the tests (getpass reads /dev/tty, not stdin).
+            start_new_session=True,
+        )
+
+    run.env = env  # type: ignore[attr-defined]
+    run.database = tmp_path / "cli.db"  # type: ignore[attr-defined]
+    run.directory = tmp_path  # type: ignore[attr-defined]
+    return run
+
+
+def add(cli, email: str, role: str, name: str, *extra: str) -> str:
+    return succeeded(
+        cli("users", "add", email, "--name", name, "--role", role, "--password", PASSWORD, *extra)
+    )
+
+
+def seed_campaigns(cli, *names: str) -> None:
+    """Campaigns come from managers in the web app; here a manager creates them directly
+    through the services (the command line has no campaign commands)."""
+    add(cli, "boss@example.com", "manager", "Bea Boss")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SEED_CAMPAIGNS,
+            cli.env["LEADFLOW_DATABASE_URL"],
+            "boss@example.com",
+            *names,
+        ],
+        env=cli.env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+
+
+def create_token(cli, email: str, *extra: str) -> tuple[int, str]:
+    """`tokens create`: the token's number and its secret (the last line)."""
+    out = succeeded(cli("tokens", "create", email, *extra))
+    match = re.search(r"#(\d+)", out)
+    assert match, out
+    return int(match.group(1)), out.strip().splitlines()[-1]
+
+
+def user_lines(cli) -> list[str]:
+    return succeeded(cli("users", "list")).splitlines()
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def test_users_list_shows_every_user_with_role_and_state(cli):
+    add(cli, "Zoe@Example.com", "clerk", "Zoe Zander")
+    add(cli, "ada@example.com", "admin", "Ada Admin")
+    add(cli, "paul@partner.example", "partner", "Paul Partner")
+    succeeded(cli("users", "deactivate", "zoe@example.com"))
+    assert user_lines(cli) == [
+        "ada@example.com\tAda Admin\tadmin\tactive",
+        "paul@partner.example\tPaul Partner\tpartner\tactive",
+        "zoe@example.com\tZoe Zander\tclerk\tdeactivated",
+    ]
+
+
+def test_users_list_on_an_empty_database_prints_nothing(cli):
+    assert succeeded(cli("users", "list")) == ""
+
+
+def test_users_deactivate(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    add(cli, "bruno@example.com", "clerk", "Bruno Clerk")
+    out = succeeded(cli("users", "deactivate", "  CLARA@example.com "))
+    assert out.strip() == (
+        "Deactivated clara@example.com; their sessions and tokens no longer work."
+    )
+    assert user_lines(cli) == [
+        "bruno@example.com\tBruno Clerk\tclerk\tactive",
+        "clara@example.com\tClara Clerk\tclerk\tdeactivated",
+    ]
+    failed_with(cli("users", "deactivate", "clara@example.com"), "deactivated already")
+    failed_with(cli("users", "deactivate", "nobody@example.com"), "nobody@example.com")
+    # A deactivated user gets no new token either.
+    failed_with(cli("tokens", "create", "clara@example.com"), "clara@example.com", "deactivated")
+
+
+def test_users_set_password(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    out = succeeded(cli("users", "set-password", "Clara@Example.com", "--password", "new-secret-1"))
+    assert out.strip() == "Password of clara@example.com set; their browser sessions were ended."
+    failed_with(
+        cli("users", "set-password", "clara@example.com", "--password", "short"),
+        "at least 8 characters",
+    )
+    failed_with(
+        cli("users", "set-password", "nobody@example.com", "--password", "long enough"),
+        "nobody@example.com",
+    )
+
+
+NO_PASSWORD = "leadflow: error: no password given: pass --password or run in a terminal"
+PROMPTING_COMMANDS = [
+    ("users", "set-password", "clara@example.com"),
+    ("users", "add", "bruno@example.com", "--name", "Bruno", "--role", "clerk"),
+]
+
+
+@pytest.mark.parametrize("command", PROMPTING_COMMANDS)
+def test_a_password_prompt_without_a_terminal_fails_cleanly(cli, command):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    result = cli(*command)
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith(NO_PASSWORD), result.stderr
+    assert result.stdout == ""
+    # Nothing was created or changed: no second user, no new password (nothing audited).
+    assert user_lines(cli) == ["clara@example.com\tClara Clerk\tclerk\tactive"]
+    with sqlite3.connect(cli.database) as database:
+        actions = [row[0] for row in database.execute("SELECT action FROM audit_entries")]
+    assert actions == ["user.created"]
+
+
+@pytest.mark.parametrize("command", PROMPTING_COMMANDS)
+def test_a_password_prompt_without_a_terminal_is_one_line(cli, command):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    assert failed_with(cli(*command), "password") == NO_PASSWORD
+
+
+def test_users_link_lets_a_partner_feed_campaigns(cli):
+    seed_campaigns(cli, "Fair 2026", "Webinar", "Mailing")
+    add(cli, "paul@partner.example", "partner", "Paul Partner")
+    out = succeeded(
+        cli("users", "link", "Paul@Partner.example", "--campaigns", "Webinar, Fair 2026")
+    )
+    assert out.strip() == "paul@partner.example may feed: Fair 2026, Webinar"
+    # Links add up, and linking one twice is harmless.
+    out = succeeded(cli("users", "link", "paul@partner.example", "--campaigns", "Mailing,Webinar"))
+    assert out.strip() == "paul@partner.example may feed: Fair 2026, Mailing, Webinar"
+
+
+def test_users_link_refusals_are_one_clear_line(cli):
+    seed_campaigns(cli, "Fair 2026")
+    add(cli, "paul@partner.example", "partner", "Paul Partner")
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    failed_with(
+        cli("users", "link", "clara@example.com", "--campaigns", "Fair 2026"), "not a partner"
+    )
+    failed_with(
+        cli("users", "link", "paul@partner.example", "--campaigns", "Fair 2026,Nope"),
+        "no campaign named 'Nope'",
+    )
+    failed_with(cli("users", "link", "paul@partner.example", "--campaigns", " , "), "at least one")
+    failed_with(cli("users", "link", "nobody@example.com", "--campaigns", "Fair 2026"), "nobody")
+    # Nothing was linked by the refused calls.
+    out = succeeded(cli("users", "link", "paul@partner.example", "--campaigns", "Fair 2026"))
+    assert out.strip() == "paul@partner.example may feed: Fair 2026"
+
+
+def test_users_add_partner_with_campaigns(cli):
+    seed_campaigns(cli, "Fair 2026", "Webinar")
+    out = add(cli, "paul@partner.example", "Partner", "Paul Partner", "--campaigns", "Fair 2026")
+    assert out.splitlines() == [
+        "Created partner Paul Partner <paul@partner.example>.",
+        "Linked to: Fair 2026",
+    ]
+    # Refused: nothing is created.
+    result = cli(
+        "users",
+        "add",
+        "pia@partner.example",
+        "--name",
+        "Pia",
+        "--role",
+        "partner",
+        "--password",
+        PASSWORD,
+        "--campaigns",
+        "Fair 2026,Unknown",
+    )
+    failed_with(result, "no campaign named 'Unknown'")
+    result = cli(
+        "users",
+        "add",
+        "carl@example.com",
+        "--name",
+        "Carl",
+        "--role",
+        "clerk",
+        "--password",
+        PASSWORD,
+        "--campaigns",
+        "Fair 2026",
+    )
+    failed_with(result, "--campaigns is only for partners")
+    assert [line.split("\t")[0] for line in user_lines(cli)] == [
+        "boss@example.com",
+        "paul@partner.example",
+    ]
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+
+def test_tokens_list_never_shows_secrets(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    add(cli, "bruno@example.com", "clerk", "Bruno Clerk")
+    first, first_secret = create_token(cli, "clara@example.com", "--read-only", "--name", "dash")
+    second, second_secret = create_token(cli, "clara@example.com")
+    create_token(cli, "bruno@example.com", "--name", "bruno's")
+    succeeded(cli("tokens", "revoke", str(second)))
+
+    out = succeeded(cli("tokens", "list", "CLARA@example.com"))
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert [line[:2] for line in lines] == [
+        [f"#{first}", "read-only"],
+        [f"#{second}", "read-write"],
+    ]
+    assert lines[0][2] == "active"
+    assert re.fullmatch(r"revoked \d{4}-\d\d-\d\d \d\d:\d\d", lines[1][2]), lines[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", lines[0][3]), lines[0]
+    assert [line[4] for line in lines] == ["dash", ""]
+    for secret in (first_secret, second_secret):
+        assert secret not in out
+        assert secret[3:20] not in out
+    assert "lf_" not in out
+    assert "bruno" not in out
+    assert succeeded(cli("tokens", "list", "bruno@example.com")).count("\n") == 1
+    failed_with(cli("tokens", "list", "nobody@example.com"), "nobody@example.com")
+
+
+def test_tokens_list_of_a_user_without_tokens_is_empty(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    assert succeeded(cli("tokens", "list", "clara@example.com")) == ""
+
+
+def test_tokens_revoke_refusals_are_one_clear_line(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    number, _ = create_token(cli, "clara@example.com")
+    out = succeeded(cli("tokens", "revoke", str(number)))
+    assert out.strip() == f"Revoked token #{number} of clara@example.com."
+    failed_with(cli("tokens", "revoke", str(number)), f"#{number}", "revoked already")
+    failed_with(cli("tokens", "revoke", "999"), "#999", "does not exist")
+    # Not a number at all is a usage error: non-zero, no traceback.
+    result = cli("tokens", "revoke", "abc")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "invalid int value" in result.stderr
+
+
+def test_every_account_change_on_the_command_line_is_audited(cli):
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    number, secret = create_token(cli, "clara@example.com", "--read-only")
+    succeeded(cli("tokens", "revoke", str(number)))
+    succeeded(cli("users", "set-password", "clara@example.com", "--password", "new-secret-1"))
+    succeeded(cli("users", "deactivate", "clara@example.com"))
+    with sqlite3.connect(cli.database) as database:
+        rows = database.execute(
+            "SELECT action, actor_id, detail FROM audit_entries ORDER BY id"
+        ).fetchall()
+    assert [action for action, _, _ in rows] == [
+        "user.created",
+        "token.created",
+        "token.revoked",
+        "user.password_set",
+        "user.deactivated",
+    ]
+    # The operator at the command line is nobody in the database.
+    assert {actor for _, actor, _ in rows} == {None}
+    details = {action: detail for action, _, detail in rows}
+    assert "clara@example.com" in details["user.created"]
+    assert "clara@example.com" in details["token.created"]
+    assert f"#{number}" in details["token.created"]
+    assert "read-only" in details["token.created"]
+    assert not any(secret in detail or PASSWORD in detail for _, _, detail in rows)
+
+
+# --- against a served instance -------------------------------------------------------------------
+
+
+@contextmanager
+def served(cli) -> Iterator[httpx.Client]:
+    """`leadflow serve` on a free port, with an HTTP client for it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*COMMAND, "serve", "--port", str(port)],
+        cwd=cli.directory,
+        env=cli.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            deadline = time.monotonic() + 30
+            while True:
+                assert server.poll() is None, server.communicate()[0]
+                try:
+                    http.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "the server did not come up"
+                    time.sleep(0.1)
+            yield http
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def ask(http: httpx.Client, query: str, secret: str) -> dict:
+    response = http.post(
+        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code in (200, 401), response.text
+    return response.json()
+
+
+def code_of(body: dict) -> str | None:
+    errors = body.get("errors") or [{}]
+    return errors[0].get("extensions", {}).get("code")
+
+
+def log_in(http: httpx.Client, email: str, password: str) -> httpx.Response:
+    response = http.post("/auth/login", json={"email": email, "password": password})
+    http.cookies.clear()
+    return response
+
+
+def test_account_commands_take_effect_on_a_running_server(cli):
+    seed_campaigns(cli, "Fair 2026", "Webinar")
+    add(cli, "clara@example.com", "clerk", "Clara Clerk")
+    add(cli, "paul@partner.example", "partner", "Paul Partner", "--campaigns", "Fair 2026")
+    kept_number, kept = create_token(cli, "clara@example.com", "--name", "laptop")
+    revoked_number, revoked = create_token(cli, "clara@example.com", "--name", "old phone")
+    _, partner_token = create_token(cli, "paul@partner.example")
+    viewer = "{ viewer { email } }"
+
+    with served(cli) as http:
+        for secret in (kept, revoked):
+            assert ask(http, viewer, secret)["data"]["viewer"]["email"] == "clara@example.com"
+        # The partner sees only the campaign it was linked to on the command line.
+        body = ask(http, "{ campaigns { edges { node { name } } } }", partner_token)
+        assert body["data"]["campaigns"]["edges"] == [{"node": {"name": "Fair 2026"}}]
+
+        # Revoked on the command line: refused by the running server at once.
+        succeeded(cli("tokens", "revoke", str(revoked_number)))
+        assert code_of(ask(http, viewer, revoked)) == "UNAUTHENTICATED"
+        assert ask(http, viewer, kept)["data"]["viewer"]["email"] == "clara@example.com"
+        assert kept_number != revoked_number
+
+        # A new password: the old one stops working, browser sessions end.
+        response = log_in(http, "clara@example.com", PASSWORD)
+        assert response.status_code == 200, response.text
+        session = response.cookies["leadflow_session"]
+        cookie = {"Cookie": f"leadflow_session={session}", "X-Leadflow-CSRF": "1"}
+        body = http.post("/graphql", json={"query": viewer}, headers=cookie).json()
+        assert body["data"]["viewer"]["email"] == "clara@example.com"
+        succeeded(cli("users", "set-password", "clara@example.com", "--password", "new-secret-1"))
+        body = http.post("/graphql", json={"query": viewer}, headers=cookie).json()
+        assert code_of(body) == "UNAUTHENTICATED"
+        assert log_in(http, "clara@example.com", PASSWORD).status_code == 401
+        response = log_in(http, "clara@example.com", "new-secret-1")
+        assert response.status_code == 200, response.text
+        session = response.cookies["leadflow_session"]
+        cookie = {"Cookie": f"leadflow_session={session}", "X-Leadflow-CSRF": "1"}
+
+        # Deactivated: sessions and tokens stop at once, and no new login.
+        succeeded(cli("users", "deactivate", "clara@example.com"))
+        body = http.post("/graphql", json={"query": viewer}, headers=cookie).json()
+        assert code_of(body) == "UNAUTHENTICATED"
+        assert code_of(ask(http, viewer, kept)) == "UNAUTHENTICATED"
+        assert log_in(http, "clara@example.com", "new-secret-1").status_code == 401
+        # Others carry on.
+        body = ask(http, viewer, partner_token)
+        assert body["data"]["viewer"]["email"] == "paul@partner.example"
