@@ -353,7 +353,13 @@ def refusal_response(refusal: Refusal, media_type: str) -> Response:
 def json_response(
     body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        content = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # An error message may quote a client's lone surrogate, which UTF-8 cannot carry;
+        # JSON's \u escapes can.
+        content = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     return Response(
         content, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
     )

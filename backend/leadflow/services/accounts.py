@@ -27,7 +27,12 @@ from leadflow.db.models import (
 from leadflow.services.audit import AuditAction, record
 from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.users import MIN_PASSWORD_LENGTH
-from leadflow.services.validation import clean_text
+from leadflow.services.validation import (
+    clean_text,
+    is_unicode_text,
+    require_unicode,
+    storable_text,
+)
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -54,7 +59,7 @@ async def log_in(
     email: str, password: str, *, address: str, user_agent: str, lifetime: timedelta
 ) -> LoginResult:
     """Open a session, or refuse with the same message whatever was wrong."""
-    email_key = email.strip().lower()[:254]
+    email_key = storable_text(email.strip().lower())[:254]
     # The attempt counts as a failure before the password is checked, so that guesses sent in
     # parallel see each other and cannot all slip under the limit; a success deletes it.
     attempt = await LoginFailure.create(email=email_key, address=address[:64])
@@ -78,9 +83,11 @@ async def log_in(
 
 async def _password_matches(user: User | None, password: str) -> bool:
     global _DUMMY_HASH
-    if user is None or not user.active or not user.password_hash:
+    # A password argon2 cannot encode (a lone surrogate) matches nothing, in the same time.
+    usable = is_unicode_text(password)
+    if user is None or not user.active or not user.password_hash or not usable:
         _DUMMY_HASH = _DUMMY_HASH or await hash_password("not a real password")
-        await verify_password(_DUMMY_HASH, password)
+        await verify_password(_DUMMY_HASH, password if usable else "")
         return False
     return await verify_password(user.password_hash, password)
 
@@ -111,6 +118,7 @@ async def set_password(actor: User | None, user: User, password: str) -> None:
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
             ["password"],
         )
+    require_unicode(password, ["password"])
     user.password_hash = await hash_password(password)
     await user.save(update_fields=["password_hash"])
     await revoke_sessions_of(user)

@@ -28,7 +28,32 @@ def clean_text(
         )
     if "\x00" in text:
         raise DomainError(ErrorCode.INVALID, f"{_label(field)} contains a NUL character.", field)
+    require_unicode(text, field)
     return text
+
+
+def is_unicode_text(text: str) -> bool:
+    """False for text holding a lone UTF-16 surrogate: JSON can spell one ("\\ud800"), but no
+    database, password hash or UTF-8 response can encode it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def require_unicode(text: str, field: Sequence[str]) -> None:
+    if not is_unicode_text(text):
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{_label(field)} contains an invalid character (a lone surrogate).",
+            field,
+        )
+
+
+def storable_text(text: str) -> str:
+    """Raw input made storable as a lookup key: a lone surrogate is kept as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def clean_email(value: str | None, field: Sequence[str], *, max_length: int) -> str | None:
