@@ -6,29 +6,25 @@ from strawberry.types import Info
 
 from leadflow.api.ids import decode_optional_id, parse_global_id
 from leadflow.api.loaders import OPPORTUNITY_RELATIONS
-from leadflow.api.pagination import encode_cursor, fetch_page
+from leadflow.api.pagination import fetch_page
 from leadflow.api.types import inputs
 from leadflow.api.types.admin import (
     ApiTokenNode,
     AuditEntry,
     AuditEntryConnection,
-    AuditEntryEdge,
 )
 from leadflow.api.types.nodes import (
     LEAD_COLUMNS,
     CampaignConnection,
-    CampaignEdge,
     CampaignNode,
     ContactNode,
     LeadConnection,
-    LeadEdge,
     LeadNode,
     Node,
     OpportunityConnection,
-    OpportunityEdge,
     OpportunityNode,
     UserNode,
-    page_info,
+    connection,
 )
 from leadflow.auth import policy
 from leadflow.db.models import ApiToken, Campaign, Contact, Lead, Opportunity, User
@@ -64,28 +60,14 @@ async def resolve_leads(
 
 async def lead_connection(matching, first: int | None, after: str | None, *, newest_first: bool):
     page = await fetch_page(matching, first, after, newest_first=newest_first, columns=LEAD_COLUMNS)
-    return LeadConnection(
-        edges=[
-            LeadEdge(cursor=encode_cursor(row["id"]), node=LeadNode.from_values(row))
-            for row in page.rows
-        ],
-        page_info=page_info(page),
-        total_count_query=matching,
-    )
+    return connection(page, LeadNode.from_values, matching)
 
 
 async def resolve_campaigns(info: Info, first: int | None, after: str | None) -> CampaignConnection:
     actor = info.context.require_viewer()
     matching = campaigns.visible_campaigns(actor)
     page = await fetch_page(matching, first, after)
-    return CampaignConnection(
-        edges=[
-            CampaignEdge(cursor=encode_cursor(campaign.id), node=CampaignNode.from_model(campaign))
-            for campaign in page.rows
-        ],
-        page_info=page_info(page),
-        total_count_query=matching,
-    )
+    return connection(page, CampaignNode.from_model, matching)
 
 
 async def resolve_opportunities(
@@ -101,14 +83,7 @@ async def resolve_opportunities(
         ),
     )
     page = await fetch_page(matching.select_related(*OPPORTUNITY_RELATIONS), first, after)
-    return OpportunityConnection(
-        edges=[
-            OpportunityEdge(cursor=encode_cursor(item.id), node=OpportunityNode.from_model(item))
-            for item in page.rows
-        ],
-        page_info=page_info(page),
-        total_count_query=matching,
-    )
+    return connection(page, OpportunityNode.from_model, matching)
 
 
 async def load_lead_node(lead_id: int) -> LeadNode:
@@ -168,11 +143,4 @@ async def resolve_audit_log(
     actor = info.context.require_viewer()
     matching = audit.audit_entries(actor)
     page = await fetch_page(matching.select_related("actor"), first, after)
-    return AuditEntryConnection(
-        edges=[
-            AuditEntryEdge(cursor=encode_cursor(entry.id), node=AuditEntry.from_model(entry))
-            for entry in page.rows
-        ],
-        page_info=page_info(page),
-        total_count_query=matching,
-    )
+    return connection(page, AuditEntry.from_model, matching)

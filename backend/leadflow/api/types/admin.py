@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from leadflow.api.ids import encode_id
-from leadflow.api.types.nodes import Node, PageInfo, UserNode, optional_user
+from leadflow.api.types.nodes import Connection, Node, UserNode, optional_user
 from leadflow.db import models
 
 
@@ -53,18 +53,4 @@ class AuditEntry:
         )
 
 
-@strawberry.type
-class AuditEntryEdge:
-    cursor: str
-    node: AuditEntry
-
-
-@strawberry.type(description="A page of the audit log, newest first.")
-class AuditEntryConnection:
-    edges: list[AuditEntryEdge]
-    page_info: PageInfo
-    total_count_query: strawberry.Private[object]
-
-    @strawberry.field(description="Number of entries, over all pages.")
-    async def total_count(self) -> int:
-        return await self.total_count_query.count()  # type: ignore[attr-defined]
+AuditEntryConnection = Connection[AuditEntry]

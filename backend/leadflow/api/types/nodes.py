@@ -3,9 +3,10 @@ related objects are either joined in the same query or batched through DataLoade
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -25,6 +26,8 @@ from leadflow.api.types.enums import (
 from leadflow.api.types.inputs import LeadFilter
 from leadflow.auth import policy
 from leadflow.db import enums, models
+
+NodeT = TypeVar("NodeT")
 
 
 @strawberry.interface(description="An object with a global ID; fetch any of them with `node(id:)`.")
@@ -382,23 +385,6 @@ LEAD_COLUMNS = (
 )
 
 
-@strawberry.type
-class LeadEdge:
-    cursor: str
-    node: LeadNode
-
-
-@strawberry.type(description="A page of leads.")
-class LeadConnection:
-    edges: list[LeadEdge]
-    page_info: PageInfo
-    total_count_query: strawberry.Private[object]
-
-    @strawberry.field(description="Number of leads matching, over all pages.")
-    async def total_count(self) -> int:
-        return await self.total_count_query.count()  # type: ignore[attr-defined]
-
-
 @strawberry.type(description="Leads per tab of the overview.")
 class LeadCounts:
     new: int
@@ -476,35 +462,34 @@ class OpportunityNode(Node):
         )
 
 
-@strawberry.type
-class OpportunityEdge:
+@strawberry.type(description="An item of a list page, with the cursor to continue after it.")
+class Edge(Generic[NodeT]):
     cursor: str
-    node: OpportunityNode
+    node: NodeT
 
 
-@strawberry.type(description="A page of opportunities.")
-class OpportunityConnection:
-    edges: list[OpportunityEdge]
+@strawberry.type(description="A page of a list: `first` items (at most 100) after a cursor.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
     page_info: PageInfo
     total_count_query: strawberry.Private[object]
 
-    @strawberry.field(description="Number of opportunities matching, over all pages.")
+    @strawberry.field(description="Number of items matching, over all pages.")
     async def total_count(self) -> int:
         return await self.total_count_query.count()  # type: ignore[attr-defined]
 
 
-@strawberry.type
-class CampaignEdge:
-    cursor: str
-    node: CampaignNode
+def connection(
+    page: Page, to_node: Callable[[Any], NodeT], count_query: object
+) -> Connection[NodeT]:
+    """A connection of `page`'s rows (models or value rows) turned into nodes."""
+    return Connection(
+        edges=[Edge(cursor=encode_cursor(row_id(row)), node=to_node(row)) for row in page.rows],
+        page_info=page_info(page),
+        total_count_query=count_query,
+    )
 
 
-@strawberry.type(description="A page of campaigns.")
-class CampaignConnection:
-    edges: list[CampaignEdge]
-    page_info: PageInfo
-    total_count_query: strawberry.Private[object]
-
-    @strawberry.field(description="Number of campaigns, over all pages.")
-    async def total_count(self) -> int:
-        return await self.total_count_query.count()  # type: ignore[attr-defined]
+LeadConnection = Connection[LeadNode]
+OpportunityConnection = Connection[OpportunityNode]
+CampaignConnection = Connection[CampaignNode]
