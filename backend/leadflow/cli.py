@@ -127,7 +127,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     _run_with_database(settings, prepare)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     print(f"Leadflow on http://{host}:{port}  (GraphQL playground: /graphql)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:

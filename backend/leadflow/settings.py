@@ -20,6 +20,9 @@ class Settings:
     # HTTPS, as seen by the app or announced by a proxy's X-Forwarded-Proto).
     session_hours: float = 12.0
     cookie_secure: bool | None = None
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips): behind
+    # a reverse proxy, set its address, or login throttling sees one address for everybody.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Switched off for deployments that should not reveal the schema (the IDE needs it).
     graphql_introspection: bool = True
     # Abuse limits of /graphql (see api/limits.py and README "Limits and hardening").
@@ -40,6 +43,7 @@ class Settings:
             port=_parse_port(env.get("LEADFLOW_PORT", "8000")),
             graphql_ide=_parse_flag("LEADFLOW_GRAPHQL_IDE", env.get("LEADFLOW_GRAPHQL_IDE", "1")),
             session_hours=_parse_hours(env.get("LEADFLOW_SESSION_HOURS", "12")),
+            forwarded_allow_ips=env.get("LEADFLOW_FORWARDED_ALLOW_IPS", "127.0.0.1").strip(),
             cookie_secure=_parse_optional_flag(
                 "LEADFLOW_COOKIE_SECURE", env.get("LEADFLOW_COOKIE_SECURE", "auto")
             ),

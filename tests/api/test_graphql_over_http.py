@@ -382,8 +382,11 @@ async def test_the_playground_opens_in_a_browser_and_takes_a_bearer_token(client
     assert "graphiql" in page.lower()
     assert "isHeadersEditorEnabled: true" in page
     assert '"Authorization": "Bearer lf_..."' in page
-    # Its own requests carry the CSRF header, so it also works in a logged-in browser...
-    assert 'const defaultHeaders = {"x-leadflow-csrf": "1"};' in page
+    # A link to it cannot act as the logged-in user: it never sends the session cookie and
+    # carries no CSRF header, and it ignores headers passed in the URL...
+    assert 'credentials: "omit"' in page
+    assert "x-leadflow-csrf" not in page.lower()
+    assert "React.useState(parameters.headers)" not in page
     # ...and no other site may frame it to make a user click.
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]

@@ -698,11 +698,23 @@ async def test_hand_over_refusals(actors):
         (actors.inactive_clerk.user.id, ErrorCode.INVALID),
         (actors.manager.user.id, ErrorCode.INVALID),
         (actors.partner.user.id, ErrorCode.INVALID),
-        (999_999, ErrorCode.NOT_FOUND),
+        (999_999, ErrorCode.INVALID),
     ]:
-        await refused(
+        error = await refused(
             opportunities.hand_over_opportunity(owner, opportunity.id, target), code, ["ownerId"]
         )
+        # A clerk learns nothing about users it may not list: no names, no roles, no existence.
+        if target != owner.id:
+            assert error.message == "Choose one of the active clerks."
+    # A manager gets the specific reason.
+    manager_error = await refused(
+        opportunities.hand_over_opportunity(
+            actors.manager.user, opportunity.id, actors.partner.user.id
+        ),
+        ErrorCode.INVALID,
+        ["ownerId"],
+    )
+    assert "not a clerk" in manager_error.message
     await refused(
         opportunities.hand_over_opportunity(owner, 999_999, actors.clerk_b.user.id),
         ErrorCode.NOT_FOUND,

@@ -172,7 +172,8 @@ class GraphQLEndpoint:
             504,
             "TIMEOUT",
             f"The request did not finish within {self._timeout:g} seconds and was stopped. "
-            "Ask for less per request.",
+            "Ask for less per request. A mutation may have completed nonetheless: check before "
+            "sending it again.",
         )
 
 
@@ -297,11 +298,17 @@ def wants_playground(request: Request) -> bool:
 
 
 def playground_html() -> str:
-    """Strawberry's GraphiQL page, sending the CSRF header (it is our own same-origin page, like
-    the SPA) and telling partners where their bearer token goes."""
+    """Strawberry's GraphiQL page, made safe to open from a link: it never sends the session
+    cookie (a link with a prepared mutation would otherwise run as the logged-in user with one
+    click), so it works with a pasted bearer token only, and it ignores headers from the URL (a
+    link must not slip in someone else's token)."""
     html = get_graphql_ide_html("graphiql")
     replacements = {
-        "const defaultHeaders = {};": f'const defaultHeaders = {{"{CSRF_HEADER}": "1"}};',
+        "url: fetchURL,": (
+            "url: fetchURL, fetch: (input, init) => "
+            'window.fetch(input, {...init, credentials: "omit"}),'
+        ),
+        "React.useState(parameters.headers)": "React.useState(undefined)",
         "# Welcome to GraphiQL 🍓\n": (
             "# Welcome to the Leadflow GraphQL API.\n#\n"
             '# Authenticate in the Headers tab below: {"Authorization": "Bearer lf_..."}\n'

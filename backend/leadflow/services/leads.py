@@ -260,7 +260,16 @@ async def _store_leads(
 ) -> list[Lead]:
     async with in_transaction():
         keys = {contact["email_key"] for contact in contacts if contact["email_key"]}
-        known = {c.email_key: c for c in await Contact.filter(email_key__in=keys)} if keys else {}
+        # Locking the known contacts orders concurrent intakes for the same person on
+        # PostgreSQL, so a resent batch finds the open lead the first one created.
+        known = (
+            {
+                c.email_key: c
+                for c in await Contact.filter(email_key__in=keys).order_by("id").select_for_update()
+            }
+            if keys
+            else {}
+        )
         open_leads = await _open_leads_by_contact(actor, campaign, [c.id for c in known.values()])
         leads: list[Lead] = []
         for details in contacts:
@@ -366,7 +375,7 @@ async def _leads_in_order(ids: list[int]) -> list[Lead]:
 
 async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
     policy.require_manager(actor, "reassign leads")
-    lead = await _get_lead_for_update(lead_id)
+    lead = await _get_lead(lead_id)
     if lead.status is not LeadStatus.ACTIVE:
         raise _not_active(lead, "reassigned")
     assignee = await require_active_clerk(assignee_id, ["assigneeId"])
@@ -397,12 +406,21 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
 async def record_feedback(
     actor: User, lead_id: int, channel: Channel, note: str
 ) -> tuple[Feedback, Lead]:
-    lead = await _get_lead_for_update(lead_id)
+    lead = await _get_lead(lead_id)
     policy.require_may_work_on_lead(actor, lead)
     if lead.status is not LeadStatus.ACTIVE:
         raise _not_active(lead, "given feedback")
     clean_note = clean_text(note, ["note"], max_length=NOTE_MAX, required=True)
     async with in_transaction():
+        # The checks above must still hold at the write: a reassignment or close in between
+        # wins (the row lock orders us after it on PostgreSQL; SQLite serialises writers).
+        unchanged = (
+            await Lead.filter(id=lead.id, assignee_id=lead.assignee_id, closed_at=None)
+            .select_for_update()
+            .first()
+        )
+        if unchanged is None:
+            raise _changed_meanwhile()
         feedback = await Feedback.create(lead=lead, author=actor, channel=channel, note=clean_note)
         await LeadEvent.create(
             lead=lead, kind=LeadEventKind.FEEDBACK_RECORDED, actor=actor, note=clean_note
@@ -418,7 +436,7 @@ async def close_lead(
     note: str | None = None,
     draft: OpportunityDraft | None = None,
 ) -> CloseResult:
-    lead = await _get_lead_for_update(lead_id)
+    lead = await _get_lead(lead_id)
     policy.require_may_work_on_lead(actor, lead)
     if lead.status is not LeadStatus.ACTIVE:
         raise _not_active(lead, "closed")
@@ -434,14 +452,17 @@ async def close_lead(
             ErrorCode.INVALID, "Only a successful close creates an opportunity.", ["opportunity"]
         )
     opportunity_values = (
-        await _opportunity_values(lead, draft or OpportunityDraft())
+        await _opportunity_values(actor, lead, draft or OpportunityDraft())
         if outcome is Outcome.SUCCESSFUL
         else None
     )
     closed_at = now()
     async with in_transaction():
         # The guard makes a second, concurrent close change nothing and fail.
-        changed = await Lead.filter(id=lead.id, closed_at=None, assignee_id__isnull=False).update(
+        # Guarded on the assignee whose permission was checked: a reassignment in between wins.
+        changed = await Lead.filter(
+            id=lead.id, closed_at=None, assignee_id=lead.assignee_id
+        ).update(
             outcome=outcome,
             close_reason=reason,
             close_note=clean_note,
@@ -476,14 +497,16 @@ async def close_lead(
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
 
 
-async def _opportunity_values(lead: Lead, draft: OpportunityDraft) -> dict[str, object]:
+async def _opportunity_values(
+    actor: User, lead: Lead, draft: OpportunityDraft
+) -> dict[str, object]:
     field = ["opportunity"]
     await lead.fetch_related("contact", "campaign")
     default_title = f"{lead.campaign.name}: {_contact_name(lead.contact)}"[:NAME_MAX]
     title = clean_text(draft.title, [*field, "title"], max_length=NAME_MAX) or default_title
     owner_id = draft.owner_id if draft.owner_id is not None else lead.assignee_id
     assert owner_id is not None  # an ACTIVE lead has an assignee
-    owner = await require_active_clerk(owner_id, [*field, "ownerId"])
+    owner = await require_active_clerk(owner_id, [*field, "ownerId"], actor=actor)
     return {
         "title": title,
         "contact_id": lead.contact_id,
@@ -498,7 +521,7 @@ def _contact_name(contact: Contact) -> str:
     return f"{name} ({contact.company})" if contact.company else name
 
 
-async def _get_lead_for_update(lead_id: int) -> Lead:
+async def _get_lead(lead_id: int) -> Lead:
     lead = await Lead.get_or_none(id=lead_id)
     if lead is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This lead does not exist.", ["leadId"])

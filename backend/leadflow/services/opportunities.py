@@ -89,7 +89,7 @@ async def create_opportunity(
 
 async def _owner_for_new_opportunity(actor: User, owner_id: int | None) -> User:
     if owner_id is not None:
-        return await require_active_clerk(owner_id, ["ownerId"])
+        return await require_active_clerk(owner_id, ["ownerId"], actor=actor)
     if actor.role == Role.CLERK:
         return actor
     raise DomainError(ErrorCode.REQUIRED, "Choose the clerk who owns the opportunity.", ["ownerId"])
@@ -123,7 +123,7 @@ async def hand_over_opportunity(
             ["opportunityId"],
         )
     clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
-    owner = await require_active_clerk(owner_id, ["ownerId"])
+    owner = await require_active_clerk(owner_id, ["ownerId"], actor=actor)
     if owner.id == opportunity.owner_id:
         raise DomainError(
             ErrorCode.INVALID, f"{owner.name} owns this opportunity already.", ["ownerId"]

@@ -66,9 +66,16 @@ async def list_users(actor: User, role: Role | None = None) -> list[User]:
     return await users
 
 
-async def require_active_clerk(user_id: int, field: list[str]) -> User:
-    """Leads and opportunities go only to active clerks."""
+async def require_active_clerk(
+    user_id: int, field: list[str], *, actor: User | None = None
+) -> User:
+    """Leads and opportunities go only to active clerks. Clerks (`actor`) learn no more than
+    that the choice is wrong: the users they may not list stay unnamed."""
     user = await User.get_or_none(id=user_id)
+    if actor is not None and not policy.is_manager(actor):
+        if user is None or user.role != Role.CLERK or not user.active:
+            raise DomainError(ErrorCode.INVALID, "Choose one of the active clerks.", field)
+        return user
     if user is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such user.", field)
     if user.role != Role.CLERK:

@@ -62,6 +62,11 @@ def clean_email(value: str | None, field: Sequence[str], *, max_length: int) -> 
         return None
     if not EMAIL_PATTERN.match(email):
         raise DomainError(ErrorCode.INVALID, f"{email!r} is not a valid email address.", field)
+    if len(email.lower()) > max_length:
+        # Emails are compared lower-cased, and lower-casing can lengthen ("İ" becomes 2 chars).
+        raise DomainError(
+            ErrorCode.TOO_LONG, f"This email address is too long (at most {max_length}).", field
+        )
     return email
 
 
