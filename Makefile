@@ -6,8 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 # The graphql-http server audit (npm) that the tests run against a live server.
 AUDIT := tests/http-audit
 AUDIT_STAMP := $(AUDIT)/node_modules/.installed-stamp
+# The web app (frontend/): built into the package's static folder, which `leadflow serve` serves.
+WEB := frontend
+WEB_STAMP := $(WEB)/node_modules/.installed-stamp
+WEB_BUILD := backend/leadflow/static/index.html
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
+	$(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package-lock.json
+# The browser tests drive Debian's Chromium; Playwright cannot download browsers here.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint schema bench clean-venv
+.PHONY: run test lint schema bench clean-venv web web-check web-codegen chromium
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +28,39 @@ $(AUDIT_STAMP): $(AUDIT)/package.json $(AUDIT)/package-lock.json
 	npm ci --prefix $(AUDIT) --no-audit --no-fund
 	touch $(AUDIT_STAMP)
 
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+# Rebuilt only when a source of the web app changed.
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	npm run --prefix $(WEB) build
+
+## Build the web app into backend/leadflow/static/
+web: $(WEB_BUILD)
+
+## Check the web app: generated GraphQL types match schema.graphql, types check, unit tests
+web-check: $(WEB_STAMP)
+	npm run --prefix $(WEB) codegen:check
+	npm run --prefix $(WEB) typecheck
+	npm run --prefix $(WEB) test
+
+## Regenerate frontend/src/gql/ after changing a query or schema.graphql
+web-codegen: $(WEB_STAMP)
+	npm run --prefix $(WEB) codegen
+
+## Install Debian's Chromium for the browser tests when it is missing (they skip without it)
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -q && apt-get install -y -q chromium; } \
+		|| echo "Chromium could not be installed: the browser tests will be skipped."
+
 ## Serve Leadflow with SQLite and the demo on http://127.0.0.1:$${LEADFLOW_PORT:-8000}
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILD)
 	$(BIN)/leadflow serve --demo
 
-## Lint, check the committed schema, run every test (PostgreSQL too when
-## LEADFLOW_TEST_POSTGRES_URL is set, as .ci/run does)
-test: $(STAMP) $(AUDIT_STAMP) lint
+## Lint, check the committed schema and the web app, build it, run every test, the browser
+## tests included (PostgreSQL too when LEADFLOW_TEST_POSTGRES_URL is set, as .ci/run does)
+test: $(STAMP) $(AUDIT_STAMP) lint web-check $(WEB_BUILD) chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

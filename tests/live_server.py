@@ -76,6 +76,11 @@ def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
             server.wait()
 
 
+def leadflow_cli(directory: Path, *args: str, **settings: str) -> str:
+    """Run a `leadflow` command on the database of `live_server(directory, **settings)`."""
+    return _leadflow(_environment(directory, settings), directory, *args)
+
+
 def _environment(directory: Path, settings: dict[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEADFLOW_")}
     env["LEADFLOW_DATABASE_URL"] = f"sqlite://{directory / 'live.db'}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
@@ -33,12 +33,53 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-async def home(request: Request) -> Response:
-    # The SPA is served here once it is built (see frontend/); until then, the playground.
-    return RedirectResponse("/graphql")
+# The built SPA must not be framed by other sites, nor its files sniffed as another type.
+SPA_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
-def create_app(settings: Settings) -> Starlette:
+def spa_routes(static_dir: Path) -> list[Route]:
+    """`/` and every other GET path not taken by the API: a file of the built SPA (frontend/)
+    when there is one, else its index.html, so that client-side routes can be bookmarked.
+    Without a build, `/` goes to the GraphQL playground."""
+
+    async def home(request: Request) -> Response:
+        index = static_dir / "index.html"
+        if not index.is_file():
+            return RedirectResponse("/graphql")
+        return FileResponse(index, headers={**SPA_HEADERS, "Cache-Control": "no-cache"})
+
+    async def asset_or_page(request: Request) -> Response:
+        file = _static_file(static_dir, request.path_params["path"])
+        if file is not None:
+            # Vite puts a content hash into every name under assets/: they never change.
+            immutable = file.parent.name == "assets"
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            return FileResponse(file, headers={**SPA_HEADERS, "Cache-Control": cache})
+        no_build = not (static_dir / "index.html").is_file()
+        if no_build or request.path_params["path"].startswith("assets/"):
+            return Response("Not Found", status_code=404)
+        return await home(request)
+
+    return [
+        Route("/", home, methods=["GET", "HEAD"]),
+        Route("/{path:path}", asset_or_page, methods=["GET", "HEAD"]),
+    ]
+
+
+def _static_file(static_dir: Path, path: str) -> Path | None:
+    root = static_dir.resolve()
+    candidate = (root / path).resolve()
+    # Resolving first keeps `..` and symlinks from leaving the static folder.
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     graphql = GraphQLEndpoint(build_schema(settings), settings)
 
     @asynccontextmanager
@@ -49,7 +90,8 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-        Route("/", home, methods=["GET"]),
         *auth_routes(settings),
+        # Last: the SPA takes whatever GET path the routes above do not.
+        *spa_routes(static_dir),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

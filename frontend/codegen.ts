@@ -1,0 +1,22 @@
+// GraphQL Code Generator: typed documents for every `graphql(...)` call in src/, from the
+// committed contract ../schema.graphql. `npm run codegen:check` fails when src/gql/ is stale.
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const config: CodegenConfig = {
+  schema: "../schema.graphql",
+  documents: ["src/**/*.{ts,tsx}", "!src/gql/**/*"],
+  ignoreNoDocuments: false,
+  generates: {
+    "src/gql/": {
+      preset: "client",
+      presetConfig: { fragmentMasking: false },
+      config: {
+        enumsAsTypes: true,
+        useTypeImports: true,
+        scalars: { Date: "string", DateTime: "string", Decimal: "string" },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,90 @@
+// Who is logged in decides the screens: the login page, the overview or the task list.
+import { useCallback, useEffect, useState } from "react";
+import { Provider, useQuery } from "urql";
+import { createClient, errorCode, logOut } from "./client";
+import { Header } from "./components/Header";
+import { graphql } from "./gql";
+import type { ViewerQuery } from "./gql/graphql";
+import { useI18n } from "./I18n";
+import { navigate, useLocation } from "./router";
+import { homePath } from "./routes";
+import { LeadsOverview } from "./screens/LeadsOverview";
+import { LoginPage } from "./screens/LoginPage";
+import { MyTasks } from "./screens/MyTasks";
+
+const ViewerDocument = graphql(`
+  query Viewer {
+    viewer {
+      id
+      name
+      role
+    }
+  }
+`);
+
+export type Viewer = ViewerQuery["viewer"];
+
+export function App() {
+  // A new client per session, so that nothing cached for one user is shown to the next.
+  const [client, setClient] = useState(createClient);
+  const startSession = useCallback(() => setClient(createClient()), []);
+  const endSession = useCallback(async () => {
+    await logOut();
+    setClient(createClient());
+    navigate("/login");
+  }, []);
+  return (
+    <Provider value={client}>
+      <Session onLogin={startSession} onLogout={endSession} />
+    </Provider>
+  );
+}
+
+function Session({ onLogin, onLogout }: { onLogin: () => void; onLogout: () => void }) {
+  const { t } = useI18n();
+  const { path } = useLocation();
+  const [{ data, error, fetching }] = useQuery({ query: ViewerDocument });
+  const viewer = data?.viewer;
+  const loggedOut = errorCode(error) === "UNAUTHENTICATED";
+
+  useEffect(() => {
+    if (loggedOut && path !== "/login") navigate("/login", { replace: true });
+    if (viewer && (path === "/" || path === "/login")) {
+      navigate(homePath(viewer.role), { replace: true });
+    }
+  }, [loggedOut, viewer, path]);
+
+  if (loggedOut) return <LoginPage onLogin={onLogin} />;
+  if (fetching || !viewer) {
+    return (
+      <main className="page" aria-busy={fetching}>
+        <p role={error ? "alert" : "status"}>
+          {error ? t("app.error", { message: error.message }) : t("app.loading")}
+        </p>
+      </main>
+    );
+  }
+  return (
+    <>
+      <Header viewer={viewer} onLogout={onLogout} />
+      <main className="page" id="main">
+        <Screen viewer={viewer} path={path} />
+      </main>
+    </>
+  );
+}
+
+function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
+  const { t } = useI18n();
+  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  if (path === "/leads" && manages) return <LeadsOverview />;
+  if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
+  if (viewer.role === "PARTNER") return <p>{t("app.notAvailable")}</p>;
+  // Anything else, including screens this role is not offered, leads home.
+  return <Redirect to={homePath(viewer.role)} />;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}

@@ -1,0 +1,57 @@
+// The GraphQL client: same-origin session cookie plus the CSRF header the server demands.
+import { Client, CombinedError, cacheExchange, fetchExchange } from "urql";
+
+export function createClient(): Client {
+  return new Client({
+    url: "/graphql",
+    exchanges: [cacheExchange, fetchExchange],
+    fetchOptions: {
+      credentials: "same-origin",
+      headers: { "X-Leadflow-CSRF": "1" },
+    },
+    preferGetMethod: false,
+  });
+}
+
+/** The `extensions.code` of the first top-level error, e.g. UNAUTHENTICATED. */
+export function errorCode(error: CombinedError | undefined): string | undefined {
+  const code = error?.graphQLErrors[0]?.extensions?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+async function post(path: string, body?: unknown): Promise<Response> {
+  return fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Leadflow-CSRF": "1" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export type LoginResult =
+  | { ok: true }
+  | { ok: false; reason: "invalid" | "failed" }
+  | { ok: false; reason: "throttled"; retryAfter: number };
+
+export async function logIn(email: string, password: string): Promise<LoginResult> {
+  let response: Response;
+  try {
+    response = await post("/auth/login", { email, password });
+  } catch {
+    return { ok: false, reason: "failed" };
+  }
+  if (response.ok) return { ok: true };
+  if (response.status === 401) return { ok: false, reason: "invalid" };
+  if (response.status === 429) {
+    return {
+      ok: false,
+      reason: "throttled",
+      retryAfter: Number(response.headers.get("Retry-After") ?? 60),
+    };
+  }
+  return { ok: false, reason: "failed" };
+}
+
+export async function logOut(): Promise<void> {
+  await post("/auth/logout");
+}

@@ -1,0 +1,20 @@
+// How long ago something happened, in the words of the translation layer.
+import type { Translate } from "./i18n";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "3 Tage", "5 Stunden", "gerade eben": the largest whole unit since `since`. */
+export function formatAge(t: Translate, since: string | Date, now: Date = new Date()): string {
+  const elapsed = now.getTime() - new Date(since).getTime();
+  if (Number.isNaN(elapsed) || elapsed < MINUTE) return t("age.justNow");
+  if (elapsed < HOUR) return t("age.minutes", { count: Math.floor(elapsed / MINUTE) });
+  if (elapsed < DAY) return t("age.hours", { count: Math.floor(elapsed / HOUR) });
+  return t("age.days", { count: Math.floor(elapsed / DAY) });
+}
+
+/** "Anna Müller", or the company when the contact has no name parts. */
+export function contactName(contact: { firstName: string; lastName: string }): string {
+  return [contact.firstName, contact.lastName].filter(Boolean).join(" ");
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import {
+  homePath,
+  nextPage,
+  overviewUrl,
+  pageNumber,
+  pagingUrl,
+  parseOverview,
+  parsePaging,
+  previousPage,
+} from "./routes";
+
+describe("overview URL", () => {
+  it("defaults to the Neu tab, first page", () => {
+    expect(parseOverview("")).toEqual({ tab: "new", cursors: [] });
+    expect(parseOverview("?tab=bogus")).toEqual({ tab: "new", cursors: [] });
+  });
+
+  it("round-trips tab and page through the URL", () => {
+    const state = nextPage(nextPage({ tab: "active" as const, cursors: [] }, "Y3Vyc29yOjUw"), "Yz0+/w==");
+    const url = overviewUrl(state);
+    expect(url.startsWith("/leads?tab=active&after=")).toBe(true);
+    expect(parseOverview(url.slice("/leads".length))).toEqual(state);
+    expect(pageNumber(state)).toBe(3);
+  });
+
+  it("goes back one page and to a clean URL on page one", () => {
+    const second = nextPage({ tab: "done" as const, cursors: [] }, "abc=");
+    expect(overviewUrl(previousPage(second))).toBe("/leads?tab=done");
+    expect(previousPage({ tab: "new", cursors: [] }).cursors).toEqual([]);
+  });
+});
+
+describe("paging URL", () => {
+  it("round-trips for the task list", () => {
+    const url = pagingUrl("/tasks", { cursors: ["a+b/c="] });
+    expect(parsePaging(url.slice("/tasks".length))).toEqual({ cursors: ["a+b/c="] });
+    expect(pagingUrl("/tasks", { cursors: [] })).toBe("/tasks");
+  });
+});
+
+describe("homePath", () => {
+  it("sends clerks to their tasks and everybody else to the overview", () => {
+    expect(homePath("CLERK")).toBe("/tasks");
+    expect(homePath("MANAGER")).toBe("/leads?tab=new");
+    expect(homePath("ADMIN")).toBe("/leads?tab=new");
+  });
+});

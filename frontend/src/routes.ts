@@ -1,0 +1,64 @@
+// The URL is the state of a screen: which tab and which page, so it can be bookmarked.
+import type { LeadStatus } from "./gql/graphql";
+
+export type Tab = "new" | "active" | "done";
+export const TABS: readonly Tab[] = ["new", "active", "done"];
+export const STATUS_OF_TAB: Record<Tab, LeadStatus> = { new: "NEW", active: "ACTIVE", done: "DONE" };
+
+/** A position in a list paged by cursors: the `after` cursor of every page before this one. */
+export interface Paging {
+  cursors: string[];
+}
+
+export interface OverviewState extends Paging {
+  tab: Tab;
+}
+
+const CURSOR_SEPARATOR = ","; // never part of a base64 cursor
+
+function parseCursors(params: URLSearchParams): string[] {
+  const raw = params.get("after") ?? "";
+  return raw.split(CURSOR_SEPARATOR).filter(Boolean);
+}
+
+export function parseOverview(search: string): OverviewState {
+  const params = new URLSearchParams(search);
+  const tab = params.get("tab");
+  return {
+    tab: (TABS as readonly string[]).includes(tab ?? "") ? (tab as Tab) : "new",
+    cursors: parseCursors(params),
+  };
+}
+
+export function overviewUrl(state: OverviewState): string {
+  const params = new URLSearchParams({ tab: state.tab });
+  if (state.cursors.length) params.set("after", state.cursors.join(CURSOR_SEPARATOR));
+  return `/leads?${params}`;
+}
+
+export function parsePaging(search: string): Paging {
+  return { cursors: parseCursors(new URLSearchParams(search)) };
+}
+
+export function pagingUrl(path: string, paging: Paging): string {
+  if (!paging.cursors.length) return path;
+  return `${path}?${new URLSearchParams({ after: paging.cursors.join(CURSOR_SEPARATOR) })}`;
+}
+
+/** The page number shown to people, from 1. */
+export function pageNumber(paging: Paging): number {
+  return paging.cursors.length + 1;
+}
+
+export function nextPage<T extends Paging>(state: T, endCursor: string): T {
+  return { ...state, cursors: [...state.cursors, endCursor] };
+}
+
+export function previousPage<T extends Paging>(state: T): T {
+  return { ...state, cursors: state.cursors.slice(0, -1) };
+}
+
+/** Where a user lands after logging in. */
+export function homePath(role: string): string {
+  return role === "CLERK" ? "/tasks" : "/leads?tab=new";
+}

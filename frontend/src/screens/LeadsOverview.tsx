@@ -1,0 +1,294 @@
+// "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks.
+import { useEffect, useState } from "react";
+import { useMutation, useQuery } from "urql";
+import { conflictingLeadIds, isConflict } from "../assign";
+import { AssignDialog, type Clerk } from "../components/AssignDialog";
+import { Link } from "../components/Link";
+import { Pager } from "../components/Pager";
+import { contactName, formatAge } from "../format";
+import { graphql } from "../gql";
+import type { LeadsPageQuery } from "../gql/graphql";
+import { useI18n } from "../I18n";
+import { useLocation } from "../router";
+import {
+  type OverviewState,
+  STATUS_OF_TAB,
+  TABS,
+  nextPage,
+  overviewUrl,
+  pageNumber,
+  parseOverview,
+  previousPage,
+} from "../routes";
+
+export const PAGE_SIZE = 25;
+const COUNTS_REFRESH_MS = 30_000;
+
+const LeadCountsDocument = graphql(`
+  query LeadCounts {
+    leadCounts {
+      new
+      active
+      done
+    }
+  }
+`);
+
+const LeadsPageDocument = graphql(`
+  query LeadsPage($status: LeadStatus!, $first: Int!, $after: String) {
+    leads(filter: { status: $status }, first: $first, after: $after) {
+      totalCount
+      edges {
+        node {
+          id
+          createdAt
+          contact {
+            firstName
+            lastName
+            company
+          }
+          campaign {
+            id
+            name
+          }
+          assignee {
+            id
+            name
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+const AssignLeadsDocument = graphql(`
+  mutation AssignLeads($input: AssignLeadsInput!) {
+    assignLeads(input: $input) {
+      leads {
+        id
+        status
+      }
+      userErrors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+type LeadRow = LeadsPageQuery["leads"]["edges"][number]["node"];
+type Notice = { kind: "success" | "problem"; text: string };
+
+export function LeadsOverview() {
+  const { search } = useLocation();
+  const state = parseOverview(search);
+  // Keyed by the URL: a new tab or page starts with an empty selection.
+  return <Overview key={overviewUrl(state)} state={state} />;
+}
+
+function Overview({ state }: { state: OverviewState }) {
+  const { t } = useI18n();
+  const [counts, refreshCounts] = useQuery({ query: LeadCountsDocument });
+  const [page, refreshPage] = useQuery({
+    query: LeadsPageDocument,
+    variables: {
+      status: STATUS_OF_TAB[state.tab],
+      first: PAGE_SIZE,
+      after: state.cursors.at(-1) ?? null,
+    },
+    requestPolicy: "cache-and-network",
+  });
+  const [assignment, assignLeads] = useMutation(AssignLeadsDocument);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [dialogOpen, setDialogOpen] = useState(false);
+  const [notice, setNotice] = useState<Notice | null>(null);
+
+  useEffect(() => {
+    const timer = window.setInterval(
+      () => refreshCounts({ requestPolicy: "network-only" }),
+      COUNTS_REFRESH_MS,
+    );
+    return () => window.clearInterval(timer);
+  }, [refreshCounts]);
+
+  const rows = page.data?.leads.edges.map((edge) => edge.node) ?? [];
+  const total = page.data?.leads.totalCount ?? 0;
+  const selectable = state.tab === "new";
+  const allSelected = rows.length > 0 && rows.every((lead) => selected.includes(lead.id));
+
+  function refresh() {
+    refreshCounts({ requestPolicy: "network-only" });
+    refreshPage({ requestPolicy: "network-only" });
+  }
+
+  function toggle(id: string) {
+    setSelected((now) => (now.includes(id) ? now.filter((one) => one !== id) : [...now, id]));
+  }
+
+  function toggleAll() {
+    setSelected(allSelected ? [] : rows.map((lead) => lead.id));
+  }
+
+  async function distribute(clerk: Clerk) {
+    const leadIds = selected;
+    const result = await assignLeads({ input: { leadIds, assigneeId: clerk.id } });
+    setDialogOpen(false);
+    const errors = result.data?.assignLeads.userErrors ?? [];
+    if (result.error) {
+      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: result.error.message }) });
+    } else if (isConflict(errors)) {
+      const taken = conflictingLeadIds(errors, leadIds);
+      const names = rows
+        .filter((lead) => taken.includes(lead.id))
+        .map((lead) => contactName(lead.contact));
+      setNotice({
+        kind: "problem",
+        text: names.length
+          ? t("leads.conflict", { names: names.join(", ") })
+          : t("leads.conflictUnknown"),
+      });
+      setSelected((now) => now.filter((id) => !taken.includes(id)));
+    } else if (errors.length) {
+      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errors[0].message }) });
+    } else {
+      setNotice({ kind: "success", text: t("leads.distributed", { count: leadIds.length, name: clerk.name }) });
+      setSelected([]);
+    }
+    refresh();
+  }
+
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const endCursor = page.data?.leads.pageInfo.endCursor;
+  return (
+    <section aria-labelledby="leads-title">
+      <h1 id="leads-title">{t("leads.title")}</h1>
+      <nav className="tabs" aria-label={t("leads.tabs")}>
+        {TABS.map((tab) => (
+          <Link key={tab} href={overviewUrl({ tab, cursors: [] })} current={tab === state.tab}>
+            {t(`leads.tab.${tab}`)}{" "}
+            <span className="count" data-testid={`count-${tab}`}>
+              {counts.data?.leadCounts[tab] ?? "…"}
+            </span>
+          </Link>
+        ))}
+      </nav>
+
+      <div className="notices" aria-live="polite">
+        {notice && (
+          <p className={notice.kind} role={notice.kind === "problem" ? "alert" : "status"}>
+            {notice.text}
+          </p>
+        )}
+      </div>
+
+      {selectable && (
+        <div className="toolbar">
+          <span>{t("leads.selected", { count: selected.length })}</span>
+          <button
+            type="button"
+            className="primary"
+            disabled={selected.length === 0}
+            onClick={() => setDialogOpen(true)}
+          >
+            {t("leads.distribute")}
+          </button>
+        </div>
+      )}
+
+      {page.error && <p role="alert">{t("app.error", { message: page.error.message })}</p>}
+      {page.fetching && !page.data && <p role="status">{t("app.loading")}</p>}
+      {page.data && rows.length === 0 && <p className="empty">{t("leads.empty")}</p>}
+      {rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              {selectable && (
+                <th scope="col">
+                  <input
+                    type="checkbox"
+                    aria-label={t("leads.selectAll")}
+                    checked={allSelected}
+                    onChange={toggleAll}
+                  />
+                </th>
+              )}
+              <th scope="col">{t("leads.col.contact")}</th>
+              <th scope="col">{t("leads.col.company")}</th>
+              <th scope="col">{t("leads.col.campaign")}</th>
+              <th scope="col">{t("leads.col.assignee")}</th>
+              <th scope="col">{t("leads.col.age")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((lead) => (
+              <LeadTableRow
+                key={lead.id}
+                lead={lead}
+                selectable={selectable}
+                selected={selected.includes(lead.id)}
+                onToggle={() => toggle(lead.id)}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager
+        page={pageNumber(state)}
+        pages={pages}
+        previousHref={state.cursors.length ? overviewUrl(previousPage(state)) : null}
+        nextHref={
+          page.data?.leads.pageInfo.hasNextPage && endCursor
+            ? overviewUrl(nextPage(state, endCursor))
+            : null
+        }
+      />
+      {dialogOpen && (
+        <AssignDialog
+          count={selected.length}
+          busy={assignment.fetching}
+          onConfirm={distribute}
+          onCancel={() => setDialogOpen(false)}
+        />
+      )}
+    </section>
+  );
+}
+
+function LeadTableRow({
+  lead,
+  selectable,
+  selected,
+  onToggle,
+}: {
+  lead: LeadRow;
+  selectable: boolean;
+  selected: boolean;
+  onToggle: () => void;
+}) {
+  const { t } = useI18n();
+  const name = contactName(lead.contact);
+  return (
+    <tr aria-selected={selectable ? selected : undefined}>
+      {selectable && (
+        <td>
+          <input
+            type="checkbox"
+            aria-label={t("leads.selectOne", { name })}
+            checked={selected}
+            onChange={onToggle}
+          />
+        </td>
+      )}
+      <td>{name}</td>
+      <td>{lead.contact.company}</td>
+      <td>{lead.campaign.name}</td>
+      <td>{lead.assignee?.name ?? t("leads.unassigned")}</td>
+      <td>{formatAge(t, lead.createdAt)}</td>
+    </tr>
+  );
+}
