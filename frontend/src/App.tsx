@@ -7,7 +7,8 @@ import { graphql } from "./gql";
 import type { ViewerQuery } from "./gql/graphql";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
-import { homePath } from "./routes";
+import { homePath, parseLeadPath } from "./routes";
+import { LeadDetail } from "./screens/LeadDetail";
 import { LeadsOverview } from "./screens/LeadsOverview";
 import { LoginPage } from "./screens/LoginPage";
 import { MyTasks } from "./screens/MyTasks";
@@ -79,6 +80,11 @@ function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
   const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
   if (path === "/leads" && manages) return <LeadsOverview />;
   if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
+  const leadId = parseLeadPath(path);
+  // Keyed by the lead: another lead's page starts with fresh forms.
+  if (leadId && (manages || viewer.role === "CLERK")) {
+    return <LeadDetail key={leadId} viewer={viewer} leadId={leadId} />;
+  }
   if (viewer.role === "PARTNER") return <p>{t("app.notAvailable")}</p>;
   // Anything else, including screens this role is not offered, leads home.
   return <Redirect to={homePath(viewer.role)} />;

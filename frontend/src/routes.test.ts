@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   homePath,
+  leadPath,
+  parseLeadPath,
   nextPage,
   overviewUrl,
   pageNumber,
@@ -44,5 +46,22 @@ describe("homePath", () => {
     expect(homePath("CLERK")).toBe("/tasks");
     expect(homePath("MANAGER")).toBe("/leads?tab=new");
     expect(homePath("ADMIN")).toBe("/leads?tab=new");
+  });
+});
+
+describe("lead detail paths", () => {
+  it("round-trips an opaque ID, escaped", () => {
+    const id = "TGVhZDo0Mg==";
+    expect(leadPath(id)).toBe("/leads/TGVhZDo0Mg%3D%3D");
+    expect(parseLeadPath(leadPath(id))).toBe(id);
+    expect(parseLeadPath("/leads/abc/")).toBe("abc");
+  });
+
+  it("is null for other paths and broken escapes", () => {
+    expect(parseLeadPath("/leads")).toBeNull();
+    expect(parseLeadPath("/leads/")).toBeNull();
+    expect(parseLeadPath("/leads/a/b")).toBeNull();
+    expect(parseLeadPath("/tasks")).toBeNull();
+    expect(parseLeadPath("/leads/%E0%A4%A")).toBeNull();
   });
 });

@@ -62,3 +62,19 @@ export function previousPage<T extends Paging>(state: T): T {
 export function homePath(role: string): string {
   return role === "CLERK" ? "/tasks" : "/leads?tab=new";
 }
+
+/** The detail page of one lead; the opaque ID is kept as it is, only escaped. */
+export function leadPath(id: string): string {
+  return `/leads/${encodeURIComponent(id)}`;
+}
+
+/** The lead ID of a detail page's path, or null for any other path. */
+export function parseLeadPath(path: string): string | null {
+  const match = /^\/leads\/([^/]+)\/?$/.exec(path);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null; // a malformed escape is no lead
+  }
+}

@@ -76,7 +76,9 @@ def _chromium_or_skip() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while sync Playwright runs, the main thread has a running event
+# loop, and async tests collected after tests/e2e (e.g. `pytest tests/e2e tests/api`) would fail.
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = _chromium_or_skip()
@@ -170,6 +172,6 @@ def log_in_as_manager(page, seeded: Seeded, email: str = MANAGER_EMAIL) -> None:
     log_in(page, seeded, email, MANAGER_PASSWORD if email == MANAGER_EMAIL else PASSWORD)
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

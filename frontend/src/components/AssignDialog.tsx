@@ -5,7 +5,7 @@ import { graphql } from "../gql";
 import type { ClerksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 
-const ClerksDocument = graphql(`
+export const ClerksDocument = graphql(`
   query Clerks {
     users(role: CLERK) {
       id

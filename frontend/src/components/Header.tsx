@@ -16,7 +16,7 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
       <strong className="brand">{t("app.name")}</strong>
       <nav aria-label={t("nav.main")}>
         {manages && (
-          <Link href="/leads" current={path === "/leads"}>
+          <Link href="/leads" current={path === "/leads" || path.startsWith("/leads/")}>
             {t("nav.leads")}
           </Link>
         )}

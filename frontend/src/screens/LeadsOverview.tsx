@@ -12,6 +12,7 @@ import { useI18n } from "../I18n";
 import { useLocation } from "../router";
 import {
   type OverviewState,
+  leadPath,
   STATUS_OF_TAB,
   TABS,
   nextPage,
@@ -93,7 +94,12 @@ export function LeadsOverview() {
 
 function Overview({ state }: { state: OverviewState }) {
   const { t } = useI18n();
-  const [counts, refreshCounts] = useQuery({ query: LeadCountsDocument });
+  // Fresh on every visit: a lead closed on its detail page changes the counts, and the
+  // document cache cannot know (LeadCounts holds no Lead).
+  const [counts, refreshCounts] = useQuery({
+    query: LeadCountsDocument,
+    requestPolicy: "cache-and-network",
+  });
   const [page, refreshPage] = useQuery({
     query: LeadsPageDocument,
     variables: {
@@ -284,7 +290,9 @@ function LeadTableRow({
           />
         </td>
       )}
-      <td>{name}</td>
+      <td>
+        <Link href={leadPath(lead.id)}>{name}</Link>
+      </td>
       <td>{lead.contact.company}</td>
       <td>{lead.campaign.name}</td>
       <td>{lead.assignee?.name ?? t("leads.unassigned")}</td>

@@ -1,11 +1,12 @@
 // "Meine Aufgaben": the clerk's active leads, oldest first, with how long each has waited.
 import { useQuery } from "urql";
+import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
 import { contactName, formatAge } from "../format";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
-import { nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
+import { leadPath, nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
 
 const PAGE_SIZE = 25;
 
@@ -71,7 +72,9 @@ export function MyTasks() {
           <tbody>
             {tasks.map((lead) => (
               <tr key={lead.id}>
-                <td>{contactName(lead.contact)}</td>
+                <td>
+                  <Link href={leadPath(lead.id)}>{contactName(lead.contact)}</Link>
+                </td>
                 <td>{lead.contact.company}</td>
                 <td>{lead.campaign.name}</td>
                 <td>

@@ -1,0 +1,233 @@
+// "Abschließen": erfolgreich (creates a Verkaufschance) or erfolglos (with a reason).
+import { type FormEvent, useState } from "react";
+import { useMutation, useQuery } from "urql";
+import { graphql } from "../gql";
+import type { CloseLeadMutation, CloseReason, Outcome } from "../gql/graphql";
+import { useI18n } from "../I18n";
+import { FORM, type UserErrorLike, errorsByField, parseAmount } from "../leadDetail";
+import { ClerksDocument } from "./AssignDialog";
+import { FieldError, invalidProps } from "./FieldError";
+
+const CloseLeadDocument = graphql(`
+  mutation CloseLead($input: CloseLeadInput!) {
+    closeLead(input: $input) {
+      lead {
+        id
+        status
+        outcome
+      }
+      opportunity {
+        id
+        title
+        expectedValue
+        owner {
+          id
+          name
+        }
+      }
+      userErrors {
+        code
+        message
+        field
+      }
+    }
+  }
+`);
+
+export type CreatedOpportunity = NonNullable<CloseLeadMutation["closeLead"]["opportunity"]>;
+
+const OUTCOMES: readonly Outcome[] = ["SUCCESSFUL", "UNSUCCESSFUL"];
+const REASONS: readonly CloseReason[] = [
+  "NOT_INTERESTED",
+  "UNREACHABLE",
+  "WRONG_CONTACT_DATA",
+  "DUPLICATE",
+  "OTHER",
+];
+const FIELDS = [
+  "outcome",
+  "reason",
+  "note",
+  "opportunity.title",
+  "opportunity.expectedValue",
+  "opportunity.ownerId",
+];
+
+export function CloseLeadForm({
+  leadId,
+  onClosed,
+}: {
+  leadId: string;
+  onClosed: (outcome: Outcome, opportunity: CreatedOpportunity | null) => void;
+}) {
+  const { t, language } = useI18n();
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [reason, setReason] = useState<CloseReason | "">("");
+  const [note, setNote] = useState("");
+  const [title, setTitle] = useState("");
+  const [value, setValue] = useState("");
+  const [ownerId, setOwnerId] = useState(""); // "": the lead's clerk
+  // Only asked for once "erfolgreich" is chosen: the clerks who could own the Verkaufschance.
+  const [clerks] = useQuery({ query: ClerksDocument, pause: outcome !== "SUCCESSFUL" });
+  const owners = clerks.data?.users.filter((clerk) => clerk.active) ?? [];
+  const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
+  const [{ fetching }, closeLead] = useMutation(CloseLeadDocument);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!outcome) {
+      setErrors({ outcome: { code: "REQUIRED", message: t("close.pickOutcome") } });
+      return;
+    }
+    const amount = parseAmount(value, language);
+    if (outcome === "SUCCESSFUL" && !amount.ok) {
+      setErrors({
+        "opportunity.expectedValue": {
+          code: "INVALID",
+          message: "",
+          field: ["opportunity", "expectedValue"],
+        },
+      });
+      return;
+    }
+    const successful = outcome === "SUCCESSFUL";
+    const result = await closeLead({
+      input: {
+        leadId,
+        outcome,
+        note: note || null,
+        reason: successful ? null : reason || null,
+        opportunity:
+          successful && amount.ok
+            ? { title: title || null, expectedValue: amount.value, ownerId: ownerId || null }
+            : null,
+      },
+    });
+    if (result.error) {
+      setErrors({ [FORM]: { code: "", message: result.error.message } });
+      return;
+    }
+    const payload = result.data?.closeLead;
+    const userErrors = payload?.userErrors ?? [];
+    setErrors(errorsByField(userErrors, FIELDS));
+    if (payload && userErrors.length === 0) onClosed(outcome, payload.opportunity ?? null);
+  }
+
+  function choose(next: Outcome) {
+    setOutcome(next);
+    setErrors({});
+  }
+
+  return (
+    <section className="card" aria-labelledby="close-title">
+      <h2 id="close-title">{t("close.title")}</h2>
+      <form className="form" onSubmit={submit} noValidate>
+        <fieldset {...invalidProps("close-outcome-error", errors.outcome)}>
+          <legend>{t("close.outcome")}</legend>
+          {OUTCOMES.map((one) => (
+            <label key={one} className="choice">
+              <input
+                type="radio"
+                name="outcome"
+                value={one}
+                checked={outcome === one}
+                onChange={() => choose(one)}
+              />
+              {t(`outcome.${one}`)}
+            </label>
+          ))}
+        </fieldset>
+        {errors.outcome && (
+          <p id="close-outcome-error" className="error" role="alert">
+            {t("close.pickOutcome")}
+          </p>
+        )}
+
+        {outcome === "UNSUCCESSFUL" && (
+          <>
+            <label htmlFor="close-reason">{t("close.reason")}</label>
+            <select
+              id="close-reason"
+              value={reason}
+              required
+              onChange={(event) => setReason(event.target.value as CloseReason | "")}
+              {...invalidProps("close-reason-error", errors.reason)}
+            >
+              <option value="">{t("close.reasonPlaceholder")}</option>
+              {REASONS.map((one) => (
+                <option key={one} value={one}>
+                  {t(`reason.${one}`)}
+                </option>
+              ))}
+            </select>
+            <FieldError id="close-reason-error" error={errors.reason} />
+          </>
+        )}
+
+        {outcome === "SUCCESSFUL" && (
+          <>
+            <label htmlFor="close-opportunity-title">{t("close.opportunityTitle")}</label>
+            <input
+              id="close-opportunity-title"
+              value={title}
+              placeholder={t("close.opportunityTitleHint")}
+              onChange={(event) => setTitle(event.target.value)}
+              {...invalidProps("close-opportunity-title-error", errors["opportunity.title"])}
+            />
+            <FieldError id="close-opportunity-title-error" error={errors["opportunity.title"]} />
+            <label htmlFor="close-opportunity-value">{t("close.opportunityValue")}</label>
+            <input
+              id="close-opportunity-value"
+              inputMode="decimal"
+              value={value}
+              onChange={(event) => setValue(event.target.value)}
+              {...invalidProps("close-opportunity-value-error", errors["opportunity.expectedValue"])}
+            />
+            <FieldError
+              id="close-opportunity-value-error"
+              error={errors["opportunity.expectedValue"]}
+            />
+            <label htmlFor="close-opportunity-owner">{t("close.opportunityOwner")}</label>
+            <select
+              id="close-opportunity-owner"
+              value={ownerId}
+              onChange={(event) => setOwnerId(event.target.value)}
+              {...invalidProps("close-opportunity-owner-error", errors["opportunity.ownerId"])}
+            >
+              <option value="">{t("close.opportunityOwnerDefault")}</option>
+              {owners.map((clerk) => (
+                <option key={clerk.id} value={clerk.id}>
+                  {clerk.name}
+                </option>
+              ))}
+            </select>
+            <FieldError
+              id="close-opportunity-owner-error"
+              error={errors["opportunity.ownerId"]}
+            />
+          </>
+        )}
+
+        {outcome && (
+          <>
+            <label htmlFor="close-note">{t("close.note")}</label>
+            <textarea
+              id="close-note"
+              rows={2}
+              value={note}
+              onChange={(event) => setNote(event.target.value)}
+              {...invalidProps("close-note-error", errors.note)}
+            />
+            <FieldError id="close-note-error" error={errors.note} />
+          </>
+        )}
+        <FieldError id="close-error" error={errors[FORM]} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={fetching}>
+            {fetching ? t("close.busy") : t("close.submit")}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { type Language, type MessageKey, MESSAGES, type Params, translate } from "./i18n";
+import {
+  FORM,
+  describeActor,
+  describeEvent,
+  describeUserError,
+  errorsByField,
+  formatMoney,
+  parseAmount,
+} from "./leadDetail";
+
+const t = (language: Language) => (key: MessageKey, params?: Params) =>
+  translate(language, key, params);
+
+describe("errorsByField", () => {
+  const fields = ["reason", "note", "opportunity.title"];
+
+  it("puts each error under the field its path names", () => {
+    const reason = { code: "REQUIRED", message: "needs a reason", field: ["reason"] };
+    const title = { code: "TOO_LONG", message: "too long", field: ["opportunity", "title"] };
+    expect(errorsByField([reason, title], fields)).toEqual({
+      reason,
+      "opportunity.title": title,
+    });
+  });
+
+  it("puts errors of fields the form does not show, or of no field, under FORM; first wins", () => {
+    const state = { code: "INVALID_STATE", message: "closed", field: ["leadId"] };
+    const other = { code: "CONFLICT", message: "changed", field: null };
+    expect(errorsByField([state, other], fields)).toEqual({ [FORM]: state });
+    expect(errorsByField([], fields)).toEqual({});
+  });
+});
+
+describe("describeUserError", () => {
+  it("prefers the text for this field and code", () => {
+    const error = { code: "REQUIRED", message: "An unsuccessful close needs a reason.", field: ["reason"] };
+    expect(describeUserError(t("de"), error)).toBe(
+      "Bitte einen Grund auswählen: Warum war der Lead erfolglos?",
+    );
+    expect(describeUserError(t("en"), error)).toBe(
+      "Please choose a reason: why was the lead unsuccessful?",
+    );
+  });
+
+  it("falls back to the code, then to the server's words", () => {
+    expect(describeUserError(t("de"), { code: "TOO_LONG", message: "x", field: ["note"] })).toBe(
+      "Dieser Text ist zu lang.",
+    );
+    expect(describeUserError(t("en"), { code: "SOMETHING_NEW", message: "Odd." })).toBe(
+      "That did not work: Odd.",
+    );
+  });
+});
+
+describe("parseAmount", () => {
+  it("reads German amounts", () => {
+    expect(parseAmount("1.500,50 €", "de")).toEqual({ ok: true, value: "1500.50" });
+    expect(parseAmount("2500", "de")).toEqual({ ok: true, value: "2500" });
+    expect(parseAmount("12,5", "de")).toEqual({ ok: true, value: "12.5" });
+  });
+
+  it("reads English amounts", () => {
+    expect(parseAmount("1,500.50", "en")).toEqual({ ok: true, value: "1500.50" });
+    expect(parseAmount("€ 99.9", "en")).toEqual({ ok: true, value: "99.9" });
+  });
+
+  it("treats empty as no amount and refuses what is not one", () => {
+    expect(parseAmount("  ", "de")).toEqual({ ok: true, value: null });
+    for (const text of ["abc", "-5", "1,234", "1.5.5", "10,555", "1.50"]) {
+      expect(parseAmount(text, "de")).toEqual({ ok: false });
+    }
+    expect(parseAmount("1.234", "en")).toEqual({ ok: false });
+  });
+});
+
+describe("formatMoney", () => {
+  it("formats euros in the user's language", () => {
+    expect(formatMoney("de", "1500.50").replace(/\s/g, " ")).toBe("1.500,50 €");
+    expect(formatMoney("en", "1500.50")).toBe("€1,500.50");
+  });
+});
+
+describe("describeEvent", () => {
+  const clara = { name: "Clara Clerk" };
+  it("names the clerks of assignments", () => {
+    expect(describeEvent(t("de"), { kind: "ASSIGNED", assignee: clara })).toBe(
+      "An Clara Clerk verteilt",
+    );
+    expect(
+      describeEvent(t("en"), {
+        kind: "REASSIGNED",
+        assignee: { name: "David Clerk" },
+        previousAssignee: clara,
+      }),
+    ).toBe("Handed from Clara Clerk to David Clerk");
+  });
+
+  it("says how a lead was closed, with the reason", () => {
+    expect(
+      describeEvent(t("de"), { kind: "CLOSED", outcome: "UNSUCCESSFUL", closeReason: "UNREACHABLE" }),
+    ).toBe("Abgeschlossen: erfolglos (Nicht erreichbar)");
+    expect(describeEvent(t("de"), { kind: "CLOSED", outcome: "SUCCESSFUL" })).toBe(
+      "Abgeschlossen: erfolgreich",
+    );
+  });
+
+  it("has words for every kind and an actor or the system", () => {
+    for (const kind of ["CREATED", "FEEDBACK_RECORDED", "OPPORTUNITY_CREATED"]) {
+      expect(describeEvent(t("de"), { kind })).not.toBe(kind);
+    }
+    expect(describeEvent(t("de"), { kind: "NEW_KIND" })).toBe("NEW_KIND");
+    expect(describeActor(t("de"), { kind: "CREATED", actor: clara })).toBe("von Clara Clerk");
+    expect(describeActor(t("en"), { kind: "CREATED", actor: null })).toBe("System");
+  });
+});
+
+describe("the lead's enums", () => {
+  it("have a text in both languages", () => {
+    const keys = [
+      ...["PHONE", "EMAIL", "MEETING", "LETTER", "OTHER"].map((one) => `channel.${one}`),
+      ...["NOT_INTERESTED", "UNREACHABLE", "WRONG_CONTACT_DATA", "DUPLICATE", "OTHER"].map(
+        (one) => `reason.${one}`,
+      ),
+      ...["NEW", "ACTIVE", "DONE"].map((one) => `status.${one}`),
+    ];
+    for (const key of keys) {
+      expect(MESSAGES.de).toHaveProperty([key]);
+      expect(MESSAGES.en).toHaveProperty([key]);
+    }
+  });
+});

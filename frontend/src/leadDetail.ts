@@ -1,0 +1,107 @@
+// The lead detail's own logic: user errors next to their fields, amounts typed by people,
+// dates and money in the user's language, the history timeline in words.
+import type { Language, MessageKey, Translate } from "./i18n";
+import { isMessageKey } from "./i18n";
+
+export interface UserErrorLike {
+  code: string;
+  message: string;
+  field?: readonly string[] | null;
+}
+
+/** Errors that concern no field the form shows are shown for the whole form, under this key. */
+export const FORM = "form";
+
+/** Each error under the field it concerns ("reason", "opportunity.title"), else under FORM.
+ * `fields` are the fields the form shows; the first error per field wins. */
+export function errorsByField(
+  errors: readonly UserErrorLike[],
+  fields: readonly string[],
+): Record<string, UserErrorLike> {
+  const byField: Record<string, UserErrorLike> = {};
+  for (const error of errors) {
+    const path = (error.field ?? []).join(".");
+    const key = fields.includes(path) ? path : FORM;
+    byField[key] ??= error;
+  }
+  return byField;
+}
+
+/** A user error in plain words: a text for this field and code, else for the code. */
+export function describeUserError(t: Translate, error: UserErrorLike): string {
+  const path = (error.field ?? []).join(".");
+  const specific = `error.${path}.${error.code}`;
+  if (path && isMessageKey(specific)) return t(specific);
+  const general = `error.${error.code}`;
+  if (isMessageKey(general)) return t(general);
+  return t("error.failed", { message: error.message });
+}
+
+export type ParsedAmount = { ok: true; value: string | null } | { ok: false };
+
+/** "1.500,50" (de) or "1,500.50" (en), with or without €, to the API's "1500.50";
+ * empty is no amount; anything else (letters, negative, three decimals) is not an amount. */
+export function parseAmount(text: string, language: Language): ParsedAmount {
+  const compact = text.replace(/[\s\u00a0€]/g, "");
+  if (!compact) return { ok: true, value: null };
+  const [thousands, decimal] = language === "de" ? [".", ","] : [",", "."];
+  const grouped = new RegExp(`^\\d{1,3}(\\${thousands}\\d{3})+(\\${decimal}\\d{1,2})?$`);
+  const plain = new RegExp(`^\\d+(\\${decimal}\\d{1,2})?$`);
+  if (!grouped.test(compact) && !plain.test(compact)) return { ok: false };
+  const value = compact.split(thousands).join("").replace(decimal, ".");
+  return { ok: true, value };
+}
+
+const LOCALES: Record<Language, string> = { de: "de-DE", en: "en-GB" };
+
+export function formatMoney(language: Language, amount: string): string {
+  return new Intl.NumberFormat(LOCALES[language], { style: "currency", currency: "EUR" }).format(
+    Number(amount),
+  );
+}
+
+export function formatDateTime(language: Language, at: string): string {
+  return new Intl.DateTimeFormat(LOCALES[language], {
+    dateStyle: "medium",
+    timeStyle: "short",
+  }).format(new Date(at));
+}
+
+interface Named {
+  name: string;
+}
+
+export interface LeadEventLike {
+  kind: string;
+  actor?: Named | null;
+  assignee?: Named | null;
+  previousAssignee?: Named | null;
+  outcome?: string | null;
+  closeReason?: string | null;
+}
+
+/** One line of the history timeline: what happened, e.g. "Abgeschlossen: erfolglos (Kein Interesse)". */
+export function describeEvent(t: Translate, event: LeadEventLike): string {
+  const name = event.assignee?.name ?? "";
+  switch (event.kind) {
+    case "ASSIGNED":
+      return t("event.ASSIGNED", { name });
+    case "REASSIGNED":
+      return t("event.REASSIGNED", { name, previous: event.previousAssignee?.name ?? "" });
+    case "CLOSED": {
+      const outcome = event.outcome ? t(`outcome.${event.outcome}` as MessageKey) : "";
+      if (!event.closeReason) return t("event.CLOSED", { outcome });
+      const reason = t(`reason.${event.closeReason}` as MessageKey);
+      return t("event.CLOSED_REASON", { outcome, reason });
+    }
+    default: {
+      const key = `event.${event.kind}`;
+      return isMessageKey(key) ? t(key) : event.kind;
+    }
+  }
+}
+
+/** Who did it: "von Clara Clerk", or the system. */
+export function describeActor(t: Translate, event: LeadEventLike): string {
+  return event.actor ? t("event.by", { name: event.actor.name }) : t("event.system");
+}

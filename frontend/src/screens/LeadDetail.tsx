@@ -1,0 +1,317 @@
+// One lead: contact data, campaign, status, assignee, feedback log, history; feedback and
+// "Abschließen" for the assignee or a manager while the lead is ACTIVE.
+import { useState } from "react";
+import { useQuery } from "urql";
+import type { Viewer } from "../App";
+import { errorCode } from "../client";
+import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
+import { FeedbackForm } from "../components/FeedbackForm";
+import { Link } from "../components/Link";
+import { contactName } from "../format";
+import { graphql } from "../gql";
+import type { LeadDetailQuery, Outcome } from "../gql/graphql";
+import { useI18n } from "../I18n";
+import { describeActor, describeEvent, formatDateTime, formatMoney } from "../leadDetail";
+import { homePath } from "../routes";
+
+const LeadDetailDocument = graphql(`
+  query LeadDetail($id: ID!) {
+    lead(id: $id) {
+      id
+      status
+      createdAt
+      assignedAt
+      closedAt
+      outcome
+      closeReason
+      closeNote
+      contact {
+        id
+        salutation
+        firstName
+        lastName
+        company
+        email
+        phone
+        street
+        postalCode
+        city
+        country
+      }
+      campaign {
+        id
+        name
+      }
+      assignee {
+        id
+        name
+      }
+      feedback {
+        id
+        channel
+        note
+        createdAt
+        author {
+          id
+          name
+        }
+      }
+      history {
+        kind
+        at
+        note
+        outcome
+        closeReason
+        actor {
+          id
+          name
+        }
+        assignee {
+          id
+          name
+        }
+        previousAssignee {
+          id
+          name
+        }
+      }
+      opportunity {
+        id
+        title
+        stage
+        expectedValue
+        owner {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+type Lead = LeadDetailQuery["lead"];
+type Notice = { text: string; opportunity?: CreatedOpportunity | null };
+
+export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string }) {
+  const { t } = useI18n();
+  const [{ data, error, fetching }] = useQuery({
+    query: LeadDetailDocument,
+    variables: { id: leadId },
+    requestPolicy: "cache-and-network",
+  });
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const back = (
+    <p>
+      <Link href={homePath(viewer.role)}>← {t("lead.back")}</Link>
+    </p>
+  );
+
+  const code = errorCode(error);
+  if (code === "FORBIDDEN" || code === "NOT_FOUND" || code === "BAD_USER_INPUT") {
+    const forbidden = code === "FORBIDDEN";
+    return (
+      <section aria-labelledby="lead-title">
+        {back}
+        <h1 id="lead-title">{t(forbidden ? "lead.forbiddenTitle" : "lead.notFoundTitle")}</h1>
+        <p className="problem" role="alert" data-testid="lead-refused">
+          {t(forbidden ? "lead.forbidden" : "lead.notFound")}
+        </p>
+      </section>
+    );
+  }
+  if (!data) {
+    return (
+      <section aria-busy={fetching}>
+        {back}
+        {error ? (
+          <p role="alert">{t("lead.loadFailed", { message: error.message })}</p>
+        ) : (
+          <p role="status">{t("app.loading")}</p>
+        )}
+      </section>
+    );
+  }
+
+  const lead = data.lead;
+  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const mayWork = lead.status === "ACTIVE" && (manages || lead.assignee?.id === viewer.id);
+
+  const showOpportunity = Boolean(lead.opportunity) && !notice?.opportunity;
+  const hasSide = mayWork || showOpportunity;
+
+  function closed(outcome: Outcome, opportunity: CreatedOpportunity | null) {
+    setNotice({
+      text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
+      opportunity,
+    });
+  }
+
+  return (
+    <article aria-labelledby="lead-title" className="lead-detail">
+      {back}
+      <h1 id="lead-title">
+        {contactName(lead.contact) || lead.contact.company}
+        {lead.contact.company && contactName(lead.contact) && (
+          <span className="subtitle">{lead.contact.company}</span>
+        )}
+      </h1>
+      <div className="notices" aria-live="polite">
+        {notice && (
+          <div className="success" role="status">
+            <p>{notice.text}</p>
+            {notice.opportunity && <OpportunitySummary opportunity={notice.opportunity} />}
+          </div>
+        )}
+      </div>
+      <div className={hasSide ? "detail-grid" : undefined}>
+        <LeadFacts lead={lead} />
+        <div className="detail-side">
+          {mayWork && (
+            <FeedbackForm
+              leadId={lead.id}
+              onSaved={() => setNotice({ text: t("feedback.saved") })}
+            />
+          )}
+          {mayWork && <CloseLeadForm leadId={lead.id} onClosed={closed} />}
+          {showOpportunity && lead.opportunity && (
+            <section className="card" aria-labelledby="opportunity-title">
+              <h2 id="opportunity-title">{t("opportunity.title")}</h2>
+              <OpportunitySummary opportunity={lead.opportunity} />
+            </section>
+          )}
+        </div>
+      </div>
+      <FeedbackLog lead={lead} />
+      <History lead={lead} />
+    </article>
+  );
+}
+
+function LeadFacts({ lead }: { lead: Lead }) {
+  const { t, language } = useI18n();
+  const { contact } = lead;
+  const address = [contact.street, [contact.postalCode, contact.city].filter(Boolean).join(" "), contact.country]
+    .filter(Boolean)
+    .join(", ");
+  const none = t("lead.none");
+  return (
+    <section className="card" aria-labelledby="facts-title">
+      <h2 id="facts-title">{t("lead.contact")}</h2>
+      <dl className="facts">
+        <dt>{t("lead.phone")}</dt>
+        <dd>
+          {contact.phone ? (
+            <a href={`tel:${contact.phone.replace(/\s+/g, "")}`}>{contact.phone}</a>
+          ) : (
+            none
+          )}
+        </dd>
+        <dt>{t("lead.email")}</dt>
+        <dd>{contact.email ? <a href={`mailto:${contact.email}`}>{contact.email}</a> : none}</dd>
+        <dt>{t("lead.address")}</dt>
+        <dd>{address || none}</dd>
+        <dt>{t("lead.campaign")}</dt>
+        <dd>{lead.campaign.name}</dd>
+        <dt>{t("lead.status")}</dt>
+        <dd>
+          <span className={`status status-${lead.status.toLowerCase()}`} data-testid="lead-status">
+            {t(`status.${lead.status}`)}
+            {lead.outcome && ` · ${t(`outcome.${lead.outcome}`)}`}
+          </span>
+        </dd>
+        <dt>{t("lead.assignee")}</dt>
+        <dd data-testid="lead-assignee">{lead.assignee?.name ?? none}</dd>
+        <dt>{t("lead.createdAt")}</dt>
+        <dd>{formatDateTime(language, lead.createdAt)}</dd>
+        {lead.assignedAt && (
+          <>
+            <dt>{t("lead.assignedAt")}</dt>
+            <dd>{formatDateTime(language, lead.assignedAt)}</dd>
+          </>
+        )}
+        {lead.closedAt && (
+          <>
+            <dt>{t("lead.closedAt")}</dt>
+            <dd>{formatDateTime(language, lead.closedAt)}</dd>
+          </>
+        )}
+        {lead.closeReason && (
+          <>
+            <dt>{t("lead.closeReason")}</dt>
+            <dd>{t(`reason.${lead.closeReason}`)}</dd>
+          </>
+        )}
+        {lead.closeNote && (
+          <>
+            <dt>{t("lead.closeNote")}</dt>
+            <dd>{lead.closeNote}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+function OpportunitySummary({ opportunity }: { opportunity: CreatedOpportunity }) {
+  const { t, language } = useI18n();
+  return (
+    <dl className="facts" data-testid="opportunity">
+      <dt>{t("opportunity.title")}</dt>
+      <dd>{opportunity.title}</dd>
+      <dt>{t("opportunity.owner")}</dt>
+      <dd>{opportunity.owner.name}</dd>
+      {opportunity.expectedValue && (
+        <>
+          <dt>{t("opportunity.value")}</dt>
+          <dd>{formatMoney(language, opportunity.expectedValue)}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function FeedbackLog({ lead }: { lead: Lead }) {
+  const { t, language } = useI18n();
+  return (
+    <section className="card" aria-labelledby="feedback-log-title">
+      <h2 id="feedback-log-title">{t("lead.feedbackLog")}</h2>
+      {lead.feedback.length === 0 ? (
+        <p className="empty">{t("lead.feedbackEmpty")}</p>
+      ) : (
+        <ol className="log" data-testid="feedback-log">
+          {lead.feedback.map((entry) => (
+            <li key={entry.id}>
+              <p className="meta">
+                {t("lead.feedbackBy", {
+                  channel: t(`channel.${entry.channel}`),
+                  name: entry.author.name,
+                  at: formatDateTime(language, entry.createdAt),
+                })}
+              </p>
+              <p>{entry.note}</p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function History({ lead }: { lead: Lead }) {
+  const { t, language } = useI18n();
+  return (
+    <section className="card" aria-labelledby="history-title">
+      <h2 id="history-title">{t("lead.history")}</h2>
+      <ol className="timeline" data-testid="history">
+        {lead.history.map((event, position) => (
+          <li key={`${event.at}-${position}`}>
+            <time dateTime={event.at}>{formatDateTime(language, event.at)}</time>{" "}
+            <strong>{describeEvent(t, event)}</strong>{" "}
+            <span className="meta">{describeActor(t, event)}</span>
+            {event.note && <p className="note">{event.note}</p>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
