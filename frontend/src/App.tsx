@@ -7,11 +7,13 @@ import { graphql } from "./gql";
 import type { ViewerQuery } from "./gql/graphql";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
-import { homePath, parseLeadPath } from "./routes";
+import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
 import { LeadDetail } from "./screens/LeadDetail";
 import { LeadsOverview } from "./screens/LeadsOverview";
 import { LoginPage } from "./screens/LoginPage";
 import { MyTasks } from "./screens/MyTasks";
+import { Opportunities } from "./screens/Opportunities";
+import { OpportunityDetail } from "./screens/OpportunityDetail";
 
 const ViewerDocument = graphql(`
   query Viewer {
@@ -80,6 +82,12 @@ function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
   const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
   if (path === "/leads" && manages) return <LeadsOverview />;
   if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
+  const works = manages || viewer.role === "CLERK";
+  if (path === "/opportunities" && works) return <Opportunities viewer={viewer} />;
+  const opportunityId = parseOpportunityPath(path);
+  if (opportunityId && works) {
+    return <OpportunityDetail key={opportunityId} viewer={viewer} opportunityId={opportunityId} />;
+  }
   const leadId = parseLeadPath(path);
   // Keyed by the lead: another lead's page starts with fresh forms.
   if (leadId && (manages || viewer.role === "CLERK")) {

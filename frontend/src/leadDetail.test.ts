@@ -4,6 +4,7 @@ import {
   FORM,
   describeActor,
   describeEvent,
+  describeOpportunityEvent,
   describeUserError,
   errorsByField,
   formatMoney,
@@ -129,5 +130,20 @@ describe("the lead's enums", () => {
       expect(MESSAGES.de).toHaveProperty([key]);
       expect(MESSAGES.en).toHaveProperty([key]);
     }
+  });
+});
+
+describe("describeOpportunityEvent", () => {
+  it("names the new and the former owner of a hand-over", () => {
+    expect(
+      describeOpportunityEvent(t("de"), {
+        kind: "HANDED_OVER",
+        owner: { name: "David Clerk" },
+        previousOwner: { name: "Clara Clerk" },
+      }),
+    ).toBe("Von Clara Clerk an David Clerk übergeben");
+    expect(describeOpportunityEvent(t("de"), { kind: "CREATED", owner: { name: "Clara Clerk" } })).toBe(
+      "Verkaufschance angelegt für Clara Clerk",
+    );
   });
 });

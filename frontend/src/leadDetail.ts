@@ -105,3 +105,19 @@ export function describeEvent(t: Translate, event: LeadEventLike): string {
 export function describeActor(t: Translate, event: LeadEventLike): string {
   return event.actor ? t("event.by", { name: event.actor.name }) : t("event.system");
 }
+
+export interface OpportunityEventLike {
+  kind: string;
+  owner?: Named | null;
+  previousOwner?: Named | null;
+}
+
+/** One line of an opportunity's history, e.g. "Von Clara Clerk an David Clerk übergeben". */
+export function describeOpportunityEvent(t: Translate, event: OpportunityEventLike): string {
+  const name = event.owner?.name ?? "";
+  if (event.kind === "HANDED_OVER") {
+    return t("opp.event.HANDED_OVER", { name, previous: event.previousOwner?.name ?? "" });
+  }
+  if (event.kind === "CREATED") return t("opp.event.CREATED", { name });
+  return event.kind;
+}

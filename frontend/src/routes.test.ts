@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   homePath,
+  opportunitiesUrl,
+  opportunityPath,
+  parseOpportunities,
+  parseOpportunityPath,
   leadPath,
   parseLeadPath,
   nextPage,
@@ -63,5 +67,27 @@ describe("lead detail paths", () => {
     expect(parseLeadPath("/leads/a/b")).toBeNull();
     expect(parseLeadPath("/tasks")).toBeNull();
     expect(parseLeadPath("/leads/%E0%A4%A")).toBeNull();
+  });
+});
+
+describe("opportunities URL", () => {
+  it("defaults to any owner and stage, first page", () => {
+    expect(parseOpportunities("")).toEqual({ ownerId: "", stage: "", cursors: [] });
+    expect(parseOpportunities("?stage=bogus").stage).toBe("");
+    expect(opportunitiesUrl({ ownerId: "", stage: "", cursors: [] })).toBe("/opportunities");
+  });
+
+  it("round-trips owner, stage and page through the URL", () => {
+    const state = nextPage({ ownerId: "VXNlcjo0", stage: "OPEN" as const, cursors: [] }, "abc=");
+    const url = opportunitiesUrl(state);
+    expect(parseOpportunities(url.slice("/opportunities".length))).toEqual(state);
+  });
+
+  it("reads an opportunity ID from its path only", () => {
+    expect(parseOpportunityPath(opportunityPath("T3Bw/b3J0dW5pdHk6MQ=="))).toBe(
+      "T3Bw/b3J0dW5pdHk6MQ==",
+    );
+    expect(parseOpportunityPath("/opportunities")).toBeNull();
+    expect(parseOpportunityPath("/leads/abc")).toBeNull();
   });
 });

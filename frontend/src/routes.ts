@@ -1,5 +1,5 @@
 // The URL is the state of a screen: which tab and which page, so it can be bookmarked.
-import type { LeadStatus } from "./gql/graphql";
+import type { LeadStatus, OpportunityStage } from "./gql/graphql";
 
 export type Tab = "new" | "active" | "done";
 export const TABS: readonly Tab[] = ["new", "active", "done"];
@@ -76,5 +76,48 @@ export function parseLeadPath(path: string): string | null {
     return decodeURIComponent(match[1]);
   } catch {
     return null; // a malformed escape is no lead
+  }
+}
+
+export const STAGES: readonly OpportunityStage[] = ["OPEN", "WON", "LOST"];
+
+/** The Verkaufschancen list: owner and stage filters ("" is any) and the page. */
+export interface OpportunitiesState extends Paging {
+  ownerId: string;
+  stage: OpportunityStage | "";
+}
+
+export function parseOpportunities(search: string): OpportunitiesState {
+  const params = new URLSearchParams(search);
+  const stage = params.get("stage") ?? "";
+  return {
+    ownerId: params.get("owner") ?? "",
+    stage: (STAGES as readonly string[]).includes(stage) ? (stage as OpportunityStage) : "",
+    cursors: parseCursors(params),
+  };
+}
+
+export function opportunitiesUrl(state: OpportunitiesState): string {
+  const params = new URLSearchParams();
+  if (state.ownerId) params.set("owner", state.ownerId);
+  if (state.stage) params.set("stage", state.stage);
+  if (state.cursors.length) params.set("after", state.cursors.join(CURSOR_SEPARATOR));
+  const query = params.toString();
+  return query ? `/opportunities?${query}` : "/opportunities";
+}
+
+/** The detail page of one opportunity. */
+export function opportunityPath(id: string): string {
+  return `/opportunities/${encodeURIComponent(id)}`;
+}
+
+/** The opportunity ID of a detail page's path, or null for any other path. */
+export function parseOpportunityPath(path: string): string | null {
+  const match = /^\/opportunities\/([^/]+)\/?$/.exec(path);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
   }
 }

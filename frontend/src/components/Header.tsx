@@ -25,6 +25,14 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
             {t("nav.tasks")}
           </Link>
         )}
+        {(manages || viewer.role === "CLERK") && (
+          <Link
+            href="/opportunities"
+            current={path === "/opportunities" || path.startsWith("/opportunities/")}
+          >
+            {t("nav.opportunities")}
+          </Link>
+        )}
       </nav>
       <span className="who">{t("nav.signedInAs", { name: viewer.name })}</span>
       <LanguageSwitch />

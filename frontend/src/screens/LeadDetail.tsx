@@ -12,7 +12,7 @@ import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { describeActor, describeEvent, formatDateTime, formatMoney } from "../leadDetail";
-import { homePath } from "../routes";
+import { homePath, opportunityPath } from "../routes";
 
 const LeadDetailDocument = graphql(`
   query LeadDetail($id: ID!) {
@@ -257,7 +257,9 @@ function OpportunitySummary({ opportunity }: { opportunity: CreatedOpportunity }
   return (
     <dl className="facts" data-testid="opportunity">
       <dt>{t("opportunity.title")}</dt>
-      <dd>{opportunity.title}</dd>
+      <dd>
+        <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
+      </dd>
       <dt>{t("opportunity.owner")}</dt>
       <dd>{opportunity.owner.name}</dd>
       {opportunity.expectedValue && (

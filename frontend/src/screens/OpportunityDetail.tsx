@@ -1,0 +1,184 @@
+// One Verkaufschance: title, contact, owner, stage, value, the lead it came from and its
+// history; "Übergeben" for the owner or a manager while it is open.
+import { useState } from "react";
+import { useQuery } from "urql";
+import type { Viewer } from "../App";
+import { errorCode } from "../client";
+import { HandOverForm } from "../components/HandOverForm";
+import { Link } from "../components/Link";
+import { contactName } from "../format";
+import { graphql } from "../gql";
+import { useI18n } from "../I18n";
+import { describeOpportunityEvent, formatDateTime, formatMoney } from "../leadDetail";
+import { leadPath } from "../routes";
+
+const OpportunityDetailDocument = graphql(`
+  query OpportunityDetail($id: ID!) {
+    opportunity(id: $id) {
+      id
+      title
+      stage
+      expectedValue
+      createdAt
+      contact {
+        id
+        firstName
+        lastName
+        company
+      }
+      owner {
+        id
+        name
+      }
+      lead {
+        id
+      }
+      history {
+        kind
+        at
+        note
+        actor {
+          id
+          name
+        }
+        owner {
+          id
+          name
+        }
+        previousOwner {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+export function OpportunityDetail({
+  viewer,
+  opportunityId,
+}: {
+  viewer: Viewer;
+  opportunityId: string;
+}) {
+  const { t, language } = useI18n();
+  const [{ data, error, fetching }] = useQuery({
+    query: OpportunityDetailDocument,
+    variables: { id: opportunityId },
+    requestPolicy: "cache-and-network",
+  });
+  const [notice, setNotice] = useState<string | null>(null);
+  const back = (
+    <p>
+      <Link href="/opportunities">← {t("opp.back")}</Link>
+    </p>
+  );
+
+  const code = errorCode(error);
+  if (code === "FORBIDDEN" || code === "NOT_FOUND" || code === "BAD_USER_INPUT") {
+    const forbidden = code === "FORBIDDEN";
+    return (
+      <section aria-labelledby="opportunity-detail-title">
+        {back}
+        <h1 id="opportunity-detail-title">
+          {t(forbidden ? "opp.forbiddenTitle" : "opp.notFoundTitle")}
+        </h1>
+        <p className="problem" role="alert">
+          {t(forbidden ? "opp.forbidden" : "opp.notFound")}
+        </p>
+      </section>
+    );
+  }
+  if (!data) {
+    return (
+      <section aria-busy={fetching}>
+        {back}
+        {error ? (
+          <p role="alert">{t("opp.loadFailed", { message: error.message })}</p>
+        ) : (
+          <p role="status">{t("app.loading")}</p>
+        )}
+      </section>
+    );
+  }
+
+  const opportunity = data.opportunity;
+  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const mayHandOver =
+    opportunity.stage === "OPEN" && (manages || opportunity.owner.id === viewer.id);
+  const none = t("lead.none");
+
+  return (
+    <article aria-labelledby="opportunity-detail-title" className="lead-detail">
+      {back}
+      <h1 id="opportunity-detail-title">
+        {opportunity.title}
+        <span className="subtitle">{t("opportunity.title")}</span>
+      </h1>
+      <div className="notices" aria-live="polite">
+        {notice && (
+          <p className="success" role="status">
+            {notice}
+          </p>
+        )}
+      </div>
+      <div className={mayHandOver ? "detail-grid" : undefined}>
+        <section className="card" aria-labelledby="opportunity-facts-title">
+          <h2 id="opportunity-facts-title">{t("opp.facts")}</h2>
+          <dl className="facts">
+            <dt>{t("opp.contact")}</dt>
+            <dd>
+              {[contactName(opportunity.contact), opportunity.contact.company]
+                .filter(Boolean)
+                .join(", ")}
+            </dd>
+            <dt>{t("opportunity.owner")}</dt>
+            <dd data-testid="opportunity-owner">{opportunity.owner.name}</dd>
+            <dt>{t("opportunity.stage")}</dt>
+            <dd>{t(`stage.${opportunity.stage}`)}</dd>
+            <dt>{t("opportunity.value")}</dt>
+            <dd>
+              {opportunity.expectedValue
+                ? formatMoney(language, opportunity.expectedValue)
+                : none}
+            </dd>
+            <dt>{t("opp.createdAt")}</dt>
+            <dd>{formatDateTime(language, opportunity.createdAt)}</dd>
+            <dt>{t("opp.lead")}</dt>
+            <dd>
+              {opportunity.lead ? (
+                <Link href={leadPath(opportunity.lead.id)}>{t("opp.leadLink")}</Link>
+              ) : (
+                none
+              )}
+            </dd>
+          </dl>
+        </section>
+        {mayHandOver && (
+          <div className="detail-side">
+            <HandOverForm
+              opportunityId={opportunity.id}
+              ownerId={opportunity.owner.id}
+              onHandedOver={(name) => setNotice(t("handOver.done", { name }))}
+            />
+          </div>
+        )}
+      </div>
+      <section className="card" aria-labelledby="opportunity-history-title">
+        <h2 id="opportunity-history-title">{t("opp.history")}</h2>
+        <ol className="timeline" data-testid="opportunity-history">
+          {opportunity.history.map((event, position) => (
+            <li key={`${event.at}-${position}`}>
+              <time dateTime={event.at}>{formatDateTime(language, event.at)}</time>{" "}
+              <strong>{describeOpportunityEvent(t, event)}</strong>{" "}
+              <span className="meta">
+                {event.actor ? t("event.by", { name: event.actor.name }) : t("event.system")}
+              </span>
+              {event.note && <p className="note">{event.note}</p>}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </article>
+  );
+}
