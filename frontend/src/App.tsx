@@ -8,6 +8,7 @@ import type { ViewerQuery } from "./gql/graphql";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
 import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
+import { Campaigns } from "./screens/Campaigns";
 import { LeadDetail } from "./screens/LeadDetail";
 import { LeadsOverview } from "./screens/LeadsOverview";
 import { LoginPage } from "./screens/LoginPage";
@@ -81,6 +82,7 @@ function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
   const { t } = useI18n();
   const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
   if (path === "/leads" && manages) return <LeadsOverview />;
+  if (path === "/campaigns" && manages) return <Campaigns />;
   if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
   const works = manages || viewer.role === "CLERK";
   if (path === "/opportunities" && works) return <Opportunities viewer={viewer} />;

@@ -52,7 +52,7 @@ export function parseAmount(text: string, language: Language): ParsedAmount {
   return { ok: true, value };
 }
 
-const LOCALES: Record<Language, string> = { de: "de-DE", en: "en-GB" };
+export const LOCALES: Record<Language, string> = { de: "de-DE", en: "en-GB" };
 
 export function formatMoney(language: Language, amount: string): string {
   return new Intl.NumberFormat(LOCALES[language], { style: "currency", currency: "EUR" }).format(

@@ -33,6 +33,11 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
             {t("nav.opportunities")}
           </Link>
         )}
+        {manages && (
+          <Link href="/campaigns" current={path === "/campaigns"}>
+            {t("nav.campaigns")}
+          </Link>
+        )}
       </nav>
       <span className="who">{t("nav.signedInAs", { name: viewer.name })}</span>
       <LanguageSwitch />

@@ -1,0 +1,181 @@
+// "Kampagnen" for managers: every campaign (paged) with New/Active/Done and the outcomes as a
+// horizontal stacked bar, the conversion rate, and the same numbers as a table.
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart as ChartJS,
+  Legend,
+  LinearScale,
+  Tooltip,
+} from "chart.js";
+import type { ChartData, ChartOptions } from "chart.js";
+import { Bar } from "react-chartjs-2";
+import { useQuery } from "urql";
+import { barSegments, formatConversionRate, SEGMENTS, type Segment } from "../campaigns";
+import { Pager } from "../components/Pager";
+import { graphql } from "../gql";
+import type { CampaignsQuery } from "../gql/graphql";
+import { useI18n } from "../I18n";
+import { useLocation } from "../router";
+import { nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
+
+ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+const PAGE_SIZE = 10;
+const PATH = "/campaigns";
+
+const SEGMENT_COLORS: Record<Segment, string> = {
+  new: "#8fb3e6",
+  active: "#1d5fbf",
+  successful: "#2e8b57",
+  unsuccessful: "#c0392b",
+  doneOther: "#9aa5b1",
+};
+
+const CampaignsDocument = graphql(`
+  query Campaigns($first: Int!, $after: String) {
+    campaigns(first: $first, after: $after) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          stats {
+            total
+            new
+            active
+            done
+            successful
+            unsuccessful
+            conversionRate
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+type Campaign = CampaignsQuery["campaigns"]["edges"][number]["node"];
+
+export function Campaigns() {
+  const { t, language } = useI18n();
+  const { search } = useLocation();
+  const state = parsePaging(search);
+  const [{ data, fetching, error }] = useQuery({
+    query: CampaignsDocument,
+    variables: { first: PAGE_SIZE, after: state.cursors.at(-1) ?? null },
+    requestPolicy: "cache-and-network",
+  });
+  const campaigns = data?.campaigns.edges.map((edge) => edge.node) ?? [];
+  const total = data?.campaigns.totalCount ?? 0;
+  const endCursor = data?.campaigns.pageInfo.endCursor;
+
+  return (
+    <section aria-labelledby="campaigns-title">
+      <h1 id="campaigns-title">{t("campaigns.title")}</h1>
+      {data && <p data-testid="campaigns-total">{t("campaigns.total", { count: total })}</p>}
+      {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
+      {fetching && !data && <p role="status">{t("app.loading")}</p>}
+      {data && campaigns.length === 0 && <p className="empty">{t("campaigns.empty")}</p>}
+      {campaigns.length > 0 && (
+        <>
+          <CampaignChart campaigns={campaigns} />
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("campaigns.col.name")}</th>
+                <th scope="col">{t("campaigns.col.total")}</th>
+                <th scope="col">{t("campaigns.col.new")}</th>
+                <th scope="col">{t("campaigns.col.active")}</th>
+                <th scope="col">{t("campaigns.col.done")}</th>
+                <th scope="col">{t("campaigns.col.successful")}</th>
+                <th scope="col">{t("campaigns.col.unsuccessful")}</th>
+                <th scope="col">{t("campaigns.col.rate")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {campaigns.map((campaign) => (
+                <tr key={campaign.id} data-testid="campaign-row">
+                  <th scope="row">{campaign.name}</th>
+                  <td>{campaign.stats.total}</td>
+                  <td>{campaign.stats.new}</td>
+                  <td>{campaign.stats.active}</td>
+                  <td>{campaign.stats.done}</td>
+                  <td>{campaign.stats.successful}</td>
+                  <td>{campaign.stats.unsuccessful}</td>
+                  <td data-testid="conversion-rate">
+                    {formatConversionRate(language, t, campaign.stats.conversionRate)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="empty">{t("campaigns.rateHint")}</p>
+        </>
+      )}
+      <Pager
+        page={pageNumber(state)}
+        pages={Math.max(1, Math.ceil(total / PAGE_SIZE))}
+        previousHref={state.cursors.length ? pagingUrl(PATH, previousPage(state)) : null}
+        nextHref={
+          data?.campaigns.pageInfo.hasNextPage && endCursor
+            ? pagingUrl(PATH, nextPage(state, endCursor))
+            : null
+        }
+      />
+    </section>
+  );
+}
+
+function CampaignChart({ campaigns }: { campaigns: Campaign[] }) {
+  const { t } = useI18n();
+  const bars = campaigns.map((campaign) => barSegments(campaign.stats));
+  // A part no campaign on this page has stays out of the legend.
+  const segments = SEGMENTS.filter(
+    (segment) => segment !== "doneOther" || bars.some((bar) => bar.doneOther > 0),
+  );
+  const chartData: ChartData<"bar", number[], string> = {
+    labels: campaigns.map((campaign) => campaign.name),
+    datasets: segments.map((segment) => ({
+      label: t(`campaigns.segment.${segment}`),
+      data: bars.map((bar) => bar[segment]),
+      backgroundColor: SEGMENT_COLORS[segment],
+      barThickness: 22,
+    })),
+  };
+  const options: ChartOptions<"bar"> = {
+    indexAxis: "y",
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    scales: {
+      x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+      y: { stacked: true },
+    },
+    plugins: { legend: { position: "bottom" } },
+  };
+  const summary = campaigns
+    .map((campaign) =>
+      t("campaigns.chartSummary", {
+        name: campaign.name,
+        new: campaign.stats.new,
+        active: campaign.stats.active,
+        successful: campaign.stats.successful,
+        unsuccessful: campaign.stats.unsuccessful,
+      }),
+    )
+    .join("; ");
+  return (
+    <figure className="campaign-chart">
+      <figcaption>{t("campaigns.chart")}</figcaption>
+      <div style={{ position: "relative", height: `${80 + campaigns.length * 36}px` }}>
+        <Bar data={chartData} options={options} role="img" aria-label={summary} />
+      </div>
+    </figure>
+  );
+}
