@@ -1,5 +1,5 @@
 // Who is logged in decides the screens: the login page, the overview or the task list.
-import { useCallback, useEffect, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { createClient, errorCode, logOut } from "./client";
 import { Header } from "./components/Header";
@@ -8,13 +8,17 @@ import type { ViewerQuery } from "./gql/graphql";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
 import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
-import { Campaigns } from "./screens/Campaigns";
 import { LeadDetail } from "./screens/LeadDetail";
 import { LeadsOverview } from "./screens/LeadsOverview";
 import { LoginPage } from "./screens/LoginPage";
 import { MyTasks } from "./screens/MyTasks";
 import { Opportunities } from "./screens/Opportunities";
 import { OpportunityDetail } from "./screens/OpportunityDetail";
+
+// The campaign chart (Chart.js) is loaded only when the screen is opened.
+const Campaigns = lazy(() =>
+  import("./screens/Campaigns").then((module) => ({ default: module.Campaigns })),
+);
 
 const ViewerDocument = graphql(`
   query Viewer {
@@ -82,7 +86,13 @@ function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
   const { t } = useI18n();
   const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
   if (path === "/leads" && manages) return <LeadsOverview />;
-  if (path === "/campaigns" && manages) return <Campaigns />;
+  if (path === "/campaigns" && manages) {
+    return (
+      <Suspense fallback={<p role="status">{t("app.loading")}</p>}>
+        <Campaigns />
+      </Suspense>
+    );
+  }
   if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
   const works = manages || viewer.role === "CLERK";
   if (path === "/opportunities" && works) return <Opportunities viewer={viewer} />;

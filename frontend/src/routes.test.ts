@@ -37,6 +37,20 @@ describe("overview URL", () => {
   });
 });
 
+describe("overview filters in the URL", () => {
+  it("keeps campaign and search across tabs and pages", () => {
+    const state = { tab: "active" as const, campaignId: "Q2FtcGFpZ246MQ==", q: "Müller GmbH", cursors: [] };
+    const url = overviewUrl(state);
+    expect(url).toBe("/leads?tab=active&campaign=Q2FtcGFpZ246MQ%3D%3D&q=M%C3%BCller+GmbH");
+    expect(parseOverview(url.slice("/leads".length))).toEqual(state);
+  });
+
+  it("leaves empty filters out", () => {
+    expect(overviewUrl({ tab: "new", campaignId: "", q: "  ", cursors: [] })).toBe("/leads?tab=new");
+    expect(parseOverview("?tab=new&campaign=&q=")).toEqual({ tab: "new", cursors: [] });
+  });
+});
+
 describe("paging URL", () => {
   it("round-trips for the task list", () => {
     const url = pagingUrl("/tasks", { cursors: ["a+b/c="] });

@@ -12,6 +12,9 @@ export interface Paging {
 
 export interface OverviewState extends Paging {
   tab: Tab;
+  /** The campaign filter ("" is every campaign) and the search words ("" is none). */
+  campaignId?: string;
+  q?: string;
 }
 
 const CURSOR_SEPARATOR = ","; // never part of a base64 cursor
@@ -26,12 +29,16 @@ export function parseOverview(search: string): OverviewState {
   const tab = params.get("tab");
   return {
     tab: (TABS as readonly string[]).includes(tab ?? "") ? (tab as Tab) : "new",
+    campaignId: params.get("campaign") || undefined,
+    q: params.get("q")?.trim() || undefined,
     cursors: parseCursors(params),
   };
 }
 
 export function overviewUrl(state: OverviewState): string {
   const params = new URLSearchParams({ tab: state.tab });
+  if (state.campaignId) params.set("campaign", state.campaignId);
+  if (state.q?.trim()) params.set("q", state.q.trim());
   if (state.cursors.length) params.set("after", state.cursors.join(CURSOR_SEPARATOR));
   return `/leads?${params}`;
 }

@@ -7,6 +7,7 @@ import { errorCode } from "../client";
 import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { Link } from "../components/Link";
+import { ReassignForm } from "../components/ReassignForm";
 import { contactName } from "../format";
 import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
@@ -137,6 +138,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   const mayWork = lead.status === "ACTIVE" && (manages || lead.assignee?.id === viewer.id);
 
   const showOpportunity = Boolean(lead.opportunity) && !notice?.opportunity;
+  const mayReassign = lead.status === "ACTIVE" && manages;
   const hasSide = mayWork || showOpportunity;
 
   function closed(outcome: Outcome, opportunity: CreatedOpportunity | null) {
@@ -173,6 +175,13 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
             />
           )}
           {mayWork && <CloseLeadForm leadId={lead.id} onClosed={closed} />}
+          {mayReassign && (
+            <ReassignForm
+              leadId={lead.id}
+              assigneeId={lead.assignee?.id ?? null}
+              onReassigned={(name) => setNotice({ text: t("reassign.done", { name }) })}
+            />
+          )}
           {showOpportunity && lead.opportunity && (
             <section className="card" aria-labelledby="opportunity-title">
               <h2 id="opportunity-title">{t("opportunity.title")}</h2>

@@ -1,5 +1,5 @@
 // "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
@@ -9,7 +9,7 @@ import { contactName, formatAge } from "../format";
 import { graphql } from "../gql";
 import type { LeadsPageQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
-import { useLocation } from "../router";
+import { navigate, useLocation } from "../router";
 import {
   type OverviewState,
   leadPath,
@@ -24,10 +24,12 @@ import {
 
 export const PAGE_SIZE = 25;
 const COUNTS_REFRESH_MS = 30_000;
+/** How long typing pauses before the search runs. */
+export const SEARCH_DEBOUNCE_MS = 300;
 
 const LeadCountsDocument = graphql(`
-  query LeadCounts {
-    leadCounts {
+  query LeadCounts($filter: LeadFilter) {
+    leadCounts(filter: $filter) {
       new
       active
       done
@@ -36,8 +38,8 @@ const LeadCountsDocument = graphql(`
 `);
 
 const LeadsPageDocument = graphql(`
-  query LeadsPage($status: LeadStatus!, $first: Int!, $after: String) {
-    leads(filter: { status: $status }, first: $first, after: $after) {
+  query LeadsPage($filter: LeadFilter!, $first: Int!, $after: String) {
+    leads(filter: $filter, first: $first, after: $after) {
       totalCount
       edges {
         node {
@@ -66,6 +68,19 @@ const LeadsPageDocument = graphql(`
   }
 `);
 
+const CampaignOptionsDocument = graphql(`
+  query CampaignOptions {
+    campaigns(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
 const AssignLeadsDocument = graphql(`
   mutation AssignLeads($input: AssignLeadsInput!) {
     assignLeads(input: $input) {
@@ -87,23 +102,85 @@ type Notice = { kind: "success" | "problem"; text: string };
 
 export function LeadsOverview() {
   const { search } = useLocation();
+  const { t } = useI18n();
   const state = parseOverview(search);
-  // Keyed by the URL: a new tab or page starts with an empty selection.
-  return <Overview key={overviewUrl(state)} state={state} />;
+  // Keyed by the URL: a new tab, filter or page starts with an empty selection.
+  return (
+    <section aria-labelledby="leads-title">
+      <h1 id="leads-title">{t("leads.title")}</h1>
+      <Filters state={state} />
+      <Overview key={overviewUrl(state)} state={state} />
+    </section>
+  );
+}
+
+/** Campaign filter and search box; both live in the URL, so they survive a reload. */
+function Filters({ state }: { state: OverviewState }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [campaigns] = useQuery({ query: CampaignOptionsDocument });
+  const applied = state.q ?? "";
+  const [text, setText] = useState(applied);
+
+  // Back/forward to another search shows that search.
+  useEffect(() => {
+    setText((now) => (now.trim() === applied ? now : applied));
+  }, [applied]);
+
+  useEffect(() => {
+    if (text.trim() === applied) return;
+    const timer = window.setTimeout(() => {
+      navigate(overviewUrl({ ...state, q: text, cursors: [] }), { replace: true });
+    }, SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [text, applied, state]);
+
+  return (
+    <div className="filters" role="search">
+      <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
+      <select
+        id={`${id}-campaign`}
+        value={state.campaignId ?? ""}
+        onChange={(event) =>
+          navigate(overviewUrl({ ...state, campaignId: event.target.value, cursors: [] }))
+        }
+      >
+        <option value="">{t("leads.filter.allCampaigns")}</option>
+        {(campaigns.data?.campaigns.edges ?? []).map(({ node }) => (
+          <option key={node.id} value={node.id}>
+            {node.name}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
+      <input
+        id={`${id}-search`}
+        type="search"
+        value={text}
+        placeholder={t("leads.filter.searchHint")}
+        onChange={(event) => setText(event.target.value)}
+      />
+    </div>
+  );
 }
 
 function Overview({ state }: { state: OverviewState }) {
   const { t } = useI18n();
   // Fresh on every visit: a lead closed on its detail page changes the counts, and the
   // document cache cannot know (LeadCounts holds no Lead).
+  const filter = {
+    campaignId: state.campaignId || null,
+    search: state.q || null,
+  };
   const [counts, refreshCounts] = useQuery({
     query: LeadCountsDocument,
+    variables: { filter },
     requestPolicy: "cache-and-network",
   });
   const [page, refreshPage] = useQuery({
     query: LeadsPageDocument,
     variables: {
-      status: STATUS_OF_TAB[state.tab],
+      filter: { ...filter, status: STATUS_OF_TAB[state.tab] },
       first: PAGE_SIZE,
       after: state.cursors.at(-1) ?? null,
     },
@@ -171,11 +248,10 @@ function Overview({ state }: { state: OverviewState }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const endCursor = page.data?.leads.pageInfo.endCursor;
   return (
-    <section aria-labelledby="leads-title">
-      <h1 id="leads-title">{t("leads.title")}</h1>
+    <div>
       <nav className="tabs" aria-label={t("leads.tabs")}>
         {TABS.map((tab) => (
-          <Link key={tab} href={overviewUrl({ tab, cursors: [] })} current={tab === state.tab}>
+          <Link key={tab} href={overviewUrl({ ...state, tab, cursors: [] })} current={tab === state.tab}>
             {t(`leads.tab.${tab}`)}{" "}
             <span className="count" data-testid={`count-${tab}`}>
               {counts.data?.leadCounts[tab] ?? "…"}
@@ -261,7 +337,7 @@ function Overview({ state }: { state: OverviewState }) {
           onCancel={() => setDialogOpen(false)}
         />
       )}
-    </section>
+    </div>
   );
 }
 
