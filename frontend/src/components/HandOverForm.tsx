@@ -1,10 +1,10 @@
 // "Übergeben": hand an open Verkaufschance to another active clerk, with an optional note.
 import { type FormEvent, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
-import { ClerksDocument } from "./AssignDialog";
+import { ClerkSelect, useOtherActiveClerks } from "./ClerkSelect";
 import { FieldError, invalidProps } from "./FieldError";
 
 const HandOverOpportunityDocument = graphql(`
@@ -58,8 +58,7 @@ export function HandOverForm({
   const [newOwnerId, setNewOwnerId] = useState("");
   const [note, setNote] = useState("");
   const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
-  const [clerks] = useQuery({ query: ClerksDocument, requestPolicy: "cache-and-network" });
-  const candidates = clerks.data?.users.filter((clerk) => clerk.active && clerk.id !== ownerId);
+  const candidates = useOtherActiveClerks(ownerId);
   const [{ fetching }, handOver] = useMutation(HandOverOpportunityDocument);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -92,21 +91,15 @@ export function HandOverForm({
         <p className="empty">{t("handOver.noClerks")}</p>
       ) : (
         <form className="form" onSubmit={submit} noValidate>
-          <label htmlFor="hand-over-owner">{t("handOver.owner")}</label>
-          <select
+          <ClerkSelect
             id="hand-over-owner"
+            label={t("handOver.owner")}
+            placeholder={t("handOver.pick")}
+            clerks={candidates}
             value={newOwnerId}
-            onChange={(event) => setNewOwnerId(event.target.value)}
-            {...invalidProps("hand-over-owner-error", errors.ownerId)}
-          >
-            <option value="">{t("handOver.pick")}</option>
-            {(candidates ?? []).map((clerk) => (
-              <option key={clerk.id} value={clerk.id}>
-                {clerk.name}
-              </option>
-            ))}
-          </select>
-          <FieldError id="hand-over-owner-error" error={errors.ownerId} />
+            onChange={setNewOwnerId}
+            error={errors.ownerId}
+          />
           <label htmlFor="hand-over-note">{t("handOver.note")}</label>
           <textarea
             id="hand-over-note"

@@ -1,11 +1,11 @@
 // "Neu zuweisen": a manager moves an ACTIVE lead to another active clerk.
 import { type FormEvent, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
-import { ClerksDocument } from "./AssignDialog";
-import { FieldError, invalidProps } from "./FieldError";
+import { ClerkSelect, useOtherActiveClerks } from "./ClerkSelect";
+import { FieldError } from "./FieldError";
 
 const ReassignLeadDocument = graphql(`
   mutation ReassignLead($input: ReassignLeadInput!) {
@@ -61,8 +61,7 @@ export function ReassignForm({
   const { t } = useI18n();
   const [newAssigneeId, setNewAssigneeId] = useState("");
   const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
-  const [clerks] = useQuery({ query: ClerksDocument, requestPolicy: "cache-and-network" });
-  const candidates = clerks.data?.users.filter((clerk) => clerk.active && clerk.id !== assigneeId);
+  const candidates = useOtherActiveClerks(assigneeId);
   const [{ fetching }, reassign] = useMutation(ReassignLeadDocument);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -92,21 +91,15 @@ export function ReassignForm({
         <p className="empty">{t("reassign.noClerks")}</p>
       ) : (
         <form className="form" onSubmit={submit} noValidate>
-          <label htmlFor="reassign-assignee">{t("reassign.assignee")}</label>
-          <select
+          <ClerkSelect
             id="reassign-assignee"
+            label={t("reassign.assignee")}
+            placeholder={t("reassign.pick")}
+            clerks={candidates}
             value={newAssigneeId}
-            onChange={(event) => setNewAssigneeId(event.target.value)}
-            {...invalidProps("reassign-assignee-error", errors.assigneeId)}
-          >
-            <option value="">{t("reassign.pick")}</option>
-            {(candidates ?? []).map((clerk) => (
-              <option key={clerk.id} value={clerk.id}>
-                {clerk.name}
-              </option>
-            ))}
-          </select>
-          <FieldError id="reassign-assignee-error" error={errors.assigneeId} />
+            onChange={setNewAssigneeId}
+            error={errors.assigneeId}
+          />
           <FieldError id="reassign-error" error={errors[FORM]} />
           <div className="actions">
             <button type="submit" className="primary" disabled={fetching}>

@@ -3,7 +3,6 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import type { Viewer } from "../App";
-import { errorCode } from "../client";
 import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { Link } from "../components/Link";
@@ -11,6 +10,7 @@ import { ReassignForm } from "../components/ReassignForm";
 import { contactName } from "../format";
 import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
+import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { describeActor, describeEvent, formatDateTime, formatMoney } from "../leadDetail";
 import { homePath, opportunityPath } from "../routes";
@@ -107,29 +107,16 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     </p>
   );
 
-  const code = errorCode(error);
-  if (code === "FORBIDDEN" || code === "NOT_FOUND" || code === "BAD_USER_INPUT") {
-    const forbidden = code === "FORBIDDEN";
+  if (!data || isRefused(error)) {
     return (
-      <section aria-labelledby="lead-title">
-        {back}
-        <h1 id="lead-title">{t(forbidden ? "lead.forbiddenTitle" : "lead.notFoundTitle")}</h1>
-        <p className="problem" role="alert" data-testid="lead-refused">
-          {t(forbidden ? "lead.forbidden" : "lead.notFound")}
-        </p>
-      </section>
-    );
-  }
-  if (!data) {
-    return (
-      <section aria-busy={fetching}>
-        {back}
-        {error ? (
-          <p role="alert">{t("lead.loadFailed", { message: error.message })}</p>
-        ) : (
-          <p role="status">{t("app.loading")}</p>
-        )}
-      </section>
+      <DetailFallback
+        prefix="lead"
+        titleId="lead-title"
+        back={back}
+        error={error}
+        fetching={fetching}
+        testId="lead-refused"
+      />
     );
   }
 

@@ -3,11 +3,11 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import type { Viewer } from "../App";
-import { errorCode } from "../client";
 import { HandOverForm } from "../components/HandOverForm";
 import { Link } from "../components/Link";
 import { contactName } from "../format";
 import { graphql } from "../gql";
+import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { describeOpportunityEvent, formatDateTime, formatMoney } from "../leadDetail";
 import { leadPath } from "../routes";
@@ -74,31 +74,15 @@ export function OpportunityDetail({
     </p>
   );
 
-  const code = errorCode(error);
-  if (code === "FORBIDDEN" || code === "NOT_FOUND" || code === "BAD_USER_INPUT") {
-    const forbidden = code === "FORBIDDEN";
+  if (!data || isRefused(error)) {
     return (
-      <section aria-labelledby="opportunity-detail-title">
-        {back}
-        <h1 id="opportunity-detail-title">
-          {t(forbidden ? "opp.forbiddenTitle" : "opp.notFoundTitle")}
-        </h1>
-        <p className="problem" role="alert">
-          {t(forbidden ? "opp.forbidden" : "opp.notFound")}
-        </p>
-      </section>
-    );
-  }
-  if (!data) {
-    return (
-      <section aria-busy={fetching}>
-        {back}
-        {error ? (
-          <p role="alert">{t("opp.loadFailed", { message: error.message })}</p>
-        ) : (
-          <p role="status">{t("app.loading")}</p>
-        )}
-      </section>
+      <DetailFallback
+        prefix="opp"
+        titleId="opportunity-detail-title"
+        back={back}
+        error={error}
+        fetching={fetching}
+      />
     );
   }
 
