@@ -1,4 +1,4 @@
-"""The `leadflow` command: serve, migrate, users, tokens, export-schema."""
+"""The `leadflow` command: serve, migrate, users, tokens, import, export, export-schema."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import BaseORMException
 
 from leadflow.services.errors import AccessDenied, DomainError
 from leadflow.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from leadflow.services.imports import ImportReport, RowIssue
 
 
 class CommandError(Exception):
@@ -94,9 +99,191 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=_tokens_revoke)
 
+    _add_import_export(commands)
+
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
     return parser
+
+
+def _add_import_export(commands: argparse._SubParsersAction) -> None:
+    lead_import = commands.add_parser(
+        "import",
+        help="import leads from a CSV file into a campaign",
+        description="Import leads from a CSV file (',' or ';', UTF-8 or Windows-1252, German or "
+        "English headers). Good rows are imported in batches, bad rows are reported and written "
+        "to a CSV to fix and import again. Running the same file again resumes an interrupted "
+        "import and never adds a lead twice.",
+    )
+    lead_import.add_argument("file", type=Path)
+    lead_import.add_argument("--campaign", required=True, help="the campaign's name")
+    lead_import.add_argument(
+        "--create-campaign", action="store_true", help="create the campaign if it does not exist"
+    )
+    lead_import.add_argument(
+        "--dry-run", action="store_true", help="check the file and report, write nothing"
+    )
+    lead_import.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help="map a column to a contact field (e.g. 'Mobil=phone'; 'Notiz=' ignores one); "
+        "fields: " + ", ".join(_contact_fields()),
+    )
+    lead_import.add_argument(
+        "--rejects",
+        type=Path,
+        help="where to write the rejected rows (default: FILE with .rejected.csv)",
+    )
+    lead_import.add_argument("--user", help="record the import as this manager's (email)")
+    lead_import.set_defaults(handler=_import)
+
+    export = commands.add_parser(
+        "export", help="export a campaign's leads with status and outcome as CSV"
+    )
+    export.add_argument("--campaign", required=True, help="the campaign's name")
+    export.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help="only these statuses: NEW, ACTIVE, DONE (or Neu, Aktiv, Erledigt); repeatable "
+        "or comma-separated",
+    )
+    export.add_argument("--output", "-o", type=Path, help="the file to write (default: stdout)")
+    export.add_argument(
+        "--separator",
+        choices=["comma", "semicolon"],
+        default=None,
+        help="column separator (default: comma, semicolon with --lang de for German Excel)",
+    )
+    export.add_argument(
+        "--lang", choices=["en", "de"], default="en", help="language of headers and words"
+    )
+    export.set_defaults(handler=_export)
+
+
+def _contact_fields() -> list[str]:
+    from leadflow.services.import_files import CONTACT_FIELDS
+
+    return list(CONTACT_FIELDS)
+
+
+def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        header, separator, field = pair.partition("=")
+        if not separator or not header.strip():
+            raise CommandError(f"--map {pair!r}: write it as HEADER=FIELD")
+        mapping[header.strip()] = field.strip()
+    return mapping
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.cli_progress import import_progress
+
+    mapping = _parse_mapping(args.map)
+    if not args.file.is_file():
+        raise CommandError(f"{args.file}: no such file")
+
+    async def task() -> None:
+        from leadflow.services import imports
+        from leadflow.services.users import get_user_by_email
+
+        actor = await get_user_by_email(args.user) if args.user else None
+        with import_progress(args.file.name) as on_progress:
+            report = await imports.import_leads(
+                actor,
+                args.file,
+                args.campaign,
+                create_campaign_if_missing=args.create_campaign,
+                dry_run=args.dry_run,
+                mapping=mapping,
+                on_progress=on_progress,
+            )
+        issues = report.issues if report.dry_run else await imports.import_issues(report.import_id)
+        _print_import_report(report, issues)
+        if report.counts.rows_rejected:
+            _write_rejects(args, report, issues)
+
+    _run_with_database(settings, task)
+
+
+def _print_import_report(report: ImportReport, issues: Sequence[RowIssue]) -> None:
+    counts = report.counts
+    layout = report.layout
+    title = "Dry run (nothing written)" if report.dry_run else f"Import #{report.import_id}"
+    created = " (new)" if report.campaign_created else ""
+    print(f"{title}: {report.file_name} into campaign {report.campaign!r}{created}")
+    separator = {"\t": "tab"}.get(layout.separator, layout.separator)
+    print(f"  read as {layout.encoding}, separator '{separator}'")
+    print("  columns: " + ", ".join(f"{h} -> {f}" for h, f in report.mapped_columns.items()))
+    if layout.unknown_columns:
+        print("  not imported (unknown columns): " + ", ".join(layout.unknown_columns))
+    if report.resumed_after_row is not None:
+        print(f"  resumed an interrupted import after row {report.resumed_after_row}")
+    verb = "would be imported" if report.dry_run else "imported"
+    print(f"  rows read:          {counts.rows_processed}")
+    print(f"  leads {verb}: {counts.leads_created} ({counts.contacts_reused} known contacts)")
+    print(f"  duplicates skipped: {counts.duplicates_skipped}")
+    print(f"  rows rejected:      {counts.rows_rejected}")
+    if counts.empty_rows:
+        print(f"  empty rows ignored: {counts.empty_rows}")
+    for shown, issue in enumerate(issues):
+        if shown == 20:
+            print("  ... and more (all rejected rows are in the rejects file)")
+            break
+        where = f" {issue.field}:" if issue.field else ""
+        print(f"  row {issue.row_number} {issue.kind.value.lower()}:{where} {issue.message}")
+
+
+def _write_rejects(
+    args: argparse.Namespace, report: ImportReport, issues: Sequence[RowIssue]
+) -> None:
+    from leadflow.services.imports import write_rejected_rows
+
+    target = args.rejects or args.file.with_name(f"{args.file.stem}.rejected.csv")
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        written = write_rejected_rows(handle, report.layout.header, report.layout.separator, issues)
+    print(f"{written} rejected rows written to {target}: fix them and import that file again.")
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.exports import SEPARATORS, parse_statuses
+
+    statuses = parse_statuses(args.status)
+    separator = SEPARATORS[args.separator or ("semicolon" if args.lang == "de" else "comma")]
+
+    async def task() -> None:
+        from leadflow.db.models import Campaign
+        from leadflow.services.exports import export_leads
+
+        campaign = await Campaign.get_or_none(name=args.campaign.strip())
+        if campaign is None:
+            raise CommandError(f"there is no campaign named {args.campaign!r}")
+        if args.output is None:
+            sys.stdout.reconfigure(encoding="utf-8")
+            count = await export_leads(
+                None,
+                campaign,
+                sys.stdout,
+                statuses=statuses,
+                separator=separator,
+                language=args.lang,
+            )
+        else:
+            with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
+                count = await export_leads(
+                    None,
+                    campaign,
+                    handle,
+                    statuses=statuses,
+                    separator=separator,
+                    language=args.lang,
+                )
+            print(f"{count} leads of {campaign.name!r} written to {args.output}.", file=sys.stderr)
+
+    _run_with_database(settings, task)
 
 
 def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) -> None:

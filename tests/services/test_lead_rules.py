@@ -111,17 +111,23 @@ async def test_known_email_reuses_the_contact_in_any_case(actors):
     contact = await Contact.get(id=first.contact_id)
     assert contact.email == "Anna.Berg@Example.com"
 
-    # A different address is a different contact; no email at all never matches anyone.
+    # A different address is a different contact. Without email, the same phone digits and
+    # the same name are the same person; another name at that number (a switchboard) is not.
     others = await leads.create_leads(
         manager,
         autumn.id,
         [
             LeadIntake(last_name="Berg", email="anna.berg@example.org"),
-            LeadIntake(last_name="Berg", phone="+49 30 1234"),
-            LeadIntake(last_name="Berg", phone="+49 30 1234"),
+            LeadIntake(last_name="Berg", first_name="Anna", phone="+49 30 1234"),
+            LeadIntake(last_name="BERG", first_name="anna", phone="+49 (30) 12-34"),
+            LeadIntake(last_name="Berg", first_name="Otto", phone="+49 30 1234"),
+            LeadIntake(last_name="Berg", first_name="Anna", phone="030 1234"),
         ],
     )
-    assert len({lead.contact_id for lead in others} | {first.contact_id}) == 4
+    contact_ids = [lead.contact_id for lead in others]
+    assert contact_ids[1] == contact_ids[2], "same phone and name: one contact"
+    assert others[1].id == others[2].id, "and one open lead in the campaign"
+    assert len({*contact_ids, first.contact_id}) == 5
 
 
 async def test_same_email_twice_in_one_batch_is_one_contact_and_one_lead(actors):

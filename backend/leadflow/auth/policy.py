@@ -6,11 +6,11 @@ that a clerk's list is filtered in SQL, never fetched and then hidden.
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from leadflow.db.enums import Role
-from leadflow.db.models import Campaign, Contact, Lead, Opportunity, User
+from leadflow.db.models import Campaign, Contact, Lead, Opportunity, PartnerCampaign, User
 from leadflow.services.errors import AccessDenied
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
@@ -21,7 +21,19 @@ ALL_FIELDS = "*"
 # before execution (api/field_policy.py), so a partner never gets feedback notes, history or
 # colleagues' details, however the query is shaped. The viewer's own user record is exempt.
 PARTNER_READABLE: dict[str, frozenset[str] | str] = {
-    "Query": frozenset({"viewer", "node", "leads", "lead", "leadCounts", "campaigns", "campaign"}),
+    "Query": frozenset(
+        {
+            "viewer",
+            "node",
+            "leads",
+            "lead",
+            "leadCounts",
+            "campaigns",
+            "campaign",
+            "campaignReports",
+            "leadTimeSeries",
+        }
+    ),
     "Mutation": frozenset({"createLeads"}),
     "Lead": frozenset(
         {
@@ -52,6 +64,10 @@ PARTNER_READABLE: dict[str, frozenset[str] | str] = {
     "PageInfo": ALL_FIELDS,
     "CreateLeadsPayload": ALL_FIELDS,
     "UserError": ALL_FIELDS,
+    # Campaign figures only (over the partner's own leads); no per-clerk reports, no aging lists.
+    "CampaignReport": ALL_FIELDS,
+    "ReasonCount": ALL_FIELDS,
+    "TimeSeriesPoint": ALL_FIELDS,
 }
 VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
 
@@ -67,8 +83,9 @@ def is_manager(actor: User) -> bool:
     return actor.role in MANAGING_ROLES
 
 
-def require_manager(actor: User, action: str) -> None:
-    if not is_manager(actor):
+def require_manager(actor: User | None, action: str) -> None:
+    """`None` is the operator at the server's command line."""
+    if actor is not None and not is_manager(actor):
         raise AccessDenied(f"Only managers may {action}.")
 
 
@@ -199,3 +216,32 @@ def visible_users(actor: User) -> QuerySet[User]:
     if is_manager(actor):
         return User.all()
     return User.filter(Q(role=Role.CLERK, active=True) | Q(id=actor.id))
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+def report_leads(actor: User) -> QuerySet[Lead]:
+    """The leads whose figures the actor may read. Managers and admins (and their read-only
+    tokens, which act as the same user): all; clerks: their own; partners: the leads they
+    submitted to campaigns linked to them, since others' leads are none of their business."""
+    if is_partner(actor):
+        linked = PartnerCampaign.filter(partner_id=actor.id).values("campaign_id")
+        return Lead.filter(created_by_id=actor.id, campaign_id__in=Subquery(linked))
+    return visible_leads(actor)
+
+
+def report_clerks(actor: User) -> QuerySet[User]:
+    """Whose per-clerk figures the actor may read: managers every clerk (deactivated ones too,
+    whose open leads still need reassigning), a clerk only themselves, partners nobody."""
+    require_may_read_clerk_figures(actor)
+    if is_manager(actor):
+        return User.filter(role=Role.CLERK)
+    return User.filter(id=actor.id)
+
+
+def require_may_read_clerk_figures(actor: User) -> None:
+    """Per-clerk figures and the aging lists are for the people who work with leads."""
+    if is_partner(actor):
+        raise AccessDenied("Partners see campaign figures only, not clerks' work or lead lists.")
+    require_worker(actor)

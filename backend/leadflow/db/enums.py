@@ -55,3 +55,14 @@ class LeadEventKind(StrEnum):
 class OpportunityEventKind(StrEnum):
     CREATED = "CREATED"
     HANDED_OVER = "HANDED_OVER"
+
+
+class ImportStatus(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class ImportIssueKind(StrEnum):
+    REJECTED = "REJECTED"
+    DUPLICATE = "DUPLICATE"

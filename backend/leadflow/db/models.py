@@ -8,6 +8,8 @@ from tortoise.models import Model
 from leadflow.db.enums import (
     Channel,
     CloseReason,
+    ImportIssueKind,
+    ImportStatus,
     LeadEventKind,
     LeadStatus,
     OpportunityEventKind,
@@ -78,6 +80,8 @@ class Contact(Model):
     # Lower-cased email; unique so that concurrent intakes cannot create the same contact twice.
     email_key = fields.CharField(max_length=EMAIL_MAX, null=True, unique=True)
     phone = fields.CharField(max_length=SHORT_MAX, default="")
+    # The phone's digits: how a contact without an email is recognised again (with its name).
+    phone_key = fields.CharField(max_length=SHORT_MAX, default="", db_index=True)
     street = fields.CharField(max_length=NAME_MAX, default="")
     postal_code = fields.CharField(max_length=SHORT_MAX // 5, default="")
     city = fields.CharField(max_length=NAME_MAX, default="")
@@ -302,6 +306,65 @@ class LoginFailure(Model):
 
     class Meta:
         table = "login_failures"
+
+
+class LeadImport(Model):
+    """One import of a lead file: who, when, which file, how far it got and what it found.
+    Progress is committed with each batch, so an interrupted import can be resumed."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="imports", db_index=True, on_delete=fields.RESTRICT
+    )
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="imports", null=True, on_delete=fields.RESTRICT
+    )
+    file_name = fields.CharField(max_length=NAME_MAX)
+    # SHA-256 of the file's bytes: the same file for the same campaign resumes, never repeats.
+    file_digest = fields.CharField(max_length=64, db_index=True)
+    status = fields.CharEnumField(ImportStatus, max_length=16, default=ImportStatus.RUNNING)
+    # Who is working on it ("host:pid") and when it last committed a batch.
+    worker = fields.CharField(max_length=SHORT_MAX, default="")
+    heartbeat_at = fields.DatetimeField(null=True)
+    rows_total = fields.IntField(null=True)
+    rows_processed = fields.IntField(default=0)
+    # The file's row number up to which every row is committed (the header is row 1).
+    last_row_number = fields.IntField(default=1)
+    leads_created = fields.IntField(default=0)
+    contacts_reused = fields.IntField(default=0)
+    duplicates_skipped = fields.IntField(default=0)
+    rows_rejected = fields.IntField(default=0)
+    empty_rows = fields.IntField(default=0)
+    unknown_columns = fields.TextField(default="")
+    failure = fields.TextField(default="")
+    started_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    campaign_id: int
+    created_by_id: int | None
+
+    class Meta:
+        table = "lead_imports"
+
+
+class ImportIssue(Model):
+    """A row an import rejected (with the field and reason) or skipped as a duplicate. Rejected
+    rows keep their values so they can be downloaded, fixed and imported again."""
+
+    id = fields.IntField(primary_key=True)
+    lead_import: fields.ForeignKeyRelation[LeadImport] = fields.ForeignKeyField(
+        "models.LeadImport", related_name="issues", db_index=True, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(ImportIssueKind, max_length=16)
+    row_number = fields.IntField()
+    field = fields.CharField(max_length=SHORT_MAX, default="")
+    message = fields.TextField()
+    values = fields.JSONField(default=list)
+
+    lead_import_id: int
+
+    class Meta:
+        table = "import_issues"
 
 
 class AuditEntry(Model):

@@ -10,10 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
 from leadflow.db.enums import Outcome
-from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, User
+from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, Lead, User
 from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_text
 
@@ -30,14 +31,20 @@ class CampaignStats:
     @property
     def conversion_rate(self) -> float | None:
         """Successful share of the closed leads; None while nothing is closed."""
-        if self.done == 0:
-            return None
-        rate = Decimal(self.successful) / Decimal(self.done)
-        return float(rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        return success_rate(self.successful, self.done)
+
+
+def success_rate(successful: int, closed: int) -> float | None:
+    """`successful / closed`, rounded to four places; None while nothing is closed. The one
+    definition of a campaign's conversion rate and a clerk's success rate."""
+    if closed == 0:
+        return None
+    rate = Decimal(successful) / Decimal(closed)
+    return float(rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 async def create_campaign(
-    actor: User,
+    actor: User | None,
     name: str,
     description: str | None = None,
     starts_on: date | None = None,
@@ -70,20 +77,27 @@ def visible_campaigns(actor: User):
 
 async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:
     """Figures per campaign over the leads the actor may see, in one GROUP BY query."""
+    return await stats_by_campaign(policy.visible_leads(actor), campaign_ids)
+
+
+async def stats_by_campaign(
+    leads: QuerySet[Lead], campaign_ids: Iterable[int]
+) -> dict[int, CampaignStats]:
+    """Figures per campaign over `leads` (already narrowed to what the actor may see, and to a
+    period if any), in one GROUP BY query; campaigns without leads get zeros."""
     ids = list(campaign_ids)
     if not ids:
         return {}
     rows = (
-        await policy.visible_leads(actor)
-        .filter(campaign_id__in=ids)
+        await leads.filter(campaign_id__in=ids)
         .group_by("campaign_id")
         .annotate(
             total=Count("id"),
-            new=_count_when(Q(assignee_id=None, closed_at=None)),
-            active=_count_when(Q(assignee_id__isnull=False, closed_at=None)),
-            done=_count_when(Q(closed_at__isnull=False)),
-            successful=_count_when(Q(outcome=Outcome.SUCCESSFUL)),
-            unsuccessful=_count_when(Q(outcome=Outcome.UNSUCCESSFUL)),
+            new=count_when(Q(assignee_id=None, closed_at=None)),
+            active=count_when(Q(assignee_id__isnull=False, closed_at=None)),
+            done=count_when(Q(closed_at__isnull=False)),
+            successful=count_when(Q(outcome=Outcome.SUCCESSFUL)),
+            unsuccessful=count_when(Q(outcome=Outcome.UNSUCCESSFUL)),
         )
         .values("campaign_id", "total", "new", "active", "done", "successful", "unsuccessful")
     )
@@ -94,7 +108,8 @@ async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, 
     return stats
 
 
-def _count_when(condition: Q) -> Count:
+def count_when(condition: Q) -> Count:
+    """Counts the rows meeting `condition`, within a GROUP BY."""
     # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of
     # SUM(CASE WHEN ... THEN 1 ELSE 0 END) when they are sent as query parameters.
     return Count("id", _filter=condition)

@@ -38,7 +38,13 @@ from leadflow.db.models import (
 )
 from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
 from leadflow.services.users import require_active_clerk
-from leadflow.services.validation import clean_email, clean_money, clean_text, unique_ids
+from leadflow.services.validation import (
+    clean_email,
+    clean_money,
+    clean_text,
+    phone_key,
+    unique_ids,
+)
 
 MAX_BATCH = 1000
 SEARCH_MAX = 200
@@ -222,74 +228,168 @@ def _clean_intakes(intakes: Sequence[LeadIntake]) -> list[dict[str, str | None]]
     cleaned, errors = [], []
     for index, intake in enumerate(intakes):
         try:
-            cleaned.append(_clean_intake(intake, ["leads", str(index)]))
-        except DomainError as error:
-            errors.append(error)
+            cleaned.append(clean_intake(intake, ["leads", str(index)]))
+        except DomainErrors as row_errors:
+            errors.extend(row_errors.errors)
     if errors:
         raise DomainErrors(errors)
     return cleaned
 
 
-def _clean_intake(intake: LeadIntake, path: list[str]) -> dict[str, str | None]:
-    contact = {
-        "salutation": clean_text(intake.salutation, [*path, "salutation"], max_length=SHORT_MAX),
-        "first_name": clean_text(intake.first_name, [*path, "firstName"], max_length=NAME_MAX),
-        "last_name": clean_text(
-            intake.last_name, [*path, "lastName"], max_length=NAME_MAX, required=True
-        ),
-        "company": clean_text(intake.company, [*path, "company"], max_length=NAME_MAX),
-        "email": clean_email(intake.email, [*path, "email"], max_length=EMAIL_MAX),
-        "phone": clean_text(intake.phone, [*path, "phone"], max_length=SHORT_MAX),
-        "street": clean_text(intake.street, [*path, "street"], max_length=NAME_MAX),
-        "postal_code": clean_text(intake.postal_code, [*path, "postalCode"], max_length=20),
-        "city": clean_text(intake.city, [*path, "city"], max_length=NAME_MAX),
-        "country": clean_text(intake.country, [*path, "country"], max_length=SHORT_MAX),
-    }
-    if not contact["email"] and not contact["phone"]:
-        raise DomainError(
-            ErrorCode.REQUIRED,
-            "A lead needs an email address or a phone number to be contacted.",
-            [*path, "email"],
+def clean_intake(intake: LeadIntake, path: list[str]) -> dict[str, str | None]:
+    """The contact's columns, cleaned; every problem of the intake at once (DomainErrors)."""
+    contact: dict[str, str | None] = {}
+    errors: list[DomainError] = []
+    for column, clean in _INTAKE_CLEANERS.items():
+        try:
+            contact[column] = clean(getattr(intake, column), path)
+        except DomainError as error:
+            errors.append(error)
+    if not errors and not contact["email"] and not contact["phone"]:
+        errors.append(
+            DomainError(
+                ErrorCode.REQUIRED,
+                "A lead needs an email address or a phone number to be contacted.",
+                [*path, "email"],
+            )
         )
+    if errors:
+        raise DomainErrors(errors)
     contact["email_key"] = contact["email"].lower() if contact["email"] else None
+    contact["phone_key"] = phone_key(contact["phone"] or "")
     return contact
+
+
+def _text_cleaner(api_name: str, max_length: int, required: bool = False):
+    def clean(value: str | None, path: list[str]) -> str:
+        return clean_text(value, [*path, api_name], max_length=max_length, required=required)
+
+    return clean
+
+
+_INTAKE_CLEANERS = {
+    "salutation": _text_cleaner("salutation", SHORT_MAX),
+    "first_name": _text_cleaner("firstName", NAME_MAX),
+    "last_name": _text_cleaner("lastName", NAME_MAX, required=True),
+    "company": _text_cleaner("company", NAME_MAX),
+    "email": lambda value, path: clean_email(value, [*path, "email"], max_length=EMAIL_MAX),
+    "phone": _text_cleaner("phone", SHORT_MAX),
+    "street": _text_cleaner("street", NAME_MAX),
+    "postal_code": _text_cleaner("postalCode", 20),
+    "city": _text_cleaner("city", NAME_MAX),
+    "country": _text_cleaner("country", SHORT_MAX),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIntake:
+    """What became of one intake: its lead, and whether lead and contact are new."""
+
+    lead: Lead
+    lead_created: bool
+    contact_reused: bool
 
 
 async def _store_leads(
     actor: User, campaign: Campaign, contacts: list[dict[str, str | None]]
 ) -> list[Lead]:
     async with in_transaction():
-        keys = {contact["email_key"] for contact in contacts if contact["email_key"]}
-        # Locking the known contacts orders concurrent intakes for the same person on
-        # PostgreSQL, so a resent batch finds the open lead the first one created.
-        known = (
-            {
-                c.email_key: c
-                for c in await Contact.filter(email_key__in=keys).order_by("id").select_for_update()
-            }
-            if keys
-            else {}
+        return [stored.lead for stored in await store_intakes(actor, campaign, contacts)]
+
+
+async def store_intakes(
+    actor: User | None, campaign: Campaign, contacts: Sequence[dict[str, str | None]]
+) -> list[StoredIntake]:
+    """Store cleaned intakes; run inside the caller's transaction. A known contact (same email,
+    or without email the same phone and name) is reused, and an open lead for it in this
+    campaign is returned instead of a second one. `actor` None is the command line."""
+    known = await ContactMatcher.load(contacts)
+    open_leads = await _open_leads_by_contact(actor, campaign, known.contact_ids())
+    stored: list[StoredIntake] = []
+    for details in contacts:
+        contact = known.find(details)
+        reused = contact is not None
+        if contact is None:
+            contact = await Contact.create(**details)
+            known.add(contact)
+        lead = open_leads.get(contact.id)
+        created = lead is None
+        if lead is None:
+            lead = await Lead.create(contact=contact, campaign=campaign, created_by=actor)
+            await LeadEvent.create(lead=lead, kind=LeadEventKind.CREATED, actor=actor)
+            open_leads[contact.id] = lead
+        stored.append(StoredIntake(lead=lead, lead_created=created, contact_reused=reused))
+    return stored
+
+
+class ContactMatcher:
+    """Recognises known contacts: by email (unique), and a contact without email by its phone
+    digits together with its name, since a shared switchboard number alone is no person."""
+
+    def __init__(self, contacts: list[Contact]) -> None:
+        self._by_email: dict[str, Contact] = {}
+        self._by_phone: dict[tuple[str, str, str], Contact] = {}
+        for contact in contacts:
+            self.add(contact)
+
+    @classmethod
+    async def load(
+        cls, intakes: Sequence[dict[str, str | None]], *, lock: bool = True
+    ) -> ContactMatcher:
+        emails = {details["email_key"] for details in intakes if details["email_key"]}
+        phones = {
+            details["phone_key"]
+            for details in intakes
+            if not details["email_key"] and details["phone_key"]
+        }
+        found: list[Contact] = []
+        if emails:
+            # Locking the known contacts orders concurrent intakes for the same person on
+            # PostgreSQL, so a resent batch finds the open lead the first one created.
+            by_email = Contact.filter(email_key__in=emails).order_by("id")
+            found += await (by_email.select_for_update() if lock else by_email)
+        if phones:
+            found += await Contact.filter(phone_key__in=phones, email_key=None).order_by("id")
+        return cls(found)
+
+    @staticmethod
+    def identity(details: dict[str, str | None]) -> tuple[str, ...]:
+        """Who an intake is, as far as recognising them again goes."""
+        if details["email_key"]:
+            return ("email", details["email_key"])
+        return (
+            "phone",
+            *_phone_identity(details["phone_key"], details["last_name"], details["first_name"]),
         )
-        open_leads = await _open_leads_by_contact(actor, campaign, [c.id for c in known.values()])
-        leads: list[Lead] = []
-        for details in contacts:
-            key = details["email_key"]
-            contact = known.get(key) if key else None
-            if contact is None:
-                contact = await Contact.create(**details)
-                if key:
-                    known[key] = contact
-            lead = open_leads.get(contact.id)
-            if lead is None:
-                lead = await Lead.create(contact=contact, campaign=campaign, created_by=actor)
-                await LeadEvent.create(lead=lead, kind=LeadEventKind.CREATED, actor=actor)
-                open_leads[contact.id] = lead
-            leads.append(lead)
-    return leads
+
+    def find(self, details: dict[str, str | None]) -> Contact | None:
+        if details["email_key"]:
+            return self._by_email.get(details["email_key"])
+        if details["phone_key"]:
+            return self._by_phone.get(
+                _phone_identity(details["phone_key"], details["last_name"], details["first_name"])
+            )
+        return None
+
+    def add(self, contact: Contact) -> None:
+        if contact.email_key:
+            self._by_email[contact.email_key] = contact
+        elif contact.phone_key:
+            identity = _phone_identity(contact.phone_key, contact.last_name, contact.first_name)
+            self._by_phone.setdefault(identity, contact)
+
+    def contact_ids(self) -> list[int]:
+        return [c.id for c in (*self._by_email.values(), *self._by_phone.values())]
+
+
+def _phone_identity(
+    key: str | None, last_name: str | None, first_name: str | None
+) -> tuple[str, str, str]:
+    return (key or "", (last_name or "").casefold(), (first_name or "").casefold())
 
 
 async def _open_leads_by_contact(
-    actor: User, campaign: Campaign, contact_ids: list[int]
+    actor: User | None, campaign: Campaign, contact_ids: list[int]
 ) -> dict[int, Lead]:
     """Open leads an intake may return instead of creating new ones. A partner only gets its
     own back: another source's lead (its status, its clerk) is none of the partner's business,
@@ -297,7 +397,7 @@ async def _open_leads_by_contact(
     if not contact_ids:
         return {}
     leads = Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
-    if policy.is_partner(actor):
+    if actor is not None and policy.is_partner(actor):
         leads = leads.filter(created_by_id=actor.id)
     return {lead.contact_id: lead for lead in await leads}
 

@@ -92,3 +92,10 @@ def unique_ids(ids: Sequence[int]) -> list[int]:
 def _label(field: Sequence[str]) -> str:
     name = field[-1] if field else "value"
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).capitalize()
+
+
+def phone_key(phone: str) -> str:
+    """The digits of a phone number, with a leading "+" kept: "+49 (30) 123-45" and
+    "+4930 12345" are the same number. Used to recognise a contact that has no email."""
+    digits = re.sub(r"\D", "", phone)
+    return f"+{digits}" if digits and phone.lstrip().startswith("+") else digits

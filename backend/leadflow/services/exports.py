@@ -1,0 +1,209 @@
+"""Exporting a campaign's leads with their status and outcome as CSV that Excel opens."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from tortoise.queryset import QuerySet
+
+from leadflow.auth import policy
+from leadflow.db.enums import CloseReason, LeadStatus, Outcome
+from leadflow.db.models import Campaign, Lead, User
+from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.services.leads import status_condition
+
+PAGE_SIZE = 1000
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+LANGUAGES = ("en", "de")
+# Excel runs a cell that starts with one of these as a formula; a partner could send
+# "=HYPERLINK(...)" as a company name. A leading apostrophe makes Excel show it as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+_STATUS_WORDS = {
+    "en": {LeadStatus.NEW: "New", LeadStatus.ACTIVE: "Active", LeadStatus.DONE: "Done"},
+    "de": {LeadStatus.NEW: "Neu", LeadStatus.ACTIVE: "Aktiv", LeadStatus.DONE: "Erledigt"},
+}
+_OUTCOME_WORDS = {
+    "en": {Outcome.SUCCESSFUL: "successful", Outcome.UNSUCCESSFUL: "unsuccessful"},
+    "de": {Outcome.SUCCESSFUL: "erfolgreich", Outcome.UNSUCCESSFUL: "erfolglos"},
+}
+_REASON_WORDS = {
+    "en": {
+        CloseReason.NOT_INTERESTED: "not interested",
+        CloseReason.UNREACHABLE: "unreachable",
+        CloseReason.WRONG_CONTACT_DATA: "wrong contact data",
+        CloseReason.DUPLICATE: "duplicate",
+        CloseReason.OTHER: "other",
+    },
+    "de": {
+        CloseReason.NOT_INTERESTED: "kein Interesse",
+        CloseReason.UNREACHABLE: "nicht erreichbar",
+        CloseReason.WRONG_CONTACT_DATA: "falsche Kontaktdaten",
+        CloseReason.DUPLICATE: "Dublette",
+        CloseReason.OTHER: "Sonstiges",
+    },
+}
+# Status words a user may type for --status, in either language.
+STATUS_NAMES = {
+    **{status.value.casefold(): status for status in LeadStatus},
+    **{
+        word.casefold(): status
+        for words in _STATUS_WORDS.values()
+        for status, word in words.items()
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    english: str
+    german: str
+    value: Callable[[dict[str, Any], str], str]
+
+
+def _plain(key: str) -> Callable[[dict[str, Any], str], str]:
+    return lambda row, _language: row[key] or ""
+
+
+def _timestamp(key: str) -> Callable[[dict[str, Any], str], str]:
+    def render(row: dict[str, Any], _language: str) -> str:
+        moment: datetime | None = row[key]
+        return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+    return render
+
+
+def _status(row: dict[str, Any], language: str) -> str:
+    if row["closed_at"] is not None:
+        status = LeadStatus.DONE
+    elif row["assignee_id"] is not None:
+        status = LeadStatus.ACTIVE
+    else:
+        status = LeadStatus.NEW
+    return _STATUS_WORDS[language][status]
+
+
+def _outcome(row: dict[str, Any], language: str) -> str:
+    return _OUTCOME_WORDS[language][Outcome(row["outcome"])] if row["outcome"] else ""
+
+
+def _reason(row: dict[str, Any], language: str) -> str:
+    reason = row["close_reason"]
+    return _REASON_WORDS[language][CloseReason(reason)] if reason else ""
+
+
+COLUMNS = (
+    Column("Lead", "Lead-Nr.", lambda row, _: str(row["id"])),
+    Column("Salutation", "Anrede", _plain("contact__salutation")),
+    Column("First name", "Vorname", _plain("contact__first_name")),
+    Column("Last name", "Nachname", _plain("contact__last_name")),
+    Column("Company", "Firma", _plain("contact__company")),
+    Column("Email", "E-Mail", _plain("contact__email")),
+    Column("Phone", "Telefon", _plain("contact__phone")),
+    Column("Street", "Straße", _plain("contact__street")),
+    Column("Postal code", "PLZ", _plain("contact__postal_code")),
+    Column("City", "Ort", _plain("contact__city")),
+    Column("Country", "Land", _plain("contact__country")),
+    Column("Campaign", "Kampagne", _plain("campaign__name")),
+    Column("Status", "Status", _status),
+    Column("Assignee", "Sachbearbeiter", _plain("assignee__name")),
+    Column("Assigned at (UTC)", "Zugewiesen am (UTC)", _timestamp("assigned_at")),
+    Column("Outcome", "Ergebnis", _outcome),
+    Column("Reason", "Grund", _reason),
+    Column("Close note", "Abschlussnotiz", _plain("close_note")),
+    Column("Closed at (UTC)", "Abgeschlossen am (UTC)", _timestamp("closed_at")),
+    Column("Created at (UTC)", "Erstellt am (UTC)", _timestamp("created_at")),
+)
+_FIELDS = (
+    "id",
+    "contact__salutation",
+    "contact__first_name",
+    "contact__last_name",
+    "contact__company",
+    "contact__email",
+    "contact__phone",
+    "contact__street",
+    "contact__postal_code",
+    "contact__city",
+    "contact__country",
+    "campaign__name",
+    "assignee_id",
+    "assignee__name",
+    "assigned_at",
+    "outcome",
+    "close_reason",
+    "close_note",
+    "closed_at",
+    "created_at",
+)
+
+
+def parse_statuses(raw: Iterable[str]) -> list[LeadStatus]:
+    """'NEW', 'neu', 'Erledigt', 'active,done': statuses in either language."""
+    statuses: list[LeadStatus] = []
+    for word in (part.strip() for text in raw for part in text.split(",")):
+        if not word:
+            continue
+        status = STATUS_NAMES.get(word.casefold())
+        if status is None:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"Unknown status {word!r}: use NEW, ACTIVE or DONE (Neu, Aktiv, Erledigt).",
+                ["status"],
+            )
+        if status not in statuses:
+            statuses.append(status)
+    return statuses
+
+
+async def export_leads(
+    actor: User | None,
+    campaign: Campaign,
+    target: IO[str],
+    *,
+    statuses: Sequence[LeadStatus] = (),
+    separator: str = ",",
+    language: str = "en",
+) -> int:
+    """Write the campaign's leads the actor may see, oldest first, page by page so a large
+    campaign never sits in memory. Returns the number of leads written. The caller opens
+    `target` with encoding "utf-8-sig" so Excel recognises UTF-8."""
+    if language not in LANGUAGES:
+        raise DomainError(ErrorCode.INVALID, "The language must be en or de.", ["language"])
+    if separator not in SEPARATORS.values():
+        raise DomainError(ErrorCode.INVALID, "The separator must be ',' or ';'.", ["separator"])
+    leads = _leads_of(actor, campaign, statuses)
+    writer = csv.writer(target, delimiter=separator, lineterminator="\r\n")
+    writer.writerow([column.german if language == "de" else column.english for column in COLUMNS])
+    written = 0
+    last_id = 0
+    while True:
+        page = await leads.filter(id__gt=last_id).order_by("id").limit(PAGE_SIZE).values(*_FIELDS)
+        for row in page:
+            writer.writerow([_safe_cell(column.value(row, language)) for column in COLUMNS])
+        written += len(page)
+        if len(page) < PAGE_SIZE:
+            return written
+        last_id = page[-1]["id"]
+
+
+def _leads_of(
+    actor: User | None, campaign: Campaign, statuses: Sequence[LeadStatus]
+) -> QuerySet[Lead]:
+    # `None` is the operator at the command line, who may export everything.
+    leads = Lead.all() if actor is None else policy.visible_leads(actor)
+    leads = leads.filter(campaign_id=campaign.id)
+    if statuses:
+        condition = status_condition(statuses[0])
+        for status in statuses[1:]:
+            condition |= status_condition(status)
+        leads = leads.filter(condition)
+    return leads
+
+
+def _safe_cell(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

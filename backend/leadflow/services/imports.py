@@ -1,0 +1,511 @@
+"""Importing lead files into a campaign: validated like `createLeads`, deduplicated, committed
+in batches, recorded, and resumable after an interruption."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from tortoise.exceptions import BaseORMException, IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from leadflow.auth import policy
+from leadflow.db.enums import ImportIssueKind, ImportStatus
+from leadflow.db.models import NAME_MAX, Campaign, ImportIssue, Lead, LeadImport, User
+from leadflow.services.campaigns import create_campaign
+from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.services.import_files import (
+    FIELD_LABELS,
+    FileLayout,
+    FileRow,
+    inspect_file,
+    read_rows,
+)
+from leadflow.services.leads import ContactMatcher, LeadIntake, clean_intake, store_intakes
+from leadflow.services.validation import clean_text
+
+BATCH_SIZE = 500
+# A running import whose worker has not committed a batch for this long is considered dead
+# when its worker runs on another machine (on the same machine the process is checked).
+STALE_AFTER = timedelta(minutes=5)
+
+ProgressCallback = Callable[[int, int], None]
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    kind: ImportIssueKind
+    row_number: int
+    field: str
+    message: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ImportCounts:
+    rows_processed: int = 0
+    leads_created: int = 0
+    contacts_reused: int = 0
+    duplicates_skipped: int = 0
+    rows_rejected: int = 0
+    empty_rows: int = 0
+
+    def add(self, outcomes: Iterable[_RowOutcome]) -> None:
+        for outcome in outcomes:
+            self.rows_processed += 1
+            if outcome.created:
+                self.leads_created += 1
+                self.contacts_reused += outcome.contact_reused
+            elif not outcome.issues:
+                self.empty_rows += 1
+            elif outcome.issues[0].kind is ImportIssueKind.DUPLICATE:
+                self.duplicates_skipped += 1
+            else:
+                self.rows_rejected += 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
+
+
+COUNTERS = tuple(ImportCounts.__dataclass_fields__)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did (or, in a dry run, would do). Counts cover the whole file, also
+    when the import resumed an interrupted one."""
+
+    file_name: str
+    campaign: str
+    layout: FileLayout
+    dry_run: bool
+    import_id: int | None = None
+    resumed_after_row: int | None = None
+    campaign_created: bool = False
+    counts: ImportCounts = field(default_factory=ImportCounts)
+    # Dry runs keep their issues here; a real import stores them (see `import_issues`).
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def mapped_columns(self) -> dict[str, str]:
+        """Header name -> the contact field (API name) it fills."""
+        return {
+            self.layout.header[index]: FIELD_LABELS[name]
+            for index, name in sorted(self.layout.columns.items())
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _RowOutcome:
+    row: FileRow
+    created: bool = False
+    contact_reused: bool = False
+    issues: tuple[RowIssue, ...] = ()
+
+
+async def import_leads(
+    actor: User | None,
+    path: Path,
+    campaign_name: str,
+    *,
+    create_campaign_if_missing: bool = False,
+    dry_run: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    file_name: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import the leads of a CSV file into a campaign. `actor` None is the operator at the
+    command line. Running the same file for the same campaign again resumes an interrupted
+    import, or adds nothing when it has completed."""
+    policy.require_manager(actor, "import leads")
+    name = clean_text(campaign_name, ["campaign"], max_length=NAME_MAX, required=True)
+    layout = inspect_file(path, mapping)
+    report = ImportReport(
+        file_name=file_name or path.name,
+        campaign=name,
+        layout=layout,
+        dry_run=dry_run,
+    )
+    campaign = await Campaign.get_or_none(name=name)
+    if campaign is None and not create_campaign_if_missing:
+        raise _no_such_campaign(name)
+    report.campaign_created = campaign is None
+    if dry_run:
+        await _preview(campaign, path, report, on_progress)
+        return report
+    campaign = campaign or await _create_campaign(actor, name)
+    lead_import = await _start_or_resume(actor, campaign, report)
+    try:
+        await _run(actor, campaign, lead_import, path, report, on_progress)
+    except BaseException as error:
+        await _record_failure(lead_import, error)
+        raise
+    return report
+
+
+async def _create_campaign(actor: User | None, name: str) -> Campaign:
+    try:
+        return await create_campaign(actor, name)
+    except DomainError as error:
+        if error.code is not ErrorCode.DUPLICATE:
+            raise
+        return await Campaign.get(name=name)  # created by a concurrent import just now
+
+
+def _no_such_campaign(name: str) -> DomainError:
+    return DomainError(
+        ErrorCode.NOT_FOUND,
+        f"There is no campaign named {name!r} (create it with --create-campaign).",
+        ["campaign"],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+
+
+def _batches(rows: Iterable[FileRow]) -> Iterator[list[FileRow]]:
+    batch: list[FileRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _is_empty(row: FileRow) -> bool:
+    return not any(value.strip() for value in row.values)
+
+
+def _clean_row(row: FileRow, layout: FileLayout) -> dict[str, str | None] | list[RowIssue]:
+    """The row's contact details, or every reason it cannot be imported."""
+    if len(row.values) > len(layout.header):
+        return [
+            RowIssue(
+                ImportIssueKind.REJECTED,
+                row.number,
+                "",
+                f"The row has {len(row.values)} fields but the header {len(layout.header)}: "
+                f"is a '{layout.separator}' inside a value without quotes?",
+                row.values,
+            )
+        ]
+    values = {
+        name: row.values[index] for index, name in layout.columns.items() if index < len(row.values)
+    }
+    try:
+        return clean_intake(LeadIntake(**{"last_name": "", **values}), [])
+    except DomainErrors as errors:
+        return [
+            RowIssue(
+                ImportIssueKind.REJECTED,
+                row.number,
+                ".".join(error.field or ()),
+                error.message,
+                row.values,
+            )
+            for error in errors.errors
+        ]
+
+
+def _duplicate_issue(row: FileRow, message: str) -> RowIssue:
+    return RowIssue(ImportIssueKind.DUPLICATE, row.number, "", message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dry run
+
+
+async def _preview(
+    campaign: Campaign | None,
+    path: Path,
+    report: ImportReport,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Everything an import would do, without writing. Rows repeated within the file are
+    found by the contact's identity; known contacts and open leads by reading the database."""
+    first_row_of: dict[tuple[str, ...], int] = {}
+    for batch in _batches(read_rows(path, report.layout)):
+        cleaned: list[tuple[FileRow, dict[str, str | None]]] = []
+        outcomes: list[_RowOutcome] = []
+        for row in batch:
+            details = None if _is_empty(row) else _clean_row(row, report.layout)
+            if isinstance(details, dict):
+                cleaned.append((row, details))
+            else:
+                outcomes.append(_RowOutcome(row, issues=tuple(details or ())))
+        outcomes += await _preview_batch(campaign, cleaned, first_row_of)
+        outcomes.sort(key=lambda outcome: outcome.row.number)
+        report.counts.add(outcomes)
+        report.issues += [issue for outcome in outcomes for issue in outcome.issues]
+        if on_progress:
+            on_progress(report.counts.rows_processed, report.layout.estimated_rows)
+
+
+async def _preview_batch(
+    campaign: Campaign | None,
+    cleaned: list[tuple[FileRow, dict[str, str | None]]],
+    first_row_of: dict[tuple[str, ...], int],
+) -> list[_RowOutcome]:
+    matcher = await ContactMatcher.load([details for _, details in cleaned], lock=False)
+    open_lead_of: dict[int, int] = {}
+    if campaign is not None and matcher.contact_ids():
+        open_lead_of = dict(
+            await Lead.filter(
+                campaign_id=campaign.id, contact_id__in=matcher.contact_ids(), closed_at=None
+            ).values_list("contact_id", "id")
+        )
+    outcomes = []
+    for row, details in cleaned:
+        identity = ContactMatcher.identity(details)
+        if identity in first_row_of:
+            message = f"Same contact as row {first_row_of[identity]}."
+            outcomes.append(_RowOutcome(row, issues=(_duplicate_issue(row, message),)))
+            continue
+        first_row_of[identity] = row.number
+        contact = matcher.find(details)
+        if contact is not None and contact.id in open_lead_of:
+            message = _open_lead_message(open_lead_of[contact.id])
+            outcomes.append(_RowOutcome(row, issues=(_duplicate_issue(row, message),)))
+            continue
+        outcomes.append(_RowOutcome(row, created=True, contact_reused=contact is not None))
+    return outcomes
+
+
+def _open_lead_message(lead_id: int) -> str:
+    return f"This contact already has an open lead (#{lead_id}) in this campaign."
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+async def _run(
+    actor: User | None,
+    campaign: Campaign,
+    lead_import: LeadImport,
+    path: Path,
+    report: ImportReport,
+    on_progress: ProgressCallback | None,
+) -> None:
+    resume_after = lead_import.last_row_number
+    rows = (row for row in read_rows(path, report.layout) if row.number > resume_after)
+    for batch in _batches(rows):
+        try:
+            outcomes = await _import_batch(actor, campaign, lead_import, batch, report.layout)
+        except IntegrityError:
+            # A concurrent intake created one of this batch's contacts first; now it is known.
+            outcomes = await _import_batch(actor, campaign, lead_import, batch, report.layout)
+        report.counts.add(outcomes)
+        if on_progress:
+            on_progress(report.counts.rows_processed, report.layout.estimated_rows)
+    await LeadImport.filter(id=lead_import.id).update(
+        status=ImportStatus.COMPLETED,
+        finished_at=_now(),
+        rows_total=report.counts.rows_processed,
+    )
+
+
+async def _import_batch(
+    actor: User | None,
+    campaign: Campaign,
+    lead_import: LeadImport,
+    batch: list[FileRow],
+    layout: FileLayout,
+) -> list[_RowOutcome]:
+    """One batch, atomically: its leads, its issues and the import's progress commit
+    together, so a resumed import continues exactly after the last committed row."""
+    cleaned: list[tuple[FileRow, dict[str, str | None]]] = []
+    outcomes: list[_RowOutcome] = []
+    for row in batch:
+        details = None if _is_empty(row) else _clean_row(row, layout)
+        if isinstance(details, dict):
+            cleaned.append((row, details))
+        else:
+            outcomes.append(_RowOutcome(row, issues=tuple(details or ())))
+    async with in_transaction():
+        stored = await store_intakes(actor, campaign, [details for _, details in cleaned])
+        for (row, _), result in zip(cleaned, stored, strict=True):
+            if result.lead_created:
+                outcomes.append(
+                    _RowOutcome(row, created=True, contact_reused=result.contact_reused)
+                )
+            else:
+                issue = _duplicate_issue(row, _open_lead_message(result.lead.id))
+                outcomes.append(_RowOutcome(row, issues=(issue,)))
+        await _save_issues(lead_import, outcomes)
+        await _advance(lead_import, batch[-1].number, outcomes)
+    return outcomes
+
+
+async def _save_issues(lead_import: LeadImport, outcomes: list[_RowOutcome]) -> None:
+    issues = [
+        ImportIssue(
+            lead_import_id=lead_import.id,
+            kind=issue.kind,
+            row_number=issue.row_number,
+            field=issue.field,
+            message=issue.message,
+            values=list(issue.values),
+        )
+        for outcome in outcomes
+        for issue in outcome.issues
+    ]
+    if issues:
+        await ImportIssue.bulk_create(issues)
+
+
+async def _advance(lead_import: LeadImport, last_row: int, outcomes: list[_RowOutcome]) -> None:
+    """Add the batch's counts; refuse if another worker took this import over meanwhile."""
+    counts = ImportCounts()
+    counts.add(outcomes)
+    changed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
+        last_row_number=last_row,
+        heartbeat_at=_now(),
+        **{name: F(name) + amount for name, amount in counts.as_dict().items()},
+    )
+    if changed != 1:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"Import #{lead_import.id} was taken over by another process; this one stops.",
+            ["file"],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Import records
+
+
+async def _start_or_resume(
+    actor: User | None, campaign: Campaign, report: ImportReport
+) -> LeadImport:
+    """A new import record, or the interrupted one of the same file for this campaign."""
+    worker = _this_worker()
+    unfinished = (
+        await LeadImport.filter(
+            campaign_id=campaign.id,
+            file_digest=report.layout.digest,
+            status__in=[ImportStatus.RUNNING, ImportStatus.FAILED],
+        )
+        .order_by("-id")
+        .first()
+    )
+    if unfinished is None:
+        lead_import = await LeadImport.create(
+            campaign=campaign,
+            created_by=actor,
+            file_name=report.file_name[:NAME_MAX],
+            file_digest=report.layout.digest,
+            worker=worker,
+            heartbeat_at=_now(),
+            rows_total=report.layout.estimated_rows,
+            unknown_columns=", ".join(report.layout.unknown_columns),
+        )
+        report.import_id = lead_import.id
+        return lead_import
+    if unfinished.status is ImportStatus.RUNNING and _worker_alive(unfinished):
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"This file is being imported into {campaign.name!r} right now "
+            f"(import #{unfinished.id}, started {unfinished.started_at:%Y-%m-%d %H:%M} UTC).",
+            ["file"],
+        )
+    taken = await LeadImport.filter(id=unfinished.id, worker=unfinished.worker).update(
+        worker=worker, status=ImportStatus.RUNNING, heartbeat_at=_now(), failure=""
+    )
+    if taken != 1:
+        raise DomainError(
+            ErrorCode.CONFLICT, "Another process resumed this import just now.", ["file"]
+        )
+    await unfinished.refresh_from_db()
+    _load_counts(report, unfinished)
+    report.import_id = unfinished.id
+    report.resumed_after_row = unfinished.last_row_number
+    return unfinished
+
+
+def _load_counts(report: ImportReport, lead_import: LeadImport) -> None:
+    report.counts = ImportCounts(**{name: getattr(lead_import, name) for name in COUNTERS})
+
+
+async def _record_failure(lead_import: LeadImport, error: BaseException) -> None:
+    reason = getattr(error, "message", None) or type(error).__name__
+    try:
+        await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
+            status=ImportStatus.FAILED, failure=str(reason)[:2000]
+        )
+    except BaseORMException:
+        # The original error matters more, and a RUNNING record of a dead worker is resumed
+        # all the same.
+        logger.exception("Could not mark import #%s as failed", lead_import.id)
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_alive(lead_import: LeadImport) -> bool:
+    host, _, pid = lead_import.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    heartbeat = lead_import.heartbeat_at or lead_import.started_at
+    return _now() - heartbeat < STALE_AFTER
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the results
+
+
+async def import_issues(lead_import_id: int) -> list[RowIssue]:
+    issues = await ImportIssue.filter(lead_import_id=lead_import_id).order_by("row_number", "id")
+    return [
+        RowIssue(issue.kind, issue.row_number, issue.field, issue.message, tuple(issue.values))
+        for issue in issues
+    ]
+
+
+def write_rejected_rows(
+    target: IO[str], header: Iterable[str], separator: str, issues: Iterable[RowIssue]
+) -> int:
+    """The rejected rows as they were read, with the reasons in a last column, ready to fix
+    and import again. Returns the number of rows written."""
+    writer = csv.writer(target, delimiter=separator, lineterminator="\r\n")
+    writer.writerow([*header, "Error"])
+    written = 0
+    current: int | None = None
+    values: tuple[str, ...] = ()
+    reasons: list[str] = []
+    for issue in issues:
+        if issue.kind is not ImportIssueKind.REJECTED:
+            continue
+        if issue.row_number != current and current is not None:
+            writer.writerow([*values, " / ".join(reasons)])
+            written += 1
+            reasons = []
+        current, values = issue.row_number, issue.values
+        reasons.append(f"{issue.field}: {issue.message}" if issue.field else issue.message)
+    if current is not None:
+        writer.writerow([*values, " / ".join(reasons)])
+        written += 1
+    return written
