@@ -10,6 +10,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -245,7 +246,7 @@ def clean_intake(intake: LeadIntake, path: list[str]) -> dict[str, str | None]:
             contact[column] = clean(getattr(intake, column), path)
         except DomainError as error:
             errors.append(error)
-    if not errors and not contact["email"] and not contact["phone"]:
+    if not errors and not contact["email"] and not phone_key(contact["phone"] or ""):
         errors.append(
             DomainError(
                 ErrorCode.REQUIRED,
@@ -302,24 +303,82 @@ async def store_intakes(
 ) -> list[StoredIntake]:
     """Store cleaned intakes; run inside the caller's transaction. A known contact (same email,
     or without email the same phone and name) is reused, and an open lead for it in this
-    campaign is returned instead of a second one. `actor` None is the command line."""
+    campaign is returned instead of a second one. `actor` None is the command line.
+
+    Rows are inserted in bulk (one statement per table) with ids taken beforehand, so that
+    leads can point at their new contacts without a round trip per row."""
     known = await ContactMatcher.load(contacts)
-    open_leads = await _open_leads_by_contact(actor, campaign, known.contact_ids())
-    stored: list[StoredIntake] = []
+    stored_before = set(known.contact_ids())
+    open_leads = await _open_leads_by_contact(actor, campaign, list(stored_before))
+    await _create_contacts(contacts, known)
+    lead_contacts = [known.require(details) for details in contacts]
+    waiting = list(dict.fromkeys(c.id for c in lead_contacts if c.id not in open_leads))
+    new_lead_ids = await _create_leads(actor, campaign, waiting)
+    if new_lead_ids:
+        fresh = await Lead.filter(id__in=new_lead_ids)
+        open_leads.update({lead.contact_id: lead for lead in fresh})
+    results: list[StoredIntake] = []
+    claimed: set[int] = set()
+    for contact in lead_contacts:
+        lead = open_leads[contact.id]
+        created = lead.id in new_lead_ids and contact.id not in claimed
+        claimed.add(contact.id)
+        results.append(StoredIntake(lead, created, contact_reused=contact.id in stored_before))
+    return results
+
+
+async def _create_contacts(
+    contacts: Sequence[dict[str, str | None]], known: ContactMatcher
+) -> None:
+    """One new contact per person the matcher does not know (repeats in the batch are one)."""
+    new: dict[tuple[str, ...], dict[str, str | None]] = {}
     for details in contacts:
-        contact = known.find(details)
-        reused = contact is not None
-        if contact is None:
-            contact = await Contact.create(**details)
-            known.add(contact)
-        lead = open_leads.get(contact.id)
-        created = lead is None
-        if lead is None:
-            lead = await Lead.create(contact=contact, campaign=campaign, created_by=actor)
-            await LeadEvent.create(lead=lead, kind=LeadEventKind.CREATED, actor=actor)
-            open_leads[contact.id] = lead
-        stored.append(StoredIntake(lead=lead, lead_created=created, contact_reused=reused))
-    return stored
+        if known.find(details) is None:
+            new.setdefault(ContactMatcher.identity(details), details)
+    if not new:
+        return
+    ids = await _next_ids(Contact, len(new))
+    created = [Contact(id=i, **details) for i, details in zip(ids, new.values(), strict=True)]
+    await Contact.bulk_create(created)
+    for contact in created:
+        known.add(contact)
+
+
+async def _create_leads(actor: User | None, campaign: Campaign, contact_ids: list[int]) -> set[int]:
+    if not contact_ids:
+        return set()
+    actor_id = actor.id if actor else None
+    ids = await _next_ids(Lead, len(contact_ids))
+    await Lead.bulk_create(
+        [
+            Lead(id=i, contact_id=contact_id, campaign_id=campaign.id, created_by_id=actor_id)
+            for i, contact_id in zip(ids, contact_ids, strict=True)
+        ]
+    )
+    await LeadEvent.bulk_create(
+        [LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id) for i in ids]
+    )
+    return set(ids)
+
+
+async def _next_ids(model: type[Model], count: int) -> list[int]:
+    """Primary keys for `count` rows about to be inserted in bulk. PostgreSQL hands them out
+    from the table's sequence. SQLite has no sequence, but our transactions are IMMEDIATE:
+    no other writer can insert until we commit, so the ids after the current maximum are ours."""
+    if count == 0:
+        return []
+    connection = model._meta.db
+    table = model._meta.db_table
+    if connection.capabilities.dialect == "postgres":
+        rows = await connection.execute_query_dict(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
+            "FROM generate_series(1, $1)",
+            [count],
+        )
+        return [row["id"] for row in rows]
+    rows = await connection.execute_query_dict(f'SELECT COALESCE(MAX(id), 0) AS top FROM "{table}"')
+    top = int(rows[0]["top"])
+    return list(range(top + 1, top + 1 + count))
 
 
 class ContactMatcher:
@@ -377,6 +436,12 @@ class ContactMatcher:
         elif contact.phone_key:
             identity = _phone_identity(contact.phone_key, contact.last_name, contact.first_name)
             self._by_phone.setdefault(identity, contact)
+
+    def require(self, details: dict[str, str | None]) -> Contact:
+        contact = self.find(details)
+        if contact is None:
+            raise LookupError("the contact was to be created first")
+        return contact
 
     def contact_ids(self) -> list[int]:
         return [c.id for c in (*self._by_email.values(), *self._by_phone.values())]
