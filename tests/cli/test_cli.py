@@ -3,64 +3,15 @@ commands, their one-line errors, tokens that work against a served instance, the
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
+
+from tests.cli.runner import COMMAND, PASSWORD, failed_with, free_port, succeeded
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = Path(sys.executable).with_name("leadflow")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "leadflow.cli"]
-PASSWORD = "correct-horse-1"
-
-
-@pytest.fixture
-def cli(tmp_path: Path):
-    """Run `leadflow ARGS` with its own SQLite file; returns the completed process."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("LEADFLOW_") or key == "LEADFLOW_TEST_POSTGRES_URL"
-    }
-    env["LEADFLOW_DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.db'}"
-
-    def run(*args: str, timeout: float = 60, **extra_env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [*COMMAND, *args],
-            cwd=tmp_path,
-            env={**env, **extra_env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-
-    run.env = env  # type: ignore[attr-defined]
-    return run
-
-
-def succeeded(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.stdout
-
-
-def failed_with(result: subprocess.CompletedProcess, *fragments: str) -> str:
-    """A command-line error: non-zero exit, exactly one line on stderr, no traceback."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("leadflow: error: "), line
-    for fragment in fragments:
-        assert fragment.lower() in line.lower(), line
-    return line
 
 
 def add_user(cli, email: str, role: str, name: str = "Clara Clerk") -> subprocess.CompletedProcess:
@@ -124,12 +75,6 @@ def test_unusable_database_is_a_clear_error(cli, tmp_path):
 
 def test_export_schema_prints_the_committed_schema(cli):
     assert succeeded(cli("export-schema")) == (ROOT / "schema.graphql").read_text(encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_token_from_the_command_line_works_against_the_server(cli, tmp_path):

@@ -4,7 +4,6 @@ revoke, their one-line errors, and their effect on a served instance."""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
@@ -12,12 +11,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.cli.test_cli import COMMAND, PASSWORD, failed_with, free_port, succeeded
+from tests.cli.runner import COMMAND, PASSWORD, failed_with, free_port, succeeded
 
 SEED_CAMPAIGNS = """
 import asyncio, sys
@@ -33,32 +31,6 @@ async def main(url, manager_email, names):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
 """
-
-
-@pytest.fixture
-def cli(tmp_path: Path):
-    """Run `leadflow ARGS` with its own SQLite file; returns the completed process."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADFLOW_")}
-    env["LEADFLOW_DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.db'}"
-
-    def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [*COMMAND, *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            # No controlling terminal, as in CI or cron: a password prompt must not reach the
-            # terminal of whoever runs the tests (getpass reads /dev/tty, not stdin).
-            start_new_session=True,
-        )
-
-    run.env = env  # type: ignore[attr-defined]
-    run.database = tmp_path / "cli.db"  # type: ignore[attr-defined]
-    run.directory = tmp_path  # type: ignore[attr-defined]
-    return run
 
 
 def add(cli, email: str, role: str, name: str, *extra: str) -> str:
