@@ -42,8 +42,14 @@ export function AssignDialog({
 
   useEffect(() => {
     const element = dialog.current;
+    // Unmounting removes the dialog, and the focus with it: give it back to the opener, so that
+    // a keyboard user goes on where they were instead of at the end of the page.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (element && !element.open) element.showModal(); // modal: focus stays inside, Esc cancels
-    return () => element?.close();
+    return () => {
+      element?.close();
+      opener?.focus();
+    };
   }, []);
 
   function submit(event: FormEvent<HTMLFormElement>) {

@@ -1,6 +1,6 @@
 // One lead: contact data, campaign, status, assignee, feedback log, history; feedback and
 // "Abschließen" for the assignee or a manager while the lead is ACTIVE.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import type { Viewer } from "../App";
 import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
@@ -91,7 +91,7 @@ const LeadDetailDocument = graphql(`
 `);
 
 type Lead = LeadDetailQuery["lead"];
-type Notice = { text: string; opportunity?: CreatedOpportunity | null };
+type Notice = { text: string; opportunity?: CreatedOpportunity | null; takesFocus?: boolean };
 
 export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string }) {
   const { t } = useI18n();
@@ -101,6 +101,12 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<Notice | null>(null);
+  const noticeRef = useRef<HTMLDivElement>(null);
+  // Closing removes the forms and the focus with them: it goes to the outcome instead, so that a
+  // keyboard user goes on from here, not from the top of the page.
+  useEffect(() => {
+    if (notice?.takesFocus) noticeRef.current?.focus();
+  }, [notice]);
   const back = (
     <p>
       <Link href={homePath(viewer.role)}>← {t("lead.back")}</Link>
@@ -132,6 +138,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     setNotice({
       text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
       opportunity,
+      takesFocus: true,
     });
   }
 
@@ -146,7 +153,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
       </h1>
       <div className="notices" aria-live="polite">
         {notice && (
-          <div className="success" role="status">
+          <div ref={noticeRef} tabIndex={-1} className="success" role="status">
             <p>{notice.text}</p>
             {notice.opportunity && <OpportunitySummary opportunity={notice.opportunity} />}
           </div>

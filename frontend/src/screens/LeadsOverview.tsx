@@ -1,5 +1,5 @@
 // "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks.
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
@@ -190,6 +190,11 @@ function Overview({ state }: { state: OverviewState }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+
+  // The dialog is gone and the distribute button usually disabled: the focus goes to the outcome,
+  // so that a keyboard user hears it and goes on from here, not from the top of the page.
+  useEffect(() => noticeRef.current?.focus(), [notice]);
 
   useEffect(() => {
     const timer = window.setInterval(
@@ -262,7 +267,12 @@ function Overview({ state }: { state: OverviewState }) {
 
       <div className="notices" aria-live="polite">
         {notice && (
-          <p className={notice.kind} role={notice.kind === "problem" ? "alert" : "status"}>
+          <p
+            ref={noticeRef}
+            tabIndex={-1}
+            className={notice.kind}
+            role={notice.kind === "problem" ? "alert" : "status"}
+          >
             {notice.text}
           </p>
         )}
