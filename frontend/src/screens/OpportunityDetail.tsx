@@ -1,6 +1,6 @@
 // One Verkaufschance: title, contact, owner, stage, value, the lead it came from and its
 // history; "Übergeben" for the owner or a manager while it is open.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import type { Viewer } from "../App";
 import { HandOverForm } from "../components/HandOverForm";
@@ -68,6 +68,12 @@ export function OpportunityDetail({
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  // A clerk handing over their own Verkaufschance loses the form and the focus with it: the
+  // focus goes to the outcome, so that a keyboard user goes on from here.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
   const back = (
     <p>
       <Link href="/opportunities">← {t("opp.back")}</Link>
@@ -101,7 +107,7 @@ export function OpportunityDetail({
       </h1>
       <div className="notices" aria-live="polite">
         {notice && (
-          <p className="success" role="status">
+          <p ref={noticeRef} tabIndex={-1} className="success" role="status">
             {notice}
           </p>
         )}
