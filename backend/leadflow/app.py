@@ -18,6 +18,7 @@ from leadflow.api.http import GraphQLEndpoint
 from leadflow.api.schema import build_schema
 from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
+from leadflow.files import file_routes, stop_running_imports
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
@@ -85,12 +86,16 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            try:
+                yield
+            finally:
+                await stop_running_imports()
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         *auth_routes(settings),
+        *file_routes(settings),
         # Last: the SPA takes whatever GET path the routes above do not.
         *spa_routes(static_dir),
     ]

@@ -33,6 +33,9 @@ class Settings:
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_cost: int = 100_000
+    # Lead files uploaded through the web app (POST /files/imports); larger files go through
+    # `leadflow import` on the server.
+    max_import_bytes: int = 50_000_000
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -96,6 +99,7 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | f
         "graphql_max_depth": ("LEADFLOW_GRAPHQL_MAX_DEPTH", 3, 100),
         "graphql_max_aliases": ("LEADFLOW_GRAPHQL_MAX_ALIASES", 0, 10_000),
         "graphql_max_cost": ("LEADFLOW_GRAPHQL_MAX_COST", 100, 1_000_000_000),
+        "max_import_bytes": ("LEADFLOW_MAX_IMPORT_BYTES", 1_024, 10_000_000_000),
     }
     values: dict[str, bool | int | float] = {
         field: _parse_int(name, env[name], minimum, maximum)

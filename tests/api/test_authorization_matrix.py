@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from graphql import build_schema
 
-from leadflow.api.ids import encode_id
+from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
-from leadflow.db.enums import Role
+from leadflow.db.enums import ImportStatus, Role
 from leadflow.db.models import (
     ApiToken,
     AuditEntry,
@@ -30,6 +30,7 @@ from leadflow.db.models import (
     Feedback,
     Lead,
     LeadEvent,
+    LeadImport,
     LoginSession,
     Opportunity,
     OpportunityEvent,
@@ -81,6 +82,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "opportunity": allowed_for(*CLERK_A_READS),
     "auditLog": allowed_for("admin"),
     "apiTokens": allowed_for("admin"),
+    "leadImport": allowed_for(*MANAGERS, "read_only_token"),
+    # Reports: campaign figures and series for everyone signed in (each over the leads they may
+    # read), per-clerk figures and aging lists for the people who work with leads.
+    "campaignReports": allowed_for(*SIGNED_IN),
+    "clerkReports": allowed_for(*WORKERS),
+    "agingLeads": allowed_for(*WORKERS),
+    "leadTimeSeries": allowed_for(*SIGNED_IN),
     # Mutation
     "createCampaign": allowed_for(*MANAGERS),
     "createLeads": allowed_for(*MANAGERS, "partner"),
@@ -127,6 +135,7 @@ class Prepared:
     clerk_a: str
     clerk_b: str
     partner: str
+    lead_import: str  # an import into the campaign
 
 
 USER_ERRORS = "userErrors { code message field }"
@@ -205,6 +214,12 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         )
         opportunities.append(payload["opportunity"]["id"])
     victim = await make_actor("victim@test.example", "Vic Victim", Role.CLERK)
+    lead_import = await LeadImport.create(
+        campaign_id=decode_id(fair, "Campaign", ["campaign"]),
+        file_name="fair.csv",
+        file_digest="0" * 64,
+        status=ImportStatus.COMPLETED,
+    )
     token = await ApiToken.get(user_id=actors.clerk_b.user.id)
     return Prepared(
         campaign=fair,
@@ -220,6 +235,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         clerk_a=clerk_a.gid,
         clerk_b=actors.clerk_b.gid,
         partner=actors.partner.gid,
+        lead_import=encode_id("LeadImport", lead_import.id),
     )
 
 
@@ -252,7 +268,20 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
         "query($id: ID!) { opportunity(id: $id) { id } }", id=p.opportunity
     ),
     "auditLog": lambda p: query("{ auditLog { totalCount } }"),
+    "leadImport": lambda p: query(
+        "query($id: ID!) { leadImport(id: $id) { id status } }", id=p.lead_import
+    ),
     "apiTokens": lambda p: query("query($id: ID!) { apiTokens(userId: $id) { id } }", id=p.clerk_a),
+    "campaignReports": lambda p: query(
+        "{ campaignReports { campaign { id } total conversionRate medianSecondsToClose } }"
+    ),
+    "clerkReports": lambda p: query("{ clerkReports { clerk { id } openLeads successRate } }"),
+    "agingLeads": lambda p: query("{ agingLeads(kind: NEW, olderThanDays: 1) { totalCount } }"),
+    "leadTimeSeries": lambda p: query(
+        "query($from: DateTime!, $to: DateTime!) { leadTimeSeries(interval: DAY, "
+        "from: $from, to: $to) { start created successful unsuccessful } }",
+        **{"from": "2024-01-01T00:00:00Z", "to": "2024-01-08T00:00:00Z"},
+    ),
     "createCampaign": lambda p: mutation("createCampaign", {"name": "Matrix"}),
     "createLeads": lambda p: mutation(
         "createLeads",
@@ -419,6 +448,7 @@ NODE_MATRIX: dict[str, dict[str, str]] = {
     "admin": allowed_for(*MANAGERS, "read_only_token"),
     "partner": allowed_for(*MANAGERS, "read_only_token"),
     "api token": allowed_for("admin"),
+    "lead import": MATRIX["leadImport"],
 }
 NODE_TYPES = {
     "lead": "Lead",
@@ -431,6 +461,7 @@ NODE_TYPES = {
     "admin": "User",
     "partner": "User",
     "api token": "ApiToken",
+    "lead import": "LeadImport",
 }
 NODE_QUERY = "query($id: ID!) { node(id: $id) { id __typename } }"
 
@@ -447,6 +478,7 @@ def node_targets(prepared: Prepared, actors: Actors) -> dict[str, str]:
         "admin": actors.admin.gid,
         "partner": prepared.partner,
         "api token": prepared.token,
+        "lead import": prepared.lead_import,
     }
 
 

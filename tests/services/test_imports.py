@@ -100,7 +100,7 @@ async def test_reads_english_commas_utf8_with_bom_and_quotes(actors, tmp_path):
     )
     lead = await Lead.get(contact_id=contact.id)
     assert lead.created_by_id is None  # the command line
-    assert (await LeadImport.get(id=report.import_id)).unknown_columns == "Note"
+    assert (await LeadImport.get(id=report.import_id)).unknown_columns == ["Note"]
 
 
 async def test_explicit_mapping_uses_and_ignores_columns(actors, tmp_path):

@@ -7,7 +7,9 @@ import binascii
 
 from leadflow.services.errors import DomainError, ErrorCode
 
-NODE_TYPES = frozenset({"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken"})
+NODE_TYPES = frozenset(
+    {"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken", "LeadImport"}
+)
 # Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.
 MAX_PK = 2**31 - 1
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from leadflow.api import resolvers
-from leadflow.api.ids import decode_id
+from leadflow.api.ids import decode_id, decode_optional_id
 from leadflow.api.types.admin import ApiTokenNode, AuditEntryConnection
 from leadflow.api.types.enums import Role
+from leadflow.api.types.imports import LeadImportNode
 from leadflow.api.types.inputs import LeadFilter, OpportunityFilter
 from leadflow.api.types.nodes import (
     CampaignConnection,
@@ -22,10 +26,28 @@ from leadflow.api.types.nodes import (
     OpportunityNode,
     UserNode,
 )
+from leadflow.api.types.reports import (
+    AgingKind,
+    CampaignReport,
+    ClerkReport,
+    ReportInterval,
+    TimeSeriesPoint,
+)
 from leadflow.auth import policy
 from leadflow.db.models import User
-from leadflow.services import accounts, leads, users
+from leadflow.services import accounts, leads, reports, users
 from leadflow.services.errors import DomainError, ErrorCode
+
+# Report arguments, the same on every report field.
+_FROM = "Start of the period, included (UTC when no offset is given)."
+_TO = "End of the period, excluded."
+From = Annotated[datetime, strawberry.argument(name="from", description=_FROM)]
+To = Annotated[datetime, strawberry.argument(description=_TO)]
+OptionalFrom = Annotated[datetime | None, strawberry.argument(name="from", description=_FROM)]
+OptionalTo = Annotated[datetime | None, strawberry.argument(description=_TO)]
+OnlyCampaign = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Only this campaign.")
+]
 
 
 @strawberry.type
@@ -110,6 +132,15 @@ class Query:
         assert isinstance(node, OpportunityNode)
         return node
 
+    @strawberry.field(
+        description="One import of a lead file by ID (managers): poll it for the progress of an "
+        "import started with POST /files/imports."
+    )
+    async def lead_import(self, info: Info, id: strawberry.ID) -> LeadImportNode:
+        node = await resolvers.resolve_node(info, _expect(id, "LeadImport"))
+        assert isinstance(node, LeadImportNode)
+        return node
+
     @strawberry.field(description="Security-relevant events, newest first (admins).")
     async def audit_log(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -127,6 +158,86 @@ class Query:
         for token in tokens:
             token.user = user
         return [ApiTokenNode.from_model(token) for token in tokens]
+
+    # --- Reports (read-only tokens included: dashboards read them) --------------------------
+
+    @strawberry.field(
+        description=(
+            "Figures per campaign (by name) over the leads the viewer may read: one report per "
+            "visible campaign, or only the one asked for. With a period, over the leads created "
+            "in [from, to)."
+        )
+    )
+    async def campaign_reports(
+        self,
+        info: Info,
+        campaign_id: OnlyCampaign = None,
+        from_: OptionalFrom = None,
+        to: OptionalTo = None,
+    ) -> list[CampaignReport]:
+        actor = info.context.require_viewer()
+        campaign_pk = decode_optional_id(campaign_id, "Campaign", ["campaignId"])
+        found = await reports.campaign_reports(actor, campaign_pk, from_, to)
+        return [CampaignReport.from_report(report) for report in found]
+
+    @strawberry.field(
+        description=(
+            "Figures per clerk (by name): every clerk for managers, only themselves for a "
+            "clerk; not for partners. Closes and first feedback count within [from, to)."
+        )
+    )
+    async def clerk_reports(
+        self,
+        info: Info,
+        from_: OptionalFrom = None,
+        to: OptionalTo = None,
+    ) -> list[ClerkReport]:
+        return await resolvers.resolve_clerk_reports(info, from_, to)
+
+    @strawberry.field(
+        description=(
+            "Leads waiting too long, oldest first, as a lead list to act on (distribute, "
+            "reassign). Managers see all, a clerk their own; not for partners."
+        )
+    )
+    async def aging_leads(
+        self,
+        info: Info,
+        kind: Annotated[AgingKind, strawberry.argument(description="Which wait to list.")],
+        older_than_days: Annotated[
+            int, strawberry.argument(description="N: waiting longer than N days (1 to 3650).")
+        ],
+        campaign_id: OnlyCampaign = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LeadConnection:
+        actor = info.context.require_viewer()
+        campaign_pk = decode_optional_id(campaign_id, "Campaign", ["campaignId"])
+        matching = reports.aging_leads(actor, kind, older_than_days, campaign_pk)
+        return await resolvers.lead_connection(matching, first, after, newest_first=False)
+
+    @strawberry.field(
+        description=(
+            "Leads created, closed successfully and closed unsuccessfully per day or week "
+            "(UTC, weeks from Monday) within [from, to), overall or for one campaign, over the "
+            "leads the viewer may read. Every bucket is listed, empty ones with zeros; at most "
+            "1100 buckets."
+        )
+    )
+    async def lead_time_series(
+        self,
+        info: Info,
+        interval: Annotated[
+            ReportInterval, strawberry.argument(description="Days or weeks per point.")
+        ],
+        from_: From,
+        to: To,
+        campaign_id: OnlyCampaign = None,
+    ) -> list[TimeSeriesPoint]:
+        actor = info.context.require_viewer()
+        campaign_pk = decode_optional_id(campaign_id, "Campaign", ["campaignId"])
+        points = await reports.lead_time_series(actor, interval, from_, to, campaign_pk)
+        return [TimeSeriesPoint.from_point(point) for point in points]
 
 
 def _expect(raw_id: str, type_name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from strawberry.types import Info
 
 from leadflow.api.ids import decode_optional_id, parse_global_id
@@ -13,6 +15,7 @@ from leadflow.api.types.admin import (
     AuditEntry,
     AuditEntryConnection,
 )
+from leadflow.api.types.imports import LeadImportNode
 from leadflow.api.types.nodes import (
     LEAD_COLUMNS,
     CampaignConnection,
@@ -26,9 +29,10 @@ from leadflow.api.types.nodes import (
     UserNode,
     connection,
 )
+from leadflow.api.types.reports import ClerkReport
 from leadflow.auth import policy
 from leadflow.db.models import ApiToken, Campaign, Contact, Lead, Opportunity, User
-from leadflow.services import audit, campaigns, leads, opportunities
+from leadflow.services import audit, campaigns, imports, leads, opportunities, reports
 from leadflow.services.errors import DomainError, ErrorCode
 
 
@@ -119,6 +123,8 @@ async def resolve_node(info: Info, raw_id: str) -> Node:
         contact = await _get_or_not_found(Contact, pk, "contact")
         await policy.require_contact_visible(actor, contact)
         return ContactNode.from_model(contact)
+    if type_name == "LeadImport":
+        return LeadImportNode.from_model(await imports.get_import(actor, pk))
     if type_name == "ApiToken":
         policy.require_admin(actor, "see API tokens")
         token = await _get_or_not_found(ApiToken, pk, "token")
@@ -144,3 +150,25 @@ async def resolve_audit_log(
     matching = audit.audit_entries(actor)
     page = await fetch_page(matching.select_related("actor"), first, after)
     return connection(page, AuditEntry.from_model, matching)
+
+
+async def resolve_clerk_reports(
+    info: Info, start: datetime | None, end: datetime | None
+) -> list[ClerkReport]:
+    """The clerks' figures, their oldest waiting leads fetched in one query."""
+    actor = info.context.require_viewer()
+    found = await reports.clerk_reports(actor, start, end)
+    waiting_ids = [r.oldest_waiting_lead_id for r in found if r.oldest_waiting_lead_id is not None]
+    waiting = {node.pk: node for node in await load_lead_nodes(waiting_ids)} if waiting_ids else {}
+    return [
+        ClerkReport(
+            clerk=UserNode.from_model(report.clerk),
+            open_leads=report.open_leads,
+            closed_in_period=report.closed_in_period,
+            successful_in_period=report.successful_in_period,
+            success_rate=report.success_rate,
+            median_seconds_to_first_feedback=report.median_seconds_to_first_feedback,
+            oldest_waiting_lead=waiting.get(report.oldest_waiting_lead_id),
+        )
+        for report in found
+    ]

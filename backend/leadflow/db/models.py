@@ -335,7 +335,10 @@ class LeadImport(Model):
     duplicates_skipped = fields.IntField(default=0)
     rows_rejected = fields.IntField(default=0)
     empty_rows = fields.IntField(default=0)
-    unknown_columns = fields.TextField(default="")
+    unknown_columns = fields.JSONField(default=list)
+    # How the file was read, to write its rejected rows back in the same shape.
+    header = fields.JSONField(default=list)
+    separator = fields.CharField(max_length=1, default=",")
     failure = fields.TextField(default="")
     started_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -169,26 +170,53 @@ async def export_leads(
     separator: str = ",",
     language: str = "en",
 ) -> int:
-    """Write the campaign's leads the actor may see, oldest first, page by page so a large
-    campaign never sits in memory. Returns the number of leads written. The caller opens
-    `target` with encoding "utf-8-sig" so Excel recognises UTF-8."""
+    """Write the campaign's leads the actor may see, oldest first. Returns the number of leads
+    written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises UTF-8."""
+    written = 0
+    async for chunk, count in export_chunks(
+        actor, campaign, statuses=statuses, separator=separator, language=language
+    ):
+        target.write(chunk)
+        written += count
+    return written
+
+
+async def export_chunks(
+    actor: User | None,
+    campaign: Campaign,
+    *,
+    statuses: Sequence[LeadStatus] = (),
+    separator: str = ",",
+    language: str = "en",
+) -> AsyncIterator[tuple[str, int]]:
+    """The CSV text page by page (with the number of leads in each), so that a large campaign
+    never sits in memory: first the header, then one chunk per page of leads."""
     if language not in LANGUAGES:
         raise DomainError(ErrorCode.INVALID, "The language must be en or de.", ["language"])
     if separator not in SEPARATORS.values():
         raise DomainError(ErrorCode.INVALID, "The separator must be ',' or ';'.", ["separator"])
     leads = _leads_of(actor, campaign, statuses)
-    writer = csv.writer(target, delimiter=separator, lineterminator="\r\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow([column.german if language == "de" else column.english for column in COLUMNS])
-    written = 0
+    yield _drain(buffer), 0
     last_id = 0
     while True:
         page = await leads.filter(id__gt=last_id).order_by("id").limit(PAGE_SIZE).values(*_FIELDS)
         for row in page:
             writer.writerow([_safe_cell(column.value(row, language)) for column in COLUMNS])
-        written += len(page)
+        if page:
+            yield _drain(buffer), len(page)
         if len(page) < PAGE_SIZE:
-            return written
+            return
         last_id = page[-1]["id"]
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _leads_of(

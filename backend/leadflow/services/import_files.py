@@ -104,6 +104,16 @@ def read_rows(path: Path, layout: FileLayout) -> Iterator[FileRow]:
             yield FileRow(number=number, values=tuple(values))
 
 
+def preview_rows(path: Path, layout: FileLayout, count: int) -> list[FileRow]:
+    """The first `count` data rows, as read, for a preview before importing."""
+    rows: list[FileRow] = []
+    for row in read_rows(path, layout):
+        if len(rows) == count:
+            break
+        rows.append(row)
+    return rows
+
+
 def map_columns(
     header: tuple[str, ...], mapping: Mapping[str, str]
 ) -> tuple[dict[int, str], tuple[str, ...]]:

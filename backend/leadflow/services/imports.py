@@ -122,10 +122,12 @@ async def import_leads(
     mapping: Mapping[str, str] | None = None,
     file_name: str | None = None,
     on_progress: ProgressCallback | None = None,
+    on_started: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import the leads of a CSV file into a campaign. `actor` None is the operator at the
     command line. Running the same file for the same campaign again resumes an interrupted
-    import, or adds nothing when it has completed."""
+    import, or adds nothing when it has completed. `on_started` is called once the import is
+    recorded (with `report.import_id` set), before the first row is written."""
     policy.require_manager(actor, "import leads")
     name = clean_text(campaign_name, ["campaign"], max_length=NAME_MAX, required=True)
     layout = inspect_file(path, mapping)
@@ -144,6 +146,8 @@ async def import_leads(
         return report
     campaign = campaign or await _create_campaign(actor, name)
     lead_import = await _start_or_resume(actor, campaign, report)
+    if on_started:
+        on_started(report)
     try:
         await _run(actor, campaign, lead_import, path, report, on_progress)
     except BaseException as error:
@@ -410,7 +414,9 @@ async def _start_or_resume(
             worker=worker,
             heartbeat_at=_now(),
             rows_total=report.layout.estimated_rows,
-            unknown_columns=", ".join(report.layout.unknown_columns),
+            unknown_columns=list(report.layout.unknown_columns),
+            header=list(report.layout.header),
+            separator=report.layout.separator,
         )
         report.import_id = lead_import.id
         return lead_import
@@ -509,3 +515,22 @@ def write_rejected_rows(
         writer.writerow([*values, " / ".join(reasons)])
         written += 1
     return written
+
+
+async def get_import(actor: User, import_id: int) -> LeadImport:
+    policy.require_manager(actor, "see imports")
+    lead_import = await LeadImport.get_or_none(id=import_id).select_related("created_by")
+    if lead_import is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
+    return lead_import
+
+
+async def campaign_imports(actor: User, campaign_id: int, limit: int) -> list[LeadImport]:
+    """The campaign's latest imports, newest first."""
+    policy.require_manager(actor, "see imports")
+    return (
+        await LeadImport.filter(campaign_id=campaign_id)
+        .select_related("created_by")
+        .order_by("-id")
+        .limit(limit)
+    )

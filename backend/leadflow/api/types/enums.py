@@ -23,3 +23,9 @@ LeadEventKind = strawberry.enum(enums.LeadEventKind, description="What happened 
 OpportunityEventKind = strawberry.enum(
     enums.OpportunityEventKind, description="What happened to an opportunity."
 )
+ImportStatus = strawberry.enum(
+    enums.ImportStatus,
+    description="RUNNING: rows are being imported (or it was interrupted and waits to be "
+    "resumed). COMPLETED: every row was handled. FAILED: it stopped; importing the same file "
+    "again resumes it.",
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -26,6 +26,9 @@ from leadflow.api.types.enums import (
 from leadflow.api.types.inputs import LeadFilter
 from leadflow.auth import policy
 from leadflow.db import enums, models
+
+if TYPE_CHECKING:
+    from leadflow.api.types.imports import LeadImportNode
 
 NodeT = TypeVar("NodeT")
 
@@ -225,6 +228,19 @@ class CampaignNode(Node):
         from leadflow.api.resolvers import resolve_leads
 
         return await resolve_leads(info, filter, first, after, campaign_pk=self.pk)
+
+    @strawberry.field(
+        description="The latest imports of lead files into this campaign, newest first (managers)."
+    )
+    async def imports(
+        self, info: Info, first: int = 10
+    ) -> list[Annotated[LeadImportNode, strawberry.lazy("leadflow.api.types.imports")]]:
+        from leadflow.api.types.imports import LeadImportNode
+        from leadflow.services.imports import campaign_imports
+
+        actor = info.context.require_viewer()
+        found = await campaign_imports(actor, self.pk, max(1, min(first, 50)))
+        return [LeadImportNode.from_model(lead_import) for lead_import in found]
 
     @classmethod
     def from_values(cls, row: dict[str, Any], prefix: str) -> CampaignNode:

@@ -22,6 +22,7 @@ async def fill_phone_keys(apps, schema_editor) -> None:
         )
 
 
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0002_access')]
 
@@ -47,7 +48,9 @@ class Migration(migrations.Migration):
                 ('duplicates_skipped', fields.IntField(default=0)),
                 ('rows_rejected', fields.IntField(default=0)),
                 ('empty_rows', fields.IntField(default=0)),
-                ('unknown_columns', fields.TextField(default='', unique=False)),
+                ('unknown_columns', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('header', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('separator', fields.CharField(default=',', max_length=1)),
                 ('failure', fields.TextField(default='', unique=False)),
                 ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

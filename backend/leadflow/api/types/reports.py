@@ -1,0 +1,154 @@
+"""Report types: figures per campaign and per clerk, and the points of a lead time series.
+
+The figures come computed from `services.reports`; these types only carry them. Durations are
+in seconds, periods are [from, to) and everything is in UTC."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from leadflow.api.types.enums import CloseReason
+from leadflow.api.types.nodes import CampaignNode, LeadNode, UserNode
+from leadflow.services import reports
+
+AgingKind = strawberry.enum(
+    reports.AgingKind,
+    description=(
+        "Which leads are waiting too long. NEW: no clerk yet, created more than N days ago "
+        "(to distribute). ACTIVE_WITHOUT_FEEDBACK: assigned, not closed, and neither feedback "
+        "nor an assignment (a reassignment restarts the clock) for N days (to chase or "
+        "reassign)."
+    ),
+)
+ReportInterval = strawberry.enum(
+    reports.ReportInterval,
+    description="The bucket size of a time series: a UTC day, or a week from Monday (UTC).",
+)
+
+
+@strawberry.type(description="How many unsuccessful closes gave one reason.")
+class ReasonCount:
+    reason: CloseReason = strawberry.field(description="Why the leads were closed unsuccessfully.")
+    count: int = strawberry.field(description="Number of leads closed with this reason.")
+
+
+@strawberry.type(
+    description=(
+        "Figures of one campaign over the leads the viewer may read (managers: all; clerks: "
+        "their own; partners: the leads they submitted). With a period, over the leads "
+        "created in it: how the leads that came in then stand now."
+    )
+)
+class CampaignReport:
+    campaign: CampaignNode = strawberry.field(description="The campaign.")
+    total: int = strawberry.field(description="Leads counted (New + Active + Done).")
+    new: int = strawberry.field(description="Leads without a clerk yet.")
+    active: int = strawberry.field(description="Leads assigned to a clerk, not closed.")
+    done: int = strawberry.field(description="Closed leads.")
+    successful: int = strawberry.field(description="Leads closed successfully.")
+    unsuccessful: int = strawberry.field(description="Leads closed unsuccessfully.")
+    conversion_rate: float | None = strawberry.field(
+        description="successful / done, between 0 and 1 (four places); null while none is done."
+    )
+    unsuccessful_by_reason: list[ReasonCount] = strawberry.field(
+        description="Unsuccessful closes per reason: every reason, in a fixed order, zeros too."
+    )
+    median_seconds_to_assignment: float | None = strawberry.field(
+        description=(
+            "Median time from a lead's creation to its first assignment to a clerk (a later "
+            "reassignment does not count), in seconds; null without assigned leads."
+        )
+    )
+    median_seconds_to_first_feedback: float | None = strawberry.field(
+        description=(
+            "Median time from a lead's first assignment to its first feedback, in seconds, "
+            "over the leads with feedback; null when none has any."
+        )
+    )
+    median_seconds_to_close: float | None = strawberry.field(
+        description="Median time from a lead's creation to its close, in seconds; null when "
+        "none is closed."
+    )
+
+    @classmethod
+    def from_report(cls, report: reports.CampaignReport) -> CampaignReport:
+        stats = report.stats
+        return cls(
+            campaign=CampaignNode.from_model(report.campaign),
+            total=stats.total,
+            new=stats.new,
+            active=stats.active,
+            done=stats.done,
+            successful=stats.successful,
+            unsuccessful=stats.unsuccessful,
+            conversion_rate=report.conversion_rate,
+            unsuccessful_by_reason=[
+                ReasonCount(reason=entry.reason, count=entry.count)
+                for entry in report.unsuccessful_by_reason
+            ],
+            median_seconds_to_assignment=report.median_seconds_to_assignment,
+            median_seconds_to_first_feedback=report.median_seconds_to_first_feedback,
+            median_seconds_to_close=report.median_seconds_to_close,
+        )
+
+
+@strawberry.type(
+    description=(
+        "Figures of one clerk, over the leads assigned to the clerk now (a closed lead keeps "
+        "its clerk). Managers get every clerk, a clerk only themselves."
+    )
+)
+class ClerkReport:
+    clerk: UserNode = strawberry.field(description="The clerk (deactivated clerks too).")
+    open_leads: int = strawberry.field(description="The clerk's ACTIVE leads now.")
+    closed_in_period: int = strawberry.field(
+        description="The clerk's leads closed within [from, to) (all of them without a period)."
+    )
+    successful_in_period: int = strawberry.field(
+        description="Of those, the ones closed successfully."
+    )
+    success_rate: float | None = strawberry.field(
+        description=(
+            "successfulInPeriod / closedInPeriod, between 0 and 1 (four places); null when "
+            "nothing was closed."
+        )
+    )
+    median_seconds_to_first_feedback: float | None = strawberry.field(
+        description=(
+            "Median time from a lead's first assignment to its first feedback, in seconds, "
+            "over the clerk's leads first answered within [from, to); null when there are none."
+        )
+    )
+    oldest_waiting_lead: LeadNode | None = strawberry.field(
+        description=(
+            "The clerk's ACTIVE lead that has waited longest: the oldest last activity (the "
+            "later of its latest feedback and its assignment to this clerk). Null without "
+            "ACTIVE leads."
+        )
+    )
+
+
+@strawberry.type(
+    description=(
+        "One bucket of a lead time series. Only events within [from, to) count, so the first "
+        "and the last bucket may cover part of their day or week."
+    )
+)
+class TimeSeriesPoint:
+    start: date = strawberry.field(
+        description="The bucket's first day (UTC); for weeks always a Monday."
+    )
+    created: int = strawberry.field(description="Leads created in the bucket.")
+    successful: int = strawberry.field(description="Leads closed successfully in the bucket.")
+    unsuccessful: int = strawberry.field(description="Leads closed unsuccessfully in the bucket.")
+
+    @classmethod
+    def from_point(cls, point: reports.TimeSeriesPoint) -> TimeSeriesPoint:
+        return cls(
+            start=point.start,
+            created=point.created,
+            successful=point.successful,
+            unsuccessful=point.unsuccessful,
+        )

@@ -1,0 +1,332 @@
+"""HTTP endpoints for lead files, next to GraphQL (which carries no file bodies):
+
+- `POST /files/imports?campaign=<id>[&dryRun=1][&fileName=..][&mapping=<json>]`: the CSV file
+  as the raw body. A dry run answers the report with a preview of the first rows and the
+  column mapping; otherwise the import starts in the background and the answer (202) names
+  it, so the web app can follow its progress through GraphQL (`leadImport`).
+- `GET /files/imports/<id>/rejected.csv`: the rejected rows of an import, to fix and re-import.
+- `GET /files/exports/leads.csv?campaign=<id>[&status=NEW,ACTIVE][&lang=de]`: a campaign's
+  leads with status and outcome, for Excel (UTF-8 with BOM; `;` with lang=de).
+
+Authentication as for GraphQL: a bearer token, or the session cookie plus the CSRF header for
+POST. Errors are JSON `{"error": {"code", "message", "field"}}` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from leadflow.api.context import authenticate_request
+from leadflow.api.ids import decode_id, encode_id
+from leadflow.auth import policy
+from leadflow.auth.csrf import has_csrf_proof
+from leadflow.auth.tokens import Authenticated
+from leadflow.db.models import Campaign, LeadImport, User
+from leadflow.services import exports, imports
+from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services.import_files import FIELD_LABELS, preview_rows
+from leadflow.settings import Settings
+
+log = logging.getLogger("leadflow.files")
+PREVIEW_ROWS = 5
+REPORTED_ISSUES = 200
+# Imports running in this process; kept so that the tasks are not garbage-collected.
+_RUNNING: set[asyncio.Task[Any]] = set()
+
+
+async def stop_running_imports() -> None:
+    """At shutdown, before the database closes: stop this process's imports. Each keeps what
+    it committed and resumes when its file is uploaded (or imported) again."""
+    for task in list(_RUNNING):
+        task.cancel()
+    await asyncio.gather(*_RUNNING, return_exceptions=True)
+
+
+def file_routes(settings: Settings) -> list[Route]:
+    async def upload(request: Request) -> Response:
+        return await _guarded(request, lambda: _upload(request, settings))
+
+    async def rejected(request: Request) -> Response:
+        return await _guarded(request, lambda: _rejected_rows(request))
+
+    async def export(request: Request) -> Response:
+        return await _guarded(request, lambda: _export(request))
+
+    return [
+        Route("/files/imports", upload, methods=["POST"]),
+        Route("/files/imports/{id}/rejected.csv", rejected, methods=["GET"]),
+        Route("/files/exports/leads.csv", export, methods=["GET"]),
+    ]
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+async def _guarded(request: Request, handler: Callable[[], Awaitable[Response]]) -> Response:
+    try:
+        return await handler()
+    except Refused as refused:
+        return _error(refused.status, refused.code, refused.message)
+    except AccessDenied as denied:
+        return _error(403, "FORBIDDEN", denied.message)
+    except DomainError as error:
+        status = _STATUS_OF.get(error.code, 400)
+        return _error(status, error.code.value, error.message, error.field)
+
+
+_STATUS_OF = {ErrorCode.NOT_FOUND: 404, ErrorCode.CONFLICT: 409}
+
+
+def _error(
+    status: int, code: str, message: str, field: tuple[str, ...] | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": list(field or ())}}
+    return JSONResponse(body, status)
+
+
+async def _manager(request: Request, *, writes: bool) -> User:
+    auth: Authenticated | None = await authenticate_request(request)
+    if auth is None:
+        raise Refused(401, "UNAUTHENTICATED", "Log in or send a bearer token.")
+    if writes and auth.read_only:
+        raise Refused(403, "FORBIDDEN", "This token is read-only.")
+    if writes and auth.via_session and not has_csrf_proof(request):
+        raise Refused(403, "CSRF", "Send the header X-Leadflow-CSRF: 1 with this request.")
+    policy.require_manager(auth.user, "import and export lead files")
+    return auth.user
+
+
+async def _campaign(raw: str | None) -> Campaign:
+    if not raw:
+        raise DomainError(ErrorCode.REQUIRED, "Name the campaign (?campaign=<id>).", ["campaign"])
+    campaign = await Campaign.get_or_none(id=decode_id(raw, "Campaign", ["campaign"]))
+    if campaign is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaign"])
+    return campaign
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload
+
+
+async def _upload(request: Request, settings: Settings) -> Response:
+    actor = await _manager(request, writes=True)
+    campaign = await _campaign(request.query_params.get("campaign"))
+    dry_run = request.query_params.get("dryRun", "") in ("1", "true")
+    mapping = _mapping(request.query_params.get("mapping"))
+    file_name = (request.query_params.get("fileName") or "upload.csv").strip()[:200]
+    path = await _receive(request, settings.max_import_bytes)
+    if dry_run:
+        try:
+            report = await imports.import_leads(
+                actor, path, campaign.name, dry_run=True, mapping=mapping, file_name=file_name
+            )
+            return JSONResponse(_report_json(report, path))
+        finally:
+            path.unlink(missing_ok=True)
+    return await _start_import(actor, campaign, path, mapping, file_name)
+
+
+def _mapping(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        mapping = json.loads(raw)
+    except ValueError:
+        mapping = None
+    valid = isinstance(mapping, dict) and all(
+        isinstance(key, str) and isinstance(value, str) for key, value in mapping.items()
+    )
+    if not valid:
+        raise DomainError(
+            ErrorCode.INVALID,
+            'The mapping must be a JSON object of header names to fields, e.g. {"Mobil": "phone"}.',
+            ["mapping"],
+        )
+    return mapping
+
+
+async def _receive(request: Request, limit: int) -> Path:
+    """The body into a temporary file, refused past `limit` bytes while it streams in."""
+    descriptor, name = tempfile.mkstemp(prefix="leadflow-import-", suffix=".csv")
+    path = Path(name)
+    size = 0
+    try:
+        with open(descriptor, "wb") as handle:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(
+                        413,
+                        "TOO_LARGE",
+                        f"The file is larger than {limit // 1_000_000} MB; split it or import it "
+                        "with `leadflow import` on the server.",
+                    )
+                handle.write(chunk)
+    except (Refused, ClientDisconnect):
+        path.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise DomainError(ErrorCode.REQUIRED, "The file is empty.", ["file"])
+    return path
+
+
+async def _start_import(
+    actor: User, campaign: Campaign, path: Path, mapping: dict[str, str], file_name: str
+) -> Response:
+    """Run the import in the background; answer once it is recorded (or refused)."""
+    started: asyncio.Future[imports.ImportReport] = asyncio.get_running_loop().create_future()
+
+    def on_started(report: imports.ImportReport) -> None:
+        started.set_result(report)
+
+    async def run() -> None:
+        try:
+            await imports.import_leads(
+                actor,
+                path,
+                campaign.name,
+                mapping=mapping,
+                file_name=file_name,
+                on_started=on_started,
+            )
+        except (DomainError, AccessDenied) as error:
+            if not started.done():
+                started.set_exception(error)
+        except asyncio.CancelledError:
+            log.warning("Import of %s stopped by shutdown; upload it again to resume", file_name)
+            raise
+        except Exception as error:
+            log.exception("Import of %s into campaign %s failed", file_name, campaign.id)
+            if not started.done():
+                started.set_exception(error)
+        finally:
+            path.unlink(missing_ok=True)
+
+    task = asyncio.create_task(run())
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    report = await started
+    return JSONResponse(
+        {
+            "importId": encode_id("LeadImport", report.import_id),
+            "resumedAfterRow": report.resumed_after_row,
+        },
+        status_code=202,
+    )
+
+
+def _report_json(report: imports.ImportReport, path: Path) -> dict[str, Any]:
+    layout = report.layout
+    counts = report.counts
+    return {
+        "fileName": report.file_name,
+        "encoding": layout.encoding,
+        "separator": layout.separator,
+        "header": list(layout.header),
+        "columns": [
+            {"header": name, "field": FIELD_LABELS.get(layout.columns.get(index, ""))}
+            for index, name in enumerate(layout.header)
+        ],
+        "unknownColumns": list(layout.unknown_columns),
+        "preview": [list(row.values) for row in preview_rows(path, layout, PREVIEW_ROWS)],
+        "counts": {
+            "rowsRead": counts.rows_processed,
+            "leadsCreated": counts.leads_created,
+            "contactsReused": counts.contacts_reused,
+            "duplicatesSkipped": counts.duplicates_skipped,
+            "rowsRejected": counts.rows_rejected,
+            "emptyRows": counts.empty_rows,
+        },
+        "issues": [
+            {
+                "row": issue.row_number,
+                "kind": issue.kind.value,
+                "field": issue.field,
+                "message": issue.message,
+            }
+            for issue in report.issues[:REPORTED_ISSUES]
+        ],
+        "moreIssues": max(len(report.issues) - REPORTED_ISSUES, 0),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads
+
+
+async def _rejected_rows(request: Request) -> Response:
+    await _manager(request, writes=False)
+    import_id = decode_id(request.path_params["id"], "LeadImport", ["id"])
+    lead_import = await LeadImport.get_or_none(id=import_id)
+    if lead_import is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
+    issues = await imports.import_issues(lead_import.id)
+    text = _StringSink()
+    imports.write_rejected_rows(text, lead_import.header, lead_import.separator, issues)
+    name = Path(lead_import.file_name).stem or "import"
+    return Response(
+        "\ufeff" + text.value,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": _attachment(f"{name}.rejected.csv")},
+    )
+
+
+class _StringSink:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    @property
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+async def _export(request: Request) -> Response:
+    actor = await _manager(request, writes=False)
+    campaign = await _campaign(request.query_params.get("campaign"))
+    statuses = exports.parse_statuses([request.query_params.get("status", "")])
+    language = request.query_params.get("lang", "en")
+    if language not in exports.LANGUAGES:
+        raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
+    separator = ";" if language == "de" else ","
+    chunks = exports.export_chunks(
+        actor, campaign, statuses=statuses, separator=separator, language=language
+    )
+    first, _ = await anext(chunks)  # refusals surface here, before the response starts
+
+    async def body() -> AsyncIterator[bytes]:
+        yield ("\ufeff" + first).encode("utf-8")
+        async for chunk, _count in chunks:
+            yield chunk.encode("utf-8")
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": _attachment(f"{campaign.name}.csv")},
+    )
+
+
+def _attachment(file_name: str) -> str:
+    """Content-Disposition for a download: an ASCII name for old clients and the real one in
+    UTF-8 (RFC 6266), so that "Messe Köln.csv" arrives as such and no name breaks the header."""
+    plain = "".join(c if c.isascii() and (c.isalnum() or c in "-_. ") else "_" for c in file_name)
+    return f"attachment; filename=\"{plain[-150:]}\"; filename*=UTF-8''{quote(file_name[-150:])}"

@@ -1,0 +1,578 @@
+"""Reports: figures per campaign and per clerk, aging lists and a time series of leads.
+
+Every figure is computed by the database (GROUP BY, window functions, percentile_cont) over the
+leads the actor may read (`policy.report_leads`); leads are never loaded into Python to be
+counted. Each report costs a fixed number of SQL statements, however many leads there are.
+
+Definitions (durations in seconds, rounded to milliseconds):
+
+- time to assignment: the lead's first ASSIGNED event (`lead_events.at`) minus its
+  `created_at`. A reassignment does not restart it.
+- time to first feedback: the lead's first feedback (`feedback.created_at`) minus that first
+  assignment. Leads without feedback are left out (not counted as zero).
+- time to close: `closed_at` minus `created_at`.
+- median: the middle duration; of an even number, the mean of the two middle ones (what
+  PostgreSQL's `percentile_cont(0.5)` computes). None when there is no duration to take it of.
+- conversion rate (campaigns) and success rate (clerks): successful / closed, None while
+  nothing is closed (`campaigns.success_rate`).
+- a period is [from, to): `from` included, `to` excluded; either may be open. "Closed in a
+  period" means `closed_at` within it.
+- a campaign report with a period covers the leads *created* in it (a cohort: how the leads
+  that came in then stand now: New/Active/Done, outcomes, durations).
+- a clerk's figures belong to the leads assigned to the clerk now (a closed lead keeps its
+  assignee). Their median time to first feedback covers the leads whose first feedback falls
+  in the period.
+- waiting: an ACTIVE lead's last activity is the later of its latest feedback and its current
+  assignment (`assigned_at`, reset by a reassignment: the new clerk's clock starts then). A
+  clerk's oldest waiting lead is their ACTIVE lead with the oldest last activity; the aging
+  list ACTIVE_WITHOUT_FEEDBACK holds the ACTIVE leads whose last activity is older than N days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pypika_tortoise.terms import Parameterizer
+from tortoise import connections
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+
+from leadflow.auth import policy
+from leadflow.db.enums import CloseReason, LeadEventKind, LeadStatus, Outcome
+from leadflow.db.models import Campaign, Feedback, Lead, User
+from leadflow.services import campaigns
+from leadflow.services.campaigns import CampaignStats, success_rate
+from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.services.leads import now, status_condition
+
+MIN_AGING_DAYS = 1
+MAX_AGING_DAYS = 3650
+# A daily series of about three years; weekly series may span as many weeks.
+MAX_SERIES_POINTS = 1100
+
+
+class ReportInterval(StrEnum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+
+
+class AgingKind(StrEnum):
+    NEW = "NEW"
+    ACTIVE_WITHOUT_FEEDBACK = "ACTIVE_WITHOUT_FEEDBACK"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """[start, end) in UTC; None leaves that side open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def filters(self, column: str) -> dict[str, datetime]:
+        """Tortoise filter arguments that keep `column` within the period."""
+        bounds: dict[str, datetime] = {}
+        if self.start is not None:
+            bounds[f"{column}__gte"] = self.start
+        if self.end is not None:
+            bounds[f"{column}__lt"] = self.end
+        return bounds
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    reason: CloseReason
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignReport:
+    campaign: Campaign
+    stats: CampaignStats
+    # Every close reason in the enum's order, zeros included, so charts keep their shape.
+    unsuccessful_by_reason: tuple[ReasonCount, ...]
+    median_seconds_to_assignment: float | None
+    median_seconds_to_first_feedback: float | None
+    median_seconds_to_close: float | None
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.stats.conversion_rate
+
+
+@dataclass(frozen=True, slots=True)
+class ClerkReport:
+    clerk: User
+    open_leads: int
+    closed_in_period: int
+    successful_in_period: int
+    median_seconds_to_first_feedback: float | None
+    oldest_waiting_lead_id: int | None
+
+    @property
+    def success_rate(self) -> float | None:
+        return success_rate(self.successful_in_period, self.closed_in_period)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSeriesPoint:
+    start: date  # the bucket's first day (a Monday for weeks), UTC
+    created: int
+    successful: int
+    unsuccessful: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def make_period(
+    start: date | datetime | None, end: date | datetime | None, *, required: bool = False
+) -> Period:
+    """A period from plain values: a date means its midnight in UTC, a naive datetime is taken
+    as UTC. `from` must come before `to`."""
+    period = Period(_utc(start), _utc(end))
+    if required:
+        if period.start is None:
+            raise DomainError(ErrorCode.REQUIRED, "Give the start of the period.", ["from"])
+        if period.end is None:
+            raise DomainError(ErrorCode.REQUIRED, "Give the end of the period.", ["to"])
+    if period.start is not None and period.end is not None and period.start >= period.end:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The period is empty: 'from' must be before 'to' ('to' itself is excluded).",
+            ["to"],
+        )
+    return period
+
+
+def _utc(value: date | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time.min, tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _check_days(days: int) -> int:
+    if not MIN_AGING_DAYS <= days <= MAX_AGING_DAYS:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The number of days must be between {MIN_AGING_DAYS} and {MAX_AGING_DAYS} "
+            f"(ten years), got {days}.",
+            ["olderThanDays"],
+        )
+    return days
+
+
+async def _visible_campaign(actor: User, campaign_id: int) -> Campaign:
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaignId"])
+    await policy.require_campaign_visible(actor, campaign)
+    return campaign
+
+
+# ---------------------------------------------------------------------------------------------
+# Per campaign
+
+
+async def campaign_reports(
+    actor: User,
+    campaign_id: int | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+) -> list[CampaignReport]:
+    """One report per campaign the actor may see (by name), or for the one asked for, over the
+    leads created in the period. Four statements, however many campaigns and leads."""
+    period = make_period(start, end)
+    if campaign_id is not None:
+        found = [await _visible_campaign(actor, campaign_id)]
+    else:
+        found = await policy.visible_campaigns(actor).order_by("name", "id")
+    ids = [campaign.id for campaign in found]
+    if not ids:
+        return []
+    leads = policy.report_leads(actor).filter(campaign_id__in=ids, **period.filters("created_at"))
+    stats = await campaigns.stats_by_campaign(leads, ids)
+    reasons = await _unsuccessful_by_reason(leads)
+    medians = await _campaign_medians(leads)
+    return [
+        CampaignReport(
+            campaign=campaign,
+            stats=stats[campaign.id],
+            unsuccessful_by_reason=tuple(
+                ReasonCount(reason, reasons.get((campaign.id, reason), 0)) for reason in CloseReason
+            ),
+            median_seconds_to_assignment=medians.get((campaign.id, _TO_ASSIGNMENT)),
+            median_seconds_to_first_feedback=medians.get((campaign.id, _TO_FEEDBACK)),
+            median_seconds_to_close=medians.get((campaign.id, _TO_CLOSE)),
+        )
+        for campaign in found
+    ]
+
+
+async def _unsuccessful_by_reason(leads: QuerySet[Lead]) -> dict[tuple[int, CloseReason], int]:
+    rows = (
+        await leads.filter(outcome=Outcome.UNSUCCESSFUL, close_reason__isnull=False)
+        .group_by("campaign_id", "close_reason")
+        .annotate(count=Count("id"))
+        .values_list("campaign_id", "close_reason", "count")
+    )
+    return {(campaign_id, CloseReason(reason)): int(count) for campaign_id, reason, count in rows}
+
+
+_TO_ASSIGNMENT, _TO_FEEDBACK, _TO_CLOSE = "assignment", "feedback", "close"
+# The durations of a campaign report: (name, from column, to column) of `_campaign_medians`'
+# per-lead rows.
+_CAMPAIGN_DURATIONS = (
+    (_TO_ASSIGNMENT, "created_at", "first_assigned_at"),
+    (_TO_FEEDBACK, "first_assigned_at", "first_feedback_at"),
+    (_TO_CLOSE, "created_at", "closed_at"),
+)
+
+
+async def _campaign_medians(leads: QuerySet[Lead]) -> dict[tuple[int, str], float]:
+    """The three median durations per campaign, in one statement."""
+    sql = _Statement()
+    scope = sql.subquery(leads.values("id", "campaign_id", "created_at", "closed_at"))
+    per_lead = (
+        "SELECT scoped.campaign_id AS group_key, scoped.created_at, scoped.closed_at, "
+        f"{_first_assignment('scoped.id')} AS first_assigned_at, "
+        f"{_feedback_time('MIN', 'scoped.id')} AS first_feedback_at "
+        f"FROM ({scope}) AS scoped"
+    )
+    return await sql.medians(per_lead, _CAMPAIGN_DURATIONS)
+
+
+# A lead's firsts are correlated subqueries: one index descent per lead reported on (with the
+# indexes lead_events (lead_id, kind, at) and feedback (lead_id, created_at)), so the cost
+# follows the leads in the report, not the size of the history. Joins with GROUP BY let
+# PostgreSQL's planner hash the whole history instead, which it did for a month of leads.
+
+
+def _first_assignment(lead_id: str) -> str:
+    """The time of the lead's first ASSIGNED event. Only `assign_leads` writes them, once per
+    lead; MIN keeps the definition right should that change."""
+    return (
+        "(SELECT MIN(lead_events.at) FROM lead_events WHERE lead_events.lead_id = "
+        f"{lead_id} AND lead_events.kind = '{LeadEventKind.ASSIGNED.value}')"
+    )
+
+
+def _feedback_time(aggregate: str, lead_id: str) -> str:
+    """The time of the lead's first (MIN) or latest (MAX) feedback."""
+    return (
+        f"(SELECT {aggregate}(feedback.created_at) FROM feedback "
+        f"WHERE feedback.lead_id = {lead_id})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Per clerk
+
+
+async def clerk_reports(
+    actor: User, start: date | datetime | None = None, end: date | datetime | None = None
+) -> list[ClerkReport]:
+    """A report per clerk the actor may see (managers: every clerk, by name; a clerk: only
+    themselves; partners: refused). Four statements, however many clerks and leads."""
+    period = make_period(start, end)
+    clerks = await policy.report_clerks(actor).order_by("name", "id")
+    if not clerks:
+        return []
+    ids = [clerk.id for clerk in clerks]
+    leads = policy.report_leads(actor).filter(assignee_id__in=ids)
+    counts = await _clerk_counts(leads, period)
+    medians = await _clerk_feedback_medians(leads, period)
+    oldest = await _oldest_waiting_leads(leads)
+    return [
+        ClerkReport(
+            clerk=clerk,
+            open_leads=counts[clerk.id][0],
+            closed_in_period=counts[clerk.id][1],
+            successful_in_period=counts[clerk.id][2],
+            median_seconds_to_first_feedback=medians.get((clerk.id, _TO_FEEDBACK)),
+            oldest_waiting_lead_id=oldest.get(clerk.id),
+        )
+        for clerk in clerks
+    ]
+
+
+async def _clerk_counts(
+    leads: QuerySet[Lead], period: Period
+) -> defaultdict[int, tuple[int, int, int]]:
+    """(open, closed in the period, successful in the period) per assignee."""
+    closed = status_condition(LeadStatus.DONE)
+    if period.start is not None or period.end is not None:
+        closed &= Q(**period.filters("closed_at"))
+    rows = (
+        await leads.filter(status_condition(LeadStatus.ACTIVE) | closed)
+        .group_by("assignee_id")
+        .annotate(
+            open=campaigns.count_when(status_condition(LeadStatus.ACTIVE)),
+            closed=campaigns.count_when(closed),
+            successful=campaigns.count_when(closed & Q(outcome=Outcome.SUCCESSFUL)),
+        )
+        .values_list("assignee_id", "open", "closed", "successful")
+    )
+    counts: defaultdict[int, tuple[int, int, int]] = defaultdict(lambda: (0, 0, 0))
+    for assignee_id, open_count, closed_count, successful in rows:
+        counts[assignee_id] = (int(open_count or 0), int(closed_count or 0), int(successful or 0))
+    return counts
+
+
+async def _clerk_feedback_medians(
+    leads: QuerySet[Lead], period: Period
+) -> dict[tuple[int, str], float]:
+    """Median time to first feedback per assignee, over the leads first answered in the
+    period; one statement."""
+    sql = _Statement()
+    if period.start is not None or period.end is not None:
+        # Answered first in the period implies answered in it: the index on feedback times
+        # narrows the leads before their first feedback is looked for.
+        answered = Feedback.filter(**period.filters("created_at")).values("lead_id")
+        leads = leads.filter(id__in=Subquery(answered))
+    scope = sql.subquery(leads.values("id", "assignee_id"))
+    in_period = []
+    if period.start is not None:
+        in_period.append(f"MIN(feedback.created_at) >= {sql.value(period.start)}")
+    if period.end is not None:
+        in_period.append(f"MIN(feedback.created_at) < {sql.value(period.end)}")
+    having = f" HAVING {' AND '.join(in_period)}" if in_period else ""
+    first_answers = (
+        "SELECT scoped.id, scoped.assignee_id, MIN(feedback.created_at) AS first_feedback_at "
+        f"FROM ({scope}) AS scoped JOIN feedback ON feedback.lead_id = scoped.id "
+        f"GROUP BY scoped.id, scoped.assignee_id{having}"
+    )
+    per_lead = (
+        "SELECT answered.assignee_id AS group_key, answered.first_feedback_at, "
+        f"{_first_assignment('answered.id')} AS first_assigned_at "
+        f"FROM ({first_answers}) AS answered"
+    )
+    return await sql.medians(per_lead, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")])
+
+
+async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
+    """Per assignee, the ACTIVE lead whose last activity (the later of its latest feedback and
+    its assignment) is oldest; ties go to the lower id. One statement."""
+    sql = _Statement()
+    waiting = leads.filter(status_condition(LeadStatus.ACTIVE))
+    scope = sql.subquery(waiting.values("id", "assignee_id", "assigned_at"))
+    last_activity = (
+        "CASE WHEN waiting.latest_feedback_at > waiting.assigned_at "
+        "THEN waiting.latest_feedback_at ELSE waiting.assigned_at END"
+    )
+    rows = await sql.rows(
+        "SELECT assignee_id, id FROM ("
+        "SELECT waiting.assignee_id, waiting.id, ROW_NUMBER() OVER ("
+        f"PARTITION BY waiting.assignee_id ORDER BY {last_activity}, waiting.id) AS position "
+        "FROM (SELECT scoped.id, scoped.assignee_id, scoped.assigned_at, "
+        f"{_feedback_time('MAX', 'scoped.id')} AS latest_feedback_at "
+        f"FROM ({scope}) AS scoped) AS waiting"
+        ") AS ranked WHERE position = 1"
+    )
+    return {row["assignee_id"]: row["id"] for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# Aging lists
+
+
+def aging_leads(
+    actor: User,
+    kind: AgingKind,
+    older_than_days: int,
+    campaign_id: int | None = None,
+    *,
+    at: datetime | None = None,
+) -> QuerySet[Lead]:
+    """Leads a manager should act on, as a queryset to page through: NEW leads created more
+    than N days ago (to distribute), or ACTIVE leads without activity for N days (to chase or
+    reassign; see the module's definition of waiting). Managers see all, a clerk their own
+    (so no NEW ones), partners are refused. `at` is the moment to count back from (now)."""
+    policy.require_may_read_clerk_figures(actor)
+    cutoff = (at or now()) - timedelta(days=_check_days(older_than_days))
+    matching = policy.report_leads(actor)
+    if campaign_id is not None:
+        matching = matching.filter(campaign_id=campaign_id)
+    if kind is AgingKind.NEW:
+        return matching.filter(status_condition(LeadStatus.NEW), created_at__lt=cutoff)
+    # "Last activity before the cutoff" is "assigned before it, and no feedback since".
+    answered_since = Feedback.filter(created_at__gte=cutoff).values("lead_id")
+    return matching.filter(
+        status_condition(LeadStatus.ACTIVE),
+        assigned_at__lt=cutoff,
+        id__not_in=Subquery(answered_since),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Time series
+
+
+async def lead_time_series(
+    actor: User,
+    interval: ReportInterval,
+    start: date | datetime,
+    end: date | datetime,
+    campaign_id: int | None = None,
+) -> list[TimeSeriesPoint]:
+    """Leads created, closed successfully and closed unsuccessfully per day or week (UTC;
+    weeks start on Monday), counting only what happened within [start, end). Every bucket
+    the period touches is listed, empty ones with zeros; the first and last may be partial.
+    One statement."""
+    period = make_period(start, end, required=True)
+    assert period.start is not None and period.end is not None
+    buckets = _buckets(interval, period.start, period.end)
+    scope = policy.report_leads(actor)
+    if campaign_id is not None:
+        await _visible_campaign(actor, campaign_id)
+        scope = scope.filter(campaign_id=campaign_id)
+    sql = _Statement()
+    created = sql.subquery(scope.filter(**period.filters("created_at")).values("created_at"))
+    closed = sql.subquery(
+        scope.filter(**period.filters("closed_at")).values("closed_at", "outcome")
+    )
+    successful = f"CASE WHEN closed.outcome = '{Outcome.SUCCESSFUL.value}' THEN 1 ELSE 0 END"
+    unsuccessful = f"CASE WHEN closed.outcome = '{Outcome.UNSUCCESSFUL.value}' THEN 1 ELSE 0 END"
+    rows = await sql.rows(
+        f"WITH created AS ({created}), closed AS ({closed}) "
+        "SELECT bucket, SUM(created) AS created, SUM(successful) AS successful, "
+        "SUM(unsuccessful) AS unsuccessful FROM ("
+        f"SELECT {sql.bucket(interval, 'created.created_at')} AS bucket, COUNT(*) AS created, "
+        "0 AS successful, 0 AS unsuccessful FROM created GROUP BY 1 "
+        "UNION ALL "
+        f"SELECT {sql.bucket(interval, 'closed.closed_at')}, 0, SUM({successful}), "
+        f"SUM({unsuccessful}) FROM closed GROUP BY 1"
+        ") AS events GROUP BY bucket"
+    )
+    counted = {date.fromisoformat(row["bucket"]): row for row in rows}
+    return [
+        TimeSeriesPoint(
+            start=bucket,
+            created=int(counted[bucket]["created"]) if bucket in counted else 0,
+            successful=int(counted[bucket]["successful"]) if bucket in counted else 0,
+            unsuccessful=int(counted[bucket]["unsuccessful"]) if bucket in counted else 0,
+        )
+        for bucket in buckets
+    ]
+
+
+def _buckets(interval: ReportInterval, start: datetime, end: datetime) -> list[date]:
+    step = 7 if interval is ReportInterval.WEEK else 1
+    first = _bucket_of(interval, start.date())
+    last = _bucket_of(interval, (end - timedelta(microseconds=1)).date())
+    count = (last - first).days // step + 1
+    if count > MAX_SERIES_POINTS:
+        unit = "weeks" if interval is ReportInterval.WEEK else "days"
+        raise DomainError(
+            ErrorCode.TOO_MANY,
+            f"The period spans {count} {unit}; a series has at most {MAX_SERIES_POINTS} "
+            "points (about three years of days). Choose a shorter period or weeks.",
+            ["to"],
+        )
+    return [first + timedelta(days=step * index) for index in range(count)]
+
+
+def _bucket_of(interval: ReportInterval, day: date) -> date:
+    if interval is ReportInterval.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw SQL where Tortoise has no words (medians, buckets, per-lead firsts)
+
+
+class _Statement:
+    """One raw SQL statement for the current connection, with one branch per dialect.
+
+    Querysets (the policy's visibility included) and values become numbered placeholders
+    ($1 on PostgreSQL, ?1 on SQLite) in one list of parameters, so the statement's parts may be
+    assembled in any order and no value is ever spelled into the SQL.
+    """
+
+    def __init__(self) -> None:
+        self.connection = connections.get("default")
+        self.postgres = self.connection.capabilities.dialect == "postgres"
+        placeholder = "${}" if self.postgres else "?{}"
+        self._context = self.connection.query_class.SQL_CONTEXT.copy(
+            parameterizer=Parameterizer(placeholder_factory=placeholder.format)
+        )
+
+    @property
+    def parameters(self) -> list[Any]:
+        return self._context.parameterizer.values
+
+    def subquery(self, queryset: Any) -> str:
+        return Subquery(queryset).get_sql(self._context)
+
+    def value(self, value: Any) -> str:
+        return self._context.parameterizer.create_param(value).get_sql(self._context)
+
+    def seconds(self, start: str, end: str) -> str:
+        """`end - start` in seconds (medians are rounded to milliseconds afterwards)."""
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
+        # SQLite stores datetimes as ISO text; julianday() reads them, offset included. Its
+        # double carries about 10 microseconds of noise, hence the rounding to milliseconds.
+        return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+    def bucket(self, interval: ReportInterval, column: str) -> str:
+        """The UTC day, or the Monday of the UTC week, of `column`, as 'YYYY-MM-DD'."""
+        if self.postgres:
+            unit = "week" if interval is ReportInterval.WEEK else "day"
+            return f"to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+        if interval is ReportInterval.WEEK:
+            # 'weekday 0' moves forward to the next Sunday (or stays on one); 6 days before it
+            # is the week's Monday.
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"date({column})"
+
+    async def medians(
+        self, per_lead: str, durations: Iterable[tuple[str, str, str]]
+    ) -> dict[tuple[Any, str], float]:
+        """Medians of durations per group. `per_lead` selects `group_key` and timestamp
+        columns; each duration is (name, from column, to column), and rows where either is
+        NULL are left out. Returns {(group_key, name): median seconds}."""
+        durations = list(durations)
+        if self.postgres:
+            medians = ", ".join(
+                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {self.seconds(start, end)}) AS {name}"
+                for name, start, end in durations
+            )
+            rows = await self.rows(
+                f"SELECT group_key, {medians} FROM ({per_lead}) AS per_lead GROUP BY group_key"
+            )
+            found = {
+                (row["group_key"], name): row[name] for row in rows for name, _, _ in durations
+            }
+        else:
+            # SQLite has no percentile: number the durations per group and average the middle
+            # one (odd count) or two (even count).
+            unpivoted = " UNION ALL ".join(
+                f"SELECT group_key, '{name}' AS metric, {self.seconds(start, end)} AS seconds "
+                f"FROM per_lead WHERE {start} IS NOT NULL AND {end} IS NOT NULL"
+                for name, start, end in durations
+            )
+            rows = await self.rows(
+                f"WITH per_lead AS ({per_lead}), "
+                "ranked AS (SELECT group_key, metric, seconds, ROW_NUMBER() OVER ("
+                "PARTITION BY group_key, metric ORDER BY seconds) AS position, "
+                f"COUNT(*) OVER (PARTITION BY group_key, metric) AS total FROM ({unpivoted})) "
+                "SELECT group_key, metric, AVG(seconds) AS median FROM ranked "
+                "WHERE position IN ((total + 1) / 2, (total + 2) / 2) GROUP BY group_key, metric"
+            )
+            found = {(row["group_key"], row["metric"]): row["median"] for row in rows}
+        return {key: round(float(value), 3) for key, value in found.items() if value is not None}
+
+    async def rows(self, query: str) -> list[dict[str, Any]]:
+        return await self.connection.execute_query_dict(query, self.parameters)
