@@ -12,7 +12,7 @@ export default defineConfig({
   },
   server: {
     // `npm run dev` next to `make run`: the API and the login come from the real backend.
-    proxy: { "/graphql": backend, "/auth": backend },
+    proxy: { "/graphql": backend, "/auth": backend, "/files": backend },
   },
   test: {
     include: ["src/**/*.test.ts"],

@@ -2,6 +2,7 @@
 import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { createClient, errorCode, logOut } from "./client";
+import { DASHBOARD_PATH } from "./dashboard";
 import { Header } from "./components/Header";
 import { graphql } from "./gql";
 import type { ViewerQuery } from "./gql/graphql";
@@ -18,6 +19,10 @@ import { OpportunityDetail } from "./screens/OpportunityDetail";
 // The campaign chart (Chart.js) is loaded only when the screen is opened.
 const Campaigns = lazy(() =>
   import("./screens/Campaigns").then((module) => ({ default: module.Campaigns })),
+);
+// So is the dashboard, with its charts.
+const Dashboard = lazy(() =>
+  import("./screens/Dashboard").then((module) => ({ default: module.Dashboard })),
 );
 
 const ViewerDocument = graphql(`
@@ -95,6 +100,13 @@ function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
   }
   if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
   const works = manages || viewer.role === "CLERK";
+  if (path === DASHBOARD_PATH && works) {
+    return (
+      <Suspense fallback={<p role="status">{t("app.loading")}</p>}>
+        <Dashboard viewer={viewer} />
+      </Suspense>
+    );
+  }
   if (path === "/opportunities" && works) return <Opportunities viewer={viewer} />;
   const opportunityId = parseOpportunityPath(path);
   if (opportunityId && works) {

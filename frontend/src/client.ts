@@ -1,5 +1,6 @@
 // The GraphQL client: same-origin session cookie plus the CSRF header the server demands.
 import { Client, CombinedError, cacheExchange, fetchExchange } from "urql";
+import { type UploadError, uploadError } from "./imports";
 
 export function createClient(): Client {
   return new Client({
@@ -54,4 +55,27 @@ export async function logIn(email: string, password: string): Promise<LoginResul
 
 export async function logOut(): Promise<void> {
   await post("/auth/logout");
+}
+
+export type FileAnswer<T> =
+  | { ok: true; status: number; body: T }
+  | { ok: false; error: UploadError };
+
+/** POST a lead file as the raw body (the file endpoints take no form encoding), with the
+ * session cookie and the CSRF header; the JSON answer, or the refusal it carries. */
+export async function sendLeadFile<T>(url: string, file: Blob): Promise<FileAnswer<T>> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "text/csv", "X-Leadflow-CSRF": "1" },
+      body: file,
+    });
+  } catch {
+    return { ok: false, error: { status: 0, code: "NETWORK", message: "", field: [] } };
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (response.ok && body !== null) return { ok: true, status: response.status, body: body as T };
+  return { ok: false, error: uploadError(response.status, body) };
 }

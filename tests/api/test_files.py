@@ -94,6 +94,18 @@ async def test_dry_run_answers_preview_mapping_and_report_and_writes_nothing(cli
         client, actors.manager, messe, dryRun="1", mapping=json.dumps({"Mobil": "phone"})
     )
     assert mapped.json()["columns"][3] == {"header": "Mobil", "field": "phone"}
+    # The names the answer uses are accepted back, as is the command line's spelling.
+    renamed = await upload(
+        client,
+        actors.manager,
+        messe,
+        dryRun="1",
+        mapping=json.dumps({"Vorname": "lastName", "Nachname": "first_name"}),
+    )
+    assert [column["field"] for column in renamed.json()["columns"][:2]] == [
+        "lastName",
+        "firstName",
+    ]
 
 
 async def test_import_runs_in_the_background_and_its_rejected_rows_download(client, actors):

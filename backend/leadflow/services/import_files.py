@@ -118,14 +118,7 @@ def map_columns(
     header: tuple[str, ...], mapping: Mapping[str, str]
 ) -> tuple[dict[int, str], tuple[str, ...]]:
     """Column index -> contact field. Unknown names are returned, never guessed."""
-    explicit = {_header_key(name): field for name, field in mapping.items()}
-    for field in explicit.values():
-        if field and field not in CONTACT_FIELDS:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"{field!r} is not a contact field; use one of {', '.join(CONTACT_FIELDS)}.",
-                ["mapping"],
-            )
+    explicit = {_header_key(name): _field_name(field) for name, field in mapping.items()}
     columns: dict[int, str] = {}
     unknown: list[str] = []
     for index, name in enumerate(header):
@@ -137,6 +130,22 @@ def map_columns(
             unknown.append(name)
     _require_usable_columns(header, columns)
     return columns, tuple(unknown)
+
+
+def _field_name(name: str) -> str:
+    """A mapping's target, as the API names it ("firstName") or as the command line does
+    ("first_name"); "" ignores the column."""
+    name = name.strip()
+    if not name or name in CONTACT_FIELDS:
+        return name
+    by_label = {label.casefold(): field for field, label in FIELD_LABELS.items()}
+    if name.casefold() in by_label:
+        return by_label[name.casefold()]
+    raise DomainError(
+        ErrorCode.INVALID,
+        f"{name!r} is not a contact field; use one of {', '.join(FIELD_LABELS.values())}.",
+        ["mapping"],
+    )
 
 
 def _require_usable_columns(header: tuple[str, ...], columns: dict[int, str]) -> None:

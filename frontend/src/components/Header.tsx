@@ -1,4 +1,5 @@
 import type { Viewer } from "../App";
+import { DASHBOARD_PATH } from "../dashboard";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
 import { LanguageSwitch } from "./LanguageSwitch";
@@ -36,6 +37,11 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
         {manages && (
           <Link href="/campaigns" current={path === "/campaigns"}>
             {t("nav.campaigns")}
+          </Link>
+        )}
+        {(manages || viewer.role === "CLERK") && (
+          <Link href={DASHBOARD_PATH} current={path === DASHBOARD_PATH}>
+            {t("nav.dashboard")}
           </Link>
         )}
       </nav>

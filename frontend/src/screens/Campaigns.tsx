@@ -1,5 +1,6 @@
 // "Kampagnen" for managers: every campaign (paged) with New/Active/Done and the outcomes as a
-// horizontal stacked bar, the conversion rate, and the same numbers as a table.
+// horizontal stacked bar, the conversion rate, and the same numbers as a table; below, per
+// campaign, the import of lead files, the export and the latest imports.
 import {
   BarController,
   BarElement,
@@ -11,8 +12,12 @@ import {
 } from "chart.js";
 import type { ChartData, ChartOptions } from "chart.js";
 import { Bar } from "react-chartjs-2";
+import { useCallback } from "react";
 import { useQuery } from "urql";
 import { barSegments, formatConversionRate, SEGMENTS, type Segment } from "../campaigns";
+import { CampaignExport } from "../components/CampaignExport";
+import { CampaignImport } from "../components/CampaignImport";
+import { ImportHistory } from "../components/ImportHistory";
 import { Pager } from "../components/Pager";
 import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
@@ -50,6 +55,22 @@ const CampaignsDocument = graphql(`
             unsuccessful
             conversionRate
           }
+          imports(first: 5) {
+            id
+            fileName
+            status
+            startedAt
+            rowsProcessed
+            leadsCreated
+            duplicatesSkipped
+            rowsRejected
+            emptyRows
+            rejectedRowsUrl
+            createdBy {
+              id
+              name
+            }
+          }
         }
       }
       pageInfo {
@@ -66,7 +87,7 @@ export function Campaigns() {
   const { t, language } = useI18n();
   const { search } = useLocation();
   const state = parsePaging(search);
-  const [{ data, fetching, error }] = useQuery({
+  const [{ data, fetching, error }, refresh] = useQuery({
     query: CampaignsDocument,
     variables: { first: PAGE_SIZE, after: state.cursors.at(-1) ?? null },
     requestPolicy: "cache-and-network",
@@ -74,6 +95,8 @@ export function Campaigns() {
   const campaigns = data?.campaigns.edges.map((edge) => edge.node) ?? [];
   const total = data?.campaigns.totalCount ?? 0;
   const endCursor = data?.campaigns.pageInfo.endCursor;
+  // After an import: new leads in the figures, the import in its campaign's list.
+  const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
 
   return (
     <section aria-labelledby="campaigns-title">
@@ -128,6 +151,31 @@ export function Campaigns() {
             : null
         }
       />
+      {campaigns.length > 0 && (
+        <section aria-labelledby="campaign-files-title" className="campaign-files">
+          <h2 id="campaign-files-title">{t("campaigns.files")}</h2>
+          {campaigns.map((campaign) => (
+            <CampaignFiles key={campaign.id} campaign={campaign} onImported={reload} />
+          ))}
+        </section>
+      )}
+    </section>
+  );
+}
+
+/** Import, export and the latest imports of one campaign. */
+function CampaignFiles({ campaign, onImported }: { campaign: Campaign; onImported: () => void }) {
+  const titleId = `files-${campaign.id}`;
+  return (
+    <section className="card files" aria-labelledby={titleId}>
+      <h3 id={titleId}>{campaign.name}</h3>
+      <CampaignImport
+        campaignId={campaign.id}
+        campaignName={campaign.name}
+        onImported={onImported}
+      />
+      <CampaignExport campaignId={campaign.id} />
+      <ImportHistory imports={campaign.imports} />
     </section>
   );
 }

@@ -1,0 +1,75 @@
+// The latest imports of one campaign: which file, who, when, how it ended, what it found.
+import type { ImportStatus } from "../gql/graphql";
+import { useI18n } from "../I18n";
+import { formatDateTime } from "../leadDetail";
+
+export interface ImportRecord {
+  id: string;
+  fileName: string;
+  status: ImportStatus;
+  startedAt: string;
+  rowsProcessed: number;
+  leadsCreated: number;
+  duplicatesSkipped: number;
+  rowsRejected: number;
+  emptyRows: number;
+  rejectedRowsUrl?: string | null;
+  createdBy?: { name: string } | null;
+}
+
+export function ImportHistory({ imports }: { imports: readonly ImportRecord[] }) {
+  const { t, language } = useI18n();
+  return (
+    <div className="import-history">
+      <h4>{t("imports.title")}</h4>
+      {imports.length === 0 ? (
+        <p className="empty">{t("imports.empty")}</p>
+      ) : (
+        <table data-testid="import-history">
+          <thead>
+            <tr>
+              <th scope="col">{t("imports.col.file")}</th>
+              <th scope="col">{t("imports.col.by")}</th>
+              <th scope="col">{t("imports.col.started")}</th>
+              <th scope="col">{t("imports.col.status")}</th>
+              <th scope="col">{t("imports.col.rows")}</th>
+              <th scope="col">{t("imports.col.created")}</th>
+              <th scope="col">{t("imports.col.duplicates")}</th>
+              <th scope="col">{t("imports.col.rejected")}</th>
+              <th scope="col">{t("imports.col.empty")}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t("imports.col.download")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {imports.map((record) => (
+              <tr key={record.id}>
+                <th scope="row">{record.fileName}</th>
+                <td>{record.createdBy?.name ?? t("imports.commandLine")}</td>
+                <td>{formatDateTime(language, record.startedAt)}</td>
+                <td>{t(`imports.status.${record.status}`)}</td>
+                <td>{record.rowsProcessed}</td>
+                <td>{record.leadsCreated}</td>
+                <td>{record.duplicatesSkipped}</td>
+                <td>{record.rowsRejected}</td>
+                <td>{record.emptyRows}</td>
+                <td>
+                  {record.rejectedRowsUrl && (
+                    <a
+                      href={record.rejectedRowsUrl}
+                      download
+                      aria-label={t("imports.downloadRejectedOf", { file: record.fileName })}
+                    >
+                      {t("import.downloadRejected")}
+                    </a>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
