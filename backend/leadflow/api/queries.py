@@ -196,8 +196,9 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Leads waiting too long, oldest first, as a lead list to act on (distribute, "
-            "reassign). Managers see all, a clerk their own; not for partners."
+            "Leads waiting too long, as a lead list to act on (distribute, reassign), in the "
+            "order they came in (lowest ID first, paged by cursor). Managers see all, a clerk "
+            "their own; not for partners."
         )
     )
     async def aging_leads(

@@ -20,6 +20,11 @@ def connection_config(database_url: str) -> dict[str, Any]:
     connection = expand_db_url(database_url)
     if connection["engine"] == "tortoise.backends.sqlite":
         connection["engine"] = SQLITE_ENGINE
+    if connection["engine"] == "tortoise.backends.asyncpg":
+        # PostgreSQL's JIT compiled report queries for 0.9 s to save 0.2 s (bench/reports.py);
+        # the app's queries are short, so it is off for our connections.
+        settings = connection["credentials"].setdefault("server_settings", {})
+        settings.setdefault("jit", "off")
     return connection
 
 

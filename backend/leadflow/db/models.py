@@ -124,7 +124,13 @@ class Lead(Model):
 
     class Meta:
         table = "leads"
-        indexes = (("assignee_id", "closed_at"), ("campaign_id", "closed_at"))
+        # Lists and counts by status; reports by period (closes, one campaign's intake).
+        indexes = (
+            ("assignee_id", "closed_at"),
+            ("campaign_id", "closed_at"),
+            ("campaign_id", "created_at"),
+            ("closed_at",),
+        )
 
     @property
     def status(self) -> LeadStatus:
@@ -153,6 +159,8 @@ class Feedback(Model):
 
     class Meta:
         table = "feedback"
+        # First and latest feedback per lead, and feedback in a period (reports).
+        indexes = (("lead_id", "created_at"), ("created_at",))
 
 
 class Opportunity(Model):
@@ -220,6 +228,8 @@ class LeadEvent(Model):
 
     class Meta:
         table = "lead_events"
+        # The first assignment of each lead (reports).
+        indexes = (("lead_id", "kind", "at"),)
 
 
 class OpportunityEvent(Model):

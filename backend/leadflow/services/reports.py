@@ -366,16 +366,13 @@ async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
     sql = _Statement()
     waiting = leads.filter(status_condition(LeadStatus.ACTIVE))
     scope = sql.subquery(waiting.values("id", "assignee_id", "assigned_at"))
-    last_activity = (
-        "CASE WHEN waiting.latest_feedback_at > waiting.assigned_at "
-        "THEN waiting.latest_feedback_at ELSE waiting.assigned_at END"
-    )
+    latest_feedback = _feedback_time("MAX", "scoped.id")
     rows = await sql.rows(
         "SELECT assignee_id, id FROM ("
-        "SELECT waiting.assignee_id, waiting.id, ROW_NUMBER() OVER ("
-        f"PARTITION BY waiting.assignee_id ORDER BY {last_activity}, waiting.id) AS position "
-        "FROM (SELECT scoped.id, scoped.assignee_id, scoped.assigned_at, "
-        f"{_feedback_time('MAX', 'scoped.id')} AS latest_feedback_at "
+        "SELECT waiting.assignee_id, waiting.id, ROW_NUMBER() OVER (PARTITION BY "
+        "waiting.assignee_id ORDER BY waiting.last_activity_at, waiting.id) AS position "
+        "FROM (SELECT scoped.id, scoped.assignee_id, "
+        f"{sql.later_of('scoped.assigned_at', latest_feedback)} AS last_activity_at "
         f"FROM ({scope}) AS scoped) AS waiting"
         ") AS ranked WHERE position = 1"
     )
@@ -497,7 +494,8 @@ class _Statement:
 
     Querysets (the policy's visibility included) and values become numbered placeholders
     ($1 on PostgreSQL, ?1 on SQLite) in one list of parameters, so the statement's parts may be
-    assembled in any order and no value is ever spelled into the SQL.
+    assembled in any order and no input is ever spelled into the SQL (only the code's own
+    constants: enum values, column names).
     """
 
     def __init__(self) -> None:
@@ -525,6 +523,14 @@ class _Statement:
         # SQLite stores datetimes as ISO text; julianday() reads them, offset included. Its
         # double carries about 10 microseconds of noise, hence the rounding to milliseconds.
         return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+    def later_of(self, never_null: str, maybe_null: str) -> str:
+        """The later of two timestamps, the first one if the second is NULL; each expression
+        is spelled once (a correlated subquery would run twice otherwise)."""
+        if self.postgres:
+            return f"GREATEST({never_null}, {maybe_null})"  # GREATEST ignores NULLs
+        # SQLite's max() of several arguments is NULL if one is: the first stands in.
+        return f"MAX({never_null}, COALESCE({maybe_null}, {never_null}))"
 
     def bucket(self, interval: ReportInterval, column: str) -> str:
         """The UTC day, or the Monday of the UTC week, of `column`, as 'YYYY-MM-DD'."""
