@@ -326,6 +326,18 @@ function Loading({
 // ---------------------------------------------------------------------------------------------
 // Per campaign
 
+// The figure columns of the campaign table, in order; their titles are `campaigns.col.*`.
+const CAMPAIGN_COLUMNS = [
+  "name",
+  "total",
+  "new",
+  "active",
+  "done",
+  "successful",
+  "unsuccessful",
+  "rate",
+] as const;
+
 function CampaignFigures({ campaignId, range }: { campaignId: string; range: Range }) {
   const { t } = useI18n();
   const [{ data, fetching, error }] = useQuery({
@@ -347,30 +359,11 @@ function CampaignFigures({ campaignId, range }: { campaignId: string; range: Ran
             <table data-testid="campaign-reports">
               <thead>
                 <tr>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.name")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.total")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.new")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.active")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.done")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.successful")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.unsuccessful")}
-                  </th>
-                  <th scope="col" rowSpan={2}>
-                    {t("campaigns.col.rate")}
-                  </th>
+                  {CAMPAIGN_COLUMNS.map((column) => (
+                    <th key={column} scope="col" rowSpan={2}>
+                      {t(`campaigns.col.${column}`)}
+                    </th>
+                  ))}
                   <th scope="colgroup" colSpan={3}>
                     {t("dashboard.medians")}
                   </th>
