@@ -192,6 +192,11 @@ def fill_statements(manager_id: int) -> list[tuple[str, str]]:
         "CROSS JOIN LATERAL (SELECT p.first_feedback_at + (k - 1) * INTERVAL '1 day' AS at) AS f "
         "WHERE p.state <> 'N' AND f.at < LEAST(p.closed_at, now())"
     )
+    # Whether feedback_source yields the lead's first entry (k = 1).
+    has_feedback = (
+        "p.state <> 'N' AND p.feedback_count > 0 "
+        "AND p.first_feedback_at < LEAST(p.closed_at, now())"
+    )
     return [
         (
             "contacts",
@@ -223,6 +228,10 @@ def fill_statements(manager_id: int) -> list[tuple[str, str]]:
                     "close_reason": "CASE WHEN p.state = 'D' AND p.outcome = 'UNSUCCESSFUL' "
                     "THEN p.reason END",
                     "closed_at": "p.closed_at",
+                    # The lead's firsts, as assign_leads and record_feedback write them.
+                    "first_assigned_at": "CASE WHEN p.state = 'N' THEN NULL "
+                    "ELSE p.first_assigned_at END",
+                    "first_feedback_at": f"CASE WHEN {has_feedback} THEN p.first_feedback_at END",
                     "closed_by_id": f"CASE WHEN p.state = 'D' THEN {assignee} END",
                     "created_by_id": str(manager_id),
                     "created_at": "p.created_at",
@@ -504,13 +513,9 @@ query($interval: ReportInterval!, $from: DateTime!, $to: DateTime!, $campaignId:
 # The same figures, hand-written for PostgreSQL: one statement each.
 RAW_CAMPAIGNS = """
 WITH scoped AS (
-  SELECT l.id, l.campaign_id, l.created_at, l.closed_at, l.assignee_id, l.outcome, l.close_reason
+  SELECT l.id, l.campaign_id, l.created_at, l.closed_at, l.assignee_id, l.outcome, l.close_reason,
+    l.first_assigned_at AS a, l.first_feedback_at AS f
   FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2 AND TRUE
-), firsts AS (
-  SELECT s.id,
-    (SELECT min(e.at) FROM lead_events e WHERE e.lead_id = s.id AND e.kind = 'ASSIGNED') AS a,
-    (SELECT min(f.created_at) FROM feedback f WHERE f.lead_id = s.id) AS f
-  FROM scoped s
 )
 SELECT s.campaign_id, count(*) AS total,
   count(*) FILTER (WHERE s.assignee_id IS NULL AND s.closed_at IS NULL) AS new,
@@ -523,10 +528,10 @@ SELECT s.campaign_id, count(*) AS total,
   count(*) FILTER (WHERE s.close_reason = 'WRONG_CONTACT_DATA') AS wrong_contact_data,
   count(*) FILTER (WHERE s.close_reason = 'DUPLICATE') AS duplicate,
   count(*) FILTER (WHERE s.close_reason = 'OTHER') AS other,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM x.a - s.created_at)),
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM x.f - x.a)),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.a - s.created_at)),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.f - s.a)),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.closed_at - s.created_at))
-FROM scoped s JOIN firsts x ON x.id = s.id
+FROM scoped s
 GROUP BY s.campaign_id
 """
 RAW_CLERKS = """
@@ -538,15 +543,12 @@ WITH counts AS (
   FROM leads WHERE assignee_id IS NOT NULL
     AND (closed_at IS NULL OR (closed_at >= $1 AND closed_at < $2))
   GROUP BY assignee_id
-), answered AS (
-  SELECT f.lead_id, min(f.created_at) AS f FROM feedback f
-  WHERE f.lead_id IN (SELECT lead_id FROM feedback WHERE created_at >= $1 AND created_at < $2)
-  GROUP BY f.lead_id HAVING min(f.created_at) >= $1 AND min(f.created_at) < $2
 ), medians AS (
   SELECT l.assignee_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-    a.f - (SELECT min(e.at) FROM lead_events e WHERE e.lead_id = a.lead_id
-           AND e.kind = 'ASSIGNED'))) AS median
-  FROM answered a JOIN leads l ON l.id = a.lead_id GROUP BY l.assignee_id
+    l.first_feedback_at - l.first_assigned_at)) AS median
+  FROM leads l WHERE l.assignee_id IS NOT NULL
+    AND l.first_feedback_at >= $1 AND l.first_feedback_at < $2
+  GROUP BY l.assignee_id
 ), oldest AS (
   SELECT DISTINCT ON (l.assignee_id) l.assignee_id, l.id
   FROM leads l LEFT JOIN LATERAL (

@@ -65,6 +65,10 @@ async def _intake(actor, campaign: Campaign, names: list[str]) -> dict[str, int]
 async def _feedback(clerk, lead_id: int, when: datetime) -> None:
     entry, _ = await leads.record_feedback(clerk, lead_id, Channel.PHONE, f"Called at {when}.")
     await Feedback.filter(id=entry.id).update(created_at=when)
+    # The lead keeps its first feedback's time (what record_feedback writes).
+    first = await Feedback.filter(lead_id=lead_id).order_by("created_at", "id").first()
+    assert first is not None
+    await Lead.filter(id=lead_id).update(first_feedback_at=first.created_at)
 
 
 async def build_report_data(actors: Actors) -> ReportData:
@@ -95,7 +99,7 @@ async def build_report_data(actors: Actors) -> ReportData:
     }  # fmt: skip
     for name, (clerk, when) in assigned.items():
         await leads.assign_leads(manager, [ids[name]], clerk.id)
-        await Lead.filter(id=ids[name]).update(assigned_at=when)
+        await Lead.filter(id=ids[name]).update(assigned_at=when, first_assigned_at=when)
         await LeadEvent.filter(lead_id=ids[name], kind=LeadEventKind.ASSIGNED).update(at=when)
 
     feedback = [

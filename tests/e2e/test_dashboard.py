@@ -164,7 +164,10 @@ def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
             )
         for name, moment in assigned_at.items():
             lead = pk(ids[name])
-            database.execute("UPDATE leads SET assigned_at = ? WHERE id = ?", (stamp(moment), lead))
+            database.execute(
+                "UPDATE leads SET assigned_at = ?, first_assigned_at = ? WHERE id = ?",
+                (stamp(moment), stamp(moment), lead),
+            )
             database.execute(
                 "UPDATE lead_events SET at = ? WHERE lead_id = ? AND kind = 'ASSIGNED'",
                 (stamp(moment), lead),
@@ -173,6 +176,9 @@ def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
             lead = pk(ids[name])
             database.execute(
                 "UPDATE feedback SET created_at = ? WHERE lead_id = ?", (stamp(moment), lead)
+            )
+            database.execute(
+                "UPDATE leads SET first_feedback_at = ? WHERE id = ?", (stamp(moment), lead)
             )
             database.execute(
                 "UPDATE lead_events SET at = ? WHERE lead_id = ? AND kind = 'FEEDBACK_RECORDED'",

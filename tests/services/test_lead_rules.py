@@ -420,6 +420,19 @@ async def test_feedback_by_the_assignee_and_by_a_manager(actors):
     assert (await Lead.get(id=lead.id)).status is LeadStatus.ACTIVE
 
 
+async def test_the_lead_keeps_its_first_assignment_and_first_feedback(actors):
+    lead = await active_lead(actors)
+    assert lead.first_assigned_at == lead.assigned_at
+    assert lead.first_feedback_at is None
+
+    first, _ = await leads.record_feedback(actors.clerk_a.user, lead.id, Channel.PHONE, "One.")
+    await leads.record_feedback(actors.manager.user, lead.id, Channel.PHONE, "Two.")
+    moved = await leads.reassign_lead(actors.manager.user, lead.id, actors.clerk_b.user.id)
+
+    assert moved.first_assigned_at == lead.assigned_at  # a reassignment does not restart it
+    assert moved.first_feedback_at == first.created_at
+
+
 async def test_feedback_only_on_active_leads_and_only_by_assignee_or_manager(actors):
     campaign = await new_campaign(actors)
     lead = await active_lead(actors, campaign)

@@ -104,6 +104,11 @@ class Lead(Model):
         "models.User", related_name="assigned_leads", null=True, on_delete=fields.RESTRICT
     )
     assigned_at = fields.DatetimeField(null=True)
+    # Reports read a lead's firsts here instead of searching lead_events and feedback.
+    # assign_leads sets first_assigned_at (a reassignment keeps it), record_feedback sets
+    # first_feedback_at once.
+    first_assigned_at = fields.DatetimeField(null=True)
+    first_feedback_at = fields.DatetimeField(null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
     close_note = fields.TextField(default="")
@@ -124,12 +129,14 @@ class Lead(Model):
 
     class Meta:
         table = "leads"
-        # Lists and counts by status; reports by period (closes, one campaign's intake).
+        # Lists and counts by status; reports by period (closes, one campaign's intake, the
+        # leads first answered in a period for the clerks' medians).
         indexes = (
             ("assignee_id", "closed_at"),
             ("campaign_id", "closed_at"),
             ("campaign_id", "created_at"),
             ("closed_at",),
+            ("first_feedback_at",),
         )
 
     @property

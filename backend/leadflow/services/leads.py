@@ -519,6 +519,8 @@ async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None
         )
         if changed != len(ids):
             raise _AssignConflict()
+        # The first clerk's assignment is the one reports measure (reassign_lead keeps it).
+        await Lead.filter(id__in=ids, first_assigned_at=None).update(first_assigned_at=assigned_at)
         await LeadEvent.bulk_create(
             [
                 LeadEvent(
@@ -587,6 +589,10 @@ async def record_feedback(
         if unchanged is None:
             raise _changed_meanwhile()
         feedback = await Feedback.create(lead=lead, author=actor, channel=channel, note=clean_note)
+        # Reports read the first feedback from the lead; the guard keeps the earliest.
+        await Lead.filter(id=lead.id, first_feedback_at=None).update(
+            first_feedback_at=feedback.created_at
+        )
         await LeadEvent.create(
             lead=lead, kind=LeadEventKind.FEEDBACK_RECORDED, actor=actor, note=clean_note
         )

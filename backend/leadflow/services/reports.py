@@ -6,10 +6,11 @@ counted. Each report costs a fixed number of SQL statements, however many leads 
 
 Definitions (durations in seconds, rounded to milliseconds):
 
-- time to assignment: the lead's first ASSIGNED event (`lead_events.at`) minus its
-  `created_at`. A reassignment does not restart it.
-- time to first feedback: the lead's first feedback (`feedback.created_at`) minus that first
-  assignment. Leads without feedback are left out (not counted as zero).
+- time to assignment: the lead's first assignment (`leads.first_assigned_at`, the time of its
+  ASSIGNED event) minus its `created_at`. A reassignment does not restart it.
+- time to first feedback: the lead's first feedback (`leads.first_feedback_at`, the earliest
+  `feedback.created_at`) minus that first assignment. Leads without feedback are left out (not
+  counted as zero).
 - time to close: `closed_at` minus `created_at`.
 - median: the middle duration; of an even number, the mean of the two middle ones (what
   PostgreSQL's `percentile_cont(0.5)` computes). None when there is no duration to take it of.
@@ -44,7 +45,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
-from leadflow.db.enums import CloseReason, LeadEventKind, LeadStatus, Outcome
+from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.models import Campaign, Feedback, Lead, User
 from leadflow.services import campaigns
 from leadflow.services.campaigns import CampaignStats, success_rate
@@ -240,31 +241,20 @@ _CAMPAIGN_DURATIONS = (
 
 
 async def _campaign_medians(leads: QuerySet[Lead]) -> dict[tuple[int, str], float]:
-    """The three median durations per campaign, in one statement."""
+    """The three median durations per campaign, in one statement. A lead's firsts are its own
+    columns (`first_assigned_at`, `first_feedback_at`, written by `services.leads`), so the
+    report reads the leads table only."""
     sql = _Statement()
-    scope = sql.subquery(leads.values("id", "campaign_id", "created_at", "closed_at"))
-    per_lead = (
-        "SELECT scoped.campaign_id AS group_key, scoped.created_at, scoped.closed_at, "
-        f"{_first_assignment('scoped.id')} AS first_assigned_at, "
-        f"{_feedback_time('MIN', 'scoped.id')} AS first_feedback_at "
-        f"FROM ({scope}) AS scoped"
+    scope = sql.subquery(
+        leads.values(
+            group_key="campaign_id",
+            created_at="created_at",
+            closed_at="closed_at",
+            first_assigned_at="first_assigned_at",
+            first_feedback_at="first_feedback_at",
+        )
     )
-    return await sql.medians(per_lead, _CAMPAIGN_DURATIONS)
-
-
-# A lead's firsts are correlated subqueries: one index descent per lead reported on (with the
-# indexes lead_events (lead_id, kind, at) and feedback (lead_id, created_at)), so the cost
-# follows the leads in the report, not the size of the history. Joins with GROUP BY let
-# PostgreSQL's planner hash the whole history instead, which it did for a month of leads.
-
-
-def _first_assignment(lead_id: str) -> str:
-    """The time of the lead's first ASSIGNED event. Only `assign_leads` writes them, once per
-    lead; MIN keeps the definition right should that change."""
-    return (
-        "(SELECT MIN(lead_events.at) FROM lead_events WHERE lead_events.lead_id = "
-        f"{lead_id} AND lead_events.kind = '{LeadEventKind.ASSIGNED.value}')"
-    )
+    return await sql.medians(scope, _CAMPAIGN_DURATIONS)
 
 
 def _feedback_time(aggregate: str, lead_id: str) -> str:
@@ -333,31 +323,17 @@ async def _clerk_feedback_medians(
     leads: QuerySet[Lead], period: Period
 ) -> dict[tuple[int, str], float]:
     """Median time to first feedback per assignee, over the leads first answered in the
-    period; one statement."""
+    period (the lead's `first_feedback_at`); one statement."""
     sql = _Statement()
-    if period.start is not None or period.end is not None:
-        # Answered first in the period implies answered in it: the index on feedback times
-        # narrows the leads before their first feedback is looked for.
-        answered = Feedback.filter(**period.filters("created_at")).values("lead_id")
-        leads = leads.filter(id__in=Subquery(answered))
-    scope = sql.subquery(leads.values("id", "assignee_id"))
-    in_period = []
-    if period.start is not None:
-        in_period.append(f"MIN(feedback.created_at) >= {sql.value(period.start)}")
-    if period.end is not None:
-        in_period.append(f"MIN(feedback.created_at) < {sql.value(period.end)}")
-    having = f" HAVING {' AND '.join(in_period)}" if in_period else ""
-    first_answers = (
-        "SELECT scoped.id, scoped.assignee_id, MIN(feedback.created_at) AS first_feedback_at "
-        f"FROM ({scope}) AS scoped JOIN feedback ON feedback.lead_id = scoped.id "
-        f"GROUP BY scoped.id, scoped.assignee_id{having}"
+    answered = leads.filter(first_feedback_at__isnull=False, **period.filters("first_feedback_at"))
+    scope = sql.subquery(
+        answered.values(
+            group_key="assignee_id",
+            first_assigned_at="first_assigned_at",
+            first_feedback_at="first_feedback_at",
+        )
     )
-    per_lead = (
-        "SELECT answered.assignee_id AS group_key, answered.first_feedback_at, "
-        f"{_first_assignment('answered.id')} AS first_assigned_at "
-        f"FROM ({first_answers}) AS answered"
-    )
-    return await sql.medians(per_lead, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")])
+    return await sql.medians(scope, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")])
 
 
 async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
