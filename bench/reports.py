@@ -197,6 +197,12 @@ def fill_statements(manager_id: int) -> list[tuple[str, str]]:
         "p.state <> 'N' AND p.feedback_count > 0 "
         "AND p.first_feedback_at < LEAST(p.closed_at, now())"
     )
+    # The latest feedback_source entry: the last k whose time falls before the close (or now).
+    latest_feedback = (
+        f"CASE WHEN {has_feedback} THEN p.first_feedback_at + (LEAST(p.feedback_count, "
+        "ceil(extract(epoch FROM LEAST(p.closed_at, now()) - p.first_feedback_at) / 86400)::int)"
+        " - 1) * INTERVAL '1 day' END"
+    )
     return [
         (
             "contacts",
@@ -232,6 +238,10 @@ def fill_statements(manager_id: int) -> list[tuple[str, str]]:
                     "first_assigned_at": "CASE WHEN p.state = 'N' THEN NULL "
                     "ELSE p.first_assigned_at END",
                     "first_feedback_at": f"CASE WHEN {has_feedback} THEN p.first_feedback_at END",
+                    # The start of the current wait: the later of the current assignment and
+                    # the latest feedback (GREATEST ignores a NULL).
+                    "waiting_since": "CASE WHEN p.state = 'N' THEN NULL ELSE GREATEST("
+                    f"COALESCE(p.reassigned_at, p.first_assigned_at), {latest_feedback}) END",
                     "closed_by_id": f"CASE WHEN p.state = 'D' THEN {assignee} END",
                     "created_by_id": str(manager_id),
                     "created_at": "p.created_at",
@@ -551,10 +561,9 @@ WITH counts AS (
   GROUP BY l.assignee_id
 ), oldest AS (
   SELECT DISTINCT ON (l.assignee_id) l.assignee_id, l.id
-  FROM leads l LEFT JOIN LATERAL (
-    SELECT max(f.created_at) AS at FROM feedback f WHERE f.lead_id = l.id) lf ON TRUE
+  FROM leads l
   WHERE l.assignee_id IS NOT NULL AND l.closed_at IS NULL
-  ORDER BY l.assignee_id, GREATEST(lf.at, l.assigned_at), l.id
+  ORDER BY l.assignee_id, l.waiting_since, l.id
 )
 SELECT u.id, u.name, c.open, c.closed, c.won, m.median, o.id AS oldest
 FROM users u LEFT JOIN counts c ON c.assignee_id = u.id
@@ -570,8 +579,7 @@ SELECT (SELECT count(*) FROM leads WHERE assignee_id IS NULL AND closed_at IS NU
 RAW_AGING_ACTIVE = """
 WITH waiting AS (
   SELECT l.id FROM leads l
-  WHERE l.assignee_id IS NOT NULL AND l.closed_at IS NULL AND l.assigned_at < $1
-    AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.created_at >= $1)
+  WHERE l.assignee_id IS NOT NULL AND l.closed_at IS NULL AND l.waiting_since < $1
 )
 SELECT (SELECT count(*) FROM waiting) AS total,
   (SELECT array_agg(id) FROM (SELECT id FROM waiting ORDER BY id LIMIT 51) AS page) AS page

@@ -69,6 +69,16 @@ async def _feedback(clerk, lead_id: int, when: datetime) -> None:
     first = await Feedback.filter(lead_id=lead_id).order_by("created_at", "id").first()
     assert first is not None
     await Lead.filter(id=lead_id).update(first_feedback_at=first.created_at)
+    await _restart_wait(lead_id)
+
+
+async def _restart_wait(lead_id: int) -> None:
+    """The lead's wait starts at the later of its assignment and its latest feedback (what
+    assign_leads, reassign_lead and record_feedback write)."""
+    lead = await Lead.get(id=lead_id)
+    latest = await Feedback.filter(lead_id=lead_id).order_by("-created_at", "-id").first()
+    moments = [lead.assigned_at] + ([latest.created_at] if latest is not None else [])
+    await Lead.filter(id=lead_id).update(waiting_since=max(moments))
 
 
 async def build_report_data(actors: Actors) -> ReportData:
@@ -99,7 +109,9 @@ async def build_report_data(actors: Actors) -> ReportData:
     }  # fmt: skip
     for name, (clerk, when) in assigned.items():
         await leads.assign_leads(manager, [ids[name]], clerk.id)
-        await Lead.filter(id=ids[name]).update(assigned_at=when, first_assigned_at=when)
+        await Lead.filter(id=ids[name]).update(
+            assigned_at=when, first_assigned_at=when, waiting_since=when
+        )
         await LeadEvent.filter(lead_id=ids[name], kind=LeadEventKind.ASSIGNED).update(at=when)
 
     feedback = [
@@ -111,7 +123,7 @@ async def build_report_data(actors: Actors) -> ReportData:
         await _feedback(clerk, ids[name], when)
 
     await leads.reassign_lead(manager, ids["F4"], clerk_b.id)
-    await Lead.filter(id=ids["F4"]).update(assigned_at=at(5))
+    await Lead.filter(id=ids["F4"]).update(assigned_at=at(5), waiting_since=at(5))
     await LeadEvent.filter(lead_id=ids["F4"], kind=LeadEventKind.REASSIGNED).update(at=at(5))
 
     closes = [

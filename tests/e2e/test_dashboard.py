@@ -165,8 +165,9 @@ def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
         for name, moment in assigned_at.items():
             lead = pk(ids[name])
             database.execute(
-                "UPDATE leads SET assigned_at = ?, first_assigned_at = ? WHERE id = ?",
-                (stamp(moment), stamp(moment), lead),
+                "UPDATE leads SET assigned_at = ?, first_assigned_at = ?, waiting_since = ? "
+                "WHERE id = ?",
+                (stamp(moment), stamp(moment), stamp(moment), lead),
             )
             database.execute(
                 "UPDATE lead_events SET at = ? WHERE lead_id = ? AND kind = 'ASSIGNED'",
@@ -177,8 +178,11 @@ def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
             database.execute(
                 "UPDATE feedback SET created_at = ? WHERE lead_id = ?", (stamp(moment), lead)
             )
+            # The wait starts at the later of the assignment and the latest feedback.
+            waiting_since = max(moment, assigned_at[name])
             database.execute(
-                "UPDATE leads SET first_feedback_at = ? WHERE id = ?", (stamp(moment), lead)
+                "UPDATE leads SET first_feedback_at = ?, waiting_since = ? WHERE id = ?",
+                (stamp(moment), stamp(waiting_since), lead),
             )
             database.execute(
                 "UPDATE lead_events SET at = ? WHERE lead_id = ? AND kind = 'FEEDBACK_RECORDED'",

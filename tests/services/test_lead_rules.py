@@ -4,6 +4,7 @@ database. Every refusal is checked for its code and field, and for having change
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -431,6 +432,24 @@ async def test_the_lead_keeps_its_first_assignment_and_first_feedback(actors):
 
     assert moved.first_assigned_at == lead.assigned_at  # a reassignment does not restart it
     assert moved.first_feedback_at == first.created_at
+
+
+async def test_waiting_since_follows_assignment_feedback_and_reassignment(actors):
+    lead = await active_lead(actors)
+    assert lead.waiting_since == lead.assigned_at
+
+    first, _ = await leads.record_feedback(actors.clerk_a.user, lead.id, Channel.PHONE, "One.")
+    assert (await Lead.get(id=lead.id)).waiting_since == first.created_at
+    later, _ = await leads.record_feedback(actors.manager.user, lead.id, Channel.PHONE, "Two.")
+    assert (await Lead.get(id=lead.id)).waiting_since == later.created_at
+
+    # A feedback stamped earlier than the current wait never moves it back.
+    await Lead.filter(id=lead.id).update(waiting_since=later.created_at + timedelta(hours=1))
+    await leads.record_feedback(actors.clerk_a.user, lead.id, Channel.PHONE, "Three.")
+    assert (await Lead.get(id=lead.id)).waiting_since == later.created_at + timedelta(hours=1)
+
+    moved = await leads.reassign_lead(actors.manager.user, lead.id, actors.clerk_b.user.id)
+    assert moved.waiting_since == moved.assigned_at  # the new clerk's wait starts now
 
 
 async def test_feedback_only_on_active_leads_and_only_by_assignee_or_manager(actors):

@@ -109,6 +109,10 @@ class Lead(Model):
     # first_feedback_at once.
     first_assigned_at = fields.DatetimeField(null=True)
     first_feedback_at = fields.DatetimeField(null=True)
+    # When the lead's current wait started: the later of its current assignment and its latest
+    # feedback (assign_leads and reassign_lead set it to assigned_at, record_feedback moves it
+    # forward only). NULL for NEW leads.
+    waiting_since = fields.DatetimeField(null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
     close_note = fields.TextField(default="")
@@ -130,13 +134,15 @@ class Lead(Model):
     class Meta:
         table = "leads"
         # Lists and counts by status; reports by period (closes, one campaign's intake, the
-        # leads first answered in a period for the clerks' medians).
+        # leads first answered in a period for the clerks' medians); each clerk's open leads by
+        # how long they have waited.
         indexes = (
             ("assignee_id", "closed_at"),
             ("campaign_id", "closed_at"),
             ("campaign_id", "created_at"),
             ("closed_at",),
             ("first_feedback_at",),
+            ("assignee_id", "closed_at", "waiting_since"),
         )
 
     @property

@@ -515,7 +515,7 @@ async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None
             await Lead.filter(id__in=ids).order_by("id").select_for_update().values_list("id")
         # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
         changed = await Lead.filter(id__in=ids, assignee_id=None, closed_at=None).update(
-            assignee_id=assignee.id, assigned_at=assigned_at
+            assignee_id=assignee.id, assigned_at=assigned_at, waiting_since=assigned_at
         )
         if changed != len(ids):
             raise _AssignConflict()
@@ -550,10 +550,12 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
         raise DomainError(
             ErrorCode.INVALID, f"The lead is already assigned to {assignee.name}.", ["assigneeId"]
         )
+    reassigned_at = now()
     async with in_transaction():
+        # The new clerk's wait starts now (see services.reports, "waiting").
         changed = await Lead.filter(
             id=lead.id, assignee_id=lead.assignee_id, closed_at=None
-        ).update(assignee_id=assignee.id, assigned_at=now())
+        ).update(assignee_id=assignee.id, assigned_at=reassigned_at, waiting_since=reassigned_at)
         if changed != 1:
             raise _changed_meanwhile()
         await LeadEvent.create(
@@ -593,6 +595,10 @@ async def record_feedback(
         await Lead.filter(id=lead.id, first_feedback_at=None).update(
             first_feedback_at=feedback.created_at
         )
+        # The wait restarts with the feedback; the guard never moves it back.
+        await Lead.filter(
+            Q(waiting_since=None) | Q(waiting_since__lt=feedback.created_at), id=lead.id
+        ).update(waiting_since=feedback.created_at)
         await LeadEvent.create(
             lead=lead, kind=LeadEventKind.FEEDBACK_RECORDED, actor=actor, note=clean_note
         )

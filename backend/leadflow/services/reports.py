@@ -24,7 +24,8 @@ Definitions (durations in seconds, rounded to milliseconds):
   assignee). Their median time to first feedback covers the leads whose first feedback falls
   in the period.
 - waiting: an ACTIVE lead's last activity is the later of its latest feedback and its current
-  assignment (`assigned_at`, reset by a reassignment: the new clerk's clock starts then). A
+  assignment (`assigned_at`, reset by a reassignment: the new clerk's clock starts then), kept
+  on the lead as `leads.waiting_since` (written by `services.leads`). A
   clerk's oldest waiting lead is their ACTIVE lead with the oldest last activity; the aging
   list ACTIVE_WITHOUT_FEEDBACK holds the ACTIVE leads whose last activity is older than N days.
 """
@@ -46,7 +47,7 @@ from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
-from leadflow.db.models import Campaign, Feedback, Lead, User
+from leadflow.db.models import Campaign, Lead, User
 from leadflow.services import campaigns
 from leadflow.services.campaigns import CampaignStats, success_rate
 from leadflow.services.errors import DomainError, ErrorCode
@@ -257,14 +258,6 @@ async def _campaign_medians(leads: QuerySet[Lead]) -> dict[tuple[int, str], floa
     return await sql.medians(scope, _CAMPAIGN_DURATIONS)
 
 
-def _feedback_time(aggregate: str, lead_id: str) -> str:
-    """The time of the lead's first (MIN) or latest (MAX) feedback."""
-    return (
-        f"(SELECT {aggregate}(feedback.created_at) FROM feedback "
-        f"WHERE feedback.lead_id = {lead_id})"
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Per clerk
 
@@ -338,18 +331,16 @@ async def _clerk_feedback_medians(
 
 async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
     """Per assignee, the ACTIVE lead whose last activity (the later of its latest feedback and
-    its assignment) is oldest; ties go to the lower id. One statement."""
+    its assignment, kept on the lead as `waiting_since` by `services.leads`) is oldest; ties go
+    to the lower id. One statement."""
     sql = _Statement()
     waiting = leads.filter(status_condition(LeadStatus.ACTIVE))
-    scope = sql.subquery(waiting.values("id", "assignee_id", "assigned_at"))
-    latest_feedback = _feedback_time("MAX", "scoped.id")
+    scope = sql.subquery(waiting.values("id", "assignee_id", "waiting_since"))
     rows = await sql.rows(
         "SELECT assignee_id, id FROM ("
-        "SELECT waiting.assignee_id, waiting.id, ROW_NUMBER() OVER (PARTITION BY "
-        "waiting.assignee_id ORDER BY waiting.last_activity_at, waiting.id) AS position "
-        "FROM (SELECT scoped.id, scoped.assignee_id, "
-        f"{sql.later_of('scoped.assigned_at', latest_feedback)} AS last_activity_at "
-        f"FROM ({scope}) AS scoped) AS waiting"
+        "SELECT scoped.assignee_id, scoped.id, ROW_NUMBER() OVER (PARTITION BY "
+        "scoped.assignee_id ORDER BY scoped.waiting_since, scoped.id) AS position "
+        f"FROM ({scope}) AS scoped"
         ") AS ranked WHERE position = 1"
     )
     return {row["assignee_id"]: row["id"] for row in rows}
@@ -378,13 +369,9 @@ def aging_leads(
         matching = matching.filter(campaign_id=campaign_id)
     if kind is AgingKind.NEW:
         return matching.filter(status_condition(LeadStatus.NEW), created_at__lt=cutoff)
-    # "Last activity before the cutoff" is "assigned before it, and no feedback since".
-    answered_since = Feedback.filter(created_at__gte=cutoff).values("lead_id")
-    return matching.filter(
-        status_condition(LeadStatus.ACTIVE),
-        assigned_at__lt=cutoff,
-        id__not_in=Subquery(answered_since),
-    )
+    # "Last activity before the cutoff": assigned before it and no feedback since, which is
+    # the lead's `waiting_since` (the later of the two) before it.
+    return matching.filter(status_condition(LeadStatus.ACTIVE), waiting_since__lt=cutoff)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,14 +486,6 @@ class _Statement:
         # SQLite stores datetimes as ISO text; julianday() reads them, offset included. Its
         # double carries about 10 microseconds of noise, hence the rounding to milliseconds.
         return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
-
-    def later_of(self, never_null: str, maybe_null: str) -> str:
-        """The later of two timestamps, the first one if the second is NULL; each expression
-        is spelled once (a correlated subquery would run twice otherwise)."""
-        if self.postgres:
-            return f"GREATEST({never_null}, {maybe_null})"  # GREATEST ignores NULLs
-        # SQLite's max() of several arguments is NULL if one is: the first stands in.
-        return f"MAX({never_null}, COALESCE({maybe_null}, {never_null}))"
 
     def bucket(self, interval: ReportInterval, column: str) -> str:
         """The UTC day, or the Monday of the UTC week, of `column`, as 'YYYY-MM-DD'."""
