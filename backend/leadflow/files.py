@@ -15,6 +15,7 @@ POST. Errors are JSON `{"error": {"code", "message", "field"}}` with a fitting s
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import tempfile
@@ -277,27 +278,14 @@ async def _rejected_rows(request: Request) -> Response:
     if lead_import is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
     issues = await imports.import_issues(lead_import.id)
-    text = _StringSink()
+    text = io.StringIO()
     imports.write_rejected_rows(text, lead_import.header, lead_import.separator, issues)
     name = Path(lead_import.file_name).stem or "import"
     return Response(
-        "\ufeff" + text.value,
+        "\ufeff" + text.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": _attachment(f"{name}.rejected.csv")},
     )
-
-
-class _StringSink:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    @property
-    def value(self) -> str:
-        return "".join(self.parts)
 
 
 async def _export(request: Request) -> Response:

@@ -223,6 +223,22 @@ def _clean_row(row: FileRow, layout: FileLayout) -> dict[str, str | None] | list
         ]
 
 
+def _split_batch(
+    batch: list[FileRow], layout: FileLayout
+) -> tuple[list[tuple[FileRow, dict[str, str | None]]], list[_RowOutcome]]:
+    """The batch's rows that can be stored (with their cleaned details), and the outcomes of
+    the others: empty rows and rows rejected with their reasons."""
+    cleaned: list[tuple[FileRow, dict[str, str | None]]] = []
+    outcomes: list[_RowOutcome] = []
+    for row in batch:
+        details = None if _is_empty(row) else _clean_row(row, layout)
+        if isinstance(details, dict):
+            cleaned.append((row, details))
+        else:
+            outcomes.append(_RowOutcome(row, issues=tuple(details or ())))
+    return cleaned, outcomes
+
+
 def _duplicate_issue(row: FileRow, message: str) -> RowIssue:
     return RowIssue(ImportIssueKind.DUPLICATE, row.number, "", message)
 
@@ -241,14 +257,7 @@ async def _preview(
     found by the contact's identity; known contacts and open leads by reading the database."""
     first_row_of: dict[tuple[str, ...], int] = {}
     for batch in _batches(read_rows(path, report.layout)):
-        cleaned: list[tuple[FileRow, dict[str, str | None]]] = []
-        outcomes: list[_RowOutcome] = []
-        for row in batch:
-            details = None if _is_empty(row) else _clean_row(row, report.layout)
-            if isinstance(details, dict):
-                cleaned.append((row, details))
-            else:
-                outcomes.append(_RowOutcome(row, issues=tuple(details or ())))
+        cleaned, outcomes = _split_batch(batch, report.layout)
         outcomes += await _preview_batch(campaign, cleaned, first_row_of)
         outcomes.sort(key=lambda outcome: outcome.row.number)
         report.counts.add(outcomes)
@@ -330,14 +339,7 @@ async def _import_batch(
 ) -> list[_RowOutcome]:
     """One batch, atomically: its leads, its issues and the import's progress commit
     together, so a resumed import continues exactly after the last committed row."""
-    cleaned: list[tuple[FileRow, dict[str, str | None]]] = []
-    outcomes: list[_RowOutcome] = []
-    for row in batch:
-        details = None if _is_empty(row) else _clean_row(row, layout)
-        if isinstance(details, dict):
-            cleaned.append((row, details))
-        else:
-            outcomes.append(_RowOutcome(row, issues=tuple(details or ())))
+    cleaned, outcomes = _split_batch(batch, layout)
     async with in_transaction():
         stored = await store_intakes(actor, campaign, [details for _, details in cleaned])
         for (row, _), result in zip(cleaned, stored, strict=True):
