@@ -231,6 +231,12 @@ def report_leads(actor: User) -> QuerySet[Lead]:
     return visible_leads(actor)
 
 
+def reads_every_lead(actor: User) -> bool:
+    """Whether `report_leads(actor)` is every lead, so the reports may read the rollups (which
+    hold figures of all leads, not of one clerk's or partner's)."""
+    return not is_partner(actor) and is_manager(actor)
+
+
 def report_clerks(actor: User) -> QuerySet[User]:
     """Whose per-clerk figures the actor may read: managers every clerk (deactivated ones too,
     whose open leads still need reassigning), a clerk only themselves, partners nobody."""

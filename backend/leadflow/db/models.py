@@ -409,3 +409,61 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entries"
+
+
+# ---------------------------------------------------------------------------------------------
+# Report rollups: derived from `leads` by database triggers (migration 0006_report_rollups),
+# never written by the application. The reports sum them over whole UTC days instead of reading
+# every lead of a long period. Plain integer keys: a rollup row is no reason to keep a campaign
+# or user, and the triggers are its only writers.
+
+
+class CampaignDayFigures(Model):
+    """One campaign's figures for one UTC day: the leads created that day and how they stand
+    now (a cohort: new, active, done, outcomes), and the leads closed that day."""
+
+    id = fields.IntField(primary_key=True)
+    campaign_id = fields.IntField()
+    day = fields.DateField()
+    created = fields.IntField(default=0)
+    new = fields.IntField(default=0)
+    active = fields.IntField(default=0)
+    done = fields.IntField(default=0)
+    successful = fields.IntField(default=0)
+    unsuccessful = fields.IntField(default=0)
+    closed_successful = fields.IntField(default=0)
+    closed_unsuccessful = fields.IntField(default=0)
+
+    class Meta:
+        table = "report_campaign_days"
+        unique_together = (("campaign_id", "day"),)
+
+
+class CampaignDayReasons(Model):
+    """Of one campaign's leads created on one UTC day, how many were closed unsuccessful with
+    this reason."""
+
+    id = fields.IntField(primary_key=True)
+    campaign_id = fields.IntField()
+    day = fields.DateField()
+    reason = fields.CharEnumField(CloseReason, max_length=32)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "report_campaign_day_reasons"
+        unique_together = (("campaign_id", "day", "reason"),)
+
+
+class ClerkDayFigures(Model):
+    """Of the leads assigned to one clerk now, how many were closed on one UTC day and how
+    many of those successfully."""
+
+    id = fields.IntField(primary_key=True)
+    assignee_id = fields.IntField()
+    day = fields.DateField()
+    closed = fields.IntField(default=0)
+    successful = fields.IntField(default=0)
+
+    class Meta:
+        table = "report_clerk_days"
+        unique_together = (("assignee_id", "day"),)

@@ -33,6 +33,12 @@ class CampaignStats:
         """Successful share of the closed leads; None while nothing is closed."""
         return success_rate(self.successful, self.done)
 
+    def __add__(self, other: CampaignStats) -> CampaignStats:
+        """The figures of two disjoint sets of leads together."""
+        return CampaignStats(
+            *(getattr(self, name) + getattr(other, name) for name in self.__slots__)
+        )
+
 
 def success_rate(successful: int, closed: int) -> float | None:
     """`successful / closed`, rounded to four places; None while nothing is closed. The one

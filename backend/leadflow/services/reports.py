@@ -28,6 +28,14 @@ Definitions (durations in seconds, rounded to milliseconds):
   on the lead as `leads.waiting_since` (written by `services.leads`). A
   clerk's oldest waiting lead is their ACTIVE lead with the oldest last activity; the aging
   list ACTIVE_WITHOUT_FEEDBACK holds the ACTIVE leads whose last activity is older than N days.
+
+Long periods: for actors who read every lead (managers, admins, their read-only tokens), the
+counts come from the rollup tables (`CampaignDayFigures` and friends, kept per UTC day by
+triggers on `leads`, migration 0006) for the whole days of the period, plus the leads
+themselves for a partial first or last day; they stay exact. A median needs every duration, so
+it is exact while the period holds at most `EXACT_MEDIAN_LIMIT` leads; beyond, it is estimated
+from the leads whose id is a multiple of `SAMPLE_EVERY` (a fixed sample, independent of the
+figures, read from partial indexes), and the report says so (`medians_estimated`).
 """
 
 from __future__ import annotations
@@ -42,17 +50,28 @@ from typing import Any
 from pypika_tortoise.terms import Parameterizer
 from tortoise import connections
 from tortoise.expressions import Q, Subquery
-from tortoise.functions import Count
+from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
-from leadflow.db.models import Campaign, Lead, User
+from leadflow.db.models import (
+    Campaign,
+    CampaignDayFigures,
+    CampaignDayReasons,
+    ClerkDayFigures,
+    Lead,
+    User,
+)
 from leadflow.services import campaigns
 from leadflow.services.campaigns import CampaignStats, success_rate
 from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.leads import now, status_condition
 
+# Above this many leads in a report's scope, medians are estimated from a fixed sample.
+EXACT_MEDIAN_LIMIT = 50_000
+# Every SAMPLE_EVERY-th lead by id: the predicate of migration 0006's partial indexes.
+SAMPLE_EVERY = 16
 MIN_AGING_DAYS = 1
 MAX_AGING_DAYS = 3650
 # A daily series of about three years; weekly series may span as many weeks.
@@ -87,6 +106,52 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class DaySplit:
+    """A period cut at UTC midnights: whole days [first_day, end_day) that the rollups hold
+    (None leaves a side open; `whole_days` False when there are none) and the partial days
+    before and after them (`edges`), which are read from the leads."""
+
+    first_day: date | None
+    end_day: date | None
+    whole_days: bool
+    edges: tuple[Period, ...]
+
+    @classmethod
+    def of(cls, period: Period) -> DaySplit:
+        start, end = period.start, period.end
+        if start is not None and end is not None and _midnight(start) == _midnight(end):
+            return cls(None, None, False, (period,))
+        edges: list[Period] = []
+        first_day = end_day = None
+        if start is not None:
+            first = _midnight(start)
+            if first != start:
+                first += timedelta(days=1)
+                edges.append(Period(start, first))
+            first_day = first.date()
+        if end is not None:
+            last = _midnight(end)
+            if last != end:
+                edges.append(Period(last, end))
+            end_day = last.date()
+        whole = first_day is None or end_day is None or first_day < end_day
+        return cls(first_day, end_day, whole, tuple(edges))
+
+    def day_filters(self) -> dict[str, date]:
+        """Tortoise filter arguments that keep a rollup's `day` within the whole days."""
+        bounds: dict[str, date] = {}
+        if self.first_day is not None:
+            bounds["day__gte"] = self.first_day
+        if self.end_day is not None:
+            bounds["day__lt"] = self.end_day
+        return bounds
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
 class ReasonCount:
     reason: CloseReason
     count: int
@@ -101,6 +166,8 @@ class CampaignReport:
     median_seconds_to_assignment: float | None
     median_seconds_to_first_feedback: float | None
     median_seconds_to_close: float | None
+    # True when the medians were estimated from a sample (see the module's "Long periods").
+    medians_estimated: bool = False
 
     @property
     def conversion_rate(self) -> float | None:
@@ -115,6 +182,7 @@ class ClerkReport:
     successful_in_period: int
     median_seconds_to_first_feedback: float | None
     oldest_waiting_lead_id: int | None
+    medians_estimated: bool = False
 
     @property
     def success_rate(self) -> float | None:
@@ -193,7 +261,8 @@ async def campaign_reports(
     end: date | datetime | None = None,
 ) -> list[CampaignReport]:
     """One report per campaign the actor may see (by name), or for the one asked for, over the
-    leads created in the period. Four statements, however many campaigns and leads."""
+    leads created in the period. A fixed number of statements, however many campaigns and
+    leads (see the module's "Long periods" for where the figures come from)."""
     period = make_period(start, end)
     if campaign_id is not None:
         found = [await _visible_campaign(actor, campaign_id)]
@@ -202,10 +271,17 @@ async def campaign_reports(
     ids = [campaign.id for campaign in found]
     if not ids:
         return []
-    leads = policy.report_leads(actor).filter(campaign_id__in=ids, **period.filters("created_at"))
-    stats = await campaigns.stats_by_campaign(leads, ids)
-    reasons = await _unsuccessful_by_reason(leads)
-    medians = await _campaign_medians(leads)
+    leads = policy.report_leads(actor).filter(campaign_id__in=ids)
+    if policy.reads_every_lead(actor):
+        stats, reasons = await _rolled_up_campaign_figures(leads, ids, DaySplit.of(period))
+    else:
+        in_period = leads.filter(**period.filters("created_at"))
+        stats = await campaigns.stats_by_campaign(in_period, ids)
+        reasons = await _unsuccessful_by_reason(in_period)
+    estimated = sum(figures.total for figures in stats.values()) > EXACT_MEDIAN_LIMIT
+    medians = await _campaign_medians(
+        leads.filter(**period.filters("created_at")), sampled=estimated
+    )
     return [
         CampaignReport(
             campaign=campaign,
@@ -216,9 +292,47 @@ async def campaign_reports(
             median_seconds_to_assignment=medians.get((campaign.id, _TO_ASSIGNMENT)),
             median_seconds_to_first_feedback=medians.get((campaign.id, _TO_FEEDBACK)),
             median_seconds_to_close=medians.get((campaign.id, _TO_CLOSE)),
+            medians_estimated=estimated,
         )
         for campaign in found
     ]
+
+
+async def _rolled_up_campaign_figures(
+    leads: QuerySet[Lead], ids: list[int], split: DaySplit
+) -> tuple[dict[int, CampaignStats], dict[tuple[int, CloseReason], int]]:
+    """Counts and reasons per campaign: the rollups' whole days plus the partial days' leads."""
+    stats = {campaign_id: CampaignStats() for campaign_id in ids}
+    reasons: defaultdict[tuple[int, CloseReason], int] = defaultdict(int)
+    if split.whole_days:
+        days = split.day_filters()
+        rows = (
+            await CampaignDayFigures.filter(campaign_id__in=ids, **days)
+            .group_by("campaign_id")
+            .annotate(**{name: Sum(name) for name in _COHORT_COLUMNS})
+            .values_list("campaign_id", *_COHORT_COLUMNS)
+        )
+        for campaign_id, *counts in rows:
+            stats[campaign_id] += CampaignStats(*(int(count or 0) for count in counts))
+        reason_rows = (
+            await CampaignDayReasons.filter(campaign_id__in=ids, **days)
+            .group_by("campaign_id", "reason")
+            .annotate(total=Sum("count"))
+            .values_list("campaign_id", "reason", "total")
+        )
+        for campaign_id, reason, count in reason_rows:
+            reasons[(campaign_id, CloseReason(reason))] += int(count or 0)
+    for edge in split.edges:
+        in_edge = leads.filter(**edge.filters("created_at"))
+        for campaign_id, figures in (await campaigns.stats_by_campaign(in_edge, ids)).items():
+            stats[campaign_id] += figures
+        for key, count in (await _unsuccessful_by_reason(in_edge)).items():
+            reasons[key] += count
+    return stats, reasons
+
+
+# CampaignDayFigures' cohort columns in CampaignStats' order.
+_COHORT_COLUMNS = ("created", "new", "active", "done", "successful", "unsuccessful")
 
 
 async def _unsuccessful_by_reason(leads: QuerySet[Lead]) -> dict[tuple[int, CloseReason], int]:
@@ -241,13 +355,16 @@ _CAMPAIGN_DURATIONS = (
 )
 
 
-async def _campaign_medians(leads: QuerySet[Lead]) -> dict[tuple[int, str], float]:
+async def _campaign_medians(
+    leads: QuerySet[Lead], *, sampled: bool
+) -> dict[tuple[int, str], float]:
     """The three median durations per campaign, in one statement. A lead's firsts are its own
     columns (`first_assigned_at`, `first_feedback_at`, written by `services.leads`), so the
     report reads the leads table only."""
     sql = _Statement()
     scope = sql.subquery(
         leads.values(
+            sample_key="id",
             group_key="campaign_id",
             created_at="created_at",
             closed_at="closed_at",
@@ -255,7 +372,7 @@ async def _campaign_medians(leads: QuerySet[Lead]) -> dict[tuple[int, str], floa
             first_feedback_at="first_feedback_at",
         )
     )
-    return await sql.medians(scope, _CAMPAIGN_DURATIONS)
+    return await sql.medians(scope, _CAMPAIGN_DURATIONS, sampled=sampled)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,54 +383,89 @@ async def clerk_reports(
     actor: User, start: date | datetime | None = None, end: date | datetime | None = None
 ) -> list[ClerkReport]:
     """A report per clerk the actor may see (managers: every clerk, by name; a clerk: only
-    themselves; partners: refused). Four statements, however many clerks and leads."""
+    themselves; partners: refused). A fixed number of statements, however many clerks and
+    leads."""
     period = make_period(start, end)
     clerks = await policy.report_clerks(actor).order_by("name", "id")
     if not clerks:
         return []
     ids = [clerk.id for clerk in clerks]
     leads = policy.report_leads(actor).filter(assignee_id__in=ids)
-    counts = await _clerk_counts(leads, period)
-    medians = await _clerk_feedback_medians(leads, period)
+    open_leads = await _open_by_clerk(leads)
+    if policy.reads_every_lead(actor):
+        closes = await _rolled_up_closes(leads, ids, DaySplit.of(period))
+    else:
+        closes = await _closes_by_clerk(leads, period)
+    estimated = sum(closed for closed, _ in closes.values()) > EXACT_MEDIAN_LIMIT
+    medians = await _clerk_feedback_medians(leads, period, sampled=estimated)
     oldest = await _oldest_waiting_leads(leads)
     return [
         ClerkReport(
             clerk=clerk,
-            open_leads=counts[clerk.id][0],
-            closed_in_period=counts[clerk.id][1],
-            successful_in_period=counts[clerk.id][2],
+            open_leads=open_leads.get(clerk.id, 0),
+            closed_in_period=closes[clerk.id][0],
+            successful_in_period=closes[clerk.id][1],
             median_seconds_to_first_feedback=medians.get((clerk.id, _TO_FEEDBACK)),
             oldest_waiting_lead_id=oldest.get(clerk.id),
+            medians_estimated=estimated,
         )
         for clerk in clerks
     ]
 
 
-async def _clerk_counts(
-    leads: QuerySet[Lead], period: Period
-) -> defaultdict[int, tuple[int, int, int]]:
-    """(open, closed in the period, successful in the period) per assignee."""
-    closed = status_condition(LeadStatus.DONE)
-    if period.start is not None or period.end is not None:
-        closed &= Q(**period.filters("closed_at"))
+async def _open_by_clerk(leads: QuerySet[Lead]) -> dict[int, int]:
     rows = (
-        await leads.filter(status_condition(LeadStatus.ACTIVE) | closed)
+        await leads.filter(status_condition(LeadStatus.ACTIVE))
+        .group_by("assignee_id")
+        .annotate(open=Count("id"))
+        .values_list("assignee_id", "open")
+    )
+    return {assignee_id: int(count) for assignee_id, count in rows}
+
+
+async def _closes_by_clerk(
+    leads: QuerySet[Lead], period: Period
+) -> defaultdict[int, tuple[int, int]]:
+    """(closed in the period, successful of those) per assignee, from the leads."""
+    rows = (
+        await leads.filter(closed_at__isnull=False, **period.filters("closed_at"))
         .group_by("assignee_id")
         .annotate(
-            open=campaigns.count_when(status_condition(LeadStatus.ACTIVE)),
-            closed=campaigns.count_when(closed),
-            successful=campaigns.count_when(closed & Q(outcome=Outcome.SUCCESSFUL)),
+            closed=Count("id"),
+            successful=campaigns.count_when(Q(outcome=Outcome.SUCCESSFUL)),
         )
-        .values_list("assignee_id", "open", "closed", "successful")
+        .values_list("assignee_id", "closed", "successful")
     )
-    counts: defaultdict[int, tuple[int, int, int]] = defaultdict(lambda: (0, 0, 0))
-    for assignee_id, open_count, closed_count, successful in rows:
-        counts[assignee_id] = (int(open_count or 0), int(closed_count or 0), int(successful or 0))
-    return counts
+    closes: defaultdict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for assignee_id, closed, successful in rows:
+        closes[assignee_id] = (int(closed or 0), int(successful or 0))
+    return closes
+
+
+async def _rolled_up_closes(
+    leads: QuerySet[Lead], ids: list[int], split: DaySplit
+) -> defaultdict[int, tuple[int, int]]:
+    """As `_closes_by_clerk`: the rollups' whole days plus the partial days' leads."""
+    closes: defaultdict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    if split.whole_days:
+        closes.update(
+            (assignee_id, (int(closed or 0), int(successful or 0)))
+            for assignee_id, closed, successful in await ClerkDayFigures.filter(
+                assignee_id__in=ids, **split.day_filters()
+            )
+            .group_by("assignee_id")
+            .annotate(closed=Sum("closed"), successful=Sum("successful"))
+            .values_list("assignee_id", "closed", "successful")
+        )
+    for edge in split.edges:
+        for assignee_id, (closed, successful) in (await _closes_by_clerk(leads, edge)).items():
+            before = closes[assignee_id]
+            closes[assignee_id] = (before[0] + closed, before[1] + successful)
+    return closes
 
 
 async def _clerk_feedback_medians(
-    leads: QuerySet[Lead], period: Period
+    leads: QuerySet[Lead], period: Period, *, sampled: bool
 ) -> dict[tuple[int, str], float]:
     """Median time to first feedback per assignee, over the leads first answered in the
     period (the lead's `first_feedback_at`); one statement."""
@@ -321,12 +473,15 @@ async def _clerk_feedback_medians(
     answered = leads.filter(first_feedback_at__isnull=False, **period.filters("first_feedback_at"))
     scope = sql.subquery(
         answered.values(
+            sample_key="id",
             group_key="assignee_id",
             first_assigned_at="first_assigned_at",
             first_feedback_at="first_feedback_at",
         )
     )
-    return await sql.medians(scope, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")])
+    return await sql.medians(
+        scope, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")], sampled=sampled
+    )
 
 
 async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
@@ -396,6 +551,55 @@ async def lead_time_series(
     if campaign_id is not None:
         await _visible_campaign(actor, campaign_id)
         scope = scope.filter(campaign_id=campaign_id)
+    if policy.reads_every_lead(actor):
+        counted = await _rolled_up_events(scope, interval, DaySplit.of(period), campaign_id)
+    else:
+        counted = await _events_by_bucket(scope, interval, period)
+    return [TimeSeriesPoint(bucket, *counted.get(bucket, (0, 0, 0))) for bucket in buckets]
+
+
+_Events = tuple[int, int, int]  # created, closed successful, closed unsuccessful
+
+
+async def _rolled_up_events(
+    scope: QuerySet[Lead], interval: ReportInterval, split: DaySplit, campaign_id: int | None
+) -> dict[date, _Events]:
+    """As `_events_by_bucket`: the rollups' whole days plus the partial days' leads."""
+    counted: dict[date, _Events] = {}
+
+    def add(bucket: date, events: _Events) -> None:
+        before = counted.get(bucket, (0, 0, 0))
+        counted[bucket] = (before[0] + events[0], before[1] + events[1], before[2] + events[2])
+
+    if split.whole_days:
+        days = CampaignDayFigures.filter(**split.day_filters())
+        if campaign_id is not None:
+            days = days.filter(campaign_id=campaign_id)
+        rows = (
+            await days.group_by("day")
+            .annotate(
+                created_sum=Sum("created"),
+                successful_sum=Sum("closed_successful"),
+                unsuccessful_sum=Sum("closed_unsuccessful"),
+            )
+            .values_list("day", "created_sum", "successful_sum", "unsuccessful_sum")
+        )
+        for day, *events in rows:
+            add(_bucket_of(interval, _as_date(day)), tuple(int(count or 0) for count in events))
+    for edge in split.edges:
+        for bucket, events in (await _events_by_bucket(scope, interval, edge)).items():
+            add(bucket, events)
+    return counted
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+async def _events_by_bucket(
+    scope: QuerySet[Lead], interval: ReportInterval, period: Period
+) -> dict[date, _Events]:
+    """Leads created and closed within the period per bucket, from the leads; one statement."""
     sql = _Statement()
     created = sql.subquery(scope.filter(**period.filters("created_at")).values("created_at"))
     closed = sql.subquery(
@@ -414,16 +618,14 @@ async def lead_time_series(
         f"SUM({unsuccessful}) FROM closed GROUP BY 1"
         ") AS events GROUP BY bucket"
     )
-    counted = {date.fromisoformat(row["bucket"]): row for row in rows}
-    return [
-        TimeSeriesPoint(
-            start=bucket,
-            created=int(counted[bucket]["created"]) if bucket in counted else 0,
-            successful=int(counted[bucket]["successful"]) if bucket in counted else 0,
-            unsuccessful=int(counted[bucket]["unsuccessful"]) if bucket in counted else 0,
+    return {
+        date.fromisoformat(row["bucket"]): (
+            int(row["created"]),
+            int(row["successful"]),
+            int(row["unsuccessful"]),
         )
-        for bucket in buckets
-    ]
+        for row in rows
+    }
 
 
 def _buckets(interval: ReportInterval, start: datetime, end: datetime) -> list[date]:
@@ -499,19 +701,23 @@ class _Statement:
         return f"date({column})"
 
     async def medians(
-        self, per_lead: str, durations: Iterable[tuple[str, str, str]]
+        self, per_lead: str, durations: Iterable[tuple[str, str, str]], *, sampled: bool = False
     ) -> dict[tuple[Any, str], float]:
-        """Medians of durations per group. `per_lead` selects `group_key` and timestamp
-        columns; each duration is (name, from column, to column), and rows where either is
-        NULL are left out. Returns {(group_key, name): median seconds}."""
+        """Medians of durations per group. `per_lead` selects `sample_key` (the lead's id),
+        `group_key` and timestamp columns; each duration is (name, from column, to column),
+        and rows where either is NULL are left out. `sampled` keeps only the leads whose id is
+        a multiple of SAMPLE_EVERY (the partial indexes' predicate, spelled the same way so the
+        planner uses them). Returns {(group_key, name): median seconds}."""
         durations = list(durations)
+        sample = f"sample_key % {SAMPLE_EVERY} = 0" if sampled else "1 = 1"
         if self.postgres:
             medians = ", ".join(
                 f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {self.seconds(start, end)}) AS {name}"
                 for name, start, end in durations
             )
             rows = await self.rows(
-                f"SELECT group_key, {medians} FROM ({per_lead}) AS per_lead GROUP BY group_key"
+                f"SELECT group_key, {medians} FROM ({per_lead}) AS per_lead "
+                f"WHERE {sample} GROUP BY group_key"
             )
             found = {
                 (row["group_key"], name): row[name] for row in rows for name, _, _ in durations
@@ -521,7 +727,7 @@ class _Statement:
             # one (odd count) or two (even count).
             unpivoted = " UNION ALL ".join(
                 f"SELECT group_key, '{name}' AS metric, {self.seconds(start, end)} AS seconds "
-                f"FROM per_lead WHERE {start} IS NOT NULL AND {end} IS NOT NULL"
+                f"FROM per_lead WHERE {start} IS NOT NULL AND {end} IS NOT NULL AND {sample}"
                 for name, start, end in durations
             )
             rows = await self.rows(

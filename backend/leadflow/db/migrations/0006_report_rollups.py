@@ -1,0 +1,270 @@
+"""Report rollups: per campaign and UTC day, per clerk and UTC day, kept by triggers on `leads`.
+
+The triggers are the rollups' only writers, so every way a lead changes (the services, bulk
+imports, a plain UPDATE by an operator, a deletion) keeps them exact. Each change is applied as
+"minus the old row, plus the new row" to the rows of the days it touches.
+
+PostgreSQL: one trigger per statement with transition tables, so a statement changing 500 leads
+makes one upsert per table; the upserts go in key order, so two transactions touching the same
+days lock them in the same order and cannot deadlock each other. SQLite: one trigger per row
+(it has no statement triggers); SQLite writers never run concurrently.
+
+The SQL is spelled out here, not imported, so that this migration keeps doing what it did when a
+later one changes the triggers.
+"""
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from leadflow.db.enums import CloseReason
+from tortoise import fields
+
+# The lead columns a rollup depends on. A change to any other column (a note, waiting_since)
+# changes no figure.
+COLUMNS = ("campaign_id", "created_at", "assignee_id", "closed_at", "outcome", "close_reason")
+TRIGGERS = ("insert", "update", "delete")
+# A fixed sample of the leads (every 16th id) for medians over long periods: the reports'
+# `SAMPLE_EVERY`, spelled as the reports spell it so the planner matches the predicate.
+SAMPLE_INDEXES = {
+    "leads_sample_campaign_created": (
+        "campaign_id, created_at, first_assigned_at, first_feedback_at, closed_at, id"
+    ),
+    "leads_sample_first_feedback": "first_feedback_at, assignee_id, first_assigned_at, id",
+}
+
+
+def _day(dialect: str, column: str) -> str:
+    if dialect == "postgres":
+        return f"(({column}) AT TIME ZONE 'UTC')::date"
+    return f"date({column})"
+
+
+def _when(sign: str, condition: str) -> str:
+    return f"CASE WHEN {condition} THEN {sign} ELSE 0 END"
+
+
+def _upserts(dialect: str, changes: str) -> list[str]:
+    """The three statements applying `changes` (a subquery of COLUMNS plus `sign`: 1 for a row
+    that now exists, -1 for one that no longer does) to the rollup tables."""
+    created_day, closed_day = _day(dialect, "created_at"), _day(dialect, "closed_at")
+    successful, unsuccessful = "outcome = 'SUCCESSFUL'", "outcome = 'UNSUCCESSFUL'"
+    campaign_columns = (
+        "created",
+        "new",
+        "active",
+        "done",
+        "successful",
+        "unsuccessful",
+        "closed_successful",
+        "closed_unsuccessful",
+    )
+    campaign_days = (
+        "INSERT INTO report_campaign_days (campaign_id, day, "
+        + ", ".join(campaign_columns)
+        + ") SELECT campaign_id, day, "
+        + ", ".join(f"SUM({column})" for column in campaign_columns)
+        + " FROM ("
+        f"SELECT campaign_id, {created_day} AS day, sign AS created, "
+        f"{_when('sign', 'closed_at IS NULL AND assignee_id IS NULL')} AS new, "
+        f"{_when('sign', 'closed_at IS NULL AND assignee_id IS NOT NULL')} AS active, "
+        f"{_when('sign', 'closed_at IS NOT NULL')} AS done, "
+        f"{_when('sign', successful)} AS successful, "
+        f"{_when('sign', unsuccessful)} AS unsuccessful, "
+        "0 AS closed_successful, 0 AS closed_unsuccessful "
+        f"FROM ({changes}) AS changes "
+        "UNION ALL "
+        f"SELECT campaign_id, {closed_day}, 0, 0, 0, 0, 0, 0, "
+        f"{_when('sign', successful)}, {_when('sign', unsuccessful)} "
+        f"FROM ({changes}) AS changes WHERE closed_at IS NOT NULL"
+        ") AS deltas WHERE true GROUP BY campaign_id, day ORDER BY campaign_id, day "
+        "ON CONFLICT (campaign_id, day) DO UPDATE SET "
+        + ", ".join(
+            f"{column} = report_campaign_days.{column} + excluded.{column}"
+            for column in campaign_columns
+        )
+    )
+    reasons = (
+        "INSERT INTO report_campaign_day_reasons (campaign_id, day, reason, count) "
+        f"SELECT campaign_id, {created_day}, close_reason, SUM(sign) FROM ({changes}) AS changes "
+        f"WHERE {unsuccessful} AND close_reason IS NOT NULL "
+        f"GROUP BY campaign_id, {created_day}, close_reason "
+        f"ORDER BY campaign_id, {created_day}, close_reason "
+        "ON CONFLICT (campaign_id, day, reason) DO UPDATE SET "
+        "count = report_campaign_day_reasons.count + excluded.count"
+    )
+    clerk_days = (
+        "INSERT INTO report_clerk_days (assignee_id, day, closed, successful) "
+        f"SELECT assignee_id, {closed_day}, SUM(sign), SUM({_when('sign', successful)}) "
+        f"FROM ({changes}) AS changes "
+        "WHERE closed_at IS NOT NULL AND assignee_id IS NOT NULL "
+        f"GROUP BY assignee_id, {closed_day} ORDER BY assignee_id, {closed_day} "
+        "ON CONFLICT (assignee_id, day) DO UPDATE SET "
+        "closed = report_clerk_days.closed + excluded.closed, "
+        "successful = report_clerk_days.successful + excluded.successful"
+    )
+    return [campaign_days, reasons, clerk_days]
+
+
+def _rows(source: str, sign: int, where: str = "") -> str:
+    columns = ", ".join(f"{source}.{column} AS {column}" for column in COLUMNS)
+    return f"SELECT {columns}, {sign} AS sign{where}"
+
+
+def _postgres_statements() -> list[str]:
+    changed = " OR ".join(
+        f"old_rows.{column} IS DISTINCT FROM new_rows.{column}" for column in COLUMNS
+    )
+    joined = f" FROM old_rows JOIN new_rows ON new_rows.id = old_rows.id WHERE {changed}"
+    changes = {
+        "insert": _rows("new_rows", 1, " FROM new_rows"),
+        "delete": _rows("old_rows", -1, " FROM old_rows"),
+        "update": f"{_rows('old_rows', -1, joined)} UNION ALL {_rows('new_rows', 1, joined)}",
+    }
+    transition = {
+        "insert": "NEW TABLE AS new_rows",
+        "delete": "OLD TABLE AS old_rows",
+        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }
+    statements = []
+    for event in TRIGGERS:
+        body = ";\n".join(_upserts("postgres", changes[event]))
+        statements.append(
+            # The column `new` would otherwise clash with PL/pgSQL's NEW record.
+            f"CREATE FUNCTION report_rollups_{event}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"#variable_conflict use_column\nBEGIN {body}; RETURN NULL; END $$"
+        )
+        statements.append(
+            f"CREATE TRIGGER report_rollups_{event} AFTER {event.upper()} ON leads "
+            f"REFERENCING {transition[event]} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION report_rollups_{event}()"
+        )
+    return statements
+
+
+def _sqlite_statements() -> list[str]:
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in COLUMNS)
+    changes = {
+        "insert": _rows("NEW", 1),
+        "delete": _rows("OLD", -1),
+        "update": f"{_rows('OLD', -1)} UNION ALL {_rows('NEW', 1)}",
+    }
+    statements = []
+    for event in TRIGGERS:
+        when = f" WHEN {changed}" if event == "update" else ""
+        body = "; ".join(_upserts("sqlite", changes[event]))
+        statements.append(
+            f"CREATE TRIGGER report_rollups_{event} AFTER {event.upper()} ON leads "
+            f"FOR EACH ROW{when} BEGIN {body}; END"
+        )
+    return statements
+
+
+async def install_rollups(apps, schema_editor) -> None:
+    """Fill the rollups from the leads stored so far, then keep them by triggers."""
+    client = schema_editor.client
+    dialect = client.capabilities.dialect
+    everything = _rows("leads", 1, " FROM leads")
+    for statement in _upserts(dialect, everything):
+        await client.execute_script(statement)
+    statements = _postgres_statements() if dialect == "postgres" else _sqlite_statements()
+    for statement in statements:
+        await client.execute_script(statement)
+    for name, columns in SAMPLE_INDEXES.items():
+        await client.execute_script(f"CREATE INDEX {name} ON leads ({columns}) WHERE id % 16 = 0")
+
+
+async def remove_rollups(apps, schema_editor) -> None:
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    for name in SAMPLE_INDEXES:
+        await client.execute_script(f"DROP INDEX IF EXISTS {name}")
+    for event in TRIGGERS:
+        on_table = " ON leads" if postgres else ""
+        await client.execute_script(f"DROP TRIGGER IF EXISTS report_rollups_{event}{on_table}")
+        if postgres:
+            await client.execute_script(f"DROP FUNCTION IF EXISTS report_rollups_{event}()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0005_lead_firsts")]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name="CampaignDayFigures",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("campaign_id", fields.IntField()),
+                ("day", fields.DateField()),
+                ("created", fields.IntField(default=0)),
+                ("new", fields.IntField(default=0)),
+                ("active", fields.IntField(default=0)),
+                ("done", fields.IntField(default=0)),
+                ("successful", fields.IntField(default=0)),
+                ("unsuccessful", fields.IntField(default=0)),
+                ("closed_successful", fields.IntField(default=0)),
+                ("closed_unsuccessful", fields.IntField(default=0)),
+            ],
+            options={
+                "table": "report_campaign_days",
+                "app": "models",
+                "unique_together": (("campaign_id", "day"),),
+                "pk_attr": "id",
+                "table_description": "One campaign's figures for one UTC day: the leads created that day and how they stand",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="CampaignDayReasons",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("campaign_id", fields.IntField()),
+                ("day", fields.DateField()),
+                (
+                    "reason",
+                    fields.CharEnumField(
+                        description="NOT_INTERESTED: NOT_INTERESTED\nUNREACHABLE: UNREACHABLE\nWRONG_CONTACT_DATA: WRONG_CONTACT_DATA\nDUPLICATE: DUPLICATE\nOTHER: OTHER",
+                        enum_type=CloseReason,
+                        max_length=32,
+                    ),
+                ),
+                ("count", fields.IntField(default=0)),
+            ],
+            options={
+                "table": "report_campaign_day_reasons",
+                "app": "models",
+                "unique_together": (("campaign_id", "day", "reason"),),
+                "pk_attr": "id",
+                "table_description": "Of one campaign's leads created on one UTC day, how many were closed unsuccessful with",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="ClerkDayFigures",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("assignee_id", fields.IntField()),
+                ("day", fields.DateField()),
+                ("closed", fields.IntField(default=0)),
+                ("successful", fields.IntField(default=0)),
+            ],
+            options={
+                "table": "report_clerk_days",
+                "app": "models",
+                "unique_together": (("assignee_id", "day"),),
+                "pk_attr": "id",
+                "table_description": "Of the leads assigned to one clerk now, how many were closed on one UTC day and how",
+            },
+            bases=["Model"],
+        ),
+        ops.RunPython(install_rollups, remove_rollups),
+    ]
