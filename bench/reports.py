@@ -409,7 +409,7 @@ class Case:
 
 def cases(now: datetime, campaign_id: int) -> list[Case]:
     month, quarter = now - timedelta(days=30), now - timedelta(days=90)
-    years = now - timedelta(days=HISTORY_DAYS)
+    year, years = now - timedelta(days=365), now - timedelta(days=HISTORY_DAYS)
     week = now - timedelta(days=7)
     campaign_gid = encode_id("Campaign", campaign_id)
     period = {"from": month.isoformat(), "to": now.isoformat()}
@@ -433,10 +433,28 @@ def cases(now: datetime, campaign_id: int) -> list[Case]:
             (RAW_CAMPAIGNS, [years - timedelta(days=1), now + timedelta(days=1)]),
         ),
         Case(
+            "campaign reports, one year",
+            lambda actor: reports.campaign_reports(actor, None, year, now),
+            (CAMPAIGN_QUERY, {"from": year.isoformat(), "to": now.isoformat()}),
+            (RAW_CAMPAIGNS, [year, now]),
+        ),
+        Case(
             "clerk reports, 30 days",
             lambda actor: reports.clerk_reports(actor, month, now),
             (CLERK_QUERY, period),
             (RAW_CLERKS, [month, now]),
+        ),
+        Case(
+            "clerk reports, one year",
+            lambda actor: reports.clerk_reports(actor, year, now),
+            (CLERK_QUERY, {"from": year.isoformat(), "to": now.isoformat()}),
+            (RAW_CLERKS, [year, now]),
+        ),
+        Case(
+            "clerk reports, all time (3 years)",
+            lambda actor: reports.clerk_reports(actor),
+            (CLERK_QUERY, {}),
+            (RAW_CLERKS, [years - timedelta(days=1), now + timedelta(days=1)]),
         ),
         Case(
             "aging: new > 7 days (page + count)",

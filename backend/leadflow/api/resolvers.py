@@ -169,6 +169,7 @@ async def resolve_clerk_reports(
             success_rate=report.success_rate,
             median_seconds_to_first_feedback=report.median_seconds_to_first_feedback,
             oldest_waiting_lead=waiting.get(report.oldest_waiting_lead_id),
+            medians_estimated=report.medians_estimated,
         )
         for report in found
     ]

@@ -433,25 +433,15 @@ class CampaignDayFigures(Model):
     unsuccessful = fields.IntField(default=0)
     closed_successful = fields.IntField(default=0)
     closed_unsuccessful = fields.IntField(default=0)
+    reason_not_interested = fields.IntField(default=0)
+    reason_unreachable = fields.IntField(default=0)
+    reason_wrong_contact_data = fields.IntField(default=0)
+    reason_duplicate = fields.IntField(default=0)
+    reason_other = fields.IntField(default=0)
 
     class Meta:
         table = "report_campaign_days"
         unique_together = (("campaign_id", "day"),)
-
-
-class CampaignDayReasons(Model):
-    """Of one campaign's leads created on one UTC day, how many were closed unsuccessful with
-    this reason."""
-
-    id = fields.IntField(primary_key=True)
-    campaign_id = fields.IntField()
-    day = fields.DateField()
-    reason = fields.CharEnumField(CloseReason, max_length=32)
-    count = fields.IntField(default=0)
-
-    class Meta:
-        table = "report_campaign_day_reasons"
-        unique_together = (("campaign_id", "day", "reason"),)
 
 
 class ClerkDayFigures(Model):

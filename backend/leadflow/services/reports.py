@@ -58,7 +58,6 @@ from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.models import (
     Campaign,
     CampaignDayFigures,
-    CampaignDayReasons,
     ClerkDayFigures,
     Lead,
     User,
@@ -305,23 +304,20 @@ async def _rolled_up_campaign_figures(
     stats = {campaign_id: CampaignStats() for campaign_id in ids}
     reasons: defaultdict[tuple[int, CloseReason], int] = defaultdict(int)
     if split.whole_days:
-        days = split.day_filters()
+        reason_columns = {reason: f"reason_{reason.value.lower()}" for reason in CloseReason}
+        columns = [*_COHORT_COLUMNS, *reason_columns.values()]
         rows = (
-            await CampaignDayFigures.filter(campaign_id__in=ids, **days)
+            await CampaignDayFigures.filter(campaign_id__in=ids, **split.day_filters())
             .group_by("campaign_id")
-            .annotate(**{name: Sum(name) for name in _COHORT_COLUMNS})
-            .values_list("campaign_id", *_COHORT_COLUMNS)
+            .annotate(**{f"{name}_sum": Sum(name) for name in columns})
+            .values("campaign_id", *(f"{name}_sum" for name in columns))
         )
-        for campaign_id, *counts in rows:
-            stats[campaign_id] += CampaignStats(*(int(count or 0) for count in counts))
-        reason_rows = (
-            await CampaignDayReasons.filter(campaign_id__in=ids, **days)
-            .group_by("campaign_id", "reason")
-            .annotate(total=Sum("count"))
-            .values_list("campaign_id", "reason", "total")
-        )
-        for campaign_id, reason, count in reason_rows:
-            reasons[(campaign_id, CloseReason(reason))] += int(count or 0)
+        for row in rows:
+            campaign_id = row["campaign_id"]
+            counts = {name: int(row[f"{name}_sum"] or 0) for name in columns}
+            stats[campaign_id] += CampaignStats(*(counts[name] for name in _COHORT_COLUMNS))
+            for reason, column in reason_columns.items():
+                reasons[(campaign_id, reason)] += counts[column]
     for edge in split.edges:
         in_edge = leads.filter(**edge.filters("created_at"))
         for campaign_id, figures in (await campaigns.stats_by_campaign(in_edge, ids)).items():
@@ -684,7 +680,8 @@ class _Statement:
     def seconds(self, start: str, end: str) -> str:
         """`end - start` in seconds (medians are rounded to milliseconds afterwards)."""
         if self.postgres:
-            return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
+            # date_part, unlike EXTRACT, stays in double precision: a third of the cost.
+            return f"date_part('epoch', {end} - {start})"
         # SQLite stores datetimes as ISO text; julianday() reads them, offset included. Its
         # double carries about 10 microseconds of noise, hence the rounding to milliseconds.
         return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"

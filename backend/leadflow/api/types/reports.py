@@ -71,6 +71,13 @@ class CampaignReport:
         description="Median time from a lead's creation to its close, in seconds; null when "
         "none is closed."
     )
+    medians_estimated: bool = strawberry.field(
+        description=(
+            "True when the medians were estimated rather than computed over every lead: above "
+            "50,000 leads in the period they are taken over a fixed sample of every 16th lead "
+            "(by id), which keeps long periods fast; counts are always exact."
+        )
+    )
 
     @classmethod
     def from_report(cls, report: reports.CampaignReport) -> CampaignReport:
@@ -91,6 +98,7 @@ class CampaignReport:
             median_seconds_to_assignment=report.median_seconds_to_assignment,
             median_seconds_to_first_feedback=report.median_seconds_to_first_feedback,
             median_seconds_to_close=report.median_seconds_to_close,
+            medians_estimated=report.medians_estimated,
         )
 
 
@@ -119,6 +127,13 @@ class ClerkReport:
         description=(
             "Median time from a lead's first assignment to its first feedback, in seconds, "
             "over the clerk's leads first answered within [from, to); null when there are none."
+        )
+    )
+    medians_estimated: bool = strawberry.field(
+        description=(
+            "True when the median was estimated rather than computed over every lead: when "
+            "more than 50,000 leads were closed in the period, it is taken over a fixed sample "
+            "of every 16th lead (by id), which keeps long periods fast; counts are always exact."
         )
     )
     oldest_waiting_lead: LeadNode | None = strawberry.field(

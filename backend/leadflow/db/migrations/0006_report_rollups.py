@@ -15,13 +15,14 @@ later one changes the triggers.
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from leadflow.db.enums import CloseReason
 from tortoise import fields
 
 # The lead columns a rollup depends on. A change to any other column (a note, waiting_since)
 # changes no figure.
 COLUMNS = ("campaign_id", "created_at", "assignee_id", "closed_at", "outcome", "close_reason")
 TRIGGERS = ("insert", "update", "delete")
+# The close reasons of this migration's time, one column each (`reason_<name>`).
+REASONS = ("NOT_INTERESTED", "UNREACHABLE", "WRONG_CONTACT_DATA", "DUPLICATE", "OTHER")
 # A fixed sample of the leads (every 16th id) for medians over long periods: the reports'
 # `SAMPLE_EVERY`, spelled as the reports spell it so the planner matches the predicate.
 SAMPLE_INDEXES = {
@@ -43,53 +44,43 @@ def _when(sign: str, condition: str) -> str:
 
 
 def _upserts(dialect: str, changes: str) -> list[str]:
-    """The three statements applying `changes` (a subquery of COLUMNS plus `sign`: 1 for a row
+    """The two statements applying `changes` (a subquery of COLUMNS plus `sign`: 1 for a row
     that now exists, -1 for one that no longer does) to the rollup tables."""
     created_day, closed_day = _day(dialect, "created_at"), _day(dialect, "closed_at")
     successful, unsuccessful = "outcome = 'SUCCESSFUL'", "outcome = 'UNSUCCESSFUL'"
-    campaign_columns = (
-        "created",
-        "new",
-        "active",
-        "done",
-        "successful",
-        "unsuccessful",
-        "closed_successful",
-        "closed_unsuccessful",
+    # The cohort of the creation day: (column, condition on the lead).
+    cohort = [
+        ("created", "1 = 1"),
+        ("new", "closed_at IS NULL AND assignee_id IS NULL"),
+        ("active", "closed_at IS NULL AND assignee_id IS NOT NULL"),
+        ("done", "closed_at IS NOT NULL"),
+        ("successful", successful),
+        ("unsuccessful", unsuccessful),
+    ] + [
+        (f"reason_{reason.lower()}", f"{unsuccessful} AND close_reason = '{reason}'")
+        for reason in REASONS
+    ]
+    # The closes of the closing day.
+    closes = [("closed_successful", successful), ("closed_unsuccessful", unsuccessful)]
+    columns = [name for name, _ in cohort + closes]
+    cohort_values = ", ".join(
+        [f"{_when('sign', condition)} AS {name}" for name, condition in cohort]
+        + [f"0 AS {name}" for name, _ in closes]
+    )
+    close_values = ", ".join(
+        ["0"] * len(cohort) + [_when("sign", condition) for _, condition in closes]
     )
     campaign_days = (
-        "INSERT INTO report_campaign_days (campaign_id, day, "
-        + ", ".join(campaign_columns)
-        + ") SELECT campaign_id, day, "
-        + ", ".join(f"SUM({column})" for column in campaign_columns)
-        + " FROM ("
-        f"SELECT campaign_id, {created_day} AS day, sign AS created, "
-        f"{_when('sign', 'closed_at IS NULL AND assignee_id IS NULL')} AS new, "
-        f"{_when('sign', 'closed_at IS NULL AND assignee_id IS NOT NULL')} AS active, "
-        f"{_when('sign', 'closed_at IS NOT NULL')} AS done, "
-        f"{_when('sign', successful)} AS successful, "
-        f"{_when('sign', unsuccessful)} AS unsuccessful, "
-        "0 AS closed_successful, 0 AS closed_unsuccessful "
+        f"INSERT INTO report_campaign_days (campaign_id, day, {', '.join(columns)}) "
+        f"SELECT campaign_id, day, {', '.join(f'SUM({name})' for name in columns)} FROM ("
+        f"SELECT campaign_id, {created_day} AS day, {cohort_values} "
         f"FROM ({changes}) AS changes "
         "UNION ALL "
-        f"SELECT campaign_id, {closed_day}, 0, 0, 0, 0, 0, 0, "
-        f"{_when('sign', successful)}, {_when('sign', unsuccessful)} "
+        f"SELECT campaign_id, {closed_day}, {close_values} "
         f"FROM ({changes}) AS changes WHERE closed_at IS NOT NULL"
         ") AS deltas WHERE true GROUP BY campaign_id, day ORDER BY campaign_id, day "
         "ON CONFLICT (campaign_id, day) DO UPDATE SET "
-        + ", ".join(
-            f"{column} = report_campaign_days.{column} + excluded.{column}"
-            for column in campaign_columns
-        )
-    )
-    reasons = (
-        "INSERT INTO report_campaign_day_reasons (campaign_id, day, reason, count) "
-        f"SELECT campaign_id, {created_day}, close_reason, SUM(sign) FROM ({changes}) AS changes "
-        f"WHERE {unsuccessful} AND close_reason IS NOT NULL "
-        f"GROUP BY campaign_id, {created_day}, close_reason "
-        f"ORDER BY campaign_id, {created_day}, close_reason "
-        "ON CONFLICT (campaign_id, day, reason) DO UPDATE SET "
-        "count = report_campaign_day_reasons.count + excluded.count"
+        + ", ".join(f"{name} = report_campaign_days.{name} + excluded.{name}" for name in columns)
     )
     clerk_days = (
         "INSERT INTO report_clerk_days (assignee_id, day, closed, successful) "
@@ -101,7 +92,7 @@ def _upserts(dialect: str, changes: str) -> list[str]:
         "closed = report_clerk_days.closed + excluded.closed, "
         "successful = report_clerk_days.successful + excluded.successful"
     )
-    return [campaign_days, reasons, clerk_days]
+    return [campaign_days, clerk_days]
 
 
 def _rows(source: str, sign: int, where: str = "") -> str:
@@ -207,6 +198,11 @@ class Migration(migrations.Migration):
                 ("unsuccessful", fields.IntField(default=0)),
                 ("closed_successful", fields.IntField(default=0)),
                 ("closed_unsuccessful", fields.IntField(default=0)),
+                ("reason_not_interested", fields.IntField(default=0)),
+                ("reason_unreachable", fields.IntField(default=0)),
+                ("reason_wrong_contact_data", fields.IntField(default=0)),
+                ("reason_duplicate", fields.IntField(default=0)),
+                ("reason_other", fields.IntField(default=0)),
             ],
             options={
                 "table": "report_campaign_days",
@@ -214,34 +210,6 @@ class Migration(migrations.Migration):
                 "unique_together": (("campaign_id", "day"),),
                 "pk_attr": "id",
                 "table_description": "One campaign's figures for one UTC day: the leads created that day and how they stand",
-            },
-            bases=["Model"],
-        ),
-        ops.CreateModel(
-            name="CampaignDayReasons",
-            fields=[
-                (
-                    "id",
-                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
-                ),
-                ("campaign_id", fields.IntField()),
-                ("day", fields.DateField()),
-                (
-                    "reason",
-                    fields.CharEnumField(
-                        description="NOT_INTERESTED: NOT_INTERESTED\nUNREACHABLE: UNREACHABLE\nWRONG_CONTACT_DATA: WRONG_CONTACT_DATA\nDUPLICATE: DUPLICATE\nOTHER: OTHER",
-                        enum_type=CloseReason,
-                        max_length=32,
-                    ),
-                ),
-                ("count", fields.IntField(default=0)),
-            ],
-            options={
-                "table": "report_campaign_day_reasons",
-                "app": "models",
-                "unique_together": (("campaign_id", "day", "reason"),),
-                "pk_attr": "id",
-                "table_description": "Of one campaign's leads created on one UTC day, how many were closed unsuccessful with",
             },
             bases=["Model"],
         ),

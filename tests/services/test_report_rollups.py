@@ -1,0 +1,271 @@
+"""The report rollups (migration 0006): triggers on `leads` keep per-day figures, the reports
+sum them for whole days and read partial days from the leads, and medians over many leads come
+from a fixed sample. Checked against figures computed here, in Python, from the leads
+themselves, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from leadflow.db.enums import Channel, CloseReason, Outcome
+from leadflow.db.models import (
+    CampaignDayFigures,
+    ClerkDayFigures,
+    Lead,
+)
+from leadflow.services import leads, reports
+from leadflow.services.leads import LeadIntake
+from leadflow.services.reports import ReportInterval
+from tests.reports_data import HOUR, ReportData, at, build_report_data
+
+
+@pytest.fixture
+async def data(actors) -> ReportData:
+    return await build_report_data(actors)
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(reports.UTC).date()
+
+
+async def expected_rollups() -> tuple[Counter, Counter, Counter]:
+    """The three rollup tables as they must be, computed from every lead."""
+    campaign_days: Counter = Counter()
+    reasons: Counter = Counter()
+    clerk_days: Counter = Counter()
+    for lead in await Lead.all():
+        cohort = (lead.campaign_id, _utc_day(lead.created_at))
+        campaign_days[(*cohort, "created")] += 1
+        campaign_days[(*cohort, lead.status.value.lower())] += 1
+        if lead.outcome is not None:
+            campaign_days[(*cohort, lead.outcome.value.lower())] += 1
+        if lead.closed_at is not None:
+            closed_on = (lead.campaign_id, _utc_day(lead.closed_at))
+            campaign_days[(*closed_on, f"closed_{lead.outcome.value.lower()}")] += 1
+            if lead.assignee_id is not None:
+                clerk_on = (lead.assignee_id, _utc_day(lead.closed_at))
+                clerk_days[(*clerk_on, "closed")] += 1
+                if lead.outcome is Outcome.SUCCESSFUL:
+                    clerk_days[(*clerk_on, "successful")] += 1
+        if lead.outcome is Outcome.UNSUCCESSFUL and lead.close_reason is not None:
+            reasons[(*cohort, lead.close_reason)] += 1
+    return campaign_days, reasons, clerk_days
+
+
+async def stored_rollups() -> tuple[Counter, Counter, Counter]:
+    """The rollup tables as stored, zeros left out."""
+    campaign_days: Counter = Counter()
+    for row in await CampaignDayFigures.all():
+        for column in (
+            "created",
+            "new",
+            "active",
+            "done",
+            "successful",
+            "unsuccessful",
+            "closed_successful",
+            "closed_unsuccessful",
+        ):
+            campaign_days[(row.campaign_id, row.day, column)] += getattr(row, column)
+    reasons: Counter = Counter()
+    for row in await CampaignDayFigures.all():
+        for reason in CloseReason:
+            reasons[(row.campaign_id, row.day, reason)] += getattr(
+                row, f"reason_{reason.value.lower()}"
+            )
+    clerk_days: Counter = Counter()
+    for row in await ClerkDayFigures.all():
+        clerk_days[(row.assignee_id, row.day, "closed")] += row.closed
+        clerk_days[(row.assignee_id, row.day, "successful")] += row.successful
+    # Counter's unary plus drops zero and negative entries; negatives must not exist at all.
+    for counter in (campaign_days, reasons, clerk_days):
+        assert all(value >= 0 for value in counter.values()), counter
+    return +campaign_days, +reasons, +clerk_days
+
+
+async def test_the_triggers_keep_the_rollups_equal_to_the_leads(actors, data):
+    assert await stored_rollups() == await expected_rollups()
+    manager, clerk_a = actors.manager.user, actors.clerk_a.user
+    # More of every change the services make: intake, assignment, feedback, reassignment,
+    # both closes; then changes only an operator's SQL would make.
+    created = await leads.create_leads(
+        manager,
+        data.webinar.id,
+        [LeadIntake(last_name=f"Late {i}", email=f"late{i}@x.example") for i in range(6)],
+    )
+    ids = [lead.id for lead in created]
+    await leads.assign_leads(manager, ids[:4], clerk_a.id)
+    await leads.record_feedback(clerk_a, ids[0], Channel.EMAIL, "Wrote.")
+    await leads.reassign_lead(manager, ids[1], actors.clerk_b.user.id)
+    await leads.close_lead(clerk_a, ids[0], Outcome.SUCCESSFUL)
+    await leads.close_lead(clerk_a, ids[2], Outcome.UNSUCCESSFUL, CloseReason.DUPLICATE)
+    assert await stored_rollups() == await expected_rollups()
+
+    await Lead.filter(id=ids[2]).update(campaign_id=data.empty.id, created_at=at(30, 23))
+    await Lead.filter(id=data.lead_ids["W1"]).update(closed_at=at(40), assignee_id=clerk_a.id)
+    await Lead.filter(id__in=ids[4:]).delete()
+    assert await stored_rollups() == await expected_rollups()
+
+
+# --- Periods cut at midnight: whole days from the rollups, partial days from the leads ------
+
+PERIODS = [
+    (None, None),
+    (at(0), at(7)),
+    (at(0, 12), at(7)),
+    (at(1), at(8, 6)),
+    (at(1, 5), at(3, 1)),
+    (at(2, 1), at(2, 23)),
+    (at(2, 12), at(3)),
+    (None, at(2, 12)),
+    (at(7, 3), None),
+    (at(21, 12), at(22, 1)),
+]
+
+
+async def figures_from_leads(start: datetime | None, end: datetime | None):
+    """Per campaign (total, new, active, done, successful, unsuccessful) and reasons of the
+    leads created in the period, and per clerk (closed, successful) of those closed in it."""
+
+    def within(moment: datetime | None) -> bool:
+        return (
+            moment is not None
+            and (start is None or moment >= start)
+            and (end is None or moment < end)
+        )
+
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    closes: Counter = Counter()
+    for lead in await Lead.all():
+        if within(lead.created_at):
+            counts[(lead.campaign_id, "total")] += 1
+            counts[(lead.campaign_id, lead.status.value.lower())] += 1
+            if lead.outcome is not None:
+                counts[(lead.campaign_id, lead.outcome.value.lower())] += 1
+            if lead.outcome is Outcome.UNSUCCESSFUL and lead.close_reason is not None:
+                reasons[(lead.campaign_id, lead.close_reason)] += 1
+        if within(lead.closed_at) and lead.assignee_id is not None:
+            closes[(lead.assignee_id, "closed")] += 1
+            if lead.outcome is Outcome.SUCCESSFUL:
+                closes[(lead.assignee_id, "successful")] += 1
+    return counts, reasons, closes
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS)
+async def test_reports_over_whole_and_partial_days_count_exactly(actors, data, start, end):
+    manager = actors.manager.user
+    counts, reasons, closes = await figures_from_leads(start, end)
+    for report in await reports.campaign_reports(manager, start=start, end=end):
+        campaign_id, stats = report.campaign.id, report.stats
+        assert (stats.total, stats.new, stats.active, stats.done) == tuple(
+            counts[(campaign_id, name)] for name in ("total", "new", "active", "done")
+        ), (report.campaign.name, start, end)
+        assert (stats.successful, stats.unsuccessful) == (
+            counts[(campaign_id, "successful")],
+            counts[(campaign_id, "unsuccessful")],
+        )
+        assert {entry.reason: entry.count for entry in report.unsuccessful_by_reason} == {
+            reason: reasons[(campaign_id, reason)] for reason in CloseReason
+        }
+        assert report.medians_estimated is False
+    for report in await reports.clerk_reports(manager, start, end):
+        assert (report.closed_in_period, report.successful_in_period) == (
+            closes[(report.clerk.id, "closed")],
+            closes[(report.clerk.id, "successful")],
+        ), (report.clerk.name, start, end)
+
+
+@pytest.mark.parametrize(("start", "end"), [p for p in PERIODS if None not in p])
+@pytest.mark.parametrize("interval", list(ReportInterval))
+async def test_series_over_whole_and_partial_days_count_exactly(actors, data, start, end, interval):
+    expected: Counter = Counter()
+    for lead in await Lead.all():
+        if start <= lead.created_at < end:
+            expected[(reports._bucket_of(interval, _utc_day(lead.created_at)), "created")] += 1
+        if lead.closed_at is not None and start <= lead.closed_at < end:
+            bucket = reports._bucket_of(interval, _utc_day(lead.closed_at))
+            expected[(bucket, lead.outcome.value.lower())] += 1
+    series = await reports.lead_time_series(actors.manager.user, interval, start, end)
+    for point in series:
+        assert (point.created, point.successful, point.unsuccessful) == (
+            expected[(point.start, "created")],
+            expected[(point.start, "successful")],
+            expected[(point.start, "unsuccessful")],
+        ), (point.start, start, end)
+    assert sum(point.created for point in series) == sum(
+        count for (_, kind), count in expected.items() if kind == "created"
+    )
+
+
+# --- Medians over many leads: a fixed sample -------------------------------------------------
+
+
+async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, monkeypatch):
+    manager, clerk = actors.manager.user, actors.clerk_a.user
+    created = await leads.create_leads(
+        manager,
+        data.empty.id,
+        [LeadIntake(last_name=f"Many {i}", email=f"many{i}@x.example") for i in range(40)],
+    )
+    # Every lead is assigned; the sampled ones (ids 16, 32 and 48) after 2, 4 and 6 hours,
+    # the others after 100 hours, so the estimate differs from the exact median.
+    await leads.assign_leads(manager, [lead.id for lead in created], clerk.id)
+    sampled = [lead.id for lead in created if lead.id % 16 == 0]
+    assert sampled == [16, 32, 48]
+    for lead in created:
+        hours = 100 if lead.id not in sampled else 2 + 2 * sampled.index(lead.id)
+        await Lead.filter(id=lead.id).update(
+            created_at=at(30), first_assigned_at=at(30) + timedelta(hours=hours)
+        )
+
+    exact = await reports.campaign_reports(manager, data.empty.id)
+    assert exact[0].medians_estimated is False
+    assert exact[0].median_seconds_to_assignment == 100 * HOUR
+
+    # Forty leads stand in for more than 50,000.
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
+    estimated = await reports.campaign_reports(manager, data.empty.id)
+    assert estimated[0].medians_estimated is True
+    assert estimated[0].median_seconds_to_assignment == statistics.median([2, 4, 6]) * HOUR
+    assert estimated[0].stats.total == 40  # counts stay exact
+    # The clerks' median follows the number of closes in the period.
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 0)
+    clerks = await reports.clerk_reports(manager)
+    assert all(report.medians_estimated for report in clerks)
+
+
+# --- Concurrency (PostgreSQL): writers touching the same days -------------------------------
+
+
+async def test_concurrent_writers_on_the_same_days_neither_deadlock_nor_lose_counts(
+    actors, data, backend
+):
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time")
+    manager = actors.manager.user
+    clerks = [actors.clerk_a.user, actors.clerk_b.user]
+    created = await leads.create_leads(
+        manager,
+        data.fair.id,
+        [LeadIntake(last_name=f"Race {i}", email=f"race{i}@x.example") for i in range(40)],
+    )
+    # Leads of ten days, each assignment batch spanning the days in the opposite order of
+    # the next, so row-by-row locking of the day rows would deadlock.
+    for position, lead in enumerate(created):
+        await Lead.filter(id=lead.id).update(created_at=at(40 + position % 10))
+    batches = [[lead.id for lead in created[start : start + 10]] for start in range(0, 40, 10)]
+    batches = [batch if n % 2 else list(reversed(batch)) for n, batch in enumerate(batches)]
+
+    async def distribute(batch: list[int], clerk) -> None:
+        await leads.assign_leads(manager, batch, clerk.id)
+        for lead_id in batch[:3]:
+            await leads.close_lead(clerk, lead_id, Outcome.UNSUCCESSFUL, CloseReason.OTHER)
+
+    await asyncio.gather(*(distribute(batch, clerks[n % 2]) for n, batch in enumerate(batches)))
+    assert await stored_rollups() == await expected_rollups()
