@@ -122,11 +122,15 @@ class FileVariant:
 
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
-    """A row the import must reject: its values as read, and the fields whose errors reject
-    it ("" when the row itself is malformed)."""
+    """A row the import must reject: its values as read, and why: the field of each error
+    ("" when the row itself is malformed) with the error's code."""
 
     values: tuple[str, ...]
-    fields: frozenset[str]
+    reasons: dict[str, str]
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(self.reasons)
 
 
 @dataclass(slots=True)
@@ -231,7 +235,7 @@ class _Generator:
         self.created_lines: list[tuple[_Line, Identity]] = []
         self.email_people: list[tuple[_Person, Identity]] = []
         self.phone_people: list[tuple[_Person, Identity]] = []
-        self.rejected_lines: list[tuple[_Line, frozenset[str]]] = []
+        self.rejected_lines: list[tuple[_Line, dict[str, str]]] = []
         self.makers = {
             "new_with_email": self._new_with_email,
             "new_phone_only": self._new_phone_only,
@@ -289,36 +293,38 @@ class _Generator:
     def _bad_email(self, row: int) -> _Line:
         person = self._person()
         person.cells["email"] = self._bad_email_value(person)
-        return self._rejected(row, self._line_of(person.cells), {"email"})
+        return self._rejected(row, self._line_of(person.cells), {"email": "INVALID"})
 
     def _missing_last_name(self, row: int) -> _Line:
         person = self._person()
         person.cells["last_name"] = self.rng.choice(("", "  "))
-        return self._rejected(row, self._line_of(person.cells), {"lastName"})
+        return self._rejected(row, self._line_of(person.cells), {"lastName": "REQUIRED"})
 
     def _bad_email_and_no_last_name(self, row: int) -> _Line:
         person = self._person()
         person.cells["email"] = self._bad_email_value(person)
         person.cells["last_name"] = ""
-        return self._rejected(row, self._line_of(person.cells), {"lastName", "email"})
+        reasons = {"lastName": "REQUIRED", "email": "INVALID"}
+        return self._rejected(row, self._line_of(person.cells), reasons)
 
     def _no_email_no_phone(self, row: int) -> _Line:
         person = self._person()
         person.cells["email"] = self.rng.choice(("", " "))
         person.cells["phone"] = self.rng.choice(NO_PHONES)
-        return self._rejected(row, self._line_of(person.cells), {"email"})
+        # Neither email nor phone: reported on the email, as createLeads does.
+        return self._rejected(row, self._line_of(person.cells), {"email": "REQUIRED"})
 
     def _postal_code_too_long(self, row: int) -> _Line:
         person = self._person()
         person.cells["postal_code"] = self.rng.choice(TOO_LONG_POSTAL_CODES)
-        return self._rejected(row, self._line_of(person.cells), {"postalCode"})
+        return self._rejected(row, self._line_of(person.cells), {"postalCode": "TOO_LONG"})
 
     def _unquoted_separator(self, row: int) -> _Line:
         """A separator inside an unquoted value: one field too many."""
         person = self._person(plain=True)
         person.cells["company"] = f"{self.rng.choice(PLAIN_COMPANIES)}{self.variant.separator} Nord"
         line = _Line(self._cells(person.cells), unquoted=True)
-        return self._rejected(row, line, {""})
+        return self._rejected(row, line, {"": "TOO_MANY_FIELDS"})
 
     def _empty(self, row: int) -> _Line:
         """A blank line, a line of separators, or one of separators and spaces."""
@@ -330,8 +336,8 @@ class _Generator:
     def _rejected_again(self, row: int) -> _Line:
         if not self.rejected_lines:
             return self._bad_email(row)
-        line, fields = self.rng.choice(self.rejected_lines)
-        return self._rejected(row, line, set(fields))
+        line, reasons = self.rng.choice(self.rejected_lines)
+        return self._rejected(row, line, dict(reasons))
 
     # --- Bookkeeping ----------------------------------------------------------------------
 
@@ -350,10 +356,10 @@ class _Generator:
         self.expected.duplicate_of[row] = self.first_row_of[identity]
         return line
 
-    def _rejected(self, row: int, line: _Line, fields: set[str]) -> _Line:
-        rejected = RejectedRow(line.values_as_read(self.variant.separator), frozenset(fields))
+    def _rejected(self, row: int, line: _Line, reasons: dict[str, str]) -> _Line:
+        rejected = RejectedRow(line.values_as_read(self.variant.separator), reasons)
         self.expected.rejected[row] = rejected
-        self.rejected_lines.append((line, rejected.fields))
+        self.rejected_lines.append((line, rejected.reasons))
         return line
 
     # --- Values ---------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """HTTP endpoints for lead files, next to GraphQL (which carries no file bodies):
 
 - `POST /files/imports?campaign=<id>[&dryRun=1][&fileName=..][&mapping=<json>]`: the CSV file
-  as the raw body. A dry run answers the report with a preview of the first rows and the
-  column mapping; otherwise the import starts in the background and the answer (202) names
-  it, so the web app can follow its progress through GraphQL (`leadImport`).
-- `GET /files/imports/<id>/rejected.csv`: the rejected rows of an import, to fix and re-import.
+  as the raw body. A dry run answers the report with a preview of the first rows, the
+  column mapping and the first issues (`{row, kind, code, field, message}`, `code` one of
+  `ImportIssueCode`); otherwise the import starts in the background and the answer (202)
+  names it, so the web app can follow its progress through GraphQL (`leadImport`).
+- `GET /files/imports/<id>/rejected.csv`: the rejected rows of an import, to fix and re-import
+  (the file's columns, then `Row` and `Error`).
 - `GET /files/exports/leads.csv?campaign=<id>[&status=NEW,ACTIVE][&lang=de]`: a campaign's
   leads with status and outcome, for Excel (UTF-8 with BOM; `;` with lang=de).
 
@@ -258,6 +260,7 @@ def _report_json(report: imports.ImportReport, path: Path) -> dict[str, Any]:
             {
                 "row": issue.row_number,
                 "kind": issue.kind.value,
+                "code": issue.code.value,
                 "field": issue.field,
                 "message": issue.message,
             }

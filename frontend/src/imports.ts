@@ -1,7 +1,7 @@
 // Lead files on the campaign page: the dry-run answer of POST /files/imports, the column mapping
 // sent back with it, the progress of a running import and the export link. No requests here.
-import type { Language, MessageKey } from "./i18n";
-import { isMessageKey } from "./i18n";
+import type { Language, MessageKey, Translate } from "./i18n";
+import { codeMessageKey, isMessageKey } from "./i18n";
 
 /** The contact fields a column can fill, as the dry run names them (the API's names). */
 export const IMPORT_FIELDS = [
@@ -29,9 +29,13 @@ export interface DryRunColumn {
   field: string | null;
 }
 
+/** A row the import would reject or skip: `code` says why (ImportIssueCode in
+ * backend/leadflow/db/enums.py), `field` which contact field ("" for the whole row), `message`
+ * the same in English. */
 export interface DryRunIssue {
   row: number;
   kind: string;
+  code: string;
   field: string;
   message: string;
 }
@@ -92,6 +96,17 @@ export function fieldChosenTwice(
     seen.add(choice);
   }
   return null;
+}
+
+/** Why a row would be rejected or skipped, in the user's language: the text for its field and
+ * code ("import.rowIssue.email.INVALID"), else for its code, like user errors of the API; the
+ * server's English words only for a code without a text. */
+export function describeRowIssue(
+  t: Translate,
+  issue: Pick<DryRunIssue, "code" | "field" | "message">,
+): string {
+  const key = issue.code ? codeMessageKey("import.rowIssue", issue.code, issue.field) : null;
+  return key ? t(key) : issue.message;
 }
 
 /** Where a file goes: a dry run (nothing written) or the import itself. */

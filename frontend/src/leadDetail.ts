@@ -1,7 +1,7 @@
 // The lead detail's own logic: user errors next to their fields, amounts typed by people,
 // dates and money in the user's language, the history timeline in words.
 import type { Language, MessageKey, Translate } from "./i18n";
-import { isMessageKey } from "./i18n";
+import { codeMessageKey, isMessageKey } from "./i18n";
 
 export interface UserErrorLike {
   code: string;
@@ -29,12 +29,8 @@ export function errorsByField(
 
 /** A user error in plain words: a text for this field and code, else for the code. */
 export function describeUserError(t: Translate, error: UserErrorLike): string {
-  const path = (error.field ?? []).join(".");
-  const specific = `error.${path}.${error.code}`;
-  if (path && isMessageKey(specific)) return t(specific);
-  const general = `error.${error.code}`;
-  if (isMessageKey(general)) return t(general);
-  return t("error.failed", { message: error.message });
+  const key = codeMessageKey("error", error.code, (error.field ?? []).join("."));
+  return key ? t(key) : t("error.failed", { message: error.message });
 }
 
 export type ParsedAmount = { ok: true; value: string | null } | { ok: false };

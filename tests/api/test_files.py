@@ -84,6 +84,7 @@ async def test_dry_run_answers_preview_mapping_and_report_and_writes_nothing(cli
         {
             "row": 3,
             "kind": "REJECTED",
+            "code": "INVALID",
             "field": "email",
             "message": "'ben@example' is not a valid email address.",
         }
@@ -105,6 +106,43 @@ async def test_dry_run_answers_preview_mapping_and_report_and_writes_nothing(cli
     assert [column["field"] for column in renamed.json()["columns"][:2]] == [
         "lastName",
         "firstName",
+    ]
+
+
+async def test_dry_run_issues_carry_a_code_for_every_kind_of_mistake(client, actors):
+    messe = await campaigns.create_campaign(actors.manager.user, "Messe")
+    await upload(client, actors.manager, messe, b"Nachname;E-Mail\nOpen;open@example.com\n")
+    await finished(encode_id("LeadImport", (await LeadImport.get()).id))
+    text = (
+        "Nachname;E-Mail;Telefon\n"
+        ";a@example.com;\n"  # 2: no last name
+        "Berg;;\n"  # 3: neither email nor phone
+        f"Berg;b@example.com;{'9' * 101}\n"  # 4: phone too long
+        "Weiß;w@example.com;0301; Nord\n"  # 5: one field too many
+        "Klein;k@example.com;\n"  # 6
+        "Klein;K@example.com;\n"  # 7: row 6 again
+        "Open;OPEN@example.com;\n"  # 8: has an open lead in Messe
+    )
+
+    response = await upload(client, actors.manager, messe, text.encode(), dryRun="1")
+
+    assert response.status_code == 200, response.text
+    issues = response.json()["issues"]
+    assert [(issue["row"], issue["kind"], issue["code"], issue["field"]) for issue in issues] == [
+        (2, "REJECTED", "REQUIRED", "lastName"),
+        (3, "REJECTED", "REQUIRED", "email"),
+        (4, "REJECTED", "TOO_LONG", "phone"),
+        (5, "REJECTED", "TOO_MANY_FIELDS", ""),
+        (7, "DUPLICATE", "DUPLICATE_IN_FILE", ""),
+        (8, "DUPLICATE", "DUPLICATE", ""),
+    ]
+    assert [issue["message"] for issue in issues] == [
+        "Last name must not be empty.",
+        "A lead needs an email address or a phone number to be contacted.",
+        "Phone is too long (101 characters, at most 100).",
+        "The row has 4 fields but the header 3: is a ';' inside a value without quotes?",
+        "Same contact as row 6.",
+        f"This contact already has an open lead (#{(await Lead.get()).id}) in this campaign.",
     ]
 
 
@@ -131,9 +169,32 @@ async def test_import_runs_in_the_background_and_its_rejected_rows_download(clie
     assert download.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))
     assert rows == [
-        ["Vorname", "Nachname", "E-Mail", "Mobil", "Error"],
-        ["Ben", "Schulz", "ben@example", "", "email: 'ben@example' is not a valid email address."],
+        ["Vorname", "Nachname", "E-Mail", "Mobil", "Row", "Error"],
+        [
+            "Ben",
+            "Schulz",
+            "ben@example",
+            "",
+            "3",
+            "email: 'ben@example' is not a valid email address.",
+        ],
     ]
+    # Fixed and uploaded again, it maps as the original did: Row and Error are no unknown
+    # columns, Mobil is (until it is mapped, as before).
+    rows[1][2] = "ben@example.com"
+    fixed = io.StringIO()
+    csv.writer(fixed, delimiter=";").writerows(rows)
+    preview = await upload(client, actors.manager, messe, fixed.getvalue().encode(), dryRun="1")
+    assert preview.json()["unknownColumns"] == ["Mobil"]
+    assert [column["field"] for column in preview.json()["columns"]] == [
+        "firstName",
+        "lastName",
+        "email",
+        None,
+        None,
+        None,
+    ]
+    assert (preview.json()["counts"]["leadsCreated"], preview.json()["issues"]) == (1, [])
 
     body = await gql(
         client,

@@ -118,16 +118,22 @@ def test_a_manager_previews_maps_imports_and_downloads(page, seeded: Seeded, tmp
         "rejected": "2",
         "empty": "1",
     }
+    # Each reason in German, by its code and field (the server's words are English).
     issues = region.get_by_test_id("import-issues").locator("tbody tr")
     expect(issues).to_have_count(3)
     expect(issues.nth(0).get_by_role("cell")).to_have_text(
-        ["3", "abgelehnt", "E-Mail", "'kaethe@example' is not a valid email address."]
+        ["3", "abgelehnt", "E-Mail", "Das ist keine gültige E-Mail-Adresse."]
     )
     expect(issues.nth(1).get_by_role("cell")).to_have_text(
-        ["6", "doppelt", "", "Same contact as row 2."]
+        ["6", "doppelt", "", "Derselbe Kontakt steht schon weiter oben in der Datei."]
     )
     expect(issues.nth(2).get_by_role("cell")).to_have_text(
-        ["7", "abgelehnt", "E-Mail", re.compile("needs an email address or a phone number")]
+        [
+            "7",
+            "abgelehnt",
+            "E-Mail",
+            "Weder E-Mail noch Telefon: Ein Lead muss erreichbar sein.",
+        ]
     )
 
     # "Mobil" is the phone number: the dry run runs again with the mapping.
@@ -182,13 +188,14 @@ def test_a_manager_previews_maps_imports_and_downloads(page, seeded: Seeded, tmp
     rejected = rejected_download.value
     assert rejected.suggested_filename == "messe-leads.rejected.csv"
     assert read_csv(Path(rejected.path()).read_bytes()) == [
-        ["Vorname", "Nachname", "E-Mail", "Mobil", "Notiz", "Error"],
+        ["Vorname", "Nachname", "E-Mail", "Mobil", "Notiz", "Row", "Error"],
         [
             "Käthe",
             "Schäfer",
             "kaethe@example",
             "0171 222",
             "",
+            "3",
             "email: 'kaethe@example' is not a valid email address.",
         ],
     ]

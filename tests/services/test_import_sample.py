@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from leadflow.db.enums import ImportIssueKind, ImportStatus, LeadEventKind
+from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus, LeadEventKind
 from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadEvent, LeadImport
 from leadflow.services.imports import (
     ImportReport,
@@ -77,21 +77,26 @@ def issues_by_row(issues: list[RowIssue]) -> dict[ImportIssueKind, dict[int, lis
 
 
 def check_rejected(issues: list[RowIssue], expected: ExpectedImport) -> None:
-    """Each rejected row once per reason, with the values as read and the expected fields."""
+    """Each rejected row once per reason, with the values as read and the expected fields and
+    codes."""
     rejected = issues_by_row(issues)[ImportIssueKind.REJECTED]
     assert set(rejected) == expected.rejected_rows
     for row, row_issues in rejected.items():
         wanted = expected.rejected[row]
-        assert {issue.field for issue in row_issues} == wanted.fields, (row, row_issues)
-        assert len(row_issues) == len(wanted.fields), (row, row_issues)
+        reasons = [(issue.field, issue.code) for issue in row_issues]
+        assert sorted(reasons) == sorted(wanted.reasons.items()), (row, row_issues)
         assert all(issue.values == wanted.values for issue in row_issues), (row, wanted)
         assert all(issue.message for issue in row_issues)
+    codes = {issue.code for row_issues in rejected.values() for issue in row_issues}
+    assert all(isinstance(code, ImportIssueCode) for code in codes)
 
 
 def check_preview_duplicates(issues: list[RowIssue], expected: ExpectedImport) -> None:
+    """A dry run finds repeats within the file (nothing is stored yet)."""
     duplicates = issues_by_row(issues)[ImportIssueKind.DUPLICATE]
     assert set(duplicates) == set(expected.duplicate_of)
     for row, [issue] in duplicates.items():
+        assert issue.code is ImportIssueCode.DUPLICATE_IN_FILE, (row, issue)
         assert issue.message == f"Same contact as row {expected.duplicate_of[row]}."
 
 
@@ -102,6 +107,7 @@ def check_import_duplicates(
     duplicates = issues_by_row(issues)[ImportIssueKind.DUPLICATE]
     assert set(duplicates) == set(duplicate_of)
     for row, [issue] in duplicates.items():
+        assert issue.code is ImportIssueCode.DUPLICATE, (row, issue)
         assert f"(#{lead_of_row[duplicate_of[row]]})" in issue.message, (row, issue.message)
 
 
@@ -113,21 +119,31 @@ def rejects_file(target: Path, report: ImportReport, issues: list[RowIssue]) -> 
 
 
 def check_rejects_file(text: str, written: int, expected: ExpectedImport) -> None:
-    """One line per rejected row, in row order: its values as read and every reason."""
-    header, *lines = csv.reader(io.StringIO(text, newline=""), delimiter=expected.variant.separator)
-    assert header == [*expected.header, "Error"]
+    """One line per rejected row, in row order: its values under the file's own columns (cut
+    or padded to them), its row number and every reason, the two last under Row and Error."""
+    separator = expected.variant.separator
+    header, *lines = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    width = len(expected.header)
+    assert header == [*expected.header, "Row", "Error"]
     assert written == len(lines) == len(expected.rejected)
     for row, line in zip(sorted(expected.rejected), lines, strict=True):
         wanted = expected.rejected[row]
-        *values, reason = line
-        assert tuple(values) == wanted.values, row
+        assert len(line) == width + 2, (row, line)
+        *values, number, reason = line
+        assert tuple(values) == (*wanted.values, *[""] * width)[:width], row
+        assert number == str(row)
         reasons = reason.split(" / ")
-        assert len(reasons) == len(wanted.fields), (row, reason)
-        for field in wanted.fields:
+        assert len(reasons) == len(wanted.reasons), (row, reason)
+        for field in wanted.reasons:
             if field:
                 assert any(part.startswith(f"{field}: ") for part in reasons), (row, reason)
             else:
-                assert "fields but the header" in reason, (row, reason)
+                # The one field too many, cut off above, is kept in the reason.
+                assert reasons == [
+                    f"The row has {width + 1} fields but the header {width}: is a "
+                    f"'{separator}' inside a value without quotes? "
+                    f"Values beyond the last column: {wanted.values[width]}"
+                ], (row, reason)
 
 
 async def check_stored(campaign: Campaign, expected: ExpectedImport) -> dict[int, int]:
@@ -252,9 +268,15 @@ def test_the_generator_is_deterministic_and_keeps_one_line_per_row(tmp_path):
 
 def test_the_generator_makes_every_kind_of_mess(tmp_path):
     expected = write_messy_leads(tmp_path / "leads.csv", rows=10_000, seed=11)
-    reasons = [row.fields for row in expected.rejected.values()]
-    assert set().union(*reasons) == {"email", "lastName", "postalCode", ""}
-    assert any(len(fields) == 2 for fields in reasons)
+    reasons = [row.reasons for row in expected.rejected.values()]
+    assert set().union(*(reason.items() for reason in reasons)) == {
+        ("email", "INVALID"),
+        ("email", "REQUIRED"),
+        ("lastName", "REQUIRED"),
+        ("postalCode", "TOO_LONG"),
+        ("", "TOO_MANY_FIELDS"),
+    }
+    assert any(len(reason) == 2 for reason in reasons)
     email = CONTACT_FIELDS.index("email")
     phone_only = {row for row, contact in expected.created.items() if contact[email] is None}
     assert phone_only and set(expected.duplicate_of.values()) & phone_only

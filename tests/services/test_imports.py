@@ -11,11 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from leadflow.db.enums import CloseReason, ImportIssueKind, ImportStatus, LeadStatus, Outcome
+from leadflow.db.enums import (
+    CloseReason,
+    ImportIssueCode,
+    ImportIssueKind,
+    ImportStatus,
+    LeadStatus,
+    Outcome,
+)
 from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadEvent, LeadImport
 from leadflow.services import campaigns, exports, imports, leads
 from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services.import_files import inspect_file
+from leadflow.services.import_files import inspect_file, map_columns
 from leadflow.services.leads import LeadIntake
 
 GERMAN_HEADER = "Anrede;Vorname;Nachname;Firma;E-Mail;Telefon;Straße;PLZ;Ort;Land"
@@ -189,22 +196,58 @@ async def test_every_row_is_imported_rejected_or_skipped_with_its_reason(actors,
     assert (counted.leads_created, counted.duplicates_skipped) == (3, 2)
     assert (counted.rows_rejected, counted.empty_rows, counted.contacts_reused) == (5, 1, 0)
     issues = await imports.import_issues(report.import_id)
-    assert [(i.row_number, i.kind, i.field) for i in issues] == [
-        (3, ImportIssueKind.REJECTED, "email"),
-        (5, ImportIssueKind.REJECTED, "lastName"),
-        (6, ImportIssueKind.DUPLICATE, ""),
-        (8, ImportIssueKind.DUPLICATE, ""),
-        (9, ImportIssueKind.REJECTED, "email"),
-        (10, ImportIssueKind.REJECTED, ""),
-        (12, ImportIssueKind.REJECTED, "email"),
-        (12, ImportIssueKind.REJECTED, "phone"),
+    rejected, duplicate = ImportIssueKind.REJECTED, ImportIssueKind.DUPLICATE
+    assert [(i.row_number, i.kind, i.code, i.field) for i in issues] == [
+        (3, rejected, ImportIssueCode.INVALID, "email"),
+        (5, rejected, ImportIssueCode.REQUIRED, "lastName"),
+        (6, duplicate, ImportIssueCode.DUPLICATE, ""),
+        (8, duplicate, ImportIssueCode.DUPLICATE, ""),
+        (9, rejected, ImportIssueCode.REQUIRED, "email"),
+        (10, rejected, ImportIssueCode.TOO_MANY_FIELDS, ""),
+        (12, rejected, ImportIssueCode.INVALID, "email"),
+        (12, rejected, ImportIssueCode.TOO_LONG, "phone"),
     ]
     by_row = {issue.row_number: issue.message for issue in issues}
     assert by_row[3] == "'ben@example' is not a valid email address."
+    assert by_row[5] == "Last name must not be empty."
+    first_lead = await Lead.get(contact__email_key="anna@example.com")
+    assert (
+        by_row[6] == f"This contact already has an open lead (#{first_lead.id}) in this campaign."
+    )
     assert by_row[9] == "A lead needs an email address or a phone number to be contacted."
-    assert "5 fields but the header 4" in by_row[10]
+    assert by_row[10] == (
+        "The row has 5 fields but the header 4: is a ';' inside a value without quotes?"
+    )
+    # The codes as the database holds them.
+    stored = ImportIssue.filter(lead_import_id=report.import_id).order_by("row_number", "id")
+    assert await stored.values_list("row_number", "code") == [
+        (3, "INVALID"),
+        (5, "REQUIRED"),
+        (6, "DUPLICATE"),
+        (8, "DUPLICATE"),
+        (9, "REQUIRED"),
+        (10, "TOO_MANY_FIELDS"),
+        (12, "INVALID"),
+        (12, "TOO_LONG"),
+    ]
     assert await Lead.filter(campaign__name="Messe").count() == 3
     assert await Contact.all().count() == 3
+
+
+EMAIL_ERROR = "email: '{}' is not a valid email address."
+NO_CONTACT = "A lead needs an email address or a phone number to be contacted."
+FIELD_TOO_MANY = (
+    "The row has 5 fields but the header 4: is a ';' inside a value without quotes? "
+    "Values beyond the last column:"
+)
+
+
+def rejected_rows(report: imports.ImportReport, issues: list[imports.RowIssue]) -> list[list[str]]:
+    buffer = io.StringIO()
+    written = imports.write_rejected_rows(buffer, report.layout.header, ";", issues)
+    rows = list(csv.reader(io.StringIO(buffer.getvalue()), delimiter=";"))
+    assert written == len(rows) - 1
+    return rows
 
 
 async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
@@ -212,26 +255,89 @@ async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
     path = write(tmp_path, MESSY)
     report = await imports.import_leads(None, path, "Messe")
 
+    rows = rejected_rows(report, await imports.import_issues(report.import_id))
+
+    # The file's columns in their order, then Row and Error, lined up on every row; the field
+    # too many of row 10 is cut off its columns and kept in its reason.
+    assert rows == [
+        ["Vorname", "Nachname", "E-Mail", "Telefon", "Row", "Error"],
+        ["Ben", "Schulz", "ben@example", "+49 30 1", "3", EMAIL_ERROR.format("ben@example")],
+        ["Carl", "", "carl@example.com", "", "5", "lastName: Last name must not be empty."],
+        ["Emil", "Ernst", "", "", "9", f"email: {NO_CONTACT}"],
+        ["Fritz", "Fuchs", "f@example.com", "", "10", f"{FIELD_TOO_MANY} extra"],
+        [
+            "",
+            "Hanf",
+            "bad mail",
+            "9" * 101,
+            "12",
+            EMAIL_ERROR.format("bad mail")
+            + " / phone: Phone is too long (101 characters, at most 100).",
+        ],
+    ]
+
+    # Ben's email fixed in the downloaded file itself: Row and Error are left out silently.
+    rows[1][2] = "ben@example.com"
     buffer = io.StringIO()
-    written = imports.write_rejected_rows(
-        buffer, report.layout.header, ";", await imports.import_issues(report.import_id)
+    csv.writer(buffer, delimiter=";").writerows(rows)  # as Excel saves it: quoted where needed
+    again = await imports.import_leads(
+        None, write(tmp_path, buffer.getvalue(), name="fixed.csv"), "Messe"
     )
 
-    rows = list(csv.reader(io.StringIO(buffer.getvalue()), delimiter=";"))
-    assert written == 5 and len(rows) == 6
-    assert rows[0] == ["Vorname", "Nachname", "E-Mail", "Telefon", "Error"]
-    assert rows[1] == ["Ben", "Schulz", "ben@example", "+49 30 1", rows[1][4]]
-    assert rows[1][4] == "email: 'ben@example' is not a valid email address."
-    assert rows[5][:2] == ["", "Hanf"] and " / " in rows[5][4]  # both reasons of row 12
-
-    fixed = "\n".join(
-        ";".join(["Ben", "Schulz", "ben@example.com", "+49 30 1"] if row[0] == "Ben" else row[:4])
-        for row in rows
-    )
-    again = await imports.import_leads(None, write(tmp_path, fixed, name="fixed.csv"), "Messe")
+    assert again.layout.unknown_columns == ()
+    assert again.mapped_columns == {
+        "Vorname": "firstName",
+        "Nachname": "lastName",
+        "E-Mail": "email",
+        "Telefon": "phone",
+    }
     # Ben, and Fritz whose extra field was cut off; the others still have their mistakes.
-    assert again.counts.leads_created == 2
+    assert (again.counts.leads_created, again.counts.rows_rejected) == (2, 3)
     assert await Contact.filter(email_key="ben@example.com").exists()
+    assert await Contact.filter(email_key="f@example.com").exists()
+    # Rejected again: the stale Row and Error columns give way to fresh ones (the rows'
+    # numbers in the fixed file).
+    rows_again = rejected_rows(again, await imports.import_issues(again.import_id))
+    assert rows_again == [
+        ["Vorname", "Nachname", "E-Mail", "Telefon", "Row", "Error"],
+        ["Carl", "", "carl@example.com", "", "3", "lastName: Last name must not be empty."],
+        ["Emil", "Ernst", "", "", "4", f"email: {NO_CONTACT}"],
+        [*rows[5][:4], "6", rows[5][5]],
+    ]
+
+
+async def test_rejected_rows_are_padded_and_keep_every_surplus_value(actors, tmp_path):
+    """A short row is padded to the header; a row with two fields too many keeps both, in
+    the order of the file, separated as in the file."""
+    text = "Nachname,E-Mail,Firma\nBerg,berg@example\nKlein,k@example.com,ACME, Inc, Nord\n"
+    report = await imports.import_leads(
+        None, write(tmp_path, text), "Messe", create_campaign_if_missing=True, dry_run=True
+    )
+    buffer = io.StringIO()
+    imports.write_rejected_rows(buffer, report.layout.header, ",", report.issues)
+
+    assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [
+        ["Nachname", "E-Mail", "Firma", "Row", "Error"],
+        ["Berg", "berg@example", "", "2", EMAIL_ERROR.format("berg@example")],
+        [
+            "Klein",
+            "k@example.com",
+            "ACME",
+            "3",
+            "The row has 5 fields but the header 3: is a ',' inside a value without quotes? "
+            "Values beyond the last column:  Inc, Nord",
+        ],
+    ]
+
+
+def test_the_columns_of_a_rejected_rows_file_are_ignored_in_either_language():
+    header = ("Nachname", "E-Mail", "Zeile", "Fehler", "Notiz", "Row", "error")
+    assert map_columns(header, {}) == ({0: "last_name", 1: "email"}, ("Notiz",))
+    # Mapped explicitly, such a column is imported like any other.
+    assert map_columns(header, {"Fehler": "company"}) == (
+        {0: "last_name", 1: "email", 3: "company"},
+        ("Notiz",),
+    )
 
 
 async def test_dry_run_reports_the_same_and_writes_nothing(actors, tmp_path):
@@ -256,8 +362,20 @@ async def test_dry_run_reports_the_same_and_writes_nothing(actors, tmp_path):
     assert (real.counts.leads_created, real.counts.contacts_reused) == (2, 1)
     assert real.counts.duplicates_skipped == 3
     stored = await imports.import_issues(real.import_id)
-    assert [(i.row_number, i.kind) for i in preview.issues] == [
-        (i.row_number, i.kind) for i in stored
+    assert [(i.row_number, i.kind, i.field) for i in preview.issues] == [
+        (i.row_number, i.kind, i.field) for i in stored
+    ]
+    # The codes too, but for repeats within the file: the import finds the lead that the
+    # first row created, a dry run the row itself.
+    codes = {i.row_number: i.code for i in preview.issues}
+    assert [codes[row] for row in (6, 8, 11)] == [
+        ImportIssueCode.DUPLICATE_IN_FILE,
+        ImportIssueCode.DUPLICATE_IN_FILE,
+        ImportIssueCode.DUPLICATE,  # Gina's open lead in Messe, known beforehand
+    ]
+    assert [i.code for i in stored if i.row_number in (6, 8, 11)] == [ImportIssueCode.DUPLICATE] * 3
+    assert [i.code for i in preview.issues if i.kind is ImportIssueKind.REJECTED] == [
+        i.code for i in stored if i.kind is ImportIssueKind.REJECTED
     ]
 
 

@@ -66,3 +66,21 @@ class ImportStatus(StrEnum):
 class ImportIssueKind(StrEnum):
     REJECTED = "REJECTED"
     DUPLICATE = "DUPLICATE"
+
+
+class ImportIssueCode(StrEnum):
+    """Why an import rejected or skipped a row, for programs and translations (the message is
+    English prose). A value refused by the rules of `createLeads` keeps the code those rules
+    give it (`services.errors.ErrorCode`), with the field it concerns."""
+
+    # Rejected: a value is missing (lastName), or neither email nor phone is given (field
+    # email), is not valid (email, a NUL character), or is too long.
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    TOO_LONG = "TOO_LONG"
+    # Rejected: the row has more fields than the header (a separator in an unquoted value).
+    TOO_MANY_FIELDS = "TOO_MANY_FIELDS"
+    # Skipped: the contact already has an open lead in the campaign.
+    DUPLICATE = "DUPLICATE"
+    # Skipped in a dry run: an earlier row of the file names the same contact.
+    DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"

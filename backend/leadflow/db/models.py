@@ -8,6 +8,7 @@ from tortoise.models import Model
 from leadflow.db.enums import (
     Channel,
     CloseReason,
+    ImportIssueCode,
     ImportIssueKind,
     ImportStatus,
     LeadEventKind,
@@ -375,7 +376,8 @@ class LeadImport(Model):
 
 class ImportIssue(Model):
     """A row an import rejected (with the field and reason) or skipped as a duplicate. Rejected
-    rows keep their values so they can be downloaded, fixed and imported again."""
+    rows keep their values so they can be downloaded, fixed and imported again. The code says
+    why for programs and translations, the message says it in English."""
 
     id = fields.IntField(primary_key=True)
     lead_import: fields.ForeignKeyRelation[LeadImport] = fields.ForeignKeyField(
@@ -384,6 +386,9 @@ class ImportIssue(Model):
     kind = fields.CharEnumField(ImportIssueKind, max_length=16)
     row_number = fields.IntField()
     field = fields.CharField(max_length=SHORT_MAX, default="")
+    # The database default only served the rows recorded before codes existed (migration 0007
+    # then derived theirs from kind and message). The import always sets the code.
+    code = fields.CharEnumField(ImportIssueCode, max_length=32, db_default=ImportIssueCode.INVALID)
     message = fields.TextField()
     values = fields.JSONField(default=list)
 
@@ -420,7 +425,8 @@ class AuditEntry(Model):
 
 class CampaignDayFigures(Model):
     """One campaign's figures for one UTC day: the leads created that day and how they stand
-    now (a cohort: new, active, done, outcomes), and the leads closed that day."""
+    now (a cohort: new, active, done, outcomes, the unsuccessful ones by close reason), and the
+    leads closed that day. A new close reason needs a column here and in the triggers."""
 
     id = fields.IntField(primary_key=True)
     campaign_id = fields.IntField()

@@ -44,6 +44,11 @@ FIELD_LABELS = {
     "country": "country",
 }
 _ALIASES = {alias: field for field, aliases in CONTACT_FIELDS.items() for alias in aliases}
+# The columns a rejected-rows file adds after the file's own (services/imports.py
+# `write_rejected_rows`): the row's number and its reasons. Ignored without a word when a fixed
+# file is imported again, in either language, unless mapped explicitly.
+REJECTS_COLUMNS = ("Row", "Error")
+_REJECTS_KEYS = frozenset(("row", "zeile", "error", "fehler"))
 SEPARATORS = (";", ",", "\t")
 # A header line longer than this is not a lead file (and reading further would be unbounded).
 MAX_HEADER_BYTES = 64 * 1024
@@ -117,7 +122,8 @@ def preview_rows(path: Path, layout: FileLayout, count: int) -> list[FileRow]:
 def map_columns(
     header: tuple[str, ...], mapping: Mapping[str, str]
 ) -> tuple[dict[int, str], tuple[str, ...]]:
-    """Column index -> contact field. Unknown names are returned, never guessed."""
+    """Column index -> contact field. Unknown names are returned, never guessed (the columns a
+    rejected-rows file adds are not unknown: they are left out silently)."""
     explicit = {_header_key(name): _field_name(field) for name, field in mapping.items()}
     columns: dict[int, str] = {}
     unknown: list[str] = []
@@ -126,10 +132,16 @@ def map_columns(
         field = explicit[key] if key in explicit else _ALIASES.get(key)
         if field:
             columns[index] = field
-        elif key not in explicit and name:
+        elif key not in explicit and name and key not in _REJECTS_KEYS:
             unknown.append(name)
     _require_usable_columns(header, columns)
     return columns, tuple(unknown)
+
+
+def is_rejects_column(name: str) -> bool:
+    """Whether a header name is one of the columns a rejected-rows file adds (Row/Zeile,
+    Error/Fehler)."""
+    return _header_key(name) in _REJECTS_KEYS
 
 
 def _field_name(name: str) -> str:

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import IO
 
@@ -18,15 +19,17 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from leadflow.auth import policy
-from leadflow.db.enums import ImportIssueKind, ImportStatus
+from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportIssue, Lead, LeadImport, User
 from leadflow.services.campaigns import create_campaign
 from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
 from leadflow.services.import_files import (
     FIELD_LABELS,
+    REJECTS_COLUMNS,
     FileLayout,
     FileRow,
     inspect_file,
+    is_rejects_column,
     read_rows,
 )
 from leadflow.services.leads import ContactMatcher, LeadIntake, clean_intake, store_intakes
@@ -43,7 +46,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RowIssue:
+    """Why a row was rejected or skipped: `code` for programs and translations, `field` the
+    contact field it concerns as the API names it ("" for the whole row), `message` in English.
+    Rejected rows keep their values as read."""
+
     kind: ImportIssueKind
+    code: ImportIssueCode
     row_number: int
     field: str
     message: str
@@ -197,12 +205,13 @@ def _clean_row(row: FileRow, layout: FileLayout) -> dict[str, str | None] | list
     if len(row.values) > len(layout.header):
         return [
             RowIssue(
-                ImportIssueKind.REJECTED,
-                row.number,
-                "",
-                f"The row has {len(row.values)} fields but the header {len(layout.header)}: "
-                f"is a '{layout.separator}' inside a value without quotes?",
-                row.values,
+                kind=ImportIssueKind.REJECTED,
+                code=ImportIssueCode.TOO_MANY_FIELDS,
+                row_number=row.number,
+                field="",
+                message=f"The row has {len(row.values)} fields but the header "
+                f"{len(layout.header)}: is a '{layout.separator}' inside a value without quotes?",
+                values=row.values,
             )
         ]
     values = {
@@ -213,14 +222,25 @@ def _clean_row(row: FileRow, layout: FileLayout) -> dict[str, str | None] | list
     except DomainErrors as errors:
         return [
             RowIssue(
-                ImportIssueKind.REJECTED,
-                row.number,
-                ".".join(error.field or ()),
-                error.message,
-                row.values,
+                kind=ImportIssueKind.REJECTED,
+                code=_rejection_code(error.code),
+                row_number=row.number,
+                field=".".join(error.field or ()),
+                message=error.message,
+                values=row.values,
             )
             for error in errors.errors
         ]
+
+
+def _rejection_code(code: ErrorCode) -> ImportIssueCode:
+    """The code `createLeads` gives the same mistake. The rules of an intake raise only codes
+    that rows have (REQUIRED, INVALID, TOO_LONG); should one raise another, the row is still
+    reported, as INVALID."""
+    try:
+        return ImportIssueCode(code.value)
+    except ValueError:
+        return ImportIssueCode.INVALID
 
 
 def _split_batch(
@@ -239,8 +259,10 @@ def _split_batch(
     return cleaned, outcomes
 
 
-def _duplicate_issue(row: FileRow, message: str) -> RowIssue:
-    return RowIssue(ImportIssueKind.DUPLICATE, row.number, "", message)
+def _duplicate_issue(row: FileRow, code: ImportIssueCode, message: str) -> RowIssue:
+    return RowIssue(
+        kind=ImportIssueKind.DUPLICATE, code=code, row_number=row.number, field="", message=message
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,13 +306,15 @@ async def _preview_batch(
         identity = ContactMatcher.identity(details)
         if identity in first_row_of:
             message = f"Same contact as row {first_row_of[identity]}."
-            outcomes.append(_RowOutcome(row, issues=(_duplicate_issue(row, message),)))
+            issue = _duplicate_issue(row, ImportIssueCode.DUPLICATE_IN_FILE, message)
+            outcomes.append(_RowOutcome(row, issues=(issue,)))
             continue
         first_row_of[identity] = row.number
         contact = matcher.find(details)
         if contact is not None and contact.id in open_lead_of:
             message = _open_lead_message(open_lead_of[contact.id])
-            outcomes.append(_RowOutcome(row, issues=(_duplicate_issue(row, message),)))
+            issue = _duplicate_issue(row, ImportIssueCode.DUPLICATE, message)
+            outcomes.append(_RowOutcome(row, issues=(issue,)))
             continue
         outcomes.append(_RowOutcome(row, created=True, contact_reused=contact is not None))
     return outcomes
@@ -348,7 +372,8 @@ async def _import_batch(
                     _RowOutcome(row, created=True, contact_reused=result.contact_reused)
                 )
             else:
-                issue = _duplicate_issue(row, _open_lead_message(result.lead.id))
+                message = _open_lead_message(result.lead.id)
+                issue = _duplicate_issue(row, ImportIssueCode.DUPLICATE, message)
                 outcomes.append(_RowOutcome(row, issues=(issue,)))
         await _save_issues(lead_import, outcomes)
         await _advance(lead_import, batch[-1].number, outcomes)
@@ -360,6 +385,7 @@ async def _save_issues(lead_import: LeadImport, outcomes: list[_RowOutcome]) -> 
         ImportIssue(
             lead_import_id=lead_import.id,
             kind=issue.kind,
+            code=issue.code,
             row_number=issue.row_number,
             field=issue.field,
             message=issue.message,
@@ -488,7 +514,14 @@ def _now() -> datetime:
 async def import_issues(lead_import_id: int) -> list[RowIssue]:
     issues = await ImportIssue.filter(lead_import_id=lead_import_id).order_by("row_number", "id")
     return [
-        RowIssue(issue.kind, issue.row_number, issue.field, issue.message, tuple(issue.values))
+        RowIssue(
+            kind=issue.kind,
+            code=issue.code,
+            row_number=issue.row_number,
+            field=issue.field,
+            message=issue.message,
+            values=tuple(issue.values),
+        )
         for issue in issues
     ]
 
@@ -496,27 +529,36 @@ async def import_issues(lead_import_id: int) -> list[RowIssue]:
 def write_rejected_rows(
     target: IO[str], header: Iterable[str], separator: str, issues: Iterable[RowIssue]
 ) -> int:
-    """The rejected rows as they were read, with the reasons in a last column, ready to fix
-    and import again. Returns the number of rows written."""
+    """The rejected rows, ready to fix and import again: the file's columns first and in their
+    order, so that the fixed file imports with the same mapping, each row's values cut or
+    padded to them, then `Row` (its number in the file, the header being row 1) and `Error`
+    (every reason, " / " between them). Values beyond the header's width (a separator inside
+    an unquoted value) follow the reason, separated as in the file, so nothing of the row is
+    lost. Columns named like `Row` and `Error` (an earlier rejected-rows file imported again)
+    are left out, as the import ignores them: their values would be stale. `issues` in row
+    order. Returns the number of rows written."""
+    header = tuple(header)
+    kept = [index for index, name in enumerate(header) if not is_rejects_column(name)]
     writer = csv.writer(target, delimiter=separator, lineterminator="\r\n")
-    writer.writerow([*header, "Error"])
+    writer.writerow([*(header[index] for index in kept), *REJECTS_COLUMNS])
     written = 0
-    current: int | None = None
-    values: tuple[str, ...] = ()
-    reasons: list[str] = []
-    for issue in issues:
-        if issue.kind is not ImportIssueKind.REJECTED:
-            continue
-        if issue.row_number != current and current is not None:
-            writer.writerow([*values, " / ".join(reasons)])
-            written += 1
-            reasons = []
-        current, values = issue.row_number, issue.values
-        reasons.append(f"{issue.field}: {issue.message}" if issue.field else issue.message)
-    if current is not None:
-        writer.writerow([*values, " / ".join(reasons)])
+    rejected = (issue for issue in issues if issue.kind is ImportIssueKind.REJECTED)
+    for row_number, row_issues in groupby(rejected, key=lambda issue: issue.row_number):
+        issues_of_row = list(row_issues)
+        values = issues_of_row[0].values
+        cells = [values[index] if index < len(values) else "" for index in kept]
+        reasons = [_reason(issue, len(header), separator) for issue in issues_of_row]
+        writer.writerow([*cells, str(row_number), " / ".join(reasons)])
         written += 1
     return written
+
+
+def _reason(issue: RowIssue, width: int, separator: str) -> str:
+    reason = f"{issue.field}: {issue.message}" if issue.field else issue.message
+    beyond = issue.values[width:]
+    if not beyond:
+        return reason
+    return f"{reason} Values beyond the last column: {separator.join(beyond)}"
 
 
 async def get_import(actor: User, import_id: int) -> LeadImport:

@@ -14,6 +14,7 @@ import {
   type UploadError,
   IMPORT_FIELDS,
   columnChoice,
+  describeRowIssue,
   fieldChosenTwice,
   isImportField,
   progressOf,
@@ -309,7 +310,7 @@ function DryRun({
                 <td>
                   {isImportField(issue.field) ? t(`import.field.${issue.field}`) : issue.field}
                 </td>
-                <td>{issue.message}</td>
+                <td>{describeRowIssue(t, issue)}</td>
               </tr>
             ))}
           </tbody>
