@@ -11,6 +11,16 @@ export interface CampaignFigures {
   conversionRate?: number | null;
 }
 
+/** A campaign's counted figures, in the order of its tables; their titles are `campaigns.col.*`. */
+export const CAMPAIGN_COUNTS = [
+  "total",
+  "new",
+  "active",
+  "done",
+  "successful",
+  "unsuccessful",
+] as const;
+
 /** "60 %" / "60%", or "—" while no lead is done (the rate is null then). */
 export function formatConversionRate(
   language: Language,

@@ -58,10 +58,10 @@ const de = {
   "leads.filter.allCampaigns": "Alle Kampagnen",
   "leads.filter.search": "Suche",
   "leads.filter.searchHint": "Name, Firma oder E-Mail",
+  "clerkChoice.clerk": "Neuer Sachbearbeiter",
+  "clerkChoice.pick": "Bitte auswählen",
+  "clerkChoice.noClerks": "Es gibt keinen anderen aktiven Sachbearbeiter.",
   "reassign.title": "Neu zuweisen",
-  "reassign.assignee": "Neuer Sachbearbeiter",
-  "reassign.pick": "Bitte auswählen",
-  "reassign.noClerks": "Es gibt keinen anderen aktiven Sachbearbeiter.",
   "reassign.submit": "Neu zuweisen",
   "reassign.busy": "Wird zugewiesen …",
   "reassign.done": "Der Lead wurde {name} zugewiesen.",
@@ -213,9 +213,6 @@ const de = {
   "opp.event.CREATED": "Verkaufschance angelegt für {name}",
   "opp.event.HANDED_OVER": "Von {previous} an {name} übergeben",
   "handOver.title": "Übergeben",
-  "handOver.owner": "Neuer Sachbearbeiter",
-  "handOver.pick": "Bitte auswählen",
-  "handOver.noClerks": "Es gibt keinen anderen aktiven Sachbearbeiter.",
   "handOver.note": "Notiz (optional)",
   "handOver.submit": "Übergeben",
   "handOver.busy": "Wird übergeben …",
@@ -272,6 +269,15 @@ const de = {
   "import.issue.reason": "Grund",
   "import.issueKind.REJECTED": "abgelehnt",
   "import.issueKind.DUPLICATE": "doppelt",
+  "import.rowIssue.REQUIRED": "Darf nicht leer sein.",
+  "import.rowIssue.lastName.REQUIRED": "Der Nachname fehlt.",
+  "import.rowIssue.email.REQUIRED": "Weder E-Mail noch Telefon: Ein Lead muss erreichbar sein.",
+  "import.rowIssue.INVALID": "Dieser Wert ist ungültig.",
+  "import.rowIssue.email.INVALID": "Das ist keine gültige E-Mail-Adresse.",
+  "import.rowIssue.TOO_LONG": "Dieser Wert ist zu lang.",
+  "import.rowIssue.TOO_MANY_FIELDS": "Die Zeile hat mehr Felder als die Kopfzeile. Steht ein Trennzeichen ohne Anführungszeichen in einem Wert?",
+  "import.rowIssue.DUPLICATE": "Dieser Kontakt hat in der Kampagne schon einen offenen Lead.",
+  "import.rowIssue.DUPLICATE_IN_FILE": "Derselbe Kontakt steht schon weiter oben in der Datei.",
   "import.moreIssues": { one: "… und {count} weiteres Problem.", other: "… und {count} weitere Probleme." },
   "import.mappingTwice": "Zwei Spalten sind „{field}“ zugeordnet. Bitte eine davon ändern.",
   "import.start": "Importieren",
@@ -361,6 +367,8 @@ const de = {
   "dashboard.toFirstFeedback": "bis erste Rückmeldung",
   "dashboard.toClose": "bis Abschluss",
   "dashboard.medianHint": "Median: die mittlere Dauer; „—“, solange es keine gibt.",
+  "dashboard.mediansEstimated":
+    "Mehr als 50.000 Leads im Zeitraum: Die Mediane sind aus einer festen Stichprobe (jeder 16. Lead) geschätzt, die Zahlen sind exakt.",
   "dashboard.conversionRate": "Abschlussquote",
   "dashboard.conversionChart": "Abschlussquote je Kampagne",
   "dashboard.conversionSummary": "{name}: {rate}",
@@ -458,10 +466,10 @@ const en: Record<MessageKey, Message> = {
   "leads.filter.allCampaigns": "All campaigns",
   "leads.filter.search": "Search",
   "leads.filter.searchHint": "Name, company or email",
+  "clerkChoice.clerk": "New clerk",
+  "clerkChoice.pick": "Please choose",
+  "clerkChoice.noClerks": "There is no other active clerk.",
   "reassign.title": "Reassign",
-  "reassign.assignee": "New clerk",
-  "reassign.pick": "Please choose",
-  "reassign.noClerks": "There is no other active clerk.",
   "reassign.submit": "Reassign",
   "reassign.busy": "Reassigning …",
   "reassign.done": "The lead was assigned to {name}.",
@@ -613,9 +621,6 @@ const en: Record<MessageKey, Message> = {
   "opp.event.CREATED": "Opportunity created for {name}",
   "opp.event.HANDED_OVER": "Handed over from {previous} to {name}",
   "handOver.title": "Hand over",
-  "handOver.owner": "New clerk",
-  "handOver.pick": "Please choose",
-  "handOver.noClerks": "There is no other active clerk.",
   "handOver.note": "Note (optional)",
   "handOver.submit": "Hand over",
   "handOver.busy": "Handing over …",
@@ -672,6 +677,15 @@ const en: Record<MessageKey, Message> = {
   "import.issue.reason": "Reason",
   "import.issueKind.REJECTED": "rejected",
   "import.issueKind.DUPLICATE": "duplicate",
+  "import.rowIssue.REQUIRED": "Must not be empty.",
+  "import.rowIssue.lastName.REQUIRED": "The last name is missing.",
+  "import.rowIssue.email.REQUIRED": "Neither email nor phone: a lead needs one to be contacted.",
+  "import.rowIssue.INVALID": "This value is not valid.",
+  "import.rowIssue.email.INVALID": "This is not a valid email address.",
+  "import.rowIssue.TOO_LONG": "This value is too long.",
+  "import.rowIssue.TOO_MANY_FIELDS": "The row has more fields than the header. Is a separator inside a value without quotes?",
+  "import.rowIssue.DUPLICATE": "This contact already has an open lead in the campaign.",
+  "import.rowIssue.DUPLICATE_IN_FILE": "The same contact is in an earlier row of the file.",
   "import.moreIssues": { one: "… and {count} more problem.", other: "… and {count} more problems." },
   "import.mappingTwice": "Two columns are mapped to “{field}”. Please change one of them.",
   "import.start": "Import",
@@ -761,6 +775,8 @@ const en: Record<MessageKey, Message> = {
   "dashboard.toFirstFeedback": "to first feedback",
   "dashboard.toClose": "to close",
   "dashboard.medianHint": "Median: the middle duration; “—” while there is none.",
+  "dashboard.mediansEstimated":
+    "More than 50,000 leads in the period: the medians are estimated from a fixed sample (every 16th lead); the counts are exact.",
   "dashboard.conversionRate": "Conversion rate",
   "dashboard.conversionChart": "Conversion rate per campaign",
   "dashboard.conversionSummary": "{name}: {rate}",
@@ -847,4 +863,14 @@ export function rememberLanguage(storage: LanguageStore | undefined, language: L
 /** Whether `key` names a text, for keys built at run time (e.g. from an error code). */
 export function isMessageKey(key: string): key is MessageKey {
   return Object.hasOwn(MESSAGES[DEFAULT_LANGUAGE], key);
+}
+
+/** The text for an error code under `prefix`: the one for this field and code where there is
+ * one ("error.reason.REQUIRED"), else the one for the code ("error.REQUIRED"), else null so
+ * that the caller can fall back to the server's words. `field` is the path, joined by ".". */
+export function codeMessageKey(prefix: string, code: string, field: string): MessageKey | null {
+  const specific = `${prefix}.${field}.${code}`;
+  if (field && isMessageKey(specific)) return specific;
+  const general = `${prefix}.${code}`;
+  return isMessageKey(general) ? general : null;
 }

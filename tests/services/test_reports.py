@@ -454,7 +454,8 @@ async def statements(call) -> int:
     return counter.count
 
 
-async def report_statements(actor, start=at(0), end=at(28)) -> dict[str, int]:
+async def report_statements(actor, start=None, end=None) -> dict[str, int]:
+    start, end = start or at(0), end or at(28)
     return {
         "campaigns": await statements(reports.campaign_reports(actor, start=start, end=end)),
         "clerks": await statements(reports.clerk_reports(actor, start=start, end=end)),

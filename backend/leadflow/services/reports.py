@@ -394,7 +394,7 @@ async def clerk_reports(
         closes = await _closes_by_clerk(leads, period)
     estimated = sum(closed for closed, _ in closes.values()) > EXACT_MEDIAN_LIMIT
     medians = await _clerk_feedback_medians(leads, period, sampled=estimated)
-    oldest = await _oldest_waiting_leads(leads)
+    oldest = await _oldest_waiting_leads(leads, ids)
     return [
         ClerkReport(
             clerk=clerk,
@@ -480,21 +480,23 @@ async def _clerk_feedback_medians(
     )
 
 
-async def _oldest_waiting_leads(leads: QuerySet[Lead]) -> dict[int, int]:
+async def _oldest_waiting_leads(leads: QuerySet[Lead], clerk_ids: list[int]) -> dict[int, int]:
     """Per assignee, the ACTIVE lead whose last activity (the later of its latest feedback and
     its assignment, kept on the lead as `waiting_since` by `services.leads`) is oldest; ties go
-    to the lower id. One statement."""
+    to the lower id. One statement: a correlated LIMIT 1 per clerk, so the database descends
+    the index (assignee_id, closed_at, waiting_since) once per clerk instead of ranking every
+    ACTIVE lead."""
     sql = _Statement()
     waiting = leads.filter(status_condition(LeadStatus.ACTIVE))
     scope = sql.subquery(waiting.values("id", "assignee_id", "waiting_since"))
+    clerks = ", ".join(f"(CAST({sql.value(clerk_id)} AS INTEGER))" for clerk_id in clerk_ids)
     rows = await sql.rows(
-        "SELECT assignee_id, id FROM ("
-        "SELECT scoped.assignee_id, scoped.id, ROW_NUMBER() OVER (PARTITION BY "
-        "scoped.assignee_id ORDER BY scoped.waiting_since, scoped.id) AS position "
-        f"FROM ({scope}) AS scoped"
-        ") AS ranked WHERE position = 1"
+        "SELECT clerks.column1 AS assignee_id, ("
+        f"SELECT scoped.id FROM ({scope}) AS scoped WHERE scoped.assignee_id = clerks.column1 "
+        "ORDER BY scoped.waiting_since, scoped.id LIMIT 1"
+        f") AS id FROM (VALUES {clerks}) AS clerks"
     )
-    return {row["assignee_id"]: row["id"] for row in rows}
+    return {row["assignee_id"]: row["id"] for row in rows if row["id"] is not None}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,7 @@
 // "Übergeben": hand an open Verkaufschance to another active clerk, with an optional note.
-import { type FormEvent, useState } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
-import { useI18n } from "../I18n";
-import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
-import { ClerkSelect, useOtherActiveClerks } from "./ClerkSelect";
-import { FieldError, invalidProps } from "./FieldError";
+import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
 
 const HandOverOpportunityDocument = graphql(`
   mutation HandOverOpportunity($input: HandOverOpportunityInput!) {
@@ -43,8 +39,6 @@ const HandOverOpportunityDocument = graphql(`
   }
 `);
 
-const FIELDS = ["ownerId", "note"];
-
 export function HandOverForm({
   opportunityId,
   ownerId,
@@ -54,69 +48,35 @@ export function HandOverForm({
   ownerId: string;
   onHandedOver: (name: string) => void;
 }) {
-  const { t } = useI18n();
-  const [newOwnerId, setNewOwnerId] = useState("");
-  const [note, setNote] = useState("");
-  const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
-  const candidates = useOtherActiveClerks(ownerId);
   const [{ fetching }, handOver] = useMutation(HandOverOpportunityDocument);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!newOwnerId) {
-      setErrors({ ownerId: { code: "REQUIRED", message: "", field: ["ownerId"] } });
-      return;
-    }
+  async function submit({ clerkId, note }: ClerkChoice): Promise<ClerkChoiceResult> {
     const result = await handOver({
-      input: { opportunityId, ownerId: newOwnerId, note: note || null },
+      input: { opportunityId, ownerId: clerkId, note: note || null },
     });
-    if (result.error) {
-      setErrors({ [FORM]: { code: "", message: result.error.message } });
-      return;
-    }
+    if (result.error) return { failure: result.error.message };
     const payload = result.data?.handOverOpportunity;
-    const userErrors = payload?.userErrors ?? [];
-    setErrors(errorsByField(userErrors, FIELDS));
-    if (userErrors.length === 0 && payload?.opportunity) {
-      setNewOwnerId("");
-      setNote("");
-      onHandedOver(payload.opportunity.owner.name);
-    }
+    return {
+      userErrors: payload?.userErrors ?? [],
+      clerkName: payload?.opportunity?.owner.name ?? null,
+    };
   }
 
   return (
-    <section className="card" aria-labelledby="hand-over-title">
-      <h2 id="hand-over-title">{t("handOver.title")}</h2>
-      {candidates && candidates.length === 0 ? (
-        <p className="empty">{t("handOver.noClerks")}</p>
-      ) : (
-        <form className="form" onSubmit={submit} noValidate>
-          <ClerkSelect
-            id="hand-over-owner"
-            label={t("handOver.owner")}
-            placeholder={t("handOver.pick")}
-            clerks={candidates}
-            value={newOwnerId}
-            onChange={setNewOwnerId}
-            error={errors.ownerId}
-          />
-          <label htmlFor="hand-over-note">{t("handOver.note")}</label>
-          <textarea
-            id="hand-over-note"
-            rows={3}
-            value={note}
-            onChange={(event) => setNote(event.target.value)}
-            {...invalidProps("hand-over-note-error", errors.note)}
-          />
-          <FieldError id="hand-over-note-error" error={errors.note} />
-          <FieldError id="hand-over-error" error={errors[FORM]} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={fetching}>
-              {fetching ? t("handOver.busy") : t("handOver.submit")}
-            </button>
-          </div>
-        </form>
-      )}
-    </section>
+    <ClerkChoiceForm
+      idPrefix="hand-over"
+      clerkField="ownerId"
+      selectId="hand-over-owner"
+      texts={{
+        title: "handOver.title",
+        submit: "handOver.submit",
+        busy: "handOver.busy",
+        note: "handOver.note",
+      }}
+      currentClerkId={ownerId}
+      busy={fetching}
+      onSubmit={submit}
+      onDone={onHandedOver}
+    />
   );
 }

@@ -1,11 +1,7 @@
 // "Neu zuweisen": a manager moves an ACTIVE lead to another active clerk.
-import { type FormEvent, useState } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
-import { useI18n } from "../I18n";
-import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
-import { ClerkSelect, useOtherActiveClerks } from "./ClerkSelect";
-import { FieldError } from "./FieldError";
+import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
 
 const ReassignLeadDocument = graphql(`
   mutation ReassignLead($input: ReassignLeadInput!) {
@@ -47,8 +43,6 @@ const ReassignLeadDocument = graphql(`
   }
 `);
 
-const FIELDS = ["assigneeId"];
-
 export function ReassignForm({
   leadId,
   assigneeId,
@@ -58,56 +52,28 @@ export function ReassignForm({
   assigneeId: string | null;
   onReassigned: (name: string) => void;
 }) {
-  const { t } = useI18n();
-  const [newAssigneeId, setNewAssigneeId] = useState("");
-  const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
-  const candidates = useOtherActiveClerks(assigneeId);
   const [{ fetching }, reassign] = useMutation(ReassignLeadDocument);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!newAssigneeId) {
-      setErrors({ assigneeId: { code: "REQUIRED", message: "", field: ["assigneeId"] } });
-      return;
-    }
-    const result = await reassign({ input: { leadId, assigneeId: newAssigneeId } });
-    if (result.error) {
-      setErrors({ [FORM]: { code: "", message: result.error.message } });
-      return;
-    }
+  async function submit({ clerkId }: ClerkChoice): Promise<ClerkChoiceResult> {
+    const result = await reassign({ input: { leadId, assigneeId: clerkId } });
+    if (result.error) return { failure: result.error.message };
     const payload = result.data?.reassignLead;
-    const userErrors = payload?.userErrors ?? [];
-    setErrors(errorsByField(userErrors, FIELDS));
-    if (userErrors.length === 0 && payload?.lead?.assignee) {
-      setNewAssigneeId("");
-      onReassigned(payload.lead.assignee.name);
-    }
+    return {
+      userErrors: payload?.userErrors ?? [],
+      clerkName: payload?.lead?.assignee?.name ?? null,
+    };
   }
 
   return (
-    <section className="card" aria-labelledby="reassign-title">
-      <h2 id="reassign-title">{t("reassign.title")}</h2>
-      {candidates && candidates.length === 0 ? (
-        <p className="empty">{t("reassign.noClerks")}</p>
-      ) : (
-        <form className="form" onSubmit={submit} noValidate>
-          <ClerkSelect
-            id="reassign-assignee"
-            label={t("reassign.assignee")}
-            placeholder={t("reassign.pick")}
-            clerks={candidates}
-            value={newAssigneeId}
-            onChange={setNewAssigneeId}
-            error={errors.assigneeId}
-          />
-          <FieldError id="reassign-error" error={errors[FORM]} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={fetching}>
-              {fetching ? t("reassign.busy") : t("reassign.submit")}
-            </button>
-          </div>
-        </form>
-      )}
-    </section>
+    <ClerkChoiceForm
+      idPrefix="reassign"
+      clerkField="assigneeId"
+      selectId="reassign-assignee"
+      texts={{ title: "reassign.title", submit: "reassign.submit", busy: "reassign.busy" }}
+      currentClerkId={assigneeId}
+      busy={fetching}
+      onSubmit={submit}
+      onDone={onReassigned}
+    />
   );
 }

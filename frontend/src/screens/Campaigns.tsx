@@ -14,11 +14,18 @@ import type { ChartData, ChartOptions } from "chart.js";
 import { Bar } from "react-chartjs-2";
 import { useCallback } from "react";
 import { useQuery } from "urql";
-import { barSegments, formatConversionRate, SEGMENTS, type Segment } from "../campaigns";
+import {
+  barSegments,
+  CAMPAIGN_COUNTS,
+  formatConversionRate,
+  SEGMENTS,
+  type Segment,
+} from "../campaigns";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
 import { Pager } from "../components/Pager";
+import { type Column, ReportTable } from "../components/ReportTable";
 import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -97,6 +104,25 @@ export function Campaigns() {
   const endCursor = data?.campaigns.pageInfo.endCursor;
   // After an import: new leads in the figures, the import in its campaign's list.
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
+  const columns: Column<Campaign>[] = [
+    {
+      key: "name",
+      header: t("campaigns.col.name"),
+      rowHeader: true,
+      cell: (campaign) => campaign.name,
+    },
+    ...CAMPAIGN_COUNTS.map((count) => ({
+      key: count,
+      header: t(`campaigns.col.${count}`),
+      cell: (campaign: Campaign) => campaign.stats[count],
+    })),
+    {
+      key: "rate",
+      header: t("campaigns.col.rate"),
+      cell: (campaign) => formatConversionRate(language, t, campaign.stats.conversionRate),
+      cellTestId: "conversion-rate",
+    },
+  ];
 
   return (
     <section aria-labelledby="campaigns-title">
@@ -108,36 +134,12 @@ export function Campaigns() {
       {campaigns.length > 0 && (
         <>
           <CampaignChart campaigns={campaigns} />
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("campaigns.col.name")}</th>
-                <th scope="col">{t("campaigns.col.total")}</th>
-                <th scope="col">{t("campaigns.col.new")}</th>
-                <th scope="col">{t("campaigns.col.active")}</th>
-                <th scope="col">{t("campaigns.col.done")}</th>
-                <th scope="col">{t("campaigns.col.successful")}</th>
-                <th scope="col">{t("campaigns.col.unsuccessful")}</th>
-                <th scope="col">{t("campaigns.col.rate")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {campaigns.map((campaign) => (
-                <tr key={campaign.id} data-testid="campaign-row">
-                  <th scope="row">{campaign.name}</th>
-                  <td>{campaign.stats.total}</td>
-                  <td>{campaign.stats.new}</td>
-                  <td>{campaign.stats.active}</td>
-                  <td>{campaign.stats.done}</td>
-                  <td>{campaign.stats.successful}</td>
-                  <td>{campaign.stats.unsuccessful}</td>
-                  <td data-testid="conversion-rate">
-                    {formatConversionRate(language, t, campaign.stats.conversionRate)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ReportTable
+            columns={columns}
+            rows={campaigns}
+            rowKey={(campaign) => campaign.id}
+            rowTestId="campaign-row"
+          />
           <p className="empty">{t("campaigns.rateHint")}</p>
         </>
       )}

@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import { useQuery } from "urql";
 import type { Viewer } from "../App";
-import { formatConversionRate } from "../campaigns";
+import { CAMPAIGN_COUNTS, formatConversionRate } from "../campaigns";
 import {
   ConversionChart,
   ReasonsChart,
@@ -12,6 +12,8 @@ import {
   type SeriesPoint,
 } from "../components/DashboardCharts";
 import { Link } from "../components/Link";
+import { QueryState } from "../components/QueryState";
+import { type Column, type ColumnGroup, ReportTable } from "../components/ReportTable";
 import {
   type DashboardState,
   MAX_AGING_DAYS,
@@ -28,6 +30,7 @@ import { contactName } from "../format";
 import { graphql } from "../gql";
 import type {
   AgingKind,
+  AgingLeadsQuery,
   CampaignReportsQuery,
   ClerkReportsQuery,
   ReportInterval,
@@ -73,6 +76,7 @@ const CampaignReportsDocument = graphql(`
       medianSecondsToAssignment
       medianSecondsToFirstFeedback
       medianSecondsToClose
+      mediansEstimated
     }
   }
 `);
@@ -90,6 +94,7 @@ const ClerkReportsDocument = graphql(`
       successfulInPeriod
       successRate
       medianSecondsToFirstFeedback
+      mediansEstimated
       oldestWaitingLead {
         id
         assignedAt
@@ -149,6 +154,7 @@ const AgingLeadsDocument = graphql(`
 
 type CampaignReport = CampaignReportsQuery["campaignReports"][number];
 type ClerkReport = ClerkReportsQuery["clerkReports"][number];
+type AgingLead = AgingLeadsQuery["agingLeads"]["edges"][number]["node"];
 type Range = { from: string; to: string };
 
 export function Dashboard({ viewer }: { viewer: Viewer }) {
@@ -307,39 +313,11 @@ function formatDay(language: "de" | "en", day: string): string {
   return format.format(new Date(`${day}T00:00:00Z`));
 }
 
-/** A section's loading and error state. */
-function Loading({
-  fetching,
-  hasData,
-  error,
-}: {
-  fetching: boolean;
-  hasData: boolean;
-  error?: { message: string };
-}) {
-  const { t } = useI18n();
-  if (error) return <p role="alert">{t("app.error", { message: error.message })}</p>;
-  if (fetching && !hasData) return <p role="status">{t("app.loading")}</p>;
-  return null;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Per campaign
 
-// The figure columns of the campaign table, in order; their titles are `campaigns.col.*`.
-const CAMPAIGN_COLUMNS = [
-  "name",
-  "total",
-  "new",
-  "active",
-  "done",
-  "successful",
-  "unsuccessful",
-  "rate",
-] as const;
-
 function CampaignFigures({ campaignId, range }: { campaignId: string; range: Range }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [{ data, fetching, error }] = useQuery({
     query: CampaignReportsDocument,
     variables: { campaignId: campaignId || null, from: range.from, to: range.to },
@@ -347,97 +325,106 @@ function CampaignFigures({ campaignId, range }: { campaignId: string; range: Ran
   });
   const reports = data?.campaignReports ?? [];
   const reasons = reports[0]?.unsuccessfulByReason.map((entry) => entry.reason) ?? [];
+  const name: Column<CampaignReport> = {
+    key: "name",
+    header: t("campaigns.col.name"),
+    rowHeader: true,
+    cell: (report) => report.campaign.name,
+  };
+  const figures: (Column<CampaignReport> | ColumnGroup<CampaignReport>)[] = [
+    name,
+    ...CAMPAIGN_COUNTS.map((count) => ({
+      key: count,
+      header: t(`campaigns.col.${count}`),
+      cell: (report: CampaignReport) => report[count],
+    })),
+    {
+      key: "rate",
+      header: t("campaigns.col.rate"),
+      cell: (report) => formatConversionRate(language, t, report.conversionRate),
+    },
+    {
+      key: "medians",
+      header: t("dashboard.medians"),
+      columns: [
+        {
+          key: "toAssignment",
+          header: t("dashboard.toAssignment"),
+          cell: (report) => formatDuration(t, report.medianSecondsToAssignment),
+        },
+        {
+          key: "toFirstFeedback",
+          header: t("dashboard.toFirstFeedback"),
+          cell: (report) => formatDuration(t, report.medianSecondsToFirstFeedback),
+        },
+        {
+          key: "toClose",
+          header: t("dashboard.toClose"),
+          cell: (report) => formatDuration(t, report.medianSecondsToClose),
+        },
+      ],
+    },
+  ];
+  // Every report lists every reason, in the same order.
+  const byReason: Column<CampaignReport>[] = [
+    name,
+    ...reasons.map((reason, position) => ({
+      key: reason,
+      header: t(`reason.${reason}`),
+      cell: (report: CampaignReport) => report.unsuccessfulByReason[position]?.count,
+    })),
+  ];
   return (
     <section aria-labelledby="dashboard-campaigns" className="card">
       <h2 id="dashboard-campaigns">{t("dashboard.campaigns")}</h2>
       <p className="hint">{t("dashboard.campaignsHint")}</p>
-      <Loading fetching={fetching} hasData={Boolean(data)} error={error} />
-      {data && reports.length === 0 && <p className="empty">{t("campaigns.empty")}</p>}
+      <QueryState
+        fetching={fetching}
+        hasData={Boolean(data)}
+        error={error}
+        isEmpty={reports.length === 0}
+        empty={t("campaigns.empty")}
+      />
       {reports.length > 0 && (
         <>
           <div className="table-scroll">
-            <table data-testid="campaign-reports">
-              <thead>
-                <tr>
-                  {CAMPAIGN_COLUMNS.map((column) => (
-                    <th key={column} scope="col" rowSpan={2}>
-                      {t(`campaigns.col.${column}`)}
-                    </th>
-                  ))}
-                  <th scope="colgroup" colSpan={3}>
-                    {t("dashboard.medians")}
-                  </th>
-                </tr>
-                <tr>
-                  <th scope="col">{t("dashboard.toAssignment")}</th>
-                  <th scope="col">{t("dashboard.toFirstFeedback")}</th>
-                  <th scope="col">{t("dashboard.toClose")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {reports.map((report) => (
-                  <CampaignRow key={report.campaign.id} report={report} />
-                ))}
-              </tbody>
-            </table>
+            <ReportTable
+              testId="campaign-reports"
+              columns={figures}
+              rows={reports}
+              rowKey={(report) => report.campaign.id}
+            />
           </div>
           <div className="chart-grid">
             <ConversionChart reports={reports} />
             <ReasonsChart reports={reports} />
           </div>
-          <table data-testid="reason-table">
-            <caption>{t("dashboard.reasonsTable")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("campaigns.col.name")}</th>
-                {reasons.map((reason) => (
-                  <th key={reason} scope="col">
-                    {t(`reason.${reason}`)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {reports.map((report) => (
-                <tr key={report.campaign.id}>
-                  <th scope="row">{report.campaign.name}</th>
-                  {report.unsuccessfulByReason.map((entry) => (
-                    <td key={entry.reason}>{entry.count}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ReportTable
+            testId="reason-table"
+            caption={t("dashboard.reasonsTable")}
+            columns={byReason}
+            rows={reports}
+            rowKey={(report) => report.campaign.id}
+          />
           <p className="hint">
             {t("campaigns.rateHint")} {t("dashboard.medianHint")}
           </p>
+          {reports.some((report) => report.mediansEstimated) && (
+            <p className="hint" data-testid="campaign-medians-estimated">
+              {t("dashboard.mediansEstimated")}
+            </p>
+          )}
         </>
       )}
     </section>
   );
 }
 
-function CampaignRow({ report }: { report: CampaignReport }) {
-  const { t, language } = useI18n();
-  return (
-    <tr>
-      <th scope="row">{report.campaign.name}</th>
-      <td>{report.total}</td>
-      <td>{report.new}</td>
-      <td>{report.active}</td>
-      <td>{report.done}</td>
-      <td>{report.successful}</td>
-      <td>{report.unsuccessful}</td>
-      <td>{formatConversionRate(language, t, report.conversionRate)}</td>
-      <td>{formatDuration(t, report.medianSecondsToAssignment)}</td>
-      <td>{formatDuration(t, report.medianSecondsToFirstFeedback)}</td>
-      <td>{formatDuration(t, report.medianSecondsToClose)}</td>
-    </tr>
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Over time
+
+// The counted columns of the series table, in order; their titles are `dashboard.series.*`.
+const SERIES_COUNTS = ["created", "successful", "unsuccessful"] as const;
 
 function SeriesFigures({
   campaignId,
@@ -463,45 +450,36 @@ function SeriesFigures({
     }),
     { created: 0, successful: 0, unsuccessful: 0 },
   );
+  const columns: Column<SeriesPoint>[] = [
+    {
+      key: "start",
+      header: t(interval === "WEEK" ? "dashboard.weekOf" : "dashboard.day"),
+      rowHeader: true,
+      cell: (point) => formatDay(language, point.start),
+      foot: t("dashboard.sum"),
+    },
+    ...SERIES_COUNTS.map((count) => ({
+      key: count,
+      header: t(`dashboard.series.${count}`),
+      cell: (point: SeriesPoint) => point[count],
+      foot: totals[count],
+    })),
+  ];
   return (
     <section aria-labelledby="dashboard-series" className="card">
       <h2 id="dashboard-series">{t("dashboard.series")}</h2>
-      <Loading fetching={fetching} hasData={Boolean(data)} error={error} />
+      <QueryState fetching={fetching} hasData={Boolean(data)} error={error} />
       {points.length > 0 && (
         <>
           <SeriesChart points={points} interval={interval} />
           <details>
             <summary>{t("dashboard.seriesTable")}</summary>
-            <table data-testid="series-table">
-              <thead>
-                <tr>
-                  <th scope="col">
-                    {t(interval === "WEEK" ? "dashboard.weekOf" : "dashboard.day")}
-                  </th>
-                  <th scope="col">{t("dashboard.series.created")}</th>
-                  <th scope="col">{t("dashboard.series.successful")}</th>
-                  <th scope="col">{t("dashboard.series.unsuccessful")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {points.map((point) => (
-                  <tr key={point.start}>
-                    <th scope="row">{formatDay(language, point.start)}</th>
-                    <td>{point.created}</td>
-                    <td>{point.successful}</td>
-                    <td>{point.unsuccessful}</td>
-                  </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  <th scope="row">{t("dashboard.sum")}</th>
-                  <td>{totals.created}</td>
-                  <td>{totals.successful}</td>
-                  <td>{totals.unsuccessful}</td>
-                </tr>
-              </tfoot>
-            </table>
+            <ReportTable
+              testId="series-table"
+              columns={columns}
+              rows={points}
+              rowKey={(point) => point.start}
+            />
           </details>
         </>
       )}
@@ -512,68 +490,82 @@ function SeriesFigures({
 // ---------------------------------------------------------------------------------------------
 // Per clerk
 
+// The counted columns of the clerk table, in order; their titles are `dashboard.*`.
+const CLERK_COUNTS = ["openLeads", "closedInPeriod", "successfulInPeriod"] as const;
+
 function ClerkFigures({ range, campaignChosen }: { range: Range; campaignChosen: boolean }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [{ data, fetching, error }] = useQuery({
     query: ClerkReportsDocument,
     variables: { from: range.from, to: range.to },
     requestPolicy: "cache-and-network",
   });
   const reports = data?.clerkReports ?? [];
+  const columns: Column<ClerkReport>[] = [
+    {
+      key: "clerk",
+      header: t("dashboard.clerk"),
+      rowHeader: true,
+      cell: (report) => (
+        <>
+          {report.clerk.name}
+          {!report.clerk.active && <span className="hint"> {t("dashboard.inactive")}</span>}
+        </>
+      ),
+    },
+    ...CLERK_COUNTS.map((count) => ({
+      key: count,
+      header: t(`dashboard.${count}`),
+      cell: (report: ClerkReport) => report[count],
+    })),
+    {
+      key: "successRate",
+      header: t("dashboard.successRate"),
+      cell: (report) => formatConversionRate(language, t, report.successRate),
+    },
+    {
+      key: "toFirstFeedback",
+      header: t("dashboard.clerkToFirstFeedback"),
+      cell: (report) => formatDuration(t, report.medianSecondsToFirstFeedback),
+    },
+    {
+      key: "oldestWaiting",
+      header: t("dashboard.oldestWaiting"),
+      cell: ({ oldestWaitingLead: waiting }) =>
+        waiting ? (
+          <Link href={leadPath(waiting.id)}>{leadName(waiting.contact)}</Link>
+        ) : (
+          t("lead.none")
+        ),
+    },
+  ];
   return (
     <section aria-labelledby="dashboard-clerks" className="card">
       <h2 id="dashboard-clerks">{t("dashboard.clerks")}</h2>
       <p className="hint">
         {t("dashboard.clerksHint")} {campaignChosen ? t("dashboard.clerksAllCampaigns") : ""}
       </p>
-      <Loading fetching={fetching} hasData={Boolean(data)} error={error} />
-      {data && reports.length === 0 && <p className="empty">{t("dashboard.noClerks")}</p>}
+      <QueryState
+        fetching={fetching}
+        hasData={Boolean(data)}
+        error={error}
+        isEmpty={reports.length === 0}
+        empty={t("dashboard.noClerks")}
+      />
       {reports.length > 0 && (
-        <table data-testid="clerk-reports">
-          <thead>
-            <tr>
-              <th scope="col">{t("dashboard.clerk")}</th>
-              <th scope="col">{t("dashboard.openLeads")}</th>
-              <th scope="col">{t("dashboard.closedInPeriod")}</th>
-              <th scope="col">{t("dashboard.successfulInPeriod")}</th>
-              <th scope="col">{t("dashboard.successRate")}</th>
-              <th scope="col">{t("dashboard.clerkToFirstFeedback")}</th>
-              <th scope="col">{t("dashboard.oldestWaiting")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {reports.map((report) => (
-              <ClerkRow key={report.clerk.id} report={report} />
-            ))}
-          </tbody>
-        </table>
+        <ReportTable
+          testId="clerk-reports"
+          columns={columns}
+          rows={reports}
+          rowKey={(report) => report.clerk.id}
+        />
+      )}
+      {reports.some((report) => report.mediansEstimated) && (
+        <p className="hint" data-testid="clerk-medians-estimated">
+          {t("dashboard.mediansEstimated")}
+        </p>
       )}
     </section>
-  );
-}
-
-function ClerkRow({ report }: { report: ClerkReport }) {
-  const { t, language } = useI18n();
-  const waiting = report.oldestWaitingLead;
-  return (
-    <tr>
-      <th scope="row">
-        {report.clerk.name}
-        {!report.clerk.active && <span className="hint"> {t("dashboard.inactive")}</span>}
-      </th>
-      <td>{report.openLeads}</td>
-      <td>{report.closedInPeriod}</td>
-      <td>{report.successfulInPeriod}</td>
-      <td>{formatConversionRate(language, t, report.successRate)}</td>
-      <td>{formatDuration(t, report.medianSecondsToFirstFeedback)}</td>
-      <td>
-        {waiting ? (
-          <Link href={leadPath(waiting.id)}>{leadName(waiting.contact)}</Link>
-        ) : (
-          t("lead.none")
-        )}
-      </td>
-    </tr>
   );
 }
 
@@ -613,6 +605,43 @@ function AgingList({
     : manages
       ? "dashboard.agingQuietHint"
       : "dashboard.agingQuietOwnHint";
+  const since: Column<AgingLead>[] = isNew
+    ? [
+        {
+          key: "createdAt",
+          header: t("lead.createdAt"),
+          cell: (lead) => formatDateTime(language, lead.createdAt),
+        },
+      ]
+    : [
+        {
+          key: "assignee",
+          header: t("leads.col.assignee"),
+          cell: (lead) => lead.assignee?.name ?? t("leads.unassigned"),
+        },
+        {
+          key: "assignedAt",
+          header: t("lead.assignedAt"),
+          cell: (lead) =>
+            lead.assignedAt ? formatDateTime(language, lead.assignedAt) : t("lead.none"),
+        },
+      ];
+  const columns: Column<AgingLead>[] = [
+    {
+      key: "contact",
+      header: t("leads.col.contact"),
+      cell: (lead) => (
+        <>
+          <Link href={leadPath(lead.id)}>{leadName(lead.contact)}</Link>
+          {lead.contact.company && contactName(lead.contact) && (
+            <span className="hint"> · {lead.contact.company}</span>
+          )}
+        </>
+      ),
+    },
+    { key: "campaign", header: t("leads.col.campaign"), cell: (lead) => lead.campaign.name },
+    ...since,
+  ];
   return (
     <section aria-labelledby={titleId} className="card aging">
       <h2 id={titleId}>{t(isNew ? "dashboard.agingNew" : "dashboard.agingQuiet")}</h2>
@@ -623,7 +652,7 @@ function AgingList({
         value={days}
         onCommit={onDays}
       />
-      <Loading fetching={fetching} hasData={Boolean(data)} error={error} />
+      <QueryState fetching={fetching} hasData={Boolean(data)} error={error} />
       {data && (
         <p data-testid={isNew ? "aging-new-total" : "aging-quiet-total"}>
           {t("dashboard.agingTotal", { count: total })}
@@ -631,47 +660,12 @@ function AgingList({
         </p>
       )}
       {leads.length > 0 && (
-        <table data-testid={isNew ? "aging-new" : "aging-quiet"}>
-          <thead>
-            <tr>
-              <th scope="col">{t("leads.col.contact")}</th>
-              <th scope="col">{t("leads.col.campaign")}</th>
-              {isNew ? (
-                <th scope="col">{t("lead.createdAt")}</th>
-              ) : (
-                <>
-                  <th scope="col">{t("leads.col.assignee")}</th>
-                  <th scope="col">{t("lead.assignedAt")}</th>
-                </>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {leads.map((lead) => (
-              <tr key={lead.id}>
-                <td>
-                  <Link href={leadPath(lead.id)}>{leadName(lead.contact)}</Link>
-                  {lead.contact.company && contactName(lead.contact) && (
-                    <span className="hint"> · {lead.contact.company}</span>
-                  )}
-                </td>
-                <td>{lead.campaign.name}</td>
-                {isNew ? (
-                  <td>{formatDateTime(language, lead.createdAt)}</td>
-                ) : (
-                  <>
-                    <td>{lead.assignee?.name ?? t("leads.unassigned")}</td>
-                    <td>
-                      {lead.assignedAt
-                        ? formatDateTime(language, lead.assignedAt)
-                        : t("lead.none")}
-                    </td>
-                  </>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ReportTable
+          testId={isNew ? "aging-new" : "aging-quiet"}
+          columns={columns}
+          rows={leads}
+          rowKey={(lead) => lead.id}
+        />
       )}
       {isNew && total > 0 && (
         <p>

@@ -2,8 +2,10 @@
 import { useQuery } from "urql";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { type Column, ReportTable } from "../components/ReportTable";
 import { contactName, formatAge } from "../format";
 import { graphql } from "../gql";
+import type { MyTasksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
 import { leadPath, nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
@@ -39,6 +41,8 @@ const MyTasksDocument = graphql(`
   }
 `);
 
+type Task = MyTasksQuery["myTasks"]["edges"][number]["node"];
+
 export function MyTasks() {
   const { t } = useI18n();
   const { search } = useLocation();
@@ -51,6 +55,26 @@ export function MyTasks() {
   const tasks = data?.myTasks.edges.map((edge) => edge.node) ?? [];
   const total = data?.myTasks.totalCount ?? 0;
   const endCursor = data?.myTasks.pageInfo.endCursor;
+  const columns: Column<Task>[] = [
+    {
+      key: "contact",
+      header: t("leads.col.contact"),
+      cell: (lead) => <Link href={leadPath(lead.id)}>{contactName(lead.contact)}</Link>,
+    },
+    { key: "company", header: t("leads.col.company"), cell: (lead) => lead.contact.company },
+    { key: "campaign", header: t("leads.col.campaign"), cell: (lead) => lead.campaign.name },
+    {
+      key: "phone",
+      header: t("tasks.col.phone"),
+      cell: ({ contact: { phone } }) =>
+        phone && <a href={`tel:${phone.replace(/\s+/g, "")}`}>{phone}</a>,
+    },
+    {
+      key: "waiting",
+      header: t("tasks.col.waiting"),
+      cell: (lead) => formatAge(t, lead.assignedAt ?? lead.createdAt),
+    },
+  ];
   return (
     <section aria-labelledby="tasks-title">
       <h1 id="tasks-title">{t("tasks.title")}</h1>
@@ -59,36 +83,7 @@ export function MyTasks() {
       {fetching && !data && <p role="status">{t("app.loading")}</p>}
       {data && tasks.length === 0 && <p className="empty">{t("tasks.empty")}</p>}
       {tasks.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t("leads.col.contact")}</th>
-              <th scope="col">{t("leads.col.company")}</th>
-              <th scope="col">{t("leads.col.campaign")}</th>
-              <th scope="col">{t("tasks.col.phone")}</th>
-              <th scope="col">{t("tasks.col.waiting")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.map((lead) => (
-              <tr key={lead.id}>
-                <td>
-                  <Link href={leadPath(lead.id)}>{contactName(lead.contact)}</Link>
-                </td>
-                <td>{lead.contact.company}</td>
-                <td>{lead.campaign.name}</td>
-                <td>
-                  {lead.contact.phone && (
-                    <a href={`tel:${lead.contact.phone.replace(/\s+/g, "")}`}>
-                      {lead.contact.phone}
-                    </a>
-                  )}
-                </td>
-                <td>{formatAge(t, lead.assignedAt ?? lead.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ReportTable columns={columns} rows={tasks} rowKey={(lead) => lead.id} />
       )}
       <Pager
         page={pageNumber(paging)}

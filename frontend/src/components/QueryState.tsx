@@ -1,0 +1,30 @@
+// What a section shows while its query has nothing to show: the error, the loading, or "none".
+import { useI18n } from "../I18n";
+
+/** The error, else "loading" until the first data; then `empty` when `isEmpty`. */
+export function QueryState({
+  fetching,
+  hasData,
+  error,
+  isEmpty = false,
+  empty,
+}: {
+  fetching: boolean;
+  hasData: boolean;
+  error?: { message: string };
+  isEmpty?: boolean;
+  /** What to say when the data came and holds nothing. */
+  empty?: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      {error ? (
+        <p role="alert">{t("app.error", { message: error.message })}</p>
+      ) : (
+        fetching && !hasData && <p role="status">{t("app.loading")}</p>
+      )}
+      {hasData && isEmpty && empty && <p className="empty">{empty}</p>}
+    </>
+  );
+}
