@@ -5,7 +5,8 @@ figures; an aging lead opens its detail page. A clerk sees the same page over th
 The leads are made through the GraphQL API (assign, feedback, close as the clerks do it); then
 their moments are moved into the past in the server's SQLite database, as the report tests do
 with queryset updates (tests/reports_data.py), so that every duration and age is exact.
-M is today 00:00 UTC; T(d, h) is d days before M plus h hours:
+M is 00:00 UTC of the day the test starts (taken once, see `Clock`); T(d, h) is d days before M
+plus h hours:
 
 Messe Herbst 2026 (the 30 seeded leads, Kunde Nummer01 ... Nummer30):
   N01  created T(10,0), assigned to Clara T(10,2), feedback T(10,4), closed successful T(8,0)
@@ -25,10 +26,12 @@ from __future__ import annotations
 import base64
 import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
@@ -45,16 +48,40 @@ from tests.live_server import leadflow_cli
 
 WEBINAR = "Webinar Frühjahr"
 MESSE = "Messe Herbst 2026"
-M = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-TODAY = M.date()
 
 
-def at(days: int, hours: int = 0) -> datetime:
-    return M - timedelta(days=days) + timedelta(hours=hours)
+@dataclass(frozen=True)
+class Clock:
+    """The test's day, taken once when the test starts: `midnight` is M."""
+
+    midnight: datetime
+
+    @classmethod
+    def start(cls) -> Clock:
+        return cls(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+
+    @property
+    def today(self) -> date:
+        return self.midnight.date()
+
+    def at(self, days: int, hours: int = 0) -> datetime:
+        return self.midnight - timedelta(days=days) + timedelta(hours=hours)
+
+    def day(self, days_ago: int) -> date:
+        return self.today - timedelta(days=days_ago)
+
+    def pin(self, page) -> None:
+        """Show the page noon of this day: its "today" (the default period) is then the test's,
+        even if midnight passes during the test or the browser's time zone is not UTC (but
+        within 12 hours of it). The server counts the aging lists from its own clock; their
+        figures here hold from M until 03:00 UTC of the next day (when N03 turns quiet for 7
+        days), so a test that runs past midnight still agrees."""
+        page.clock.set_fixed_time(self.midnight + timedelta(hours=12))
 
 
-def day(days_ago: int) -> date:
-    return TODAY - timedelta(days=days_ago)
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.start()
 
 
 def german(when: date) -> str:
@@ -104,7 +131,7 @@ def stamp(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="microseconds")
 
 
-def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
+def seed_dashboard(seeded: Seeded, tmp_path: Path, clock: Clock) -> dict[str, str]:
     """The leads of the module docstring; returns name -> global ID."""
     ids = {f"N{number:02d}": seeded.lead_ids[number - 1] for number in range(1, 31)}
     webinar = seeded.graphql(
@@ -139,6 +166,7 @@ def seed_dashboard(seeded: Seeded, tmp_path: Path) -> dict[str, str]:
     close(seeded, david, ids["N04"], "UNREACHABLE")
     close(seeded, david, ids["W1"])
 
+    at = clock.at
     created_at = {
         "N01": at(10),
         "N02": at(10),
@@ -216,8 +244,12 @@ def expect_series_totals(page, created: int, successful: int, unsuccessful: int)
     expect(total).to_have_text([str(created), str(successful), str(unsuccessful)])
 
 
-def test_the_dashboard_shows_the_figures_computed_by_hand(page, seeded: Seeded, tmp_path: Path):
-    ids = seed_dashboard(seeded, tmp_path)
+def test_the_dashboard_shows_the_figures_computed_by_hand(
+    page, seeded: Seeded, tmp_path: Path, clock: Clock
+):
+    ids = seed_dashboard(seeded, tmp_path, clock)
+    day, today = clock.day, clock.today
+    clock.pin(page)
     log_in_as_manager(page, seeded)
     expect(page).to_have_url(re.compile(r"/leads\?tab=new$"))
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
@@ -227,9 +259,9 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(page, seeded: Seeded, 
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     # The default period: the last 30 days, today included.
     expect(page.get_by_label("Von")).to_have_value(day(29).isoformat())
-    expect(page.get_by_label("Bis")).to_have_value(TODAY.isoformat())
+    expect(page.get_by_label("Bis")).to_have_value(today.isoformat())
     expect(page.get_by_test_id("dashboard-period")).to_have_text(
-        f"{german(day(29))} bis {german(TODAY)}: 30 Tage, je Tag"
+        f"{german(day(29))} bis {german(today)}: 30 Tage, je Tag"
     )
 
     # (a) Per campaign, over the leads created in the period; durations in words.
@@ -321,7 +353,7 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(page, seeded: Seeded, 
     page.get_by_label("Von").fill(day(89).isoformat())
     expect(page).to_have_url(
         re.compile(
-            rf"/dashboard\?from={day(89).isoformat()}&to={TODAY.isoformat()}"
+            rf"/dashboard\?from={day(89).isoformat()}&to={today.isoformat()}"
             r"&newDays=10&quietDays=5$"
         )
     )
@@ -355,8 +387,11 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(page, seeded: Seeded, 
     expect(page.get_by_role("heading", name="Neu zuweisen")).to_be_visible()
 
 
-def test_a_clerk_sees_the_dashboard_of_their_own_leads(page, seeded: Seeded, tmp_path: Path):
-    seed_dashboard(seeded, tmp_path)
+def test_a_clerk_sees_the_dashboard_of_their_own_leads(
+    page, seeded: Seeded, tmp_path: Path, clock: Clock
+):
+    seed_dashboard(seeded, tmp_path, clock)
+    clock.pin(page)
     log_in(page, seeded, CLERK_CLARA, PASSWORD)
     expect(page).to_have_url(re.compile(r"/tasks$"))
     page.get_by_role("link", name="Dashboard").click()
