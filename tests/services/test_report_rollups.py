@@ -16,9 +16,10 @@ from leadflow.db.enums import Channel, CloseReason, Outcome
 from leadflow.db.models import (
     Lead,
 )
-from leadflow.services import leads, reports
+from leadflow.services import campaigns, leads, reports
 from leadflow.services.leads import LeadIntake
 from leadflow.services.reports import ReportInterval
+from tests.helpers import QueryCounter
 from tests.reports_data import HOUR, ReportData, at, build_report_data
 from tests.rollups import _utc_day, expected_rollups, stored_rollups
 
@@ -209,3 +210,20 @@ async def test_concurrent_writers_on_the_same_days_neither_deadlock_nor_lose_cou
 
     await asyncio.gather(*(distribute(batch, clerks[n % 2]) for n, batch in enumerate(batches)))
     assert await stored_rollups() == await expected_rollups()
+
+
+async def test_campaign_stats_of_a_manager_come_from_the_rollups(actors, data):
+    manager, ids = actors.manager.user, [data.fair.id, data.webinar.id, data.empty.id]
+    from_leads = await campaigns.stats_by_campaign(Lead.all(), ids)
+    with QueryCounter() as counter:
+        from_rollups = await campaigns.campaign_stats(manager, ids)
+    assert from_rollups == from_leads
+    assert from_rollups[data.fair.id] == campaigns.CampaignStats(8, 1, 3, 4, 1, 3)
+    assert counter.count == 1
+    assert "report_campaign_days" in counter.statements[0]
+    # A clerk's figures are their own leads', counted from the leads.
+    clerk_stats = await campaigns.campaign_stats(actors.clerk_a.user, ids)
+    assert (
+        clerk_stats[data.fair.id].total
+        == await Lead.filter(campaign_id=data.fair.id, assignee_id=actors.clerk_a.user.id).count()
+    )

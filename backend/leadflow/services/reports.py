@@ -305,7 +305,7 @@ async def _rolled_up_campaign_figures(
     reasons: defaultdict[tuple[int, CloseReason], int] = defaultdict(int)
     if split.whole_days:
         reason_columns = {reason: f"reason_{reason.value.lower()}" for reason in CloseReason}
-        columns = [*_COHORT_COLUMNS, *reason_columns.values()]
+        columns = [*campaigns.COHORT_COLUMNS, *reason_columns.values()]
         rows = (
             await CampaignDayFigures.filter(campaign_id__in=ids, **split.day_filters())
             .group_by("campaign_id")
@@ -315,7 +315,9 @@ async def _rolled_up_campaign_figures(
         for row in rows:
             campaign_id = row["campaign_id"]
             counts = {name: int(row[f"{name}_sum"] or 0) for name in columns}
-            stats[campaign_id] += CampaignStats(*(counts[name] for name in _COHORT_COLUMNS))
+            stats[campaign_id] += CampaignStats(
+                *(counts[name] for name in campaigns.COHORT_COLUMNS)
+            )
             for reason, column in reason_columns.items():
                 reasons[(campaign_id, reason)] += counts[column]
     for edge in split.edges:
@@ -325,10 +327,6 @@ async def _rolled_up_campaign_figures(
         for key, count in (await _unsuccessful_by_reason(in_edge)).items():
             reasons[key] += count
     return stats, reasons
-
-
-# CampaignDayFigures' cohort columns in CampaignStats' order.
-_COHORT_COLUMNS = ("created", "new", "active", "done", "successful", "unsuccessful")
 
 
 async def _unsuccessful_by_reason(leads: QuerySet[Lead]) -> dict[tuple[int, CloseReason], int]:
