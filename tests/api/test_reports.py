@@ -43,7 +43,7 @@ query($kind: AgingKind!, $days: Int!, $campaignId: ID, $first: Int, $after: Stri
              after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { id status contact { lastName } campaign { name } assignee { name } } }
+    edges { cursor node { id status contact { lastName } campaign { name } assignee { name } } }
   }
 }"""
 
@@ -276,28 +276,34 @@ async def test_aging_lists_are_lead_connections_to_act_on(client, actors, data):
     # boundaries are tested at the service level with a fixed "now".
     new = await read(client, actors.manager, AGING, kind="NEW", days=30)
     assert new["totalCount"] == 3
-    assert names(new) == ["F5", "W2", "W3"]  # oldest first
+    assert names(new) == ["W3", "F5", "W2"]  # longest waiting first: created days 2, 3, 22
     waiting = await read(client, actors.manager, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30)
-    assert names(waiting) == ["F4", "F6", "F8"]
+    # Waiting since: F4 reassigned on day 5, F8's last feedback day 6, F6 assigned day 7.
+    assert names(waiting) == ["F4", "F8", "F6"]
     assert {edge["node"]["status"] for edge in waiting["edges"]} == {"ACTIVE"}
 
-    # Paged like any lead list.
+    # Paged like any lead list, in the same order.
     first_page = await read(client, actors.manager, AGING, kind="NEW", days=30, first=2)
-    assert names(first_page) == ["F5", "W2"]
+    assert names(first_page) == ["W3", "F5"]
     assert first_page["pageInfo"]["hasNextPage"] is True
     rest = await read(
         client, actors.manager, AGING, kind="NEW", days=30, first=2,
         after=first_page["pageInfo"]["endCursor"],
     )  # fmt: skip
-    assert names(rest) == ["W3"]
+    assert names(rest) == ["W2"]
     assert rest["totalCount"] == 3
+    second = await read(
+        client, actors.manager, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30, first=1,
+        after=waiting["edges"][0]["cursor"],
+    )  # fmt: skip
+    assert names(second) == ["F8"]
 
     fair = encode_id("Campaign", data.fair.id)
     only_fair = await read(client, actors.manager, AGING, kind="NEW", days=30, campaignId=fair)
     assert names(only_fair) == ["F5"]
 
     # The manager acts on the list: distributing the waiting new lead empties it.
-    lead_id = new["edges"][0]["node"]["id"]
+    lead_id = only_fair["edges"][0]["node"]["id"]
     body = await gql(
         client,
         "mutation($input: AssignLeadsInput!) "
@@ -311,7 +317,7 @@ async def test_aging_lists_are_lead_connections_to_act_on(client, actors, data):
 
     # The read-only token reads the lists; a clerk gets their own; a partner none.
     token = await read(client, actors.read_only_manager, AGING, kind="NEW", days=30)
-    assert names(token) == ["W2", "W3"]
+    assert names(token) == ["W3", "W2"]
     clerk = await read(client, actors.clerk_b, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30)
     assert names(clerk) == ["F4", "F6"]
     body = await gql(client, AGING, {"kind": "NEW", "days": 30}, actor=actors.partner)

@@ -302,7 +302,7 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(
 
     # (d) Waiting too long: NEW for more than 3 days, ACTIVE without feedback for 7.
     expect(page.get_by_test_id("aging-new-total")).to_have_text(
-        "27 Leads (die 10 zuerst angelegten stehen hier)"
+        "27 Leads (die 10 am längsten wartenden stehen hier)"
     )
     expect(page.get_by_test_id("aging-new").locator("tbody tr")).to_have_count(10)
     quiet = page.get_by_test_id("aging-quiet")
@@ -335,7 +335,7 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(
     page.get_by_label("Neu seit mehr als (Tage)").fill("10")
     expect(page).to_have_url(re.compile(r"/dashboard\?newDays=10&quietDays=5$"))
     expect(page.get_by_test_id("aging-new-total")).to_have_text(
-        "20 Leads (die 10 zuerst angelegten stehen hier)"
+        "20 Leads (die 10 am längsten wartenden stehen hier)"
     )
 
     # One campaign: its figures only, in the URL.

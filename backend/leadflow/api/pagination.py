@@ -1,4 +1,6 @@
-"""Relay-style forward paging with keyset cursors over the primary key."""
+"""Relay-style forward paging with keyset cursors over the primary key, optionally ordered by
+another column first (the cursor stays the row's id; the page after it starts after that
+row's current value of the column)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import base64
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -64,13 +67,18 @@ async def fetch_page(
     *,
     newest_first: bool = True,
     columns: tuple[str, ...] | None = None,
+    sort_column: str | None = None,
 ) -> Page:
-    """One page (one query). With `columns`, rows are plain value dicts instead of models."""
+    """One page (one query; one more to find where `after` stands when sorting by
+    `sort_column`, ascending, ties by id). With `columns`, rows are plain value dicts."""
     size = check_page_size(first)
+    if sort_column is not None:
+        order: tuple[str, ...] = (sort_column, "id")
+    else:
+        order = ("-id",) if newest_first else ("id",)
     if after is not None:
-        last_pk = decode_cursor(after)
-        rows = rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
-    ordered = rows.order_by("-id" if newest_first else "id").limit(size + 1)
+        rows = await _after(rows, decode_cursor(after), newest_first, sort_column)
+    ordered = rows.order_by(*order).limit(size + 1)
     if not size:
         fetched: list = []
     elif columns is not None:
@@ -81,4 +89,19 @@ async def fetch_page(
         rows=list(fetched[:size]),
         has_next_page=len(fetched) > size,
         has_previous_page=after is not None,
+    )
+
+
+async def _after(
+    rows: QuerySet[ModelT], last_pk: int, newest_first: bool, sort_column: str | None
+) -> QuerySet[ModelT]:
+    if sort_column is None:
+        return rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
+    anchor = await rows.model.filter(id=last_pk).values_list(sort_column, flat=True)
+    if not anchor or anchor[0] is None:
+        # The row is gone or has no value: continue by id alone.
+        return rows.filter(id__gt=last_pk)
+    value = anchor[0]
+    return rows.filter(
+        Q(**{f"{sort_column}__gt": value}) | Q(**{sort_column: value, "id__gt": last_pk})
     )

@@ -196,9 +196,10 @@ class Query:
 
     @strawberry.field(
         description=(
-            "Leads waiting too long, as a lead list to act on (distribute, reassign), in the "
-            "order they came in (lowest ID first, paged by cursor). Managers see all, a clerk "
-            "their own; not for partners."
+            "Leads waiting too long, as a lead list to act on (distribute, reassign), longest "
+            "waiting first: NEW leads by creation, ACTIVE ones by the start of their current "
+            "wait (ties by ID; paged by cursor). Managers see all, a clerk their own; not for "
+            "partners."
         )
     )
     async def aging_leads(
@@ -215,7 +216,9 @@ class Query:
         actor = info.context.require_viewer()
         campaign_pk = decode_optional_id(campaign_id, "Campaign", ["campaignId"])
         matching = reports.aging_leads(actor, kind, older_than_days, campaign_pk)
-        return await resolvers.lead_connection(matching, first, after, newest_first=False)
+        return await resolvers.lead_connection(
+            matching, first, after, newest_first=False, sort_column=reports.aging_order(kind)
+        )
 
     @strawberry.field(
         description=(

@@ -62,8 +62,22 @@ async def resolve_leads(
     return await lead_connection(matching, first, after, newest_first=True)
 
 
-async def lead_connection(matching, first: int | None, after: str | None, *, newest_first: bool):
-    page = await fetch_page(matching, first, after, newest_first=newest_first, columns=LEAD_COLUMNS)
+async def lead_connection(
+    matching,
+    first: int | None,
+    after: str | None,
+    *,
+    newest_first: bool,
+    sort_column: str | None = None,
+):
+    page = await fetch_page(
+        matching,
+        first,
+        after,
+        newest_first=newest_first,
+        columns=LEAD_COLUMNS,
+        sort_column=sort_column,
+    )
     return connection(page, LeadNode.from_values, matching)
 
 

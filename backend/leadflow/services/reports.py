@@ -525,6 +525,12 @@ def aging_leads(
     return matching.filter(status_condition(LeadStatus.ACTIVE), waiting_since__lt=cutoff)
 
 
+def aging_order(kind: AgingKind) -> str:
+    """The column that puts an aging list's longest waiting lead first (ties by id): NEW leads
+    wait since their creation, ACTIVE ones since their `waiting_since`."""
+    return "created_at" if kind is AgingKind.NEW else "waiting_since"
+
+
 # ---------------------------------------------------------------------------------------------
 # Time series
 
