@@ -18,7 +18,7 @@ from leadflow.api.http import GraphQLEndpoint
 from leadflow.api.schema import build_schema
 from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
-from leadflow.files import file_routes, stop_running_imports
+from leadflow.files import file_routes, start_import_watchdog, stop_running_imports
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
@@ -86,6 +86,7 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            await start_import_watchdog(settings.import_watchdog_seconds)
             try:
                 yield
             finally:

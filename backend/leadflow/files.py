@@ -49,11 +49,39 @@ _RUNNING: set[asyncio.Task[Any]] = set()
 
 
 async def stop_running_imports() -> None:
-    """At shutdown, before the database closes: stop this process's imports. Each keeps what
-    it committed and resumes when its file is uploaded (or imported) again."""
+    """At shutdown, before the database closes: stop this process's imports and its
+    watchdog. Each import keeps what it committed and is released; another instance's
+    watchdog (or this one's after a restart) resumes it from its stored file."""
     for task in list(_RUNNING):
         task.cancel()
     await asyncio.gather(*_RUNNING, return_exceptions=True)
+
+
+async def start_import_watchdog(interval_seconds: float) -> None:
+    """Resume abandoned web imports (their instance died or shut down): looked for once now,
+    resumed in the background, and looked for again every `interval_seconds`; 0 turns it
+    off. The first look is one query, so startup does not wait for an import to finish."""
+    if interval_seconds <= 0:
+        return
+    waiting = await imports.abandoned_import_ids()
+
+    async def watch() -> None:
+        look_now = bool(waiting)
+        while True:
+            if look_now:
+                try:
+                    await imports.resume_abandoned_imports()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # A database hiccup must not end the watch; the next round tries again.
+                    log.exception("Resuming abandoned imports failed")
+            await asyncio.sleep(interval_seconds)
+            look_now = True
+
+    task = asyncio.create_task(watch())
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
 
 
 def file_routes(settings: Settings) -> list[Route]:
@@ -207,12 +235,15 @@ async def _start_import(
                 mapping=mapping,
                 file_name=file_name,
                 on_started=on_started,
+                keep_source=True,
             )
         except (DomainError, AccessDenied) as error:
             if not started.done():
                 started.set_exception(error)
         except asyncio.CancelledError:
-            log.warning("Import of %s stopped by shutdown; upload it again to resume", file_name)
+            log.warning(
+                "Import of %s stopped by shutdown; it resumes from its stored file", file_name
+            )
             raise
         except Exception as error:
             log.exception("Import of %s into campaign %s failed", file_name, campaign.id)

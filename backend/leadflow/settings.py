@@ -36,6 +36,9 @@ class Settings:
     # Lead files uploaded through the web app (POST /files/imports); larger files go through
     # `leadflow import` on the server.
     max_import_bytes: int = 50_000_000
+    # How often each instance looks for web imports abandoned by a dead instance (seconds;
+    # 0: never). It also looks once at startup.
+    import_watchdog_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -100,6 +103,7 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | f
         "graphql_max_aliases": ("LEADFLOW_GRAPHQL_MAX_ALIASES", 0, 10_000),
         "graphql_max_cost": ("LEADFLOW_GRAPHQL_MAX_COST", 100, 1_000_000_000),
         "max_import_bytes": ("LEADFLOW_MAX_IMPORT_BYTES", 1_024, 10_000_000_000),
+        "import_watchdog_seconds": ("LEADFLOW_IMPORT_WATCHDOG_SECONDS", 0, 86_400),
     }
     values: dict[str, bool | int | float] = {
         field: _parse_int(name, env[name], minimum, maximum)

@@ -374,6 +374,25 @@ class LeadImport(Model):
         table = "lead_imports"
 
 
+class ImportSource(Model):
+    """The uploaded file of a web import and its column mapping, kept in the database while
+    the import runs, so that any app instance can resume it when the one running it dies.
+    Deleted when the import completes or fails."""
+
+    id = fields.IntField(primary_key=True)
+    lead_import: fields.OneToOneRelation[LeadImport] = fields.OneToOneField(
+        "models.LeadImport", related_name="source", on_delete=fields.CASCADE
+    )
+    content = fields.BinaryField()
+    mapping = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    lead_import_id: int
+
+    class Meta:
+        table = "import_sources"
+
+
 class ImportIssue(Model):
     """A row an import rejected (with the field and reason) or skipped as a duplicate. Rejected
     rows keep their values so they can be downloaded, fixed and imported again. The code says

@@ -3,10 +3,12 @@ in batches, recorded, and resumable after an interruption."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import logging
 import os
 import socket
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,9 +22,17 @@ from tortoise.transactions import in_transaction
 
 from leadflow.auth import policy
 from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus
-from leadflow.db.models import NAME_MAX, Campaign, ImportIssue, Lead, LeadImport, User
+from leadflow.db.models import (
+    NAME_MAX,
+    Campaign,
+    ImportIssue,
+    ImportSource,
+    Lead,
+    LeadImport,
+    User,
+)
 from leadflow.services.campaigns import create_campaign
-from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.import_files import (
     FIELD_LABELS,
     REJECTS_COLUMNS,
@@ -131,11 +141,14 @@ async def import_leads(
     file_name: str | None = None,
     on_progress: ProgressCallback | None = None,
     on_started: Callable[[ImportReport], None] | None = None,
+    keep_source: bool = False,
 ) -> ImportReport:
     """Import the leads of a CSV file into a campaign. `actor` None is the operator at the
     command line. Running the same file for the same campaign again resumes an interrupted
     import, or adds nothing when it has completed. `on_started` is called once the import is
-    recorded (with `report.import_id` set), before the first row is written."""
+    recorded (with `report.import_id` set), before the first row is written. `keep_source`
+    stores the file in the database while the import runs (web uploads), so that any app
+    instance can finish it if this one dies (`resume_abandoned_imports`)."""
     policy.require_manager(actor, "import leads")
     name = clean_text(campaign_name, ["campaign"], max_length=NAME_MAX, required=True)
     layout = inspect_file(path, mapping)
@@ -154,13 +167,20 @@ async def import_leads(
         return report
     campaign = campaign or await _create_campaign(actor, name)
     lead_import = await _start_or_resume(actor, campaign, report)
+    if keep_source:
+        await _keep_source(lead_import, path, mapping or {})
     if on_started:
         on_started(report)
     try:
         await _run(actor, campaign, lead_import, path, report, on_progress)
+    except asyncio.CancelledError:
+        # Stopped, not failed (the server shuts down): left to whoever resumes it.
+        await _release(lead_import)
+        raise
     except BaseException as error:
         await _record_failure(lead_import, error)
         raise
+    await ImportSource.filter(lead_import_id=lead_import.id).delete()
     return report
 
 
@@ -476,13 +496,32 @@ def _load_counts(report: ImportReport, lead_import: LeadImport) -> None:
 async def _record_failure(lead_import: LeadImport, error: BaseException) -> None:
     reason = getattr(error, "message", None) or type(error).__name__
     try:
-        await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
+        failed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
             status=ImportStatus.FAILED, failure=str(reason)[:2000]
         )
+        if failed:
+            # Failed imports are not resumed by themselves (the same error would repeat):
+            # uploading the file again resumes them.
+            await ImportSource.filter(lead_import_id=lead_import.id).delete()
     except BaseORMException:
         # The original error matters more, and a RUNNING record of a dead worker is resumed
         # all the same.
         logger.exception("Could not mark import #%s as failed", lead_import.id)
+
+
+async def _release(lead_import: LeadImport) -> None:
+    """No worker any more: the import stays RUNNING for another process to resume."""
+    try:
+        await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(worker="")
+    except BaseORMException:
+        logger.exception("Could not release import #%s", lead_import.id)
+
+
+async def _keep_source(lead_import: LeadImport, path: Path, mapping: Mapping[str, str]) -> None:
+    if not await ImportSource.exists(lead_import_id=lead_import.id):
+        await ImportSource.create(
+            lead_import_id=lead_import.id, content=path.read_bytes(), mapping=dict(mapping)
+        )
 
 
 def _this_worker() -> str:
@@ -490,6 +529,8 @@ def _this_worker() -> str:
 
 
 def _worker_alive(lead_import: LeadImport) -> bool:
+    if not lead_import.worker:
+        return False
     host, _, pid = lead_import.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         try:
@@ -505,6 +546,75 @@ def _worker_alive(lead_import: LeadImport) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def resume_abandoned_imports() -> list[int]:
+    """Finish the web imports whose worker is gone (released at its shutdown, its process
+    ended on this machine, or silent for STALE_AFTER on another), from their stored file, one
+    after the other, as the manager who uploaded it. Several app instances may call this at
+    once: `_start_or_resume` lets one of them take each import over. Returns the ids resumed."""
+    resumed: list[int] = []
+    for lead_import_id in await abandoned_import_ids():
+        lead_import = await LeadImport.get_or_none(id=lead_import_id)
+        # Checked again: the list is a moment old, and each resume takes a while.
+        if lead_import is None or lead_import.status is not ImportStatus.RUNNING:
+            continue
+        if not _worker_alive(lead_import) and await _resume_from_source(lead_import):
+            resumed.append(lead_import.id)
+    return resumed
+
+
+async def abandoned_import_ids() -> list[int]:
+    """The RUNNING web imports (with a stored file) whose worker is gone; one query."""
+    running = await LeadImport.filter(status=ImportStatus.RUNNING, source__id__isnull=False).only(
+        "id", "worker", "heartbeat_at", "started_at"
+    )
+    return [lead_import.id for lead_import in running if not _worker_alive(lead_import)]
+
+
+async def _resume_from_source(lead_import: LeadImport) -> bool:
+    source = await ImportSource.get_or_none(lead_import_id=lead_import.id)
+    if source is None:
+        return False
+    creator = await User.get_or_none(id=lead_import.created_by_id)
+    campaign = await Campaign.get(id=lead_import.campaign_id)
+    descriptor, name = tempfile.mkstemp(prefix="leadflow-resume-", suffix=".csv")
+    path = Path(name)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(source.content)
+        logger.info("Resuming abandoned import #%s of %s", lead_import.id, lead_import.file_name)
+        await import_leads(
+            creator,
+            path,
+            campaign.name,
+            mapping=source.mapping,
+            file_name=lead_import.file_name,
+            keep_source=True,
+        )
+        return True
+    except DomainError as error:
+        if error.code is not ErrorCode.CONFLICT:
+            await _give_up(lead_import, error.message)
+        # CONFLICT: another instance took it over first.
+        return False
+    except AccessDenied as error:
+        # The uploader may no longer import (demoted): nobody should finish it unasked.
+        await _give_up(lead_import, f"Not resumed: {error.message}")
+        return False
+    finally:
+        path.unlink(missing_ok=True)
+
+
+async def _give_up(lead_import: LeadImport, reason: str) -> None:
+    """Mark an abandoned import FAILED (if nobody took it over meanwhile) and drop its file;
+    uploading the file again resumes it."""
+    logger.warning("Import #%s not resumed: %s", lead_import.id, reason)
+    failed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
+        status=ImportStatus.FAILED, failure=reason[:2000]
+    )
+    if failed:
+        await ImportSource.filter(lead_import_id=lead_import.id).delete()
 
 
 # ---------------------------------------------------------------------------------------------

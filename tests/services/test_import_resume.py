@@ -1,0 +1,118 @@
+"""Web imports keep their file in the database while they run, so that any app instance can
+finish one whose instance died or shut down (`imports.resume_abandoned_imports`, run by each
+instance's watchdog). Real databases, real files; the worker of a dead instance is made by
+stopping an import halfway, as a shutdown does, or by a stale record of another host."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from leadflow.db.enums import ImportStatus, Role
+from leadflow.db.models import ImportSource, Lead, LeadImport, User
+from leadflow.services import campaigns, imports
+
+
+def write_file(tmp_path: Path, rows: int = 10) -> Path:
+    lines = ["Nachname;E-Mail"] + [f"P{i};p{i}@example.com" for i in range(rows)]
+    lines[5] = "P4;not-an-email"  # row 6 is rejected
+    path = tmp_path / "messe.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def stopped_halfway(actors, tmp_path, monkeypatch) -> LeadImport:
+    """An upload stopped after two batches of three, as the server's shutdown stops it."""
+    await campaigns.create_campaign(actors.manager.user, "Messe")
+    monkeypatch.setattr(imports, "BATCH_SIZE", 3)
+    path = write_file(tmp_path)
+
+    def shut_down_after_two_batches(done: int, _expected: int) -> None:
+        if done >= 6:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await imports.import_leads(
+            actors.manager.user,
+            path,
+            "Messe",
+            mapping={"E-Mail": "email"},
+            file_name="messe.csv",
+            on_progress=shut_down_after_two_batches,
+            keep_source=True,
+        )
+    path.unlink()  # the upload's temporary file is gone with the request
+    return await LeadImport.get()
+
+
+async def test_a_stopped_web_import_is_released_and_finished_from_its_stored_file(
+    actors, tmp_path, monkeypatch
+):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    assert (stopped.status, stopped.worker, stopped.last_row_number) == (
+        ImportStatus.RUNNING,
+        "",
+        7,
+    )
+    source = await ImportSource.get(lead_import_id=stopped.id)
+    assert source.mapping == {"E-Mail": "email"}
+    assert source.content.startswith(b"Nachname;E-Mail\n")
+    assert await Lead.all().count() == 5
+    assert await imports.abandoned_import_ids() == [stopped.id]
+
+    assert await imports.resume_abandoned_imports() == [stopped.id]
+
+    finished = await LeadImport.get(id=stopped.id)
+    assert finished.status is ImportStatus.COMPLETED
+    assert (finished.rows_processed, finished.leads_created, finished.rows_rejected) == (10, 9, 1)
+    assert finished.created_by_id == actors.manager.user.id
+    assert await Lead.all().count() == 9
+    assert await Lead.filter(created_by_id=actors.manager.user.id).count() == 9
+    assert not await ImportSource.exists(lead_import_id=stopped.id)  # dropped when done
+    assert await imports.resume_abandoned_imports() == []
+
+
+async def test_an_import_whose_worker_is_alive_is_left_alone(actors, tmp_path, monkeypatch):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    # This very process claims it again, as a running upload would.
+    await LeadImport.filter(id=stopped.id).update(worker=imports._this_worker())
+    assert await imports.abandoned_import_ids() == []
+    assert await imports.resume_abandoned_imports() == []
+    assert await Lead.all().count() == 5
+
+
+async def test_another_hosts_import_is_resumed_only_once_it_is_silent(
+    actors, tmp_path, monkeypatch
+):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    now = datetime.now(UTC)
+    await LeadImport.filter(id=stopped.id).update(
+        worker="other-host:4242", heartbeat_at=now - timedelta(minutes=1)
+    )
+    assert await imports.abandoned_import_ids() == []  # it may still be working
+    await LeadImport.filter(id=stopped.id).update(heartbeat_at=now - timedelta(minutes=6))
+    assert await imports.resume_abandoned_imports() == [stopped.id]
+    assert (await LeadImport.get(id=stopped.id)).status is ImportStatus.COMPLETED
+
+
+async def test_an_import_of_someone_who_may_no_longer_import_fails_with_the_reason(
+    actors, tmp_path, monkeypatch
+):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    await User.filter(id=actors.manager.user.id).update(role=Role.CLERK)
+    assert await imports.resume_abandoned_imports() == []
+    failed = await LeadImport.get(id=stopped.id)
+    assert failed.status is ImportStatus.FAILED
+    assert failed.failure.startswith("Not resumed: ")
+    assert not await ImportSource.exists(lead_import_id=stopped.id)
+    assert await Lead.all().count() == 5  # what was committed stays
+    assert await imports.resume_abandoned_imports() == []
+
+
+async def test_command_line_imports_keep_no_file(actors, tmp_path):
+    await campaigns.create_campaign(actors.manager.user, "Messe")
+    await imports.import_leads(None, write_file(tmp_path), "Messe")
+    assert await ImportSource.all().count() == 0
