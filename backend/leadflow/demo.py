@@ -174,12 +174,17 @@ class _Moments:
 
 
 async def seed_demo(say: Callable[[str], None]) -> None:
-    if await User.exists():
-        say(
-            "Demo: the database has data already, nothing added. Demo users (password "
-            f"{DEMO_PASSWORD!r}): manager@demo.leadflow, clerk1..3@demo.leadflow. New API token: "
-            ".venv/bin/leadflow tokens create manager@demo.leadflow"
-        )
+    # Any data at all (users, or campaigns and leads from an import) means a real database:
+    # the demo is never mixed into it.
+    if await User.exists() or await Campaign.exists() or await Lead.exists():
+        if await User.exists(email="manager@demo.leadflow"):
+            say(
+                "Demo: the demo is there already, nothing added. Demo users (password "
+                f"{DEMO_PASSWORD!r}): manager@demo.leadflow, clerk1..3@demo.leadflow. New API "
+                "token: .venv/bin/leadflow tokens create manager@demo.leadflow"
+            )
+        else:
+            say("Demo: the database has data already, so no demo data was added.")
         return
     stories = _draw_stories(random.Random(PEOPLE_SEED))
     moments = _schedule(random.Random(TIMING_SEED), stories, leads.now())

@@ -224,3 +224,16 @@ async def check_a_second_run_adds_nothing() -> None:
     assert await table_sizes() == sizes
     assert [dict(row) for row in await Lead.all().order_by("id").values()] == leads
     assert await stored_rollups() == rollups
+
+
+async def test_no_demo_is_mixed_into_a_database_with_data(app):
+    # Leads imported at the command line, before anyone has an account.
+    campaign = await Campaign.create(name="Messe")
+    contact = await Contact.create(last_name="Berg", email="berg@example.com")
+    await Lead.create(campaign=campaign, contact=contact)
+    messages: list[str] = []
+    await seed_demo(messages.append)
+    assert messages == ["Demo: the database has data already, so no demo data was added."]
+    assert await User.all().count() == 0
+    assert await Campaign.all().count() == 1
+    assert await Lead.all().count() == 1
