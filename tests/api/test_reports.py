@@ -43,7 +43,10 @@ query($kind: AgingKind!, $days: Int!, $campaignId: ID, $first: Int, $after: Stri
              after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { cursor node { id status contact { lastName } campaign { name } assignee { name } } }
+    edges {
+      cursor
+      node { id status waitingSince contact { lastName } campaign { name } assignee { name } }
+    }
   }
 }"""
 
@@ -280,6 +283,12 @@ async def test_aging_lists_are_lead_connections_to_act_on(client, actors, data):
     waiting = await read(client, actors.manager, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30)
     # Waiting since: F4 reassigned on day 5, F8's last feedback day 6, F6 assigned day 7.
     assert names(waiting) == ["F4", "F8", "F6"]
+    assert [edge["node"]["waitingSince"] for edge in waiting["edges"]] == [
+        at(5).isoformat(),
+        at(6).isoformat(),
+        at(7, 3).isoformat(),
+    ]
+    assert {edge["node"]["waitingSince"] for edge in new["edges"]} == {None}
     assert {edge["node"]["status"] for edge in waiting["edges"]} == {"ACTIVE"}
 
     # Paged like any lead list, in the same order.

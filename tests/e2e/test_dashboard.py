@@ -291,7 +291,15 @@ def test_the_dashboard_shows_the_figures_computed_by_hand(
     # Offene Leads, Erledigt im Zeitraum, davon erfolgreich, Erfolgsquote, Median bis erste
     # Rückmeldung (Clara: 2 h and 23 h; David: 95 h), Wartet am längsten.
     expect(cells(clerks, "Clara Clerk")).to_have_text(
-        ["2", "1", "1", re.compile(r"^100\s%$"), "12 Std. 30 Min.", "Kunde Nummer02"]
+        [
+            "2",
+            "1",
+            "1",
+            re.compile(r"^100\s%$"),
+            "12 Std. 30 Min.",
+            # N02 waits since its feedback (shown in the browser's time zone).
+            re.compile(r"^Kunde Nummer02 · seit \d\d\.\d\d\.\d{4}, \d\d:\d\d$"),
+        ]
     )
     expect(cells(clerks, "David Clerk")).to_have_text(
         ["0", "2", "1", re.compile(r"^50\s%$"), "3 Tage 23 Std.", "—"]

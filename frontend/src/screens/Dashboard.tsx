@@ -97,7 +97,7 @@ const ClerkReportsDocument = graphql(`
       mediansEstimated
       oldestWaitingLead {
         id
-        assignedAt
+        waitingSince
         contact {
           firstName
           lastName
@@ -132,7 +132,7 @@ const AgingLeadsDocument = graphql(`
         node {
           id
           createdAt
-          assignedAt
+          waitingSince
           contact {
             firstName
             lastName
@@ -533,7 +533,17 @@ function ClerkFigures({ range, campaignChosen }: { range: Range; campaignChosen:
       header: t("dashboard.oldestWaiting"),
       cell: ({ oldestWaitingLead: waiting }) =>
         waiting ? (
-          <Link href={leadPath(waiting.id)}>{leadName(waiting.contact)}</Link>
+          <>
+            <Link href={leadPath(waiting.id)}>{leadName(waiting.contact)}</Link>
+            {waiting.waitingSince && (
+              <span className="hint">
+                {" · "}
+                {t("dashboard.waitingSince", {
+                  date: formatDateTime(language, waiting.waitingSince),
+                })}
+              </span>
+            )}
+          </>
         ) : (
           t("lead.none")
         ),
@@ -620,10 +630,10 @@ function AgingList({
           cell: (lead) => lead.assignee?.name ?? t("leads.unassigned"),
         },
         {
-          key: "assignedAt",
-          header: t("lead.assignedAt"),
+          key: "waitingSince",
+          header: t("lead.waitingSince"),
           cell: (lead) =>
-            lead.assignedAt ? formatDateTime(language, lead.assignedAt) : t("lead.none"),
+            lead.waitingSince ? formatDateTime(language, lead.waitingSince) : t("lead.none"),
         },
       ];
   const columns: Column<AgingLead>[] = [

@@ -327,6 +327,13 @@ class LeadNode(Node):
     status: LeadStatus = strawberry.field(description="Derived from assignee and close.")
     assignee: UserNode | None = strawberry.field(description="The clerk working the lead.")
     assigned_at: datetime | None
+    waiting_since: datetime | None = strawberry.field(
+        description=(
+            "ACTIVE leads: when the current wait for the clerk started, the later of the "
+            "assignment to this clerk and the latest feedback (what the aging list "
+            "ACTIVE_WITHOUT_FEEDBACK and each clerk's oldest waiting lead go by); null otherwise."
+        )
+    )
     outcome: Outcome | None
     close_reason: CloseReason | None = strawberry.field(description="Set for unsuccessful closes.")
     close_note: str
@@ -375,6 +382,7 @@ class LeadNode(Node):
             status=status,
             assignee=UserNode.from_values(row, "assignee__"),
             assigned_at=row["assigned_at"],
+            waiting_since=row["waiting_since"] if status is enums.LeadStatus.ACTIVE else None,
             outcome=row["outcome"],
             close_reason=row["close_reason"],
             close_note=row["close_note"],
@@ -388,6 +396,7 @@ LEAD_COLUMNS = (
     "id",
     "assignee_id",
     "assigned_at",
+    "waiting_since",
     "outcome",
     "close_reason",
     "close_note",
