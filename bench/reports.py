@@ -458,14 +458,16 @@ def cases(now: datetime, campaign_id: int) -> list[Case]:
         ),
         Case(
             "aging: new > 7 days (page + count)",
-            lambda actor: _page_and_count(reports.aging_leads(actor, AgingKind.NEW, 7)),
+            lambda actor: _page_and_count(
+                reports.aging_leads(actor, AgingKind.NEW, 7), "created_at"
+            ),
             (AGING_QUERY, {"kind": "NEW", "days": 7}),
             (RAW_AGING_NEW, [week]),
         ),
         Case(
             "aging: active, no feedback > 7 days (page + count)",
             lambda actor: _page_and_count(
-                reports.aging_leads(actor, AgingKind.ACTIVE_WITHOUT_FEEDBACK, 7)
+                reports.aging_leads(actor, AgingKind.ACTIVE_WITHOUT_FEEDBACK, 7), "waiting_since"
             ),
             (AGING_QUERY, {"kind": "ACTIVE_WITHOUT_FEEDBACK", "days": 7}),
             (RAW_AGING_ACTIVE, [week]),
@@ -504,8 +506,9 @@ def cases(now: datetime, campaign_id: int) -> list[Case]:
     ]
 
 
-async def _page_and_count(leads: Any) -> tuple[list[dict[str, Any]], int]:
-    page = await leads.order_by("id").limit(51).values(*LEAD_COLUMNS)
+async def _page_and_count(leads: Any, sort_column: str) -> tuple[list[dict[str, Any]], int]:
+    """The first page as the API orders it (longest waiting first), and the count."""
+    page = await leads.order_by(sort_column, "id").limit(51).values(*LEAD_COLUMNS)
     return page, await leads.count()
 
 
@@ -592,15 +595,16 @@ RAW_AGING_NEW = """
 SELECT (SELECT count(*) FROM leads WHERE assignee_id IS NULL AND closed_at IS NULL
           AND created_at < $1) AS total,
   (SELECT array_agg(id) FROM (SELECT id FROM leads WHERE assignee_id IS NULL
-     AND closed_at IS NULL AND created_at < $1 ORDER BY id LIMIT 51) AS page) AS page
+     AND closed_at IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT 51) AS page) AS page
 """
 RAW_AGING_ACTIVE = """
 WITH waiting AS (
-  SELECT l.id FROM leads l
+  SELECT l.id, l.waiting_since FROM leads l
   WHERE l.assignee_id IS NOT NULL AND l.closed_at IS NULL AND l.waiting_since < $1
 )
 SELECT (SELECT count(*) FROM waiting) AS total,
-  (SELECT array_agg(id) FROM (SELECT id FROM waiting ORDER BY id LIMIT 51) AS page) AS page
+  (SELECT array_agg(id) FROM (
+     SELECT id FROM waiting ORDER BY waiting_since, id LIMIT 51) AS page) AS page
 """
 RAW_SERIES = """
 SELECT bucket, sum(created), sum(successful), sum(unsuccessful) FROM (
