@@ -158,30 +158,45 @@ def _sqlite_statements() -> list[str]:
     return statements
 
 
+async def _execute(client, statement: str) -> None:
+    """One statement inside the migration's transaction. Not `execute_script` on SQLite:
+    sqlite3's executescript commits the open transaction first, so a later failure would
+    leave this migration half applied and unrecorded."""
+    if client.capabilities.dialect == "postgres":
+        await client.execute_script(statement)
+    else:
+        await client.execute_query(statement)
+
+
 async def install_rollups(apps, schema_editor) -> None:
-    """Fill the rollups from the leads stored so far, then keep them by triggers."""
+    """Fill the rollups from the leads stored so far, then keep them by triggers. Writers
+    wait meanwhile (PostgreSQL: the lock below; SQLite: the migration's write transaction),
+    so no lead changes between the backfill's snapshot and the triggers (other app instances
+    keep running during a rolling deploy)."""
     client = schema_editor.client
     dialect = client.capabilities.dialect
+    if dialect == "postgres":
+        await _execute(client, "LOCK TABLE leads IN SHARE ROW EXCLUSIVE MODE")
     everything = _rows("leads", 1, " FROM leads")
     for statement in _upserts(dialect, everything):
-        await client.execute_script(statement)
+        await _execute(client, statement)
     statements = _postgres_statements() if dialect == "postgres" else _sqlite_statements()
     for statement in statements:
-        await client.execute_script(statement)
+        await _execute(client, statement)
     for name, (columns, predicate) in PARTIAL_INDEXES.items():
-        await client.execute_script(f"CREATE INDEX {name} ON leads ({columns}) WHERE {predicate}")
+        await _execute(client, f"CREATE INDEX {name} ON leads ({columns}) WHERE {predicate}")
 
 
 async def remove_rollups(apps, schema_editor) -> None:
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
     for name in PARTIAL_INDEXES:
-        await client.execute_script(f"DROP INDEX IF EXISTS {name}")
+        await _execute(client, f"DROP INDEX IF EXISTS {name}")
     for event in TRIGGERS:
         on_table = " ON leads" if postgres else ""
-        await client.execute_script(f"DROP TRIGGER IF EXISTS report_rollups_{event}{on_table}")
+        await _execute(client, f"DROP TRIGGER IF EXISTS report_rollups_{event}{on_table}")
         if postgres:
-            await client.execute_script(f"DROP FUNCTION IF EXISTS report_rollups_{event}()")
+            await _execute(client, f"DROP FUNCTION IF EXISTS report_rollups_{event}()")
 
 
 class Migration(migrations.Migration):

@@ -21,11 +21,13 @@ async def fill_issue_codes(apps, schema_editor) -> None:
     (a stored import never reports a repeat within the file, its first row created the lead),
     rejected rows get the code of their message."""
     client = schema_editor.client
-    await client.execute_script(
+    # execute_query, not execute_script: sqlite3's executescript would commit the migration's
+    # transaction first.
+    await client.execute_query(
         "UPDATE import_issues SET code = 'DUPLICATE' WHERE kind = 'DUPLICATE'"
     )
     for code, pattern in REJECTED_CODES:
-        await client.execute_script(
+        await client.execute_query(
             f"UPDATE import_issues SET code = '{code}' "
             f"WHERE kind = 'REJECTED' AND message LIKE '{pattern}'"
         )
