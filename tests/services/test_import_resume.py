@@ -6,6 +6,8 @@ stopping an import halfway, as a shutdown does, or by a stale record of another 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,3 +118,44 @@ async def test_command_line_imports_keep_no_file(actors, tmp_path):
     await campaigns.create_campaign(actors.manager.user, "Messe")
     await imports.import_leads(None, write_file(tmp_path), "Messe")
     assert await ImportSource.all().count() == 0
+
+
+async def test_a_worker_on_this_machine_is_alive_only_as_itself_and_while_it_commits(
+    actors, tmp_path, monkeypatch
+):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    host, now = socket.gethostname(), datetime.now(UTC)
+    # An earlier process with this pid (a restarted container is often pid 1 again).
+    await LeadImport.filter(id=stopped.id).update(
+        worker=f"{host}:{os.getpid()}:0ld70ken", heartbeat_at=now
+    )
+    assert await imports.abandoned_import_ids() == [stopped.id]
+    # A live process (our parent) that committed a minute ago: alive ...
+    await LeadImport.filter(id=stopped.id).update(
+        worker=f"{host}:{os.getppid()}:a1b2c3d4", heartbeat_at=now - timedelta(minutes=1)
+    )
+    assert await imports.abandoned_import_ids() == []
+    # ... but silent for longer than STALE_AFTER: its pid may belong to someone else now.
+    await LeadImport.filter(id=stopped.id).update(heartbeat_at=now - timedelta(minutes=6))
+    assert await imports.abandoned_import_ids() == [stopped.id]
+
+
+async def test_an_import_of_a_deactivated_manager_is_not_finished_by_itself(
+    actors, tmp_path, monkeypatch
+):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    await User.filter(id=actors.manager.user.id).update(active=False)
+    assert await imports.resume_abandoned_imports() == []
+    failed = await LeadImport.get(id=stopped.id)
+    assert failed.status is ImportStatus.FAILED
+    assert "has left" in failed.failure
+    assert not await ImportSource.exists(lead_import_id=stopped.id)
+
+
+async def test_files_of_ended_imports_are_cleared_away(actors, tmp_path, monkeypatch):
+    stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
+    # As if the process died between marking the import failed and dropping its file.
+    await LeadImport.filter(id=stopped.id).update(status=ImportStatus.FAILED)
+    assert await ImportSource.exists(lead_import_id=stopped.id)
+    assert await imports.resume_abandoned_imports() == []
+    assert not await ImportSource.exists(lead_import_id=stopped.id)

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import logging
 import os
+import secrets
 import socket
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -167,11 +168,11 @@ async def import_leads(
         return report
     campaign = campaign or await _create_campaign(actor, name)
     lead_import = await _start_or_resume(actor, campaign, report)
-    if keep_source:
-        await _keep_source(lead_import, path, mapping or {})
-    if on_started:
-        on_started(report)
     try:
+        if keep_source:
+            await _keep_source(lead_import, path, mapping or {})
+        if on_started:
+            on_started(report)
         await _run(actor, campaign, lead_import, path, report, on_progress)
     except asyncio.CancelledError:
         # Stopped, not failed (the server shuts down): left to whoever resumes it.
@@ -180,7 +181,6 @@ async def import_leads(
     except BaseException as error:
         await _record_failure(lead_import, error)
         raise
-    await ImportSource.filter(lead_import_id=lead_import.id).delete()
     return report
 
 
@@ -367,11 +367,13 @@ async def _run(
         report.counts.add(outcomes)
         if on_progress:
             on_progress(report.counts.rows_processed, report.layout.estimated_rows)
-    await LeadImport.filter(id=lead_import.id).update(
-        status=ImportStatus.COMPLETED,
-        finished_at=_now(),
-        rows_total=report.counts.rows_processed,
-    )
+    async with in_transaction():
+        await LeadImport.filter(id=lead_import.id).update(
+            status=ImportStatus.COMPLETED,
+            finished_at=_now(),
+            rows_total=report.counts.rows_processed,
+        )
+        await ImportSource.filter(lead_import_id=lead_import.id).delete()
 
 
 async def _import_batch(
@@ -496,17 +498,23 @@ def _load_counts(report: ImportReport, lead_import: LeadImport) -> None:
 async def _record_failure(lead_import: LeadImport, error: BaseException) -> None:
     reason = getattr(error, "message", None) or type(error).__name__
     try:
-        failed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
-            status=ImportStatus.FAILED, failure=str(reason)[:2000]
-        )
-        if failed:
-            # Failed imports are not resumed by themselves (the same error would repeat):
-            # uploading the file again resumes them.
-            await ImportSource.filter(lead_import_id=lead_import.id).delete()
+        await _mark_failed(lead_import, str(reason))
     except BaseORMException:
         # The original error matters more, and a RUNNING record of a dead worker is resumed
         # all the same.
         logger.exception("Could not mark import #%s as failed", lead_import.id)
+
+
+async def _mark_failed(lead_import: LeadImport, reason: str) -> None:
+    """FAILED with the reason, unless another worker took the import over meanwhile. Failed
+    imports are not resumed by themselves (the same error would repeat), so their stored
+    file goes in the same transaction; uploading the file again resumes them."""
+    async with in_transaction():
+        failed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
+            status=ImportStatus.FAILED, failure=reason[:2000]
+        )
+        if failed:
+            await ImportSource.filter(lead_import_id=lead_import.id).delete()
 
 
 async def _release(lead_import: LeadImport) -> None:
@@ -518,30 +526,43 @@ async def _release(lead_import: LeadImport) -> None:
 
 
 async def _keep_source(lead_import: LeadImport, path: Path, mapping: Mapping[str, str]) -> None:
-    if not await ImportSource.exists(lead_import_id=lead_import.id):
+    """The file and mapping this import goes on with (a takeover by a new upload may bring
+    another mapping, which a later resume must use)."""
+    kept = await ImportSource.filter(lead_import_id=lead_import.id).update(mapping=dict(mapping))
+    if not kept:
         await ImportSource.create(
             lead_import_id=lead_import.id, content=path.read_bytes(), mapping=dict(mapping)
         )
 
 
+# Tells this process from an earlier one with the same host name and pid (a restarted
+# container is often pid 1 again).
+_PROCESS_TOKEN = secrets.token_hex(4)
+
+
 def _this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS_TOKEN}"
 
 
 def _worker_alive(lead_import: LeadImport) -> bool:
+    """Released: no. This machine: the process must exist (and be this very process when
+    the pid is ours) and have committed within STALE_AFTER, since a pid may be reused.
+    Another machine: committed within STALE_AFTER."""
     if not lead_import.worker:
         return False
-    host, _, pid = lead_import.worker.rpartition(":")
+    host, pid, token = [*lead_import.worker.split(":"), "", ""][:3]
+    heartbeat = lead_import.heartbeat_at or lead_import.started_at
+    recent = _now() - heartbeat < STALE_AFTER
     if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return token == _PROCESS_TOKEN
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
-        return True
-    heartbeat = lead_import.heartbeat_at or lead_import.started_at
-    return _now() - heartbeat < STALE_AFTER
+            pass
+    return recent
 
 
 def _now() -> datetime:
@@ -553,14 +574,26 @@ async def resume_abandoned_imports() -> list[int]:
     ended on this machine, or silent for STALE_AFTER on another), from their stored file, one
     after the other, as the manager who uploaded it. Several app instances may call this at
     once: `_start_or_resume` lets one of them take each import over. Returns the ids resumed."""
+    # Files of imports that ended without dropping them (a crash at the wrong moment).
+    await ImportSource.filter(
+        lead_import__status__in=[ImportStatus.COMPLETED, ImportStatus.FAILED]
+    ).delete()
     resumed: list[int] = []
     for lead_import_id in await abandoned_import_ids():
         lead_import = await LeadImport.get_or_none(id=lead_import_id)
         # Checked again: the list is a moment old, and each resume takes a while.
         if lead_import is None or lead_import.status is not ImportStatus.RUNNING:
             continue
-        if not _worker_alive(lead_import) and await _resume_from_source(lead_import):
-            resumed.append(lead_import.id)
+        if _worker_alive(lead_import):
+            continue
+        try:
+            if await _resume_from_source(lead_import):
+                resumed.append(lead_import.id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # One import's trouble must not keep the others waiting.
+            logger.exception("Resuming import #%s failed", lead_import.id)
     return resumed
 
 
@@ -577,6 +610,9 @@ async def _resume_from_source(lead_import: LeadImport) -> bool:
     if source is None:
         return False
     creator = await User.get_or_none(id=lead_import.created_by_id)
+    if creator is None or not creator.active:
+        await _give_up(lead_import, "Not resumed: the manager who uploaded it has left.")
+        return False
     campaign = await Campaign.get(id=lead_import.campaign_id)
     descriptor, name = tempfile.mkstemp(prefix="leadflow-resume-", suffix=".csv")
     path = Path(name)
@@ -610,11 +646,7 @@ async def _give_up(lead_import: LeadImport, reason: str) -> None:
     """Mark an abandoned import FAILED (if nobody took it over meanwhile) and drop its file;
     uploading the file again resumes it."""
     logger.warning("Import #%s not resumed: %s", lead_import.id, reason)
-    failed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
-        status=ImportStatus.FAILED, failure=reason[:2000]
-    )
-    if failed:
-        await ImportSource.filter(lead_import_id=lead_import.id).delete()
+    await _mark_failed(lead_import, reason)
 
 
 # ---------------------------------------------------------------------------------------------
