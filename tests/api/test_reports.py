@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from leadflow.api.ids import encode_id
+from leadflow.api.pagination import encode_cursor
 from leadflow.db.enums import Channel, Outcome
+from leadflow.db.models import Lead
 from leadflow.services import leads
 from leadflow.services.leads import LeadIntake
 from tests.helpers import Actor, QueryCounter, data_of, error_codes, gql
@@ -306,6 +308,25 @@ async def test_aging_lists_are_lead_connections_to_act_on(client, actors, data):
         after=waiting["edges"][0]["cursor"],
     )  # fmt: skip
     assert names(second) == ["F8"]
+    # The last lead of a page gets feedback meanwhile, so it moves to the end of the list:
+    # the next page still starts where the first ended (F6 is not skipped).
+    first_two = await read(
+        client, actors.manager, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30, first=2
+    )
+    assert names(first_two) == ["F4", "F8"]
+    await Lead.filter(id=data.lead_ids["F8"]).update(waiting_since=at(40))
+    rest_of_waiting = await read(
+        client, actors.manager, AGING, kind="ACTIVE_WITHOUT_FEEDBACK", days=30, first=2,
+        after=first_two["pageInfo"]["endCursor"],
+    )  # fmt: skip
+    assert names(rest_of_waiting) == ["F6", "F8"]
+    await Lead.filter(id=data.lead_ids["F8"]).update(waiting_since=at(6))
+    # A cursor of another list (no sort value) is refused, not misread.
+    plain = await gql(
+        client, AGING, {"kind": "NEW", "days": 30, "after": encode_cursor(data.lead_ids["F5"])},
+        actor=actors.manager,
+    )  # fmt: skip
+    assert error_codes(plain) == ["BAD_USER_INPUT"]
 
     fair = encode_id("Campaign", data.fair.id)
     only_fair = await read(client, actors.manager, AGING, kind="NEW", days=30, campaignId=fair)

@@ -1,12 +1,13 @@
 """Relay-style forward paging with keyset cursors over the primary key, optionally ordered by
-another column first (the cursor stays the row's id; the page after it starts after that
-row's current value of the column)."""
+a datetime column first; the cursor then carries the row's value of that column too, so the
+next page starts where this one ended even if that row has changed since."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -27,21 +28,33 @@ class Page(Generic[ModelT]):
     rows: list[ModelT]
     has_next_page: bool
     has_previous_page: bool
+    cursors: list[str]  # one per row
 
 
-def encode_cursor(pk: int) -> str:
-    return base64.b64encode(f"{_CURSOR_PREFIX}{pk}".encode()).decode()
+def encode_cursor(pk: int, sort_value: datetime | None = None) -> str:
+    text = f"{_CURSOR_PREFIX}{pk}"
+    if sort_value is not None:
+        text += f"@{sort_value.isoformat()}"
+    return base64.b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str) -> int:
+    return _decode(cursor)[0]
+
+
+def _decode(cursor: str) -> tuple[int, datetime | None]:
     try:
         text = base64.b64decode(cursor.encode(), validate=True).decode()
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(text)
-        pk = int(text.removeprefix(_CURSOR_PREFIX))
+        raw_pk, _, raw_value = text.removeprefix(_CURSOR_PREFIX).partition("@")
+        pk = int(raw_pk)
         if not 0 < pk <= MAX_PK:
             raise ValueError(pk)
-        return pk
+        value = datetime.fromisoformat(raw_value) if raw_value else None
+        if value is not None and value.tzinfo is None:
+            raise ValueError(raw_value)
+        return pk, value
     except ValueError:
         raise DomainError(
             ErrorCode.INVALID, f"{cursor!r} is not a valid cursor.", ["after"]
@@ -69,15 +82,15 @@ async def fetch_page(
     columns: tuple[str, ...] | None = None,
     sort_column: str | None = None,
 ) -> Page:
-    """One page (one query; one more to find where `after` stands when sorting by
-    `sort_column`, ascending, ties by id). With `columns`, rows are plain value dicts."""
+    """One page (one query). With `columns`, rows are plain value dicts instead of models.
+    With `sort_column` (a datetime column, never NULL in `rows`), ascending by it, ties by id."""
     size = check_page_size(first)
     if sort_column is not None:
         order: tuple[str, ...] = (sort_column, "id")
     else:
         order = ("-id",) if newest_first else ("id",)
     if after is not None:
-        rows = await _after(rows, decode_cursor(after), newest_first, sort_column)
+        rows = _after(rows, after, newest_first, sort_column)
     ordered = rows.order_by(*order).limit(size + 1)
     if not size:
         fetched: list = []
@@ -85,23 +98,32 @@ async def fetch_page(
         fetched = await ordered.values(*columns)
     else:
         fetched = await ordered
+    shown = list(fetched[:size])
     return Page(
-        rows=list(fetched[:size]),
+        rows=shown,
         has_next_page=len(fetched) > size,
         has_previous_page=after is not None,
+        cursors=[_cursor_of(row, sort_column) for row in shown],
     )
 
 
-async def _after(
-    rows: QuerySet[ModelT], last_pk: int, newest_first: bool, sort_column: str | None
+def _after(
+    rows: QuerySet[ModelT], cursor: str, newest_first: bool, sort_column: str | None
 ) -> QuerySet[ModelT]:
+    last_pk, value = _decode(cursor)
     if sort_column is None:
         return rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
-    anchor = await rows.model.filter(id=last_pk).values_list(sort_column, flat=True)
-    if not anchor or anchor[0] is None:
-        # The row is gone or has no value: continue by id alone.
-        return rows.filter(id__gt=last_pk)
-    value = anchor[0]
+    if value is None:
+        raise DomainError(ErrorCode.INVALID, f"{cursor!r} is not a cursor of this list.", ["after"])
     return rows.filter(
         Q(**{f"{sort_column}__gt": value}) | Q(**{sort_column: value, "id__gt": last_pk})
     )
+
+
+def _cursor_of(row: Any, sort_column: str | None) -> str:
+    """Pages hold models or, on the hot path, plain value rows."""
+
+    def value_of(name: str) -> Any:
+        return row[name] if isinstance(row, dict) else getattr(row, name)
+
+    return encode_cursor(value_of("id"), value_of(sort_column) if sort_column else None)

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from leadflow.api.ids import encode_id
-from leadflow.api.pagination import Page, encode_cursor
+from leadflow.api.pagination import Page
 from leadflow.api.types.enums import (
     Channel,
     CloseReason,
@@ -50,14 +50,9 @@ def page_info(page: Page) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        start_cursor=encode_cursor(row_id(page.rows[0])) if page.rows else None,
-        end_cursor=encode_cursor(row_id(page.rows[-1])) if page.rows else None,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
     )
-
-
-def row_id(row: Any) -> int:
-    """Pages hold models or, on the hot path, plain value rows."""
-    return row["id"] if isinstance(row, dict) else row.id
 
 
 # --- User -----------------------------------------------------------------------------------
@@ -509,7 +504,10 @@ def connection(
 ) -> Connection[NodeT]:
     """A connection of `page`'s rows (models or value rows) turned into nodes."""
     return Connection(
-        edges=[Edge(cursor=encode_cursor(row_id(row)), node=to_node(row)) for row in page.rows],
+        edges=[
+            Edge(cursor=cursor, node=to_node(row))
+            for row, cursor in zip(page.rows, page.cursors, strict=True)
+        ],
         page_info=page_info(page),
         total_count_query=count_query,
     )
