@@ -369,7 +369,7 @@ const de = {
   "dashboard.toClose": "bis Abschluss",
   "dashboard.medianHint": "Median: die mittlere Dauer; „—“, solange es keine gibt.",
   "dashboard.mediansEstimated":
-    "Mehr als 50.000 Leads im Zeitraum: Die Mediane sind aus einer festen Stichprobe (jeder 16. Lead) geschätzt, die Zahlen sind exakt.",
+    "Mehr als 50.000 Leads im Zeitraum: Die Mediane der größten sind aus einer festen Stichprobe (jeder 16. Lead) geschätzt; alle Zahlen sind exakt.",
   "dashboard.conversionRate": "Abschlussquote",
   "dashboard.conversionChart": "Abschlussquote je Kampagne",
   "dashboard.conversionSummary": "{name}: {rate}",
@@ -779,7 +779,7 @@ const en: Record<MessageKey, Message> = {
   "dashboard.toClose": "to close",
   "dashboard.medianHint": "Median: the middle duration; “—” while there is none.",
   "dashboard.mediansEstimated":
-    "More than 50,000 leads in the period: the medians are estimated from a fixed sample (every 16th lead); the counts are exact.",
+    "More than 50,000 leads in the period: the largest ones' medians are estimated from a fixed sample (every 16th lead); all counts are exact.",
   "dashboard.conversionRate": "Conversion rate",
   "dashboard.conversionChart": "Conversion rate per campaign",
   "dashboard.conversionSummary": "{name}: {rate}",

@@ -165,6 +165,7 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
             created_at=at(30), first_assigned_at=at(30) + timedelta(hours=hours)
         )
 
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 50_000)
     exact = await reports.campaign_reports(manager, data.empty.id)
     assert exact[0].medians_estimated is False
     assert exact[0].median_seconds_to_assignment == 100 * HOUR
@@ -175,10 +176,34 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
     assert estimated[0].medians_estimated is True
     assert estimated[0].median_seconds_to_assignment == statistics.median([2, 4, 6]) * HOUR
     assert estimated[0].stats.total == 40  # counts stay exact
-    # The clerks' median follows the number of closes in the period.
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 0)
+    # Beside the big campaign, the small ones (8 and 3 leads, 11 <= 39 together) keep their
+    # exact medians.
+    exact_all = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
+    mixed = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
+    assert {name: r.medians_estimated for name, r in mixed.items()} == {
+        "Empty Hall": True,
+        "Fair": False,
+        "Webinar": False,
+    }
+    for name in ("Fair", "Webinar"):
+        assert figures_of(mixed[name]) == figures_of(exact_all[name])
+    assert mixed["Empty Hall"].median_seconds_to_assignment == 4 * HOUR
+    # Clerks: sampled by their closes in the period, the busiest first. Clara closed 3 of the
+    # fixed data's leads (F1, F2, F7), Bruno 2 (F3, W1): with a limit of 2, only Clara's
+    # median is estimated.
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 2)
     clerks = await reports.clerk_reports(manager)
-    assert all(report.medians_estimated for report in clerks)
+    assert [r.clerk.name for r in clerks if r.medians_estimated] == ["Clara Clerk"]
+    assert not any(r.medians_estimated for r in clerks if r.closed_in_period == 0)
+
+
+def figures_of(report: reports.CampaignReport) -> tuple:
+    return (
+        report.median_seconds_to_assignment,
+        report.median_seconds_to_first_feedback,
+        report.median_seconds_to_close,
+    )
 
 
 # --- Concurrency (PostgreSQL): writers touching the same days -------------------------------

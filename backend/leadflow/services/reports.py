@@ -33,9 +33,11 @@ Long periods: for actors who read every lead (managers, admins, their read-only 
 counts come from the rollup tables (`CampaignDayFigures` and friends, kept per UTC day by
 triggers on `leads`, migration 0006) for the whole days of the period, plus the leads
 themselves for a partial first or last day; they stay exact. A median needs every duration, so
-it is exact while the period holds at most `EXACT_MEDIAN_LIMIT` leads; beyond, it is estimated
-from the leads whose id is a multiple of `SAMPLE_EVERY` (a fixed sample, independent of the
-figures, read from partial indexes), and the report says so (`medians_estimated`).
+it is exact for as many groups (campaigns, clerks) as hold at most `EXACT_MEDIAN_LIMIT` leads
+together, the smallest first; the larger groups' medians are estimated from their leads whose
+id is a multiple of `SAMPLE_EVERY` (a fixed sample, independent of the figures, read from
+partial indexes), and their report says so (`medians_estimated`). A small campaign thus
+keeps its exact medians beside big ones.
 """
 
 from __future__ import annotations
@@ -277,10 +279,8 @@ async def campaign_reports(
         in_period = leads.filter(**period.filters("created_at"))
         stats = await campaigns.stats_by_campaign(in_period, ids)
         reasons = await _unsuccessful_by_reason(in_period)
-    estimated = sum(figures.total for figures in stats.values()) > EXACT_MEDIAN_LIMIT
-    medians = await _campaign_medians(
-        leads.filter(**period.filters("created_at")), sampled=estimated
-    )
+    estimated = _sampled_groups({key: figures.total for key, figures in stats.items()})
+    medians = await _campaign_medians(leads.filter(**period.filters("created_at")), ids, estimated)
     return [
         CampaignReport(
             campaign=campaign,
@@ -291,7 +291,7 @@ async def campaign_reports(
             median_seconds_to_assignment=medians.get((campaign.id, _TO_ASSIGNMENT)),
             median_seconds_to_first_feedback=medians.get((campaign.id, _TO_FEEDBACK)),
             median_seconds_to_close=medians.get((campaign.id, _TO_CLOSE)),
-            medians_estimated=estimated,
+            medians_estimated=campaign.id in estimated,
         )
         for campaign in found
     ]
@@ -350,11 +350,26 @@ _CAMPAIGN_DURATIONS = (
 
 
 async def _campaign_medians(
+    leads: QuerySet[Lead], ids: list[int], sampled: set[int]
+) -> dict[tuple[int, str], float]:
+    """The three median durations per campaign: one statement over the exact campaigns, one
+    over the `sampled` ones (each only when there are such)."""
+    exact = [campaign_id for campaign_id in ids if campaign_id not in sampled]
+    found: dict[tuple[int, str], float] = {}
+    if exact:
+        found |= await _campaign_medians_of(leads.filter(campaign_id__in=exact), sampled=False)
+    if sampled:
+        found |= await _campaign_medians_of(
+            leads.filter(campaign_id__in=sorted(sampled)), sampled=True
+        )
+    return found
+
+
+async def _campaign_medians_of(
     leads: QuerySet[Lead], *, sampled: bool
 ) -> dict[tuple[int, str], float]:
-    """The three median durations per campaign, in one statement. A lead's firsts are its own
-    columns (`first_assigned_at`, `first_feedback_at`, written by `services.leads`), so the
-    report reads the leads table only."""
+    """A lead's firsts are its own columns (`first_assigned_at`, `first_feedback_at`, written
+    by `services.leads`), so the medians read the leads table only."""
     sql = _Statement()
     scope = sql.subquery(
         leads.values(
@@ -367,6 +382,18 @@ async def _campaign_medians(
         )
     )
     return await sql.medians(scope, _CAMPAIGN_DURATIONS, sampled=sampled)
+
+
+def _sampled_groups(sizes: dict[int, int]) -> set[int]:
+    """The groups whose medians are estimated: the largest ones, until the others hold at
+    most EXACT_MEDIAN_LIMIT leads together (what an exact median can sort in time)."""
+    exact, sampled = sum(sizes.values()), set()
+    for key, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        if exact <= EXACT_MEDIAN_LIMIT:
+            break
+        sampled.add(key)
+        exact -= size
+    return sampled
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,8 +417,9 @@ async def clerk_reports(
         closes = await _rolled_up_closes(leads, ids, DaySplit.of(period))
     else:
         closes = await _closes_by_clerk(leads, period)
-    estimated = sum(closed for closed, _ in closes.values()) > EXACT_MEDIAN_LIMIT
-    medians = await _clerk_feedback_medians(leads, period, sampled=estimated)
+    # The clerks' closes in the period stand for the size of their answered leads in it.
+    estimated = _sampled_groups({clerk_id: closes[clerk_id][0] for clerk_id in ids})
+    medians = await _clerk_feedback_medians(leads, period, ids, estimated)
     oldest = await _oldest_waiting_leads(leads, ids)
     return [
         ClerkReport(
@@ -401,7 +429,7 @@ async def clerk_reports(
             successful_in_period=closes[clerk.id][1],
             median_seconds_to_first_feedback=medians.get((clerk.id, _TO_FEEDBACK)),
             oldest_waiting_lead_id=oldest.get(clerk.id),
-            medians_estimated=estimated,
+            medians_estimated=clerk.id in estimated,
         )
         for clerk in clerks
     ]
@@ -459,23 +487,29 @@ async def _rolled_up_closes(
 
 
 async def _clerk_feedback_medians(
-    leads: QuerySet[Lead], period: Period, *, sampled: bool
+    leads: QuerySet[Lead], period: Period, ids: list[int], sampled: set[int]
 ) -> dict[tuple[int, str], float]:
     """Median time to first feedback per assignee, over the leads first answered in the
-    period (the lead's `first_feedback_at`); one statement."""
-    sql = _Statement()
+    period (the lead's `first_feedback_at`): one statement over the exact clerks, one over
+    the `sampled` ones (each only when there are such)."""
     answered = leads.filter(first_feedback_at__isnull=False, **period.filters("first_feedback_at"))
-    scope = sql.subquery(
-        answered.values(
-            sample_key="id",
-            group_key="assignee_id",
-            first_assigned_at="first_assigned_at",
-            first_feedback_at="first_feedback_at",
-        )
-    )
-    return await sql.medians(
-        scope, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")], sampled=sampled
-    )
+    exact = [clerk_id for clerk_id in ids if clerk_id not in sampled]
+    found: dict[tuple[int, str], float] = {}
+    for group, sample in ((exact, False), (sorted(sampled), True)):
+        if group:
+            sql = _Statement()
+            scope = sql.subquery(
+                answered.filter(assignee_id__in=group).values(
+                    sample_key="id",
+                    group_key="assignee_id",
+                    first_assigned_at="first_assigned_at",
+                    first_feedback_at="first_feedback_at",
+                )
+            )
+            found |= await sql.medians(
+                scope, [(_TO_FEEDBACK, "first_assigned_at", "first_feedback_at")], sampled=sample
+            )
+    return found
 
 
 async def _oldest_waiting_leads(leads: QuerySet[Lead], clerk_ids: list[int]) -> dict[int, int]:
@@ -704,7 +738,11 @@ class _Statement:
         return f"date({column})"
 
     async def medians(
-        self, per_lead: str, durations: Iterable[tuple[str, str, str]], *, sampled: bool = False
+        self,
+        per_lead: str,
+        durations: Iterable[tuple[str, str, str]],
+        *,
+        sampled: bool = False,
     ) -> dict[tuple[Any, str], float]:
         """Medians of durations per group. `per_lead` selects `sample_key` (the lead's id),
         `group_key` and timestamp columns; each duration is (name, from column, to column),

@@ -73,9 +73,10 @@ class CampaignReport:
     )
     medians_estimated: bool = strawberry.field(
         description=(
-            "True when the medians were estimated rather than computed over every lead: above "
-            "50,000 leads in the period they are taken over a fixed sample of every 16th lead "
-            "(by id), which keeps long periods fast; counts are always exact."
+            "True when this campaign's medians were estimated rather than computed over every "
+            "lead: when the report covers more than 50,000 leads, the largest campaigns' "
+            "medians are taken over a fixed sample of every 16th lead (by id), which keeps "
+            "long periods fast; smaller campaigns stay exact, counts are always exact."
         )
     )
 
@@ -131,9 +132,10 @@ class ClerkReport:
     )
     medians_estimated: bool = strawberry.field(
         description=(
-            "True when the median was estimated rather than computed over every lead: when "
-            "more than 50,000 leads were closed in the period, it is taken over a fixed sample "
-            "of every 16th lead (by id), which keeps long periods fast; counts are always exact."
+            "True when this clerk's median was estimated rather than computed over every lead: "
+            "when the clerks closed more than 50,000 leads in the period, the busiest clerks' "
+            "medians are taken over a fixed sample of every 16th lead (by id), which keeps "
+            "long periods fast; counts are always exact."
         )
     )
     oldest_waiting_lead: LeadNode | None = strawberry.field(
