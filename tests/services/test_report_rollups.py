@@ -170,14 +170,16 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
     assert exact[0].medians_estimated is False
     assert exact[0].median_seconds_to_assignment == 100 * HOUR
 
-    # Forty leads stand in for more than 50,000.
+    # Forty leads stand in for more than 50,000 (and eleven for 10,000).
     monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
+    monkeypatch.setattr(reports, "EXACT_BESIDE_SAMPLED", 11)
     estimated = await reports.campaign_reports(manager, data.empty.id)
     assert estimated[0].medians_estimated is True
     assert estimated[0].median_seconds_to_assignment == statistics.median([2, 4, 6]) * HOUR
     assert estimated[0].stats.total == 40  # counts stay exact
-    # Beside the big campaign, the small ones (8 and 3 leads, 11 <= 39 together) keep their
-    # exact medians.
+    # Beside the big campaign, the small ones (8 and 3 leads, 11 together) keep their exact
+    # medians.
+    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 50_000)
     exact_all = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
     monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
     mixed = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
@@ -193,6 +195,7 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
     # fixed data's leads (F1, F2, F7), Bruno 2 (F3, W1): with a limit of 2, only Clara's
     # median is estimated.
     monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 2)
+    monkeypatch.setattr(reports, "EXACT_BESIDE_SAMPLED", 2)
     clerks = await reports.clerk_reports(manager)
     assert [r.clerk.name for r in clerks if r.medians_estimated] == ["Clara Clerk"]
     assert not any(r.medians_estimated for r in clerks if r.closed_in_period == 0)

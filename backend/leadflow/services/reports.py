@@ -33,9 +33,10 @@ Long periods: for actors who read every lead (managers, admins, their read-only 
 counts come from the rollup tables (`CampaignDayFigures` and friends, kept per UTC day by
 triggers on `leads`, migration 0006) for the whole days of the period, plus the leads
 themselves for a partial first or last day; they stay exact. A median needs every duration, so
-it is exact for as many groups (campaigns, clerks) as hold at most `EXACT_MEDIAN_LIMIT` leads
-together, the smallest first; the larger groups' medians are estimated from their leads whose
-id is a multiple of `SAMPLE_EVERY` (a fixed sample, independent of the figures, read from
+it is exact while the groups (campaigns, clerks) hold at most `EXACT_MEDIAN_LIMIT` leads
+together; beyond, the smallest groups holding at most `EXACT_BESIDE_SAMPLED` leads together
+stay exact and the larger groups' medians are estimated from their leads whose id is a
+multiple of `SAMPLE_EVERY` (a fixed sample, independent of the figures, read from
 partial indexes), and their report says so (`medians_estimated`). A small campaign thus
 keeps its exact medians beside big ones.
 """
@@ -69,8 +70,10 @@ from leadflow.services.campaigns import CampaignStats, success_rate
 from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.leads import now, status_condition
 
-# Above this many leads in a report's scope, medians are estimated from a fixed sample.
+# Above this many leads in a report's scope, medians are estimated from a fixed sample ...
 EXACT_MEDIAN_LIMIT = 50_000
+# ... except for the smallest groups that hold at most this many leads together.
+EXACT_BESIDE_SAMPLED = 10_000
 # Every SAMPLE_EVERY-th lead by id: the predicate of migration 0006's partial indexes.
 SAMPLE_EVERY = 16
 MIN_AGING_DAYS = 1
@@ -385,11 +388,14 @@ async def _campaign_medians_of(
 
 
 def _sampled_groups(sizes: dict[int, int]) -> set[int]:
-    """The groups whose medians are estimated: the largest ones, until the others hold at
-    most EXACT_MEDIAN_LIMIT leads together (what an exact median can sort in time)."""
+    """The groups whose medians are estimated: none while all hold at most
+    EXACT_MEDIAN_LIMIT leads together; else the largest, until the others hold at most
+    EXACT_BESIDE_SAMPLED (their exact medians then cost little beside the sample's)."""
     exact, sampled = sum(sizes.values()), set()
+    if exact <= EXACT_MEDIAN_LIMIT:
+        return sampled
     for key, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        if exact <= EXACT_MEDIAN_LIMIT:
+        if exact <= EXACT_BESIDE_SAMPLED:
             break
         sampled.add(key)
         exact -= size
