@@ -19,6 +19,7 @@ from leadflow.api.schema import build_schema
 from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
 from leadflow.files import file_routes, start_import_watchdog, stop_running_imports
+from leadflow.housekeeping import login_records_pruned
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
@@ -88,7 +89,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await start_import_watchdog(settings.import_watchdog_seconds)
             try:
-                yield
+                async with login_records_pruned(settings.prune_interval_seconds):
+                    yield
             finally:
                 await stop_running_imports()
 

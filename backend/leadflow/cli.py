@@ -1,4 +1,4 @@
-"""The `leadflow` command: serve, migrate, users, tokens, import, export, export-schema."""
+"""The `leadflow` command: serve, migrate, users, tokens, import, export, prune, export-schema."""
 
 from __future__ import annotations
 
@@ -100,6 +100,15 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(handler=_tokens_revoke)
 
     _add_import_export(commands)
+
+    prune = commands.add_parser(
+        "prune",
+        help="delete login failures past the throttling window and expired sessions",
+        description="Delete failed logins that no longer count for throttling and sessions past "
+        "their expiry. Every app instance also does this at startup and every "
+        "LEADFLOW_PRUNE_INTERVAL_SECONDS; running it alongside them is harmless.",
+    )
+    prune.set_defaults(handler=_prune)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
@@ -464,6 +473,18 @@ def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> None:
     async def task() -> None:
         token = await accounts.revoke_api_token(None, args.id)
         print(f"Revoked token #{token.id} of {token.user.email}.")
+
+    _run_with_database(settings, task)
+
+
+def _prune(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services import accounts
+
+    async def task() -> None:
+        pruned = await accounts.prune_login_records()
+        minutes = int(accounts.FAILURE_RETENTION.total_seconds() // 60)
+        print(f"login failures deleted (older than {minutes} minutes): {pruned.login_failures}")
+        print(f"expired sessions deleted: {pruned.expired_sessions}")
 
     _run_with_database(settings, task)
 

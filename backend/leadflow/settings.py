@@ -39,6 +39,12 @@ class Settings:
     # How often each instance looks for web imports abandoned by a dead instance (seconds;
     # 0: never). It also looks once at startup.
     import_watchdog_seconds: float = 60.0
+    # How often each instance deletes login failures past the throttling window and expired
+    # sessions (seconds; 0: never, e.g. when `leadflow prune` runs from cron). It also prunes
+    # once at startup. Every quarter of an hour (the throttling window) the failures table holds
+    # at most the last 35 minutes of failures (20 kept, 15 between rounds), for one cheap
+    # indexed DELETE per round and instance.
+    prune_interval_seconds: float = 900.0
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -102,8 +108,11 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | f
         "graphql_max_depth": ("LEADFLOW_GRAPHQL_MAX_DEPTH", 3, 100),
         "graphql_max_aliases": ("LEADFLOW_GRAPHQL_MAX_ALIASES", 0, 10_000),
         "graphql_max_cost": ("LEADFLOW_GRAPHQL_MAX_COST", 100, 1_000_000_000),
-        "max_import_bytes": ("LEADFLOW_MAX_IMPORT_BYTES", 1_024, 10_000_000_000),
+        # At most 1 GB: a web import's file is kept in the database while it runs (bytea and
+        # SQLite blobs stop at about 1 GB).
+        "max_import_bytes": ("LEADFLOW_MAX_IMPORT_BYTES", 1_024, 1_000_000_000),
         "import_watchdog_seconds": ("LEADFLOW_IMPORT_WATCHDOG_SECONDS", 0, 86_400),
+        "prune_interval_seconds": ("LEADFLOW_PRUNE_INTERVAL_SECONDS", 0, 86_400),
     }
     values: dict[str, bool | int | float] = {
         field: _parse_int(name, env[name], minimum, maximum)

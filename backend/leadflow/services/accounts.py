@@ -1,4 +1,5 @@
-"""Accounts: logging in (with throttling), passwords, deactivation, tokens, partner links.
+"""Accounts: logging in (with throttling), pruning what logins leave behind, passwords,
+deactivation, tokens, partner links.
 
 `actor=None` means the operator at the server's command line, who may do everything.
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from leadflow.auth import policy
@@ -21,6 +25,7 @@ from leadflow.db.models import (
     ApiToken,
     Campaign,
     LoginFailure,
+    LoginSession,
     PartnerCampaign,
     User,
 )
@@ -38,6 +43,12 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LOGIN_REFUSED = "Wrong email or password."
+# Failures count for THROTTLE_WINDOW only; they are pruned a little later, so that app instances
+# whose clocks disagree by up to the margin never prune a failure another one still counts.
+FAILURE_RETENTION = THROTTLE_WINDOW + timedelta(minutes=5)
+# Rows per DELETE when pruning: a large backlog goes in many short statements, each holding its
+# locks (SQLite: the whole database) for milliseconds, not in one long one.
+PRUNE_BATCH_SIZE = 1_000
 # Verifying against a real hash when the account does not exist keeps the answer time equal.
 _DUMMY_HASH: str | None = None
 
@@ -108,6 +119,37 @@ async def _refuse_if_throttled(email_key: str, address: str, *, before: int) -> 
         retry_after = int((oldest.at + THROTTLE_WINDOW - datetime.now(UTC)).total_seconds()) + 1
         await record(AuditAction.LOGIN_THROTTLED, detail=f"{field}={value}", address=address)
         raise LoginThrottled(max(retry_after, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class PrunedLoginRecords:
+    login_failures: int
+    expired_sessions: int
+
+
+async def prune_login_records() -> PrunedLoginRecords:
+    """Delete what no login check reads any more: failed logins older than FAILURE_RETENTION
+    and sessions past their expiry (revoked ones go when they expire). Several app instances
+    may prune at once: each DELETE only removes rows that no longer count, whoever gets them."""
+    now = datetime.now(UTC)
+    failures = LoginFailure.filter(at__lt=now - FAILURE_RETENTION)
+    sessions = LoginSession.filter(expires_at__lt=now)
+    return PrunedLoginRecords(
+        login_failures=await _delete_in_batches(failures),
+        expired_sessions=await _delete_in_batches(sessions),
+    )
+
+
+async def _delete_in_batches(rows: QuerySet[Any]) -> int:
+    deleted = 0
+    while True:
+        # One statement per batch (DELETE … WHERE id IN (SELECT id … LIMIT n)): Tortoise's own
+        # `.limit(n).delete()` silently ignores the limit on SQLite and PostgreSQL.
+        batch = rows.limit(PRUNE_BATCH_SIZE).values("id")
+        count = await rows.model.filter(id__in=Subquery(batch)).delete()
+        deleted += count
+        if count < PRUNE_BATCH_SIZE:
+            return deleted
 
 
 async def set_password(actor: User | None, user: User, password: str) -> None:
