@@ -51,8 +51,25 @@ def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
         "--role", "manager", "--password", "live-password-1",
     )  # fmt: skip
     token = _leadflow(env, directory, "tokens", "create", MANAGER_EMAIL).strip().splitlines()[-1]
+    server, url = start_server(env, directory, directory / "server.log")
+    live = LiveServer(url, token, directory / "server.log")
+    try:
+        yield live
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def start_server(
+    env: dict[str, str], directory: Path, log_file: Path
+) -> tuple[subprocess.Popen, str]:
+    """`leadflow serve` on a free port with `env`, up and healthy; returns it and its URL.
+    Stopping it is the caller's."""
     port = free_port()
-    log_file = directory / "server.log"
     # The server's output goes to a file: a pipe nobody reads would block the server once full.
     with log_file.open("w") as output:
         server = subprocess.Popen(
@@ -63,17 +80,14 @@ def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    live = LiveServer(f"http://127.0.0.1:{port}", token, log_file)
+    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(server, live)
-        yield live
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _wait_until_healthy(server, url, log_file)
+    except BaseException:
+        server.kill()
+        server.wait()
+        raise
+    return server, url
 
 
 def leadflow_cli(directory: Path, *args: str, **settings: str) -> str:
@@ -102,15 +116,18 @@ def _leadflow(env: dict[str, str], directory: Path, *args: str) -> str:
     return result.stdout
 
 
-def _wait_until_healthy(server: subprocess.Popen, live: LiveServer) -> None:
+def _wait_until_healthy(server: subprocess.Popen, url: str, log_file: Path) -> None:
+    def log() -> str:
+        return log_file.read_text(encoding="utf-8", errors="replace")
+
     deadline = time.monotonic() + 30
-    with httpx.Client(base_url=live.url, timeout=2) as http:
+    with httpx.Client(base_url=url, timeout=2) as http:
         while True:
-            assert server.poll() is None, f"the server exited:\n{live.log()}"
+            assert server.poll() is None, f"the server exited:\n{log()}"
             try:
                 if http.get("/healthz").status_code == 200:
                     return
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"the server did not come up:\n{live.log()}"
+            assert time.monotonic() < deadline, f"the server did not come up:\n{log()}"
             time.sleep(0.1)

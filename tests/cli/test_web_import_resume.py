@@ -11,35 +11,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.runner import COMMAND, PASSWORD, succeeded
+from tests.cli.runner import PASSWORD, succeeded
 from tests.cli.test_import_cli import ROWS, big_file, progress, totals
-from tests.live_server import free_port
+from tests.live_server import start_server
 
 MANAGER = "web.manager@test.example"
 
 
 def serve(env: dict[str, str], directory: Path, name: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    with (directory / f"{name}.log").open("w") as log:
-        server = subprocess.Popen(
-            [*COMMAND, "serve", "--port", str(port)],
-            cwd=directory,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        assert server.poll() is None, (directory / f"{name}.log").read_text()
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not come up"
-        time.sleep(0.1)
+    return start_server(env, directory, directory / f"{name}.log")
 
 
 def wait_for(condition, seconds: float, what: str) -> None:
