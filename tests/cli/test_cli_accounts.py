@@ -8,14 +8,14 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from tests.cli.runner import COMMAND, PASSWORD, failed_with, free_port, succeeded
+from tests.cli.runner import PASSWORD, failed_with, succeeded
+from tests.live_server import start_server
 
 SEED_CAMPAIGNS = """
 import asyncio, sys
@@ -303,27 +303,9 @@ def test_every_account_change_on_the_command_line_is_audited(cli):
 @contextmanager
 def served(cli) -> Iterator[httpx.Client]:
     """`leadflow serve` on a free port, with an HTTP client for it."""
-    port = free_port()
-    server = subprocess.Popen(
-        [*COMMAND, "serve", "--port", str(port)],
-        cwd=cli.directory,
-        env=cli.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server, url = start_server(cli.env, cli.directory, cli.directory / "server.log")
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                assert server.poll() is None, server.communicate()[0]
-                try:
-                    http.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server did not come up"
-                    time.sleep(0.1)
+        with httpx.Client(base_url=url, timeout=5) as http:
             yield http
     finally:
         server.terminate()
