@@ -328,8 +328,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         host=host,
         port=port,
         log_level="info",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # The app believes X-Forwarded-* of LEADFLOW_FORWARDED_ALLOW_IPS itself (http_guards).
+        proxy_headers=False,
     )
 
 

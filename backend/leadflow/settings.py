@@ -20,9 +20,11 @@ class Settings:
     # HTTPS, as seen by the app or announced by a proxy's X-Forwarded-Proto).
     session_hours: float = 12.0
     cookie_secure: bool | None = None
-    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips): behind
-    # a reverse proxy, set its address, or login throttling sees one address for everybody.
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips), none
+    # by default: any local process could otherwise claim to be a proxy and escape throttling
+    # by address. Behind a reverse proxy, set its address, or login throttling sees one address
+    # for everybody.
+    forwarded_allow_ips: str = ""
     # Switched off for deployments that should not reveal the schema (the IDE needs it).
     graphql_introspection: bool = True
     # Abuse limits of /graphql (see api/limits.py and README "Limits and hardening").
@@ -33,9 +35,16 @@ class Settings:
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_cost: int = 100_000
+    graphql_max_selection_fields: int = 100
+    graphql_max_fragments: int = 50
+    # Requests that search (see api/limits.py HEAVY_COST) running at once per instance.
+    graphql_heavy_concurrency: int = 2
     # Lead files uploaded through the web app (POST /files/imports); larger files go through
     # `leadflow import` on the server.
     max_import_bytes: int = 50_000_000
+    # Web imports running at once per instance; the others wait their turn (QUEUED). Imports
+    # are CPU-bound in the event loop: each one running slows every other request.
+    import_concurrency: int = 1
     # How often each instance looks for web imports abandoned by a dead instance (seconds;
     # 0: never). It also looks once at startup.
     import_watchdog_seconds: float = 60.0
@@ -55,7 +64,7 @@ class Settings:
             port=_parse_port(env.get("LEADFLOW_PORT", "8000")),
             graphql_ide=_parse_flag("LEADFLOW_GRAPHQL_IDE", env.get("LEADFLOW_GRAPHQL_IDE", "1")),
             session_hours=_parse_hours(env.get("LEADFLOW_SESSION_HOURS", "12")),
-            forwarded_allow_ips=env.get("LEADFLOW_FORWARDED_ALLOW_IPS", "127.0.0.1").strip(),
+            forwarded_allow_ips=env.get("LEADFLOW_FORWARDED_ALLOW_IPS", "").strip(),
             cookie_secure=_parse_optional_flag(
                 "LEADFLOW_COOKIE_SECURE", env.get("LEADFLOW_COOKIE_SECURE", "auto")
             ),
@@ -108,9 +117,13 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | f
         "graphql_max_depth": ("LEADFLOW_GRAPHQL_MAX_DEPTH", 3, 100),
         "graphql_max_aliases": ("LEADFLOW_GRAPHQL_MAX_ALIASES", 0, 10_000),
         "graphql_max_cost": ("LEADFLOW_GRAPHQL_MAX_COST", 100, 1_000_000_000),
+        "graphql_max_selection_fields": ("LEADFLOW_GRAPHQL_MAX_SELECTION_FIELDS", 10, 10_000),
+        "graphql_max_fragments": ("LEADFLOW_GRAPHQL_MAX_FRAGMENTS", 0, 10_000),
+        "graphql_heavy_concurrency": ("LEADFLOW_GRAPHQL_HEAVY_CONCURRENCY", 1, 1_000),
         # At most 1 GB: a web import's file is kept in the database while it runs (bytea and
         # SQLite blobs stop at about 1 GB).
         "max_import_bytes": ("LEADFLOW_MAX_IMPORT_BYTES", 1_024, 1_000_000_000),
+        "import_concurrency": ("LEADFLOW_IMPORT_CONCURRENCY", 1, 32),
         "import_watchdog_seconds": ("LEADFLOW_IMPORT_WATCHDOG_SECONDS", 0, 86_400),
         "prune_interval_seconds": ("LEADFLOW_PRUNE_INTERVAL_SECONDS", 0, 86_400),
     }

@@ -127,7 +127,7 @@ async def assert_session_refused(http: httpx.AsyncClient, secret: str) -> None:
 
 async def assert_token_refused(http: httpx.AsyncClient, actor: Actor) -> None:
     body = await gql(http, VIEWER, actor=actor)
-    assert body["data"] is None, body
+    assert body.get("data") is None, body
     assert error_codes(body) == ["UNAUTHENTICATED"]
 
 
@@ -305,7 +305,19 @@ async def test_cookie_is_secure_when_configured_or_behind_https(app, users: Acto
         assert "secure" in attributes
         assert "httponly" in attributes
 
+    # X-Forwarded-Proto counts only from a proxy named in LEADFLOW_FORWARDED_ALLOW_IPS.
     async with client_from(app) as http:
+        response = await log_in(http, "clerk.a@test.example", **{"X-Forwarded-Proto": "https"})
+        assert "secure" not in session_cookie(response)[1]
+    behind_proxy = create_app(
+        Settings.from_env(
+            {
+                "LEADFLOW_DATABASE_URL": "sqlite://unused.db",
+                "LEADFLOW_FORWARDED_ALLOW_IPS": HOME,
+            }
+        )
+    )
+    async with client_from(behind_proxy) as http:
         response = await log_in(http, "clerk.a@test.example", **{"X-Forwarded-Proto": "https"})
         assert "secure" in session_cookie(response)[1]
         response = await log_in(http, "clerk.a@test.example", **{"X-Forwarded-Proto": "http"})

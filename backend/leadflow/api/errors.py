@@ -82,6 +82,14 @@ def unexpected_error(
     )
 
 
+def _client_named(operation_name: str | None) -> str:
+    """The operation's name is the client's words, not ours: marked as such and cut short, so
+    that nobody reads an attacker's text in the audit log as the server's."""
+    if not operation_name:
+        return ""
+    return f" (operation named by the client: {operation_name[:64]!r})"
+
+
 class ErrorTranslation(SchemaExtension):
     """Turns exceptions raised by resolvers into client-safe errors, once per operation."""
 
@@ -103,11 +111,10 @@ class ErrorTranslation(SchemaExtension):
         auth = getattr(context, "auth", None)
         request = getattr(context, "request", None)
         address = request.client.host if request is not None and request.client else ""
-        operation = self.execution_context.operation_name or "anonymous operation"
         await record(
             AuditAction.ACCESS_DENIED,
             actor=auth.user if auth is not None else None,
-            detail=f"{operation}: " + " | ".join(messages),
+            detail=" | ".join(messages) + _client_named(self.execution_context.operation_name),
             address=address,
         )
 

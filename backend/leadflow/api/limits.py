@@ -10,14 +10,26 @@ Why not strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter`: their errors c
 `extensions.code`, and they walk a fragment again at every spread, so 2 kB of fragments that
 each spread the next one twice keep the event loop busy for weeks. Here each fragment is
 measured once. Introspection is measured too: thirty aliased copies of the deepest introspection
-graphql-core allows take seconds to answer."""
+graphql-core allows take seconds to answer.
+
+Validation itself must stay cheap, because it runs for anybody who can reach the server:
+graphql-core's OverlappingFieldsCanBeMergedRule compares the fields of a selection pairwise, so
+300 fragments spread into one selection took 0.5-2 s. Hence, checked by our walker before
+graphql-core's rules run: at most `max_selection_fields` fields in one selection (fragments
+expanded) and `max_fragments` fragment definitions. Requests without a login may only ask
+introspection (what GraphiQL needs before a token is pasted), in a short document, and are
+refused before validation otherwise. Long documents are parsed and validated in a worker thread,
+so that even the work we allow never holds the event loop. Searches and counts count as the
+table scans they are, and requests that search run a few at a time per instance."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
     FieldNode,
@@ -44,6 +56,7 @@ from graphql import (
     is_list_type,
     parse,
     validate,
+    value_from_ast_untyped,
 )
 from graphql.language import SKIP, DocumentNode, VisitorAction
 from graphql.validation import MaxIntrospectionDepthRule
@@ -62,6 +75,22 @@ META_FIELDS = {
     "__type": TypeMetaFieldDef,
     "__typename": TypeNameMetaFieldDef,
 }
+# What a search or a count really costs, in the unit of the estimate (a resolved field, about
+# 20 µs of server time). A search matches words anywhere in four contact columns, which no
+# index serves: on a big table it reads every lead (0.3-3 s), so a request holds at most four.
+# A count reads every matching row of an index.
+SEARCH_COST = 20_000
+COUNT_COST = 50
+# Requests estimated at this or more (every search) run at most `heavy_concurrency` at a time
+# per instance, so that cheap requests always find the database free.
+HEAVY_COST = SEARCH_COST
+# Without a login only introspection runs (GraphiQL loads the schema before a token is pasted;
+# its query has about 1,800 characters), so anything longer is refused before it is parsed.
+ANONYMOUS_MAX_CHARS = 4_000
+# Parsing and validating a document of this length or more happens in a worker thread.
+OFF_LOOP_CHARS = 2_000
+_VALIDATION_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphql-validate")
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +102,8 @@ class QueryLimits:
     max_depth: int
     max_aliases: int
     max_cost: int
+    max_selection_fields: int = 100
+    max_fragments: int = 50
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLimits:
@@ -82,6 +113,8 @@ class QueryLimits:
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
             max_cost=settings.graphql_max_cost,
+            max_selection_fields=settings.graphql_max_selection_fields,
+            max_fragments=settings.graphql_max_fragments,
         )
 
 
@@ -133,38 +166,68 @@ class DocumentCache:
 
 
 class QueryLimitsExtension(SchemaExtension):
-    """Parses within the size limits, checks depth, aliases and cost, then validates (cached)."""
+    """Parses within the size limits, checks depth, aliases, breadth and cost, then validates
+    (cached); long documents off the event loop. Requests without a login get introspection
+    only, and requests that search wait for a free place in the heavy lane."""
 
-    def __init__(self, *, limits: QueryLimits, cache: DocumentCache | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        limits: QueryLimits,
+        cache: DocumentCache | None = None,
+        heavy_lane: asyncio.Semaphore | None = None,
+    ) -> None:
         self.limits = limits
         self.cache = cache or DocumentCache()
+        self.heavy_lane = heavy_lane
+        self.cost = 0
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
         # Parsing here (strawberry skips its own parse when a document is set) lets a refusal
         # carry a code; an error raised here becomes the request's only error.
         if context.query and context.graphql_document is None:
+            anonymous = _is_anonymous(context.context)
+            if anonymous and len(context.query) > ANONYMOUS_MAX_CHARS:
+                raise _login_required()
             document = self.cache.document(context.query)
             if document is None:
-                document = parse_within_limits(context.query, self.limits)
+                document = await _off_loop_if_long(
+                    context.query, parse_within_limits, context.query, self.limits
+                )
                 self.cache.remember_document(context.query, document)
+            if anonymous and not asks_introspection_only(document):
+                raise _login_required()
             context.graphql_document = document
         yield
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
             # Setting the errors (even to none) makes strawberry skip its own validation.
-            context.pre_execution_errors = self._limit_errors(document) or self._schema_errors(
-                document
+            context.pre_execution_errors = await _off_loop_if_long(
+                context.query or "", self._errors, document
             )
         yield
 
+    async def on_execute(self) -> AsyncIterator[None]:
+        if self.heavy_lane is None or self.cost < HEAVY_COST:
+            yield
+            return
+        async with self.heavy_lane:
+            yield
+
+    def _errors(self, document: DocumentNode) -> list[GraphQLError]:
+        return self._limit_errors(document) or self._schema_errors(document)
+
     def _limit_errors(self, document: DocumentNode) -> list[GraphQLError]:
         context = self.execution_context
-        limits_rule = operation_limits_rule(self.limits, context.variables or {})
-        return validate(context.schema._schema, document, [limits_rule])
+        measures: list[Measure] = []
+        limits_rule = operation_limits_rule(self.limits, context.variables or {}, measures)
+        errors = validate(context.schema._schema, document, [limits_rule])
+        self.cost = sum(measure.cost for measure in measures)
+        return errors
 
     def _schema_errors(self, document: DocumentNode) -> list[GraphQLError]:
         context = self.execution_context
@@ -181,6 +244,40 @@ class QueryLimitsExtension(SchemaExtension):
         return errors
 
 
+async def _off_loop_if_long(query: str, work: Callable[..., _Result], *args: Any) -> _Result:
+    """Short documents are quicker done at once; a long one is parsed or validated in a worker
+    thread, so the event loop goes on serving other clients meanwhile."""
+    if len(query) < OFF_LOOP_CHARS:
+        return work(*args)
+    return await asyncio.get_running_loop().run_in_executor(_VALIDATION_THREADS, work, *args)
+
+
+def _is_anonymous(context: object) -> bool:
+    # The endpoint's Context has `auth` (None without a login); other callers have no such
+    # attribute and are trusted (the exported schema, tools).
+    return getattr(context, "auth", False) is None
+
+
+def _login_required() -> GraphQLError:
+    return LimitExceeded(
+        "Log in or send an API token (Authorization: Bearer lf_...). Without one, only "
+        f"introspection documents of at most {ANONYMOUS_MAX_CHARS} characters are answered.",
+        "UNAUTHENTICATED",
+    )
+
+
+def asks_introspection_only(document: DocumentNode) -> bool:
+    """Every operation selects only __schema, __type and __typename at its root (fragments
+    spread at the root are refused too: the rule must stay a glance, not a walk)."""
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for selection in definition.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.name.value not in META_FIELDS:
+                return False
+    return True
+
+
 def parse_within_limits(query: str, limits: QueryLimits) -> DocumentNode:
     if len(query) > limits.max_document_chars:
         raise LimitExceeded(
@@ -189,9 +286,17 @@ def parse_within_limits(query: str, limits: QueryLimits) -> DocumentNode:
             "QUERY_TOO_LARGE",
         )
     try:
-        return parse(query, max_tokens=limits.max_tokens)
+        document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLSyntaxError as error:
         raise _limit_error(error, limits) from None
+    fragments = sum(isinstance(node, FragmentDefinitionNode) for node in document.definitions)
+    if fragments > limits.max_fragments:
+        raise LimitExceeded(
+            f"The document defines {fragments} fragments; at most {limits.max_fragments} are "
+            "allowed.",
+            "TOO_MANY_FRAGMENTS",
+        )
+    return document
 
 
 def _limit_error(error: GraphQLSyntaxError, limits: QueryLimits) -> GraphQLError:
@@ -234,17 +339,21 @@ class NoIntrospectionRule(ValidationRule):
 
 
 class Measure(NamedTuple):
-    """Of a selection: longest field path, aliases used, estimated fields resolved."""
+    """Of a selection: longest field path, aliases used, estimated fields resolved, the fields
+    it selects itself (fragments expanded) and the most fields any selection in it selects."""
 
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    width: int = 0
+    widest: int = 0
 
 
 def operation_limits_rule(
-    limits: QueryLimits, variables: Mapping[str, object]
+    limits: QueryLimits, variables: Mapping[str, object], measures: list[Measure] | None = None
 ) -> type[ValidationRule]:
-    """A validation rule bound to this request's limits and variables (for `first: $n`)."""
+    """A validation rule bound to this request's limits and variables (for `first: $n`); the
+    measure of each operation is appended to `measures`."""
 
     class OperationLimitsRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
@@ -258,6 +367,8 @@ def operation_limits_rule(
             }
             walker = _Walker(self.context.schema, fragments, variables)
             measure = walker.selection_set(node.selection_set, root)
+            if measures is not None:
+                measures.append(measure)
             for error in _refusals(measure, limits, node):
                 self.report_error(error)
 
@@ -283,6 +394,15 @@ def _refusals(
             LimitExceeded(
                 f"{name} uses {measure.aliases} aliases; at most {limits.max_aliases} are allowed.",
                 "TOO_MANY_ALIASES",
+                node,
+            )
+        )
+    if measure.widest > limits.max_selection_fields:
+        errors.append(
+            LimitExceeded(
+                f"{name} selects {measure.widest} fields in one place (fragments included); at "
+                f"most {limits.max_selection_fields} are allowed.",
+                "QUERY_TOO_WIDE",
                 node,
             )
         )
@@ -317,7 +437,7 @@ class _Walker:
         self._entered: set[str] = set()
 
     def selection_set(self, selection_set: SelectionSetNode, parent: Any) -> Measure:
-        depth, aliases, cost = 0, 0, 0
+        depth, aliases, cost, width, widest = 0, 0, 0, 0, 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 measure = self._field(selection, parent)
@@ -329,20 +449,43 @@ class _Walker:
             depth = max(depth, measure.depth)
             aliases += measure.aliases
             cost += measure.cost
-        return Measure(depth, aliases, cost)
+            # A fragment's fields join this selection: graphql-core compares them all pairwise.
+            width += measure.width
+            widest = max(widest, measure.widest)
+        return Measure(depth, aliases, cost, width, max(widest, width))
 
     def _field(self, node: FieldNode, parent: Any) -> Measure:
         alias = 1 if node.alias else 0
         definition = _field_definition(parent, node.name.value)
         child_type = get_named_type(definition.type) if definition else None
+        own_cost = self._own_cost(definition, node, parent)
         if definition is None or node.selection_set is None or not is_composite_type(child_type):
-            return Measure(1, alias, 1)
+            return Measure(1, alias, own_cost, 1, 0)
         below = self.selection_set(node.selection_set, child_type)
         size = self._list_size(definition, node, parent)
         # Introspection's nesting (e.g. the ofType chains every IDE asks for) is bounded by
         # graphql-core's MaxIntrospectionDepthRule; its size still counts as cost.
         depth = 1 if node.name.value in INTROSPECTION_ROOTS else below.depth + 1
-        return Measure(depth, alias + below.aliases, size * (1 + below.cost))
+        cost = own_cost + size * (1 + below.cost) - 1
+        return Measure(depth, alias + below.aliases, cost, 1, below.widest)
+
+    def _own_cost(self, definition: GraphQLField | None, node: FieldNode, parent: Any) -> int:
+        """1 for a field; a search or a count costs the scan it is."""
+        if definition is None:
+            return 1
+        if "filter" in definition.args and self._searches(node):
+            return SEARCH_COST
+        if node.name.value == "totalCount" and getattr(parent, "name", "").endswith("Connection"):
+            return COUNT_COST
+        return 1
+
+    def _searches(self, node: FieldNode) -> bool:
+        argument = next((arg for arg in node.arguments or () if arg.name.value == "filter"), None)
+        if argument is None:
+            return False
+        value = value_from_ast_untyped(argument.value, dict(self._variables))
+        search = value.get("search") if isinstance(value, dict) else None
+        return isinstance(search, str) and bool(search.strip())
 
     def _inline_fragment(self, node: InlineFragmentNode, parent: Any) -> Measure:
         condition = node.type_condition

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from leadflow.api.mutations.campaigns import CampaignMutations
 from leadflow.api.mutations.leads import LeadMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
+from leadflow.api.scalars import SCALAR_OVERRIDES
 from leadflow.api.types.admin import ApiTokenNode
 from leadflow.api.types.nodes import CampaignNode, ContactNode, LeadNode, OpportunityNode, UserNode
 from leadflow.settings import Settings
@@ -51,11 +53,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits and the introspection switch of `settings`."""
     limits = QueryLimits.from_settings(settings)
     documents = DocumentCache()
+    heavy_lane = asyncio.Semaphore(settings.graphql_heavy_concurrency)
     # Factories, so that strawberry makes fresh extension instances for every request.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ErrorTranslation,
         FieldPolicy,
-        lambda: QueryLimitsExtension(limits=limits, cache=documents),
+        lambda: QueryLimitsExtension(limits=limits, cache=documents, heavy_lane=heavy_lane),
     ]
     if not settings.graphql_introspection:
         extensions.append(lambda: AddValidationRules([NoIntrospectionRule]))
@@ -64,6 +67,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         types=[LeadNode, CampaignNode, ContactNode, OpportunityNode, UserNode, ApiTokenNode],
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 

@@ -110,5 +110,6 @@ def _address(request: Request) -> str:
 def _secure(request: Request, settings: Settings) -> bool:
     if settings.cookie_secure is not None:
         return settings.cookie_secure
-    forwarded = request.headers.get("x-forwarded-proto", "")
-    return request.url.scheme == "https" or forwarded == "https"
+    # The scheme is the proxy's X-Forwarded-Proto only when LEADFLOW_FORWARDED_ALLOW_IPS
+    # trusts that proxy (uvicorn applies it); the header itself is anybody's to send.
+    return request.url.scheme == "https"
