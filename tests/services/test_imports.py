@@ -261,7 +261,8 @@ async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
     # too many of row 10 is cut off its columns and kept in its reason.
     assert rows == [
         ["Vorname", "Nachname", "E-Mail", "Telefon", "Row", "Error"],
-        ["Ben", "Schulz", "ben@example", "+49 30 1", "3", EMAIL_ERROR.format("ben@example")],
+        # A formula start gets an apostrophe (services/csv_cells.py); the import removes it.
+        ["Ben", "Schulz", "ben@example", "'+49 30 1", "3", EMAIL_ERROR.format("ben@example")],
         ["Carl", "", "carl@example.com", "", "5", "lastName: Last name must not be empty."],
         ["Emil", "Ernst", "", "", "9", f"email: {NO_CONTACT}"],
         ["Fritz", "Fuchs", "f@example.com", "", "10", f"{FIELD_TOO_MANY} extra"],
@@ -293,7 +294,7 @@ async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
     }
     # Ben, and Fritz whose extra field was cut off; the others still have their mistakes.
     assert (again.counts.leads_created, again.counts.rows_rejected) == (2, 3)
-    assert await Contact.filter(email_key="ben@example.com").exists()
+    assert (await Contact.get(email_key="ben@example.com")).phone == "+49 30 1"
     assert await Contact.filter(email_key="f@example.com").exists()
     # Rejected again: the stale Row and Error columns give way to fresh ones (the rows'
     # numbers in the fixed file).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -14,15 +13,13 @@ from tortoise.queryset import QuerySet
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.models import Campaign, Lead, User
+from leadflow.services.csv_cells import SpreadsheetWriter
 from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.leads import status_condition
 
 PAGE_SIZE = 1000
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 LANGUAGES = ("en", "de")
-# Excel runs a cell that starts with one of these as a formula; a partner could send
-# "=HYPERLINK(...)" as a company name. A leading apostrophe makes Excel show it as text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _STATUS_WORDS = {
     "en": {LeadStatus.NEW: "New", LeadStatus.ACTIVE: "Active", LeadStatus.DONE: "Done"},
@@ -197,14 +194,15 @@ async def export_chunks(
         raise DomainError(ErrorCode.INVALID, "The separator must be ',' or ';'.", ["separator"])
     leads = _leads_of(actor, campaign, statuses)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+    # Every cell quoted and neutralised (csv_cells): partners' data must not run in Excel.
+    writer = SpreadsheetWriter(buffer, separator)
     writer.writerow([column.german if language == "de" else column.english for column in COLUMNS])
     yield _drain(buffer), 0
     last_id = 0
     while True:
         page = await leads.filter(id__gt=last_id).order_by("id").limit(PAGE_SIZE).values(*_FIELDS)
         for row in page:
-            writer.writerow([_safe_cell(column.value(row, language)) for column in COLUMNS])
+            writer.writerow([column.value(row, language) for column in COLUMNS])
         if page:
             yield _drain(buffer), len(page)
         if len(page) < PAGE_SIZE:
@@ -231,7 +229,3 @@ def _leads_of(
             condition |= status_condition(status)
         leads = leads.filter(condition)
     return leads
-
-
-def _safe_cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadflow.services.csv_cells import restore
 from leadflow.services.errors import DomainError, ErrorCode
 
 # The contact fields a column can fill, with the header names (German and English, as Excel
@@ -86,7 +87,8 @@ def inspect_file(path: Path, mapping: Mapping[str, str] | None = None) -> FileLa
     digest, encoding, line_count = _scan(path)
     header_line = _first_line(path, encoding)
     separator = _separator(header_line)
-    header = tuple(cell.strip() for cell in next(csv.reader([header_line], delimiter=separator)))
+    cells = next(csv.reader([header_line], delimiter=separator))
+    header = tuple(restore(cell).strip() for cell in cells)
     columns, unknown = map_columns(header, mapping or {})
     return FileLayout(
         encoding=encoding,
@@ -100,13 +102,15 @@ def inspect_file(path: Path, mapping: Mapping[str, str] | None = None) -> FileLa
 
 
 def read_rows(path: Path, layout: FileLayout) -> Iterator[FileRow]:
-    """The data rows, streamed: only one row is in memory at a time."""
+    """The data rows, streamed: only one row is in memory at a time. The apostrophes our own
+    files put before formula starts (`csv_cells`) are removed: a rejected-rows file or an
+    export imports again to the values it was written from."""
     csv.field_size_limit(MAX_FIELD_CHARS)
     with path.open(encoding=layout.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=layout.separator)
         next(reader, None)  # the header
         for number, values in enumerate(reader, start=2):
-            yield FileRow(number=number, values=tuple(values))
+            yield FileRow(number=number, values=tuple(restore(value) for value in values))
 
 
 def preview_rows(path: Path, layout: FileLayout, count: int) -> list[FileRow]:

@@ -4,7 +4,6 @@ in batches, recorded, and resumable after an interruption."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 import os
 import secrets
@@ -33,6 +32,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.services.campaigns import create_campaign
+from leadflow.services.csv_cells import SpreadsheetWriter
 from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.import_files import (
     FIELD_LABELS,
@@ -677,11 +677,12 @@ def write_rejected_rows(
     (every reason, " / " between them). Values beyond the header's width (a separator inside
     an unquoted value) follow the reason, separated as in the file, so nothing of the row is
     lost. Columns named like `Row` and `Error` (an earlier rejected-rows file imported again)
-    are left out, as the import ignores them: their values would be stale. `issues` in row
-    order. Returns the number of rows written."""
+    are left out, as the import ignores them: their values would be stale. Every cell, the
+    header, `Row` and `Error` included, is quoted and neutralised (`csv_cells`); the import
+    removes the marks again. `issues` in row order. Returns the number of rows written."""
     header = tuple(header)
     kept = [index for index, name in enumerate(header) if not is_rejects_column(name)]
-    writer = csv.writer(target, delimiter=separator, lineterminator="\r\n")
+    writer = SpreadsheetWriter(target, separator)
     writer.writerow([*(header[index] for index in kept), *REJECTS_COLUMNS])
     written = 0
     rejected = (issue for issue in issues if issue.kind is ImportIssueKind.REJECTED)
