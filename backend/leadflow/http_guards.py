@@ -102,7 +102,7 @@ async def _send_timeout(send: Send, seconds: float) -> None:
     body: dict[str, Any] = {
         "error": {
             "code": "BODY_TIMEOUT",
-            "message": f"The request body did not arrive within {seconds:g} seconds.",
+            "message": f"The request body did not arrive within {seconds:.0f} seconds.",
         }
     }
     content = json.dumps(body).encode()

@@ -55,6 +55,14 @@ REAL_PAGES: dict[str, tuple[str, dict[str, Any]]] = {
              lead { id status } history { kind at note actor { name } owner { name } } } } } }""",
         {},
     ),
+    # The overview's search: a page with its count, and the tab counts, of the same words.
+    "search": (
+        """query($filter: LeadFilter!) { leadCounts(filter: $filter) { new active done }
+             leads(filter: $filter, first: 100) { totalCount edges { node {"""
+        + LEAD_PAGE_FIELDS
+        + "} } } }",
+        {"filter": {"search": "Berg"}},
+    ),
     "counts and clerks": (
         "query { leadCounts { new active done } users(role: CLERK) { id name openLeadCount } }",
         {},
