@@ -17,10 +17,12 @@ loop cannot serve; the strategy API keeps everything on one loop and in our fixt
 
 Generated values are steered by custom scalar strategies: IDs mix well-formed global IDs of every
 node type with small primary keys (which hit the campaign, the leads in each state and the
-opportunity prepared below), out-of-range keys and garbage; strings include NUL, lone surrogates,
-email addresses and cursors; amounts include NaN, infinities and huge exponents. Dates and the
-enums stay valid (bad ones, quoted back in variable errors, are covered by
-test_fuzz_regressions.py).
+opportunity prepared below), out-of-range keys and garbage; strings include NUL (which PostgreSQL
+cannot store) in every text input, lone surrogates, email addresses and cursors (with sort values
+at the ends of the calendar too); amounts include NaN, infinities and huge exponents; dates and
+date-times reach the years 1 and 9999, with offsets up to 14 hours that carry them past the
+calendar in UTC (0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-14:00). Enums stay valid (bad
+ones, quoted back in variable errors, are covered by test_fuzz_regressions.py).
 
 The property: HTTP status below 500 and no error with `extensions.code` INTERNAL_SERVER_ERROR
 (the masked "Unexpected error"). Runs are derandomized, without deadline, with a bounded number
@@ -34,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import graphql
@@ -76,16 +79,53 @@ DECIMAL_NODES = st.one_of(
 # not encodable as UTF-8), which hypothesis-graphql's own strings leave out; plus addresses and
 # well-formed cursors, so that validation lets some values through to the database.
 SURROGATES = st.text(st.characters(categories=["Cs"]), min_size=1)
+# Offsets as far as ISO 8601 and our users go (Kiribati +14:00, Baker Island -12:00, and -14:00).
+OFFSETS = st.builds(timezone, st.timedeltas(timedelta(hours=-14), timedelta(hours=14)))
+CALENDAR_ENDS = st.sampled_from([datetime.min, datetime.max])
+# Any moment, biased to the first and last of the calendar, with any offset: near the ends an
+# offset carries it past them in UTC. Plus the spellings the review found, and T24:00.
+MOMENTS = st.builds(
+    lambda moment, offset: moment.replace(tzinfo=offset),
+    st.one_of(CALENDAR_ENDS, st.datetimes()),
+    st.one_of(st.just(UTC), OFFSETS),
+)
+DATETIME_NODES = st.one_of(
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "0001-01-01T00:00:00+10:00",
+            "9999-12-31T23:59:59-14:00",
+            "9999-12-31T23:59:59-10:00",
+            "9999-12-31T23:59:59.999999Z",
+            "9999-12-31T12:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T24:00:00Z",
+        ]
+    ),
+    MOMENTS.map(datetime.isoformat),
+    st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)).map(
+        datetime.isoformat
+    ),
+).map(nodes.String)
+DATE_NODES = st.one_of(
+    st.sampled_from([date.min, date.max]), st.dates(), st.dates(date(2020, 1, 1), date(2030, 1, 1))
+).map(lambda day: nodes.String(day.isoformat()))
 STRING_NODES = st.one_of(
     st.text(),
+    # NUL in every text input: PostgreSQL refuses it in text and JSON, SQLite stores it.
+    st.builds("".join, st.tuples(st.text(), st.just("\x00"), st.text())),
     st.builds("".join, st.tuples(st.text(), SURROGATES, st.text())),
     st.emails(),
     st.builds(encode_cursor, KNOWN_PKS | ANY_PKS),
+    # Keyset cursors of the aging lists, their sort values at the ends of the calendar too.
+    st.builds(encode_cursor, KNOWN_PKS, MOMENTS),
 ).map(nodes.String)
 
 schemathesis.graphql.scalar("ID", ID_NODES)
 schemathesis.graphql.scalar("String", STRING_NODES)
 schemathesis.graphql.scalar("Decimal", DECIMAL_NODES)
+schemathesis.graphql.scalar("DateTime", DATETIME_NODES)
+schemathesis.graphql.scalar("Date", DATE_NODES)
 
 SCHEMA = schemathesis.graphql.from_file(export_sdl())
 OPERATIONS = {

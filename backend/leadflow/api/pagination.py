@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -54,8 +54,10 @@ def _decode(cursor: str) -> tuple[int, datetime | None]:
         value = datetime.fromisoformat(raw_value) if raw_value else None
         if value is not None and value.tzinfo is None:
             raise ValueError(raw_value)
-        return pk, value
-    except ValueError:
+        # Compared in UTC, as stored; a value beyond the years 1 to 9999 there (9999-12-31
+        # with a negative offset) is no cursor this API gave out.
+        return pk, value.astimezone(UTC) if value is not None else None
+    except (ValueError, OverflowError):
         raise DomainError(
             ErrorCode.INVALID, f"{cursor!r} is not a valid cursor.", ["after"]
         ) from None

@@ -34,8 +34,9 @@ from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.users import MIN_PASSWORD_LENGTH
 from leadflow.services.validation import (
     clean_text,
+    is_storable_text,
     is_unicode_text,
-    require_unicode,
+    require_storable,
     storable_text,
 )
 
@@ -70,6 +71,8 @@ async def log_in(
     email: str, password: str, *, address: str, user_agent: str, lifetime: timedelta
 ) -> LoginResult:
     """Open a session, or refuse with the same message whatever was wrong."""
+    # The attempt is recorded under the address as given, escaped where a database cannot
+    # store it (NUL fails a PostgreSQL statement); such an address belongs to no account.
     email_key = storable_text(email.strip().lower())[:254]
     # The attempt counts as a failure before the password is checked, so that guesses sent in
     # parallel see each other and cannot all slip under the limit; a success deletes it.
@@ -79,14 +82,14 @@ async def log_in(
     except LoginThrottled:
         await attempt.delete()
         raise
-    user = await User.get_or_none(email=email_key)
+    user = await User.get_or_none(email=email_key) if is_storable_text(email) else None
     if not await _password_matches(user, password):
         await record(AuditAction.LOGIN_FAILED, actor=user, detail=email_key, address=address)
         raise DomainError(ErrorCode.INVALID, LOGIN_REFUSED, ["password"])
     assert user is not None
     await LoginFailure.filter(email=email_key).delete()
     session, secret = await open_session(
-        user, lifetime=lifetime, address=address, user_agent=user_agent
+        user, lifetime=lifetime, address=address, user_agent=storable_text(user_agent)
     )
     await record(AuditAction.LOGIN_SUCCEEDED, actor=user, address=address)
     return LoginResult(user=user, secret=secret, expires_at=session.expires_at)
@@ -160,7 +163,7 @@ async def set_password(actor: User | None, user: User, password: str) -> None:
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
             ["password"],
         )
-    require_unicode(password, ["password"])
+    require_storable(password, ["password"])
     user.password_hash = await hash_password(password)
     await user.save(update_fields=["password_hash"])
     await revoke_sessions_of(user)

@@ -44,7 +44,7 @@ from leadflow.services.import_files import (
     read_rows,
 )
 from leadflow.services.leads import ContactMatcher, LeadIntake, clean_intake, store_intakes
-from leadflow.services.validation import clean_text
+from leadflow.services.validation import clean_text, require_storable, storable_text
 
 BATCH_SIZE = 500
 # A running import whose worker has not committed a batch for this long is considered dead
@@ -165,6 +165,8 @@ async def import_leads(
     report.campaign_created = campaign is None
     if dry_run:
         await _preview(campaign, path, report, on_progress)
+    for column in mapping or {}:
+        require_storable(column, ["mapping"])  # stored with the file (`_keep_source`)
         return report
     campaign = campaign or await _create_campaign(actor, name)
     lead_import = await _start_or_resume(actor, campaign, report)
@@ -411,7 +413,8 @@ async def _save_issues(lead_import: LeadImport, outcomes: list[_RowOutcome]) -> 
             row_number=issue.row_number,
             field=issue.field,
             message=issue.message,
-            values=list(issue.values),
+            # As read, but PostgreSQL's JSON cannot hold NUL (a row rejected for one).
+            values=[storable_text(value) for value in issue.values],
         )
         for outcome in outcomes
         for issue in outcome.issues
@@ -459,13 +462,13 @@ async def _start_or_resume(
         lead_import = await LeadImport.create(
             campaign=campaign,
             created_by=actor,
-            file_name=report.file_name[:NAME_MAX],
+            file_name=storable_text(report.file_name)[:NAME_MAX],
             file_digest=report.layout.digest,
             worker=worker,
             heartbeat_at=_now(),
             rows_total=report.layout.estimated_rows,
-            unknown_columns=list(report.layout.unknown_columns),
-            header=list(report.layout.header),
+            unknown_columns=[storable_text(name) for name in report.layout.unknown_columns],
+            header=[storable_text(name) for name in report.layout.header],
             separator=report.layout.separator,
         )
         report.import_id = lead_import.id

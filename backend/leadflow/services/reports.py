@@ -123,7 +123,11 @@ class DaySplit:
     @classmethod
     def of(cls, period: Period) -> DaySplit:
         start, end = period.start, period.end
-        if start is not None and end is not None and _midnight(start) == _midnight(end):
+        if start is not None and (
+            (end is not None and _midnight(start) == _midnight(end))
+            # Past midnight of 9999-12-31 no next midnight exists (a date overflow).
+            or (start.date() == date.max and start != _midnight(start))
+        ):
             return cls(None, None, False, (period,))
         edges: list[Period] = []
         first_day = end_day = None
@@ -209,8 +213,9 @@ def make_period(
     start: date | datetime | None, end: date | datetime | None, *, required: bool = False
 ) -> Period:
     """A period from plain values: a date means its midnight in UTC, a naive datetime is taken
-    as UTC. `from` must come before `to`."""
-    period = Period(_utc(start), _utc(end))
+    as UTC, and either must lie within the years 1 to 9999 in UTC. `from` must come before
+    `to`."""
+    period = Period(_utc(start, "from"), _utc(end, "to"))
     if required:
         if period.start is None:
             raise DomainError(ErrorCode.REQUIRED, "Give the start of the period.", ["from"])
@@ -225,14 +230,23 @@ def make_period(
     return period
 
 
-def _utc(value: date | datetime | None) -> datetime | None:
+def _utc(value: date | datetime | None, argument: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
         return datetime.combine(value, time.min, tzinfo=UTC)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+10:00 is in the year 0 in UTC, 9999-12-31T23:00-10:00 in 10000.
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"'{argument}' must lie between {datetime.min.isoformat()}Z and "
+            f"{datetime.max.isoformat()}Z in UTC; {value.isoformat()} does not.",
+            [argument],
+        ) from None
 
 
 def _check_days(days: int) -> int:

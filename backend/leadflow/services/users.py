@@ -12,7 +12,7 @@ from leadflow.auth.passwords import hash_password
 from leadflow.db.enums import Role
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
 from leadflow.services.errors import DomainError, ErrorCode
-from leadflow.services.validation import clean_email, clean_text, require_unicode
+from leadflow.services.validation import clean_email, clean_text, require_storable
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -40,7 +40,7 @@ async def create_user(email: str, name: str, role: Role, password: str | None = 
                 f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
                 ["password"],
             )
-        require_unicode(password, ["password"])
+        require_storable(password, ["password"])
         password_hash = await hash_password(password)
     try:
         return await User.create(

@@ -26,9 +26,7 @@ def clean_text(
             f"{_label(field)} is too long ({len(text)} characters, at most {max_length}).",
             field,
         )
-    if "\x00" in text:
-        raise DomainError(ErrorCode.INVALID, f"{_label(field)} contains a NUL character.", field)
-    require_unicode(text, field)
+    require_storable(text, field)
     return text
 
 
@@ -42,18 +40,32 @@ def is_unicode_text(text: str) -> bool:
     return True
 
 
-def require_unicode(text: str, field: Sequence[str]) -> None:
+def unstorable_character(text: str) -> str | None:
+    """What in `text` no text column of either database can hold, or None. This is the one
+    rule for every text input: PostgreSQL refuses NUL in text and JSON (asyncpg fails the
+    statement, so an unchecked value was a server error), and a lone UTF-16 surrogate has no
+    UTF-8 at all."""
+    if "\x00" in text:
+        return "a NUL character"
     if not is_unicode_text(text):
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"{_label(field)} contains an invalid character (a lone surrogate).",
-            field,
-        )
+        return "an invalid character (a lone surrogate)"
+    return None
+
+
+def is_storable_text(text: str) -> bool:
+    return unstorable_character(text) is None
+
+
+def require_storable(text: str, field: Sequence[str]) -> None:
+    problem = unstorable_character(text)
+    if problem is not None:
+        raise DomainError(ErrorCode.INVALID, f"{_label(field)} contains {problem}.", field)
 
 
 def storable_text(text: str) -> str:
-    """Raw input made storable as a lookup key: a lone surrogate is kept as its escape."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """Raw input made storable as a lookup key or a record of what was read: NUL and lone
+    surrogates are kept as their escapes (\\x00, \\ud800)."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def clean_email(value: str | None, field: Sequence[str], *, max_length: int) -> str | None:
