@@ -66,7 +66,7 @@ export function previousPage<T extends Paging>(state: T): T {
 }
 
 /** Where a user lands after logging in. */
-export function homePath(role: string): string {
+export function homePath(role: string | null): string {
   return role === "CLERK" ? "/tasks" : "/leads?tab=new";
 }
 

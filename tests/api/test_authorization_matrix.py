@@ -7,7 +7,8 @@ field for one actor kind against a prepared database (one per backend and actor 
 refused means a top-level UNAUTHENTICATED (anonymous) or FORBIDDEN error, no data, no change in
 the database and, for FORBIDDEN, an audit entry; allowed means no top-level error at all and, for
 mutations, no user errors. `NODE_MATRIX` does the same for `node(id:)` with an object of every
-kind, users of every role and state included.
+kind, users of every role and state included. `USER_EDGES` checks, on every field that returns a
+user, which users' details (email, role, state, load) each actor kind reads.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from graphql import build_schema
+from graphql import GraphQLObjectType, build_schema, get_named_type, is_non_null_type
 
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
+from leadflow.auth import policy
 from leadflow.db.enums import ImportStatus, Role
 from leadflow.db.models import (
     ApiToken,
@@ -176,9 +178,14 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         actors.partner,
         "createLeads",
         {"campaignId": fair, "leads": [{"lastName": "Partnerlead", "email": "p@lead.example"}]},
-        "leads { id contact { id } }",
+        "leads { id }",
     )
     partner_lead = payload["leads"][0]
+    # Partners read no contact IDs; the lead's contact is looked up as the manager.
+    body = await gql(
+        client, "query($id: ID!) { lead(id: $id) { contact { id } } }", partner_lead, actor=manager
+    )
+    partner_lead["contact"] = data_of(body)["lead"]["contact"]
     payload = await mutate(
         client,
         manager,
@@ -515,3 +522,312 @@ async def test_node_matrix(client, actors: Actors, kind: str):
         if problem:
             problems.append(f"node of {target} as {kind} should be {rule[kind]}: {problem}")
     assert not problems, "\n".join(problems)
+
+
+# --- which users' details, on every edge that returns a user -------------------------------------
+
+# Every viewer reads `id` and `name` of the users on what it may see; the details only of users
+# `sees_details` allows (auth/policy.py: may_see_user_details), null otherwise. The rule sits on
+# the User type, so every edge follows it; `USER_EDGES` lists every field that returns a user,
+# and a new one fails `test_every_user_edge_has_a_rule` until it is listed (and so checked).
+USER_PUBLIC = {"id", "name"}
+USER_DETAILS = {"email", "role", "active", "openLeadCount"}
+U = "{ id name email role active openLeadCount }"
+
+
+def sees_details(kind: str, viewer: User, user: User) -> bool:
+    """Managers and admins everyone's, everybody their own, clerks those of active clerks."""
+    if user.id == viewer.id or kind in ("manager", "admin", "read_only_token"):
+        return True
+    return kind in ("clerk_a", "clerk_b") and user.role == Role.CLERK and user.active
+
+
+@dataclass
+class Touched:
+    """Clerk A's things after others worked on them (see `touch_by_others`)."""
+
+    lead: str  # submitted by the partner, assigned by the manager, feedback by the manager
+    reassigned: str  # handed by the manager to the victim and back; the victim is deactivated
+    closed: str  # closed by the manager
+    handed_over: str  # an opportunity from clerk A's lead, handed over to clerk B by the manager
+    victims: str  # an opportunity from clerk A's lead, handed over to the victim
+    victim: str  # a clerk, deactivated
+    lead_import: str  # created by the manager
+    to_deactivate: str  # a clerk for deactivateUser
+
+
+async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
+    manager = actors.manager
+    await mutate(
+        client,
+        manager,
+        "recordFeedback",
+        {"leadId": p.lead, "channel": "PHONE", "note": "By the manager"},
+        "feedback { id }",
+    )
+    await mutate(
+        client,
+        actors.clerk_a,
+        "recordFeedback",
+        {"leadId": p.lead, "channel": "EMAIL", "note": "By clerk A"},
+        "feedback { id }",
+    )
+    for assignee in (p.victim, p.clerk_a):
+        await mutate(
+            client,
+            manager,
+            "reassignLead",
+            {"leadId": p.reassignable_lead, "assigneeId": assignee},
+            "lead { id }",
+        )
+    await mutate(
+        client,
+        manager,
+        "closeLead",
+        {"leadId": p.closable_lead, "outcome": "UNSUCCESSFUL", "reason": "OTHER"},
+        "lead { id }",
+    )
+    for opportunity, owner in ((p.handover_opportunity, p.clerk_b), (p.opportunity, p.victim)):
+        await mutate(
+            client,
+            manager,
+            "handOverOpportunity",
+            {"opportunityId": opportunity, "ownerId": owner},
+            "opportunity { id }",
+        )
+    await mutate(client, actors.admin, "deactivateUser", {"userId": p.victim}, "user { id }")
+    await LeadImport.filter(id=decode_id(p.lead_import, "LeadImport", ["id"])).update(
+        created_by_id=manager.user.id
+    )
+    to_deactivate = await make_actor("leaving@test.example", "Lea Leaving", Role.CLERK)
+    return Touched(
+        lead=p.lead,
+        reassigned=p.reassignable_lead,
+        closed=p.closable_lead,
+        handed_over=p.handover_opportunity,
+        victims=p.opportunity,
+        victim=p.victim,
+        lead_import=p.lead_import,
+        to_deactivate=to_deactivate.gid,
+    )
+
+
+def lead_edge(lead: str, selection: str) -> Operation:
+    return query(f"query($id: ID!) {{ lead(id: $id) {{ {selection} }} }}", id=lead)
+
+
+def opportunity_edge(opportunity: str, selection: str) -> Operation:
+    return query(f"query($id: ID!) {{ opportunity(id: $id) {{ {selection} }} }}", id=opportunity)
+
+
+def user_mutation(name: str, input: dict[str, Any]) -> Operation:
+    return mutation_text(name, f"user {U}"), {"input": input}
+
+
+USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
+    "Query.viewer": lambda p, t: query(f"{{ viewer {U} }}"),
+    "Query.users": lambda p, t: query(f"{{ users {U} }}"),
+    "Lead.assignee": lambda p, t: lead_edge(t.lead, f"assignee {U}"),
+    "Lead.closedBy": lambda p, t: lead_edge(t.closed, f"closedBy {U}"),
+    "Feedback.author": lambda p, t: lead_edge(t.lead, f"feedback {{ author {U} }}"),
+    "LeadEvent.actor": lambda p, t: lead_edge(t.lead, f"history {{ actor {U} }}"),
+    "LeadEvent.assignee": lambda p, t: lead_edge(t.reassigned, f"history {{ assignee {U} }}"),
+    "LeadEvent.previousAssignee": lambda p, t: lead_edge(
+        t.reassigned, f"history {{ previousAssignee {U} }}"
+    ),
+    "Opportunity.owner": lambda p, t: opportunity_edge(t.victims, f"owner {U}"),
+    "OpportunityEvent.actor": lambda p, t: opportunity_edge(
+        t.handed_over, f"history {{ actor {U} }}"
+    ),
+    "OpportunityEvent.owner": lambda p, t: opportunity_edge(
+        t.handed_over, f"history {{ owner {U} }}"
+    ),
+    "OpportunityEvent.previousOwner": lambda p, t: opportunity_edge(
+        t.handed_over, f"history {{ previousOwner {U} }}"
+    ),
+    "ClerkReport.clerk": lambda p, t: query(f"{{ clerkReports {{ clerk {U} }} }}"),
+    "LeadImport.createdBy": lambda p, t: query(
+        f"query($id: ID!) {{ leadImport(id: $id) {{ createdBy {U} }} }}", id=t.lead_import
+    ),
+    "ApiToken.user": lambda p, t: query(
+        f"query($id: ID!) {{ apiTokens(userId: $id) {{ user {U} }} }}", id=p.clerk_a
+    ),
+    "AuditEntry.actor": lambda p, t: query(
+        f"{{ auditLog {{ edges {{ node {{ actor {U} }} }} }} }}"
+    ),
+    # Mutations last: they change what the reads above would see.
+    "CreateUserPayload.user": lambda p, t: user_mutation(
+        "createUser", {"email": "edge@test.example", "name": "Ed Edge", "role": "CLERK"}
+    ),
+    "DeactivateUserPayload.user": lambda p, t: user_mutation(
+        "deactivateUser", {"userId": t.to_deactivate}
+    ),
+    "LinkPartnerCampaignsPayload.user": lambda p, t: user_mutation(
+        "linkPartnerCampaigns", {"userId": p.partner, "campaignIds": [p.campaign]}
+    ),
+}
+
+
+def user_edge_fields() -> set[str]:
+    graphql_schema = build_schema(schema.as_str())
+    return {
+        f"{type_name}.{field_name}"
+        for type_name, graphql_type in graphql_schema.type_map.items()
+        if isinstance(graphql_type, GraphQLObjectType) and not type_name.startswith("__")
+        for field_name, field in graphql_type.fields.items()
+        if get_named_type(field.type).name == "User"
+    }
+
+
+def test_every_user_edge_has_a_rule():
+    missing = sorted(user_edge_fields() - set(USER_EDGES))
+    assert not missing, f"fields returning a User without a case in USER_EDGES: {missing}"
+    stale = sorted(set(USER_EDGES) - user_edge_fields())
+    assert not stale, f"USER_EDGES cases for fields the schema no longer has: {stale}"
+    # Every field of a user is public or a detail; details can be withheld (nullable).
+    user_type = build_schema(schema.as_str()).type_map["User"]
+    assert set(user_type.fields) == USER_PUBLIC | USER_DETAILS
+    for name in USER_DETAILS:
+        assert not is_non_null_type(user_type.fields[name].type), f"User.{name} must be nullable"
+    assert USER_PUBLIC == policy.USER_PUBLIC_FIELDS and USER_DETAILS == policy.USER_DETAIL_FIELDS
+
+
+def returned_users(data: Any) -> list[dict[str, Any]]:
+    """Every user in a response (the only objects asked for `openLeadCount`)."""
+    if isinstance(data, list):
+        return [user for item in data for user in returned_users(item)]
+    if not isinstance(data, dict):
+        return []
+    if "openLeadCount" in data:
+        return [data]
+    return [user for value in data.values() for user in returned_users(value)]
+
+
+async def user_problem(kind: str, viewer: User, returned: dict[str, Any]) -> str:
+    """'' when a returned user shows what the rule allows, else what is wrong."""
+    user = await User.get(id=decode_id(returned["id"], "User", ["id"]))
+    if returned["name"] != user.name:
+        return f"the name of {user.email} is missing: {returned}"
+    details = {key: returned[key] for key in USER_DETAILS}
+    if not sees_details(kind, viewer, user):
+        hidden = dict.fromkeys(USER_DETAILS)
+        return "" if details == hidden else f"details of {user.email} shown: {returned}"
+    open_leads = await Lead.filter(assignee_id=user.id, closed_at=None).count()
+    expected = {
+        "email": user.email,
+        "role": user.role.value,
+        "active": user.active,
+        "openLeadCount": open_leads,
+    }
+    return "" if details == expected else f"details of {user.email}: {details} != {expected}"
+
+
+@pytest.mark.parametrize("kind", SIGNED_IN)
+async def test_user_details_on_every_edge(client, actors: Actors, kind: str):
+    other_partner = await make_actor("other.partner@test.example", "Olga Other", Role.PARTNER)
+    prepared = await prepare(client, actors, other_partner)
+    touched = await touch_by_others(client, actors, prepared)
+    actor = actor_of(kind, actors, other_partner)
+    problems, hidden = [], set()
+    for edge, operation in USER_EDGES.items():
+        text, variables = operation(prepared, touched)
+        body = await gql(client, text, variables, actor=actor)
+        users = returned_users(body.get("data"))
+        if kind == "admin" and (body.get("errors") or not users):
+            problems.append(f"{edge}: the admin got no user to check: {body}")
+        for returned in users:
+            problem = await user_problem(kind, actor.user, returned)
+            if problem:
+                problems.append(f"{edge} as {kind}: {problem}")
+            elif returned["email"] is None:
+                hidden.add(edge)
+    assert not problems, "\n".join(problems)
+    # Clerk A's own things were touched by a manager, a partner and a deactivated clerk.
+    if kind == "clerk_a":
+        assert hidden >= {
+            "Lead.closedBy",
+            "Feedback.author",
+            "LeadEvent.actor",
+            "LeadEvent.assignee",
+            "LeadEvent.previousAssignee",
+            "Opportunity.owner",
+            "OpportunityEvent.actor",
+        }, hidden
+
+
+def name_only(actor: Actor) -> dict[str, Any]:
+    return {"name": actor.user.name, "email": None, "role": None, "active": None}
+
+
+def everything(actor: Actor) -> dict[str, Any]:
+    user = actor.user
+    return {"name": user.name, "email": user.email, "role": user.role.value, "active": True}
+
+
+async def test_a_clerk_sees_names_of_others_on_own_leads_but_no_details(client, actors: Actors):
+    """Finding: a clerk read managers' and partners' emails and roles in history, feedback,
+    closedBy and opportunity history of their own leads."""
+    other_partner = await make_actor("other.partner@test.example", "Olga Other", Role.PARTNER)
+    prepared = await prepare(client, actors, other_partner)
+    touched = await touch_by_others(client, actors, prepared)
+    person = "{ name email role active }"
+    body = await gql(
+        client,
+        f"""query($lead: ID!, $closed: ID!, $reassigned: ID!, $handed: ID!, $victims: ID!) {{
+          lead: lead(id: $lead) {{ assignee {person}
+            feedback {{ author {person} }} history {{ kind actor {person} }} }}
+          closed: lead(id: $closed) {{ closedBy {person} }}
+          reassigned: lead(id: $reassigned) {{
+            history {{ kind assignee {person} previousAssignee {person} }} }}
+          handed: opportunity(id: $handed) {{
+            owner {person} history {{ kind actor {person} owner {person} }} }}
+          victims: opportunity(id: $victims) {{ owner {person} }}
+        }}""",
+        {
+            "lead": touched.lead,
+            "closed": touched.closed,
+            "reassigned": touched.reassigned,
+            "handed": touched.handed_over,
+            "victims": touched.victims,
+        },
+        actor=actors.clerk_a,
+    )
+    data = data_of(body)
+    manager, partner, clerk_a = actors.manager, actors.partner, actors.clerk_a
+    victim = Actor(user=await User.get(email="victim@test.example"), token="")
+    assert data["lead"]["assignee"] == everything(clerk_a)
+    assert [entry["author"] for entry in data["lead"]["feedback"]] == [
+        name_only(manager),
+        everything(clerk_a),
+    ]
+    actors_by_kind = {entry["kind"]: entry["actor"] for entry in data["lead"]["history"]}
+    assert actors_by_kind["CREATED"] == name_only(partner)
+    assert actors_by_kind["ASSIGNED"] == name_only(manager)
+    assert data["closed"]["closedBy"] == name_only(manager)
+    reassignments = [e for e in data["reassigned"]["history"] if e["kind"] == "REASSIGNED"]
+    assert [(e["previousAssignee"], e["assignee"]) for e in reassignments] == [
+        (everything(clerk_a), name_only(victim)),  # the victim is deactivated by now
+        (name_only(victim), everything(clerk_a)),
+    ]
+    history = data["handed"]["history"]
+    assert [(e["kind"], e["actor"], e["owner"]) for e in history] == [
+        ("CREATED", everything(clerk_a), everything(clerk_a)),
+        ("HANDED_OVER", name_only(manager), everything(actors.clerk_b)),
+    ]
+    assert data["handed"]["owner"] == everything(actors.clerk_b)
+    assert data["victims"]["owner"] == name_only(victim)
+    # The manager sees all of it.
+    body = await gql(
+        client,
+        f"query($id: ID!) {{ lead(id: $id) {{ history {{ kind actor {person} }} }} }}",
+        {"id": touched.lead},
+        actor=manager,
+    )
+    actors_by_kind = {e["kind"]: e["actor"] for e in data_of(body)["lead"]["history"]}
+    assert actors_by_kind["CREATED"] == {
+        "name": partner.user.name,
+        "email": partner.user.email,
+        "role": "PARTNER",
+        "active": True,
+    }
+    assert actors_by_kind["ASSIGNED"] == everything(manager)

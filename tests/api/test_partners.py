@@ -1,7 +1,8 @@
 """Partners through /graphql: linked to campaigns by an admin (`linkPartnerCampaigns` or
 `createUser(campaignIds)`), they add leads to those campaigns only, follow the processing status
-of the leads they submitted (no notes, history or colleagues' details; of a contact only its id
-and email) and their campaigns' figures, and get a top-level FORBIDDEN for anything else."""
+of the leads they submitted (no notes, history or colleagues' details; of a contact only its
+email, lower-cased) and their campaigns' figures, and get a top-level FORBIDDEN for anything
+else. A partner's answers are the same for a new person and one Leadflow knows already."""
 
 from __future__ import annotations
 
@@ -153,11 +154,11 @@ async def submit(client, world: World, *last_names: str, campaign: str | None = 
             "campaignId": campaign or world.fair,
             "leads": [{"lastName": name, "email": f"{name}@lead.example"} for name in last_names],
         },
-        "leads { id status contact { id email } }",
+        "leads { id status contact { email } }",
     )
-    # Of a contact, a partner reads only how it is identified (see PRIVATE_QUERIES).
+    # Of a contact, a partner reads only its email, lower-cased (see PRIVATE_QUERIES).
     assert [lead["contact"]["email"] for lead in payload["leads"]] == [
-        f"{name}@lead.example" for name in last_names
+        f"{name.lower()}@lead.example" for name in last_names
     ]
     assert {lead["status"] for lead in payload["leads"]} == {"NEW"}
     return [lead["id"] for lead in payload["leads"]]
@@ -268,7 +269,7 @@ async def test_create_user_with_a_refused_link_creates_nothing(
 # --- reading -------------------------------------------------------------------------------------
 
 OWN_LEADS = """query($filter: LeadFilter) { leads(filter: $filter) { totalCount
-  edges { node { id contact { id email } } } } }"""
+  edges { node { id contact { email } } } } }"""
 
 
 async def test_partner_sees_only_the_leads_it_submitted(client, actors: Actors, world: World):
@@ -278,8 +279,8 @@ async def test_partner_sees_only_the_leads_it_submitted(client, actors: Actors, 
     assert data_of(body)["leads"]["totalCount"] == 2
     assert ids(data_of(body)["leads"]) == [berger, ahrens]
     assert [edge["node"]["contact"]["email"] for edge in data_of(body)["leads"]["edges"]] == [
-        "Berger@lead.example",
-        "Ahrens@lead.example",
+        "berger@lead.example",
+        "ahrens@lead.example",
     ]
     for search in ("Managerlead", "known", "Ottolead"):
         body = await gql(client, OWN_LEADS, {"filter": {"search": search}}, actor=partner)
@@ -362,7 +363,7 @@ async def work_on(client, actors: Actors, lead_ids: list[str]) -> None:
 STATUS_QUERY = """query($id: ID!) {
   leads { edges { node {
     id status outcome closeReason assignedAt closedAt createdAt
-    assignee { id name } campaign { name } contact { id email }
+    assignee { id name } campaign { name } contact { email }
   } } }
   campaign(id: $id) { name stats { total new active done successful unsuccessful conversionRate } }
 }"""
@@ -390,8 +391,7 @@ async def test_partner_follows_the_processing_status(client, actors: Actors, wor
     for lead in (leads[lost], leads[won]):
         assert lead["createdAt"] <= lead["assignedAt"] <= lead["closedAt"]
         assert lead["campaign"] == {"name": "Fair"}
-    assert leads[lost]["contact"]["email"] == "Lost@lead.example"
-    assert leads[lost]["contact"]["id"] != leads[won]["contact"]["id"]
+    assert leads[lost]["contact"]["email"] == "lost@lead.example"
     # The figures cover the partner's own leads (not the manager's, not the other partner's).
     assert data["campaign"] == {
         "name": "Fair",
@@ -449,8 +449,23 @@ PRIVATE_QUERIES = {
         "{ viewer { name } leads { totalCount } users { email } }",
         "Query.users",
     ),
-    # Of a contact only id and email: a known email reuses the stored contact, whose other
-    # details somebody else entered. Even the partner's own input is not read back.
+    # Of a contact only the email: a known email reuses the stored contact, whose other
+    # details somebody else entered. Even the partner's own input is not read back. No contact
+    # ID either, however it is asked for: an old, low key would tell a known person.
+    "contact id": ("{ leads { edges { node { contact { id email } } } } }", "Contact.id"),
+    "contact id as Node": (
+        "{ leads { edges { node { contact { email ... on Node { id } } } } } }",
+        "Contact.id",
+    ),
+    "contact id by a fragment on Node": (
+        "{ leads { edges { node { contact { ...Ident } } } } } fragment Ident on Node { id }",
+        "Contact.id",
+    ),
+    "contact id in the intake": (
+        'mutation { createLeads(input: {campaignId: "Q2FtcGFpZ246MQ==", leads: []}) '
+        "{ leads { contact { ... on Node { id } } } } }",
+        "Contact.id",
+    ),
     "contact name": ("{ leads { edges { node { contact { lastName } } } } }", "Contact.lastName"),
     "contact phone": ("{ leads { edges { node { contact { id phone } } } } }", "Contact.phone"),
     "contact address": (
@@ -503,14 +518,14 @@ async def test_private_fields_through_node_and_lead_are_refused(
         body = await gql(client, query, {"id": lost}, actor=world.partner)
         refused(body, field)
         assert "Secret" not in str(body)
-    # The contact's id and email it may read.
+    # The contact's email it may read.
     body = await gql(
         client,
-        "query($id: ID!) { lead(id: $id) { contact { id email } } }",
+        "query($id: ID!) { lead(id: $id) { contact { email } } }",
         {"id": lost},
         actor=world.partner,
     )
-    assert data_of(body)["lead"]["contact"]["email"] == "Lost@lead.example"
+    assert data_of(body)["lead"]["contact"]["email"] == "lost@lead.example"
 
 
 async def test_partner_sees_its_own_user_record(client, world: World):
@@ -600,7 +615,7 @@ async def partner_submits_known(client, partner: Actor, world: World) -> dict:
         partner,
         "createLeads",
         {"campaignId": world.fair, "leads": [KNOWN]},
-        "leads { id status assignee { name } contact { id email } }",
+        "leads { id status assignee { name } contact { email } }",
     )
     return payload["leads"][0]
 
@@ -621,7 +636,7 @@ async def test_resubmitting_a_known_contact_does_not_reveal_someone_elses_lead(
     # A lead of its own for the same (reused) contact, not the manager's assigned one.
     assert lead["id"] != manager_lead["id"]
     assert (lead["status"], lead["assignee"]) == ("NEW", None)
-    assert lead["contact"] == {"id": manager_lead["contact"]["id"], "email": "known@example.com"}
+    assert lead["contact"] == {"email": "known@example.com"}
     after = await row_counts()
     assert (after["Lead"], after["Contact"]) == (before["Lead"] + 1, before["Contact"])
     # The partner never sees the manager's lead: not in its lists, not by ID.
@@ -672,7 +687,6 @@ async def test_resubmitting_a_known_contact_does_not_reveal_someone_elses_lead(
     # Another partner with the same contact gets a lead of its own, too.
     other = await partner_submits_known(client, world.other_partner, world)
     assert other["id"] not in (lead["id"], manager_lead["id"])
-    assert other["contact"]["id"] == manager_lead["contact"]["id"]
     assert (other["status"], other["assignee"]) == ("NEW", None)
     body = await gql(client, OWN_LEADS, actor=world.partner)
     assert ids(data_of(body)["leads"]) == [lead["id"]]
@@ -698,12 +712,10 @@ async def test_submitting_a_known_email_does_not_reveal_the_stored_contact(clien
     assert "path" not in body["errors"][0]
     assert "Geheimweg" not in str(body) and "555 0100" not in str(body)
     assert await row_counts() == before
-    # What it may read is how the contact is identified: the stored contact, reused.
+    # What it may read is the email, lower-cased: the stored contact is reused, unseen.
     lead = await partner_submits_known(client, world.partner, world)
-    assert lead["contact"] == {
-        "id": world.manager_lead["contact"]["id"],
-        "email": "known@example.com",
-    }
+    assert lead["contact"] == {"email": "known@example.com"}
+    assert await Lead.filter(contact__email_key="known@example.com").count() == 2
     # The stored details stay as the manager entered them (no overwrite by the partner).
     contact = await Contact.get(email_key="known@example.com")
     assert (contact.last_name, contact.phone, contact.street) == (
@@ -713,7 +725,7 @@ async def test_submitting_a_known_email_does_not_reveal_the_stored_contact(clien
     )
     body = await gql(
         client,
-        "query($id: ID!) { lead(id: $id) { contact { id email phone } } }",
+        "query($id: ID!) { lead(id: $id) { contact { email phone } } }",
         {"id": lead["id"]},
         actor=world.partner,
     )
@@ -729,3 +741,93 @@ async def test_searching_does_not_reveal_the_stored_contact(client, world: World
     for probe in ("Managerlead", "managerl", "Manager"):
         body = await gql(client, OWN_LEADS, {"filter": {"search": probe}}, actor=world.partner)
         assert data_of(body)["leads"]["totalCount"] == 0, probe
+
+
+# --- a new person and a known one look the same ---------------------------------------------------
+
+# Everything a partner may read of the leads it submits (PARTNER_READABLE), in the intake's
+# answer and when it reads the lead again.
+PARTNER_LEAD = """id status assignedAt outcome closeReason closedAt createdAt
+  contact { email } campaign { id name } assignee { id name }"""
+
+
+async def partner_intake(client, world: World, email: str) -> dict[str, Any]:
+    """The partner's whole answer to submitting one person, and its later read of the lead."""
+    body = await gql(
+        client,
+        mutation_text("createLeads", f"leads {{ {PARTNER_LEAD} }}"),
+        {"input": {"campaignId": world.fair, "leads": [{"lastName": "Probe", "email": email}]}},
+        actor=world.partner,
+    )
+    answer = data_of(body)["createLeads"]
+    body = await gql(
+        client,
+        f"query($id: ID!) {{ lead(id: $id) {{ {PARTNER_LEAD} }} }}",
+        {"id": answer["leads"][0]["id"]},
+        actor=world.partner,
+    )
+    return {"answer": answer, "read": data_of(body)["lead"]}
+
+
+def comparable(result: dict[str, Any], submitted: str) -> dict[str, Any]:
+    """`result` with what must differ between two people taken out: the lead's own id and
+    creation time (checked separately) and the email, which must be the submitted one,
+    lower-cased."""
+    shapes = {}
+    for name, lead in (("answer", result["answer"]["leads"][0]), ("read", result["read"])):
+        assert lead["contact"] == {"email": submitted.lower()}, (name, lead)
+        shapes[name] = {
+            key: value for key, value in lead.items() if key not in ("id", "createdAt", "contact")
+        }
+    shapes["userErrors"] = result["answer"]["userErrors"]
+    return shapes
+
+
+async def test_a_partner_cannot_tell_a_known_person_from_a_new_one(
+    client, actors: Actors, world: World
+):
+    # Someone the manager entered (stored spelling "Known.Person@Example.COM") in the campaign
+    # the partner is not linked to, with an open lead a clerk works on.
+    payload = await mutate(
+        client,
+        actors.manager,
+        "createLeads",
+        {
+            "campaignId": world.webinar,
+            "leads": [{"lastName": "Stored", "email": "Known.Person@Example.COM", "phone": "1"}],
+        },
+        "leads { id contact { id } }",
+    )
+    await mutate(
+        client,
+        actors.manager,
+        "assignLeads",
+        {"leadIds": [payload["leads"][0]["id"]], "assigneeId": actors.clerk_a.gid},
+        "leads { id }",
+    )
+    known_submitted, new_submitted = "known.person@EXAMPLE.com", "fresh.person@EXAMPLE.com"
+    contacts_before = await Contact.all().count()
+    known = await partner_intake(client, world, known_submitted)
+    new = await partner_intake(client, world, new_submitted)
+    # The known person's contact was reused, the new one created: the partner cannot tell.
+    assert await Contact.all().count() == contacts_before + 1
+    assert await Lead.filter(contact__email_key="known.person@example.com").count() == 2
+    assert comparable(known, known_submitted) == comparable(new, new_submitted)
+    assert comparable(known, known_submitted)["answer"]["status"] == "NEW"
+    # Both leads are new leads of the partner's, in the order they were submitted.
+    known_lead, new_lead = known["answer"]["leads"][0], new["answer"]["leads"][0]
+    assert known_lead["id"] != new_lead["id"]
+    assert known_lead["createdAt"] <= new_lead["createdAt"]
+    # Sending both again answers both alike, too: the partner's own lead, nothing else.
+    assert (await partner_intake(client, world, known_submitted))["answer"] == known["answer"]
+    assert (await partner_intake(client, world, new_submitted))["answer"] == new["answer"]
+    # Its lists and figures count both alike.
+    body = await gql(
+        client,
+        "{ leadCounts { new active done } leads { totalCount } }",
+        actor=world.partner,
+    )
+    assert data_of(body) == {
+        "leadCounts": {"new": 2, "active": 0, "done": 0},
+        "leads": {"totalCount": 2},
+    }

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLError,
-    TypeInfo,
-    TypeInfoVisitor,
-    Visitor,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    NamedTypeNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     get_named_type,
-    visit,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from leadflow.auth import policy
@@ -47,40 +52,80 @@ class FieldPolicy(SchemaExtension):
         yield
 
 
-def _refused_fields(schema, document) -> set[str]:
-    type_info = TypeInfo(schema)
-    visitor = _PartnerFieldVisitor(type_info)
-    visit(document, TypeInfoVisitor(type_info, visitor))
-    return visitor.refused
+def _refused_fields(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
+    walker = _PartnerFieldWalker(schema, document)
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = schema.get_root_type(definition.operation)
+            if root is not None:
+                walker.selection_set(definition.selection_set, root, own_user=False)
+    return walker.refused
 
 
-class _PartnerFieldVisitor(Visitor):
-    def __init__(self, type_info: TypeInfo) -> None:
-        super().__init__()
-        self.type_info = type_info
+class _PartnerFieldWalker:
+    """Walks each operation with its fragments spread in place, so that a field is checked
+    against the object type it is read on: in `contact { ... on Node { id } }` (or a fragment
+    on Node spread there) the partner reads `Contact.id`, not `Node.id`. Each fragment is walked
+    once per type it is spread on, so nested spreads cost no more than the document is long.
+
+    `reading` is the type the selection is read on: the object type when it is known, otherwise
+    the interface (e.g. below `node(id:)`, where the row visibility decides the object)."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
+        self.schema = schema
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
         self.refused: set[str] = set()
-        self._root_fields: list[str] = []
+        self._walked: set[tuple[str, str, bool]] = set()
 
-    def enter_field(self, node: FieldNode, *_args: object) -> None:
-        parent_name = self._parent_name(node)
-        if parent_name is None:
-            return
+    def selection_set(
+        self, selection_set: SelectionSetNode, reading: GraphQLNamedType, *, own_user: bool
+    ) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self._field(selection, reading, own_user=own_user)
+            elif isinstance(selection, InlineFragmentNode):
+                narrowed = self._narrowed(reading, selection.type_condition)
+                self.selection_set(selection.selection_set, narrowed, own_user=own_user)
+            else:
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is None:
+                    continue
+                narrowed = self._narrowed(reading, fragment.type_condition)
+                key = (fragment.name.value, narrowed.name, own_user)
+                if key not in self._walked:
+                    self._walked.add(key)
+                    self.selection_set(fragment.selection_set, narrowed, own_user=own_user)
+
+    def _field(self, node: FieldNode, reading: GraphQLNamedType, *, own_user: bool) -> None:
         name = node.name.value
-        if parent_name in ROOT_TYPES:
-            self._root_fields.append(name)
-        own_user = bool(self._root_fields) and self._root_fields[-1] == "viewer"
-        if not policy.partner_may_read(parent_name, name, own_user=own_user):
-            self.refused.add(f"{parent_name}.{name}")
+        # Introspection (`__typename`, `__schema`, `__type`) reveals the schema only: the
+        # playground needs it, and the schema is public.
+        if name.startswith("__"):
+            return
+        if reading.name in ROOT_TYPES:
+            own_user = name == "viewer"
+        if not policy.partner_may_read(reading.name, name, own_user=own_user):
+            self.refused.add(f"{reading.name}.{name}")
+        definition = getattr(reading, "fields", {}).get(name)
+        if definition is not None and node.selection_set is not None:
+            self.selection_set(
+                node.selection_set, get_named_type(definition.type), own_user=own_user
+            )
 
-    def leave_field(self, node: FieldNode, *_args: object) -> None:
-        if self._parent_name(node) in ROOT_TYPES:
-            self._root_fields.pop()
-
-    def _parent_name(self, node: FieldNode) -> str | None:
-        """The parent type's name, or None for introspection (`__schema`, `__Type`, ...), which
-        reveals the schema only: the playground needs it, and the schema is public."""
-        parent = self.type_info.get_parent_type()
-        if parent is None or node.name.value.startswith("__"):
-            return None
-        parent_name = get_named_type(parent).name
-        return None if parent_name.startswith("__") else parent_name
+    def _narrowed(
+        self, reading: GraphQLNamedType, condition: NamedTypeNode | None
+    ) -> GraphQLNamedType:
+        """The type a fragment is read on: its condition, unless that is an interface and the
+        object type is known already."""
+        if condition is None:
+            return reading
+        named = self.schema.get_type(condition.name.value)
+        if named is None or (
+            isinstance(reading, GraphQLObjectType) and not isinstance(named, GraphQLObjectType)
+        ):
+            return reading
+        return named

@@ -52,8 +52,10 @@ PARTNER_READABLE: dict[str, frozenset[str] | str] = {
     "User": frozenset({"id", "name"}),
     "Node": frozenset({"id"}),
     # A known email reuses the stored contact: a partner must not learn what others stored
-    # about that person (phone, address), so it sees only how the contact is identified.
-    "Contact": frozenset({"id", "email"}),
+    # about that person (phone, address), nor that the person was known at all. So it reads
+    # only the email, in the form that is the same for a new and a known person
+    # (`contact_email_for`), and no contact ID (an old, low key would tell a known person).
+    "Contact": frozenset({"email"}),
     "Campaign": ALL_FIELDS,
     "CampaignStats": ALL_FIELDS,
     "CampaignConnection": ALL_FIELDS,
@@ -210,12 +212,36 @@ def require_may_see_users(actor: User) -> None:
 
 
 def visible_users(actor: User) -> QuerySet[User]:
-    """Managers and admins: everyone. Clerks: themselves and the active clerks they may hand
-    opportunities over to."""
+    """Who `users` and `node(id:)` return: the users whose details the actor may see
+    (`may_see_user_details`, the same rule as a filter): managers and admins everyone, clerks
+    themselves and the active clerks they may hand opportunities over to."""
     require_worker(actor)
     if is_manager(actor):
         return User.all()
     return User.filter(Q(role=Role.CLERK, active=True) | Q(id=actor.id))
+
+
+# Every viewer sees `id` and `name` of the users on the things it may see (who created, worked,
+# closed or handed over a lead); the other fields of a user only when `may_see_user_details`.
+USER_PUBLIC_FIELDS = frozenset({"id", "name"})
+USER_DETAIL_FIELDS = frozenset({"email", "role", "active", "openLeadCount"})
+
+
+def may_see_user_details(viewer: User, user_id: int, role: Role, active: bool) -> bool:
+    """Which users' email, role, state and load a viewer may read, on every edge that returns a
+    user: managers and admins everyone's, everybody their own, clerks those of the active clerks
+    (their colleagues, whom they may hand over to; `visible_users` as a condition). A clerk sees
+    only the name of a manager, a partner or a deactivated clerk who touched their leads."""
+    if viewer.id == user_id or is_manager(viewer):
+        return True
+    return viewer.role == Role.CLERK and role == Role.CLERK and active
+
+
+def contact_email_for(viewer: User, email: str | None, email_key: str | None) -> str | None:
+    """The email of a contact as the viewer reads it. Partners read the normalised form (the
+    lower-cased key contacts are recognised by): a known email reuses the stored contact, whose
+    spelling would otherwise tell the partner that the person was known already."""
+    return email_key if is_partner(viewer) else email
 
 
 # --- Reports ----------------------------------------------------------------------------------

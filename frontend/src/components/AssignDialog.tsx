@@ -94,7 +94,7 @@ export function AssignDialog({
                 />
                 <span className="clerk-name">{clerk.name}</span>
                 <span className="clerk-load">
-                  {t("assign.openLeads", { count: clerk.openLeadCount })}
+                  {t("assign.openLeads", { count: clerk.openLeadCount ?? 0 })}
                 </span>
               </label>
             ))}

@@ -145,12 +145,12 @@ export type UserErrorCode =
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { id: string, name: string, role: Role } };
+export type ViewerQuery = { viewer: { id: string, name: string, role: Role | null } };
 
 export type ClerksQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ClerksQuery = { users: Array<{ id: string, name: string, active: boolean, openLeadCount: number }> };
+export type ClerksQuery = { users: Array<{ id: string, name: string, active: boolean | null, openLeadCount: number | null }> };
 
 export type LeadImportProgressQueryVariables = Exact<{
   id: string | number;
@@ -215,7 +215,7 @@ export type ClerkReportsQueryVariables = Exact<{
 }>;
 
 
-export type ClerkReportsQuery = { clerkReports: Array<{ openLeads: number, closedInPeriod: number, successfulInPeriod: number, successRate: number | null, medianSecondsToFirstFeedback: number | null, mediansEstimated: boolean, clerk: { id: string, name: string, active: boolean }, oldestWaitingLead: { id: string, waitingSince: string | null, contact: { firstName: string, lastName: string, company: string } } | null }> };
+export type ClerkReportsQuery = { clerkReports: Array<{ openLeads: number, closedInPeriod: number, successfulInPeriod: number, successRate: number | null, medianSecondsToFirstFeedback: number | null, mediansEstimated: boolean, clerk: { id: string, name: string, active: boolean | null }, oldestWaitingLead: { id: string, waitingSince: string | null, contact: { firstName: string, lastName: string, company: string } } | null }> };
 
 export type LeadTimeSeriesQueryVariables = Exact<{
   interval: ReportInterval;

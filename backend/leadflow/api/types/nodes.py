@@ -58,18 +58,52 @@ def page_info(page: Page) -> PageInfo:
 # --- User -----------------------------------------------------------------------------------
 
 
-@strawberry.type(name="User", description="Someone who works with Leadflow.")
+_DETAILS = (
+    "Null unless the viewer may see this user's details: managers and admins see everyone's, "
+    "everybody their own, clerks those of active clerks."
+)
+
+
+@strawberry.type(
+    name="User",
+    description=(
+        "Someone who works with Leadflow. Everyone sees the name of the users on what they may "
+        "see; the other fields are null unless the viewer may see this user's details."
+    ),
+)
 class UserNode(Node):
     pk: strawberry.Private[int]
     name: str = strawberry.field(description="Display name.")
-    email: str
-    role: Role
-    active: bool = strawberry.field(description="Deactivated users cannot log in or get work.")
+    # The details, returned by the fields below only to viewers the policy lets see them. They
+    # are decided on the User type, not per edge, so every edge that returns a user (assignee,
+    # history, feedback, owners, reports, ...) follows the same rule; their resolvers run only
+    # when a query selects them (lists of leads ask for names).
+    stored_email: strawberry.Private[str]
+    stored_role: strawberry.Private[enums.Role]
+    stored_active: strawberry.Private[bool]
+
+    def details_visible(self, info: Info) -> bool:
+        viewer = info.context.require_viewer()
+        return policy.may_see_user_details(viewer, self.pk, self.stored_role, self.stored_active)
+
+    @strawberry.field(description="Login email. " + _DETAILS)
+    def email(self, info: Info) -> str | None:
+        return self.stored_email if self.details_visible(info) else None
+
+    @strawberry.field(description=_DETAILS)
+    def role(self, info: Info) -> Role | None:
+        return self.stored_role if self.details_visible(info) else None
+
+    @strawberry.field(description="Deactivated users cannot log in or get work. " + _DETAILS)
+    def active(self, info: Info) -> bool | None:
+        return self.stored_active if self.details_visible(info) else None
 
     @strawberry.field(
-        description="Number of ACTIVE leads assigned to this user (their current load)."
+        description="Number of ACTIVE leads assigned to this user (their current load). " + _DETAILS
     )
-    async def open_lead_count(self, info: Info) -> int:
+    async def open_lead_count(self, info: Info) -> int | None:
+        if not self.details_visible(info):
+            return None
         return await info.context.loaders.open_lead_count.load(self.pk)
 
     @classmethod
@@ -78,9 +112,9 @@ class UserNode(Node):
             id=encode_id("User", user.id),
             pk=user.id,
             name=user.name,
-            email=user.email,
-            role=user.role,
-            active=user.active,
+            stored_email=user.email,
+            stored_role=user.role,
+            stored_active=user.active,
         )
 
     @classmethod
@@ -93,9 +127,9 @@ class UserNode(Node):
             id=encode_id("User", pk),
             pk=pk,
             name=row[f"{prefix}name"],
-            email=row[f"{prefix}email"],
-            role=row[f"{prefix}role"],
-            active=row[f"{prefix}active"],
+            stored_email=row[f"{prefix}email"],
+            stored_role=row[f"{prefix}role"],
+            stored_active=row[f"{prefix}active"],
         )
 
 
@@ -109,13 +143,26 @@ def optional_user(user: models.User | None) -> UserNode | None:
 # --- Contact --------------------------------------------------------------------------------
 
 
+def _contact_email(root: ContactNode, info: Info) -> str | None:
+    viewer = info.context.require_viewer()
+    return policy.contact_email_for(viewer, root.stored_email, root.email_key)
+
+
 @strawberry.type(name="Contact", description="A person a lead is about.")
 class ContactNode(Node):
     salutation: str
     first_name: str
     last_name: str
     company: str
-    email: str | None
+    email: str | None = strawberry.field(
+        resolver=_contact_email,
+        description=(
+            "Email address as entered. Partners read it lower-cased (as contacts are "
+            "recognised), the same whether the person is new or was known already."
+        ),
+    )
+    stored_email: strawberry.Private[str | None]
+    email_key: strawberry.Private[str | None]
     phone: str
     street: str
     postal_code: str
@@ -131,7 +178,8 @@ class ContactNode(Node):
             first_name=row[f"{prefix}first_name"],
             last_name=row[f"{prefix}last_name"],
             company=row[f"{prefix}company"],
-            email=row[f"{prefix}email"],
+            stored_email=row[f"{prefix}email"],
+            email_key=row[f"{prefix}email_key"],
             phone=row[f"{prefix}phone"],
             street=row[f"{prefix}street"],
             postal_code=row[f"{prefix}postal_code"],
@@ -148,7 +196,8 @@ class ContactNode(Node):
             first_name=contact.first_name,
             last_name=contact.last_name,
             company=contact.company,
-            email=contact.email,
+            stored_email=contact.email,
+            email_key=contact.email_key,
             phone=contact.phone,
             street=contact.street,
             postal_code=contact.postal_code,
@@ -165,6 +214,7 @@ CONTACT_COLUMNS = (
     "last_name",
     "company",
     "email",
+    "email_key",
     "phone",
     "street",
     "postal_code",
