@@ -13,6 +13,7 @@ from leadflow.app import create_app
 from leadflow.settings import Settings
 
 INDEX = "<!doctype html><title>Leadflow</title>"
+PLAYGROUND = "<!doctype html><title>Leadflow GraphQL playground</title>"
 
 
 async def _client(static_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
@@ -27,6 +28,7 @@ async def built(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     static = tmp_path / "static"
     (static / "assets").mkdir(parents=True)
     (static / "index.html").write_text(INDEX)
+    (static / "playground.html").write_text(PLAYGROUND)
     (static / "assets" / "index-abc123.js").write_text("console.log(1)")
     (tmp_path / "secret.txt").write_text("outside")
     async for http in _client(static):
@@ -69,7 +71,7 @@ async def test_nothing_outside_the_static_folder_is_served(built: httpx.AsyncCli
 async def test_the_api_routes_still_win(built: httpx.AsyncClient):
     playground = await built.get("/graphql", headers={"Accept": "text/html"})
     assert playground.status_code == 200
-    assert playground.text != INDEX
+    assert playground.text == PLAYGROUND
     assert (await built.post("/auth/logout")).status_code == 204
 
 

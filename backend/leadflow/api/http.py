@@ -5,7 +5,7 @@ POST carries a JSON body, GET carries queries (never mutations) in the URL. The 
 spec's status codes for each. Before any GraphQL runs the request must have an acceptable media
 type (406, 415), fit the body size limit (413) and, when a session cookie authenticates it, carry
 the CSRF header (403); the whole request is bounded in time (504). GET with Accept: text/html
-serves the GraphiQL playground when it is switched on.
+serves the GraphiQL playground (`api/playground.py`) when it is switched on.
 """
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context, build_context
 from leadflow.api.errors import unexpected_error
+from leadflow.api.playground import Playground
 from leadflow.auth.csrf import CSRF_HEADER, has_csrf_proof
 from leadflow.settings import Settings
 
@@ -62,15 +63,15 @@ class GraphQLParams:
 class GraphQLEndpoint:
     """Route `/graphql` to `endpoint.handle` (GET and POST)."""
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+    def __init__(self, schema: strawberry.Schema, settings: Settings, static_dir: Path) -> None:
         self._schema = schema
         self._max_body_bytes = settings.max_body_bytes
         self._timeout = settings.request_timeout_seconds
-        self._playground = playground_html() if settings.graphql_ide else None
+        self._playground = Playground(static_dir) if settings.graphql_ide else None
 
     async def handle(self, request: Request) -> Response:
         if self._playground is not None and wants_playground(request):
-            return playground_response(self._playground)
+            return self._playground.response()
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
             return refusal_response(_not_acceptable(), JSON)
@@ -295,37 +296,6 @@ def wants_playground(request: Request) -> bool:
     ranges = _accept_ranges(request.headers.get("accept", ""))
     quality, specificity = _acceptance("text/html", ranges)
     return specificity >= 1 and quality > 0
-
-
-def playground_html() -> str:
-    """Strawberry's GraphiQL page, made safe to open from a link: it never sends the session
-    cookie (a link with a prepared mutation would otherwise run as the logged-in user with one
-    click), so it works with a pasted bearer token only, and it ignores headers from the URL (a
-    link must not slip in someone else's token)."""
-    html = get_graphql_ide_html("graphiql")
-    replacements = {
-        "url: fetchURL,": (
-            "url: fetchURL, fetch: (input, init) => "
-            'window.fetch(input, {...init, credentials: "omit"}),'
-        ),
-        "React.useState(parameters.headers)": "React.useState(undefined)",
-        "# Welcome to GraphiQL 🍓\n": (
-            "# Welcome to the Leadflow GraphQL API.\n#\n"
-            '# Authenticate in the Headers tab below: {"Authorization": "Bearer lf_..."}\n'
-        ),
-    }
-    for old, new in replacements.items():
-        if old not in html:
-            raise RuntimeError(f"strawberry's GraphiQL page changed; cannot find {old!r}")
-        html = html.replace(old, new)
-    return html
-
-
-def playground_response(html: str) -> HTMLResponse:
-    # Never inside a frame: a framed playground would let another site trick a logged-in user
-    # into running an operation (clickjacking).
-    headers = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
-    return HTMLResponse(html, headers=headers)
 
 
 def request_error(message: str) -> ExecutionResult:
