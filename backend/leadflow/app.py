@@ -21,6 +21,7 @@ from leadflow.auth.routes import auth_routes
 from leadflow.db.config import tortoise_config
 from leadflow.files import file_routes, start_import_watchdog, stop_running_imports
 from leadflow.housekeeping import login_records_pruned
+from leadflow.http_guards import http_middleware
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
@@ -113,4 +114,4 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
         # Last: the SPA takes whatever GET path the routes above do not.
         *spa_routes(static_dir),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))

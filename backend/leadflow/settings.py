@@ -38,7 +38,7 @@ class Settings:
     graphql_max_selection_fields: int = 100
     graphql_max_fragments: int = 50
     # Requests that search (see api/limits.py HEAVY_COST) running at once per instance.
-    graphql_heavy_concurrency: int = 2
+    graphql_heavy_concurrency: int = 1
     # Lead files uploaded through the web app (POST /files/imports); larger files go through
     # `leadflow import` on the server.
     max_import_bytes: int = 50_000_000

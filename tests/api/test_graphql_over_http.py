@@ -113,10 +113,12 @@ REQUEST_ERRORS = {
 
 
 @pytest.mark.parametrize("case", REQUEST_ERRORS)
-async def test_a_request_that_never_executes_is_400_or_200_by_media_type(client, case):
+async def test_a_request_that_never_executes_is_400_or_200_by_media_type(
+    client, actors: Actors, case
+):
     payload, fragment = REQUEST_ERRORS[case]
     for accept, status in ((GRAPHQL_RESPONSE_JSON, 400), (JSON, 200)):
-        response = await post(client, payload, accept=accept)
+        response = await post(client, payload, accept=accept, headers=bearer(actors.manager))
         assert response.status_code == status, (accept, response.text)
         assert media_type(response) == accept
         body = response.json()
@@ -126,10 +128,24 @@ async def test_a_request_that_never_executes_is_400_or_200_by_media_type(client,
 
 async def test_an_executed_request_with_errors_is_200_for_both_media_types(client, actors):
     for accept in (GRAPHQL_RESPONSE_JSON, JSON):
-        response = await post(client, {"query": "{ viewer { name } }"}, accept=accept)
+        response = await post(
+            client, {"query": "{ auditLog { totalCount } }"}, accept=accept,
+            headers=bearer(actors.clerk_a),
+        )  # fmt: skip
         assert response.status_code == 200
         assert response.json()["data"] is None
+        assert error_codes(response.json()) == ["FORBIDDEN"]
+
+
+async def test_without_a_login_only_introspection_runs(client, actors):
+    """Anything else is refused before validation, as a request that never ran."""
+    for accept, status in ((GRAPHQL_RESPONSE_JSON, 400), (JSON, 200)):
+        response = await post(client, {"query": "{ viewer { name } }"}, accept=accept)
+        assert response.status_code == status
+        assert "data" not in response.json()
         assert error_codes(response.json()) == ["UNAUTHENTICATED"]
+    introspection = await post(client, {"query": "{ __typename __schema { queryType { name } } }"})
+    assert data_of(introspection.json())["__schema"] == {"queryType": {"name": "Query"}}
 
 
 MALFORMED: dict[str, bytes] = {
@@ -269,9 +285,36 @@ async def test_a_session_cookie_post_needs_the_csrf_header(client, actors: Actor
     spa = {**cookie, "X-Leadflow-CSRF": "1"}
     created = await post(client, {"query": CREATE_CAMPAIGN}, headers=spa)
     assert data_of(created.json()) == {"createCampaign": {"campaign": {"name": "Herbst"}}}
-    # A cookie session's GET query is safe (no change possible) and needs no header.
-    viewer = await client.get("/graphql", params={"query": "{ viewer { name } }"}, headers=cookie)
+    # GET needs it too (a link must not run anything as the logged-in user); the SPA sends it.
+    viewer = await client.get("/graphql", params={"query": "{ viewer { name } }"}, headers=spa)
     assert data_of(viewer.json()) == {"viewer": {"name": "Mona Manager"}}
+
+
+async def test_a_link_cannot_run_a_query_or_write_the_audit_log_in_a_users_name(
+    client, actors: Actors
+):
+    """A cross-site link or image with a session cookie and no CSRF header: refused before
+    anything runs, so nothing is read and nothing written to the audit log."""
+    cookie = await session_cookie(actors.clerk_a)
+    link = "query DeleteEverythingNow { auditLog(first: 1) { totalCount } }"
+    refused = await client.get("/graphql", params={"query": link}, headers=cookie)
+    assert refused.status_code == 403
+    assert error_codes(refused.json()) == ["CSRF_HEADER_MISSING"]
+    assert await audit_details() == []
+    # With the proof, the refusal is audited, and the client-chosen operation name is marked
+    # as the client's words.
+    spa = {**cookie, "X-Leadflow-CSRF": "1"}
+    forbidden = await client.get("/graphql", params={"query": link}, headers=spa)
+    assert error_codes(forbidden.json()) == ["FORBIDDEN"]
+    [detail] = await audit_details()
+    assert "(operation named by the client: 'DeleteEverythingNow')" in detail
+    assert not detail.startswith("DeleteEverythingNow")
+
+
+async def audit_details() -> list[str]:
+    from leadflow.db.models import AuditEntry
+
+    return [entry.detail for entry in await AuditEntry.filter(action="access.denied")]
 
 
 async def test_bearer_requests_need_no_csrf_header(client, actors: Actors):

@@ -175,6 +175,8 @@ class GraphQLEndpoint:
             f"The request did not finish within {self._timeout:g} seconds and was stopped. "
             "Ask for less per request. A mutation may have completed nonetheless: check before "
             "sending it again.",
+            # The body may be unread (a slow sender): the connection cannot serve another request.
+            {"Connection": "close"},
         )
 
 
@@ -237,8 +239,10 @@ def check_content_type(header: str | None) -> None:
 
 
 def needs_csrf_proof(request: Request, context: Context) -> bool:
+    # GET too: a link (`<img src="/graphql?query=...">`) would otherwise run a query as the
+    # logged-in user, and a refused one writes the audit log in their name.
     session = getattr(context.auth, "via_session", False)
-    return request.method not in READ_METHODS and session and not has_csrf_proof(request)
+    return session and not has_csrf_proof(request)
 
 
 def negotiate(accept: str | None) -> str | None:
