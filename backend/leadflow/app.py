@@ -98,7 +98,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+        config = tortoise_config(settings.database_url, settings.request_timeout_seconds)
+        async with RegisterTortoise(app, config=config):
             await start_import_watchdog(settings.import_watchdog_seconds)
             try:
                 async with login_records_pruned(settings.prune_interval_seconds):

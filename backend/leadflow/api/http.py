@@ -10,7 +10,6 @@ serves the GraphiQL playground (`api/playground.py`) when it is switched on.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from leadflow.api.context import Context, build_context
 from leadflow.api.errors import unexpected_error
 from leadflow.api.playground import Playground
 from leadflow.auth.csrf import CSRF_HEADER, has_csrf_proof
+from leadflow.db.deadline import database_deadline
 from leadflow.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -86,8 +86,9 @@ class GraphQLEndpoint:
             return json_response({"errors": [masked.formatted]}, 500, media_type)
 
     async def _run_in_time(self, request: Request) -> ExecutionResult:
-        # The whole request, body upload included, so a slow sender is cut off too.
-        deadline = asyncio.timeout(self._timeout)
+        # The whole request, body upload included, so a slow sender is cut off too; its
+        # database statements stop with it.
+        deadline = database_deadline(self._timeout)
         try:
             async with deadline:
                 return await self._run(request)

@@ -11,6 +11,10 @@ takes the connection's `total_changes` difference, which includes the rows the r
 triggers (migration 0006) write, and the services' guarded updates compare that count.
 
 And its UPPER and LOWER fold all of Unicode, as PostgreSQL's do: see `_install_unicode_case`.
+
+Each statement runs in aiosqlite's worker thread as one call (execute, fetch, close), through
+`deadline.run_interruptible`: a statement whose request is given up is interrupted instead of
+holding the process's only connection until it finishes.
 """
 
 from __future__ import annotations
@@ -29,8 +33,14 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.exceptions import TransactionManagementError
 
+from leadflow.db.deadline import run_interruptible
 
-class _OwnRowCount(SqliteClient):
+
+class _InterruptibleStatements(SqliteClient):
+    """Tortoise's statement methods, each one call into the worker thread that an interrupt
+    can stop (Tortoise's own take several: a cancellation between them left the cursor, or
+    the BEGIN of `execute_many`, behind on the shared connection)."""
+
     @translate_exceptions
     async def execute_query(
         self, query: str, values: list | None = None
@@ -38,14 +48,39 @@ class _OwnRowCount(SqliteClient):
         query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
-            async with connection.execute(query, values) as cursor:
-                rows = await cursor.fetchall()
-                # -1 for a SELECT; a write's own rows, leaving out what triggers wrote.
-                changed = cursor.rowcount
+            changed, rows = await run_interruptible(connection, _fetch, query, values)
+            # -1 for a SELECT; a write's own rows, leaving out what triggers wrote.
             return (changed if changed > 0 else len(rows)), rows
 
+    @translate_exceptions
+    async def execute_query_dict(self, query: str, values: list | None = None) -> list[dict]:
+        query = query.replace("\x00", "'||CHAR(0)||'")
+        async with self.acquire_connection() as connection:
+            self.log.debug("%s: %s", query, values)
+            _, rows = await run_interruptible(connection, _fetch, query, values)
+            return list(map(dict, rows))
 
-class ImmediateTransactionWrapper(_OwnRowCount, SqliteTransactionWrapper):
+    @translate_exceptions
+    async def execute_insert(self, query: str, values: list) -> int:
+        async with self.acquire_connection() as connection:
+            self.log.debug("%s: %s", query, values)
+            return await run_interruptible(connection, _insert, query, values)
+
+    @translate_exceptions
+    async def execute_many(self, query: str, values: list[list]) -> None:
+        async with self.acquire_connection() as connection:
+            self.log.debug("%s: %s", query, values)
+            # Outside a transaction (Tortoise calls this in autocommit mode only), atomically.
+            await run_interruptible(connection, _execute_many_atomically, query, values)
+
+
+class ImmediateTransactionWrapper(_InterruptibleStatements, SqliteTransactionWrapper):
+    @translate_exceptions
+    async def execute_many(self, query: str, values: list[list]) -> None:
+        async with self.acquire_connection() as connection:
+            self.log.debug("%s: %s", query, values)
+            await run_interruptible(connection, _execute_many, query, values)
+
     async def begin(self) -> None:
         try:
             await self._connection.commit()
@@ -54,7 +89,7 @@ class ImmediateTransactionWrapper(_OwnRowCount, SqliteTransactionWrapper):
             raise TransactionManagementError(error) from error
 
 
-class ImmediateSqliteClient(_OwnRowCount):
+class ImmediateSqliteClient(_InterruptibleStatements):
     async def create_connection(self, with_db: bool) -> None:
         await super().create_connection(with_db)
         if self._connection:
@@ -62,6 +97,44 @@ class ImmediateSqliteClient(_OwnRowCount):
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+
+# The statements as run in the worker thread, on its sqlite3 connection.
+
+
+def _fetch(
+    raw: sqlite3.Connection, query: str, values: list | None
+) -> tuple[int, list[sqlite3.Row]]:
+    cursor = raw.execute(query, values or ())
+    try:
+        rows = cursor.fetchall()
+        return cursor.rowcount, rows  # final only once every row is fetched (RETURNING)
+    finally:
+        cursor.close()
+
+
+def _insert(raw: sqlite3.Connection, query: str, values: list) -> int:
+    cursor = raw.execute(query, values)
+    try:
+        # As aiosqlite's execute_insert, which Tortoise's client uses.
+        cursor.execute("SELECT last_insert_rowid()")
+        return cursor.fetchone()[0]
+    finally:
+        cursor.close()
+
+
+def _execute_many(raw: sqlite3.Connection, query: str, values: list[list]) -> None:
+    raw.executemany(query, values).close()
+
+
+def _execute_many_atomically(raw: sqlite3.Connection, query: str, values: list[list]) -> None:
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        raw.executemany(query, values).close()
+    except BaseException:
+        raw.rollback()
+        raise
+    raw.commit()
 
 
 async def _install_unicode_case(connection: aiosqlite.Connection) -> None:
