@@ -22,6 +22,7 @@ from leadflow.db.config import tortoise_config
 from leadflow.files import file_routes, start_import_watchdog, stop_running_imports
 from leadflow.housekeeping import login_records_pruned
 from leadflow.http_guards import http_middleware
+from leadflow.services.imports import ImportQueue
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow")
@@ -96,22 +97,24 @@ def _static_file(static_dir: Path, path: str) -> Path | None:
 def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     graphql = GraphQLEndpoint(build_schema(settings), settings, static_dir)
 
+    import_queue = ImportQueue(settings.import_concurrency)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         config = tortoise_config(settings.database_url, settings.request_timeout_seconds)
         async with RegisterTortoise(app, config=config):
-            await start_import_watchdog(settings.import_watchdog_seconds)
+            await start_import_watchdog(settings.import_watchdog_seconds, import_queue)
             try:
                 async with login_records_pruned(settings.prune_interval_seconds):
                     yield
             finally:
-                await stop_running_imports()
+                await stop_running_imports(import_queue)
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         *auth_routes(settings),
-        *file_routes(settings),
+        *file_routes(settings, import_queue),
         # Last: the SPA takes whatever GET path the routes above do not.
         *spa_routes(static_dir),
     ]

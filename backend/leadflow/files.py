@@ -11,7 +11,11 @@
   leads with status and outcome, for Excel (UTF-8 with BOM; `;` with lang=de).
 
 Authentication as for GraphQL: a bearer token, or the session cookie plus the CSRF header for
-POST. Errors are JSON `{"error": {"code", "message", "field"}}` with a fitting status.
+POST. Errors are JSON `{"error": {"code", "message", "field"}}` with a fitting status; every
+refusal of an authenticated caller (403) goes to the audit log, as over GraphQL.
+
+Web imports take turns (`ImportQueue`): at most LEADFLOW_IMPORT_CONCURRENCY run at once per
+process, the others wait as QUEUED; the upload is answered as soon as its import is recorded.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from leadflow.auth.csrf import has_csrf_proof
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import Campaign, LeadImport, User
 from leadflow.services import exports, imports
+from leadflow.services.audit import AuditAction, record
 from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.import_files import FIELD_LABELS, preview_rows
 from leadflow.settings import Settings
@@ -46,21 +51,32 @@ PREVIEW_ROWS = 5
 REPORTED_ISSUES = 200
 # Imports running in this process; kept so that the tasks are not garbage-collected.
 _RUNNING: set[asyncio.Task[Any]] = set()
+# How long a shutdown waits for the imports to stop between batches (a batch takes well under
+# a second); what is left then is cancelled.
+STOP_SECONDS = 10.0
 
 
-async def stop_running_imports() -> None:
+async def stop_running_imports(queue: imports.ImportQueue | None = None) -> None:
     """At shutdown, before the database closes: stop this process's imports and its
     watchdog. Each import keeps what it committed and is released; another instance's
-    watchdog (or this one's after a restart) resumes it from its stored file."""
+    watchdog (or this one's after a restart) resumes it from its stored file. The imports of
+    `queue` stop between two batches; what is left after STOP_SECONDS is cancelled."""
+    if queue is not None:
+        queue.stop()
+    if _RUNNING:
+        await asyncio.wait(list(_RUNNING), timeout=STOP_SECONDS)
     for task in list(_RUNNING):
         task.cancel()
     await asyncio.gather(*_RUNNING, return_exceptions=True)
 
 
-async def start_import_watchdog(interval_seconds: float) -> None:
+async def start_import_watchdog(
+    interval_seconds: float, queue: imports.ImportQueue | None = None
+) -> None:
     """Resume abandoned web imports (their instance died or shut down): looked for once now,
     resumed in the background, and looked for again every `interval_seconds`; 0 turns it
-    off. The first look is one query, so startup does not wait for an import to finish."""
+    off. The first look is one query, so startup does not wait for an import to finish.
+    Resumed imports take their turn in `queue` like uploads."""
     if interval_seconds <= 0:
         return
     waiting = await imports.abandoned_import_ids()
@@ -70,13 +86,16 @@ async def start_import_watchdog(interval_seconds: float) -> None:
         while True:
             if look_now:
                 try:
-                    await imports.resume_abandoned_imports()
-                except asyncio.CancelledError:
-                    raise
+                    await imports.resume_abandoned_imports(queue)
+                except imports.ImportStopped:
+                    return  # shutting down
                 except Exception:
                     # A database hiccup must not end the watch; the next round tries again.
                     log.exception("Resuming abandoned imports failed")
-            await asyncio.sleep(interval_seconds)
+            if queue is None:
+                await asyncio.sleep(interval_seconds)
+            elif await queue.pause(interval_seconds):
+                return  # shutting down
             look_now = True
 
     task = asyncio.create_task(watch())
@@ -84,9 +103,13 @@ async def start_import_watchdog(interval_seconds: float) -> None:
     task.add_done_callback(_RUNNING.discard)
 
 
-def file_routes(settings: Settings) -> list[Route]:
+def file_routes(settings: Settings, queue: imports.ImportQueue | None = None) -> list[Route]:
+    """The file endpoints; web imports take their turn in `queue` (one of their own, sized by
+    the settings, when none is given)."""
+    queue = queue or imports.ImportQueue(settings.import_concurrency)
+
     async def upload(request: Request) -> Response:
-        return await _guarded(request, lambda: _upload(request, settings))
+        return await _guarded(request, lambda: _upload(request, settings, queue))
 
     async def rejected(request: Request) -> Response:
         return await _guarded(request, lambda: _rejected_rows(request))
@@ -111,8 +134,11 @@ async def _guarded(request: Request, handler: Callable[[], Awaitable[Response]])
     try:
         return await handler()
     except Refused as refused:
+        if refused.status == 403:
+            await _audit_refusal(request, refused.code, refused.message)
         return _error(refused.status, refused.code, refused.message)
     except AccessDenied as denied:
+        await _audit_refusal(request, "FORBIDDEN", denied.message)
         return _error(403, "FORBIDDEN", denied.message)
     except DomainError as error:
         status = _STATUS_OF.get(error.code, 400)
@@ -129,10 +155,27 @@ def _error(
     return JSONResponse(body, status)
 
 
+async def _audit_refusal(request: Request, code: str, message: str) -> None:
+    """A refusal of someone authenticated, for the audit log as GraphQL records it: who, from
+    where, and what: the method and the route's path pattern, never the path or query as sent
+    (the client's words), and our own message. 401s are not recorded (nor are they over
+    GraphQL): nobody is known, and anyone could fill the log with them."""
+    auth: Authenticated | None = getattr(request.state, "auth", None)
+    # Starlette's router puts the matched route into the scope.
+    route = getattr(request.scope.get("route"), "path", "/files")
+    await record(
+        AuditAction.ACCESS_DENIED,
+        actor=auth.user if auth is not None else None,
+        detail=f"{request.method} {route}: {code}: {message}",
+        address=request.client.host if request.client else "",
+    )
+
+
 async def _manager(request: Request, *, writes: bool) -> User:
     auth: Authenticated | None = await authenticate_request(request)
     if auth is None:
         raise Refused(401, "UNAUTHENTICATED", "Log in or send a bearer token.")
+    request.state.auth = auth  # for the audit of a refusal (`_guarded`)
     if writes and auth.read_only:
         raise Refused(403, "FORBIDDEN", "This token is read-only.")
     if writes and auth.via_session and not has_csrf_proof(request):
@@ -154,7 +197,7 @@ async def _campaign(raw: str | None) -> Campaign:
 # Upload
 
 
-async def _upload(request: Request, settings: Settings) -> Response:
+async def _upload(request: Request, settings: Settings, queue: imports.ImportQueue) -> Response:
     actor = await _manager(request, writes=True)
     campaign = await _campaign(request.query_params.get("campaign"))
     dry_run = request.query_params.get("dryRun", "") in ("1", "true")
@@ -169,7 +212,7 @@ async def _upload(request: Request, settings: Settings) -> Response:
             return JSONResponse(_report_json(report, path))
         finally:
             path.unlink(missing_ok=True)
-    return await _start_import(actor, campaign, path, mapping, file_name)
+    return await _start_import(actor, campaign, path, mapping, file_name, queue)
 
 
 def _mapping(raw: str | None) -> dict[str, str]:
@@ -218,9 +261,15 @@ async def _receive(request: Request, limit: int) -> Path:
 
 
 async def _start_import(
-    actor: User, campaign: Campaign, path: Path, mapping: dict[str, str], file_name: str
+    actor: User,
+    campaign: Campaign,
+    path: Path,
+    mapping: dict[str, str],
+    file_name: str,
+    queue: imports.ImportQueue,
 ) -> Response:
-    """Run the import in the background; answer once it is recorded (or refused)."""
+    """Run the import in the background, in its turn; answer once it is recorded (QUEUED) or
+    refused, without waiting for its turn."""
     started: asyncio.Future[imports.ImportReport] = asyncio.get_running_loop().create_future()
 
     def on_started(report: imports.ImportReport) -> None:
@@ -236,14 +285,15 @@ async def _start_import(
                 file_name=file_name,
                 on_started=on_started,
                 keep_source=True,
+                queue=queue,
             )
         except (DomainError, AccessDenied) as error:
             if not started.done():
                 started.set_exception(error)
+        except imports.ImportStopped:
+            log.warning("Import of %s stopped by shutdown; it resumes later", file_name)
         except asyncio.CancelledError:
-            log.warning(
-                "Import of %s stopped by shutdown; it resumes from its stored file", file_name
-            )
+            log.warning("Import of %s cancelled by shutdown; it resumes later", file_name)
             raise
         except Exception as error:
             log.exception("Import of %s into campaign %s failed", file_name, campaign.id)

@@ -49,7 +49,7 @@ async def finished(import_id: str) -> LeadImport:
     pk = decode_id(import_id, "LeadImport", ["importId"])
     for _ in range(500):
         lead_import = await LeadImport.get(id=pk)
-        if lead_import.status is not ImportStatus.RUNNING:
+        if lead_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
             return lead_import
         await asyncio.sleep(0.02)
     raise AssertionError("the import did not finish")

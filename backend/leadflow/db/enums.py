@@ -58,6 +58,7 @@ class OpportunityEventKind(StrEnum):
 
 
 class ImportStatus(StrEnum):
+    QUEUED = "QUEUED"
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"

@@ -9,7 +9,8 @@ import os
 import secrets
 import socket
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -47,9 +48,17 @@ from leadflow.services.leads import ContactMatcher, LeadIntake, clean_intake, st
 from leadflow.services.validation import clean_text, require_storable, storable_text
 
 BATCH_SIZE = 500
+# Web imports commit smaller batches: another request waits for a whole batch at worst (on
+# SQLite for the one connection), about 0.1 s for 100 rows, but up to 0.5 s for 500 on a busy
+# 2-CPU machine (bench/README.md, parallel imports).
+WEB_BATCH_SIZE = 100
 # A running import whose worker has not committed a batch for this long is considered dead
 # when its worker runs on another machine (on the same machine the process is checked).
 STALE_AFTER = timedelta(minutes=5)
+# A queued import tells other instances it is alive this often while it waits for its turn.
+QUEUED_HEARTBEAT = STALE_AFTER / 5
+# Imports that are not over: waiting for their turn, or importing (or interrupted in either).
+UNFINISHED = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 ProgressCallback = Callable[[int, int], None]
 logger = logging.getLogger(__name__)
@@ -143,15 +152,23 @@ async def import_leads(
     on_progress: ProgressCallback | None = None,
     on_started: Callable[[ImportReport], None] | None = None,
     keep_source: bool = False,
+    queue: ImportQueue | None = None,
+    wait_turn: bool = True,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import the leads of a CSV file into a campaign. `actor` None is the operator at the
     command line. Running the same file for the same campaign again resumes an interrupted
     import, or adds nothing when it has completed. `on_started` is called once the import is
     recorded (with `report.import_id` set), before the first row is written. `keep_source`
     stores the file in the database while the import runs (web uploads), so that any app
-    instance can finish it if this one dies (`resume_abandoned_imports`)."""
+    instance can finish it if this one dies (`resume_abandoned_imports`). With a `queue`, the
+    import is recorded as QUEUED and waits there for its turn (after `on_started`; not with
+    `wait_turn` False: the caller holds a place), commits batches of the queue's size and stops
+    between two when the queue stops; otherwise of `batch_size` (default BATCH_SIZE)."""
     policy.require_manager(actor, "import leads")
     name = clean_text(campaign_name, ["campaign"], max_length=NAME_MAX, required=True)
+    for column in mapping or {}:
+        require_storable(column, ["mapping"])  # stored with the file (`_keep_source`)
     layout = inspect_file(path, mapping)
     report = ImportReport(
         file_name=file_name or path.name,
@@ -165,18 +182,19 @@ async def import_leads(
     report.campaign_created = campaign is None
     if dry_run:
         await _preview(campaign, path, report, on_progress)
-    for column in mapping or {}:
-        require_storable(column, ["mapping"])  # stored with the file (`_keep_source`)
         return report
     campaign = campaign or await _create_campaign(actor, name)
-    lead_import = await _start_or_resume(actor, campaign, report)
+    queued = queue is not None and wait_turn
+    status = ImportStatus.QUEUED if queued else ImportStatus.RUNNING
+    lead_import = await _start_or_resume(actor, campaign, report, status)
     try:
         if keep_source:
             await _keep_source(lead_import, path, mapping or {})
         if on_started:
             on_started(report)
-        await _run(actor, campaign, lead_import, path, report, on_progress)
-    except asyncio.CancelledError:
+        async with queue.turn_of(lead_import) if queued else nullcontext():
+            await _run(actor, campaign, lead_import, path, report, on_progress, batch_size, queue)
+    except (asyncio.CancelledError, ImportStopped):
         # Stopped, not failed (the server shuts down): left to whoever resumes it.
         await _release(lead_import)
         raise
@@ -207,11 +225,12 @@ def _no_such_campaign(name: str) -> DomainError:
 # Rows
 
 
-def _batches(rows: Iterable[FileRow]) -> Iterator[list[FileRow]]:
+def _batches(rows: Iterable[FileRow], size: int | None = None) -> Iterator[list[FileRow]]:
+    size = size or BATCH_SIZE
     batch: list[FileRow] = []
     for row in rows:
         batch.append(row)
-        if len(batch) == BATCH_SIZE:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:
@@ -357,10 +376,14 @@ async def _run(
     path: Path,
     report: ImportReport,
     on_progress: ProgressCallback | None,
+    batch_size: int | None = None,
+    queue: ImportQueue | None = None,
 ) -> None:
     resume_after = lead_import.last_row_number
     rows = (row for row in read_rows(path, report.layout) if row.number > resume_after)
-    for batch in _batches(rows):
+    for batch in _batches(rows, queue.batch_size if queue else batch_size):
+        if queue is not None and queue.stopping:
+            raise ImportStopped
         try:
             outcomes = await _import_batch(actor, campaign, lead_import, batch, report.layout)
         except IntegrityError:
@@ -369,6 +392,9 @@ async def _run(
         report.counts.add(outcomes)
         if on_progress:
             on_progress(report.counts.rows_processed, report.layout.estimated_rows)
+        # Interactive requests first: whatever waits for the event loop runs before the next
+        # batch (imports are background work, see ImportQueue).
+        await asyncio.sleep(0)
     async with in_transaction():
         await LeadImport.filter(id=lead_import.id).update(
             status=ImportStatus.COMPLETED,
@@ -441,19 +467,106 @@ async def _advance(lead_import: LeadImport, last_row: int, outcomes: list[_RowOu
 
 
 # ---------------------------------------------------------------------------------------------
+# Taking turns
+
+
+class ImportQueue:
+    """The web imports of one process take turns: at most `concurrency` run at once, first
+    come first served, so that a burst of uploads cannot crowd interactive requests out of
+    the event loop; the others wait as QUEUED. Created per app (a semaphore belongs to the
+    event loop that first waits on it)."""
+
+    def __init__(
+        self,
+        concurrency: int,
+        heartbeat: timedelta = QUEUED_HEARTBEAT,
+        batch_size: int | None = None,
+    ) -> None:
+        self._places = asyncio.Semaphore(concurrency)
+        self._heartbeat_seconds = heartbeat.total_seconds()
+        self.batch_size = batch_size or WEB_BATCH_SIZE
+        self.stopping = False
+        self._stopped = asyncio.Event()
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True (at once) when the queue stops meanwhile."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Shutdown: running imports stop after their current batch, queued ones when their
+        turn comes (at once, one after the other), each released for another instance. Not
+        by cancelling them: a task cancelled inside a statement may leave SQLite's one
+        connection locked, and the release after it would wait forever."""
+        self.stopping = True
+        self._stopped.set()
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """A place to run an import in (the watchdog takes one before it takes over)."""
+        async with self._places:
+            yield
+
+    @asynccontextmanager
+    async def turn_of(self, lead_import: LeadImport) -> AsyncIterator[None]:
+        """Wait for a place as QUEUED, then run as RUNNING. While waiting, the heartbeat
+        goes on: another instance must not take a queued import for abandoned."""
+        while True:
+            try:
+                async with asyncio.timeout(self._heartbeat_seconds):
+                    await self._places.acquire()
+                break
+            except TimeoutError:
+                await _beat(lead_import, ImportStatus.QUEUED)
+        try:
+            if self.stopping:
+                raise ImportStopped
+            await _beat(lead_import, ImportStatus.QUEUED, now=ImportStatus.RUNNING)
+            yield
+        finally:
+            self._places.release()
+
+
+class ImportStopped(Exception):
+    """The import was stopped between two batches, as the server shuts down (`ImportQueue.stop`);
+    it is released for another instance to resume."""
+
+
+async def _beat(
+    lead_import: LeadImport, status: ImportStatus, *, now: ImportStatus | None = None
+) -> None:
+    """Still this worker's, with `status`: a fresh heartbeat (and status `now`). Refused if
+    another worker took the import over meanwhile."""
+    changed = await LeadImport.filter(
+        id=lead_import.id, worker=lead_import.worker, status=status
+    ).update(heartbeat_at=_now(), status=now or status)
+    if changed != 1:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"Import #{lead_import.id} was taken over by another process; this one stops.",
+            ["file"],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
 # Import records
 
 
 async def _start_or_resume(
-    actor: User | None, campaign: Campaign, report: ImportReport
+    actor: User | None, campaign: Campaign, report: ImportReport, status: ImportStatus
 ) -> LeadImport:
-    """A new import record, or the interrupted one of the same file for this campaign."""
+    """A new import record, or the interrupted one of the same file for this campaign, with
+    `status` (RUNNING, or QUEUED when it waits for its turn)."""
     worker = _this_worker()
     unfinished = (
         await LeadImport.filter(
             campaign_id=campaign.id,
             file_digest=report.layout.digest,
-            status__in=[ImportStatus.RUNNING, ImportStatus.FAILED],
+            status__in=[*UNFINISHED, ImportStatus.FAILED],
         )
         .order_by("-id")
         .first()
@@ -464,6 +577,7 @@ async def _start_or_resume(
             created_by=actor,
             file_name=storable_text(report.file_name)[:NAME_MAX],
             file_digest=report.layout.digest,
+            status=status,
             worker=worker,
             heartbeat_at=_now(),
             rows_total=report.layout.estimated_rows,
@@ -473,7 +587,7 @@ async def _start_or_resume(
         )
         report.import_id = lead_import.id
         return lead_import
-    if unfinished.status is ImportStatus.RUNNING and _worker_alive(unfinished):
+    if unfinished.status in UNFINISHED and _worker_alive(unfinished):
         raise DomainError(
             ErrorCode.CONFLICT,
             f"This file is being imported into {campaign.name!r} right now "
@@ -481,7 +595,7 @@ async def _start_or_resume(
             ["file"],
         )
     taken = await LeadImport.filter(id=unfinished.id, worker=unfinished.worker).update(
-        worker=worker, status=ImportStatus.RUNNING, heartbeat_at=_now(), failure=""
+        worker=worker, status=status, heartbeat_at=_now(), failure=""
     )
     if taken != 1:
         raise DomainError(
@@ -521,7 +635,8 @@ async def _mark_failed(lead_import: LeadImport, reason: str) -> None:
 
 
 async def _release(lead_import: LeadImport) -> None:
-    """No worker any more: the import stays RUNNING for another process to resume."""
+    """No worker any more: the import stays QUEUED or RUNNING for another process to
+    resume."""
     try:
         await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(worker="")
     except BaseORMException:
@@ -572,43 +687,53 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def resume_abandoned_imports() -> list[int]:
+async def resume_abandoned_imports(queue: ImportQueue | None = None) -> list[int]:
     """Finish the web imports whose worker is gone (released at its shutdown, its process
-    ended on this machine, or silent for STALE_AFTER on another), from their stored file, one
-    after the other, as the manager who uploaded it. Several app instances may call this at
-    once: `_start_or_resume` lets one of them take each import over. Returns the ids resumed."""
+    ended on this machine, or silent for STALE_AFTER on another), queued or running, from
+    their stored file, one after the other, as the manager who uploaded it. With a `queue`,
+    each waits for a place there before it is taken over, so an instance takes over only
+    what it can run now. Several app instances may call this at once: `_start_or_resume`
+    lets one of them take each import over. Returns the ids resumed."""
     # Files of imports that ended without dropping them (a crash at the wrong moment).
     await ImportSource.filter(
         lead_import__status__in=[ImportStatus.COMPLETED, ImportStatus.FAILED]
     ).delete()
     resumed: list[int] = []
     for lead_import_id in await abandoned_import_ids():
-        lead_import = await LeadImport.get_or_none(id=lead_import_id)
-        # Checked again: the list is a moment old, and each resume takes a while.
-        if lead_import is None or lead_import.status is not ImportStatus.RUNNING:
-            continue
-        if _worker_alive(lead_import):
-            continue
-        try:
-            if await _resume_from_source(lead_import):
-                resumed.append(lead_import.id)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            # One import's trouble must not keep the others waiting.
-            logger.exception("Resuming import #%s failed", lead_import.id)
+        if queue is not None and queue.stopping:
+            break
+        async with queue.place() if queue is not None else nullcontext():
+            if await _resume_if_abandoned(lead_import_id, queue):
+                resumed.append(lead_import_id)
     return resumed
 
 
+async def _resume_if_abandoned(lead_import_id: int, queue: ImportQueue | None) -> bool:
+    lead_import = await LeadImport.get_or_none(id=lead_import_id)
+    # Checked again: the list is a moment old, and each resume takes a while.
+    if lead_import is None or lead_import.status not in UNFINISHED:
+        return False
+    if _worker_alive(lead_import):
+        return False
+    try:
+        return await _resume_from_source(lead_import, queue)
+    except (asyncio.CancelledError, ImportStopped):
+        raise
+    except Exception:
+        # One import's trouble must not keep the others waiting.
+        logger.exception("Resuming import #%s failed", lead_import.id)
+        return False
+
+
 async def abandoned_import_ids() -> list[int]:
-    """The RUNNING web imports (with a stored file) whose worker is gone; one query."""
-    running = await LeadImport.filter(status=ImportStatus.RUNNING, source__id__isnull=False).only(
+    """The unfinished web imports (with a stored file) whose worker is gone; one query."""
+    unfinished = await LeadImport.filter(status__in=UNFINISHED, source__id__isnull=False).only(
         "id", "worker", "heartbeat_at", "started_at"
     )
-    return [lead_import.id for lead_import in running if not _worker_alive(lead_import)]
+    return [lead_import.id for lead_import in unfinished if not _worker_alive(lead_import)]
 
 
-async def _resume_from_source(lead_import: LeadImport) -> bool:
+async def _resume_from_source(lead_import: LeadImport, queue: ImportQueue | None) -> bool:
     source = await ImportSource.get_or_none(lead_import_id=lead_import.id)
     if source is None:
         return False
@@ -630,6 +755,8 @@ async def _resume_from_source(lead_import: LeadImport) -> bool:
             mapping=source.mapping,
             file_name=lead_import.file_name,
             keep_source=True,
+            queue=queue,
+            wait_turn=False,
         )
         return True
     except DomainError as error:

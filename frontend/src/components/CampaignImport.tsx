@@ -360,7 +360,8 @@ function ImportProgress({ importId, onFinished }: { importId: string; onFinished
     requestPolicy: "network-only",
   });
   const lead = data?.leadImport;
-  const running = !lead || lead.status === "RUNNING";
+  // QUEUED: waiting for its turn on the server; it runs later without anybody's help.
+  const running = !lead || lead.status === "RUNNING" || lead.status === "QUEUED";
   const reported = useRef(false);
 
   useEffect(() => {
@@ -388,11 +389,13 @@ function ImportProgress({ importId, onFinished }: { importId: string; onFinished
       />
       {lead && (
         <p role="status" data-testid="import-status">
-          {lead.status === "RUNNING"
-            ? t("import.running", { done: lead.rowsProcessed, total: progress?.max ?? "…" })
-            : lead.status === "COMPLETED"
-              ? t("import.completed", { done: lead.rowsProcessed })
-              : t("import.failed", { reason: lead.failure ?? "" })}
+          {lead.status === "QUEUED"
+            ? t("import.queued")
+            : lead.status === "RUNNING"
+              ? t("import.running", { done: lead.rowsProcessed, total: progress?.max ?? "…" })
+              : lead.status === "COMPLETED"
+                ? t("import.completed", { done: lead.rowsProcessed })
+                : t("import.failed", { reason: lead.failure ?? "" })}
         </p>
       )}
       {lead && !running && (

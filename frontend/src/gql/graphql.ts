@@ -47,10 +47,11 @@ export type HandOverOpportunityInput = {
   ownerId: string | number;
 };
 
-/** RUNNING: rows are being imported (or it was interrupted and waits to be resumed). COMPLETED: every row was handled. FAILED: it stopped; importing the same file again resumes it. */
+/** QUEUED: waits for its turn (an instance runs a few imports at a time). RUNNING: rows are being imported (or it was interrupted and waits to be resumed). COMPLETED: every row was handled. FAILED: it stopped; importing the same file again resumes it. */
 export type ImportStatus =
   | 'COMPLETED'
   | 'FAILED'
+  | 'QUEUED'
   | 'RUNNING';
 
 /** What happened to a lead. */

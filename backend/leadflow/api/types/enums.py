@@ -25,7 +25,8 @@ OpportunityEventKind = strawberry.enum(
 )
 ImportStatus = strawberry.enum(
     enums.ImportStatus,
-    description="RUNNING: rows are being imported (or it was interrupted and waits to be "
+    description="QUEUED: waits for its turn (an instance runs a few imports at a time). "
+    "RUNNING: rows are being imported (or it was interrupted and waits to be "
     "resumed). COMPLETED: every row was handled. FAILED: it stopped; importing the same file "
     "again resumes it.",
 )
