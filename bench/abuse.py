@@ -23,24 +23,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.attack_documents import aliased_searches, fragments_in_one_selection
 from tests.live_server import free_port
 
 MANAGER = "bench.manager@test.example"
-
-
-def fragments_document(count: int) -> str:
-    definitions = " ".join(f"fragment F{n} on Lead {{ contact {{ id }} }}" for n in range(count))
-    spreads = " ".join(f"...F{n}" for n in range(count))
-    comment = f"# {time.monotonic_ns()} " + "x" * 2_000
-    return f"{comment}\n{{ myTasks {{ edges {{ node {{ {spreads} }} }} }} }} {definitions}"
-
-
-def searches_document(count: int) -> str:
-    searches = " ".join(
-        f's{n}: leads(first: 1, filter: {{search: "zz{n}{time.monotonic_ns()}"}}) {{ totalCount }}'
-        for n in range(count)
-    )
-    return "{ " + searches + " }"
 
 
 def leadflow(source: Path | None, env: dict[str, str], *args: str) -> str:
@@ -145,10 +131,10 @@ def main() -> None:
         print(f"source: {args.source or 'this checkout'}, {args.leads} leads, SQLite")
         print(f"  {'nobody attacking':44}", asyncio.run(scenario_idle(url, token)))
         cases = [
-            ("10 x 300 fragments, no token", lambda: fragments_document(300), True),
-            ("10 x 300 fragments, manager token", lambda: fragments_document(300), False),
-            ("10 x 30 aliased searches, manager token", lambda: searches_document(30), False),
-            ("10 x 4 searches (allowed), manager token", lambda: searches_document(4), False),
+            ("10 x 300 fragments, no token", lambda: fragments_in_one_selection(300), True),
+            ("10 x 300 fragments, manager token", lambda: fragments_in_one_selection(300), False),
+            ("10 x 30 aliased searches, manager token", lambda: aliased_searches(30), False),
+            ("10 x 4 searches (allowed), manager token", lambda: aliased_searches(4), False),
         ]
         for name, make_document, anonymous in cases:
             print(f"  {name:44}", asyncio.run(scenario(url, token, make_document, anonymous)))

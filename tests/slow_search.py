@@ -87,3 +87,16 @@ async def _insert_postgres(database_url: str, contacts: int) -> None:
         await connection.execute("ANALYZE contacts, leads")
     finally:
         await connection.close()
+
+
+async def active_statements(database_url: str) -> list[str]:
+    """The statements PostgreSQL is running for other sessions of the test's database."""
+    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    try:
+        rows = await connection.fetch(
+            "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active'"
+        )
+    finally:
+        await connection.close()
+    return [row["query"] for row in rows]

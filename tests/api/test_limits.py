@@ -15,6 +15,7 @@ from graphql import get_introspection_query
 
 from leadflow.settings import Settings, SettingsError
 from tests.app_client import app_client
+from tests.attack_documents import aliased_searches, fragments_in_one_selection
 from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actors
 from tests.live_server import LiveServer, live_server
 
@@ -322,24 +323,6 @@ def abusive_requests() -> dict[str, tuple[str, int, str]]:
         ),
         "30 aliased searches": (aliased_searches(30), 400, "QUERY_TOO_COSTLY"),
     }
-
-
-def fragments_in_one_selection(count: int) -> str:
-    """The review's CPU stall: graphql-core compares the fields of every pair of fragments
-    spread into one selection (300 took 0.5-2 s to validate). A long comment makes each copy
-    new to the document cache."""
-    definitions = " ".join(f"fragment F{n} on Lead {{ contact {{ id }} }}" for n in range(count))
-    spreads = " ".join(f"...F{n}" for n in range(count))
-    comment = f"# {time.monotonic_ns()} " + "x" * 2_000
-    return f"{comment}\n{{ myTasks {{ edges {{ node {{ {spreads} }} }} }} }} {definitions}"
-
-
-def aliased_searches(count: int) -> str:
-    """Each search reads every lead of a big table (no index serves `%word%`)."""
-    searches = " ".join(
-        f's{n}: leads(first: 1, filter: {{search: "x{n}"}}) {{ totalCount }}' for n in range(count)
-    )
-    return "{ " + searches + " }"
 
 
 NORMAL_QUERY = "{ viewer { email } leads(first: 10) { totalCount } }"

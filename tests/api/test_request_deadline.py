@@ -9,14 +9,13 @@ import asyncio
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from leadflow.settings import Settings
 from tests.app_client import app_client
 from tests.helpers import Actor, make_actors
 from tests.live_server import live_server
-from tests.slow_search import SLOW_SEARCH_BODY, insert_slow_search
+from tests.slow_search import SLOW_SEARCH_BODY, active_statements, insert_slow_search
 
 TIMEOUT = 0.5
 # The slow search alone takes about 2 s; its request gets 504 after TIMEOUT.
@@ -35,19 +34,6 @@ def assert_timed_out(response: httpx.Response) -> None:
     assert [error["extensions"]["code"] for error in response.json()["errors"]] == ["TIMEOUT"]
 
 
-async def active_app_statements(database_url: str) -> list[str]:
-    """The statements PostgreSQL is running for other sessions of the test's database."""
-    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
-    try:
-        rows = await connection.fetch(
-            "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND state = 'active'"
-        )
-    finally:
-        await connection.close()
-    return [row["query"] for row in rows]
-
-
 async def test_a_slow_search_stops_with_its_request(database_url: str, backend: str):
     await insert_slow_search(backend, database_url)
     settings = Settings(database_url=database_url, request_timeout_seconds=TIMEOUT)
@@ -60,7 +46,7 @@ async def test_a_slow_search_stops_with_its_request(database_url: str, backend: 
         assert_timed_out(response)
         assert seconds < TIMEOUT + PROMPTLY, f"the 504 took {seconds:.2f} s"
         if backend == "postgres":
-            assert await active_app_statements(database_url) == []
+            assert await active_statements(database_url) == []
         # Another client's small request: on SQLite it needs the process's one connection.
         response, seconds = await post(http, VIEWER, actors.clerk_a.token)
         assert response.status_code == 200, response.text

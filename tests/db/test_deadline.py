@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from leadflow.db.config import tortoise_config
 from leadflow.db.deadline import StatementDeadlineExceeded, database_deadline
 from leadflow.db.lifecycle import database
+from tests.slow_search import active_statements
 
 REQUEST_TIMEOUT = 0.5
 # Ten seconds or more of work for the database, unless something stops it.
@@ -59,19 +60,7 @@ async def assert_free(db: BaseDBAsyncClient, backend: str, database_url: str) ->
     assert (await db.execute_query_dict("SELECT 1 AS one")) == [{"one": 1}]
     assert time.monotonic() - started < PROMPTLY
     if backend == "postgres":
-        assert await _active_statements(database_url) == []
-
-
-async def _active_statements(database_url: str) -> list[str]:
-    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
-    try:
-        rows = await connection.fetch(
-            "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND state = 'active'"
-        )
-    finally:
-        await connection.close()
-    return [row["query"] for row in rows]
+        assert await active_statements(database_url) == []
 
 
 async def test_the_deadline_stops_a_statement_as_a_timeout(
