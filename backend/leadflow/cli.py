@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.exceptions import BaseORMException
 
-from leadflow.services.errors import AccessDenied, DomainError
+from leadflow.errors import AccessDenied, DomainError
 from leadflow.settings import Settings, SettingsError
 
 if TYPE_CHECKING:

@@ -40,9 +40,9 @@ from leadflow.auth import policy
 from leadflow.auth.csrf import has_csrf_proof
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import Campaign, LeadImport, User
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import exports, imports
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.import_files import FIELD_LABELS, preview_rows
 from leadflow.settings import Settings
 

@@ -19,9 +19,9 @@ from leadflow.api.pagination import encode_cursor
 from leadflow.auth.csrf import CSRF_HEADER
 from leadflow.db.enums import ImportIssueCode
 from leadflow.db.models import Lead, LeadImport, LoginFailure, LoginSession
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import campaigns, imports
 from leadflow.services.accounts import set_password
-from leadflow.services.errors import DomainError, ErrorCode
 from tests.helpers import Actor, Actors, data_of, error_codes
 from tests.live_server import MANAGER_EMAIL, live_server
 

@@ -26,8 +26,8 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.demo import seed_demo
+from leadflow.errors import DomainError
 from leadflow.services import accounts, reports
-from leadflow.services.errors import DomainError
 from leadflow.services.reports import AgingKind
 from tests.rollups import expected_rollups, stored_rollups
 

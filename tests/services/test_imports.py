@@ -20,8 +20,8 @@ from leadflow.db.enums import (
     Outcome,
 )
 from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadEvent, LeadImport
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import campaigns, exports, imports, leads
-from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.import_files import inspect_file, map_columns
 from leadflow.services.leads import LeadIntake
 

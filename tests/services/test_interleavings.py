@@ -8,8 +8,8 @@ import asyncio
 
 from leadflow.db.enums import Channel, LeadEventKind, Outcome
 from leadflow.db.models import Feedback, Lead, LeadEvent
+from leadflow.errors import AccessDenied, DomainError
 from leadflow.services import campaigns, leads
-from leadflow.services.errors import AccessDenied, DomainError
 from leadflow.services.leads import LeadIntake
 
 ROUNDS = 10

@@ -30,8 +30,8 @@ from leadflow.db.models import (
     OpportunityEvent,
     User,
 )
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import campaigns, leads, opportunities
-from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.leads import LeadIntake, OpportunityDraft
 
 TABLES = (User, Campaign, Contact, Lead, LeadEvent, Feedback, Opportunity, OpportunityEvent)

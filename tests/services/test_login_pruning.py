@@ -18,6 +18,7 @@ from tortoise.exceptions import OperationalError
 from leadflow.auth.sessions import authenticate_session, close_session, open_session
 from leadflow.db.enums import Role
 from leadflow.db.models import AuditEntry, LoginFailure, LoginSession, User
+from leadflow.errors import DomainError
 from leadflow.housekeeping import PRUNING_TASK_NAME
 from leadflow.services import accounts
 from leadflow.services.accounts import (
@@ -26,7 +27,6 @@ from leadflow.services.accounts import (
     LoginThrottled,
     PrunedLoginRecords,
 )
-from leadflow.services.errors import DomainError
 from leadflow.services.users import create_user
 from leadflow.settings import Settings, SettingsError
 from tests.app_client import running_app

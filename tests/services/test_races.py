@@ -22,8 +22,8 @@ import pytest
 from leadflow.api.ids import encode_id
 from leadflow.db.enums import LeadEventKind, LeadStatus, OpportunityEventKind, Outcome
 from leadflow.db.models import Lead, LeadEvent, Opportunity, OpportunityEvent
+from leadflow.errors import DomainError
 from leadflow.services import campaigns, leads
-from leadflow.services.errors import DomainError
 from leadflow.services.leads import LeadIntake
 from tests.helpers import gql
 
@@ -207,7 +207,7 @@ from leadflow.db.enums import Outcome
 from leadflow.db.lifecycle import database
 from leadflow.db.models import User
 from leadflow.services import leads
-from leadflow.services.errors import DomainError
+from leadflow.errors import DomainError
 
 
 async def main():

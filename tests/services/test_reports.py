@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from leadflow.db.enums import Channel, CloseReason, Outcome
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import leads, reports
-from leadflow.services.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.leads import LeadIntake
 from leadflow.services.reports import AgingKind, ReportInterval
 from tests.helpers import QueryCounter

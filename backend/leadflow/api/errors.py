@@ -14,8 +14,8 @@ import strawberry
 from graphql import GraphQLError, Node
 from strawberry.extensions import SchemaExtension
 
+from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 
 log = logging.getLogger("leadflow.api")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 
 NODE_TYPES = frozenset(
     {"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken", "LeadImport"}

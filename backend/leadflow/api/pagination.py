@@ -14,7 +14,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from leadflow.api.ids import MAX_PK
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

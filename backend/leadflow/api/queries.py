@@ -35,8 +35,8 @@ from leadflow.api.types.reports import (
 )
 from leadflow.auth import policy
 from leadflow.db.models import User
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import accounts, leads, reports, users
-from leadflow.services.errors import DomainError, ErrorCode
 
 # Report arguments, the same on every report field.
 _FROM = "Start of the period, included (UTC when no offset is given)."

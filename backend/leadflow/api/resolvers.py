@@ -32,8 +32,8 @@ from leadflow.api.types.nodes import (
 from leadflow.api.types.reports import ClerkReport
 from leadflow.auth import policy
 from leadflow.db.models import ApiToken, Campaign, Contact, Lead, Opportunity, User
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import audit, campaigns, imports, leads, opportunities, reports
-from leadflow.services.errors import DomainError, ErrorCode
 
 
 def lead_filter(

@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 
 from leadflow.db.enums import Role
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity, PartnerCampaign, User
-from leadflow.services.errors import AccessDenied
+from leadflow.errors import AccessDenied
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 WORKING_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})

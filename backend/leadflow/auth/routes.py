@@ -11,9 +11,9 @@ from starlette.routing import Route
 
 from leadflow.auth.csrf import has_csrf_proof
 from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session, close_session
+from leadflow.errors import DomainError
 from leadflow.services import accounts
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.errors import DomainError
 from leadflow.settings import Settings
 
 MAX_LOGIN_BODY = 16 * 1024

@@ -72,7 +72,7 @@ class ImportIssueKind(StrEnum):
 class ImportIssueCode(StrEnum):
     """Why an import rejected or skipped a row, for programs and translations (the message is
     English prose). A value refused by the rules of `createLeads` keeps the code those rules
-    give it (`services.errors.ErrorCode`), with the field it concerns."""
+    give it (`leadflow.errors.ErrorCode`), with the field it concerns."""
 
     # Rejected: a value is missing (lastName), or neither email nor phone is given (field
     # email), is not valid (email, a NUL character), or is too long.

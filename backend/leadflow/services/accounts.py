@@ -29,8 +29,8 @@ from leadflow.db.models import (
     PartnerCampaign,
     User,
 )
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.users import MIN_PASSWORD_LENGTH
 from leadflow.services.validation import (
     clean_text,

@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 from leadflow.auth import policy
 from leadflow.db.enums import Outcome
 from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead, User
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_text
 
 

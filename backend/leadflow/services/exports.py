@@ -13,8 +13,8 @@ from tortoise.queryset import QuerySet
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.models import Campaign, Lead, User
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.csv_cells import SpreadsheetWriter
-from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.leads import status_condition
 
 PAGE_SIZE = 1000

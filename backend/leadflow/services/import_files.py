@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.csv_cells import restore
-from leadflow.services.errors import DomainError, ErrorCode
 
 # The contact fields a column can fill, with the header names (German and English, as Excel
 # users and scanner exports write them) that map to each. Compared after `_header_key`.

@@ -32,9 +32,9 @@ from leadflow.db.models import (
     LeadImport,
     User,
 )
+from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.campaigns import create_campaign
 from leadflow.services.csv_cells import SpreadsheetWriter
-from leadflow.services.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.import_files import (
     FIELD_LABELS,
     REJECTS_COLUMNS,

@@ -37,7 +37,7 @@ from leadflow.db.models import (
     OpportunityEvent,
     User,
 )
-from leadflow.services.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.errors import DomainError, DomainErrors, ErrorCode
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import (
     clean_email,

@@ -20,7 +20,7 @@ from leadflow.db.models import (
     OpportunityEvent,
     User,
 )
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
 

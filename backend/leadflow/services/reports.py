@@ -65,9 +65,9 @@ from leadflow.db.models import (
     Lead,
     User,
 )
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import campaigns
 from leadflow.services.campaigns import CampaignStats, success_rate
-from leadflow.services.errors import DomainError, ErrorCode
 from leadflow.services.leads import now, status_condition
 
 # Above this many leads in a report's scope, medians are estimated from a fixed sample ...

@@ -11,7 +11,7 @@ from leadflow.auth import policy
 from leadflow.auth.passwords import hash_password
 from leadflow.db.enums import Role
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_email, clean_text, require_storable
 
 MIN_PASSWORD_LENGTH = 8

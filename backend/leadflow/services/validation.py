@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from leadflow.services.errors import DomainError, ErrorCode
+from leadflow.errors import DomainError, ErrorCode
 
 # Pragmatic address check: one @, no spaces, a dot in the domain. RFC 5322 allows more, but
 # nothing a sales clerk could actually write to.

@@ -13,9 +13,9 @@ from leadflow.api.types.enums import Role
 from leadflow.api.types.nodes import CampaignNode, UserNode
 from leadflow.auth import policy
 from leadflow.db.models import User
+from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import accounts, users
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.errors import DomainError, ErrorCode
 
 
 @strawberry.input

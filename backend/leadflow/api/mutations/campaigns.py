@@ -8,8 +8,8 @@ from strawberry.types import Info
 from leadflow.api.errors import UserError, user_errors
 from leadflow.api.types.inputs import CreateCampaignInput
 from leadflow.api.types.nodes import CampaignNode
+from leadflow.errors import DomainError
 from leadflow.services import campaigns
-from leadflow.services.errors import DomainError
 
 
 @strawberry.type

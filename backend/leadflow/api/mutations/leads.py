@@ -10,8 +10,8 @@ from leadflow.api.ids import decode_id, decode_optional_id
 from leadflow.api.resolvers import load_lead_node, load_lead_nodes, load_opportunity_node
 from leadflow.api.types import inputs
 from leadflow.api.types.nodes import FeedbackNode, LeadNode, OpportunityNode
+from leadflow.errors import DomainError
 from leadflow.services import leads
-from leadflow.services.errors import DomainError
 
 
 @strawberry.type
