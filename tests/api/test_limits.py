@@ -167,6 +167,50 @@ async def test_alias_limit(client, actors: Actors):
     assert refusal_codes(await ask(client, aliases(31), headers=manager)) == ["TOO_MANY_ALIASES"]
 
 
+def user_aliases(count: int, prefix: str = "u") -> str:
+    return " ".join(f"{prefix}{number}: id" for number in range(count))
+
+
+# Aliases count wherever they are: nested in fields, split over levels, inside inline and named
+# fragments, and once per spread of a fragment. Each pair is (30 aliases, 31 aliases).
+NESTED_ALIASES: dict[str, tuple[str, str]] = {
+    "in a field": (
+        "{ viewer { " + user_aliases(30) + " } }",
+        "{ viewer { " + user_aliases(31) + " } }",
+    ),
+    "deep in a connection": (
+        "{ leads(first: 1) { edges { node { " + user_aliases(30) + " } } } }",
+        "{ leads(first: 1) { edges { node { " + user_aliases(31) + " } } } }",
+    ),
+    "split over levels": (
+        "{ t0: __typename t1: __typename me: viewer { " + user_aliases(27) + " } }",
+        "{ t0: __typename t1: __typename me: viewer { " + user_aliases(28) + " } }",
+    ),
+    "in an inline fragment": (
+        "{ ... on Query { viewer { " + user_aliases(30) + " } } }",
+        "{ ... on Query { viewer { " + user_aliases(31) + " } } }",
+    ),
+    "in a named fragment": (
+        "{ viewer { ...U } } fragment U on User { " + user_aliases(30) + " }",
+        "{ viewer { ...U } } fragment U on User { " + user_aliases(31) + " }",
+    ),
+    "once per spread": (
+        "{ viewer { ...U } } fragment U on User { " + user_aliases(30) + " }",
+        "{ viewer { ...U } me: viewer { ...U } } fragment U on User { " + user_aliases(15) + " }",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", NESTED_ALIASES)
+async def test_alias_limit_counts_aliases_below_the_top_level(client, actors: Actors, shape: str):
+    manager = bearer(actors.manager)
+    allowed, refused = NESTED_ALIASES[shape]
+    response = await ask(client, allowed, headers=manager)
+    assert response.status_code == 200, response.text[:500]
+    assert data_of(response.json())
+    assert refusal_codes(await ask(client, refused, headers=manager)) == ["TOO_MANY_ALIASES"]
+
+
 async def test_token_and_size_limits(client, actors: Actors):
     manager = bearer(actors.manager)
     # Comments count as tokens too (graphql-core's max_tokens), and they are cheap to write.
