@@ -2,10 +2,7 @@
 import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { createClient, errorCode, logOut } from "./client";
-import { DASHBOARD_PATH } from "./dashboard";
 import { Header } from "./components/Header";
-import { graphql } from "./gql";
-import type { ViewerQuery } from "./gql/graphql";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
 import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
@@ -15,6 +12,7 @@ import { LoginPage } from "./screens/LoginPage";
 import { MyTasks } from "./screens/MyTasks";
 import { Opportunities } from "./screens/Opportunities";
 import { OpportunityDetail } from "./screens/OpportunityDetail";
+import { type Viewer, ViewerDocument, opensNothing, screenFor } from "./viewer";
 
 // The campaign chart (Chart.js) is loaded only when the screen is opened.
 const Campaigns = lazy(() =>
@@ -24,18 +22,6 @@ const Campaigns = lazy(() =>
 const Dashboard = lazy(() =>
   import("./screens/Dashboard").then((module) => ({ default: module.Dashboard })),
 );
-
-const ViewerDocument = graphql(`
-  query Viewer {
-    viewer {
-      id
-      name
-      role
-    }
-  }
-`);
-
-export type Viewer = ViewerQuery["viewer"];
 
 export function App() {
   // A new client per session, so that nothing cached for one user is shown to the next.
@@ -81,45 +67,48 @@ function Session({ onLogin, onLogout }: { onLogin: () => void; onLogout: () => v
     <>
       <Header viewer={viewer} onLogout={onLogout} />
       <main className="page" id="main">
-        <Screen viewer={viewer} path={path} />
+        <CurrentScreen viewer={viewer} path={path} />
       </main>
     </>
   );
 }
 
-function Screen({ viewer, path }: { viewer: Viewer; path: string }) {
+function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
   const { t } = useI18n();
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
-  if (path === "/leads" && manages) return <LeadsOverview />;
-  if (path === "/campaigns" && manages) {
-    return (
-      <Suspense fallback={<p role="status">{t("app.loading")}</p>}>
-        <Campaigns />
-      </Suspense>
-    );
+  const loading = <p role="status">{t("app.loading")}</p>;
+  switch (screenFor(viewer, path)) {
+    case "leads":
+      return <LeadsOverview />;
+    case "campaigns":
+      return (
+        <Suspense fallback={loading}>
+          <Campaigns />
+        </Suspense>
+      );
+    case "tasks":
+      return <MyTasks />;
+    case "dashboard":
+      return (
+        <Suspense fallback={loading}>
+          <Dashboard viewer={viewer} />
+        </Suspense>
+      );
+    case "opportunities":
+      return <Opportunities viewer={viewer} />;
+    case "opportunity": {
+      const opportunityId = parseOpportunityPath(path) ?? "";
+      return <OpportunityDetail key={opportunityId} viewer={viewer} opportunityId={opportunityId} />;
+    }
+    case "lead": {
+      const leadId = parseLeadPath(path) ?? "";
+      // Keyed by the lead: another lead's page starts with fresh forms.
+      return <LeadDetail key={leadId} viewer={viewer} leadId={leadId} />;
+    }
+    case null:
+      if (opensNothing(viewer)) return <p>{t("app.notAvailable")}</p>;
+      // Anything else, including screens this role is not offered, leads home.
+      return <Redirect to={homePath(viewer.role)} />;
   }
-  if (path === "/tasks" && viewer.role === "CLERK") return <MyTasks />;
-  const works = manages || viewer.role === "CLERK";
-  if (path === DASHBOARD_PATH && works) {
-    return (
-      <Suspense fallback={<p role="status">{t("app.loading")}</p>}>
-        <Dashboard viewer={viewer} />
-      </Suspense>
-    );
-  }
-  if (path === "/opportunities" && works) return <Opportunities viewer={viewer} />;
-  const opportunityId = parseOpportunityPath(path);
-  if (opportunityId && works) {
-    return <OpportunityDetail key={opportunityId} viewer={viewer} opportunityId={opportunityId} />;
-  }
-  const leadId = parseLeadPath(path);
-  // Keyed by the lead: another lead's page starts with fresh forms.
-  if (leadId && (manages || viewer.role === "CLERK")) {
-    return <LeadDetail key={leadId} viewer={viewer} leadId={leadId} />;
-  }
-  if (viewer.role === "PARTNER") return <p>{t("app.notAvailable")}</p>;
-  // Anything else, including screens this role is not offered, leads home.
-  return <Redirect to={homePath(viewer.role)} />;
 }
 
 function Redirect({ to }: { to: string }) {

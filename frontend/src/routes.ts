@@ -1,5 +1,32 @@
 // The URL is the state of a screen: which tab and which page, so it can be bookmarked.
+import { DASHBOARD_PATH } from "./dashboard";
 import type { LeadStatus, OpportunityStage } from "./gql/graphql";
+
+/** The screens of the web app; which role may open which is decided in viewer.ts. */
+export type Screen =
+  | "leads"
+  | "lead"
+  | "tasks"
+  | "opportunities"
+  | "opportunity"
+  | "campaigns"
+  | "dashboard";
+
+const LIST_PATHS: Record<string, Screen> = {
+  "/leads": "leads",
+  "/tasks": "tasks",
+  "/opportunities": "opportunities",
+  "/campaigns": "campaigns",
+  [DASHBOARD_PATH]: "dashboard",
+};
+
+/** The screen a path shows, or null for a path that is no screen. */
+export function screenAt(path: string): Screen | null {
+  if (Object.hasOwn(LIST_PATHS, path)) return LIST_PATHS[path];
+  if (parseLeadPath(path)) return "lead";
+  if (parseOpportunityPath(path)) return "opportunity";
+  return null;
+}
 
 export type Tab = "new" | "active" | "done";
 export const TABS: readonly Tab[] = ["new", "active", "done"];

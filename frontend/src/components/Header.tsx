@@ -1,14 +1,26 @@
-import type { Viewer } from "../App";
 import { DASHBOARD_PATH } from "../dashboard";
 import { useI18n } from "../I18n";
+import type { MessageKey } from "../i18n";
 import { useLocation } from "../router";
+import { type Screen, screenAt } from "../routes";
+import { type Viewer, mayOpen } from "../viewer";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Link } from "./Link";
+
+/** The main navigation in order: an entry is shown when the viewer may open its screen, and is
+ * current on that screen and on the detail pages listed with it. */
+const NAVIGATION: readonly { screen: Screen; href: string; label: MessageKey; also?: Screen }[] = [
+  { screen: "leads", href: "/leads", label: "nav.leads", also: "lead" },
+  { screen: "tasks", href: "/tasks", label: "nav.tasks" },
+  { screen: "opportunities", href: "/opportunities", label: "nav.opportunities", also: "opportunity" },
+  { screen: "campaigns", href: "/campaigns", label: "nav.campaigns" },
+  { screen: "dashboard", href: DASHBOARD_PATH, label: "nav.dashboard" },
+];
 
 export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => void }) {
   const { t } = useI18n();
   const { path } = useLocation();
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const here = screenAt(path);
   return (
     <header className="header">
       <a className="skip" href="#main">
@@ -16,34 +28,15 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
       </a>
       <strong className="brand">{t("app.name")}</strong>
       <nav aria-label={t("nav.main")}>
-        {manages && (
-          <Link href="/leads" current={path === "/leads" || path.startsWith("/leads/")}>
-            {t("nav.leads")}
-          </Link>
-        )}
-        {viewer.role === "CLERK" && (
-          <Link href="/tasks" current={path === "/tasks"}>
-            {t("nav.tasks")}
-          </Link>
-        )}
-        {(manages || viewer.role === "CLERK") && (
+        {NAVIGATION.filter((entry) => mayOpen(viewer, entry.screen)).map((entry) => (
           <Link
-            href="/opportunities"
-            current={path === "/opportunities" || path.startsWith("/opportunities/")}
+            key={entry.screen}
+            href={entry.href}
+            current={here !== null && (here === entry.screen || here === entry.also)}
           >
-            {t("nav.opportunities")}
+            {t(entry.label)}
           </Link>
-        )}
-        {manages && (
-          <Link href="/campaigns" current={path === "/campaigns"}>
-            {t("nav.campaigns")}
-          </Link>
-        )}
-        {(manages || viewer.role === "CLERK") && (
-          <Link href={DASHBOARD_PATH} current={path === DASHBOARD_PATH}>
-            {t("nav.dashboard")}
-          </Link>
-        )}
+        ))}
       </nav>
       <span className="who">{t("nav.signedInAs", { name: viewer.name })}</span>
       <LanguageSwitch />
@@ -53,4 +46,3 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
     </header>
   );
 }
-

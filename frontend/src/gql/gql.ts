@@ -14,7 +14,6 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  query Clerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n    }\n  }\n": typeof types.ClerksDocument,
     "\n  query LeadImportProgress($id: ID!) {\n    leadImport(id: $id) {\n      id\n      fileName\n      status\n      rowsExpected\n      rowsProcessed\n      leadsCreated\n      contactsReused\n      duplicatesSkipped\n      rowsRejected\n      emptyRows\n      failure\n      rejectedRowsUrl\n    }\n  }\n": typeof types.LeadImportProgressDocument,
     "\n  mutation CloseLead($input: CloseLeadInput!) {\n    closeLead(input: $input) {\n      lead {\n        id\n        status\n        outcome\n      }\n      opportunity {\n        id\n        title\n        expectedValue\n        owner {\n          id\n          name\n        }\n      }\n      userErrors {\n        code\n        message\n        field\n      }\n    }\n  }\n": typeof types.CloseLeadDocument,
@@ -35,9 +34,9 @@ type Documents = {
     "\n  query MyTasks($first: Int!, $after: String) {\n    myTasks(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          id\n          createdAt\n          assignedAt\n          contact {\n            firstName\n            lastName\n            company\n            phone\n          }\n          campaign {\n            id\n            name\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MyTasksDocument,
     "\n  query Opportunities($filter: OpportunityFilter, $first: Int!, $after: String) {\n    opportunities(filter: $filter, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          stage\n          expectedValue\n          createdAt\n          contact {\n            id\n            firstName\n            lastName\n            company\n          }\n          owner {\n            id\n            name\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.OpportunitiesDocument,
     "\n  query OpportunityDetail($id: ID!) {\n    opportunity(id: $id) {\n      id\n      title\n      stage\n      expectedValue\n      createdAt\n      contact {\n        id\n        firstName\n        lastName\n        company\n      }\n      owner {\n        id\n        name\n      }\n      lead {\n        id\n      }\n      history {\n        kind\n        at\n        note\n        actor {\n          id\n          name\n        }\n        owner {\n          id\n          name\n        }\n        previousOwner {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.OpportunityDetailDocument,
+    "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n": typeof types.ViewerDocument,
 };
 const documents: Documents = {
-    "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n": types.ViewerDocument,
     "\n  query Clerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n    }\n  }\n": types.ClerksDocument,
     "\n  query LeadImportProgress($id: ID!) {\n    leadImport(id: $id) {\n      id\n      fileName\n      status\n      rowsExpected\n      rowsProcessed\n      leadsCreated\n      contactsReused\n      duplicatesSkipped\n      rowsRejected\n      emptyRows\n      failure\n      rejectedRowsUrl\n    }\n  }\n": types.LeadImportProgressDocument,
     "\n  mutation CloseLead($input: CloseLeadInput!) {\n    closeLead(input: $input) {\n      lead {\n        id\n        status\n        outcome\n      }\n      opportunity {\n        id\n        title\n        expectedValue\n        owner {\n          id\n          name\n        }\n      }\n      userErrors {\n        code\n        message\n        field\n      }\n    }\n  }\n": types.CloseLeadDocument,
@@ -58,6 +57,7 @@ const documents: Documents = {
     "\n  query MyTasks($first: Int!, $after: String) {\n    myTasks(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          id\n          createdAt\n          assignedAt\n          contact {\n            firstName\n            lastName\n            company\n            phone\n          }\n          campaign {\n            id\n            name\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MyTasksDocument,
     "\n  query Opportunities($filter: OpportunityFilter, $first: Int!, $after: String) {\n    opportunities(filter: $filter, first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          stage\n          expectedValue\n          createdAt\n          contact {\n            id\n            firstName\n            lastName\n            company\n          }\n          owner {\n            id\n            name\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.OpportunitiesDocument,
     "\n  query OpportunityDetail($id: ID!) {\n    opportunity(id: $id) {\n      id\n      title\n      stage\n      expectedValue\n      createdAt\n      contact {\n        id\n        firstName\n        lastName\n        company\n      }\n      owner {\n        id\n        name\n      }\n      lead {\n        id\n      }\n      history {\n        kind\n        at\n        note\n        actor {\n          id\n          name\n        }\n        owner {\n          id\n          name\n        }\n        previousOwner {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.OpportunityDetailDocument,
+    "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n": types.ViewerDocument,
 };
 
 /**
@@ -74,10 +74,6 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -158,6 +154,10 @@ export function graphql(source: "\n  query Opportunities($filter: OpportunityFil
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OpportunityDetail($id: ID!) {\n    opportunity(id: $id) {\n      id\n      title\n      stage\n      expectedValue\n      createdAt\n      contact {\n        id\n        firstName\n        lastName\n        company\n      }\n      owner {\n        id\n        name\n      }\n      lead {\n        id\n      }\n      history {\n        kind\n        at\n        note\n        actor {\n          id\n          name\n        }\n        owner {\n          id\n          name\n        }\n        previousOwner {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OpportunityDetail($id: ID!) {\n    opportunity(id: $id) {\n      id\n      title\n      stage\n      expectedValue\n      createdAt\n      contact {\n        id\n        firstName\n        lastName\n        company\n      }\n      owner {\n        id\n        name\n      }\n      lead {\n        id\n      }\n      history {\n        kind\n        at\n        note\n        actor {\n          id\n          name\n        }\n        owner {\n          id\n          name\n        }\n        previousOwner {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -3,7 +3,6 @@
 // same page over their own leads (the server restricts the figures).
 import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import { useQuery } from "urql";
-import type { Viewer } from "../App";
 import { CAMPAIGN_COUNTS, formatConversionRate } from "../campaigns";
 import {
   ConversionChart,
@@ -39,6 +38,7 @@ import { useI18n } from "../I18n";
 import { LOCALES, formatDateTime } from "../leadDetail";
 import { navigate, useLocation } from "../router";
 import { leadPath, overviewUrl } from "../routes";
+import { type Viewer, isManager } from "../viewer";
 
 const AGING_PAGE = 10;
 
@@ -164,7 +164,7 @@ export function Dashboard({ viewer }: { viewer: Viewer }) {
   const today = useMemo(() => new Date(), []);
   const state = parseDashboard(search, today);
   const range = periodRange(state);
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const manages = isManager(viewer);
 
   function change(next: Partial<DashboardState>, options: { replace?: boolean } = {}) {
     navigate(dashboardUrl({ ...state, ...next }, today), options);

@@ -2,7 +2,6 @@
 // "Abschließen" for the assignee or a manager while the lead is ACTIVE.
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
-import type { Viewer } from "../App";
 import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { Link } from "../components/Link";
@@ -14,6 +13,7 @@ import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { describeActor, describeEvent, formatDateTime, formatMoney } from "../leadDetail";
 import { homePath, opportunityPath } from "../routes";
+import { type Viewer, isManager } from "../viewer";
 
 const LeadDetailDocument = graphql(`
   query LeadDetail($id: ID!) {
@@ -127,7 +127,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   }
 
   const lead = data.lead;
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const manages = isManager(viewer);
   const mayWork = lead.status === "ACTIVE" && (manages || lead.assignee?.id === viewer.id);
 
   const showOpportunity = Boolean(lead.opportunity) && !notice?.opportunity;

@@ -2,7 +2,6 @@
 // clerks see their own.
 import type { ChangeEvent } from "react";
 import { useQuery } from "urql";
-import type { Viewer } from "../App";
 import { ClerksDocument } from "../components/AssignDialog";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
@@ -21,6 +20,7 @@ import {
   parseOpportunities,
   previousPage,
 } from "../routes";
+import { type Viewer, isManager } from "../viewer";
 
 const PAGE_SIZE = 25;
 
@@ -58,7 +58,7 @@ const OpportunitiesDocument = graphql(`
 export function Opportunities({ viewer }: { viewer: Viewer }) {
   const { t, language } = useI18n();
   const { search } = useLocation();
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const manages = isManager(viewer);
   const state = parseOpportunities(search);
   // Clerks see theirs: the owner filter is always themselves.
   const ownerId = manages ? state.ownerId : viewer.id;

@@ -2,7 +2,6 @@
 // history; "Übergeben" for the owner or a manager while it is open.
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
-import type { Viewer } from "../App";
 import { HandOverForm } from "../components/HandOverForm";
 import { Link } from "../components/Link";
 import { contactName } from "../format";
@@ -11,6 +10,7 @@ import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { describeOpportunityEvent, formatDateTime, formatMoney } from "../leadDetail";
 import { leadPath } from "../routes";
+import { type Viewer, isManager } from "../viewer";
 
 const OpportunityDetailDocument = graphql(`
   query OpportunityDetail($id: ID!) {
@@ -93,7 +93,7 @@ export function OpportunityDetail({
   }
 
   const opportunity = data.opportunity;
-  const manages = viewer.role === "MANAGER" || viewer.role === "ADMIN";
+  const manages = isManager(viewer);
   const mayHandOver =
     opportunity.stage === "OPEN" && (manages || opportunity.owner.id === viewer.id);
   const none = t("lead.none");
