@@ -1,0 +1,94 @@
+"""Rules that a hand-made mutation check (issue 11) found unguarded: each test here fails when its
+rule is broken. A read-only token of an *admin* is refused every mutation (the matrix's read-only
+token is a manager's, refused the admin mutations for its role alone), and a former owner of an
+opportunity, who still sees it through their lead, cannot hand it over again."""
+
+from __future__ import annotations
+
+from leadflow.db.enums import Role
+from tests.api.test_authorization_matrix import (
+    ALLOWED,
+    MATRIX,
+    OPERATIONS,
+    Operation,
+    Prepared,
+    check_allowed,
+    check_refused,
+    mutate,
+    mutation,
+    prepare,
+    root_fields,
+)
+from tests.helpers import Actor, Actors, data_of, gql, make_actor
+
+
+async def read_only_token_of(client, admin: Actor) -> Actor:
+    """A read-only token of the admin, made the way admins make them."""
+    payload = await mutate(
+        client,
+        admin,
+        "createApiToken",
+        {"userId": admin.gid, "name": "Read only", "readOnly": True},
+        "secret",
+    )
+    return Actor(user=admin.user, token=payload["secret"])
+
+
+async def prepared_world(client, actors: Actors) -> Prepared:
+    other_partner = await make_actor("other.partner@test.example", "Olga Other", Role.PARTNER)
+    return await prepare(client, actors, other_partner)
+
+
+async def test_a_read_only_admin_token_reads_like_an_admin_and_changes_nothing(
+    client, actors: Actors
+):
+    prepared = await prepared_world(client, actors)
+    read_only = await read_only_token_of(client, actors.admin)
+    fields = root_fields()
+    problems = []
+    for field in sorted(fields["Query"]):
+        if MATRIX[field]["admin"] == ALLOWED:
+            problem = await check_allowed(client, read_only, field, OPERATIONS[field](prepared))
+            if problem:
+                problems.append(f"{field} with the admin's read-only token: {problem}")
+    # Every mutation, the admin-only ones included (createApiToken would mint a read-write token).
+    for field in sorted(fields["Mutation"]):
+        operation = OPERATIONS[field](prepared)
+        problem = await check_refused(client, read_only, field, operation)
+        if problem:
+            problems.append(f"{field} with the admin's read-only token: {problem}")
+            continue
+        # The refusal is the token's: the same request with the admin's own token works.
+        problem = await check_allowed(client, actors.admin, field, operation)
+        if problem:
+            problems.append(f"{field} with the admin's token (control): {problem}")
+    assert not problems, "\n".join(problems)
+
+
+OPPORTUNITY = "query($id: ID!) { opportunity(id: $id) { id owner { id } } }"
+
+
+def hand_over(opportunity: str, owner: str) -> Operation:
+    return mutation("handOverOpportunity", {"opportunityId": opportunity, "ownerId": owner})
+
+
+async def test_a_former_owner_cannot_hand_an_opportunity_over_again(client, actors: Actors):
+    prepared = await prepared_world(client, actors)
+    clerk_a, clerk_b = actors.clerk_a, actors.clerk_b
+    opportunity = prepared.handover_opportunity  # won on clerk A's lead, owned by clerk A
+    assert not await check_allowed(
+        client, clerk_a, "handOverOpportunity", hand_over(opportunity, clerk_b.gid)
+    )
+    # Clerk A still sees it (it came from their lead): the refusal below is the owner rule's,
+    # not the visibility rule's.
+    body = await gql(client, OPPORTUNITY, {"id": opportunity}, actor=clerk_a)
+    assert data_of(body)["opportunity"] == {"id": opportunity, "owner": {"id": clerk_b.gid}}
+    for target in (clerk_a.gid, prepared.victim):  # back to themselves, or to a third clerk
+        problem = await check_refused(
+            client, clerk_a, "handOverOpportunity", hand_over(opportunity, target)
+        )
+        assert not problem, f"the former owner handed it over to {target}: {problem}"
+    # The new owner may (the same request shape is valid).
+    assert not await check_allowed(
+        client, clerk_b, "handOverOpportunity", hand_over(opportunity, prepared.victim)
+    )
