@@ -1,7 +1,8 @@
 // The dashboard's own logic: its state in the URL (campaign, period, aging days), the period as
 // the API's [from, to), day or week buckets, and durations in words.
 import type { ReportInterval } from "./gql/graphql";
-import type { Translate } from "./i18n";
+import type { Language, Translate } from "./i18n";
+import { LOCALES } from "./leadDetail";
 
 export const DASHBOARD_PATH = "/dashboard";
 /** The default period: the last 30 days, today included. */
@@ -94,12 +95,15 @@ export function dashboardUrl(state: DashboardState, today: Date): string {
   return query ? `${DASHBOARD_PATH}?${query}` : DASHBOARD_PATH;
 }
 
-/** The period as the API takes it: [from 00:00 UTC, the day after `to` 00:00 UTC), or null
- * when it is empty (from after to). Days are UTC days, like the buckets of the time series. */
-export function periodRange(state: Pick<DashboardState, "from" | "to">): {
+/** A period as the API takes it: two DateTimes, from included, to excluded. */
+export interface Range {
   from: string;
   to: string;
-} | null {
+}
+
+/** The period as the API takes it: [from 00:00 UTC, the day after `to` 00:00 UTC), or null
+ * when it is empty (from after to). Days are UTC days, like the buckets of the time series. */
+export function periodRange(state: Pick<DashboardState, "from" | "to">): Range | null {
   const from = dayNumber(state.from);
   const to = dayNumber(state.to);
   if (from === null || to === null || from > to) return null;
@@ -117,6 +121,15 @@ export function periodDays(state: Pick<DashboardState, "from" | "to">): number {
 /** A point per day up to about two months, else per week. */
 export function chooseInterval(state: Pick<DashboardState, "from" | "to">): ReportInterval {
   return periodDays(state) > MAX_DAILY_DAYS ? "WEEK" : "DAY";
+}
+
+/** A day (YYYY-MM-DD, a UTC day like the API's buckets) in the words of the language. */
+export function formatDay(language: Language, day: string): string {
+  const format = new Intl.DateTimeFormat(LOCALES[language], {
+    dateStyle: "medium",
+    timeZone: "UTC",
+  });
+  return format.format(new Date(`${day}T00:00:00Z`));
 }
 
 const MINUTE = 60;

@@ -14,7 +14,12 @@ export function formatAge(t: Translate, since: string | Date, now: Date = new Da
   return t("age.days", { count: Math.floor(elapsed / DAY) });
 }
 
-/** "Anna Müller", or the company when the contact has no name parts. */
+/** "Anna Müller"; empty when the contact has no name parts. */
 export function contactName(contact: { firstName: string; lastName: string }): string {
   return [contact.firstName, contact.lastName].filter(Boolean).join(" ");
+}
+
+/** What a lead is called: its contact's name, or the company when the contact has no name. */
+export function leadName(contact: { firstName: string; lastName: string; company: string }): string {
+  return contactName(contact) || contact.company;
 }

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
+import { CampaignSelect } from "../components/CampaignSelect";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
 import { contactName, formatAge } from "../format";
@@ -68,19 +69,6 @@ const LeadsPageDocument = graphql(`
   }
 `);
 
-const CampaignOptionsDocument = graphql(`
-  query CampaignOptions {
-    campaigns(first: 100) {
-      edges {
-        node {
-          id
-          name
-        }
-      }
-    }
-  }
-`);
-
 const AssignLeadsDocument = graphql(`
   mutation AssignLeads($input: AssignLeadsInput!) {
     assignLeads(input: $input) {
@@ -118,7 +106,6 @@ export function LeadsOverview() {
 function Filters({ state }: { state: OverviewState }) {
   const { t } = useI18n();
   const id = useId();
-  const [campaigns] = useQuery({ query: CampaignOptionsDocument });
   const applied = state.q ?? "";
   const [text, setText] = useState(applied);
 
@@ -138,20 +125,11 @@ function Filters({ state }: { state: OverviewState }) {
   return (
     <div className="filters" role="search">
       <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
-      <select
+      <CampaignSelect
         id={`${id}-campaign`}
         value={state.campaignId ?? ""}
-        onChange={(event) =>
-          navigate(overviewUrl({ ...state, campaignId: event.target.value, cursors: [] }))
-        }
-      >
-        <option value="">{t("leads.filter.allCampaigns")}</option>
-        {(campaigns.data?.campaigns.edges ?? []).map(({ node }) => (
-          <option key={node.id} value={node.id}>
-            {node.name}
-          </option>
-        ))}
-      </select>
+        onChange={(campaignId) => navigate(overviewUrl({ ...state, campaignId, cursors: [] }))}
+      />
       <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
       <input
         id={`${id}-search`}
