@@ -1,9 +1,62 @@
+from enum import StrEnum
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from leadflow.db.enums import Channel, CloseReason, LeadEventKind, OpportunityEventKind, OpportunityStage, Outcome, Role
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+
+# The closed sets as they were when this migration was written, spelled out here (not
+# imported from leadflow.db.enums) so that a later change of the enums cannot change what
+# this migration does.
+
+
+class Role(StrEnum):
+    ADMIN = 'ADMIN'
+    MANAGER = 'MANAGER'
+    CLERK = 'CLERK'
+    PARTNER = 'PARTNER'
+
+
+class Outcome(StrEnum):
+    SUCCESSFUL = 'SUCCESSFUL'
+    UNSUCCESSFUL = 'UNSUCCESSFUL'
+
+
+class CloseReason(StrEnum):
+    NOT_INTERESTED = 'NOT_INTERESTED'
+    UNREACHABLE = 'UNREACHABLE'
+    WRONG_CONTACT_DATA = 'WRONG_CONTACT_DATA'
+    DUPLICATE = 'DUPLICATE'
+    OTHER = 'OTHER'
+
+
+class Channel(StrEnum):
+    PHONE = 'PHONE'
+    EMAIL = 'EMAIL'
+    MEETING = 'MEETING'
+    LETTER = 'LETTER'
+    OTHER = 'OTHER'
+
+
+class OpportunityStage(StrEnum):
+    OPEN = 'OPEN'
+    WON = 'WON'
+    LOST = 'LOST'
+
+
+class LeadEventKind(StrEnum):
+    CREATED = 'CREATED'
+    ASSIGNED = 'ASSIGNED'
+    REASSIGNED = 'REASSIGNED'
+    FEEDBACK_RECORDED = 'FEEDBACK_RECORDED'
+    CLOSED = 'CLOSED'
+    OPPORTUNITY_CREATED = 'OPPORTUNITY_CREATED'
+
+
+class OpportunityEventKind(StrEnum):
+    CREATED = 'CREATED'
+    HANDED_OVER = 'HANDED_OVER'
+
 
 class Migration(migrations.Migration):
     initial = True

@@ -1,12 +1,33 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
+import re
+from enum import StrEnum
 from json import dumps, loads
-from leadflow.db.enums import ImportIssueKind, ImportStatus
-from tortoise.fields.base import OnDelete
-from tortoise import fields
 
-from leadflow.services.validation import phone_key
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.migrations import operations as ops
+
+# What this migration needs of the application, as it was when the migration was written,
+# spelled out here (not imported) so that a later change of the application cannot change what
+# this migration does.
+
+
+class ImportStatus(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class ImportIssueKind(StrEnum):
+    REJECTED = "REJECTED"
+    DUPLICATE = "DUPLICATE"
+
+
+def phone_key(phone: str) -> str:
+    """The digits of a phone number, with a leading "+" kept (services.validation.phone_key
+    of the time): "+49 (30) 123-45" and "+4930 12345" are the same number."""
+    digits = re.sub(r"\D", "", phone)
+    return f"+{digits}" if digits and phone.lstrip().startswith("+") else digits
 
 
 async def fill_phone_keys(apps, schema_editor) -> None:
@@ -20,7 +41,6 @@ async def fill_phone_keys(apps, schema_editor) -> None:
             else "UPDATE contacts SET phone_key = ? WHERE id = ?",
             [phone_key(row["phone"]), row["id"]],
         )
-
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,21 @@
+from enum import StrEnum
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from leadflow.db.enums import ImportIssueCode
 from tortoise import fields
+
+# The closed sets as they were when this migration was written, spelled out here (not
+# imported from leadflow.db.enums) so that a later change of the enums cannot change what
+# this migration does.
+
+
+class ImportIssueCode(StrEnum):
+    REQUIRED = 'REQUIRED'
+    INVALID = 'INVALID'
+    TOO_LONG = 'TOO_LONG'
+    TOO_MANY_FIELDS = 'TOO_MANY_FIELDS'
+    DUPLICATE = 'DUPLICATE'
+    DUPLICATE_IN_FILE = 'DUPLICATE_IN_FILE'
+
 
 # The reasons the import wrote before issues had codes, as it spelled them then, with the code
 # each now gets. Spelled out here (not derived from the services) so that this migration keeps
