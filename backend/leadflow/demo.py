@@ -1,5 +1,7 @@
 """A realistic demo for an empty database: a manager, clerks, campaigns, leads in every state,
-worked over the past eight weeks."""
+worked over the past eight weeks. The story is played through the services, each step at its
+moment on the clock (`leadflow.clock`), so every timestamp and derived column is the services'
+own."""
 
 from __future__ import annotations
 
@@ -8,21 +10,15 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import IntEnum
 
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.auth.tokens import issue_token
-from leadflow.db.enums import Channel, CloseReason, LeadEventKind, LeadStatus, Outcome, Role
-from leadflow.db.models import (
-    Campaign,
-    Contact,
-    Feedback,
-    Lead,
-    LeadEvent,
-    Opportunity,
-    OpportunityEvent,
-    User,
-)
+from leadflow.db.enums import Channel, CloseReason, LeadStatus, Outcome, Role
+from leadflow.db.lead_status import lead_status
+from leadflow.db.models import Campaign, Lead, User
 from leadflow.services import campaigns, leads
 from leadflow.services.users import create_user
 
@@ -149,11 +145,7 @@ class _Story:
 
     @property
     def status(self) -> LeadStatus:
-        if self.close is not None:
-            return LeadStatus.DONE
-        if self.clerk is not None:
-            return LeadStatus.ACTIVE
-        return LeadStatus.NEW
+        return lead_status(self.close, self.clerk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +157,14 @@ class _Moments:
     feedback: datetime | None = None
     closed: datetime | None = None
 
-    @property
-    def waiting_since(self) -> datetime | None:
-        """The later of the assignment and the feedback (see services.reports, "waiting")."""
-        if self.assigned is None:
-            return None
-        return max(self.assigned, self.feedback) if self.feedback else self.assigned
+
+class _Step(IntEnum):
+    """The steps of a story, in the order they happen to a lead (also at the same moment)."""
+
+    ARRIVE = 0
+    ASSIGN = 1
+    ANSWER = 2
+    CLOSE = 3
 
 
 async def seed_demo(say: Callable[[str], None]) -> None:
@@ -187,33 +181,44 @@ async def seed_demo(say: Callable[[str], None]) -> None:
             say("Demo: the database has data already, so no demo data was added.")
         return
     stories = _draw_stories(random.Random(PEOPLE_SEED))
-    moments = _schedule(random.Random(TIMING_SEED), stories, leads.now())
+    moments = _schedule(random.Random(TIMING_SEED), stories, clock.now())
+    # Each campaign is set up the day before its first lead came in, the accounts before that.
+    first_arrivals = [
+        min(moments[i].created for i, story in enumerate(stories) if story.campaign == campaign)
+        for campaign in range(len(CAMPAIGNS))
+    ]
     # One transaction: the demo is there whole or not at all (and SQLite commits once).
     async with in_transaction():
-        manager, admin, clerks = await _create_users()
-        campaign_ids = [
-            (await campaigns.create_campaign(manager, name, description, starts_on, ends_on)).id
-            for name, description, starts_on, ends_on in CAMPAIGNS
-        ]
-        created = await _create_leads(manager, campaign_ids, stories, moments)
-        worked = await _work_leads(manager, clerks, stories, moments, created)
-        await _backdate([manager, admin, *clerks], campaign_ids, stories, moments, created, *worked)
+        with clock.frozen_at(min(first_arrivals) - timedelta(days=3)):
+            manager, clerks = await _create_users()
+        campaign_ids = []
+        for (name, description, starts_on, ends_on), first_arrival in zip(
+            CAMPAIGNS, first_arrivals, strict=True
+        ):
+            with clock.frozen_at(first_arrival - timedelta(days=1)):
+                campaign = await campaigns.create_campaign(
+                    manager, name, description, starts_on, ends_on
+                )
+            campaign_ids.append(campaign.id)
+        await _play(manager, clerks, campaign_ids, stories, _timeline(moments))
+        # The tokens are made now: they are printed for use today.
         tokens = [(user, (await issue_token(user, name="demo"))[1]) for user in [manager, *clerks]]
     say(f"Demo data created. Logins (password {DEMO_PASSWORD!r}):")
     for user, secret in tokens:
         say(f"  {user.role.value.lower():8} {user.email:24} API token: {secret}")
 
 
-async def _create_users() -> tuple[User, User, list[User]]:
+async def _create_users() -> tuple[User, list[User]]:
+    """The manager and the clerks (and an admin nobody acts as in the story)."""
     manager = await create_user(
         "manager@demo.leadflow", "Maria Manager", Role.MANAGER, DEMO_PASSWORD
     )
-    admin = await create_user("admin@demo.leadflow", "Arne Admin", Role.ADMIN, DEMO_PASSWORD)
+    await create_user("admin@demo.leadflow", "Arne Admin", Role.ADMIN, DEMO_PASSWORD)
     clerks = [
         await create_user(f"clerk{n}@demo.leadflow", name, Role.CLERK, DEMO_PASSWORD)
         for n, name in enumerate(["Sven Sachbearbeiter", "Petra Pohl", "Kemal Kaya"], start=1)
     ]
-    return manager, admin, clerks
+    return manager, clerks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,121 +397,46 @@ def _campaign_age(rng: random.Random, campaign: int) -> float:
 # Through the services, in the story's order
 
 
-async def _create_leads(
-    manager: User, campaign_ids: list[int], stories: list[_Story], moments: list[_Moments]
-) -> list[Lead]:
-    """The leads in the order they arrived (so their ids follow their age), one call per run
-    of arrivals for the same campaign, as imports and forms would add them."""
-    order = sorted(range(len(stories)), key=lambda index: moments[index].created)
-    created: list[Lead | None] = [None] * len(stories)
-    run: list[int] = []
-    for position, index in enumerate(order):
-        run.append(index)
-        following = order[position + 1] if position + 1 < len(order) else None
-        if following is not None and stories[following].campaign == stories[index].campaign:
-            continue
-        campaign_id = campaign_ids[stories[index].campaign]
-        stored = await leads.create_leads(manager, campaign_id, [stories[i].intake for i in run])
-        for story_index, lead in zip(run, stored, strict=True):
-            created[story_index] = lead
-        run = []
-    assert all(lead is not None for lead in created)
-    return [lead for lead in created if lead is not None]
+def _timeline(moments: Sequence[_Moments]) -> list[tuple[datetime, _Step, int]]:
+    """Every step of every story (moment, step, story index), in the order they happened; so
+    leads, events, feedback and opportunities are numbered in time order too."""
+    timeline = []
+    for index, moment in enumerate(moments):
+        steps = (
+            (_Step.ARRIVE, moment.created),
+            (_Step.ASSIGN, moment.assigned),
+            (_Step.ANSWER, moment.feedback),
+            (_Step.CLOSE, moment.closed),
+        )
+        timeline += [(when, step, index) for step, when in steps if when is not None]
+    return sorted(timeline)
 
 
-async def _work_leads(
+async def _play(
     manager: User,
     clerks: list[User],
-    stories: list[_Story],
-    moments: list[_Moments],
-    created: list[Lead],
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Assign (a call per clerk), then give feedback and close in the order the story has
-    them, so that feedback and opportunities are numbered in time order too. Returns the
-    feedback ids and the opportunity ids by story index."""
-    for clerk_index, clerk in enumerate(clerks):
-        batch = [created[i].id for i, story in enumerate(stories) if story.clerk == clerk_index]
-        if batch:
-            await leads.assign_leads(manager, batch, clerk.id)
-    feedback_ids: dict[int, int] = {}
-    for index in _in_order(moments, lambda moment: moment.feedback):
-        story = stories[index]
-        assert story.feedback is not None and story.clerk is not None
-        channel, note = story.feedback
-        entry, _ = await leads.record_feedback(
-            clerks[story.clerk], created[index].id, channel, note
-        )
-        feedback_ids[index] = entry.id
-    opportunity_ids: dict[int, int] = {}
-    for index in _in_order(moments, lambda moment: moment.closed):
-        story = stories[index]
-        assert story.close is not None and story.clerk is not None
-        outcome, reason = story.close
-        result = await leads.close_lead(clerks[story.clerk], created[index].id, outcome, reason)
-        if result.opportunity is not None:
-            opportunity_ids[index] = result.opportunity.id
-    return feedback_ids, opportunity_ids
-
-
-def _in_order(moments: list[_Moments], step: Callable[[_Moments], datetime | None]) -> list[int]:
-    """The indexes of the stories that have the step, in the order the steps happened."""
-    when = {index: step(moment) for index, moment in enumerate(moments)}
-    happened = {index: moment for index, moment in when.items() if moment is not None}
-    return sorted(happened, key=happened.__getitem__)
-
-
-# ---------------------------------------------------------------------------------------------
-# Back-dating
-
-
-async def _backdate(
-    users: list[User],
     campaign_ids: list[int],
     stories: list[_Story],
-    moments: list[_Moments],
-    created: list[Lead],
-    feedback_ids: dict[int, int],
-    opportunity_ids: dict[int, int],
+    timeline: list[tuple[datetime, _Step, int]],
 ) -> None:
-    """Move every stored moment to the story's time with plain UPDATEs, keeping what the
-    services maintain consistent: the firsts on the lead match its events and feedback, the
-    wait starts at the later of assignment and feedback (services.reports, definitions)."""
-    for index, lead in enumerate(created):
-        await _backdate_lead(lead, moments[index])
-        if index in feedback_ids:
-            await Feedback.filter(id=feedback_ids[index]).update(created_at=moments[index].feedback)
-        if index in opportunity_ids:
-            closed = moments[index].closed
-            await Opportunity.filter(id=opportunity_ids[index]).update(created_at=closed)
-            await OpportunityEvent.filter(opportunity_id=opportunity_ids[index]).update(at=closed)
-    first_arrivals = [
-        min(moments[i].created for i, story in enumerate(stories) if story.campaign == c)
-        for c in range(len(campaign_ids))
-    ]
-    for campaign_id, first_arrival in zip(campaign_ids, first_arrivals, strict=True):
-        # Set up the day before its first lead came in.
-        await Campaign.filter(id=campaign_id).update(created_at=first_arrival - timedelta(days=1))
-    accounts_made = min(first_arrivals) - timedelta(days=3)
-    await User.filter(id__in=[user.id for user in users]).update(created_at=accounts_made)
-
-
-async def _backdate_lead(lead: Lead, moments: _Moments) -> None:
-    await Lead.filter(id=lead.id).update(
-        created_at=moments.created,
-        first_assigned_at=moments.assigned,
-        assigned_at=moments.assigned,
-        waiting_since=moments.waiting_since,
-        first_feedback_at=moments.feedback,
-        closed_at=moments.closed,
-    )
-    await Contact.filter(id=lead.contact_id).update(created_at=moments.created)
-    events = LeadEvent.filter(lead_id=lead.id)
-    await events.filter(kind=LeadEventKind.CREATED).update(at=moments.created)
-    if moments.assigned is not None:
-        await events.filter(kind=LeadEventKind.ASSIGNED).update(at=moments.assigned)
-    if moments.feedback is not None:
-        await events.filter(kind=LeadEventKind.FEEDBACK_RECORDED).update(at=moments.feedback)
-    if moments.closed is not None:
-        await events.filter(
-            kind__in=[LeadEventKind.CLOSED, LeadEventKind.OPPORTUNITY_CREATED]
-        ).update(at=moments.closed)
+    """Each step through the service a user would call, on the clock at its moment. Leads
+    arrive one at a time, as forms add them; the manager distributes them one by one."""
+    lead_ids: dict[int, int] = {}
+    for moment, step, index in timeline:
+        story = stories[index]
+        with clock.frozen_at(moment):
+            if step is _Step.ARRIVE:
+                campaign_id = campaign_ids[story.campaign]
+                [lead] = await leads.create_leads(manager, campaign_id, [story.intake])
+                lead_ids[index] = lead.id
+                continue
+            assert story.clerk is not None
+            clerk, lead_id = clerks[story.clerk], lead_ids[index]
+            if step is _Step.ASSIGN:
+                await leads.assign_leads(manager, [lead_id], clerk.id)
+            elif step is _Step.ANSWER:
+                assert story.feedback is not None
+                await leads.record_feedback(clerk, lead_id, *story.feedback)
+            else:
+                assert story.close is not None
+                await leads.close_lead(clerk, lead_id, *story.close)

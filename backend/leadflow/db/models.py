@@ -18,6 +18,7 @@ from leadflow.db.enums import (
     Outcome,
     Role,
 )
+from leadflow.db.lead_status import lead_status
 
 # Lengths are shared with the services' validation so a too-long value is a user error,
 # never a database error.
@@ -148,12 +149,8 @@ class Lead(Model):
 
     @property
     def status(self) -> LeadStatus:
-        """Derived, never stored: closed wins, then whether a clerk is assigned."""
-        if self.closed_at is not None:
-            return LeadStatus.DONE
-        if self.assignee_id is not None:
-            return LeadStatus.ACTIVE
-        return LeadStatus.NEW
+        """Derived, never stored (`leadflow.db.lead_status`)."""
+        return lead_status(self.closed_at, self.assignee_id)
 
 
 class Feedback(Model):

@@ -31,12 +31,11 @@ from leadflow.db.models import (
 )
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.audit import AuditAction, record
-from leadflow.services.users import MIN_PASSWORD_LENGTH
 from leadflow.services.validation import (
     clean_text,
     is_storable_text,
     is_unicode_text,
-    require_storable,
+    require_valid_password,
     storable_text,
 )
 
@@ -157,13 +156,7 @@ async def _delete_in_batches(rows: QuerySet[Any]) -> int:
 
 async def set_password(actor: User | None, user: User, password: str) -> None:
     policy.require_admin_or_self(actor, user, "set passwords")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-            ["password"],
-        )
-    require_storable(password, ["password"])
+    require_valid_password(password)
     user.password_hash = await hash_password(password)
     await user.save(update_fields=["password_hash"])
     await revoke_sessions_of(user)

@@ -12,8 +12,10 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.db.enums import Outcome
+from leadflow.db.lead_status import count_when, status_counts
 from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead, User
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_text
@@ -67,7 +69,11 @@ async def create_campaign(
         raise _duplicate_name(clean_name)
     try:
         return await Campaign.create(
-            name=clean_name, description=clean_description, starts_on=starts_on, ends_on=ends_on
+            name=clean_name,
+            description=clean_description,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            created_at=clock.now(),
         )
     except IntegrityError:  # a concurrent create with the same name won
         raise _duplicate_name(clean_name) from None
@@ -126,9 +132,7 @@ async def stats_by_campaign(
         .group_by("campaign_id")
         .annotate(
             total=Count("id"),
-            new=count_when(Q(assignee_id=None, closed_at=None)),
-            active=count_when(Q(assignee_id__isnull=False, closed_at=None)),
-            done=count_when(Q(closed_at__isnull=False)),
+            **status_counts(),
             successful=count_when(Q(outcome=Outcome.SUCCESSFUL)),
             unsuccessful=count_when(Q(outcome=Outcome.UNSUCCESSFUL)),
         )
@@ -139,10 +143,3 @@ async def stats_by_campaign(
         campaign_id = row.pop("campaign_id")
         stats[campaign_id] = CampaignStats(**{key: int(value or 0) for key, value in row.items()})
     return stats
-
-
-def count_when(condition: Q) -> Count:
-    """Counts the rows meeting `condition`, within a GROUP BY."""
-    # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of
-    # SUM(CASE WHEN ... THEN 1 ELSE 0 END) when they are sent as query parameters.
-    return Count("id", _filter=condition)

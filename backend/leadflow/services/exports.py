@@ -12,10 +12,10 @@ from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
+from leadflow.db.lead_status import lead_status, status_condition
 from leadflow.db.models import Campaign, Lead, User
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.csv_cells import SpreadsheetWriter
-from leadflow.services.leads import status_condition
 
 PAGE_SIZE = 1000
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -76,13 +76,7 @@ def _timestamp(key: str) -> Callable[[dict[str, Any], str], str]:
 
 
 def _status(row: dict[str, Any], language: str) -> str:
-    if row["closed_at"] is not None:
-        status = LeadStatus.DONE
-    elif row["assignee_id"] is not None:
-        status = LeadStatus.ACTIVE
-    else:
-        status = LeadStatus.NEW
-    return _STATUS_WORDS[language][status]
+    return _STATUS_WORDS[language][lead_status(row["closed_at"], row["assignee_id"])]
 
 
 def _outcome(row: dict[str, Any], language: str) -> str:

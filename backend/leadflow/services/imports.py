@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import IO
@@ -21,6 +21,7 @@ from tortoise.exceptions import BaseORMException, IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus
 from leadflow.db.models import (
@@ -398,7 +399,7 @@ async def _run(
     async with in_transaction():
         await LeadImport.filter(id=lead_import.id).update(
             status=ImportStatus.COMPLETED,
-            finished_at=_now(),
+            finished_at=clock.now(),
             rows_total=report.counts.rows_processed,
         )
         await ImportSource.filter(lead_import_id=lead_import.id).delete()
@@ -455,7 +456,7 @@ async def _advance(lead_import: LeadImport, last_row: int, outcomes: list[_RowOu
     counts.add(outcomes)
     changed = await LeadImport.filter(id=lead_import.id, worker=lead_import.worker).update(
         last_row_number=last_row,
-        heartbeat_at=_now(),
+        heartbeat_at=clock.now(),
         **{name: F(name) + amount for name, amount in counts.as_dict().items()},
     )
     if changed != 1:
@@ -543,7 +544,7 @@ async def _beat(
     another worker took the import over meanwhile."""
     changed = await LeadImport.filter(
         id=lead_import.id, worker=lead_import.worker, status=status
-    ).update(heartbeat_at=_now(), status=now or status)
+    ).update(heartbeat_at=clock.now(), status=now or status)
     if changed != 1:
         raise DomainError(
             ErrorCode.CONFLICT,
@@ -579,7 +580,7 @@ async def _start_or_resume(
             file_digest=report.layout.digest,
             status=status,
             worker=worker,
-            heartbeat_at=_now(),
+            heartbeat_at=clock.now(),
             rows_total=report.layout.estimated_rows,
             unknown_columns=[storable_text(name) for name in report.layout.unknown_columns],
             header=[storable_text(name) for name in report.layout.header],
@@ -595,7 +596,7 @@ async def _start_or_resume(
             ["file"],
         )
     taken = await LeadImport.filter(id=unfinished.id, worker=unfinished.worker).update(
-        worker=worker, status=status, heartbeat_at=_now(), failure=""
+        worker=worker, status=status, heartbeat_at=clock.now(), failure=""
     )
     if taken != 1:
         raise DomainError(
@@ -670,7 +671,7 @@ def _worker_alive(lead_import: LeadImport) -> bool:
         return False
     host, pid, token = [*lead_import.worker.split(":"), "", ""][:3]
     heartbeat = lead_import.heartbeat_at or lead_import.started_at
-    recent = _now() - heartbeat < STALE_AFTER
+    recent = clock.now() - heartbeat < STALE_AFTER
     if host == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
             return token == _PROCESS_TOKEN
@@ -681,10 +682,6 @@ def _worker_alive(lead_import: LeadImport) -> bool:
         except PermissionError:
             pass
     return recent
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def resume_abandoned_imports(queue: ImportQueue | None = None) -> list[int]:

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
-from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.db.enums import (
     Channel,
     CloseReason,
     LeadEventKind,
     LeadStatus,
-    OpportunityEventKind,
     Outcome,
 )
+from leadflow.db.lead_status import status_condition, status_counts
 from leadflow.db.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -34,10 +33,10 @@ from leadflow.db.models import (
     Lead,
     LeadEvent,
     Opportunity,
-    OpportunityEvent,
     User,
 )
 from leadflow.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import (
     clean_email,
@@ -97,10 +96,6 @@ class CloseResult:
     opportunity: Opportunity | None
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading
 
@@ -114,39 +109,17 @@ def filtered_leads(actor: User, lead_filter: LeadFilter | None = None) -> QueryS
     return leads
 
 
-def status_condition(status: LeadStatus) -> Q:
-    if status is LeadStatus.NEW:
-        return Q(assignee_id=None, closed_at=None)
-    if status is LeadStatus.ACTIVE:
-        return Q(assignee_id__isnull=False, closed_at=None)
-    return Q(closed_at__isnull=False)
-
-
 async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> LeadCounts:
     """New/Active/Done for the overview's three tabs, in one query; the filter's status is
     ignored."""
     leads = _filter_without_status(actor, lead_filter or LeadFilter())
-    row = (
-        await leads.annotate(
-            new=_count_when(status_condition(LeadStatus.NEW)),
-            active=_count_when(status_condition(LeadStatus.ACTIVE)),
-            done=_count_when(status_condition(LeadStatus.DONE)),
-        )
-        .first()
-        .values("new", "active", "done")
-    )
+    row = await leads.annotate(**status_counts()).first().values("new", "active", "done")
     row = row or {}
     return LeadCounts(
         new=int(row.get("new") or 0),
         active=int(row.get("active") or 0),
         done=int(row.get("done") or 0),
     )
-
-
-def _count_when(condition: Q) -> Count:
-    # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of
-    # SUM(CASE WHEN ... THEN 1 ELSE 0 END) when they are sent as query parameters.
-    return Count("id", _filter=condition)
 
 
 def my_tasks(actor: User) -> QuerySet[Lead]:
@@ -338,7 +311,11 @@ async def _create_contacts(
     if not new:
         return
     ids = await _next_ids(Contact, len(new))
-    created = [Contact(id=i, **details) for i, details in zip(ids, new.values(), strict=True)]
+    created_at = clock.now()
+    created = [
+        Contact(id=i, created_at=created_at, **details)
+        for i, details in zip(ids, new.values(), strict=True)
+    ]
     await Contact.bulk_create(created)
     for contact in created:
         known.add(contact)
@@ -349,14 +326,24 @@ async def _create_leads(actor: User | None, campaign: Campaign, contact_ids: lis
         return set()
     actor_id = actor.id if actor else None
     ids = await _next_ids(Lead, len(contact_ids))
+    created_at = clock.now()
     await Lead.bulk_create(
         [
-            Lead(id=i, contact_id=contact_id, campaign_id=campaign.id, created_by_id=actor_id)
+            Lead(
+                id=i,
+                contact_id=contact_id,
+                campaign_id=campaign.id,
+                created_by_id=actor_id,
+                created_at=created_at,
+            )
             for i, contact_id in zip(ids, contact_ids, strict=True)
         ]
     )
     await LeadEvent.bulk_create(
-        [LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id) for i in ids]
+        [
+            LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id, at=created_at)
+            for i in ids
+        ]
     )
     return set(ids)
 
@@ -507,7 +494,7 @@ async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -
 
 
 async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None:
-    assigned_at = now()
+    assigned_at = clock.now()
     async with in_transaction() as connection:
         if connection.capabilities.support_for_update:
             # PostgreSQL: lock in id order so that two overlapping distributions cannot
@@ -524,7 +511,11 @@ async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None
         await LeadEvent.bulk_create(
             [
                 LeadEvent(
-                    lead_id=lead_id, kind=LeadEventKind.ASSIGNED, actor=actor, assignee=assignee
+                    lead_id=lead_id,
+                    kind=LeadEventKind.ASSIGNED,
+                    actor=actor,
+                    assignee=assignee,
+                    at=assigned_at,
                 )
                 for lead_id in ids
             ]
@@ -550,7 +541,7 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
         raise DomainError(
             ErrorCode.INVALID, f"The lead is already assigned to {assignee.name}.", ["assigneeId"]
         )
-    reassigned_at = now()
+    reassigned_at = clock.now()
     async with in_transaction():
         # The new clerk's wait starts now (see services.reports, "waiting").
         changed = await Lead.filter(
@@ -564,6 +555,7 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
             actor=actor,
             assignee=assignee,
             previous_assignee_id=lead.assignee_id,
+            at=reassigned_at,
         )
     return await Lead.get(id=lead.id)
 
@@ -590,7 +582,9 @@ async def record_feedback(
         )
         if unchanged is None:
             raise _changed_meanwhile()
-        feedback = await Feedback.create(lead=lead, author=actor, channel=channel, note=clean_note)
+        feedback = await Feedback.create(
+            lead=lead, author=actor, channel=channel, note=clean_note, created_at=clock.now()
+        )
         # Reports read the first feedback from the lead; the guard keeps the earliest.
         await Lead.filter(id=lead.id, first_feedback_at=None).update(
             first_feedback_at=feedback.created_at
@@ -600,7 +594,11 @@ async def record_feedback(
             Q(waiting_since=None) | Q(waiting_since__lt=feedback.created_at), id=lead.id
         ).update(waiting_since=feedback.created_at)
         await LeadEvent.create(
-            lead=lead, kind=LeadEventKind.FEEDBACK_RECORDED, actor=actor, note=clean_note
+            lead=lead,
+            kind=LeadEventKind.FEEDBACK_RECORDED,
+            actor=actor,
+            note=clean_note,
+            at=feedback.created_at,
         )
     return feedback, lead
 
@@ -628,12 +626,12 @@ async def close_lead(
         raise DomainError(
             ErrorCode.INVALID, "Only a successful close creates an opportunity.", ["opportunity"]
         )
-    opportunity_values = (
-        await _opportunity_values(actor, lead, draft or OpportunityDraft())
+    new_opportunity = (
+        await _opportunity_for_close(actor, lead, draft or OpportunityDraft())
         if outcome is Outcome.SUCCESSFUL
         else None
     )
-    closed_at = now()
+    closed_at = clock.now()
     async with in_transaction():
         # The guard makes a second, concurrent close change nothing and fail.
         # Guarded on the assignee whose permission was checked: a reassignment in between wins.
@@ -655,28 +653,17 @@ async def close_lead(
             outcome=outcome,
             close_reason=reason,
             note=clean_note,
+            at=closed_at,
         )
         opportunity = None
-        if opportunity_values is not None:
-            opportunity = await Opportunity.create(**opportunity_values)
-            await OpportunityEvent.create(
-                opportunity=opportunity,
-                kind=OpportunityEventKind.CREATED,
-                actor=actor,
-                owner_id=opportunity.owner_id,
-            )
-            await LeadEvent.create(
-                lead=lead,
-                kind=LeadEventKind.OPPORTUNITY_CREATED,
-                actor=actor,
-                opportunity=opportunity,
-            )
+        if new_opportunity is not None:
+            opportunity = await store_opportunity(actor, new_opportunity)
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
 
 
-async def _opportunity_values(
+async def _opportunity_for_close(
     actor: User, lead: Lead, draft: OpportunityDraft
-) -> dict[str, object]:
+) -> NewOpportunity:
     field = ["opportunity"]
     await lead.fetch_related("contact", "campaign")
     default_title = f"{lead.campaign.name}: {_contact_name(lead.contact)}"[:NAME_MAX]
@@ -684,13 +671,13 @@ async def _opportunity_values(
     owner_id = draft.owner_id if draft.owner_id is not None else lead.assignee_id
     assert owner_id is not None  # an ACTIVE lead has an assignee
     owner = await require_active_clerk(owner_id, [*field, "ownerId"], actor=actor)
-    return {
-        "title": title,
-        "contact_id": lead.contact_id,
-        "lead_id": lead.id,
-        "owner_id": owner.id,
-        "expected_value": clean_money(draft.expected_value, [*field, "expectedValue"]),
-    }
+    return NewOpportunity(
+        title=title,
+        contact_id=lead.contact_id,
+        owner_id=owner.id,
+        expected_value=clean_money(draft.expected_value, [*field, "expectedValue"]),
+        lead_id=lead.id,
+    )
 
 
 def _contact_name(contact: Contact) -> str:

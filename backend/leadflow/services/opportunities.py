@@ -8,6 +8,7 @@ from decimal import Decimal
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage, Role
 from leadflow.db.models import (
@@ -70,20 +71,56 @@ async def create_opportunity(
     value = clean_money(expected_value, ["expectedValue"])
     owner = await _owner_for_new_opportunity(actor, owner_id)
     lead = await _originating_lead(actor, contact, lead_id)
+    checked = NewOpportunity(
+        title=clean_title,
+        contact_id=contact.id,
+        owner_id=owner.id,
+        expected_value=value,
+        lead_id=lead.id if lead is not None else None,
+    )
     async with in_transaction():
-        opportunity = await Opportunity.create(
-            title=clean_title, contact=contact, lead=lead, owner=owner, expected_value=value
+        return await store_opportunity(actor, checked)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOpportunity:
+    """An opportunity whose values have been checked, about to be stored."""
+
+    title: str
+    contact_id: int
+    owner_id: int
+    expected_value: Decimal | None = None
+    lead_id: int | None = None
+
+
+async def store_opportunity(actor: User, new: NewOpportunity) -> Opportunity:
+    """Store a checked opportunity with its history (and the lead's, when it came from one);
+    run inside the caller's transaction. Both ways to create one end here: `create_opportunity`
+    and a successful `services.leads.close_lead`."""
+    created_at = clock.now()
+    opportunity = await Opportunity.create(
+        title=new.title,
+        contact_id=new.contact_id,
+        lead_id=new.lead_id,
+        owner_id=new.owner_id,
+        expected_value=new.expected_value,
+        created_at=created_at,
+    )
+    await OpportunityEvent.create(
+        opportunity=opportunity,
+        kind=OpportunityEventKind.CREATED,
+        actor=actor,
+        owner_id=new.owner_id,
+        at=created_at,
+    )
+    if new.lead_id is not None:
+        await LeadEvent.create(
+            lead_id=new.lead_id,
+            kind=LeadEventKind.OPPORTUNITY_CREATED,
+            actor=actor,
+            opportunity=opportunity,
+            at=created_at,
         )
-        await OpportunityEvent.create(
-            opportunity=opportunity, kind=OpportunityEventKind.CREATED, actor=actor, owner=owner
-        )
-        if lead is not None:
-            await LeadEvent.create(
-                lead=lead,
-                kind=LeadEventKind.OPPORTUNITY_CREATED,
-                actor=actor,
-                opportunity=opportunity,
-            )
     return opportunity
 
 
@@ -145,5 +182,6 @@ async def hand_over_opportunity(
             owner=owner,
             previous_owner_id=opportunity.owner_id,
             note=clean_note,
+            at=clock.now(),
         )
     return await Opportunity.get(id=opportunity.id)

@@ -57,7 +57,9 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
+from leadflow.clock import now
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
+from leadflow.db.lead_status import count_when, status_condition
 from leadflow.db.models import (
     Campaign,
     CampaignDayFigures,
@@ -68,7 +70,6 @@ from leadflow.db.models import (
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import campaigns
 from leadflow.services.campaigns import CampaignStats, success_rate
-from leadflow.services.leads import now, status_condition
 
 # Above this many leads in a report's scope, medians are estimated from a fixed sample ...
 EXACT_MEDIAN_LIMIT = 50_000
@@ -474,7 +475,7 @@ async def _closes_by_clerk(
         .group_by("assignee_id")
         .annotate(
             closed=Count("id"),
-            successful=campaigns.count_when(Q(outcome=Outcome.SUCCESSFUL)),
+            successful=count_when(Q(outcome=Outcome.SUCCESSFUL)),
         )
         .values_list("assignee_id", "closed", "successful")
     )

@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.passwords import hash_password
 from leadflow.db.enums import Role
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services.validation import clean_email, clean_text, require_storable
-
-MIN_PASSWORD_LENGTH = 8
+from leadflow.services.validation import clean_email, clean_text, require_valid_password
 
 
 def parse_role(raw: str) -> Role:
@@ -34,17 +33,15 @@ async def create_user(email: str, name: str, role: Role, password: str | None = 
     display_name = clean_text(name, ["name"], max_length=NAME_MAX, required=True)
     password_hash = None
     if password is not None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-                ["password"],
-            )
-        require_storable(password, ["password"])
+        require_valid_password(password)
         password_hash = await hash_password(password)
     try:
         return await User.create(
-            email=clean_address.lower(), name=display_name, role=role, password_hash=password_hash
+            email=clean_address.lower(),
+            name=display_name,
+            role=role,
+            password_hash=password_hash,
+            created_at=clock.now(),
         )
     except IntegrityError:
         raise DomainError(

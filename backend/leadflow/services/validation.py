@@ -12,6 +12,7 @@ from leadflow.errors import DomainError, ErrorCode
 # nothing a sales clerk could actually write to.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_MONEY = Decimal("999999999999.99")
+MIN_PASSWORD_LENGTH = 8
 
 
 def clean_text(
@@ -80,6 +81,17 @@ def clean_email(value: str | None, field: Sequence[str], *, max_length: int) -> 
             ErrorCode.TOO_LONG, f"This email address is too long (at most {max_length}).", field
         )
     return email
+
+
+def require_valid_password(password: str, field: Sequence[str] = ("password",)) -> None:
+    """The password rule, for every way a password is set (new users, password changes)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            list(field),
+        )
+    require_storable(password, list(field))
 
 
 def clean_money(value: Decimal | None, field: Sequence[str]) -> Decimal | None:

@@ -26,6 +26,7 @@ from leadflow.api.types.enums import (
 from leadflow.api.types.inputs import LeadFilter
 from leadflow.auth import policy
 from leadflow.db import enums, models
+from leadflow.db.lead_status import lead_status
 
 if TYPE_CHECKING:
     from leadflow.api.types.imports import LeadImportNode
@@ -412,13 +413,7 @@ class LeadNode(Node):
     def from_values(cls, row: dict[str, Any]) -> LeadNode:
         """`row` holds the columns of LEAD_COLUMNS: the lead with contact, campaign and
         assignee joined, as plain values (building ORM models costs more than the query)."""
-        assignee_id, closed_at = row["assignee_id"], row["closed_at"]
-        if closed_at is not None:
-            status = enums.LeadStatus.DONE
-        elif assignee_id is not None:
-            status = enums.LeadStatus.ACTIVE
-        else:
-            status = enums.LeadStatus.NEW
+        status = lead_status(row["closed_at"], row["assignee_id"])
         return cls(
             id=encode_id("Lead", row["id"]),
             pk=row["id"],
@@ -431,7 +426,7 @@ class LeadNode(Node):
             outcome=row["outcome"],
             close_reason=row["close_reason"],
             close_note=row["close_note"],
-            closed_at=closed_at,
+            closed_at=row["closed_at"],
             closed_by_pk=row["closed_by_id"],
             created_at=row["created_at"],
         )
