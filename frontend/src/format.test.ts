@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contactName, formatAge } from "./format";
+import { companyAside, contactName, formatAge, leadName } from "./format";
 import { type Language, type MessageKey, type Params, translate } from "./i18n";
 
 const now = new Date("2026-11-01T12:00:00Z");
@@ -33,5 +33,16 @@ describe("contactName", () => {
   it("joins the parts that are there", () => {
     expect(contactName({ firstName: "Anna", lastName: "Müller" })).toBe("Anna Müller");
     expect(contactName({ firstName: "", lastName: "Müller" })).toBe("Müller");
+  });
+});
+
+describe("leadName and companyAside", () => {
+  it("names a lead by its contact, else by the company, with the company beside a name", () => {
+    const anna = { firstName: "Anna", lastName: "Müller", company: "Müller GmbH" };
+    const firm = { firstName: "", lastName: "", company: "Müller GmbH" };
+    expect(leadName(anna)).toBe("Anna Müller");
+    expect(companyAside(anna)).toBe("Müller GmbH");
+    expect(leadName(firm)).toBe("Müller GmbH");
+    expect(companyAside(firm)).toBe("");
   });
 });

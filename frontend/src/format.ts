@@ -1,5 +1,28 @@
 // How long ago something happened, in the words of the translation layer.
+import { type FragmentType, getFragmentData, graphql } from "./gql";
 import type { Translate } from "./i18n";
+
+/** What every list and page needs to name a lead's contact: spread it wherever a contact is
+ * shown and read it with readContactName. */
+export const ContactNameFragment = graphql(`
+  fragment ContactName_contact on Contact {
+    firstName
+    lastName
+    company
+  }
+`);
+
+export interface ContactNameParts {
+  firstName: string;
+  lastName: string;
+  company: string;
+}
+
+export function readContactName(
+  contact: FragmentType<typeof ContactNameFragment>,
+): ContactNameParts {
+  return getFragmentData(ContactNameFragment, contact);
+}
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,6 +43,11 @@ export function contactName(contact: { firstName: string; lastName: string }): s
 }
 
 /** What a lead is called: its contact's name, or the company when the contact has no name. */
-export function leadName(contact: { firstName: string; lastName: string; company: string }): string {
+export function leadName(contact: ContactNameParts): string {
   return contactName(contact) || contact.company;
+}
+
+/** The company to show beside the lead's name: none when the name already is the company. */
+export function companyAside(contact: ContactNameParts): string {
+  return contactName(contact) ? contact.company : "";
 }

@@ -2,11 +2,12 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
-import type { CloseLeadMutation, CloseReason, Outcome } from "../gql/graphql";
+import type { CloseReason, Outcome } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField, parseAmount } from "../leadDetail";
 import { ClerksDocument } from "./AssignDialog";
-import { FieldError, invalidProps } from "./FieldError";
+import { FieldError, invalidProps, readUserErrors } from "./FieldError";
+import type { OpportunitySummaryRef } from "./OpportunitySummary";
 
 const CloseLeadDocument = graphql(`
   mutation CloseLead($input: CloseLeadInput!) {
@@ -17,24 +18,14 @@ const CloseLeadDocument = graphql(`
         outcome
       }
       opportunity {
-        id
-        title
-        expectedValue
-        owner {
-          id
-          name
-        }
+        ...OpportunitySummary_opportunity
       }
       userErrors {
-        code
-        message
-        field
+        ...FieldError_userError
       }
     }
   }
 `);
-
-export type CreatedOpportunity = NonNullable<CloseLeadMutation["closeLead"]["opportunity"]>;
 
 const OUTCOMES: readonly Outcome[] = ["SUCCESSFUL", "UNSUCCESSFUL"];
 const REASONS: readonly CloseReason[] = [
@@ -58,7 +49,7 @@ export function CloseLeadForm({
   onClosed,
 }: {
   leadId: string;
-  onClosed: (outcome: Outcome, opportunity: CreatedOpportunity | null) => void;
+  onClosed: (outcome: Outcome, opportunity: OpportunitySummaryRef | null) => void;
 }) {
   const { t, language } = useI18n();
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -108,7 +99,7 @@ export function CloseLeadForm({
       return;
     }
     const payload = result.data?.closeLead;
-    const userErrors = payload?.userErrors ?? [];
+    const userErrors = readUserErrors(payload?.userErrors);
     setErrors(errorsByField(userErrors, FIELDS));
     if (payload && userErrors.length === 0) onClosed(outcome, payload.opportunity ?? null);
   }

@@ -5,7 +5,7 @@ import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
-import { FieldError, invalidProps } from "./FieldError";
+import { FieldError, invalidProps, readUserErrors } from "./FieldError";
 
 const RecordFeedbackDocument = graphql(`
   mutation RecordFeedback($input: RecordFeedbackInput!) {
@@ -18,9 +18,7 @@ const RecordFeedbackDocument = graphql(`
         status
       }
       userErrors {
-        code
-        message
-        field
+        ...FieldError_userError
       }
     }
   }
@@ -43,7 +41,7 @@ export function FeedbackForm({ leadId, onSaved }: { leadId: string; onSaved: () 
       setErrors({ [FORM]: { code: "", message: result.error.message } });
       return;
     }
-    const userErrors = result.data?.recordFeedback.userErrors ?? [];
+    const userErrors = readUserErrors(result.data?.recordFeedback.userErrors);
     setErrors(errorsByField(userErrors, FIELDS));
     if (userErrors.length === 0) {
       setNote("");

@@ -2,6 +2,7 @@
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
+import { readUserErrors } from "./FieldError";
 
 const HandOverOpportunityDocument = graphql(`
   mutation HandOverOpportunity($input: HandOverOpportunityInput!) {
@@ -12,28 +13,10 @@ const HandOverOpportunityDocument = graphql(`
           id
           name
         }
-        history {
-          kind
-          at
-          note
-          actor {
-            id
-            name
-          }
-          owner {
-            id
-            name
-          }
-          previousOwner {
-            id
-            name
-          }
-        }
+        ...OpportunityHistory_opportunity
       }
       userErrors {
-        code
-        message
-        field
+        ...FieldError_userError
       }
     }
   }
@@ -57,7 +40,7 @@ export function HandOverForm({
     if (result.error) return { failure: result.error.message };
     const payload = result.data?.handOverOpportunity;
     return {
-      userErrors: payload?.userErrors ?? [],
+      userErrors: readUserErrors(payload?.userErrors),
       clerkName: payload?.opportunity?.owner.name ?? null,
     };
   }

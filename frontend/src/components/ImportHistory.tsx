@@ -1,24 +1,34 @@
 // The latest imports of one campaign: which file, who, when, how it ended, what it found.
-import type { ImportStatus } from "../gql/graphql";
+import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { formatDateTime } from "../leadDetail";
 
-export interface ImportRecord {
-  id: string;
-  fileName: string;
-  status: ImportStatus;
-  startedAt: string;
-  rowsProcessed: number;
-  leadsCreated: number;
-  duplicatesSkipped: number;
-  rowsRejected: number;
-  emptyRows: number;
-  rejectedRowsUrl?: string | null;
-  createdBy?: { name: string } | null;
-}
+export const ImportHistoryFragment = graphql(`
+  fragment ImportHistory_leadImport on LeadImport {
+    id
+    fileName
+    status
+    startedAt
+    rowsProcessed
+    leadsCreated
+    duplicatesSkipped
+    rowsRejected
+    emptyRows
+    rejectedRowsUrl
+    createdBy {
+      id
+      name
+    }
+  }
+`);
 
-export function ImportHistory({ imports }: { imports: readonly ImportRecord[] }) {
+export function ImportHistory({
+  imports: refs,
+}: {
+  imports: readonly FragmentType<typeof ImportHistoryFragment>[];
+}) {
   const { t, language } = useI18n();
+  const imports = getFragmentData(ImportHistoryFragment, refs);
   return (
     <div className="import-history">
       <h4>{t("imports.title")}</h4>

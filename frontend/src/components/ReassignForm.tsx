@@ -2,6 +2,7 @@
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
+import { readUserErrors } from "./FieldError";
 
 const ReassignLeadDocument = graphql(`
   mutation ReassignLead($input: ReassignLeadInput!) {
@@ -14,30 +15,10 @@ const ReassignLeadDocument = graphql(`
           id
           name
         }
-        history {
-          kind
-          at
-          note
-          outcome
-          closeReason
-          actor {
-            id
-            name
-          }
-          assignee {
-            id
-            name
-          }
-          previousAssignee {
-            id
-            name
-          }
-        }
+        ...LeadHistory_lead
       }
       userErrors {
-        code
-        message
-        field
+        ...FieldError_userError
       }
     }
   }
@@ -59,7 +40,7 @@ export function ReassignForm({
     if (result.error) return { failure: result.error.message };
     const payload = result.data?.reassignLead;
     return {
-      userErrors: payload?.userErrors ?? [],
+      userErrors: readUserErrors(payload?.userErrors),
       clerkName: payload?.lead?.assignee?.name ?? null,
     };
   }

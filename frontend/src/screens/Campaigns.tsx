@@ -63,20 +63,7 @@ const CampaignsDocument = graphql(`
             conversionRate
           }
           imports(first: 5) {
-            id
-            fileName
-            status
-            startedAt
-            rowsProcessed
-            leadsCreated
-            duplicatesSkipped
-            rowsRejected
-            emptyRows
-            rejectedRowsUrl
-            createdBy {
-              id
-              name
-            }
+            ...ImportHistory_leadImport
           }
         }
       }

@@ -2,17 +2,22 @@
 // "Abschließen" for the assignee or a manager while the lead is ACTIVE.
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
-import { CloseLeadForm, type CreatedOpportunity } from "../components/CloseLeadForm";
+import { CloseLeadForm } from "../components/CloseLeadForm";
 import { FeedbackForm } from "../components/FeedbackForm";
+import { LeadHistory } from "../components/LeadHistory";
 import { Link } from "../components/Link";
+import {
+  OpportunitySummary,
+  type OpportunitySummaryRef,
+} from "../components/OpportunitySummary";
 import { ReassignForm } from "../components/ReassignForm";
-import { contactName } from "../format";
+import { companyAside, leadName, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
-import { describeActor, describeEvent, formatDateTime, formatMoney } from "../leadDetail";
-import { homePath, opportunityPath } from "../routes";
+import { formatDateTime } from "../leadDetail";
+import { homePath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
 const LeadDetailDocument = graphql(`
@@ -29,9 +34,7 @@ const LeadDetailDocument = graphql(`
       contact {
         id
         salutation
-        firstName
-        lastName
-        company
+        ...ContactName_contact
         email
         phone
         street
@@ -57,41 +60,16 @@ const LeadDetailDocument = graphql(`
           name
         }
       }
-      history {
-        kind
-        at
-        note
-        outcome
-        closeReason
-        actor {
-          id
-          name
-        }
-        assignee {
-          id
-          name
-        }
-        previousAssignee {
-          id
-          name
-        }
-      }
+      ...LeadHistory_lead
       opportunity {
-        id
-        title
-        stage
-        expectedValue
-        owner {
-          id
-          name
-        }
+        ...OpportunitySummary_opportunity
       }
     }
   }
 `);
 
 type Lead = LeadDetailQuery["lead"];
-type Notice = { text: string; opportunity?: CreatedOpportunity | null; takesFocus?: boolean };
+type Notice = { text: string; opportunity?: OpportunitySummaryRef | null; takesFocus?: boolean };
 
 export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string }) {
   const { t } = useI18n();
@@ -127,6 +105,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   }
 
   const lead = data.lead;
+  const name = readContactName(lead.contact);
   const manages = isManager(viewer);
   const mayWork = lead.status === "ACTIVE" && (manages || lead.assignee?.id === viewer.id);
 
@@ -134,7 +113,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   const mayReassign = lead.status === "ACTIVE" && manages;
   const hasSide = mayWork || showOpportunity;
 
-  function closed(outcome: Outcome, opportunity: CreatedOpportunity | null) {
+  function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
     setNotice({
       text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
       opportunity,
@@ -146,10 +125,8 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     <article aria-labelledby="lead-title" className="lead-detail">
       {back}
       <h1 id="lead-title">
-        {contactName(lead.contact) || lead.contact.company}
-        {lead.contact.company && contactName(lead.contact) && (
-          <span className="subtitle">{lead.contact.company}</span>
-        )}
+        {leadName(name)}
+        {companyAside(name) && <span className="subtitle">{companyAside(name)}</span>}
       </h1>
       <div className="notices" aria-live="polite">
         {notice && (
@@ -185,7 +162,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
         </div>
       </div>
       <FeedbackLog lead={lead} />
-      <History lead={lead} />
+      <LeadHistory lead={lead} />
     </article>
   );
 }
@@ -255,26 +232,6 @@ function LeadFacts({ lead }: { lead: Lead }) {
   );
 }
 
-function OpportunitySummary({ opportunity }: { opportunity: CreatedOpportunity }) {
-  const { t, language } = useI18n();
-  return (
-    <dl className="facts" data-testid="opportunity">
-      <dt>{t("opportunity.title")}</dt>
-      <dd>
-        <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
-      </dd>
-      <dt>{t("opportunity.owner")}</dt>
-      <dd>{opportunity.owner.name}</dd>
-      {opportunity.expectedValue && (
-        <>
-          <dt>{t("opportunity.value")}</dt>
-          <dd>{formatMoney(language, opportunity.expectedValue)}</dd>
-        </>
-      )}
-    </dl>
-  );
-}
-
 function FeedbackLog({ lead }: { lead: Lead }) {
   const { t, language } = useI18n();
   return (
@@ -298,25 +255,6 @@ function FeedbackLog({ lead }: { lead: Lead }) {
           ))}
         </ol>
       )}
-    </section>
-  );
-}
-
-function History({ lead }: { lead: Lead }) {
-  const { t, language } = useI18n();
-  return (
-    <section className="card" aria-labelledby="history-title">
-      <h2 id="history-title">{t("lead.history")}</h2>
-      <ol className="timeline" data-testid="history">
-        {lead.history.map((event, position) => (
-          <li key={`${event.at}-${position}`}>
-            <time dateTime={event.at}>{formatDateTime(language, event.at)}</time>{" "}
-            <strong>{describeEvent(t, event)}</strong>{" "}
-            <span className="meta">{describeActor(t, event)}</span>
-            {event.note && <p className="note">{event.note}</p>}
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }

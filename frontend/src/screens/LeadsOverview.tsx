@@ -4,9 +4,10 @@ import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
 import { CampaignSelect } from "../components/CampaignSelect";
+import { readUserErrors } from "../components/FieldError";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
-import { contactName, formatAge } from "../format";
+import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { LeadsPageQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -47,9 +48,7 @@ const LeadsPageDocument = graphql(`
           id
           createdAt
           contact {
-            firstName
-            lastName
-            company
+            ...ContactName_contact
           }
           campaign {
             id
@@ -77,9 +76,7 @@ const AssignLeadsDocument = graphql(`
         status
       }
       userErrors {
-        code
-        message
-        field
+        ...FieldError_userError
       }
     }
   }
@@ -204,14 +201,14 @@ function Overview({ state }: { state: OverviewState }) {
     const leadIds = selected;
     const result = await assignLeads({ input: { leadIds, assigneeId: clerk.id } });
     setDialogOpen(false);
-    const errors = result.data?.assignLeads.userErrors ?? [];
+    const errors = readUserErrors(result.data?.assignLeads.userErrors);
     if (result.error) {
       setNotice({ kind: "problem", text: t("leads.assignFailed", { message: result.error.message }) });
     } else if (isConflict(errors)) {
       const taken = conflictingLeadIds(errors, leadIds);
       const names = rows
         .filter((lead) => taken.includes(lead.id))
-        .map((lead) => contactName(lead.contact));
+        .map((lead) => contactName(readContactName(lead.contact)));
       setNotice({
         kind: "problem",
         text: names.length
@@ -341,7 +338,8 @@ function LeadTableRow({
   onToggle: () => void;
 }) {
   const { t } = useI18n();
-  const name = contactName(lead.contact);
+  const contact = readContactName(lead.contact);
+  const name = contactName(contact);
   return (
     <tr aria-selected={selectable ? selected : undefined}>
       {selectable && (
@@ -357,7 +355,7 @@ function LeadTableRow({
       <td>
         <Link href={leadPath(lead.id)}>{name}</Link>
       </td>
-      <td>{lead.contact.company}</td>
+      <td>{contact.company}</td>
       <td>{lead.campaign.name}</td>
       <td>{lead.assignee?.name ?? t("leads.unassigned")}</td>
       <td>{formatAge(t, lead.createdAt)}</td>

@@ -3,7 +3,7 @@ import { useQuery } from "urql";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
 import { type Column, ReportTable } from "../components/ReportTable";
-import { contactName, formatAge } from "../format";
+import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { MyTasksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -22,9 +22,7 @@ const MyTasksDocument = graphql(`
           createdAt
           assignedAt
           contact {
-            firstName
-            lastName
-            company
+            ...ContactName_contact
             phone
           }
           campaign {
@@ -59,9 +57,15 @@ export function MyTasks() {
     {
       key: "contact",
       header: t("leads.col.contact"),
-      cell: (lead) => <Link href={leadPath(lead.id)}>{contactName(lead.contact)}</Link>,
+      cell: (lead) => (
+        <Link href={leadPath(lead.id)}>{contactName(readContactName(lead.contact))}</Link>
+      ),
     },
-    { key: "company", header: t("leads.col.company"), cell: (lead) => lead.contact.company },
+    {
+      key: "company",
+      header: t("leads.col.company"),
+      cell: (lead) => readContactName(lead.contact).company,
+    },
     { key: "campaign", header: t("leads.col.campaign"), cell: (lead) => lead.campaign.name },
     {
       key: "phone",

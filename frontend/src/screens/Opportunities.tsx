@@ -5,7 +5,7 @@ import { useQuery } from "urql";
 import { ClerksDocument } from "../components/AssignDialog";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
-import { contactName } from "../format";
+import { leadName, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { OpportunityStage } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -37,9 +37,7 @@ const OpportunitiesDocument = graphql(`
           createdAt
           contact {
             id
-            firstName
-            lastName
-            company
+            ...ContactName_contact
           }
           owner {
             id
@@ -135,7 +133,7 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
                 <td>
                   <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
                 </td>
-                <td>{contactName(opportunity.contact) || opportunity.contact.company}</td>
+                <td>{leadName(readContactName(opportunity.contact))}</td>
                 <td>{opportunity.owner.name}</td>
                 <td>{t(`stage.${opportunity.stage}`)}</td>
                 <td>

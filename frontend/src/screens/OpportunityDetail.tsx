@@ -3,12 +3,13 @@
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import { HandOverForm } from "../components/HandOverForm";
+import { OpportunityHistory } from "../components/OpportunityHistory";
 import { Link } from "../components/Link";
-import { contactName } from "../format";
+import { contactName, readContactName } from "../format";
 import { graphql } from "../gql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
-import { describeOpportunityEvent, formatDateTime, formatMoney } from "../leadDetail";
+import { formatDateTime, formatMoney } from "../leadDetail";
 import { leadPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
@@ -22,9 +23,7 @@ const OpportunityDetailDocument = graphql(`
       createdAt
       contact {
         id
-        firstName
-        lastName
-        company
+        ...ContactName_contact
       }
       owner {
         id
@@ -33,23 +32,7 @@ const OpportunityDetailDocument = graphql(`
       lead {
         id
       }
-      history {
-        kind
-        at
-        note
-        actor {
-          id
-          name
-        }
-        owner {
-          id
-          name
-        }
-        previousOwner {
-          id
-          name
-        }
-      }
+      ...OpportunityHistory_opportunity
     }
   }
 `);
@@ -93,6 +76,7 @@ export function OpportunityDetail({
   }
 
   const opportunity = data.opportunity;
+  const contact = readContactName(opportunity.contact);
   const manages = isManager(viewer);
   const mayHandOver =
     opportunity.stage === "OPEN" && (manages || opportunity.owner.id === viewer.id);
@@ -118,9 +102,7 @@ export function OpportunityDetail({
           <dl className="facts">
             <dt>{t("opp.contact")}</dt>
             <dd>
-              {[contactName(opportunity.contact), opportunity.contact.company]
-                .filter(Boolean)
-                .join(", ")}
+              {[contactName(contact), contact.company].filter(Boolean).join(", ")}
             </dd>
             <dt>{t("opportunity.owner")}</dt>
             <dd data-testid="opportunity-owner">{opportunity.owner.name}</dd>
@@ -154,21 +136,7 @@ export function OpportunityDetail({
           </div>
         )}
       </div>
-      <section className="card" aria-labelledby="opportunity-history-title">
-        <h2 id="opportunity-history-title">{t("opp.history")}</h2>
-        <ol className="timeline" data-testid="opportunity-history">
-          {opportunity.history.map((event, position) => (
-            <li key={`${event.at}-${position}`}>
-              <time dateTime={event.at}>{formatDateTime(language, event.at)}</time>{" "}
-              <strong>{describeOpportunityEvent(t, event)}</strong>{" "}
-              <span className="meta">
-                {event.actor ? t("event.by", { name: event.actor.name }) : t("event.system")}
-              </span>
-              {event.note && <p className="note">{event.note}</p>}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <OpportunityHistory opportunity={opportunity} />
     </article>
   );
 }

@@ -5,7 +5,7 @@ import { Link } from "../../components/Link";
 import { QueryState } from "../../components/QueryState";
 import { type Column, ReportTable } from "../../components/ReportTable";
 import { MAX_AGING_DAYS, MIN_AGING_DAYS } from "../../dashboard";
-import { contactName, leadName } from "../../format";
+import { companyAside, leadName, readContactName } from "../../format";
 import { graphql } from "../../gql";
 import type { AgingKind, AgingLeadsQuery } from "../../gql/graphql";
 import { useI18n } from "../../I18n";
@@ -24,9 +24,7 @@ const AgingLeadsDocument = graphql(`
           createdAt
           waitingSince
           contact {
-            firstName
-            lastName
-            company
+            ...ContactName_contact
           }
           campaign {
             id
@@ -98,14 +96,15 @@ export function AgingPanel({
     {
       key: "contact",
       header: t("leads.col.contact"),
-      cell: (lead) => (
-        <>
-          <Link href={leadPath(lead.id)}>{leadName(lead.contact)}</Link>
-          {lead.contact.company && contactName(lead.contact) && (
-            <span className="hint"> · {lead.contact.company}</span>
-          )}
-        </>
-      ),
+      cell: (lead) => {
+        const name = readContactName(lead.contact);
+        return (
+          <>
+            <Link href={leadPath(lead.id)}>{leadName(name)}</Link>
+            {companyAside(name) && <span className="hint"> · {companyAside(name)}</span>}
+          </>
+        );
+      },
     },
     { key: "campaign", header: t("leads.col.campaign"), cell: (lead) => lead.campaign.name },
     ...since,

@@ -5,7 +5,7 @@ import { Link } from "../../components/Link";
 import { QueryState } from "../../components/QueryState";
 import { type Column, ReportTable } from "../../components/ReportTable";
 import { type Range, formatDuration } from "../../dashboard";
-import { leadName } from "../../format";
+import { leadName, readContactName } from "../../format";
 import { graphql } from "../../gql";
 import type { ClerkReportsQuery } from "../../gql/graphql";
 import { useI18n } from "../../I18n";
@@ -30,9 +30,7 @@ const ClerkReportsDocument = graphql(`
         id
         waitingSince
         contact {
-          firstName
-          lastName
-          company
+          ...ContactName_contact
         }
       }
     }
@@ -85,7 +83,7 @@ export function ClerkPanel({ range, campaignChosen }: { range: Range; campaignCh
       cell: ({ oldestWaitingLead: waiting }) =>
         waiting ? (
           <>
-            <Link href={leadPath(waiting.id)}>{leadName(waiting.contact)}</Link>
+            <Link href={leadPath(waiting.id)}>{leadName(readContactName(waiting.contact))}</Link>
             {waiting.waitingSince && (
               <span className="hint">
                 {" · "}
