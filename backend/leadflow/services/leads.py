@@ -124,7 +124,7 @@ async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> Lea
 
 def my_tasks(actor: User) -> QuerySet[Lead]:
     policy.require_worker(actor)
-    return Lead.filter(assignee_id=actor.id, closed_at=None)
+    return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=actor.id)
 
 
 async def get_lead(actor: User, lead_id: int) -> Lead:
@@ -501,7 +501,7 @@ async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None
             # deadlock; the guarded UPDATE below is the real arbiter.
             await Lead.filter(id__in=ids).order_by("id").select_for_update().values_list("id")
         # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
-        changed = await Lead.filter(id__in=ids, assignee_id=None, closed_at=None).update(
+        changed = await Lead.filter(status_condition(LeadStatus.NEW), id__in=ids).update(
             assignee_id=assignee.id, assigned_at=assigned_at, waiting_since=assigned_at
         )
         if changed != len(ids):
@@ -714,7 +714,7 @@ async def explain_assign_conflict(lead_ids: Sequence[int]) -> DomainErrors:
     position in the caller's list."""
     taken = (
         await Lead.filter(id__in=list(lead_ids))
-        .filter(Q(assignee_id__isnull=False) | Q(closed_at__isnull=False))
+        .filter(~status_condition(LeadStatus.NEW))
         .select_related("assignee")
         .order_by("id")
     )

@@ -1,0 +1,100 @@
+"""The injectable clock (`leadflow.clock`): a frozen moment holds inside its block only, and
+every service that stamps a time takes it from the clock (so the demo can run at past times)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from leadflow import clock
+from leadflow.db.enums import Channel, LeadEventKind, Outcome
+from leadflow.db.models import (
+    Campaign,
+    Contact,
+    Feedback,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+)
+from leadflow.services import campaigns, leads, opportunities
+from leadflow.services.leads import LeadIntake
+
+MOMENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+async def test_a_frozen_moment_holds_inside_its_block_only():
+    assert clock.now().tzinfo is not None
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+    async def meanwhile() -> datetime:
+        await asyncio.sleep(0)
+        return clock.now()
+
+    # A task started outside the block (another request) keeps the real time.
+    other_request = asyncio.create_task(meanwhile())
+    later = MOMENT + timedelta(hours=1)
+    with clock.frozen_at(MOMENT.astimezone(timezone(timedelta(hours=2)))) as frozen:
+        assert frozen == MOMENT and frozen.tzinfo is UTC
+        assert clock.now() == MOMENT
+        with clock.frozen_at(later):
+            assert clock.now() == later
+        assert clock.now() == MOMENT
+        # Tasks started inside the block run at its moment too.
+        assert await asyncio.create_task(meanwhile()) == MOMENT
+        assert await other_request != MOMENT
+    assert clock.now() > MOMENT + timedelta(days=30)
+
+
+def test_the_clock_refuses_a_moment_without_timezone():
+    with pytest.raises(ValueError), clock.frozen_at(datetime(2026, 3, 2, 9, 30)):
+        pass
+
+
+async def test_the_services_stamp_the_clocks_time(actors):
+    manager, clerk_a, clerk_b = actors.manager.user, actors.clerk_a.user, actors.clerk_b.user
+    at = [MOMENT + timedelta(hours=hours) for hours in range(7)]
+
+    with clock.frozen_at(at[0]):
+        campaign = await campaigns.create_campaign(manager, "Spring Fair")
+        [lead] = await leads.create_leads(
+            manager, campaign.id, [LeadIntake(last_name="Berg", email="berg@example.com")]
+        )
+    with clock.frozen_at(at[1]):
+        await leads.assign_leads(manager, [lead.id], clerk_a.id)
+    with clock.frozen_at(at[2]):
+        feedback, _ = await leads.record_feedback(clerk_a, lead.id, Channel.PHONE, "Called")
+    with clock.frozen_at(at[3]):
+        await leads.reassign_lead(manager, lead.id, clerk_b.id)
+    with clock.frozen_at(at[4]):
+        closed = await leads.close_lead(clerk_b, lead.id, Outcome.SUCCESSFUL)
+    assert closed.opportunity is not None
+    with clock.frozen_at(at[5]):
+        await opportunities.hand_over_opportunity(clerk_b, closed.opportunity.id, clerk_a.id)
+    with clock.frozen_at(at[6]):
+        other = await opportunities.create_opportunity(
+            clerk_b, lead.contact_id, "Second order", lead_id=lead.id
+        )
+
+    assert (await Campaign.get(id=campaign.id)).created_at == at[0]
+    assert (await Contact.get(id=lead.contact_id)).created_at == at[0]
+    assert (await Feedback.get(id=feedback.id)).created_at == at[2]
+    stored = await Lead.get(id=lead.id)
+    assert (stored.created_at, stored.first_assigned_at, stored.first_feedback_at) == tuple(at[0:3])
+    assert (stored.assigned_at, stored.waiting_since, stored.closed_at) == (at[3], at[3], at[4])
+    events = await LeadEvent.filter(lead_id=lead.id).order_by("id").values_list("kind", "at")
+    assert events == [
+        (LeadEventKind.CREATED, at[0]),
+        (LeadEventKind.ASSIGNED, at[1]),
+        (LeadEventKind.FEEDBACK_RECORDED, at[2]),
+        (LeadEventKind.REASSIGNED, at[3]),
+        (LeadEventKind.CLOSED, at[4]),
+        (LeadEventKind.OPPORTUNITY_CREATED, at[4]),
+        (LeadEventKind.OPPORTUNITY_CREATED, at[6]),
+    ]
+    created = dict(await Opportunity.all().values_list("id", "created_at"))
+    assert created == {closed.opportunity.id: at[4], other.id: at[6]}
+    opportunity_events = await OpportunityEvent.all().order_by("id").values_list("at", flat=True)
+    assert opportunity_events == [at[4], at[5], at[6]]
