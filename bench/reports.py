@@ -47,8 +47,8 @@ from tortoise.models import Model
 
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
+from leadflow.api.rows import LEAD_COLUMNS
 from leadflow.api.schema import build_schema
-from leadflow.api.types.nodes import LEAD_COLUMNS
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.enums import Role
 from leadflow.db.lifecycle import database, migrate

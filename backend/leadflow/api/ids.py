@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import strawberry
+
 from leadflow.errors import DomainError, ErrorCode
 
 NODE_TYPES = frozenset(
@@ -14,8 +16,8 @@ NODE_TYPES = frozenset(
 MAX_PK = 2**31 - 1
 
 
-def encode_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+def encode_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
 
 
 def parse_global_id(raw: str, field: list[str]) -> tuple[str, int]:
@@ -45,6 +47,11 @@ def decode_id(raw: str, expected_type: str, field: list[str]) -> int:
 
 def decode_optional_id(raw: str | None, expected_type: str, field: list[str]) -> int | None:
     return None if raw is None else decode_id(raw, expected_type, field)
+
+
+def decode_ids(raw_ids: list[str], expected_type: str, field: str) -> list[int]:
+    """A list of IDs; a bad one is named by its index, e.g. ["leadIds", "3"]."""
+    return [decode_id(raw, expected_type, [field, str(index)]) for index, raw in enumerate(raw_ids)]
 
 
 def _article(type_name: str) -> str:

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from leadflow.api import resolvers
+from leadflow.api.context import Context
 from leadflow.api.ids import decode_id, decode_optional_id
-from leadflow.api.types.admin import ApiTokenNode, AuditEntryConnection
+from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.inputs.opportunities import OpportunityFilter
+from leadflow.api.node_lookup import resolve_node
+from leadflow.api.pagination import fetch_page
+from leadflow.api.rows import OPPORTUNITY_RELATIONS
+from leadflow.api.types.admin import ApiTokenNode, AuditEntry, AuditEntryConnection
+from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import Role
-from leadflow.api.types.imports import LeadImportNode
-from leadflow.api.types.inputs import LeadFilter, OpportunityFilter
-from leadflow.api.types.nodes import (
+from leadflow.api.types.figures import LeadCounts
+from leadflow.api.types.lead import (
     CampaignConnection,
     CampaignNode,
-    ContactNode,
     LeadConnection,
-    LeadCounts,
+    LeadImportNode,
     LeadNode,
-    Node,
     OpportunityConnection,
     OpportunityNode,
-    UserNode,
+    lead_connection,
+    load_lead_node,
+    load_lead_nodes,
+    resolve_leads,
 )
+from leadflow.api.types.node import Node
 from leadflow.api.types.reports import (
     AgingKind,
     CampaignReport,
@@ -33,10 +40,10 @@ from leadflow.api.types.reports import (
     ReportInterval,
     TimeSeriesPoint,
 )
-from leadflow.auth import policy
-from leadflow.db.models import User
-from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import accounts, leads, reports, users
+from leadflow.api.types.user import UserNode
+from leadflow.services import accounts, audit, campaigns, leads, opportunities, reports, users
+
+NodeT = TypeVar("NodeT", bound=Node)
 
 # Report arguments, the same on every report field.
 _FROM = "Start of the period, included (UTC when no offset is given)."
@@ -53,110 +60,104 @@ OnlyCampaign = Annotated[
 @strawberry.type
 class Query:
     @strawberry.field(description="The user the request is authenticated as.")
-    async def viewer(self, info: Info) -> UserNode:
+    async def viewer(self, info: Info[Context, None]) -> UserNode:
         return UserNode.from_model(info.context.require_viewer())
 
     @strawberry.field(description="Any object by its global ID.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node:
-        return await resolvers.resolve_node(info, id)
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node:
+        return await resolve_node(info.context.require_viewer(), id)
 
     @strawberry.field(description="Leads the viewer may see, newest first.")
     async def leads(
         self,
-        info: Info,
+        info: Info[Context, None],
         filter: LeadFilter | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> LeadConnection:
-        return await resolvers.resolve_leads(info, filter, first, after)
+        return await resolve_leads(info, filter, first, after)
 
     @strawberry.field(description="One lead by ID.")
-    async def lead(self, info: Info, id: strawberry.ID) -> LeadNode:
+    async def lead(self, info: Info[Context, None], id: strawberry.ID) -> LeadNode:
         actor = info.context.require_viewer()
         lead = await leads.get_lead(actor, decode_id(id, "Lead", ["id"]))
-        return await resolvers.load_lead_node(lead.id)
+        return await load_lead_node(lead.id)
 
     @strawberry.field(
         description="New/Active/Done counts for the overview; filter.status is ignored."
     )
-    async def lead_counts(self, info: Info, filter: LeadFilter | None = None) -> LeadCounts:
+    async def lead_counts(
+        self, info: Info[Context, None], filter: LeadFilter | None = None
+    ) -> LeadCounts:
         actor = info.context.require_viewer()
-        counts = await leads.lead_counts(actor, resolvers.lead_filter(filter))
-        return LeadCounts(new=counts.new, active=counts.active, done=counts.done)
+        return LeadCounts.from_counts(await leads.lead_counts(actor, LeadFilter.parse(filter)))
 
     @strawberry.field(description="The viewer's ACTIVE leads (their task list), oldest first.")
     async def my_tasks(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> LeadConnection:
         actor = info.context.require_viewer()
-        return await resolvers.lead_connection(
-            leads.my_tasks(actor), first, after, newest_first=False
-        )
+        return await lead_connection(leads.my_tasks(actor), first, after, newest_first=False)
 
     @strawberry.field(description="Campaigns, newest first.")
     async def campaigns(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> CampaignConnection:
-        return await resolvers.resolve_campaigns(info, first, after)
+        matching = campaigns.visible_campaigns(info.context.require_viewer())
+        page = await fetch_page(matching, first, after)
+        return CampaignConnection.from_page(page, CampaignNode.from_model, matching)
 
     @strawberry.field(description="Opportunities the viewer may see, newest first.")
     async def opportunities(
         self,
-        info: Info,
+        info: Info[Context, None],
         filter: OpportunityFilter | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> OpportunityConnection:
-        return await resolvers.resolve_opportunities(info, filter, first, after)
+        actor = info.context.require_viewer()
+        matching = opportunities.filtered_opportunities(actor, OpportunityFilter.parse(filter))
+        page = await fetch_page(matching.select_related(*OPPORTUNITY_RELATIONS), first, after)
+        return OpportunityConnection.from_page(page, OpportunityNode.from_model, matching)
 
     @strawberry.field(description="Users, by name; e.g. role: CLERK for the assignment dialog.")
-    async def users(self, info: Info, role: Role | None = None) -> list[UserNode]:
+    async def users(self, info: Info[Context, None], role: Role | None = None) -> list[UserNode]:
         actor = info.context.require_viewer()
         return [UserNode.from_model(user) for user in await users.list_users(actor, role)]
 
     @strawberry.field(description="One campaign by ID.")
-    async def campaign(self, info: Info, id: strawberry.ID) -> CampaignNode:
-        node = await resolvers.resolve_node(info, _expect(id, "Campaign"))
-        assert isinstance(node, CampaignNode)
-        return node
+    async def campaign(self, info: Info[Context, None], id: strawberry.ID) -> CampaignNode:
+        return await _node_of(info, id, "Campaign", CampaignNode)
 
     @strawberry.field(description="One contact by ID.")
-    async def contact(self, info: Info, id: strawberry.ID) -> ContactNode:
-        node = await resolvers.resolve_node(info, _expect(id, "Contact"))
-        assert isinstance(node, ContactNode)
-        return node
+    async def contact(self, info: Info[Context, None], id: strawberry.ID) -> ContactNode:
+        return await _node_of(info, id, "Contact", ContactNode)
 
     @strawberry.field(description="One opportunity by ID.")
-    async def opportunity(self, info: Info, id: strawberry.ID) -> OpportunityNode:
-        node = await resolvers.resolve_node(info, _expect(id, "Opportunity"))
-        assert isinstance(node, OpportunityNode)
-        return node
+    async def opportunity(self, info: Info[Context, None], id: strawberry.ID) -> OpportunityNode:
+        return await _node_of(info, id, "Opportunity", OpportunityNode)
 
     @strawberry.field(
         description="One import of a lead file by ID (managers): poll it for the progress of an "
         "import started with POST /files/imports."
     )
-    async def lead_import(self, info: Info, id: strawberry.ID) -> LeadImportNode:
-        node = await resolvers.resolve_node(info, _expect(id, "LeadImport"))
-        assert isinstance(node, LeadImportNode)
-        return node
+    async def lead_import(self, info: Info[Context, None], id: strawberry.ID) -> LeadImportNode:
+        return await _node_of(info, id, "LeadImport", LeadImportNode)
 
     @strawberry.field(description="Security-relevant events, newest first (admins).")
     async def audit_log(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> AuditEntryConnection:
-        return await resolvers.resolve_audit_log(info, first, after)
+        matching = audit.audit_entries(info.context.require_viewer())
+        page = await fetch_page(matching.select_related("actor"), first, after)
+        return AuditEntryConnection.from_page(page, AuditEntry.from_model, matching)
 
     @strawberry.field(description="A user's API tokens, without their secrets (admins).")
-    async def api_tokens(self, info: Info, user_id: strawberry.ID) -> list[ApiTokenNode]:
+    async def api_tokens(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> list[ApiTokenNode]:
         actor = info.context.require_viewer()
-        policy.require_admin(actor, "list API tokens")
-        user = await User.get_or_none(id=decode_id(user_id, "User", ["userId"]))
-        if user is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "This user does not exist.", ["userId"])
-        tokens = await accounts.tokens_of(actor, user)
-        for token in tokens:
-            token.user = user
+        tokens = await accounts.tokens_of(actor, decode_id(user_id, "User", ["userId"]))
         return [ApiTokenNode.from_model(token) for token in tokens]
 
     # --- Reports (read-only tokens included: dashboards read them) --------------------------
@@ -170,7 +171,7 @@ class Query:
     )
     async def campaign_reports(
         self,
-        info: Info,
+        info: Info[Context, None],
         campaign_id: OnlyCampaign = None,
         from_: OptionalFrom = None,
         to: OptionalTo = None,
@@ -188,11 +189,21 @@ class Query:
     )
     async def clerk_reports(
         self,
-        info: Info,
+        info: Info[Context, None],
         from_: OptionalFrom = None,
         to: OptionalTo = None,
     ) -> list[ClerkReport]:
-        return await resolvers.resolve_clerk_reports(info, from_, to)
+        actor = info.context.require_viewer()
+        found = await reports.clerk_reports(actor, from_, to)
+        # The clerks' oldest waiting leads, fetched in one query.
+        waiting_ids = [r.oldest_waiting_lead_id for r in found if r.oldest_waiting_lead_id]
+        waiting: dict[int | None, LeadNode] = {
+            node.pk: node for node in await load_lead_nodes(waiting_ids)
+        }
+        return [
+            ClerkReport.from_report(report, waiting.get(report.oldest_waiting_lead_id))
+            for report in found
+        ]
 
     @strawberry.field(
         description=(
@@ -204,7 +215,7 @@ class Query:
     )
     async def aging_leads(
         self,
-        info: Info,
+        info: Info[Context, None],
         kind: Annotated[AgingKind, strawberry.argument(description="Which wait to list.")],
         older_than_days: Annotated[
             int, strawberry.argument(description="N: waiting longer than N days (1 to 3650).")
@@ -216,7 +227,7 @@ class Query:
         actor = info.context.require_viewer()
         campaign_pk = decode_optional_id(campaign_id, "Campaign", ["campaignId"])
         matching = reports.aging_leads(actor, kind, older_than_days, campaign_pk)
-        return await resolvers.lead_connection(
+        return await lead_connection(
             matching, first, after, newest_first=False, sort_column=reports.aging_order(kind)
         )
 
@@ -230,7 +241,7 @@ class Query:
     )
     async def lead_time_series(
         self,
-        info: Info,
+        info: Info[Context, None],
         interval: Annotated[
             ReportInterval, strawberry.argument(description="Days or weeks per point.")
         ],
@@ -244,6 +255,11 @@ class Query:
         return [TimeSeriesPoint.from_point(point) for point in points]
 
 
-def _expect(raw_id: str, type_name: str) -> str:
+async def _node_of(
+    info: Info[Context, None], raw_id: str, type_name: str, node_type: type[NodeT]
+) -> NodeT:
+    """The single-object queries: `node(id:)` for IDs of one type only."""
     decode_id(raw_id, type_name, ["id"])
-    return raw_id
+    node = await resolve_node(info.context.require_viewer(), raw_id)
+    assert isinstance(node, node_type)
+    return node

@@ -26,7 +26,9 @@ from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
 from leadflow.api.types.admin import ApiTokenNode
-from leadflow.api.types.nodes import CampaignNode, ContactNode, LeadNode, OpportunityNode, UserNode
+from leadflow.api.types.contact import ContactNode
+from leadflow.api.types.lead import CampaignNode, LeadNode, OpportunityNode
+from leadflow.api.types.user import UserNode
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.api")

@@ -5,67 +5,53 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from leadflow.api.errors import UserError, user_errors
+from leadflow.api.context import Context
+from leadflow.api.errors import UserError
 from leadflow.api.ids import decode_id, decode_optional_id
-from leadflow.api.resolvers import load_opportunity_node
-from leadflow.api.types import inputs
-from leadflow.api.types.nodes import OpportunityNode
-from leadflow.errors import DomainError
+from leadflow.api.inputs.opportunities import CreateOpportunityInput, HandOverOpportunityInput
+from leadflow.api.mutations.payload import Payload, payload_mutation
+from leadflow.api.types.lead import OpportunityNode, load_opportunity_node
 from leadflow.services import opportunities
 
 
 @strawberry.type
-class CreateOpportunityPayload:
+class CreateOpportunityPayload(Payload):
     opportunity: OpportunityNode | None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class HandOverOpportunityPayload:
+class HandOverOpportunityPayload(Payload):
     opportunity: OpportunityNode | None
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class OpportunityMutations:
-    @strawberry.mutation(description="Create an opportunity for a contact outside a lead close.")
+    @payload_mutation(description="Create an opportunity for a contact outside a lead close.")
     async def create_opportunity(
-        self,
-        info: Info,
-        input: inputs.CreateOpportunityInput,
+        self, info: Info[Context, None], input: CreateOpportunityInput
     ) -> CreateOpportunityPayload:
         actor = info.context.require_writer()
-        try:
-            opportunity = await opportunities.create_opportunity(
-                actor,
-                decode_id(input.contact_id, "Contact", ["contactId"]),
-                input.title,
-                input.expected_value,
-                decode_optional_id(input.owner_id, "User", ["ownerId"]),
-                decode_optional_id(input.lead_id, "Lead", ["leadId"]),
-            )
-        except DomainError as error:
-            return CreateOpportunityPayload(opportunity=None, user_errors=user_errors(error))
-        return CreateOpportunityPayload(
-            opportunity=await load_opportunity_node(opportunity.id), user_errors=[]
+        opportunity = await opportunities.create_opportunity(
+            actor,
+            decode_id(input.contact_id, "Contact", ["contactId"]),
+            input.title,
+            input.expected_value,
+            decode_optional_id(input.owner_id, "User", ["ownerId"]),
+            decode_optional_id(input.lead_id, "Lead", ["leadId"]),
         )
+        return CreateOpportunityPayload(opportunity=await load_opportunity_node(opportunity.id))
 
-    @strawberry.mutation(description="Hand an open opportunity over to another active clerk.")
+    @payload_mutation(description="Hand an open opportunity over to another active clerk.")
     async def hand_over_opportunity(
-        self,
-        info: Info,
-        input: inputs.HandOverOpportunityInput,
+        self, info: Info[Context, None], input: HandOverOpportunityInput
     ) -> HandOverOpportunityPayload:
         actor = info.context.require_writer()
-        try:
-            opportunity = await opportunities.hand_over_opportunity(
-                actor,
-                decode_id(input.opportunity_id, "Opportunity", ["opportunityId"]),
-                decode_id(input.owner_id, "User", ["ownerId"]),
-                input.note,
-            )
-        except DomainError as error:
-            return HandOverOpportunityPayload(opportunity=None, user_errors=user_errors(error))
-        return HandOverOpportunityPayload(
-            opportunity=await load_opportunity_node(opportunity.id), user_errors=[]
+        opportunity = await opportunities.hand_over_opportunity(
+            actor,
+            decode_id(input.opportunity_id, "Opportunity", ["opportunityId"]),
+            decode_id(input.owner_id, "User", ["ownerId"]),
+            input.note,
         )
+        return HandOverOpportunityPayload(opportunity=await load_opportunity_node(opportunity.id))

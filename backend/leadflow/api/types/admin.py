@@ -7,7 +7,9 @@ from datetime import datetime
 import strawberry
 
 from leadflow.api.ids import encode_id
-from leadflow.api.types.nodes import Connection, Node, UserNode, optional_user
+from leadflow.api.types.connection import Connection
+from leadflow.api.types.node import Node
+from leadflow.api.types.user import UserNode
 from leadflow.db import models
 
 
@@ -46,7 +48,7 @@ class AuditEntry:
         return cls(
             id=strawberry.ID(str(entry.id)),
             action=entry.action,
-            actor=optional_user(entry.actor),
+            actor=UserNode.optional(entry.actor),
             detail=entry.detail,
             address=entry.address,
             at=entry.at,

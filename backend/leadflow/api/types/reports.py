@@ -10,7 +10,8 @@ from datetime import date
 import strawberry
 
 from leadflow.api.types.enums import CloseReason
-from leadflow.api.types.nodes import CampaignNode, LeadNode, UserNode
+from leadflow.api.types.lead import CampaignNode, LeadNode
+from leadflow.api.types.user import UserNode
 from leadflow.services import reports
 
 AgingKind = strawberry.enum(
@@ -145,6 +146,21 @@ class ClerkReport:
             "ACTIVE leads."
         )
     )
+
+    @classmethod
+    def from_report(
+        cls, report: reports.ClerkReport, oldest_waiting_lead: LeadNode | None
+    ) -> ClerkReport:
+        return cls(
+            clerk=UserNode.from_model(report.clerk),
+            open_leads=report.open_leads,
+            closed_in_period=report.closed_in_period,
+            successful_in_period=report.successful_in_period,
+            success_rate=report.success_rate,
+            median_seconds_to_first_feedback=report.median_seconds_to_first_feedback,
+            oldest_waiting_lead=oldest_waiting_lead,
+            medians_estimated=report.medians_estimated,
+        )
 
 
 @strawberry.type(

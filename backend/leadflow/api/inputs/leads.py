@@ -1,13 +1,14 @@
-"""Input types of queries and mutations."""
+"""Inputs about leads: the lead filter, intake, distribution, feedback and close."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import strawberry
 
-from leadflow.api.types.enums import Channel, CloseReason, LeadStatus, OpportunityStage, Outcome
+from leadflow.api.ids import decode_optional_id
+from leadflow.api.types.enums import Channel, CloseReason, LeadStatus, Outcome
+from leadflow.services import leads
 
 
 @strawberry.input(description="Narrows a lead list. All given conditions must hold.")
@@ -19,19 +20,18 @@ class LeadFilter:
         default=None, description="Words matched against contact name, company and email."
     )
 
-
-@strawberry.input(description="Narrows an opportunity list.")
-class OpportunityFilter:
-    owner_id: strawberry.ID | None = None
-    stage: OpportunityStage | None = None
-
-
-@strawberry.input
-class CreateCampaignInput:
-    name: str = strawberry.field(description="Unique name, at most 200 characters.")
-    description: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    @staticmethod
+    def parse(raw: LeadFilter | None, *, campaign_pk: int | None = None) -> leads.LeadFilter:
+        """The service's filter; `campaign_pk` (a campaign's own lead list) wins over the
+        filter's campaign."""
+        raw = raw or LeadFilter()
+        campaign_id = decode_optional_id(raw.campaign_id, "Campaign", ["filter", "campaignId"])
+        return leads.LeadFilter(
+            status=raw.status,
+            campaign_id=campaign_pk if campaign_pk is not None else campaign_id,
+            assignee_id=decode_optional_id(raw.assignee_id, "User", ["filter", "assigneeId"]),
+            search=raw.search,
+        )
 
 
 @strawberry.input(description="The contact details of one new lead.")
@@ -50,6 +50,20 @@ class LeadInput:
     postal_code: str | None = None
     city: str | None = None
     country: str | None = None
+
+    def intake(self) -> leads.LeadIntake:
+        return leads.LeadIntake(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            salutation=self.salutation,
+            company=self.company,
+            email=self.email,
+            phone=self.phone,
+            street=self.street,
+            postal_code=self.postal_code,
+            city=self.city,
+            country=self.country,
+        )
 
 
 @strawberry.input
@@ -87,6 +101,13 @@ class OpportunityDraftInput:
         default=None, description="Defaults to the lead's assignee."
     )
 
+    def draft(self) -> leads.OpportunityDraft:
+        return leads.OpportunityDraft(
+            title=self.title,
+            expected_value=self.expected_value,
+            owner_id=decode_optional_id(self.owner_id, "User", ["opportunity", "ownerId"]),
+        )
+
 
 @strawberry.input
 class CloseLeadInput:
@@ -97,23 +118,3 @@ class CloseLeadInput:
     )
     note: str | None = None
     opportunity: OpportunityDraftInput | None = None
-
-
-@strawberry.input
-class CreateOpportunityInput:
-    contact_id: strawberry.ID
-    title: str
-    expected_value: Decimal | None = None
-    owner_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Defaults to the acting clerk."
-    )
-    lead_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The lead it came from, if any (same contact)."
-    )
-
-
-@strawberry.input
-class HandOverOpportunityInput:
-    opportunity_id: strawberry.ID
-    owner_id: strawberry.ID
-    note: str | None = None

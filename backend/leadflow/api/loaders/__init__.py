@@ -1,0 +1,37 @@
+"""DataLoaders, one set per request: each batches the lookups of a page into one query.
+
+A fresh set per request keeps batching and caching within one request, and so within one
+viewer's visibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from leadflow.api.loaders.campaigns import campaign_stats_loader
+from leadflow.api.loaders.leads import (
+    feedback_by_lead,
+    history_by_lead,
+    lead_by_id,
+    opportunity_by_lead,
+)
+from leadflow.api.loaders.opportunities import history_by_opportunity
+from leadflow.api.loaders.users import open_lead_count, user_by_id
+from leadflow.db.models import Feedback, LeadEvent, Opportunity, OpportunityEvent, User
+from leadflow.services.campaigns import CampaignStats
+
+
+class Loaders:
+    def __init__(self, viewer: User | None) -> None:
+        self.viewer = viewer
+        self.opportunity_by_lead = DataLoader[int, Opportunity | None](load_fn=opportunity_by_lead)
+        self.feedback_by_lead = DataLoader[int, list[Feedback]](load_fn=feedback_by_lead)
+        self.history_by_lead = DataLoader[int, list[LeadEvent]](load_fn=history_by_lead)
+        self.history_by_opportunity = DataLoader[int, list[OpportunityEvent]](
+            load_fn=history_by_opportunity
+        )
+        self.campaign_stats = DataLoader[int, CampaignStats](load_fn=campaign_stats_loader(viewer))
+        self.open_lead_count = DataLoader[int, int](load_fn=open_lead_count)
+        self.lead = DataLoader[int, dict[str, Any] | None](load_fn=lead_by_id)
+        self.user = DataLoader[int, User | None](load_fn=user_by_id)

@@ -1,0 +1,54 @@
+"""The shapes the API reads rows in: value rows of a lead with its contact, campaign and
+assignee joined (one query per page; building ORM models costs more than the query itself),
+and the relations fetched with an opportunity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadflow.db.models import Lead
+
+USER_COLUMNS = ("id", "name", "email", "role", "active")
+CONTACT_COLUMNS = (
+    "id",
+    "salutation",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "email_key",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "created_at",
+)
+CAMPAIGN_COLUMNS = ("id", "name", "description", "starts_on", "ends_on", "created_at")
+LEAD_COLUMNS = (
+    "id",
+    "assignee_id",
+    "assigned_at",
+    "waiting_since",
+    "outcome",
+    "close_reason",
+    "close_note",
+    "closed_at",
+    "closed_by_id",
+    "created_by_id",
+    "created_at",
+    *(f"contact__{column}" for column in CONTACT_COLUMNS),
+    *(f"campaign__{column}" for column in CAMPAIGN_COLUMNS),
+    *(f"assignee__{column}" for column in USER_COLUMNS),
+)
+# An opportunity is always shown with its contact and owner.
+OPPORTUNITY_RELATIONS = ("contact", "owner")
+
+LeadRow = dict[str, Any]
+
+
+async def lead_rows(lead_ids: Sequence[int]) -> dict[int, LeadRow]:
+    """The value rows (LEAD_COLUMNS) of these leads, by id; missing ids are left out."""
+    rows = await Lead.filter(id__in=list(lead_ids)).values(*LEAD_COLUMNS)
+    return {row["id"]: row for row in rows}

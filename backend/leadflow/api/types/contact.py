@@ -1,0 +1,79 @@
+"""The Contact type: the person a lead or an opportunity is about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from leadflow.api.context import Context
+from leadflow.api.ids import encode_id
+from leadflow.api.types.node import Node
+from leadflow.auth import policy
+from leadflow.db import models
+
+
+def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
+    viewer = info.context.require_viewer()
+    return policy.contact_email_for(viewer, root.stored_email, root.email_key)
+
+
+@strawberry.type(name="Contact", description="A person a lead is about.")
+class ContactNode(Node):
+    salutation: str
+    first_name: str
+    last_name: str
+    company: str
+    email: str | None = strawberry.field(
+        resolver=_contact_email,
+        description=(
+            "Email address as entered. Partners read it lower-cased (as contacts are "
+            "recognised), the same whether the person is new or was known already."
+        ),
+    )
+    stored_email: strawberry.Private[str | None]
+    email_key: strawberry.Private[str | None]
+    phone: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    created_at: datetime
+
+    @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> ContactNode:
+        return cls(
+            id=encode_id("Contact", row[f"{prefix}id"]),
+            salutation=row[f"{prefix}salutation"],
+            first_name=row[f"{prefix}first_name"],
+            last_name=row[f"{prefix}last_name"],
+            company=row[f"{prefix}company"],
+            stored_email=row[f"{prefix}email"],
+            email_key=row[f"{prefix}email_key"],
+            phone=row[f"{prefix}phone"],
+            street=row[f"{prefix}street"],
+            postal_code=row[f"{prefix}postal_code"],
+            city=row[f"{prefix}city"],
+            country=row[f"{prefix}country"],
+            created_at=row[f"{prefix}created_at"],
+        )
+
+    @classmethod
+    def from_model(cls, contact: models.Contact) -> ContactNode:
+        return cls(
+            id=encode_id("Contact", contact.id),
+            salutation=contact.salutation,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            company=contact.company,
+            stored_email=contact.email,
+            email_key=contact.email_key,
+            phone=contact.phone,
+            street=contact.street,
+            postal_code=contact.postal_code,
+            city=contact.city,
+            country=contact.country,
+            created_at=contact.created_at,
+        )

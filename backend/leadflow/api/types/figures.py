@@ -1,0 +1,43 @@
+"""Plain figures shown beside lists: a campaign's lead counts and the overview's tab counts."""
+
+from __future__ import annotations
+
+import strawberry
+
+from leadflow.services import campaigns, leads
+
+
+@strawberry.type(description="Figures of a campaign over the leads the viewer may see.")
+class CampaignStats:
+    total: int
+    new: int
+    active: int
+    done: int
+    successful: int
+    unsuccessful: int
+    conversion_rate: float | None = strawberry.field(
+        description="successful / done, between 0 and 1; null while no lead is done."
+    )
+
+    @classmethod
+    def from_stats(cls, stats: campaigns.CampaignStats) -> CampaignStats:
+        return cls(
+            total=stats.total,
+            new=stats.new,
+            active=stats.active,
+            done=stats.done,
+            successful=stats.successful,
+            unsuccessful=stats.unsuccessful,
+            conversion_rate=stats.conversion_rate,
+        )
+
+
+@strawberry.type(description="Leads per tab of the overview.")
+class LeadCounts:
+    new: int
+    active: int
+    done: int
+
+    @classmethod
+    def from_counts(cls, counts: leads.LeadCounts) -> LeadCounts:
+        return cls(new=counts.new, active=counts.active, done=counts.done)

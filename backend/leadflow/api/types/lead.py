@@ -1,0 +1,348 @@
+"""The lead graph: campaigns, their leads and imports, and the opportunities leads turn into.
+
+One module because each of these types builds the others (Campaign.leads and Lead.campaign,
+Lead.opportunity and Opportunity.lead, Campaign.imports and LeadImport.campaign): split into
+modules they would import each other. Everything they share with the rest (users, contacts,
+history, figures, connections) lives in the modules below this one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+from tortoise.queryset import QuerySet
+
+from leadflow.api.context import Context
+from leadflow.api.ids import encode_id
+from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.pagination import fetch_page
+from leadflow.api.rows import LEAD_COLUMNS, OPPORTUNITY_RELATIONS, LeadRow, lead_rows
+from leadflow.api.types.connection import Connection
+from leadflow.api.types.contact import ContactNode
+from leadflow.api.types.enums import (
+    CloseReason,
+    ImportStatus,
+    LeadStatus,
+    OpportunityStage,
+    Outcome,
+)
+from leadflow.api.types.figures import CampaignStats
+from leadflow.api.types.history import FeedbackNode, LeadEvent, OpportunityEvent
+from leadflow.api.types.node import Node
+from leadflow.api.types.user import UserNode
+from leadflow.auth import policy
+from leadflow.db import enums, models
+from leadflow.db.lead_status import lead_status
+from leadflow.services import imports, leads
+
+# --- Campaign -------------------------------------------------------------------------------
+
+
+@strawberry.type(name="Campaign", description="A marketing campaign that produces leads.")
+class CampaignNode(Node):
+    pk: strawberry.Private[int]
+    name: str
+    description: str
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime
+
+    @strawberry.field(description="New/Active/Done and outcomes of this campaign's leads.")
+    async def stats(self, info: Info[Context, None]) -> CampaignStats:
+        return CampaignStats.from_stats(await info.context.loaders.campaign_stats.load(self.pk))
+
+    @strawberry.field(description="This campaign's leads, newest first.")
+    async def leads(
+        self,
+        info: Info[Context, None],
+        filter: LeadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LeadConnection:
+        return await resolve_leads(info, filter, first, after, campaign_pk=self.pk)
+
+    @strawberry.field(
+        description="The latest imports of lead files into this campaign, newest first (managers)."
+    )
+    async def imports(self, info: Info[Context, None], first: int = 10) -> list[LeadImportNode]:
+        actor = info.context.require_viewer()
+        found = await imports.campaign_imports(actor, self.pk, max(1, min(first, 50)))
+        return [LeadImportNode.from_model(lead_import) for lead_import in found]
+
+    @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> CampaignNode:
+        return cls(
+            id=encode_id("Campaign", row[f"{prefix}id"]),
+            pk=row[f"{prefix}id"],
+            name=row[f"{prefix}name"],
+            description=row[f"{prefix}description"],
+            starts_on=row[f"{prefix}starts_on"],
+            ends_on=row[f"{prefix}ends_on"],
+            created_at=row[f"{prefix}created_at"],
+        )
+
+    @classmethod
+    def from_model(cls, campaign: models.Campaign) -> CampaignNode:
+        return cls(
+            id=encode_id("Campaign", campaign.id),
+            pk=campaign.id,
+            name=campaign.name,
+            description=campaign.description,
+            starts_on=campaign.starts_on,
+            ends_on=campaign.ends_on,
+            created_at=campaign.created_at,
+        )
+
+
+# --- Lead -----------------------------------------------------------------------------------
+
+
+@strawberry.type(name="Lead", description="A contact from a campaign, to be worked by a clerk.")
+class LeadNode(Node):
+    pk: strawberry.Private[int]
+    contact: ContactNode
+    campaign: CampaignNode
+    status: LeadStatus = strawberry.field(description="Derived from assignee and close.")
+    assignee: UserNode | None = strawberry.field(description="The clerk working the lead.")
+    assigned_at: datetime | None
+    waiting_since: datetime | None = strawberry.field(
+        description=(
+            "ACTIVE leads: when the current wait for the clerk started, the later of the "
+            "assignment to this clerk and the latest feedback (what the aging list "
+            "ACTIVE_WITHOUT_FEEDBACK and each clerk's oldest waiting lead go by); null otherwise."
+        )
+    )
+    outcome: Outcome | None
+    close_reason: CloseReason | None = strawberry.field(description="Set for unsuccessful closes.")
+    close_note: str
+    closed_at: datetime | None
+    created_at: datetime
+    closed_by_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who closed the lead.")
+    async def closed_by(self, info: Info[Context, None]) -> UserNode | None:
+        if self.closed_by_pk is None:
+            return None
+        return UserNode.optional(await info.context.loaders.user.load(self.closed_by_pk))
+
+    @strawberry.field(description="Feedback entries, oldest first.")
+    async def feedback(self, info: Info[Context, None]) -> list[FeedbackNode]:
+        entries = await info.context.loaders.feedback_by_lead.load(self.pk)
+        return [FeedbackNode.from_model(entry) for entry in entries]
+
+    @strawberry.field(description="Everything that happened to the lead, oldest first.")
+    async def history(self, info: Info[Context, None]) -> list[LeadEvent]:
+        events = await info.context.loaders.history_by_lead.load(self.pk)
+        return [LeadEvent.from_model(event) for event in events]
+
+    @strawberry.field(description="The opportunity created when the lead was closed successfully.")
+    async def opportunity(self, info: Info[Context, None]) -> OpportunityNode | None:
+        opportunity = await info.context.loaders.opportunity_by_lead.load(self.pk)
+        return OpportunityNode.from_model(opportunity) if opportunity else None
+
+    @classmethod
+    def from_values(cls, row: LeadRow) -> LeadNode:
+        """`row` holds the columns of LEAD_COLUMNS: the lead with contact, campaign and
+        assignee joined, as plain values (building ORM models costs more than the query)."""
+        status = lead_status(row["closed_at"], row["assignee_id"])
+        return cls(
+            id=encode_id("Lead", row["id"]),
+            pk=row["id"],
+            contact=ContactNode.from_values(row, "contact__"),
+            campaign=CampaignNode.from_values(row, "campaign__"),
+            status=status,
+            assignee=UserNode.from_values(row, "assignee__"),
+            assigned_at=row["assigned_at"],
+            waiting_since=row["waiting_since"] if status is enums.LeadStatus.ACTIVE else None,
+            outcome=row["outcome"],
+            close_reason=row["close_reason"],
+            close_note=row["close_note"],
+            closed_at=row["closed_at"],
+            closed_by_pk=row["closed_by_id"],
+            created_at=row["created_at"],
+        )
+
+
+async def load_lead_nodes(lead_ids: list[int]) -> list[LeadNode]:
+    """The leads of `lead_ids`, in that order (ids a service has just returned)."""
+    if not lead_ids:
+        return []
+    rows = await lead_rows(lead_ids)
+    return [LeadNode.from_values(rows[lead_id]) for lead_id in lead_ids]
+
+
+async def load_lead_node(lead_id: int) -> LeadNode:
+    return (await load_lead_nodes([lead_id]))[0]
+
+
+async def resolve_leads(
+    info: Info[Context, None],
+    raw_filter: LeadFilter | None,
+    first: int | None,
+    after: str | None,
+    *,
+    campaign_pk: int | None = None,
+) -> LeadConnection:
+    """The viewer's leads matching the filter, newest first (`leads` and `Campaign.leads`)."""
+    actor = info.context.require_viewer()
+    matching = leads.filtered_leads(actor, LeadFilter.parse(raw_filter, campaign_pk=campaign_pk))
+    return await lead_connection(matching, first, after, newest_first=True)
+
+
+async def lead_connection(
+    matching: QuerySet[models.Lead],
+    first: int | None,
+    after: str | None,
+    *,
+    newest_first: bool,
+    sort_column: str | None = None,
+) -> LeadConnection:
+    """A page of `matching` as value rows (one query with the joins), as a connection."""
+    page = await fetch_page(
+        matching,
+        first,
+        after,
+        newest_first=newest_first,
+        columns=LEAD_COLUMNS,
+        sort_column=sort_column,
+    )
+    return LeadConnection.from_page(page, LeadNode.from_values, matching)
+
+
+# --- Opportunity ----------------------------------------------------------------------------
+
+
+@strawberry.type(name="Opportunity", description="A sales opportunity (Verkaufschance).")
+class OpportunityNode(Node):
+    pk: strawberry.Private[int]
+    lead_pk: strawberry.Private[int | None]
+    title: str
+    contact: ContactNode
+    owner: UserNode = strawberry.field(description="The clerk responsible for it.")
+    stage: OpportunityStage
+    expected_value: Decimal | None
+    created_at: datetime
+
+    @strawberry.field(description="The lead it came from, if any.")
+    async def lead(self, info: Info[Context, None]) -> LeadNode | None:
+        if self.lead_pk is None:
+            return None
+        row = await info.context.loaders.lead.load(self.lead_pk)
+        if row is None:
+            return None
+        # The owner of a handed-over opportunity may see it, but not the other clerk's lead.
+        visibility = models.Lead(
+            id=row["id"], assignee_id=row["assignee_id"], created_by_id=row["created_by_id"]
+        )
+        policy.require_lead_visible(info.context.require_viewer(), visibility)
+        return LeadNode.from_values(row)
+
+    @strawberry.field(description="Creation and hand-overs, oldest first.")
+    async def history(self, info: Info[Context, None]) -> list[OpportunityEvent]:
+        events = await info.context.loaders.history_by_opportunity.load(self.pk)
+        return [OpportunityEvent.from_model(event) for event in events]
+
+    @classmethod
+    def from_model(cls, opportunity: models.Opportunity) -> OpportunityNode:
+        """`opportunity` must come with OPPORTUNITY_RELATIONS joined."""
+        return cls(
+            id=encode_id("Opportunity", opportunity.id),
+            pk=opportunity.id,
+            lead_pk=opportunity.lead_id,
+            title=opportunity.title,
+            contact=ContactNode.from_model(opportunity.contact),
+            owner=UserNode.from_model(opportunity.owner),
+            stage=opportunity.stage,
+            expected_value=opportunity.expected_value,
+            created_at=opportunity.created_at,
+        )
+
+
+async def load_opportunity_node(opportunity_id: int) -> OpportunityNode:
+    """An opportunity a service has just returned, with what it is shown with."""
+    opportunity = await models.Opportunity.get(id=opportunity_id).select_related(
+        *OPPORTUNITY_RELATIONS
+    )
+    return OpportunityNode.from_model(opportunity)
+
+
+# --- Lead import ----------------------------------------------------------------------------
+
+
+@strawberry.type(
+    name="LeadImport",
+    description="One import of a lead file into a campaign: who started it, how far it got, "
+    "what it found. Files are uploaded with POST /files/imports (see the README).",
+)
+class LeadImportNode(Node):
+    pk: strawberry.Private[int]
+    campaign_pk: strawberry.Private[int]
+    file_name: str = strawberry.field(description="The name of the imported file.")
+    status: ImportStatus = strawberry.field(description="Where the import stands.")
+    started_at: datetime = strawberry.field(description="When it started.")
+    finished_at: datetime | None = strawberry.field(description="When it completed.")
+    rows_expected: int | None = strawberry.field(
+        description="About how many rows the file has (counted from its lines), for progress."
+    )
+    rows_processed: int = strawberry.field(description="Rows handled so far, of every kind.")
+    leads_created: int = strawberry.field(description="New leads created.")
+    contacts_reused: int = strawberry.field(
+        description="Of the new leads, how many belong to a contact that was known already."
+    )
+    duplicates_skipped: int = strawberry.field(
+        description="Rows skipped because the contact already has an open lead in the campaign."
+    )
+    rows_rejected: int = strawberry.field(
+        description="Rows not imported because of a mistake (see rejectedRowsUrl)."
+    )
+    empty_rows: int = strawberry.field(description="Empty rows, ignored.")
+    unknown_columns: list[str] = strawberry.field(
+        description="Columns of the file that were not imported."
+    )
+    failure: str | None = strawberry.field(description="Why the import stopped, if it failed.")
+    rejected_rows_url: str | None = strawberry.field(
+        description="Download of the rejected rows with their reasons (CSV), to fix and import "
+        "again; null when no row was rejected."
+    )
+    created_by: UserNode | None = strawberry.field(
+        description="The manager who started it; null for the command line."
+    )
+
+    @strawberry.field(description="The campaign the leads went into.")
+    async def campaign(self, info: Info[Context, None]) -> CampaignNode:
+        return CampaignNode.from_model(await models.Campaign.get(id=self.campaign_pk))
+
+    @classmethod
+    def from_model(cls, lead_import: models.LeadImport) -> LeadImportNode:
+        """`created_by` must be fetched (select_related)."""
+        global_id = encode_id("LeadImport", lead_import.id)
+        return cls(
+            id=global_id,
+            pk=lead_import.id,
+            campaign_pk=lead_import.campaign_id,
+            file_name=lead_import.file_name,
+            status=lead_import.status,
+            started_at=lead_import.started_at,
+            finished_at=lead_import.finished_at,
+            rows_expected=lead_import.rows_total,
+            rows_processed=lead_import.rows_processed,
+            leads_created=lead_import.leads_created,
+            contacts_reused=lead_import.contacts_reused,
+            duplicates_skipped=lead_import.duplicates_skipped,
+            rows_rejected=lead_import.rows_rejected,
+            empty_rows=lead_import.empty_rows,
+            unknown_columns=list(lead_import.unknown_columns),
+            failure=lead_import.failure or None,
+            rejected_rows_url=(
+                f"/files/imports/{global_id}/rejected.csv" if lead_import.rows_rejected else None
+            ),
+            created_by=UserNode.optional(lead_import.created_by),
+        )
+
+
+LeadConnection = Connection[LeadNode]
+OpportunityConnection = Connection[OpportunityNode]
+CampaignConnection = Connection[CampaignNode]

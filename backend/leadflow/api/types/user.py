@@ -1,0 +1,94 @@
+"""The User type: names for everyone, details only for the viewers the policy lets see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from leadflow.api.context import Context
+from leadflow.api.ids import encode_id
+from leadflow.api.types.enums import Role
+from leadflow.api.types.node import Node
+from leadflow.auth import policy
+from leadflow.db import enums, models
+
+_DETAILS = (
+    "Null unless the viewer may see this user's details: managers and admins see everyone's, "
+    "everybody their own, clerks those of active clerks."
+)
+
+
+@strawberry.type(
+    name="User",
+    description=(
+        "Someone who works with Leadflow. Everyone sees the name of the users on what they may "
+        "see; the other fields are null unless the viewer may see this user's details."
+    ),
+)
+class UserNode(Node):
+    pk: strawberry.Private[int]
+    name: str = strawberry.field(description="Display name.")
+    # The details, returned by the fields below only to viewers the policy lets see them. They
+    # are decided on the User type, not per edge, so every edge that returns a user (assignee,
+    # history, feedback, owners, reports, ...) follows the same rule; their resolvers run only
+    # when a query selects them (lists of leads ask for names).
+    stored_email: strawberry.Private[str]
+    stored_role: strawberry.Private[enums.Role]
+    stored_active: strawberry.Private[bool]
+
+    def details_visible(self, info: Info[Context, None]) -> bool:
+        viewer = info.context.require_viewer()
+        return policy.may_see_user_details(viewer, self.pk, self.stored_role, self.stored_active)
+
+    @strawberry.field(description="Login email. " + _DETAILS)
+    def email(self, info: Info[Context, None]) -> str | None:
+        return self.stored_email if self.details_visible(info) else None
+
+    @strawberry.field(description=_DETAILS)
+    def role(self, info: Info[Context, None]) -> Role | None:
+        return self.stored_role if self.details_visible(info) else None
+
+    @strawberry.field(description="Deactivated users cannot log in or get work. " + _DETAILS)
+    def active(self, info: Info[Context, None]) -> bool | None:
+        return self.stored_active if self.details_visible(info) else None
+
+    @strawberry.field(
+        description="Number of ACTIVE leads assigned to this user (their current load). " + _DETAILS
+    )
+    async def open_lead_count(self, info: Info[Context, None]) -> int | None:
+        if not self.details_visible(info):
+            return None
+        return await info.context.loaders.open_lead_count.load(self.pk)
+
+    @classmethod
+    def from_model(cls, user: models.User) -> UserNode:
+        return cls(
+            id=encode_id("User", user.id),
+            pk=user.id,
+            name=user.name,
+            stored_email=user.email,
+            stored_role=user.role,
+            stored_active=user.active,
+        )
+
+    @classmethod
+    def from_values(cls, row: dict[str, Any], prefix: str) -> UserNode | None:
+        """A joined user out of a value row (`prefix` + column); None when the key is NULL."""
+        pk = row[f"{prefix}id"]
+        if pk is None:
+            return None
+        return cls(
+            id=encode_id("User", pk),
+            pk=pk,
+            name=row[f"{prefix}name"],
+            stored_email=row[f"{prefix}email"],
+            stored_role=row[f"{prefix}role"],
+            stored_active=row[f"{prefix}active"],
+        )
+
+    @classmethod
+    def optional(cls, user: models.User | None) -> UserNode | None:
+        """For edges that may have no user (the system did it)."""
+        return cls.from_model(user) if user is not None else None
