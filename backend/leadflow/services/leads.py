@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import (
     Channel,
     CloseReason,
@@ -272,11 +273,12 @@ async def _store_leads(
 
 
 async def store_intakes(
-    actor: User | None, campaign: Campaign, contacts: Sequence[dict[str, str | None]]
+    actor: Actor, campaign: Campaign, contacts: Sequence[dict[str, str | None]]
 ) -> list[StoredIntake]:
     """Store cleaned intakes; run inside the caller's transaction. A known contact (same email,
     or without email the same phone and name) is reused, and an open lead for it in this
-    campaign is returned instead of a second one. `actor` None is the command line.
+    campaign is returned instead of a second one. A system actor (the command line) is stored
+    as no author.
 
     Rows are inserted in bulk (one statement per table) with ids taken beforehand, so that
     leads can point at their new contacts without a round trip per row."""
@@ -321,10 +323,11 @@ async def _create_contacts(
         known.add(contact)
 
 
-async def _create_leads(actor: User | None, campaign: Campaign, contact_ids: list[int]) -> set[int]:
+async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]) -> set[int]:
     if not contact_ids:
         return set()
-    actor_id = actor.id if actor else None
+    author = actor_user(actor)
+    actor_id = author.id if author else None
     ids = await _next_ids(Lead, len(contact_ids))
     created_at = clock.now()
     await Lead.bulk_create(
@@ -441,7 +444,7 @@ def _phone_identity(
 
 
 async def _open_leads_by_contact(
-    actor: User | None, campaign: Campaign, contact_ids: list[int]
+    actor: Actor, campaign: Campaign, contact_ids: list[int]
 ) -> dict[int, Lead]:
     """Open leads an intake may return instead of creating new ones. A partner only gets its
     own back: another source's lead (its status, its clerk) is none of the partner's business,
@@ -449,7 +452,7 @@ async def _open_leads_by_contact(
     if not contact_ids:
         return {}
     leads = Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
-    if actor is not None and policy.is_partner(actor):
+    if policy.is_partner(actor):
         leads = leads.filter(created_by_id=actor.id)
     return {lead.contact_id: lead for lead in await leads}
 
@@ -470,7 +473,7 @@ async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -
             f"At most {MAX_BATCH} leads per call ({len(ids)} given).",
             ["leadIds"],
         )
-    assignee = await require_active_clerk(assignee_id, ["assigneeId"])
+    assignee = await require_active_clerk(actor, assignee_id, ["assigneeId"])
     # Leads are never deleted, so they can be looked up before the transaction.
     found = await Lead.filter(id__in=ids).values_list("id", flat=True)
     missing = set(ids) - set(found)
@@ -536,7 +539,7 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
     lead = await _get_lead(lead_id)
     if lead.status is not LeadStatus.ACTIVE:
         raise _not_active(lead, "reassigned")
-    assignee = await require_active_clerk(assignee_id, ["assigneeId"])
+    assignee = await require_active_clerk(actor, assignee_id, ["assigneeId"])
     if assignee.id == lead.assignee_id:
         raise DomainError(
             ErrorCode.INVALID, f"The lead is already assigned to {assignee.name}.", ["assigneeId"]
@@ -670,7 +673,7 @@ async def _opportunity_for_close(
     title = clean_text(draft.title, [*field, "title"], max_length=NAME_MAX) or default_title
     owner_id = draft.owner_id if draft.owner_id is not None else lead.assignee_id
     assert owner_id is not None  # an ACTIVE lead has an assignee
-    owner = await require_active_clerk(owner_id, [*field, "ownerId"], actor=actor)
+    owner = await require_active_clerk(actor, owner_id, [*field, "ownerId"])
     return NewOpportunity(
         title=title,
         contact_id=lead.contact_id,

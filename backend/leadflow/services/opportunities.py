@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage, Role
 from leadflow.db.models import (
     NAME_MAX,
@@ -93,7 +94,7 @@ class NewOpportunity:
     lead_id: int | None = None
 
 
-async def store_opportunity(actor: User, new: NewOpportunity) -> Opportunity:
+async def store_opportunity(actor: Actor, new: NewOpportunity) -> Opportunity:
     """Store a checked opportunity with its history (and the lead's, when it came from one);
     run inside the caller's transaction. Both ways to create one end here: `create_opportunity`
     and a successful `services.leads.close_lead`."""
@@ -109,7 +110,7 @@ async def store_opportunity(actor: User, new: NewOpportunity) -> Opportunity:
     await OpportunityEvent.create(
         opportunity=opportunity,
         kind=OpportunityEventKind.CREATED,
-        actor=actor,
+        actor=actor_user(actor),
         owner_id=new.owner_id,
         at=created_at,
     )
@@ -117,7 +118,7 @@ async def store_opportunity(actor: User, new: NewOpportunity) -> Opportunity:
         await LeadEvent.create(
             lead_id=new.lead_id,
             kind=LeadEventKind.OPPORTUNITY_CREATED,
-            actor=actor,
+            actor=actor_user(actor),
             opportunity=opportunity,
             at=created_at,
         )
@@ -126,7 +127,7 @@ async def store_opportunity(actor: User, new: NewOpportunity) -> Opportunity:
 
 async def _owner_for_new_opportunity(actor: User, owner_id: int | None) -> User:
     if owner_id is not None:
-        return await require_active_clerk(owner_id, ["ownerId"], actor=actor)
+        return await require_active_clerk(actor, owner_id, ["ownerId"])
     if actor.role == Role.CLERK:
         return actor
     raise DomainError(ErrorCode.REQUIRED, "Choose the clerk who owns the opportunity.", ["ownerId"])
@@ -160,7 +161,7 @@ async def hand_over_opportunity(
             ["opportunityId"],
         )
     clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
-    owner = await require_active_clerk(owner_id, ["ownerId"], actor=actor)
+    owner = await require_active_clerk(actor, owner_id, ["ownerId"])
     if owner.id == opportunity.owner_id:
         raise DomainError(
             ErrorCode.INVALID, f"{owner.name} owns this opportunity already.", ["ownerId"]
