@@ -1,24 +1,30 @@
-"""Per-request context: who is asking, and the request's DataLoaders."""
+"""Per-request context: who is asking (authenticated by the web layer), from where, and the
+request's DataLoaders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from starlette.requests import Request
+from typing import TYPE_CHECKING
 
 from leadflow.api.errors import forbidden, unauthenticated
 from leadflow.api.loaders import Loaders
-from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
-from leadflow.auth.tokens import Authenticated, authenticate_token
+from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import User
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 
 @dataclass
 class Context:
-    request: Request | None
+    """`auth` is None for a request without a login (it may only introspect); `address` is
+    the client's network address (`web.client.client_address`), for the audit log."""
+
     auth: Authenticated | None
-    response: object | None = None
+    address: str = ""
+    # The HTTP request, for what the context does not carry yet; None outside HTTP.
+    request: Request | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @cached_property
@@ -37,22 +43,3 @@ class Context:
         if self.auth is not None and self.auth.read_only:
             raise forbidden("This token is read-only; mutations are refused.")
         return user
-
-
-async def build_context(request: Request, response: object | None = None) -> Context:
-    """The context of one GraphQL request: authenticates it (bearer token or session)."""
-    return Context(request=request, auth=await authenticate_request(request), response=response)
-
-
-async def authenticate_request(request: Request) -> Authenticated | None:
-    """A bearer token wins; otherwise the browser's session cookie."""
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            return None
-        return await authenticate_token(secret.strip())
-    session_secret = request.cookies.get(SESSION_COOKIE)
-    if session_secret:
-        return await authenticate_session(session_secret)
-    return None

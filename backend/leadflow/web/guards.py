@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from leadflow.settings import Settings
+from leadflow.web.errors import HttpError, error_body
 
 log = logging.getLogger("leadflow.http")
 # A large upload (a lead file) may take longer than a login; it gets the limit plus one second
@@ -99,17 +99,15 @@ class _BodyWatch:
 
 
 async def _send_timeout(send: Send, seconds: float) -> None:
-    body: dict[str, Any] = {
-        "error": {
-            "code": "BODY_TIMEOUT",
-            "message": f"The request body did not arrive within {seconds:.0f} seconds.",
-        }
-    }
-    content = json.dumps(body).encode()
+    # Below the routes (raw ASGI), but in the routes' error shape.
+    timeout = HttpError(
+        408, "BODY_TIMEOUT", f"The request body did not arrive within {seconds:.0f} seconds."
+    )
+    content = json.dumps(error_body(timeout)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 408,
+            "status": timeout.status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(content)).encode()),

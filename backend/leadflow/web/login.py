@@ -1,4 +1,4 @@
-"""HTTP endpoints for browser logins: POST /auth/login and POST /auth/logout."""
+"""Browser logins: POST /auth/login and POST /auth/logout."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from leadflow.auth.csrf import has_csrf_proof
-from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session, close_session
+from leadflow.auth.sessions import SESSION_COOKIE, close_session
 from leadflow.errors import DomainError
 from leadflow.services import accounts
 from leadflow.services.audit import AuditAction, record
 from leadflow.settings import Settings
+from leadflow.web.access import caller
+from leadflow.web.bodies import require_json
+from leadflow.web.client import client_address
+from leadflow.web.endpoints import endpoint
+from leadflow.web.errors import HttpError, bad_request
 
 MAX_LOGIN_BODY = 16 * 1024
 
@@ -23,43 +27,33 @@ def auth_routes(settings: Settings) -> list[Route]:
     async def login(request: Request) -> Response:
         return await _login(request, settings)
 
-    async def logout(request: Request) -> Response:
-        return await _logout(request)
-
     return [
-        Route("/auth/login", login, methods=["POST"], max_body_size=MAX_LOGIN_BODY),
-        Route("/auth/logout", logout, methods=["POST"], max_body_size=MAX_LOGIN_BODY),
+        Route("/auth/login", endpoint(login), methods=["POST"], max_body_size=MAX_LOGIN_BODY),
+        Route("/auth/logout", endpoint(_logout), methods=["POST"], max_body_size=MAX_LOGIN_BODY),
     ]
-
-
-def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
 
 
 async def _login(request: Request, settings: Settings) -> Response:
     # JSON only: a cross-site HTML form cannot send it, so nobody can be logged in unawares.
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        return _error(415, "UNSUPPORTED_MEDIA_TYPE", "Send the credentials as application/json.")
-    credentials = await _credentials(request)
-    if credentials is None:
-        return _error(400, "BAD_REQUEST", 'Expected {"email": "...", "password": "..."}.')
-    email, password = credentials
+    require_json(request.headers.get("content-type"))
+    email, password = await _credentials(request)
     try:
         result = await accounts.log_in(
             email,
             password,
-            address=_address(request),
+            address=client_address(request),
             user_agent=request.headers.get("user-agent", ""),
             lifetime=timedelta(hours=settings.session_hours),
         )
     except accounts.LoginThrottled as throttled:
-        return _error(
-            429, "TOO_MANY_ATTEMPTS", str(throttled), {"Retry-After": str(throttled.retry_after)}
-        )
+        raise HttpError(
+            429,
+            "TOO_MANY_ATTEMPTS",
+            str(throttled),
+            headers={"Retry-After": str(throttled.retry_after)},
+        ) from None
     except DomainError as refused:
-        return _error(401, "INVALID_CREDENTIALS", refused.message)
+        raise HttpError(401, "INVALID_CREDENTIALS", refused.message) from None
     user = result.user
     response = JSONResponse(
         {"user": {"name": user.name, "email": user.email, "role": user.role.value}}
@@ -76,40 +70,35 @@ async def _login(request: Request, settings: Settings) -> Response:
     return response
 
 
-async def _credentials(request: Request) -> tuple[str, str] | None:
+async def _credentials(request: Request) -> tuple[str, str]:
+    refused = bad_request('Expected {"email": "...", "password": "..."}.')
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
-        return None
+        raise refused from None
     if not isinstance(body, dict):
-        return None
+        raise refused
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
-        return None
+        raise refused
     return email, password
 
 
 async def _logout(request: Request) -> Response:
-    secret = request.cookies.get(SESSION_COOKIE)
-    if secret and not has_csrf_proof(request):
-        return _error(403, "CSRF", "Missing the X-Leadflow-CSRF header.")
-    if secret:
-        auth = await authenticate_session(secret)
-        await close_session(secret)
-        if auth is not None:
-            await record(AuditAction.LOGOUT, actor=auth.user, address=_address(request))
+    # A live session needs the CSRF proof (a cross-site form must not end it); without one
+    # there is nothing to end but the cookie.
+    auth = await caller(request)
+    if auth is not None and auth.via_session:
+        await close_session(request.cookies[SESSION_COOKIE])
+        await record(AuditAction.LOGOUT, actor=auth.user, address=client_address(request))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def _secure(request: Request, settings: Settings) -> bool:
     if settings.cookie_secure is not None:
         return settings.cookie_secure
     # The scheme is the proxy's X-Forwarded-Proto only when LEADFLOW_FORWARDED_ALLOW_IPS
-    # trusts that proxy (uvicorn applies it); the header itself is anybody's to send.
+    # trusts that proxy (web/guards.py applies it); the header itself is anybody's to send.
     return request.url.scheme == "https"

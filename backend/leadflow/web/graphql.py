@@ -3,9 +3,10 @@
 POST carries a JSON body, GET carries queries (never mutations) in the URL. The response is
 `application/graphql-response+json` or `application/json`, as the Accept header prefers, with the
 spec's status codes for each. Before any GraphQL runs the request must have an acceptable media
-type (406, 415), fit the body size limit (413) and, when a session cookie authenticates it, carry
-the CSRF header (403); the whole request is bounded in time (504). GET with Accept: text/html
-serves the GraphiQL playground (`api/playground.py`) when it is switched on.
+type (406, 415), fit the body size limit (413) and meet the CSRF rule of every route
+(`web/access.py`, 403); the whole request is bounded in time (504). Refusals are the web layer's
+`HttpError`s, written in GraphQL's error shape. GET with Accept: text/html serves the GraphiQL
+playground (`web/playground.py`) when it is switched on.
 """
 
 from __future__ import annotations
@@ -25,31 +26,21 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from leadflow.api.context import Context, build_context
+from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
-from leadflow.api.playground import Playground
-from leadflow.auth.csrf import CSRF_HEADER, has_csrf_proof
 from leadflow.db.deadline import database_deadline
 from leadflow.settings import Settings
+from leadflow.web.access import READ_METHODS, caller
+from leadflow.web.bodies import JSON, body_chunks, require_json
+from leadflow.web.client import client_address
+from leadflow.web.errors import HttpError, bad_request
+from leadflow.web.playground import Playground
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-JSON = "application/json"
-READ_METHODS = frozenset({"GET", "HEAD"})
+# The web layer's refusal codes that GraphQL clients know by another name.
+GRAPHQL_CODES = {"CSRF": "CSRF_HEADER_MISSING"}
 
 log = logging.getLogger("leadflow.api")
-
-
-class Refusal(Exception):
-    """A request answered with an HTTP error status instead of a GraphQL result."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +69,7 @@ class GraphQLEndpoint:
         try:
             result = await self._run_in_time(request)
             return result_response(result, media_type)
-        except Refusal as refusal:
+        except HttpError as refusal:
             return refusal_response(refusal, media_type)
         except Exception as error:
             # A bug outside field resolution: the client gets a request id, the log the details.
@@ -99,43 +90,31 @@ class GraphQLEndpoint:
 
     async def _run(self, request: Request) -> ExecutionResult:
         params = await self._read_params(request)
-        context = await build_context(request)
-        if needs_csrf_proof(request, context):
-            raise Refusal(
-                403,
-                "CSRF_HEADER_MISSING",
-                "This request is authenticated by a session cookie, so it must carry the header "
-                f"'{CSRF_HEADER}: 1' (the Leadflow app sends it). Scripts use a bearer token.",
-            )
+        # After the body: a form's post is refused as such (415) whatever cookie it carries.
+        auth = await caller(request)
+        context = Context(auth=auth, address=client_address(request), request=request)
         return await self._execute(params, context, request.method)
 
     async def _read_params(self, request: Request) -> GraphQLParams:
         if request.method in READ_METHODS:
             return params_from_url(request)
-        check_content_type(request.headers.get("content-type"))
+        require_json(request.headers.get("content-type"))
         body = await self._read_body(request)
         if not body:
-            raise _bad_request("The request body is empty; send a JSON object with a 'query'.")
+            raise bad_request("The request body is empty; send a JSON object with a 'query'.")
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):
-            raise _bad_request("The request body is not valid JSON.") from None
+            raise bad_request("The request body is not valid JSON.") from None
         return params_from_payload(payload)
 
     async def _read_body(self, request: Request) -> bytes:
-        # Refuse on the declared length at once, and count while streaming for bodies that
-        # declare none (chunked) or lie: never hold more than the limit in memory.
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_body_bytes:
-            raise self._too_large()
         body = bytearray()
         try:
-            async for chunk in request.stream():
+            async for chunk in body_chunks(request, self._max_body_bytes, self._too_large()):
                 body += chunk
-                if len(body) > self._max_body_bytes:
-                    raise self._too_large()
         except ClientDisconnect:
-            raise _bad_request("The client went away before the body was complete.") from None
+            raise bad_request("The client went away before the body was complete.") from None
         return bytes(body)
 
     async def _execute(
@@ -159,38 +138,38 @@ class GraphQLEndpoint:
             # Not a malformed HTTP request but a GraphQL request error (unknown operationName).
             return request_error(error.as_http_error_reason())
         except MissingQueryError:
-            raise _bad_request("The 'query' parameter is empty.") from None
+            raise bad_request("The 'query' parameter is empty.") from None
 
-    def _too_large(self) -> Refusal:
-        return Refusal(
+    def _too_large(self) -> HttpError:
+        return HttpError(
             413,
             "PAYLOAD_TOO_LARGE",
             f"The request body exceeds {self._max_body_bytes} bytes. Send fewer items per request.",
         )
 
-    def _timed_out(self, request: Request) -> Refusal:
+    def _timed_out(self, request: Request) -> HttpError:
         log.warning("GraphQL request stopped after %s s (%s)", self._timeout, request.url.path)
-        return Refusal(
+        return HttpError(
             504,
             "TIMEOUT",
             f"The request did not finish within {self._timeout:g} seconds and was stopped. "
             "Ask for less per request. A mutation may have completed nonetheless: check before "
             "sending it again.",
             # The body may be unread (a slow sender): the connection cannot serve another request.
-            {"Connection": "close"},
+            headers={"Connection": "close"},
         )
 
 
 def params_from_payload(payload: object) -> GraphQLParams:
     """The parameters of a POST body, validated as the GraphQL-over-HTTP spec asks."""
     if not isinstance(payload, dict):
-        raise _bad_request("The request body must be a JSON object with a 'query'.")
+        raise bad_request("The request body must be a JSON object with a 'query'.")
     query = payload.get("query")
     if not isinstance(query, str):
-        raise _bad_request("The 'query' parameter is required and must be a string.")
+        raise bad_request("The 'query' parameter is required and must be a string.")
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise _bad_request("The 'operationName' parameter must be a string or null.")
+        raise bad_request("The 'operationName' parameter must be a string or null.")
     return GraphQLParams(
         query=query,
         operation_name=operation_name,
@@ -212,38 +191,14 @@ def params_from_url(request: Request) -> GraphQLParams:
             try:
                 payload[name] = json.loads(raw)
             except (ValueError, RecursionError):
-                raise _bad_request(f"The '{name}' parameter is not valid JSON.") from None
+                raise bad_request(f"The '{name}' parameter is not valid JSON.") from None
     return params_from_payload(payload)
 
 
 def _optional_map(value: object, name: str) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
-        raise _bad_request(f"The '{name}' parameter must be a JSON object or null.")
+        raise bad_request(f"The '{name}' parameter must be a JSON object or null.")
     return value
-
-
-def check_content_type(header: str | None) -> None:
-    """Only JSON bodies: form and text/plain posts (what a cross-site form can send without
-    asking the browser first) are refused before anything else happens."""
-    media_type, *parameters = (part.strip().lower() for part in (header or "").split(";"))
-    if media_type != JSON:
-        raise Refusal(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            f"Send the request body as JSON with 'Content-Type: {JSON}'"
-            + (f", not {media_type!r}." if media_type else "."),
-        )
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip() == "charset" and value.strip().strip('"') not in {"utf-8", "utf8"}:
-            raise Refusal(415, "UNSUPPORTED_MEDIA_TYPE", "The request body must be UTF-8.")
-
-
-def needs_csrf_proof(request: Request, context: Context) -> bool:
-    # GET too: a link (`<img src="/graphql?query=...">`) would otherwise run a query as the
-    # logged-in user, and a refused one writes the audit log in their name.
-    session = getattr(context.auth, "via_session", False)
-    return session and not has_csrf_proof(request)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -327,8 +282,9 @@ def result_response(result: ExecutionResult, media_type: str) -> Response:
     return json_response(body, status, media_type)
 
 
-def refusal_response(refusal: Refusal, media_type: str) -> Response:
-    body = {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}
+def refusal_response(refusal: HttpError, media_type: str) -> Response:
+    code = GRAPHQL_CODES.get(refusal.code, refusal.code)
+    body = {"errors": [{"message": refusal.message, "extensions": {"code": code}}]}
     return json_response(body, refusal.status, media_type, refusal.headers)
 
 
@@ -347,12 +303,8 @@ def json_response(
     )
 
 
-def _bad_request(message: str) -> Refusal:
-    return Refusal(400, "BAD_REQUEST", message)
-
-
-def _not_acceptable() -> Refusal:
-    return Refusal(
+def _not_acceptable() -> HttpError:
+    return HttpError(
         406,
         "NOT_ACCEPTABLE",
         f"Leadflow answers with {GRAPHQL_RESPONSE_JSON} or {JSON}; the Accept header allows "
@@ -360,9 +312,12 @@ def _not_acceptable() -> Refusal:
     )
 
 
-def _operation_not_allowed(error: InvalidOperationTypeError, method: str) -> Refusal:
+def _operation_not_allowed(error: InvalidOperationTypeError, method: str) -> HttpError:
     if method in READ_METHODS:
-        return Refusal(
-            405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
+        return HttpError(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Mutations must be sent with POST.",
+            headers={"Allow": "POST"},
         )
-    return _bad_request(f"{error.operation_type.value.capitalize()} operations are not supported.")
+    return bad_request(f"{error.operation_type.value.capitalize()} operations are not supported.")

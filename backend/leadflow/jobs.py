@@ -1,0 +1,188 @@
+"""Background work of an app instance, in one place: the periodic jobs and the web imports
+that run after their upload was answered. Started and stopped once, in the app's lifespan
+(`app.py`), while the database is open.
+
+The periodic jobs:
+- pruning login records (old login failures, expired sessions): its first round before the
+  app serves, so its statements never interleave with the first requests', then every
+  LEADFLOW_PRUNE_INTERVAL_SECONDS;
+- the import watchdog: resumes web imports whose instance died or shut down, looked for once
+  before serving (one query) and then every LEADFLOW_IMPORT_WATCHDOG_SECONDS.
+The jobs the next capabilities bring (reminders, webhook delivery, retention) are added to
+`BackgroundWork._jobs` the same way: a name, an interval and a round.
+
+Every instance runs every job. Today's are safe to run on several instances at once (pruning
+deletes what is past; the watchdog takes an import over with a compare-and-set). A job that must
+run once across instances would take a PostgreSQL advisory lock around its round
+(`pg_try_advisory_lock(key)` on the round's connection, skipping the round when another
+instance holds it; SQLite serves one instance); the place for it is `_PeriodicTask.round`.
+
+Stopping: no job is cancelled in the middle of a round (a task cancelled inside a statement
+may leave SQLite's one connection locked); one waiting for its next round is cancelled at once.
+Imports stop between two batches (`ImportQueue.stop`) and are released for another instance;
+whatever has not stopped after STOP_SECONDS is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from leadflow.services import accounts, imports
+from leadflow.settings import Settings
+
+log = logging.getLogger("leadflow.jobs")
+PRUNING_TASK_NAME = "leadflow-prune-login-records"
+WATCHDOG_TASK_NAME = "leadflow-import-watchdog"
+# How long a shutdown waits for the work to stop between batches and rounds (a batch takes
+# well under a second); what is left then is cancelled.
+STOP_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """A round of work every `interval_seconds` (0: never). `at_start` runs before the app
+    serves and says whether the first round is due at once (else after one interval)."""
+
+    name: str
+    description: str  # for the log: "Pruning login records"
+    interval_seconds: float
+    round: Callable[[], Awaitable[object]]
+    at_start: Callable[[], Awaitable[bool]] | None = None
+
+
+class BackgroundWork:
+    """The background work of one app instance (`running()` in the lifespan)."""
+
+    def __init__(self, settings: Settings) -> None:
+        # Web imports take turns in this queue (LEADFLOW_IMPORT_CONCURRENCY at once), the
+        # watchdog's resumed ones too.
+        self.import_queue = imports.ImportQueue(settings.import_concurrency)
+        self._jobs = [
+            PeriodicJob(
+                PRUNING_TASK_NAME,
+                "Pruning login records",
+                settings.prune_interval_seconds,
+                _prune_login_records,
+                at_start=_first_pruning,
+            ),
+            PeriodicJob(
+                WATCHDOG_TASK_NAME,
+                "Resuming abandoned imports",
+                settings.import_watchdog_seconds,
+                self._resume_abandoned_imports,
+                at_start=_abandoned_imports_waiting,
+            ),
+        ]
+        self._periodic: list[_PeriodicTask] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        for job in self._jobs:
+            if job.interval_seconds <= 0:
+                continue
+            due_now = await _guarded(job, job.at_start) if job.at_start else False
+            periodic = _PeriodicTask(job)
+            self._periodic.append(periodic)
+            self._keep(periodic.start(due_now=bool(due_now)))
+
+    def spawn(self, work: Coroutine[Any, Any, object], name: str) -> asyncio.Task[Any]:
+        """Run `work` in the background until it ends or the app stops (a web import)."""
+        return self._keep(asyncio.create_task(work, name=name))
+
+    async def stop(self) -> None:
+        """Before the database closes: stop the jobs and the imports (see the module's doc)."""
+        self.import_queue.stop()
+        for periodic in self._periodic:
+            periodic.stop()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=STOP_SECONDS)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        # Held here, so that a running task is not garbage-collected.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _resume_abandoned_imports(self) -> None:
+        # Stopped: shutting down; the next instance resumes what is left.
+        with suppress(imports.ImportStopped):
+            await imports.resume_abandoned_imports(self.import_queue)
+
+
+class _PeriodicTask:
+    """The loop of one job: a round, then a pause; cancelled only while it pauses."""
+
+    def __init__(self, job: PeriodicJob) -> None:
+        self.job = job
+        self._in_round = False
+        self._stopping = False
+        self._task: asyncio.Task[Any] | None = None
+
+    def start(self, *, due_now: bool) -> asyncio.Task[Any]:
+        self._task = asyncio.create_task(self._loop(due_now), name=self.job.name)
+        return self._task
+
+    async def _loop(self, due_now: bool) -> None:
+        if not due_now:
+            await asyncio.sleep(self.job.interval_seconds)
+        while not self._stopping:
+            await self.round()
+            if not self._stopping:
+                await asyncio.sleep(self.job.interval_seconds)
+
+    async def round(self) -> None:
+        self._in_round = True
+        try:
+            await _guarded(self.job, self.job.round)
+        finally:
+            self._in_round = False
+
+    def stop(self) -> None:
+        """A round in progress ends on its own (the loop then returns); a pause is cut."""
+        self._stopping = True
+        if self._task is not None and not self._in_round:
+            self._task.cancel()
+
+
+async def _guarded(job: PeriodicJob, work: Callable[[], Awaitable[object]]) -> object:
+    try:
+        return await work()
+    except Exception:
+        # A database hiccup must not end the job (nor the start); the next round tries again.
+        log.exception("%s failed; trying again in %g s", job.description, job.interval_seconds)
+        return None
+
+
+async def _prune_login_records() -> None:
+    pruned = await accounts.prune_login_records()
+    if pruned.login_failures or pruned.expired_sessions:
+        log.info(
+            "Pruned %d old login failures and %d expired sessions",
+            pruned.login_failures,
+            pruned.expired_sessions,
+        )
+
+
+async def _first_pruning() -> bool:
+    await _prune_login_records()
+    return False
+
+
+async def _abandoned_imports_waiting() -> bool:
+    return bool(await imports.abandoned_import_ids())

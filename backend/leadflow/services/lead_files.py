@@ -1,0 +1,103 @@
+"""Lead files, the web app's uploads and downloads (`web/files.py`): importing a file into a
+campaign, the rejected rows of an import, a campaign's export. For managers.
+
+`lead_files_of(actor)` checks that once, before an endpoint reads anything the client sent
+(ids, the file), so a refusal never depends on the client's words; the import and export
+services below check again for their own use case, as for every other caller.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from leadflow.auth import policy
+from leadflow.auth.actors import Actor
+from leadflow.db.enums import LeadStatus
+from leadflow.db.models import Campaign, LeadImport
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import exports, imports
+from leadflow.services.import_files import FileRow, preview_rows
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignExport:
+    file_name: str
+    # The CSV text page by page: a large campaign never sits in memory.
+    chunks: AsyncIterator[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRows:
+    file_name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    report: imports.ImportReport
+    rows: list[FileRow]
+
+
+def lead_files_of(actor: Actor) -> LeadFiles:
+    policy.require_manager(actor, "import and export lead files")
+    return LeadFiles(actor)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFiles:
+    """What a manager does with lead files; made by `lead_files_of`, after the check."""
+
+    actor: Actor
+
+    async def campaign(self, campaign_id: int) -> Campaign:
+        campaign = await Campaign.get_or_none(id=campaign_id)
+        if campaign is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaign"])
+        return campaign
+
+    async def preview(
+        self, campaign: Campaign, file: imports.ImportFile, rows: int
+    ) -> ImportPreview:
+        """The dry run of an import, with the file's first `rows` rows as they were read."""
+        report = await imports.preview(self.actor, campaign.id, file)
+        return ImportPreview(report, preview_rows(file.path, report.layout, rows))
+
+    async def start_import(
+        self, campaign: Campaign, file: imports.ImportFile
+    ) -> imports.StartedImport:
+        """Record the import as QUEUED, for `imports.run` in its turn of the web imports'
+        queue; the file is kept in the database until the import ends, so that another
+        instance can finish it."""
+        return await imports.start(self.actor, campaign.id, file, keep_source=True, queued=True)
+
+    async def export(
+        self, campaign: Campaign, *, statuses: Sequence[LeadStatus], language: str
+    ) -> CampaignExport:
+        """A campaign's leads as CSV for Excel (`;` for German). Refusals surface here, before
+        the first chunk is asked for."""
+        separator = ";" if language == "de" else ","
+        pages = exports.export_chunks(
+            self.actor, campaign, statuses=statuses, separator=separator, language=language
+        )
+        header, _count = await anext(pages)
+
+        async def chunks() -> AsyncIterator[str]:
+            yield header
+            async for chunk, _leads in pages:
+                yield chunk
+
+        return CampaignExport(f"{campaign.name}.csv", chunks())
+
+    async def rejected_rows(self, import_id: int) -> RejectedRows:
+        """The rejected rows of an import, to fix and import again."""
+        lead_import = await LeadImport.get_or_none(id=import_id)
+        if lead_import is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
+        issues = await imports.import_issues(lead_import.id)
+        text = io.StringIO()
+        imports.write_rejected_rows(text, lead_import.header, lead_import.separator, issues)
+        name = Path(lead_import.file_name).stem or "import"
+        return RejectedRows(f"{name}.rejected.csv", text.getvalue())
