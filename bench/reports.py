@@ -648,7 +648,7 @@ async def measure(url: str, runs: int) -> list[Timing]:
         async with database(url):
             manager = await User.get(email="manager@bench.example")
             campaign = await Campaign.get(name="Campaign 03")
-            context = Context(request=None, auth=Authenticated(user=manager, read_only=True))
+            context = Context(auth=Authenticated(user=manager, read_only=True))
 
             async def graphql(query: str, variables: dict[str, Any]) -> None:
                 result = await schema.execute(query, variables, context_value=context)

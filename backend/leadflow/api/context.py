@@ -3,17 +3,13 @@ request's DataLoaders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from leadflow.api.errors import forbidden, unauthenticated
 from leadflow.api.loaders import Loaders
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import User
-
-if TYPE_CHECKING:
-    from starlette.requests import Request
 
 
 @dataclass
@@ -23,9 +19,6 @@ class Context:
 
     auth: Authenticated | None
     address: str = ""
-    # The HTTP request, for what the context does not carry yet; None outside HTTP.
-    request: Request | None = None
-    _loaders: Loaders | None = field(default=None, repr=False)
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -20,7 +20,6 @@ from leadflow.web.errors import HttpError, unauthenticated
 
 CSRF_HEADER = "x-leadflow-csrf"
 READ_METHODS = frozenset({"GET", "HEAD"})
-_UNKNOWN = object()
 
 
 async def caller(request: Request, *, links: bool = False) -> Authenticated | None:
@@ -48,13 +47,12 @@ async def signed_in(
 
 
 async def authenticated(request: Request) -> Authenticated | None:
-    """The request's credentials, looked up once per request (kept in its state, where the
-    audit of a refusal finds them too)."""
-    known = getattr(request.state, "auth", _UNKNOWN)
-    if known is _UNKNOWN:
-        known = await _authenticate(request)
-        request.state.auth = known
-    return known  # type: ignore[return-value]
+    """The request's credentials, looked up once per request: kept where Starlette keeps them
+    (`scope["auth"]`, read as `request.auth`), where the audit of a refusal finds them too."""
+    if "auth" not in request.scope:
+        request.scope["auth"] = await _authenticate(request)
+    auth: Authenticated | None = request.scope["auth"]
+    return auth
 
 
 async def _authenticate(request: Request) -> Authenticated | None:

@@ -92,7 +92,7 @@ class GraphQLEndpoint:
         params = await self._read_params(request)
         # After the body: a form's post is refused as such (415) whatever cookie it carries.
         auth = await caller(request)
-        context = Context(auth=auth, address=client_address(request), request=request)
+        context = Context(auth=auth, address=client_address(request))
         return await self._execute(params, context, request.method)
 
     async def _read_params(self, request: Request) -> GraphQLParams:
