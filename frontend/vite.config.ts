@@ -24,6 +24,8 @@ export default defineConfig({
     },
   },
   server: {
+    // The texts are JSON files of the backend package (src/i18n.ts imports them).
+    fs: { allow: [page("."), page("../backend/leadflow/i18n")] },
     // `npm run dev` next to `make run`: the API and the login come from the real backend.
     proxy: { "/graphql": backend, "/auth": backend, "/files": backend },
   },

@@ -44,6 +44,15 @@ describe("translate", () => {
     expect(translate("en", "nav.signedInAs")).toBe("Signed in as {name}");
   });
 
+  it("has the same texts in every language", () => {
+    expect(Object.keys(MESSAGES.en).sort()).toEqual(Object.keys(MESSAGES.de).sort());
+  });
+
+  it("has the words of the CSV export, which reads the same files", () => {
+    expect(translate("de", "csv.column.lead")).toBe("Lead-Nr.");
+    expect(translate("en", "csv.reason.DUPLICATE")).toBe("duplicate");
+  });
+
   it("has the same placeholders in every language", () => {
     for (const key of Object.keys(MESSAGES.de) as MessageKey[]) {
       expect(placeholders(MESSAGES.en[key]), key).toEqual(placeholders(MESSAGES.de[key]));

@@ -6,10 +6,12 @@ import io
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import IO, Any
 
 from tortoise.queryset import QuerySet
 
+from leadflow import i18n
 from leadflow.auth import policy
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.lead_status import lead_status, status_condition
@@ -21,30 +23,21 @@ PAGE_SIZE = 1000
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 LANGUAGES = ("en", "de")
 
-_STATUS_WORDS = {
-    "en": {LeadStatus.NEW: "New", LeadStatus.ACTIVE: "Active", LeadStatus.DONE: "Done"},
-    "de": {LeadStatus.NEW: "Neu", LeadStatus.ACTIVE: "Aktiv", LeadStatus.DONE: "Erledigt"},
-}
-_OUTCOME_WORDS = {
-    "en": {Outcome.SUCCESSFUL: "successful", Outcome.UNSUCCESSFUL: "unsuccessful"},
-    "de": {Outcome.SUCCESSFUL: "erfolgreich", Outcome.UNSUCCESSFUL: "erfolglos"},
-}
-_REASON_WORDS = {
-    "en": {
-        CloseReason.NOT_INTERESTED: "not interested",
-        CloseReason.UNREACHABLE: "unreachable",
-        CloseReason.WRONG_CONTACT_DATA: "wrong contact data",
-        CloseReason.DUPLICATE: "duplicate",
-        CloseReason.OTHER: "other",
-    },
-    "de": {
-        CloseReason.NOT_INTERESTED: "kein Interesse",
-        CloseReason.UNREACHABLE: "nicht erreichbar",
-        CloseReason.WRONG_CONTACT_DATA: "falsche Kontaktdaten",
-        CloseReason.DUPLICATE: "Dublette",
-        CloseReason.OTHER: "Sonstiges",
-    },
-}
+
+# The words of the file are the product's texts (leadflow/i18n, which the web app shows too): a
+# status or an outcome reads the same in the export as on the screen. Reasons and column titles
+# have keys of their own (csv.*): the file keeps the words that spreadsheets were built on.
+def _words(prefix: str, members: type[StrEnum]) -> dict[str, dict[StrEnum, str]]:
+    return {
+        language: {member: i18n.text(language, f"{prefix}.{member.value}") for member in members}
+        for language in LANGUAGES
+    }
+
+
+_STATUS_WORDS = _words("status", LeadStatus)
+_OUTCOME_WORDS = _words("outcome", Outcome)
+_REASON_WORDS = _words("csv.reason", CloseReason)
+
 # Status words a user may type for --status, in either language.
 STATUS_NAMES = {
     **{status.value.casefold(): status for status in LeadStatus},
@@ -58,9 +51,11 @@ STATUS_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    english: str
-    german: str
+    key: str
     value: Callable[[dict[str, Any], str], str]
+
+    def title(self, language: str) -> str:
+        return i18n.text(language, f"csv.column.{self.key}")
 
 
 def _plain(key: str) -> Callable[[dict[str, Any], str], str]:
@@ -89,26 +84,26 @@ def _reason(row: dict[str, Any], language: str) -> str:
 
 
 COLUMNS = (
-    Column("Lead", "Lead-Nr.", lambda row, _: str(row["id"])),
-    Column("Salutation", "Anrede", _plain("contact__salutation")),
-    Column("First name", "Vorname", _plain("contact__first_name")),
-    Column("Last name", "Nachname", _plain("contact__last_name")),
-    Column("Company", "Firma", _plain("contact__company")),
-    Column("Email", "E-Mail", _plain("contact__email")),
-    Column("Phone", "Telefon", _plain("contact__phone")),
-    Column("Street", "Straße", _plain("contact__street")),
-    Column("Postal code", "PLZ", _plain("contact__postal_code")),
-    Column("City", "Ort", _plain("contact__city")),
-    Column("Country", "Land", _plain("contact__country")),
-    Column("Campaign", "Kampagne", _plain("campaign__name")),
-    Column("Status", "Status", _status),
-    Column("Assignee", "Sachbearbeiter", _plain("assignee__name")),
-    Column("Assigned at (UTC)", "Zugewiesen am (UTC)", _timestamp("assigned_at")),
-    Column("Outcome", "Ergebnis", _outcome),
-    Column("Reason", "Grund", _reason),
-    Column("Close note", "Abschlussnotiz", _plain("close_note")),
-    Column("Closed at (UTC)", "Abgeschlossen am (UTC)", _timestamp("closed_at")),
-    Column("Created at (UTC)", "Erstellt am (UTC)", _timestamp("created_at")),
+    Column("lead", lambda row, _: str(row["id"])),
+    Column("salutation", _plain("contact__salutation")),
+    Column("firstName", _plain("contact__first_name")),
+    Column("lastName", _plain("contact__last_name")),
+    Column("company", _plain("contact__company")),
+    Column("email", _plain("contact__email")),
+    Column("phone", _plain("contact__phone")),
+    Column("street", _plain("contact__street")),
+    Column("postalCode", _plain("contact__postal_code")),
+    Column("city", _plain("contact__city")),
+    Column("country", _plain("contact__country")),
+    Column("campaign", _plain("campaign__name")),
+    Column("status", _status),
+    Column("assignee", _plain("assignee__name")),
+    Column("assignedAt", _timestamp("assigned_at")),
+    Column("outcome", _outcome),
+    Column("reason", _reason),
+    Column("closeNote", _plain("close_note")),
+    Column("closedAt", _timestamp("closed_at")),
+    Column("createdAt", _timestamp("created_at")),
 )
 _FIELDS = (
     "id",
@@ -190,7 +185,7 @@ async def export_chunks(
     buffer = io.StringIO()
     # Every cell quoted and neutralised (csv_cells): partners' data must not run in Excel.
     writer = SpreadsheetWriter(buffer, separator)
-    writer.writerow([column.german if language == "de" else column.english for column in COLUMNS])
+    writer.writerow([column.title(language) for column in COLUMNS])
     yield _drain(buffer), 0
     last_id = 0
     while True:
