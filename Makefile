@@ -11,7 +11,8 @@ WEB := frontend
 WEB_STAMP := $(WEB)/node_modules/.installed-stamp
 WEB_BUILD := backend/leadflow/static/index.html
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
-	$(WEB)/playground.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package-lock.json
+	$(WEB)/playground.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package-lock.json \
+	$(wildcard backend/leadflow/i18n/*.json)
 # The browser tests drive Debian's Chromium; Playwright cannot download browsers here.
 CHROMIUM := /usr/bin/chromium
 
