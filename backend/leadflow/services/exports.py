@@ -13,9 +13,10 @@ from tortoise.queryset import QuerySet
 
 from leadflow import i18n
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
 from leadflow.db.lead_status import lead_status, status_condition
-from leadflow.db.models import Campaign, Lead, User
+from leadflow.db.models import Campaign, Lead
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.csv_cells import SpreadsheetWriter
 
@@ -39,10 +40,10 @@ _OUTCOME_WORDS = _words("outcome", Outcome)
 _REASON_WORDS = _words("csv.reason", CloseReason)
 
 # Status words a user may type for --status, in either language.
-STATUS_NAMES = {
+STATUS_NAMES: dict[str, LeadStatus] = {
     **{status.value.casefold(): status for status in LeadStatus},
     **{
-        word.casefold(): status
+        word.casefold(): LeadStatus(status)
         for words in _STATUS_WORDS.values()
         for status, word in words.items()
     },
@@ -148,7 +149,7 @@ def parse_statuses(raw: Iterable[str]) -> list[LeadStatus]:
 
 
 async def export_leads(
-    actor: User | None,
+    actor: Actor,
     campaign: Campaign,
     target: IO[str],
     *,
@@ -168,7 +169,7 @@ async def export_leads(
 
 
 async def export_chunks(
-    actor: User | None,
+    actor: Actor,
     campaign: Campaign,
     *,
     statuses: Sequence[LeadStatus] = (),
@@ -206,12 +207,9 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def _leads_of(
-    actor: User | None, campaign: Campaign, statuses: Sequence[LeadStatus]
-) -> QuerySet[Lead]:
-    # `None` is the operator at the command line, who may export everything.
-    leads = Lead.all() if actor is None else policy.visible_leads(actor)
-    leads = leads.filter(campaign_id=campaign.id)
+def _leads_of(actor: Actor, campaign: Campaign, statuses: Sequence[LeadStatus]) -> QuerySet[Lead]:
+    # The operator at the command line sees every lead (the policy says so).
+    leads = policy.visible_leads(actor).filter(campaign_id=campaign.id)
     if statuses:
         condition = status_condition(statuses[0])
         for status in statuses[1:]:
