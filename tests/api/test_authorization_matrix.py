@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, build_schema, get_named_type, is_non_null_type
 
+from leadflow.api import field_policy
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
-from leadflow.auth import policy
 from leadflow.db.enums import ImportStatus, Role
 from leadflow.db.models import (
     ApiToken,
@@ -689,7 +689,8 @@ def test_every_user_edge_has_a_rule():
     assert set(user_type.fields) == USER_PUBLIC | USER_DETAILS
     for name in USER_DETAILS:
         assert not is_non_null_type(user_type.fields[name].type), f"User.{name} must be nullable"
-    assert USER_PUBLIC == policy.USER_PUBLIC_FIELDS and USER_DETAILS == policy.USER_DETAIL_FIELDS
+    assert USER_PUBLIC == field_policy.USER_PUBLIC_FIELDS
+    assert USER_DETAILS == field_policy.USER_DETAIL_FIELDS
 
 
 def returned_users(data: Any) -> list[dict[str, Any]]:

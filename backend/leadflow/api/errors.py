@@ -109,13 +109,11 @@ class ErrorTranslation(SchemaExtension):
         """Every permission refusal goes to the audit log, with who and from where."""
         context = self.execution_context.context
         auth = getattr(context, "auth", None)
-        request = getattr(context, "request", None)
-        address = request.client.host if request is not None and request.client else ""
         await record(
             AuditAction.ACCESS_DENIED,
             actor=auth.user if auth is not None else None,
             detail=" | ".join(messages) + _client_named(self.execution_context.operation_name),
-            address=address,
+            address=getattr(context, "address", ""),
         )
 
     def _translate(self, error: GraphQLError) -> GraphQLError:
