@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.exceptions import BaseORMException
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.errors import AccessDenied, DomainError
 from leadflow.settings import Settings, SettingsError
 
@@ -199,15 +200,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> None:
         from leadflow.services import imports
         from leadflow.services.users import get_user_by_email
 
-        actor = await get_user_by_email(args.user) if args.user else None
+        actor = await get_user_by_email(args.user) if args.user else OPERATOR
         with import_progress(args.file.name) as on_progress:
-            report = await imports.import_leads(
+            report = await imports.import_by_name(
                 actor,
-                args.file,
                 args.campaign,
+                imports.ImportFile(args.file, mapping=mapping or {}),
                 create_campaign_if_missing=args.create_campaign,
                 dry_run=args.dry_run,
-                mapping=mapping,
                 on_progress=on_progress,
             )
         issues = report.issues if report.dry_run else await imports.import_issues(report.import_id)
@@ -273,7 +273,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         if args.output is None:
             sys.stdout.reconfigure(encoding="utf-8")
             count = await export_leads(
-                None,
+                OPERATOR,
                 campaign,
                 sys.stdout,
                 statuses=statuses,
@@ -283,7 +283,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         else:
             with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
                 count = await export_leads(
-                    None,
+                    OPERATOR,
                     campaign,
                     handle,
                     statuses=statuses,
@@ -353,14 +353,14 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         from leadflow.services import accounts
-        from leadflow.services.audit import AuditAction, record
 
         campaign_ids = await accounts.campaigns_by_name(campaign_names)
-        user = await create_user(args.email, args.name, role, password)
-        await record(AuditAction.USER_CREATED, detail=f"{user.email} {user.role} (command line)")
+        user = await create_user(
+            OPERATOR, args.email, args.name, role, password, campaign_ids=campaign_ids
+        )
         print(f"Created {user.role.value.lower()} {user.name} <{user.email}>.")
         if campaign_ids:
-            linked = await accounts.link_partner_campaigns(None, user, campaign_ids)
+            linked = await accounts.linked_campaigns(user)
             print("Linked to: " + ", ".join(campaign.name for campaign in linked))
 
     _run_with_database(settings, task)
@@ -380,10 +380,10 @@ def _prompt_password() -> str:
 
 
 def _users_list(args: argparse.Namespace, settings: Settings) -> None:
-    from leadflow.db.models import User
+    from leadflow.services.users import list_users
 
     async def task() -> None:
-        for user in await User.all().order_by("email"):
+        for user in sorted(await list_users(OPERATOR), key=lambda user: user.email):
             state = "active" if user.active else "deactivated"
             print(f"{user.email}\t{user.name}\t{user.role.value.lower()}\t{state}")
 
@@ -399,7 +399,7 @@ def _tokens_create(args: argparse.Namespace, settings: Settings) -> None:
         if not user.active:
             raise CommandError(f"{user.email} is deactivated")
         token, secret = await accounts.create_api_token(
-            None, user, name=args.name, read_only=args.read_only
+            OPERATOR, user.id, name=args.name, read_only=args.read_only
         )
         kind = "read-only token" if token.read_only else "token"
         print(f"Created {kind} #{token.id} for {user.email}. It is shown only once:")
@@ -417,7 +417,7 @@ def _users_deactivate(args: argparse.Namespace, settings: Settings) -> None:
     from leadflow.services.users import get_user_by_email
 
     async def task() -> None:
-        user = await accounts.deactivate_user(None, await get_user_by_email(args.email))
+        user = await accounts.deactivate_user(OPERATOR, (await get_user_by_email(args.email)).id)
         print(f"Deactivated {user.email}; their sessions and tokens no longer work.")
 
     _run_with_database(settings, task)
@@ -431,7 +431,7 @@ def _users_set_password(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         user = await get_user_by_email(args.email)
-        await accounts.set_password(None, user, password)
+        await accounts.set_password(OPERATOR, user, password)
         print(f"Password of {user.email} set; their browser sessions were ended.")
 
     _run_with_database(settings, task)
@@ -446,9 +446,9 @@ def _users_link(args: argparse.Namespace, settings: Settings) -> None:
     async def task() -> None:
         partner = await get_user_by_email(args.email)
         linked = await accounts.link_partner_campaigns(
-            None, partner, await accounts.campaigns_by_name(names)
+            OPERATOR, partner.id, await accounts.campaigns_by_name(names)
         )
-        print(f"{partner.email} may feed: " + ", ".join(campaign.name for campaign in linked))
+        print(f"{partner.email} may feed: " + ", ".join(c.name for c in linked.campaigns))
 
     _run_with_database(settings, task)
 
@@ -459,7 +459,7 @@ def _tokens_list(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         user = await get_user_by_email(args.email)
-        for token in await accounts.tokens_of(None, user):
+        for token in await accounts.tokens_of(OPERATOR, user.id):
             mode = "read-only" if token.read_only else "read-write"
             state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
             print(f"#{token.id}\t{mode}\t{state}\t{token.created_at:%Y-%m-%d %H:%M}\t{token.name}")
@@ -471,7 +471,7 @@ def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> None:
     from leadflow.services import accounts
 
     async def task() -> None:
-        token = await accounts.revoke_api_token(None, args.id)
+        token = await accounts.revoke_api_token(OPERATOR, args.id)
         print(f"Revoked token #{token.id} of {token.user.email}.")
 
     _run_with_database(settings, task)

@@ -4,8 +4,12 @@ job, the demo). Every service function takes an `Actor`; there is no anonymous s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from leadflow.db.models import User
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # for type checkers only: not a runtime dependency
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ DEMO = SystemActor("demo")
 IMPORT_WATCHDOG = SystemActor("import-watchdog")
 
 
-def is_system(actor: Actor) -> bool:
+def is_system(actor: Actor) -> TypeIs[SystemActor]:
     return isinstance(actor, SystemActor)
 
 

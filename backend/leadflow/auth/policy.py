@@ -1,243 +1,330 @@
 """The permission layer: one place that answers "may this actor see or do this?".
 
 Services call the `require_*` functions before writing; queries use the `visible_*` filters so
-that a clerk's list is filtered in SQL, never fetched and then hidden.
+that a clerk's list is filtered in SQL, never fetched and then hidden. Each visibility rule is
+written once, as the filter, and a single object is checked against that same rule
+(`find_visible`, or a `Scope` for rows already loaded). The system actors (the operator at the
+command line, jobs, the demo) may do what an admin may, and see everything: said here,
+explicitly, by `is_system`.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any, TypeVar
+
 from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from leadflow.auth.actors import Actor, is_system
 from leadflow.db.enums import Role
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity, PartnerCampaign, User
-from leadflow.errors import AccessDenied
+from leadflow.errors import AccessDenied, DomainError
+
+M = TypeVar("M", bound=Model)
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 WORKING_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
-ALL_FIELDS = "*"
-
-# What a partner may read, type by type ("*": every field). Checked on the query document
-# before execution (api/field_policy.py), so a partner never gets feedback notes, history or
-# colleagues' details, however the query is shaped. The viewer's own user record is exempt.
-PARTNER_READABLE: dict[str, frozenset[str] | str] = {
-    "Query": frozenset(
-        {
-            "viewer",
-            "node",
-            "leads",
-            "lead",
-            "leadCounts",
-            "campaigns",
-            "campaign",
-            "campaignReports",
-            "leadTimeSeries",
-        }
-    ),
-    "Mutation": frozenset({"createLeads"}),
-    "Lead": frozenset(
-        {
-            "id",
-            "contact",
-            "campaign",
-            "status",
-            "assignee",
-            "assignedAt",
-            "outcome",
-            "closeReason",
-            "closedAt",
-            "createdAt",
-        }
-    ),
-    "User": frozenset({"id", "name"}),
-    "Node": frozenset({"id"}),
-    # A known email reuses the stored contact: a partner must not learn what others stored
-    # about that person (phone, address), nor that the person was known at all. So it reads
-    # only the email, in the form that is the same for a new and a known person
-    # (`contact_email_for`), and no contact ID (an old, low key would tell a known person).
-    "Contact": frozenset({"email"}),
-    "Campaign": ALL_FIELDS,
-    "CampaignStats": ALL_FIELDS,
-    "CampaignConnection": ALL_FIELDS,
-    "CampaignEdge": ALL_FIELDS,
-    "LeadConnection": ALL_FIELDS,
-    "LeadEdge": ALL_FIELDS,
-    "LeadCounts": ALL_FIELDS,
-    "PageInfo": ALL_FIELDS,
-    "CreateLeadsPayload": ALL_FIELDS,
-    "UserError": ALL_FIELDS,
-    # Campaign figures only (over the partner's own leads); no per-clerk reports, no aging lists.
-    "CampaignReport": ALL_FIELDS,
-    "ReasonCount": ALL_FIELDS,
-    "TimeSeriesPoint": ALL_FIELDS,
-}
-VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
 
 
-def partner_may_read(type_name: str, field_name: str, *, own_user: bool = False) -> bool:
-    if type_name == "User" and own_user:
-        return field_name in VIEWER_READABLE
-    allowed = PARTNER_READABLE.get(type_name)
-    return allowed == ALL_FIELDS or (allowed is not None and field_name in allowed)
+# --- Roles ----------------------------------------------------------------------------------
 
 
-def is_manager(actor: User) -> bool:
-    return actor.role in MANAGING_ROLES
+def is_admin(actor: Actor) -> bool:
+    return is_system(actor) or actor.role == Role.ADMIN
 
 
-def require_manager(actor: User | None, action: str) -> None:
-    """`None` is the operator at the server's command line."""
-    if actor is not None and not is_manager(actor):
-        raise AccessDenied(f"Only managers may {action}.")
+def is_manager(actor: Actor) -> bool:
+    """Managers and admins (and the system): they see and steer every lead."""
+    return is_system(actor) or actor.role in MANAGING_ROLES
 
 
-def require_worker(actor: User) -> None:
-    """Clerks, managers and admins work with leads; partners get their own access later."""
-    if actor.role not in WORKING_ROLES:
-        raise AccessDenied("Your role has no access to leads and opportunities.")
+def is_partner(actor: Actor) -> bool:
+    return not is_system(actor) and actor.role == Role.PARTNER
 
 
-def is_partner(actor: User) -> bool:
-    return actor.role == Role.PARTNER
+def is_clerk(actor: Actor) -> bool:
+    return not is_system(actor) and actor.role == Role.CLERK
 
 
-def require_admin(actor: User | None, action: str) -> None:
-    """`None` is the operator at the server's command line."""
-    if actor is not None and actor.role != Role.ADMIN:
+def is_self(actor: Actor, user_id: int) -> bool:
+    """Whether the actor is this user (the system is nobody)."""
+    return not is_system(actor) and actor.id == user_id
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    if not is_admin(actor):
         raise AccessDenied(f"Only admins may {action}.")
 
 
-def require_admin_or_self(actor: User | None, user: User, action: str) -> None:
-    if actor is not None and actor.role != Role.ADMIN and actor.id != user.id:
+def require_manager(actor: Actor, action: str) -> None:
+    if not is_manager(actor):
+        raise AccessDenied(f"Only managers may {action}.")
+
+
+def require_admin_or_self(actor: Actor, user: User, action: str) -> None:
+    if not (is_admin(actor) or is_self(actor, user.id)):
         raise AccessDenied(f"Only admins may {action} of other users.")
 
 
-def visible_leads(actor: User) -> QuerySet[Lead]:
-    """Managers: all; clerks: assigned to them; partners: the leads they submitted."""
+def require_worker(actor: Actor) -> None:
+    """Clerks, managers and admins work with leads; partners get their own access later."""
+    if not is_system(actor) and actor.role not in WORKING_ROLES:
+        raise AccessDenied("Your role has no access to leads and opportunities.")
+
+
+# --- Visibility: one rule per kind of object, as a filter, checked on single objects too ------
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A visibility rule, written once and used both ways: as the filter of the lists
+    (`apply`) and as the check of a single object (`includes`, a query unless the actor sees
+    everything; or `admits`, no query, for a row already loaded when the rule reads only that
+    row's own columns), so that no check re-states the filter in other words. A row is in
+    scope when it matches one of `alternatives` (each: Tortoise filter arguments that must all
+    hold); `EVERYTHING` has one empty alternative. `distinct` when an alternative follows a
+    one-to-many relation (a row would repeat); `refusal` says why a row is out of scope."""
+
+    alternatives: tuple[Mapping[str, object], ...]
+    refusal: str = ""
+    distinct: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return any(not columns for columns in self.alternatives)
+
+    def apply(self, rows: QuerySet[M]) -> QuerySet[M]:
+        if self.everything:
+            return rows
+        matching = rows.filter(reduce(operator.or_, (Q(**c) for c in self.alternatives)))
+        return matching.distinct() if self.distinct else matching
+
+    async def includes(self, model: type[M], pk: int) -> bool:
+        return self.everything or await self.apply(model.filter(pk=pk)).exists()
+
+    def admits(self, row: Model | Mapping[str, Any]) -> bool:
+        return any(
+            all(_column(row, column) == value for column, value in columns.items())
+            for columns in self.alternatives
+        )
+
+    async def require(self, model: type[M], pk: int) -> None:
+        if not await self.includes(model, pk):
+            raise AccessDenied(self.refusal)
+
+
+EVERYTHING = Scope(({},))
+
+
+def _column(row: Model | Mapping[str, Any], column: str) -> object:
+    return row.get(column) if isinstance(row, Mapping) else getattr(row, column)
+
+
+async def find_visible(
+    model: type[M], scope_of: Callable[[Actor], Scope], actor: Actor, pk: int, missing: DomainError
+) -> M:
+    """One object by its key, through the same rule as the lists (`scope_of`): `missing`
+    (NOT_FOUND) when it does not exist, AccessDenied when it exists out of the actor's sight.
+    A visible object costs one query, as a plain fetch would."""
+    try:
+        scope = scope_of(actor)
+    except AccessDenied:
+        # The role sees no such objects at all; a missing one is still NOT_FOUND for everyone.
+        if not await model.filter(pk=pk).exists():
+            raise missing from None
+        raise
+    found = await scope.apply(model.all()).get_or_none(pk=pk)
+    if found is not None:
+        return found
+    if await model.filter(pk=pk).exists():
+        raise AccessDenied(scope.refusal)
+    raise missing
+
+
+def lead_scope(actor: Actor) -> Scope:
+    """Managers (and the system): all leads; clerks: those assigned to them; partners: the
+    leads they submitted. Plain columns of the lead: `admits` checks a loaded lead."""
     if is_partner(actor):
-        return Lead.filter(created_by_id=actor.id)
+        return Scope(({"created_by_id": actor.id},), "This lead was not submitted by you.")
     require_worker(actor)
     if is_manager(actor):
-        return Lead.all()
-    return Lead.filter(assignee_id=actor.id)
+        return EVERYTHING
+    assert not is_system(actor)
+    return Scope(({"assignee_id": actor.id},), "This lead is assigned to someone else.")
 
 
-def require_lead_visible(actor: User, lead: Lead) -> None:
-    if is_partner(actor):
-        if lead.created_by_id != actor.id:
-            raise AccessDenied("This lead was not submitted by you.")
-        return
-    require_worker(actor)
-    if not is_manager(actor) and lead.assignee_id != actor.id:
-        raise AccessDenied("This lead is assigned to someone else.")
+def visible_leads(actor: Actor) -> QuerySet[Lead]:
+    return lead_scope(actor).apply(Lead.all())
 
 
-def visible_campaigns(actor: User) -> QuerySet[Campaign]:
-    if is_partner(actor):
-        return Campaign.filter(partner_links__partner_id=actor.id)
-    require_worker(actor)
-    return Campaign.all()
+def may_see_lead(actor: Actor, lead: Lead | Mapping[str, Any]) -> bool:
+    """A lead already loaded (a model, or a value row with `assignee_id` and `created_by_id`)
+    against the rule of `visible_leads`, without a query."""
+    return lead_scope(actor).admits(lead)
 
 
-async def require_campaign_visible(actor: User, campaign: Campaign) -> None:
-    if is_partner(actor) and not await visible_campaigns(actor).filter(id=campaign.id).exists():
-        raise AccessDenied("This campaign is not linked to you.")
-    if not is_partner(actor):
-        require_worker(actor)
+def require_lead_visible(actor: Actor, lead: Lead | Mapping[str, Any]) -> None:
+    scope = lead_scope(actor)
+    if not scope.admits(lead):
+        raise AccessDenied(scope.refusal)
 
 
-async def require_may_add_leads(actor: User, campaign: Campaign) -> None:
-    """Managers feed any campaign; partners only the campaigns linked to them."""
-    if is_manager(actor):
-        return
-    if is_partner(actor):
-        await require_campaign_visible(actor, campaign)
-        return
-    raise AccessDenied("Only managers and linked partners may add leads.")
+async def find_lead(actor: Actor, lead_id: int, missing: DomainError) -> Lead:
+    return await find_visible(Lead, lead_scope, actor, lead_id, missing)
 
 
-def require_may_work_on_lead(actor: User, lead: Lead) -> None:
+def require_may_list_leads_of(actor: Actor, assignee_id: int) -> None:
+    """Filtering leads by assignee: managers anyone's, clerks their own (on purpose an error,
+    not an empty list)."""
+    if not (is_manager(actor) or is_self(actor, assignee_id)):
+        raise AccessDenied("Clerks may only list their own leads.")
+
+
+def require_may_work_on_lead(actor: Actor, lead: Lead) -> None:
     """Feedback and closing: the lead's assignee, or a manager."""
     require_worker(actor)
     require_lead_visible(actor, lead)
 
 
-def visible_opportunities(actor: User) -> QuerySet[Opportunity]:
+def campaign_scope(actor: Actor) -> Scope:
+    """Partners: the campaigns linked to them; everyone else who works with leads: all."""
+    if is_partner(actor):
+        return Scope(
+            ({"partner_links__partner_id": actor.id},), "This campaign is not linked to you."
+        )
+    require_worker(actor)
+    return EVERYTHING
+
+
+def visible_campaigns(actor: Actor) -> QuerySet[Campaign]:
+    return campaign_scope(actor).apply(Campaign.all())
+
+
+async def require_campaign_visible(actor: Actor, campaign: Campaign) -> None:
+    await campaign_scope(actor).require(Campaign, campaign.id)
+
+
+async def find_campaign(actor: Actor, campaign_id: int, missing: DomainError) -> Campaign:
+    return await find_visible(Campaign, campaign_scope, actor, campaign_id, missing)
+
+
+async def require_may_add_leads(actor: Actor, campaign: Campaign | None = None) -> None:
+    """Managers feed any campaign; partners only the campaigns linked to them. Without a
+    campaign: whether the actor may add leads at all."""
+    if is_manager(actor):
+        return
+    if not is_partner(actor):
+        raise AccessDenied("Only managers and linked partners may add leads.")
+    if campaign is not None:
+        await require_campaign_visible(actor, campaign)
+
+
+def opportunity_scope(actor: Actor) -> Scope:
     """A clerk sees the opportunities they own and those that came from their own leads
     (so a lead's opportunity stays visible after it was handed over)."""
     require_worker(actor)
     if is_manager(actor):
-        return Opportunity.all()
-    return Opportunity.filter(Q(owner_id=actor.id) | Q(lead__assignee_id=actor.id))
+        return EVERYTHING
+    assert not is_system(actor)
+    return Scope(
+        ({"owner_id": actor.id}, {"lead__assignee_id": actor.id}),
+        "This opportunity belongs to someone else.",
+    )
 
 
-async def require_opportunity_visible(actor: User, opportunity: Opportunity) -> None:
-    require_worker(actor)
-    if is_manager(actor) or opportunity.owner_id == actor.id:
-        return
-    if (
-        opportunity.lead_id is not None
-        and await Lead.filter(id=opportunity.lead_id, assignee_id=actor.id).exists()
-    ):
-        return
-    raise AccessDenied("This opportunity belongs to someone else.")
+def visible_opportunities(actor: Actor) -> QuerySet[Opportunity]:
+    return opportunity_scope(actor).apply(Opportunity.all())
 
 
-def require_opportunity_owner(actor: User, opportunity: Opportunity) -> None:
+async def require_opportunity_visible(actor: Actor, opportunity: Opportunity) -> None:
+    await opportunity_scope(actor).require(Opportunity, opportunity.id)
+
+
+async def find_opportunity(actor: Actor, opportunity_id: int, missing: DomainError) -> Opportunity:
+    return await find_visible(Opportunity, opportunity_scope, actor, opportunity_id, missing)
+
+
+def require_may_list_opportunities_of(actor: Actor, owner_id: int) -> None:
+    if not (is_manager(actor) or is_self(actor, owner_id)):
+        raise AccessDenied("Clerks may only list their own opportunities.")
+
+
+def require_opportunity_owner(actor: Actor, opportunity: Opportunity) -> None:
     """Hand-over: the owner or a manager."""
     require_worker(actor)
-    if not is_manager(actor) and opportunity.owner_id != actor.id:
+    if not (is_manager(actor) or is_self(actor, opportunity.owner_id)):
         raise AccessDenied("Only the owner or a manager may hand over this opportunity.")
 
 
-def visible_contacts(actor: User) -> QuerySet[Contact]:
+def contact_scope(actor: Actor) -> Scope:
+    """Clerks: the contacts of their leads and of their opportunities."""
     require_worker(actor)
     if is_manager(actor):
-        return Contact.all()
-    return Contact.filter(
-        Q(leads__assignee_id=actor.id) | Q(opportunities__owner_id=actor.id)
-    ).distinct()
+        return EVERYTHING
+    assert not is_system(actor)
+    return Scope(
+        ({"leads__assignee_id": actor.id}, {"opportunities__owner_id": actor.id}),
+        "This contact belongs to another clerk's leads.",
+        distinct=True,
+    )
 
 
-async def require_contact_visible(actor: User, contact: Contact) -> None:
+def visible_contacts(actor: Actor) -> QuerySet[Contact]:
+    return contact_scope(actor).apply(Contact.all())
+
+
+async def require_contact_visible(actor: Actor, contact: Contact) -> None:
+    await contact_scope(actor).require(Contact, contact.id)
+
+
+async def find_contact(actor: Actor, contact_id: int, missing: DomainError) -> Contact:
+    return await find_visible(Contact, contact_scope, actor, contact_id, missing)
+
+
+def require_may_see_users(actor: Actor) -> None:
     require_worker(actor)
-    if is_manager(actor):
-        return
-    if not await visible_contacts(actor).filter(id=contact.id).exists():
-        raise AccessDenied("This contact belongs to another clerk's leads.")
 
 
-def require_may_see_users(actor: User) -> None:
-    require_worker(actor)
+def user_details_scope(viewer: Actor) -> Scope:
+    """Whose details (email, role, state, load) a viewer may read, on every edge that returns
+    a user: managers and admins everyone's, everybody their own, clerks those of the active
+    clerks (their colleagues, whom they may hand over to). A clerk sees only the name of a
+    manager, a partner or a deactivated clerk who touched their leads. Plain columns."""
+    if is_manager(viewer):
+        return EVERYTHING
+    assert not is_system(viewer)
+    refusal = "Clerks see only themselves and the active clerks."
+    if is_clerk(viewer):
+        return Scope(({"id": viewer.id}, {"role": Role.CLERK, "active": True}), refusal)
+    return Scope(({"id": viewer.id},), refusal)
 
 
-def visible_users(actor: User) -> QuerySet[User]:
-    """Who `users` and `node(id:)` return: the users whose details the actor may see
-    (`may_see_user_details`, the same rule as a filter): managers and admins everyone, clerks
-    themselves and the active clerks they may hand opportunities over to."""
-    require_worker(actor)
-    if is_manager(actor):
-        return User.all()
-    return User.filter(Q(role=Role.CLERK, active=True) | Q(id=actor.id))
+def user_scope(actor: Actor) -> Scope:
+    """Who `users` and `node(id:)` return: the users whose details the actor may see; partners
+    list nobody."""
+    require_may_see_users(actor)
+    return user_details_scope(actor)
 
 
-# Every viewer sees `id` and `name` of the users on the things it may see (who created, worked,
-# closed or handed over a lead); the other fields of a user only when `may_see_user_details`.
-USER_PUBLIC_FIELDS = frozenset({"id", "name"})
-USER_DETAIL_FIELDS = frozenset({"email", "role", "active", "openLeadCount"})
+def visible_users(actor: Actor) -> QuerySet[User]:
+    return user_scope(actor).apply(User.all())
 
 
-def may_see_user_details(viewer: User, user_id: int, role: Role, active: bool) -> bool:
-    """Which users' email, role, state and load a viewer may read, on every edge that returns a
-    user: managers and admins everyone's, everybody their own, clerks those of the active clerks
-    (their colleagues, whom they may hand over to; `visible_users` as a condition). A clerk sees
-    only the name of a manager, a partner or a deactivated clerk who touched their leads."""
-    if viewer.id == user_id or is_manager(viewer):
-        return True
-    return viewer.role == Role.CLERK and role == Role.CLERK and active
+async def find_user(actor: Actor, user_id: int, missing: DomainError) -> User:
+    return await find_visible(User, user_scope, actor, user_id, missing)
 
 
-def contact_email_for(viewer: User, email: str | None, email_key: str | None) -> str | None:
+def may_see_user_details(viewer: Actor, user_id: int, role: Role, active: bool) -> bool:
+    """`user_details_scope` for a user on an edge (hot: once per field read, so no query)."""
+    return user_details_scope(viewer).admits({"id": user_id, "role": role, "active": active})
+
+
+def contact_email_for(viewer: Actor, email: str | None, email_key: str | None) -> str | None:
     """The email of a contact as the viewer reads it. Partners read the normalised form (the
     lower-cased key contacts are recognised by): a known email reuses the stored contact, whose
     spelling would otherwise tell the partner that the person was known already."""
@@ -247,7 +334,7 @@ def contact_email_for(viewer: User, email: str | None, email_key: str | None) ->
 # --- Reports ----------------------------------------------------------------------------------
 
 
-def report_leads(actor: User) -> QuerySet[Lead]:
+def report_leads(actor: Actor) -> QuerySet[Lead]:
     """The leads whose figures the actor may read. Managers and admins (and their read-only
     tokens, which act as the same user): all; clerks: their own; partners: the leads they
     submitted to campaigns linked to them, since others' leads are none of their business."""
@@ -257,22 +344,23 @@ def report_leads(actor: User) -> QuerySet[Lead]:
     return visible_leads(actor)
 
 
-def reads_every_lead(actor: User) -> bool:
+def reads_every_lead(actor: Actor) -> bool:
     """Whether `report_leads(actor)` is every lead, so the reports may read the rollups (which
     hold figures of all leads, not of one clerk's or partner's)."""
     return not is_partner(actor) and is_manager(actor)
 
 
-def report_clerks(actor: User) -> QuerySet[User]:
+def report_clerks(actor: Actor) -> QuerySet[User]:
     """Whose per-clerk figures the actor may read: managers every clerk (deactivated ones too,
     whose open leads still need reassigning), a clerk only themselves, partners nobody."""
     require_may_read_clerk_figures(actor)
     if is_manager(actor):
         return User.filter(role=Role.CLERK)
+    assert not is_system(actor)
     return User.filter(id=actor.id)
 
 
-def require_may_read_clerk_figures(actor: User) -> None:
+def require_may_read_clerk_figures(actor: Actor) -> None:
     """Per-clerk figures and the aging lists are for the people who work with leads."""
     if is_partner(actor):
         raise AccessDenied("Partners see campaign figures only, not clerks' work or lead lists.")

@@ -1,7 +1,6 @@
 """Accounts: logging in (with throttling), pruning what logins leave behind, passwords,
-deactivation, tokens, partner links.
-
-`actor=None` means the operator at the server's command line, who may do everything.
+deactivation, tokens, partner links. The same functions serve the API (an admin) and the
+command line (`OPERATOR`); the policy decides who may.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor
 from leadflow.auth.passwords import hash_password, verify_password
 from leadflow.auth.sessions import open_session, revoke_sessions_of
 from leadflow.auth.tokens import issue_token
@@ -154,7 +155,7 @@ async def _delete_in_batches(rows: QuerySet[Any]) -> int:
             return deleted
 
 
-async def set_password(actor: User | None, user: User, password: str) -> None:
+async def set_password(actor: Actor, user: User, password: str) -> None:
     policy.require_admin_or_self(actor, user, "set passwords")
     require_valid_password(password)
     user.password_hash = await hash_password(password)
@@ -163,10 +164,11 @@ async def set_password(actor: User | None, user: User, password: str) -> None:
     await record(AuditAction.USER_PASSWORD_SET, actor=actor, detail=user.email)
 
 
-async def deactivate_user(actor: User | None, user: User, *, address: str = "") -> User:
+async def deactivate_user(actor: Actor, user_id: int, *, address: str = "") -> User:
     """Out at once: sessions are revoked, and tokens stop working with the active flag."""
     policy.require_admin(actor, "deactivate users")
-    if actor is not None and actor.id == user.id:
+    user = await _user_to_administer(user_id)
+    if policy.is_self(actor, user.id):
         raise DomainError(ErrorCode.INVALID, "You cannot deactivate yourself.", ["userId"])
     if not user.active:
         raise DomainError(
@@ -180,10 +182,19 @@ async def deactivate_user(actor: User | None, user: User, *, address: str = "") 
     return user
 
 
+async def _user_to_administer(user_id: int) -> User:
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This user does not exist.", ["userId"])
+    return user
+
+
 async def create_api_token(
-    actor: User | None, user: User, *, name: str = "", read_only: bool = False, address: str = ""
+    actor: Actor, user_id: int, *, name: str = "", read_only: bool = False, address: str = ""
 ) -> tuple[ApiToken, str]:
+    """A token for the user (its `user` loaded) and its secret, which is shown only once."""
     policy.require_admin(actor, "create API tokens")
+    user = await _user_to_administer(user_id)
     label = clean_text(name, ["name"], max_length=SHORT_MAX)
     if not user.active:
         raise DomainError(ErrorCode.INVALID, f"{user.name} is deactivated.", ["userId"])
@@ -195,10 +206,11 @@ async def create_api_token(
         detail=f"#{token.id} {kind} for {user.email}",
         address=address,
     )
+    token.user = user
     return token, secret
 
 
-async def revoke_api_token(actor: User | None, token_id: int, *, address: str = "") -> ApiToken:
+async def revoke_api_token(actor: Actor, token_id: int, *, address: str = "") -> ApiToken:
     policy.require_admin(actor, "revoke API tokens")
     token = await ApiToken.get_or_none(id=token_id).select_related("user")
     if token is None:
@@ -207,7 +219,7 @@ async def revoke_api_token(actor: User | None, token_id: int, *, address: str = 
         raise DomainError(
             ErrorCode.INVALID_STATE, f"Token #{token_id} is revoked already.", ["tokenId"]
         )
-    token.revoked_at = datetime.now(UTC)
+    token.revoked_at = clock.now()
     await token.save(update_fields=["revoked_at"])
     await record(
         AuditAction.TOKEN_REVOKED,
@@ -218,15 +230,45 @@ async def revoke_api_token(actor: User | None, token_id: int, *, address: str = 
     return token
 
 
-async def tokens_of(actor: User | None, user: User) -> list[ApiToken]:
-    policy.require_admin_or_self(actor, user, "list API tokens")
-    return await ApiToken.filter(user_id=user.id).order_by("id")
+async def tokens_of(actor: Actor, user_id: int) -> list[ApiToken]:
+    """A user's tokens (their `user` loaded), never their secrets (admins)."""
+    policy.require_admin(actor, "list API tokens")
+    user = await _user_to_administer(user_id)
+    tokens = await ApiToken.filter(user_id=user.id).order_by("id")
+    for token in tokens:
+        token.user = user
+    return tokens
+
+
+async def get_api_token(actor: Actor, token_id: int) -> ApiToken:
+    """One token by ID, its `user` loaded (admins; `node(id:)`)."""
+    policy.require_admin(actor, "see API tokens")
+    token = await ApiToken.get_or_none(id=token_id).select_related("user")
+    if token is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", ["id"])
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCampaigns:
+    partner: User
+    campaigns: list[Campaign]  # every campaign linked to the partner, by name
 
 
 async def link_partner_campaigns(
-    actor: User | None, partner: User, campaign_ids: Sequence[int], *, address: str = ""
-) -> list[Campaign]:
+    actor: Actor, partner_id: int, campaign_ids: Sequence[int], *, address: str = ""
+) -> PartnerCampaigns:
     """Let a partner feed these campaigns (links add up; linking twice is harmless)."""
+    policy.require_admin(actor, "link partners to campaigns")
+    partner = await _user_to_administer(partner_id)
+    await link_partner(actor, partner, campaign_ids, address=address)
+    return PartnerCampaigns(partner, await linked_campaigns(partner))
+
+
+async def link_partner(
+    actor: Actor, partner: User, campaign_ids: Sequence[int], *, address: str = ""
+) -> None:
+    """The links themselves, audited; also for a partner being created (`create_user`)."""
     policy.require_admin(actor, "link partners to campaigns")
     if partner.role != Role.PARTNER:
         raise DomainError(ErrorCode.INVALID, f"{partner.name} is not a partner.", ["userId"])
@@ -255,7 +297,6 @@ async def link_partner_campaigns(
         detail=f"{partner.email}: {names}",
         address=address,
     )
-    return await linked_campaigns(partner)
 
 
 async def linked_campaigns(partner: User) -> list[Campaign]:

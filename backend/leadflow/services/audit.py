@@ -7,7 +7,8 @@ from enum import StrEnum
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
-from leadflow.db.models import AuditEntry, User
+from leadflow.auth.actors import Actor, actor_user, is_system
+from leadflow.db.models import AuditEntry
 
 DETAIL_MAX = 2000
 
@@ -27,13 +28,21 @@ class AuditAction(StrEnum):
 
 
 async def record(
-    action: AuditAction, *, actor: User | None = None, detail: str = "", address: str = ""
+    action: AuditAction, *, actor: Actor | None = None, detail: str = "", address: str = ""
 ) -> AuditEntry:
+    """Write one entry. `actor` is who did it, as recorded (never a permission): None when
+    nobody is known (a failed login for an unknown email, a throttled address). A user is
+    stored as the entry's actor; the system has no row, so its name goes into the detail."""
+    if actor is not None and is_system(actor):
+        detail = f"{detail} (by {actor})".lstrip()
     return await AuditEntry.create(
-        action=action, actor=actor, detail=detail[:DETAIL_MAX], address=address[:64]
+        action=action,
+        actor=None if actor is None else actor_user(actor),
+        detail=detail[:DETAIL_MAX],
+        address=address[:64],
     )
 
 
-def audit_entries(actor: User) -> QuerySet[AuditEntry]:
+def audit_entries(actor: Actor) -> QuerySet[AuditEntry]:
     policy.require_admin(actor, "read the audit log")
     return AuditEntry.all()

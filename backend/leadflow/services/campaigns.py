@@ -14,9 +14,10 @@ from tortoise.queryset import QuerySet
 
 from leadflow import clock
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor
 from leadflow.db.enums import Outcome
 from leadflow.db.lead_status import count_when, status_counts
-from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead, User
+from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_text
 
@@ -52,7 +53,7 @@ def success_rate(successful: int, closed: int) -> float | None:
 
 
 async def create_campaign(
-    actor: User | None,
+    actor: Actor,
     name: str,
     description: str | None = None,
     starts_on: date | None = None,
@@ -83,11 +84,17 @@ def _duplicate_name(name: str) -> DomainError:
     return DomainError(ErrorCode.DUPLICATE, f"A campaign named {name!r} exists already.", ["name"])
 
 
-def visible_campaigns(actor: User):
+def visible_campaigns(actor: Actor) -> QuerySet[Campaign]:
     return policy.visible_campaigns(actor)
 
 
-async def campaign_stats(actor: User, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:
+async def get_campaign(actor: Actor, campaign_id: int) -> Campaign:
+    """One campaign by ID, under the rule of `visible_campaigns`."""
+    missing = DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["id"])
+    return await policy.find_campaign(actor, campaign_id, missing)
+
+
+async def campaign_stats(actor: Actor, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:
     """Figures per campaign over the leads the actor may see, in one GROUP BY query: over the
     report rollups (one row per campaign and day) for those who see every lead, else over
     their leads."""

@@ -1,18 +1,23 @@
-"""Users: creation (command line, demo) and the lists managers pick clerks from."""
+"""Users: creation (the one way, for the API, the command line and the demo), looking users
+up under the visibility rule, and the lists managers pick clerks from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
+from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
+from leadflow.auth.actors import Actor
 from leadflow.auth.passwords import hash_password
 from leadflow.db.enums import Role
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.accounts import link_partner
+from leadflow.services.audit import AuditAction, record
 from leadflow.services.validation import clean_email, clean_text, require_valid_password
 
 
@@ -26,7 +31,24 @@ def parse_role(raw: str) -> Role:
         ) from None
 
 
-async def create_user(email: str, name: str, role: Role, password: str | None = None) -> User:
+async def create_user(
+    actor: Actor,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    *,
+    campaign_ids: Sequence[int] = (),
+    address: str = "",
+) -> User:
+    """Create a user (admins, the operator, the demo), audited; a partner may be linked to the
+    campaigns it feeds at once. One transaction: a refused link leaves no user behind. Without
+    a password the user cannot log in (yet)."""
+    policy.require_admin(actor, "create users")
+    if campaign_ids and role is not Role.PARTNER:
+        raise DomainError(
+            ErrorCode.INVALID, "Only partners are linked to campaigns.", ["campaignIds"]
+        )
     clean_address = clean_email(email, ["email"], max_length=EMAIL_MAX)
     if clean_address is None:
         raise DomainError(ErrorCode.REQUIRED, "Email must not be empty.", ["email"])
@@ -35,17 +57,27 @@ async def create_user(email: str, name: str, role: Role, password: str | None = 
     if password is not None:
         require_valid_password(password)
         password_hash = await hash_password(password)
+    async with in_transaction():
+        user = await _insert_user(clean_address, display_name, role, password_hash)
+        detail = f"{user.email} {user.role}"
+        await record(AuditAction.USER_CREATED, actor=actor, detail=detail, address=address)
+        if campaign_ids:
+            await link_partner(actor, user, campaign_ids, address=address)
+    return user
+
+
+async def _insert_user(email: str, name: str, role: Role, password_hash: str | None) -> User:
     try:
         return await User.create(
-            email=clean_address.lower(),
-            name=display_name,
+            email=email.lower(),
+            name=name,
             role=role,
             password_hash=password_hash,
             created_at=clock.now(),
         )
     except IntegrityError:
         raise DomainError(
-            ErrorCode.DUPLICATE, f"A user with email {clean_address} exists already.", ["email"]
+            ErrorCode.DUPLICATE, f"A user with email {email} exists already.", ["email"]
         ) from None
 
 
@@ -56,20 +88,30 @@ async def get_user_by_email(email: str) -> User:
     return user
 
 
-async def list_users(actor: User, role: Role | None = None) -> list[User]:
+async def get_user(actor: Actor, user_id: int) -> User:
+    """One user by ID, under the rule of `list_users` (`node(id:)`)."""
+    missing = DomainError(ErrorCode.NOT_FOUND, "This user does not exist.", ["id"])
+    return await policy.find_user(actor, user_id, missing)
+
+
+def details_visible(viewer: Actor, user_id: int, role: Role, active: bool) -> bool:
+    """Whether the viewer reads this user's email, role, state and load (or only the name),
+    on every edge that returns a user. No query: it runs for every user field read."""
+    return policy.may_see_user_details(viewer, user_id, role, active)
+
+
+async def list_users(actor: Actor, role: Role | None = None) -> list[User]:
     users = policy.visible_users(actor).order_by("name", "id")
     if role is not None:
         users = users.filter(role=role)
     return await users
 
 
-async def require_active_clerk(
-    user_id: int, field: list[str], *, actor: User | None = None
-) -> User:
+async def require_active_clerk(actor: Actor, user_id: int, field: list[str]) -> User:
     """Leads and opportunities go only to active clerks. Clerks (`actor`) learn no more than
     that the choice is wrong: the users they may not list stay unnamed."""
     user = await User.get_or_none(id=user_id)
-    if actor is not None and not policy.is_manager(actor):
+    if not policy.is_manager(actor):
         if user is None or user.role != Role.CLERK or not user.active:
             raise DomainError(ErrorCode.INVALID, "Choose one of the active clerks.", field)
         return user
