@@ -1,0 +1,191 @@
+"""Races reached on purpose: another writer commits exactly between a service's read (the checks)
+and its write, and the guarded write must notice. `asyncio.gather` of two service calls cannot
+reach this point on SQLite (one connection: the call with fewer reads before its transaction
+always writes first), so a broken guard passed every race test; here the other writer runs
+right after the first read of the row, through the real services, and the invariant is asserted
+for that one known interleaving."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+from tortoise import connections
+from tortoise.models import Model
+
+from leadflow.db.enums import (
+    Channel,
+    CloseReason,
+    LeadEventKind,
+    LeadStatus,
+    OpportunityEventKind,
+    Outcome,
+    Role,
+)
+from leadflow.db.models import Feedback, Lead, LeadEvent, Opportunity, OpportunityEvent
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import campaigns, leads, opportunities
+from leadflow.services.leads import LeadIntake
+from tests.helpers import make_actor
+
+
+@dataclass
+class Interleaving:
+    """Runs `other_writer` once, right after the first SELECT of `model` outside a transaction
+    (the service's read before its checks; reads inside a transaction hold SQLite's write lock,
+    so nobody could write in between)."""
+
+    model: type[Model]
+    other_writer: Callable[[], Awaitable[object]]
+    ran: bool = False
+
+    def after(self, query: str) -> bool:
+        table = self.model._meta.db_table
+        is_read = query.lstrip().upper().startswith("SELECT") and f'FROM "{table}"' in query
+        return is_read and not self.ran
+
+
+@asynccontextmanager
+async def between_read_and_write(
+    model: type[Model], other_writer: Callable[[], Awaitable[object]]
+) -> AsyncIterator[Interleaving]:
+    interleaving = Interleaving(model, other_writer)
+    # The connection used outside transactions; a transaction runs on a wrapper of its own.
+    client = connections.get("default")
+    originals = {name: getattr(client, name) for name in ("execute_query", "execute_query_dict")}
+
+    def hooked(name: str) -> Callable[..., Awaitable[object]]:
+        async def execute(query: str, values: list | None = None) -> object:
+            result = await originals[name](query, values)
+            if interleaving.after(query):
+                interleaving.ran = True  # before running it: its own reads must not trigger it
+                await interleaving.other_writer()
+            return result
+
+        return execute
+
+    for name in originals:
+        setattr(client, name, hooked(name))
+    try:
+        yield interleaving
+    finally:
+        for name in originals:
+            delattr(client, name)  # the class's methods again
+    assert interleaving.ran, (
+        f"the race was not reached: no read of {model.__name__} outside a write"
+    )
+
+
+async def active_lead(actors, name: str) -> Lead:
+    manager = actors.manager.user
+    campaign = await campaigns.create_campaign(manager, name)
+    [lead] = await leads.create_leads(
+        manager, campaign.id, [LeadIntake(last_name="Race", email=f"{name}@x.example")]
+    )
+    await leads.assign_leads(manager, [lead.id], actors.clerk_a.user.id)
+    return await Lead.get(id=lead.id)
+
+
+async def conflict(call: Awaitable[object]) -> None:
+    with pytest.raises(DomainError) as caught:
+        await call
+    assert caught.value.code is ErrorCode.CONFLICT, caught.value.message
+
+
+async def test_feedback_read_before_a_reassignment_is_refused_at_the_write(actors):
+    lead = await active_lead(actors, "feedback-vs-reassign")
+    clerk_a, clerk_b, manager = actors.clerk_a.user, actors.clerk_b.user, actors.manager.user
+
+    async def reassign() -> None:
+        await leads.reassign_lead(manager, lead.id, clerk_b.id)
+
+    async with between_read_and_write(Lead, reassign):
+        await conflict(leads.record_feedback(clerk_a, lead.id, Channel.PHONE, "Called"))
+
+    # The lead went to clerk B; clerk A, who no longer may work on it, left nothing on it.
+    stored = await Lead.get(id=lead.id)
+    assert stored.assignee_id == clerk_b.id
+    assert stored.first_feedback_at is None
+    assert await Feedback.filter(lead_id=lead.id).count() == 0
+    kinds = await LeadEvent.filter(lead_id=lead.id).order_by("id").values_list("kind", flat=True)
+    assert LeadEventKind.FEEDBACK_RECORDED not in kinds
+    assert kinds[-1] == LeadEventKind.REASSIGNED
+
+
+async def test_feedback_read_before_a_close_is_refused_at_the_write(actors):
+    lead = await active_lead(actors, "feedback-vs-close")
+    clerk_a = actors.clerk_a.user
+
+    async def close() -> None:
+        await leads.close_lead(
+            actors.manager.user, lead.id, Outcome.UNSUCCESSFUL, reason=CloseReason.OTHER
+        )
+
+    async with between_read_and_write(Lead, close):
+        await conflict(leads.record_feedback(clerk_a, lead.id, Channel.PHONE, "Called"))
+
+    assert (await Lead.get(id=lead.id)).status is LeadStatus.DONE
+    assert await Feedback.filter(lead_id=lead.id).count() == 0
+
+
+async def test_a_close_read_before_a_reassignment_is_refused_at_the_write(actors):
+    lead = await active_lead(actors, "close-vs-reassign")
+    clerk_a, clerk_b = actors.clerk_a.user, actors.clerk_b.user
+
+    async def reassign() -> None:
+        await leads.reassign_lead(actors.manager.user, lead.id, clerk_b.id)
+
+    async with between_read_and_write(Lead, reassign):
+        await conflict(leads.close_lead(clerk_a, lead.id, Outcome.SUCCESSFUL))
+
+    stored = await Lead.get(id=lead.id)
+    assert (stored.status, stored.assignee_id, stored.closed_by_id) == (
+        LeadStatus.ACTIVE,
+        clerk_b.id,
+        None,
+    )
+    assert await Opportunity.filter(lead_id=lead.id).count() == 0
+
+
+async def test_a_reassignment_read_before_a_close_is_refused_at_the_write(actors):
+    lead = await active_lead(actors, "reassign-vs-close")
+    clerk_a, clerk_b = actors.clerk_a.user, actors.clerk_b.user
+
+    async def close() -> None:
+        await leads.close_lead(clerk_a, lead.id, Outcome.UNSUCCESSFUL, reason=CloseReason.OTHER)
+
+    async with between_read_and_write(Lead, close):
+        await conflict(leads.reassign_lead(actors.manager.user, lead.id, clerk_b.id))
+
+    stored = await Lead.get(id=lead.id)
+    assert (stored.status, stored.assignee_id, stored.closed_by_id) == (
+        LeadStatus.DONE,
+        clerk_a.id,
+        clerk_a.id,
+    )
+
+
+async def test_a_hand_over_read_before_another_hand_over_is_refused_at_the_write(actors):
+    lead = await active_lead(actors, "hand-over-twice")
+    clerk_a, clerk_b, manager = actors.clerk_a.user, actors.clerk_b.user, actors.manager.user
+    result = await leads.close_lead(clerk_a, lead.id, Outcome.SUCCESSFUL)
+    assert result.opportunity is not None
+    opportunity_id = result.opportunity.id
+
+    async def manager_hands_it_to_b() -> None:
+        await opportunities.hand_over_opportunity(manager, opportunity_id, clerk_b.id)
+
+    clerk_c = await make_actor("clerk.c@test.example", "Carla Clerk", Role.CLERK)
+    # Clerk A was the owner when their hand-over read the opportunity, and is not at the write.
+    async with between_read_and_write(Opportunity, manager_hands_it_to_b):
+        await conflict(
+            opportunities.hand_over_opportunity(clerk_a, opportunity_id, clerk_c.user.id)
+        )
+
+    assert (await Opportunity.get(id=opportunity_id)).owner_id == clerk_b.id
+    handed = await OpportunityEvent.filter(
+        opportunity_id=opportunity_id, kind=OpportunityEventKind.HANDED_OVER
+    ).count()
+    assert handed == 1
