@@ -50,6 +50,7 @@ from rich.console import Console
 from rich.table import Table
 from tortoise.exceptions import BaseORMException
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import CloseReason, Outcome, Role
 from leadflow.db.lifecycle import database, migrate
@@ -221,9 +222,9 @@ async def load_postgres(
 async def create_people_and_campaigns(url: str) -> tuple[str, list[int], list[int]]:
     """Through the services, as in production: a manager with a token, clerks, campaigns."""
     async with database(url):
-        manager = await create_user("manager@bench.example", "Mara Manager", Role.MANAGER)
+        manager = await create_user(OPERATOR, "manager@bench.example", "Mara Manager", Role.MANAGER)
         clerks = [
-            await create_user(f"clerk{n}@bench.example", name, Role.CLERK)
+            await create_user(OPERATOR, f"clerk{n}@bench.example", name, Role.CLERK)
             for n, name in enumerate(CLERKS)
         ]
         campaigns = [await Campaign.create(name=name) for name in CAMPAIGNS]

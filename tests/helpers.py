@@ -12,7 +12,6 @@ from leadflow.api.ids import encode_id
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import Role
 from leadflow.db.models import User
-from leadflow.services.users import create_user
 
 
 @dataclass
@@ -38,7 +37,8 @@ class Actors:
 
 
 async def make_actor(email: str, name: str, role: Role, *, read_only: bool = False) -> Actor:
-    user = await create_user(email, name, role)
+    # A fixture, not a use case: a plain row, so the tests' audit log holds only what they do.
+    user = await User.create(email=email, name=name, role=role)
     _, secret = await issue_token(user, read_only=read_only)
     return Actor(user=user, token=secret)
 

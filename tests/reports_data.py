@@ -87,7 +87,7 @@ async def build_report_data(actors: Actors) -> ReportData:
     fair = await campaigns.create_campaign(manager, "Fair")
     webinar = await campaigns.create_campaign(manager, "Webinar")
     empty = await campaigns.create_campaign(manager, "Empty Hall")
-    await accounts.link_partner_campaigns(admin, partner, [fair.id, webinar.id])
+    await accounts.link_partner_campaigns(admin, partner.id, [fair.id, webinar.id])
 
     ids: dict[str, int] = {}
     ids |= await _intake(manager, fair, ["F1", "F2", "F3", "F4", "F5"])

@@ -17,6 +17,7 @@ from tortoise import Tortoise
 
 from leadflow.api.pagination import encode_cursor
 from leadflow.auth.csrf import CSRF_HEADER
+from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import ImportIssueCode
 from leadflow.db.models import Lead, LeadImport, LoginFailure, LoginSession
 from leadflow.errors import DomainError, ErrorCode
@@ -146,7 +147,7 @@ async def test_lone_surrogate_in_a_new_users_password_is_a_user_error(client, ac
 
 async def test_lone_surrogate_in_a_password_being_set_is_refused(actors: Actors):
     with pytest.raises(DomainError) as refused:
-        await set_password(None, actors.clerk_a.user, "secret \ud800 words")
+        await set_password(OPERATOR, actors.clerk_a.user, "secret \ud800 words")
 
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, ("password",))
 
@@ -161,7 +162,7 @@ async def test_lone_surrogate_in_a_password_being_set_is_refused(actors: Actors)
 async def test_lone_surrogate_in_a_login_is_a_failed_login(
     client, actors: Actors, credentials: dict[str, str]
 ):
-    await set_password(None, actors.clerk_a.user, "secret words")
+    await set_password(OPERATOR, actors.clerk_a.user, "secret words")
 
     response = await client.post(
         "/auth/login",
@@ -491,7 +492,7 @@ async def test_nul_in_a_query_argument_is_bad_input(
 async def test_nul_in_a_login_is_a_failed_login(
     client, actors: Actors, credentials: dict[str, str]
 ):
-    await set_password(None, actors.clerk_a.user, "secret words")
+    await set_password(OPERATOR, actors.clerk_a.user, "secret words")
     sessions = await LoginSession.all().count()
 
     response = await client.post(

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from leadflow.api.ids import encode_id
 from leadflow.app import create_app
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.sessions import SESSION_COOKIE, open_session
 from leadflow.db.enums import Role
 from leadflow.db.models import Campaign, LoginSession, User
@@ -464,7 +465,7 @@ async def test_deactivation_through_the_service_ends_sessions_and_tokens(web, us
     clerk = users.clerk_b
     secret = await logged_in(web, "clerk.b@test.example")
     await assert_session_works(web, secret, "clerk.b@test.example")
-    await accounts.deactivate_user(None, clerk.user)
+    await accounts.deactivate_user(OPERATOR, clerk.user.id)
     await assert_session_refused(web, secret)
     await assert_token_refused(web, clerk)
     assert await LoginSession.filter(user_id=clerk.user.id, revoked_at=None).count() == 0
@@ -478,7 +479,7 @@ async def test_a_new_password_ends_the_sessions(web, users: Actors):
     laptop = await logged_in(web, "clerk.a@test.example")
     phone = await logged_in(web, "clerk.a@test.example")
     other_user = await logged_in(web, "clerk.b@test.example")
-    await accounts.set_password(None, clerk.user, "a brand new password")
+    await accounts.set_password(OPERATOR, clerk.user, "a brand new password")
     await assert_session_refused(web, laptop)
     await assert_session_refused(web, phone)
     await assert_session_works(web, other_user, "clerk.b@test.example")

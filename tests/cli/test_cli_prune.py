@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.sessions import open_session
 from leadflow.db.enums import Role
 from leadflow.db.models import LoginFailure, LoginSession
@@ -30,7 +31,7 @@ async def app(database_url: str) -> AsyncIterator[Starlette]:
 async def test_prune_deletes_old_failures_and_expired_sessions_and_says_how_many(
     app, database_url, tmp_path
 ):
-    clerk = await create_user("clerk@test.example", "Clara Clerk", Role.CLERK)
+    clerk = await create_user(OPERATOR, "clerk@test.example", "Clara Clerk", Role.CLERK)
     old = datetime.now(UTC) - FAILURE_RETENTION - timedelta(minutes=1)
     await LoginFailure.bulk_create(
         [LoginFailure(email="old@test.example", address="198.51.100.1", at=old) for _ in range(3)]

@@ -15,6 +15,7 @@ import pytest_asyncio
 from starlette.applications import Starlette
 from tortoise.exceptions import OperationalError
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.sessions import authenticate_session, close_session, open_session
 from leadflow.db.enums import Role
 from leadflow.db.models import AuditEntry, LoginFailure, LoginSession, User
@@ -47,7 +48,7 @@ async def app(database_url: str) -> AsyncIterator[Starlette]:
 
 @pytest_asyncio.fixture
 async def clerk(app: Starlette) -> User:
-    return await create_user("clerk@test.example", "Clara Clerk", Role.CLERK, PASSWORD)
+    return await create_user(OPERATOR, "clerk@test.example", "Clara Clerk", Role.CLERK, PASSWORD)
 
 
 async def add_failures(count: int, *, age: timedelta, email: str, address: str = HOME) -> None:
@@ -104,7 +105,9 @@ async def test_failures_past_the_window_are_pruned_and_recent_ones_kept(app):
 
 
 async def test_a_locked_out_account_and_address_stay_locked_out_after_pruning(app, clerk):
-    manager = await create_user("manager@test.example", "Mona Manager", Role.MANAGER, PASSWORD)
+    manager = await create_user(
+        OPERATOR, "manager@test.example", "Mona Manager", Role.MANAGER, PASSWORD
+    )
     await add_failures(7, age=FAILURE_RETENTION * 2, email=clerk.email)
     await add_failures(
         30, age=FAILURE_RETENTION * 2, email="someone@test.example", address=ATTACKER
@@ -194,15 +197,15 @@ async def test_expired_sessions_are_pruned_and_open_ones_kept(app, clerk):
 
 async def test_pruning_keeps_api_tokens_and_the_audit_log(app, clerk):
     """Revoked tokens stay listed (`tokens list`), and the audit log refers to them."""
-    token, _ = await accounts.create_api_token(None, clerk, name="old dashboard")
-    await accounts.revoke_api_token(None, token.id)
+    token, _ = await accounts.create_api_token(OPERATOR, clerk.id, name="old dashboard")
+    await accounts.revoke_api_token(OPERATOR, token.id)
     await refused(clerk.email, "wrong password", HOME)
     await LoginFailure.all().update(at=datetime.now(UTC) - FAILURE_RETENTION * 2)
     audit_entries = await AuditEntry.all().count()
 
     assert await accounts.prune_login_records() == PrunedLoginRecords(1, 0)
 
-    assert [listed.id for listed in await accounts.tokens_of(None, clerk)] == [token.id]
+    assert [listed.id for listed in await accounts.tokens_of(OPERATOR, clerk.id)] == [token.id]
     assert await AuditEntry.all().count() == audit_entries
 
 
@@ -224,7 +227,7 @@ async def eventually(condition, timeout: float = 10.0) -> None:
 async def test_each_instance_prunes_at_startup_and_stops_cleanly(database_url):
     async with running_app(Settings(database_url=database_url, prune_interval_seconds=0)):
         assert pruning_tasks() == []
-        clerk = await create_user("clerk@test.example", "Clara Clerk", Role.CLERK)
+        clerk = await create_user(OPERATOR, "clerk@test.example", "Clara Clerk", Role.CLERK)
         await add_failures(3, age=FAILURE_RETENTION * 2, email="old@test.example")
         await add_failures(1, age=timedelta(0), email="recent@test.example")
         await open_session(clerk, lifetime=timedelta(hours=-1))
