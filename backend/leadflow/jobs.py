@@ -9,13 +9,14 @@ The periodic jobs:
 - the import watchdog: resumes web imports whose instance died or shut down, looked for once
   before serving (one query) and then every LEADFLOW_IMPORT_WATCHDOG_SECONDS.
 The jobs the next capabilities bring (reminders, webhook delivery, retention) are added to
-`BackgroundWork._jobs` the same way: a name, an interval and a round.
+`BackgroundWork` the same way (`add`): a name, an interval and a round.
 
 Every instance runs every job. Today's are safe to run on several instances at once (pruning
 deletes what is past; the watchdog takes an import over with a compare-and-set). A job that must
-run once across instances would take a PostgreSQL advisory lock around its round
-(`pg_try_advisory_lock(key)` on the round's connection, skipping the round when another
-instance holds it; SQLite serves one instance); the place for it is `_PeriodicTask.round`.
+run once across instances would take a PostgreSQL advisory lock for its round
+(`pg_try_advisory_xact_lock(key)` when the round is one transaction, else
+`pg_try_advisory_lock` on a connection held for the round) and skip the round when another
+instance holds it; SQLite serves one instance. The place for it is `_PeriodicTask.round`.
 
 Stopping: no job is cancelled in the middle of a round (a task cancelled inside a statement
 may leave SQLite's one connection locked); one waiting for its next round is cancelled at once.
@@ -62,24 +63,32 @@ class BackgroundWork:
         # Web imports take turns in this queue (LEADFLOW_IMPORT_CONCURRENCY at once), the
         # watchdog's resumed ones too.
         self.import_queue = imports.ImportQueue(settings.import_concurrency)
-        self._jobs = [
+        self._jobs: list[PeriodicJob] = []
+        self._periodic: list[_PeriodicTask] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.add(
             PeriodicJob(
                 PRUNING_TASK_NAME,
                 "Pruning login records",
                 settings.prune_interval_seconds,
                 _prune_login_records,
                 at_start=_first_pruning,
-            ),
+            )
+        )
+        self.add(
             PeriodicJob(
                 WATCHDOG_TASK_NAME,
                 "Resuming abandoned imports",
                 settings.import_watchdog_seconds,
                 self._resume_abandoned_imports,
                 at_start=_abandoned_imports_waiting,
-            ),
-        ]
-        self._periodic: list[_PeriodicTask] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+            )
+        )
+
+    def add(self, job: PeriodicJob) -> None:
+        """A job to run from `start` on (one with interval 0 is switched off)."""
+        if job.interval_seconds > 0:
+            self._jobs.append(job)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -91,8 +100,6 @@ class BackgroundWork:
 
     async def start(self) -> None:
         for job in self._jobs:
-            if job.interval_seconds <= 0:
-                continue
             due_now = await _guarded(job, job.at_start) if job.at_start else False
             periodic = _PeriodicTask(job)
             self._periodic.append(periodic)
