@@ -16,7 +16,7 @@ from pathlib import Path
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.db.enums import LeadStatus
-from leadflow.db.models import Campaign, LeadImport
+from leadflow.db.models import Campaign
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import exports, imports
 from leadflow.services.import_files import FileRow, preview_rows
@@ -93,9 +93,7 @@ class LeadFiles:
 
     async def rejected_rows(self, import_id: int) -> RejectedRows:
         """The rejected rows of an import, to fix and import again."""
-        lead_import = await LeadImport.get_or_none(id=import_id)
-        if lead_import is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
+        lead_import = await imports.get_import(self.actor, import_id)
         issues = await imports.import_issues(lead_import.id)
         text = io.StringIO()
         imports.write_rejected_rows(text, lead_import.header, lead_import.separator, issues)
