@@ -328,7 +328,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         host=host,
         port=port,
         log_level="info",
-        # The app believes X-Forwarded-* of LEADFLOW_FORWARDED_ALLOW_IPS itself (http_guards).
+        # The app believes X-Forwarded-* of LEADFLOW_FORWARDED_ALLOW_IPS itself (web/guards.py).
         proxy_headers=False,
     )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from leadflow import clock
 from leadflow.auth.tokens import Authenticated, token_digest
 from leadflow.db.models import LoginSession, User
 
@@ -16,10 +17,12 @@ async def open_session(
     user: User, *, lifetime: timedelta, address: str = "", user_agent: str = ""
 ) -> tuple[LoginSession, str]:
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
+    opened_at = clock.now()
     session = await LoginSession.create(
         user=user,
         digest=token_digest(secret),
-        expires_at=datetime.now(UTC) + lifetime,
+        created_at=opened_at,
+        expires_at=opened_at + lifetime,
         address=address[:64],
         user_agent=user_agent[:300],
     )
@@ -32,7 +35,7 @@ async def authenticate_session(secret: str) -> Authenticated | None:
         return None
     session = (
         await LoginSession.filter(
-            digest=token_digest(secret), revoked_at=None, expires_at__gt=datetime.now(UTC)
+            digest=token_digest(secret), revoked_at=None, expires_at__gt=clock.now()
         )
         .select_related("user")
         .first()
@@ -44,12 +47,12 @@ async def authenticate_session(secret: str) -> Authenticated | None:
 
 async def close_session(secret: str) -> None:
     await LoginSession.filter(digest=token_digest(secret), revoked_at=None).update(
-        revoked_at=datetime.now(UTC)
+        revoked_at=clock.now()
     )
 
 
 async def revoke_sessions_of(user: User) -> int:
     """Log a user out everywhere (deactivation, new password)."""
     return await LoginSession.filter(user_id=user.id, revoked_at=None).update(
-        revoked_at=datetime.now(UTC)
+        revoked_at=clock.now()
     )

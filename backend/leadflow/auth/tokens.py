@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from leadflow import clock
 from leadflow.db.models import ApiToken, User
 
 TOKEN_PREFIX = "lf_"
@@ -32,7 +33,11 @@ async def issue_token(
     """Create a token; the secret is returned once and never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
-        user=user, name=name, digest=token_digest(secret), read_only=read_only
+        user=user,
+        name=name,
+        digest=token_digest(secret),
+        read_only=read_only,
+        created_at=clock.now(),
     )
     return token, secret
 
