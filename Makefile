@@ -64,9 +64,11 @@ run: $(STAMP) $(WEB_BUILD)
 test: $(STAMP) $(AUDIT_STAMP) lint web-check $(WEB_BUILD) chromium
 	$(BIN)/python -m pytest -q
 
+## Lint and format check (ruff), type check of backend/ (mypy, configured in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check backend tests bench
 	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/mypy
 
 ## Regenerate schema.graphql from the code
 schema: $(STAMP)

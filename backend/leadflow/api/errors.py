@@ -19,9 +19,10 @@ from leadflow.services.audit import AuditAction, record
 
 log = logging.getLogger("leadflow.api")
 
-UserErrorCode = strawberry.enum(
-    ErrorCode, name="UserErrorCode", description="Why an input was refused."
-)
+# The domain's codes, registered as the GraphQL enum UserErrorCode (strawberry.enum returns
+# the class it is given).
+UserErrorCode = ErrorCode
+strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why an input was refused.")
 
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")

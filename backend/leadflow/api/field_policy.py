@@ -14,6 +14,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -161,7 +162,7 @@ class _PartnerFieldWalker:
             elif isinstance(selection, InlineFragmentNode):
                 narrowed = self._narrowed(reading, selection.type_condition)
                 self.selection_set(selection.selection_set, narrowed, own_user=own_user)
-            else:
+            elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
                 if fragment is None:
                     continue

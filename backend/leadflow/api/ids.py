@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 
 import strawberry
 
@@ -49,7 +50,7 @@ def decode_optional_id(raw: str | None, expected_type: str, field: list[str]) ->
     return None if raw is None else decode_id(raw, expected_type, field)
 
 
-def decode_ids(raw_ids: list[str], expected_type: str, field: str) -> list[int]:
+def decode_ids(raw_ids: Sequence[str], expected_type: str, field: str) -> list[int]:
     """A list of IDs; a bad one is named by its index, e.g. ["leadIds", "3"]."""
     return [decode_id(raw, expected_type, [field, str(index)]) for index, raw in enumerate(raw_ids)]
 

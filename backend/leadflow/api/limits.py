@@ -537,5 +537,6 @@ def _field_definition(parent: Any, name: str) -> GraphQLField | None:
     if meta_field is not None:
         return meta_field
     if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        return parent.fields.get(name)
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
     return None

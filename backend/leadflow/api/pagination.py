@@ -21,11 +21,14 @@ MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "cursor:"
 
 ModelT = TypeVar("ModelT", bound=Model)
+RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[ModelT]):
-    rows: list[ModelT]
+class Page(Generic[RowT]):
+    """`rows` are models or, on the hot path, value dicts."""
+
+    rows: list[RowT]
     has_next_page: bool
     has_previous_page: bool
     cursors: list[str]  # one per row
@@ -83,7 +86,7 @@ async def fetch_page(
     newest_first: bool = True,
     columns: tuple[str, ...] | None = None,
     sort_column: str | None = None,
-) -> Page:
+) -> Page[Any]:
     """One page (one query). With `columns`, rows are plain value dicts instead of models.
     With `sort_column` (a datetime column, never NULL in `rows`), ascending by it, ties by id."""
     size = check_page_size(first)
@@ -95,7 +98,7 @@ async def fetch_page(
         rows = _after(rows, after, newest_first, sort_column)
     ordered = rows.order_by(*order).limit(size + 1)
     if not size:
-        fetched: list = []
+        fetched: list[Any] = []
     elif columns is not None:
         fetched = await ordered.values(*columns)
     else:
@@ -117,9 +120,9 @@ def _after(
         return rows.filter(id__lt=last_pk) if newest_first else rows.filter(id__gt=last_pk)
     if value is None:
         raise DomainError(ErrorCode.INVALID, f"{cursor!r} is not a cursor of this list.", ["after"])
-    return rows.filter(
-        Q(**{f"{sort_column}__gt": value}) | Q(**{sort_column: value, "id__gt": last_pk})
-    )
+    later: dict[str, Any] = {f"{sort_column}__gt": value}
+    same_value_later_id: dict[str, Any] = {sort_column: value, "id__gt": last_pk}
+    return rows.filter(Q(**later) | Q(**same_value_later_id))
 
 
 def _cursor_of(row: Any, sort_column: str | None) -> str:

@@ -11,13 +11,13 @@ from strawberry.types import Info
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.types.node import Node
-from leadflow.auth import policy
 from leadflow.db import models
+from leadflow.services import contacts
 
 
 def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
     viewer = info.context.require_viewer()
-    return policy.contact_email_for(viewer, root.stored_email, root.email_key)
+    return contacts.email_as_read_by(viewer, root.stored_email, root.email_key)
 
 
 @strawberry.type(name="Contact", description="A person a lead is about.")

@@ -1,30 +1,35 @@
-"""The domain's closed sets, exposed as GraphQL enums."""
+"""The domain's closed sets, exposed as GraphQL enums.
+
+`strawberry.enum` registers the domain's own enum classes (it returns the class it was given),
+so the names below are plain aliases that type checkers read as types."""
 
 import strawberry
 
 from leadflow.db import enums
 
-Role = strawberry.enum(
-    enums.Role, description="What a user may do: ADMIN, MANAGER, CLERK or PARTNER."
-)
-LeadStatus = strawberry.enum(
-    enums.LeadStatus,
+Role = enums.Role
+LeadStatus = enums.LeadStatus
+Outcome = enums.Outcome
+CloseReason = enums.CloseReason
+Channel = enums.Channel
+OpportunityStage = enums.OpportunityStage
+LeadEventKind = enums.LeadEventKind
+OpportunityEventKind = enums.OpportunityEventKind
+ImportStatus = enums.ImportStatus
+
+strawberry.enum(Role, description="What a user may do: ADMIN, MANAGER, CLERK or PARTNER.")
+strawberry.enum(
+    LeadStatus,
     description="NEW: no clerk yet. ACTIVE: a clerk is assigned, not closed. DONE: closed.",
 )
-Outcome = strawberry.enum(enums.Outcome, description="How a closed lead ended.")
-CloseReason = strawberry.enum(
-    enums.CloseReason, description="Why a lead was closed unsuccessfully."
-)
-Channel = strawberry.enum(enums.Channel, description="How the contact was reached.")
-OpportunityStage = strawberry.enum(
-    enums.OpportunityStage, description="Where an opportunity stands."
-)
-LeadEventKind = strawberry.enum(enums.LeadEventKind, description="What happened to a lead.")
-OpportunityEventKind = strawberry.enum(
-    enums.OpportunityEventKind, description="What happened to an opportunity."
-)
-ImportStatus = strawberry.enum(
-    enums.ImportStatus,
+strawberry.enum(Outcome, description="How a closed lead ended.")
+strawberry.enum(CloseReason, description="Why a lead was closed unsuccessfully.")
+strawberry.enum(Channel, description="How the contact was reached.")
+strawberry.enum(OpportunityStage, description="Where an opportunity stands.")
+strawberry.enum(LeadEventKind, description="What happened to a lead.")
+strawberry.enum(OpportunityEventKind, description="What happened to an opportunity.")
+strawberry.enum(
+    ImportStatus,
     description="QUEUED: waits for its turn (an instance runs a few imports at a time). "
     "RUNNING: rows are being imported (or it was interrupted and waits to be "
     "resumed). COMPLETED: every row was handled. FAILED: it stopped; importing the same file "

@@ -14,8 +14,11 @@ from leadflow.api.types.lead import CampaignNode, LeadNode
 from leadflow.api.types.user import UserNode
 from leadflow.services import reports
 
-AgingKind = strawberry.enum(
-    reports.AgingKind,
+# Registered as GraphQL enums (strawberry.enum returns the class it is given).
+AgingKind = reports.AgingKind
+ReportInterval = reports.ReportInterval
+strawberry.enum(
+    AgingKind,
     description=(
         "Which leads are waiting too long. NEW: no clerk yet, created more than N days ago "
         "(to distribute). ACTIVE_WITHOUT_FEEDBACK: assigned, not closed, and neither feedback "
@@ -23,8 +26,8 @@ AgingKind = strawberry.enum(
         "reassign)."
     ),
 )
-ReportInterval = strawberry.enum(
-    reports.ReportInterval,
+strawberry.enum(
+    ReportInterval,
     description="The bucket size of a time series: a UTC day, or a week from Monday (UTC).",
 )
 

@@ -11,8 +11,8 @@ from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.types.enums import Role
 from leadflow.api.types.node import Node
-from leadflow.auth import policy
 from leadflow.db import enums, models
+from leadflow.services import users
 
 _DETAILS = (
     "Null unless the viewer may see this user's details: managers and admins see everyone's, "
@@ -40,7 +40,7 @@ class UserNode(Node):
 
     def details_visible(self, info: Info[Context, None]) -> bool:
         viewer = info.context.require_viewer()
-        return policy.may_see_user_details(viewer, self.pk, self.stored_role, self.stored_active)
+        return users.details_visible(viewer, self.pk, self.stored_role, self.stored_active)
 
     @strawberry.field(description="Login email. " + _DETAILS)
     def email(self, info: Info[Context, None]) -> str | None:
