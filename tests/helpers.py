@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,3 +114,10 @@ class QueryCounter(logging.Handler):
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a live server; xdist workers each ask)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

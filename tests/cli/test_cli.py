@@ -1,5 +1,6 @@
-"""The real `leadflow` console script, run in subprocesses against an SQLite file: set-up
-commands, their one-line errors, tokens that work against a served instance, the schema."""
+"""The `leadflow` command against an SQLite file: set-up commands, their one-line errors, the
+schema (in this process), and tokens made by the real console script that work against a
+served instance."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.runner import COMMAND, PASSWORD, failed_with, free_port, succeeded
+from tests.cli.runner import COMMAND, PASSWORD, cli_in_process, failed_with, succeeded
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +20,8 @@ def add_user(cli, email: str, role: str, name: str = "Clara Clerk") -> subproces
     return cli("users", "add", email, "--name", name, "--role", role, "--password", PASSWORD)
 
 
-def test_migrate_is_idempotent(cli, tmp_path):
+def test_migrate_is_idempotent(tmp_path):
+    cli = cli_in_process(tmp_path)  # no database yet: the first migrate creates it
     assert "up to date" in succeeded(cli("migrate"))
     assert (tmp_path / "cli.db").exists()
     assert "up to date" in succeeded(cli("migrate"))
@@ -77,7 +80,9 @@ def test_export_schema_prints_the_committed_schema(cli):
     assert succeeded(cli("export-schema")) == (ROOT / "schema.graphql").read_text(encoding="utf-8")
 
 
-def test_token_from_the_command_line_works_against_the_server(cli, tmp_path):
+def test_token_from_the_command_line_works_against_the_server(real_cli, tmp_path):
+    """The real console script from the first command on (a new database) to the server."""
+    cli = real_cli
     succeeded(cli("migrate"))
     succeeded(add_user(cli, "clara@example.com", "Clerk"))
     created = succeeded(cli("tokens", "create", "Clara@example.com", "--read-only", "--name", "x"))

@@ -1,36 +1,29 @@
-"""The account commands of the real `leadflow` console script, run in subprocesses against an
-SQLite file: users list/deactivate/set-password/link, partners with campaigns, tokens list and
-revoke, their one-line errors, and their effect on a served instance."""
+"""The account commands of `leadflow` against an SQLite file: users list/deactivate/set-password/
+link, partners with campaigns, tokens list and revoke, their one-line errors (in this process),
+a password prompt without a terminal (the real console script), and their effect on a served
+instance."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from tests.cli.runner import PASSWORD, failed_with, succeeded
-from tests.live_server import start_server
-
-SEED_CAMPAIGNS = """
-import asyncio, sys
-from leadflow.db.lifecycle import database
 from leadflow.services.campaigns import create_campaign
 from leadflow.services.users import get_user_by_email
+from tests.cli.runner import PASSWORD, failed_with, run_with_database, succeeded
+from tests.live_server import start_server
 
-async def main(url, manager_email, names):
-    async with database(url):
-        manager = await get_user_by_email(manager_email)
-        for name in names:
-            await create_campaign(manager, name)
 
-asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
-"""
+async def _create_campaigns(manager_email: str, names: tuple[str, ...]) -> None:
+    manager = await get_user_by_email(manager_email)
+    for name in names:
+        await create_campaign(manager, name)
 
 
 def add(cli, email: str, role: str, name: str, *extra: str) -> str:
@@ -43,19 +36,8 @@ def seed_campaigns(cli, *names: str) -> None:
     """Campaigns come from managers in the web app; here a manager creates them directly
     through the services (the command line has no campaign commands)."""
     add(cli, "boss@example.com", "manager", "Bea Boss")
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SEED_CAMPAIGNS,
-            cli.env["LEADFLOW_DATABASE_URL"],
-            "boss@example.com",
-            *names,
-        ],
-        env=cli.env,
-        check=True,
-        timeout=60,
-        capture_output=True,
+    run_with_database(
+        cli.env["LEADFLOW_DATABASE_URL"], _create_campaigns, "boss@example.com", names
     )
 
 
@@ -129,9 +111,9 @@ PROMPTING_COMMANDS = [
 
 
 @pytest.mark.parametrize("command", PROMPTING_COMMANDS)
-def test_a_password_prompt_without_a_terminal_fails_cleanly(cli, command):
+def test_a_password_prompt_without_a_terminal_fails_cleanly(cli, real_cli, command):
     add(cli, "clara@example.com", "clerk", "Clara Clerk")
-    result = cli(*command)
+    result = real_cli(*command)  # a real process without a controlling terminal
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.rstrip().endswith(NO_PASSWORD), result.stderr
@@ -144,9 +126,9 @@ def test_a_password_prompt_without_a_terminal_fails_cleanly(cli, command):
 
 
 @pytest.mark.parametrize("command", PROMPTING_COMMANDS)
-def test_a_password_prompt_without_a_terminal_is_one_line(cli, command):
+def test_a_password_prompt_without_a_terminal_is_one_line(cli, real_cli, command):
     add(cli, "clara@example.com", "clerk", "Clara Clerk")
-    assert failed_with(cli(*command), "password") == NO_PASSWORD
+    assert failed_with(real_cli(*command), "password") == NO_PASSWORD
 
 
 def test_users_link_lets_a_partner_feed_campaigns(cli):
