@@ -6,7 +6,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from leadflow.api.schema import export_sdl
+from strawberry.types.base import get_object_definition
+
+from leadflow.api.mutations.payload import Payload
+from leadflow.api.schema import Mutation, export_sdl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
@@ -46,3 +49,15 @@ def test_schema_declares_the_fixed_contract():
         "userErrors: [UserError!]!",
     ):
         assert declaration in sdl, declaration
+
+
+def test_every_mutation_reports_user_errors_through_the_payload_base():
+    """Each mutation returns a Payload whose last field is userErrors, so a DomainError becomes
+    userErrors (with every other field null) the same way everywhere (payload_mutation)."""
+    mutations = get_object_definition(Mutation, strict=True).fields
+    assert len(mutations) == 13
+    for mutation in mutations:
+        payload = mutation.type
+        assert isinstance(payload, type) and issubclass(payload, Payload), mutation.python_name
+        fields = get_object_definition(payload, strict=True).fields
+        assert fields[-1].python_name == "user_errors", payload.__name__
