@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import io
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -116,7 +117,9 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_import_export(commands: argparse._SubParsersAction) -> None:
+def _add_import_export(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     lead_import = commands.add_parser(
         "import",
         help="import leads from a CSV file into a campaign",
@@ -210,7 +213,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> None:
                 dry_run=args.dry_run,
                 on_progress=on_progress,
             )
-        issues = report.issues if report.dry_run else await imports.import_issues(report.import_id)
+        if report.dry_run or report.import_id is None:
+            issues = report.issues
+        else:
+            issues = await imports.import_issues(report.import_id)
         _print_import_report(report, issues)
         if report.counts.rows_rejected:
             _write_rejects(args, report, issues)
@@ -271,7 +277,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         if campaign is None:
             raise CommandError(f"there is no campaign named {args.campaign!r}")
         if args.output is None:
-            sys.stdout.reconfigure(encoding="utf-8")
+            if isinstance(sys.stdout, io.TextIOWrapper):
+                sys.stdout.reconfigure(encoding="utf-8")
             count = await export_leads(
                 OPERATOR,
                 campaign,

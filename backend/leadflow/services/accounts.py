@@ -149,7 +149,7 @@ async def _delete_in_batches(rows: QuerySet[Any]) -> int:
         # One statement per batch (DELETE … WHERE id IN (SELECT id … LIMIT n)): Tortoise's own
         # `.limit(n).delete()` silently ignores the limit on SQLite and PostgreSQL.
         batch = rows.limit(PRUNE_BATCH_SIZE).values("id")
-        count = await rows.model.filter(id__in=Subquery(batch)).delete()
+        count: int = await rows.model.filter(id__in=Subquery(batch)).delete()
         deleted += count
         if count < PRUNE_BATCH_SIZE:
             return deleted
@@ -280,9 +280,7 @@ async def link_partner(
         raise DomainError(
             ErrorCode.NOT_FOUND, "Some of these campaigns do not exist.", ["campaignIds"]
         )
-    known = set(
-        await PartnerCampaign.filter(partner_id=partner.id).values_list("campaign_id", flat=True)
-    )
+    known = {campaign.id for campaign in await linked_campaigns(partner)}
     new_links = [
         PartnerCampaign(partner_id=partner.id, campaign_id=c.id)
         for c in campaigns
