@@ -403,8 +403,6 @@ def _tokens_create(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         user = await get_user_by_email(args.email)
-        if not user.active:
-            raise CommandError(f"{user.email} is deactivated")
         token, secret = await accounts.create_api_token(
             OPERATOR, user.id, name=args.name, read_only=args.read_only
         )

@@ -197,7 +197,7 @@ async def create_api_token(
     user = await _user_to_administer(user_id)
     label = clean_text(name, ["name"], max_length=SHORT_MAX)
     if not user.active:
-        raise DomainError(ErrorCode.INVALID, f"{user.name} is deactivated.", ["userId"])
+        raise DomainError(ErrorCode.INVALID, f"{user.email} is deactivated.", ["userId"])
     token, secret = await issue_token(user, name=label, read_only=read_only)
     kind = "read-only" if read_only else "read-write"
     await record(
