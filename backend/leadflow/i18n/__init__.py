@@ -23,7 +23,8 @@ def messages(language: str) -> dict[str, Message]:
     if language not in LANGUAGES:
         raise ValueError(f"no texts for language {language!r}")
     source = resources.files(__package__).joinpath(f"{language}.json")
-    return json.loads(source.read_text(encoding="utf-8"))
+    texts: dict[str, Message] = json.loads(source.read_text(encoding="utf-8"))
+    return texts
 
 
 def text(language: str, key: str) -> str:
