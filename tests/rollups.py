@@ -4,7 +4,7 @@ as they must be, computed in Python from every lead: for tests that compare the 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from leadflow.db.enums import CloseReason, Outcome
 from leadflow.db.models import (
@@ -12,11 +12,10 @@ from leadflow.db.models import (
     ClerkDayFigures,
     Lead,
 )
-from leadflow.services import reports
 
 
 def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(reports.UTC).date()
+    return moment.astimezone(UTC).date()
 
 
 async def expected_rollups() -> tuple[Counter, Counter, Counter]:

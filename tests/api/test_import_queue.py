@@ -69,7 +69,8 @@ async def statuses_at_once(import_ids: list[str]) -> list[str]:
 async def test_with_concurrency_one_imports_run_one_at_a_time_and_all_finish(
     database_url, monkeypatch
 ):
-    monkeypatch.setattr(imports, "WEB_BATCH_SIZE", 50)  # many batches: the imports overlap in time
+    # Many batches: the imports overlap in time.
+    monkeypatch.setattr(imports.queue, "WEB_BATCH_SIZE", 50)
     rows = 600
     settings = Settings(database_url=database_url, import_concurrency=1)
     async with app_client(settings) as http:
@@ -120,7 +121,7 @@ async def test_other_requests_are_answered_while_imports_run(database_url):
 async def test_a_shutdown_releases_queued_and_running_imports_for_the_next_instance(
     database_url, monkeypatch
 ):
-    monkeypatch.setattr(imports, "WEB_BATCH_SIZE", 50)
+    monkeypatch.setattr(imports.queue, "WEB_BATCH_SIZE", 50)
     quiet = Settings(database_url=database_url, import_concurrency=1, import_watchdog_seconds=0)
     async with app_client(quiet) as http:
         actors = await make_actors()
@@ -161,22 +162,22 @@ async def test_a_queued_import_of_this_process_is_not_taken_for_abandoned(
 ):
     """Waiting its turn, a queued import stays this worker's (the watchdog leaves it alone)
     and its heartbeat goes on, so that another host does not take it over either."""
-    await campaigns.create_campaign(actors.manager.user, "Messe")
+    campaign = await campaigns.create_campaign(actors.manager.user, "Messe")
     queue = imports.ImportQueue(1, heartbeat=timedelta(milliseconds=50))
     path = tmp_path / "messe.csv"
     path.write_bytes(lead_file(1, 20))
     started = asyncio.Event()
-    async with queue.place():  # the only place is taken
-        waiting = asyncio.create_task(
-            imports.import_leads(
-                actors.manager.user,
-                path,
-                "Messe",
-                keep_source=True,
-                queue=queue,
-                on_started=lambda _report: started.set(),
-            )
+
+    async def queued_import() -> None:
+        file = imports.ImportFile(path)
+        recorded = await imports.start(
+            actors.manager.user, campaign.id, file, keep_source=True, queued=True
         )
+        started.set()
+        await imports.run(recorded, queue=queue)
+
+    async with queue.place():  # the only place is taken
+        waiting = asyncio.create_task(queued_import())
         await asyncio.wait_for(started.wait(), 10)
         queued = await LeadImport.get()
         await asyncio.sleep(0.3)

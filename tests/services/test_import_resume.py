@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import ImportStatus, Role
 from leadflow.db.models import ImportSource, Lead, LeadImport, User
 from leadflow.services import campaigns, imports
@@ -28,24 +29,18 @@ def write_file(tmp_path: Path, rows: int = 10) -> Path:
 
 async def stopped_halfway(actors, tmp_path, monkeypatch) -> LeadImport:
     """An upload stopped after two batches of three, as the server's shutdown stops it."""
-    await campaigns.create_campaign(actors.manager.user, "Messe")
-    monkeypatch.setattr(imports, "BATCH_SIZE", 3)
+    campaign = await campaigns.create_campaign(actors.manager.user, "Messe")
+    monkeypatch.setattr(imports.intake, "BATCH_SIZE", 3)
     path = write_file(tmp_path)
 
     def shut_down_after_two_batches(done: int, _expected: int) -> None:
         if done >= 6:
             raise asyncio.CancelledError
 
+    file = imports.ImportFile(path, "messe.csv", {"E-Mail": "email"})
+    started = await imports.start(actors.manager.user, campaign.id, file, keep_source=True)
     with pytest.raises(asyncio.CancelledError):
-        await imports.import_leads(
-            actors.manager.user,
-            path,
-            "Messe",
-            mapping={"E-Mail": "email"},
-            file_name="messe.csv",
-            on_progress=shut_down_after_two_batches,
-            keep_source=True,
-        )
+        await imports.run(started, on_progress=shut_down_after_two_batches)
     path.unlink()  # the upload's temporary file is gone with the request
     return await LeadImport.get()
 
@@ -80,7 +75,7 @@ async def test_a_stopped_web_import_is_released_and_finished_from_its_stored_fil
 async def test_an_import_whose_worker_is_alive_is_left_alone(actors, tmp_path, monkeypatch):
     stopped = await stopped_halfway(actors, tmp_path, monkeypatch)
     # This very process claims it again, as a running upload would.
-    await LeadImport.filter(id=stopped.id).update(worker=imports._this_worker())
+    await LeadImport.filter(id=stopped.id).update(worker=imports.records.this_worker())
     assert await imports.abandoned_import_ids() == []
     assert await imports.resume_abandoned_imports() == []
     assert await Lead.all().count() == 5
@@ -115,8 +110,8 @@ async def test_an_import_of_someone_who_may_no_longer_import_fails_with_the_reas
 
 
 async def test_command_line_imports_keep_no_file(actors, tmp_path):
-    await campaigns.create_campaign(actors.manager.user, "Messe")
-    await imports.import_leads(None, write_file(tmp_path), "Messe")
+    campaign = await campaigns.create_campaign(actors.manager.user, "Messe")
+    await imports.import_file(OPERATOR, campaign.id, imports.ImportFile(write_file(tmp_path)))
     assert await ImportSource.all().count() == 0
 
 

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus, LeadEventKind
 from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadEvent, LeadImport
 from leadflow.services.csv_cells import restore
 from leadflow.services.imports import (
+    ImportFile,
     ImportReport,
     RowIssue,
+    import_by_name,
     import_issues,
-    import_leads,
     write_rejected_rows,
 )
 from tests.messy_leads import (
@@ -183,8 +185,8 @@ async def test_import_of_a_messy_file_reports_exactly_what_it_holds(sample: Samp
     empty = await table_counts()
 
     # A dry run predicts the import to the row, and writes nothing (not even the campaign).
-    preview = await import_leads(
-        None, path, CAMPAIGN, create_campaign_if_missing=True, dry_run=True
+    preview = await import_by_name(
+        OPERATOR, CAMPAIGN, ImportFile(path), create_campaign_if_missing=True, dry_run=True
     )
     check_layout(preview, expected)
     assert preview.counts.as_dict() == expected.counts
@@ -193,7 +195,9 @@ async def test_import_of_a_messy_file_reports_exactly_what_it_holds(sample: Samp
     check_preview_duplicates(preview.issues, expected)
     assert await table_counts() == empty
 
-    report = await import_leads(None, path, CAMPAIGN, create_campaign_if_missing=True)
+    report = await import_by_name(
+        OPERATOR, CAMPAIGN, ImportFile(path), create_campaign_if_missing=True
+    )
     check_layout(report, expected)
     assert report.counts.as_dict() == expected.counts
     assert report.campaign_created and not report.dry_run
@@ -212,7 +216,7 @@ async def test_import_of_a_messy_file_reports_exactly_what_it_holds(sample: Samp
 
     # The same file again adds nothing: every good row is now a duplicate of its open lead.
     stored = await table_counts()
-    again = await import_leads(None, path, CAMPAIGN)
+    again = await import_by_name(OPERATOR, CAMPAIGN, ImportFile(path))
     assert again.counts.as_dict() == {
         **expected.counts,
         "leads_created": 0,
@@ -235,13 +239,15 @@ async def test_import_of_a_messy_file_reports_exactly_what_it_holds(sample: Samp
 async def test_a_second_campaign_reuses_every_contact(tmp_path):
     path = tmp_path / "scanner.csv"
     expected = write_messy_leads(path, rows=500, seed=21, variant=FileVariant(";", "cp1252", "en"))
-    await import_leads(None, path, "Spring Fair", create_campaign_if_missing=True)
+    await import_by_name(OPERATOR, "Spring Fair", ImportFile(path), create_campaign_if_missing=True)
     contacts = await Contact.all().count()
 
-    preview = await import_leads(
-        None, path, "Autumn Fair", create_campaign_if_missing=True, dry_run=True
+    preview = await import_by_name(
+        OPERATOR, "Autumn Fair", ImportFile(path), create_campaign_if_missing=True, dry_run=True
     )
-    report = await import_leads(None, path, "Autumn Fair", create_campaign_if_missing=True)
+    report = await import_by_name(
+        OPERATOR, "Autumn Fair", ImportFile(path), create_campaign_if_missing=True
+    )
 
     reused = {**expected.counts, "contacts_reused": expected.leads_created}
     assert preview.counts.as_dict() == report.counts.as_dict() == reused

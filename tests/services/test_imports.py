@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import (
     CloseReason,
     ImportIssueCode,
@@ -53,7 +54,7 @@ async def test_reads_excel_german_semicolons_in_windows_1252(actors, tmp_path):
         encoding="cp1252",
     )
 
-    report = await imports.import_leads(actors.manager.user, path, "Messe")
+    report = await imports.import_by_name(actors.manager.user, "Messe", imports.ImportFile(path))
 
     assert (report.layout.encoding, report.layout.separator) == ("cp1252", ";")
     assert report.layout.unknown_columns == ()
@@ -87,7 +88,9 @@ async def test_reads_english_commas_utf8_with_bom_and_quotes(actors, tmp_path):
         encoding="utf-8-sig",
     )
 
-    report = await imports.import_leads(None, path, "Spring", create_campaign_if_missing=True)
+    report = await imports.import_by_name(
+        OPERATOR, "Spring", imports.ImportFile(path), create_campaign_if_missing=True
+    )
 
     assert (report.layout.encoding, report.layout.separator) == ("utf-8-sig", ",")
     assert report.campaign_created
@@ -115,12 +118,12 @@ async def test_explicit_mapping_uses_and_ignores_columns(actors, tmp_path):
     path = write(tmp_path, "Nachname;Mobil;Notiz\nBerg;0171 555;x\n")
 
     with pytest.raises(DomainError) as caught:
-        await imports.import_leads(None, path, "Messe")
+        await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
     assert caught.value.code is ErrorCode.REQUIRED
     assert "neither an email" in caught.value.message
 
-    report = await imports.import_leads(
-        None, path, "Messe", mapping={"mobil": "phone", "Notiz": ""}
+    report = await imports.import_by_name(
+        OPERATOR, "Messe", imports.ImportFile(path, mapping={"mobil": "phone", "Notiz": ""})
     )
     assert report.layout.unknown_columns == ()
     assert (await Contact.get(last_name="Berg")).phone == "0171 555"
@@ -148,7 +151,7 @@ async def test_unusable_files_are_refused_before_anything_is_written(
     before = await counts()
 
     with pytest.raises(DomainError) as caught:
-        await imports.import_leads(None, path, "Messe")
+        await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
 
     assert caught.value.code is code
     assert fragment in caught.value.message
@@ -159,11 +162,14 @@ async def test_unknown_campaign_and_wrong_role_are_refused(actors, tmp_path):
     path = write(tmp_path, "Nachname;E-Mail\nBerg;berg@example.com\n")
     before = await counts()
     with pytest.raises(DomainError) as caught:
-        await imports.import_leads(None, path, "Nowhere")
+        await imports.import_by_name(OPERATOR, "Nowhere", imports.ImportFile(path))
     assert (caught.value.code, caught.value.field) == (ErrorCode.NOT_FOUND, ("campaign",))
     with pytest.raises(AccessDenied):
-        await imports.import_leads(
-            actors.clerk_a.user, path, "Nowhere", create_campaign_if_missing=True
+        await imports.import_by_name(
+            actors.clerk_a.user,
+            "Nowhere",
+            imports.ImportFile(path),
+            create_campaign_if_missing=True,
         )
     assert await counts() == before
     assert not await Campaign.filter(name="Nowhere").exists()
@@ -189,7 +195,7 @@ async def test_every_row_is_imported_rejected_or_skipped_with_its_reason(actors,
     await campaigns.create_campaign(actors.manager.user, "Messe")
     path = write(tmp_path, MESSY)
 
-    report = await imports.import_leads(None, path, "Messe")
+    report = await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
 
     counted = report.counts
     assert counted.rows_processed == 11
@@ -253,7 +259,7 @@ def rejected_rows(report: imports.ImportReport, issues: list[imports.RowIssue]) 
 async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
     await campaigns.create_campaign(actors.manager.user, "Messe")
     path = write(tmp_path, MESSY)
-    report = await imports.import_leads(None, path, "Messe")
+    report = await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
 
     rows = rejected_rows(report, await imports.import_issues(report.import_id))
 
@@ -281,8 +287,8 @@ async def test_rejected_rows_download_fixes_and_imports_again(actors, tmp_path):
     rows[1][2] = "ben@example.com"
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";").writerows(rows)  # as Excel saves it: quoted where needed
-    again = await imports.import_leads(
-        None, write(tmp_path, buffer.getvalue(), name="fixed.csv"), "Messe"
+    again = await imports.import_by_name(
+        OPERATOR, "Messe", imports.ImportFile(write(tmp_path, buffer.getvalue(), name="fixed.csv"))
     )
 
     assert again.layout.unknown_columns == ()
@@ -311,8 +317,12 @@ async def test_rejected_rows_are_padded_and_keep_every_surplus_value(actors, tmp
     """A short row is padded to the header; a row with two fields too many keeps both, in
     the order of the file, separated as in the file."""
     text = "Nachname,E-Mail,Firma\nBerg,berg@example\nKlein,k@example.com,ACME, Inc, Nord\n"
-    report = await imports.import_leads(
-        None, write(tmp_path, text), "Messe", create_campaign_if_missing=True, dry_run=True
+    report = await imports.import_by_name(
+        OPERATOR,
+        "Messe",
+        imports.ImportFile(write(tmp_path, text)),
+        create_campaign_if_missing=True,
+        dry_run=True,
     )
     buffer = io.StringIO()
     imports.write_rejected_rows(buffer, report.layout.header, ",", report.issues)
@@ -354,11 +364,11 @@ async def test_dry_run_reports_the_same_and_writes_nothing(actors, tmp_path):
     path = write(tmp_path, text)
     before = await counts()
 
-    preview = await imports.import_leads(manager, path, "Messe", dry_run=True)
+    preview = await imports.import_by_name(manager, "Messe", imports.ImportFile(path), dry_run=True)
 
     assert await counts() == before
     assert preview.import_id is None
-    real = await imports.import_leads(manager, path, "Messe")
+    real = await imports.import_by_name(manager, "Messe", imports.ImportFile(path))
     assert preview.counts == real.counts
     assert (real.counts.leads_created, real.counts.contacts_reused) == (2, 1)
     assert real.counts.duplicates_skipped == 3
@@ -382,8 +392,8 @@ async def test_dry_run_reports_the_same_and_writes_nothing(actors, tmp_path):
 
 async def test_dry_run_into_a_campaign_still_to_be_created(actors, tmp_path):
     path = write(tmp_path, MESSY)
-    preview = await imports.import_leads(
-        None, path, "Neu", create_campaign_if_missing=True, dry_run=True
+    preview = await imports.import_by_name(
+        OPERATOR, "Neu", imports.ImportFile(path), create_campaign_if_missing=True, dry_run=True
     )
     assert preview.campaign_created and preview.counts.leads_created == 3
     assert not await Campaign.filter(name="Neu").exists()
@@ -392,10 +402,10 @@ async def test_dry_run_into_a_campaign_still_to_be_created(actors, tmp_path):
 async def test_importing_the_same_file_twice_adds_nothing(actors, tmp_path):
     await campaigns.create_campaign(actors.manager.user, "Messe")
     path = write(tmp_path, MESSY)
-    await imports.import_leads(None, path, "Messe")
+    await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
     leads_before = await Lead.all().count()
 
-    second = await imports.import_leads(None, path, "Messe")
+    second = await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
 
     assert second.counts.leads_created == 0
     assert second.counts.duplicates_skipped == 5
@@ -414,8 +424,8 @@ async def test_a_closed_lead_does_not_block_a_new_one(actors, tmp_path):
         actors.clerk_a.user, old.id, Outcome.UNSUCCESSFUL, CloseReason.UNREACHABLE
     )
 
-    report = await imports.import_leads(
-        None, write(tmp_path, "Nachname;E-Mail\nBerg;A@x.de\n"), "Messe"
+    report = await imports.import_by_name(
+        OPERATOR, "Messe", imports.ImportFile(write(tmp_path, "Nachname;E-Mail\nBerg;A@x.de\n"))
     )
 
     assert (report.counts.leads_created, report.counts.contacts_reused) == (1, 1)
@@ -425,7 +435,7 @@ async def test_an_interrupted_import_resumes_after_its_last_committed_batch(
     actors, tmp_path, monkeypatch
 ):
     await campaigns.create_campaign(actors.manager.user, "Messe")
-    monkeypatch.setattr(imports, "BATCH_SIZE", 3)
+    monkeypatch.setattr(imports.intake, "BATCH_SIZE", 3)
     lines = ["Nachname;E-Mail"] + [f"P{i};p{i}@example.com" for i in range(10)]
     lines[5] = "P4;not-an-email"  # row 6 is rejected
     path = write(tmp_path, "\n".join(lines) + "\n")
@@ -435,12 +445,14 @@ async def test_an_interrupted_import_resumes_after_its_last_committed_batch(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        await imports.import_leads(None, path, "Messe", on_progress=stop_after_two_batches)
+        await imports.import_by_name(
+            OPERATOR, "Messe", imports.ImportFile(path), on_progress=stop_after_two_batches
+        )
     interrupted = await LeadImport.get()
     assert (interrupted.status, interrupted.last_row_number) == (ImportStatus.FAILED, 7)
     assert await Lead.all().count() == 5
 
-    resumed = await imports.import_leads(None, path, "Messe")
+    resumed = await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
 
     assert resumed.import_id == interrupted.id
     assert resumed.resumed_after_row == 7
@@ -465,13 +477,13 @@ async def test_a_running_import_is_not_run_twice_but_a_dead_one_is_taken_over(ac
         worker=f"{socket.gethostname()}:{os.getppid()}",  # a live process on this machine
     )
     with pytest.raises(DomainError) as caught:
-        await imports.import_leads(None, path, "Messe")
+        await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
     assert caught.value.code is ErrorCode.CONFLICT
     assert f"import #{running.id}" in caught.value.message
     assert await Lead.all().count() == 0
 
     await LeadImport.filter(id=running.id).update(worker=f"{socket.gethostname()}:999999999")
-    report = await imports.import_leads(None, path, "Messe")
+    report = await imports.import_by_name(OPERATOR, "Messe", imports.ImportFile(path))
     assert report.import_id == running.id
     assert report.counts.leads_created == 1
 
@@ -497,7 +509,7 @@ async def test_export_writes_status_and_outcome_in_either_language(actors):
     )
 
     english = io.StringIO()
-    assert await exports.export_leads(None, messe, english) == 3
+    assert await exports.export_leads(OPERATOR, messe, english) == 3
     rows = list(csv.DictReader(io.StringIO(english.getvalue())))
     assert [row["Lead"] for row in rows] == [str(new.id), str(active.id), str(closed.id)]
     assert [row["Status"] for row in rows] == ["New", "Active", "Done"]
@@ -513,7 +525,9 @@ async def test_export_writes_status_and_outcome_in_either_language(actors):
     german = io.StringIO()
     statuses = exports.parse_statuses(["aktiv,Erledigt"])
     assert statuses == [LeadStatus.ACTIVE, LeadStatus.DONE]
-    await exports.export_leads(None, messe, german, statuses=statuses, separator=";", language="de")
+    await exports.export_leads(
+        OPERATOR, messe, german, statuses=statuses, separator=";", language="de"
+    )
     rows = list(csv.DictReader(io.StringIO(german.getvalue()), delimiter=";"))
     assert [(row["Nachname"], row["Status"]) for row in rows] == [
         ("Aktiv", "Aktiv"),
@@ -548,6 +562,6 @@ async def test_large_export_pages_through_every_lead(actors, monkeypatch):
     )
     monkeypatch.setattr(exports, "PAGE_SIZE", 3)
     target = io.StringIO()
-    assert await exports.export_leads(None, messe, target) == 7
+    assert await exports.export_leads(OPERATOR, messe, target) == 7
     names = [row["Last name"] for row in csv.DictReader(io.StringIO(target.getvalue()))]
     assert names == [f"P{i}" for i in range(7)]

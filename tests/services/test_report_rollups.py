@@ -128,9 +128,9 @@ async def test_series_over_whole_and_partial_days_count_exactly(actors, data, st
     expected: Counter = Counter()
     for lead in await Lead.all():
         if start <= lead.created_at < end:
-            expected[(reports._bucket_of(interval, _utc_day(lead.created_at)), "created")] += 1
+            expected[(reports.bucket_of(interval, _utc_day(lead.created_at)), "created")] += 1
         if lead.closed_at is not None and start <= lead.closed_at < end:
-            bucket = reports._bucket_of(interval, _utc_day(lead.closed_at))
+            bucket = reports.bucket_of(interval, _utc_day(lead.closed_at))
             expected[(bucket, lead.outcome.value.lower())] += 1
     series = await reports.lead_time_series(actors.manager.user, interval, start, end)
     for point in series:
@@ -165,23 +165,23 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
             created_at=at(30), first_assigned_at=at(30) + timedelta(hours=hours)
         )
 
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 50_000)
+    monkeypatch.setattr(reports.sampling, "EXACT_MEDIAN_LIMIT", 50_000)
     exact = await reports.campaign_reports(manager, data.empty.id)
     assert exact[0].medians_estimated is False
     assert exact[0].median_seconds_to_assignment == 100 * HOUR
 
     # Forty leads stand in for more than 50,000 (and eleven for 10,000).
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
-    monkeypatch.setattr(reports, "EXACT_BESIDE_SAMPLED", 11)
+    monkeypatch.setattr(reports.sampling, "EXACT_MEDIAN_LIMIT", 39)
+    monkeypatch.setattr(reports.sampling, "EXACT_BESIDE_SAMPLED", 11)
     estimated = await reports.campaign_reports(manager, data.empty.id)
     assert estimated[0].medians_estimated is True
     assert estimated[0].median_seconds_to_assignment == statistics.median([2, 4, 6]) * HOUR
     assert estimated[0].stats.total == 40  # counts stay exact
     # Beside the big campaign, the small ones (8 and 3 leads, 11 together) keep their exact
     # medians.
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 50_000)
+    monkeypatch.setattr(reports.sampling, "EXACT_MEDIAN_LIMIT", 50_000)
     exact_all = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 39)
+    monkeypatch.setattr(reports.sampling, "EXACT_MEDIAN_LIMIT", 39)
     mixed = {r.campaign.name: r for r in await reports.campaign_reports(manager)}
     assert {name: r.medians_estimated for name, r in mixed.items()} == {
         "Empty Hall": True,
@@ -194,8 +194,8 @@ async def test_medians_over_many_leads_come_from_every_16th_lead(actors, data, m
     # Clerks: sampled by their closes in the period, the busiest first. Clara closed 3 of the
     # fixed data's leads (F1, F2, F7), Bruno 2 (F3, W1): with a limit of 2, only Clara's
     # median is estimated.
-    monkeypatch.setattr(reports, "EXACT_MEDIAN_LIMIT", 2)
-    monkeypatch.setattr(reports, "EXACT_BESIDE_SAMPLED", 2)
+    monkeypatch.setattr(reports.sampling, "EXACT_MEDIAN_LIMIT", 2)
+    monkeypatch.setattr(reports.sampling, "EXACT_BESIDE_SAMPLED", 2)
     clerks = await reports.clerk_reports(manager)
     assert [r.clerk.name for r in clerks if r.medians_estimated] == ["Clara Clerk"]
     assert not any(r.medians_estimated for r in clerks if r.closed_in_period == 0)

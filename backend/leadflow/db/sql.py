@@ -1,0 +1,269 @@
+"""Database-specific SQL, in one place: what Tortoise's querysets have no words for (medians,
+UTC day and week buckets, the first row of each group, ids handed out before a bulk insert),
+with one branch per dialect (SQLite, PostgreSQL). tests/db/test_sql.py holds the contract each
+function keeps on both databases.
+
+Statements are raw text with parts: querysets (the policy's visibility included) become
+subqueries and values become parameters, so no input is ever spelled into the SQL (only the
+code's own constants: enum values, column names, numbers). They are assembled with PyPika and
+run with `tortoise.query_api.execute_pypika`, Tortoise's public API for such queries: no
+private ORM internals (connection query classes, SQL contexts, parameterizers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pypika_tortoise import Query
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.queries import Selectable
+from pypika_tortoise.terms import Term, ValueWrapper
+from tortoise import Model, connections
+from tortoise.expressions import Subquery
+from tortoise.query_api import execute_pypika
+from tortoise.queryset import QuerySet, ValuesQuery
+
+# Separates the parts of a statement's text (a character SQL never holds).
+_MARK = "\x1f"
+
+
+def is_postgres() -> bool:
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+class _Text(Selectable):
+    """A statement's text as the FROM item of `SELECT * FROM (...)`: its parts rendered in the
+    order they appear, so that the parameters are numbered in the same order on either
+    database (SQLite's `?` are positional)."""
+
+    def __init__(self, text: str, parts: Sequence[Term]) -> None:
+        super().__init__(alias="raw_statement")
+        self._pieces = text.split(_MARK)
+        self._parts = parts
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        # Parts as the text places them: no parentheses or alias of their own (the same
+        # parameterizer, so the parameters go into one list).
+        part_ctx = ctx.copy(subquery=False, with_alias=False)
+        rendered = [
+            self._parts[int(piece)].get_sql(part_ctx) if index % 2 else piece
+            for index, piece in enumerate(self._pieces)
+        ]
+        return f"({''.join(rendered)}) AS {self.alias}"
+
+
+class Statement:
+    """One raw statement for the current connection. `subquery` and `value` return the text
+    to put where a queryset or a value belongs; `rows` runs the statement."""
+
+    def __init__(self) -> None:
+        self.postgres = is_postgres()
+        self._parts: list[Term] = []
+
+    def _part(self, term: Term) -> str:
+        self._parts.append(term)
+        return f"{_MARK}{len(self._parts) - 1}{_MARK}"
+
+    def subquery(self, queryset: QuerySet[Any] | ValuesQuery[Any]) -> str:
+        return self._part(Subquery(queryset))
+
+    def value(self, value: int | str | date) -> str:
+        return self._part(ValueWrapper(value))
+
+    async def rows(self, text: str) -> list[dict[str, Any]]:
+        # Wrapped as `SELECT * FROM (text)`: a statement PyPika can run; both planners see
+        # through the wrapper.
+        query = Query.from_(_Text(text, self._parts)).select("*")
+        return (await execute_pypika(query)).rows
+
+    def seconds(self, start: str, end: str) -> str:
+        """`end - start` in seconds (medians are rounded to milliseconds afterwards)."""
+        if self.postgres:
+            # date_part, unlike EXTRACT, stays in double precision: a third of the cost.
+            return f"date_part('epoch', {end} - {start})"
+        # SQLite stores datetimes as ISO text; julianday() reads them, offset included. Its
+        # double carries about 10 microseconds of noise, hence the rounding to milliseconds.
+        return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+    def bucket(self, weekly: bool, column: str) -> str:
+        """The UTC day, or the Monday of the UTC week, of `column`, as 'YYYY-MM-DD'."""
+        if self.postgres:
+            unit = "week" if weekly else "day"
+            return f"to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+        if weekly:
+            # 'weekday 0' moves forward to the next Sunday (or stays on one); 6 days before it
+            # is the week's Monday.
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"date({column})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Medians
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A duration of each row: `name` for the result, from column `start` to column `end`;
+    rows where either is NULL are left out."""
+
+    name: str
+    start: str
+    end: str
+
+
+async def medians(
+    per_row: ValuesQuery[Any],
+    durations: Iterable[Duration],
+    *,
+    sample_every: int | None = None,
+) -> dict[tuple[Any, str], float]:
+    """Medians of durations per group, in seconds rounded to milliseconds. `per_row` selects
+    `sample_key` (the row's id), `group_key` and the durations' columns. With `sample_every`,
+    only the rows whose id is a multiple of it count (spelled `sample_key % N = 0`, as the
+    partial indexes of migration 0006 spell their predicate, so the planner uses them).
+    Of an even number of durations, the median is the mean of the middle two (PostgreSQL's
+    `percentile_cont(0.5)`). Returns {(group_key, name): median}; a group without any
+    duration has no entry."""
+    durations = list(durations)
+    sql = Statement()
+    sample = f"sample_key % {int(sample_every)} = 0" if sample_every else "1 = 1"
+    scope = sql.subquery(per_row)
+    if sql.postgres:
+        columns = ", ".join(
+            "percentile_cont(0.5) WITHIN GROUP "
+            f"(ORDER BY {sql.seconds(duration.start, duration.end)}) AS {duration.name}"
+            for duration in durations
+        )
+        rows = await sql.rows(
+            f"SELECT group_key, {columns} FROM ({scope}) AS per_lead "
+            f"WHERE {sample} GROUP BY group_key"
+        )
+        found = {
+            (row["group_key"], duration.name): row[duration.name]
+            for row in rows
+            for duration in durations
+        }
+    else:
+        # SQLite has no percentile: number the durations per group and average the middle
+        # one (odd count) or two (even count).
+        unpivoted = " UNION ALL ".join(
+            f"SELECT group_key, '{duration.name}' AS metric, "
+            f"{sql.seconds(duration.start, duration.end)} AS seconds FROM per_lead "
+            f"WHERE {duration.start} IS NOT NULL AND {duration.end} IS NOT NULL AND {sample}"
+            for duration in durations
+        )
+        rows = await sql.rows(
+            f"WITH per_lead AS ({scope}), "
+            "ranked AS (SELECT group_key, metric, seconds, ROW_NUMBER() OVER ("
+            "PARTITION BY group_key, metric ORDER BY seconds) AS position, "
+            f"COUNT(*) OVER (PARTITION BY group_key, metric) AS total FROM ({unpivoted})) "
+            "SELECT group_key, metric, AVG(seconds) AS median FROM ranked "
+            "WHERE position IN ((total + 1) / 2, (total + 2) / 2) GROUP BY group_key, metric"
+        )
+        found = {(row["group_key"], row["metric"]): row["median"] for row in rows}
+    return {key: round(float(value), 3) for key, value in found.items() if value is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# The first row of each group
+
+
+async def first_of_each(
+    per_row: ValuesQuery[Any], group_ids: Sequence[int], order_by: Sequence[str]
+) -> dict[int, int]:
+    """Per group id, the `id` of the first row of `per_row` (which selects `id`, `group_key`
+    and the `order_by` columns) in that order, ties by id; groups without rows are left out.
+    One statement: a correlated LIMIT 1 per group, so the database descends an index on
+    (group_key, order_by...) once per group instead of ranking every row."""
+    if not group_ids:
+        return {}
+    sql = Statement()
+    scope = sql.subquery(per_row)
+    groups = ", ".join(f"(CAST({sql.value(group_id)} AS INTEGER))" for group_id in group_ids)
+    order = ", ".join(f"scoped.{column}" for column in [*order_by, "id"])
+    rows = await sql.rows(
+        "SELECT groups.column1 AS group_key, ("
+        f"SELECT scoped.id FROM ({scope}) AS scoped WHERE scoped.group_key = groups.column1 "
+        f"ORDER BY {order} LIMIT 1"
+        f") AS id FROM (VALUES {groups}) AS groups"
+    )
+    return {row["group_key"]: row["id"] for row in rows if row["id"] is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# Day and week buckets
+
+
+@dataclass(frozen=True, slots=True)
+class BucketCounts:
+    created: int = 0
+    successful: int = 0
+    unsuccessful: int = 0
+
+
+async def counts_by_bucket(
+    created: ValuesQuery[Any],
+    closed: ValuesQuery[Any],
+    *,
+    weekly: bool,
+    successful: str,
+    unsuccessful: str,
+) -> dict[date, BucketCounts]:
+    """Rows created, and rows closed with the outcome `successful` or `unsuccessful`, per UTC
+    day or week (weeks start on Monday). `created` selects `created_at`, `closed` selects
+    `closed_at` and `outcome`. One statement; buckets without any row are left out."""
+    sql = Statement()
+    created_rows, closed_rows = sql.subquery(created), sql.subquery(closed)
+    won = f"CASE WHEN closed.outcome = '{_literal(successful)}' THEN 1 ELSE 0 END"
+    lost = f"CASE WHEN closed.outcome = '{_literal(unsuccessful)}' THEN 1 ELSE 0 END"
+    rows = await sql.rows(
+        f"WITH created AS ({created_rows}), closed AS ({closed_rows}) "
+        "SELECT bucket, SUM(created) AS created, SUM(successful) AS successful, "
+        "SUM(unsuccessful) AS unsuccessful FROM ("
+        f"SELECT {sql.bucket(weekly, 'created.created_at')} AS bucket, COUNT(*) AS created, "
+        "0 AS successful, 0 AS unsuccessful FROM created GROUP BY 1 "
+        "UNION ALL "
+        f"SELECT {sql.bucket(weekly, 'closed.closed_at')}, 0, SUM({won}), "
+        f"SUM({lost}) FROM closed GROUP BY 1"
+        ") AS events GROUP BY bucket"
+    )
+    return {
+        date.fromisoformat(row["bucket"]): BucketCounts(
+            int(row["created"]), int(row["successful"]), int(row["unsuccessful"])
+        )
+        for row in rows
+    }
+
+
+def _literal(constant: str) -> str:
+    """A constant of the code (an enum value) checked before it is spelled into SQL."""
+    if not constant.replace("_", "").isalnum():
+        raise ValueError(f"not a plain constant: {constant!r}")
+    return constant
+
+
+# ---------------------------------------------------------------------------------------------
+# Ids for bulk inserts
+
+
+async def next_ids(model: type[Model], count: int) -> list[int]:
+    """Primary keys for `count` rows of `model` about to be inserted in bulk. PostgreSQL hands
+    them out from the table's sequence. SQLite has no sequence, but our transactions are
+    IMMEDIATE (db/sqlite_engine.py): no other writer can insert until we commit, so the ids
+    after the current maximum are ours. Call it inside the inserting transaction."""
+    if count == 0:
+        return []
+    sql = Statement()
+    table = model.get_table().get_table_name()
+    if sql.postgres:
+        rows = await sql.rows(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
+            f"FROM generate_series(1, {sql.value(count)})"
+        )
+        return [row["id"] for row in rows]
+    rows = await sql.rows(f'SELECT COALESCE(MAX(id), 0) AS top FROM "{table}"')
+    top = int(rows[0]["top"])
+    return list(range(top + 1, top + 1 + count))

@@ -1,0 +1,87 @@
+"""Reading what imports did: their records, their issues, and the rejected rows as a file to
+fix and import again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+from typing import IO
+
+from leadflow.auth import policy
+from leadflow.auth.actors import Actor
+from leadflow.db.enums import ImportIssueKind
+from leadflow.db.models import ImportIssue, LeadImport
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.csv_cells import SpreadsheetWriter
+from leadflow.services.import_files import REJECTS_COLUMNS, is_rejects_column
+from leadflow.services.imports.rows import RowIssue
+
+
+async def import_issues(lead_import_id: int) -> list[RowIssue]:
+    issues = await ImportIssue.filter(lead_import_id=lead_import_id).order_by("row_number", "id")
+    return [
+        RowIssue(
+            kind=issue.kind,
+            code=issue.code,
+            row_number=issue.row_number,
+            field=issue.field,
+            message=issue.message,
+            values=tuple(issue.values),
+        )
+        for issue in issues
+    ]
+
+
+def write_rejected_rows(
+    target: IO[str], header: Iterable[str], separator: str, issues: Iterable[RowIssue]
+) -> int:
+    """The rejected rows, ready to fix and import again: the file's columns first and in their
+    order, so that the fixed file imports with the same mapping, each row's values cut or
+    padded to them, then `Row` (its number in the file, the header being row 1) and `Error`
+    (every reason, " / " between them). Values beyond the header's width (a separator inside
+    an unquoted value) follow the reason, separated as in the file, so nothing of the row is
+    lost. Columns named like `Row` and `Error` (an earlier rejected-rows file imported again)
+    are left out, as the import ignores them: their values would be stale. Every cell, the
+    header, `Row` and `Error` included, is quoted and neutralised (`csv_cells`); the import
+    removes the marks again. `issues` in row order. Returns the number of rows written."""
+    header = tuple(header)
+    kept = [index for index, name in enumerate(header) if not is_rejects_column(name)]
+    writer = SpreadsheetWriter(target, separator)
+    writer.writerow([*(header[index] for index in kept), *REJECTS_COLUMNS])
+    written = 0
+    rejected = (issue for issue in issues if issue.kind is ImportIssueKind.REJECTED)
+    for row_number, row_issues in groupby(rejected, key=lambda issue: issue.row_number):
+        issues_of_row = list(row_issues)
+        values = issues_of_row[0].values
+        cells = [values[index] if index < len(values) else "" for index in kept]
+        reasons = [_reason(issue, len(header), separator) for issue in issues_of_row]
+        writer.writerow([*cells, str(row_number), " / ".join(reasons)])
+        written += 1
+    return written
+
+
+def _reason(issue: RowIssue, width: int, separator: str) -> str:
+    reason = f"{issue.field}: {issue.message}" if issue.field else issue.message
+    beyond = issue.values[width:]
+    if not beyond:
+        return reason
+    return f"{reason} Values beyond the last column: {separator.join(beyond)}"
+
+
+async def get_import(actor: Actor, import_id: int) -> LeadImport:
+    policy.require_manager(actor, "see imports")
+    lead_import = await LeadImport.get_or_none(id=import_id).select_related("created_by")
+    if lead_import is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This import does not exist.", ["id"])
+    return lead_import
+
+
+async def campaign_imports(actor: Actor, campaign_id: int, limit: int) -> list[LeadImport]:
+    """The campaign's latest imports, newest first."""
+    policy.require_manager(actor, "see imports")
+    return (
+        await LeadImport.filter(campaign_id=campaign_id)
+        .select_related("created_by")
+        .order_by("-id")
+        .limit(limit)
+    )
