@@ -15,6 +15,7 @@ from enum import IntEnum
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
+from leadflow.auth.actors import DEMO
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import Channel, CloseReason, LeadStatus, Outcome, Role
 from leadflow.db.lead_status import lead_status
@@ -182,24 +183,16 @@ async def seed_demo(say: Callable[[str], None]) -> None:
         return
     stories = _draw_stories(random.Random(PEOPLE_SEED))
     moments = _schedule(random.Random(TIMING_SEED), stories, clock.now())
-    # Each campaign is set up the day before its first lead came in, the accounts before that.
     first_arrivals = [
         min(moments[i].created for i, story in enumerate(stories) if story.campaign == campaign)
         for campaign in range(len(CAMPAIGNS))
     ]
     # One transaction: the demo is there whole or not at all (and SQLite commits once).
     async with in_transaction():
+        # The accounts were made a few days before the first lead came in.
         with clock.frozen_at(min(first_arrivals) - timedelta(days=3)):
             manager, clerks = await _create_users()
-        campaign_ids = []
-        for (name, description, starts_on, ends_on), first_arrival in zip(
-            CAMPAIGNS, first_arrivals, strict=True
-        ):
-            with clock.frozen_at(first_arrival - timedelta(days=1)):
-                campaign = await campaigns.create_campaign(
-                    manager, name, description, starts_on, ends_on
-                )
-            campaign_ids.append(campaign.id)
+        campaign_ids = await _create_campaigns(manager, first_arrivals)
         await _play(manager, clerks, campaign_ids, stories, _timeline(moments))
         # The tokens are made now: they are printed for use today.
         tokens = [(user, (await issue_token(user, name="demo"))[1]) for user in [manager, *clerks]]
@@ -211,14 +204,28 @@ async def seed_demo(say: Callable[[str], None]) -> None:
 async def _create_users() -> tuple[User, list[User]]:
     """The manager and the clerks (and an admin nobody acts as in the story)."""
     manager = await create_user(
-        "manager@demo.leadflow", "Maria Manager", Role.MANAGER, DEMO_PASSWORD
+        DEMO, "manager@demo.leadflow", "Maria Manager", Role.MANAGER, DEMO_PASSWORD
     )
-    await create_user("admin@demo.leadflow", "Arne Admin", Role.ADMIN, DEMO_PASSWORD)
+    await create_user(DEMO, "admin@demo.leadflow", "Arne Admin", Role.ADMIN, DEMO_PASSWORD)
     clerks = [
-        await create_user(f"clerk{n}@demo.leadflow", name, Role.CLERK, DEMO_PASSWORD)
+        await create_user(DEMO, f"clerk{n}@demo.leadflow", name, Role.CLERK, DEMO_PASSWORD)
         for n, name in enumerate(["Sven Sachbearbeiter", "Petra Pohl", "Kemal Kaya"], start=1)
     ]
     return manager, clerks
+
+
+async def _create_campaigns(manager: User, first_arrivals: list[datetime]) -> list[int]:
+    """Each campaign set up the day before its first lead came in."""
+    campaign_ids = []
+    for (name, description, starts_on, ends_on), first_arrival in zip(
+        CAMPAIGNS, first_arrivals, strict=True
+    ):
+        with clock.frozen_at(first_arrival - timedelta(days=1)):
+            campaign = await campaigns.create_campaign(
+                manager, name, description, starts_on, ends_on
+            )
+        campaign_ids.append(campaign.id)
+    return campaign_ids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +244,8 @@ def _draw_stories(rng: random.Random) -> list[_Story]:
             if position >= worked:
                 stories.append(_Story(campaign, intake))
                 continue
-            feedback = close = None
+            feedback: tuple[Channel, str] | None = None
+            close: tuple[Outcome, CloseReason | None] | None = None
             if position % 2 == 0 or rng.random() < 0.3:
                 feedback = (rng.choice(list(Channel)), rng.choice(FEEDBACK_NOTES))
             if position % 2 == 0:

@@ -356,9 +356,9 @@ class LeadImport(Model):
     duplicates_skipped = fields.IntField(default=0)
     rows_rejected = fields.IntField(default=0)
     empty_rows = fields.IntField(default=0)
-    unknown_columns = fields.JSONField(default=list)
+    unknown_columns: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # How the file was read, to write its rejected rows back in the same shape.
-    header = fields.JSONField(default=list)
+    header: fields.JSONField[list[str]] = fields.JSONField(default=list)
     separator = fields.CharField(max_length=1, default=",")
     failure = fields.TextField(default="")
     started_at = fields.DatetimeField(auto_now_add=True)
@@ -381,7 +381,7 @@ class ImportSource(Model):
         "models.LeadImport", related_name="source", on_delete=fields.CASCADE
     )
     content = fields.BinaryField()
-    mapping = fields.JSONField(default=dict)
+    mapping: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     lead_import_id: int
@@ -406,7 +406,7 @@ class ImportIssue(Model):
     # then derived theirs from kind and message). The import always sets the code.
     code = fields.CharEnumField(ImportIssueCode, max_length=32, db_default=ImportIssueCode.INVALID)
     message = fields.TextField()
-    values = fields.JSONField(default=list)
+    values: fields.JSONField[list[str]] = fields.JSONField(default=list)
 
     lead_import_id: int
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
@@ -36,7 +37,7 @@ from leadflow.db.models import (
     Opportunity,
     User,
 )
-from leadflow.errors import DomainError, DomainErrors, ErrorCode
+from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import (
@@ -101,7 +102,7 @@ class CloseResult:
 # Reading
 
 
-def filtered_leads(actor: User, lead_filter: LeadFilter | None = None) -> QuerySet[Lead]:
+def filtered_leads(actor: Actor, lead_filter: LeadFilter | None = None) -> QuerySet[Lead]:
     """The leads the actor may see, narrowed by the filter (status included)."""
     lead_filter = lead_filter or LeadFilter()
     leads = _filter_without_status(actor, lead_filter)
@@ -110,7 +111,7 @@ def filtered_leads(actor: User, lead_filter: LeadFilter | None = None) -> QueryS
     return leads
 
 
-async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> LeadCounts:
+async def lead_counts(actor: Actor, lead_filter: LeadFilter | None = None) -> LeadCounts:
     """New/Active/Done for the overview's three tabs, in one query; the filter's status is
     ignored."""
     leads = _filter_without_status(actor, lead_filter or LeadFilter())
@@ -123,24 +124,31 @@ async def lead_counts(actor: User, lead_filter: LeadFilter | None = None) -> Lea
     )
 
 
-def my_tasks(actor: User) -> QuerySet[Lead]:
+def my_tasks(actor: Actor) -> QuerySet[Lead]:
+    """The actor's ACTIVE leads (the system is assigned none)."""
     policy.require_worker(actor)
-    return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=actor.id)
+    user = actor_user(actor)
+    if user is None:
+        return Lead.filter(id__in=[])
+    return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=user.id)
 
 
-async def get_lead(actor: User, lead_id: int) -> Lead:
-    lead = await Lead.get_or_none(id=lead_id)
-    if lead is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"Lead {lead_id} does not exist.", ["id"])
+async def get_lead(actor: Actor, lead_id: int) -> Lead:
+    """One lead, under the rule of `policy.visible_leads`."""
+    missing = DomainError(ErrorCode.NOT_FOUND, f"Lead {lead_id} does not exist.", ["id"])
+    return await policy.find_lead(actor, lead_id, missing)
+
+
+def require_lead_visible(actor: Actor, lead: Lead | Mapping[str, Any]) -> None:
+    """A lead already loaded (a model, or a value row with `assignee_id` and `created_by_id`)
+    against the rule of `policy.visible_leads`, without a query."""
     policy.require_lead_visible(actor, lead)
-    return lead
 
 
-def _filter_without_status(actor: User, lead_filter: LeadFilter) -> QuerySet[Lead]:
+def _filter_without_status(actor: Actor, lead_filter: LeadFilter) -> QuerySet[Lead]:
     leads = policy.visible_leads(actor)
     if lead_filter.assignee_id is not None:
-        if not policy.is_manager(actor) and lead_filter.assignee_id != actor.id:
-            raise policy.AccessDenied("Clerks may only list their own leads.")
+        policy.require_may_list_leads_of(actor, lead_filter.assignee_id)
         leads = leads.filter(assignee_id=lead_filter.assignee_id)
     if lead_filter.campaign_id is not None:
         leads = leads.filter(campaign_id=lead_filter.campaign_id)
@@ -156,7 +164,7 @@ def _filter_without_status(actor: User, lead_filter: LeadFilter) -> QuerySet[Lea
     return leads
 
 
-def _search_condition(actor: User, word: str) -> Q:
+def _search_condition(actor: Actor, word: str) -> Q:
     # Partners search by email only: names and companies are what others stored about a
     # contact, and substring matches would let a partner guess them letter by letter.
     if policy.is_partner(actor):
@@ -173,12 +181,11 @@ def _search_condition(actor: User, word: str) -> Q:
 # Intake
 
 
-async def create_leads(actor: User, campaign_id: int, intakes: Sequence[LeadIntake]) -> list[Lead]:
+async def create_leads(actor: Actor, campaign_id: int, intakes: Sequence[LeadIntake]) -> list[Lead]:
     """Bulk intake, all or nothing. A known email reuses its contact, and an open lead for the
     same contact in the same campaign is returned instead of duplicated, so a partner may
     safely resend a batch."""
-    if not (policy.is_manager(actor) or policy.is_partner(actor)):
-        raise policy.AccessDenied("Only managers and linked partners may add leads.")
+    await policy.require_may_add_leads(actor)
     if not intakes:
         raise DomainError(ErrorCode.REQUIRED, "Provide at least one lead.", ["leads"])
     if len(intakes) > MAX_BATCH:
@@ -235,14 +242,17 @@ def clean_intake(intake: LeadIntake, path: list[str]) -> dict[str, str | None]:
     return contact
 
 
-def _text_cleaner(api_name: str, max_length: int, required: bool = False):
+_Cleaner = Callable[[str | None, list[str]], str | None]
+
+
+def _text_cleaner(api_name: str, max_length: int, required: bool = False) -> _Cleaner:
     def clean(value: str | None, path: list[str]) -> str:
         return clean_text(value, [*path, api_name], max_length=max_length, required=required)
 
     return clean
 
 
-_INTAKE_CLEANERS = {
+_INTAKE_CLEANERS: dict[str, _Cleaner] = {
     "salutation": _text_cleaner("salutation", SHORT_MAX),
     "first_name": _text_cleaner("firstName", NAME_MAX),
     "last_name": _text_cleaner("lastName", NAME_MAX, required=True),
@@ -266,7 +276,7 @@ class StoredIntake:
 
 
 async def _store_leads(
-    actor: User, campaign: Campaign, contacts: list[dict[str, str | None]]
+    actor: Actor, campaign: Campaign, contacts: list[dict[str, str | None]]
 ) -> list[Lead]:
     async with in_transaction():
         return [stored.lead for stored in await store_intakes(actor, campaign, contacts)]
@@ -326,8 +336,7 @@ async def _create_contacts(
 async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]) -> set[int]:
     if not contact_ids:
         return set()
-    author = actor_user(actor)
-    actor_id = author.id if author else None
+    actor_id = _user_id(actor)
     ids = await _next_ids(Lead, len(contact_ids))
     created_at = clock.now()
     await Lead.bulk_create(
@@ -452,8 +461,9 @@ async def _open_leads_by_contact(
     if not contact_ids:
         return {}
     leads = Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
-    if policy.is_partner(actor):
-        leads = leads.filter(created_by_id=actor.id)
+    partner = actor_user(actor)
+    if partner is not None and policy.is_partner(partner):
+        leads = leads.filter(created_by_id=partner.id)
     return {lead.contact_id: lead for lead in await leads}
 
 
@@ -461,7 +471,7 @@ async def _open_leads_by_contact(
 # Distribution
 
 
-async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -> list[Lead]:
+async def assign_leads(actor: Actor, lead_ids: Sequence[int], assignee_id: int) -> list[Lead]:
     """ "An Bearbeiter verteilen": all selected NEW leads go to one clerk, or none does."""
     policy.require_manager(actor, "distribute leads")
     ids = unique_ids(lead_ids)
@@ -496,7 +506,7 @@ async def assign_leads(actor: User, lead_ids: Sequence[int], assignee_id: int) -
     return await _leads_in_order(ids)
 
 
-async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None:
+async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> None:
     assigned_at = clock.now()
     async with in_transaction() as connection:
         if connection.capabilities.support_for_update:
@@ -516,7 +526,7 @@ async def _assign_new_leads(actor: User, ids: list[int], assignee: User) -> None
                 LeadEvent(
                     lead_id=lead_id,
                     kind=LeadEventKind.ASSIGNED,
-                    actor=actor,
+                    actor=actor_user(actor),
                     assignee=assignee,
                     at=assigned_at,
                 )
@@ -534,7 +544,7 @@ async def _leads_in_order(ids: list[int]) -> list[Lead]:
     return [by_id[lead_id] for lead_id in ids]
 
 
-async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
+async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
     policy.require_manager(actor, "reassign leads")
     lead = await _get_lead(lead_id)
     if lead.status is not LeadStatus.ACTIVE:
@@ -555,7 +565,7 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
         await LeadEvent.create(
             lead_id=lead.id,
             kind=LeadEventKind.REASSIGNED,
-            actor=actor,
+            actor=actor_user(actor),
             assignee=assignee,
             previous_assignee_id=lead.assignee_id,
             at=reassigned_at,
@@ -568,13 +578,14 @@ async def reassign_lead(actor: User, lead_id: int, assignee_id: int) -> Lead:
 
 
 async def record_feedback(
-    actor: User, lead_id: int, channel: Channel, note: str
+    actor: Actor, lead_id: int, channel: Channel, note: str
 ) -> tuple[Feedback, Lead]:
     lead = await _get_lead(lead_id)
     policy.require_may_work_on_lead(actor, lead)
     if lead.status is not LeadStatus.ACTIVE:
         raise _not_active(lead, "given feedback")
     clean_note = clean_text(note, ["note"], max_length=NOTE_MAX, required=True)
+    author = _feedback_author(actor)
     async with in_transaction():
         # The checks above must still hold at the write: a reassignment or close in between
         # wins (the row lock orders us after it on PostgreSQL; SQLite serialises writers).
@@ -586,7 +597,7 @@ async def record_feedback(
         if unchanged is None:
             raise _changed_meanwhile()
         feedback = await Feedback.create(
-            lead=lead, author=actor, channel=channel, note=clean_note, created_at=clock.now()
+            lead=lead, author=author, channel=channel, note=clean_note, created_at=clock.now()
         )
         # Reports read the first feedback from the lead; the guard keeps the earliest.
         await Lead.filter(id=lead.id, first_feedback_at=None).update(
@@ -599,7 +610,7 @@ async def record_feedback(
         await LeadEvent.create(
             lead=lead,
             kind=LeadEventKind.FEEDBACK_RECORDED,
-            actor=actor,
+            actor=actor_user(actor),
             note=clean_note,
             at=feedback.created_at,
         )
@@ -607,7 +618,7 @@ async def record_feedback(
 
 
 async def close_lead(
-    actor: User,
+    actor: Actor,
     lead_id: int,
     outcome: Outcome,
     reason: CloseReason | None = None,
@@ -645,14 +656,14 @@ async def close_lead(
             close_reason=reason,
             close_note=clean_note,
             closed_at=closed_at,
-            closed_by_id=actor.id,
+            closed_by_id=_user_id(actor),
         )
         if changed != 1:
             raise _changed_meanwhile()
         await LeadEvent.create(
             lead=lead,
             kind=LeadEventKind.CLOSED,
-            actor=actor,
+            actor=actor_user(actor),
             outcome=outcome,
             close_reason=reason,
             note=clean_note,
@@ -665,7 +676,7 @@ async def close_lead(
 
 
 async def _opportunity_for_close(
-    actor: User, lead: Lead, draft: OpportunityDraft
+    actor: Actor, lead: Lead, draft: OpportunityDraft
 ) -> NewOpportunity:
     field = ["opportunity"]
     await lead.fetch_related("contact", "campaign")
@@ -686,6 +697,20 @@ async def _opportunity_for_close(
 def _contact_name(contact: Contact) -> str:
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     return f"{name} ({contact.company})" if contact.company else name
+
+
+def _user_id(actor: Actor) -> int | None:
+    """Who to store as the author of a row: the user, or nobody for the system."""
+    user = actor_user(actor)
+    return user.id if user is not None else None
+
+
+def _feedback_author(actor: Actor) -> User:
+    """Feedback is what a person heard from the contact: the system gives none."""
+    author = actor_user(actor)
+    if author is None:
+        raise AccessDenied("Only a user can record feedback.")
+    return author
 
 
 async def _get_lead(lead_id: int) -> Lead:

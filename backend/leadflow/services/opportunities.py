@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
-from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage, Role
+from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage
 from leadflow.db.models import (
     NAME_MAX,
     NOTE_MAX,
@@ -23,6 +23,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import contacts
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
 
@@ -34,29 +35,26 @@ class OpportunityFilter:
 
 
 def filtered_opportunities(
-    actor: User, opportunity_filter: OpportunityFilter | None = None
+    actor: Actor, opportunity_filter: OpportunityFilter | None = None
 ) -> QuerySet[Opportunity]:
     opportunity_filter = opportunity_filter or OpportunityFilter()
     opportunities = policy.visible_opportunities(actor)
     if opportunity_filter.owner_id is not None:
-        if not policy.is_manager(actor) and opportunity_filter.owner_id != actor.id:
-            raise policy.AccessDenied("Clerks may only list their own opportunities.")
+        policy.require_may_list_opportunities_of(actor, opportunity_filter.owner_id)
         opportunities = opportunities.filter(owner_id=opportunity_filter.owner_id)
     if opportunity_filter.stage is not None:
         opportunities = opportunities.filter(stage=opportunity_filter.stage)
     return opportunities
 
 
-async def get_opportunity(actor: User, opportunity_id: int) -> Opportunity:
-    opportunity = await Opportunity.get_or_none(id=opportunity_id)
-    if opportunity is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["id"])
-    await policy.require_opportunity_visible(actor, opportunity)
-    return opportunity
+async def get_opportunity(actor: Actor, opportunity_id: int) -> Opportunity:
+    """One opportunity, under the rule of `policy.visible_opportunities`."""
+    missing = DomainError(ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["id"])
+    return await policy.find_opportunity(actor, opportunity_id, missing)
 
 
 async def create_opportunity(
-    actor: User,
+    actor: Actor,
     contact_id: int,
     title: str,
     expected_value: Decimal | None = None,
@@ -64,10 +62,7 @@ async def create_opportunity(
     lead_id: int | None = None,
 ) -> Opportunity:
     policy.require_worker(actor)
-    contact = await Contact.get_or_none(id=contact_id)
-    if contact is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
-    await policy.require_contact_visible(actor, contact)
+    contact = await contacts.get_contact(actor, contact_id, "contactId")
     clean_title = clean_text(title, ["title"], max_length=NAME_MAX, required=True)
     value = clean_money(expected_value, ["expectedValue"])
     owner = await _owner_for_new_opportunity(actor, owner_id)
@@ -125,28 +120,27 @@ async def store_opportunity(actor: Actor, new: NewOpportunity) -> Opportunity:
     return opportunity
 
 
-async def _owner_for_new_opportunity(actor: User, owner_id: int | None) -> User:
+async def _owner_for_new_opportunity(actor: Actor, owner_id: int | None) -> User:
     if owner_id is not None:
         return await require_active_clerk(actor, owner_id, ["ownerId"])
-    if actor.role == Role.CLERK:
-        return actor
+    user = actor_user(actor)
+    if user is not None and policy.is_clerk(user):
+        return user
     raise DomainError(ErrorCode.REQUIRED, "Choose the clerk who owns the opportunity.", ["ownerId"])
 
 
-async def _originating_lead(actor: User, contact: Contact, lead_id: int | None) -> Lead | None:
+async def _originating_lead(actor: Actor, contact: Contact, lead_id: int | None) -> Lead | None:
     if lead_id is None:
         return None
-    lead = await Lead.get_or_none(id=lead_id)
-    if lead is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This lead does not exist.", ["leadId"])
-    policy.require_lead_visible(actor, lead)
+    missing = DomainError(ErrorCode.NOT_FOUND, "This lead does not exist.", ["leadId"])
+    lead = await policy.find_lead(actor, lead_id, missing)
     if lead.contact_id != contact.id:
         raise DomainError(ErrorCode.INVALID, "This lead belongs to another contact.", ["leadId"])
     return lead
 
 
 async def hand_over_opportunity(
-    actor: User, opportunity_id: int, owner_id: int, note: str | None = None
+    actor: Actor, opportunity_id: int, owner_id: int, note: str | None = None
 ) -> Opportunity:
     opportunity = await Opportunity.get_or_none(id=opportunity_id)
     if opportunity is None:
@@ -179,7 +173,7 @@ async def hand_over_opportunity(
         await OpportunityEvent.create(
             opportunity=opportunity,
             kind=OpportunityEventKind.HANDED_OVER,
-            actor=actor,
+            actor=actor_user(actor),
             owner=owner,
             previous_owner_id=opportunity.owner_id,
             note=clean_note,
