@@ -1,4 +1,5 @@
-// Who is logged in decides the screens: the login page, the overview or the task list.
+// Who is logged in decides the screens: the login page, or the screen of the URL that the role
+// may open (viewer.ts), else the role's home.
 import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { createClient, errorCode, logOut } from "./client";
