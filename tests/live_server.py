@@ -1,23 +1,39 @@
 """A real `leadflow serve` process on a free port with its own fresh SQLite database, for tests
-that need a server other clients talk to at the same time (limits, the HTTP spec audit)."""
+that need a server other clients talk to at the same time (limits, the HTTP spec audit, the
+browser tests).
+
+The database is a copy of a template made once per process (per xdist worker) with the commands
+(migrate, users add, tokens create): those took three to six processes per test before. The
+processes run tests/fast_leadflow.py, the real command with passwords hashed at argon2's
+cheapest; tests/cli/ proves the real console script itself.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
-import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-SCRIPT = Path(sys.executable).with_name("leadflow")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "leadflow.cli"]
+from tests.helpers import free_port
+
+COMMAND = [sys.executable, str(Path(__file__).with_name("fast_leadflow.py"))]
 MANAGER_EMAIL = "live.manager@test.example"
+MANAGER_PASSWORD = "live-password-1"
+
+# (email, name, role, password) of users beside the manager.
+User = tuple[str, str, str, str]
+
+__all__ = ["MANAGER_EMAIL", "LiveServer", "free_port", "leadflow_cli", "live_server"]
 
 
 @dataclass(frozen=True)
@@ -34,23 +50,19 @@ class LiveServer:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
-def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
-    """Serve on 127.0.0.1 with a migrated database holding one manager with an API token.
-    `settings` are extra LEADFLOW_* environment variables."""
+def live_server(
+    directory: Path, *, users: Sequence[User] = (), **settings: str
+) -> Iterator[LiveServer]:
+    """Serve on 127.0.0.1 with a migrated database holding one manager with an API token (and
+    `users`, each with a password). `settings` are extra LEADFLOW_* environment variables; with
+    a LEADFLOW_DATABASE_URL of its own the database is seeded by the commands on the spot."""
     env = _environment(directory, settings)
-    _leadflow(env, directory, "migrate")
-    _leadflow(
-        env, directory, "users", "add", MANAGER_EMAIL, "--name", "Live Manager",
-        "--role", "manager", "--password", "live-password-1",
-    )  # fmt: skip
-    token = _leadflow(env, directory, "tokens", "create", MANAGER_EMAIL).strip().splitlines()[-1]
+    if "LEADFLOW_DATABASE_URL" in settings:
+        token = _seed(env, directory, users)
+    else:
+        template, token = _template(tuple(users))
+        shutil.copy(template, directory / "live.db")
     server, url = start_server(env, directory, directory / "server.log")
     live = LiveServer(url, token, directory / "server.log")
     try:
@@ -62,6 +74,33 @@ def live_server(directory: Path, **settings: str) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+_TEMPLATES: dict[tuple[User, ...], tuple[Path, str]] = {}
+
+
+def _template(users: tuple[User, ...]) -> tuple[Path, str]:
+    """A seeded database file and the manager's token, made once per process and `users`."""
+    if users not in _TEMPLATES:
+        directory = Path(tempfile.mkdtemp(prefix="leadflow-live-template-"))
+        atexit.register(shutil.rmtree, directory, True)
+        token = _seed(_environment(directory, {}), directory, users)
+        _TEMPLATES[users] = (directory / "live.db", token)
+    return _TEMPLATES[users]
+
+
+def _seed(env: dict[str, str], directory: Path, users: Sequence[User]) -> str:
+    """Migrate, add the manager and `users`; returns a new API token of the manager's."""
+    _leadflow(env, directory, "migrate")
+    for email, name, role, password in [
+        (MANAGER_EMAIL, "Live Manager", "manager", MANAGER_PASSWORD),
+        *users,
+    ]:
+        _leadflow(
+            env, directory, "users", "add", email, "--name", name, "--role", role,
+            "--password", password,
+        )  # fmt: skip
+    return _leadflow(env, directory, "tokens", "create", MANAGER_EMAIL).strip().splitlines()[-1]
 
 
 def start_server(

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from leadflow.app import STATIC_DIR
-from tests.live_server import MANAGER_EMAIL, LiveServer, leadflow_cli, live_server
+from tests.live_server import MANAGER_EMAIL, LiveServer, live_server
 
 CHROMIUM = Path(os.environ.get("LEADFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -111,19 +111,18 @@ def page(new_page):
     return new_page()
 
 
+BROWSER_USERS = (
+    (SECOND_MANAGER, "Maria Manager", "manager", PASSWORD),
+    (CLERK_CLARA, "Clara Clerk", "clerk", PASSWORD),
+    (CLERK_DAVID, "David Clerk", "clerk", PASSWORD),
+)
+
+
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[Seeded]:
-    """A live server with two managers, two clerks and one campaign of 30 NEW leads."""
-    with live_server(tmp_path) as server:
-        for email, name, role in [
-            (SECOND_MANAGER, "Maria Manager", "manager"),
-            (CLERK_CLARA, "Clara Clerk", "clerk"),
-            (CLERK_DAVID, "David Clerk", "clerk"),
-        ]:
-            leadflow_cli(
-                tmp_path, "users", "add", email, "--name", name, "--role", role,
-                "--password", PASSWORD,
-            )  # fmt: skip
+    """A live server with two managers, two clerks and one campaign of 30 NEW leads (the users
+    come with the live server's template database, made once per process)."""
+    with live_server(tmp_path, users=BROWSER_USERS) as server:
         seeded = _seed_leads(server)
         yield seeded
 
