@@ -1,0 +1,143 @@
+"""Contract of `leadflow.db.sql` per database: each function gives the same answer on SQLite
+and PostgreSQL (medians as percentile_cont computes them, buckets of UTC days and Monday
+weeks, the first row of each group, ids for bulk inserts), with querysets and values as
+parameters."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest_asyncio
+from tortoise.transactions import in_transaction
+
+from leadflow.db import sql
+from leadflow.db.enums import Outcome
+from leadflow.db.lifecycle import database
+from leadflow.db.models import Campaign, Contact, Lead
+
+START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
+ASSIGNMENT = sql.Duration("assignment", "created_at", "first_assigned_at")
+
+
+@pytest_asyncio.fixture
+async def db(database_url: str) -> AsyncIterator[None]:
+    async with database(database_url):
+        yield
+
+
+async def lead(campaign: Campaign, created_at: datetime, **columns: object) -> Lead:
+    contact = await Contact.create(last_name="Berg")
+    created = await Lead.create(campaign=campaign, contact=contact)
+    # Set afterwards: the model stamps created_at itself on insert.
+    await Lead.filter(id=created.id).update(created_at=created_at, **columns)
+    return await Lead.get(id=created.id)
+
+
+def per_lead(campaign_ids: list[int]):
+    return Lead.filter(campaign_id__in=campaign_ids).values(
+        sample_key="id",
+        group_key="campaign_id",
+        created_at="created_at",
+        first_assigned_at="first_assigned_at",
+    )
+
+
+async def test_medians_take_the_middle_or_the_mean_of_the_middle_two(db: None) -> None:
+    odd, even, unanswered = [await Campaign.create(name=name) for name in ("Odd", "Even", "None")]
+    for minutes in (10, 30, 20):
+        await lead(odd, START, first_assigned_at=START + timedelta(minutes=minutes))
+    for seconds in (1.5, 4, 2, 100):
+        await lead(even, START, first_assigned_at=START + timedelta(seconds=seconds))
+    await lead(even, START)  # not assigned: no duration, left out
+    await lead(unanswered, START)
+
+    medians = await sql.medians(per_lead([odd.id, even.id, unanswered.id]), [ASSIGNMENT])
+
+    assert medians == {(odd.id, "assignment"): 1200.0, (even.id, "assignment"): 3.0}
+
+
+async def test_medians_are_rounded_to_milliseconds(db: None) -> None:
+    campaign = await Campaign.create(name="Fine")
+    await lead(campaign, START, first_assigned_at=START + timedelta(microseconds=1_234_567))
+
+    assert await sql.medians(per_lead([campaign.id]), [ASSIGNMENT]) == {
+        (campaign.id, "assignment"): 1.235
+    }
+
+
+async def test_a_sampled_median_counts_only_ids_that_are_multiples(db: None) -> None:
+    campaign = await Campaign.create(name="Sampled")
+    leads = [
+        await lead(campaign, START, first_assigned_at=START + timedelta(seconds=number))
+        for number in range(1, 8)
+    ]
+    seconds = [
+        (row.first_assigned_at - row.created_at).total_seconds() for row in leads if row.id % 3 == 0
+    ]
+
+    medians = await sql.medians(per_lead([campaign.id]), [ASSIGNMENT], sample_every=3)
+
+    assert seconds and medians == {(campaign.id, "assignment"): statistics.median(seconds)}
+
+
+async def test_first_of_each_group_by_its_order_then_id(db: None) -> None:
+    first, second, empty = [await Campaign.create(name=name) for name in ("A", "B", "C")]
+    early = START - timedelta(days=2)
+    later = await lead(first, START, waiting_since=START)
+    tied_low = await lead(first, START, waiting_since=early)
+    await lead(first, START, waiting_since=early)  # same moment, higher id
+    only = await lead(second, START, waiting_since=START)
+    per_row = Lead.filter(waiting_since__isnull=False).values(
+        "id", "waiting_since", group_key="campaign_id"
+    )
+
+    found = await sql.first_of_each(per_row, [first.id, second.id, empty.id], ["waiting_since"])
+
+    assert found == {first.id: tied_low.id, second.id: only.id}
+    assert later.id not in found.values()
+    assert await sql.first_of_each(per_row, [], ["waiting_since"]) == {}
+
+
+async def test_counts_by_bucket_in_utc_days_and_monday_weeks(db: None) -> None:
+    campaign = await Campaign.create(name="Series")
+    berlin = timezone(timedelta(hours=1))
+    # 00:30 in Berlin on Monday is 23:30 UTC on Sunday: the week before.
+    await lead(campaign, datetime(2024, 3, 11, 0, 30, tzinfo=berlin))
+    await lead(campaign, START)
+    await lead(
+        campaign,
+        START,
+        closed_at=datetime(2024, 3, 10, 12, 0, tzinfo=UTC),  # a Sunday
+        outcome=Outcome.SUCCESSFUL,
+    )
+    await lead(campaign, START, closed_at=START + timedelta(days=1), outcome=Outcome.UNSUCCESSFUL)
+    leads = Lead.filter(campaign_id=campaign.id)
+
+    async def counts(weekly: bool) -> dict[date, tuple[int, int, int]]:
+        found = await sql.counts_by_bucket(
+            leads.values("created_at"),
+            leads.filter(closed_at__isnull=False).values("closed_at", "outcome"),
+            weekly=weekly,
+            successful=Outcome.SUCCESSFUL.value,
+            unsuccessful=Outcome.UNSUCCESSFUL.value,
+        )
+        return {bucket: (c.created, c.successful, c.unsuccessful) for bucket, c in found.items()}
+
+    assert await counts(weekly=False) == {
+        date(2024, 3, 4): (3, 0, 0),
+        date(2024, 3, 5): (0, 0, 1),
+        date(2024, 3, 10): (1, 1, 0),
+    }
+    assert await counts(weekly=True) == {date(2024, 3, 4): (4, 1, 1)}
+
+
+async def test_next_ids_follow_the_stored_ones_and_insert(db: None) -> None:
+    campaign = await Campaign.create(name="Bulk")
+    async with in_transaction():
+        ids = await sql.next_ids(Campaign, 3)
+        assert len(set(ids)) == 3 and min(ids) > campaign.id
+        await Campaign.bulk_create([Campaign(id=i, name=f"Bulk {i}") for i in ids])
+    assert await sql.next_ids(Campaign, 0) == []
+    assert sorted(await Campaign.all().values_list("id", flat=True)) == [campaign.id, *ids]
