@@ -56,6 +56,7 @@ from leadflow.db.enums import CloseReason, Outcome, Role
 from leadflow.db.lifecycle import database, migrate
 from leadflow.db.models import Campaign
 from leadflow.services.users import create_user
+from leadflow.services.validation import phone_key
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -85,7 +86,7 @@ EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 CONTACT_COLUMNS = (
     "id", "salutation", "first_name", "last_name", "company", "email", "email_key", "phone",
-    "street", "postal_code", "city", "country", "created_at",
+    "phone_key", "street", "postal_code", "city", "country", "created_at",
 )  # fmt: skip
 LEAD_COLUMNS = (
     "id", "contact_id", "campaign_id", "assignee_id", "assigned_at", "outcome", "close_reason",
@@ -153,10 +154,12 @@ def contact_rows(count: int, stamp: Stamp) -> Iterator[tuple[Any, ...]]:
     for pk in range(1, count + 1):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = None if pk % 10 == 0 else f"{first}.{last}.{pk}@Example.com"
+        phone = f"+49 30 {pk:07d}"
         yield (
             pk, rng.choice(("Frau", "Herr", "")), first, last, rng.choice(COMPANIES), email,
-            email.lower() if email else None, f"+49 30 {pk:07d}", f"Hauptstraße {pk % 200 + 1}",
-            f"{10000 + pk % 89999:05d}", rng.choice(CITIES), "DE", stamp(created_at(pk)),
+            email.lower() if email else None, phone, phone_key(phone),
+            f"Hauptstraße {pk % 200 + 1}", f"{10000 + pk % 89999:05d}", rng.choice(CITIES), "DE",
+            stamp(created_at(pk)),
         )  # fmt: skip
 
 
