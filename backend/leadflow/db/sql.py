@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pypika_tortoise import Query
 from pypika_tortoise.context import SqlContext
-from pypika_tortoise.queries import Selectable
+from pypika_tortoise.queries import Query, Selectable
 from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise import Model, connections
 from tortoise.expressions import Subquery
@@ -31,7 +30,8 @@ _MARK = "\x1f"
 
 
 def is_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
+    dialect: str = connections.get("default").capabilities.dialect
+    return dialect == "postgres"
 
 
 class _Text(Selectable):

@@ -35,7 +35,7 @@ def sampled_groups(sizes: dict[int, int]) -> set[int]:
     """The groups whose medians are estimated: none while all hold at most
     EXACT_MEDIAN_LIMIT leads together; else the largest, until the others hold at most
     EXACT_BESIDE_SAMPLED (their exact medians then cost little beside the sample's)."""
-    exact, sampled = sum(sizes.values()), set()
+    exact, sampled = sum(sizes.values()), set[int]()
     if exact <= EXACT_MEDIAN_LIMIT:
         return sampled
     for key, size in sorted(sizes.items(), key=lambda item: -item[1]):

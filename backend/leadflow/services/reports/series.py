@@ -87,11 +87,12 @@ async def _rolled_up_events(
             )
             .values_list("day", "created_sum", "successful_sum", "unsuccessful_sum")
         )
-        for day, *events in rows:
-            add(bucket_of(interval, _as_date(day)), tuple(int(count or 0) for count in events))
+        for day, created, successful, unsuccessful in rows:
+            events = (int(created or 0), int(successful or 0), int(unsuccessful or 0))
+            add(bucket_of(interval, _as_date(day)), events)
     for edge in split.edges:
-        for bucket, events in (await _events_by_bucket(scope, interval, edge)).items():
-            add(bucket, events)
+        for bucket, edge_events in (await _events_by_bucket(scope, interval, edge)).items():
+            add(bucket, edge_events)
     return counted
 
 
