@@ -16,13 +16,13 @@ import pytest_asyncio
 from tortoise import Tortoise
 
 from leadflow.api.pagination import encode_cursor
-from leadflow.auth.csrf import CSRF_HEADER
 from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import ImportIssueCode
 from leadflow.db.models import Lead, LeadImport, LoginFailure, LoginSession
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import campaigns, imports
 from leadflow.services.accounts import set_password
+from leadflow.web.access import CSRF_HEADER
 from tests.helpers import Actor, Actors, data_of, error_codes
 from tests.live_server import MANAGER_EMAIL, live_server
 
@@ -559,8 +559,8 @@ async def test_rows_with_nul_in_an_import_are_row_issues(actors: Actors, tmp_pat
         encoding="utf-8",
     )
 
-    report = await imports.import_leads(
-        actors.manager.user, source, "Fair", file_name="fair\x00.csv"
+    report = await imports.import_by_name(
+        actors.manager.user, "Fair", imports.ImportFile(source, "fair\x00.csv")
     )
 
     assert (report.counts.leads_created, report.counts.rows_rejected) == (1, 2)
@@ -581,8 +581,9 @@ async def test_nul_in_an_import_mapping_is_refused(actors: Actors, tmp_path: Pat
     source.write_text("Nachname;Telefon\nBerg;0301\n", encoding="utf-8")
 
     with pytest.raises(DomainError) as refused:
-        await imports.import_leads(
-            actors.manager.user, source, "Fair", mapping={"Tele\x00fon": "phone"}
+        mapping = {"Tele\x00fon": "phone"}
+        await imports.import_by_name(
+            actors.manager.user, "Fair", imports.ImportFile(source, mapping=mapping)
         )
 
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, ("mapping",))

@@ -20,7 +20,7 @@ from leadflow.auth.sessions import authenticate_session, close_session, open_ses
 from leadflow.db.enums import Role
 from leadflow.db.models import AuditEntry, LoginFailure, LoginSession, User
 from leadflow.errors import DomainError
-from leadflow.housekeeping import PRUNING_TASK_NAME
+from leadflow.jobs import PRUNING_TASK_NAME
 from leadflow.services import accounts
 from leadflow.services.accounts import (
     FAILURE_RETENTION,
@@ -263,7 +263,7 @@ async def test_a_failing_round_is_logged_and_the_next_one_runs(database_url, mon
 
     monkeypatch.setattr(accounts, "prune_login_records", flaky_prune)
     settings = Settings(database_url=database_url, prune_interval_seconds=0.05)
-    with caplog.at_level(logging.ERROR, logger="leadflow.housekeeping"):
+    with caplog.at_level(logging.ERROR, logger="leadflow.jobs"):
         async with running_app(settings):
 
             async def two_rounds() -> bool:
@@ -273,7 +273,7 @@ async def test_a_failing_round_is_logged_and_the_next_one_runs(database_url, mon
             # The app is unharmed: it still answers from the database.
             assert await LoginFailure.all().count() == 0
     assert rounds[:2] == ["failed", "pruned"]
-    failures = [record for record in caplog.records if record.name == "leadflow.housekeeping"]
+    failures = [record for record in caplog.records if record.name == "leadflow.jobs"]
     assert "Pruning login records failed" in failures[0].getMessage()
     assert failures[0].exc_info is not None
     assert isinstance(failures[0].exc_info[1], OperationalError)
