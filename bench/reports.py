@@ -49,6 +49,7 @@ from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.rows import LEAD_COLUMNS
 from leadflow.api.schema import build_schema
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.enums import Role
 from leadflow.db.lifecycle import database, migrate
@@ -348,9 +349,9 @@ class People:
 async def create_people(url: str) -> People:
     """Through the services, as in production."""
     async with database(url):
-        manager = await create_user("manager@bench.example", "Mara Manager", Role.MANAGER)
+        manager = await create_user(OPERATOR, "manager@bench.example", "Mara Manager", Role.MANAGER)
         clerks = [
-            await create_user(f"clerk{n}@bench.example", f"Clerk {n:02d}", Role.CLERK)
+            await create_user(OPERATOR, f"clerk{n}@bench.example", f"Clerk {n:02d}", Role.CLERK)
             for n in range(CLERKS)
         ]
         campaigns = [await Campaign.create(name=f"Campaign {n:02d}") for n in range(CAMPAIGNS)]
