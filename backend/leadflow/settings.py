@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite://leadflow.db"
 
@@ -107,8 +108,9 @@ def _parse_optional_flag(name: str, raw: str) -> bool | None:
     raise SettingsError(f"{name} must be auto, 1 or 0, got {raw!r}")
 
 
-def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | float]:
-    """The /graphql hardening settings; unset variables keep the defaults of `Settings`."""
+def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The /graphql hardening settings; unset variables keep the defaults of `Settings`.
+    The values are keyword arguments of `Settings`, of several types."""
     defaults = Settings()
     integers = {
         "max_body_bytes": ("LEADFLOW_MAX_BODY_BYTES", 1_024, 1_073_741_824),
@@ -127,7 +129,7 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, bool | int | f
         "import_watchdog_seconds": ("LEADFLOW_IMPORT_WATCHDOG_SECONDS", 0, 86_400),
         "prune_interval_seconds": ("LEADFLOW_PRUNE_INTERVAL_SECONDS", 0, 86_400),
     }
-    values: dict[str, bool | int | float] = {
+    values: dict[str, Any] = {
         field: _parse_int(name, env[name], minimum, maximum)
         for field, (name, minimum, maximum) in integers.items()
         if name in env

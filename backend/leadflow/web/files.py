@@ -28,7 +28,7 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from starlette.requests import ClientDisconnect, Request
@@ -146,7 +146,7 @@ def _mapping(raw: str | None) -> dict[str, str]:
             'The mapping must be a JSON object of header names to fields, e.g. {"Mobil": "phone"}.',
             ["mapping"],
         )
-    return mapping
+    return cast(dict[str, str], mapping)  # checked just above
 
 
 async def _receive(request: Request, limit: int) -> Path:
