@@ -33,7 +33,6 @@ from leadflow.api.types.figures import CampaignStats
 from leadflow.api.types.history import FeedbackNode, LeadEvent, OpportunityEvent
 from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
-from leadflow.auth import policy
 from leadflow.db import enums, models
 from leadflow.db.lead_status import lead_status
 from leadflow.services import imports, leads
@@ -234,10 +233,7 @@ class OpportunityNode(Node):
         if row is None:
             return None
         # The owner of a handed-over opportunity may see it, but not the other clerk's lead.
-        visibility = models.Lead(
-            id=row["id"], assignee_id=row["assignee_id"], created_by_id=row["created_by_id"]
-        )
-        policy.require_lead_visible(info.context.require_viewer(), visibility)
+        leads.require_lead_visible(info.context.require_viewer(), row)
         return LeadNode.from_values(row)
 
     @strawberry.field(description="Creation and hand-overs, oldest first.")
