@@ -1,6 +1,6 @@
 """A request's time limit for its database statements: they stop with the request, not after it.
 
-`api/http.py` runs each GraphQL request inside `database_deadline(seconds)`, an `asyncio`
+`web/graphql.py` runs each GraphQL request inside `database_deadline(seconds)`, an `asyncio`
 time limit that also records its deadline in a context variable. What happens to a statement
 when its request is given up differs per database:
 
@@ -72,7 +72,8 @@ class DatabaseDeadline:
     ) -> bool | None:
         assert self._timeout is not None
         try:
-            return await self._timeout.__aexit__(exc_type, exc, traceback)
+            await self._timeout.__aexit__(exc_type, exc, traceback)
+            return None
         finally:
             _deadline.reset(self._token)
 
@@ -118,7 +119,7 @@ async def run_interruptible(
         # resolver.) A task the time limit does not cancel gets StatementDeadlineExceeded.
         interrupter.start_at(deadline)
     try:
-        return await connection._execute(work, raw, *args)
+        return await _in_worker_thread(connection, work, raw, *args)
     except asyncio.CancelledError:
         interrupter.now()
         await _statement_stopped(connection)
@@ -170,7 +171,15 @@ async def _statement_stopped(connection: aiosqlite.Connection) -> None:
     connection is free when the caller releases its lock (and the 504 goes out)."""
     # ValueError: the connection was closed meanwhile.
     with contextlib.suppress(ValueError):
-        await connection._execute(_nothing)
+        await _in_worker_thread(connection, _nothing)
+
+
+async def _in_worker_thread(
+    connection: aiosqlite.Connection, work: Callable[..., T], *args: Any
+) -> T:
+    """`work(*args)` in aiosqlite's worker thread (its `_execute`, untyped)."""
+    result: T = await connection._execute(work, *args)  # type: ignore[no-untyped-call]
+    return result
 
 
 def _nothing() -> None:

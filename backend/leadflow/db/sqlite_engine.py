@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from tortoise.backends.base.client import TransactionContext
@@ -43,17 +43,20 @@ class _InterruptibleStatements(SqliteClient):
 
     @translate_exceptions
     async def execute_query(
-        self, query: str, values: list | None = None
+        self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
         query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             changed, rows = await run_interruptible(connection, _fetch, query, values)
-            # -1 for a SELECT; a write's own rows, leaving out what triggers wrote.
-            return (changed if changed > 0 else len(rows)), rows
+            # -1 for a SELECT; a write's own rows, leaving out what triggers wrote. The rows
+            # are sqlite3.Row, read by key like dicts (as Tortoise's own client returns them).
+            return (changed if changed > 0 else len(rows)), cast(list[dict[str, Any]], rows)
 
     @translate_exceptions
-    async def execute_query_dict(self, query: str, values: list | None = None) -> list[dict]:
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
         query = query.replace("\x00", "'||CHAR(0)||'")
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
@@ -61,13 +64,13 @@ class _InterruptibleStatements(SqliteClient):
             return list(map(dict, rows))
 
     @translate_exceptions
-    async def execute_insert(self, query: str, values: list) -> int:
+    async def execute_insert(self, query: str, values: list[Any]) -> int:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             return await run_interruptible(connection, _insert, query, values)
 
     @translate_exceptions
-    async def execute_many(self, query: str, values: list[list]) -> None:
+    async def execute_many(self, query: str, values: list[list[Any]]) -> None:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             # Outside a transaction (Tortoise calls this in autocommit mode only), atomically.
@@ -76,7 +79,7 @@ class _InterruptibleStatements(SqliteClient):
 
 class ImmediateTransactionWrapper(_InterruptibleStatements, SqliteTransactionWrapper):
     @translate_exceptions
-    async def execute_many(self, query: str, values: list[list]) -> None:
+    async def execute_many(self, query: str, values: list[list[Any]]) -> None:
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             await run_interruptible(connection, _execute_many, query, values)
@@ -103,7 +106,7 @@ class ImmediateSqliteClient(_InterruptibleStatements):
 
 
 def _fetch(
-    raw: sqlite3.Connection, query: str, values: list | None
+    raw: sqlite3.Connection, query: str, values: list[Any] | None
 ) -> tuple[int, list[sqlite3.Row]]:
     cursor = raw.execute(query, values or ())
     try:
@@ -113,21 +116,22 @@ def _fetch(
         cursor.close()
 
 
-def _insert(raw: sqlite3.Connection, query: str, values: list) -> int:
+def _insert(raw: sqlite3.Connection, query: str, values: list[Any]) -> int:
     cursor = raw.execute(query, values)
     try:
         # As aiosqlite's execute_insert, which Tortoise's client uses.
         cursor.execute("SELECT last_insert_rowid()")
-        return cursor.fetchone()[0]
+        rowid: int = cursor.fetchone()[0]
+        return rowid
     finally:
         cursor.close()
 
 
-def _execute_many(raw: sqlite3.Connection, query: str, values: list[list]) -> None:
+def _execute_many(raw: sqlite3.Connection, query: str, values: list[list[Any]]) -> None:
     raw.executemany(query, values).close()
 
 
-def _execute_many_atomically(raw: sqlite3.Connection, query: str, values: list[list]) -> None:
+def _execute_many_atomically(raw: sqlite3.Connection, query: str, values: list[list[Any]]) -> None:
     raw.execute("BEGIN IMMEDIATE")
     try:
         raw.executemany(query, values).close()

@@ -100,6 +100,7 @@ async def start_or_resume(
         .first()
     )
     if unfinished is None:
+        started_at = clock.now()
         lead_import = await LeadImport.create(
             campaign=campaign,
             created_by=actor_user(actor),
@@ -107,7 +108,8 @@ async def start_or_resume(
             file_digest=report.layout.digest,
             status=status,
             worker=worker,
-            heartbeat_at=clock.now(),
+            started_at=started_at,
+            heartbeat_at=started_at,
             rows_total=report.layout.estimated_rows,
             unknown_columns=[storable_text(name) for name in report.layout.unknown_columns],
             header=[storable_text(name) for name in report.layout.header],
@@ -177,7 +179,10 @@ async def store_source(lead_import: LeadImport, path: Path, mapping: Mapping[str
     kept = await ImportSource.filter(lead_import_id=lead_import.id).update(mapping=dict(mapping))
     if not kept:
         await ImportSource.create(
-            lead_import_id=lead_import.id, content=path.read_bytes(), mapping=dict(mapping)
+            lead_import_id=lead_import.id,
+            content=path.read_bytes(),
+            mapping=dict(mapping),
+            created_at=clock.now(),
         )
 
 
