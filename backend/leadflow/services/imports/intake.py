@@ -82,17 +82,15 @@ class StartedImport:
 
 async def preview(
     actor: Actor,
-    campaign_id: int | None,
+    campaign_id: int,
     file: ImportFile,
     *,
     on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
-    """Everything an import would do, without writing. `campaign_id` None: into a campaign
-    still to be created (no lead of it is known yet)."""
+    """Everything an import of the file into the campaign would do, without writing."""
     layout = _inspect(actor, file)
-    campaign = None if campaign_id is None else await _campaign(campaign_id)
-    report = _report(file, campaign.name if campaign else "", layout, dry_run=True)
-    report.campaign_created = campaign is None
+    campaign = await _campaign(campaign_id)
+    report = _report(file, campaign.name, layout, dry_run=True)
     await _preview(campaign, file.path, report, on_progress)
     return report
 
@@ -224,7 +222,8 @@ async def _preview(
     on_progress: ProgressCallback | None,
 ) -> None:
     """Rows repeated within the file are found by the contact's identity; known contacts and
-    open leads by reading the database."""
+    open leads by reading the database. `campaign` None: one still to be created (no lead of
+    it is known yet)."""
     first_row_of: dict[tuple[str, ...], int] = {}
     for batch in batches(read_rows(path, report.layout), BATCH_SIZE):
         cleaned, outcomes = split_batch(batch, report.layout)
