@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Subquery
@@ -76,7 +76,7 @@ async def log_in(
     email_key = storable_text(email.strip().lower())[:254]
     # The attempt counts as a failure before the password is checked, so that guesses sent in
     # parallel see each other and cannot all slip under the limit; a success deletes it.
-    attempt = await LoginFailure.create(email=email_key, address=address[:64])
+    attempt = await LoginFailure.create(email=email_key, address=address[:64], at=clock.now())
     try:
         await _refuse_if_throttled(email_key, address, before=attempt.id)
     except LoginThrottled:
@@ -109,7 +109,7 @@ async def _password_matches(user: User | None, password: str) -> bool:
 async def _refuse_if_throttled(email_key: str, address: str, *, before: int) -> None:
     """Refuse when the failures (and attempts under way) older than attempt `before` reach a
     limit."""
-    since = datetime.now(UTC) - THROTTLE_WINDOW
+    since = clock.now() - THROTTLE_WINDOW
     for field, value, limit in (
         ("email", email_key, MAX_FAILURES_PER_ACCOUNT),
         ("address", address[:64], MAX_FAILURES_PER_ADDRESS),
@@ -119,7 +119,7 @@ async def _refuse_if_throttled(email_key: str, address: str, *, before: int) -> 
             continue
         oldest = await failures.order_by("at").first()
         assert oldest is not None
-        retry_after = int((oldest.at + THROTTLE_WINDOW - datetime.now(UTC)).total_seconds()) + 1
+        retry_after = int((oldest.at + THROTTLE_WINDOW - clock.now()).total_seconds()) + 1
         await record(AuditAction.LOGIN_THROTTLED, detail=f"{field}={value}", address=address)
         raise LoginThrottled(max(retry_after, 1))
 
@@ -134,7 +134,7 @@ async def prune_login_records() -> PrunedLoginRecords:
     """Delete what no login check reads any more: failed logins older than FAILURE_RETENTION
     and sessions past their expiry (revoked ones go when they expire). Several app instances
     may prune at once: each DELETE only removes rows that no longer count, whoever gets them."""
-    now = datetime.now(UTC)
+    now = clock.now()
     failures = LoginFailure.filter(at__lt=now - FAILURE_RETENTION)
     sessions = LoginSession.filter(expires_at__lt=now)
     return PrunedLoginRecords(

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from tortoise.queryset import QuerySet
 
+from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user, is_system
 from leadflow.db.models import AuditEntry
@@ -40,6 +41,7 @@ async def record(
         actor=None if actor is None else actor_user(actor),
         detail=detail[:DETAIL_MAX],
         address=address[:64],
+        at=clock.now(),
     )
 
 
