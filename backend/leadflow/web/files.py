@@ -26,7 +26,7 @@ import asyncio
 import json
 import logging
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -44,7 +44,7 @@ from leadflow.services.lead_files import ImportPreview, LeadFiles, lead_files_of
 from leadflow.settings import Settings
 from leadflow.web.access import signed_in
 from leadflow.web.bodies import body_chunks
-from leadflow.web.endpoints import endpoint
+from leadflow.web.endpoints import Handler, endpoint
 from leadflow.web.errors import HttpError
 
 log = logging.getLogger("leadflow.files")
@@ -58,7 +58,7 @@ def file_routes(settings: Settings, work: BackgroundWork) -> list[Route]:
     async def upload(request: Request) -> Response:
         return await _upload(request, settings, work)
 
-    def route(path: str, handler: Callable[[Request], Any], method: str) -> Route:
+    def route(path: str, handler: Handler, method: str) -> Route:
         return Route(path, endpoint(handler, with_field=True, audited=True), methods=[method])
 
     return [
