@@ -51,6 +51,7 @@ from schemathesis.graphql import nodes
 from leadflow.api.ids import NODE_TYPES, encode_id
 from leadflow.api.pagination import encode_cursor
 from leadflow.api.schema import export_sdl
+from tests.databases import DatabaseState, DatabaseTemplate, build_state
 from tests.helpers import Actor, Actors, data_of, gql
 
 # Bounded for `make test`; raise it for a deeper local run (LEADFLOW_FUZZ_EXAMPLES=500).
@@ -316,9 +317,17 @@ async def _mutate(
     return payload
 
 
-@pytest_asyncio.fixture
-async def prepared(client: httpx.AsyncClient, actors: Actors) -> None:
-    await prepare_data(client, actors)
+@pytest_asyncio.fixture(scope="module")
+async def prepared(database_template: DatabaseTemplate, tmp_path_factory) -> DatabaseState:
+    """The prepared data, made once per module and backend: every test starts from a copy."""
+    directory = tmp_path_factory.mktemp("fuzz-world")
+    state, _ = await build_state(database_template, directory, prepare_data)
+    return state
+
+
+@pytest.fixture
+def database_state(prepared: DatabaseState) -> DatabaseState:
+    return prepared
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -328,12 +337,12 @@ async def prepared(client: httpx.AsyncClient, actors: Actors) -> None:
     derandomize=True,
     database=None,
     deadline=None,
-    # One app and one set of data serve all examples of a test, on purpose.
+    # One app and one copy of the prepared data serve all examples of a test, on purpose.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
 async def test_generated_operations_make_no_server_error(
-    client: httpx.AsyncClient, actors: Actors, prepared: None, label: str, role: str, data
+    client: httpx.AsyncClient, actors: Actors, label: str, role: str, data
 ) -> None:
     case = data.draw(STRATEGIES[label], label="operation")
     document, variables = case.body, {}
