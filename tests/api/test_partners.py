@@ -22,6 +22,7 @@ from leadflow.db.models import (
     Opportunity,
     User,
 )
+from tests.databases import DatabaseState, DatabaseTemplate, build_state
 from tests.helpers import Actor, Actors, data_of, error_codes, gql
 
 USER_ERRORS = "userErrors { code field message }"
@@ -98,15 +99,14 @@ async def create_linked_partner(client, actors: Actors, email: str, campaign: st
     return Actor(user=user, token=payload["secret"])
 
 
-@pytest_asyncio.fixture(params=["linkPartnerCampaigns", "createUser"])
-async def world(request, client, actors: Actors) -> World:
+async def build_world(client, actors: Actors, linked_by: str) -> World:
     manager = actors.manager
     campaigns = {}
     for name in ("Fair", "Webinar"):
         payload = await mutate(client, manager, "createCampaign", {"name": name}, "campaign { id }")
         campaigns[name] = payload["campaign"]["id"]
     fair = campaigns["Fair"]
-    if request.param == "linkPartnerCampaigns":
+    if linked_by == "linkPartnerCampaigns":
         partner = await link_by_mutation(client, actors, fair)
     else:
         partner = await create_linked_partner(client, actors, "pia@partner.example", fair)
@@ -142,6 +142,46 @@ async def world(request, client, actors: Actors) -> World:
         webinar=campaigns["Webinar"],
         manager_lead=payload["leads"][0],
     )
+
+
+@pytest_asyncio.fixture(scope="module", params=["linkPartnerCampaigns", "createUser"])
+async def built_world(request, database_template: DatabaseTemplate, tmp_path_factory):
+    """The world, made once per module, backend and way of linking: each test starts from a
+    copy of it (tests/databases.py)."""
+    directory = tmp_path_factory.mktemp("partner-world")
+    return await build_state(
+        database_template,
+        directory,
+        lambda client, actors: build_world(client, actors, request.param),
+    )
+
+
+@pytest_asyncio.fixture(scope="module")
+async def worked_world(built_world, database_template: DatabaseTemplate, tmp_path_factory):
+    """The world after the partner submitted "Lost" and "Won" and clerk A worked on both (see
+    `work_on`): for the refusals, which all read the same data. Returns (state, world, ids)."""
+    state, world = built_world
+
+    async def build(client, actors: Actors) -> list[str]:
+        lead_ids = await submit(client, world, "Lost", "Won")
+        await work_on(client, actors, lead_ids)
+        return lead_ids
+
+    directory = tmp_path_factory.mktemp("partner-world-worked")
+    worked, lead_ids = await build_state(database_template, directory, build, start=state)
+    return worked, world, lead_ids
+
+
+@pytest.fixture
+def database_state(request, built_world) -> DatabaseState:
+    if "worked_world" in request.fixturenames:
+        return request.getfixturevalue("worked_world")[0]
+    return built_world[0]
+
+
+@pytest.fixture
+def world(built_world) -> World:
+    return built_world[1]
 
 
 async def submit(client, world: World, *last_names: str, campaign: str | None = None) -> list[str]:
@@ -489,9 +529,8 @@ PRIVATE_QUERIES = {
 
 
 @pytest.mark.parametrize("case", list(PRIVATE_QUERIES))
-async def test_partner_is_refused_private_fields(client, actors: Actors, world: World, case: str):
-    lost, won = await submit(client, world, "Lost", "Won")
-    await work_on(client, actors, [lost, won])
+async def test_partner_is_refused_private_fields(client, worked_world, case: str):
+    _, world, _ = worked_world  # the partner's "Lost" and "Won", worked on by clerk A
     query, field = PRIVATE_QUERIES[case]
     body = await gql(client, query, actor=world.partner)
     refused(body, field)
@@ -499,11 +538,8 @@ async def test_partner_is_refused_private_fields(client, actors: Actors, world: 
     assert "Secret" not in str(body)
 
 
-async def test_private_fields_through_node_and_lead_are_refused(
-    client, actors: Actors, world: World
-):
-    lost, won = await submit(client, world, "Lost", "Won")
-    await work_on(client, actors, [lost, won])
+async def test_private_fields_through_node_and_lead_are_refused(client, worked_world):
+    _, world, (lost, _won) = worked_world  # worked on by clerk A
     for query, field in (
         ("query($id: ID!) { node(id: $id) { ... on Lead { feedback { note } } } }", "feedback"),
         ("query($id: ID!) { lead(id: $id) { history { note } } }", "history"),
