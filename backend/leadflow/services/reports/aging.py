@@ -35,7 +35,7 @@ def aging_leads(
 ) -> QuerySet[Lead]:
     """Leads a manager should act on, as a queryset to page through: NEW leads created more
     than N days ago (to distribute), or ACTIVE leads without activity for N days (to chase or
-    reassign; see the module's definition of waiting). Managers see all, a clerk their own
+    reassign; see the package's definition of waiting). Managers see all, a clerk their own
     (so no NEW ones), partners are refused. `at` is the moment to count back from (now)."""
     policy.require_may_read_clerk_figures(actor)
     cutoff = (at or now()) - timedelta(days=_check_days(older_than_days))

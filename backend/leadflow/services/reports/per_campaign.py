@@ -42,7 +42,7 @@ class CampaignReport:
     median_seconds_to_assignment: float | None
     median_seconds_to_first_feedback: float | None
     median_seconds_to_close: float | None
-    # True when the medians were estimated from a sample (see the module's "Long periods").
+    # True when the medians were estimated from a sample (see the package's "Long periods").
     medians_estimated: bool = False
 
     @property
@@ -58,7 +58,7 @@ async def campaign_reports(
 ) -> list[CampaignReport]:
     """One report per campaign the actor may see (by name), or for the one asked for, over the
     leads created in the period. A fixed number of statements, however many campaigns and
-    leads (see the module's "Long periods" for where the figures come from)."""
+    leads (see the package's "Long periods" for where the figures come from)."""
     period = make_period(start, end)
     if campaign_id is not None:
         found = [await visible_campaign(actor, campaign_id)]
