@@ -134,3 +134,64 @@ def test_api_has_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+def _optional_actor_parameters(module: str) -> list[str]:
+    """Functions whose `actor` parameter admits None (annotation or default)."""
+    tree = ast.parse(MODULES[module].read_text())
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        arguments = node.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = dict(
+            zip(
+                [a.arg for a in positional[len(positional) - len(arguments.defaults) :]],
+                arguments.defaults,
+                strict=True,
+            )
+        )
+        defaults.update(
+            {
+                a.arg: d
+                for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+                if d
+            }
+        )
+        for argument in [*positional, *arguments.kwonlyargs]:
+            if argument.arg != "actor":
+                continue
+            annotation = ast.unparse(argument.annotation) if argument.annotation else ""
+            default = defaults.get("actor")
+            if (
+                "None" in annotation
+                or "Optional" in annotation
+                or (isinstance(default, ast.Constant) and default.value is None)
+            ):
+                found.append(f"{module}.{node.name}({annotation})")
+    return found
+
+
+def test_no_service_takes_none_as_actor() -> None:
+    """`None` used to pass every permission check; the system acts as a named SystemActor.
+    (services.audit.record's `actor` may be None: a failed login of an unknown email has no
+    actor; it records, it decides nothing.)"""
+    found = [
+        function
+        for module in MODULES
+        if _within(module, "leadflow.services") or _within(module, "leadflow.auth")
+        for function in _optional_actor_parameters(module)
+        if not function.startswith("leadflow.services.audit.record(")
+    ]
+    assert found == []
+
+
+def test_creating_a_user_exists_once() -> None:
+    """Only services.users inserts users; the API, the CLI and the demo call it."""
+    creators = sorted(
+        module
+        for module, path in MODULES.items()
+        if any(call in path.read_text() for call in ("User.create(", "User.bulk_create("))
+    )
+    assert creators == ["leadflow.services.users"]
