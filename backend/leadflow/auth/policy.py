@@ -339,10 +339,11 @@ def report_leads(actor: Actor) -> QuerySet[Lead]:
     """The leads whose figures the actor may read. Managers and admins (and their read-only
     tokens, which act as the same user): all; clerks: their own; partners: the leads they
     submitted to campaigns linked to them, since others' leads are none of their business."""
+    leads = visible_leads(actor)
     if is_partner(actor):
         linked = PartnerCampaign.filter(partner_id=actor.id).values("campaign_id")
-        return Lead.filter(created_by_id=actor.id, campaign_id__in=Subquery(linked))
-    return visible_leads(actor)
+        return leads.filter(campaign_id__in=Subquery(linked))
+    return leads
 
 
 def reads_every_lead(actor: Actor) -> bool:
