@@ -60,9 +60,12 @@ run: $(STAMP) $(WEB_BUILD)
 	$(BIN)/leadflow serve --demo
 
 ## Lint, check the committed schema and the web app, build it, run every test, the browser
-## tests included (PostgreSQL too when LEADFLOW_TEST_POSTGRES_URL is set, as .ci/run does)
+## tests included (PostgreSQL too when LEADFLOW_TEST_POSTGRES_URL is set, as .ci/run does).
+## Two pytest-xdist workers, one per core: each has its own session templates and databases,
+## and live servers take free ports. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(AUDIT_STAMP) lint web-check $(WEB_BUILD) chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 ## Lint and format check (ruff), type check of backend/ (mypy, configured in pyproject.toml)
 lint: $(STAMP)
