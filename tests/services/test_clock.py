@@ -3,8 +3,10 @@ every service that stamps a time takes it from the clock (so the demo can run at
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,8 @@ from leadflow.services import campaigns, leads, opportunities
 from leadflow.services.leads import LeadIntake
 
 MOMENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "backend" / "leadflow"
+WALL_CLOCK_CALLS = {"now", "utcnow", "today"}
 
 
 async def test_a_frozen_moment_holds_inside_its_block_only():
@@ -98,3 +102,27 @@ async def test_the_services_stamp_the_clocks_time(actors):
     assert created == {closed.opportunity.id: at[4], other.id: at[6]}
     opportunity_events = await OpportunityEvent.all().order_by("id").values_list("at", flat=True)
     assert opportunity_events == [at[4], at[5], at[6]]
+
+
+def wall_clock_readers() -> list[str]:
+    """`datetime.now()`, `datetime.utcnow()`, `date.today()` (and `datetime.datetime.now()`)
+    anywhere in the package but the clock itself; migrations are frozen history."""
+    found = []
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        relative = path.relative_to(PACKAGE_ROOT).as_posix()
+        if relative == "clock.py" or relative.startswith("db/migrations/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), relative)):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            owner_name = owner.attr if isinstance(owner, ast.Attribute) else ""
+            owner_name = owner.id if isinstance(owner, ast.Name) else owner_name
+            if node.func.attr in WALL_CLOCK_CALLS and owner_name in {"datetime", "date"}:
+                found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_only_the_clock_reads_the_wall_clock():
+    # Otherwise a service run at another moment (the demo, a test) would stamp today's time.
+    assert wall_clock_readers() == []

@@ -9,7 +9,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -37,6 +36,7 @@ from leadflow.db.models import (
     Opportunity,
     User,
 )
+from leadflow.db.sql import next_ids
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.users import require_active_clerk
@@ -322,7 +322,7 @@ async def _create_contacts(
             new.setdefault(ContactMatcher.identity(details), details)
     if not new:
         return
-    ids = await _next_ids(Contact, len(new))
+    ids = await next_ids(Contact, len(new))
     created_at = clock.now()
     created = [
         Contact(id=i, created_at=created_at, **details)
@@ -337,7 +337,7 @@ async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]
     if not contact_ids:
         return set()
     actor_id = _user_id(actor)
-    ids = await _next_ids(Lead, len(contact_ids))
+    ids = await next_ids(Lead, len(contact_ids))
     created_at = clock.now()
     await Lead.bulk_create(
         [
@@ -358,26 +358,6 @@ async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]
         ]
     )
     return set(ids)
-
-
-async def _next_ids(model: type[Model], count: int) -> list[int]:
-    """Primary keys for `count` rows about to be inserted in bulk. PostgreSQL hands them out
-    from the table's sequence. SQLite has no sequence, but our transactions are IMMEDIATE:
-    no other writer can insert until we commit, so the ids after the current maximum are ours."""
-    if count == 0:
-        return []
-    connection = model._meta.db
-    table = model._meta.db_table
-    if connection.capabilities.dialect == "postgres":
-        rows = await connection.execute_query_dict(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
-            "FROM generate_series(1, $1)",
-            [count],
-        )
-        return [row["id"] for row in rows]
-    rows = await connection.execute_query_dict(f'SELECT COALESCE(MAX(id), 0) AS top FROM "{table}"')
-    top = int(rows[0]["top"])
-    return list(range(top + 1, top + 1 + count))
 
 
 class ContactMatcher:
