@@ -4,7 +4,12 @@ queryset condition and the counts agree on leads in every state."""
 from __future__ import annotations
 
 from leadflow.db.enums import CloseReason, LeadStatus, Outcome
-from leadflow.db.lead_status import lead_status, status_condition, status_counts
+from leadflow.db.lead_status import (
+    lead_status,
+    open_condition,
+    status_condition,
+    status_counts,
+)
 from leadflow.db.models import Lead
 from leadflow.services import campaigns, leads
 from leadflow.services.leads import LeadIntake
@@ -39,5 +44,7 @@ async def test_derivation_condition_and_counts_agree(actors):
     for status in LeadStatus:
         matching = set(await Lead.filter(status_condition(status)).values_list("id", flat=True))
         assert matching == {lead_id for lead_id, s in expected.items() if s is status}, status
+    still_open = set(await Lead.filter(open_condition()).values_list("id", flat=True))
+    assert still_open == {lead_id for lead_id, s in expected.items() if s is not LeadStatus.DONE}
     counts = await Lead.all().annotate(**status_counts()).first().values("new", "active", "done")
     assert counts == {"new": 2, "active": 2, "done": 2}

@@ -29,6 +29,11 @@ def status_condition(status: LeadStatus) -> Q:
     return Q(closed_at__isnull=False)
 
 
+def open_condition() -> Q:
+    """The open leads, NEW or ACTIVE: those not DONE."""
+    return Q(closed_at=None)
+
+
 def count_when(condition: Q) -> Count:
     """Counts the rows meeting `condition` (in one aggregate query, or per GROUP BY group)."""
     # COUNT(CASE WHEN ... THEN id END): PostgreSQL cannot type the bare literals of

@@ -22,7 +22,7 @@ from leadflow.db.enums import (
     LeadStatus,
     Outcome,
 )
-from leadflow.db.lead_status import status_condition, status_counts
+from leadflow.db.lead_status import open_condition, status_condition, status_counts
 from leadflow.db.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -432,6 +432,12 @@ def _phone_identity(
     return (key or "", (last_name or "").casefold(), (first_name or "").casefold())
 
 
+def open_leads(campaign_id: int, contact_ids: Sequence[int]) -> QuerySet[Lead]:
+    """The contacts' open leads in the campaign: what an intake returns instead of a new lead
+    (and what an import's preview counts as a duplicate)."""
+    return Lead.filter(open_condition(), campaign_id=campaign_id, contact_id__in=contact_ids)
+
+
 async def _open_leads_by_contact(
     actor: Actor, campaign: Campaign, contact_ids: list[int]
 ) -> dict[int, Lead]:
@@ -440,7 +446,7 @@ async def _open_leads_by_contact(
     so the partner's lead is added and the clerk closes one of them as DUPLICATE."""
     if not contact_ids:
         return {}
-    leads = Lead.filter(campaign_id=campaign.id, contact_id__in=contact_ids, closed_at=None)
+    leads = open_leads(campaign.id, contact_ids)
     partner = actor_user(actor)
     if partner is not None and policy.is_partner(partner):
         leads = leads.filter(created_by_id=partner.id)

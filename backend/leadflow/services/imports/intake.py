@@ -19,7 +19,7 @@ from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.db.enums import ImportIssueCode, ImportStatus
-from leadflow.db.models import NAME_MAX, Campaign, ImportSource, Lead, LeadImport
+from leadflow.db.models import NAME_MAX, Campaign, ImportSource, LeadImport
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.campaigns import create_campaign
 from leadflow.services.import_files import FileLayout, FileRow, inspect_file, read_rows
@@ -40,7 +40,7 @@ from leadflow.services.imports.rows import (
     open_lead_message,
     split_batch,
 )
-from leadflow.services.leads import ContactMatcher, store_intakes
+from leadflow.services.leads import ContactMatcher, open_leads, store_intakes
 from leadflow.services.validation import clean_text, require_storable
 
 BATCH_SIZE = 500
@@ -244,9 +244,7 @@ async def _preview_batch(
     open_lead_of: dict[int, int] = {}
     if campaign is not None and matcher.contact_ids():
         open_lead_of = dict(
-            await Lead.filter(
-                campaign_id=campaign.id, contact_id__in=matcher.contact_ids(), closed_at=None
-            ).values_list("contact_id", "id")
+            await open_leads(campaign.id, matcher.contact_ids()).values_list("contact_id", "id")
         )
     outcomes = []
     for row, details in cleaned:
