@@ -1,4 +1,6 @@
-"""Test helpers: users with tokens, a GraphQL caller and a SQL query counter."""
+"""Test helpers, one home for what many test files use: users with tokens, a GraphQL caller,
+mutations (`mutate`, `mutate_ok`), campaigns and leads made over the API (`new_campaign`,
+`new_leads`), what a manager can see (`snapshot`), a SQL query counter and a free port."""
 
 from __future__ import annotations
 
@@ -12,7 +14,16 @@ import httpx
 from leadflow.api.ids import encode_id
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import Role
-from leadflow.db.models import User
+from leadflow.db.models import (
+    Campaign,
+    Contact,
+    Feedback,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+    User,
+)
 
 
 @dataclass
@@ -86,6 +97,115 @@ def data_of(body: dict[str, Any]) -> dict[str, Any]:
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
+
+
+USER_ERRORS = "userErrors { code field message }"
+
+
+def mutation_text(name: str, selection: str = "", fragments: str = "") -> str:
+    """`mutation($input: NameInput!) { name(input: $input) { SELECTION userErrors } }`, followed
+    by `fragments` (definitions the selection spreads)."""
+    input_type = f"{name[0].upper()}{name[1:]}Input"
+    text = (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
+        f"{{ {selection} {USER_ERRORS} }} }}"
+    )
+    return f"{text}\n{fragments}" if fragments else text
+
+
+async def mutate(
+    client: httpx.AsyncClient,
+    actor: Actor | None,
+    name: str,
+    input: dict[str, Any],
+    selection: str = "",
+    *,
+    fragments: str = "",
+) -> dict[str, Any]:
+    """Run one mutation; returns its payload (user errors included)."""
+    body = await gql(
+        client, mutation_text(name, selection, fragments), {"input": input}, actor=actor
+    )
+    return data_of(body)[name]
+
+
+async def mutate_ok(
+    client: httpx.AsyncClient,
+    actor: Actor | None,
+    name: str,
+    input: dict[str, Any],
+    selection: str = "",
+    *,
+    fragments: str = "",
+) -> dict[str, Any]:
+    """Run one mutation that must succeed (no user errors); returns its payload."""
+    payload = await mutate(client, actor, name, input, selection, fragments=fragments)
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+async def new_campaign(client: httpx.AsyncClient, actor: Actor, name: str, **extra: Any) -> str:
+    """A campaign made over the API; returns its global ID."""
+    payload = await mutate_ok(
+        client, actor, "createCampaign", {"name": name, **extra}, "campaign { id }"
+    )
+    return payload["campaign"]["id"]
+
+
+async def new_leads(
+    client: httpx.AsyncClient,
+    actor: Actor,
+    campaign_id: str,
+    rows: list[dict[str, Any]],
+    selection: str = "leads { id contact { id } }",
+    *,
+    fragments: str = "",
+) -> list[dict[str, Any]]:
+    """Leads made over the API (createLeads); returns the payload's leads."""
+    payload = await mutate_ok(
+        client,
+        actor,
+        "createLeads",
+        {"campaignId": campaign_id, "leads": rows},
+        selection,
+        fragments=fragments,
+    )
+    return payload["leads"]
+
+
+# Everything a manager can see of the leads' world, for `snapshot`.
+STATE_QUERY = """
+{
+  campaigns(first: 100) {
+    totalCount
+    edges { node { id name description startsOn endsOn } }
+  }
+  leads(first: 100) {
+    totalCount
+    edges { node {
+      id status outcome closeReason closeNote assignedAt closedAt
+      assignee { id } closedBy { id }
+      contact { id salutation firstName lastName company email phone postalCode }
+      feedback { channel note }
+      history { kind actor { id } assignee { id } }
+      opportunity { id }
+    } }
+  }
+  opportunities(first: 100) {
+    totalCount
+    edges { node { id title stage expectedValue owner { id } history { kind owner { id } } } }
+  }
+}
+"""
+STATE_TABLES = (Campaign, Contact, Lead, LeadEvent, Feedback, Opportunity, OpportunityEvent)
+
+
+async def snapshot(client: httpx.AsyncClient, manager: Actor) -> dict[str, Any]:
+    """Everything a manager can see, plus the row count of every table: equal before and after
+    a refused call when it changed nothing."""
+    state = data_of(await gql(client, STATE_QUERY, actor=manager))
+    state["rows"] = {model.__name__: await model.all().count() for model in STATE_TABLES}
+    return state
 
 
 class QueryCounter(logging.Handler):
