@@ -17,6 +17,7 @@ WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html \
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint schema bench clean-venv web web-check web-codegen chromium
+.PHONY: mutation
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,3 +87,22 @@ lock:
 	rm -rf /tmp/leadflow-lock && $(PYTHON) -m venv /tmp/leadflow-lock
 	/tmp/leadflow-lock/bin/pip install -q ".[dev]"
 	/tmp/leadflow-lock/bin/pip freeze --exclude leadflow | grep -v '^-e' > requirements.lock
+
+## Mutation testing of services/ and auth/ with mutmut (configured in pyproject.toml). All of it
+## takes hours; results stay in .mutmut/ (mutmut.log, mutmut results) and a rerun tests what has
+## no result yet. Some: make mutation MUTANTS='leadflow.auth.policy.* leadflow.services.leads.*'
+MUTANTS ?=
+mutation: $(STAMP)
+	mkdir -p .mutmut
+	ln -sfn ../backend .mutmut/src
+	ln -sfn ../tests .mutmut/tests
+	ln -sf ../pyproject.toml ../schema.graphql .mutmut/
+	cd .mutmut && ../$(BIN)/mutmut run $(foreach glob,$(MUTANTS),'$(glob)') > mutmut.log 2>&1 \
+		|| { tail -n 40 mutmut.log; exit 1; }
+	@cd .mutmut && ../$(BIN)/mutmut results --all true | awk -F': ' \
+		'{ m = $$1; sub(/^ +/, "", m); sub(/\.x(_|ǁ).*/, "", m); n[m]++; c[m, $$2]++ } \
+		END { printf "%-36s %7s %6s %6s %8s %5s %8s\n", "module", "mutants", "tested", "killed", \
+		"survived", "other", "survival"; for (m in n) { t = n[m] - c[m, "not checked"]; \
+		k = c[m, "killed"]; s = c[m, "survived"]; if (t) printf "%-36s %7d %6d %6d %8d %5d %7.1f%%\n", \
+		m, n[m], t, k, s, t - k - s, 100 * s / t } }'
+	@echo "Surviving mutants: cd .mutmut && ../$(BIN)/mutmut results; one of them: ../$(BIN)/mutmut show NAME"
