@@ -52,7 +52,7 @@ from leadflow.api.ids import NODE_TYPES, encode_id
 from leadflow.api.pagination import encode_cursor
 from leadflow.api.schema import export_sdl
 from tests.databases import DatabaseState, DatabaseTemplate, build_state
-from tests.helpers import Actor, Actors, data_of, gql
+from tests.helpers import Actor, Actors, mutate_ok
 
 # Bounded for `make test`; raise it for a deeper local run (LEADFLOW_FUZZ_EXAMPLES=500).
 EXAMPLES_PER_FIELD = int(os.environ.get("LEADFLOW_FUZZ_EXAMPLES", "25"))
@@ -247,12 +247,12 @@ async def prepare_data(client: httpx.AsyncClient, actors: Actors) -> None:
     """A campaign with leads in every state, an opportunity, a partner link: real objects for the
     generated IDs to hit."""
     manager, clerk_a = actors.manager, actors.clerk_a
-    campaign = await _mutate(
+    campaign = await mutate_ok(
         client, manager, "createCampaign", {"name": "Fuzz fair 2025"}, "campaign { id }"
     )
     campaign_id = campaign["campaign"]["id"]
     rows = [{"lastName": f"Person {number}", "phone": f"0301234{number}"} for number in range(6)]
-    created = await _mutate(
+    created = await mutate_ok(
         client,
         manager,
         "createLeads",
@@ -260,61 +260,48 @@ async def prepare_data(client: httpx.AsyncClient, actors: Actors) -> None:
         "leads { id }",
     )
     lead_ids = [lead["id"] for lead in created["leads"]]
-    await _mutate(
+    await mutate_ok(
         client,
         manager,
         "assignLeads",
         {"leadIds": lead_ids[:3], "assigneeId": clerk_a.gid},
         "leads { id }",
     )
-    await _mutate(
+    await mutate_ok(
         client,
         manager,
         "assignLeads",
         {"leadIds": lead_ids[3:4], "assigneeId": actors.clerk_b.gid},
         "leads { id }",
     )
-    await _mutate(
+    await mutate_ok(
         client,
         clerk_a,
         "recordFeedback",
         {"leadId": lead_ids[0], "channel": "PHONE", "note": "Call back on Monday."},
         "feedback { id }",
     )
-    await _mutate(
+    await mutate_ok(
         client,
         clerk_a,
         "closeLead",
         {"leadId": lead_ids[0], "outcome": "SUCCESSFUL", "opportunity": {"expectedValue": "1200"}},
         "opportunity { id }",
     )
-    await _mutate(
+    await mutate_ok(
         client,
         clerk_a,
         "closeLead",
         {"leadId": lead_ids[1], "outcome": "UNSUCCESSFUL", "reason": "NOT_INTERESTED"},
         "lead { id }",
     )
-    await _mutate(
+    await mutate_ok(
         client,
         actors.admin,
         "linkPartnerCampaigns",
         {"userId": actors.partner.gid, "campaignIds": [campaign_id]},
         "user { id }",
     )
-
-
-async def _mutate(
-    client: httpx.AsyncClient, actor: Actor, name: str, input: dict[str, Any], selection: str
-) -> dict[str, Any]:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    query = (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} userErrors {{ code message }} }} }}"
-    )
-    payload = data_of(await gql(client, query, {"input": input}, actor=actor))[name]
-    assert payload["userErrors"] == [], payload
-    return payload
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -23,25 +23,9 @@ from leadflow.db.models import (
     User,
 )
 from tests.databases import DatabaseState, DatabaseTemplate, build_state
-from tests.helpers import Actor, Actors, data_of, error_codes, gql
+from tests.helpers import Actor, Actors, data_of, error_codes, gql, mutate_ok, mutation_text
 
-USER_ERRORS = "userErrors { code field message }"
 TABLES = (Campaign, Contact, Lead, LeadEvent, Feedback, Opportunity)
-
-
-def mutation_text(name: str, selection: str) -> str:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    return (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} {USER_ERRORS} }} }}"
-    )
-
-
-async def mutate(client, actor: Actor, name: str, input: dict[str, Any], selection: str) -> dict:
-    body = await gql(client, mutation_text(name, selection), {"input": input}, actor=actor)
-    payload = data_of(body)[name]
-    assert payload["userErrors"] == [], payload
-    return payload
 
 
 async def row_counts() -> dict[str, int]:
@@ -70,7 +54,7 @@ class World:
 
 
 async def link_by_mutation(client, actors: Actors, campaign: str) -> Actor:
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         actors.admin,
         "linkPartnerCampaigns",
@@ -83,7 +67,7 @@ async def link_by_mutation(client, actors: Actors, campaign: str) -> Actor:
 
 
 async def create_linked_partner(client, actors: Actors, email: str, campaign: str) -> Actor:
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         actors.admin,
         "createUser",
@@ -92,7 +76,7 @@ async def create_linked_partner(client, actors: Actors, email: str, campaign: st
     )
     user_id = payload["user"]["id"]
     assert payload["user"]["role"] == "PARTNER"
-    payload = await mutate(
+    payload = await mutate_ok(
         client, actors.admin, "createApiToken", {"userId": user_id, "name": "playground"}, "secret"
     )
     user = await User.get(email=email)
@@ -103,7 +87,9 @@ async def build_world(client, actors: Actors, linked_by: str) -> World:
     manager = actors.manager
     campaigns = {}
     for name in ("Fair", "Webinar"):
-        payload = await mutate(client, manager, "createCampaign", {"name": name}, "campaign { id }")
+        payload = await mutate_ok(
+            client, manager, "createCampaign", {"name": name}, "campaign { id }"
+        )
         campaigns[name] = payload["campaign"]["id"]
     fair = campaigns["Fair"]
     if linked_by == "linkPartnerCampaigns":
@@ -111,7 +97,7 @@ async def build_world(client, actors: Actors, linked_by: str) -> World:
     else:
         partner = await create_linked_partner(client, actors, "pia@partner.example", fair)
     other = await create_linked_partner(client, actors, "otto@partner.example", fair)
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         manager,
         "createLeads",
@@ -128,7 +114,7 @@ async def build_world(client, actors: Actors, linked_by: str) -> World:
         },
         "leads { id contact { id } }",
     )
-    await mutate(
+    await mutate_ok(
         client,
         other,
         "createLeads",
@@ -186,7 +172,7 @@ def world(built_world) -> World:
 
 async def submit(client, world: World, *last_names: str, campaign: str | None = None) -> list[str]:
     """The partner submits one lead per name (email NAME@lead.example); returns their IDs."""
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         world.partner,
         "createLeads",
@@ -255,7 +241,7 @@ async def test_a_forbidden_field_in_the_payload_stops_the_intake(client, world: 
 async def test_linking_more_campaigns_lets_the_partner_feed_them(
     client, actors: Actors, world: World
 ):
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         actors.admin,
         "linkPartnerCampaigns",
@@ -364,7 +350,7 @@ async def test_partner_sees_only_the_leads_it_submitted(client, actors: Actors, 
 async def work_on(client, actors: Actors, lead_ids: list[str]) -> None:
     """Clerk A gets the leads, notes feedback, closes the first unsuccessfully and the second
     successfully."""
-    await mutate(
+    await mutate_ok(
         client,
         actors.manager,
         "assignLeads",
@@ -372,14 +358,14 @@ async def work_on(client, actors: Actors, lead_ids: list[str]) -> None:
         "leads { id }",
     )
     for lead in lead_ids:
-        await mutate(
+        await mutate_ok(
             client,
             actors.clerk_a,
             "recordFeedback",
             {"leadId": lead, "channel": "PHONE", "note": "Secret feedback"},
             "feedback { id }",
         )
-    await mutate(
+    await mutate_ok(
         client,
         actors.clerk_a,
         "closeLead",
@@ -391,7 +377,7 @@ async def work_on(client, actors: Actors, lead_ids: list[str]) -> None:
         },
         "lead { id }",
     )
-    await mutate(
+    await mutate_ok(
         client,
         actors.clerk_a,
         "closeLead",
@@ -646,7 +632,7 @@ KNOWN = {"lastName": "Guess", "email": "KNOWN@example.com", "phone": "+49 89 1"}
 
 async def partner_submits_known(client, partner: Actor, world: World) -> dict:
     """The partner submits the email of the manager's lead (in other letter case)."""
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         partner,
         "createLeads",
@@ -660,7 +646,7 @@ async def test_resubmitting_a_known_contact_does_not_reveal_someone_elses_lead(
     client, actors: Actors, world: World
 ):
     manager_lead = world.manager_lead
-    await mutate(
+    await mutate_ok(
         client,
         actors.manager,
         "assignLeads",
@@ -708,7 +694,7 @@ async def test_resubmitting_a_known_contact_does_not_reveal_someone_elses_lead(
     }
 
     # Resending its own batch returns its own lead, unchanged, even once it is being worked on.
-    await mutate(
+    await mutate_ok(
         client,
         actors.manager,
         "assignLeads",
@@ -824,7 +810,7 @@ async def test_a_partner_cannot_tell_a_known_person_from_a_new_one(
 ):
     # Someone the manager entered (stored spelling "Known.Person@Example.COM") in the campaign
     # the partner is not linked to, with an open lead a clerk works on.
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         actors.manager,
         "createLeads",
@@ -834,7 +820,7 @@ async def test_a_partner_cannot_tell_a_known_person_from_a_new_one(
         },
         "leads { id contact { id } }",
     )
-    await mutate(
+    await mutate_ok(
         client,
         actors.manager,
         "assignLeads",
