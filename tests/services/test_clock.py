@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from leadflow import clock
-from leadflow.db.enums import Channel, LeadEventKind, Outcome
+from leadflow.auth.actors import OPERATOR
+from leadflow.db.enums import Channel, LeadEventKind, Outcome, Role
 from leadflow.db.models import (
+    AuditEntry,
     Campaign,
     Contact,
     Feedback,
@@ -20,8 +22,9 @@ from leadflow.db.models import (
     LeadEvent,
     Opportunity,
     OpportunityEvent,
+    User,
 )
-from leadflow.services import campaigns, leads, opportunities
+from leadflow.services import campaigns, leads, opportunities, users
 from leadflow.services.leads import LeadIntake
 
 MOMENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -62,6 +65,7 @@ async def test_the_services_stamp_the_clocks_time(actors):
     at = [MOMENT + timedelta(hours=hours) for hours in range(7)]
 
     with clock.frozen_at(at[0]):
+        user = await users.create_user(OPERATOR, "new@test.example", "Nina New", Role.CLERK)
         campaign = await campaigns.create_campaign(manager, "Spring Fair")
         [lead] = await leads.create_leads(
             manager, campaign.id, [LeadIntake(last_name="Berg", email="berg@example.com")]
@@ -82,6 +86,8 @@ async def test_the_services_stamp_the_clocks_time(actors):
             clerk_b, lead.contact_id, "Second order", lead_id=lead.id
         )
 
+    assert (await User.get(id=user.id)).created_at == at[0]
+    assert await AuditEntry.all().values_list("at", flat=True) == [at[0]]
     assert (await Campaign.get(id=campaign.id)).created_at == at[0]
     assert (await Contact.get(id=lead.contact_id)).created_at == at[0]
     assert (await Feedback.get(id=feedback.id)).created_at == at[2]
