@@ -5,7 +5,9 @@ mutations (`mutate`, `mutate_ok`), campaigns and leads made over the API (`new_c
 from __future__ import annotations
 
 import logging
+import re
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,16 +103,32 @@ def error_codes(body: dict[str, Any]) -> list[str]:
 
 USER_ERRORS = "userErrors { code field message }"
 
+# Fragment definitions by name (see `fragment`).
+FRAGMENTS: dict[str, str] = {}
 
-def mutation_text(name: str, selection: str = "", fragments: str = "") -> str:
-    """`mutation($input: NameInput!) { name(input: $input) { SELECTION userErrors } }`, followed
-    by `fragments` (definitions the selection spreads)."""
+
+def fragment(definition: str) -> str:
+    """Make a fragment definition known: a mutation whose selection spreads it (`...Name`) gets
+    it appended. Returns the definition."""
+    name = definition.split("fragment", 1)[1].split()[0]
+    assert FRAGMENTS.setdefault(name, definition) == definition, f"two fragments {name}"
+    return definition
+
+
+def mutation_text(name: str, selection: str = "") -> str:
+    """`mutation($input: NameInput!) { name(input: $input) { SELECTION userErrors } }`, with the
+    known fragments the selection spreads."""
     input_type = f"{name[0].upper()}{name[1:]}Input"
     text = (
         f"mutation($input: {input_type}!) {{ {name}(input: $input) "
         f"{{ {selection} {USER_ERRORS} }} }}"
     )
-    return f"{text}\n{fragments}" if fragments else text
+    spread = [
+        definition
+        for fragment_name, definition in FRAGMENTS.items()
+        if re.search(rf"\.\.\.\s*{fragment_name}\b", selection)
+    ]
+    return "\n".join([text, *spread])
 
 
 async def mutate(
@@ -119,14 +137,10 @@ async def mutate(
     name: str,
     input: dict[str, Any],
     selection: str = "",
-    *,
-    fragments: str = "",
 ) -> dict[str, Any]:
     """Run one mutation; returns its payload (user errors included)."""
-    body = await gql(
-        client, mutation_text(name, selection, fragments), {"input": input}, actor=actor
-    )
-    return data_of(body)[name]
+    document = mutation_text(name, selection)
+    return data_of(await gql(client, document, {"input": input}, actor=actor))[name]
 
 
 async def mutate_ok(
@@ -135,11 +149,9 @@ async def mutate_ok(
     name: str,
     input: dict[str, Any],
     selection: str = "",
-    *,
-    fragments: str = "",
 ) -> dict[str, Any]:
     """Run one mutation that must succeed (no user errors); returns its payload."""
-    payload = await mutate(client, actor, name, input, selection, fragments=fragments)
+    payload = await mutate(client, actor, name, input, selection)
     assert payload["userErrors"] == [], payload
     return payload
 
@@ -152,23 +164,27 @@ async def new_campaign(client: httpx.AsyncClient, actor: Actor, name: str, **ext
     return payload["campaign"]["id"]
 
 
+def lead_row(last_name: str) -> dict[str, str]:
+    """A lead's contact made from a last name (email and company derived from it)."""
+    return {
+        "lastName": last_name,
+        "email": f"{last_name.lower()}@example.com",
+        "company": f"{last_name} AG",
+    }
+
+
 async def new_leads(
     client: httpx.AsyncClient,
     actor: Actor,
     campaign_id: str,
-    rows: list[dict[str, Any]],
+    rows: Sequence[dict[str, Any] | str],
     selection: str = "leads { id contact { id } }",
-    *,
-    fragments: str = "",
 ) -> list[dict[str, Any]]:
-    """Leads made over the API (createLeads); returns the payload's leads."""
+    """Leads made over the API (createLeads); a row given as a string is `lead_row(it)`.
+    Returns the payload's leads."""
+    leads = [lead_row(row) if isinstance(row, str) else row for row in rows]
     payload = await mutate_ok(
-        client,
-        actor,
-        "createLeads",
-        {"campaignId": campaign_id, "leads": rows},
-        selection,
-        fragments=fragments,
+        client, actor, "createLeads", {"campaignId": campaign_id, "leads": leads}, selection
     )
     return payload["leads"]
 

@@ -39,7 +39,16 @@ from leadflow.db.models import (
     PartnerCampaign,
     User,
 )
-from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor
+from tests.helpers import (
+    Actor,
+    Actors,
+    data_of,
+    error_codes,
+    gql,
+    make_actor,
+    mutate_ok,
+    mutation_text,
+)
 
 ALLOWED, REFUSED = "allowed", "refused"
 ACTOR_KINDS = (
@@ -140,40 +149,24 @@ class Prepared:
     lead_import: str  # an import into the campaign
 
 
-USER_ERRORS = "userErrors { code message field }"
-
-
-async def mutate(client, actor: Actor, name: str, input: dict[str, Any], selection: str) -> dict:
-    body = await gql(client, mutation_text(name, selection), {"input": input}, actor=actor)
-    payload = data_of(body)[name]
-    assert payload["userErrors"] == [], payload
-    return payload
-
-
-def mutation_text(name: str, selection: str = "") -> str:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    return (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} {USER_ERRORS} }} }}"
-    )
-
-
 async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
     manager, admin, clerk_a = actors.manager, actors.admin, actors.clerk_a
     campaigns = []
     for name in ("Fair", "Webinar"):
-        payload = await mutate(client, manager, "createCampaign", {"name": name}, "campaign { id }")
+        payload = await mutate_ok(
+            client, manager, "createCampaign", {"name": name}, "campaign { id }"
+        )
         campaigns.append(payload["campaign"]["id"])
     fair, webinar = campaigns
     for partner, campaign in ((actors.partner, fair), (other_partner, webinar)):
-        await mutate(
+        await mutate_ok(
             client,
             admin,
             "linkPartnerCampaigns",
             {"userId": partner.gid, "campaignIds": [campaign]},
             "campaigns { id }",
         )
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         actors.partner,
         "createLeads",
@@ -186,7 +179,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         client, "query($id: ID!) { lead(id: $id) { contact { id } } }", partner_lead, actor=manager
     )
     partner_lead["contact"] = data_of(body)["lead"]["contact"]
-    payload = await mutate(
+    payload = await mutate_ok(
         client,
         manager,
         "createLeads",
@@ -203,7 +196,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
     lead_ids = [
         lead["id"] for lead in (partner_lead, reassignable, closable, with_opportunity, handover)
     ]
-    await mutate(
+    await mutate_ok(
         client,
         manager,
         "assignLeads",
@@ -212,7 +205,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
     )
     opportunities = []
     for lead in (with_opportunity, handover):
-        payload = await mutate(
+        payload = await mutate_ok(
             client,
             clerk_a,
             "closeLead",
@@ -558,14 +551,14 @@ class Touched:
 
 async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
     manager = actors.manager
-    await mutate(
+    await mutate_ok(
         client,
         manager,
         "recordFeedback",
         {"leadId": p.lead, "channel": "PHONE", "note": "By the manager"},
         "feedback { id }",
     )
-    await mutate(
+    await mutate_ok(
         client,
         actors.clerk_a,
         "recordFeedback",
@@ -573,14 +566,14 @@ async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
         "feedback { id }",
     )
     for assignee in (p.victim, p.clerk_a):
-        await mutate(
+        await mutate_ok(
             client,
             manager,
             "reassignLead",
             {"leadId": p.reassignable_lead, "assigneeId": assignee},
             "lead { id }",
         )
-    await mutate(
+    await mutate_ok(
         client,
         manager,
         "closeLead",
@@ -588,14 +581,14 @@ async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
         "lead { id }",
     )
     for opportunity, owner in ((p.handover_opportunity, p.clerk_b), (p.opportunity, p.victim)):
-        await mutate(
+        await mutate_ok(
             client,
             manager,
             "handOverOpportunity",
             {"opportunityId": opportunity, "ownerId": owner},
             "opportunity { id }",
         )
-    await mutate(client, actors.admin, "deactivateUser", {"userId": p.victim}, "user { id }")
+    await mutate_ok(client, actors.admin, "deactivateUser", {"userId": p.victim}, "user { id }")
     await LeadImport.filter(id=decode_id(p.lead_import, "LeadImport", ["id"])).update(
         created_by_id=manager.user.id
     )

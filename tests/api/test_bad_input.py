@@ -11,74 +11,19 @@ import pytest
 
 from leadflow.api.ids import encode_id
 from leadflow.api.pagination import encode_cursor
-from leadflow.db.models import (
-    Campaign,
-    Contact,
-    Feedback,
-    Lead,
-    LeadEvent,
-    Opportunity,
-    OpportunityEvent,
+from leadflow.db.models import Contact, Lead
+from tests.helpers import (
+    Actor,
+    Actors,
+    data_of,
+    error_codes,
+    gql,
+    mutate,
+    mutate_ok,
+    new_campaign,
+    new_leads,
+    snapshot,
 )
-from tests.helpers import Actor, Actors, data_of, error_codes, gql
-
-USER_ERRORS = "userErrors { code field message }"
-
-STATE_QUERY = """
-{
-  campaigns(first: 100) {
-    totalCount
-    edges { node { id name description startsOn endsOn } }
-  }
-  leads(first: 100) {
-    totalCount
-    edges { node {
-      id status outcome closeReason closeNote assignedAt closedAt
-      assignee { id } closedBy { id }
-      contact { id salutation firstName lastName company email phone postalCode }
-      feedback { channel note }
-      history { kind actor { id } assignee { id } }
-      opportunity { id }
-    } }
-  }
-  opportunities(first: 100) {
-    totalCount
-    edges { node { id title stage expectedValue owner { id } history { kind owner { id } } } }
-  }
-}
-"""
-
-TABLES = (Campaign, Contact, Lead, LeadEvent, Feedback, Opportunity, OpportunityEvent)
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-async def mutate(
-    client, actor: Actor, name: str, input: dict[str, Any], selection: str = ""
-) -> dict[str, Any]:
-    """Run one mutation; returns its payload (user errors included)."""
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    query = (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} {USER_ERRORS} }} }}"
-    )
-    return data_of(await gql(client, query, {"input": input}, actor=actor))[name]
-
-
-async def mutate_ok(
-    client, actor: Actor, name: str, input: dict[str, Any], selection: str
-) -> dict[str, Any]:
-    payload = await mutate(client, actor, name, input, selection)
-    assert payload["userErrors"] == []
-    return payload
-
-
-async def snapshot(client, manager: Actor) -> dict[str, Any]:
-    """Everything a manager can see, plus the row count of every table."""
-    state = data_of(await gql(client, STATE_QUERY, actor=manager))
-    state["rows"] = {model.__name__: await model.all().count() for model in TABLES}
-    return state
 
 
 async def refused(
@@ -108,26 +53,6 @@ def codes_and_fields(errors: list[dict[str, Any]]) -> list[tuple[str, list[str] 
 
 def pk_of(global_id: str) -> int:
     return int(base64.b64decode(global_id).decode().partition(":")[2])
-
-
-async def new_campaign(client, actor: Actor, name: str) -> str:
-    payload = await mutate_ok(client, actor, "createCampaign", {"name": name}, "campaign { id }")
-    return payload["campaign"]["id"]
-
-
-async def new_leads(client, actor: Actor, campaign_id: str, *last_names: str) -> list[dict]:
-    rows = [
-        {"lastName": name, "email": f"{name.lower()}@example.com", "company": f"{name} AG"}
-        for name in last_names
-    ]
-    payload = await mutate_ok(
-        client,
-        actor,
-        "createLeads",
-        {"campaignId": campaign_id, "leads": rows},
-        "leads { id contact { id } }",
-    )
-    return payload["leads"]
 
 
 async def assign(client, actor: Actor, leads: list[dict], clerk: Actor) -> None:
@@ -266,7 +191,7 @@ async def test_every_bad_row_is_reported(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Intake")
     # A known contact must not be touched by a refused intake either.
-    [known] = await new_leads(client, manager, campaign, "Known")
+    [known] = await new_leads(client, manager, campaign, ["Known"])
     rows = intake_rows(6)
     rows[0]["email"] = "KNOWN@example.com"
     rows[1]["lastName"] = "   "
@@ -387,7 +312,7 @@ async def test_intake_batch_size(client, actors: Actors):
 async def test_intake_into_a_bad_campaign_id(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Real")
-    [lead] = await new_leads(client, manager, campaign, "Existing")
+    [lead] = await new_leads(client, manager, campaign, ["Existing"])
     cases = [
         (encode_id("Campaign", 9999), "NOT_FOUND"),
         ("not-an-id", "INVALID"),
@@ -425,7 +350,7 @@ async def test_intake_into_a_bad_campaign_id(client, actors: Actors):
 async def test_assign_with_bad_ids(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Assign")
-    new_a, new_b = await new_leads(client, manager, campaign, "Alpha", "Beta")
+    new_a, new_b = await new_leads(client, manager, campaign, ["Alpha", "Beta"])
     clerk = actors.clerk_a.gid
     cases = [
         ([new_a["id"], encode_id("Lead", 9999)], clerk, "NOT_FOUND", ["leadIds", "1"]),
@@ -460,7 +385,7 @@ async def test_assign_with_bad_ids(client, actors: Actors):
 async def test_assign_to_someone_who_is_not_an_active_clerk(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Assign")
-    leads = await new_leads(client, manager, campaign, "Alpha", "Beta")
+    leads = await new_leads(client, manager, campaign, ["Alpha", "Beta"])
     lead_ids = [lead["id"] for lead in leads]
     for actor, word in (
         (actors.inactive_clerk, "deactivated"),
@@ -499,7 +424,7 @@ async def test_assign_a_lead_that_is_no_longer_new(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Race")
     first, taken, closed, last = await new_leads(
-        client, manager, campaign, "First", "Taken", "Closed", "Last"
+        client, manager, campaign, ["First", "Taken", "Closed", "Last"]
     )
     await assign(client, manager, [taken, closed], actors.clerk_b)
     await mutate_ok(
@@ -541,7 +466,7 @@ async def test_assign_a_lead_that_is_no_longer_new(client, actors: Actors):
 async def test_reassign_with_bad_input(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Reassign")
-    new, active, done = await new_leads(client, manager, campaign, "New", "Active", "Done")
+    new, active, done = await new_leads(client, manager, campaign, ["New", "Active", "Done"])
     await assign(client, manager, [active, done], clerk_a)
     await close_successfully(client, clerk_a, done)
     cases = [
@@ -574,7 +499,7 @@ async def test_reassign_with_bad_input(client, actors: Actors):
 async def test_feedback_with_bad_input(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Feedback")
-    new, active, done = await new_leads(client, manager, campaign, "New", "Active", "Done")
+    new, active, done = await new_leads(client, manager, campaign, ["New", "Active", "Done"])
     await assign(client, manager, [active, done], clerk_a)
     await close_successfully(client, clerk_a, done)
     cases = [
@@ -603,7 +528,7 @@ async def test_feedback_with_bad_input(client, actors: Actors):
 async def test_closing_a_new_lead(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Close")
-    [new] = await new_leads(client, manager, campaign, "New")
+    [new] = await new_leads(client, manager, campaign, ["New"])
     for outcome in ("SUCCESSFUL", "UNSUCCESSFUL"):
         errors = await refused(
             client,
@@ -622,7 +547,7 @@ async def test_closing_a_new_lead(client, actors: Actors):
 async def test_closing_twice(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Twice")
-    won, lost = await new_leads(client, manager, campaign, "Won", "Lost")
+    won, lost = await new_leads(client, manager, campaign, ["Won", "Lost"])
     await assign(client, manager, [won, lost], clerk_a)
     await close_successfully(client, clerk_a, won)
     await mutate_ok(
@@ -656,7 +581,7 @@ async def test_closing_twice(client, actors: Actors):
 async def test_close_with_bad_input(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Close")
-    [lead] = await new_leads(client, manager, campaign, "Active")
+    [lead] = await new_leads(client, manager, campaign, ["Active"])
     await assign(client, manager, [lead], clerk_a)
     cases = [
         ({"outcome": "UNSUCCESSFUL"}, "REQUIRED", ["reason"]),
@@ -737,7 +662,7 @@ async def test_close_with_bad_input(client, actors: Actors):
 async def test_create_opportunity_with_bad_input(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Opportunities")
-    first, other = await new_leads(client, manager, campaign, "First", "Other")
+    first, other = await new_leads(client, manager, campaign, ["First", "Other"])
     await assign(client, manager, [first, other], clerk_a)
     contact = first["contact"]["id"]
     cases = [
@@ -778,7 +703,7 @@ async def test_create_opportunity_with_bad_input(client, actors: Actors):
 async def test_hand_over_with_bad_input(client, actors: Actors):
     manager, clerk_a = actors.manager, actors.clerk_a
     campaign = await new_campaign(client, manager, "Hand-over")
-    [lead] = await new_leads(client, manager, campaign, "Deal")
+    [lead] = await new_leads(client, manager, campaign, ["Deal"])
     await assign(client, manager, [lead], clerk_a)
     opportunity = await close_successfully(client, clerk_a, lead)
     cases = [
@@ -821,7 +746,7 @@ LEADS_PAGE = """query($first: Int, $after: String, $filter: LeadFilter) {
 async def test_page_size_is_limited(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Paging")
-    await new_leads(client, manager, campaign, "One")
+    await new_leads(client, manager, campaign, ["One"])
     for first in (101, -1, 1000):
         assert await top_level(client, manager, LEADS_PAGE, {"first": first}) == ["BAD_USER_INPUT"]
     for query in (
@@ -840,7 +765,7 @@ async def test_page_size_is_limited(client, actors: Actors):
 async def test_bad_cursor(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Cursor")
-    await new_leads(client, manager, campaign, "One")
+    await new_leads(client, manager, campaign, ["One"])
     for cursor in (
         "garbage",
         "!!!",
@@ -859,7 +784,7 @@ async def test_bad_cursor(client, actors: Actors):
 async def test_lookups_by_bad_ids(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Lookups")
-    [lead] = await new_leads(client, manager, campaign, "Lookup")
+    [lead] = await new_leads(client, manager, campaign, ["Lookup"])
     cases = [
         ("lead", encode_id("Lead", 9999), "NOT_FOUND"),
         ("lead", "nope", "BAD_USER_INPUT"),
@@ -889,7 +814,7 @@ async def test_lookups_by_bad_ids(client, actors: Actors):
 async def test_bad_filters(client, actors: Actors):
     manager = actors.manager
     campaign = await new_campaign(client, manager, "Filters")
-    [lead] = await new_leads(client, manager, campaign, "Filter")
+    [lead] = await new_leads(client, manager, campaign, ["Filter"])
     for filter in (
         {"campaignId": lead["id"]},
         {"campaignId": "nope"},

@@ -4,12 +4,14 @@ node lookups, paging, filters and the clerk list."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from leadflow.api.ids import encode_id
-from tests.helpers import Actor, Actors, data_of, gql
+from tests import helpers
+from tests.helpers import Actor, Actors, data_of, fragment, gql, mutate_ok, new_campaign
 
-LEAD_FIELDS = """
+LEAD_FIELDS = fragment("""
 fragment LeadFields on Lead {
   id status assignedAt outcome closeReason closeNote closedAt createdAt
   assignee { id name }
@@ -17,9 +19,9 @@ fragment LeadFields on Lead {
   campaign { id name }
   contact { id firstName lastName company email phone }
 }
-"""
+""")
 
-OPPORTUNITY_FIELDS = """
+OPPORTUNITY_FIELDS = fragment("""
 fragment OpportunityFields on Opportunity {
   id title stage expectedValue createdAt
   owner { id name }
@@ -27,7 +29,7 @@ fragment OpportunityFields on Opportunity {
   lead { id }
   history { kind at note actor { id } owner { id } previousOwner { id } }
 }
-"""
+""")
 
 HISTORY_QUERY = """
 query($id: ID!) {
@@ -67,46 +69,8 @@ query($filter: LeadFilter, $first: Int, $after: String) {
 # --- helpers -----------------------------------------------------------------------------------
 
 
-async def mutate(
-    client, actor: Actor, name: str, input: dict[str, Any], selection: str = ""
-) -> dict[str, Any]:
-    """Run one mutation; returns its payload (user errors included)."""
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    query = (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} userErrors {{ code field message }} }} }}\n"
-        f"{LEAD_FIELDS if '...LeadFields' in selection else ''}"
-        f"{OPPORTUNITY_FIELDS if '...OpportunityFields' in selection else ''}"
-    )
-    return data_of(await gql(client, query, {"input": input}, actor=actor))[name]
-
-
-async def mutate_ok(
-    client, actor: Actor, name: str, input: dict[str, Any], selection: str
-) -> dict[str, Any]:
-    payload = await mutate(client, actor, name, input, selection)
-    assert payload["userErrors"] == []
-    return payload
-
-
-async def new_campaign(client, actor: Actor, name: str, **extra: Any) -> str:
-    payload = await mutate_ok(
-        client, actor, "createCampaign", {"name": name, **extra}, "campaign { id }"
-    )
-    return payload["campaign"]["id"]
-
-
-async def new_leads(
-    client, actor: Actor, campaign_id: str, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    payload = await mutate_ok(
-        client,
-        actor,
-        "createLeads",
-        {"campaignId": campaign_id, "leads": rows},
-        "leads { ...LeadFields }",
-    )
-    return payload["leads"]
+# Leads as the workflow reads them back (the helpers append the fragments a selection spreads).
+new_leads = partial(helpers.new_leads, selection="leads { ...LeadFields }")
 
 
 async def assign(client, actor: Actor, lead_ids: list[str], clerk: Actor) -> list[dict]:
