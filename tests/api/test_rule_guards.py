@@ -14,24 +14,22 @@ from tests.api.test_authorization_matrix import (
     Prepared,
     check_allowed,
     check_refused,
-    mutate,
     mutation,
     prepare,
     root_fields,
 )
 from tests.helpers import Actor, Actors, data_of, gql, make_actor
 
+CREATE_TOKEN = """mutation($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) { secret userErrors { code } } }"""
+
 
 async def read_only_token_of(client, admin: Actor) -> Actor:
     """A read-only token of the admin, made the way admins make them."""
-    payload = await mutate(
-        client,
-        admin,
-        "createApiToken",
-        {"userId": admin.gid, "name": "Read only", "readOnly": True},
-        "secret",
-    )
-    return Actor(user=admin.user, token=payload["secret"])
+    input = {"userId": admin.gid, "name": "Read only", "readOnly": True}
+    payload = data_of(await gql(client, CREATE_TOKEN, {"input": input}, actor=admin))
+    assert payload["createApiToken"]["userErrors"] == [], payload
+    return Actor(user=admin.user, token=payload["createApiToken"]["secret"])
 
 
 async def prepared_world(client, actors: Actors) -> Prepared:
