@@ -24,7 +24,7 @@ from leadflow.db.enums import Role
 from leadflow.db.models import Campaign, LoginSession, User
 from leadflow.services import accounts
 from leadflow.settings import Settings
-from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor
+from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor, mutate_ok
 
 PASSWORD = "correct-horse-battery"
 # One hash for every user with a password: hashing costs a fifth of a second each.
@@ -582,17 +582,7 @@ async def test_user_and_token_changes_are_audited_with_who_and_where(web, users:
     campaign = await Campaign.create(name="Fair")
 
     async def mutate(name: str, input: dict[str, Any], selection: str) -> dict[str, Any]:
-        input_type = f"{name[0].upper()}{name[1:]}Input"
-        body = await gql(
-            web,
-            f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-            f"{{ {selection} userErrors {{ code message }} }} }}",
-            {"input": input},
-            actor=admin,
-        )
-        payload = data_of(body)[name]
-        assert payload["userErrors"] == [], payload
-        return payload
+        return await mutate_ok(web, admin, name, input, selection)
 
     created = await mutate(
         "createUser",
