@@ -1,13 +1,15 @@
 """Contract of `leadflow.db.sql` per database: each function gives the same answer on SQLite
 and PostgreSQL (medians as percentile_cont computes them, buckets of UTC days and Monday
 weeks, the first row of each group, ids for bulk inserts), with querysets and values as
-parameters."""
+parameters. And that no code outside db/ writes SQL of its own."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest_asyncio
 from tortoise.transactions import in_transaction
@@ -141,3 +143,20 @@ async def test_next_ids_follow_the_stored_ones_and_insert(db: None) -> None:
         await Campaign.bulk_create([Campaign(id=i, name=f"Bulk {i}") for i in ids])
     assert await sql.next_ids(Campaign, 0) == []
     assert sorted(await Campaign.all().values_list("id", flat=True)) == [campaign.id, *ids]
+
+
+# Raw statements, dialect branches and raw expressions: db/ only. The web layer's health check
+# (`SELECT 1` in web/static.py) is the one exception: it asks the connection, not the data.
+RAW_SQL = re.compile(r"capabilities\.dialect|execute_query|execute_script|execute_pypika|RawSQL")
+PACKAGE = Path(__file__).resolve().parents[2] / "backend" / "leadflow"
+
+
+def test_no_sql_of_its_own_outside_db() -> None:
+    offenders = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] != "db"
+        and path.relative_to(PACKAGE) != Path("web/static.py")
+        and RAW_SQL.search(path.read_text())
+    )
+    assert offenders == []
