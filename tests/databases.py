@@ -19,10 +19,12 @@ import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import pytest
+import pytest_asyncio
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow.app import create_app
@@ -264,3 +266,29 @@ async def _tables_children_first(connection: asyncpg.Connection) -> list[str]:
         assert ready, f"a cycle of foreign keys among {set(names) - set(ordered)}"
         ordered.extend(ready)
     return [f'"{name}"' for name in ordered]
+
+
+def shared_world(
+    name: str, build: Callable[[httpx.AsyncClient, Actors], Awaitable[Any]]
+) -> tuple[Any, Any, Any]:
+    """Fixtures for a module whose tests start from the same world: `name` (what `build`
+    returned), built once per module and backend into a state, and `database_state`, which
+    starts the tests that use `name` from a copy of that state (the others start as usual).
+    In the module: `_world, database_state, data = shared_world("data", build)`."""
+
+    @pytest_asyncio.fixture(scope="module", name=f"{name}_built_once")
+    async def built(database_template: DatabaseTemplate, tmp_path_factory: Any) -> Any:
+        directory = tmp_path_factory.mktemp(f"world-{name}")
+        return await build_state(database_template, directory, build)
+
+    @pytest.fixture(name="database_state")
+    def state(request: pytest.FixtureRequest) -> DatabaseState | None:
+        if name not in request.fixturenames:
+            return None
+        return request.getfixturevalue(f"{name}_built_once")[0]
+
+    @pytest.fixture(name=name)
+    def value(request: pytest.FixtureRequest) -> Any:
+        return request.getfixturevalue(f"{name}_built_once")[1]
+
+    return built, state, value

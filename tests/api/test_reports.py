@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from leadflow.api.ids import encode_id
 from leadflow.api.pagination import encode_cursor
 from leadflow.db.enums import Channel, Outcome
 from leadflow.db.models import Lead
 from leadflow.services import leads
 from leadflow.services.leads import LeadIntake
+from tests.databases import shared_world
 from tests.helpers import Actor, QueryCounter, data_of, error_codes, gql
-from tests.reports_data import DAY, HOUR, ReportData, at, build_report_data
+from tests.reports_data import DAY, HOUR, at, build_report_data
 
 CAMPAIGN_REPORTS = """
 query($campaignId: ID, $from: DateTime, $to: DateTime) {
@@ -60,9 +59,10 @@ query($interval: ReportInterval!, $from: DateTime!, $to: DateTime!, $campaignId:
 }"""
 
 
-@pytest.fixture
-async def data(actors) -> ReportData:
-    return await build_report_data(actors)
+# The data set, built once per module and backend; each test that uses it starts from a copy.
+_data_once, database_state, data = shared_world(
+    "data", lambda client, actors: build_report_data(actors)
+)
 
 
 def iso(day: int, hour: int = 0) -> str:

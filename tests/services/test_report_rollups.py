@@ -19,14 +19,15 @@ from leadflow.db.models import (
 from leadflow.services import campaigns, leads, reports
 from leadflow.services.leads import LeadIntake
 from leadflow.services.reports import ReportInterval
+from tests.databases import shared_world
 from tests.helpers import QueryCounter
-from tests.reports_data import HOUR, ReportData, at, build_report_data
+from tests.reports_data import HOUR, at, build_report_data
 from tests.rollups import _utc_day, expected_rollups, stored_rollups
 
-
-@pytest.fixture
-async def data(actors) -> ReportData:
-    return await build_report_data(actors)
+# The data set, built once per module and backend; each test that uses it starts from a copy.
+_data_once, database_state, data = shared_world(
+    "data", lambda client, actors: build_report_data(actors)
+)
 
 
 async def test_the_triggers_keep_the_rollups_equal_to_the_leads(actors, data):

@@ -13,13 +13,14 @@ from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import leads, reports
 from leadflow.services.leads import LeadIntake
 from leadflow.services.reports import AgingKind, ReportInterval
+from tests.databases import shared_world
 from tests.helpers import QueryCounter
 from tests.reports_data import DAY, HOUR, ReportData, at, build_report_data
 
-
-@pytest.fixture
-async def data(actors) -> ReportData:
-    return await build_report_data(actors)
+# The data set, built once per module and backend; each test that uses it starts from a copy.
+_data_once, database_state, data = shared_world(
+    "data", lambda client, actors: build_report_data(actors)
+)
 
 
 def reasons(report: reports.CampaignReport) -> dict[CloseReason, int]:
