@@ -348,15 +348,14 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _users_add(args: argparse.Namespace, settings: Settings) -> None:
-    from leadflow.db.enums import Role
-    from leadflow.services.users import create_user, parse_role
+    from leadflow.services.users import campaigns_fit_role, create_user, parse_role
 
     role = parse_role(args.role)
-    password = args.password if args.password is not None else _prompt_password()
-
     campaign_names = _split_names(args.campaigns)
-    if campaign_names and role is not Role.PARTNER:
+    # create_user checks this too; asked here first so nobody types a password in vain.
+    if not campaigns_fit_role(role, campaign_names):
         raise CommandError("--campaigns is only for partners")
+    password = args.password if args.password is not None else _prompt_password()
 
     async def task() -> None:
         from leadflow.services import accounts

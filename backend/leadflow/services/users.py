@@ -3,7 +3,7 @@ up under the visibility rule, and the lists managers pick clerks from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -45,7 +45,7 @@ async def create_user(
     campaigns it feeds at once. One transaction: a refused link leaves no user behind. Without
     a password the user cannot log in (yet)."""
     policy.require_admin(actor, "create users")
-    if campaign_ids and role is not Role.PARTNER:
+    if not campaigns_fit_role(role, campaign_ids):
         raise DomainError(
             ErrorCode.INVALID, "Only partners are linked to campaigns.", ["campaignIds"]
         )
@@ -64,6 +64,12 @@ async def create_user(
         if campaign_ids:
             await link_partner(actor, user, campaign_ids, address=address)
     return user
+
+
+def campaigns_fit_role(role: Role, campaigns: Sized) -> bool:
+    """Only partners are linked to campaigns (the ones they feed) when they are created; the
+    command line asks this before it prompts for a password."""
+    return not campaigns or role is Role.PARTNER
 
 
 async def _insert_user(email: str, name: str, role: Role, password_hash: str | None) -> User:
