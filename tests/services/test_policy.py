@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from leadflow.auth import policy
-from leadflow.auth.actors import DEMO, IMPORT_WATCHDOG, OPERATOR, Actor
+from leadflow.auth.actors import DEMO, OPERATOR, Actor
 from leadflow.db.enums import Role
 from leadflow.db.models import AuditEntry, Lead, PartnerCampaign, User
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
@@ -16,7 +16,7 @@ from leadflow.services import accounts, campaigns, contacts, leads, opportunitie
 from leadflow.services.leads import LeadIntake
 from tests.helpers import Actors
 
-SYSTEM = [OPERATOR, DEMO, IMPORT_WATCHDOG]
+SYSTEM = [OPERATOR, DEMO]
 
 
 def everyone(actors: Actors) -> list[Actor]:

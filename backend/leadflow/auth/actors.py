@@ -25,10 +25,10 @@ class SystemActor:
 
 Actor = User | SystemActor
 
-# The ones the code base uses; a job names itself so the audit log tells them apart.
+# The ones the code base uses; a job that acts on its own gets its own name, so the audit log
+# tells them apart (the import watchdog has none: it resumes an import as its uploader).
 OPERATOR = SystemActor("operator")  # the `leadflow` command line
 DEMO = SystemActor("demo")
-IMPORT_WATCHDOG = SystemActor("import-watchdog")
 
 
 def is_system(actor: Actor) -> TypeIs[SystemActor]:
