@@ -7,13 +7,15 @@ from collections.abc import Iterable, Sequence, Sized
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.auth.passwords import hash_password
-from leadflow.db.enums import Role
+from leadflow.db.enums import LeadStatus, Role
+from leadflow.db.lead_status import status_condition
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.accounts import link_partner
@@ -131,16 +133,22 @@ async def require_active_clerk(actor: Actor, user_id: int, field: list[str]) -> 
 
 
 async def open_lead_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    """ACTIVE leads per user, in one GROUP BY query."""
+    """ACTIVE leads per user (their load), 0 for a user without any."""
     ids = list(user_ids)
     if not ids:
         return {}
+    counts = dict.fromkeys(ids, 0)
+    counts.update(await active_leads_per_assignee(Lead.filter(assignee_id__in=ids)))
+    return counts
+
+
+async def active_leads_per_assignee(leads: QuerySet[Lead]) -> dict[int, int]:
+    """The ACTIVE leads among `leads` per assignee, in one GROUP BY query (the User type's
+    openLeadCount and the clerk report's open leads)."""
     rows = (
-        await Lead.filter(assignee_id__in=ids, closed_at=None)
+        await leads.filter(status_condition(LeadStatus.ACTIVE))
         .group_by("assignee_id")
         .annotate(open_count=Count("id"))
         .values_list("assignee_id", "open_count")
     )
-    counts = dict.fromkeys(ids, 0)
-    counts.update({assignee_id: count for assignee_id, count in rows})
-    return counts
+    return {assignee_id: int(count) for assignee_id, count in rows}

@@ -20,6 +20,7 @@ from leadflow.db.models import ClerkDayFigures, Lead, User
 from leadflow.services.campaigns import success_rate
 from leadflow.services.reports.periods import DaySplit, Period, make_period
 from leadflow.services.reports.sampling import TO_FEEDBACK, sample_every, sampled_groups
+from leadflow.services.users import active_leads_per_assignee
 
 _FEEDBACK = (sql.Duration(TO_FEEDBACK, "first_assigned_at", "first_feedback_at"),)
 
@@ -51,7 +52,7 @@ async def clerk_reports(
         return []
     ids = [clerk.id for clerk in clerks]
     leads = policy.report_leads(actor).filter(assignee_id__in=ids)
-    open_leads = await _open_by_clerk(leads)
+    open_leads = await active_leads_per_assignee(leads)
     if policy.reads_every_lead(actor):
         closes = await _rolled_up_closes(leads, ids, DaySplit.of(period))
     else:
@@ -74,22 +75,12 @@ async def clerk_reports(
     ]
 
 
-async def _open_by_clerk(leads: QuerySet[Lead]) -> dict[int, int]:
-    rows = (
-        await leads.filter(status_condition(LeadStatus.ACTIVE))
-        .group_by("assignee_id")
-        .annotate(open=Count("id"))
-        .values_list("assignee_id", "open")
-    )
-    return {assignee_id: int(count) for assignee_id, count in rows}
-
-
 async def _closes_by_clerk(
     leads: QuerySet[Lead], period: Period
 ) -> defaultdict[int, tuple[int, int]]:
     """(closed in the period, successful of those) per assignee, from the leads."""
     rows = (
-        await leads.filter(closed_at__isnull=False, **period.filters("closed_at"))
+        await leads.filter(status_condition(LeadStatus.DONE), **period.filters("closed_at"))
         .group_by("assignee_id")
         .annotate(
             closed=Count("id"),
