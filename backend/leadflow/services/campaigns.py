@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -88,10 +88,23 @@ def visible_campaigns(actor: Actor) -> QuerySet[Campaign]:
     return policy.visible_campaigns(actor)
 
 
-async def get_campaign(actor: Actor, campaign_id: int) -> Campaign:
-    """One campaign by ID, under the rule of `visible_campaigns`."""
-    missing = DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["id"])
-    return await policy.find_campaign(actor, campaign_id, missing)
+async def get_campaign(actor: Actor, campaign_id: int, field: Sequence[str] = ("id",)) -> Campaign:
+    """One campaign by ID, under the rule of `visible_campaigns`; `field` names the input in
+    the NOT_FOUND error."""
+    return await policy.find_campaign(actor, campaign_id, _missing(field))
+
+
+async def campaign_by_id(campaign_id: int, field: Sequence[str]) -> Campaign:
+    """One campaign by ID for a use case that has checked the actor's right already (or checks
+    it on the campaign itself): NOT_FOUND under `field` when it does not exist."""
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None:
+        raise _missing(field)
+    return campaign
+
+
+def _missing(field: Sequence[str]) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", field)
 
 
 async def campaign_stats(actor: Actor, campaign_ids: Iterable[int]) -> dict[int, CampaignStats]:

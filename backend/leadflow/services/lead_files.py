@@ -17,8 +17,7 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.db.enums import LeadStatus
 from leadflow.db.models import Campaign
-from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import exports, imports
+from leadflow.services import campaigns, exports, imports
 from leadflow.services.import_files import FileRow, preview_rows
 
 
@@ -53,10 +52,7 @@ class LeadFiles:
     actor: Actor
 
     async def campaign(self, campaign_id: int) -> Campaign:
-        campaign = await Campaign.get_or_none(id=campaign_id)
-        if campaign is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaign"])
-        return campaign
+        return await campaigns.campaign_by_id(campaign_id, ["campaign"])
 
     async def preview(
         self, campaign: Campaign, file: imports.ImportFile, rows: int

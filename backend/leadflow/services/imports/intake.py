@@ -21,7 +21,7 @@ from leadflow.auth.actors import Actor
 from leadflow.db.enums import ImportIssueCode, ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportSource, LeadImport
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services.campaigns import create_campaign
+from leadflow.services.campaigns import campaign_by_id, create_campaign
 from leadflow.services.import_files import FileLayout, FileRow, inspect_file, read_rows
 from leadflow.services.imports.queue import ImportQueue, ImportStopped
 from leadflow.services.imports.records import (
@@ -89,7 +89,7 @@ async def preview(
 ) -> ImportReport:
     """Everything an import of the file into the campaign would do, without writing."""
     layout = _inspect(actor, file)
-    campaign = await _campaign(campaign_id)
+    campaign = await campaign_by_id(campaign_id, ["campaign"])
     report = _report(file, campaign.name, layout, dry_run=True)
     await _preview(campaign, file.path, report, on_progress)
     return report
@@ -108,7 +108,7 @@ async def start(
     `keep_source` stores the file in the database while the import runs (web uploads), so
     that any app instance can finish it if this one dies (`resume_abandoned_imports`)."""
     layout = _inspect(actor, file)
-    campaign = await _campaign(campaign_id)
+    campaign = await campaign_by_id(campaign_id, ["campaign"])
     report = _report(file, campaign.name, layout, dry_run=False)
     return await _start(actor, campaign, file, report, keep_source=keep_source, queued=queued)
 
@@ -185,13 +185,6 @@ def _inspect(actor: Actor, file: ImportFile) -> FileLayout:
 
 def _report(file: ImportFile, campaign: str, layout: FileLayout, *, dry_run: bool) -> ImportReport:
     return ImportReport(file_name=file.name, campaign=campaign, layout=layout, dry_run=dry_run)
-
-
-async def _campaign(campaign_id: int) -> Campaign:
-    campaign = await Campaign.get_or_none(id=campaign_id)
-    if campaign is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaign"])
-    return campaign
 
 
 async def _create_campaign(actor: Actor, name: str) -> Campaign:

@@ -15,7 +15,12 @@ from leadflow.auth.actors import Actor
 from leadflow.db import sql
 from leadflow.db.enums import CloseReason, Outcome
 from leadflow.db.models import Campaign, CampaignDayFigures, Lead
-from leadflow.services.campaigns import COHORT_COLUMNS, CampaignStats, stats_by_campaign
+from leadflow.services.campaigns import (
+    COHORT_COLUMNS,
+    CampaignStats,
+    get_campaign,
+    stats_by_campaign,
+)
 from leadflow.services.reports.periods import DaySplit, make_period
 from leadflow.services.reports.sampling import (
     TO_ASSIGNMENT,
@@ -23,7 +28,6 @@ from leadflow.services.reports.sampling import (
     TO_FEEDBACK,
     sample_every,
     sampled_groups,
-    visible_campaign,
 )
 
 
@@ -61,7 +65,7 @@ async def campaign_reports(
     leads (see the package's "Long periods" for where the figures come from)."""
     period = make_period(start, end)
     if campaign_id is not None:
-        found = [await visible_campaign(actor, campaign_id)]
+        found = [await get_campaign(actor, campaign_id, ["campaignId"])]
     else:
         found = await policy.visible_campaigns(actor).order_by("name", "id")
     ids = [campaign.id for campaign in found]

@@ -1,12 +1,7 @@
-"""What a report covers: the campaign asked for, and which groups' medians are estimated from
-a fixed sample of their leads (the package's "Long periods")."""
+"""Which groups' medians a report estimates from a fixed sample of their leads (the package's
+"Long periods")."""
 
 from __future__ import annotations
-
-from leadflow.auth import policy
-from leadflow.auth.actors import Actor
-from leadflow.db.models import Campaign
-from leadflow.errors import DomainError, ErrorCode
 
 # Above this many leads in a report's scope, medians are estimated from a fixed sample ...
 EXACT_MEDIAN_LIMIT = 50_000
@@ -21,14 +16,6 @@ TO_ASSIGNMENT, TO_FEEDBACK, TO_CLOSE = "assignment", "feedback", "close"
 def sample_every(sampled: bool) -> int | None:
     """The sample for `db.sql.medians`: every SAMPLE_EVERY-th lead, or all of them."""
     return SAMPLE_EVERY if sampled else None
-
-
-async def visible_campaign(actor: Actor, campaign_id: int) -> Campaign:
-    campaign = await Campaign.get_or_none(id=campaign_id)
-    if campaign is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaignId"])
-    await policy.require_campaign_visible(actor, campaign)
-    return campaign
 
 
 def sampled_groups(sizes: dict[int, int]) -> set[int]:

@@ -16,8 +16,8 @@ from leadflow.db import sql
 from leadflow.db.enums import Outcome
 from leadflow.db.models import CampaignDayFigures, Lead
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.campaigns import get_campaign
 from leadflow.services.reports.periods import DaySplit, Period, make_period
-from leadflow.services.reports.sampling import visible_campaign
 
 # A daily series of about three years; weekly series may span as many weeks.
 MAX_SERIES_POINTS = 1100
@@ -52,7 +52,7 @@ async def lead_time_series(
     buckets = _buckets(interval, period.start, period.end)
     scope = policy.report_leads(actor)
     if campaign_id is not None:
-        await visible_campaign(actor, campaign_id)
+        await get_campaign(actor, campaign_id, ["campaignId"])
         scope = scope.filter(campaign_id=campaign_id)
     if policy.reads_every_lead(actor):
         counted = await _rolled_up_events(scope, interval, DaySplit.of(period), campaign_id)
