@@ -60,12 +60,7 @@ async def advance(lead_import: LeadImport, last_row: int, outcomes: list[RowOutc
         heartbeat_at=clock.now(),
         **{name: F(name) + amount for name, amount in counts.as_dict().items()},
     )
-    if changed != 1:
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            f"Import #{lead_import.id} was taken over by another process; this one stops.",
-            ["file"],
-        )
+    _require_still_ours(lead_import, changed)
 
 
 async def beat(
@@ -76,6 +71,12 @@ async def beat(
     changed = await LeadImport.filter(
         id=lead_import.id, worker=lead_import.worker, status=status
     ).update(heartbeat_at=clock.now(), status=now or status)
+    _require_still_ours(lead_import, changed)
+
+
+def _require_still_ours(lead_import: LeadImport, changed: int) -> None:
+    """After a write guarded by this worker's name: no row changed means another worker took
+    the import over meanwhile (`resume`), and this one must stop."""
     if changed != 1:
         raise DomainError(
             ErrorCode.CONFLICT,
