@@ -104,12 +104,17 @@ export function leadPath(id: string): string {
 
 /** The lead ID of a detail page's path, or null for any other path. */
 export function parseLeadPath(path: string): string | null {
-  const match = /^\/leads\/([^/]+)\/?$/.exec(path);
+  return detailId(path, "leads");
+}
+
+/** The ID in a detail page's path `/<list>/<escaped ID>`, or null for any other path. */
+function detailId(path: string, list: "leads" | "opportunities"): string | null {
+  const match = new RegExp(`^/${list}/([^/]+)/?$`).exec(path);
   if (!match) return null;
   try {
     return decodeURIComponent(match[1]);
   } catch {
-    return null; // a malformed escape is no lead
+    return null; // a malformed escape is no ID
   }
 }
 
@@ -147,11 +152,5 @@ export function opportunityPath(id: string): string {
 
 /** The opportunity ID of a detail page's path, or null for any other path. */
 export function parseOpportunityPath(path: string): string | null {
-  const match = /^\/opportunities\/([^/]+)\/?$/.exec(path);
-  if (!match) return null;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return null;
-  }
+  return detailId(path, "opportunities");
 }
