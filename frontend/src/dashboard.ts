@@ -163,3 +163,16 @@ function join(
 ): string {
   return count > 0 ? `${first} ${t(key, { count })}` : first;
 }
+
+/** The counts of a bucket of the lead time series, in order; their titles are `dashboard.series.*`. */
+export const SERIES_COUNTS = ["created", "successful", "unsuccessful"] as const;
+export type SeriesCounts = Record<(typeof SERIES_COUNTS)[number], number>;
+
+/** A time series' counts summed over its buckets (the table's foot and the chart's words). */
+export function seriesTotals(points: readonly SeriesCounts[]): SeriesCounts {
+  const totals: SeriesCounts = { created: 0, successful: 0, unsuccessful: 0 };
+  for (const point of points) {
+    for (const count of SERIES_COUNTS) totals[count] += point[count];
+  }
+  return totals;
+}

@@ -15,6 +15,7 @@ import {
 import type { ChartData, ChartOptions } from "chart.js";
 import { Bar, Line } from "react-chartjs-2";
 import { formatConversionRate } from "../campaigns";
+import { SERIES_COUNTS, type SeriesCounts, seriesTotals } from "../dashboard";
 import type { CloseReason, ReportInterval } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { LOCALES } from "../leadDetail";
@@ -132,11 +133,8 @@ export function ReasonsChart({ reports }: { reports: readonly CampaignFigures[] 
   );
 }
 
-export interface SeriesPoint {
+export interface SeriesPoint extends SeriesCounts {
   start: string;
-  created: number;
-  successful: number;
-  unsuccessful: number;
 }
 
 /** A bucket's first day, short: "17.11." / "17 Nov". */
@@ -157,7 +155,7 @@ export function SeriesChart({
 }) {
   const { t, language } = useI18n();
   const labels = points.map((point) => shortDay(language, point.start));
-  const series = (["created", "successful", "unsuccessful"] as const).map((key) => ({
+  const series = SERIES_COUNTS.map((key) => ({
     label: t(`dashboard.series.${key}`),
     data: points.map((point) => point[key]),
     borderColor: SERIES_COLORS[key],
@@ -172,14 +170,7 @@ export function SeriesChart({
     scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
     plugins: { legend: { position: "bottom" } },
   };
-  const totals = points.reduce(
-    (sum, point) => ({
-      created: sum.created + point.created,
-      successful: sum.successful + point.successful,
-      unsuccessful: sum.unsuccessful + point.unsuccessful,
-    }),
-    { created: 0, successful: 0, unsuccessful: 0 },
-  );
+  const totals = seriesTotals(points);
   const weeks = interval === "WEEK";
   const summary = t(weeks ? "dashboard.seriesSummaryWeeks" : "dashboard.seriesSummaryDays", {
     count: points.length,

@@ -3,7 +3,7 @@ import { useQuery } from "urql";
 import { SeriesChart, type SeriesPoint } from "../../components/DashboardCharts";
 import { QueryState } from "../../components/QueryState";
 import { type Column, ReportTable } from "../../components/ReportTable";
-import { type Range, formatDay } from "../../dashboard";
+import { type Range, SERIES_COUNTS, formatDay, seriesTotals } from "../../dashboard";
 import { graphql } from "../../gql";
 import type { ReportInterval } from "../../gql/graphql";
 import { useI18n } from "../../I18n";
@@ -24,9 +24,6 @@ const LeadTimeSeriesDocument = graphql(`
   }
 `);
 
-// The counted columns of the series table, in order; their titles are `dashboard.series.*`.
-const SERIES_COUNTS = ["created", "successful", "unsuccessful"] as const;
-
 export function SeriesPanel({
   campaignId,
   range,
@@ -43,14 +40,7 @@ export function SeriesPanel({
     requestPolicy: "cache-and-network",
   });
   const points: readonly SeriesPoint[] = data?.leadTimeSeries ?? [];
-  const totals = points.reduce(
-    (sum, point) => ({
-      created: sum.created + point.created,
-      successful: sum.successful + point.successful,
-      unsuccessful: sum.unsuccessful + point.unsuccessful,
-    }),
-    { created: 0, successful: 0, unsuccessful: 0 },
-  );
+  const totals = seriesTotals(points);
   const columns: Column<SeriesPoint>[] = [
     {
       key: "start",
