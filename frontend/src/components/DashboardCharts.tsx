@@ -1,8 +1,6 @@
 // The dashboard's charts (Chart.js, loaded with the dashboard only). Each canvas carries its
 // numbers in words; the same numbers stand in tables next to it.
 import {
-  BarController,
-  BarElement,
   CategoryScale,
   Chart as ChartJS,
   Legend,
@@ -13,16 +11,15 @@ import {
   Tooltip,
 } from "chart.js";
 import type { ChartData, ChartOptions } from "chart.js";
-import { Bar, Line } from "react-chartjs-2";
+import { Line } from "react-chartjs-2";
 import { formatConversionRate } from "../campaigns";
+import { HorizontalBarChart, STACKED } from "./BarChart";
 import { SERIES_COUNTS, type SeriesCounts, seriesTotals } from "../dashboard";
 import type { CloseReason, ReportInterval } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { LOCALES } from "../leadDetail";
 
 ChartJS.register(
-  BarController,
-  BarElement,
   CategoryScale,
   LinearScale,
   LineController,
@@ -63,10 +60,6 @@ export function ConversionChart({ reports }: { reports: readonly CampaignFigures
     ],
   };
   const options: ChartOptions<"bar"> = {
-    indexAxis: "y",
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
     scales: { x: { min: 0, max: 100, ticks: { callback: (value) => `${value} %` } } },
     plugins: { legend: { display: false } },
   };
@@ -79,12 +72,13 @@ export function ConversionChart({ reports }: { reports: readonly CampaignFigures
     )
     .join("; ");
   return (
-    <figure className="chart">
-      <figcaption>{t("dashboard.conversionChart")}</figcaption>
-      <div style={{ position: "relative", height: `${60 + reports.length * BAR_HEIGHT}px` }}>
-        <Bar data={data} options={options} role="img" aria-label={summary} />
-      </div>
-    </figure>
+    <HorizontalBarChart
+      caption={t("dashboard.conversionChart")}
+      summary={summary}
+      data={data}
+      options={options}
+      height={60 + reports.length * BAR_HEIGHT}
+    />
   );
 }
 
@@ -103,17 +97,6 @@ export function ReasonsChart({ reports }: { reports: readonly CampaignFigures[] 
       barThickness: 18,
     })),
   };
-  const options: ChartOptions<"bar"> = {
-    indexAxis: "y",
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    scales: {
-      x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
-      y: { stacked: true },
-    },
-    plugins: { legend: { position: "bottom" } },
-  };
   const summary = reports
     .map((report) => {
       const parts = report.unsuccessfulByReason
@@ -124,12 +107,13 @@ export function ReasonsChart({ reports }: { reports: readonly CampaignFigures[] 
     })
     .join("; ");
   return (
-    <figure className="chart">
-      <figcaption>{t("dashboard.reasonsChart")}</figcaption>
-      <div style={{ position: "relative", height: `${90 + reports.length * BAR_HEIGHT}px` }}>
-        <Bar data={data} options={options} role="img" aria-label={summary} />
-      </div>
-    </figure>
+    <HorizontalBarChart
+      caption={t("dashboard.reasonsChart")}
+      summary={summary}
+      data={data}
+      options={STACKED}
+      height={90 + reports.length * BAR_HEIGHT}
+    />
   );
 }
 

@@ -1,17 +1,7 @@
 // "Kampagnen" for managers: every campaign (paged) with New/Active/Done and the outcomes as a
 // horizontal stacked bar, the conversion rate, and the same numbers as a table; below, per
 // campaign, the import of lead files, the export and the latest imports.
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart as ChartJS,
-  Legend,
-  LinearScale,
-  Tooltip,
-} from "chart.js";
-import type { ChartData, ChartOptions } from "chart.js";
-import { Bar } from "react-chartjs-2";
+import type { ChartData } from "chart.js";
 import { useCallback } from "react";
 import { useQuery } from "urql";
 import {
@@ -21,6 +11,7 @@ import {
   SEGMENTS,
   type Segment,
 } from "../campaigns";
+import { HorizontalBarChart, STACKED } from "../components/BarChart";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
@@ -31,8 +22,6 @@ import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
 import { nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
-
-ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
 const PAGE_SIZE = 10;
 const PATH = "/campaigns";
@@ -185,17 +174,6 @@ function CampaignChart({ campaigns }: { campaigns: Campaign[] }) {
       barThickness: 22,
     })),
   };
-  const options: ChartOptions<"bar"> = {
-    indexAxis: "y",
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    scales: {
-      x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
-      y: { stacked: true },
-    },
-    plugins: { legend: { position: "bottom" } },
-  };
   const summary = campaigns
     .map((campaign) =>
       t("campaigns.chartSummary", {
@@ -208,11 +186,13 @@ function CampaignChart({ campaigns }: { campaigns: Campaign[] }) {
     )
     .join("; ");
   return (
-    <figure className="campaign-chart">
-      <figcaption>{t("campaigns.chart")}</figcaption>
-      <div style={{ position: "relative", height: `${80 + campaigns.length * 36}px` }}>
-        <Bar data={chartData} options={options} role="img" aria-label={summary} />
-      </div>
-    </figure>
+    <HorizontalBarChart
+      className="campaign-chart"
+      caption={t("campaigns.chart")}
+      summary={summary}
+      data={chartData}
+      options={STACKED}
+      height={80 + campaigns.length * 36}
+    />
   );
 }
