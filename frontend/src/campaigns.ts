@@ -1,4 +1,6 @@
-// The campaign overview's own logic: the conversion rate as text and the parts of each bar.
+// The campaign overview's own logic: the conversion rate as text, the columns of the campaign
+// tables and the parts of each bar.
+import type { Column } from "./components/ReportTable";
 import type { Language, Translate } from "./i18n";
 import { LOCALES } from "./leadDetail";
 
@@ -32,6 +34,34 @@ export function formatConversionRate(
     style: "percent",
     maximumFractionDigits: 1,
   }).format(rate);
+}
+
+/** The name, the counts and the conversion rate of a campaign: the first columns of the campaign
+ * overview's table and of the dashboard's campaign reports. */
+export function campaignColumns<Row>(
+  t: Translate,
+  language: Language,
+  nameOf: (row: Row) => string,
+  figuresOf: (row: Row) => CampaignFigures & { total: number },
+): { name: Column<Row>; figures: Column<Row>[] } {
+  const name: Column<Row> = {
+    key: "name",
+    header: t("campaigns.col.name"),
+    rowHeader: true,
+    cell: nameOf,
+  };
+  const counts = CAMPAIGN_COUNTS.map((count) => ({
+    key: count,
+    header: t(`campaigns.col.${count}`),
+    cell: (row: Row) => figuresOf(row)[count],
+  }));
+  const rate: Column<Row> = {
+    key: "rate",
+    header: t("campaigns.col.rate"),
+    cell: (row) => formatConversionRate(language, t, figuresOf(row).conversionRate),
+    cellTestId: "conversion-rate",
+  };
+  return { name, figures: [name, ...counts, rate] };
 }
 
 export type Segment = "new" | "active" | "successful" | "unsuccessful" | "doneOther";

@@ -4,19 +4,13 @@
 import type { ChartData } from "chart.js";
 import { useCallback } from "react";
 import { useQuery } from "urql";
-import {
-  barSegments,
-  CAMPAIGN_COUNTS,
-  formatConversionRate,
-  SEGMENTS,
-  type Segment,
-} from "../campaigns";
+import { barSegments, campaignColumns, SEGMENTS, type Segment } from "../campaigns";
 import { HorizontalBarChart, STACKED } from "../components/BarChart";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
 import { Pager } from "../components/Pager";
-import { type Column, ReportTable } from "../components/ReportTable";
+import { ReportTable } from "../components/ReportTable";
 import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -80,25 +74,12 @@ export function Campaigns() {
   const endCursor = data?.campaigns.pageInfo.endCursor;
   // After an import: new leads in the figures, the import in its campaign's list.
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
-  const columns: Column<Campaign>[] = [
-    {
-      key: "name",
-      header: t("campaigns.col.name"),
-      rowHeader: true,
-      cell: (campaign) => campaign.name,
-    },
-    ...CAMPAIGN_COUNTS.map((count) => ({
-      key: count,
-      header: t(`campaigns.col.${count}`),
-      cell: (campaign: Campaign) => campaign.stats[count],
-    })),
-    {
-      key: "rate",
-      header: t("campaigns.col.rate"),
-      cell: (campaign) => formatConversionRate(language, t, campaign.stats.conversionRate),
-      cellTestId: "conversion-rate",
-    },
-  ];
+  const columns = campaignColumns<Campaign>(
+    t,
+    language,
+    (campaign) => campaign.name,
+    (campaign) => campaign.stats,
+  ).figures;
 
   return (
     <section aria-labelledby="campaigns-title">

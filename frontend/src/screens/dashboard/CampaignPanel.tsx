@@ -1,6 +1,6 @@
 // The dashboard's figures per campaign: counts, conversion, medians and why leads failed.
 import { useQuery } from "urql";
-import { CAMPAIGN_COUNTS, formatConversionRate } from "../../campaigns";
+import { campaignColumns } from "../../campaigns";
 import { ConversionChart, ReasonsChart } from "../../components/DashboardCharts";
 import { QueryState } from "../../components/QueryState";
 import { type Column, type ColumnGroup, ReportTable } from "../../components/ReportTable";
@@ -46,24 +46,14 @@ export function CampaignPanel({ campaignId, range }: { campaignId: string; range
   });
   const reports = data?.campaignReports ?? [];
   const reasons = reports[0]?.unsuccessfulByReason.map((entry) => entry.reason) ?? [];
-  const name: Column<CampaignReport> = {
-    key: "name",
-    header: t("campaigns.col.name"),
-    rowHeader: true,
-    cell: (report) => report.campaign.name,
-  };
+  const campaign = campaignColumns<CampaignReport>(
+    t,
+    language,
+    (report) => report.campaign.name,
+    (report) => report,
+  );
   const figures: (Column<CampaignReport> | ColumnGroup<CampaignReport>)[] = [
-    name,
-    ...CAMPAIGN_COUNTS.map((count) => ({
-      key: count,
-      header: t(`campaigns.col.${count}`),
-      cell: (report: CampaignReport) => report[count],
-    })),
-    {
-      key: "rate",
-      header: t("campaigns.col.rate"),
-      cell: (report) => formatConversionRate(language, t, report.conversionRate),
-    },
+    ...campaign.figures,
     {
       key: "medians",
       header: t("dashboard.medians"),
@@ -88,7 +78,7 @@ export function CampaignPanel({ campaignId, range }: { campaignId: string; range
   ];
   // Every report lists every reason, in the same order.
   const byReason: Column<CampaignReport>[] = [
-    name,
+    campaign.name,
     ...reasons.map((reason, position) => ({
       key: reason,
       header: t(`reason.${reason}`),
