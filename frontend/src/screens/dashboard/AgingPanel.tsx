@@ -1,5 +1,5 @@
 // The dashboard's leads waiting too long: NEW ones nobody took, ACTIVE ones without feedback.
-import { useEffect, useId, useState } from "react";
+import { useId } from "react";
 import { useQuery } from "urql";
 import { Link } from "../../components/Link";
 import { QueryState } from "../../components/QueryState";
@@ -11,6 +11,7 @@ import type { AgingKind, AgingLeadsQuery } from "../../gql/graphql";
 import { useI18n } from "../../I18n";
 import { formatDateTime } from "../../leadDetail";
 import { leadPath, overviewUrl } from "../../routes";
+import { useDraft } from "./useDraft";
 
 const AGING_PAGE = 10;
 
@@ -166,8 +167,7 @@ function DaysInput({
   onCommit: (days: number) => void;
 }) {
   const { t } = useI18n();
-  const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
+  const [text, change] = useDraft(String(value), isDays, (days) => onCommit(Number(days)));
   const valid = isDays(text);
   return (
     <div className="days-field">
@@ -181,11 +181,7 @@ function DaysInput({
         value={text}
         aria-invalid={valid ? undefined : true}
         aria-describedby={valid ? undefined : `${id}-error`}
-        onChange={(event) => {
-          const next = event.target.value;
-          setText(next);
-          if (isDays(next)) onCommit(Number(next));
-        }}
+        onChange={(event) => change(event.target.value)}
       />
       {!valid && (
         <p id={`${id}-error`} className="error" role="alert">

@@ -1,5 +1,5 @@
 // The dashboard's filters: campaign and period, both in the URL.
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useId } from "react";
 import { CampaignSelect } from "../../components/CampaignSelect";
 import {
   type DashboardState,
@@ -9,6 +9,7 @@ import {
   periodDays,
 } from "../../dashboard";
 import { useI18n } from "../../I18n";
+import { useDraft } from "./useDraft";
 
 export function DashboardFilters({
   state,
@@ -78,8 +79,7 @@ function DayInput({
   value: string;
   onCommit: (day: string) => void;
 }) {
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
+  const [text, change] = useDraft(value, (day) => /^\d{4}-\d{2}-\d{2}$/.test(day), onCommit);
   return (
     <>
       <label htmlFor={id}>{label}</label>
@@ -87,10 +87,7 @@ function DayInput({
         id={id}
         type="date"
         value={text}
-        onChange={(event) => {
-          setText(event.target.value);
-          if (/^\d{4}-\d{2}-\d{2}$/.test(event.target.value)) onCommit(event.target.value);
-        }}
+        onChange={(event) => change(event.target.value)}
       />
     </>
   );
