@@ -9,8 +9,8 @@ import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
 import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
-import type { LeadsPageQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
+import { type LeadRow, readLeadRow } from "../leadRow";
 import { navigate, useLocation } from "../router";
 import {
   type OverviewState,
@@ -45,19 +45,7 @@ const LeadsPageDocument = graphql(`
       totalCount
       edges {
         node {
-          id
-          createdAt
-          contact {
-            ...ContactName_contact
-          }
-          campaign {
-            id
-            name
-          }
-          assignee {
-            id
-            name
-          }
+          ...LeadRow_lead
         }
       }
       pageInfo {
@@ -82,7 +70,6 @@ const AssignLeadsDocument = graphql(`
   }
 `);
 
-type LeadRow = LeadsPageQuery["leads"]["edges"][number]["node"];
 type Notice = { kind: "success" | "problem"; text: string };
 
 export function LeadsOverview() {
@@ -179,7 +166,7 @@ function Overview({ state }: { state: OverviewState }) {
     return () => window.clearInterval(timer);
   }, [refreshCounts]);
 
-  const rows = page.data?.leads.edges.map((edge) => edge.node) ?? [];
+  const rows = page.data?.leads.edges.map((edge) => readLeadRow(edge.node)) ?? [];
   const total = page.data?.leads.totalCount ?? 0;
   const selectable = state.tab === "new";
   const allSelected = rows.length > 0 && rows.every((lead) => selected.includes(lead.id));

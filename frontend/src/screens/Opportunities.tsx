@@ -10,6 +10,7 @@ import { graphql } from "../gql";
 import type { OpportunityStage } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
+import { readOpportunityFacts } from "../opportunityFacts";
 import { navigate, useLocation } from "../router";
 import {
   STAGES,
@@ -30,19 +31,7 @@ const OpportunitiesDocument = graphql(`
       totalCount
       edges {
         node {
-          id
-          title
-          stage
-          expectedValue
-          createdAt
-          contact {
-            id
-            ...ContactName_contact
-          }
-          owner {
-            id
-            name
-          }
+          ...OpportunityFacts_opportunity
         }
       }
       pageInfo {
@@ -70,7 +59,8 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
     },
     requestPolicy: "cache-and-network",
   });
-  const opportunities = data?.opportunities.edges.map((edge) => edge.node) ?? [];
+  const opportunities =
+    data?.opportunities.edges.map((edge) => readOpportunityFacts(edge.node)) ?? [];
   const total = data?.opportunities.totalCount ?? 0;
   const endCursor = data?.opportunities.pageInfo.endCursor;
 

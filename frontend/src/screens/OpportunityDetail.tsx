@@ -10,6 +10,7 @@ import { graphql } from "../gql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
+import { readOpportunityFacts } from "../opportunityFacts";
 import { leadPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
@@ -17,18 +18,7 @@ const OpportunityDetailDocument = graphql(`
   query OpportunityDetail($id: ID!) {
     opportunity(id: $id) {
       id
-      title
-      stage
-      expectedValue
-      createdAt
-      contact {
-        id
-        ...ContactName_contact
-      }
-      owner {
-        id
-        name
-      }
+      ...OpportunityFacts_opportunity
       lead {
         id
       }
@@ -76,17 +66,17 @@ export function OpportunityDetail({
   }
 
   const opportunity = data.opportunity;
-  const contact = readContactName(opportunity.contact);
+  const facts = readOpportunityFacts(opportunity);
+  const contact = readContactName(facts.contact);
   const manages = isManager(viewer);
-  const mayHandOver =
-    opportunity.stage === "OPEN" && (manages || opportunity.owner.id === viewer.id);
+  const mayHandOver = facts.stage === "OPEN" && (manages || facts.owner.id === viewer.id);
   const none = t("lead.none");
 
   return (
     <article aria-labelledby="opportunity-detail-title" className="lead-detail">
       {back}
       <h1 id="opportunity-detail-title">
-        {opportunity.title}
+        {facts.title}
         <span className="subtitle">{t("opportunity.title")}</span>
       </h1>
       <div className="notices" aria-live="polite">
@@ -105,17 +95,17 @@ export function OpportunityDetail({
               {[contactName(contact), contact.company].filter(Boolean).join(", ")}
             </dd>
             <dt>{t("opportunity.owner")}</dt>
-            <dd data-testid="opportunity-owner">{opportunity.owner.name}</dd>
+            <dd data-testid="opportunity-owner">{facts.owner.name}</dd>
             <dt>{t("opportunity.stage")}</dt>
-            <dd>{t(`stage.${opportunity.stage}`)}</dd>
+            <dd>{t(`stage.${facts.stage}`)}</dd>
             <dt>{t("opportunity.value")}</dt>
             <dd>
-              {opportunity.expectedValue
-                ? formatMoney(language, opportunity.expectedValue)
+              {facts.expectedValue
+                ? formatMoney(language, facts.expectedValue)
                 : none}
             </dd>
             <dt>{t("opp.createdAt")}</dt>
-            <dd>{formatDateTime(language, opportunity.createdAt)}</dd>
+            <dd>{formatDateTime(language, facts.createdAt)}</dd>
             <dt>{t("opp.lead")}</dt>
             <dd>
               {opportunity.lead ? (
@@ -130,7 +120,7 @@ export function OpportunityDetail({
           <div className="detail-side">
             <HandOverForm
               opportunityId={opportunity.id}
-              ownerId={opportunity.owner.id}
+              ownerId={facts.owner.id}
               onHandedOver={(name) => setNotice(t("handOver.done", { name }))}
             />
           </div>

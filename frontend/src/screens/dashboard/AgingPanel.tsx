@@ -7,8 +7,9 @@ import { type Column, ReportTable } from "../../components/ReportTable";
 import { MAX_AGING_DAYS, MIN_AGING_DAYS } from "../../dashboard";
 import { companyAside, leadName, readContactName } from "../../format";
 import { graphql } from "../../gql";
-import type { AgingKind, AgingLeadsQuery } from "../../gql/graphql";
+import type { AgingKind } from "../../gql/graphql";
 import { useI18n } from "../../I18n";
+import { type LeadRow, readLeadRow } from "../../leadRow";
 import { formatDateTime } from "../../leadDetail";
 import { leadPath, overviewUrl } from "../../routes";
 import { useDraft } from "./useDraft";
@@ -21,27 +22,15 @@ const AgingLeadsDocument = graphql(`
       totalCount
       edges {
         node {
-          id
-          createdAt
+          ...LeadRow_lead
           waitingSince
-          contact {
-            ...ContactName_contact
-          }
-          campaign {
-            id
-            name
-          }
-          assignee {
-            id
-            name
-          }
         }
       }
     }
   }
 `);
 
-type AgingLead = AgingLeadsQuery["agingLeads"]["edges"][number]["node"];
+type AgingLead = LeadRow & { waitingSince: string | null };
 
 export function AgingPanel({
   kind,
@@ -63,7 +52,11 @@ export function AgingPanel({
     variables: { kind, days, campaignId: campaignId || null, first: AGING_PAGE },
     requestPolicy: "cache-and-network",
   });
-  const leads = data?.agingLeads.edges.map((edge) => edge.node) ?? [];
+  const leads: AgingLead[] =
+    data?.agingLeads.edges.map(({ node }) => ({
+      ...readLeadRow(node),
+      waitingSince: node.waitingSince,
+    })) ?? [];
   const total = data?.agingLeads.totalCount ?? 0;
   const isNew = kind === "NEW";
   const titleId = `${id}-title`;
