@@ -5,7 +5,10 @@ and the relations fetched with an opportunity."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tortoise.models import Model
 
 from leadflow.db.models import Lead
 
@@ -46,6 +49,24 @@ LEAD_COLUMNS = (
 OPPORTUNITY_RELATIONS = ("contact", "owner")
 
 LeadRow = dict[str, Any]
+
+
+class Values(Protocol):
+    """What a type's `from_values` reads its columns from: a value row, or a model."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelValues:
+    """A loaded model read like a value row (`values["name"]` is `model.name`), so that each
+    type maps its columns once, in `from_values`, for the value rows of lists and for the
+    models of single objects alike."""
+
+    model: Model
+
+    def __getitem__(self, column: str) -> Any:
+        return getattr(self.model, column)
 
 
 async def lead_rows(lead_ids: Sequence[int]) -> dict[int, LeadRow]:

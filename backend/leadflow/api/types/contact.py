@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
+from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.node import Node
 from leadflow.db import models
 from leadflow.services import contacts
@@ -43,7 +43,7 @@ class ContactNode(Node):
     created_at: datetime
 
     @classmethod
-    def from_values(cls, row: dict[str, Any], prefix: str) -> ContactNode:
+    def from_values(cls, row: Values, prefix: str = "") -> ContactNode:
         return cls(
             id=encode_id("Contact", row[f"{prefix}id"]),
             salutation=row[f"{prefix}salutation"],
@@ -62,18 +62,4 @@ class ContactNode(Node):
 
     @classmethod
     def from_model(cls, contact: models.Contact) -> ContactNode:
-        return cls(
-            id=encode_id("Contact", contact.id),
-            salutation=contact.salutation,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            company=contact.company,
-            stored_email=contact.email,
-            email_key=contact.email_key,
-            phone=contact.phone,
-            street=contact.street,
-            postal_code=contact.postal_code,
-            city=contact.city,
-            country=contact.country,
-            created_at=contact.created_at,
-        )
+        return cls.from_values(ModelValues(contact))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -19,7 +18,14 @@ from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.inputs.leads import LeadFilter
 from leadflow.api.pagination import fetch_page
-from leadflow.api.rows import LEAD_COLUMNS, OPPORTUNITY_RELATIONS, LeadRow, lead_rows
+from leadflow.api.rows import (
+    LEAD_COLUMNS,
+    OPPORTUNITY_RELATIONS,
+    LeadRow,
+    ModelValues,
+    Values,
+    lead_rows,
+)
 from leadflow.api.types.connection import Connection
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import (
@@ -72,7 +78,7 @@ class CampaignNode(Node):
         return [LeadImportNode.from_model(lead_import) for lead_import in found]
 
     @classmethod
-    def from_values(cls, row: dict[str, Any], prefix: str) -> CampaignNode:
+    def from_values(cls, row: Values, prefix: str = "") -> CampaignNode:
         return cls(
             id=encode_id("Campaign", row[f"{prefix}id"]),
             pk=row[f"{prefix}id"],
@@ -85,15 +91,7 @@ class CampaignNode(Node):
 
     @classmethod
     def from_model(cls, campaign: models.Campaign) -> CampaignNode:
-        return cls(
-            id=encode_id("Campaign", campaign.id),
-            pk=campaign.id,
-            name=campaign.name,
-            description=campaign.description,
-            starts_on=campaign.starts_on,
-            ends_on=campaign.ends_on,
-            created_at=campaign.created_at,
-        )
+        return cls.from_values(ModelValues(campaign))
 
 
 # --- Lead -----------------------------------------------------------------------------------
@@ -153,7 +151,9 @@ class LeadNode(Node):
             contact=ContactNode.from_values(row, "contact__"),
             campaign=CampaignNode.from_values(row, "campaign__"),
             status=status,
-            assignee=UserNode.from_values(row, "assignee__"),
+            assignee=(
+                UserNode.from_values(row, "assignee__") if row["assignee_id"] is not None else None
+            ),
             assigned_at=row["assigned_at"],
             waiting_since=row["waiting_since"] if status is enums.LeadStatus.ACTIVE else None,
             outcome=row["outcome"],

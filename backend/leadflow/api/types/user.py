@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
+from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.enums import Role
 from leadflow.api.types.node import Node
 from leadflow.db import enums, models
@@ -64,21 +63,12 @@ class UserNode(Node):
 
     @classmethod
     def from_model(cls, user: models.User) -> UserNode:
-        return cls(
-            id=encode_id("User", user.id),
-            pk=user.id,
-            name=user.name,
-            stored_email=user.email,
-            stored_role=user.role,
-            stored_active=user.active,
-        )
+        return cls.from_values(ModelValues(user))
 
     @classmethod
-    def from_values(cls, row: dict[str, Any], prefix: str) -> UserNode | None:
-        """A joined user out of a value row (`prefix` + column); None when the key is NULL."""
+    def from_values(cls, row: Values, prefix: str = "") -> UserNode:
+        """A user out of a value row (`prefix` + column) or a model (`from_model`)."""
         pk = row[f"{prefix}id"]
-        if pk is None:
-            return None
         return cls(
             id=encode_id("User", pk),
             pk=pk,
