@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadflow.api.loaders.grouping import group_by
+from leadflow.api.loaders.grouping import children_of
 from leadflow.api.rows import OPPORTUNITY_RELATIONS, LeadRow, lead_rows
 from leadflow.db.models import Feedback, LeadEvent, Opportunity
 
@@ -29,14 +29,10 @@ async def opportunity_by_lead(lead_ids: Sequence[int]) -> list[Opportunity | Non
 
 
 async def feedback_by_lead(lead_ids: Sequence[int]) -> list[list[Feedback]]:
-    rows = await Feedback.filter(lead_id__in=list(lead_ids)).select_related("author").order_by("id")
-    return group_by(rows, lead_ids, key="lead_id")
+    return await children_of(Feedback, "lead_id", lead_ids, "author")
 
 
 async def history_by_lead(lead_ids: Sequence[int]) -> list[list[LeadEvent]]:
-    rows = (
-        await LeadEvent.filter(lead_id__in=list(lead_ids))
-        .select_related("actor", "assignee", "previous_assignee")
-        .order_by("id")
+    return await children_of(
+        LeadEvent, "lead_id", lead_ids, "actor", "assignee", "previous_assignee"
     )
-    return group_by(rows, lead_ids, key="lead_id")
