@@ -2,7 +2,8 @@
 // fragment, so a handed-over opportunity comes back with the same history the page shows.
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { useI18n } from "../I18n";
-import { describeActor, describeOpportunityEvent, formatDateTime } from "../leadDetail";
+import { describeOpportunityEvent } from "../leadDetail";
+import { Timeline } from "./Timeline";
 
 export const OpportunityHistoryFragment = graphql(`
   fragment OpportunityHistory_opportunity on Opportunity {
@@ -31,21 +32,15 @@ export function OpportunityHistory({
 }: {
   opportunity: FragmentType<typeof OpportunityHistoryFragment>;
 }) {
-  const { t, language } = useI18n();
+  const { t } = useI18n();
   const { history } = getFragmentData(OpportunityHistoryFragment, opportunity);
   return (
-    <section className="card" aria-labelledby="opportunity-history-title">
-      <h2 id="opportunity-history-title">{t("opp.history")}</h2>
-      <ol className="timeline" data-testid="opportunity-history">
-        {history.map((event, position) => (
-          <li key={`${event.at}-${position}`}>
-            <time dateTime={event.at}>{formatDateTime(language, event.at)}</time>{" "}
-            <strong>{describeOpportunityEvent(t, event)}</strong>{" "}
-            <span className="meta">{describeActor(t, event)}</span>
-            {event.note && <p className="note">{event.note}</p>}
-          </li>
-        ))}
-      </ol>
-    </section>
+    <Timeline
+      titleId="opportunity-history-title"
+      title={t("opp.history")}
+      testId="opportunity-history"
+      events={history}
+      describe={describeOpportunityEvent}
+    />
   );
 }
