@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import strawberry
 
 from leadflow.services import campaigns, leads
+
+
+class Counts(TypedDict):
+    """A campaign's lead counts, as the keyword arguments of the types that show them
+    (`CampaignStats` here, `CampaignReport` of the reports)."""
+
+    total: int
+    new: int
+    active: int
+    done: int
+    successful: int
+    unsuccessful: int
+
+
+def counts_of(stats: campaigns.CampaignStats) -> Counts:
+    return Counts(
+        total=stats.total,
+        new=stats.new,
+        active=stats.active,
+        done=stats.done,
+        successful=stats.successful,
+        unsuccessful=stats.unsuccessful,
+    )
 
 
 @strawberry.type(description="Figures of a campaign over the leads the viewer may see.")
@@ -21,15 +46,7 @@ class CampaignStats:
 
     @classmethod
     def from_stats(cls, stats: campaigns.CampaignStats) -> CampaignStats:
-        return cls(
-            total=stats.total,
-            new=stats.new,
-            active=stats.active,
-            done=stats.done,
-            successful=stats.successful,
-            unsuccessful=stats.unsuccessful,
-            conversion_rate=stats.conversion_rate,
-        )
+        return cls(**counts_of(stats), conversion_rate=stats.conversion_rate)
 
 
 @strawberry.type(description="Leads per tab of the overview.")

@@ -10,6 +10,7 @@ from datetime import date
 import strawberry
 
 from leadflow.api.types.enums import CloseReason
+from leadflow.api.types.figures import counts_of
 from leadflow.api.types.lead import CampaignNode, LeadNode
 from leadflow.api.types.user import UserNode
 from leadflow.services import reports
@@ -86,15 +87,9 @@ class CampaignReport:
 
     @classmethod
     def from_report(cls, report: reports.CampaignReport) -> CampaignReport:
-        stats = report.stats
         return cls(
             campaign=CampaignNode.from_model(report.campaign),
-            total=stats.total,
-            new=stats.new,
-            active=stats.active,
-            done=stats.done,
-            successful=stats.successful,
-            unsuccessful=stats.unsuccessful,
+            **counts_of(report.stats),
             conversion_rate=report.conversion_rate,
             unsuccessful_by_reason=[
                 ReasonCount(reason=entry.reason, count=entry.count)
