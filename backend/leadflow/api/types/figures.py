@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from dataclasses import asdict
+from typing import Any
 
 import strawberry
 
 from leadflow.services import campaigns, leads
 
 
-class Counts(TypedDict):
-    """A campaign's lead counts, as the keyword arguments of the types that show them
-    (`CampaignStats` here, `CampaignReport` of the reports)."""
-
-    total: int
-    new: int
-    active: int
-    done: int
-    successful: int
-    unsuccessful: int
-
-
-def counts_of(stats: campaigns.CampaignStats) -> Counts:
-    return Counts(
-        total=stats.total,
-        new=stats.new,
-        active=stats.active,
-        done=stats.done,
-        successful=stats.successful,
-        unsuccessful=stats.unsuccessful,
-    )
+def counts_of(stats: campaigns.CampaignStats) -> dict[str, Any]:
+    """A campaign's lead counts (the fields of `services.campaigns.CampaignStats`: total, new,
+    active, done, successful, unsuccessful) as keyword arguments of the types that show them
+    under the same names (`CampaignStats` here, `CampaignReport` of the reports)."""
+    return asdict(stats)
 
 
 @strawberry.type(description="Figures of a campaign over the leads the viewer may see.")
