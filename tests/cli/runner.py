@@ -27,15 +27,12 @@ from typing import Any
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow.cli import main
-from tests.helpers import free_port
 
 SCRIPT = Path(sys.executable).with_name("leadflow")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "leadflow.cli"]
 PASSWORD = "correct-horse-1"
 
 Runner = Callable[..., subprocess.CompletedProcess]
-
-__all__ = ["COMMAND", "PASSWORD", "cli_in_process", "cli_runner", "free_port", "run_with_database"]
 
 
 def _environment(directory: Path) -> dict[str, str]:
