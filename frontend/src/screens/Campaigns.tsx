@@ -15,7 +15,7 @@ import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
-import { nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
+import { pagingUrl, parsePaging } from "../routes";
 
 const PAGE_SIZE = 10;
 const PATH = "/campaigns";
@@ -71,7 +71,6 @@ export function Campaigns() {
   });
   const campaigns = data?.campaigns.edges.map((edge) => edge.node) ?? [];
   const total = data?.campaigns.totalCount ?? 0;
-  const endCursor = data?.campaigns.pageInfo.endCursor;
   // After an import: new leads in the figures, the import in its campaign's list.
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
   const columns = campaignColumns<Campaign>(
@@ -101,14 +100,11 @@ export function Campaigns() {
         </>
       )}
       <Pager
-        page={pageNumber(state)}
-        pages={Math.max(1, Math.ceil(total / PAGE_SIZE))}
-        previousHref={state.cursors.length ? pagingUrl(PATH, previousPage(state)) : null}
-        nextHref={
-          data?.campaigns.pageInfo.hasNextPage && endCursor
-            ? pagingUrl(PATH, nextPage(state, endCursor))
-            : null
-        }
+        state={state}
+        total={total}
+        pageSize={PAGE_SIZE}
+        pageInfo={data?.campaigns.pageInfo}
+        urlOf={(paging) => pagingUrl(PATH, paging)}
       />
       {campaigns.length > 0 && (
         <section aria-labelledby="campaign-files-title" className="campaign-files">

@@ -17,11 +17,8 @@ import {
   leadPath,
   STATUS_OF_TAB,
   TABS,
-  nextPage,
   overviewUrl,
-  pageNumber,
   parseOverview,
-  previousPage,
 } from "../routes";
 
 export const PAGE_SIZE = 25;
@@ -212,8 +209,6 @@ function Overview({ state }: { state: OverviewState }) {
     refresh();
   }
 
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const endCursor = page.data?.leads.pageInfo.endCursor;
   return (
     <div>
       <nav className="tabs" aria-label={t("leads.tabs")}>
@@ -292,14 +287,11 @@ function Overview({ state }: { state: OverviewState }) {
         </table>
       )}
       <Pager
-        page={pageNumber(state)}
-        pages={pages}
-        previousHref={state.cursors.length ? overviewUrl(previousPage(state)) : null}
-        nextHref={
-          page.data?.leads.pageInfo.hasNextPage && endCursor
-            ? overviewUrl(nextPage(state, endCursor))
-            : null
-        }
+        state={state}
+        total={total}
+        pageSize={PAGE_SIZE}
+        pageInfo={page.data?.leads.pageInfo}
+        urlOf={overviewUrl}
       />
       {dialogOpen && (
         <AssignDialog

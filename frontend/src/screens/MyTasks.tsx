@@ -8,7 +8,7 @@ import { graphql } from "../gql";
 import type { MyTasksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { useLocation } from "../router";
-import { leadPath, nextPage, pageNumber, pagingUrl, parsePaging, previousPage } from "../routes";
+import { leadPath, pagingUrl, parsePaging } from "../routes";
 
 const PAGE_SIZE = 25;
 
@@ -52,7 +52,6 @@ export function MyTasks() {
   });
   const tasks = data?.myTasks.edges.map((edge) => edge.node) ?? [];
   const total = data?.myTasks.totalCount ?? 0;
-  const endCursor = data?.myTasks.pageInfo.endCursor;
   const columns: Column<Task>[] = [
     {
       key: "contact",
@@ -90,14 +89,11 @@ export function MyTasks() {
         <ReportTable columns={columns} rows={tasks} rowKey={(lead) => lead.id} />
       )}
       <Pager
-        page={pageNumber(paging)}
-        pages={Math.max(1, Math.ceil(total / PAGE_SIZE))}
-        previousHref={paging.cursors.length ? pagingUrl("/tasks", previousPage(paging)) : null}
-        nextHref={
-          data?.myTasks.pageInfo.hasNextPage && endCursor
-            ? pagingUrl("/tasks", nextPage(paging, endCursor))
-            : null
-        }
+        state={paging}
+        total={total}
+        pageSize={PAGE_SIZE}
+        pageInfo={data?.myTasks.pageInfo}
+        urlOf={(state) => pagingUrl("/tasks", state)}
       />
     </section>
   );

@@ -12,15 +12,7 @@ import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
 import { readOpportunityFacts } from "../opportunityFacts";
 import { navigate, useLocation } from "../router";
-import {
-  STAGES,
-  nextPage,
-  opportunitiesUrl,
-  opportunityPath,
-  pageNumber,
-  parseOpportunities,
-  previousPage,
-} from "../routes";
+import { STAGES, opportunitiesUrl, opportunityPath, parseOpportunities } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
 const PAGE_SIZE = 25;
@@ -62,7 +54,6 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
   const opportunities =
     data?.opportunities.edges.map((edge) => readOpportunityFacts(edge.node)) ?? [];
   const total = data?.opportunities.totalCount ?? 0;
-  const endCursor = data?.opportunities.pageInfo.endCursor;
 
   function changeOwner(event: ChangeEvent<HTMLSelectElement>) {
     navigate(opportunitiesUrl({ ...state, ownerId: event.target.value, cursors: [] }));
@@ -138,14 +129,11 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
         </table>
       )}
       <Pager
-        page={pageNumber(state)}
-        pages={Math.max(1, Math.ceil(total / PAGE_SIZE))}
-        previousHref={state.cursors.length ? opportunitiesUrl(previousPage(state)) : null}
-        nextHref={
-          data?.opportunities.pageInfo.hasNextPage && endCursor
-            ? opportunitiesUrl(nextPage(state, endCursor))
-            : null
-        }
+        state={state}
+        total={total}
+        pageSize={PAGE_SIZE}
+        pageInfo={data?.opportunities.pageInfo}
+        urlOf={opportunitiesUrl}
       />
     </section>
   );
