@@ -10,6 +10,7 @@ import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
 import { Pager } from "../components/Pager";
+import { QueryState } from "../components/QueryState";
 import { ReportTable } from "../components/ReportTable";
 import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
@@ -84,9 +85,13 @@ export function Campaigns() {
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{t("campaigns.title")}</h1>
       {data && <p data-testid="campaigns-total">{t("campaigns.total", { count: total })}</p>}
-      {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
-      {fetching && !data && <p role="status">{t("app.loading")}</p>}
-      {data && campaigns.length === 0 && <p className="empty">{t("campaigns.empty")}</p>}
+      <QueryState
+        fetching={fetching}
+        hasData={Boolean(data)}
+        error={error}
+        isEmpty={campaigns.length === 0}
+        empty={t("campaigns.empty")}
+      />
       {campaigns.length > 0 && (
         <>
           <CampaignChart campaigns={campaigns} />

@@ -7,6 +7,7 @@ import { CampaignSelect } from "../components/CampaignSelect";
 import { readUserErrors } from "../components/FieldError";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { QueryState } from "../components/QueryState";
 import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
@@ -249,9 +250,13 @@ function Overview({ state }: { state: OverviewState }) {
         </div>
       )}
 
-      {page.error && <p role="alert">{t("app.error", { message: page.error.message })}</p>}
-      {page.fetching && !page.data && <p role="status">{t("app.loading")}</p>}
-      {page.data && rows.length === 0 && <p className="empty">{t("leads.empty")}</p>}
+      <QueryState
+        fetching={page.fetching}
+        hasData={Boolean(page.data)}
+        error={page.error}
+        isEmpty={rows.length === 0}
+        empty={t("leads.empty")}
+      />
       {rows.length > 0 && (
         <table>
           <thead>

@@ -2,6 +2,7 @@
 import { useQuery } from "urql";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { QueryState } from "../components/QueryState";
 import { type Column, ReportTable } from "../components/ReportTable";
 import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
@@ -82,9 +83,13 @@ export function MyTasks() {
     <section aria-labelledby="tasks-title">
       <h1 id="tasks-title">{t("tasks.title")}</h1>
       {data && <p data-testid="tasks-total">{t("tasks.total", { count: total })}</p>}
-      {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
-      {fetching && !data && <p role="status">{t("app.loading")}</p>}
-      {data && tasks.length === 0 && <p className="empty">{t("tasks.empty")}</p>}
+      <QueryState
+        fetching={fetching}
+        hasData={Boolean(data)}
+        error={error}
+        isEmpty={tasks.length === 0}
+        empty={t("tasks.empty")}
+      />
       {tasks.length > 0 && (
         <ReportTable columns={columns} rows={tasks} rowKey={(lead) => lead.id} />
       )}

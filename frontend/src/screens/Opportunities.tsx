@@ -5,6 +5,7 @@ import { useQuery } from "urql";
 import { ClerksDocument } from "../components/AssignDialog";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { QueryState } from "../components/QueryState";
 import { leadName, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { OpportunityStage } from "../gql/graphql";
@@ -93,9 +94,13 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
         </label>
       </div>
       {data && <p data-testid="opportunities-total">{t("opps.total", { count: total })}</p>}
-      {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
-      {fetching && !data && <p role="status">{t("app.loading")}</p>}
-      {data && opportunities.length === 0 && <p className="empty">{t("opps.empty")}</p>}
+      <QueryState
+        fetching={fetching}
+        hasData={Boolean(data)}
+        error={error}
+        isEmpty={opportunities.length === 0}
+        empty={t("opps.empty")}
+      />
       {opportunities.length > 0 && (
         <table>
           <thead>
