@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import io
 import logging
@@ -270,33 +271,29 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
     separator = SEPARATORS[args.separator or ("semicolon" if args.lang == "de" else "comma")]
 
     async def task() -> None:
-        from leadflow.db.models import Campaign
+        from leadflow.services.campaigns import campaign_named
         from leadflow.services.exports import export_leads
 
-        campaign = await Campaign.get_or_none(name=args.campaign.strip())
+        campaign = await campaign_named(args.campaign)
         if campaign is None:
             raise CommandError(f"there is no campaign named {args.campaign!r}")
+
+        # One export, to standard output or to the file.
+        export_to = functools.partial(
+            export_leads,
+            OPERATOR,
+            campaign,
+            statuses=statuses,
+            separator=separator,
+            language=args.lang,
+        )
         if args.output is None:
             if isinstance(sys.stdout, io.TextIOWrapper):
                 sys.stdout.reconfigure(encoding="utf-8")
-            count = await export_leads(
-                OPERATOR,
-                campaign,
-                sys.stdout,
-                statuses=statuses,
-                separator=separator,
-                language=args.lang,
-            )
+            await export_to(sys.stdout)
         else:
             with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
-                count = await export_leads(
-                    OPERATOR,
-                    campaign,
-                    handle,
-                    statuses=statuses,
-                    separator=separator,
-                    language=args.lang,
-                )
+                count = await export_to(handle)
             print(f"{count} leads of {campaign.name!r} written to {args.output}.", file=sys.stderr)
 
     _run_with_database(settings, task)

@@ -32,6 +32,7 @@ from leadflow.db.models import (
 )
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.audit import AuditAction, record
+from leadflow.services.campaigns import campaign_named
 from leadflow.services.validation import (
     clean_text,
     is_storable_text,
@@ -305,7 +306,7 @@ async def campaigns_by_name(names: Sequence[str]) -> list[int]:
     """For the command line: campaign names to ids, every name must exist."""
     ids = []
     for name in names:
-        campaign = await Campaign.get_or_none(name=name.strip())
+        campaign = await campaign_named(name)
         if campaign is None:
             raise DomainError(
                 ErrorCode.NOT_FOUND, f"No campaign named {name.strip()!r}.", ["campaigns"]

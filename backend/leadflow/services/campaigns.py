@@ -103,6 +103,12 @@ async def campaign_by_id(campaign_id: int, field: Sequence[str]) -> Campaign:
     return campaign
 
 
+async def campaign_named(name: str) -> Campaign | None:
+    """The campaign of this name (names are unique; surrounding blanks do not count), or None:
+    the command line names campaigns, each command says in its words when one is missing."""
+    return await Campaign.get_or_none(name=name.strip())
+
+
 def _missing(field: Sequence[str]) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", field)
 

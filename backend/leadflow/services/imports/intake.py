@@ -21,7 +21,7 @@ from leadflow.auth.actors import Actor
 from leadflow.db.enums import ImportIssueCode, ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportSource, LeadImport
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services.campaigns import campaign_by_id, create_campaign
+from leadflow.services.campaigns import campaign_by_id, campaign_named, create_campaign
 from leadflow.services.import_files import FileLayout, FileRow, inspect_file, read_rows
 from leadflow.services.imports.queue import ImportQueue, ImportStopped
 from leadflow.services.imports.records import (
@@ -163,7 +163,7 @@ async def import_by_name(
     policy.require_manager(actor, "import leads")
     name = clean_text(campaign_name, ["campaign"], max_length=NAME_MAX, required=True)
     layout = _inspect(actor, file)
-    campaign = await Campaign.get_or_none(name=name)
+    campaign = await campaign_named(name)
     if campaign is None and not create_campaign_if_missing:
         raise _no_such_campaign(name)
     report = _report(file, name, layout, dry_run=dry_run)
