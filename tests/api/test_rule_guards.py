@@ -5,7 +5,9 @@ opportunity, who still sees it through their lead, cannot hand it over again."""
 
 from __future__ import annotations
 
-from leadflow.db.enums import Role
+from leadflow.api.ids import decode_id, encode_id
+from leadflow.db.enums import OpportunityStage, Role
+from leadflow.db.models import Opportunity
 from tests.api.test_authorization_matrix import (
     ALLOWED,
     MATRIX,
@@ -18,7 +20,7 @@ from tests.api.test_authorization_matrix import (
     prepare,
     root_fields,
 )
-from tests.helpers import Actor, Actors, data_of, gql, make_actor
+from tests.helpers import Actor, Actors, data_of, error_codes, gql, make_actor
 
 CREATE_TOKEN = """mutation($input: CreateApiTokenInput!) {
   createApiToken(input: $input) { secret userErrors { code } } }"""
@@ -90,3 +92,58 @@ async def test_a_former_owner_cannot_hand_an_opportunity_over_again(client, acto
     assert not await check_allowed(
         client, clerk_b, "handOverOpportunity", hand_over(opportunity, prepared.victim)
     )
+
+
+# --- rules that mutation testing found unguarded (make mutation) --------------------------------
+
+OPPORTUNITIES_IN_STAGE = """query($stage: OpportunityStage) {
+  opportunities(filter: {stage: $stage}) { edges { node { id stage } } } }"""
+
+
+async def test_opportunities_are_filtered_by_stage(client, actors: Actors):
+    prepared = await prepared_world(client, actors)
+    won = prepared.handover_opportunity
+    await Opportunity.filter(id=decode_id(won, "Opportunity", ["id"])).update(
+        stage=OpportunityStage.WON
+    )
+    for stage, expected in (("WON", [won]), ("OPEN", [prepared.opportunity]), ("LOST", [])):
+        body = await gql(client, OPPORTUNITIES_IN_STAGE, {"stage": stage}, actor=actors.manager)
+        nodes = [edge["node"] for edge in data_of(body)["opportunities"]["edges"]]
+        assert nodes == [{"id": gid, "stage": stage} for gid in expected], stage
+
+
+async def test_a_missing_opportunity_is_not_found_for_everyone(client, actors: Actors):
+    missing = encode_id("Opportunity", 999_999)
+    for actor in (actors.manager, actors.clerk_a):
+        body = await gql(
+            client, "query($id: ID!) { opportunity(id: $id) { id } }", {"id": missing}, actor=actor
+        )
+        assert error_codes(body) == ["NOT_FOUND"]
+        assert body["errors"][0]["message"] == "This opportunity does not exist."
+
+
+LEAD_CONTACT_EMAIL = "query($id: ID!) { lead(id: $id) { contact { email } } }"
+
+
+async def test_a_contacts_email_reads_as_stored_except_for_partners(client, actors: Actors):
+    """Partners read the lower-cased key (a known person must not show through its stored
+    spelling); everyone else reads the email as it was given."""
+    prepared = await prepared_world(client, actors)
+    payload = await gql(
+        client,
+        "mutation($input: CreateLeadsInput!) { createLeads(input: $input) { leads { id } } }",
+        {
+            "input": {
+                "campaignId": prepared.campaign,
+                "leads": [{"lastName": "Case", "email": "Pat.Case@Example.COM"}],
+            }
+        },
+        actor=actors.partner,
+    )
+    lead = data_of(payload)["createLeads"]["leads"][0]["id"]
+    for actor, email in (
+        (actors.partner, "pat.case@example.com"),
+        (actors.manager, "Pat.Case@Example.COM"),
+    ):
+        body = await gql(client, LEAD_CONTACT_EMAIL, {"id": lead}, actor=actor)
+        assert data_of(body)["lead"]["contact"]["email"] == email
