@@ -38,6 +38,7 @@ from leadflow.db.models import (
 )
 from leadflow.db.sql import next_ids
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
+from leadflow.services.campaigns import campaign_by_id
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import (
@@ -194,9 +195,7 @@ async def create_leads(actor: Actor, campaign_id: int, intakes: Sequence[LeadInt
             f"At most {MAX_BATCH} leads per call ({len(intakes)} given).",
             ["leads"],
         )
-    campaign = await Campaign.get_or_none(id=campaign_id)
-    if campaign is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This campaign does not exist.", ["campaignId"])
+    campaign = await campaign_by_id(campaign_id, ["campaignId"])
     await policy.require_may_add_leads(actor, campaign)
     contacts = _clean_intakes(intakes)
     try:
