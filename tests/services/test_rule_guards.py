@@ -27,7 +27,7 @@ from leadflow.db.enums import (
 )
 from leadflow.db.models import Feedback, Lead, LeadEvent, Opportunity, OpportunityEvent, User
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services import accounts, campaigns, leads, opportunities
+from leadflow.services import accounts, campaigns, leads, opportunities, reports
 from leadflow.services.leads import LeadIntake
 from tests.helpers import make_actor
 
@@ -206,9 +206,26 @@ async def test_a_user_sets_their_own_password_and_only_an_admin_sets_anothers(ac
     )
 
     before = (await User.get(id=clerk_b.id)).password_hash
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied) as refused:
         await accounts.set_password(clerk_a, clerk_b, "a password for b")
+    assert refused.value.message == "Only admins may set passwords of other users."
     assert (await User.get(id=clerk_b.id)).password_hash == before
 
     await accounts.set_password(actors.admin.user, clerk_b, "set by the admin")
     assert await verify_password((await User.get(id=clerk_b.id)).password_hash, "set by the admin")
+
+
+async def test_a_missing_opportunity_is_not_found_on_its_id(actors):
+    for actor in (actors.manager.user, actors.clerk_a.user):
+        with pytest.raises(DomainError) as caught:
+            await opportunities.get_opportunity(actor, 999_999)
+        error = caught.value
+        assert (error.code, error.field) == (ErrorCode.NOT_FOUND, ("id",)), error.message
+
+
+async def test_the_services_refuse_partners_clerk_figures_with_the_reason(actors):
+    """Behind the API's field policy (which refuses partners these fields before execution),
+    the report service refuses them too, and says why."""
+    with pytest.raises(AccessDenied) as refused:
+        reports.aging_leads(actors.partner.user, reports.AgingKind.NEW, 1)
+    assert refused.value.message.startswith("Partners see campaign figures only")
