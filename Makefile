@@ -90,7 +90,8 @@ lock:
 
 ## Mutation testing of services/ and auth/ with mutmut (configured in pyproject.toml). All of it
 ## takes hours; results stay in .mutmut/ (mutmut.log, mutmut results) and a rerun tests what has
-## no result yet. Some: make mutation MUTANTS='leadflow.auth.policy.* leadflow.services.leads.*'
+## no result yet. MUTANTS (re)tests the mutants it names, e.g. half an hour on 2 cores for
+## make mutation MUTANTS='leadflow.auth.policy.* leadflow.services.opportunities.*'
 MUTANTS ?=
 mutation: $(STAMP)
 	mkdir -p .mutmut
