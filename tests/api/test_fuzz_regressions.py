@@ -174,7 +174,7 @@ async def test_lone_surrogate_in_a_login_is_a_failed_login(
     assert response.json()["error"]["message"] == "Wrong email or password."
 
 
-# Open: the /graphql endpoint (api/http.py, json_response) encodes its answer with
+# Open: the /graphql endpoint (web/graphql.py) encodes its answer with
 # ensure_ascii=False and then as UTF-8, so a GraphQL error message that quotes a client's lone
 # surrogate (a bad enum or scalar variable, an unknown operationName) cannot be encoded and the
 # client gets HTTP 500. Escaping non-ASCII (ensure_ascii=True) or falling back to it on

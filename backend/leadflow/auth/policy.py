@@ -242,10 +242,6 @@ def visible_opportunities(actor: Actor) -> QuerySet[Opportunity]:
     return opportunity_scope(actor).apply(Opportunity.all())
 
 
-async def require_opportunity_visible(actor: Actor, opportunity: Opportunity) -> None:
-    await opportunity_scope(actor).require(Opportunity, opportunity.id)
-
-
 async def find_opportunity(actor: Actor, opportunity_id: int, missing: DomainError) -> Opportunity:
     return await find_visible(Opportunity, opportunity_scope, actor, opportunity_id, missing)
 
@@ -273,14 +269,6 @@ def contact_scope(actor: Actor) -> Scope:
         "This contact belongs to another clerk's leads.",
         distinct=True,
     )
-
-
-def visible_contacts(actor: Actor) -> QuerySet[Contact]:
-    return contact_scope(actor).apply(Contact.all())
-
-
-async def require_contact_visible(actor: Actor, contact: Contact) -> None:
-    await contact_scope(actor).require(Contact, contact.id)
 
 
 async def find_contact(actor: Actor, contact_id: int, missing: DomainError) -> Contact:

@@ -10,7 +10,7 @@ from leadflow.errors import DomainError, ErrorCode
 
 
 async def get_contact(actor: Actor, contact_id: int, field: str = "id") -> Contact:
-    """One contact by ID, under the rule of `policy.visible_contacts`."""
+    """One contact by ID, under the policy's one contact rule (`policy.contact_scope`)."""
     missing = DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", [field])
     return await policy.find_contact(actor, contact_id, missing)
 

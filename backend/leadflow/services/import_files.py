@@ -1,6 +1,6 @@
 """Reading lead files: encoding, separator and the mapping of header names to contact fields.
 
-Pure file handling, no database: the import service (services/imports.py) feeds the rows this
+Pure file handling, no database: the import service (services/imports/) feeds the rows this
 module yields through the same validation as `createLeads`.
 """
 
@@ -45,7 +45,7 @@ FIELD_LABELS = {
     "country": "country",
 }
 _ALIASES = {alias: field for field, aliases in CONTACT_FIELDS.items() for alias in aliases}
-# The columns a rejected-rows file adds after the file's own (services/imports.py
+# The columns a rejected-rows file adds after the file's own (services/imports/
 # `write_rejected_rows`): the row's number and its reasons. Ignored without a word when a fixed
 # file is imported again, in either language, unless mapped explicitly.
 REJECTS_COLUMNS = ("Row", "Error")
