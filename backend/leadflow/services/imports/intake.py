@@ -21,6 +21,7 @@ from leadflow.auth.actors import Actor
 from leadflow.db.enums import ImportIssueCode, ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportSource, LeadImport
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.bulk_intake import ContactMatcher, open_leads, store_intakes
 from leadflow.services.campaigns import campaign_by_id, campaign_named, create_campaign
 from leadflow.services.import_files import FileLayout, FileRow, inspect_file, read_rows
 from leadflow.services.imports.queue import ImportQueue, ImportStopped
@@ -40,7 +41,6 @@ from leadflow.services.imports.rows import (
     open_lead_message,
     split_batch,
 )
-from leadflow.services.leads import ContactMatcher, open_leads, store_intakes
 from leadflow.services.validation import clean_text, require_storable
 
 BATCH_SIZE = 500
