@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.db.enums import OpportunityStage, Role
-from leadflow.db.models import Opportunity
+from leadflow.db.models import AuditEntry, Opportunity
+from leadflow.services.audit import AuditAction
 from tests.api.test_authorization_matrix import (
     ALLOWED,
     MATRIX,
@@ -147,3 +148,57 @@ async def test_a_contacts_email_reads_as_stored_except_for_partners(client, acto
     ):
         body = await gql(client, LEAD_CONTACT_EMAIL, {"id": lead}, actor=actor)
         assert data_of(body)["lead"]["contact"]["email"] == email
+
+
+ADMIN_ONLY_WITH_IDS = {
+    "createUser": (
+        """mutation($input: CreateUserInput!) {
+          createUser(input: $input) { userErrors { code } } }""",
+        {"email": "new@test.example", "name": "New", "role": "PARTNER", "campaignIds": ["x"]},
+    ),
+    "deactivateUser": (
+        """mutation($input: DeactivateUserInput!) {
+          deactivateUser(input: $input) { userErrors { code } } }""",
+        {"userId": "x"},
+    ),
+    "createApiToken": (CREATE_TOKEN, {"userId": "x", "name": "t"}),
+    "revokeApiToken": (
+        """mutation($input: RevokeApiTokenInput!) {
+          revokeApiToken(input: $input) { userErrors { code } } }""",
+        {"tokenId": "x"},
+    ),
+    "linkPartnerCampaigns": (
+        """mutation($input: LinkPartnerCampaignsInput!) {
+          linkPartnerCampaigns(input: $input) { userErrors { code } } }""",
+        {"userId": "x", "campaignIds": ["x"]},
+    ),
+}
+
+
+async def test_non_admins_are_refused_before_their_ids_are_read(client, actors: Actors):
+    """The admin check comes before decoding the client's ids: a clerk sending a Lead ID (or
+    garbage) where a User ID belongs is FORBIDDEN and audited, not told which ID is wrong."""
+    lead_id = encode_id("Lead", 1)
+    refusals_before = await AuditEntry.filter(action=AuditAction.ACCESS_DENIED).count()
+    problems = []
+    for field, (document, input) in ADMIN_ONLY_WITH_IDS.items():
+        for wrong in ("garbage", lead_id):
+            sent = {
+                key: ([wrong] if isinstance(v, list) else wrong) if v == "x" or v == ["x"] else v
+                for key, v in input.items()
+            }
+            for actor in (actors.clerk_a, actors.manager):
+                body = await gql(client, document, {"input": sent}, actor=actor)
+                if error_codes(body) != ["FORBIDDEN"] or (body.get("data") or {}).get(field):
+                    problems.append(f"{field} by {actor.user.email} with {wrong!r}: {body}")
+    tokens = await gql(
+        client,
+        "query($id: ID!) { apiTokens(userId: $id) { id } }",
+        {"id": lead_id},
+        actor=actors.manager,
+    )
+    if error_codes(tokens) != ["FORBIDDEN"]:
+        problems.append(f"apiTokens with a Lead ID: {tokens}")
+    assert problems == []
+    refusals = await AuditEntry.filter(action=AuditAction.ACCESS_DENIED).count()
+    assert refusals - refusals_before == len(ADMIN_ONLY_WITH_IDS) * 2 * 2 + 1

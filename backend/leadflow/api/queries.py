@@ -157,6 +157,7 @@ class Query:
         self, info: Info[Context, None], user_id: strawberry.ID
     ) -> list[ApiTokenNode]:
         actor = info.context.require_viewer()
+        accounts.require_admin_for(actor, accounts.AdminAction.LIST_API_TOKENS)
         tokens = await accounts.tokens_of(actor, decode_id(user_id, "User", ["userId"]))
         return [ApiTokenNode.from_model(token) for token in tokens]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from tortoise.expressions import Subquery
@@ -40,6 +41,25 @@ from leadflow.services.validation import (
     require_valid_password,
     storable_text,
 )
+
+
+class AdminAction(StrEnum):
+    """What only admins may do, in the words of the refusal ("Only admins may ...")."""
+
+    CREATE_USERS = "create users"
+    DEACTIVATE_USERS = "deactivate users"
+    CREATE_API_TOKENS = "create API tokens"
+    REVOKE_API_TOKENS = "revoke API tokens"
+    LIST_API_TOKENS = "list API tokens"
+    SEE_API_TOKENS = "see API tokens"
+    LINK_PARTNERS = "link partners to campaigns"
+
+
+def require_admin_for(actor: Actor, action: AdminAction) -> None:
+    """Each admin service checks this first; the API also asks it before it reads a request's
+    ids, so a non-admin is refused (FORBIDDEN, audited) whatever ids it sent."""
+    policy.require_admin(actor, action)
+
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -167,7 +187,7 @@ async def set_password(actor: Actor, user: User, password: str) -> None:
 
 async def deactivate_user(actor: Actor, user_id: int, *, address: str = "") -> User:
     """Out at once: sessions are revoked, and tokens stop working with the active flag."""
-    policy.require_admin(actor, "deactivate users")
+    require_admin_for(actor, AdminAction.DEACTIVATE_USERS)
     user = await _user_to_administer(user_id)
     if policy.is_self(actor, user.id):
         raise DomainError(ErrorCode.INVALID, "You cannot deactivate yourself.", ["userId"])
@@ -194,7 +214,7 @@ async def create_api_token(
     actor: Actor, user_id: int, *, name: str = "", read_only: bool = False, address: str = ""
 ) -> tuple[ApiToken, str]:
     """A token for the user (its `user` loaded) and its secret, which is shown only once."""
-    policy.require_admin(actor, "create API tokens")
+    require_admin_for(actor, AdminAction.CREATE_API_TOKENS)
     user = await _user_to_administer(user_id)
     label = clean_text(name, ["name"], max_length=SHORT_MAX)
     if not user.active:
@@ -212,7 +232,7 @@ async def create_api_token(
 
 
 async def revoke_api_token(actor: Actor, token_id: int, *, address: str = "") -> ApiToken:
-    policy.require_admin(actor, "revoke API tokens")
+    require_admin_for(actor, AdminAction.REVOKE_API_TOKENS)
     token = await ApiToken.get_or_none(id=token_id).select_related("user")
     if token is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"Token #{token_id} does not exist.", ["tokenId"])
@@ -233,7 +253,7 @@ async def revoke_api_token(actor: Actor, token_id: int, *, address: str = "") ->
 
 async def tokens_of(actor: Actor, user_id: int) -> list[ApiToken]:
     """A user's tokens (their `user` loaded), never their secrets (admins)."""
-    policy.require_admin(actor, "list API tokens")
+    require_admin_for(actor, AdminAction.LIST_API_TOKENS)
     user = await _user_to_administer(user_id)
     tokens = await ApiToken.filter(user_id=user.id).order_by("id")
     for token in tokens:
@@ -243,7 +263,7 @@ async def tokens_of(actor: Actor, user_id: int) -> list[ApiToken]:
 
 async def get_api_token(actor: Actor, token_id: int) -> ApiToken:
     """One token by ID, its `user` loaded (admins; `node(id:)`)."""
-    policy.require_admin(actor, "see API tokens")
+    require_admin_for(actor, AdminAction.SEE_API_TOKENS)
     token = await ApiToken.get_or_none(id=token_id).select_related("user")
     if token is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", ["id"])
@@ -260,7 +280,7 @@ async def link_partner_campaigns(
     actor: Actor, partner_id: int, campaign_ids: Sequence[int], *, address: str = ""
 ) -> PartnerCampaigns:
     """Let a partner feed these campaigns (links add up; linking twice is harmless)."""
-    policy.require_admin(actor, "link partners to campaigns")
+    require_admin_for(actor, AdminAction.LINK_PARTNERS)
     partner = await _user_to_administer(partner_id)
     await link_partner(actor, partner, campaign_ids, address=address)
     return PartnerCampaigns(partner, await linked_campaigns(partner))
@@ -270,7 +290,7 @@ async def link_partner(
     actor: Actor, partner: User, campaign_ids: Sequence[int], *, address: str = ""
 ) -> None:
     """The links themselves, audited; also for a partner being created (`create_user`)."""
-    policy.require_admin(actor, "link partners to campaigns")
+    require_admin_for(actor, AdminAction.LINK_PARTNERS)
     if partner.role != Role.PARTNER:
         raise DomainError(ErrorCode.INVALID, f"{partner.name} is not a partner.", ["userId"])
     if not campaign_ids:

@@ -18,7 +18,7 @@ from leadflow.db.enums import LeadStatus, Role
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services.accounts import link_partner
+from leadflow.services.accounts import AdminAction, link_partner, require_admin_for
 from leadflow.services.audit import AuditAction, record
 from leadflow.services.validation import clean_email, clean_text, require_valid_password
 
@@ -46,7 +46,7 @@ async def create_user(
     """Create a user (admins, the operator, the demo), audited; a partner may be linked to the
     campaigns it feeds at once. One transaction: a refused link leaves no user behind. Without
     a password the user cannot log in (yet)."""
-    policy.require_admin(actor, "create users")
+    require_admin_for(actor, AdminAction.CREATE_USERS)
     if not campaigns_fit_role(role, campaign_ids):
         raise DomainError(
             ErrorCode.INVALID, "Only partners are linked to campaigns.", ["campaignIds"]

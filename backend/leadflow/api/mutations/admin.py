@@ -65,6 +65,7 @@ class AdminMutations:
         self, info: Info[Context, None], input: CreateUserInput
     ) -> CreateUserPayload:
         actor = info.context.require_writer()
+        accounts.require_admin_for(actor, accounts.AdminAction.CREATE_USERS)
         user = await users.create_user(
             actor,
             input.email,
@@ -81,6 +82,7 @@ class AdminMutations:
         self, info: Info[Context, None], input: DeactivateUserInput
     ) -> DeactivateUserPayload:
         actor = info.context.require_writer()
+        accounts.require_admin_for(actor, accounts.AdminAction.DEACTIVATE_USERS)
         user = await accounts.deactivate_user(
             actor, _user_id(input.user_id), address=info.context.address
         )
@@ -91,6 +93,7 @@ class AdminMutations:
         self, info: Info[Context, None], input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
         actor = info.context.require_writer()
+        accounts.require_admin_for(actor, accounts.AdminAction.CREATE_API_TOKENS)
         token, secret = await accounts.create_api_token(
             actor,
             _user_id(input.user_id),
@@ -105,6 +108,7 @@ class AdminMutations:
         self, info: Info[Context, None], input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
         actor = info.context.require_writer()
+        accounts.require_admin_for(actor, accounts.AdminAction.REVOKE_API_TOKENS)
         token_id = decode_id(input.token_id, "ApiToken", ["tokenId"])
         token = await accounts.revoke_api_token(actor, token_id, address=info.context.address)
         return RevokeApiTokenPayload(token=ApiTokenNode.from_model(token))
@@ -114,6 +118,7 @@ class AdminMutations:
         self, info: Info[Context, None], input: LinkPartnerCampaignsInput
     ) -> LinkPartnerCampaignsPayload:
         actor = info.context.require_writer()
+        accounts.require_admin_for(actor, accounts.AdminAction.LINK_PARTNERS)
         linked = await accounts.link_partner_campaigns(
             actor,
             _user_id(input.user_id),
