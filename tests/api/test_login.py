@@ -437,6 +437,20 @@ async def test_logout_needs_csrf_proof_and_ends_the_session(web, users: Actors):
     await assert_session_works(web, other, "clerk.a@test.example")
 
 
+async def test_logout_ends_the_cookies_session_even_beside_a_bearer_token(web, users: Actors):
+    secret = await logged_in(web, "clerk.a@test.example")
+    both = {
+        "Cookie": f"{SESSION_COOKIE}={secret}",
+        "Authorization": f"Bearer {users.clerk_b.token}",
+    }
+    response = await web.post("/auth/logout", headers=both)
+    assert response.status_code == 403, response.text
+    await assert_session_works(web, secret, "clerk.a@test.example")
+    response = await web.post("/auth/logout", headers={**both, "X-Leadflow-CSRF": "1"})
+    assert response.status_code == 204, response.text
+    await assert_session_refused(web, secret)
+
+
 async def test_logout_without_a_cookie_needs_no_csrf_proof(web, users: Actors):
     response = await web.post("/auth/logout")
     assert response.status_code == 204, response.text

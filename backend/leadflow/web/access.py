@@ -46,6 +46,19 @@ async def signed_in(
     return auth
 
 
+async def cookie_session(request: Request) -> tuple[str, Authenticated] | None:
+    """The live session the request's cookie names, whatever else the request carries (logout
+    ends it even beside a bearer token), once the CSRF rule is met; None for no or a dead
+    cookie."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    session = await authenticate_session(secret) if secret else None
+    if secret is None or session is None:
+        return None
+    if not has_csrf_proof(request):
+        raise csrf_missing()
+    return secret, session
+
+
 async def authenticated(request: Request) -> Authenticated | None:
     """The request's credentials, looked up once per request: kept where Starlette keeps them
     (`scope["auth"]`, read as `request.auth`), where the audit of a refusal finds them too."""

@@ -14,7 +14,7 @@ from leadflow.errors import DomainError
 from leadflow.services import accounts
 from leadflow.services.audit import AuditAction, record
 from leadflow.settings import Settings
-from leadflow.web.access import caller
+from leadflow.web.access import cookie_session
 from leadflow.web.bodies import require_json
 from leadflow.web.client import client_address
 from leadflow.web.endpoints import endpoint
@@ -85,12 +85,13 @@ async def _credentials(request: Request) -> tuple[str, str]:
 
 
 async def _logout(request: Request) -> Response:
-    # A live session needs the CSRF proof (a cross-site form must not end it); without one
-    # there is nothing to end but the cookie.
-    auth = await caller(request)
-    if auth is not None and auth.via_session:
-        await close_session(request.cookies[SESSION_COOKIE])
-        await record(AuditAction.LOGOUT, actor=auth.user, address=client_address(request))
+    # Logging out ends the cookie's session, whatever else the request carries (a bearer token
+    # beside it must not leave the session open); a dead cookie is only cleared.
+    live = await cookie_session(request)
+    if live is not None:
+        secret, session = live
+        await close_session(secret)
+        await record(AuditAction.LOGOUT, actor=session.user, address=client_address(request))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
