@@ -386,7 +386,7 @@ def _users_list(args: argparse.Namespace, settings: Settings) -> None:
     from leadflow.services.users import list_users
 
     async def task() -> None:
-        for user in sorted(await list_users(OPERATOR), key=lambda user: user.email):
+        for user in await list_users(OPERATOR, ordered_by=("email",)):
             state = "active" if user.active else "deactivated"
             print(f"{user.email}\t{user.name}\t{user.role.value.lower()}\t{state}")
 

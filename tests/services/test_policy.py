@@ -5,6 +5,8 @@ one audited, all-or-nothing use case for every caller."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from leadflow.auth import policy
@@ -12,7 +14,15 @@ from leadflow.auth.actors import DEMO, OPERATOR, Actor
 from leadflow.db.enums import Role
 from leadflow.db.models import AuditEntry, Lead, PartnerCampaign, User
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services import accounts, campaigns, contacts, leads, opportunities, users
+from leadflow.services import (
+    accounts,
+    campaigns,
+    contacts,
+    exports,
+    leads,
+    opportunities,
+    users,
+)
 from leadflow.services.leads import LeadIntake
 from tests.helpers import Actors
 
@@ -207,3 +217,17 @@ async def test_tokens_are_listed_for_admins_only_not_even_for_their_owner(actors
     with pytest.raises(DomainError) as missing:
         await accounts.tokens_of(OPERATOR, 999_999)
     assert (missing.value.code, missing.value.field) == (ErrorCode.NOT_FOUND, ("userId",))
+
+
+async def test_exports_are_for_managers_and_the_operator(actors):
+    """An export holds every contact column; the web route checks first, the service again for
+    any other caller (a partner would otherwise export its leads' full contacts)."""
+    campaign = await campaigns.create_campaign(actors.manager.user, "Export")
+    await leads.create_leads(
+        actors.manager.user, campaign.id, [LeadIntake(last_name="A", email="a@x.de")]
+    )
+    for refused in (actors.clerk_a.user, actors.partner.user):
+        with pytest.raises(AccessDenied):
+            await exports.export_leads(refused, campaign, io.StringIO())
+    for allowed in (actors.manager.user, actors.admin.user, OPERATOR):
+        assert await exports.export_leads(allowed, campaign, io.StringIO()) == 1

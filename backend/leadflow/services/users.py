@@ -108,8 +108,10 @@ def details_visible(viewer: Actor, user_id: int, role: Role, active: bool) -> bo
     return policy.may_see_user_details(viewer, user_id, role, active)
 
 
-async def list_users(actor: Actor, role: Role | None = None) -> list[User]:
-    users = policy.visible_users(actor).order_by("name", "id")
+async def list_users(
+    actor: Actor, role: Role | None = None, *, ordered_by: tuple[str, ...] = ("name", "id")
+) -> list[User]:
+    users = policy.visible_users(actor).order_by(*ordered_by)
     if role is not None:
         users = users.filter(role=role)
     return await users

@@ -43,7 +43,11 @@ PayloadT = TypeVar("PayloadT", bound=Payload)
 def payload_mutation(*, description: str) -> Callable[[Callable[P, Awaitable[PayloadT]]], Any]:
     """A root mutation field (like `strawberry.mutation`) whose DomainErrors become the
     userErrors of the payload type it is annotated to return. Permission and authentication
-    failures are no user errors: they pass through and become top-level errors."""
+    failures are no user errors: they pass through and become top-level errors.
+
+    "A payload with errors means nothing changed" holds because services raise DomainError
+    before or inside their transaction; what a resolver does after the service returned (loading
+    the changed objects) must not raise one."""
 
     def decorate(resolve: Callable[P, Awaitable[PayloadT]]) -> Any:
         payload_type: type[PayloadT] = get_type_hints(resolve)["return"]
