@@ -5,8 +5,6 @@ one audited, all-or-nothing use case for every caller."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from leadflow.auth import policy
@@ -18,7 +16,6 @@ from leadflow.services import (
     accounts,
     campaigns,
     contacts,
-    exports,
     leads,
     opportunities,
     users,
@@ -217,17 +214,3 @@ async def test_tokens_are_listed_for_admins_only_not_even_for_their_owner(actors
     with pytest.raises(DomainError) as missing:
         await accounts.tokens_of(OPERATOR, 999_999)
     assert (missing.value.code, missing.value.field) == (ErrorCode.NOT_FOUND, ("userId",))
-
-
-async def test_exports_are_for_managers_and_the_operator(actors):
-    """An export holds every contact column; the web route checks first, the service again for
-    any other caller (a partner would otherwise export its leads' full contacts)."""
-    campaign = await campaigns.create_campaign(actors.manager.user, "Export")
-    await leads.create_leads(
-        actors.manager.user, campaign.id, [LeadIntake(last_name="A", email="a@x.de")]
-    )
-    for refused in (actors.clerk_a.user, actors.partner.user):
-        with pytest.raises(AccessDenied):
-            await exports.export_leads(refused, campaign, io.StringIO())
-    for allowed in (actors.manager.user, actors.admin.user, OPERATOR):
-        assert await exports.export_leads(allowed, campaign, io.StringIO()) == 1

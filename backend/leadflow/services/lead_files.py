@@ -2,8 +2,9 @@
 campaign, the rejected rows of an import, a campaign's export. For managers.
 
 `lead_files_of(actor)` checks that once, before an endpoint reads anything the client sent
-(ids, the file), so a refusal never depends on the client's words; the import and export
-services below check again for their own use case, as for every other caller.
+(ids, the file), so a refusal never depends on the client's words. The services below apply
+their own rules for every caller: imports are for managers, an export holds the leads the
+actor sees.
 """
 
 from __future__ import annotations
