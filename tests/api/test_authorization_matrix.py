@@ -107,6 +107,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "reassignLead": allowed_for(*MANAGERS),
     "recordFeedback": allowed_for(*CLERK_A_WRITES),
     "closeLead": allowed_for(*CLERK_A_WRITES),
+    "reopenLead": allowed_for(*MANAGERS),
     "createOpportunity": allowed_for(*CLERK_A_WRITES),
     "handOverOpportunity": allowed_for(*CLERK_A_WRITES),
     "createUser": allowed_for("admin"),
@@ -140,6 +141,7 @@ class Prepared:
     new_lead: str  # nobody's yet (assignLeads)
     reassignable_lead: str  # clerk A's (reassignLead)
     closable_lead: str  # clerk A's (closeLead)
+    reopenable_lead: str  # clerk A's, closed with an opportunity (reopenLead)
     handover_opportunity: str  # clerk A's (handOverOpportunity)
     victim: str  # a clerk to deactivate
     token: str  # clerk B's token, to revoke
@@ -229,6 +231,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         new_lead=new["id"],
         reassignable_lead=reassignable["id"],
         closable_lead=closable["id"],
+        reopenable_lead=with_opportunity["id"],
         handover_opportunity=opportunities[1],
         victim=victim.gid,
         token=encode_id("ApiToken", token.id),
@@ -299,6 +302,7 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "closeLead": lambda p: mutation(
         "closeLead", {"leadId": p.closable_lead, "outcome": "UNSUCCESSFUL", "reason": "OTHER"}
     ),
+    "reopenLead": lambda p: mutation("reopenLead", {"leadId": p.reopenable_lead}),
     "createOpportunity": lambda p: mutation(
         "createOpportunity", {"contactId": p.contact, "title": "Matrix", "ownerId": p.clerk_a}
     ),

@@ -50,6 +50,7 @@ class LeadEventKind(StrEnum):
     FEEDBACK_RECORDED = "FEEDBACK_RECORDED"
     CLOSED = "CLOSED"
     OPPORTUNITY_CREATED = "OPPORTUNITY_CREATED"
+    REOPENED = "REOPENED"
 
 
 class OpportunityEventKind(StrEnum):

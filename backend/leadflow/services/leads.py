@@ -1,4 +1,4 @@
-"""The lead lifecycle: intake, distribution to clerks, feedback, closing."""
+"""The lead lifecycle: intake, distribution to clerks, feedback, closing, reopening."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from leadflow.db.enums import (
     LeadEventKind,
     LeadStatus,
     Outcome,
+    Role,
 )
 from leadflow.db.lead_status import status_condition, status_counts
 from leadflow.db.models import (
@@ -478,6 +479,60 @@ async def close_lead(
         if new_opportunity is not None:
             opportunity = await store_opportunity(actor, new_opportunity)
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
+
+
+async def reopen_lead(actor: Actor, lead_id: int, note: str | None = None) -> Lead:
+    """ "Wieder öffnen" (managers): a DONE lead goes back to its last clerk if that user is
+    still an active clerk (ACTIVE, waiting from now, as after an assignment), otherwise it is
+    NEW again. The close is forgotten (outcome, reason, note, time, closer); the history keeps
+    it, the firsts stay, and an opportunity the close created stays with its link to the lead.
+    The rollup triggers take the change like any other ("minus the old row, plus the new")."""
+    policy.require_manager(actor, "reopen leads")
+    lead = await _get_lead(lead_id)
+    if lead.status is not LeadStatus.DONE:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "Only closed leads can be reopened; this one is still open.",
+            ["leadId"],
+        )
+    clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
+    clerk_id = await _clerk_to_return_to(lead.assignee_id)
+    reopened_at = clock.now()
+    waiting_from = reopened_at if clerk_id is not None else None
+    async with in_transaction():
+        # Compare-and-set on the close that was read: a second, concurrent reopen (or a reopen
+        # and close in between) changes nothing and fails.
+        changed = await Lead.filter(
+            id=lead.id, closed_at=lead.closed_at, assignee_id=lead.assignee_id
+        ).update(
+            outcome=None,
+            close_reason=None,
+            close_note="",
+            closed_at=None,
+            closed_by_id=None,
+            assignee_id=clerk_id,
+            assigned_at=waiting_from,
+            waiting_since=waiting_from,
+        )
+        if changed != 1:
+            raise _changed_meanwhile()
+        await LeadEvent.create(
+            lead_id=lead.id,
+            kind=LeadEventKind.REOPENED,
+            actor=actor_user(actor),
+            assignee_id=clerk_id,
+            note=clean_note,
+            at=reopened_at,
+        )
+    return await Lead.get(id=lead.id)
+
+
+async def _clerk_to_return_to(assignee_id: int | None) -> int | None:
+    """The lead's last clerk, if that user may still work on leads."""
+    if assignee_id is None:
+        return None
+    still_clerk = await User.filter(id=assignee_id, role=Role.CLERK, active=True).exists()
+    return assignee_id if still_clerk else None
 
 
 async def _opportunity_for_close(

@@ -61,7 +61,8 @@ export type LeadEventKind =
   | 'CREATED'
   | 'FEEDBACK_RECORDED'
   | 'OPPORTUNITY_CREATED'
-  | 'REASSIGNED';
+  | 'REASSIGNED'
+  | 'REOPENED';
 
 /** Narrows a lead list. All given conditions must hold. */
 export type LeadFilter = {

@@ -118,3 +118,9 @@ class CloseLeadInput:
     )
     note: str | None = None
     opportunity: OpportunityDraftInput | None = None
+
+
+@strawberry.input
+class ReopenLeadInput:
+    lead_id: strawberry.ID = strawberry.field(description="A DONE lead.")
+    note: str | None = strawberry.field(default=None, description="Why it is reopened.")

@@ -1,4 +1,4 @@
-"""Lead mutations: intake, distribution, feedback, close."""
+"""Lead mutations: intake, distribution, feedback, close, reopen."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from leadflow.api.inputs.leads import (
     CreateLeadsInput,
     ReassignLeadInput,
     RecordFeedbackInput,
+    ReopenLeadInput,
 )
 from leadflow.api.mutations.payload import Payload, payload_mutation
 from leadflow.api.types.history import FeedbackNode
@@ -58,6 +59,12 @@ class CloseLeadPayload(Payload):
     opportunity: OpportunityNode | None = strawberry.field(
         description="Created by a SUCCESSFUL close."
     )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReopenLeadPayload(Payload):
+    lead: LeadNode | None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -132,3 +139,16 @@ class LeadMutations:
             lead=await load_lead_node(result.lead.id),
             opportunity=await load_opportunity_node(opportunity.id) if opportunity else None,
         )
+
+    @payload_mutation(
+        description="Reopen a DONE lead (managers): back to its last clerk (ACTIVE) if still an "
+        "active clerk, otherwise NEW. An opportunity its close created stays."
+    )
+    async def reopen_lead(
+        self, info: Info[Context, None], input: ReopenLeadInput
+    ) -> ReopenLeadPayload:
+        actor = info.context.require_writer()
+        lead = await leads.reopen_lead(
+            actor, decode_id(input.lead_id, "Lead", ["leadId"]), input.note
+        )
+        return ReopenLeadPayload(lead=await load_lead_node(lead.id))

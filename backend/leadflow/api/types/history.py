@@ -42,7 +42,9 @@ class LeadEvent:
     kind: LeadEventKind
     at: datetime
     actor: UserNode | None = strawberry.field(description="Who did it; null for the system.")
-    assignee: UserNode | None = strawberry.field(description="ASSIGNED/REASSIGNED: the new clerk.")
+    assignee: UserNode | None = strawberry.field(
+        description="ASSIGNED/REASSIGNED: the new clerk; REOPENED: the clerk it went back to."
+    )
     previous_assignee: UserNode | None = strawberry.field(
         description="REASSIGNED: the former clerk."
     )
