@@ -1,5 +1,6 @@
 // The lead detail's own logic: user errors next to their fields, amounts typed by people,
 // dates and money in the user's language, the history timeline in words.
+import type { OpportunityStage } from "./gql/graphql";
 import type { Language, MessageKey, Translate } from "./i18n";
 import { codeMessageKey, isMessageKey } from "./i18n";
 
@@ -106,6 +107,7 @@ export interface OpportunityEventLike {
   kind: string;
   owner?: Named | null;
   previousOwner?: Named | null;
+  stage?: OpportunityStage | null;
 }
 
 /** One line of an opportunity's history, e.g. "Von Clara Clerk an David Clerk übergeben". */
@@ -115,5 +117,9 @@ export function describeOpportunityEvent(t: Translate, event: OpportunityEventLi
     return t("opp.event.HANDED_OVER", { name, previous: event.previousOwner?.name ?? "" });
   }
   if (event.kind === "CREATED") return t("opp.event.CREATED", { name });
+  if (event.kind === "STAGE_CHANGED") {
+    return t("opp.event.STAGE_CHANGED", { stage: event.stage ? t(`stage.${event.stage}`) : "" });
+  }
+  if (event.kind === "UPDATED") return t("opp.event.UPDATED");
   return event.kind;
 }

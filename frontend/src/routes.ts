@@ -118,7 +118,14 @@ function detailId(path: string, list: "leads" | "opportunities"): string | null 
   }
 }
 
-export const STAGES: readonly OpportunityStage[] = ["OPEN", "WON", "LOST"];
+export const STAGES: readonly OpportunityStage[] = [
+  "OPEN",
+  "QUALIFIED",
+  "PROPOSAL",
+  "NEGOTIATION",
+  "WON",
+  "LOST",
+];
 
 /** The Verkaufschancen list: owner and stage filters ("" is any) and the page. */
 export interface OpportunitiesState extends Paging {

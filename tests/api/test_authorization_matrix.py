@@ -87,6 +87,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "myTasks": allowed_for(*WORKERS),
     "campaigns": allowed_for(*SIGNED_IN),
     "opportunities": allowed_for(*WORKERS),
+    "pipeline": allowed_for(*WORKERS),
     "users": allowed_for(*WORKERS),
     "campaign": allowed_for(*WORKERS, "partner"),
     "contact": allowed_for(*CLERK_A_READS),
@@ -110,6 +111,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "reopenLead": allowed_for(*MANAGERS),
     "createOpportunity": allowed_for(*CLERK_A_WRITES),
     "handOverOpportunity": allowed_for(*CLERK_A_WRITES),
+    "moveOpportunity": allowed_for(*CLERK_A_WRITES),
+    "updateOpportunity": allowed_for(*CLERK_A_WRITES),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -264,6 +267,7 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "myTasks": lambda p: query("{ myTasks { totalCount } }"),
     "campaigns": lambda p: query("{ campaigns { totalCount } }"),
     "opportunities": lambda p: query("{ opportunities { totalCount } }"),
+    "pipeline": lambda p: query("{ pipeline { stage count totalValue } }"),
     "users": lambda p: query("{ users { id } }"),
     "campaign": lambda p: query("query($id: ID!) { campaign(id: $id) { id } }", id=p.campaign),
     "contact": lambda p: query("query($id: ID!) { contact(id: $id) { id } }", id=p.contact),
@@ -308,6 +312,12 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     ),
     "handOverOpportunity": lambda p: mutation(
         "handOverOpportunity", {"opportunityId": p.handover_opportunity, "ownerId": p.clerk_b}
+    ),
+    "moveOpportunity": lambda p: mutation(
+        "moveOpportunity", {"opportunityId": p.opportunity, "stage": "QUALIFIED"}
+    ),
+    "updateOpportunity": lambda p: mutation(
+        "updateOpportunity", {"opportunityId": p.opportunity, "expectedValue": "10"}
     ),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}

@@ -11,14 +11,14 @@ from strawberry.types import Info
 from leadflow.api.context import Context
 from leadflow.api.ids import decode_id, decode_optional_id
 from leadflow.api.inputs.leads import LeadFilter
-from leadflow.api.inputs.opportunities import OpportunityFilter
+from leadflow.api.inputs.opportunities import OpportunityFilter, PipelineFilter
 from leadflow.api.node_lookup import resolve_node
 from leadflow.api.pagination import fetch_page
 from leadflow.api.rows import OPPORTUNITY_RELATIONS
 from leadflow.api.types.admin import ApiTokenNode, AuditEntry, AuditEntryConnection
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import Role
-from leadflow.api.types.figures import LeadCounts
+from leadflow.api.types.figures import LeadCounts, PipelineStage
 from leadflow.api.types.lead import (
     CampaignConnection,
     CampaignNode,
@@ -119,6 +119,17 @@ class Query:
         matching = opportunities.filtered_opportunities(actor, OpportunityFilter.parse(filter))
         page = await fetch_page(matching.select_related(*OPPORTUNITY_RELATIONS), first, after)
         return OpportunityConnection.from_page(page, OpportunityNode.from_model, matching)
+
+    @strawberry.field(
+        description="The opportunity pipeline: per stage, in stage order (zeros included), how "
+        "many of the opportunities the viewer may see are in it and their expected value."
+    )
+    async def pipeline(
+        self, info: Info[Context, None], filter: PipelineFilter | None = None
+    ) -> list[PipelineStage]:
+        actor = info.context.require_viewer()
+        figures = await opportunities.pipeline(actor, PipelineFilter.parse(filter))
+        return [PipelineStage.from_figures(stage) for stage in figures]
 
     @strawberry.field(description="Users, by name; e.g. role: CLERK for the assignment dialog.")
     async def users(self, info: Info[Context, None], role: Role | None = None) -> list[UserNode]:

@@ -258,6 +258,19 @@ def require_opportunity_owner(actor: Actor, opportunity: Opportunity) -> None:
         raise AccessDenied("Only the owner or a manager may hand over this opportunity.")
 
 
+def require_opportunity_editor(actor: Actor, opportunity: Opportunity) -> None:
+    """Moving through the pipeline and editing: the owner or a manager (as for hand-over)."""
+    require_worker(actor)
+    if not (is_manager(actor) or is_self(actor, opportunity.owner_id)):
+        raise AccessDenied("Only the owner or a manager may change this opportunity.")
+
+
+def require_may_reopen_opportunity(actor: Actor) -> None:
+    """Moving a won or lost opportunity back: managers only."""
+    if not is_manager(actor):
+        raise AccessDenied("Only a manager may move a closed opportunity back.")
+
+
 def contact_scope(actor: Actor) -> Scope:
     """Clerks: the contacts of their leads and of their opportunities."""
     require_worker(actor)

@@ -38,9 +38,22 @@ class Channel(StrEnum):
 
 
 class OpportunityStage(StrEnum):
+    """In pipeline order; WON and LOST close the opportunity."""
+
     OPEN = "OPEN"
+    QUALIFIED = "QUALIFIED"
+    PROPOSAL = "PROPOSAL"
+    NEGOTIATION = "NEGOTIATION"
     WON = "WON"
     LOST = "LOST"
+
+
+class OpportunityLostReason(StrEnum):
+    PRICE = "PRICE"
+    COMPETITOR = "COMPETITOR"
+    NO_BUDGET = "NO_BUDGET"
+    NO_DECISION = "NO_DECISION"
+    OTHER = "OTHER"
 
 
 class LeadEventKind(StrEnum):
@@ -56,6 +69,8 @@ class LeadEventKind(StrEnum):
 class OpportunityEventKind(StrEnum):
     CREATED = "CREATED"
     HANDED_OVER = "HANDED_OVER"
+    STAGE_CHANGED = "STAGE_CHANGED"
+    UPDATED = "UPDATED"
 
 
 class ImportStatus(StrEnum):

@@ -14,6 +14,7 @@ from leadflow.db.enums import (
     LeadEventKind,
     LeadStatus,
     OpportunityEventKind,
+    OpportunityLostReason,
     OpportunityStage,
     Outcome,
     Role,
@@ -192,6 +193,10 @@ class Opportunity(Model):
     )
     stage = fields.CharEnumField(OpportunityStage, max_length=16, default=OpportunityStage.OPEN)
     expected_value = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
+    expected_close_date = fields.DateField(null=True)
+    # Set when the stage becomes WON or LOST, cleared when a manager moves it back.
+    closed_at = fields.DatetimeField(null=True)
+    lost_reason = fields.CharEnumField(OpportunityLostReason, max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     contact_id: int
@@ -266,6 +271,9 @@ class OpportunityEvent(Model):
         null=True,
         on_delete=fields.RESTRICT,
     )
+    # STAGE_CHANGED: the stage it moved to and the one it left.
+    stage = fields.CharEnumField(OpportunityStage, max_length=16, null=True)
+    previous_stage = fields.CharEnumField(OpportunityStage, max_length=16, null=True)
     note = fields.TextField(default="")
     at = fields.DatetimeField(auto_now_add=True)
 

@@ -1,17 +1,25 @@
-"""Sales opportunities ("Verkaufschancen"): creation outside a lead close, and hand-over."""
+"""Sales opportunities ("Verkaufschancen"): creation outside a lead close, hand-over, the moves
+through the pipeline's stages, edits, and the pipeline's figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
-from leadflow.db.enums import LeadEventKind, OpportunityEventKind, OpportunityStage
+from leadflow.db.enums import (
+    LeadEventKind,
+    OpportunityEventKind,
+    OpportunityLostReason,
+    OpportunityStage,
+)
 from leadflow.db.models import (
     NAME_MAX,
     NOTE_MAX,
@@ -26,6 +34,10 @@ from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import contacts
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
+
+# WON and LOST close an opportunity; the other stages are open ones, in pipeline order.
+CLOSING_STAGES = frozenset({OpportunityStage.WON, OpportunityStage.LOST})
+OPEN_STAGES = tuple(stage for stage in OpportunityStage if stage not in CLOSING_STAGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +160,7 @@ async def hand_over_opportunity(
             ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["opportunityId"]
         )
     policy.require_opportunity_owner(actor, opportunity)
-    if opportunity.stage is not OpportunityStage.OPEN:
+    if opportunity.stage in CLOSING_STAGES:
         raise DomainError(
             ErrorCode.INVALID_STATE,
             "Only open opportunities can be handed over.",
@@ -162,7 +174,7 @@ async def hand_over_opportunity(
         )
     async with in_transaction():
         changed = await Opportunity.filter(
-            id=opportunity.id, owner_id=opportunity.owner_id, stage=OpportunityStage.OPEN
+            id=opportunity.id, owner_id=opportunity.owner_id, stage__in=OPEN_STAGES
         ).update(owner_id=owner.id)
         if changed != 1:
             raise DomainError(
@@ -180,3 +192,162 @@ async def hand_over_opportunity(
             at=clock.now(),
         )
     return await Opportunity.get(id=opportunity.id)
+
+
+_CONFLICT = "Someone else changed this opportunity at the same moment; reload and retry."
+
+
+async def _opportunity_to_change(actor: Actor, opportunity_id: int) -> Opportunity:
+    """The opportunity a move or an edit is about, when the actor may change it."""
+    opportunity = await Opportunity.get_or_none(id=opportunity_id)
+    if opportunity is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["opportunityId"]
+        )
+    policy.require_opportunity_editor(actor, opportunity)
+    return opportunity
+
+
+async def move_opportunity(
+    actor: Actor,
+    opportunity_id: int,
+    stage: OpportunityStage,
+    lost_reason: OpportunityLostReason | None = None,
+    note: str | None = None,
+) -> Opportunity:
+    """Move an opportunity to another stage: WON and LOST close it (LOST with a reason), only a
+    manager moves a closed one anywhere else. The owner or a manager may move it."""
+    opportunity = await _opportunity_to_change(actor, opportunity_id)
+    if opportunity.stage in CLOSING_STAGES:
+        policy.require_may_reopen_opportunity(actor)
+    if stage is opportunity.stage:
+        raise DomainError(ErrorCode.INVALID, "The opportunity is in this stage already.", ["stage"])
+    if stage is OpportunityStage.LOST and lost_reason is None:
+        raise DomainError(ErrorCode.REQUIRED, "Say why the opportunity was lost.", ["lostReason"])
+    if stage is not OpportunityStage.LOST and lost_reason is not None:
+        raise DomainError(
+            ErrorCode.INVALID, "Only a lost opportunity has a reason.", ["lostReason"]
+        )
+    clean_note = clean_text(note, ["note"], max_length=NOTE_MAX)
+    moved_at = clock.now()
+    async with in_transaction():
+        # Compare-and-set on the stage (and owner) read above: of two moves at the same moment
+        # one changes the row, the other finds it changed and gets CONFLICT instead of
+        # overwriting a move it never saw (and its check of who may move it would be stale).
+        changed = await Opportunity.filter(
+            id=opportunity.id, stage=opportunity.stage, owner_id=opportunity.owner_id
+        ).update(
+            stage=stage,
+            closed_at=moved_at if stage in CLOSING_STAGES else None,
+            lost_reason=lost_reason,
+        )
+        if changed != 1:
+            raise DomainError(ErrorCode.CONFLICT, _CONFLICT, ["opportunityId"])
+        await OpportunityEvent.create(
+            opportunity=opportunity,
+            kind=OpportunityEventKind.STAGE_CHANGED,
+            actor=actor_user(actor),
+            stage=stage,
+            previous_stage=opportunity.stage,
+            note=clean_note,
+            at=moved_at,
+        )
+    return await Opportunity.get(id=opportunity.id)
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityChanges:
+    """An edit: only the fields named in `given` change (a given None clears the value)."""
+
+    given: frozenset[str]
+    title: str | None = None
+    expected_value: Decimal | None = None
+    expected_close_date: date | None = None
+
+
+async def update_opportunity(
+    actor: Actor, opportunity_id: int, changes: OpportunityChanges
+) -> Opportunity:
+    """Change the title, expected value or expected close date; the owner or a manager."""
+    opportunity = await _opportunity_to_change(actor, opportunity_id)
+    values: dict[str, object] = {}
+    if "title" in changes.given:
+        values["title"] = clean_text(changes.title, ["title"], max_length=NAME_MAX, required=True)
+    if "expected_value" in changes.given:
+        values["expected_value"] = clean_money(changes.expected_value, ["expectedValue"])
+    if "expected_close_date" in changes.given:
+        values["expected_close_date"] = changes.expected_close_date
+    if not values:
+        raise DomainError(ErrorCode.REQUIRED, "Give at least one value to change.", ["input"])
+    described = [
+        f"{name}: {_shown(getattr(opportunity, name))} -> {_shown(value)}"
+        for name, value in values.items()
+        if getattr(opportunity, name) != value
+    ]
+    if not described:
+        return opportunity
+    async with in_transaction():
+        # Guarded by the owner read above: a hand-over in between would make the check stale.
+        changed = await Opportunity.filter(id=opportunity.id, owner_id=opportunity.owner_id).update(
+            **values
+        )
+        if changed != 1:
+            raise DomainError(ErrorCode.CONFLICT, _CONFLICT, ["opportunityId"])
+        await OpportunityEvent.create(
+            opportunity=opportunity,
+            kind=OpportunityEventKind.UPDATED,
+            actor=actor_user(actor),
+            note="; ".join(described),
+            at=clock.now(),
+        )
+    return await Opportunity.get(id=opportunity.id)
+
+
+def _shown(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineFilter:
+    owner_id: int | None = None
+    campaign_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStage:
+    stage: OpportunityStage
+    count: int
+    total_value: Decimal
+
+
+async def pipeline(actor: Actor, pipeline_filter: PipelineFilter) -> list[PipelineStage]:
+    """Count and value sum per stage of the opportunities the actor sees (one row per stage,
+    in stage order, zeros included); one GROUP BY query. The campaign is that of the lead the
+    opportunity came from."""
+    opportunities = filtered_opportunities(
+        actor, OpportunityFilter(owner_id=pipeline_filter.owner_id)
+    )
+    if pipeline_filter.campaign_id is not None:
+        opportunities = opportunities.filter(lead__campaign_id=pipeline_filter.campaign_id)
+    rows = (
+        await opportunities.annotate(count=Count("id"), total=Sum("expected_value"))
+        .group_by("stage")
+        .values("stage", "count", "total")
+    )
+    by_stage = {OpportunityStage(row["stage"]): row for row in rows}
+    figures = []
+    for stage in OpportunityStage:
+        row = by_stage.get(stage)
+        figures.append(
+            PipelineStage(
+                stage=stage,
+                count=int(row["count"]) if row else 0,
+                total_value=_money(row["total"] if row else None),
+            )
+        )
+    return figures
+
+
+def _money(total: object) -> Decimal:
+    # SQLite sums the stored decimals as floats: two decimal places make it exact again.
+    return Decimal(str(total if total is not None else 0)).quantize(Decimal("0.01"))

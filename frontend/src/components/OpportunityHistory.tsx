@@ -11,6 +11,7 @@ export const OpportunityHistoryFragment = graphql(`
       kind
       at
       note
+      stage
       actor {
         id
         name

@@ -69,7 +69,8 @@ export function OpportunityDetail({
   const facts = readOpportunityFacts(opportunity);
   const contact = readContactName(facts.contact);
   const manages = isManager(viewer);
-  const mayHandOver = facts.stage === "OPEN" && (manages || facts.owner.id === viewer.id);
+  const isOpen = facts.stage !== "WON" && facts.stage !== "LOST";
+  const mayHandOver = isOpen && (manages || facts.owner.id === viewer.id);
   const none = t("lead.none");
 
   return (

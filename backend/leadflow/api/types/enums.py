@@ -13,6 +13,7 @@ Outcome = enums.Outcome
 CloseReason = enums.CloseReason
 Channel = enums.Channel
 OpportunityStage = enums.OpportunityStage
+OpportunityLostReason = enums.OpportunityLostReason
 LeadEventKind = enums.LeadEventKind
 OpportunityEventKind = enums.OpportunityEventKind
 ImportStatus = enums.ImportStatus
@@ -25,7 +26,11 @@ strawberry.enum(
 strawberry.enum(Outcome, description="How a closed lead ended.")
 strawberry.enum(CloseReason, description="Why a lead was closed unsuccessfully.")
 strawberry.enum(Channel, description="How the contact was reached.")
-strawberry.enum(OpportunityStage, description="Where an opportunity stands.")
+strawberry.enum(
+    OpportunityStage,
+    description="Where an opportunity stands, in pipeline order; WON and LOST close it.",
+)
+strawberry.enum(OpportunityLostReason, description="Why an opportunity was lost.")
 strawberry.enum(LeadEventKind, description="What happened to a lead.")
 strawberry.enum(OpportunityEventKind, description="What happened to an opportunity.")
 strawberry.enum(

@@ -1,13 +1,16 @@
-"""Plain figures shown beside lists: a campaign's lead counts and the overview's tab counts."""
+"""Plain figures shown beside lists: a campaign's lead counts, the overview's tab counts and the
+opportunity pipeline's stages."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 import strawberry
 
-from leadflow.services import campaigns, leads
+from leadflow.api.types.enums import OpportunityStage
+from leadflow.services import campaigns, leads, opportunities
 
 
 def counts_of(stats: campaigns.CampaignStats) -> dict[str, Any]:
@@ -43,3 +46,16 @@ class LeadCounts:
     @classmethod
     def from_counts(cls, counts: leads.LeadCounts) -> LeadCounts:
         return cls(new=counts.new, active=counts.active, done=counts.done)
+
+
+@strawberry.type(description="One stage of the opportunity pipeline.")
+class PipelineStage:
+    stage: OpportunityStage
+    count: int = strawberry.field(description="Opportunities in this stage.")
+    total_value: Decimal = strawberry.field(
+        description="The sum of their expected values (same currency; none counts as 0)."
+    )
+
+    @classmethod
+    def from_figures(cls, figures: opportunities.PipelineStage) -> PipelineStage:
+        return cls(stage=figures.stage, count=figures.count, total_value=figures.total_value)

@@ -11,6 +11,7 @@ from leadflow.api.types.enums import (
     CloseReason,
     LeadEventKind,
     OpportunityEventKind,
+    OpportunityStage,
     Outcome,
 )
 from leadflow.api.types.user import UserNode
@@ -74,7 +75,15 @@ class OpportunityEvent:
     actor: UserNode | None
     owner: UserNode | None = strawberry.field(description="CREATED/HANDED_OVER: the new owner.")
     previous_owner: UserNode | None = strawberry.field(description="HANDED_OVER: the former owner.")
-    note: str
+    stage: OpportunityStage | None = strawberry.field(
+        description="STAGE_CHANGED: the stage it moved to."
+    )
+    previous_stage: OpportunityStage | None = strawberry.field(
+        description="STAGE_CHANGED: the stage it left."
+    )
+    note: str = strawberry.field(
+        description="The note given with it; UPDATED: the changed values, old -> new."
+    )
 
     @classmethod
     def from_model(cls, event: models.OpportunityEvent) -> OpportunityEvent:
@@ -85,5 +94,7 @@ class OpportunityEvent:
             actor=UserNode.optional(event.actor),
             owner=UserNode.optional(event.owner),
             previous_owner=UserNode.optional(event.previous_owner),
+            stage=event.stage,
+            previous_stage=event.previous_stage,
             note=event.note,
         )

@@ -32,6 +32,7 @@ from leadflow.api.types.enums import (
     CloseReason,
     ImportStatus,
     LeadStatus,
+    OpportunityLostReason,
     OpportunityStage,
     Outcome,
 )
@@ -223,6 +224,15 @@ class OpportunityNode(Node):
     owner: UserNode = strawberry.field(description="The clerk responsible for it.")
     stage: OpportunityStage
     expected_value: Decimal | None
+    expected_close_date: date | None = strawberry.field(
+        description="When the owner expects it to close."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When it was won or lost; null while open."
+    )
+    lost_reason: OpportunityLostReason | None = strawberry.field(
+        description="LOST: why it was lost."
+    )
     created_at: datetime
 
     @strawberry.field(description="The lead it came from, if any.")
@@ -253,6 +263,9 @@ class OpportunityNode(Node):
             owner=UserNode.from_model(opportunity.owner),
             stage=opportunity.stage,
             expected_value=opportunity.expected_value,
+            expected_close_date=opportunity.expected_close_date,
+            closed_at=opportunity.closed_at,
+            lost_reason=opportunity.lost_reason,
             created_at=opportunity.created_at,
         )
 
