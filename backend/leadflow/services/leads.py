@@ -21,7 +21,6 @@ from leadflow.db.enums import (
     LeadEventKind,
     LeadStatus,
     Outcome,
-    Role,
 )
 from leadflow.db.lead_status import status_condition, status_counts
 from leadflow.db.models import (
@@ -41,7 +40,7 @@ from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.bulk_intake import store_intakes
 from leadflow.services.campaigns import campaign_by_id
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
-from leadflow.services.users import require_active_clerk
+from leadflow.services.users import active_clerks, require_active_clerk
 from leadflow.services.validation import (
     clean_email,
     clean_money,
@@ -531,7 +530,7 @@ async def _clerk_to_return_to(assignee_id: int | None) -> int | None:
     """The lead's last clerk, if that user may still work on leads."""
     if assignee_id is None:
         return None
-    still_clerk = await User.filter(id=assignee_id, role=Role.CLERK, active=True).exists()
+    still_clerk = await active_clerks().filter(id=assignee_id).exists()
     return assignee_id if still_clerk else None
 
 

@@ -117,12 +117,22 @@ async def list_users(
     return await users
 
 
+def is_active_clerk(user: User) -> bool:
+    """Who may hold leads and opportunities: an active clerk."""
+    return user.role == Role.CLERK and user.active
+
+
+def active_clerks() -> QuerySet[User]:
+    """The same rule as a query."""
+    return User.filter(role=Role.CLERK, active=True)
+
+
 async def require_active_clerk(actor: Actor, user_id: int, field: list[str]) -> User:
     """Leads and opportunities go only to active clerks. Clerks (`actor`) learn no more than
     that the choice is wrong: the users they may not list stay unnamed."""
     user = await User.get_or_none(id=user_id)
     if not policy.is_manager(actor):
-        if user is None or user.role != Role.CLERK or not user.active:
+        if user is None or not is_active_clerk(user):
             raise DomainError(ErrorCode.INVALID, "Choose one of the active clerks.", field)
         return user
     if user is None:
