@@ -251,18 +251,11 @@ def require_may_list_opportunities_of(actor: Actor, owner_id: int) -> None:
         raise AccessDenied("Clerks may only list their own opportunities.")
 
 
-def require_opportunity_owner(actor: Actor, opportunity: Opportunity) -> None:
-    """Hand-over: the owner or a manager."""
+def require_opportunity_owner(actor: Actor, opportunity: Opportunity, action: str) -> None:
+    """Handing over, moving through the pipeline, editing: the owner or a manager."""
     require_worker(actor)
     if not (is_manager(actor) or is_self(actor, opportunity.owner_id)):
-        raise AccessDenied("Only the owner or a manager may hand over this opportunity.")
-
-
-def require_opportunity_editor(actor: Actor, opportunity: Opportunity) -> None:
-    """Moving through the pipeline and editing: the owner or a manager (as for hand-over)."""
-    require_worker(actor)
-    if not (is_manager(actor) or is_self(actor, opportunity.owner_id)):
-        raise AccessDenied("Only the owner or a manager may change this opportunity.")
+        raise AccessDenied(f"Only the owner or a manager may {action} this opportunity.")
 
 
 def require_may_reopen_opportunity(actor: Actor) -> None:

@@ -39,6 +39,8 @@ from leadflow.services.validation import clean_money, clean_text
 CLOSING_STAGES = frozenset({OpportunityStage.WON, OpportunityStage.LOST})
 OPEN_STAGES = tuple(stage for stage in OpportunityStage if stage not in CLOSING_STAGES)
 
+_CONFLICT = "Someone else changed this opportunity at the same moment; reload and retry."
+
 
 @dataclass(frozen=True, slots=True)
 class OpportunityFilter:
@@ -154,12 +156,7 @@ async def _originating_lead(actor: Actor, contact: Contact, lead_id: int | None)
 async def hand_over_opportunity(
     actor: Actor, opportunity_id: int, owner_id: int, note: str | None = None
 ) -> Opportunity:
-    opportunity = await Opportunity.get_or_none(id=opportunity_id)
-    if opportunity is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["opportunityId"]
-        )
-    policy.require_opportunity_owner(actor, opportunity)
+    opportunity = await _opportunity_owned_by(actor, opportunity_id, "hand over")
     if opportunity.stage in CLOSING_STAGES:
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -177,11 +174,7 @@ async def hand_over_opportunity(
             id=opportunity.id, owner_id=opportunity.owner_id, stage__in=OPEN_STAGES
         ).update(owner_id=owner.id)
         if changed != 1:
-            raise DomainError(
-                ErrorCode.CONFLICT,
-                "Someone else changed this opportunity at the same moment; reload and retry.",
-                ["opportunityId"],
-            )
+            raise DomainError(ErrorCode.CONFLICT, _CONFLICT, ["opportunityId"])
         await OpportunityEvent.create(
             opportunity=opportunity,
             kind=OpportunityEventKind.HANDED_OVER,
@@ -194,17 +187,14 @@ async def hand_over_opportunity(
     return await Opportunity.get(id=opportunity.id)
 
 
-_CONFLICT = "Someone else changed this opportunity at the same moment; reload and retry."
-
-
-async def _opportunity_to_change(actor: Actor, opportunity_id: int) -> Opportunity:
-    """The opportunity a move or an edit is about, when the actor may change it."""
+async def _opportunity_owned_by(actor: Actor, opportunity_id: int, action: str) -> Opportunity:
+    """The opportunity a hand-over, a move or an edit is about, when the actor may change it."""
     opportunity = await Opportunity.get_or_none(id=opportunity_id)
     if opportunity is None:
         raise DomainError(
             ErrorCode.NOT_FOUND, "This opportunity does not exist.", ["opportunityId"]
         )
-    policy.require_opportunity_editor(actor, opportunity)
+    policy.require_opportunity_owner(actor, opportunity, action)
     return opportunity
 
 
@@ -217,7 +207,7 @@ async def move_opportunity(
 ) -> Opportunity:
     """Move an opportunity to another stage: WON and LOST close it (LOST with a reason), only a
     manager moves a closed one anywhere else. The owner or a manager may move it."""
-    opportunity = await _opportunity_to_change(actor, opportunity_id)
+    opportunity = await _opportunity_owned_by(actor, opportunity_id, "change")
     if opportunity.stage in CLOSING_STAGES:
         policy.require_may_reopen_opportunity(actor)
     if stage is opportunity.stage:
@@ -269,7 +259,7 @@ async def update_opportunity(
     actor: Actor, opportunity_id: int, changes: OpportunityChanges
 ) -> Opportunity:
     """Change the title, expected value or expected close date; the owner or a manager."""
-    opportunity = await _opportunity_to_change(actor, opportunity_id)
+    opportunity = await _opportunity_owned_by(actor, opportunity_id, "change")
     values: dict[str, object] = {}
     if "title" in changes.given:
         values["title"] = clean_text(changes.title, ["title"], max_length=NAME_MAX, required=True)
