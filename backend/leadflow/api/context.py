@@ -5,20 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from leadflow.api.errors import forbidden, unauthenticated
 from leadflow.api.loaders import Loaders
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import User
+from leadflow.services.due import UTC_ZONE, Today
 
 
 @dataclass
 class Context:
     """`auth` is None for a request without a login (it may only introspect); `address` is
-    the client's network address (`web.client.client_address`), for the audit log."""
+    the client's network address (`web.client.client_address`), for the audit log;
+    `time_zone` the viewer's (the `Time-Zone` header), which decides what "today" is."""
 
     auth: Authenticated | None
     address: str = ""
+    time_zone: ZoneInfo = UTC_ZONE
+
+    @cached_property
+    def today(self) -> Today:
+        """Today in the viewer's time zone, fixed for the whole request."""
+        return Today.in_zone(self.time_zone)
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -56,6 +56,23 @@ class OpportunityLostReason(StrEnum):
     OTHER = "OTHER"
 
 
+class ActivityKind(StrEnum):
+    CALL = "CALL"
+    EMAIL = "EMAIL"
+    MEETING = "MEETING"
+    TASK = "TASK"
+
+
+class DueState(StrEnum):
+    """Where a lead's or opportunity's next open activity falls, by calendar day in the
+    viewer's time zone: before today, today, after today, or nothing scheduled."""
+
+    OVERDUE = "OVERDUE"
+    TODAY = "TODAY"
+    UPCOMING = "UPCOMING"
+    NONE = "NONE"
+
+
 class LeadEventKind(StrEnum):
     CREATED = "CREATED"
     ASSIGNED = "ASSIGNED"
@@ -64,6 +81,9 @@ class LeadEventKind(StrEnum):
     CLOSED = "CLOSED"
     OPPORTUNITY_CREATED = "OPPORTUNITY_CREATED"
     REOPENED = "REOPENED"
+    ACTIVITY_SCHEDULED = "ACTIVITY_SCHEDULED"
+    ACTIVITY_RESCHEDULED = "ACTIVITY_RESCHEDULED"
+    ACTIVITY_COMPLETED = "ACTIVITY_COMPLETED"
 
 
 class OpportunityEventKind(StrEnum):
@@ -71,6 +91,9 @@ class OpportunityEventKind(StrEnum):
     HANDED_OVER = "HANDED_OVER"
     STAGE_CHANGED = "STAGE_CHANGED"
     UPDATED = "UPDATED"
+    ACTIVITY_SCHEDULED = "ACTIVITY_SCHEDULED"
+    ACTIVITY_RESCHEDULED = "ACTIVITY_RESCHEDULED"
+    ACTIVITY_COMPLETED = "ACTIVITY_COMPLETED"
 
 
 class ImportStatus(StrEnum):

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from leadflow.db.enums import (
+    ActivityKind,
     Channel,
     CloseReason,
     ImportIssueCode,
@@ -116,6 +117,10 @@ class Lead(Model):
     # feedback (assign_leads and reassign_lead set it to assigned_at, record_feedback moves it
     # forward only). NULL for NEW leads.
     waiting_since = fields.DatetimeField(null=True)
+    # The due time of the lead's earliest open activity, NULL when nothing is scheduled.
+    # Written only by `leadflow.services.activities` in the transaction that changes an
+    # activity, so task lists sort and filter by due state in one indexed query.
+    next_due_at = fields.DatetimeField(null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
     close_note = fields.TextField(default="")
@@ -146,6 +151,7 @@ class Lead(Model):
             ("closed_at",),
             ("first_feedback_at",),
             ("assignee_id", "closed_at", "waiting_since"),
+            ("assignee_id", "closed_at", "next_due_at"),
         )
 
     @property
@@ -197,6 +203,8 @@ class Opportunity(Model):
     # Set when the stage becomes WON or LOST, cleared when a manager moves it back.
     closed_at = fields.DatetimeField(null=True)
     lost_reason = fields.CharEnumField(OpportunityLostReason, max_length=16, null=True)
+    # As Lead.next_due_at: the earliest open activity's due time, kept by the activities service.
+    next_due_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     contact_id: int
@@ -234,6 +242,10 @@ class LeadEvent(Model):
     opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="lead_events", null=True, on_delete=fields.RESTRICT
     )
+    # ACTIVITY_*: the activity scheduled, moved or completed.
+    activity: fields.ForeignKeyNullableRelation[Activity] = fields.ForeignKeyField(
+        "models.Activity", related_name="lead_events", null=True, on_delete=fields.RESTRICT
+    )
     at = fields.DatetimeField(auto_now_add=True)
 
     lead_id: int
@@ -241,6 +253,7 @@ class LeadEvent(Model):
     assignee_id: int | None
     previous_assignee_id: int | None
     opportunity_id: int | None
+    activity_id: int | None
 
     class Meta:
         table = "lead_events"
@@ -275,15 +288,87 @@ class OpportunityEvent(Model):
     stage = fields.CharEnumField(OpportunityStage, max_length=16, null=True)
     previous_stage = fields.CharEnumField(OpportunityStage, max_length=16, null=True)
     note = fields.TextField(default="")
+    # ACTIVITY_*: the activity scheduled, moved or completed.
+    activity: fields.ForeignKeyNullableRelation[Activity] = fields.ForeignKeyField(
+        "models.Activity", related_name="opportunity_events", null=True, on_delete=fields.RESTRICT
+    )
     at = fields.DatetimeField(auto_now_add=True)
 
     opportunity_id: int
     actor_id: int | None
     owner_id: int | None
     previous_owner_id: int | None
+    activity_id: int | None
 
     class Meta:
         table = "opportunity_events"
+
+
+class Activity(Model):
+    """A planned next step (call, email, meeting, task) on a lead or an opportunity.
+
+    Exactly one of lead and opportunity is set. Open while done_at is NULL."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(ActivityKind, max_length=16)
+    due_at = fields.DatetimeField()
+    note = fields.TextField(default="")
+    assignee: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="activities", on_delete=fields.RESTRICT
+    )
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="activities", null=True, on_delete=fields.CASCADE
+    )
+    opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="activities", null=True, on_delete=fields.CASCADE
+    )
+    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_activities", on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    done_at = fields.DatetimeField(null=True)
+    done_note = fields.TextField(default="")
+    done_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="completed_activities", null=True, on_delete=fields.RESTRICT
+    )
+
+    assignee_id: int
+    lead_id: int | None
+    opportunity_id: int | None
+    created_by_id: int
+    done_by_id: int | None
+
+    class Meta:
+        table = "activities"
+        # A subject's open activities by due time (next_due_at, Lead.activities), a user's.
+        indexes = (
+            ("lead_id", "done_at", "due_at"),
+            ("opportunity_id", "done_at", "due_at"),
+            ("assignee_id", "done_at", "due_at"),
+        )
+
+
+class ContactChange(Model):
+    """Append-only: one changed field of a contact, with its old and new value."""
+
+    id = fields.IntField(primary_key=True)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="changes", db_index=True, on_delete=fields.CASCADE
+    )
+    # The updateContact input's field name (firstName, phone, ...).
+    field = fields.CharField(max_length=32)
+    old_value = fields.TextField(null=True)
+    new_value = fields.TextField(null=True)
+    actor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="contact_changes", on_delete=fields.RESTRICT
+    )
+    at = fields.DatetimeField(auto_now_add=True)
+
+    contact_id: int
+    actor_id: int
+
+    class Meta:
+        table = "contact_changes"
 
 
 class PartnerCampaign(Model):

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 from graphql import GraphQLError
@@ -29,6 +30,8 @@ from strawberry.types.graphql import OperationType
 from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
 from leadflow.db.deadline import database_deadline
+from leadflow.errors import DomainError
+from leadflow.services.due import UTC_ZONE, time_zone_named
 from leadflow.settings import Settings
 from leadflow.web.access import READ_METHODS, caller
 from leadflow.web.bodies import JSON, body_chunks, require_json
@@ -49,6 +52,21 @@ class GraphQLParams:
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+
+
+TIME_ZONE_HEADER = "Time-Zone"
+
+
+def request_time_zone(request: Request) -> ZoneInfo:
+    """The viewer's time zone for "today" (due states): the `Time-Zone` header with an IANA
+    name, which the web app sends and any token client may send; UTC without it."""
+    name = request.headers.get(TIME_ZONE_HEADER)
+    if name is None:
+        return UTC_ZONE
+    try:
+        return time_zone_named(name)
+    except DomainError as error:
+        raise bad_request(f"{TIME_ZONE_HEADER} header: {error.message}") from None
 
 
 class GraphQLEndpoint:
@@ -92,7 +110,9 @@ class GraphQLEndpoint:
         params = await self._read_params(request)
         # After the body: a form's post is refused as such (415) whatever cookie it carries.
         auth = await caller(request)
-        context = Context(auth=auth, address=client_address(request))
+        context = Context(
+            auth=auth, address=client_address(request), time_zone=request_time_zone(request)
+        )
         return await self._execute(params, context, request.method)
 
     async def _read_params(self, request: Request) -> GraphQLParams:

@@ -56,6 +56,9 @@ export type ImportStatus =
 
 /** What happened to a lead. */
 export type LeadEventKind =
+  | 'ACTIVITY_COMPLETED'
+  | 'ACTIVITY_RESCHEDULED'
+  | 'ACTIVITY_SCHEDULED'
   | 'ASSIGNED'
   | 'CLOSED'
   | 'CREATED'
@@ -90,6 +93,9 @@ export type OpportunityDraftInput = {
 
 /** What happened to an opportunity. */
 export type OpportunityEventKind =
+  | 'ACTIVITY_COMPLETED'
+  | 'ACTIVITY_RESCHEDULED'
+  | 'ACTIVITY_SCHEDULED'
   | 'CREATED'
   | 'HANDED_OVER'
   | 'STAGE_CHANGED'
