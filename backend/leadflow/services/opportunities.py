@@ -46,6 +46,9 @@ _CONFLICT = "Someone else changed this opportunity at the same moment; reload an
 class OpportunityFilter:
     owner_id: int | None = None
     stage: OpportunityStage | None = None
+    # The campaign of the lead it came from, as the pipeline counts: one created without a lead
+    # is in no campaign.
+    campaign_id: int | None = None
 
 
 def filtered_opportunities(
@@ -58,6 +61,8 @@ def filtered_opportunities(
         opportunities = opportunities.filter(owner_id=opportunity_filter.owner_id)
     if opportunity_filter.stage is not None:
         opportunities = opportunities.filter(stage=opportunity_filter.stage)
+    if opportunity_filter.campaign_id is not None:
+        opportunities = opportunities.filter(lead__campaign_id=opportunity_filter.campaign_id)
     return opportunities
 
 
@@ -315,10 +320,11 @@ async def pipeline(actor: Actor, pipeline_filter: PipelineFilter) -> list[Pipeli
     in stage order, zeros included); one GROUP BY query. The campaign is that of the lead the
     opportunity came from."""
     opportunities = filtered_opportunities(
-        actor, OpportunityFilter(owner_id=pipeline_filter.owner_id)
+        actor,
+        OpportunityFilter(
+            owner_id=pipeline_filter.owner_id, campaign_id=pipeline_filter.campaign_id
+        ),
     )
-    if pipeline_filter.campaign_id is not None:
-        opportunities = opportunities.filter(lead__campaign_id=pipeline_filter.campaign_id)
     rows = (
         await opportunities.annotate(count=Count("id"), total=Sum("expected_value"))
         .group_by("stage")

@@ -103,6 +103,8 @@ export type OpportunityEventKind =
 
 /** Narrows an opportunity list. */
 export type OpportunityFilter = {
+  /** Only opportunities from leads of this campaign. */
+  campaignId?: string | number | null | undefined;
   ownerId?: string | number | null | undefined;
   stage?: OpportunityStage | null | undefined;
 };

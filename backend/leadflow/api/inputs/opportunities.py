@@ -17,6 +17,9 @@ from leadflow.services import opportunities
 class OpportunityFilter:
     owner_id: strawberry.ID | None = None
     stage: OpportunityStage | None = None
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only opportunities from leads of this campaign."
+    )
 
     @staticmethod
     def parse(raw: OpportunityFilter | None) -> opportunities.OpportunityFilter:
@@ -24,6 +27,7 @@ class OpportunityFilter:
         return opportunities.OpportunityFilter(
             owner_id=decode_optional_id(raw.owner_id, "User", ["filter", "ownerId"]),
             stage=raw.stage,
+            campaign_id=decode_optional_id(raw.campaign_id, "Campaign", ["filter", "campaignId"]),
         )
 
 
