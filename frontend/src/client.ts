@@ -1,4 +1,5 @@
-// The GraphQL client: same-origin session cookie plus the CSRF header the server demands.
+// The GraphQL client: same-origin session cookie plus the CSRF header the server demands, and
+// the browser's time zone, by which the server tells "today" from "overdue".
 import { Client, CombinedError, cacheExchange, fetchExchange } from "urql";
 import { type UploadError, uploadError } from "./imports";
 
@@ -8,10 +9,17 @@ export function createClient(): Client {
     exchanges: [cacheExchange, fetchExchange],
     fetchOptions: {
       credentials: "same-origin",
-      headers: { "X-Leadflow-CSRF": "1" },
+      headers: { "X-Leadflow-CSRF": "1", ...timeZoneHeader() },
     },
     preferGetMethod: false,
   });
+}
+
+/** The viewer's IANA time zone (e.g. "Europe/Berlin") as the `Time-Zone` header; none when the
+ * browser does not tell, and the server falls back to UTC. */
+export function timeZoneHeader(): Record<string, string> {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone ? { "Time-Zone": zone } : {};
 }
 
 /** The `extensions.code` of the first top-level error, e.g. UNAUTHENTICATED. */
