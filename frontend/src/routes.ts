@@ -1,6 +1,13 @@
 // The URL is the state of a screen: which tab and which page, so it can be bookmarked.
 import { DASHBOARD_PATH } from "./dashboard";
-import type { LeadStatus, OpportunityStage } from "./gql/graphql";
+import type { CloseReason, LeadStatus, OpportunityStage, Outcome } from "./gql/graphql";
+import {
+  CLOSE_REASONS,
+  DEFAULT_LEAD_ORDER,
+  LEAD_ORDERS,
+  type LeadOrder,
+  OUTCOMES,
+} from "./listOptions";
 
 /** The screens of the web app; which role may open which is decided in viewer.ts. */
 export type Screen =
@@ -37,36 +44,70 @@ export interface Paging {
   cursors: string[];
 }
 
+/** The orders each tab offers (as sortable columns): who works a lead and when it is due are
+ * no question for new leads, nor when it is due for done ones. */
+export const ORDERS_OF_TAB: Record<Tab, readonly LeadOrder[]> = {
+  new: ["NEWEST", "OLDEST", "LAST_NAME", "COMPANY", "CAMPAIGN"],
+  active: LEAD_ORDERS,
+  done: ["NEWEST", "OLDEST", "LAST_NAME", "COMPANY", "CAMPAIGN", "ASSIGNEE"],
+};
+
 export interface OverviewState extends Paging {
   tab: Tab;
   /** The campaign filter ("" is every campaign) and the search words ("" is none). */
   campaignId?: string;
   q?: string;
+  /** The clerk filter (managers); absent is every clerk. */
+  assigneeId?: string;
+  /** The Erledigt tab's filters; absent is any. */
+  outcome?: Outcome;
+  reason?: CloseReason;
+  /** The sort; absent is NEWEST. */
+  order?: LeadOrder;
 }
 
 const CURSOR_SEPARATOR = ","; // never part of a base64 cursor
 
-function parseCursors(params: URLSearchParams): string[] {
+export function parseCursors(params: URLSearchParams): string[] {
   const raw = params.get("after") ?? "";
   return raw.split(CURSOR_SEPARATOR).filter(Boolean);
 }
 
+export function writeCursors(params: URLSearchParams, cursors: readonly string[]): void {
+  if (cursors.length) params.set("after", cursors.join(CURSOR_SEPARATOR));
+}
+
+function known<Value extends string>(value: string | null, allowed: readonly Value[]) {
+  return (allowed as readonly string[]).includes(value ?? "") ? (value as Value) : undefined;
+}
+
 export function parseOverview(search: string): OverviewState {
   const params = new URLSearchParams(search);
-  const tab = params.get("tab");
+  const tab = known(params.get("tab"), TABS) ?? "new";
+  const order = known(params.get("sort"), ORDERS_OF_TAB[tab]);
   return {
-    tab: (TABS as readonly string[]).includes(tab ?? "") ? (tab as Tab) : "new",
+    tab,
     campaignId: params.get("campaign") || undefined,
     q: params.get("q")?.trim() || undefined,
+    assigneeId: params.get("assignee") || undefined,
+    outcome: tab === "done" ? known(params.get("outcome"), OUTCOMES) : undefined,
+    reason: tab === "done" ? known(params.get("reason"), CLOSE_REASONS) : undefined,
+    order: order === DEFAULT_LEAD_ORDER ? undefined : order,
     cursors: parseCursors(params),
   };
 }
 
+/** The URL of a state: the filters and the sort that the tab uses, nothing at its default. */
 export function overviewUrl(state: OverviewState): string {
   const params = new URLSearchParams({ tab: state.tab });
   if (state.campaignId) params.set("campaign", state.campaignId);
   if (state.q?.trim()) params.set("q", state.q.trim());
-  if (state.cursors.length) params.set("after", state.cursors.join(CURSOR_SEPARATOR));
+  if (state.assigneeId) params.set("assignee", state.assigneeId);
+  if (state.tab === "done" && state.outcome) params.set("outcome", state.outcome);
+  if (state.tab === "done" && state.reason) params.set("reason", state.reason);
+  const order = state.order && ORDERS_OF_TAB[state.tab].includes(state.order) ? state.order : null;
+  if (order && order !== DEFAULT_LEAD_ORDER) params.set("sort", order);
+  writeCursors(params, state.cursors);
   return `/leads?${params}`;
 }
 
