@@ -171,6 +171,10 @@ def test_distribute_record_feedback_and_close_by_keyboard_only(new_page, seeded:
     tab_to(clerk, submit)
     expect_visible_focus(clerk, submit)
     clerk.keyboard.press("Enter")
+    # "Wirklich abschließen?": the focus is on the confirming button, Enter closes.
+    confirm = close.get_by_role("button", name="Ja, abschließen")
+    expect_visible_focus(clerk, confirm)
+    clerk.keyboard.press("Enter")
     closed = clerk.get_by_role("status").filter(has_text="abgeschlossen")
     expect(closed).to_have_text("Der Lead wurde als erfolglos abgeschlossen.")
     expect(clerk.get_by_test_id("lead-status")).to_have_text("Erledigt · erfolglos")

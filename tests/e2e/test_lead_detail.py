@@ -97,6 +97,7 @@ def test_a_clerk_records_feedback_and_closes_leads_from_the_task_list(page, seed
     reason.select_option(label="Nicht erreichbar")
     close.get_by_label("Notiz (optional)").fill("Dreimal versucht.")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
     expect(page.get_by_role("status").filter(has_text="abgeschlossen")).to_contain_text(
         "Der Lead wurde als erfolglos abgeschlossen."
     )
@@ -127,6 +128,7 @@ def test_a_clerk_records_feedback_and_closes_leads_from_the_task_list(page, seed
     expect(value).to_have_attribute("aria-invalid", "true")
     value.fill("1.500,50")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
 
     notice = page.get_by_role("status").filter(has_text="abgeschlossen")
     expect(notice).to_contain_text("Der Lead wurde als erfolgreich abgeschlossen.")
@@ -186,6 +188,7 @@ def test_a_manager_opens_a_lead_from_the_overview(page, seeded: Seeded):
     close.get_by_role("radio", name="erfolgreich").check()
     close.get_by_label("Zuständig für die Verkaufschance").select_option(label="Clara Clerk")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
     opportunity = page.get_by_role("status").get_by_test_id("opportunity")
     expect(opportunity).to_contain_text("Messe Herbst 2026: Kunde Nummer01 (Firma 01 GmbH)")
     expect(opportunity).to_contain_text("Clara Clerk")

@@ -29,6 +29,7 @@ def test_a_clerk_hands_a_verkaufschance_over_to_another_clerk(new_page, seeded: 
     close.get_by_label("Titel der Verkaufschance (optional)").fill("Rahmenvertrag Firma 01")
     close.get_by_label("Erwarteter Wert in € (optional)").fill("2.400")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
 
     # From the lead to its Verkaufschance.
     clara.get_by_role("status").get_by_role("link", name="Rahmenvertrag Firma 01").click()

@@ -107,6 +107,7 @@ def test_the_seed_flow_from_new_lead_to_handed_over_verkaufschance(new_page, see
     close.get_by_role("radio", name="erfolglos").check()
     close.get_by_label("Grund").select_option(label="Kein Interesse")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
     expect(clerk.get_by_role("status").filter(has_text="abgeschlossen")).to_have_text(
         "Der Lead wurde als erfolglos abgeschlossen."
     )
@@ -131,6 +132,7 @@ def test_the_seed_flow_from_new_lead_to_handed_over_verkaufschance(new_page, see
     close.get_by_label("Titel der Verkaufschance (optional)").fill("Angebot 20 Lizenzen")
     close.get_by_label("Erwarteter Wert in € (optional)").fill("4.800")
     close.get_by_role("button", name="Abschließen").click()
+    close.get_by_role("button", name="Ja, abschließen").click()
     notice = clerk.get_by_role("status").filter(has_text="abgeschlossen")
     expect(notice).to_contain_text("Der Lead wurde als erfolgreich abgeschlossen.")
     created = notice.get_by_test_id("opportunity")

