@@ -10,6 +10,7 @@ import {
   hasTaskFilters,
   parseTaskList,
   switchView,
+  taskLeadPath,
   taskFilter,
   taskListUrl,
   telHref,
@@ -162,5 +163,14 @@ describe("telHref", () => {
   it("dials what people write, without spaces and dashes", () => {
     expect(telHref("+49 30 1234-56")).toBe("tel:+4930123456");
     expect(telHref("(030) 123 456")).toBe("tel:030123456");
+  });
+});
+
+describe("taskLeadPath", () => {
+  it("carries the worklist's filters and sort to the lead page, not its page", () => {
+    const state = { ...EMPTY_TASK_LIST, due: "TODAY" as const, order: "WAITING_LONGEST" as const, cursors: ["a"] };
+    expect(taskLeadPath("TGVhZDox", state)).toBe("/leads/TGVhZDox?due=TODAY&sort=WAITING_LONGEST");
+    expect(taskLeadPath("TGVhZDox", EMPTY_TASK_LIST)).toBe("/leads/TGVhZDox");
+    expect(parseTaskList("?due=TODAY&sort=WAITING_LONGEST")).toEqual({ ...state, cursors: [] });
   });
 });

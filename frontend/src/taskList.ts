@@ -12,7 +12,7 @@ import {
   TASK_ORDERS,
   type TaskOrder,
 } from "./listOptions";
-import { type Paging, parseCursors, writeCursors } from "./routes";
+import { type Paging, leadPath, parseCursors, writeCursors } from "./routes";
 import { type SortColumn, oneOf } from "./sorting";
 
 export const TASKS_PATH = "/tasks";
@@ -149,12 +149,11 @@ export const TASK_SORT_COLUMNS = {
   waiting: { descending: "WAITING_LONGEST", ascending: "NEWEST" },
 } satisfies Record<string, SortColumn<TaskOrder>>;
 
-/** The done list's sortable columns. "Alter" is the lead's age: youngest first is ascending. */
+/** The done list's sortable columns (by default newest lead first, which no column shows). */
 export const DONE_SORT_COLUMNS = {
   contact: { ascending: "LAST_NAME" },
   company: { ascending: "COMPANY" },
   campaign: { ascending: "CAMPAIGN" },
-  age: { ascending: "NEWEST", descending: "OLDEST" },
 } satisfies Record<string, SortColumn<DoneOrder>>;
 
 /** How a due state looks: a CSS tone (red overdue, green today, as Pipedrive) and a word, so
@@ -206,4 +205,12 @@ export function dueText(
 /** A `tel:` link for a phone number as people write it ("+49 30 1234-56" -> "tel:+4930123456"). */
 export function telHref(phone: string): string {
   return `tel:${phone.replace(/[^\d+]/g, "")}`;
+}
+
+/** A lead's page opened from the worklist: the list's filters and sort ride along in the query
+ * (not its page), so that "Nächster Lead" on the lead page walks the same list. */
+export function taskLeadPath(leadId: string, state: TaskListState): string {
+  const list = taskListUrl({ ...state, view: "open", cursors: [] });
+  const query = list.split("?")[1];
+  return query ? `${leadPath(leadId)}?${query}` : leadPath(leadId);
 }

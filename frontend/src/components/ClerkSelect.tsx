@@ -1,5 +1,7 @@
-// Choosing another active clerk (hand-over, reassignment): the list and the labelled select.
+// Choosing another active clerk (hand-over, reassignment): the list and the labelled select;
+// and the clerk filter of the lists.
 import { useQuery } from "urql";
+import { useI18n } from "../I18n";
 import { type UserErrorLike } from "../leadDetail";
 import { ClerksDocument } from "./AssignDialog";
 import { FieldError, invalidProps } from "./FieldError";
@@ -47,5 +49,30 @@ export function ClerkSelect({
       </select>
       <FieldError id={`${id}-error`} error={error} />
     </>
+  );
+}
+
+/** The clerk filter of a list (managers): "all clerks" ("") or one clerk, deactivated ones too,
+ * whose leads still show in the lists. Labelled by the screen, like CampaignSelect. */
+export function ClerkFilterSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  onChange: (clerkId: string) => void;
+}) {
+  const { t } = useI18n();
+  const [clerks] = useQuery({ query: ClerksDocument });
+  return (
+    <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+      <option value="">{t("leads.filter.allClerks")}</option>
+      {(clerks.data?.users ?? []).map((clerk) => (
+        <option key={clerk.id} value={clerk.id}>
+          {clerk.name}
+        </option>
+      ))}
+    </select>
   );
 }
