@@ -29,6 +29,7 @@ from leadflow.db.models import (
     AuditEntry,
     Campaign,
     Contact,
+    ContactChange,
     Feedback,
     Lead,
     LeadEvent,
@@ -85,6 +86,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "lead": allowed_for(*CLERK_A_READS, "partner"),
     "leadCounts": allowed_for(*SIGNED_IN),
     "myTasks": allowed_for(*WORKERS),
+    "myTaskCounts": allowed_for(*WORKERS),
     "campaigns": allowed_for(*SIGNED_IN),
     "opportunities": allowed_for(*WORKERS),
     "pipeline": allowed_for(*WORKERS),
@@ -113,6 +115,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "handOverOpportunity": allowed_for(*CLERK_A_WRITES),
     "moveOpportunity": allowed_for(*CLERK_A_WRITES),
     "updateOpportunity": allowed_for(*CLERK_A_WRITES),
+    "updateContact": allowed_for(*CLERK_A_WRITES),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -265,6 +268,7 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "lead": lambda p: query("query($id: ID!) { lead(id: $id) { id status } }", id=p.lead),
     "leadCounts": lambda p: query("{ leadCounts { new active done } }"),
     "myTasks": lambda p: query("{ myTasks { totalCount } }"),
+    "myTaskCounts": lambda p: query("{ myTaskCounts { overdue today upcoming none } }"),
     "campaigns": lambda p: query("{ campaigns { totalCount } }"),
     "opportunities": lambda p: query("{ opportunities { totalCount } }"),
     "pipeline": lambda p: query("{ pipeline { stage count totalValue } }"),
@@ -319,6 +323,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "updateOpportunity": lambda p: mutation(
         "updateOpportunity", {"opportunityId": p.opportunity, "expectedValue": "10"}
     ),
+    "updateContact": lambda p: mutation(
+        "updateContact", {"contactId": p.contact, "phone": "+49 30 1234"}
+    ),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
     ),
@@ -340,6 +347,7 @@ STATE_TABLES = (
     PartnerCampaign,
     Campaign,
     Contact,
+    ContactChange,
     Lead,
     LeadEvent,
     Feedback,
@@ -602,6 +610,9 @@ async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
             {"opportunityId": opportunity, "ownerId": owner},
             "opportunity { id }",
         )
+    await mutate_ok(
+        client, manager, "updateContact", {"contactId": p.contact, "city": "Köln"}, "contact { id }"
+    )
     await mutate_ok(client, actors.admin, "deactivateUser", {"userId": p.victim}, "user { id }")
     await LeadImport.filter(id=decode_id(p.lead_import, "LeadImport", ["id"])).update(
         created_by_id=manager.user.id
@@ -642,6 +653,7 @@ USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
     "LeadEvent.previousAssignee": lambda p, t: lead_edge(
         t.reassigned, f"history {{ previousAssignee {U} }}"
     ),
+    "ContactChange.actor": lambda p, t: lead_edge(t.lead, f"contact {{ history {{ actor {U} }} }}"),
     "Opportunity.owner": lambda p, t: opportunity_edge(t.victims, f"owner {U}"),
     "OpportunityEvent.actor": lambda p, t: opportunity_edge(
         t.handed_over, f"history {{ actor {U} }}"
@@ -758,6 +770,7 @@ async def test_user_details_on_every_edge(client, actors: Actors, kind: str):
             "LeadEvent.actor",
             "LeadEvent.assignee",
             "LeadEvent.previousAssignee",
+            "ContactChange.actor",
             "Opportunity.owner",
             "OpportunityEvent.actor",
         }, hidden

@@ -40,9 +40,11 @@ def test_schema_declares_the_fixed_contract():
         "type Query {",
         "type Mutation {",
         "interface Node {",
-        "leads(filter: LeadFilter = null, first: Int = null, after: String = null): "
-        "LeadConnection!",
-        "myTasks(first: Int = null, after: String = null): LeadConnection!",
+        "leads(filter: LeadFilter = null, orderBy: LeadOrder = NEWEST, first: Int = null, "
+        "after: String = null): LeadConnection!",
+        "myTasks(filter: TaskFilter = null, orderBy: TaskOrder = NEXT_DUE, first: Int = null, "
+        "after: String = null): LeadConnection!",
+        "myTaskCounts: MyTaskCounts!",
         "assignLeads(input: AssignLeadsInput!): AssignLeadsPayload!",
         "closeLead(input: CloseLeadInput!): CloseLeadPayload!",
         "handOverOpportunity(input: HandOverOpportunityInput!): HandOverOpportunityPayload!",

@@ -1,10 +1,14 @@
 """Relay-style forward paging with keyset cursors over the primary key, optionally ordered by
 a datetime column first; the cursor then carries the row's value of that column too, so the
-next page starts where this one ended even if that row has changed since."""
+next page starts where this one ended even if that row has changed since.
+
+Lists with a choice of order (`fetch_ordered_page`, see `services.keyset`) carry the order's
+name, the row's sort values and its id in the cursor: a cursor of another order is refused."""
 
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -15,10 +19,16 @@ from tortoise.queryset import QuerySet
 
 from leadflow.api.ids import MAX_PK
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import keyset
+from leadflow.services.keyset import Ordering, SortKey, SortKind, SortValue
+from leadflow.services.validation import is_storable_text
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "cursor:"
+_ORDERED_CURSOR_PREFIX = "keyset:"
+# Longer than any text a sort key holds (names are at most a few hundred characters).
+_MAX_CURSOR_TEXT = 1000
 
 ModelT = TypeVar("ModelT", bound=Model)
 RowT = TypeVar("RowT")
@@ -132,3 +142,91 @@ def _cursor_of(row: Any, sort_column: str | None) -> str:
         return row[name] if isinstance(row, dict) else getattr(row, name)
 
     return encode_cursor(value_of("id"), value_of(sort_column) if sort_column else None)
+
+
+# --- Lists with a choice of order -------------------------------------------------------------
+
+
+async def fetch_ordered_page(
+    rows: QuerySet[ModelT],
+    ordering: Ordering,
+    first: int | None,
+    after: str | None,
+    *,
+    columns: tuple[str, ...],
+) -> Page[dict[str, Any]]:
+    """One page of `rows` in `ordering`, as value rows of `columns` (one query, its joins
+    included). The sort values are selected too, for the cursors."""
+    size = check_page_size(first)
+    if after is not None:
+        values, last_pk = decode_ordered_cursor(after, ordering)
+        rows = keyset.after(rows, ordering, values, last_pk)
+    selected = (*columns, *(path for path in ordering.value_paths if path not in columns))
+    fetched = await keyset.ordered(rows, ordering).limit(size + 1).values(*selected) if size else []
+    shown = fetched[:size]
+    return Page(
+        rows=shown,
+        has_next_page=len(fetched) > size,
+        has_previous_page=after is not None,
+        cursors=[
+            encode_ordered_cursor(ordering, keyset.values_of(row, ordering), row["id"])
+            for row in shown
+        ],
+    )
+
+
+def encode_ordered_cursor(ordering: Ordering, values: tuple[SortValue, ...], pk: int) -> str:
+    encoded = [value.isoformat() if isinstance(value, datetime) else value for value in values]
+    text = _ORDERED_CURSOR_PREFIX + json.dumps([ordering.name, pk, *encoded])
+    return base64.b64encode(text.encode()).decode()
+
+
+def decode_ordered_cursor(cursor: str, ordering: Ordering) -> tuple[tuple[SortValue, ...], int]:
+    """The sort values and the id a cursor of `ordering` carries."""
+    invalid = DomainError(ErrorCode.INVALID, f"{cursor!r} is not a valid cursor.", ["after"])
+    try:
+        if len(cursor) > 8 * _MAX_CURSOR_TEXT:
+            raise ValueError("too long")
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if not text.startswith(_ORDERED_CURSOR_PREFIX):
+            raise ValueError(text)
+        decoded = json.loads(text.removeprefix(_ORDERED_CURSOR_PREFIX))
+    except (ValueError, UnicodeError, RecursionError):
+        raise invalid from None
+    if not isinstance(decoded, list) or len(decoded) < 2:
+        raise invalid
+    name, pk, *raw_values = decoded
+    if name != ordering.name:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"This cursor belongs to the order {str(name)[:40]!r}, not {ordering.name!r}: "
+            "start again from the first page.",
+            ["after"],
+        )
+    # bool is an int to Python, not to us.
+    if type(pk) is not int or not 0 < pk <= MAX_PK or len(raw_values) != len(ordering.keys):
+        raise invalid
+    try:
+        values = tuple(
+            _sort_value(key, raw) for key, raw in zip(ordering.keys, raw_values, strict=True)
+        )
+    except (ValueError, OverflowError, TypeError):
+        raise invalid from None
+    return values, pk
+
+
+def _sort_value(key: SortKey, raw: object) -> SortValue:
+    """A cursor's value of `key`, checked as strictly as a value this API gave out."""
+    if raw is None:
+        if not key.is_blank(None):
+            raise ValueError("null")
+        return None
+    if not isinstance(raw, str) or len(raw) > _MAX_CURSOR_TEXT or not is_storable_text(raw):
+        raise ValueError("text")
+    if key.kind is SortKind.TEXT:
+        return raw
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise ValueError(raw)
+    # Compared in UTC, as stored (beyond the years 1 to 9999 there: OverflowError).
+    return moment.astimezone(UTC)

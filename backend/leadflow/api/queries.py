@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from leadflow.api.context import Context
 from leadflow.api.ids import decode_id, decode_optional_id
-from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.inputs.leads import LeadFilter, TaskFilter
 from leadflow.api.inputs.opportunities import OpportunityFilter, PipelineFilter
 from leadflow.api.node_lookup import resolve_node
 from leadflow.api.pagination import fetch_page
@@ -30,8 +30,10 @@ from leadflow.api.types.lead import (
     lead_connection,
     load_lead_node,
     load_lead_nodes,
+    ordered_lead_connection,
     resolve_leads,
 )
+from leadflow.api.types.lists import LeadOrder, MyTaskCounts, TaskOrder
 from leadflow.api.types.node import Node
 from leadflow.api.types.reports import (
     AgingKind,
@@ -41,7 +43,16 @@ from leadflow.api.types.reports import (
     TimeSeriesPoint,
 )
 from leadflow.api.types.user import UserNode
-from leadflow.services import accounts, audit, campaigns, leads, opportunities, reports, users
+from leadflow.services import (
+    accounts,
+    audit,
+    campaigns,
+    lead_lists,
+    leads,
+    opportunities,
+    reports,
+    users,
+)
 
 NodeT = TypeVar("NodeT", bound=Node)
 
@@ -67,15 +78,19 @@ class Query:
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node:
         return await resolve_node(info.context.require_viewer(), id)
 
-    @strawberry.field(description="Leads the viewer may see, newest first.")
+    @strawberry.field(
+        description="Leads the viewer may see, newest first unless ordered otherwise; cursors "
+        "belong to their order."
+    )
     async def leads(
         self,
         info: Info[Context, None],
         filter: LeadFilter | None = None,
+        order_by: LeadOrder | None = LeadOrder.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> LeadConnection:
-        return await resolve_leads(info, filter, first, after)
+        return await resolve_leads(info, filter, order_by, first, after)
 
     @strawberry.field(description="One lead by ID.")
     async def lead(self, info: Info[Context, None], id: strawberry.ID) -> LeadNode:
@@ -90,14 +105,35 @@ class Query:
         self, info: Info[Context, None], filter: LeadFilter | None = None
     ) -> LeadCounts:
         actor = info.context.require_viewer()
-        return LeadCounts.from_counts(await leads.lead_counts(actor, LeadFilter.parse(filter)))
+        counts = await lead_lists.lead_counts(actor, LeadFilter.parse(filter), info.context.today)
+        return LeadCounts.from_counts(counts)
 
-    @strawberry.field(description="The viewer's ACTIVE leads (their task list), oldest first.")
+    @strawberry.field(
+        description="The viewer's ACTIVE leads (their task list), by default what is due first "
+        "(see TaskOrder); cursors belong to their order."
+    )
     async def my_tasks(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        filter: TaskFilter | None = None,
+        order_by: TaskOrder | None = TaskOrder.NEXT_DUE,
+        first: int | None = None,
+        after: str | None = None,
     ) -> LeadConnection:
         actor = info.context.require_viewer()
-        return await lead_connection(leads.my_tasks(actor), first, after, newest_first=False)
+        today = info.context.today
+        matching = lead_lists.my_tasks(actor, TaskFilter.parse(filter), today)
+        ordering = lead_lists.TASK_ORDERINGS[order_by or TaskOrder.NEXT_DUE]
+        return await ordered_lead_connection(matching, ordering, first, after)
+
+    @strawberry.field(
+        description="How many of the viewer's ACTIVE leads are overdue, due today, upcoming or "
+        "have nothing scheduled (today in the viewer's time zone)."
+    )
+    async def my_task_counts(self, info: Info[Context, None]) -> MyTaskCounts:
+        actor = info.context.require_viewer()
+        counts = await lead_lists.my_task_counts(actor, info.context.today)
+        return MyTaskCounts.from_counts(counts)
 
     @strawberry.field(description="Campaigns, newest first.")
     async def campaigns(

@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
@@ -22,7 +21,7 @@ from leadflow.db.enums import (
     LeadStatus,
     Outcome,
 )
-from leadflow.db.lead_status import status_condition, status_counts
+from leadflow.db.lead_status import status_condition
 from leadflow.db.models import (
     EMAIL_MAX,
     NAME_MAX,
@@ -39,6 +38,13 @@ from leadflow.db.models import (
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.bulk_intake import store_intakes
 from leadflow.services.campaigns import campaign_by_id
+
+# The lists moved to lead_lists; their names stay importable from here (explicit re-exports).
+from leadflow.services.lead_lists import LeadCounts as LeadCounts
+from leadflow.services.lead_lists import LeadFilter as LeadFilter
+from leadflow.services.lead_lists import filtered_leads as filtered_leads
+from leadflow.services.lead_lists import lead_counts as lead_counts
+from leadflow.services.lead_lists import my_tasks as my_tasks
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.users import active_clerks, require_active_clerk
 from leadflow.services.validation import (
@@ -50,7 +56,6 @@ from leadflow.services.validation import (
 )
 
 MAX_BATCH = 1000
-SEARCH_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +75,6 @@ class LeadIntake:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadFilter:
-    status: LeadStatus | None = None
-    campaign_id: int | None = None
-    assignee_id: int | None = None
-    search: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadCounts:
-    new: int
-    active: int
-    done: int
-
-
-@dataclass(frozen=True, slots=True)
 class OpportunityDraft:
     """Optional details for the opportunity a successful close creates."""
 
@@ -100,38 +90,7 @@ class CloseResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading
-
-
-def filtered_leads(actor: Actor, lead_filter: LeadFilter | None = None) -> QuerySet[Lead]:
-    """The leads the actor may see, narrowed by the filter (status included)."""
-    lead_filter = lead_filter or LeadFilter()
-    leads = _filter_without_status(actor, lead_filter)
-    if lead_filter.status is not None:
-        leads = leads.filter(status_condition(lead_filter.status))
-    return leads
-
-
-async def lead_counts(actor: Actor, lead_filter: LeadFilter | None = None) -> LeadCounts:
-    """New/Active/Done for the overview's three tabs, in one query; the filter's status is
-    ignored."""
-    leads = _filter_without_status(actor, lead_filter or LeadFilter())
-    row = await leads.annotate(**status_counts()).first().values("new", "active", "done")
-    row = row or {}
-    return LeadCounts(
-        new=int(row.get("new") or 0),
-        active=int(row.get("active") or 0),
-        done=int(row.get("done") or 0),
-    )
-
-
-def my_tasks(actor: Actor) -> QuerySet[Lead]:
-    """The actor's ACTIVE leads (the system is assigned none)."""
-    policy.require_worker(actor)
-    user = actor_user(actor)
-    if user is None:
-        return Lead.filter(id__in=[])
-    return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=user.id)
+# Reading (the lists: `leadflow.services.lead_lists`)
 
 
 async def get_lead(actor: Actor, lead_id: int) -> Lead:
@@ -144,38 +103,6 @@ def require_lead_visible(actor: Actor, lead: Lead | Mapping[str, Any]) -> None:
     """A lead already loaded (a model, or a value row with `assignee_id` and `created_by_id`)
     against the rule of `policy.visible_leads`, without a query."""
     policy.require_lead_visible(actor, lead)
-
-
-def _filter_without_status(actor: Actor, lead_filter: LeadFilter) -> QuerySet[Lead]:
-    leads = policy.visible_leads(actor)
-    if lead_filter.assignee_id is not None:
-        policy.require_may_list_leads_of(actor, lead_filter.assignee_id)
-        leads = leads.filter(assignee_id=lead_filter.assignee_id)
-    if lead_filter.campaign_id is not None:
-        leads = leads.filter(campaign_id=lead_filter.campaign_id)
-    search = clean_text(lead_filter.search, ["filter", "search"], max_length=SEARCH_MAX)
-    words = search.split()
-    if words:
-        # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
-        # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
-        matching_contacts = Contact.all()
-        for word in words:
-            matching_contacts = matching_contacts.filter(_search_condition(actor, word))
-        leads = leads.filter(contact_id__in=Subquery(matching_contacts.values("id")))
-    return leads
-
-
-def _search_condition(actor: Actor, word: str) -> Q:
-    # Partners search by email only: names and companies are what others stored about a
-    # contact, and substring matches would let a partner guess them letter by letter.
-    if policy.is_partner(actor):
-        return Q(email_key__icontains=word)
-    return (
-        Q(first_name__icontains=word)
-        | Q(last_name__icontains=word)
-        | Q(company__icontains=word)
-        | Q(email_key__icontains=word)
-    )
 
 
 # ---------------------------------------------------------------------------------------------

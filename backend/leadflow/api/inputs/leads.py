@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 
 from leadflow.api.ids import decode_optional_id
-from leadflow.api.types.enums import Channel, CloseReason, LeadStatus, Outcome
-from leadflow.services import leads
+from leadflow.api.types.enums import Channel, CloseReason, DueState, LeadStatus, Outcome
+from leadflow.services import lead_lists, leads
 
 
 @strawberry.input(description="Narrows a lead list. All given conditions must hold.")
@@ -19,17 +20,57 @@ class LeadFilter:
     search: str | None = strawberry.field(
         default=None, description="Words matched against contact name, company and email."
     )
+    outcome: Outcome | None = strawberry.field(default=None, description="How it was closed.")
+    close_reason: CloseReason | None = strawberry.field(
+        default=None, description="Why it was closed unsuccessfully."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created at or after this moment (UTC without an offset)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Created before this moment (excluded)."
+    )
+    due: DueState | None = strawberry.field(
+        default=None,
+        description="Open leads whose next activity is in this due state (by the viewer's "
+        "today); NONE: open leads with nothing scheduled.",
+    )
 
     @staticmethod
-    def parse(raw: LeadFilter | None, *, campaign_pk: int | None = None) -> leads.LeadFilter:
+    def parse(raw: LeadFilter | None, *, campaign_pk: int | None = None) -> lead_lists.LeadFilter:
         """The service's filter; `campaign_pk` (a campaign's own lead list) wins over the
         filter's campaign."""
         raw = raw or LeadFilter()
         campaign_id = decode_optional_id(raw.campaign_id, "Campaign", ["filter", "campaignId"])
-        return leads.LeadFilter(
+        return lead_lists.LeadFilter(
             status=raw.status,
             campaign_id=campaign_pk if campaign_pk is not None else campaign_id,
             assignee_id=decode_optional_id(raw.assignee_id, "User", ["filter", "assigneeId"]),
+            search=raw.search,
+            outcome=raw.outcome,
+            close_reason=raw.close_reason,
+            created_after=raw.created_after,
+            created_before=raw.created_before,
+            due=raw.due,
+        )
+
+
+@strawberry.input(description="Narrows the task list. All given conditions must hold.")
+class TaskFilter:
+    due: DueState | None = strawberry.field(
+        default=None, description="Only leads whose next activity is in this due state."
+    )
+    campaign_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Words matched against contact name, company and email."
+    )
+
+    @staticmethod
+    def parse(raw: TaskFilter | None) -> lead_lists.TaskFilter:
+        raw = raw or TaskFilter()
+        return lead_lists.TaskFilter(
+            due=raw.due,
+            campaign_id=decode_optional_id(raw.campaign_id, "Campaign", ["filter", "campaignId"]),
             search=raw.search,
         )
 

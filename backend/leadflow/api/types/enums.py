@@ -17,6 +17,7 @@ OpportunityLostReason = enums.OpportunityLostReason
 LeadEventKind = enums.LeadEventKind
 OpportunityEventKind = enums.OpportunityEventKind
 ImportStatus = enums.ImportStatus
+DueState = enums.DueState
 
 strawberry.enum(Role, description="What a user may do: ADMIN, MANAGER, CLERK or PARTNER.")
 strawberry.enum(
@@ -31,6 +32,12 @@ strawberry.enum(
     description="Where an opportunity stands, in pipeline order; WON and LOST close it.",
 )
 strawberry.enum(OpportunityLostReason, description="Why an opportunity was lost.")
+strawberry.enum(
+    DueState,
+    description="Where the next open activity falls, by calendar day in the viewer's time "
+    "zone (the Time-Zone header; UTC otherwise): OVERDUE before today, TODAY, UPCOMING after "
+    "today; NONE: an open lead or opportunity with nothing scheduled.",
+)
 strawberry.enum(LeadEventKind, description="What happened to a lead.")
 strawberry.enum(OpportunityEventKind, description="What happened to an opportunity.")
 strawberry.enum(

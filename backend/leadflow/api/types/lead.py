@@ -17,7 +17,7 @@ from tortoise.queryset import QuerySet
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.inputs.leads import LeadFilter
-from leadflow.api.pagination import fetch_page
+from leadflow.api.pagination import fetch_ordered_page, fetch_page
 from leadflow.api.rows import (
     LEAD_COLUMNS,
     OPPORTUNITY_RELATIONS,
@@ -38,11 +38,13 @@ from leadflow.api.types.enums import (
 )
 from leadflow.api.types.figures import CampaignStats
 from leadflow.api.types.history import FeedbackNode, LeadEvent, OpportunityEvent
+from leadflow.api.types.lists import LeadOrder
 from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db import enums, models
 from leadflow.db.lead_status import lead_status
-from leadflow.services import imports, leads
+from leadflow.services import imports, lead_lists, leads
+from leadflow.services.keyset import Ordering
 
 # --- Campaign -------------------------------------------------------------------------------
 
@@ -60,15 +62,16 @@ class CampaignNode(Node):
     async def stats(self, info: Info[Context, None]) -> CampaignStats:
         return CampaignStats.from_stats(await info.context.loaders.campaign_stats.load(self.pk))
 
-    @strawberry.field(description="This campaign's leads, newest first.")
+    @strawberry.field(description="This campaign's leads, newest first unless ordered otherwise.")
     async def leads(
         self,
         info: Info[Context, None],
         filter: LeadFilter | None = None,
+        order_by: LeadOrder | None = LeadOrder.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> LeadConnection:
-        return await resolve_leads(info, filter, first, after, campaign_pk=self.pk)
+        return await resolve_leads(info, filter, order_by, first, after, campaign_pk=self.pk)
 
     @strawberry.field(
         description="The latest imports of lead files into this campaign, newest first (managers)."
@@ -181,15 +184,27 @@ async def load_lead_node(lead_id: int) -> LeadNode:
 async def resolve_leads(
     info: Info[Context, None],
     raw_filter: LeadFilter | None,
+    order: LeadOrder | None,
     first: int | None,
     after: str | None,
     *,
     campaign_pk: int | None = None,
 ) -> LeadConnection:
-    """The viewer's leads matching the filter, newest first (`leads` and `Campaign.leads`)."""
+    """The viewer's leads matching the filter, in `order` (`leads` and `Campaign.leads`)."""
     actor = info.context.require_viewer()
-    matching = leads.filtered_leads(actor, LeadFilter.parse(raw_filter, campaign_pk=campaign_pk))
-    return await lead_connection(matching, first, after, newest_first=True)
+    lead_filter = LeadFilter.parse(raw_filter, campaign_pk=campaign_pk)
+    matching = lead_lists.filtered_leads(actor, lead_filter, info.context.today)
+    return await ordered_lead_connection(
+        matching, lead_lists.LEAD_ORDERINGS[order or LeadOrder.NEWEST], first, after
+    )
+
+
+async def ordered_lead_connection(
+    matching: QuerySet[models.Lead], ordering: Ordering, first: int | None, after: str | None
+) -> LeadConnection:
+    """A page of `matching` in `ordering` as value rows (one query with the joins)."""
+    page = await fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS)
+    return LeadConnection.from_page(page, LeadNode.from_values, matching)
 
 
 async def lead_connection(

@@ -1,0 +1,154 @@
+"""Keyset ordering of a list: its sort keys, how blank values sort (always last), and the
+condition "after this row" that the next page starts from.
+
+A list order is a tuple of sort keys, then the row id in the direction of the last key, so
+every row has exactly one place. Values a key may lack (NULL, or "" for text that is never
+NULL) sort after every present value in both directions, on SQLite and PostgreSQL alike:
+their own placement of NULL differs (SQLite puts NULL first when ascending, PostgreSQL last),
+so a blank key gets a leading rank (CASE WHEN blank THEN 1 ELSE 0) unless the database
+already puts NULL last in that direction. Leaving the rank out there matters: PostgreSQL then
+reads a clerk's open leads in the order of the index (assignee_id, closed_at, next_due_at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from leadflow.db.sql import is_postgres
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+SortValue = datetime | str | None
+
+
+class Blank(StrEnum):
+    """Which value of a key means "none" (and sorts last)."""
+
+    NONE = "NONE"  # the key always has a value
+    NULL = "NULL"  # NULL: a nullable column, or a column of an outer-joined row
+    EMPTY = "EMPTY"  # "": text columns that default to the empty string
+
+
+class SortKind(StrEnum):
+    DATETIME = "DATETIME"
+    TEXT = "TEXT"
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One sort key: `path` is a Tortoise field path (`contact__last_name` joins the contact)
+    and the name of the value the page's rows carry for the cursor."""
+
+    path: str
+    kind: SortKind
+    descending: bool = False
+    blank: Blank = Blank.NONE
+
+    def is_blank(self, value: SortValue) -> bool:
+        if self.blank is Blank.NULL:
+            return value is None
+        if self.blank is Blank.EMPTY:
+            return value == ""
+        return False
+
+    def blank_condition(self) -> Q:
+        if self.blank is Blank.NULL:
+            return _condition(f"{self.path}__isnull", True)
+        return _condition(self.path, "")
+
+    def rank_name(self, position: int) -> str:
+        return f"_blank_rank_{position}"
+
+    def needs_rank(self, postgres: bool) -> bool:
+        if self.blank is Blank.NONE:
+            return False
+        if self.blank is Blank.EMPTY:
+            return True
+        # NULL's own place: PostgreSQL last when ascending, SQLite last when descending.
+        natural_last = not self.descending if postgres else self.descending
+        return not natural_last
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """A list order: its name (carried in cursors, so a cursor of another order is refused)
+    and its keys; the id breaks ties, in the direction of the last key."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+    @property
+    def id_descending(self) -> bool:
+        return self.keys[-1].descending if self.keys else False
+
+    @property
+    def value_paths(self) -> tuple[str, ...]:
+        return tuple(key.path for key in self.keys)
+
+
+def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
+    """`rows` sorted by `ordering`: blank values last on either database."""
+    postgres = is_postgres()
+    terms: list[str] = []
+    for position, key in enumerate(ordering.keys):
+        if key.needs_rank(postgres):
+            # Constants as SQL text: PostgreSQL cannot type CASE's bare parameters. (Tortoise's
+            # hints leave RawSQL out, but When and Case take any expression.)
+            rank = Case(
+                When(key.blank_condition(), then=RawSQL("1")),  # type: ignore[arg-type]
+                default=RawSQL("0"),  # type: ignore[arg-type]
+            )
+            rows = rows.annotate(**{key.rank_name(position): rank})
+            terms.append(key.rank_name(position))
+        terms.append(f"-{key.path}" if key.descending else key.path)
+    terms.append("-id" if ordering.id_descending else "id")
+    return rows.order_by(*terms)
+
+
+def after(
+    rows: QuerySet[ModelT], ordering: Ordering, values: tuple[SortValue, ...], last_id: int
+) -> QuerySet[ModelT]:
+    """The rows that come after the row (`values` of its keys, `last_id`) in `ordering`:
+    a later value of the first key, or the same value and a later one of the next key, and so
+    on, the id last. Written as OR of ANDs, which both databases turn into index ranges."""
+    alternatives: list[Q] = []
+    same_so_far: list[Q] = []
+    for key, value in zip(ordering.keys, values, strict=True):
+        later = _later_than(key, value)
+        if later is not None:
+            alternatives.append(Q(*same_so_far, later) if same_so_far else later)
+        same = key.blank_condition() if key.is_blank(value) else _condition(key.path, value)
+        same_so_far.append(same)
+    id_later = Q(id__lt=last_id) if ordering.id_descending else Q(id__gt=last_id)
+    alternatives.append(Q(*same_so_far, id_later) if same_so_far else id_later)
+    return rows.filter(Q(*alternatives, join_type=Q.OR))
+
+
+def _later_than(key: SortKey, value: SortValue) -> Q | None:
+    """Rows whose value of `key` sorts after `value`; None when none can (blank is last)."""
+    if key.is_blank(value):
+        return None
+    comparison = "lt" if key.descending else "gt"
+    later = _condition(f"{key.path}__{comparison}", value)
+    if key.blank is Blank.NONE:
+        return later
+    # Blank values come after every present one; a descending "" would already be "less".
+    return later | key.blank_condition()
+
+
+def _condition(lookup: str, value: object) -> Q:
+    """`Q(lookup=value)` for a lookup built at run time."""
+    arguments: dict[str, Any] = {lookup: value}
+    return Q(**arguments)
+
+
+def values_of(row: dict[str, Any], ordering: Ordering) -> tuple[SortValue, ...]:
+    """The sort values of a fetched value row (for its cursor)."""
+    return tuple(row[path] for path in ordering.value_paths)

@@ -1,0 +1,282 @@
+"""Lead lists: the one filter every list of leads goes through (the overview, a campaign's
+leads, the CSV export), a clerk's task list with its due states, and their orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from leadflow.auth import policy
+from leadflow.auth.actors import Actor, actor_user
+from leadflow.db.enums import CloseReason, DueState, LeadStatus, Outcome
+from leadflow.db.lead_status import count_when, open_condition, status_condition, status_counts
+from leadflow.db.models import Contact, Lead
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.due import Today
+from leadflow.services.keyset import Blank, Ordering, SortKey, SortKind
+from leadflow.services.validation import clean_text
+
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFilter:
+    """All given conditions must hold. `created_after` is included, `created_before`
+    excluded; `due` lists open leads only (a DONE lead has no next step)."""
+
+    status: LeadStatus | None = None
+    campaign_id: int | None = None
+    assignee_id: int | None = None
+    search: str | None = None
+    outcome: Outcome | None = None
+    close_reason: CloseReason | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    due: DueState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    due: DueState | None = None
+    campaign_id: int | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCounts:
+    new: int
+    active: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCounts:
+    """A clerk's open leads per due state."""
+
+    overdue: int
+    today: int
+    upcoming: int
+    none: int
+
+
+class LeadOrder(StrEnum):
+    NEWEST = "NEWEST"
+    OLDEST = "OLDEST"
+    LAST_NAME = "LAST_NAME"
+    COMPANY = "COMPANY"
+    CAMPAIGN = "CAMPAIGN"
+    ASSIGNEE = "ASSIGNEE"
+    WAITING_LONGEST = "WAITING_LONGEST"
+    NEXT_DUE = "NEXT_DUE"
+
+
+class TaskOrder(StrEnum):
+    NEXT_DUE = "NEXT_DUE"
+    WAITING_LONGEST = "WAITING_LONGEST"
+    NEWEST = "NEWEST"
+
+
+# --- Orders ----------------------------------------------------------------------------------
+# Blank values (no assignee, no company, nothing scheduled, not waiting) sort last; the id
+# breaks ties. Text sorts as the database collates it (PostgreSQL: the database's collation).
+
+_CREATED = SortKey("created_at", SortKind.DATETIME)
+_WAITING = SortKey("waiting_since", SortKind.DATETIME, blank=Blank.NULL)
+_NEXT_DUE = SortKey("next_due_at", SortKind.DATETIME, blank=Blank.NULL)
+_LAST_NAME = SortKey("contact__last_name", SortKind.TEXT)
+
+LEAD_ORDERINGS: dict[LeadOrder, Ordering] = {
+    LeadOrder.NEWEST: Ordering(
+        "NEWEST", (SortKey("created_at", SortKind.DATETIME, descending=True),)
+    ),
+    LeadOrder.OLDEST: Ordering("OLDEST", (_CREATED,)),
+    LeadOrder.LAST_NAME: Ordering(
+        "LAST_NAME",
+        (_LAST_NAME, SortKey("contact__first_name", SortKind.TEXT, blank=Blank.EMPTY)),
+    ),
+    LeadOrder.COMPANY: Ordering(
+        "COMPANY",
+        (SortKey("contact__company", SortKind.TEXT, blank=Blank.EMPTY), _LAST_NAME),
+    ),
+    LeadOrder.CAMPAIGN: Ordering("CAMPAIGN", (SortKey("campaign__name", SortKind.TEXT),)),
+    LeadOrder.ASSIGNEE: Ordering(
+        "ASSIGNEE", (SortKey("assignee__name", SortKind.TEXT, blank=Blank.NULL),)
+    ),
+    LeadOrder.WAITING_LONGEST: Ordering("WAITING_LONGEST", (_WAITING,)),
+    # What is due first, then (nothing scheduled) what has waited longest.
+    LeadOrder.NEXT_DUE: Ordering("NEXT_DUE", (_NEXT_DUE, _WAITING)),
+}
+
+# The task list names its orders apart from the lead list's: a cursor of one is no cursor of
+# the other. NEWEST is the newest assignment (what just landed on the clerk's desk), not the
+# newest lead: a lead created long ago but assigned this morning is new work.
+TASK_ORDERINGS: dict[TaskOrder, Ordering] = {
+    TaskOrder.NEXT_DUE: Ordering("TASKS_NEXT_DUE", (_NEXT_DUE, _WAITING)),
+    TaskOrder.WAITING_LONGEST: Ordering("TASKS_WAITING_LONGEST", (_WAITING,)),
+    TaskOrder.NEWEST: Ordering(
+        "TASKS_NEWEST",
+        (SortKey("assigned_at", SortKind.DATETIME, descending=True, blank=Blank.NULL),),
+    ),
+}
+
+
+# --- The lead list ---------------------------------------------------------------------------
+
+
+def filtered_leads(
+    actor: Actor, lead_filter: LeadFilter | None = None, today: Today | None = None
+) -> QuerySet[Lead]:
+    """The leads the actor may see, narrowed by the filter (status included). `today` (the
+    viewer's, see `Today.in_zone`) decides the due states; UTC's when not given."""
+    lead_filter = lead_filter or LeadFilter()
+    leads = _filter_without_status(actor, lead_filter, today)
+    if lead_filter.status is not None:
+        leads = leads.filter(status_condition(lead_filter.status))
+    return leads
+
+
+async def lead_counts(
+    actor: Actor, lead_filter: LeadFilter | None = None, today: Today | None = None
+) -> LeadCounts:
+    """New/Active/Done for the overview's three tabs, in one query; the filter's status is
+    ignored."""
+    leads = _filter_without_status(actor, lead_filter or LeadFilter(), today)
+    row = await leads.annotate(**status_counts()).first().values("new", "active", "done")
+    row = row or {}
+    return LeadCounts(
+        new=int(row.get("new") or 0),
+        active=int(row.get("active") or 0),
+        done=int(row.get("done") or 0),
+    )
+
+
+def _filter_without_status(
+    actor: Actor, lead_filter: LeadFilter, today: Today | None
+) -> QuerySet[Lead]:
+    leads = policy.visible_leads(actor)
+    if lead_filter.assignee_id is not None:
+        policy.require_may_list_leads_of(actor, lead_filter.assignee_id)
+        leads = leads.filter(assignee_id=lead_filter.assignee_id)
+    if lead_filter.campaign_id is not None:
+        leads = leads.filter(campaign_id=lead_filter.campaign_id)
+    if lead_filter.outcome is not None:
+        leads = leads.filter(outcome=lead_filter.outcome)
+    if lead_filter.close_reason is not None:
+        leads = leads.filter(close_reason=lead_filter.close_reason)
+    leads = _created_within(leads, lead_filter.created_after, lead_filter.created_before)
+    if lead_filter.due is not None:
+        leads = leads.filter(open_condition(), due_condition(lead_filter.due, today))
+    return _matching_search(actor, leads, lead_filter.search)
+
+
+def _created_within(
+    leads: QuerySet[Lead], created_after: datetime | None, created_before: datetime | None
+) -> QuerySet[Lead]:
+    after = _utc(created_after, "createdAfter")
+    before = _utc(created_before, "createdBefore")
+    if after is not None and before is not None and after > before:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "'createdAfter' must not be later than 'createdBefore'.",
+            ["filter", "createdBefore"],
+        )
+    if after is not None:
+        leads = leads.filter(created_at__gte=after)
+    if before is not None:
+        leads = leads.filter(created_at__lt=before)
+    return leads
+
+
+def _utc(moment: datetime | None, field: str) -> datetime | None:
+    """A naive moment is taken as UTC; one that is no moment in UTC's years 1 to 9999 (the
+    year 1 with a positive offset) is refused rather than failing the query."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"'{field}' must lie between {datetime.min.isoformat()}Z and "
+            f"{datetime.max.isoformat()}Z in UTC; {moment.isoformat()} does not.",
+            ["filter", field],
+        ) from None
+
+
+def _matching_search(actor: Actor, leads: QuerySet[Lead], raw: str | None) -> QuerySet[Lead]:
+    search = clean_text(raw, ["filter", "search"], max_length=SEARCH_MAX)
+    words = search.split()
+    if not words:
+        return leads
+    # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
+    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
+    matching_contacts = Contact.all()
+    for word in words:
+        matching_contacts = matching_contacts.filter(_search_condition(actor, word))
+    return leads.filter(contact_id__in=Subquery(matching_contacts.values("id")))
+
+
+def _search_condition(actor: Actor, word: str) -> Q:
+    # Partners search by email only: names and companies are what others stored about a
+    # contact, and substring matches would let a partner guess them letter by letter.
+    if policy.is_partner(actor):
+        return Q(email_key__icontains=word)
+    return (
+        Q(first_name__icontains=word)
+        | Q(last_name__icontains=word)
+        | Q(company__icontains=word)
+        | Q(email_key__icontains=word)
+    )
+
+
+def due_condition(state: DueState, today: Today | None = None) -> Q:
+    """Rows whose `next_due_at` is in `state` (the rule of `Today.state_of`, as SQL); the
+    caller adds "open"."""
+    today = today or Today.in_zone()
+    if state is DueState.NONE:
+        return Q(next_due_at=None)
+    if state is DueState.OVERDUE:
+        return Q(next_due_at__lt=today.starts)
+    if state is DueState.TODAY:
+        return Q(next_due_at__gte=today.starts, next_due_at__lt=today.ends)
+    return Q(next_due_at__gte=today.ends)
+
+
+# --- The task list ---------------------------------------------------------------------------
+
+
+def my_tasks(
+    actor: Actor, task_filter: TaskFilter | None = None, today: Today | None = None
+) -> QuerySet[Lead]:
+    """The actor's ACTIVE leads (the system is assigned none), narrowed by the filter."""
+    task_filter = task_filter or TaskFilter()
+    tasks = _open_tasks(actor)
+    if task_filter.campaign_id is not None:
+        tasks = tasks.filter(campaign_id=task_filter.campaign_id)
+    if task_filter.due is not None:
+        tasks = tasks.filter(due_condition(task_filter.due, today))
+    return _matching_search(actor, tasks, task_filter.search)
+
+
+async def my_task_counts(actor: Actor, today: Today | None = None) -> TaskCounts:
+    """The actor's ACTIVE leads per due state, in one query (conditional counts)."""
+    today = today or Today.in_zone()
+    counts = {state.value.lower(): count_when(due_condition(state, today)) for state in DueState}
+    row = await _open_tasks(actor).annotate(**counts).first().values(*counts)
+    row = row or {}
+    return TaskCounts(**{name: int(row.get(name) or 0) for name in counts})
+
+
+def _open_tasks(actor: Actor) -> QuerySet[Lead]:
+    policy.require_worker(actor)
+    user = actor_user(actor)
+    if user is None:
+        return Lead.filter(id__in=[])
+    # Spelled as the index (assignee_id, closed_at, next_due_at) reads.
+    return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=user.id)
