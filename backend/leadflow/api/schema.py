@@ -21,6 +21,7 @@ from leadflow.api.limits import (
 )
 from leadflow.api.mutations.admin import AdminMutations
 from leadflow.api.mutations.campaigns import CampaignMutations
+from leadflow.api.mutations.contacts import ContactMutations
 from leadflow.api.mutations.leads import LeadMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
@@ -35,7 +36,9 @@ log = logging.getLogger("leadflow.api")
 
 
 @strawberry.type
-class Mutation(CampaignMutations, LeadMutations, OpportunityMutations, AdminMutations):
+class Mutation(
+    CampaignMutations, LeadMutations, OpportunityMutations, ContactMutations, AdminMutations
+):
     pass
 
 

@@ -21,7 +21,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from leadflow.auth.actors import Actor, is_system
-from leadflow.db.enums import Role
+from leadflow.db.enums import LeadStatus, Role
+from leadflow.db.lead_status import status_condition
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity, PartnerCampaign, User
 from leadflow.errors import AccessDenied, DomainError
 
@@ -279,6 +280,29 @@ def contact_scope(actor: Actor) -> Scope:
 
 async def find_contact(actor: Actor, contact_id: int, missing: DomainError) -> Contact:
     return await find_visible(Contact, contact_scope, actor, contact_id, missing)
+
+
+def contact_editor_scope(actor: Actor) -> Scope:
+    """Who may correct a contact's details (updateContact): managers and admins every contact;
+    a clerk the contacts of their ACTIVE leads (the person is theirs to call now; a closed
+    lead, or a contact known only through an opportunity, is not theirs to change); partners
+    never. Read-only tokens are refused with every other mutation (`Context.require_writer`).
+    The rule is a subquery, so the guarded write applies it too; there is no `admits`."""
+    require_worker(actor)
+    if is_manager(actor):
+        return EVERYTHING
+    assert not is_system(actor)
+    their_open_leads = Lead.filter(
+        status_condition(LeadStatus.ACTIVE), assignee_id=actor.id
+    ).values("contact_id")
+    return Scope(
+        ({"id__in": Subquery(their_open_leads)},),
+        "Clerks may correct only the contacts of their open leads.",
+    )
+
+
+async def find_contact_to_edit(actor: Actor, contact_id: int, missing: DomainError) -> Contact:
+    return await find_visible(Contact, contact_editor_scope, actor, contact_id, missing)
 
 
 def require_may_see_users(actor: Actor) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from leadflow.api.loaders.campaigns import campaign_stats_loader
+from leadflow.api.loaders.contacts import history_by_contact
 from leadflow.api.loaders.leads import (
     feedback_by_lead,
     history_by_lead,
@@ -18,7 +19,14 @@ from leadflow.api.loaders.leads import (
 )
 from leadflow.api.loaders.opportunities import history_by_opportunity
 from leadflow.api.loaders.users import open_lead_count, user_by_id
-from leadflow.db.models import Feedback, LeadEvent, Opportunity, OpportunityEvent, User
+from leadflow.db.models import (
+    ContactChange,
+    Feedback,
+    LeadEvent,
+    Opportunity,
+    OpportunityEvent,
+    User,
+)
 from leadflow.services.campaigns import CampaignStats
 
 
@@ -28,6 +36,7 @@ class Loaders:
         self.opportunity_by_lead = DataLoader[int, Opportunity | None](load_fn=opportunity_by_lead)
         self.feedback_by_lead = DataLoader[int, list[Feedback]](load_fn=feedback_by_lead)
         self.history_by_lead = DataLoader[int, list[LeadEvent]](load_fn=history_by_lead)
+        self.history_by_contact = DataLoader[int, list[ContactChange]](load_fn=history_by_contact)
         self.history_by_opportunity = DataLoader[int, list[OpportunityEvent]](
             load_fn=history_by_opportunity
         )

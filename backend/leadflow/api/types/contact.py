@@ -11,6 +11,7 @@ from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.node import Node
+from leadflow.api.types.user import UserNode
 from leadflow.db import models
 from leadflow.services import contacts
 
@@ -20,8 +21,36 @@ def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
     return contacts.email_as_read_by(viewer, root.stored_email, root.email_key)
 
 
+@strawberry.type(
+    name="ContactChange",
+    description="One corrected field of a contact (updateContact): who changed it, when, and "
+    "its value before and after.",
+)
+class ContactChangeNode:
+    field: str = strawberry.field(
+        description="The field as updateContact names it: firstName, lastName, company, email, "
+        "phone, street, postalCode, city or country."
+    )
+    old_value: str | None = strawberry.field(description="Before; null: it was empty.")
+    new_value: str | None = strawberry.field(description="After; null: it is empty now.")
+    actor: UserNode = strawberry.field(description="Who corrected it.")
+    at: datetime
+
+    @classmethod
+    def from_model(cls, change: models.ContactChange) -> ContactChangeNode:
+        """`change` must come with its actor joined."""
+        return cls(
+            field=change.field,
+            old_value=change.old_value,
+            new_value=change.new_value,
+            actor=UserNode.from_model(change.actor),
+            at=change.at,
+        )
+
+
 @strawberry.type(name="Contact", description="A person a lead is about.")
 class ContactNode(Node):
+    pk: strawberry.Private[int]
     salutation: str
     first_name: str
     last_name: str
@@ -42,10 +71,19 @@ class ContactNode(Node):
     country: str
     created_at: datetime
 
+    @strawberry.field(
+        description="Corrections of the contact's details, newest first. Whoever may see the "
+        "contact may see them."
+    )
+    async def history(self, info: Info[Context, None]) -> list[ContactChangeNode]:
+        changes = await info.context.loaders.history_by_contact.load(self.pk)
+        return [ContactChangeNode.from_model(change) for change in changes]
+
     @classmethod
     def from_values(cls, row: Values, prefix: str = "") -> ContactNode:
         return cls(
             id=encode_id("Contact", row[f"{prefix}id"]),
+            pk=row[f"{prefix}id"],
             salutation=row[f"{prefix}salutation"],
             first_name=row[f"{prefix}first_name"],
             last_name=row[f"{prefix}last_name"],

@@ -1,0 +1,39 @@
+"""Inputs about contacts: corrections of their details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from leadflow.services import contact_updates
+
+_UNCHANGED = "Left out: unchanged."
+
+
+def _kept_if_left_out(description: str = _UNCHANGED) -> Any:
+    return strawberry.field(default=strawberry.UNSET, description=description)
+
+
+@strawberry.input(
+    description="A correction of a contact's details: only the given fields change, validated "
+    "as at intake. The last name may not be emptied; an email or a phone must remain."
+)
+class UpdateContactInput:
+    contact_id: strawberry.ID
+    first_name: str | None = _kept_if_left_out()
+    last_name: str | None = _kept_if_left_out("Left out: unchanged; it cannot be emptied.")
+    company: str | None = _kept_if_left_out()
+    email: str | None = _kept_if_left_out(
+        "Left out: unchanged; null or empty: no email. Unique among contacts, in any letter case."
+    )
+    phone: str | None = _kept_if_left_out()
+    street: str | None = _kept_if_left_out()
+    postal_code: str | None = _kept_if_left_out()
+    city: str | None = _kept_if_left_out()
+    country: str | None = _kept_if_left_out()
+
+    def parse(self) -> contact_updates.ContactCorrection:
+        values = {column: getattr(self, column) for column in contact_updates.EDITABLE_FIELDS}
+        given = {column: value for column, value in values.items() if value is not strawberry.UNSET}
+        return contact_updates.ContactCorrection(given=frozenset(given), **given)
