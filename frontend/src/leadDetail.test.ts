@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { type Language, type MessageKey, MESSAGES, type Params, translate } from "./i18n";
 import {
+  CONTACT_FIELDS,
   FORM,
+  contactChanges,
+  contactValues,
   describeActor,
+  describeContactChange,
   describeEvent,
   describeOpportunityEvent,
   describeUserError,
@@ -144,6 +148,61 @@ describe("describeOpportunityEvent", () => {
     ).toBe("Von Clara Clerk an David Clerk übergeben");
     expect(describeOpportunityEvent(t("de"), { kind: "CREATED", owner: { name: "Clara Clerk" } })).toBe(
       "Verkaufschance angelegt für Clara Clerk",
+    );
+  });
+});
+
+describe("contactChanges", () => {
+  const original = contactValues({
+    firstName: "Kunde",
+    lastName: "Nummer01",
+    company: "Firma 01 GmbH",
+    email: "kunde01@example.com",
+    phone: "+49 30 123401",
+    street: null,
+  });
+
+  it("reads a missing value as an empty field", () => {
+    expect(original.street).toBe("");
+    expect(original.country).toBe("");
+  });
+
+  it("sends only the changed fields, trimmed", () => {
+    const edited = { ...original, phone: " +49 30 999999 ", city: "Berlin" };
+    expect(contactChanges(original, edited)).toEqual({ phone: "+49 30 999999", city: "Berlin" });
+  });
+
+  it("sends an emptied field as empty, and nothing for spaces around the same value", () => {
+    expect(contactChanges(original, { ...original, company: "" })).toEqual({ company: "" });
+    expect(contactChanges(original, { ...original, lastName: " Nummer01  " })).toEqual({});
+    expect(contactChanges(original, original)).toEqual({});
+  });
+});
+
+describe("describeContactChange", () => {
+  it("names the field in the user's language, and an empty value", () => {
+    expect(
+      describeContactChange(t("de"), {
+        field: "phone",
+        oldValue: "+49 30 123401",
+        newValue: "+49 30 999999",
+      }),
+    ).toBe("Telefon: +49 30 123401 → +49 30 999999");
+    expect(describeContactChange(t("en"), { field: "postalCode", oldValue: null, newValue: "10115" })).toBe(
+      "Postal code: (empty) → 10115",
+    );
+    expect(describeContactChange(t("de"), { field: "street", oldValue: "A", newValue: "" })).toBe(
+      "Straße: A → (leer)",
+    );
+  });
+
+  it("has a label for every editable field in both languages, and keeps an unknown one", () => {
+    for (const field of CONTACT_FIELDS) {
+      expect(MESSAGES.de).toHaveProperty([`contact.${field}`]);
+      expect(MESSAGES.en).toHaveProperty([`contact.${field}`]);
+    }
+    expect(describeContactChange(t("de"), { field: "fax", oldValue: "1", newValue: "2" })).toBe(
+      "fax: 1 → 2",
     );
   });
 });

@@ -123,3 +123,57 @@ export function describeOpportunityEvent(t: Translate, event: OpportunityEventLi
   if (event.kind === "UPDATED") return t("opp.event.UPDATED");
   return event.kind;
 }
+
+/** The contact fields the lead page edits, in the form's order, as updateContact names them. */
+export const CONTACT_FIELDS = [
+  "firstName",
+  "lastName",
+  "company",
+  "email",
+  "phone",
+  "street",
+  "postalCode",
+  "city",
+  "country",
+] as const;
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+export type ContactValues = Record<ContactField, string>;
+
+/** The form's values of a contact as read (a missing value is an empty field). */
+export function contactValues(contact: Partial<Record<ContactField, string | null>>): ContactValues {
+  const values = {} as ContactValues;
+  for (const field of CONTACT_FIELDS) values[field] = contact[field] ?? "";
+  return values;
+}
+
+/** The fields the user changed, trimmed, for updateContact: only these are sent, so a
+ * correction by someone else of another field at the same time is not overwritten. Spaces
+ * around a value are no change. */
+export function contactChanges(
+  original: ContactValues,
+  edited: ContactValues,
+): Partial<ContactValues> {
+  const changes: Partial<ContactValues> = {};
+  for (const field of CONTACT_FIELDS) {
+    const value = edited[field].trim();
+    if (value !== original[field].trim()) changes[field] = value;
+  }
+  return changes;
+}
+
+export interface ContactChangeLike {
+  field: string;
+  oldValue?: string | null;
+  newValue?: string | null;
+}
+
+function isContactField(field: string): field is ContactField {
+  return (CONTACT_FIELDS as readonly string[]).includes(field);
+}
+
+/** One line of a contact's change history: "Telefon: +49 30 1 → +49 30 2". */
+export function describeContactChange(t: Translate, change: ContactChangeLike): string {
+  const field = isContactField(change.field) ? t(`contact.${change.field}`) : change.field;
+  const shown = (value?: string | null) => value || t("contact.emptyValue");
+  return t("contact.change", { field, old: shown(change.oldValue), new: shown(change.newValue) });
+}

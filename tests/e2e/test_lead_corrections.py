@@ -87,3 +87,72 @@ def test_closing_asks_for_confirmation_and_a_manager_reopens_after_confirming(
     # The clerk has it back in the task list.
     clerk.get_by_role("link", name="Meine Aufgaben").click()
     expect(clerk.get_by_role("link", name="Kunde Nummer01")).to_be_visible()
+
+
+def test_a_clerk_corrects_a_phone_number_and_sees_the_change_history(page, seeded: Seeded):
+    lead_id = seeded.lead_ids[1]  # Kunde Nummer02
+    assign(seeded, [lead_id], CLERK_CLARA)
+    log_in(page, seeded, CLERK_CLARA, PASSWORD)
+    open_lead(page, "Kunde Nummer02")
+    facts = page.get_by_role("region", name="Kontakt")
+    expect(page.get_by_role("region", name="Änderungen")).to_have_count(0)
+
+    # A bad email is refused next to the field, which gets the focus; nothing changes.
+    facts.get_by_role("button", name="Bearbeiten").click()
+    form = facts.get_by_role("form", name="Kontakt bearbeiten")
+    expect(form.get_by_label("Vorname")).to_be_focused()
+    expect(form.get_by_label("Nachname")).to_have_value("Nummer02")
+    expect(form.get_by_label("Telefon")).to_have_value("+49 30 123402")
+    email = form.get_by_label("E-Mail")
+    email.fill("kunde02-at-example.com")
+    form.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#contact-email-error")).to_have_text(
+        "Bitte eine gültige E-Mail-Adresse eingeben."
+    )
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    # Another contact's email is a duplicate.
+    email.fill("KUNDE03@example.com")
+    form.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#contact-email-error")).to_have_text(
+        "Diese E-Mail-Adresse gehört schon zu einem anderen Kontakt."
+    )
+    form.get_by_role("button", name="Abbrechen").click()
+    expect(form).to_have_count(0)
+    expect(facts.get_by_role("button", name="Bearbeiten")).to_be_focused()
+    expect(page.get_by_role("link", name="kunde02@example.com")).to_be_visible()
+
+    # The corrected phone number: saved, shown, and in the history with old and new value.
+    facts.get_by_role("button", name="Bearbeiten").click()
+    form.get_by_label("Telefon").fill("+49 30 5550102")
+    form.get_by_label("Ort").fill("Berlin")
+    screenshot(page, "lead-contact-edit", full_page=True)
+    form.get_by_role("button", name="Speichern").click()
+    expect(facts.get_by_role("status")).to_have_text("Die Kontaktdaten wurden gespeichert.")
+    expect(facts.get_by_role("button", name="Bearbeiten")).to_be_focused()
+    expect(page.get_by_role("link", name="+49 30 5550102")).to_have_attribute(
+        "href", "tel:+49305550102"
+    )
+    expect(facts).to_contain_text("Berlin")
+    changes = page.get_by_test_id("contact-history")
+    expect(changes).to_contain_text("Telefon: +49 30 123402 → +49 30 5550102")
+    expect(changes).to_contain_text("Ort: (leer) → Berlin")
+    expect(changes).to_contain_text("von Clara Clerk")
+    screenshot(page, "lead-contact-history", full_page=True)
+    history = seeded.graphql(
+        "query($id: ID!) { lead(id: $id) { contact { phone history { field oldValue newValue"
+        " actor { name } } } } }",
+        id=lead_id,
+    )["lead"]["contact"]
+    assert history["phone"] == "+49 30 5550102"
+    assert sorted(
+        (change["field"], change["oldValue"], change["newValue"]) for change in history["history"]
+    ) == [
+        ("city", None, "Berlin"),
+        ("phone", "+49 30 123402", "+49 30 5550102"),
+    ]
+
+    # Saving without a change sends nothing.
+    facts.get_by_role("button", name="Bearbeiten").click()
+    form.get_by_role("button", name="Speichern").click()
+    expect(facts.get_by_role("status")).to_have_text("Nichts geändert.")

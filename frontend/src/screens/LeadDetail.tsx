@@ -3,6 +3,8 @@
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import { CloseLeadForm } from "../components/CloseLeadForm";
+import { ContactEditForm } from "../components/ContactEditForm";
+import { ContactHistory } from "../components/ContactHistory";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { LeadHistory } from "../components/LeadHistory";
 import { Link } from "../components/Link";
@@ -17,7 +19,7 @@ import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome } from "../gql/graphql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
-import { formatDateTime } from "../leadDetail";
+import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
 import { homePath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
@@ -43,6 +45,7 @@ const LeadDetailDocument = graphql(`
         postalCode
         city
         country
+        ...ContactHistory_contact
       }
       campaign {
         id
@@ -115,6 +118,8 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   const showOpportunity = Boolean(lead.opportunity) && !notice?.opportunity;
   const mayReassign = lead.status === "ACTIVE" && manages;
   const mayReopen = lead.status === "DONE" && manages;
+  // The rule of updateContact: managers any contact, a clerk those of their open leads.
+  const mayEditContact = manages || (lead.status === "ACTIVE" && lead.assignee?.id === viewer.id);
   const hasSide = mayWork || showOpportunity || mayReopen;
 
   function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
@@ -150,7 +155,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
         )}
       </div>
       <div className={hasSide ? "detail-grid" : undefined}>
-        <LeadFacts lead={lead} />
+        <LeadFacts lead={lead} mayEditContact={mayEditContact} />
         <div className="detail-side">
           {mayWork && (
             <FeedbackForm
@@ -175,22 +180,75 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
           )}
         </div>
       </div>
+      <ContactHistory contact={lead.contact} />
       <FeedbackLog lead={lead} />
       <LeadHistory lead={lead} />
     </article>
   );
 }
 
-function LeadFacts({ lead }: { lead: Lead }) {
+function LeadFacts({ lead, mayEditContact }: { lead: Lead; mayEditContact: boolean }) {
   const { t, language } = useI18n();
   const { contact } = lead;
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const editRef = useRef<HTMLButtonElement>(null);
+  const returnFocus = useRef(false);
+  // Leaving the form (saved or cancelled) puts the focus back on "Bearbeiten", where it began.
+  useEffect(() => {
+    if (!editing && returnFocus.current) {
+      returnFocus.current = false;
+      editRef.current?.focus();
+    }
+  }, [editing]);
+
+  function leaveForm(message: string | null) {
+    returnFocus.current = true;
+    setSaved(message);
+    setEditing(false);
+  }
+
+  const header = (
+    <div className="card-header">
+      <h2 id="facts-title">{t("lead.contact")}</h2>
+      {mayEditContact && !editing && (
+        <button
+          ref={editRef}
+          type="button"
+          onClick={() => {
+            setSaved(null);
+            setEditing(true);
+          }}
+        >
+          {t("contact.edit")}
+        </button>
+      )}
+      {/* In both views, so that the live region exists before its message arrives. */}
+      <p className="saved" role="status">
+        {saved}
+      </p>
+    </div>
+  );
+  if (editing) {
+    return (
+      <section className="card" aria-labelledby="facts-title">
+        {header}
+        <ContactEditForm
+          contactId={contact.id}
+          original={contactValues({ ...contact, ...readContactName(contact) })}
+          onSaved={(changed) => leaveForm(t(changed ? "contact.saved" : "contact.unchanged"))}
+          onCancel={() => leaveForm(null)}
+        />
+      </section>
+    );
+  }
   const address = [contact.street, [contact.postalCode, contact.city].filter(Boolean).join(" "), contact.country]
     .filter(Boolean)
     .join(", ");
   const none = t("lead.none");
   return (
     <section className="card" aria-labelledby="facts-title">
-      <h2 id="facts-title">{t("lead.contact")}</h2>
+      {header}
       <dl className="facts">
         <dt>{t("lead.phone")}</dt>
         <dd>
