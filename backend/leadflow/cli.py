@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import getpass
 import io
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tortoise.exceptions import BaseORMException
 
@@ -20,6 +20,8 @@ from leadflow.errors import AccessDenied, DomainError
 from leadflow.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from leadflow.db.enums import LeadStatus
+    from leadflow.services.exports import ExportFilter
     from leadflow.services.imports import ImportReport, RowIssue
 
 
@@ -154,15 +156,43 @@ def _add_import_export(
     lead_import.set_defaults(handler=_import)
 
     export = commands.add_parser(
-        "export", help="export a campaign's leads with status and outcome as CSV"
+        "export",
+        help="export leads with status, outcome and feedback as CSV",
+        description="Export the leads under a filter (the web app's lead list filter: every "
+        "option narrows it; none: every lead) with status, outcome and their feedback notes.",
     )
-    export.add_argument("--campaign", required=True, help="the campaign's name")
+    export.add_argument("--campaign", help="only this campaign's leads (its name)")
     export.add_argument(
         "--status",
         action="append",
         default=[],
         help="only these statuses: NEW, ACTIVE, DONE (or Neu, Aktiv, Erledigt); repeatable "
         "or comma-separated",
+    )
+    export.add_argument("--assignee", help="only the leads of this clerk (email)")
+    export.add_argument("--search", help="words that each must occur in the name, company or email")
+    export.add_argument("--outcome", help="SUCCESSFUL or UNSUCCESSFUL (or erfolgreich, erfolglos)")
+    export.add_argument(
+        "--reason",
+        help="close reason: NOT_INTERESTED, UNREACHABLE, WRONG_CONTACT_DATA, DUPLICATE, OTHER",
+    )
+    export.add_argument(
+        "--created-after",
+        metavar="WHEN",
+        help="created at or after: ISO 8601 date or date-time (UTC unless it has an offset)",
+    )
+    export.add_argument(
+        "--created-before", metavar="WHEN", help="created before: ISO 8601 date or date-time"
+    )
+    export.add_argument(
+        "--due", help="open leads whose next step is OVERDUE, TODAY, UPCOMING or NONE (none)"
+    )
+    export.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        default="UTC",
+        help="IANA zone (e.g. Europe/Berlin) that says when a day starts, for --due and for "
+        "dates without an offset (default: UTC)",
     )
     export.add_argument("--output", "-o", type=Path, help="the file to write (default: stdout)")
     export.add_argument(
@@ -267,36 +297,72 @@ def _write_rejects(
 def _export(args: argparse.Namespace, settings: Settings) -> None:
     from leadflow.services.exports import SEPARATORS, parse_statuses
 
-    statuses = parse_statuses(args.status)
+    statuses = parse_statuses(args.status, "--status")
     separator = SEPARATORS[args.separator or ("semicolon" if args.lang == "de" else "comma")]
 
     async def task() -> None:
-        from leadflow.services.campaigns import campaign_named
-        from leadflow.services.exports import export_leads
+        from leadflow.services.exports import export_chunks
 
-        campaign = await campaign_named(args.campaign)
-        if campaign is None:
-            raise CommandError(f"there is no campaign named {args.campaign!r}")
-
-        # One export, to standard output or to the file.
-        export_to = functools.partial(
-            export_leads,
-            OPERATOR,
-            campaign,
-            statuses=statuses,
-            separator=separator,
-            language=args.lang,
-        )
+        export_filter = await _export_filter(args, statuses)
+        pages = export_chunks(OPERATOR, export_filter, separator=separator, language=args.lang)
+        # The header first: a refusal (of the filter) comes before any file is made.
+        header, _ = await anext(pages)
         if args.output is None:
             if isinstance(sys.stdout, io.TextIOWrapper):
                 sys.stdout.reconfigure(encoding="utf-8")
-            await export_to(sys.stdout)
+            await _write_pages(sys.stdout, header, pages)
         else:
             with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
-                count = await export_to(handle)
-            print(f"{count} leads of {campaign.name!r} written to {args.output}.", file=sys.stderr)
+                count = await _write_pages(handle, header, pages)
+            of = f" of {args.campaign.strip()!r}" if args.campaign else ""
+            print(f"{count} leads{of} written to {args.output}.", file=sys.stderr)
 
     _run_with_database(settings, task)
+
+
+async def _write_pages(target: IO[str], header: str, pages: AsyncIterator[tuple[str, int]]) -> int:
+    target.write(header)
+    written = 0
+    async for chunk, count in pages:
+        target.write(chunk)
+        written += count
+    return written
+
+
+async def _export_filter(args: argparse.Namespace, statuses: Sequence[LeadStatus]) -> ExportFilter:
+    """The options in the lead list's filter; campaign and clerk by name and email."""
+    from leadflow.services import exports
+    from leadflow.services.campaigns import campaign_named
+    from leadflow.services.due import Today, time_zone_named
+    from leadflow.services.lead_lists import LeadFilter
+    from leadflow.services.users import get_user_by_email
+
+    zone = time_zone_named(args.time_zone)
+
+    campaign_id = None
+    if args.campaign is not None:
+        campaign = await campaign_named(args.campaign)
+        if campaign is None:
+            raise CommandError(f"there is no campaign named {args.campaign!r}")
+        campaign_id = campaign.id
+    assignee = await get_user_by_email(args.assignee) if args.assignee else None
+    lead_filter = LeadFilter(
+        campaign_id=campaign_id,
+        assignee_id=assignee.id if assignee else None,
+        search=args.search,
+        outcome=exports.parse_outcome(args.outcome, "--outcome") if args.outcome else None,
+        close_reason=exports.parse_close_reason(args.reason, "--reason") if args.reason else None,
+        created_after=_moment(args.created_after, "--created-after", zone),
+        created_before=_moment(args.created_before, "--created-before", zone),
+        due=exports.parse_due(args.due, "--due") if args.due else None,
+    )
+    return exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone))
+
+
+def _moment(text: str | None, option: str, zone: tzinfo) -> datetime | None:
+    from leadflow.services.exports import parse_moment
+
+    return parse_moment(text, option, zone) if text else None
 
 
 def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) -> None:

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadEvent, 
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import campaigns, exports, imports, leads
 from leadflow.services.import_files import inspect_file, map_columns
-from leadflow.services.leads import LeadIntake
+from leadflow.services.leads import LeadFilter, LeadIntake
 
 GERMAN_HEADER = "Anrede;Vorname;Nachname;Firma;E-Mail;Telefon;Straße;PLZ;Ort;Land"
 
@@ -491,6 +492,10 @@ async def test_a_running_import_is_not_run_twice_but_a_dead_one_is_taken_over(ac
 # --- Export ---------------------------------------------------------------------------------
 
 
+def of_campaign(campaign: Campaign, statuses: Sequence[LeadStatus] = ()) -> exports.ExportFilter:
+    return exports.ExportFilter(LeadFilter(campaign_id=campaign.id), tuple(statuses))
+
+
 async def test_export_writes_status_and_outcome_in_either_language(actors):
     manager, clerk = actors.manager.user, actors.clerk_a.user
     messe = await campaigns.create_campaign(manager, "Messe")
@@ -509,7 +514,7 @@ async def test_export_writes_status_and_outcome_in_either_language(actors):
     )
 
     english = io.StringIO()
-    assert await exports.export_leads(OPERATOR, messe, english) == 3
+    assert await exports.export_leads(OPERATOR, of_campaign(messe), english) == 3
     rows = list(csv.DictReader(io.StringIO(english.getvalue())))
     assert [row["Lead"] for row in rows] == [str(new.id), str(active.id), str(closed.id)]
     assert [row["Status"] for row in rows] == ["New", "Active", "Done"]
@@ -526,7 +531,7 @@ async def test_export_writes_status_and_outcome_in_either_language(actors):
     statuses = exports.parse_statuses(["aktiv,Erledigt"])
     assert statuses == [LeadStatus.ACTIVE, LeadStatus.DONE]
     await exports.export_leads(
-        OPERATOR, messe, german, statuses=statuses, separator=";", language="de"
+        OPERATOR, of_campaign(messe, statuses), german, separator=";", language="de"
     )
     rows = list(csv.DictReader(io.StringIO(german.getvalue()), delimiter=";"))
     assert [(row["Nachname"], row["Status"]) for row in rows] == [
@@ -548,7 +553,7 @@ async def test_export_of_a_clerk_holds_only_their_leads_and_bad_statuses_are_ref
     await leads.assign_leads(manager, [theirs.id], actors.clerk_b.user.id)
 
     target = io.StringIO()
-    assert await exports.export_leads(actors.clerk_a.user, messe, target) == 1
+    assert await exports.export_leads(actors.clerk_a.user, of_campaign(messe), target) == 1
     with pytest.raises(DomainError) as caught:
         exports.parse_statuses(["OPEN"])
     assert caught.value.code is ErrorCode.INVALID and "NEW, ACTIVE or DONE" in caught.value.message
@@ -562,6 +567,6 @@ async def test_large_export_pages_through_every_lead(actors, monkeypatch):
     )
     monkeypatch.setattr(exports, "PAGE_SIZE", 3)
     target = io.StringIO()
-    assert await exports.export_leads(OPERATOR, messe, target) == 7
+    assert await exports.export_leads(OPERATOR, of_campaign(messe), target) == 7
     names = [row["Last name"] for row in csv.DictReader(io.StringIO(target.getvalue()))]
     assert names == [f"P{i}" for i in range(7)]

@@ -1,24 +1,29 @@
-"""Exporting a campaign's leads with their status and outcome as CSV that Excel opens."""
+"""Exporting leads with their status, outcome and feedback as CSV that Excel opens: exactly the
+leads a list shows under a filter (the lead list's own filter,
+`services.lead_lists.filtered_leads`), for the web's download and `leadflow export`."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from tortoise.queryset import QuerySet
 
 from leadflow import i18n
-from leadflow.auth import policy
 from leadflow.auth.actors import Actor
-from leadflow.db.enums import CloseReason, LeadStatus, Outcome
+from leadflow.db.enums import Channel, CloseReason, DueState, LeadStatus, Outcome
 from leadflow.db.lead_status import lead_status, status_condition
-from leadflow.db.models import Campaign, Lead
+from leadflow.db.models import Feedback, Lead
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.csv_cells import SpreadsheetWriter
+from leadflow.services.due import Today
+from leadflow.services.lead_lists import LeadFilter, filtered_leads
+
+E = TypeVar("E", bound=StrEnum)
 
 PAGE_SIZE = 1000
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -38,6 +43,9 @@ def _words(prefix: str, members: type[StrEnum]) -> dict[str, dict[StrEnum, str]]
 _STATUS_WORDS = _words("status", LeadStatus)
 _OUTCOME_WORDS = _words("outcome", Outcome)
 _REASON_WORDS = _words("csv.reason", CloseReason)
+_CHANNEL_WORDS = _words("channel", Channel)
+# Between the feedback entries of one lead in its feedback cell.
+NOTE_SEPARATOR = " | "
 
 # Status words a user may type for --status, in either language.
 STATUS_NAMES: dict[str, LeadStatus] = {
@@ -105,6 +113,7 @@ COLUMNS = (
     Column("closeNote", _plain("close_note")),
     Column("closedAt", _timestamp("closed_at")),
     Column("createdAt", _timestamp("created_at")),
+    Column("feedback", _plain("feedback")),
 )
 _FIELDS = (
     "id",
@@ -130,7 +139,20 @@ _FIELDS = (
 )
 
 
-def parse_statuses(raw: Iterable[str]) -> list[LeadStatus]:
+def _names_of(members: type[E], *words: dict[str, dict[StrEnum, str]]) -> dict[str, E]:
+    """What a user may type for a member: its name, or its word in either language."""
+    names: dict[str, E] = {member.value.casefold(): member for member in members}
+    for language_words in words:
+        for by_member in language_words.values():
+            names.update({word.casefold(): members(m.value) for m, word in by_member.items()})
+    return names
+
+
+_OUTCOME_NAMES = _names_of(Outcome, _OUTCOME_WORDS)
+_REASON_NAMES = _names_of(CloseReason, _REASON_WORDS, _words("reason", CloseReason))
+
+
+def parse_statuses(raw: Iterable[str], parameter: str = "status") -> list[LeadStatus]:
     """'NEW', 'neu', 'Erledigt', 'active,done': statuses in either language."""
     statuses: list[LeadStatus] = []
     for word in (part.strip() for text in raw for part in text.split(",")):
@@ -141,27 +163,88 @@ def parse_statuses(raw: Iterable[str]) -> list[LeadStatus]:
             raise DomainError(
                 ErrorCode.INVALID,
                 f"Unknown status {word!r}: use NEW, ACTIVE or DONE (Neu, Aktiv, Erledigt).",
-                ["status"],
+                [parameter],
             )
         if status not in statuses:
             statuses.append(status)
     return statuses
 
 
+def parse_outcome(word: str, parameter: str = "outcome") -> Outcome:
+    """'SUCCESSFUL', 'erfolglos': an outcome by its name or its word in either language."""
+    outcome = _OUTCOME_NAMES.get(word.strip().casefold())
+    if outcome is None:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Unknown outcome {word[:50]!r}: use SUCCESSFUL or UNSUCCESSFUL.",
+            [parameter],
+        )
+    return outcome
+
+
+def parse_close_reason(word: str, parameter: str = "reason") -> CloseReason:
+    """'NOT_INTERESTED', 'kein Interesse': a close reason by its name or its word."""
+    reason = _REASON_NAMES.get(word.strip().casefold())
+    if reason is None:
+        names = ", ".join(reason.value for reason in CloseReason)
+        raise DomainError(
+            ErrorCode.INVALID, f"Unknown reason {word[:50]!r}: use one of {names}.", [parameter]
+        )
+    return reason
+
+
+def parse_moment(text: str, parameter: str, zone: tzinfo = UTC) -> datetime:
+    """An ISO 8601 date or date-time ('2026-12-01', '2026-12-01T09:30:00+01:00'); without an
+    offset it is a time in `zone` (a date: its midnight there)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{parameter} must be an ISO 8601 date or date-time, e.g. 2026-12-01 or "
+            f"2026-12-01T09:30:00+01:00 (got {text[:40]!r}).",
+            [parameter],
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def parse_due(word: str, parameter: str = "due") -> DueState:
+    """OVERDUE, TODAY, UPCOMING or NONE (nothing scheduled)."""
+    try:
+        return DueState(word.strip().upper())
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Unknown due state {word[:50]!r}: use OVERDUE, TODAY, UPCOMING or NONE.",
+            [parameter],
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilter:
+    """Which leads an export holds: the lead list's filter (`lead_lists.filtered_leads`, the
+    same rules as GraphQL's `leads`), and, since a file often wants more than one tab, any of
+    several statuses. `today` (the viewer's) decides the due states; UTC's when None."""
+
+    lead_filter: LeadFilter = field(default_factory=LeadFilter)
+    statuses: tuple[LeadStatus, ...] = ()
+    today: Today | None = None
+
+
 async def export_leads(
     actor: Actor,
-    campaign: Campaign,
+    export_filter: ExportFilter,
     target: IO[str],
     *,
-    statuses: Sequence[LeadStatus] = (),
     separator: str = ",",
     language: str = "en",
 ) -> int:
-    """Write the campaign's leads the actor may see, oldest first. Returns the number of leads
-    written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises UTF-8."""
+    """Write the leads the actor may see under the filter, oldest first. Returns the number of
+    leads written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises
+    UTF-8."""
     written = 0
     async for chunk, count in export_chunks(
-        actor, campaign, statuses=statuses, separator=separator, language=language
+        actor, export_filter, separator=separator, language=language
     ):
         target.write(chunk)
         written += count
@@ -170,19 +253,19 @@ async def export_leads(
 
 async def export_chunks(
     actor: Actor,
-    campaign: Campaign,
+    export_filter: ExportFilter,
     *,
-    statuses: Sequence[LeadStatus] = (),
     separator: str = ",",
     language: str = "en",
 ) -> AsyncIterator[tuple[str, int]]:
-    """The CSV text page by page (with the number of leads in each), so that a large campaign
-    never sits in memory: first the header, then one chunk per page of leads."""
+    """The CSV text page by page (with the number of leads in each), so that a large export
+    never sits in memory: first the header, then one chunk per page of leads. Refusals (the
+    filter's rules, the actor's) come before the header."""
     if language not in LANGUAGES:
         raise DomainError(ErrorCode.INVALID, "The language must be en or de.", ["language"])
     if separator not in SEPARATORS.values():
         raise DomainError(ErrorCode.INVALID, "The separator must be ',' or ';'.", ["separator"])
-    leads = _leads_of(actor, campaign, statuses)
+    leads = _selected_leads(actor, export_filter)
     buffer = io.StringIO()
     # Every cell quoted and neutralised (csv_cells): partners' data must not run in Excel.
     writer = SpreadsheetWriter(buffer, separator)
@@ -190,8 +273,12 @@ async def export_chunks(
     yield _drain(buffer), 0
     last_id = 0
     while True:
+        # Keyset pages on the id: each page one query for the leads and one for their
+        # feedback, whatever the page's depth.
         page = await leads.filter(id__gt=last_id).order_by("id").limit(PAGE_SIZE).values(*_FIELDS)
+        notes = await _feedback_notes([row["id"] for row in page], language)
         for row in page:
+            row["feedback"] = notes.get(row["id"], "")
             writer.writerow([column.value(row, language) for column in COLUMNS])
         if page:
             yield _drain(buffer), len(page)
@@ -207,13 +294,37 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def _leads_of(actor: Actor, campaign: Campaign, statuses: Sequence[LeadStatus]) -> QuerySet[Lead]:
-    # Everyone exports the leads they see (a clerk their own; the operator at the command line
-    # all, the policy says so); the web's file routes are for managers (services/lead_files.py).
-    leads = policy.visible_leads(actor).filter(campaign_id=campaign.id)
-    if statuses:
-        condition = status_condition(statuses[0])
-        for status in statuses[1:]:
+def _selected_leads(actor: Actor, export_filter: ExportFilter) -> QuerySet[Lead]:
+    # Everyone exports the leads they see under the list's own filter (a clerk their own; the
+    # operator at the command line all, the policy says so); the web's file routes are for
+    # managers (services/lead_files.py).
+    leads = filtered_leads(actor, export_filter.lead_filter, export_filter.today)
+    if export_filter.statuses:
+        condition = status_condition(export_filter.statuses[0])
+        for status in export_filter.statuses[1:]:
             condition |= status_condition(status)
         leads = leads.filter(condition)
     return leads
+
+
+async def _feedback_notes(lead_ids: list[int], language: str) -> dict[int, str]:
+    """Each lead's feedback, oldest first, as one cell: "2026-12-01 14:05 Phone, Anna Berg:
+    call back on Tuesday | 2026-12-03 ..." (times in UTC, as the other columns)."""
+    if not lead_ids:
+        return {}
+    entries: dict[int, list[str]] = {}
+    feedback = (
+        await Feedback.filter(lead_id__in=lead_ids)
+        .order_by("lead_id", "created_at", "id")
+        .values("lead_id", "channel", "note", "created_at", "author__name")
+    )
+    for row in feedback:
+        at = row["created_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        channel = _CHANNEL_WORDS[language][Channel(row["channel"])]
+        # Line breaks inside a note would make a row of many lines; one line per cell reads
+        # better in a list of thousands.
+        note = " ".join(row["note"].split())
+        entries.setdefault(row["lead_id"], []).append(
+            f"{at} {channel}, {row['author__name']}: {note}"
+        )
+    return {lead_id: NOTE_SEPARATOR.join(lines) for lead_id, lines in entries.items()}

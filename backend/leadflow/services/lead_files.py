@@ -1,5 +1,5 @@
 """Lead files, the web app's uploads and downloads (`web/files.py`): importing a file into a
-campaign, the rejected rows of an import, a campaign's export. For managers.
+campaign, the rejected rows of an import, an export of the leads under a filter. For managers.
 
 `lead_files_of(actor)` checks that once, before an endpoint reads anything the client sent
 (ids, the file), so a refusal never depends on the client's words. The services below apply
@@ -10,22 +10,21 @@ actor sees.
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
-from leadflow.db.enums import LeadStatus
 from leadflow.db.models import Campaign
 from leadflow.services import campaigns, exports, imports
 from leadflow.services.import_files import FileRow, preview_rows
 
 
 @dataclass(frozen=True, slots=True)
-class CampaignExport:
+class LeadExport:
     file_name: str
-    # The CSV text page by page: a large campaign never sits in memory.
+    # The CSV text page by page: a large export never sits in memory.
     chunks: AsyncIterator[str]
 
 
@@ -70,14 +69,15 @@ class LeadFiles:
         instance can finish it."""
         return await imports.start(self.actor, campaign.id, file, keep_source=True, queued=True)
 
-    async def export(
-        self, campaign: Campaign, *, statuses: Sequence[LeadStatus], language: str
-    ) -> CampaignExport:
-        """A campaign's leads as CSV for Excel (`;` for German). Refusals surface here, before
-        the first chunk is asked for."""
+    async def export(self, export_filter: exports.ExportFilter, *, language: str) -> LeadExport:
+        """The leads under the filter as CSV for Excel (`;` for German), named after the
+        filter's campaign if it has one. Refusals surface here, before the first chunk is asked
+        for."""
+        campaign_id = export_filter.lead_filter.campaign_id
+        name = "leads" if campaign_id is None else (await self.campaign(campaign_id)).name
         separator = ";" if language == "de" else ","
         pages = exports.export_chunks(
-            self.actor, campaign, statuses=statuses, separator=separator, language=language
+            self.actor, export_filter, separator=separator, language=language
         )
         header, _count = await anext(pages)
 
@@ -86,7 +86,7 @@ class LeadFiles:
             async for chunk, _leads in pages:
                 yield chunk
 
-        return CampaignExport(f"{campaign.name}.csv", chunks())
+        return LeadExport(f"{name}.csv", chunks())
 
     async def rejected_rows(self, import_id: int) -> RejectedRows:
         """The rejected rows of an import, to fix and import again."""

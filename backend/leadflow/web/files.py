@@ -7,8 +7,10 @@
   names it, so the web app can follow its progress through GraphQL (`leadImport`).
 - `GET /files/imports/<id>/rejected.csv`: the rejected rows of an import, to fix and re-import
   (the file's columns, then `Row` and `Error`).
-- `GET /files/exports/leads.csv?campaign=<id>[&status=NEW,ACTIVE][&lang=de]`: a campaign's
-  leads with status and outcome, for Excel (UTF-8 with BOM; `;` with lang=de).
+- `GET /files/exports/leads.csv[?campaign=<id>][&status=NEW,ACTIVE][&assignee=<id>][&search=..]
+  [&outcome=..][&reason=..][&createdAfter=..][&createdBefore=..][&timeZone=..][&lang=de]`:
+  exactly the leads of the lead list under that filter (`web/export_query.py`), with status,
+  outcome and feedback, for Excel (UTF-8 with BOM; `;` with lang=de).
 
 Authentication and CSRF as for every route (`web/access.py`); the downloads may be started by a
 link. Errors in the web layer's shape, with `field`; every refusal of an authenticated caller
@@ -38,7 +40,7 @@ from starlette.routing import Route
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.jobs import BackgroundWork
-from leadflow.services import exports, imports
+from leadflow.services import imports
 from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.lead_files import ImportPreview, LeadFiles, lead_files_of
 from leadflow.settings import Settings
@@ -46,6 +48,7 @@ from leadflow.web.access import signed_in
 from leadflow.web.bodies import body_chunks
 from leadflow.web.endpoints import Handler, endpoint
 from leadflow.web.errors import HttpError
+from leadflow.web.export_query import export_query
 
 log = logging.getLogger("leadflow.files")
 PREVIEW_ROWS = 5
@@ -228,12 +231,8 @@ async def _rejected_rows(request: Request) -> Response:
 
 async def _export(request: Request) -> Response:
     files = await _lead_files(request, writes=False)
-    campaign = await files.campaign(_campaign_id(request))
-    statuses = exports.parse_statuses([request.query_params.get("status", "")])
-    language = request.query_params.get("lang", "en")
-    if language not in exports.LANGUAGES:
-        raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
-    export = await files.export(campaign, statuses=statuses, language=language)
+    query = export_query(request)
+    export = await files.export(query.export_filter, language=query.language)
 
     async def body() -> AsyncIterator[bytes]:
         yield "\ufeff".encode()  # Excel reads the file as UTF-8 only with this mark

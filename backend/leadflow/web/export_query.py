@@ -1,0 +1,129 @@
+"""The query of `GET /files/exports/leads.csv`: the lead list's filter in the URL's words, each
+parameter checked with an error that names it (400), nothing else guessed.
+
+`status` (NEW, ACTIVE, DONE or their words; repeatable or comma-separated), `campaign` and
+`assignee` (global IDs), `search`, `outcome`, `reason`, `createdAfter` (included) and
+`createdBefore` (excluded) as ISO 8601 dates or date-times, `due` (OVERDUE, TODAY, UPCOMING,
+NONE), `timeZone` and `lang` (en, de). The names are the issue's short ones; GraphQL's LeadFilter
+names (`campaignId`, `assigneeId`, `closeReason`) are accepted as their aliases, so the web app
+can pass its filter as it has it. An unknown parameter is refused rather than ignored: a typo
+such as `stauts=DONE` would otherwise export every lead while the user believes it filtered.
+An empty value counts as not given (a form's blank field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from leadflow.api.ids import decode_id
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import exports
+from leadflow.services.due import UTC_ZONE, Today, time_zone_named
+from leadflow.services.lead_lists import LeadFilter
+
+TIME_ZONE_HEADER = "Time-Zone"
+ALIASES = {"campaignId": "campaign", "assigneeId": "assignee", "closeReason": "reason"}
+PARAMETERS = (
+    "status",
+    "campaign",
+    "assignee",
+    "search",
+    "outcome",
+    "reason",
+    "createdAfter",
+    "createdBefore",
+    "due",
+    "timeZone",
+    "lang",
+)
+# Several statuses are one parameter written twice or comma-separated; any other written twice
+# is ambiguous.
+REPEATABLE = frozenset({"status"})
+
+
+@dataclass(frozen=True, slots=True)
+class ExportQuery:
+    export_filter: exports.ExportFilter
+    language: str
+
+
+def export_query(request: Request) -> ExportQuery:
+    """The export's filter and language from the request's query (DomainError: 400)."""
+    values = _parameters(request.query_params.multi_items())
+    language = values.get("lang") or "en"
+    if language not in exports.LANGUAGES:
+        raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
+    zone = _time_zone(values.get("timeZone"), request.headers.get(TIME_ZONE_HEADER))
+
+    def moment(name: str) -> datetime | None:
+        raw = values.get(name)
+        return exports.parse_moment(raw, name, zone) if raw else None
+
+    outcome, reason, due = values.get("outcome"), values.get("reason"), values.get("due")
+    lead_filter = LeadFilter(
+        campaign_id=_id(values, "campaign", "Campaign"),
+        assignee_id=_id(values, "assignee", "User"),
+        search=values.get("search") or None,
+        outcome=exports.parse_outcome(outcome) if outcome else None,
+        close_reason=exports.parse_close_reason(reason, "reason") if reason else None,
+        created_after=moment("createdAfter"),
+        created_before=moment("createdBefore"),
+        due=exports.parse_due(due) if due else None,
+    )
+    statuses = exports.parse_statuses(values.get("status", "").split("\n"))
+    export_filter = exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone))
+    return ExportQuery(export_filter, language)
+
+
+def _parameters(items: list[tuple[str, str]]) -> dict[str, str]:
+    """Each known parameter's value under its own name (repeated statuses joined by a line
+    break, which no status word has); a clear error for an unknown, a doubled or an aliased
+    one given twice."""
+    values: dict[str, str] = {}
+    written_as: dict[str, str] = {}
+    for written, value in items:
+        name = ALIASES.get(written, written)
+        if name not in PARAMETERS:
+            known = ", ".join(PARAMETERS)
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"Unknown parameter {written[:40]!r}: the export takes {known} (and "
+                f"{', '.join(ALIASES)} as GraphQL names them).",
+                [written[:40]],
+            )
+        if name in written_as and name not in REPEATABLE:
+            twice = (
+                f"{written} is given twice"
+                if written_as[name] == written
+                else f"{written_as[name]} and {written} are the same filter"
+            )
+            raise DomainError(ErrorCode.INVALID, f"{twice}: give it once.", [written])
+        written_as[name] = written
+        values[name] = f"{values[name]}\n{value}" if name in values else value.strip()
+    return values
+
+
+def _id(values: Mapping[str, str], name: str, kind: str) -> int | None:
+    raw = values.get(name)
+    return decode_id(raw, kind, [name]) if raw else None
+
+
+def _time_zone(parameter: str | None, header: str | None) -> ZoneInfo:
+    """The zone that says when a day starts for dates without an offset and for `due`: the
+    `timeZone` parameter (a link cannot send headers), else the `Time-Zone` header the web app
+    sends with every request, else UTC."""
+    if parameter:
+        return time_zone_named(parameter)
+    if header:
+        try:
+            return time_zone_named(header)
+        except DomainError as error:
+            raise DomainError(
+                ErrorCode.INVALID, f"{TIME_ZONE_HEADER} header: {error.message}", ["timeZone"]
+            ) from None
+    return UTC_ZONE
