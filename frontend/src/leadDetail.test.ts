@@ -12,6 +12,7 @@ import {
   describeUserError,
   errorsByField,
   formatMoney,
+  nextLeadId,
   parseAmount,
 } from "./leadDetail";
 
@@ -204,5 +205,24 @@ describe("describeContactChange", () => {
     expect(describeContactChange(t("de"), { field: "fax", oldValue: "1", newValue: "2" })).toBe(
       "fax: 1 → 2",
     );
+  });
+});
+
+describe("nextLeadId", () => {
+  it("takes the lead after the current one, and the top one after the last", () => {
+    expect(nextLeadId(["a", "b", "c"], "a", null)).toBe("b");
+    expect(nextLeadId(["a", "b", "c"], "b", "x")).toBe("c");
+    expect(nextLeadId(["a", "b", "c"], "c", null)).toBe("a");
+  });
+
+  it("has none when the current lead is the only one, or there is none", () => {
+    expect(nextLeadId(["a"], "a", null)).toBeNull();
+    expect(nextLeadId([], "a", "b")).toBeNull();
+  });
+
+  it("goes on with the lead that followed a closed one, else with the top one", () => {
+    expect(nextLeadId(["a", "c"], "b", "c")).toBe("c"); // b was closed
+    expect(nextLeadId(["a", "d"], "b", "c")).toBe("a"); // c went too
+    expect(nextLeadId(["a", "c"], "b", null)).toBe("a"); // opened from elsewhere
   });
 });

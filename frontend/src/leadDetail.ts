@@ -177,3 +177,21 @@ export function describeContactChange(t: Translate, change: ContactChangeLike): 
   const shown = (value?: string | null) => value || t("contact.emptyValue");
   return t("contact.change", { field, old: shown(change.oldValue), new: shown(change.newValue) });
 }
+
+/** The lead "Nächster Lead" opens, in the order of the clerk's list as it is now: the one after
+ * the current lead (from the top again after the last one). The current lead may have left
+ * the list (closed) or moved in it (a follow-up planned for next week): then the one that
+ * followed it when it was last listed, while that one is still listed, else the top one.
+ * Null when no other lead is listed. */
+export function nextLeadId(
+  listed: readonly string[],
+  currentId: string,
+  lastFollower: string | null,
+): string | null {
+  const others = listed.filter((id) => id !== currentId);
+  if (others.length === 0) return null;
+  const position = listed.indexOf(currentId);
+  if (position >= 0) return listed[(position + 1) % listed.length];
+  if (lastFollower && others.includes(lastFollower)) return lastFollower;
+  return others[0];
+}

@@ -156,3 +156,36 @@ def test_a_clerk_corrects_a_phone_number_and_sees_the_change_history(page, seede
     facts.get_by_role("button", name="Bearbeiten").click()
     form.get_by_role("button", name="Speichern").click()
     expect(facts.get_by_role("status")).to_have_text("Nichts geändert.")
+
+
+def test_next_lead_walks_the_clerks_worklist_without_going_back(page, seeded: Seeded):
+    # One assignment after the other: with nothing scheduled, NEXT_DUE lists the lead that
+    # waits longest first, so the worklist is Nummer05, Nummer06, Nummer07.
+    numbers = [5, 6, 7]
+    for number in numbers:
+        assign(seeded, [seeded.lead_ids[number - 1]], CLERK_CLARA)
+    log_in(page, seeded, CLERK_CLARA, PASSWORD)
+    expect(page.get_by_role("link", name="Kunde Nummer07")).to_be_visible()
+    page.goto(f"{seeded.url}/leads/{seeded.lead_ids[4]}")
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer05"))).to_be_visible()
+
+    next_lead = page.get_by_role("link", name=re.compile("^Nächster Lead"))
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer06 →")
+    next_lead.click()
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer06"))).to_be_visible()
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer07 →")
+
+    # Closing the lead takes it off the list: "Nächster Lead" goes on with the one after it.
+    close = page.get_by_role("region", name="Abschließen")
+    close.get_by_role("radio", name="erfolglos").check()
+    close.get_by_label("Grund").select_option(label="Doppelt erfasst")
+    close.get_by_role("button", name="Abschließen", exact=True).click()
+    close.get_by_role("button", name="Ja, abschließen").click()
+    expect(page.get_by_test_id("lead-status")).to_have_text("Erledigt · erfolglos")
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer07 →")
+    next_lead.click()
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer07"))).to_be_visible()
+    # After the last one, the top of the list again.
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer05 →")
+    page.get_by_role("link", name="Zurück").click()
+    expect(page).to_have_url(re.compile(r"/tasks$"))

@@ -7,6 +7,7 @@ import { ContactEditForm } from "../components/ContactEditForm";
 import { ContactHistory } from "../components/ContactHistory";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { LeadHistory } from "../components/LeadHistory";
+import { NextLeadLink } from "../components/NextLeadLink";
 import { Link } from "../components/Link";
 import {
   OpportunitySummary,
@@ -22,6 +23,8 @@ import { useI18n } from "../I18n";
 import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
 import { homePath } from "../routes";
+import { useLocation } from "../router";
+import { parseTaskList, taskListUrl } from "../taskList";
 import { type Viewer, isManager } from "../viewer";
 
 const LeadDetailDocument = graphql(`
@@ -91,9 +94,15 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     if (notice?.takesFocus) noticeRef.current?.focus();
   }, [notice]);
   usePageTitle(data && !isRefused(error) ? t("lead.pageTitle", { name: leadName(readContactName(data.lead.contact)) }) : null);
+  const { search } = useLocation();
+  // A clerk came from the worklist: back to it with its filters and sort (they ride along).
+  const worksFromTaskList = viewer.role === "CLERK";
+  const backHref = worksFromTaskList
+    ? taskListUrl({ ...parseTaskList(search), cursors: [] })
+    : homePath(viewer.role);
   const back = (
     <p>
-      <Link href={homePath(viewer.role)}>← {t("lead.back")}</Link>
+      <Link href={backHref}>← {t("lead.back")}</Link>
     </p>
   );
 
@@ -141,7 +150,10 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
 
   return (
     <article aria-labelledby="lead-title" className="lead-detail">
-      {back}
+      <div className="lead-nav">
+        {back}
+        {worksFromTaskList && <NextLeadLink leadId={lead.id} />}
+      </div>
       <h1 id="lead-title">
         {leadName(name)}
         {companyAside(name) && <span className="subtitle">{companyAside(name)}</span>}
