@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 # The graphql-http server audit (npm) that the tests run against a live server.
 AUDIT := tests/http-audit
 AUDIT_STAMP := $(AUDIT)/node_modules/.installed-stamp
+# axe-core (npm), which the browser tests inject into every screen (tests/e2e/axe.py).
+E2E := tests/e2e
+E2E_STAMP := $(E2E)/node_modules/.installed-stamp
 # The web app (frontend/): built into the package's static folder, which `leadflow serve` serves.
 WEB := frontend
 WEB_STAMP := $(WEB)/node_modules/.installed-stamp
@@ -29,6 +32,10 @@ $(STAMP): pyproject.toml requirements.lock
 $(AUDIT_STAMP): $(AUDIT)/package.json $(AUDIT)/package-lock.json
 	npm ci --prefix $(AUDIT) --no-audit --no-fund
 	touch $(AUDIT_STAMP)
+
+$(E2E_STAMP): $(E2E)/package.json $(E2E)/package-lock.json
+	npm ci --prefix $(E2E) --no-audit --no-fund
+	touch $(E2E_STAMP)
 
 $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	npm ci --prefix $(WEB) --no-audit --no-fund
@@ -65,7 +72,7 @@ run: $(STAMP) $(WEB_BUILD)
 ## Two pytest-xdist workers, one per core: each has its own session templates and databases,
 ## and live servers take free ports. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-test: $(STAMP) $(AUDIT_STAMP) lint web-check $(WEB_BUILD) chromium
+test: $(STAMP) $(AUDIT_STAMP) $(E2E_STAMP) lint web-check $(WEB_BUILD) chromium
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 ## Lint and format check (ruff), type check of backend/ (mypy, configured in pyproject.toml)

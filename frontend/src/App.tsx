@@ -4,6 +4,7 @@ import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { Provider, useQuery } from "urql";
 import { createClient, errorCode, logOut } from "./client";
 import { Header } from "./components/Header";
+import { errorText } from "./errorText";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
 import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
@@ -59,7 +60,7 @@ function Session({ onLogin, onLogout }: { onLogin: () => void; onLogout: () => v
     return (
       <main className="page" aria-busy={fetching}>
         <p role={error ? "alert" : "status"}>
-          {error ? t("app.error", { message: error.message }) : t("app.loading")}
+          {error ? errorText(t, error) : t("app.loading")}
         </p>
       </main>
     );
@@ -67,7 +68,7 @@ function Session({ onLogin, onLogout }: { onLogin: () => void; onLogout: () => v
   return (
     <>
       <Header viewer={viewer} onLogout={onLogout} />
-      <main className="page" id="main">
+      <main className="page" id="main" tabIndex={-1}>
         <CurrentScreen viewer={viewer} path={path} />
       </main>
     </>

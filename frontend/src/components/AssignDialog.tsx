@@ -1,6 +1,7 @@
 // The dialog behind "An Bearbeiter verteilen": pick one active clerk, see their current load.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
+import { errorText } from "../errorText";
 import { graphql } from "../gql";
 import type { ClerksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -75,7 +76,7 @@ export function AssignDialog({
         <h2 id="assign-title">{t("assign.title")}</h2>
         <p>{t("assign.intro", { count })}</p>
         {fetching && <p role="status">{t("app.loading")}</p>}
-        {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
+        {error && <p role="alert">{errorText(t, error)}</p>}
         {data && clerks.length === 0 && <p>{t("assign.noClerks")}</p>}
         {clerks.length > 0 && (
           <fieldset aria-describedby={problem ? "assign-problem" : undefined}>

@@ -2,6 +2,7 @@
 // reassignment share. It checks that a clerk is chosen and shows the errors; the caller brings
 // the mutation, its ids and its texts.
 import { type FormEvent, useState } from "react";
+import type { CodedError } from "../errorText";
 import { useI18n } from "../I18n";
 import type { MessageKey } from "../i18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
@@ -13,7 +14,7 @@ export type ClerkChoice = { clerkId: string; note: string };
 /** What became of a submission: the request failed, or the payload's user errors and, once the
  * change went through, the name of the clerk who has the lead or opportunity now. */
 export type ClerkChoiceResult =
-  | { failure: string }
+  | { failure: CodedError }
   | { userErrors: readonly UserErrorLike[]; clerkName: string | null };
 
 export function ClerkChoiceForm({
@@ -55,7 +56,7 @@ export function ClerkChoiceForm({
     }
     const result = await onSubmit({ clerkId, note });
     if ("failure" in result) {
-      setErrors({ [FORM]: { code: "", message: result.failure } });
+      setErrors({ [FORM]: result.failure });
       return;
     }
     setErrors(errorsByField(result.userErrors, fields));

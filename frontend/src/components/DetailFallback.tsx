@@ -2,7 +2,9 @@
 import type { ReactNode } from "react";
 import type { CombinedError } from "urql";
 import { errorCode } from "../client";
+import { errorText } from "../errorText";
 import { useI18n } from "../I18n";
+import { usePageTitle } from "../pageTitle";
 
 /** `prefix` names the page's texts: (`${prefix}.forbiddenTitle` as const), `.forbidden`, `.notFoundTitle`,
  * `.notFound`, `.loadFailed`. Shown while there is no data, or when the API refused. */
@@ -29,12 +31,17 @@ export function DetailFallback({
   testId?: string;
 }) {
   const { t } = useI18n();
-  if (isRefused(error)) {
-    const forbidden = errorCode(error) === "FORBIDDEN";
+  const refused = isRefused(error);
+  const forbidden = errorCode(error) === "FORBIDDEN";
+  const title = t(
+    forbidden ? (`${prefix}.forbiddenTitle` as const) : (`${prefix}.notFoundTitle` as const),
+  );
+  usePageTitle(refused ? title : null);
+  if (refused) {
     return (
       <section aria-labelledby={titleId}>
         {back}
-        <h1 id={titleId}>{t(forbidden ? (`${prefix}.forbiddenTitle` as const) : (`${prefix}.notFoundTitle` as const))}</h1>
+        <h1 id={titleId}>{title}</h1>
         <p className="problem" role="alert" data-testid={testId}>
           {t(forbidden ? (`${prefix}.forbidden` as const) : (`${prefix}.notFound` as const))}
         </p>
@@ -45,7 +52,7 @@ export function DetailFallback({
     <section aria-busy={fetching}>
       {back}
       {error ? (
-        <p role="alert">{t((`${prefix}.loadFailed` as const), { message: error.message })}</p>
+        <p role="alert">{t((`${prefix}.loadFailed` as const), { message: errorText(t, error) })}</p>
       ) : (
         <p role="status">{t("app.loading")}</p>
       )}

@@ -1,8 +1,9 @@
 // User errors of a mutation payload, shown next to the field they concern. Every mutation reads
 // them through this fragment, so the selection is written once.
 import { type FragmentType, getFragmentData, graphql } from "../gql";
+import { errorText } from "../errorText";
 import { useI18n } from "../I18n";
-import { describeUserError, type UserErrorLike } from "../leadDetail";
+import type { UserErrorLike } from "../leadDetail";
 
 export const UserErrorFragment = graphql(`
   fragment FieldError_userError on UserError {
@@ -25,7 +26,7 @@ export function FieldError({ id, error }: { id: string; error: UserErrorLike | u
   if (!error) return null;
   return (
     <p id={id} className="error" role="alert">
-      {describeUserError(t, error)}
+      {errorText(t, error)}
     </p>
   );
 }

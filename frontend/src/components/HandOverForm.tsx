@@ -1,5 +1,6 @@
 // "Übergeben": hand an open Verkaufschance to another active clerk, with an optional note.
 import { useMutation } from "urql";
+import { requestError } from "../errorText";
 import { graphql } from "../gql";
 import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
 import { readUserErrors } from "./FieldError";
@@ -37,7 +38,7 @@ export function HandOverForm({
     const result = await handOver({
       input: { opportunityId, ownerId: clerkId, note: note || null },
     });
-    if (result.error) return { failure: result.error.message };
+    if (result.error) return { failure: requestError(result.error) };
     const payload = result.data?.handOverOpportunity;
     return {
       userErrors: readUserErrors(payload?.userErrors),

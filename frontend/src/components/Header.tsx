@@ -24,7 +24,7 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
   return (
     <header className="header">
       <a className="skip" href="#main">
-        {t("app.name")}
+        {t("app.skipToContent")}
       </a>
       <strong className="brand">{t("app.name")}</strong>
       <nav aria-label={t("nav.main")}>

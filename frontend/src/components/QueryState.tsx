@@ -1,4 +1,6 @@
 // What a section shows while its query has nothing to show: the error, the loading, or "none".
+import type { CombinedError } from "urql";
+import { errorText } from "../errorText";
 import { useI18n } from "../I18n";
 
 /** The error, else "loading" until the first data; then `empty` when `isEmpty`. */
@@ -11,7 +13,7 @@ export function QueryState({
 }: {
   fetching: boolean;
   hasData: boolean;
-  error?: { message: string };
+  error?: CombinedError;
   isEmpty?: boolean;
   /** What to say when the data came and holds nothing. */
   empty?: string;
@@ -20,7 +22,7 @@ export function QueryState({
   return (
     <>
       {error ? (
-        <p role="alert">{t("app.error", { message: error.message })}</p>
+        <p role="alert">{errorText(t, error)}</p>
       ) : (
         fetching && !hasData && <p role="status">{t("app.loading")}</p>
       )}

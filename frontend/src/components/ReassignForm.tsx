@@ -1,5 +1,6 @@
 // "Neu zuweisen": a manager moves an ACTIVE lead to another active clerk.
 import { useMutation } from "urql";
+import { requestError } from "../errorText";
 import { graphql } from "../gql";
 import { type ClerkChoice, ClerkChoiceForm, type ClerkChoiceResult } from "./ClerkChoiceForm";
 import { readUserErrors } from "./FieldError";
@@ -37,7 +38,7 @@ export function ReassignForm({
 
   async function submit({ clerkId }: ClerkChoice): Promise<ClerkChoiceResult> {
     const result = await reassign({ input: { leadId, assigneeId: clerkId } });
-    if (result.error) return { failure: result.error.message };
+    if (result.error) return { failure: requestError(result.error) };
     const payload = result.data?.reassignLead;
     return {
       userErrors: readUserErrors(payload?.userErrors),

@@ -10,6 +10,7 @@ import {
   periodRange,
 } from "../dashboard";
 import { useI18n } from "../I18n";
+import { usePageTitle } from "../pageTitle";
 import { navigate, useLocation } from "../router";
 import { type Viewer, isManager } from "../viewer";
 import { AgingPanel } from "./dashboard/AgingPanel";
@@ -20,6 +21,7 @@ import { SeriesPanel } from "./dashboard/SeriesPanel";
 
 export function Dashboard({ viewer }: { viewer: Viewer }) {
   const { t } = useI18n();
+  usePageTitle(t("dashboard.title"));
   const { search } = useLocation();
   // "Today" is fixed while the page is open, so the default period does not move under it.
   const today = useMemo(() => new Date(), []);

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { logIn } from "../client";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { useI18n } from "../I18n";
+import { usePageTitle } from "../pageTitle";
 
 export function LoginPage({ onLogin }: { onLogin: () => void }) {
   const { t } = useI18n();
@@ -10,6 +11,7 @@ export function LoginPage({ onLogin }: { onLogin: () => void }) {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  usePageTitle(t("login.title"));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

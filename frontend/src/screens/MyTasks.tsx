@@ -8,6 +8,7 @@ import { contactName, formatAge, readContactName } from "../format";
 import { graphql } from "../gql";
 import type { MyTasksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
+import { usePageTitle } from "../pageTitle";
 import { useLocation } from "../router";
 import { leadPath, pagingUrl, parsePaging } from "../routes";
 
@@ -44,6 +45,7 @@ type Task = MyTasksQuery["myTasks"]["edges"][number]["node"];
 
 export function MyTasks() {
   const { t } = useI18n();
+  usePageTitle(t("tasks.title"));
   const { search } = useLocation();
   const paging = parsePaging(search);
   const [{ data, fetching, error }] = useQuery({
