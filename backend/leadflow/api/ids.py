@@ -11,7 +11,7 @@ import strawberry
 from leadflow.errors import DomainError, ErrorCode
 
 NODE_TYPES = frozenset(
-    {"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken", "LeadImport"}
+    {"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken", "LeadImport", "Activity"}
 )
 # Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.
 MAX_PK = 2**31 - 1

@@ -9,13 +9,23 @@ from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.lead import (
     CampaignNode,
     LeadImportNode,
+    load_activity_node,
     load_lead_node,
     load_opportunity_node,
 )
 from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db.models import User
-from leadflow.services import accounts, campaigns, contacts, imports, leads, opportunities, users
+from leadflow.services import (
+    accounts,
+    activities,
+    campaigns,
+    contacts,
+    imports,
+    leads,
+    opportunities,
+    users,
+)
 
 
 async def resolve_node(actor: User, raw_id: str) -> Node:
@@ -26,6 +36,9 @@ async def resolve_node(actor: User, raw_id: str) -> Node:
     if type_name == "Opportunity":
         opportunity = await opportunities.get_opportunity(actor, pk)
         return await load_opportunity_node(opportunity.id)
+    if type_name == "Activity":
+        activity = await activities.get_activity(actor, pk)
+        return await load_activity_node(activity.id)
     if type_name == "Campaign":
         return CampaignNode.from_model(await campaigns.get_campaign(actor, pk))
     if type_name == "Contact":

@@ -34,6 +34,7 @@ LEAD_COLUMNS = (
     "assignee_id",
     "assigned_at",
     "waiting_since",
+    "next_due_at",
     "outcome",
     "close_reason",
     "close_note",

@@ -19,6 +19,7 @@ from leadflow.api.limits import (
     QueryLimits,
     QueryLimitsExtension,
 )
+from leadflow.api.mutations.activities import ActivityMutations
 from leadflow.api.mutations.admin import AdminMutations
 from leadflow.api.mutations.campaigns import CampaignMutations
 from leadflow.api.mutations.contacts import ContactMutations
@@ -26,6 +27,7 @@ from leadflow.api.mutations.leads import LeadMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
+from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.admin import ApiTokenNode
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.lead import CampaignNode, LeadNode, OpportunityNode
@@ -37,7 +39,12 @@ log = logging.getLogger("leadflow.api")
 
 @strawberry.type
 class Mutation(
-    CampaignMutations, LeadMutations, OpportunityMutations, ContactMutations, AdminMutations
+    CampaignMutations,
+    LeadMutations,
+    OpportunityMutations,
+    ActivityMutations,
+    ContactMutations,
+    AdminMutations,
 ):
     pass
 
@@ -70,7 +77,15 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return LeadflowSchema(
         query=Query,
         mutation=Mutation,
-        types=[LeadNode, CampaignNode, ContactNode, OpportunityNode, UserNode, ApiTokenNode],
+        types=[
+            LeadNode,
+            CampaignNode,
+            ContactNode,
+            OpportunityNode,
+            ActivityNode,
+            UserNode,
+            ApiTokenNode,
+        ],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
     )

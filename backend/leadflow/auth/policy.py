@@ -23,7 +23,15 @@ from tortoise.queryset import QuerySet
 from leadflow.auth.actors import Actor, is_system
 from leadflow.db.enums import LeadStatus, Role
 from leadflow.db.lead_status import status_condition
-from leadflow.db.models import Campaign, Contact, Lead, Opportunity, PartnerCampaign, User
+from leadflow.db.models import (
+    Activity,
+    Campaign,
+    Contact,
+    Lead,
+    Opportunity,
+    PartnerCampaign,
+    User,
+)
 from leadflow.errors import AccessDenied, DomainError
 
 M = TypeVar("M", bound=Model)
@@ -263,6 +271,42 @@ def require_may_reopen_opportunity(actor: Actor) -> None:
     """Moving a won or lost opportunity back: managers only."""
     if not is_manager(actor):
         raise AccessDenied("Only a manager may move a closed opportunity back.")
+
+
+# --- Activities (follow-ups) ----------------------------------------------------------------
+
+
+def require_may_plan_on_lead(actor: Actor, lead: Lead) -> None:
+    """Scheduling, completing and moving a lead's activities: who works on the lead (its
+    clerk, or a manager), as with feedback and closing."""
+    require_may_work_on_lead(actor, lead)
+
+
+def require_may_plan_on_opportunity(actor: Actor, opportunity: Opportunity) -> None:
+    """An opportunity's activities: its owner, or a manager (as its moves and edits)."""
+    require_opportunity_owner(actor, opportunity, "plan activities on")
+
+
+def activity_scope(actor: Actor) -> Scope:
+    """An activity is seen by whoever sees its lead or opportunity: for clerks the rules of
+    `lead_scope` and `opportunity_scope` over the activity's subject; partners see none
+    (like feedback and history, it is the clerks' work)."""
+    require_worker(actor)
+    if is_manager(actor):
+        return EVERYTHING
+    assert not is_system(actor)
+    return Scope(
+        (
+            {"lead__assignee_id": actor.id},
+            {"opportunity__owner_id": actor.id},
+            {"opportunity__lead__assignee_id": actor.id},
+        ),
+        "This activity belongs to someone else's lead or opportunity.",
+    )
+
+
+async def find_activity(actor: Actor, activity_id: int, missing: DomainError) -> Activity:
+    return await find_visible(Activity, activity_scope, actor, activity_id, missing)
 
 
 def contact_scope(actor: Actor) -> Scope:

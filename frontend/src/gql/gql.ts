@@ -14,6 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  fragment ActivityList_lead on Lead {\n    activities {\n      id\n      kind\n      dueAt\n      note\n      doneAt\n      doneNote\n      assignee {\n        id\n        name\n      }\n      createdBy {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ActivityList_LeadFragmentDoc,
     "\n  query Clerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n    }\n  }\n": typeof types.ClerksDocument,
     "\n  query LeadImportProgress($id: ID!) {\n    leadImport(id: $id) {\n      id\n      fileName\n      status\n      rowsExpected\n      rowsProcessed\n      leadsCreated\n      contactsReused\n      duplicatesSkipped\n      rowsRejected\n      emptyRows\n      failure\n      rejectedRowsUrl\n    }\n  }\n": typeof types.LeadImportProgressDocument,
     "\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.CampaignOptionsDocument,
@@ -29,6 +30,10 @@ type Documents = {
     "\n  mutation CreateCampaign($input: CreateCampaignInput!) {\n    createCampaign(input: $input) {\n      campaign {\n        id\n        name\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.CreateCampaignDocument,
     "\n  mutation CreateLead($input: CreateLeadsInput!) {\n    createLeads(input: $input) {\n      leads {\n        id\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.CreateLeadDocument,
     "\n  query NextLead($filter: TaskFilter, $orderBy: TaskOrder, $first: Int) {\n    myTasks(filter: $filter, orderBy: $orderBy, first: $first) {\n      edges {\n        node {\n          id\n          contact {\n            id\n            ...ContactName_contact\n          }\n        }\n      }\n    }\n  }\n": typeof types.NextLeadDocument,
+    "\n  fragment NextStepPanel_lead on Lead {\n    id\n    dueState\n    nextActivity {\n      id\n      kind\n      dueAt\n      note\n      assignee {\n        id\n        name\n      }\n    }\n  }\n": typeof types.NextStepPanel_LeadFragmentDoc,
+    "\n  mutation ScheduleActivity($input: ScheduleActivityInput!) {\n    scheduleActivity(input: $input) {\n      activity {\n        id\n        kind\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.ScheduleActivityDocument,
+    "\n  mutation CompleteActivity($input: CompleteActivityInput!) {\n    completeActivity(input: $input) {\n      activity {\n        id\n        doneAt\n        lead {\n          id\n        }\n      }\n      nextActivity {\n        id\n        kind\n        dueAt\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.CompleteActivityDocument,
+    "\n  mutation RescheduleActivity($input: RescheduleActivityInput!) {\n    rescheduleActivity(input: $input) {\n      activity {\n        id\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.RescheduleActivityDocument,
     "\n  fragment OpportunityCard_opportunity on Opportunity {\n    id\n    title\n    stage\n    expectedValue\n    expectedCloseDate\n    contact {\n      id\n      ...ContactName_contact\n    }\n    owner {\n      id\n      name\n    }\n  }\n": typeof types.OpportunityCard_OpportunityFragmentDoc,
     "\n  fragment OpportunityEditForm_opportunity on Opportunity {\n    id\n    title\n    expectedValue\n    expectedCloseDate\n  }\n": typeof types.OpportunityEditForm_OpportunityFragmentDoc,
     "\n  mutation UpdateOpportunity($input: UpdateOpportunityInput!) {\n    updateOpportunity(input: $input) {\n      opportunity {\n        ...OpportunityEditForm_opportunity\n        ...OpportunityHistory_opportunity\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.UpdateOpportunityDocument,
@@ -58,6 +63,7 @@ type Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      name\n      role\n    }\n  }\n": typeof types.ViewerDocument,
 };
 const documents: Documents = {
+    "\n  fragment ActivityList_lead on Lead {\n    activities {\n      id\n      kind\n      dueAt\n      note\n      doneAt\n      doneNote\n      assignee {\n        id\n        name\n      }\n      createdBy {\n        id\n        name\n      }\n    }\n  }\n": types.ActivityList_LeadFragmentDoc,
     "\n  query Clerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n    }\n  }\n": types.ClerksDocument,
     "\n  query LeadImportProgress($id: ID!) {\n    leadImport(id: $id) {\n      id\n      fileName\n      status\n      rowsExpected\n      rowsProcessed\n      leadsCreated\n      contactsReused\n      duplicatesSkipped\n      rowsRejected\n      emptyRows\n      failure\n      rejectedRowsUrl\n    }\n  }\n": types.LeadImportProgressDocument,
     "\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.CampaignOptionsDocument,
@@ -73,6 +79,10 @@ const documents: Documents = {
     "\n  mutation CreateCampaign($input: CreateCampaignInput!) {\n    createCampaign(input: $input) {\n      campaign {\n        id\n        name\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.CreateCampaignDocument,
     "\n  mutation CreateLead($input: CreateLeadsInput!) {\n    createLeads(input: $input) {\n      leads {\n        id\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.CreateLeadDocument,
     "\n  query NextLead($filter: TaskFilter, $orderBy: TaskOrder, $first: Int) {\n    myTasks(filter: $filter, orderBy: $orderBy, first: $first) {\n      edges {\n        node {\n          id\n          contact {\n            id\n            ...ContactName_contact\n          }\n        }\n      }\n    }\n  }\n": types.NextLeadDocument,
+    "\n  fragment NextStepPanel_lead on Lead {\n    id\n    dueState\n    nextActivity {\n      id\n      kind\n      dueAt\n      note\n      assignee {\n        id\n        name\n      }\n    }\n  }\n": types.NextStepPanel_LeadFragmentDoc,
+    "\n  mutation ScheduleActivity($input: ScheduleActivityInput!) {\n    scheduleActivity(input: $input) {\n      activity {\n        id\n        kind\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.ScheduleActivityDocument,
+    "\n  mutation CompleteActivity($input: CompleteActivityInput!) {\n    completeActivity(input: $input) {\n      activity {\n        id\n        doneAt\n        lead {\n          id\n        }\n      }\n      nextActivity {\n        id\n        kind\n        dueAt\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.CompleteActivityDocument,
+    "\n  mutation RescheduleActivity($input: RescheduleActivityInput!) {\n    rescheduleActivity(input: $input) {\n      activity {\n        id\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.RescheduleActivityDocument,
     "\n  fragment OpportunityCard_opportunity on Opportunity {\n    id\n    title\n    stage\n    expectedValue\n    expectedCloseDate\n    contact {\n      id\n      ...ContactName_contact\n    }\n    owner {\n      id\n      name\n    }\n  }\n": types.OpportunityCard_OpportunityFragmentDoc,
     "\n  fragment OpportunityEditForm_opportunity on Opportunity {\n    id\n    title\n    expectedValue\n    expectedCloseDate\n  }\n": types.OpportunityEditForm_OpportunityFragmentDoc,
     "\n  mutation UpdateOpportunity($input: UpdateOpportunityInput!) {\n    updateOpportunity(input: $input) {\n      opportunity {\n        ...OpportunityEditForm_opportunity\n        ...OpportunityHistory_opportunity\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.UpdateOpportunityDocument,
@@ -116,6 +126,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ActivityList_lead on Lead {\n    activities {\n      id\n      kind\n      dueAt\n      note\n      doneAt\n      doneNote\n      assignee {\n        id\n        name\n      }\n      createdBy {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment ActivityList_lead on Lead {\n    activities {\n      id\n      kind\n      dueAt\n      note\n      doneAt\n      doneNote\n      assignee {\n        id\n        name\n      }\n      createdBy {\n        id\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -176,6 +190,22 @@ export function graphql(source: "\n  mutation CreateLead($input: CreateLeadsInpu
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query NextLead($filter: TaskFilter, $orderBy: TaskOrder, $first: Int) {\n    myTasks(filter: $filter, orderBy: $orderBy, first: $first) {\n      edges {\n        node {\n          id\n          contact {\n            id\n            ...ContactName_contact\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query NextLead($filter: TaskFilter, $orderBy: TaskOrder, $first: Int) {\n    myTasks(filter: $filter, orderBy: $orderBy, first: $first) {\n      edges {\n        node {\n          id\n          contact {\n            id\n            ...ContactName_contact\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NextStepPanel_lead on Lead {\n    id\n    dueState\n    nextActivity {\n      id\n      kind\n      dueAt\n      note\n      assignee {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment NextStepPanel_lead on Lead {\n    id\n    dueState\n    nextActivity {\n      id\n      kind\n      dueAt\n      note\n      assignee {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ScheduleActivity($input: ScheduleActivityInput!) {\n    scheduleActivity(input: $input) {\n      activity {\n        id\n        kind\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ScheduleActivity($input: ScheduleActivityInput!) {\n    scheduleActivity(input: $input) {\n      activity {\n        id\n        kind\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteActivity($input: CompleteActivityInput!) {\n    completeActivity(input: $input) {\n      activity {\n        id\n        doneAt\n        lead {\n          id\n        }\n      }\n      nextActivity {\n        id\n        kind\n        dueAt\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteActivity($input: CompleteActivityInput!) {\n    completeActivity(input: $input) {\n      activity {\n        id\n        doneAt\n        lead {\n          id\n        }\n      }\n      nextActivity {\n        id\n        kind\n        dueAt\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RescheduleActivity($input: RescheduleActivityInput!) {\n    rescheduleActivity(input: $input) {\n      activity {\n        id\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RescheduleActivity($input: RescheduleActivityInput!) {\n    rescheduleActivity(input: $input) {\n      activity {\n        id\n        dueAt\n        lead {\n          id\n        }\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -9,6 +9,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from leadflow.api.loaders.activities import (
+    activities_by_lead,
+    activities_by_opportunity,
+    next_activity_by_lead,
+    next_activity_by_opportunity,
+)
 from leadflow.api.loaders.campaigns import campaign_stats_loader
 from leadflow.api.loaders.contacts import history_by_contact
 from leadflow.api.loaders.leads import (
@@ -20,6 +26,7 @@ from leadflow.api.loaders.leads import (
 from leadflow.api.loaders.opportunities import history_by_opportunity
 from leadflow.api.loaders.users import open_lead_count, user_by_id
 from leadflow.db.models import (
+    Activity,
     ContactChange,
     Feedback,
     LeadEvent,
@@ -44,3 +51,11 @@ class Loaders:
         self.open_lead_count = DataLoader[int, int](load_fn=open_lead_count)
         self.lead = DataLoader[int, dict[str, Any] | None](load_fn=lead_by_id)
         self.user = DataLoader[int, User | None](load_fn=user_by_id)
+        self.activities_by_lead = DataLoader[int, list[Activity]](load_fn=activities_by_lead)
+        self.activities_by_opportunity = DataLoader[int, list[Activity]](
+            load_fn=activities_by_opportunity
+        )
+        self.next_activity_by_lead = DataLoader[int, Activity | None](load_fn=next_activity_by_lead)
+        self.next_activity_by_opportunity = DataLoader[int, Activity | None](
+            load_fn=next_activity_by_opportunity
+        )

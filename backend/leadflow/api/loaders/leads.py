@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from leadflow.api.loaders.activities import EVENT_ACTIVITY
 from leadflow.api.loaders.grouping import children_of
 from leadflow.api.rows import OPPORTUNITY_RELATIONS, LeadRow, lead_rows
 from leadflow.db.models import Feedback, LeadEvent, Opportunity
@@ -34,5 +35,5 @@ async def feedback_by_lead(lead_ids: Sequence[int]) -> list[list[Feedback]]:
 
 async def history_by_lead(lead_ids: Sequence[int]) -> list[list[LeadEvent]]:
     return await children_of(
-        LeadEvent, "lead_id", lead_ids, "actor", "assignee", "previous_assignee"
+        LeadEvent, "lead_id", lead_ids, "actor", "assignee", "previous_assignee", *EVENT_ACTIVITY
     )

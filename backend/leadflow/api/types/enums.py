@@ -17,6 +17,7 @@ OpportunityLostReason = enums.OpportunityLostReason
 LeadEventKind = enums.LeadEventKind
 OpportunityEventKind = enums.OpportunityEventKind
 ImportStatus = enums.ImportStatus
+ActivityKind = enums.ActivityKind
 DueState = enums.DueState
 
 strawberry.enum(Role, description="What a user may do: ADMIN, MANAGER, CLERK or PARTNER.")
@@ -40,6 +41,7 @@ strawberry.enum(
 )
 strawberry.enum(LeadEventKind, description="What happened to a lead.")
 strawberry.enum(OpportunityEventKind, description="What happened to an opportunity.")
+strawberry.enum(ActivityKind, description="What kind of next step an activity is.")
 strawberry.enum(
     ImportStatus,
     description="QUEUED: waits for its turn (an instance runs a few imports at a time). "

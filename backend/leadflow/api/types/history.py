@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.enums import (
     Channel,
     CloseReason,
@@ -51,11 +52,17 @@ class LeadEvent:
     )
     outcome: Outcome | None
     close_reason: CloseReason | None
-    note: str
+    note: str = strawberry.field(
+        description="The note given with it; ACTIVITY_SCHEDULED: the activity's note; "
+        "ACTIVITY_COMPLETED: what came of it; ACTIVITY_RESCHEDULED: the due times, old -> new."
+    )
+    activity: ActivityNode | None = strawberry.field(
+        description="ACTIVITY_*: the activity scheduled, rescheduled or completed (as it is now)."
+    )
 
     @classmethod
-    def from_model(cls, event: models.LeadEvent) -> LeadEvent:
-        """`event` must come with its users joined."""
+    def from_model(cls, event: models.LeadEvent, activity: ActivityNode | None = None) -> LeadEvent:
+        """`event` must come with its users joined; `activity` is its activity's node."""
         return cls(
             kind=event.kind,
             at=event.at,
@@ -65,6 +72,7 @@ class LeadEvent:
             outcome=event.outcome,
             close_reason=event.close_reason,
             note=event.note,
+            activity=activity,
         )
 
 
@@ -82,12 +90,18 @@ class OpportunityEvent:
         description="STAGE_CHANGED: the stage it left."
     )
     note: str = strawberry.field(
-        description="The note given with it; UPDATED: the changed values, old -> new."
+        description="The note given with it; UPDATED: the changed values, old -> new; "
+        "ACTIVITY_*: as on a lead's history."
+    )
+    activity: ActivityNode | None = strawberry.field(
+        description="ACTIVITY_*: the activity scheduled, rescheduled or completed (as it is now)."
     )
 
     @classmethod
-    def from_model(cls, event: models.OpportunityEvent) -> OpportunityEvent:
-        """`event` must come with its users joined."""
+    def from_model(
+        cls, event: models.OpportunityEvent, activity: ActivityNode | None = None
+    ) -> OpportunityEvent:
+        """`event` must come with its users joined; `activity` is its activity's node."""
         return cls(
             kind=event.kind,
             at=event.at,
@@ -97,4 +111,5 @@ class OpportunityEvent:
             stage=event.stage,
             previous_stage=event.previous_stage,
             note=event.note,
+            activity=activity,
         )

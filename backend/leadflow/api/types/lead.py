@@ -26,10 +26,12 @@ from leadflow.api.rows import (
     Values,
     lead_rows,
 )
+from leadflow.api.types.activity import ACTIVITY_RELATIONS, ActivityNode
 from leadflow.api.types.connection import Connection
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import (
     CloseReason,
+    DueState,
     ImportStatus,
     LeadStatus,
     OpportunityLostReason,
@@ -122,6 +124,33 @@ class LeadNode(Node):
     closed_at: datetime | None
     created_at: datetime
     closed_by_pk: strawberry.Private[int | None]
+    next_due_at: strawberry.Private[datetime | None]
+
+    @strawberry.field(
+        description="Where the next open activity falls by calendar day in the viewer's time "
+        "zone (the Time-Zone header; UTC without one); NONE with nothing scheduled and for "
+        "DONE leads."
+    )
+    def due_state(self, info: Info[Context, None]) -> DueState:
+        # From the lead's row (next_due_at is kept by the activities service): no query.
+        if self.status is enums.LeadStatus.DONE:
+            return enums.DueState.NONE
+        return info.context.today.state_of(self.next_due_at)
+
+    @strawberry.field(description="The open activity due first; null when nothing is planned.")
+    async def next_activity(self, info: Info[Context, None]) -> ActivityNode | None:
+        if self.next_due_at is None:
+            return None
+        activity = await info.context.loaders.next_activity_by_lead.load(self.pk)
+        return ActivityNode.from_model(activity, lead=self) if activity else None
+
+    @strawberry.field(
+        description="The lead's activities: the open ones by due time, then the done ones, "
+        "the latest done first."
+    )
+    async def activities(self, info: Info[Context, None]) -> list[ActivityNode]:
+        found = await info.context.loaders.activities_by_lead.load(self.pk)
+        return [ActivityNode.from_model(activity, lead=self) for activity in found]
 
     @strawberry.field(description="Who closed the lead.")
     async def closed_by(self, info: Info[Context, None]) -> UserNode | None:
@@ -137,7 +166,12 @@ class LeadNode(Node):
     @strawberry.field(description="Everything that happened to the lead, oldest first.")
     async def history(self, info: Info[Context, None]) -> list[LeadEvent]:
         events = await info.context.loaders.history_by_lead.load(self.pk)
-        return [LeadEvent.from_model(event) for event in events]
+        return [LeadEvent.from_model(event, self._event_activity(event)) for event in events]
+
+    def _event_activity(self, event: models.LeadEvent) -> ActivityNode | None:
+        if event.activity is None:
+            return None
+        return ActivityNode.from_model(event.activity, lead=self)
 
     @strawberry.field(description="The opportunity created when the lead was closed successfully.")
     async def opportunity(self, info: Info[Context, None]) -> OpportunityNode | None:
@@ -166,6 +200,7 @@ class LeadNode(Node):
             closed_at=row["closed_at"],
             closed_by_pk=row["closed_by_id"],
             created_at=row["created_at"],
+            next_due_at=row["next_due_at"],
         )
 
 
@@ -249,6 +284,32 @@ class OpportunityNode(Node):
         description="LOST: why it was lost."
     )
     created_at: datetime
+    next_due_at: strawberry.Private[datetime | None]
+
+    @strawberry.field(
+        description="Where the next open activity falls by calendar day in the viewer's time "
+        "zone (the Time-Zone header; UTC without one); NONE with nothing scheduled and once "
+        "won or lost."
+    )
+    def due_state(self, info: Info[Context, None]) -> DueState:
+        if self.closed_at is not None:
+            return enums.DueState.NONE
+        return info.context.today.state_of(self.next_due_at)
+
+    @strawberry.field(description="The open activity due first; null when nothing is planned.")
+    async def next_activity(self, info: Info[Context, None]) -> ActivityNode | None:
+        if self.next_due_at is None:
+            return None
+        activity = await info.context.loaders.next_activity_by_opportunity.load(self.pk)
+        return ActivityNode.from_model(activity, opportunity=self) if activity else None
+
+    @strawberry.field(
+        description="The opportunity's activities: the open ones by due time, then the done "
+        "ones, the latest done first."
+    )
+    async def activities(self, info: Info[Context, None]) -> list[ActivityNode]:
+        found = await info.context.loaders.activities_by_opportunity.load(self.pk)
+        return [ActivityNode.from_model(activity, opportunity=self) for activity in found]
 
     @strawberry.field(description="The lead it came from, if any.")
     async def lead(self, info: Info[Context, None]) -> LeadNode | None:
@@ -264,7 +325,12 @@ class OpportunityNode(Node):
     @strawberry.field(description="Creation and hand-overs, oldest first.")
     async def history(self, info: Info[Context, None]) -> list[OpportunityEvent]:
         events = await info.context.loaders.history_by_opportunity.load(self.pk)
-        return [OpportunityEvent.from_model(event) for event in events]
+        return [OpportunityEvent.from_model(event, self._event_activity(event)) for event in events]
+
+    def _event_activity(self, event: models.OpportunityEvent) -> ActivityNode | None:
+        if event.activity is None:
+            return None
+        return ActivityNode.from_model(event.activity, opportunity=self)
 
     @classmethod
     def from_model(cls, opportunity: models.Opportunity) -> OpportunityNode:
@@ -282,6 +348,7 @@ class OpportunityNode(Node):
             closed_at=opportunity.closed_at,
             lost_reason=opportunity.lost_reason,
             created_at=opportunity.created_at,
+            next_due_at=opportunity.next_due_at,
         )
 
 
@@ -291,6 +358,17 @@ async def load_opportunity_node(opportunity_id: int) -> OpportunityNode:
         *OPPORTUNITY_RELATIONS
     )
     return OpportunityNode.from_model(opportunity)
+
+
+async def load_activity_node(activity_id: int) -> ActivityNode:
+    """An activity a service has just returned (or `node(id:)` found), with its subject; the
+    viewer sees the subject whenever it may see the activity (policy.activity_scope)."""
+    activity = await models.Activity.get(id=activity_id).select_related(*ACTIVITY_RELATIONS)
+    if activity.lead_id is not None:
+        return ActivityNode.from_model(activity, lead=await load_lead_node(activity.lead_id))
+    assert activity.opportunity_id is not None
+    opportunity = await load_opportunity_node(activity.opportunity_id)
+    return ActivityNode.from_model(activity, opportunity=opportunity)
 
 
 # --- Lead import ----------------------------------------------------------------------------
