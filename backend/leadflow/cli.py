@@ -152,6 +152,12 @@ def _add_import_export(
         type=Path,
         help="where to write the rejected rows (default: FILE with .rejected.csv)",
     )
+    lead_import.add_argument(
+        "--rejects-lang",
+        choices=("de", "en"),
+        help="language of the rejected rows' columns and reasons (default: the language of "
+        "FILE's header, else English)",
+    )
     lead_import.add_argument("--user", help="record the import as this manager's (email)")
     lead_import.set_defaults(handler=_import)
 
@@ -286,11 +292,13 @@ def _print_import_report(report: ImportReport, issues: Sequence[RowIssue]) -> No
 def _write_rejects(
     args: argparse.Namespace, report: ImportReport, issues: Sequence[RowIssue]
 ) -> None:
-    from leadflow.services.imports import write_rejected_rows
+    from leadflow.services.imports import rejects_language, write_rejected_rows
 
     target = args.rejects or args.file.with_name(f"{args.file.stem}.rejected.csv")
+    layout = report.layout
+    language = rejects_language(layout.header, requested=args.rejects_lang)
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
-        written = write_rejected_rows(handle, report.layout.header, report.layout.separator, issues)
+        written = write_rejected_rows(handle, layout.header, layout.separator, issues, language)
     print(f"{written} rejected rows written to {target}: fix them and import that file again.")
 
 

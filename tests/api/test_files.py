@@ -168,18 +168,12 @@ async def test_import_runs_in_the_background_and_its_rejected_rows_download(clie
     assert 'filename="messe.rejected.csv"' in download.headers["content-disposition"]
     assert download.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))
+    # A German file: its rows are explained in German (tests/api/test_rejected_rows_language.py).
     assert rows == [
-        ["Vorname", "Nachname", "E-Mail", "Mobil", "Row", "Error"],
-        [
-            "Ben",
-            "Schulz",
-            "ben@example",
-            "",
-            "3",
-            "email: 'ben@example' is not a valid email address.",
-        ],
+        ["Vorname", "Nachname", "E-Mail", "Mobil", "Zeile", "Fehler"],
+        ["Ben", "Schulz", "ben@example", "", "3", "Das ist keine gültige E-Mail-Adresse."],
     ]
-    # Fixed and uploaded again, it maps as the original did: Row and Error are no unknown
+    # Fixed and uploaded again, it maps as the original did: Zeile and Fehler are no unknown
     # columns, Mobil is (until it is mapped, as before).
     rows[1][2] = "ben@example.com"
     fixed = io.StringIO()

@@ -24,7 +24,17 @@ def test_the_rejects_file_runs_no_formula_and_imports_back_unchanged(cli, tmp_pa
     source = tmp_path / "messe.csv"
     source.write_text(hostile_file(), encoding="utf-8", newline="")
 
-    out = succeeded(cli("import", str(source), "--campaign", "Messe", "--create-campaign"))
+    out = succeeded(
+        cli(
+            "import",
+            str(source),
+            "--campaign",
+            "Messe",
+            "--create-campaign",
+            "--rejects-lang",
+            "en",
+        )
+    )
 
     assert "2 rejected rows written to" in out
     rejects = tmp_path / "messe.rejected.csv"

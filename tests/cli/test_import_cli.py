@@ -40,7 +40,18 @@ def test_import_prints_the_report_and_writes_the_rejected_rows(cli, tmp_path):
     assert "leads would be imported: 2" in preview
     failed_with(cli("export", "--campaign", "Messe"), "no campaign named 'Messe'")
 
-    out = succeeded(cli("import", str(source), "--campaign", "Messe", "--create-campaign"))
+    # English rejects (a German file's would be German: tests/cli/test_rejects_language_cli.py).
+    out = succeeded(
+        cli(
+            "import",
+            str(source),
+            "--campaign",
+            "Messe",
+            "--create-campaign",
+            "--rejects-lang",
+            "en",
+        )
+    )
     assert "Import #1: messe.csv into campaign 'Messe' (new)" in out
     assert "leads imported: 2 (0 known contacts)" in out
     assert "duplicates skipped: 1" in out

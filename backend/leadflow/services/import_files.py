@@ -10,7 +10,7 @@ import codecs
 import csv
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +46,30 @@ FIELD_LABELS = {
 }
 _ALIASES = {alias: field for field, aliases in CONTACT_FIELDS.items() for alias in aliases}
 # The columns a rejected-rows file adds after the file's own (services/imports/
-# `write_rejected_rows`): the row's number and its reasons. Ignored without a word when a fixed
-# file is imported again, in either language, unless mapped explicitly.
-REJECTS_COLUMNS = ("Row", "Error")
+# `write_rejected_rows`): the row's number and its reasons, Row and Error or Zeile and Fehler.
+# Ignored without a word when a fixed file is imported again, unless mapped explicitly.
 _REJECTS_KEYS = frozenset(("row", "zeile", "error", "fehler"))
+# Header names that tell a file's language (compared after `_header_key`); names both languages
+# use ("E-Mail", "Tel", "Organisation") tell nothing.
+_HEADER_WORDS = {
+    "de": frozenset(
+        (
+            *("anrede", "titel", "vorname", "nachname", "familienname", "zuname", "firma"),
+            *("unternehmen", "emailadresse", "mailadresse", "telefon", "telefonnummer"),
+            *("strasse", "adresse", "anschrift", "plz", "postleitzahl", "ort", "stadt"),
+            *("wohnort", "land", "staat", "zeile", "fehler"),
+        )
+    ),
+    "en": frozenset(
+        (
+            *("salutation", "title", "firstname", "givenname", "forename", "lastname"),
+            *("surname", "familyname", "company", "companyname", "organization"),
+            *("emailaddress", "phone", "phonenumber", "telephone", "street", "address"),
+            *("streetaddress", "postalcode", "zip", "zipcode", "postcode", "city", "town"),
+            *("country", "row", "error"),
+        )
+    ),
+}
 SEPARATORS = (";", ",", "\t")
 # A header line longer than this is not a lead file (and reading further would be unbounded).
 MAX_HEADER_BYTES = 64 * 1024
@@ -140,6 +160,18 @@ def map_columns(
             unknown.append(name)
     _require_usable_columns(header, columns)
     return columns, tuple(unknown)
+
+
+def header_language(header: Iterable[str]) -> str | None:
+    """The language a file's header is written in ("de" or "en"), by the known column names
+    of each; None when neither has more (no known name, or as many of each)."""
+    keys = [_header_key(name) for name in header]
+    counts = {
+        language: sum(key in words for key in keys) for language, words in _HEADER_WORDS.items()
+    }
+    if counts["de"] == counts["en"]:
+        return None
+    return "de" if counts["de"] > counts["en"] else "en"
 
 
 def is_rejects_column(name: str) -> bool:

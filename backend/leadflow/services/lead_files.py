@@ -88,11 +88,17 @@ class LeadFiles:
 
         return LeadExport(f"{name}.csv", chunks())
 
-    async def rejected_rows(self, import_id: int) -> RejectedRows:
-        """The rejected rows of an import, to fix and import again."""
+    async def rejected_rows(
+        self, import_id: int, *, requested: str | None = None, accepted: str | None = None
+    ) -> RejectedRows:
+        """The rejected rows of an import, to fix and import again, in the language asked for,
+        else the file's (`imports.rejects_language`)."""
         lead_import = await imports.get_import(self.actor, import_id)
         issues = await imports.import_issues(lead_import.id)
+        language = imports.rejects_language(lead_import.header, requested, accepted)
         text = io.StringIO()
-        imports.write_rejected_rows(text, lead_import.header, lead_import.separator, issues)
+        imports.write_rejected_rows(
+            text, lead_import.header, lead_import.separator, issues, language
+        )
         name = Path(lead_import.file_name).stem or "import"
         return RejectedRows(f"{name}.rejected.csv", text.getvalue())

@@ -5,8 +5,10 @@
   column mapping and the first issues (`{row, kind, code, field, message}`, `code` one of
   `ImportIssueCode`); otherwise the import starts in the background and the answer (202)
   names it, so the web app can follow its progress through GraphQL (`leadImport`).
-- `GET /files/imports/<id>/rejected.csv`: the rejected rows of an import, to fix and re-import
-  (the file's columns, then `Row` and `Error`).
+- `GET /files/imports/<id>/rejected.csv[?lang=de]`: the rejected rows of an import, to fix and
+  re-import (the file's columns, then `Row` and `Error` or `Zeile` and `Fehler`), in the language
+  asked for, else the language of the file's header, else Accept-Language's
+  (`imports.rejects_language`).
 - `GET /files/exports/leads.csv[?campaign=<id>][&status=NEW,ACTIVE][&assignee=<id>][&search=..]
   [&outcome=..][&reason=..][&createdAfter=..][&createdBefore=..][&timeZone=..][&lang=de]`:
   exactly the leads of the lead list under that filter (`web/export_query.py`), with status,
@@ -37,6 +39,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from leadflow import i18n
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.jobs import BackgroundWork
@@ -221,7 +224,11 @@ def _preview_json(preview: ImportPreview) -> dict[str, Any]:
 async def _rejected_rows(request: Request) -> Response:
     files = await _lead_files(request, writes=False)
     import_id = decode_id(request.path_params["id"], "LeadImport", ["id"])
-    rejected = await files.rejected_rows(import_id)
+    requested = request.query_params.get("lang")
+    if requested is not None and requested not in i18n.LANGUAGES:
+        raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
+    accepted = _accepted_language(request.headers.get("accept-language", ""))
+    rejected = await files.rejected_rows(import_id, requested=requested, accepted=accepted)
     return Response(
         "\ufeff" + rejected.text,
         media_type="text/csv; charset=utf-8",
@@ -244,6 +251,24 @@ async def _export(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": _attachment(export.file_name)},
     )
+
+
+def _accepted_language(header: str) -> str | None:
+    """The language of ours the client prefers by its Accept-Language ("de-DE,de;q=0.9,en;q=0.8"
+    -> "de"), or None."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, entry in enumerate(header.split(",")[:50]):
+        tag, _, params = entry.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = tag.strip().split("-")[0].casefold()
+        if language in i18n.LANGUAGES and weight > 0:
+            ranked.append((-weight, position, language))
+    return min(ranked)[2] if ranked else None
 
 
 def _attachment(file_name: str) -> str:

@@ -26,6 +26,7 @@ from leadflow.services.imports.results import (
     campaign_imports,
     get_import,
     import_issues,
+    rejects_language,
     write_rejected_rows,
 )
 from leadflow.services.imports.resume import abandoned_import_ids, resume_abandoned_imports
@@ -51,6 +52,7 @@ __all__ = [
     "import_file",
     "import_issues",
     "preview",
+    "rejects_language",
     "resume_abandoned_imports",
     "run",
     "start",
