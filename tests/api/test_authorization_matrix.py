@@ -25,6 +25,7 @@ from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
 from leadflow.db.enums import ImportStatus, Role
 from leadflow.db.models import (
+    Activity,
     ApiToken,
     AuditEntry,
     Campaign,
@@ -116,6 +117,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "moveOpportunity": allowed_for(*CLERK_A_WRITES),
     "updateOpportunity": allowed_for(*CLERK_A_WRITES),
     "updateContact": allowed_for(*CLERK_A_WRITES),
+    "scheduleActivity": allowed_for(*CLERK_A_WRITES),
+    "completeActivity": allowed_for(*CLERK_A_WRITES),
+    "rescheduleActivity": allowed_for(*CLERK_A_WRITES),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -155,6 +159,8 @@ class Prepared:
     clerk_b: str
     partner: str
     lead_import: str  # an import into the campaign
+    activity: str  # open, on the partner's lead, planned by clerk A (completeActivity, reads)
+    movable_activity: str  # the same (rescheduleActivity)
 
 
 async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
@@ -229,6 +235,16 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         status=ImportStatus.COMPLETED,
     )
     token = await ApiToken.get(user_id=actors.clerk_b.user.id)
+    activities = []
+    for kind in ("CALL", "EMAIL"):
+        payload = await mutate_ok(
+            client,
+            clerk_a,
+            "scheduleActivity",
+            {"subjectId": partner_lead["id"], "kind": kind, "dueAt": "2030-01-07T09:00:00Z"},
+            "activity { id }",
+        )
+        activities.append(payload["activity"]["id"])
     return Prepared(
         campaign=fair,
         lead=partner_lead["id"],
@@ -245,6 +261,8 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         clerk_b=actors.clerk_b.gid,
         partner=actors.partner.gid,
         lead_import=encode_id("LeadImport", lead_import.id),
+        activity=activities[0],
+        movable_activity=activities[1],
     )
 
 
@@ -326,6 +344,21 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "updateContact": lambda p: mutation(
         "updateContact", {"contactId": p.contact, "phone": "+49 30 1234"}
     ),
+    "scheduleActivity": lambda p: mutation(
+        "scheduleActivity",
+        {"subjectId": p.lead, "kind": "MEETING", "dueAt": "2030-01-08T10:00:00+01:00"},
+    ),
+    "completeActivity": lambda p: mutation(
+        "completeActivity",
+        {
+            "activityId": p.activity,
+            "note": "Matrix",
+            "next": {"kind": "TASK", "dueAt": "2030-01-09T09:00:00Z"},
+        },
+    ),
+    "rescheduleActivity": lambda p: mutation(
+        "rescheduleActivity", {"activityId": p.movable_activity, "dueAt": "2030-02-01T09:00:00Z"}
+    ),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
     ),
@@ -353,6 +386,7 @@ STATE_TABLES = (
     Feedback,
     Opportunity,
     OpportunityEvent,
+    Activity,
 )
 
 
@@ -471,6 +505,8 @@ NODE_MATRIX: dict[str, dict[str, str]] = {
     "partner": allowed_for(*MANAGERS, "read_only_token"),
     "api token": allowed_for("admin"),
     "lead import": MATRIX["leadImport"],
+    # Whoever sees its lead, but partners see no activities (the clerks' work, like history).
+    "activity": allowed_for(*CLERK_A_READS),
 }
 NODE_TYPES = {
     "lead": "Lead",
@@ -484,6 +520,7 @@ NODE_TYPES = {
     "partner": "User",
     "api token": "ApiToken",
     "lead import": "LeadImport",
+    "activity": "Activity",
 }
 NODE_QUERY = "query($id: ID!) { node(id: $id) { id __typename } }"
 
@@ -501,6 +538,7 @@ def node_targets(prepared: Prepared, actors: Actors) -> dict[str, str]:
         "partner": prepared.partner,
         "api token": prepared.token,
         "lead import": prepared.lead_import,
+        "activity": prepared.activity,
     }
 
 
@@ -573,6 +611,18 @@ class Touched:
 
 async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
     manager = actors.manager
+    await mutate_ok(
+        client,
+        manager,
+        "scheduleActivity",
+        {
+            "subjectId": p.lead,
+            "kind": "MEETING",
+            "dueAt": "2030-01-10T09:00:00Z",
+            "assigneeId": encode_id("User", manager.user.id),
+        },
+        "activity { id }",
+    )
     await mutate_ok(
         client,
         manager,
@@ -653,6 +703,8 @@ USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
     "LeadEvent.previousAssignee": lambda p, t: lead_edge(
         t.reassigned, f"history {{ previousAssignee {U} }}"
     ),
+    "Activity.assignee": lambda p, t: lead_edge(t.lead, f"activities {{ assignee {U} }}"),
+    "Activity.createdBy": lambda p, t: lead_edge(t.lead, f"activities {{ createdBy {U} }}"),
     "ContactChange.actor": lambda p, t: lead_edge(t.lead, f"contact {{ history {{ actor {U} }} }}"),
     "Opportunity.owner": lambda p, t: opportunity_edge(t.victims, f"owner {U}"),
     "OpportunityEvent.actor": lambda p, t: opportunity_edge(
@@ -773,6 +825,7 @@ async def test_user_details_on_every_edge(client, actors: Actors, kind: str):
             "ContactChange.actor",
             "Opportunity.owner",
             "OpportunityEvent.actor",
+            "Activity.assignee",
         }, hidden
 
 

@@ -36,6 +36,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
+from leadflow.services.activities import complete_open_activities, hand_over_open_activities
 from leadflow.services.bulk_intake import store_intakes
 from leadflow.services.campaigns import campaign_by_id
 
@@ -302,6 +303,10 @@ async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
             previous_assignee_id=lead.assignee_id,
             at=reassigned_at,
         )
+        # The follow-ups the previous clerk was to do go with the lead.
+        await hand_over_open_activities(
+            lead_id=lead.id, previous_clerk_id=lead.assignee_id, clerk_id=assignee.id
+        )
     return await Lead.get(id=lead.id)
 
 
@@ -389,9 +394,12 @@ async def close_lead(
             close_note=clean_note,
             closed_at=closed_at,
             closed_by_id=_user_id(actor),
+            next_due_at=None,
         )
         if changed != 1:
             raise _changed_meanwhile()
+        # Nothing is left to do on a closed lead: its open follow-ups are done with the close.
+        await complete_open_activities(actor, lead_id=lead.id, at=closed_at)
         await LeadEvent.create(
             lead=lead,
             kind=LeadEventKind.CLOSED,

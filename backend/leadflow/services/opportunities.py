@@ -32,6 +32,7 @@ from leadflow.db.models import (
 )
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import contacts
+from leadflow.services.activities import complete_open_activities, hand_over_open_activities
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
 
@@ -189,6 +190,12 @@ async def hand_over_opportunity(
             note=clean_note,
             at=clock.now(),
         )
+        # The follow-ups the previous owner was to do go with the opportunity.
+        await hand_over_open_activities(
+            opportunity_id=opportunity.id,
+            previous_clerk_id=opportunity.owner_id,
+            clerk_id=owner.id,
+        )
     return await Opportunity.get(id=opportunity.id)
 
 
@@ -229,15 +236,21 @@ async def move_opportunity(
         # Compare-and-set on the stage (and owner) read above: of two moves at the same moment
         # one changes the row, the other finds it changed and gets CONFLICT instead of
         # overwriting a move it never saw (and its check of who may move it would be stale).
+        closing = stage in CLOSING_STAGES
+        # Won or lost, nothing is left to do: no next due time (moving back leaves it unset).
+        nothing_due: dict[str, None] = {"next_due_at": None} if closing else {}
         changed = await Opportunity.filter(
             id=opportunity.id, stage=opportunity.stage, owner_id=opportunity.owner_id
         ).update(
             stage=stage,
-            closed_at=moved_at if stage in CLOSING_STAGES else None,
+            closed_at=moved_at if closing else None,
             lost_reason=lost_reason,
+            **nothing_due,
         )
         if changed != 1:
             raise DomainError(ErrorCode.CONFLICT, _CONFLICT, ["opportunityId"])
+        if closing:
+            await complete_open_activities(actor, opportunity_id=opportunity.id, at=moved_at)
         await OpportunityEvent.create(
             opportunity=opportunity,
             kind=OpportunityEventKind.STAGE_CHANGED,
