@@ -83,6 +83,12 @@ class Ordering:
 
     name: str
     keys: tuple[SortKey, ...]
+    # Columns the list's filter holds at one value (the task list: closed_at IS NULL), named
+    # first in ORDER BY only so that PostgreSQL sees the order of an index that starts with
+    # them: it treats `assignee_id = 5` as fixed, but not `closed_at IS NULL`, and without
+    # them sorts all of a clerk's open leads instead of reading the first few from the index.
+    # They change nothing else: not the order, not the cursor.
+    leading: tuple[str, ...] = ()
 
     @property
     def id_descending(self) -> bool:
@@ -96,7 +102,7 @@ class Ordering:
 def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
     """`rows` sorted by `ordering`: blank values last on either database."""
     postgres = is_postgres()
-    terms: list[str] = []
+    terms: list[str] = list(ordering.leading)
     for position, key in enumerate(ordering.keys):
         if key.needs_rank(postgres):
             # Constants as SQL text: PostgreSQL cannot type CASE's bare parameters. (Tortoise's
