@@ -1,6 +1,6 @@
 // A table of figures from a list of columns: one header row (two when columns are grouped under
 // a common title), a row per entry, and a footer row when a column has a total.
-import type { ReactNode } from "react";
+import { type ReactNode, useId } from "react";
 
 export interface Column<Row> {
   key: string;
@@ -43,58 +43,69 @@ export function ReportTable<Row>({
   const groups = columns.filter(isGroup);
   const leaves = columns.flatMap((column) => (isGroup(column) ? column.columns : [column]));
   const grouped = groups.length > 0;
+  const captionId = useId();
+  const hasCaption = caption !== undefined;
+  // Wider than a phone: the table scrolls inside its box, not the page; the box takes the focus
+  // so that it scrolls by keyboard too, and is named by the caption.
   return (
-    <table data-testid={testId}>
-      {caption !== undefined && <caption>{caption}</caption>}
-      <thead>
-        <tr>
-          {columns.map((column) =>
-            isGroup(column) ? (
-              <th key={column.key} scope="colgroup" colSpan={column.columns.length}>
-                {column.header}
-              </th>
-            ) : (
-              <th key={column.key} scope="col" rowSpan={grouped ? 2 : undefined}>
-                {column.header}
-              </th>
-            ),
-          )}
-        </tr>
-        {grouped && (
+    <div
+      className="table-scroll"
+      tabIndex={0}
+      role={hasCaption ? "region" : undefined}
+      aria-labelledby={hasCaption ? captionId : undefined}
+    >
+      <table data-testid={testId}>
+        {hasCaption && <caption id={captionId}>{caption}</caption>}
+        <thead>
           <tr>
-            {groups
-              .flatMap((group) => group.columns)
-              .map((column) => (
-                <th key={column.key} scope="col">
+            {columns.map((column) =>
+              isGroup(column) ? (
+                <th key={column.key} scope="colgroup" colSpan={column.columns.length}>
                   {column.header}
                 </th>
+              ) : (
+                <th key={column.key} scope="col" rowSpan={grouped ? 2 : undefined}>
+                  {column.header}
+                </th>
+              ),
+            )}
+          </tr>
+          {grouped && (
+            <tr>
+              {groups
+                .flatMap((group) => group.columns)
+                .map((column) => (
+                  <th key={column.key} scope="col">
+                    {column.header}
+                  </th>
+                ))}
+            </tr>
+          )}
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={rowKey(row)} data-testid={rowTestId}>
+              {leaves.map((column) => (
+                <Cell key={column.key} rowHeader={column.rowHeader} testId={column.cellTestId}>
+                  {column.cell(row)}
+                </Cell>
               ))}
-          </tr>
+            </tr>
+          ))}
+        </tbody>
+        {leaves.some((column) => column.foot !== undefined) && (
+          <tfoot>
+            <tr>
+              {leaves.map((column) => (
+                <Cell key={column.key} rowHeader={column.rowHeader}>
+                  {column.foot}
+                </Cell>
+              ))}
+            </tr>
+          </tfoot>
         )}
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={rowKey(row)} data-testid={rowTestId}>
-            {leaves.map((column) => (
-              <Cell key={column.key} rowHeader={column.rowHeader} testId={column.cellTestId}>
-                {column.cell(row)}
-              </Cell>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-      {leaves.some((column) => column.foot !== undefined) && (
-        <tfoot>
-          <tr>
-            {leaves.map((column) => (
-              <Cell key={column.key} rowHeader={column.rowHeader}>
-                {column.foot}
-              </Cell>
-            ))}
-          </tr>
-        </tfoot>
-      )}
-    </table>
+      </table>
+    </div>
   );
 }
 
