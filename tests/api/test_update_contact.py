@@ -18,6 +18,7 @@ from leadflow.api.ids import decode_id, encode_id
 from leadflow.db.models import Contact, ContactChange
 from tests.helpers import (
     Actor,
+    QueryCounter,
     data_of,
     error_codes,
     gql,
@@ -431,3 +432,50 @@ async def after_query(
         for name in originals:
             delattr(client, name)
     assert ran, "the race was not reached"
+
+
+# --- reading the history -------------------------------------------------------------------------
+
+
+async def test_partners_never_read_a_contacts_history(client, actors):
+    ids = await lead_of(client, actors, actors.clerk_a)
+    await mutate_ok(
+        client, actors.manager, "updateContact", {"contactId": ids["contact"], "city": "Köln"}
+    )
+    body = await gql(
+        client,
+        "query($id: ID!) { lead(id: $id) { contact { email history { field } } } }",
+        {"id": ids["lead"]},
+        actor=actors.partner,
+    )
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert "Contact.history" in body["errors"][0]["message"]
+
+
+async def test_the_history_of_a_page_of_leads_is_read_in_one_query(client, actors):
+    """A DataLoader: the statements for a page do not grow with the number of contacts."""
+    campaign = await new_campaign(client, actors.manager, "History page")
+    rows = [{**ANNA, "email": f"p{i}@berg.example"} for i in range(6)]
+    created = await new_leads(client, actors.manager, campaign, rows)
+    for lead in created:
+        for city in ("A", "B"):
+            await mutate_ok(
+                client,
+                actors.manager,
+                "updateContact",
+                {"contactId": lead["contact"]["id"], "city": city},
+            )
+    query = (
+        "query($first: Int!) { leads(first: $first) { edges { node { contact { "
+        "history { field oldValue newValue actor { name } at } } } } } }"
+    )
+    counts = []
+    for first in (2, 6):
+        with QueryCounter() as counter:
+            data = data_of(await gql(client, query, {"first": first}, actor=actors.manager))
+        assert all(
+            [change["newValue"] for change in edge["node"]["contact"]["history"]] == ["B", "A"]
+            for edge in data["leads"]["edges"]
+        )
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
