@@ -197,6 +197,14 @@ async def test_the_export_holds_what_the_lead_list_shows_under_its_own_filter(cl
         assert len(in_file) == len(set(in_file))
 
 
+async def test_an_offset_typed_into_the_url_counts_as_one(client, actors):
+    """In a URL a "+" is a space: "2026-11-10T10:00:00+01:00" arrives as "...00 01:00"."""
+    world = await build_world(actors)
+    url = f"{EXPORT}?createdAfter=2026-11-10T10:00:00+01:00&createdBefore=2026-11-15T00:00:00Z"
+    response = await client.get(url, headers=bearer(actors.manager))
+    assert exported(response, world) == ["ben"]
+
+
 async def test_the_columns_hold_status_outcome_and_the_file_is_named_after_its_campaign(
     client, actors
 ):

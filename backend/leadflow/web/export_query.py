@@ -13,6 +13,7 @@ An empty value counts as not given (a form's blank field).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,7 +63,7 @@ def export_query(request: Request) -> ExportQuery:
 
     def moment(name: str) -> datetime | None:
         raw = values.get(name)
-        return exports.parse_moment(raw, name, zone) if raw else None
+        return exports.parse_moment(_plus_restored(raw), name, zone) if raw else None
 
     outcome, reason, due = values.get("outcome"), values.get("reason"), values.get("due")
     lead_filter = LeadFilter(
@@ -106,6 +107,14 @@ def _parameters(items: list[tuple[str, str]]) -> dict[str, str]:
         written_as[name] = written
         values[name] = f"{values[name]}\n{value}" if name in values else value.strip()
     return values
+
+
+# A date-time whose "+01:00" arrived as " 01:00": a "+" typed into a URL is a space.
+_OFFSET_AS_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
+
+
+def _plus_restored(text: str) -> str:
+    return _OFFSET_AS_SPACE.sub(r"\1+\2", text.strip())
 
 
 def _id(values: Mapping[str, str], name: str, kind: str) -> int | None:
