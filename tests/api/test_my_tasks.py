@@ -14,11 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from leadflow.api.ids import encode_id
+from leadflow.api.rows import LEAD_COLUMNS
 from leadflow.db.enums import DueState, Outcome
 from leadflow.db.models import Lead
-from leadflow.services import campaigns, leads
+from leadflow.services import campaigns, keyset, lead_lists, leads
 from leadflow.services.due import Today
 from leadflow.services.leads import LeadIntake
 from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes
@@ -322,3 +324,32 @@ async def test_the_next_page_follows_its_cursor_when_a_due_time_moves(client, ac
     scheduled_rest = [lead for lead in expected[4:] if lead in set(world.tasks[:7])]
     unscheduled = [lead for lead in expected[4:] if lead not in scheduled_rest]
     assert rest == [*scheduled_rest, moved, *unscheduled]
+
+
+async def test_postgresql_reads_a_clerks_first_page_from_the_due_index(client, actors, backend):
+    """The plan of the NEXT_DUE page, with sequential and bitmap scans and full sorts priced
+    out (a tiny table prefers them; 20,000 open leads do not): an index scan of (assignee_id,
+    closed_at, next_due_at) in order, at most an incremental sort on top. Without
+    `Ordering.leading` PostgreSQL cannot use that index's order and must sort every open lead."""
+    if backend != "postgres":
+        pytest.skip("a PostgreSQL plan")
+    await build_world(actors, due_around_today(Today.in_zone()))
+    ordering = lead_lists.TASK_ORDERINGS[lead_lists.TaskOrder.NEXT_DUE]
+    tasks = lead_lists.my_tasks(actors.clerk_a.user)
+    page_query = keyset.ordered(tasks, ordering).limit(51).values(*LEAD_COLUMNS)
+    sql = page_query.sql(params_inline=True)
+    async with in_transaction() as connection:
+        [index] = await connection.execute_query_dict(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'leads' "
+            "AND indexdef LIKE '%(assignee_id, closed_at, next_due_at)'"
+        )
+        await connection.execute_script(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+            "SET LOCAL enable_sort = off"
+        )
+        plan = "\n".join(
+            row["QUERY PLAN"] for row in await connection.execute_query_dict(f"EXPLAIN {sql}")
+        )
+    assert f"Index Scan using {index['indexname']} on leads" in plan, plan
+    assert "Incremental Sort" in plan or "Sort" not in plan, plan
+    assert not any(line.strip().startswith("->  Sort") for line in plan.splitlines()), plan
