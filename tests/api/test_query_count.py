@@ -4,12 +4,15 @@ the real endpoint answers over HTTP."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from leadflow.db.enums import Channel, CloseReason, Outcome
-from leadflow.services import campaigns, leads, opportunities
+from leadflow import clock
+from leadflow.db.enums import ActivityKind, Channel, CloseReason, Outcome
+from leadflow.db.models import Lead, Opportunity
+from leadflow.services import activities, campaigns, leads, opportunities
 from leadflow.services.leads import LeadIntake
 from tests.helpers import QueryCounter, data_of, gql
 
@@ -168,3 +171,52 @@ async def test_opportunities_page_costs_a_fixed_number_of_statements(client, act
         client, OPPORTUNITIES_PAGE, actors.clerk_a, "opportunities"
     )
     assert clerk_counts[10] == clerk_counts[100], clerk_counts
+
+
+ACTIVITY_FIELDS = "id kind dueAt note doneAt doneNote assignee { id name } createdBy { id name }"
+FOLLOW_UPS_PAGE = f"""
+query FollowUps($first: Int!) {{
+  leads(first: $first) {{
+    edges {{ node {{
+      id dueState
+      nextActivity {{ {ACTIVITY_FIELDS} }}
+      activities {{ {ACTIVITY_FIELDS} }}
+      history {{ kind activity {{ {ACTIVITY_FIELDS} }} }}
+      opportunity {{
+        id dueState nextActivity {{ id dueAt }} activities {{ {ACTIVITY_FIELDS} }}
+        history {{ kind activity {{ id kind }} }}
+      }}
+    }} }}
+  }}
+}}"""
+
+
+async def test_follow_ups_on_a_page_cost_a_fixed_number_of_statements(
+    client, actors, busy_database
+):
+    """nextActivity, activities, dueState and the history's activities of every lead (and of
+    its opportunity) on a page: batched per level, the same count for 10 rows as for 100."""
+    manager = actors.manager.user
+    soon = clock.now() + timedelta(days=1)
+    open_leads = await Lead.filter(closed_at=None).values_list("id", flat=True)
+    for lead_id in open_leads:
+        subject = activities.SubjectRef(activities.SubjectKind.LEAD, lead_id)
+        first = await activities.schedule_activity(manager, subject, ActivityKind.CALL, soon)
+        await activities.schedule_activity(
+            manager, subject, ActivityKind.TASK, soon, "Prepare", assignee_id=manager.id
+        )
+        step = activities.PlannedStep(ActivityKind.MEETING, soon + timedelta(days=2))
+        await activities.complete_activity(manager, first.id, "Reached.", step)
+    for opportunity_id in await Opportunity.filter(closed_at=None).values_list("id", flat=True):
+        subject = activities.SubjectRef(activities.SubjectKind.OPPORTUNITY, opportunity_id)
+        await activities.schedule_activity(manager, subject, ActivityKind.EMAIL, soon)
+
+    counts = await statements_per_page_size(client, FOLLOW_UPS_PAGE, actors.manager, "leads")
+    print(f"follow-ups page statements: {counts}")
+    assert counts[10] == counts[100], counts
+    _, data = await count_statements(client, FOLLOW_UPS_PAGE, 100, actors.manager)
+    nodes = [edge["node"] for edge in data["leads"]["edges"]]
+    assert sum(1 for node in nodes if node["nextActivity"]) >= 40
+    assert sum(len(node["activities"]) for node in nodes) >= 120
+    assert {node["dueState"] for node in nodes} == {"UPCOMING", "NONE"}
+    assert any(node["opportunity"] and node["opportunity"]["nextActivity"] for node in nodes)
