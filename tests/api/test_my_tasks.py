@@ -23,7 +23,7 @@ from leadflow.db.models import Lead
 from leadflow.services import campaigns, keyset, lead_lists, leads
 from leadflow.services.due import Today
 from leadflow.services.leads import LeadIntake
-from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes
+from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, mutate_ok
 
 TASKS = """
 query($filter: TaskFilter, $orderBy: TaskOrder, $first: Int, $after: String) {
@@ -353,3 +353,44 @@ async def test_postgresql_reads_a_clerks_first_page_from_the_due_index(client, a
     assert f"Index Scan using {index['indexname']} on leads" in plan, plan
     assert "Incremental Sort" in plan or "Sort" not in plan, plan
     assert not any(line.strip().startswith("->  Sort") for line in plan.splitlines()), plan
+
+
+async def test_the_sections_follow_the_steps_a_clerk_plans_and_completes(client, actors):
+    """With the real mutations (no rows written by hand): planned steps put leads into their
+    sections in NEXT_DUE order, the earliest open step counts, completing the only step leaves
+    the lead with nothing scheduled."""
+    manager, clerk = actors.manager, actors.clerk_a
+    campaign = await campaigns.create_campaign(manager.user, "Schritte")
+    made = await leads.create_leads(
+        manager.user,
+        campaign.id,
+        [LeadIntake(last_name=name, phone=f"089 {i}") for i, name in enumerate("ABCD")],
+    )
+    await leads.assign_leads(manager.user, [lead.id for lead in made], clerk.user.id)
+    gids = [encode_id("Lead", lead.id) for lead in made]
+    today = Today.in_zone()
+
+    async def plan(gid: str, due: datetime) -> str:
+        payload = await mutate_ok(
+            client,
+            clerk,
+            "scheduleActivity",
+            {"subjectId": gid, "kind": "CALL", "dueAt": due.isoformat()},
+            "activity { id }",
+        )
+        return payload["activity"]["id"]
+
+    await plan(gids[0], today.ends + timedelta(days=2))  # upcoming
+    await plan(gids[1], today.starts - timedelta(hours=5))  # overdue
+    only_step = await plan(gids[2], today.starts + timedelta(minutes=1))  # today
+    await plan(gids[0], today.starts)  # A's earliest step: today, before C's
+    # D: nothing scheduled.
+
+    assert await walk(client, clerk, 1) == [made[1].id, made[0].id, made[2].id, made[3].id]
+    counts = data_of(await post(client, clerk, COUNTS))["myTaskCounts"]
+    assert counts == {"overdue": 1, "today": 2, "upcoming": 0, "none": 1}
+
+    await mutate_ok(client, clerk, "completeActivity", {"activityId": only_step, "note": "Done."})
+    counts = data_of(await post(client, clerk, COUNTS))["myTaskCounts"]
+    assert counts == {"overdue": 1, "today": 1, "upcoming": 0, "none": 2}
+    assert set(await walk(client, clerk, 2, filter={"due": "NONE"})) == {made[2].id, made[3].id}
