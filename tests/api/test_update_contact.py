@@ -12,10 +12,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from tortoise import connections
 
 from leadflow.api.ids import decode_id, encode_id
+from leadflow.auth.actors import OPERATOR
 from leadflow.db.models import Contact, ContactChange
+from leadflow.errors import AccessDenied
+from leadflow.services import contact_updates
 from tests.helpers import (
     Actor,
     QueryCounter,
@@ -479,3 +483,14 @@ async def test_the_history_of_a_page_of_leads_is_read_in_one_query(client, actor
         )
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_the_system_corrects_nobodys_contact(client, actors):
+    """Every correction names the person who made it; the command line and jobs have none."""
+    ids = await lead_of(client, actors, actors.clerk_a)
+    contact_id = decode_id(ids["contact"], "Contact", ["id"])
+    correction = contact_updates.ContactCorrection(given=frozenset({"city"}), city="Köln")
+    with pytest.raises(AccessDenied):
+        await contact_updates.update_contact(OPERATOR, contact_id, correction)
+    assert (await Contact.get(id=contact_id)).city == ANNA["city"]
+    assert await ContactChange.all().count() == 0
