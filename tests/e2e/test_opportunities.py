@@ -19,6 +19,12 @@ from tests.e2e.conftest import (
 from tests.e2e.test_lead_detail import assign
 
 
+def show_list(page) -> None:
+    """The list view of Verkaufschancen ("Board | Liste")."""
+    page.get_by_role("navigation", name="Ansicht").get_by_role("link", name="Liste").click()
+    expect(page).to_have_url(re.compile(r"/opportunities\?view=list$"))
+
+
 def test_a_clerk_hands_a_verkaufschance_over_to_another_clerk(new_page, seeded: Seeded):
     assign(seeded, [seeded.lead_ids[0]], CLERK_CLARA)
     clara = new_page()
@@ -72,6 +78,9 @@ def test_a_clerk_hands_a_verkaufschance_over_to_another_clerk(new_page, seeded: 
         "link", name="Verkaufschancen"
     ).click()
     expect(david).to_have_url(re.compile(r"/opportunities$"))
+    # The board opens first (tests/e2e/test_pipeline_board.py); the list is the second view.
+    expect(david.get_by_test_id("figures-OPEN")).to_contain_text("1 Verkaufschance")
+    show_list(david)
     expect(david.get_by_test_id("opportunities-total")).to_have_text("1 Verkaufschance")
     row = david.get_by_role("row", name=re.compile("Rahmenvertrag Firma 01"))
     expect(row).to_contain_text("Kunde Nummer01")
@@ -79,7 +88,7 @@ def test_a_clerk_hands_a_verkaufschance_over_to_another_clerk(new_page, seeded: 
     expect(row).to_contain_text("Offen")
     expect(row).to_contain_text(re.compile(r"2\.400,00\s€"))
     david.get_by_label("Stand").select_option(label="Gewonnen")
-    expect(david).to_have_url(re.compile(r"/opportunities\?stage=WON$"))
+    expect(david).to_have_url(re.compile(r"/opportunities\?stage=WON&view=list$"))
     expect(david.get_by_text("Keine Verkaufschancen für diese Auswahl.")).to_be_visible()
 
     # A manager picks any owner.
@@ -87,6 +96,7 @@ def test_a_clerk_hands_a_verkaufschance_over_to_another_clerk(new_page, seeded: 
     log_in_as_manager(manager, seeded)
     expect(manager).to_have_url(re.compile(r"/leads\?tab=new$"))
     manager.get_by_role("link", name="Verkaufschancen").click()
+    show_list(manager)
     expect(manager.get_by_test_id("opportunities-total")).to_have_text("1 Verkaufschance")
     manager.get_by_label("Zuständig").select_option(label="Clara Clerk")
     expect(manager.get_by_text("Keine Verkaufschancen für diese Auswahl.")).to_be_visible()

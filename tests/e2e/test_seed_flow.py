@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     log_in,
     log_in_as_manager,
 )
+from tests.e2e.test_opportunities import show_list
 
 PICKED = ["Kunde Nummer30", "Kunde Nummer29", "Kunde Nummer28"]
 
@@ -188,6 +189,7 @@ def test_the_seed_flow_from_new_lead_to_handed_over_verkaufschance(new_page, see
 
     # The Verkaufschance is David's now, in the manager's list too.
     manager.get_by_role("link", name="Verkaufschancen").click()
+    show_list(manager)
     row = manager.get_by_role("row", name=re.compile("Angebot 20 Lizenzen"))
     expect(row).to_contain_text("Kunde Nummer29")
     expect(row).to_contain_text("David Clerk")

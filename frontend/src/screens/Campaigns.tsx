@@ -1,22 +1,27 @@
 // "Kampagnen" for managers: every campaign (paged) with New/Active/Done and the outcomes as a
 // horizontal stacked bar, the conversion rate, and the same numbers as a table; below, per
-// campaign, the import of lead files, the export and the latest imports.
+// campaign, the import of lead files, the export and the latest imports. Above, "Neue Kampagne";
+// on each campaign, "Lead hinzufügen" for a single lead.
 import type { ChartData } from "chart.js";
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 import { useQuery } from "urql";
 import { barSegments, campaignColumns, SEGMENTS, type Segment } from "../campaigns";
 import { HorizontalBarChart, STACKED } from "../components/BarChart";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
+import { Link } from "../components/Link";
+import { NewCampaignForm } from "../components/NewCampaignForm";
+import { NewLeadForm } from "../components/NewLeadForm";
 import { Pager } from "../components/Pager";
 import { QueryState } from "../components/QueryState";
 import { ReportTable } from "../components/ReportTable";
 import { graphql } from "../gql";
 import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
+import { usePageTitle } from "../pageTitle";
 import { useLocation } from "../router";
-import { pagingUrl, parsePaging } from "../routes";
+import { leadPath, pagingUrl, parsePaging } from "../routes";
 
 const PAGE_SIZE = 10;
 const PATH = "/campaigns";
@@ -63,6 +68,7 @@ type Campaign = CampaignsQuery["campaigns"]["edges"][number]["node"];
 
 export function Campaigns() {
   const { t, language } = useI18n();
+  usePageTitle(t("campaigns.title"));
   const { search } = useLocation();
   const state = parsePaging(search);
   const [{ data, fetching, error }, refresh] = useQuery({
@@ -74,6 +80,7 @@ export function Campaigns() {
   const total = data?.campaigns.totalCount ?? 0;
   // After an import: new leads in the figures, the import in its campaign's list.
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
+  const [created, setCreated] = useState<string | null>(null);
   const columns = campaignColumns<Campaign>(
     t,
     language,
@@ -84,6 +91,19 @@ export function Campaigns() {
   return (
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{t("campaigns.title")}</h1>
+      <div className="notices" aria-live="polite">
+        {created && (
+          <p className="success" role="status">
+            {t("campaignForm.created", { name: created })}
+          </p>
+        )}
+      </div>
+      <NewCampaignForm
+        onCreated={(name) => {
+          setCreated(name);
+          reload(); // an empty list holds no Campaign that the document cache would refresh
+        }}
+      />
       {data && <p data-testid="campaigns-total">{t("campaigns.total", { count: total })}</p>}
       <QueryState
         fetching={fetching}
@@ -136,7 +156,48 @@ function CampaignFiles({ campaign, onImported }: { campaign: Campaign; onImporte
       />
       <CampaignExport campaignId={campaign.id} />
       <ImportHistory imports={campaign.imports} />
+      <AddLead campaign={campaign} onAdded={onImported} />
     </section>
+  );
+}
+
+/** "Lead hinzufügen": the form opens on demand, and says which lead it added. */
+function AddLead({ campaign, onAdded }: { campaign: Campaign; onAdded: () => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [added, setAdded] = useState<{ id: string; name: string } | null>(null);
+  const formId = `add-lead-${campaign.id}`;
+  return (
+    <div className="add-lead">
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls={formId}
+        onClick={() => setOpen(!open)}
+      >
+        {t("leadForm.open")}
+      </button>
+      <div aria-live="polite">
+        {added && (
+          <p className="success" role="status">
+            {t("leadForm.added", { name: added.name })}{" "}
+            <Link href={leadPath(added.id)}>{t("leadForm.openLead")}</Link>
+          </p>
+        )}
+      </div>
+      {open && (
+        <div id={formId}>
+          <NewLeadForm
+            campaignId={campaign.id}
+            campaignName={campaign.name}
+            onAdded={(id, name) => {
+              setAdded({ id, name });
+              onAdded();
+            }}
+          />
+        </div>
+      )}
+    </div>
   );
 }
 

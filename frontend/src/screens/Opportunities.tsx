@@ -1,10 +1,13 @@
-// "Verkaufschancen": a paged list with owner and stage filters; managers pick any owner,
-// clerks see their own.
+// "Verkaufschancen": the pipeline board (one column per stage) or the paged list, chosen by the
+// "Board | Liste" switch and kept in the URL with the owner and campaign filters that apply to
+// both; managers pick any owner, clerks see their own.
 import type { ChangeEvent } from "react";
 import { useQuery } from "urql";
 import { ClerksDocument } from "../components/AssignDialog";
+import { CampaignSelect } from "../components/CampaignSelect";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { PipelineBoard } from "../components/PipelineBoard";
 import { QueryState } from "../components/QueryState";
 import { leadName, readContactName } from "../format";
 import { graphql } from "../gql";
@@ -12,11 +15,19 @@ import type { OpportunityStage } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
 import { readOpportunityFacts } from "../opportunityFacts";
+import { usePageTitle } from "../pageTitle";
+import {
+  type OpportunitiesScreenState,
+  type OpportunitiesView,
+  opportunitiesScreenUrl,
+  parseOpportunitiesScreen,
+} from "../pipeline";
 import { navigate, useLocation } from "../router";
-import { STAGES, opportunitiesUrl, opportunityPath, parseOpportunities } from "../routes";
+import { STAGES, opportunityPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
 const PAGE_SIZE = 25;
+const VIEWS: readonly OpportunitiesView[] = ["board", "list"];
 
 const OpportunitiesDocument = graphql(`
   query Opportunities($filter: OpportunityFilter, $first: Int!, $after: String) {
@@ -36,42 +47,43 @@ const OpportunitiesDocument = graphql(`
 `);
 
 export function Opportunities({ viewer }: { viewer: Viewer }) {
-  const { t, language } = useI18n();
+  const { t } = useI18n();
+  usePageTitle(t("opps.title"));
   const { search } = useLocation();
   const manages = isManager(viewer);
-  const state = parseOpportunities(search);
+  const state = parseOpportunitiesScreen(search);
   // Clerks see theirs: the owner filter is always themselves.
   const ownerId = manages ? state.ownerId : viewer.id;
   const [clerks] = useQuery({ query: ClerksDocument, pause: !manages });
-  const [{ data, fetching, error }] = useQuery({
-    query: OpportunitiesDocument,
-    variables: {
-      filter: { ownerId: ownerId || null, stage: state.stage || null },
-      first: PAGE_SIZE,
-      after: state.cursors.at(-1) ?? null,
-    },
-    requestPolicy: "cache-and-network",
-  });
-  const opportunities =
-    data?.opportunities.edges.map((edge) => readOpportunityFacts(edge.node)) ?? [];
-  const total = data?.opportunities.totalCount ?? 0;
 
-  function changeOwner(event: ChangeEvent<HTMLSelectElement>) {
-    navigate(opportunitiesUrl({ ...state, ownerId: event.target.value, cursors: [] }));
-  }
-  function changeStage(event: ChangeEvent<HTMLSelectElement>) {
-    const stage = event.target.value as OpportunityStage | "";
-    navigate(opportunitiesUrl({ ...state, stage, cursors: [] }));
+  function show(next: Partial<OpportunitiesScreenState>) {
+    navigate(opportunitiesScreenUrl({ ...state, ...next, cursors: [] }));
   }
 
   return (
     <section aria-labelledby="opportunities-title">
       <h1 id="opportunities-title">{t("opps.title")}</h1>
-      <div className="toolbar" role="group" aria-label={t("opps.filters")}>
+      <nav className="view-switch" aria-label={t("opps.view")}>
+        {VIEWS.map((view) => (
+          <Link
+            key={view}
+            href={opportunitiesScreenUrl({ ...state, view, cursors: [] })}
+            current={state.view === view}
+          >
+            {t(`opps.view.${view}`)}
+          </Link>
+        ))}
+      </nav>
+      <div className="toolbar filters" role="group" aria-label={t("opps.filters")}>
         {manages && (
           <label>
             {t("opps.owner")}{" "}
-            <select value={state.ownerId} onChange={changeOwner}>
+            <select
+              value={state.ownerId}
+              onChange={(event: ChangeEvent<HTMLSelectElement>) =>
+                show({ ownerId: event.target.value })
+              }
+            >
               <option value="">{t("opps.anyOwner")}</option>
               {(clerks.data?.users ?? []).map((clerk) => (
                 <option key={clerk.id} value={clerk.id}>
@@ -82,17 +94,68 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
           </label>
         )}
         <label>
-          {t("opps.stage")}{" "}
-          <select value={state.stage} onChange={changeStage}>
-            <option value="">{t("opps.anyStage")}</option>
-            {STAGES.map((stage) => (
-              <option key={stage} value={stage}>
-                {t(`stage.${stage}`)}
-              </option>
-            ))}
-          </select>
+          {t("leads.filter.campaign")}{" "}
+          <CampaignSelect
+            id="opportunities-campaign"
+            value={state.campaignId}
+            onChange={(campaignId) => show({ campaignId })}
+          />
         </label>
+        {state.view === "list" && (
+          <label>
+            {t("opps.stage")}{" "}
+            <select
+              value={state.stage}
+              onChange={(event: ChangeEvent<HTMLSelectElement>) =>
+                show({ stage: event.target.value as OpportunityStage | "" })
+              }
+            >
+              <option value="">{t("opps.anyStage")}</option>
+              {STAGES.map((stage) => (
+                <option key={stage} value={stage}>
+                  {t(`stage.${stage}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
       </div>
+      {state.view === "board" ? (
+        <PipelineBoard
+          // Other filters: other columns, each from its first page again.
+          key={`${ownerId}|${state.campaignId}`}
+          filter={{ ownerId: ownerId || null, campaignId: state.campaignId || null }}
+          viewerId={viewer.id}
+          manages={manages}
+        />
+      ) : (
+        <OpportunityList state={state} ownerId={ownerId} />
+      )}
+    </section>
+  );
+}
+
+function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; ownerId: string }) {
+  const { t, language } = useI18n();
+  const [{ data, fetching, error }] = useQuery({
+    query: OpportunitiesDocument,
+    variables: {
+      filter: {
+        ownerId: ownerId || null,
+        stage: state.stage || null,
+        campaignId: state.campaignId || null,
+      },
+      first: PAGE_SIZE,
+      after: state.cursors.at(-1) ?? null,
+    },
+    requestPolicy: "cache-and-network",
+  });
+  const opportunities =
+    data?.opportunities.edges.map((edge) => readOpportunityFacts(edge.node)) ?? [];
+  const total = data?.opportunities.totalCount ?? 0;
+
+  return (
+    <>
       {data && <p data-testid="opportunities-total">{t("opps.total", { count: total })}</p>}
       <QueryState
         fetching={fetching}
@@ -102,44 +165,46 @@ export function Opportunities({ viewer }: { viewer: Viewer }) {
         empty={t("opps.empty")}
       />
       {opportunities.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t("opps.col.title")}</th>
-              <th scope="col">{t("opps.col.contact")}</th>
-              <th scope="col">{t("opps.col.owner")}</th>
-              <th scope="col">{t("opps.col.stage")}</th>
-              <th scope="col">{t("opps.col.value")}</th>
-              <th scope="col">{t("opps.col.created")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {opportunities.map((opportunity) => (
-              <tr key={opportunity.id}>
-                <td>
-                  <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
-                </td>
-                <td>{leadName(readContactName(opportunity.contact))}</td>
-                <td>{opportunity.owner.name}</td>
-                <td>{t(`stage.${opportunity.stage}`)}</td>
-                <td>
-                  {opportunity.expectedValue
-                    ? formatMoney(language, opportunity.expectedValue)
-                    : t("lead.none")}
-                </td>
-                <td>{formatDateTime(language, opportunity.createdAt)}</td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("opps.col.title")}</th>
+                <th scope="col">{t("opps.col.contact")}</th>
+                <th scope="col">{t("opps.col.owner")}</th>
+                <th scope="col">{t("opps.col.stage")}</th>
+                <th scope="col">{t("opps.col.value")}</th>
+                <th scope="col">{t("opps.col.created")}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {opportunities.map((opportunity) => (
+                <tr key={opportunity.id}>
+                  <td>
+                    <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
+                  </td>
+                  <td>{leadName(readContactName(opportunity.contact))}</td>
+                  <td>{opportunity.owner.name}</td>
+                  <td>{t(`stage.${opportunity.stage}`)}</td>
+                  <td>
+                    {opportunity.expectedValue
+                      ? formatMoney(language, opportunity.expectedValue)
+                      : t("lead.none")}
+                  </td>
+                  <td>{formatDateTime(language, opportunity.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <Pager
         state={state}
         total={total}
         pageSize={PAGE_SIZE}
         pageInfo={data?.opportunities.pageInfo}
-        urlOf={opportunitiesUrl}
+        urlOf={opportunitiesScreenUrl}
       />
-    </section>
+    </>
   );
 }

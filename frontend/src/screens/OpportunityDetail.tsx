@@ -1,16 +1,25 @@
-// One Verkaufschance: title, contact, owner, stage, value, the lead it came from and its
-// history; "Übergeben" for the owner or a manager while it is open.
+// One Verkaufschance: title, contact, owner, stage, value, expected close date, the lead it came
+// from and its history; for the owner or a manager "Stand ändern" (WON asks for confirmation, LOST
+// for the reason), "Bearbeiten" (title, value, close date) and, while open, "Übergeben".
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
+import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { HandOverForm } from "../components/HandOverForm";
-import { OpportunityHistory } from "../components/OpportunityHistory";
 import { Link } from "../components/Link";
+import {
+  MoveOpportunityMenu,
+  MoveOutcomeNotice,
+  useOpportunityMove,
+} from "../components/MoveOpportunityMenu";
+import { OpportunityEditForm } from "../components/OpportunityEditForm";
+import { OpportunityHistory } from "../components/OpportunityHistory";
 import { contactName, readContactName } from "../format";
 import { graphql } from "../gql";
-import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
 import { readOpportunityFacts } from "../opportunityFacts";
+import { usePageTitle } from "../pageTitle";
+import { formatCloseDate, isClosedStage, moveTargets } from "../pipeline";
 import { leadPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
 
@@ -19,9 +28,13 @@ const OpportunityDetailDocument = graphql(`
     opportunity(id: $id) {
       id
       ...OpportunityFacts_opportunity
+      expectedCloseDate
+      closedAt
+      lostReason
       lead {
         id
       }
+      ...OpportunityEditForm_opportunity
       ...OpportunityHistory_opportunity
     }
   }
@@ -35,18 +48,25 @@ export function OpportunityDetail({
   opportunityId: string;
 }) {
   const { t, language } = useI18n();
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: OpportunityDetailDocument,
     variables: { id: opportunityId },
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<string | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
+  // A refused move: the page shows what the server has now.
+  const move = useOpportunityMove(() => refetch({ requestPolicy: "network-only" }));
   // A clerk handing over their own Verkaufschance loses the form and the focus with it: the
   // focus goes to the outcome, so that a keyboard user goes on from here.
   useEffect(() => {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
+  usePageTitle(
+    data && !isRefused(error)
+      ? t("opportunity.pageTitle", { title: readOpportunityFacts(data.opportunity).title })
+      : null,
+  );
   const back = (
     <p>
       <Link href="/opportunities">← {t("opp.back")}</Link>
@@ -69,8 +89,9 @@ export function OpportunityDetail({
   const facts = readOpportunityFacts(opportunity);
   const contact = readContactName(facts.contact);
   const manages = isManager(viewer);
-  const isOpen = facts.stage !== "WON" && facts.stage !== "LOST";
-  const mayHandOver = isOpen && (manages || facts.owner.id === viewer.id);
+  const mayChange = manages || facts.owner.id === viewer.id;
+  const mayHandOver = mayChange && !isClosedStage(facts.stage);
+  const targets = moveTargets(facts.stage, { manages, owns: facts.owner.id === viewer.id });
   const none = t("lead.none");
 
   return (
@@ -87,24 +108,37 @@ export function OpportunityDetail({
           </p>
         )}
       </div>
-      <div className={mayHandOver ? "detail-grid" : undefined}>
+      <MoveOutcomeNotice outcome={move.outcome} />
+      <div className={mayChange ? "detail-grid" : undefined}>
         <section className="card" aria-labelledby="opportunity-facts-title">
           <h2 id="opportunity-facts-title">{t("opp.facts")}</h2>
           <dl className="facts">
             <dt>{t("opp.contact")}</dt>
-            <dd>
-              {[contactName(contact), contact.company].filter(Boolean).join(", ")}
-            </dd>
+            <dd>{[contactName(contact), contact.company].filter(Boolean).join(", ")}</dd>
             <dt>{t("opportunity.owner")}</dt>
             <dd data-testid="opportunity-owner">{facts.owner.name}</dd>
             <dt>{t("opportunity.stage")}</dt>
-            <dd>{t(`stage.${facts.stage}`)}</dd>
+            <dd data-testid="opportunity-stage">
+              {t(`stage.${facts.stage}`)}
+              {opportunity.lostReason &&
+                ` (${t(`lostReason.${opportunity.lostReason}`)})`}
+            </dd>
             <dt>{t("opportunity.value")}</dt>
-            <dd>
-              {facts.expectedValue
-                ? formatMoney(language, facts.expectedValue)
+            <dd data-testid="opportunity-value">
+              {facts.expectedValue ? formatMoney(language, facts.expectedValue) : none}
+            </dd>
+            <dt>{t("opp.closeDate")}</dt>
+            <dd data-testid="opportunity-close-date">
+              {opportunity.expectedCloseDate
+                ? formatCloseDate(language, opportunity.expectedCloseDate)
                 : none}
             </dd>
+            {opportunity.closedAt && (
+              <>
+                <dt>{t("opp.closedAt")}</dt>
+                <dd>{formatDateTime(language, opportunity.closedAt)}</dd>
+              </>
+            )}
             <dt>{t("opp.createdAt")}</dt>
             <dd>{formatDateTime(language, facts.createdAt)}</dd>
             <dt>{t("opp.lead")}</dt>
@@ -117,17 +151,41 @@ export function OpportunityDetail({
             </dd>
           </dl>
         </section>
-        {mayHandOver && (
+        {mayChange && (
           <div className="detail-side">
-            <HandOverForm
-              opportunityId={opportunity.id}
-              ownerId={facts.owner.id}
-              onHandedOver={(name) => setNotice(t("handOver.done", { name }))}
+            {targets.length > 0 && (
+              <section className="card" aria-labelledby="opportunity-move-title">
+                <h2 id="opportunity-move-title">{t("opp.move")}</h2>
+                <MoveOpportunityMenu
+                  id="opportunity-move"
+                  label={t("opp.moveLabel")}
+                  visibleLabel
+                  targets={targets}
+                  disabled={move.busy}
+                  onChoose={(target) =>
+                    move.request({ id: opportunity.id, title: facts.title, target })
+                  }
+                />
+              </section>
+            )}
+            <OpportunityEditForm
+              // A saved edit comes back from the server: the form starts from it again.
+              key={`${facts.title}|${facts.expectedValue}|${opportunity.expectedCloseDate}`}
+              opportunity={opportunity}
+              onSaved={(changed) => setNotice(t(changed ? "oppEdit.saved" : "oppEdit.unchanged"))}
             />
+            {mayHandOver && (
+              <HandOverForm
+                opportunityId={opportunity.id}
+                ownerId={facts.owner.id}
+                onHandedOver={(name) => setNotice(t("handOver.done", { name }))}
+              />
+            )}
           </div>
         )}
       </div>
       <OpportunityHistory opportunity={opportunity} />
+      {move.dialog}
     </article>
   );
 }

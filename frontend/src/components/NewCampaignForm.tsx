@@ -1,0 +1,104 @@
+// "Neue Kampagne" (managers): name, description, start and end; the server's refusals (a name
+// that exists already, an end before the start) next to their fields.
+import { type FormEvent, useState } from "react";
+import { useMutation } from "urql";
+import { errorText } from "../errorText";
+import { graphql } from "../gql";
+import { useI18n } from "../I18n";
+import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
+import { CAMPAIGN_FIELDS, type CampaignDraft, EMPTY_CAMPAIGN, campaignInput } from "../leadIntake";
+import { FieldError, invalidProps, readUserErrors } from "./FieldError";
+
+const CreateCampaignDocument = graphql(`
+  mutation CreateCampaign($input: CreateCampaignInput!) {
+    createCampaign(input: $input) {
+      campaign {
+        id
+        name
+      }
+      userErrors {
+        ...FieldError_userError
+      }
+    }
+  }
+`);
+
+export function NewCampaignForm({ onCreated }: { onCreated: (name: string) => void }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState<CampaignDraft>(EMPTY_CAMPAIGN);
+  const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
+  const [{ fetching }, createCampaign] = useMutation(CreateCampaignDocument);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const result = await createCampaign({ input: campaignInput(draft) });
+    if (result.error) {
+      setErrors({ [FORM]: { code: "", message: errorText(t, result.error) } });
+      return;
+    }
+    const payload = result.data?.createCampaign;
+    const userErrors = readUserErrors(payload?.userErrors);
+    setErrors(errorsByField(userErrors, CAMPAIGN_FIELDS));
+    if (payload?.campaign && userErrors.length === 0) {
+      setDraft(EMPTY_CAMPAIGN);
+      onCreated(payload.campaign.name);
+    }
+  }
+
+  function field(name: keyof CampaignDraft, label: string, type = "text") {
+    const id = `new-campaign-${name}`;
+    return (
+      <>
+        <label htmlFor={id}>{label}</label>
+        <input
+          id={id}
+          type={type}
+          value={draft[name]}
+          required={name === "name"}
+          onChange={(event) => setDraft({ ...draft, [name]: event.target.value })}
+          {...invalidProps(`${id}-error`, errors[name])}
+        />
+        <FieldError id={`${id}-error`} error={errors[name]} />
+      </>
+    );
+  }
+
+  return (
+    <section className="card" aria-labelledby="new-campaign-title">
+      <h2 id="new-campaign-title">{t("campaignForm.title")}</h2>
+      <form className="form" onSubmit={submit} noValidate>
+        {field("name", t("campaignForm.name"))}
+        <label htmlFor="new-campaign-description">{t("campaignForm.description")}</label>
+        <textarea
+          id="new-campaign-description"
+          rows={2}
+          value={draft.description}
+          onChange={(event) => setDraft({ ...draft, description: event.target.value })}
+          {...invalidProps("new-campaign-description-error", errors.description)}
+        />
+        <FieldError id="new-campaign-description-error" error={errors.description} />
+        <div className="form-row">
+          <div className="form">{field("startsOn", t("campaignForm.startsOn"), "date")}</div>
+          <div className="form">{field("endsOn", t("campaignForm.endsOn"), "date")}</div>
+        </div>
+        <FormError error={errors[FORM]} id="new-campaign-error" />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={fetching}>
+            {fetching ? t("campaignForm.busy") : t("campaignForm.submit")}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** A refusal that concerns no field: a failed request (already in words) or a user error. */
+export function FormError({ id, error }: { id: string; error: UserErrorLike | undefined }) {
+  const { t } = useI18n();
+  if (!error) return null;
+  return (
+    <p id={id} className="error" role="alert">
+      {error.code ? errorText(t, error) : error.message}
+    </p>
+  );
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { EMPTY_LEAD, campaignInput, leadInput, singleLeadErrors } from "./leadIntake";
+
+describe("campaignInput", () => {
+  it("trims and sends empty optional fields as null", () => {
+    expect(
+      campaignInput({ name: "  Messe 2027 ", description: " ", startsOn: "", endsOn: "2027-03-01" }),
+    ).toEqual({ name: "Messe 2027", description: null, startsOn: null, endsOn: "2027-03-01" });
+  });
+});
+
+describe("leadInput", () => {
+  it("trims, leaves empty fields out as null and always sends the last name", () => {
+    expect(leadInput({ ...EMPTY_LEAD, lastName: " Muster ", email: " erika@example.com" })).toEqual(
+      {
+        firstName: null,
+        lastName: "Muster",
+        company: null,
+        email: "erika@example.com",
+        phone: null,
+        street: null,
+        postalCode: null,
+        city: null,
+        country: null,
+      },
+    );
+    expect(leadInput(EMPTY_LEAD).lastName).toBe("");
+  });
+});
+
+describe("singleLeadErrors", () => {
+  it("names the form's field for errors of the one lead, keeps the others", () => {
+    const email = { code: "REQUIRED", message: "email or phone", field: ["leads", "0", "email"] };
+    const campaign = { code: "NOT_FOUND", message: "gone", field: ["campaignId"] };
+    const batch = { code: "REQUIRED", message: "none", field: ["leads"] };
+    expect(singleLeadErrors([email, campaign, batch])).toEqual([
+      { ...email, field: ["email"] },
+      campaign,
+      batch,
+    ]);
+  });
+});

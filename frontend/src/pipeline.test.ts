@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import {
+  amountInputText,
+  cardDragData,
+  draftOf,
+  formatCloseDate,
+  moveQuestion,
+  moveTargets,
+  opportunitiesScreenUrl,
+  opportunityChanges,
+  parseOpportunitiesScreen,
+  readCardDragData,
+} from "./pipeline";
+import { parseAmount } from "./leadDetail";
+
+describe("the Verkaufschancen URL", () => {
+  it("opens the board by default and keeps owner and campaign for both views", () => {
+    expect(parseOpportunitiesScreen("")).toEqual({
+      ownerId: "",
+      stage: "",
+      cursors: [],
+      view: "board",
+      campaignId: "",
+    });
+    const list = parseOpportunitiesScreen("?owner=U1&campaign=C1&stage=WON&view=list&after=x");
+    expect(list).toEqual({
+      ownerId: "U1",
+      stage: "WON",
+      cursors: ["x"],
+      view: "list",
+      campaignId: "C1",
+    });
+    expect(parseOpportunitiesScreen(opportunitiesScreenUrl(list).slice(14))).toEqual(list);
+  });
+
+  it("drops the stage and the page on the board, where every stage is a column", () => {
+    const list = parseOpportunitiesScreen("?owner=U1&campaign=C1&stage=WON&view=list&after=x");
+    expect(opportunitiesScreenUrl({ ...list, view: "board" })).toBe(
+      "/opportunities?owner=U1&campaign=C1",
+    );
+    expect(opportunitiesScreenUrl(parseOpportunitiesScreen(""))).toBe("/opportunities");
+    expect(opportunitiesScreenUrl({ ...parseOpportunitiesScreen(""), view: "list" })).toBe(
+      "/opportunities?view=list",
+    );
+  });
+
+  it("takes an unknown view for the board", () => {
+    expect(parseOpportunitiesScreen("?view=kanban").view).toBe("board");
+  });
+});
+
+describe("moveTargets", () => {
+  it("offers the owner every other stage of an open one", () => {
+    expect(moveTargets("OPEN", { manages: false, owns: true })).toEqual([
+      "QUALIFIED",
+      "PROPOSAL",
+      "NEGOTIATION",
+      "WON",
+      "LOST",
+    ]);
+  });
+
+  it("offers a clerk nothing for a closed one or someone else's, a manager always", () => {
+    expect(moveTargets("WON", { manages: false, owns: true })).toEqual([]);
+    expect(moveTargets("OPEN", { manages: false, owns: false })).toEqual([]);
+    expect(moveTargets("LOST", { manages: true, owns: false })).toEqual([
+      "OPEN",
+      "QUALIFIED",
+      "PROPOSAL",
+      "NEGOTIATION",
+      "WON",
+    ]);
+  });
+});
+
+describe("moveQuestion", () => {
+  it("asks LOST for a reason, WON for a confirmation, nothing else", () => {
+    expect(moveQuestion("LOST")).toBe("lostReason");
+    expect(moveQuestion("WON")).toBe("confirmWon");
+    expect(moveQuestion("PROPOSAL")).toBe("none");
+    expect(moveQuestion("OPEN")).toBe("none");
+  });
+});
+
+describe("dragged cards", () => {
+  it("carry their id, title and stage and come back the same", () => {
+    const card = { id: "T3Bw", title: "Rahmenvertrag", stage: "OPEN" as const };
+    expect(readCardDragData(cardDragData(card))).toEqual(card);
+  });
+
+  it("take nothing else for a card", () => {
+    expect(readCardDragData("https://example.com")).toBeNull();
+    expect(readCardDragData("null")).toBeNull();
+    expect(readCardDragData(JSON.stringify({ id: "", title: "x", stage: "OPEN" }))).toBeNull();
+    expect(readCardDragData(JSON.stringify({ id: "a", title: "x", stage: "DONE" }))).toBeNull();
+    expect(readCardDragData(JSON.stringify({ id: "a", stage: "OPEN" }))).toBeNull();
+  });
+});
+
+describe("the edit form's values", () => {
+  const current = { title: "Rahmenvertrag", expectedValue: "2400.00", expectedCloseDate: null };
+
+  it("starts from the amount as people write it, which parseAmount reads back", () => {
+    expect(amountInputText("de", "2400.00")).toBe("2.400,00");
+    expect(amountInputText("en", "2400.5")).toBe("2,400.50");
+    expect(amountInputText("de", null)).toBe("");
+    expect(parseAmount(amountInputText("de", "1234567.89"), "de")).toEqual({
+      ok: true,
+      value: "1234567.89",
+    });
+  });
+
+  it("sends only what changed", () => {
+    const draft = draftOf("de", current);
+    expect(opportunityChanges("de", current, draft)).toEqual({ ok: true, changes: {} });
+    expect(opportunityChanges("de", current, { ...draft, value: "2.400" })).toEqual({
+      ok: true,
+      changes: {},
+    });
+    expect(
+      opportunityChanges("de", current, {
+        title: " Rahmenvertrag 2027 ",
+        value: "3.000,50",
+        closeDate: "2026-12-31",
+      }),
+    ).toEqual({
+      ok: true,
+      changes: {
+        title: "Rahmenvertrag 2027",
+        expectedValue: "3000.50",
+        expectedCloseDate: "2026-12-31",
+      },
+    });
+  });
+
+  it("clears an emptied value or date and refuses what is no amount", () => {
+    const withDate = { ...current, expectedCloseDate: "2026-12-31" };
+    expect(
+      opportunityChanges("de", withDate, { title: "Rahmenvertrag", value: "", closeDate: "" }),
+    ).toEqual({ ok: true, changes: { expectedValue: null, expectedCloseDate: null } });
+    expect(opportunityChanges("de", current, { ...draftOf("de", current), value: "-5" })).toEqual(
+      { ok: false, field: "expectedValue" },
+    );
+  });
+});
+
+describe("formatCloseDate", () => {
+  it("writes the day in the user's language, whatever the time zone", () => {
+    expect(formatCloseDate("de", "2026-12-31")).toBe("31.12.2026");
+    expect(formatCloseDate("en", "2026-01-05")).toBe("5 Jan 2026");
+    expect(formatCloseDate("de", "garbage")).toBe("garbage");
+  });
+});
