@@ -88,7 +88,7 @@ function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
         </Suspense>
       );
     case "tasks":
-      return <MyTasks />;
+      return <MyTasks viewer={viewer} />;
     case "dashboard":
       return (
         <Suspense fallback={loading}>

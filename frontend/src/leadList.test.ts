@@ -3,6 +3,7 @@ import {
   COLUMNS_OF_TAB,
   countsFilter,
   currentOrder,
+  exportUrl,
   hasOverviewFilters,
   listFilter,
   sortColumnOf,
@@ -117,5 +118,26 @@ describe("sortable columns of each tab", () => {
       expect.arrayContaining(["outcome", "reason", "closedAt"]),
     );
     expect(COLUMNS_OF_TAB.new).not.toContain("outcome");
+  });
+});
+
+describe("the export link", () => {
+  it("asks for exactly the tab's list, in the user's language", () => {
+    const state: OverviewState = {
+      tab: "done",
+      campaignId: "c1",
+      q: "Müller",
+      assigneeId: "u2",
+      outcome: "UNSUCCESSFUL",
+      reason: "UNREACHABLE",
+      order: "COMPANY",
+      cursors: ["page2"],
+    };
+    expect(exportUrl(state, "de")).toBe(
+      "/files/exports/leads.csv?campaignId=c1&search=M%C3%BCller&assigneeId=u2&status=DONE&outcome=UNSUCCESSFUL&closeReason=UNREACHABLE&lang=de",
+    );
+    expect(exportUrl({ tab: "new", cursors: [] }, "en")).toBe(
+      "/files/exports/leads.csv?status=NEW&lang=en",
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The leads overview's filters and sort: what each tab sends to `leads` and `leadCounts`, which
 // columns sort it, and "Filter zurücksetzen".
 import type { CloseReason, LeadStatus, Outcome } from "./gql/graphql";
+import type { Language } from "./i18n";
 import { DEFAULT_LEAD_ORDER, type LeadOrder } from "./listOptions";
 import { ORDERS_OF_TAB, type OverviewState, STATUS_OF_TAB, type Tab } from "./routes";
 import type { SortColumn } from "./sorting";
@@ -108,4 +109,16 @@ export function sortColumnOf(tab: Tab, column: OverviewColumn): SortColumn<LeadO
   const descending =
     sort.descending && offered.includes(sort.descending) ? sort.descending : undefined;
   return ascending || descending ? { ascending, descending } : null;
+}
+
+/** "Exportieren": the CSV of exactly the tab's list (the same filter as `leads`), with the
+ * column names and separator of the user's language. A plain link: the GET carries the session
+ * cookie, and the browser saves what it gets. */
+export function exportUrl(state: OverviewState, language: Language): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(listFilter(state))) {
+    if (value) params.set(name, value);
+  }
+  params.set("lang", language);
+  return `/files/exports/leads.csv?${params}`;
 }

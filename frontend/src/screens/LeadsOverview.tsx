@@ -1,31 +1,47 @@
-// "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks.
-import { useEffect, useId, useRef, useState } from "react";
+// "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks;
+// filters (campaign, clerk, search; outcome and reason on Erledigt) and sortable column headers,
+// all in the URL.
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
 import { CampaignSelect } from "../components/CampaignSelect";
+import { ClerkFilterSelect } from "../components/ClerkSelect";
+import { ClosedLeadCell } from "../components/ClosedLeadCells";
+import { DueBadge } from "../components/DueBadge";
 import { readUserErrors } from "../components/FieldError";
+import { EmptyList } from "../components/FilterReset";
 import { Link } from "../components/Link";
+import { OutcomeFilters } from "../components/OutcomeFilters";
 import { Pager } from "../components/Pager";
 import { QueryState } from "../components/QueryState";
+import { SearchBox } from "../components/SearchBox";
+import { SortHeader } from "../components/SortHeader";
+import { errorText } from "../errorText";
 import { contactName, formatAge, readContactName } from "../format";
-import { graphql } from "../gql";
+import { type FragmentType, getFragmentData, graphql } from "../gql";
+import type { MessageKey } from "../i18n";
 import { useI18n } from "../I18n";
-import { type LeadRow, readLeadRow } from "../leadRow";
-import { navigate, useLocation } from "../router";
 import {
-  type OverviewState,
-  leadPath,
-  STATUS_OF_TAB,
-  TABS,
-  overviewUrl,
-  parseOverview,
-} from "../routes";
+  COLUMNS_OF_TAB,
+  type OverviewColumn,
+  countsFilter,
+  currentOrder,
+  exportUrl,
+  hasOverviewFilters,
+  listFilter,
+  sortColumnOf,
+  switchTab,
+  withoutOverviewFilters,
+} from "../leadList";
+import { readClosedLead, readLeadRow } from "../leadRow";
+import type { LeadOrder } from "../listOptions";
+import { usePageTitle } from "../pageTitle";
+import { navigate, useLocation } from "../router";
+import { type OverviewState, TABS, leadPath, overviewUrl, parseOverview } from "../routes";
 
 export const PAGE_SIZE = 25;
 const COUNTS_REFRESH_MS = 30_000;
-/** How long typing pauses before the search runs. */
-export const SEARCH_DEBOUNCE_MS = 300;
 
 const LeadCountsDocument = graphql(`
   query LeadCounts($filter: LeadFilter) {
@@ -37,13 +53,34 @@ const LeadCountsDocument = graphql(`
   }
 `);
 
+/** A row of the overview: the shared lead row, plus what the Aktiv tab (next step, wait) and
+ * the Erledigt tab (outcome, reason, closing date) show. */
+const OverviewRowFragment = graphql(`
+  fragment OverviewRow_lead on Lead {
+    ...LeadRow_lead
+    ...ClosedLead_lead
+    waitingSince
+    dueState @include(if: $active)
+    nextActivity @include(if: $active) {
+      id
+      dueAt
+    }
+  }
+`);
+
 const LeadsPageDocument = graphql(`
-  query LeadsPage($filter: LeadFilter!, $first: Int!, $after: String) {
-    leads(filter: $filter, first: $first, after: $after) {
+  query LeadsPage(
+    $filter: LeadFilter!
+    $orderBy: LeadOrder!
+    $first: Int!
+    $after: String
+    $active: Boolean!
+  ) {
+    leads(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       edges {
         node {
-          ...LeadRow_lead
+          ...OverviewRow_lead
         }
       }
       pageInfo {
@@ -70,11 +107,25 @@ const AssignLeadsDocument = graphql(`
 
 type Notice = { kind: "success" | "problem"; text: string };
 
+const COLUMN_HEADERS: Record<OverviewColumn, MessageKey> = {
+  contact: "leads.col.contact",
+  company: "leads.col.company",
+  campaign: "leads.col.campaign",
+  assignee: "leads.col.assignee",
+  due: "leads.col.due",
+  waiting: "leads.col.waiting",
+  age: "leads.col.age",
+  outcome: "leads.col.outcome",
+  reason: "leads.col.reason",
+  closedAt: "leads.col.closedAt",
+};
+
 export function LeadsOverview() {
   const { search } = useLocation();
   const { t } = useI18n();
+  usePageTitle(t("leads.title"));
   const state = parseOverview(search);
-  // Keyed by the URL: a new tab, filter or page starts with an empty selection.
+  // Keyed by the URL: a new tab, filter, sort or page starts with an empty selection.
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">{t("leads.title")}</h1>
@@ -84,43 +135,61 @@ export function LeadsOverview() {
   );
 }
 
-/** Campaign filter and search box; both live in the URL, so they survive a reload. */
+/** Campaign, clerk and search (and outcome and reason on Erledigt); all in the URL, so they
+ * survive a reload. Each change goes back to the first page. */
 function Filters({ state }: { state: OverviewState }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const id = useId();
-  const applied = state.q ?? "";
-  const [text, setText] = useState(applied);
-
-  // Back/forward to another search shows that search.
-  useEffect(() => {
-    setText((now) => (now.trim() === applied ? now : applied));
-  }, [applied]);
-
-  useEffect(() => {
-    if (text.trim() === applied) return;
-    const timer = window.setTimeout(() => {
-      navigate(overviewUrl({ ...state, q: text, cursors: [] }), { replace: true });
-    }, SEARCH_DEBOUNCE_MS);
-    return () => window.clearTimeout(timer);
-  }, [text, applied, state]);
-
+  // The URL says everything about the state: a new callback only when it changes, so that the
+  // search box's pending search is not restarted by every render.
+  const url = overviewUrl(state);
+  const change = useCallback(
+    (next: Partial<OverviewState>, replace = false) =>
+      navigate(overviewUrl({ ...parseOverview(url.split("?")[1] ?? ""), ...next, cursors: [] }), {
+        replace,
+      }),
+    [url],
+  );
+  const search = useCallback((q: string) => change({ q }, true), [change]);
   return (
-    <div className="filters" role="search">
-      <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
-      <CampaignSelect
-        id={`${id}-campaign`}
-        value={state.campaignId ?? ""}
-        onChange={(campaignId) => navigate(overviewUrl({ ...state, campaignId, cursors: [] }))}
-      />
-      <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
-      <input
-        id={`${id}-search`}
-        type="search"
-        value={text}
-        placeholder={t("leads.filter.searchHint")}
-        onChange={(event) => setText(event.target.value)}
-      />
-    </div>
+    <>
+      <div className="filters" role="search">
+        <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
+        <CampaignSelect
+          id={`${id}-campaign`}
+          value={state.campaignId ?? ""}
+          onChange={(campaignId) => change({ campaignId })}
+        />
+        <label htmlFor={`${id}-clerk`}>{t("leads.filter.clerk")}</label>
+        <ClerkFilterSelect
+          id={`${id}-clerk`}
+          value={state.assigneeId ?? ""}
+          onChange={(assigneeId) => change({ assigneeId })}
+        />
+        {state.tab === "done" && (
+          <OutcomeFilters
+            idPrefix={id}
+            outcome={state.outcome ?? ""}
+            reason={state.reason ?? ""}
+            onChange={({ outcome, reason }) =>
+              change({ outcome: outcome || undefined, reason: reason || undefined })
+            }
+          />
+        )}
+        <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
+        <SearchBox
+          id={`${id}-search`}
+          applied={state.q ?? ""}
+          placeholder={t("leads.filter.searchHint")}
+          onSearch={search}
+        />
+      </div>
+      <p className="export-link">
+        <a href={exportUrl(state, language)} download>
+          {t("leads.export")}
+        </a>
+      </p>
+    </>
   );
 }
 
@@ -128,21 +197,20 @@ function Overview({ state }: { state: OverviewState }) {
   const { t } = useI18n();
   // Fresh on every visit: a lead closed on its detail page changes the counts, and the
   // document cache cannot know (LeadCounts holds no Lead).
-  const filter = {
-    campaignId: state.campaignId || null,
-    search: state.q || null,
-  };
   const [counts, refreshCounts] = useQuery({
     query: LeadCountsDocument,
-    variables: { filter },
+    variables: { filter: countsFilter(state) },
     requestPolicy: "cache-and-network",
   });
+  const order = currentOrder(state);
   const [page, refreshPage] = useQuery({
     query: LeadsPageDocument,
     variables: {
-      filter: { ...filter, status: STATUS_OF_TAB[state.tab] },
+      filter: listFilter(state),
+      orderBy: order,
       first: PAGE_SIZE,
       after: state.cursors.at(-1) ?? null,
+      active: state.tab === "active",
     },
     requestPolicy: "cache-and-network",
   });
@@ -164,10 +232,12 @@ function Overview({ state }: { state: OverviewState }) {
     return () => window.clearInterval(timer);
   }, [refreshCounts]);
 
-  const rows = page.data?.leads.edges.map((edge) => readLeadRow(edge.node)) ?? [];
+  const rows = page.data?.leads.edges.map((edge) => edge.node) ?? [];
+  const rowIds = rows.map((node) => readLeadRow(getFragmentData(OverviewRowFragment, node)).id);
   const total = page.data?.leads.totalCount ?? 0;
   const selectable = state.tab === "new";
-  const allSelected = rows.length > 0 && rows.every((lead) => selected.includes(lead.id));
+  const allSelected = rowIds.length > 0 && rowIds.every((id) => selected.includes(id));
+  const filtered = hasOverviewFilters(state);
 
   function refresh() {
     refreshCounts({ requestPolicy: "network-only" });
@@ -179,7 +249,7 @@ function Overview({ state }: { state: OverviewState }) {
   }
 
   function toggleAll() {
-    setSelected(allSelected ? [] : rows.map((lead) => lead.id));
+    setSelected(allSelected ? [] : rowIds);
   }
 
   async function distribute(clerk: Clerk) {
@@ -188,10 +258,11 @@ function Overview({ state }: { state: OverviewState }) {
     setDialogOpen(false);
     const errors = readUserErrors(result.data?.assignLeads.userErrors);
     if (result.error) {
-      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: result.error.message }) });
+      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errorText(t, result.error) }) });
     } else if (isConflict(errors)) {
       const taken = conflictingLeadIds(errors, leadIds);
       const names = rows
+        .map((node) => readLeadRow(getFragmentData(OverviewRowFragment, node)))
         .filter((lead) => taken.includes(lead.id))
         .map((lead) => contactName(readContactName(lead.contact)));
       setNotice({
@@ -202,7 +273,7 @@ function Overview({ state }: { state: OverviewState }) {
       });
       setSelected((now) => now.filter((id) => !taken.includes(id)));
     } else if (errors.length) {
-      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errors[0].message }) });
+      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errorText(t, errors[0]) }) });
     } else {
       setNotice({ kind: "success", text: t("leads.distributed", { count: leadIds.length, name: clerk.name }) });
       setSelected([]);
@@ -210,11 +281,13 @@ function Overview({ state }: { state: OverviewState }) {
     refresh();
   }
 
+  const orderUrl = (next: LeadOrder) => overviewUrl({ ...state, order: next, cursors: [] });
+
   return (
     <div>
       <nav className="tabs" aria-label={t("leads.tabs")}>
         {TABS.map((tab) => (
-          <Link key={tab} href={overviewUrl({ ...state, tab, cursors: [] })} current={tab === state.tab}>
+          <Link key={tab} href={overviewUrl(switchTab(state, tab))} current={tab === state.tab}>
             {t(`leads.tab.${tab}`)}{" "}
             <span className="count" data-testid={`count-${tab}`}>
               {counts.data?.leadCounts[tab] ?? "…"}
@@ -250,46 +323,59 @@ function Overview({ state }: { state: OverviewState }) {
         </div>
       )}
 
-      <QueryState
-        fetching={page.fetching}
-        hasData={Boolean(page.data)}
-        error={page.error}
-        isEmpty={rows.length === 0}
-        empty={t("leads.empty")}
-      />
+      {filtered && page.data && (
+        <p className="hint" data-testid="leads-found">
+          {t("leads.found", { count: total })}
+        </p>
+      )}
+      <QueryState fetching={page.fetching} hasData={Boolean(page.data)} error={page.error} />
+      {page.data && rows.length === 0 && (
+        <EmptyList
+          message={filtered ? t("leads.emptyFiltered") : t("leads.empty")}
+          resetUrl={filtered ? overviewUrl(withoutOverviewFilters(state)) : null}
+        />
+      )}
       {rows.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              {selectable && (
-                <th scope="col">
-                  <input
-                    type="checkbox"
-                    aria-label={t("leads.selectAll")}
-                    checked={allSelected}
-                    onChange={toggleAll}
-                  />
-                </th>
-              )}
-              <th scope="col">{t("leads.col.contact")}</th>
-              <th scope="col">{t("leads.col.company")}</th>
-              <th scope="col">{t("leads.col.campaign")}</th>
-              <th scope="col">{t("leads.col.assignee")}</th>
-              <th scope="col">{t("leads.col.age")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((lead) => (
-              <LeadTableRow
-                key={lead.id}
-                lead={lead}
-                selectable={selectable}
-                selected={selected.includes(lead.id)}
-                onToggle={() => toggle(lead.id)}
-              />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="lead-table">
+            <thead>
+              <tr>
+                {selectable && (
+                  <th scope="col">
+                    <input
+                      type="checkbox"
+                      aria-label={t("leads.selectAll")}
+                      checked={allSelected}
+                      onChange={toggleAll}
+                    />
+                  </th>
+                )}
+                {COLUMNS_OF_TAB[state.tab].map((column) => (
+                  <SortHeader
+                    key={column}
+                    column={sortColumnOf(state.tab, column)}
+                    current={order}
+                    urlOf={orderUrl}
+                  >
+                    {t(COLUMN_HEADERS[column])}
+                  </SortHeader>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((node, index) => (
+                <LeadTableRow
+                  key={rowIds[index]}
+                  lead={node}
+                  columns={COLUMNS_OF_TAB[state.tab]}
+                  selectable={selectable}
+                  selected={selected.includes(rowIds[index])}
+                  onToggle={() => toggle(rowIds[index])}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <Pager
         state={state}
@@ -311,19 +397,55 @@ function Overview({ state }: { state: OverviewState }) {
 }
 
 function LeadTableRow({
-  lead,
+  lead: node,
+  columns,
   selectable,
   selected,
   onToggle,
 }: {
-  lead: LeadRow;
+  lead: FragmentType<typeof OverviewRowFragment>;
+  columns: readonly OverviewColumn[];
   selectable: boolean;
   selected: boolean;
   onToggle: () => void;
 }) {
   const { t } = useI18n();
-  const contact = readContactName(lead.contact);
+  const lead = getFragmentData(OverviewRowFragment, node);
+  const row = readLeadRow(lead);
+  const contact = readContactName(row.contact);
   const name = contactName(contact);
+
+  function cell(column: OverviewColumn) {
+    switch (column) {
+      case "contact":
+        return (
+          <td key={column}>
+            <Link href={leadPath(row.id)}>{name}</Link>
+          </td>
+        );
+      case "company":
+        return <td key={column}>{contact.company}</td>;
+      case "campaign":
+        return <td key={column}>{row.campaign.name}</td>;
+      case "assignee":
+        return <td key={column}>{row.assignee?.name ?? t("leads.unassigned")}</td>;
+      case "due":
+        return (
+          <td key={column}>
+            {lead.dueState && <DueBadge state={lead.dueState} dueAt={lead.nextActivity?.dueAt} />}
+          </td>
+        );
+      case "waiting":
+        return <td key={column}>{lead.waitingSince ? formatAge(t, lead.waitingSince) : ""}</td>;
+      case "age":
+        return <td key={column}>{formatAge(t, row.createdAt)}</td>;
+      case "outcome":
+      case "reason":
+      case "closedAt":
+        return <ClosedLeadCell key={column} lead={readClosedLead(lead)} column={column} />;
+    }
+  }
+
   return (
     <tr aria-selected={selectable ? selected : undefined}>
       {selectable && (
@@ -336,13 +458,7 @@ function LeadTableRow({
           />
         </td>
       )}
-      <td>
-        <Link href={leadPath(lead.id)}>{name}</Link>
-      </td>
-      <td>{contact.company}</td>
-      <td>{lead.campaign.name}</td>
-      <td>{lead.assignee?.name ?? t("leads.unassigned")}</td>
-      <td>{formatAge(t, lead.createdAt)}</td>
+      {columns.map(cell)}
     </tr>
   );
 }

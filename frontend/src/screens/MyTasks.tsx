@@ -1,36 +1,77 @@
-// "Meine Aufgaben": the clerk's active leads, oldest first, with how long each has waited.
+// "Meine Aufgaben": the clerk's worklist. Open leads by when their next step is due (sections
+// überfällig / heute / geplant / nichts geplant with counts), searchable, filterable by campaign,
+// sortable by column; beside it "Erledigte Leads", the clerk's done leads. All state is the URL.
+import { useCallback, useId } from "react";
 import { useQuery } from "urql";
+import { CampaignSelect } from "../components/CampaignSelect";
+import { CLOSED_LEAD_COLUMNS, ClosedLeadCell } from "../components/ClosedLeadCells";
+import { EmptyList } from "../components/FilterReset";
 import { Link } from "../components/Link";
+import { OutcomeFilters } from "../components/OutcomeFilters";
 import { Pager } from "../components/Pager";
 import { QueryState } from "../components/QueryState";
-import { type Column, ReportTable } from "../components/ReportTable";
-import { contactName, formatAge, readContactName } from "../format";
+import { SearchBox } from "../components/SearchBox";
+import { SortHeader } from "../components/SortHeader";
+import { TaskCards } from "../components/TaskCards";
+import { TaskTable } from "../components/TaskTable";
+import { contactName, readContactName } from "../format";
 import { graphql } from "../gql";
-import type { MyTasksQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
+import { readClosedLead, readLeadRow } from "../leadRow";
+import { DUE_STATES, type DueState, TASK_ORDERS, type TaskOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
-import { useLocation } from "../router";
-import { leadPath, pagingUrl, parsePaging } from "../routes";
+import { navigate, useLocation } from "../router";
+import { leadPath } from "../routes";
+import {
+  DONE_SORT_COLUMNS,
+  type DoneOrder,
+  type TaskListState,
+  doneFilter,
+  dueLook,
+  hasTaskFilters,
+  parseTaskList,
+  switchView,
+  taskFilter,
+  taskLeadPath,
+  taskListUrl,
+  withoutTaskFilters,
+} from "../taskList";
+import { readTaskRow } from "../taskRow";
+import type { Viewer } from "../viewer";
 
 const PAGE_SIZE = 25;
 
 const MyTasksDocument = graphql(`
-  query MyTasks($first: Int!, $after: String) {
-    myTasks(first: $first, after: $after) {
+  query MyTasks($filter: TaskFilter, $orderBy: TaskOrder!, $first: Int!, $after: String) {
+    myTasks(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       edges {
         node {
-          id
-          createdAt
-          assignedAt
-          contact {
-            ...ContactName_contact
-            phone
-          }
-          campaign {
-            id
-            name
-          }
+          ...TaskRow_lead
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+    myTaskCounts {
+      overdue
+      today
+      upcoming
+      none
+    }
+  }
+`);
+
+const MyDoneLeadsDocument = graphql(`
+  query MyDoneLeads($filter: LeadFilter!, $orderBy: LeadOrder!, $first: Int!, $after: String) {
+    leads(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+      totalCount
+      edges {
+        node {
+          ...LeadRow_lead
+          ...ClosedLead_lead
         }
       }
       pageInfo {
@@ -41,67 +82,243 @@ const MyTasksDocument = graphql(`
   }
 `);
 
-type Task = MyTasksQuery["myTasks"]["edges"][number]["node"];
+/** The field of myTaskCounts that counts a section. */
+const COUNT_OF: Record<DueState, "overdue" | "today" | "upcoming" | "none"> = {
+  OVERDUE: "overdue",
+  TODAY: "today",
+  UPCOMING: "upcoming",
+  NONE: "none",
+};
 
-export function MyTasks() {
+export function MyTasks({ viewer }: { viewer: Pick<Viewer, "id"> }) {
   const { t } = useI18n();
   usePageTitle(t("tasks.title"));
   const { search } = useLocation();
-  const paging = parsePaging(search);
+  const state = parseTaskList(search);
+  return (
+    <section aria-labelledby="tasks-title" className="tasks">
+      <h1 id="tasks-title">{t("tasks.title")}</h1>
+      <nav className="tabs" aria-label={t("tasks.views")}>
+        <Link href={taskListUrl(switchView(state, "open"))} current={state.view === "open"}>
+          {t("tasks.view.open")}
+        </Link>
+        <Link href={taskListUrl(switchView(state, "done"))} current={state.view === "done"}>
+          {t("tasks.view.done")}
+        </Link>
+      </nav>
+      <TaskFilters state={state} />
+      {state.view === "open" ? (
+        <Worklist state={state} />
+      ) : (
+        <DoneLeads state={state} viewerId={viewer.id} />
+      )}
+    </section>
+  );
+}
+
+/** Campaign and search, and the done list's outcome and reason; on a phone, where the table's
+ * headers are not shown, the worklist's sort as a select. */
+function TaskFilters({ state }: { state: TaskListState }) {
+  const { t } = useI18n();
+  const id = useId();
+  // The URL says everything about the state: a new callback only when it changes, so that the
+  // search box's pending search is not restarted by every render.
+  const url = taskListUrl(state);
+  const change = useCallback(
+    (next: Partial<TaskListState>, replace = false) =>
+      navigate(taskListUrl({ ...parseTaskList(url.split("?")[1] ?? ""), ...next, cursors: [] }), {
+        replace,
+      }),
+    [url],
+  );
+  const search = useCallback((q: string) => change({ q }, true), [change]);
+  return (
+    <div className="filters" role="search">
+      <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
+      <CampaignSelect
+        id={`${id}-campaign`}
+        value={state.campaignId}
+        onChange={(campaignId) => change({ campaignId })}
+      />
+      {state.view === "done" && (
+        <OutcomeFilters
+          idPrefix={id}
+          outcome={state.outcome}
+          reason={state.reason}
+          onChange={(outcomeAndReason) => change(outcomeAndReason)}
+        />
+      )}
+      <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
+      <SearchBox
+        id={`${id}-search`}
+        applied={state.q}
+        placeholder={t("leads.filter.searchHint")}
+        onSearch={search}
+      />
+      {state.view === "open" && (
+        <span className="phone-only">
+          <label htmlFor={`${id}-sort`}>{t("tasks.sort")}</label>{" "}
+          <select
+            id={`${id}-sort`}
+            value={state.order}
+            onChange={(event) => change({ order: event.target.value as TaskOrder })}
+          >
+            {TASK_ORDERS.map((order) => (
+              <option key={order} value={order}>
+                {t(`tasks.sort.${order}`)}
+              </option>
+            ))}
+          </select>
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Worklist({ state }: { state: TaskListState }) {
+  const { t } = useI18n();
   const [{ data, fetching, error }] = useQuery({
     query: MyTasksDocument,
-    variables: { first: PAGE_SIZE, after: paging.cursors.at(-1) ?? null },
+    variables: {
+      filter: taskFilter(state),
+      orderBy: state.order,
+      first: PAGE_SIZE,
+      after: state.cursors.at(-1) ?? null,
+    },
     requestPolicy: "cache-and-network",
   });
-  const tasks = data?.myTasks.edges.map((edge) => edge.node) ?? [];
+  const tasks = data?.myTasks.edges.map((edge) => readTaskRow(edge.node)) ?? [];
   const total = data?.myTasks.totalCount ?? 0;
-  const columns: Column<Task>[] = [
-    {
-      key: "contact",
-      header: t("leads.col.contact"),
-      cell: (lead) => (
-        <Link href={leadPath(lead.id)}>{contactName(readContactName(lead.contact))}</Link>
-      ),
-    },
-    {
-      key: "company",
-      header: t("leads.col.company"),
-      cell: (lead) => readContactName(lead.contact).company,
-    },
-    { key: "campaign", header: t("leads.col.campaign"), cell: (lead) => lead.campaign.name },
-    {
-      key: "phone",
-      header: t("tasks.col.phone"),
-      cell: ({ contact: { phone } }) =>
-        phone && <a href={`tel:${phone.replace(/\s+/g, "")}`}>{phone}</a>,
-    },
-    {
-      key: "waiting",
-      header: t("tasks.col.waiting"),
-      cell: (lead) => formatAge(t, lead.assignedAt ?? lead.createdAt),
-    },
-  ];
+  const counts = data?.myTaskCounts;
+  const filtered = hasTaskFilters(state);
+  const leadHref = (leadId: string) => taskLeadPath(leadId, state);
+  const all = counts ? DUE_STATES.reduce((sum, due) => sum + counts[COUNT_OF[due]], 0) : null;
   return (
-    <section aria-labelledby="tasks-title">
-      <h1 id="tasks-title">{t("tasks.title")}</h1>
+    <>
+      <nav className="due-sections" aria-label={t("tasks.sections")}>
+        <Link href={taskListUrl({ ...state, due: "", cursors: [] })} current={!state.due}>
+          {t("tasks.section.all")}{" "}
+          <span className="count" data-testid="due-count-all">
+            {all ?? "…"}
+          </span>
+        </Link>
+        {DUE_STATES.map((due) => (
+          <Link
+            key={due}
+            href={taskListUrl({ ...state, due, cursors: [] })}
+            current={state.due === due}
+          >
+            <span className={`due-dot due-${dueLook(due).tone}`} aria-hidden="true" />
+            {t(`tasks.section.${due}`)}{" "}
+            <span className="count" data-testid={`due-count-${due}`}>
+              {counts ? counts[COUNT_OF[due]] : "…"}
+            </span>
+          </Link>
+        ))}
+      </nav>
       {data && <p data-testid="tasks-total">{t("tasks.total", { count: total })}</p>}
-      <QueryState
-        fetching={fetching}
-        hasData={Boolean(data)}
-        error={error}
-        isEmpty={tasks.length === 0}
-        empty={t("tasks.empty")}
-      />
+      <QueryState fetching={fetching} hasData={Boolean(data)} error={error} />
+      {data && tasks.length === 0 && (
+        <EmptyList
+          message={filtered ? t("tasks.emptyFiltered") : t("tasks.empty")}
+          resetUrl={filtered ? taskListUrl(withoutTaskFilters(state)) : null}
+        />
+      )}
       {tasks.length > 0 && (
-        <ReportTable columns={columns} rows={tasks} rowKey={(lead) => lead.id} />
+        <>
+          <TaskTable
+            tasks={tasks}
+            order={state.order}
+            urlOf={(order) => taskListUrl({ ...state, order, cursors: [] })}
+            leadHref={leadHref}
+          />
+          <TaskCards tasks={tasks} leadHref={leadHref} />
+        </>
       )}
       <Pager
-        state={paging}
+        state={state}
         total={total}
         pageSize={PAGE_SIZE}
         pageInfo={data?.myTasks.pageInfo}
-        urlOf={(state) => pagingUrl("/tasks", state)}
+        urlOf={taskListUrl}
       />
-    </section>
+    </>
+  );
+}
+
+function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string }) {
+  const { t } = useI18n();
+  const [{ data, fetching, error }] = useQuery({
+    query: MyDoneLeadsDocument,
+    variables: {
+      filter: doneFilter(state, viewerId),
+      orderBy: state.doneOrder,
+      first: PAGE_SIZE,
+      after: state.cursors.at(-1) ?? null,
+    },
+    requestPolicy: "cache-and-network",
+  });
+  const nodes = data?.leads.edges.map((edge) => edge.node) ?? [];
+  const total = data?.leads.totalCount ?? 0;
+  const filtered = hasTaskFilters(state);
+  const orderUrl = (doneOrder: DoneOrder) => taskListUrl({ ...state, doneOrder, cursors: [] });
+  return (
+    <>
+      {data && <p data-testid="done-total">{t("tasks.doneTotal", { count: total })}</p>}
+      <QueryState fetching={fetching} hasData={Boolean(data)} error={error} />
+      {data && nodes.length === 0 && (
+        <EmptyList
+          message={filtered ? t("tasks.doneEmptyFiltered") : t("tasks.doneEmpty")}
+          resetUrl={filtered ? taskListUrl(withoutTaskFilters(state)) : null}
+        />
+      )}
+      {nodes.length > 0 && (
+        <div className="table-scroll">
+          <table className="done-table">
+            <thead>
+              <tr>
+                <SortHeader column={DONE_SORT_COLUMNS.contact} current={state.doneOrder} urlOf={orderUrl}>
+                  {t("leads.col.contact")}
+                </SortHeader>
+                <SortHeader column={DONE_SORT_COLUMNS.company} current={state.doneOrder} urlOf={orderUrl}>
+                  {t("leads.col.company")}
+                </SortHeader>
+                <SortHeader column={DONE_SORT_COLUMNS.campaign} current={state.doneOrder} urlOf={orderUrl}>
+                  {t("leads.col.campaign")}
+                </SortHeader>
+                <th scope="col">{t("leads.col.outcome")}</th>
+                <th scope="col">{t("leads.col.reason")}</th>
+                <th scope="col">{t("leads.col.closedAt")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {nodes.map((node) => {
+                const lead = readLeadRow(node);
+                const contact = readContactName(lead.contact);
+                return (
+                  <tr key={lead.id}>
+                    <td>
+                      <Link href={leadPath(lead.id)}>{contactName(contact) || contact.company}</Link>
+                    </td>
+                    <td>{contact.company}</td>
+                    <td>{lead.campaign.name}</td>
+                    {CLOSED_LEAD_COLUMNS.map((column) => (
+                      <ClosedLeadCell key={column} lead={readClosedLead(node)} column={column} />
+                    ))}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        state={state}
+        total={total}
+        pageSize={PAGE_SIZE}
+        pageInfo={data?.leads.pageInfo}
+        urlOf={taskListUrl}
+      />
+    </>
   );
 }
