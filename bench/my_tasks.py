@@ -19,7 +19,10 @@ p95) of N runs in this process:
 
 for the first page, a deep page in the scheduled part (after row 5,000) and a deep page among
 the leads with nothing scheduled (after row 15,000); and `myTaskCounts` against one raw
-statement of conditional counts.
+statement of conditional counts. A second table compares, in raw SQL, the first page's lead
+ids by one ORDER BY (as the page statements sort) with the same ids from two index ranges
+(scheduled by due time, then unscheduled by waiting time, merged): what an index-friendly page
+statement would cost.
 
     .venv/bin/python bench/my_tasks.py                       # SQLite
     .venv/bin/python bench/my_tasks.py --postgres postgres://postgres@127.0.0.1:5432/test
@@ -122,6 +125,21 @@ AFTER_SCHEDULED = (
     " OR l.next_due_at IS NULL)"
 )
 AFTER_UNSCHEDULED = " AND l.next_due_at IS NULL AND (l.waiting_since, l.id) > ($2, $3)"
+# The first page as two index ranges: the scheduled leads by due time, then the unscheduled by
+# waiting time, each at most a page, merged. The same rows as one ORDER BY, which no index can
+# serve where the blank due times' rank (SQLite) or the trailing keys (PostgreSQL) need a sort.
+TWO_RANGES = (
+    "SELECT id FROM (SELECT * FROM (SELECT l.id, 0 AS blank, l.next_due_at, l.waiting_since "
+    "FROM leads AS l WHERE l.assignee_id = $1 AND l.closed_at IS NULL "
+    "AND l.next_due_at IS NOT NULL ORDER BY l.next_due_at, l.waiting_since, l.id LIMIT 50) AS s "
+    "UNION ALL SELECT * FROM (SELECT l.id, 1, l.next_due_at, l.waiting_since FROM leads AS l "
+    "WHERE l.assignee_id = $2 AND l.closed_at IS NULL AND l.next_due_at IS NULL "
+    "ORDER BY l.waiting_since, l.id LIMIT 50) AS u) AS merged "
+    "ORDER BY blank, next_due_at, waiting_since, id LIMIT 50"
+)
+ONE_ORDER = (
+    "SELECT l.id FROM leads AS l WHERE l.assignee_id = $1 AND l.closed_at IS NULL{order} LIMIT 50"
+)
 KEYS_AT = (
     "SELECT l.next_due_at, l.waiting_since, l.id FROM leads AS l "
     "WHERE l.assignee_id = $1 AND l.closed_at IS NULL"
@@ -340,7 +358,7 @@ async def page_cases(
     return cases
 
 
-async def run_cases(url: str, setup: Setup, runs: int) -> list[Row]:
+async def run_cases(url: str, setup: Setup, runs: int) -> tuple[list[Row], Row]:
     backend = "sqlite" if url.startswith("sqlite://") else "postgres"
     rows = []
     async with app_client(url) as client, RawDatabase(url) as raw:
@@ -375,7 +393,31 @@ async def run_cases(url: str, setup: Setup, runs: int) -> list[Row]:
                 )
             console.print(f"  {case.label}: {answer['totalCount']:,} open leads in all")
         rows.append(await counts_row(client, raw, setup, runs))
-    return rows
+        ranges = await first_page_ranges_row(raw, setup, backend, runs)
+    return rows, ranges
+
+
+async def first_page_ranges_row(raw: RawDatabase, setup: Setup, backend: str, runs: int) -> Row:
+    """The first page's ids by one ORDER BY against two index ranges (the same ids, checked):
+    what an index-friendly page statement could cost."""
+    clerk = setup.clerk_id
+    one_order = ONE_ORDER.format(order=ORDER[backend])
+
+    async def by_one_order() -> list[tuple[Any, ...]]:
+        return await raw.fetch(one_order, clerk)
+
+    async def by_two_ranges() -> list[tuple[Any, ...]]:
+        return await raw.fetch(TWO_RANGES, clerk, clerk)
+
+    if await by_one_order() != await by_two_ranges():
+        raise BenchError("the two index ranges give another first page")
+    return Row(
+        "first page's lead ids",
+        {
+            "one ORDER BY": await measure(by_one_order, runs),
+            "two index ranges": await measure(by_two_ranges, runs),
+        },
+    )
 
 
 async def counts_row(client: httpx.AsyncClient, raw: RawDatabase, setup: Setup, runs: int) -> Row:
@@ -425,12 +467,14 @@ async def run(options: Options) -> None:
                 f"{backend}: {options.leads:,} leads ({options.open_leads:,} open ones of the "
                 f"measured clerk) loaded in {setup.load_seconds:.1f} s (migrations included)"
             )
-            rows = await run_cases(url, setup, options.runs)
+            rows, ranges = await run_cases(url, setup, options.runs)
     title = (
         f"myTasks(orderBy: NEXT_DUE, first: {PAGE}) on {backend}, a clerk with "
         f"{options.open_leads:,} open leads: median (p95) of {options.runs} runs, in process"
     )
     console.print(figures_table(title, rows, floor="raw SQL"))
+    title = f"The first page's ids in raw SQL on {backend}: one ORDER BY or two index ranges"
+    console.print(figures_table(title, [ranges], floor="two index ranges"))
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
