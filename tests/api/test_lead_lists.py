@@ -20,7 +20,7 @@ from leadflow.db.models import Lead
 from leadflow.services import campaigns, leads
 from leadflow.services.due import Today
 from leadflow.services.leads import LeadIntake
-from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, gql
+from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, gql, mutate_ok
 
 LEADS = """
 query($filter: LeadFilter, $orderBy: LeadOrder, $first: Int, $after: String) {
@@ -437,3 +437,44 @@ async def test_a_page_is_one_statement_in_every_order(client, actors, order):
         assert len(lists) == 1, counter.statements
         counts[size] = counter.count
     assert counts[2] == counts[9], counts
+
+
+async def test_partners_sort_and_filter_only_by_what_they_may_read(client, actors):
+    """A partner reads a lead's creation, campaign and assignee, not the contact's name or
+    company, the wait or the next step: ordering by those would show them (through the order
+    and through the sort values in the cursor), so those orders and the due filter are
+    FORBIDDEN; the others work as for anyone."""
+    world = await build_world(actors)
+    campaign = encode_id("Campaign", world.campaign_ids[0])
+    await mutate_ok(
+        client,
+        actors.admin,
+        "linkPartnerCampaigns",
+        {"userId": actors.partner.gid, "campaignIds": [campaign]},
+    )
+    rows = [{"lastName": f"Partnerlead{i}", "email": f"p{i}@partner.example"} for i in range(4)]
+    await mutate_ok(
+        client,
+        actors.partner,
+        "createLeads",
+        {"campaignId": campaign, "leads": rows},
+        "leads { id }",
+    )
+    expected = sorted(
+        await Lead.filter(created_by_id=actors.partner.user.id).values_list("id", flat=True)
+    )
+    for order in ("NEWEST", "OLDEST", "CAMPAIGN", "ASSIGNEE"):
+        walked = await walk(client, actors.partner, order, 3)
+        assert sorted(walked) == expected, order
+    for order in ("LAST_NAME", "COMPANY", "WAITING_LONGEST", "NEXT_DUE"):
+        body = await gql(client, LEADS, {"orderBy": order}, actor=actors.partner)
+        assert error_codes(body) == ["FORBIDDEN"], (order, body)
+    for query, variables in (
+        (LEADS, {"filter": {"due": "NONE"}}),
+        ("query($f: LeadFilter) { leadCounts(filter: $f) { new } }", {"f": {"due": "NONE"}}),
+    ):
+        body = await gql(client, query, variables, actor=actors.partner)
+        assert error_codes(body) == ["FORBIDDEN"], body
+    # Filters a partner may read still narrow the list.
+    found = await page(client, actors.partner, filter={"status": "NEW", "search": "p2@partner"})
+    assert found["totalCount"] == 1

@@ -16,7 +16,7 @@ from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import CloseReason, DueState, LeadStatus, Outcome
 from leadflow.db.lead_status import open_condition, status_condition, status_counts
 from leadflow.db.models import Contact, Lead
-from leadflow.errors import DomainError, ErrorCode
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.due import Today
 from leadflow.services.keyset import Blank, Ordering, SortKey, SortKind
 from leadflow.services.validation import clean_text
@@ -112,6 +112,22 @@ LEAD_ORDERINGS: dict[LeadOrder, Ordering] = {
     LeadOrder.NEXT_DUE: Ordering("NEXT_DUE", (_NEXT_DUE, _WAITING)),
 }
 
+# Partners read a lead's creation, campaign and assignee, but not its contact's name or company,
+# its wait or its next step (`api.field_policy`): an order by those would show them, through
+# the order itself and through the sort values every cursor carries.
+PARTNER_ORDERS = frozenset(
+    {LeadOrder.NEWEST, LeadOrder.OLDEST, LeadOrder.CAMPAIGN, LeadOrder.ASSIGNEE}
+)
+
+
+def lead_ordering(actor: Actor, order: LeadOrder) -> Ordering:
+    """The keys of `order`, if the actor may sort by them."""
+    if policy.is_partner(actor) and order not in PARTNER_ORDERS:
+        allowed = ", ".join(sorted(PARTNER_ORDERS))
+        raise AccessDenied(f"Partners may sort leads only by {allowed}.")
+    return LEAD_ORDERINGS[order]
+
+
 # The task list names its orders apart from the lead list's: a cursor of one is no cursor of
 # the other. NEWEST is the newest assignment (what just landed on the clerk's desk), not the
 # newest lead: a lead created long ago but assigned this morning is new work.
@@ -174,6 +190,9 @@ def _filter_without_status(
         leads = leads.filter(close_reason=lead_filter.close_reason)
     leads = _created_within(leads, lead_filter.created_after, lead_filter.created_before)
     if lead_filter.due is not None:
+        if policy.is_partner(actor):
+            # Partners do not read a lead's next step (see PARTNER_ORDERS).
+            raise AccessDenied("Partners may not filter leads by their next step.")
         leads = leads.filter(open_condition(), due_condition(lead_filter.due, today))
     return _matching_search(actor, leads, lead_filter.search)
 

@@ -229,9 +229,8 @@ async def resolve_leads(
     actor = info.context.require_viewer()
     lead_filter = LeadFilter.parse(raw_filter, campaign_pk=campaign_pk)
     matching = lead_lists.filtered_leads(actor, lead_filter, info.context.today)
-    return await ordered_lead_connection(
-        matching, lead_lists.LEAD_ORDERINGS[order or LeadOrder.NEWEST], first, after
-    )
+    ordering = lead_lists.lead_ordering(actor, order or LeadOrder.NEWEST)
+    return await ordered_lead_connection(matching, ordering, first, after)
 
 
 async def ordered_lead_connection(
