@@ -113,7 +113,7 @@ export type LeadFilter = {
   createdAfter?: string | null | undefined;
   /** Created before this moment (excluded). */
   createdBefore?: string | null | undefined;
-  /** Open leads whose next activity is in this due state (by the viewer's today); NONE: open leads with nothing scheduled. */
+  /** Open leads whose next activity is in this due state (by the viewer's today); NONE: open leads with nothing scheduled. Not for partners. */
   due?: DueState | null | undefined;
   /** How it was closed. */
   outcome?: Outcome | null | undefined;
@@ -138,7 +138,7 @@ export type LeadInput = {
   street?: string | null | undefined;
 };
 
-/** How a lead list is sorted; blank values (no assignee, no company, nothing scheduled, not waiting) always come last, ties by ID. NEWEST/OLDEST: by creation. LAST_NAME: the contact's last name, then first name. COMPANY: then last name. CAMPAIGN: the campaign's name. ASSIGNEE: the clerk's name. WAITING_LONGEST: the start of the current wait for the clerk (waitingSince), oldest first. NEXT_DUE: the next activity's due time, earliest first (overdue, today, upcoming), then the leads with nothing scheduled by how long they wait. */
+/** How a lead list is sorted; blank values (no assignee, no company, nothing scheduled, not waiting) always come last, ties by ID. NEWEST/OLDEST: by creation. LAST_NAME: the contact's last name, then first name. COMPANY: then last name. CAMPAIGN: the campaign's name. ASSIGNEE: the clerk's name. WAITING_LONGEST: the start of the current wait for the clerk (waitingSince), oldest first. NEXT_DUE: the next activity's due time, earliest first (overdue, today, upcoming), then the leads with nothing scheduled by how long they wait. Partners sort by NEWEST, OLDEST, CAMPAIGN and ASSIGNEE only (the others read what they may not). */
 export type LeadOrder =
   | 'ASSIGNEE'
   | 'CAMPAIGN'

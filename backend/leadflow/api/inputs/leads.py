@@ -33,7 +33,7 @@ class LeadFilter:
     due: DueState | None = strawberry.field(
         default=None,
         description="Open leads whose next activity is in this due state (by the viewer's "
-        "today); NONE: open leads with nothing scheduled.",
+        "today); NONE: open leads with nothing scheduled. Not for partners.",
     )
 
     @staticmethod

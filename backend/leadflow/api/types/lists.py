@@ -17,7 +17,8 @@ strawberry.enum(
     "the campaign's name. ASSIGNEE: the clerk's name. WAITING_LONGEST: the start of the "
     "current wait for the clerk (waitingSince), oldest first. NEXT_DUE: the next activity's "
     "due time, earliest first (overdue, today, upcoming), then the leads with nothing "
-    "scheduled by how long they wait.",
+    "scheduled by how long they wait. Partners sort by NEWEST, OLDEST, CAMPAIGN and ASSIGNEE "
+    "only (the others read what they may not).",
 )
 strawberry.enum(
     TaskOrder,
