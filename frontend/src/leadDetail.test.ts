@@ -8,6 +8,7 @@ import {
   describeActor,
   describeContactChange,
   describeEvent,
+  describeRescheduleNote,
   describeOpportunityEvent,
   describeUserError,
   errorsByField,
@@ -51,7 +52,8 @@ describe("describeUserError", () => {
   });
 
   it("falls back to the code, then to the server's words", () => {
-    expect(describeUserError(t("de"), { code: "TOO_LONG", message: "x", field: ["note"] })).toBe(
+    const field = ["aFieldWithoutItsOwnText"];
+    expect(describeUserError(t("de"), { code: "TOO_LONG", message: "x", field })).toBe(
       "Dieser Text ist zu lang.",
     );
     expect(describeUserError(t("en"), { code: "SOMETHING_NEW", message: "Odd." })).toBe(
@@ -224,5 +226,29 @@ describe("nextLeadId", () => {
     expect(nextLeadId(["a", "c"], "b", "c")).toBe("c"); // b was closed
     expect(nextLeadId(["a", "d"], "b", "c")).toBe("a"); // c went too
     expect(nextLeadId(["a", "c"], "b", null)).toBe("a"); // opened from elsewhere
+  });
+});
+
+describe("the history of next steps", () => {
+  it("names the kind of the step", () => {
+    const call = { kind: "CALL" as const };
+    expect(describeEvent(t("de"), { kind: "ACTIVITY_SCHEDULED", activity: call })).toBe(
+      "Nächster Schritt geplant: Anruf",
+    );
+    expect(
+      describeEvent(t("en"), { kind: "ACTIVITY_COMPLETED", activity: { kind: "MEETING" } }),
+    ).toBe("Step done: Meeting");
+    expect(describeEvent(t("de"), { kind: "ACTIVITY_RESCHEDULED", activity: null })).toBe(
+      "Nächster Schritt verschoben",
+    );
+  });
+
+  it("shows a rescheduling in local words, and other notes as they are", () => {
+    const format = (at: Date) => at.toISOString().slice(0, 16);
+    expect(
+      describeRescheduleNote(format, "2026-12-07T08:00:00+00:00 -> 2026-12-08T13:30:00+00:00"),
+    ).toBe("2026-12-07T08:00 → 2026-12-08T13:30");
+    expect(describeRescheduleNote(format, "später")).toBe("später");
+    expect(describeRescheduleNote(format, "x -> y")).toBe("x -> y");
   });
 });

@@ -1,6 +1,6 @@
 // The lead detail's own logic: user errors next to their fields, amounts typed by people,
 // dates and money in the user's language, the history timeline in words.
-import type { OpportunityStage } from "./gql/graphql";
+import type { ActivityKind, OpportunityStage } from "./gql/graphql";
 import type { Language, MessageKey, Translate } from "./i18n";
 import { codeMessageKey, isMessageKey } from "./i18n";
 
@@ -75,6 +75,17 @@ export interface LeadEventLike {
   previousAssignee?: Named | null;
   outcome?: string | null;
   closeReason?: string | null;
+  activity?: { kind: ActivityKind } | null;
+}
+
+const ACTIVITY_EVENTS = {
+  ACTIVITY_SCHEDULED: "event.ACTIVITY_SCHEDULED_KIND",
+  ACTIVITY_RESCHEDULED: "event.ACTIVITY_RESCHEDULED_KIND",
+  ACTIVITY_COMPLETED: "event.ACTIVITY_COMPLETED_KIND",
+} as const;
+
+function isActivityEvent(kind: string): kind is keyof typeof ACTIVITY_EVENTS {
+  return Object.hasOwn(ACTIVITY_EVENTS, kind);
 }
 
 /** One line of the history timeline: what happened, e.g. "Abgeschlossen: erfolglos (Kein Interesse)". */
@@ -92,6 +103,10 @@ export function describeEvent(t: Translate, event: LeadEventLike): string {
       return t("event.CLOSED_REASON", { outcome, reason });
     }
     default: {
+      if (isActivityEvent(event.kind) && event.activity) {
+        const kind = t(`activityKind.${event.activity.kind}`);
+        return t(ACTIVITY_EVENTS[event.kind], { kind });
+      }
       const key = `event.${event.kind}`;
       return isMessageKey(key) ? t(key) : event.kind;
     }
@@ -194,4 +209,20 @@ export function nextLeadId(
   if (position >= 0) return listed[(position + 1) % listed.length];
   if (lastFollower && others.includes(lastFollower)) return lastFollower;
   return others[0];
+}
+
+const MOVED = /^(\S+) -> (\S+)$/;
+
+/** The note of a rescheduling ("2026-12-07T08:00:00+00:00 -> 2026-12-08T13:30:00+00:00", as
+ * the server records it) in the viewer's local time: "Mo., 07.12.2026, 09:00 → Di., …";
+ * any other note as it is. */
+export function describeRescheduleNote(
+  format: (at: Date) => string,
+  note: string,
+): string {
+  const match = MOVED.exec(note.trim());
+  if (!match) return note;
+  const [from, to] = [new Date(match[1]), new Date(match[2])];
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return note;
+  return `${format(from)} → ${format(to)}`;
 }

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dueAtForApi, fromLocalInput, quickPickDate, toLocalInput } from "./nextStep";
+import {
+  dueAtForApi,
+  formatStepTime,
+  fromLocalInput,
+  quickPickDate,
+  toLocalInput,
+} from "./nextStep";
 
 // The functions use the local time of the runtime, like the browser's. Node reads TZ again
 // when it changes, so each test runs in the zone it names.
@@ -109,5 +115,17 @@ describe("the date-time field", () => {
       expect(fromLocalInput(value), value).toBeNull();
       expect(dueAtForApi(value), value).toBeNull();
     }
+  });
+});
+
+describe("formatStepTime", () => {
+  beforeEach(() => inZone("Europe/Berlin"));
+
+  it("says the weekday, the date and the local time", () => {
+    expect(formatStepTime("de-DE", "2026-06-15T07:00:00Z")).toBe("Mo., 15.06.2026, 09:00");
+    // The punctuation after the weekday differs between ICU versions.
+    expect(formatStepTime("en-GB", new Date("2026-06-15T07:00:00Z"))).toMatch(
+      /^Mon,? 15\/06\/2026, 09:00$/,
+    );
   });
 });

@@ -70,3 +70,17 @@ export function fromLocalInput(value: string): Date | null {
 export function dueAtForApi(value: string): string | null {
   return fromLocalInput(value)?.toISOString() ?? null;
 }
+
+const STEP_TIME: Intl.DateTimeFormatOptions = {
+  weekday: "short",
+  day: "2-digit",
+  month: "2-digit",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+};
+
+/** When a step is due, with the weekday that a follow-up is planned by: "Mo., 15.06.2026, 09:00". */
+export function formatStepTime(locale: string, at: Date | string): string {
+  return new Intl.DateTimeFormat(locale, STEP_TIME).format(typeof at === "string" ? new Date(at) : at);
+}

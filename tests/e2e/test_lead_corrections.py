@@ -5,12 +5,15 @@ history, plans a follow-up with a quick pick and completes it planning the next 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     CLERK_CLARA,
     PASSWORD,
+    VIEWPORT,
     Seeded,
     log_in,
     log_in_as_manager,
@@ -189,3 +192,132 @@ def test_next_lead_walks_the_clerks_worklist_without_going_back(page, seeded: Se
     expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer05 →")
     page.get_by_role("link", name="Zurück").click()
     expect(page).to_have_url(re.compile(r"/tasks$"))
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WEEKDAYS = ["Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."]
+
+
+def berlin_nine(day: date) -> tuple[str, str]:
+    """The datetime-local value and the German words for 9:00 on `day` in Berlin."""
+    words = f"{WEEKDAYS[day.weekday()]}, {day:%d.%m.%Y}, 09:00"
+    return f"{day:%Y-%m-%d}T09:00", words
+
+
+def lead_steps(seeded: Seeded, lead_id: str) -> dict:
+    return seeded.graphql(
+        """query($id: ID!) { lead(id: $id) {
+          dueState nextActivity { kind dueAt note }
+          activities { kind dueAt note doneAt doneNote }
+        } }""",
+        id=lead_id,
+    )["lead"]
+
+
+def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, seeded: Seeded):
+    lead_id = seeded.lead_ids[9]  # Kunde Nummer10
+    assign(seeded, [lead_id], CLERK_CLARA)
+    # A browser in Berlin: the quick picks are 9:00 there, and it sends its zone to the server.
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE", timezone_id="Europe/Berlin")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    today = datetime.now(BERLIN).date()
+    log_in(page, seeded, CLERK_CLARA, PASSWORD)
+    open_lead(page, "Kunde Nummer10")
+
+    # Nothing planned: the panel is the planning form. "Morgen" is tomorrow 9:00 in Berlin.
+    panel = page.get_by_role("region", name="Nächster Schritt")
+    expect(panel.get_by_test_id("next-step-none")).to_have_text("Kein nächster Schritt geplant.")
+    plan = panel.get_by_role("form", name="Nächster Schritt planen")
+    plan.get_by_role("button", name="Planen").click()  # no date yet
+    due = plan.get_by_label("Fällig am (Datum und Uhrzeit)")
+    expect(page.locator("#plan-due-error")).to_have_text("Bitte Datum und Uhrzeit wählen.")
+    expect(due).to_be_focused()
+    plan.get_by_role("button", name="Morgen").click()
+    tomorrow_value, tomorrow_words = berlin_nine(today + timedelta(days=1))
+    expect(due).to_have_value(tomorrow_value)
+    expect(plan.get_by_role("button", name="Morgen")).to_have_attribute("aria-pressed", "true")
+    expect(plan.get_by_test_id("plan-due-shown")).to_have_text(tomorrow_words)
+    plan.get_by_label("Art").select_option(label="Anruf")
+    plan.get_by_label("Notiz (optional)").fill("Rückruf wegen Angebot")
+    screenshot(page, "lead-next-step-plan", full_page=True)
+    plan.get_by_role("button", name="Planen").click()
+    status = panel.get_by_role("status")
+    expect(status).to_have_text(f"Nächster Schritt geplant: Anruf, {tomorrow_words}.")
+    expect(status).to_be_focused()
+    current = panel.get_by_test_id("next-step")
+    expect(current).to_contain_text("Anruf")
+    expect(current).to_contain_text("geplant")  # upcoming: tomorrow
+    expect(current).to_contain_text("Rückruf wegen Angebot")
+    expect(page.get_by_test_id("history")).to_contain_text("Nächster Schritt geplant: Anruf")
+    steps = lead_steps(seeded, lead_id)
+    assert steps["nextActivity"]["kind"] == "CALL"
+    assert steps["nextActivity"]["note"] == "Rückruf wegen Angebot"
+    due_at = datetime.fromisoformat(steps["nextActivity"]["dueAt"])
+    assert due_at.astimezone(BERLIN).replace(tzinfo=None) == datetime.fromisoformat(tomorrow_value)
+
+    # The call happened: saving feedback opens "Erledigt" with the next step, focused.
+    feedback = page.get_by_role("region", name="Feedback erfassen")
+    feedback.get_by_label("Notiz").fill("Kunde erreicht, möchte einen Termin.")
+    feedback.get_by_role("button", name="Feedback speichern").click()
+    complete = panel.get_by_role("form", name="Als erledigt markieren")
+    result = complete.get_by_label("Ergebnis (optional)")
+    expect(result).to_be_focused()
+    result.fill("Angebot besprochen")
+    expect(complete.get_by_label("Gleich den nächsten Schritt planen")).to_be_checked()
+    complete.get_by_label("Art").select_option(label="Termin")
+    complete.get_by_role("button", name="Nächste Woche").click()
+    monday = today + timedelta(days=7 - today.weekday())
+    monday_value, monday_words = berlin_nine(monday)
+    expect(complete.get_by_label("Fällig am (Datum und Uhrzeit)")).to_have_value(monday_value)
+    complete.get_by_label("Notiz (optional)").fill("Vor Ort, mit Einkauf")
+    complete.get_by_role("button", name="Erledigt speichern").click()
+    expect(status).to_have_text(
+        f"Der Schritt ist erledigt. Nächster Schritt: Termin, {monday_words}."
+    )
+    expect(current).to_contain_text("Termin")
+    expect(current).to_contain_text("Vor Ort, mit Einkauf")
+    activities = page.get_by_test_id("activities")
+    expect(activities.locator("li")).to_have_count(2)
+    expect(activities.locator("li").first).to_contain_text("Termin")  # open first
+    expect(activities.locator("li").first).to_contain_text("offen")
+    expect(activities.locator("li").last).to_contain_text("Anruf")
+    expect(activities.locator("li").last).to_contain_text("erledigt")
+    expect(activities.locator("li").last).to_contain_text("Angebot besprochen")
+    expect(page.get_by_test_id("history")).to_contain_text("Schritt erledigt: Anruf")
+    expect(page.get_by_test_id("history")).to_contain_text("Nächster Schritt geplant: Termin")
+    screenshot(page, "lead-next-step-done", full_page=True)
+    steps = lead_steps(seeded, lead_id)
+    assert steps["nextActivity"]["kind"] == "MEETING"
+    assert [(step["kind"], step["doneNote"]) for step in steps["activities"]] == [
+        ("MEETING", None),
+        ("CALL", "Angebot besprochen"),
+    ]
+
+    # Verschieben: "Abbrechen" first returns the focus to the button; the same time again is
+    # refused; then a time typed into the field, the day after that Monday at 14:30.
+    panel.get_by_role("button", name="Verschieben").click()
+    reschedule = panel.get_by_role("form", name="Verschieben")
+    due = reschedule.get_by_label("Fällig am (Datum und Uhrzeit)")
+    expect(due).to_have_value(monday_value)
+    reschedule.get_by_role("button", name="Abbrechen").click()
+    expect(panel.get_by_role("button", name="Verschieben")).to_be_focused()
+    panel.get_by_role("button", name="Verschieben").click()
+    reschedule.get_by_role("button", name="Verschieben").click()
+    expect(page.locator("#reschedule-due-error")).to_have_text(
+        "Der Schritt ist schon zu dieser Zeit fällig; bitte eine andere Zeit wählen."
+    )
+    tuesday = monday + timedelta(days=1)
+    due.fill(f"{tuesday:%Y-%m-%d}T14:30")
+    tuesday_words = f"Di., {tuesday:%d.%m.%Y}, 14:30"
+    expect(reschedule.get_by_test_id("reschedule-due-shown")).to_have_text(tuesday_words)
+    reschedule.get_by_role("button", name="Verschieben").click()
+    expect(status).to_have_text(f"Verschoben auf {tuesday_words}.")
+    expect(page.get_by_test_id("history")).to_contain_text(
+        f"Nächster Schritt verschoben: Termin von Clara Clerk{monday_words} → {tuesday_words}"
+    )
+    next_due = datetime.fromisoformat(lead_steps(seeded, lead_id)["nextActivity"]["dueAt"])
+    assert next_due.astimezone(BERLIN).replace(tzinfo=None) == datetime.fromisoformat(
+        f"{tuesday:%Y-%m-%d}T14:30"
+    )
+    context.close()

@@ -1,8 +1,9 @@
 // "Feedback erfassen": how the contact was reached and what they said, on an ACTIVE lead.
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
+import { focusFirstProblem } from "../formFocus";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
@@ -33,26 +34,32 @@ export function FeedbackForm({ leadId, onSaved }: { leadId: string; onSaved: () 
   const [note, setNote] = useState("");
   const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
   const [{ fetching }, recordFeedback] = useMutation(RecordFeedbackDocument);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Counts refusals, so that each one (also the same again) moves the focus to what to fix.
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals > 0) focusFirstProblem(formRef.current, "feedback-error");
+  }, [refusals]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const result = await recordFeedback({ input: { leadId, channel, note } });
-    if (result.error) {
-      setErrors({ [FORM]: { code: "", message: result.error.message } });
+    const userErrors = result.error
+      ? [{ code: "", message: result.error.message }]
+      : readUserErrors(result.data?.recordFeedback.userErrors);
+    setErrors(errorsByField(userErrors, FIELDS));
+    if (userErrors.length > 0) {
+      setRefusals((count) => count + 1);
       return;
     }
-    const userErrors = readUserErrors(result.data?.recordFeedback.userErrors);
-    setErrors(errorsByField(userErrors, FIELDS));
-    if (userErrors.length === 0) {
-      setNote("");
-      onSaved();
-    }
+    setNote("");
+    onSaved(); // the lead page moves on to the next step (and the focus with it)
   }
 
   return (
     <section className="card" aria-labelledby="feedback-title">
       <h2 id="feedback-title">{t("feedback.title")}</h2>
-      <form className="form" onSubmit={submit} noValidate>
+      <form ref={formRef} className="form" onSubmit={submit} noValidate>
         <label htmlFor="feedback-channel">{t("feedback.channel")}</label>
         <select
           id="feedback-channel"

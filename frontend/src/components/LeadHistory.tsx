@@ -2,7 +2,8 @@
 // this fragment, so a reassigned lead comes back with the same history the page shows.
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { useI18n } from "../I18n";
-import { describeEvent } from "../leadDetail";
+import { LOCALES, describeEvent, describeRescheduleNote } from "../leadDetail";
+import { formatStepTime } from "../nextStep";
 import { Timeline } from "./Timeline";
 
 export const LeadHistoryFragment = graphql(`
@@ -25,19 +26,30 @@ export const LeadHistoryFragment = graphql(`
         id
         name
       }
+      activity {
+        id
+        kind
+      }
     }
   }
 `);
 
 export function LeadHistory({ lead }: { lead: FragmentType<typeof LeadHistoryFragment> }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { history } = getFragmentData(LeadHistoryFragment, lead);
+  // A rescheduling's note is the two due times (UTC): shown in the viewer's local time.
+  const format = (at: Date) => formatStepTime(LOCALES[language], at);
+  const events = history.map((event) =>
+    event.kind === "ACTIVITY_RESCHEDULED"
+      ? { ...event, note: describeRescheduleNote(format, event.note) }
+      : event,
+  );
   return (
     <Timeline
       titleId="history-title"
       title={t("lead.history")}
       testId="history"
-      events={history}
+      events={events}
       describe={describeEvent}
     />
   );

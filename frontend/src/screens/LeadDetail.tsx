@@ -2,12 +2,14 @@
 // "Abschließen" for the assignee or a manager while the lead is ACTIVE.
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
+import { ActivityList } from "../components/ActivityList";
 import { CloseLeadForm } from "../components/CloseLeadForm";
 import { ContactEditForm } from "../components/ContactEditForm";
 import { ContactHistory } from "../components/ContactHistory";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { LeadHistory } from "../components/LeadHistory";
 import { NextLeadLink } from "../components/NextLeadLink";
+import { NextStepPanel } from "../components/NextStepPanel";
 import { Link } from "../components/Link";
 import {
   OpportunitySummary,
@@ -69,6 +71,8 @@ const LeadDetailDocument = graphql(`
         }
       }
       ...LeadHistory_lead
+      ...NextStepPanel_lead
+      ...ActivityList_lead
       opportunity {
         ...OpportunitySummary_opportunity
       }
@@ -87,6 +91,8 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Each saved feedback asks the next-step panel to plan (or complete and plan) the next step.
+  const [planRequests, setPlanRequests] = useState(0);
   const noticeRef = useRef<HTMLDivElement>(null);
   // Closing removes the forms and the focus with them: it goes to the outcome instead, so that a
   // keyboard user goes on from here, not from the top of the page.
@@ -129,7 +135,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   const mayReopen = lead.status === "DONE" && manages;
   // The rule of updateContact: managers any contact, a clerk those of their open leads.
   const mayEditContact = manages || (lead.status === "ACTIVE" && lead.assignee?.id === viewer.id);
-  const hasSide = mayWork || showOpportunity || mayReopen;
+  const hasSide = lead.status === "ACTIVE" || mayWork || showOpportunity || mayReopen;
 
   function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
     setNotice({
@@ -169,10 +175,16 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
       <div className={hasSide ? "detail-grid" : undefined}>
         <LeadFacts lead={lead} mayEditContact={mayEditContact} />
         <div className="detail-side">
+          {lead.status === "ACTIVE" && (
+            <NextStepPanel lead={lead} mayWork={mayWork} planRequests={planRequests} />
+          )}
           {mayWork && (
             <FeedbackForm
               leadId={lead.id}
-              onSaved={() => setNotice({ text: t("feedback.saved") })}
+              onSaved={() => {
+                setNotice({ text: t("feedback.saved") });
+                setPlanRequests((count) => count + 1);
+              }}
             />
           )}
           {mayWork && <CloseLeadForm leadId={lead.id} onClosed={closed} />}
@@ -193,6 +205,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
         </div>
       </div>
       <ContactHistory contact={lead.contact} />
+      <ActivityList lead={lead} />
       <FeedbackLog lead={lead} />
       <LeadHistory lead={lead} />
     </article>
