@@ -17,6 +17,20 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 from leadflow.auth import passwords  # noqa: E402
 from leadflow.cli import main  # noqa: E402
 
+
+def _install_moved_clock() -> None:
+    """A clock the test moves (tests/moved_clock.py), when LEADFLOW_TEST_CLOCK_FILE is set.
+    Loaded from its file: this folder is not on the path (see above)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("moved_clock", _HERE / "moved_clock.py")
+    assert spec is not None and spec.loader is not None
+    moved_clock = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(moved_clock)
+    moved_clock.install_from_environment()
+
+
 if __name__ == "__main__":
     passwords.use_test_hashing()
+    _install_moved_clock()
     main()
