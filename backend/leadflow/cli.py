@@ -200,6 +200,11 @@ def _add_import_export(
         help="IANA zone (e.g. Europe/Berlin) that says when a day starts, for --due and for "
         "dates without an offset (default: UTC)",
     )
+    export.add_argument(
+        "--order",
+        help="sort as the lead list does: NEWEST, OLDEST, LAST_NAME, COMPANY, CAMPAIGN, ASSIGNEE, "
+        "WAITING_LONGEST or NEXT_DUE (default: oldest first)",
+    )
     export.add_argument("--output", "-o", type=Path, help="the file to write (default: stdout)")
     export.add_argument(
         "--separator",
@@ -364,7 +369,8 @@ async def _export_filter(args: argparse.Namespace, statuses: Sequence[LeadStatus
         created_before=_moment(args.created_before, "--created-before", zone),
         due=exports.parse_due(args.due, "--due") if args.due else None,
     )
-    return exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone))
+    order = exports.parse_order(args.order, "--order") if args.order else None
+    return exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone), order)
 
 
 def _moment(text: str | None, option: str, zone: tzinfo) -> datetime | None:

@@ -22,7 +22,7 @@ from leadflow.db.models import Campaign, Feedback, Lead
 from leadflow.errors import AccessDenied
 from leadflow.services import campaigns, exports, leads
 from leadflow.services.due import Today
-from leadflow.services.lead_lists import LeadFilter
+from leadflow.services.lead_lists import LeadFilter, LeadOrder
 from leadflow.services.leads import LeadIntake
 from tests.helpers import Actor, Actors, QueryCounter, data_of, gql
 
@@ -157,21 +157,23 @@ async def test_each_filter_exports_exactly_its_leads(client, actors):
 
 
 LIST = """
-query($filter: LeadFilter, $after: String) {
-  leads(filter: $filter, orderBy: OLDEST, first: 2, after: $after) {
+query($filter: LeadFilter, $orderBy: LeadOrder, $after: String) {
+  leads(filter: $filter, orderBy: $orderBy, first: 2, after: $after) {
     edges { node { id } } pageInfo { hasNextPage endCursor }
   }
 }"""
 
 
-async def listed(client: httpx.AsyncClient, actor: Actor, lead_filter: dict[str, str]) -> set[int]:
-    """The lead list's leads under the filter, page by page (GraphQL's `leads`)."""
-    ids: set[int] = set()
+async def listed(
+    client: httpx.AsyncClient, actor: Actor, lead_filter: dict[str, str], order: str = "OLDEST"
+) -> list[int]:
+    """The lead list's leads under the filter in its order, page by page (GraphQL's `leads`)."""
+    ids: list[int] = []
     after = None
     while True:
-        body = await gql(client, LIST, {"filter": lead_filter, "after": after}, actor=actor)
-        page = data_of(body)["leads"]
-        ids |= {decode_id(edge["node"]["id"], "Lead", ["id"]) for edge in page["edges"]}
+        variables = {"filter": lead_filter, "orderBy": order, "after": after}
+        page = data_of(await gql(client, LIST, variables, actor=actor))["leads"]
+        ids += [decode_id(edge["node"]["id"], "Lead", ["id"]) for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             return ids
         after = page["pageInfo"]["endCursor"]
@@ -193,8 +195,32 @@ async def test_the_export_holds_what_the_lead_list_shows_under_its_own_filter(cl
         response = await download(client, actors.manager, **lead_filter)
         in_file = [int(row["Lead"]) for row in rows_of(response)]
         assert in_file, lead_filter  # each case holds something
-        assert set(in_file) == await listed(client, actors.manager, lead_filter), lead_filter
+        assert set(in_file) == set(await listed(client, actors.manager, lead_filter)), lead_filter
         assert len(in_file) == len(set(in_file))
+
+
+@pytest.mark.parametrize("order", [order.value for order in LeadOrder])
+async def test_the_file_is_sorted_as_the_list_is(client, actors, monkeypatch, order):
+    """Across the export's own pages (two leads each here), with ties and blank values."""
+    world = await build_world(actors)
+    twins = await leads.create_leads(
+        actors.manager.user,
+        world.web.id,
+        [LeadIntake(last_name="Berg", company="Acme GmbH", phone=f"0228 {i}") for i in range(3)],
+    )
+    for twin in twins:  # the same moment as anna: only the id tells them apart
+        await Lead.filter(id=twin.id).update(created_at=CREATED["anna"])
+    await leads.assign_leads(actors.manager.user, [twins[0].id], actors.clerk_b.user.id)
+    await Lead.filter(id=twins[0].id).update(next_due_at=Today.in_zone().ends)
+    monkeypatch.setattr(exports, "PAGE_SIZE", 2)
+
+    response = await download(client, actors.manager, orderBy=order.lower())
+    in_file = [int(row["Lead"]) for row in rows_of(response)]
+    assert in_file == await listed(client, actors.manager, {}, order)
+    assert len(in_file) == 9
+    narrowed = await download(client, actors.manager, orderBy=order, status="ACTIVE")
+    in_file = [int(row["Lead"]) for row in rows_of(narrowed)]
+    assert in_file == await listed(client, actors.manager, {"status": "ACTIVE"}, order)
 
 
 async def test_an_offset_typed_into_the_url_counts_as_one(client, actors):
@@ -314,6 +340,7 @@ def _zone(name: str) -> ZoneInfo:
         ({"campaign": "C1", "campaignId": "C1"}, "campaignId", "same filter"),
         ({"reason": ["OTHER", "DUPLICATE"]}, "reason", "given twice"),
         ({"search": "x" * 201}, "search", "200"),
+        ({"orderBy": "FUNNIEST"}, "orderBy", "LAST_NAME"),
     ],
 )
 async def test_a_bad_parameter_is_a_400_that_names_it(client, actors, params, field, words):

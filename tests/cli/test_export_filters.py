@@ -78,6 +78,8 @@ def test_each_option_narrows_the_export(cli):
         (["--due", "overdue"], ["Kurz"]),
         (["--due", "NONE"], ["Berg"]),
         (["--campaign", "Web", "--status", "DONE", "--outcome", "SUCCESSFUL"], ["Dorn"]),
+        (["--order", "last_name"], ["Acker", "Berg", "Dorn", "Kurz"]),
+        (["--order", "NEWEST", "--search", "acme"], ["Dorn", "Berg"]),
     ]
     for options, expected in cases:
         assert names(cli, *options) == expected, options
@@ -108,6 +110,7 @@ def test_a_bad_option_is_one_line_that_names_it(cli, tmp_path):
         (["--reason", "BORED"], "NOT_INTERESTED"),
         (["--created-after", "last week"], "--created-after must be an ISO 8601"),
         (["--due", "SOON"], "OVERDUE, TODAY, UPCOMING or NONE"),
+        (["--order", "FUNNIEST"], "WAITING_LONGEST"),
         (["--time-zone", "Mars/Olympus"], "Unknown time zone"),
         (["--campaign", "Nope"], "no campaign named 'Nope'"),
         (["--assignee", "nobody@example.com"], "No user with email"),

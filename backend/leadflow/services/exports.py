@@ -19,13 +19,16 @@ from leadflow.db.enums import Channel, CloseReason, DueState, LeadStatus, Outcom
 from leadflow.db.lead_status import lead_status, status_condition
 from leadflow.db.models import Feedback, Lead
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import keyset
 from leadflow.services.csv_cells import SpreadsheetWriter
 from leadflow.services.due import Today
-from leadflow.services.lead_lists import LeadFilter, filtered_leads
+from leadflow.services.lead_lists import LEAD_ORDERINGS, LeadFilter, LeadOrder, filtered_leads
 
 E = TypeVar("E", bound=StrEnum)
 
 PAGE_SIZE = 1000
+# Without the list's order: the id alone, oldest first.
+BY_ID = keyset.Ordering("ID", ())
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 LANGUAGES = ("en", "de")
 
@@ -208,6 +211,17 @@ def parse_moment(text: str, parameter: str, zone: tzinfo = UTC) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
+def parse_order(word: str, parameter: str = "orderBy") -> LeadOrder:
+    """One of the lead list's orders (NEWEST, OLDEST, LAST_NAME, ...)."""
+    try:
+        return LeadOrder(word.strip().upper())
+    except ValueError:
+        names = ", ".join(order.value for order in LeadOrder)
+        raise DomainError(
+            ErrorCode.INVALID, f"Unknown order {word[:50]!r}: use one of {names}.", [parameter]
+        ) from None
+
+
 def parse_due(word: str, parameter: str = "due") -> DueState:
     """OVERDUE, TODAY, UPCOMING or NONE (nothing scheduled)."""
     try:
@@ -224,11 +238,14 @@ def parse_due(word: str, parameter: str = "due") -> DueState:
 class ExportFilter:
     """Which leads an export holds: the lead list's filter (`lead_lists.filtered_leads`, the
     same rules as GraphQL's `leads`), and, since a file often wants more than one tab, any of
-    several statuses. `today` (the viewer's) decides the due states; UTC's when None."""
+    several statuses. `today` (the viewer's) decides the due states; UTC's when None. `order`
+    sorts the file as the list sorts its page."""
 
     lead_filter: LeadFilter = field(default_factory=LeadFilter)
     statuses: tuple[LeadStatus, ...] = ()
     today: Today | None = None
+    # The list's order (its column sort); None: oldest first, by id.
+    order: LeadOrder | None = None
 
 
 async def export_leads(
@@ -271,20 +288,31 @@ async def export_chunks(
     writer = SpreadsheetWriter(buffer, separator)
     writer.writerow([column.title(language) for column in COLUMNS])
     yield _drain(buffer), 0
-    last_id = 0
-    while True:
-        # Keyset pages on the id: each page one query for the leads and one for their
-        # feedback, whatever the page's depth.
-        page = await leads.filter(id__gt=last_id).order_by("id").limit(PAGE_SIZE).values(*_FIELDS)
+    async for page in _pages(leads, export_filter.order):
         notes = await _feedback_notes([row["id"] for row in page], language)
         for row in page:
             row["feedback"] = notes.get(row["id"], "")
             writer.writerow([column.value(row, language) for column in COLUMNS])
+        yield _drain(buffer), len(page)
+
+
+async def _pages(
+    leads: QuerySet[Lead], order: LeadOrder | None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The leads page by page in the list's order (by id without one), each page after the
+    last row of the one before (keyset, as the list's cursors): one query per page, whatever
+    its depth, and no lead twice or left out while the order holds."""
+    ordering = LEAD_ORDERINGS[order] if order is not None else BY_ID
+    extra = tuple(path for path in ordering.value_paths if path not in _FIELDS)
+    rows = leads
+    while True:
+        page = await keyset.ordered(rows, ordering).limit(PAGE_SIZE).values(*_FIELDS, *extra)
         if page:
-            yield _drain(buffer), len(page)
+            yield page
         if len(page) < PAGE_SIZE:
             return
-        last_id = page[-1]["id"]
+        last = page[-1]
+        rows = keyset.after(leads, ordering, keyset.values_of(last, ordering), last["id"])
 
 
 def _drain(buffer: io.StringIO) -> str:

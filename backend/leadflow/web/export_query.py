@@ -4,7 +4,8 @@ parameter checked with an error that names it (400), nothing else guessed.
 `status` (NEW, ACTIVE, DONE or their words; repeatable or comma-separated), `campaign` and
 `assignee` (global IDs), `search`, `outcome`, `reason`, `createdAfter` (included) and
 `createdBefore` (excluded) as ISO 8601 dates or date-times, `due` (OVERDUE, TODAY, UPCOMING,
-NONE), `timeZone` and `lang` (en, de). The names are the issue's short ones; GraphQL's LeadFilter
+NONE), `orderBy` (the list's LeadOrder, e.g. LAST_NAME; oldest first without it), `timeZone`
+and `lang` (en, de). The names are the issue's short ones; GraphQL's LeadFilter
 names (`campaignId`, `assigneeId`, `closeReason`) are accepted as their aliases, so the web app
 can pass its filter as it has it. An unknown parameter is refused rather than ignored: a typo
 such as `stauts=DONE` would otherwise export every lead while the user believes it filtered.
@@ -39,6 +40,7 @@ PARAMETERS = (
     "createdAfter",
     "createdBefore",
     "due",
+    "orderBy",
     "timeZone",
     "lang",
 )
@@ -77,7 +79,13 @@ def export_query(request: Request) -> ExportQuery:
         due=exports.parse_due(due) if due else None,
     )
     statuses = exports.parse_statuses(values.get("status", "").split("\n"))
-    export_filter = exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone))
+    order = values.get("orderBy")
+    export_filter = exports.ExportFilter(
+        lead_filter,
+        tuple(statuses),
+        Today.in_zone(zone),
+        exports.parse_order(order) if order else None,
+    )
     return ExportQuery(export_filter, language)
 
 
