@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     CLERK_CLARA,
     CLERK_DAVID,
@@ -156,9 +157,7 @@ def expect_no_sideways_scroll(page, screen: str) -> None:
     assert sizes["scrollWidth"] <= sizes["innerWidth"], f"{screen} scrolls sideways: {sizes}"
 
 
-def test_the_clerks_worklist_has_due_sections_filters_and_sortable_columns(
-    open_page, world: World
-):
+def test_the_clerks_worklist_has_due_sections_filters_and_sortable_columns(open_page, world: World):
     page = open_page(DESKTOP)
     log_in(page, world.seeded, CLERK_CLARA, PASSWORD)
     expect(page).to_have_url(re.compile(r"/tasks$"))
@@ -188,6 +187,7 @@ def test_the_clerks_worklist_has_due_sections_filters_and_sortable_columns(
         "href", "tel:+4930123401"
     )
     screenshot(page, "my-tasks-worklist")
+    expect_no_violations(page, "the worklist")
 
     # A section: only the overdue lead; the URL keeps it across a reload.
     section(page, "Überfällig").click()
@@ -207,6 +207,7 @@ def test_the_clerks_worklist_has_due_sections_filters_and_sortable_columns(
     page.get_by_label("Suche").fill("Nummer")
     expect(page.get_by_text("Keine offenen Leads passen zu diesen Filtern.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"due=NONE.*campaign=.*q=Nummer"))
+    expect_no_violations(page, "an empty worklist with 'Filter zurücksetzen'")
     page.get_by_role("link", name="Filter zurücksetzen").click()
     expect(page).to_have_url(re.compile(r"/tasks$"))
     expect(rows(page)).to_have_count(7)
@@ -248,6 +249,7 @@ def test_the_clerks_worklist_has_due_sections_filters_and_sortable_columns(
     expect(rows(page)).to_have_count(1)
     expect(rows(page).first).to_contain_text("Kunde Nummer08")
     screenshot(page, "my-tasks-done")
+    expect_no_violations(page, "Erledigte Leads")
 
 
 def test_on_a_phone_the_worklist_is_cards_with_a_call_button(open_page, world: World):
@@ -268,6 +270,7 @@ def test_on_a_phone_the_worklist_is_cards_with_a_call_button(open_page, world: W
     assert box is not None and box["height"] >= 44, f"the call button is small: {box}"
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"the call button sticks out: {box}"
     screenshot(page, "phone-my-tasks")
+    expect_no_violations(page, "the worklist's cards")
 
     # The sort is a select here (no column headers on a phone), and stays in the URL.
     page.get_by_label("Sortierung").select_option(label="Am längsten wartend zuerst")
@@ -293,13 +296,23 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     # Newest first by default ("Alter" ascending); a click on a header sorts by that column.
     expect(header(page, "Alter")).to_have_attribute("aria-sort", "ascending")
     expect(rows(page).first).to_contain_text("Erika Muster")
+
+    # Aktiv shows when the next step is due; sorted by it, the overdue lead comes first.
+    header(page, "Fällig").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"tab=active&sort=NEXT_DUE$"))
+    expect(header(page, "Fällig")).to_have_attribute("aria-sort", "ascending")
+    expect(rows(page).first).to_contain_text("Kunde Nummer01")
+    expect(rows(page).first.get_by_test_id("due")).to_contain_text("überfällig")
+    expect(rows(page).nth(1).get_by_test_id("due")).to_contain_text("heute")
+    expect_no_violations(page, "the overview's Aktiv tab")
+
     header(page, "Firma").get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"tab=active&sort=COMPANY$"))
     expect(header(page, "Firma")).to_have_attribute("aria-sort", "ascending")
     expect(rows(page).first).to_contain_text("Firma 01 GmbH")
     expect(rows(page).last).to_contain_text("Zebra AG")
     header(page, "Alter").get_by_role("link").click()
-    expect(page).to_have_url(re.compile(r"sort=NEWEST|tab=active$"))
+    expect(page).to_have_url(re.compile(r"/leads\?tab=active$"))  # NEWEST is the default
     header(page, "Alter").get_by_role("link").click()
     expect(header(page, "Alter")).to_have_attribute("aria-sort", "descending")
     expect(rows(page).first).to_contain_text("Kunde Nummer01")
@@ -339,6 +352,7 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     expect(header(page, "Sachbearbeiter")).to_have_attribute("aria-sort", "ascending")
     expect(rows(page).last).to_contain_text("David Clerk")
     screenshot(page, "leads-overview-done")
+    expect_no_violations(page, "the overview's Erledigt tab")
 
     page.get_by_label("Ergebnis").select_option(label="erfolglos")
     expect(rows(page)).to_have_count(2)
@@ -346,6 +360,7 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     page.get_by_label("Grund", exact=True).select_option(label="Doppelt erfasst")
     expect(page.get_by_text("Keine Leads passen zu diesen Filtern.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"outcome=UNSUCCESSFUL&reason=DUPLICATE"))
+    expect_no_violations(page, "an empty Erledigt tab with 'Filter zurücksetzen'")
     page.get_by_role("link", name="Filter zurücksetzen").click()
     expect(page).to_have_url(re.compile(r"/leads\?tab=done&sort=ASSIGNEE$"))
     expect(rows(page)).to_have_count(3)
