@@ -557,3 +557,48 @@ async def test_concurrent_changes_over_http_keep_one_winner_and_next_due(client,
     lead = await read(client, actors.clerk_a, LEAD, lead_id)
     open_dues = [moment(a["dueAt"]) for a in lead["activities"] if a["doneAt"] is None]
     assert open_dues == sorted(open_dues) and len(open_dues) == 6
+
+
+async def test_a_reassignment_between_check_and_write_wins_over_scheduling(client, actors):
+    """The clerk's right was checked on the lead as read; the manager hands the lead to clerk
+    B right after that read: the clerk's step must not land on clerk B's lead."""
+    lead_id = await active_lead(client, actors, actors.clerk_a)
+    before = await activity_state()
+
+    async def reassign() -> None:
+        await mutate_ok(
+            client,
+            actors.manager,
+            "reassignLead",
+            {"leadId": lead_id, "assigneeId": actors.clerk_b.gid},
+        )
+
+    async with between_read_and_write(Lead, reassign):
+        payload = await schedule(client, actors.clerk_a, lead_id)
+    assert codes(payload) == [("CONFLICT", ["subjectId"])]
+    assert await activity_state() == before
+    await assert_next_due_kept()
+
+
+async def test_a_close_between_read_and_write_wins_over_completing(client, actors):
+    """The close completes the open step first; the clerk's completion, which read it open,
+    gets CONFLICT and plans no next step on the closed lead."""
+    lead_id = await active_lead(client, actors, actors.clerk_a)
+    step = await scheduled(client, actors.clerk_a, lead_id)
+
+    async def close() -> None:
+        await mutate_ok(
+            client,
+            actors.manager,
+            "closeLead",
+            {"leadId": lead_id, "outcome": "UNSUCCESSFUL", "reason": "OTHER"},
+        )
+
+    async with between_read_and_write(Activity, close):
+        payload = await complete(
+            client, actors.clerk_a, step["id"], next={"kind": "CALL", "dueAt": due(days=1)}
+        )
+    assert codes(payload) == [("CONFLICT", ["activityId"])]
+    (stored,) = await Activity.filter(lead_id=decode_id(lead_id, "Lead", ["id"]))
+    assert stored.done_at is not None and stored.done_by_id == actors.manager.user.id
+    await assert_next_due_kept()

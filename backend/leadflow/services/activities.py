@@ -105,11 +105,12 @@ class _Subject:
         assert self.opportunity is not None
         return Activity.filter(opportunity_id=self.opportunity.id)
 
-    async def lock_unchanged(self) -> None:
+    async def lock_unchanged(self, field: str) -> None:
         """Inside the transaction: the subject is still open and still with the clerk whose
         permission was checked, and its row is locked, so that concurrent changes of its
         activities take turns and each one's `next_due_at` sees the others' (SQLite
-        serialises writers anyway). A close, reassignment or hand-over in between wins."""
+        serialises writers anyway). A close, reassignment or hand-over in between wins: CONFLICT
+        on `field`, the input that named the subject or the activity."""
         if self.lead is not None:
             leads = Lead.filter(id=self.lead.id, closed_at=None, assignee_id=self.lead.assignee_id)
             unchanged = await leads.select_for_update().first() is not None
@@ -120,11 +121,7 @@ class _Subject:
             )
             unchanged = await opportunities.select_for_update().first() is not None
         if not unchanged:
-            raise DomainError(ErrorCode.CONFLICT, _CONFLICT, [self.input_field])
-
-    @property
-    def input_field(self) -> str:
-        return "leadId" if self.lead is not None else "opportunityId"
+            raise DomainError(ErrorCode.CONFLICT, _CONFLICT, [field])
 
     async def record(
         self, kind: LeadEventKind, actor: Actor, activity: Activity, note: str, at: datetime
@@ -189,7 +186,7 @@ async def schedule_activity(
         actor, target, PlannedStep(kind, due_at, note, assignee_id), path=[], fallback=None
     )
     async with in_transaction():
-        await target.lock_unchanged()
+        await target.lock_unchanged("subjectId")
         activity = await _store(actor, target, step, clock.now())
         await target.recompute_next_due()
     return activity
@@ -211,7 +208,7 @@ async def complete_activity(
         )
     done_at = clock.now()
     async with in_transaction():
-        await target.lock_unchanged()
+        await target.lock_unchanged("activityId")
         # Compare-and-set on "still open": the second of two completions changes nothing.
         changed = await Activity.filter(id=activity.id, done_at=None).update(
             done_at=done_at, done_note=done_note, done_by_id=_user_id(actor)
@@ -236,7 +233,7 @@ async def reschedule_activity(actor: Actor, activity_id: int, due_at: datetime) 
         raise DomainError(ErrorCode.INVALID, "The activity is due at that time already.", ["dueAt"])
     moved_at = clock.now()
     async with in_transaction():
-        await target.lock_unchanged()
+        await target.lock_unchanged("activityId")
         # Compare-and-set on the due time and state read: a concurrent move or completion wins.
         changed = await Activity.filter(
             id=activity.id, done_at=None, due_at=activity.due_at
