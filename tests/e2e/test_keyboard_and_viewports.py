@@ -102,14 +102,16 @@ def test_distribute_record_feedback_and_close_by_keyboard_only(new_page, seeded:
     expect(manager.get_by_text("2 Leads ausgewählt")).to_be_visible()
     expect(manager.get_by_test_id("count-new")).to_have_text(str(LEAD_COUNT))
 
-    # Reopen: Shift+Tab into the clerks, arrow to Clara, Tab to "Verteilen", Enter.
+    # Reopen: the focus starts on the first clerk; arrows choose, Tab to "Verteilen", Enter.
     manager.keyboard.press("Enter")
     expect(dialog.get_by_text("David Clerk")).to_be_visible()
-    manager.keyboard.press("Shift+Tab")
-    david = dialog.get_by_role("radio", name=re.compile("David Clerk"))
-    expect_visible_focus(manager, david)  # a group without a choice is entered at its end
-    manager.keyboard.press("ArrowUp")
     clara = dialog.get_by_role("radio", name=re.compile("Clara Clerk"))
+    david = dialog.get_by_role("radio", name=re.compile("David Clerk"))
+    expect_visible_focus(manager, clara)
+    manager.keyboard.press("ArrowDown")
+    expect(david).to_be_checked()
+    expect_visible_focus(manager, david)
+    manager.keyboard.press("ArrowUp")
     expect(clara).to_be_checked()
     expect_visible_focus(manager, clara)
     confirm = dialog.get_by_role("button", name="Verteilen")
@@ -186,6 +188,88 @@ def test_distribute_record_feedback_and_close_by_keyboard_only(new_page, seeded:
     expect_visible_focus(clerk, back)
     clerk.keyboard.press("Enter")
     expect(clerk.get_by_test_id("tasks-total")).to_have_text("1 offener Lead")
+
+
+# The focused element's outline colour and the colour behind it (the first ancestor with a
+# background; the page's own when none has one), as [r, g, b] for the contrast ratio.
+FOCUS_COLOURS = """() => {
+  const rgb = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const opaque = (colour) => !/^rgba\\(.*,\\s*0\\)$/.test(colour) && colour !== "transparent";
+  const element = document.activeElement;
+  let behind = element.parentElement;
+  while (behind && !opaque(getComputedStyle(behind).backgroundColor)) {
+    behind = behind.parentElement;
+  }
+  const background = behind
+    ? getComputedStyle(behind).backgroundColor
+    : getComputedStyle(document.documentElement).backgroundColor;
+  return { outline: rgb(getComputedStyle(element).outlineColor), background: rgb(background) };
+}"""
+
+
+def contrast(first: list[float], second: list[float]) -> float:
+    """WCAG's contrast ratio of two sRGB colours."""
+
+    def luminance(rgb: list[float]) -> float:
+        channels = [value / 255 for value in rgb]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def expect_focus_outline_contrast(page, what: str) -> None:
+    """WCAG 2.2 SC 1.4.11: the focus indicator at least 3:1 against what is behind it."""
+    colours = page.evaluate(FOCUS_COLOURS)
+    ratio = contrast(colours["outline"], colours["background"])
+    assert ratio >= 3, f"the focus outline of {what} has a contrast of {ratio:.2f}:1: {colours}"
+
+
+def title(screen: str) -> str:
+    return f"{screen} \N{EN DASH} Leadflow"
+
+
+def test_the_skip_link_the_focus_on_new_screens_and_its_outline(page, seeded: Seeded):
+    assign(seeded, seeded.lead_ids[:1], CLERK_CLARA)  # Kunde Nummer01
+
+    # Logging in replaces the login page: the focus goes to the new screen's heading.
+    log_in_by_keyboard(page, seeded, CLERK_CLARA, PASSWORD)
+    heading = page.get_by_role("heading", name="Meine Aufgaben", level=1)
+    expect(heading).to_be_focused()
+    expect(page).to_have_title(title("Meine Aufgaben"))
+
+    # Opening a lead: its name has the focus, the title says which lead.
+    lead_link = page.get_by_role("link", name="Kunde Nummer01")
+    tab_to(page, lead_link)
+    expect_focus_outline_contrast(page, "a link in the task list")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer01"), level=1)).to_be_focused()
+    expect(page).to_have_title(title("Lead: Kunde Nummer01"))
+    save = page.get_by_role("button", name="Feedback speichern")
+    tab_to(page, save)
+    expect_visible_focus(page, save)
+    expect_focus_outline_contrast(page, "a button on a card")
+
+    # After a page load the first Tab reaches the skip link, which leads past the navigation.
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer01"))).to_be_visible()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Zum Inhalt springen")
+    expect_visible_focus(page, skip)
+    expect_focus_outline_contrast(page, "the skip link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    expect_focus_outline_contrast(page, "the first control of the content")
+
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page).to_have_title(title("Lead: Kunde Nummer01"))
+    page.goto(seeded.url + "/tasks")
+    expect(page).to_have_title(title("My tasks"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
 
 
 # --- viewports -----------------------------------------------------------------------------

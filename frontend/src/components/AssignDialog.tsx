@@ -40,6 +40,8 @@ export function AssignDialog({
     requestPolicy: "network-only",
   });
   const clerks = data?.users.filter((clerk) => clerk.active) ?? [];
+  const clerksRef = useRef<HTMLFieldSetElement>(null);
+  const hasClerks = clerks.length > 0;
 
   useEffect(() => {
     const element = dialog.current;
@@ -52,6 +54,14 @@ export function AssignDialog({
       opener?.focus();
     };
   }, []);
+
+  // The choice of a clerk is what the dialog is for: the focus starts on the first clerk, whether
+  // the list was there when the dialog opened or came a moment later (it then had "Abbrechen").
+  useEffect(() => {
+    const fieldset = clerksRef.current;
+    if (!hasClerks || !fieldset || fieldset.contains(document.activeElement)) return;
+    fieldset.querySelector<HTMLInputElement>('input[type="radio"]')?.focus();
+  }, [hasClerks]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -79,7 +89,7 @@ export function AssignDialog({
         {error && <p role="alert">{errorText(t, error)}</p>}
         {data && clerks.length === 0 && <p>{t("assign.noClerks")}</p>}
         {clerks.length > 0 && (
-          <fieldset aria-describedby={problem ? "assign-problem" : undefined}>
+          <fieldset ref={clerksRef} aria-describedby={problem ? "assign-problem" : undefined}>
             <legend>{t("assign.clerks")}</legend>
             {clerks.map((clerk) => (
               <label key={clerk.id} className="choice">
