@@ -365,3 +365,19 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     expect(page).to_have_url(re.compile(r"/leads\?tab=done&sort=ASSIGNEE$"))
     expect(rows(page)).to_have_count(3)
     expect(page.get_by_label("Ergebnis")).to_have_value("")
+
+
+def test_on_a_phone_the_overview_and_its_filters_fit(open_page, world: World):
+    page = open_page(PHONE)
+    log_in_as_manager(page, world.seeded)
+    expect(page.get_by_test_id("count-new")).to_have_text("20")
+    for tab, count in (("Neu", 20), ("Aktiv", 8), ("Erledigt", 3)):
+        page.get_by_role("link", name=re.compile(f"^{tab}")).click()
+        expect(rows(page)).to_have_count(count)
+        expect_no_sideways_scroll(page, f"the overview's {tab} tab")
+    expect(page.get_by_label("Grund", exact=True)).to_be_visible()
+    page.get_by_label("Grund", exact=True).select_option(label="Doppelt erfasst")
+    reset = page.get_by_role("link", name="Filter zurücksetzen")
+    expect(reset).to_be_visible()
+    expect_no_sideways_scroll(page, "an empty Erledigt tab")
+    screenshot(page, "phone-leads-overview-empty")

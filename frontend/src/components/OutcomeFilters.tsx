@@ -18,34 +18,38 @@ export function OutcomeFilters({
   const { t } = useI18n();
   return (
     <>
-      <label htmlFor={`${idPrefix}-outcome`}>{t("leads.filter.outcome")}</label>
-      <select
-        id={`${idPrefix}-outcome`}
-        value={outcome}
-        onChange={(event) => onChange({ outcome: event.target.value as Outcome | "", reason })}
-      >
-        <option value="">{t("leads.filter.anyOutcome")}</option>
-        {OUTCOMES.map((one) => (
-          <option key={one} value={one}>
-            {t(`outcome.${one}`)}
-          </option>
-        ))}
-      </select>
-      <label htmlFor={`${idPrefix}-reason`}>{t("leads.filter.reason")}</label>
-      <select
-        id={`${idPrefix}-reason`}
-        value={reason}
-        onChange={(event) =>
-          onChange({ outcome, reason: event.target.value as CloseReason | "" })
-        }
-      >
-        <option value="">{t("leads.filter.anyReason")}</option>
-        {CLOSE_REASONS.map((one) => (
-          <option key={one} value={one}>
-            {t(`reason.${one}`)}
-          </option>
-        ))}
-      </select>
+      <span className="filter">
+        <label htmlFor={`${idPrefix}-outcome`}>{t("leads.filter.outcome")}</label>
+        <select
+          id={`${idPrefix}-outcome`}
+          value={outcome}
+          onChange={(event) => onChange({ outcome: event.target.value as Outcome | "", reason })}
+        >
+          <option value="">{t("leads.filter.anyOutcome")}</option>
+          {OUTCOMES.map((one) => (
+            <option key={one} value={one}>
+              {t(`outcome.${one}`)}
+            </option>
+          ))}
+        </select>
+      </span>
+      <span className="filter">
+        <label htmlFor={`${idPrefix}-reason`}>{t("leads.filter.reason")}</label>
+        <select
+          id={`${idPrefix}-reason`}
+          value={reason}
+          onChange={(event) =>
+            onChange({ outcome, reason: event.target.value as CloseReason | "" })
+          }
+        >
+          <option value="">{t("leads.filter.anyReason")}</option>
+          {CLOSE_REASONS.map((one) => (
+            <option key={one} value={one}>
+              {t(`reason.${one}`)}
+            </option>
+          ))}
+        </select>
+      </span>
     </>
   );
 }

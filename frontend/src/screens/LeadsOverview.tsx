@@ -154,18 +154,22 @@ function Filters({ state }: { state: OverviewState }) {
   return (
     <>
       <div className="filters" role="search">
-        <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
-        <CampaignSelect
-          id={`${id}-campaign`}
-          value={state.campaignId ?? ""}
-          onChange={(campaignId) => change({ campaignId })}
-        />
-        <label htmlFor={`${id}-clerk`}>{t("leads.filter.clerk")}</label>
-        <ClerkFilterSelect
-          id={`${id}-clerk`}
-          value={state.assigneeId ?? ""}
-          onChange={(assigneeId) => change({ assigneeId })}
-        />
+        <span className="filter">
+          <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
+          <CampaignSelect
+            id={`${id}-campaign`}
+            value={state.campaignId ?? ""}
+            onChange={(campaignId) => change({ campaignId })}
+          />
+        </span>
+        <span className="filter">
+          <label htmlFor={`${id}-clerk`}>{t("leads.filter.clerk")}</label>
+          <ClerkFilterSelect
+            id={`${id}-clerk`}
+            value={state.assigneeId ?? ""}
+            onChange={(assigneeId) => change({ assigneeId })}
+          />
+        </span>
         {state.tab === "done" && (
           <OutcomeFilters
             idPrefix={id}
@@ -176,13 +180,15 @@ function Filters({ state }: { state: OverviewState }) {
             }
           />
         )}
-        <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
-        <SearchBox
-          id={`${id}-search`}
-          applied={state.q ?? ""}
-          placeholder={t("leads.filter.searchHint")}
-          onSearch={search}
-        />
+        <span className="filter filter-search">
+          <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
+          <SearchBox
+            id={`${id}-search`}
+            applied={state.q ?? ""}
+            placeholder={t("leads.filter.searchHint")}
+            onSearch={search}
+          />
+        </span>
       </div>
       <p className="export-link">
         <a href={exportUrl(state, language)} download>
@@ -323,7 +329,7 @@ function Overview({ state }: { state: OverviewState }) {
         </div>
       )}
 
-      {filtered && page.data && (
+      {filtered && page.data && total > 0 && (
         <p className="hint" data-testid="leads-found">
           {t("leads.found", { count: total })}
         </p>

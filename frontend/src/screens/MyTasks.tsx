@@ -134,12 +134,14 @@ function TaskFilters({ state }: { state: TaskListState }) {
   const search = useCallback((q: string) => change({ q }, true), [change]);
   return (
     <div className="filters" role="search">
-      <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
-      <CampaignSelect
-        id={`${id}-campaign`}
-        value={state.campaignId}
-        onChange={(campaignId) => change({ campaignId })}
-      />
+      <span className="filter">
+        <label htmlFor={`${id}-campaign`}>{t("leads.filter.campaign")}</label>
+        <CampaignSelect
+          id={`${id}-campaign`}
+          value={state.campaignId}
+          onChange={(campaignId) => change({ campaignId })}
+        />
+      </span>
       {state.view === "done" && (
         <OutcomeFilters
           idPrefix={id}
@@ -148,15 +150,17 @@ function TaskFilters({ state }: { state: TaskListState }) {
           onChange={(outcomeAndReason) => change(outcomeAndReason)}
         />
       )}
-      <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
-      <SearchBox
-        id={`${id}-search`}
-        applied={state.q}
-        placeholder={t("leads.filter.searchHint")}
-        onSearch={search}
-      />
+      <span className="filter filter-search">
+        <label htmlFor={`${id}-search`}>{t("leads.filter.search")}</label>
+        <SearchBox
+          id={`${id}-search`}
+          applied={state.q}
+          placeholder={t("leads.filter.searchHint")}
+          onSearch={search}
+        />
+      </span>
       {state.view === "open" && (
-        <span className="phone-only">
+        <span className="filter phone-only">
           <label htmlFor={`${id}-sort`}>{t("tasks.sort")}</label>{" "}
           <select
             id={`${id}-sort`}
