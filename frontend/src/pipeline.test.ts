@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { type Language, type MessageKey, type Params, translate } from "./i18n";
 import {
   amountInputText,
+  describeOpportunityChanges,
+  parseOpportunityChanges,
   cardDragData,
   draftOf,
   formatCloseDate,
@@ -149,5 +152,37 @@ describe("formatCloseDate", () => {
     expect(formatCloseDate("de", "2026-12-31")).toBe("31.12.2026");
     expect(formatCloseDate("en", "2026-01-05")).toBe("5 Jan 2026");
     expect(formatCloseDate("de", "garbage")).toBe("garbage");
+  });
+});
+
+describe("the history of an edit", () => {
+  const t = (language: Language) => (key: MessageKey, params?: Params) =>
+    translate(language, key, params);
+
+  it("reads the changes of an UPDATED note, '-' being none", () => {
+    expect(
+      parseOpportunityChanges(
+        "title: Alt; mit Semikolon -> Neu; expected_value: 2400.00 -> 3000.50; " +
+          "expected_close_date: - -> 2026-12-31",
+      ),
+    ).toEqual([
+      { field: "title", from: "Alt; mit Semikolon", to: "Neu" },
+      { field: "expectedValue", from: "2400.00", to: "3000.50" },
+      { field: "expectedCloseDate", from: null, to: "2026-12-31" },
+    ]);
+    expect(parseOpportunityChanges("expected_value: 5.00 -> -")).toEqual([
+      { field: "expectedValue", from: "5.00", to: null },
+    ]);
+  });
+
+  it("says them in the user's language, and leaves any other note as it is", () => {
+    const note = "expected_value: 2400.00 -> 3200.50; expected_close_date: - -> 2026-12-31";
+    expect(describeOpportunityChanges(t("de"), "de", note)).toMatch(
+      /^Erwarteter Wert: 2\.400,00\s€ → 3\.200,50\s€; Erwarteter Abschluss: — → 31\.12\.2026$/,
+    );
+    expect(describeOpportunityChanges(t("en"), "en", "title: A -> B")).toBe("Title: A → B");
+    expect(describeOpportunityChanges(t("de"), "de", "Rückruf am Dienstag")).toBe(
+      "Rückruf am Dienstag",
+    );
   });
 });

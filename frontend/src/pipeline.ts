@@ -1,8 +1,8 @@
 // The Verkaufschancen board's own logic: which view and filters the URL holds, where a card may
 // move and what a move asks first, what a dragged card carries, and the edit form's values.
 import type { OpportunityLostReason, OpportunityStage } from "./gql/graphql";
-import type { Language } from "./i18n";
-import { LOCALES, type ParsedAmount, parseAmount } from "./leadDetail";
+import type { Language, Translate } from "./i18n";
+import { LOCALES, type ParsedAmount, formatMoney, parseAmount } from "./leadDetail";
 import { type OpportunitiesState, STAGES, opportunitiesUrl, parseOpportunities } from "./routes";
 
 /** Cards per column and page; "Mehr anzeigen" loads the next ones. */
@@ -157,4 +157,60 @@ export function formatCloseDate(language: Language, date: string): string {
   return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "medium", timeZone: "UTC" }).format(
     day,
   );
+}
+
+/** A field an edit changed, as the history's UPDATED note names it. */
+export type ChangedField = "title" | "expectedValue" | "expectedCloseDate";
+
+export interface FieldChange {
+  field: ChangedField;
+  from: string | null;
+  to: string | null;
+}
+
+const NOTE_FIELDS: Record<string, ChangedField> = {
+  title: "title",
+  expected_value: "expectedValue",
+  expected_close_date: "expectedCloseDate",
+};
+
+/** The changes of an UPDATED history note ("expected_value: 2400.00 -> 3000.00; ..."; "-" is
+ * none), or null when the note is not in that form (then it is shown as it is). The title comes
+ * first and is free text: only "; " before another field's name separates. */
+export function parseOpportunityChanges(note: string): FieldChange[] | null {
+  const parts = note.split(/; (?=(?:expected_value|expected_close_date): )/);
+  const changes: FieldChange[] = [];
+  for (const part of parts) {
+    const match = /^(title|expected_value|expected_close_date): ([\s\S]*?) -> ([\s\S]*)$/.exec(part);
+    if (!match) return null;
+    const field = NOTE_FIELDS[match[1]];
+    const none = (value: string) => (value === "-" && field !== "title" ? null : value);
+    changes.push({ field, from: none(match[2]), to: none(match[3]) });
+  }
+  return changes.length ? changes : null;
+}
+
+/** An UPDATED note in words: "Erwarteter Wert: 2.400,00 € → 3.000,00 €; …". */
+export function describeOpportunityChanges(
+  t: Translate,
+  language: Language,
+  note: string,
+): string {
+  const changes = parseOpportunityChanges(note);
+  if (!changes) return note;
+  const shown = (field: ChangedField, value: string | null): string => {
+    if (value === null) return t("lead.none");
+    if (field === "expectedValue") return formatMoney(language, value);
+    if (field === "expectedCloseDate") return formatCloseDate(language, value);
+    return value;
+  };
+  return changes
+    .map((change) =>
+      t("opp.change", {
+        field: t(`opp.change.${change.field}`),
+        from: shown(change.field, change.from),
+        to: shown(change.field, change.to),
+      }),
+    )
+    .join("; ");
 }

@@ -11,6 +11,7 @@ import re
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     CLERK_CLARA,
     CLERK_DAVID,
@@ -70,6 +71,14 @@ def card(scope, title: str):
     return scope.get_by_test_id("board-card").filter(has=page.get_by_role("link", name=title))
 
 
+def move_by_menu(page, title: str, stage: str) -> None:
+    """ "Verschieben nach …" on the card, then the stage."""
+    card(page, title).get_by_role("button", name=f"Verschieben nach … ({title})").click()
+    page.get_by_role("list", name=f"„{title}“ verschieben nach").get_by_role(
+        "button", name=stage, exact=True
+    ).click()
+
+
 def view(page, name: str):
     """The "Board | Liste" switch."""
     return page.get_by_role("navigation", name="Ansicht").get_by_role("link", name=name)
@@ -106,8 +115,23 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     expect(column(clara, "OPEN").get_by_test_id("board-card")).to_have_count(3)
     expect(column(clara, "QUALIFIED")).to_contain_text("Keine")
 
-    # The keyboard's way: "Verschieben nach …" on the card.
-    clara.get_by_label("„Rahmenvertrag A“ verschieben nach").select_option(label="Qualifiziert")
+    # By keyboard alone: "Verschieben nach …" on the card (Escape closes it again), then Tab to
+    # the first stage and Enter; the outcome takes the focus.
+    toggle = card(clara, "Rahmenvertrag A").get_by_role(
+        "button", name="Verschieben nach … (Rahmenvertrag A)"
+    )
+    toggle.focus()
+    clara.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect_no_violations(clara, "the board with a card's menu open")
+    clara.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    clara.keyboard.press("Enter")
+    clara.keyboard.press("Tab")
+    expect(clara.locator(":focus")).to_have_text("Qualifiziert")
+    clara.keyboard.press("Enter")
+    expect(clara.get_by_role("status")).to_be_focused()
     expect(clara.get_by_role("status")).to_have_text(
         "„Rahmenvertrag A“ steht jetzt auf „Qualifiziert“."
     )
@@ -132,6 +156,7 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     dialog.get_by_role("button", name="Als verloren markieren").click()
     expect(dialog.get_by_label("Grund")).to_have_attribute("aria-invalid", "true")
     expect(dialog).to_contain_text("Bitte einen Grund auswählen")
+    expect_no_violations(clara, "the LOST dialog with its error")
     dialog.get_by_label("Grund").select_option(label="Kein Budget")
     dialog.get_by_label("Notiz (optional)").fill("Budget erst 2027.")
     dialog.get_by_role("button", name="Als verloren markieren").click()
@@ -140,16 +165,16 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     expect(figures(clara, "OPEN")).to_have_text(re.compile(r"^0 Verkaufschancen · 0,00\s€$"))
     # A clerk cannot move a closed one back: no menu, nothing to drag.
     lost_card = card(column(clara, "LOST"), "Wartung C")
-    expect(lost_card.get_by_role("combobox")).to_have_count(0)
+    expect(lost_card.get_by_role("button")).to_have_count(0)
     expect(lost_card).to_have_attribute("draggable", "false")
 
     # Gewonnen asks for a confirmation; cancelling changes nothing.
-    clara.get_by_label("„Rahmenvertrag A“ verschieben nach").select_option(label="Gewonnen")
+    move_by_menu(clara, "Rahmenvertrag A", "Gewonnen")
     won = clara.get_by_role("dialog", name="Als gewonnen markieren?")
     won.get_by_role("button", name="Abbrechen").click()
     expect(won).to_have_count(0)
     expect(card(column(clara, "QUALIFIED"), "Rahmenvertrag A")).to_be_visible()
-    clara.get_by_label("„Rahmenvertrag A“ verschieben nach").select_option(label="Gewonnen")
+    move_by_menu(clara, "Rahmenvertrag A", "Gewonnen")
     won.get_by_role("button", name="Ja, gewonnen").click()
     expect(figures(clara, "WON")).to_have_text(re.compile(r"^1 Verkaufschance · 1\.000,00\s€$"))
     expect(figures(clara, "QUALIFIED")).to_have_text(re.compile(r"^0 Verkaufschancen"))
@@ -158,7 +183,7 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     # Someone else was quicker: the manager moved Lizenzen B on, then handed it to David, while
     # Clara's board still shows it in Angebot. Both refusals come in German.
     seeded.graphql(MOVE, input={"opportunityId": lizenzen, "stage": "NEGOTIATION"})
-    clara.get_by_label("„Lizenzen B“ verschieben nach").select_option(label="Verhandlung")
+    move_by_menu(clara, "Lizenzen B", "Verhandlung")
     expect(clara.get_by_role("alert")).to_have_text(
         "Die Verkaufschance steht schon auf diesem Stand."
     )
@@ -166,7 +191,7 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     seeded.graphql(
         HAND_OVER, input={"opportunityId": lizenzen, "ownerId": seeded.clerk_ids[CLERK_DAVID]}
     )
-    clara.get_by_label("„Lizenzen B“ verschieben nach").select_option(label="Angebot")
+    move_by_menu(clara, "Lizenzen B", "Angebot")
     expect(clara.get_by_role("alert")).to_contain_text("Das dürfen Sie nicht (mehr)")
     expect(clara.get_by_role("alert")).not_to_contain_text("owner")
 
@@ -190,6 +215,7 @@ def test_a_clerk_edits_value_close_date_and_stage_on_the_page(page, seeded: Seed
     edit.get_by_role("button", name="Speichern").click()
     expect(value).to_have_attribute("aria-invalid", "true")
     expect(edit).to_contain_text("Bitte einen Betrag wie 1.500 oder 1.500,50 eingeben")
+    expect_no_violations(page, "the opportunity page with an edit error")
     value.fill("3.200,50")
     edit.get_by_label("Erwarteter Abschluss").fill("2026-12-31")
     edit.get_by_role("button", name="Speichern").click()
@@ -200,19 +226,25 @@ def test_a_clerk_edits_value_close_date_and_stage_on_the_page(page, seeded: Seed
     expect(page.get_by_test_id("opportunity-close-date")).to_have_text("31.12.2026")
     history = page.get_by_test_id("opportunity-history")
     expect(history).to_contain_text("Angaben geändert")
+    expect(history).to_contain_text(
+        re.compile(
+            r"Erwarteter Wert: 2\.500,00\s€ → 3\.200,50\s€; Erwarteter Abschluss: — → 31\.12\.2026"
+        )
+    )
 
     # The stage from the page: Verhandlung, then Verloren with its reason.
-    page.get_by_label("Neuer Stand").select_option(label="Verhandlung")
+    stages = page.get_by_role("list", name="Neuer Stand")
+    stages.get_by_role("button", name="Verhandlung").click()
     expect(page.get_by_test_id("opportunity-stage")).to_have_text("Verhandlung")
-    expect(history).to_contain_text("Stand: Verhandlung")
-    page.get_by_label("Neuer Stand").select_option(label="Verloren")
+    expect(history).to_contain_text("Stand: Offen → Verhandlung")
+    stages.get_by_role("button", name="Verloren").click()
     dialog = page.get_by_role("dialog", name="Als verloren markieren")
     dialog.get_by_label("Grund").select_option(label="Wettbewerber")
     dialog.get_by_role("button", name="Als verloren markieren").click()
     expect(page.get_by_test_id("opportunity-stage")).to_have_text("Verloren (Wettbewerber)")
-    expect(history).to_contain_text("Stand: Verloren")
+    expect(history).to_contain_text("Stand: Verhandlung → Verloren")
     # Closed: no more stage menu for a clerk, no hand-over.
-    expect(page.get_by_label("Neuer Stand")).to_have_count(0)
+    expect(stages).to_have_count(0)
     expect(page.get_by_role("region", name="Übergeben")).to_have_count(0)
 
     # The board adds up the new value.
@@ -248,10 +280,10 @@ def test_a_manager_filters_the_board_by_owner_and_campaign(page, seeded: Seeded)
     expect(page.get_by_role("row", name=re.compile("Wartung D"))).to_be_visible()
     # A manager moves a closed one back.
     view(page, "Board").click()
-    page.get_by_label("„Wartung D“ verschieben nach").select_option(label="Gewonnen")
+    move_by_menu(page, "Wartung D", "Gewonnen")
     page.get_by_role("dialog").get_by_role("button", name="Ja, gewonnen").click()
     expect(figures(page, "WON")).to_have_text(re.compile(r"^1 Verkaufschance"))
-    page.get_by_label("„Wartung D“ verschieben nach").select_option(label="Angebot")
+    move_by_menu(page, "Wartung D", "Angebot")
     expect(figures(page, "PROPOSAL")).to_have_text(re.compile(r"^1 Verkaufschance · 700,00\s€$"))
     expect(figures(page, "WON")).to_have_text(re.compile(r"^0 Verkaufschancen"))
 
@@ -295,6 +327,7 @@ def test_a_manager_creates_a_campaign_and_adds_a_single_lead(page, seeded: Seede
     add.click()
     expect(lead.get_by_label("E-Mail")).to_have_attribute("aria-invalid", "true")
     expect(lead).to_contain_text("Bitte eine E-Mail-Adresse oder eine Telefonnummer angeben")
+    expect_no_violations(page, "the campaigns with the lead form and its error")
     lead.get_by_label("E-Mail").fill("erika@")
     add.click()
     expect(lead).to_contain_text("Bitte eine gültige E-Mail-Adresse eingeben.")
@@ -322,9 +355,7 @@ def test_nothing_scrolls_sideways_on_a_phone(page, seeded: Seeded):
     # The board scrolls inside its own box.
     board = page.get_by_role("group", name="Pipeline nach Stand")
     assert board.evaluate("element => element.scrollWidth > element.clientWidth")
-    page.get_by_label("„Rahmenvertrag mit sehr langem Titel“ verschieben nach").select_option(
-        label="Verloren"
-    )
+    move_by_menu(page, "Rahmenvertrag mit sehr langem Titel", "Verloren")
     dialog = page.get_by_role("dialog", name="Als verloren markieren")
     expect(dialog).to_be_visible()
     box = dialog.bounding_box()

@@ -1,5 +1,5 @@
-// Moving a Verkaufschance to another stage: the "Verschieben nach …" menu (what the keyboard
-// uses instead of dragging), and the move itself, shared by the board and the detail page: a move
+// Moving a Verkaufschance to another stage: the "Verschieben nach …" menu (what the keyboard and
+// touch screens use instead of dragging), and the move itself, shared by the board and the detail page: a move
 // to LOST asks for the reason, one to WON for a confirmation, both in a small dialog; the outcome
 // comes back in words (CONFLICT when someone else moved it first).
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
@@ -28,47 +28,78 @@ const MoveOpportunityDocument = graphql(`
   }
 `);
 
-/** The select on a card or a page: choosing a stage asks for the move (the choice is not kept:
- * the stage shown is the one the server has). */
+/** The stages to move to, as buttons: on a card behind "Verschieben nach …" (a disclosure, so
+ * that a column of cards stays short), on the detail page always shown. Buttons, not a select:
+ * a select's arrow keys would move the card at the first key press. */
 export function MoveOpportunityMenu({
   id,
+  title,
   label,
-  visibleLabel = false,
   targets,
+  alwaysOpen = false,
   disabled = false,
   onChoose,
 }: {
   id: string;
+  /** The opportunity's title: names the card's button for people who cannot see the card. */
+  title: string;
+  /** Names the list of stages. */
   label: string;
-  /** On the detail page the label stands above the select; on a card it is only announced. */
-  visibleLabel?: boolean;
   targets: readonly OpportunityStage[];
+  alwaysOpen?: boolean;
   disabled?: boolean;
   onChoose: (target: OpportunityStage) => void;
 }) {
   const { t } = useI18n();
+  const [open, setOpen] = useState(alwaysOpen);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const listId = `${id}-stages`;
+
+  function close() {
+    setOpen(false);
+    toggle.current?.focus();
+  }
+
   return (
-    <span className="move-menu">
-      <label htmlFor={id} className={visibleLabel ? undefined : "visually-hidden"}>
-        {label}
-      </label>
-      <select
-        id={id}
-        value=""
-        disabled={disabled}
-        onChange={(event) => {
-          const target = event.target.value as OpportunityStage | "";
-          if (target) onChoose(target);
-        }}
-      >
-        <option value="">{t("board.moveTo")}</option>
-        {targets.map((stage) => (
-          <option key={stage} value={stage}>
-            {t(`stage.${stage}`)}
-          </option>
-        ))}
-      </select>
-    </span>
+    <div
+      className="move-menu"
+      onKeyDown={(event) => {
+        if (event.key === "Escape" && open && !alwaysOpen) close();
+      }}
+    >
+      {!alwaysOpen && (
+        <button
+          ref={toggle}
+          type="button"
+          className="move-toggle"
+          aria-expanded={open}
+          aria-controls={listId}
+          onClick={() => setOpen(!open)}
+        >
+          {t("board.moveTo")}
+          <span className="visually-hidden"> ({title})</span>
+        </button>
+      )}
+      {open && (
+        <ul id={listId} className="move-targets" aria-label={label}>
+          {targets.map((stage) => (
+            <li key={stage}>
+              <button
+                type="button"
+                disabled={disabled}
+                onClick={() => {
+                  // Back on the toggle first: a dialog the move opens returns the focus there.
+                  if (!alwaysOpen) close();
+                  onChoose(stage);
+                }}
+              >
+                {t(`stage.${stage}`)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -251,11 +282,22 @@ function MoveDialog({
   );
 }
 
+/** What became of the last move. It takes the focus: the button that asked for the move is
+ * gone with the card's old place, and a keyboard user goes on from the outcome. */
 export function MoveOutcomeNotice({ outcome }: { outcome: MoveOutcome | null }) {
+  const message = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (outcome) message.current?.focus();
+  }, [outcome]);
   return (
     <div className="notices" aria-live="polite">
       {outcome && (
-        <p className={outcome.ok ? "success" : "problem"} role={outcome.ok ? "status" : "alert"}>
+        <p
+          ref={message}
+          tabIndex={-1}
+          className={outcome.ok ? "success" : "problem"}
+          role={outcome.ok ? "status" : "alert"}
+        >
           {outcome.text}
         </p>
       )}

@@ -75,6 +75,7 @@ export function OpportunityCard({
       {targets.length > 0 && (
         <MoveOpportunityMenu
           id={`move-${card.id}`}
+          title={card.title}
           label={t("board.moveLabel", { title: card.title })}
           targets={targets}
           onChoose={(target) => onMove(card, target)}

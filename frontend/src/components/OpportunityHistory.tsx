@@ -1,8 +1,11 @@
 // A Verkaufschance's history timeline. The detail query and the hand-over read it through this
-// fragment, so a handed-over opportunity comes back with the same history the page shows.
+// fragment, so a handed-over opportunity comes back with the same history the page shows. A move
+// names the stage it left, an edit its changes in words.
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { useI18n } from "../I18n";
-import { describeOpportunityEvent } from "../leadDetail";
+import type { Translate } from "../i18n";
+import { type OpportunityEventLike, describeOpportunityEvent } from "../leadDetail";
+import { describeOpportunityChanges } from "../pipeline";
 import { Timeline } from "./Timeline";
 
 export const OpportunityHistoryFragment = graphql(`
@@ -12,6 +15,7 @@ export const OpportunityHistoryFragment = graphql(`
       at
       note
       stage
+      previousStage
       actor {
         id
         name
@@ -28,20 +32,37 @@ export const OpportunityHistoryFragment = graphql(`
   }
 `);
 
+type HistoryEvent = OpportunityEventLike & { previousStage?: OpportunityEventLike["stage"] };
+
+function describe(t: Translate, event: HistoryEvent): string {
+  if (event.kind === "STAGE_CHANGED" && event.stage && event.previousStage) {
+    return t("opp.event.STAGE_MOVED", {
+      previous: t(`stage.${event.previousStage}`),
+      stage: t(`stage.${event.stage}`),
+    });
+  }
+  return describeOpportunityEvent(t, event);
+}
+
 export function OpportunityHistory({
   opportunity,
 }: {
   opportunity: FragmentType<typeof OpportunityHistoryFragment>;
 }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { history } = getFragmentData(OpportunityHistoryFragment, opportunity);
+  const events = history.map((event) =>
+    event.kind === "UPDATED"
+      ? { ...event, note: describeOpportunityChanges(t, language, event.note) }
+      : event,
+  );
   return (
     <Timeline
       titleId="opportunity-history-title"
       title={t("opp.history")}
       testId="opportunity-history"
-      events={history}
-      describe={describeOpportunityEvent}
+      events={events}
+      describe={describe}
     />
   );
 }

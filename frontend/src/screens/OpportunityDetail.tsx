@@ -158,8 +158,9 @@ export function OpportunityDetail({
                 <h2 id="opportunity-move-title">{t("opp.move")}</h2>
                 <MoveOpportunityMenu
                   id="opportunity-move"
+                  title={facts.title}
                   label={t("opp.moveLabel")}
-                  visibleLabel
+                  alwaysOpen
                   targets={targets}
                   disabled={move.busy}
                   onChoose={(target) =>
