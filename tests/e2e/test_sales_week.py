@@ -14,8 +14,9 @@ The server and the browsers share the week's clock: the server runs tests/fast_l
 a moved clock (tests/moved_clock.py), the browsers a fixed Playwright clock, both set to 08:30
 in Berlin each morning (the browsers run in Berlin and send it as their time zone). A day after
 the last, the sessions of 12 hours have run out, so everyone logs in again each morning.
-Every screen visited is checked at 390x844 for sideways scrolling; the main steps are
-photographed as docs/screenshots/week-*.png at 1280x800 and 390x844."""
+Every screen visited is audited by axe-core (WCAG A/AA) at 1280x800 and 390x844 and checked
+for sideways scrolling at 390x844; the main steps are photographed as
+docs/screenshots/week-*.png at 1280x800 and 390x844."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     BROWSER_USERS,
     CLERK_CLARA,
@@ -123,13 +125,16 @@ def expect_no_sideways_scroll(page, screen: str) -> None:
 
 
 def look(page, screen: str, shot: str | None = None, *, full_page: bool = False) -> None:
-    """The screen as it is now, on a phone too: no sideways scrolling at 390x844; with `shot`,
-    photographed as week-<shot>.png (desktop) and week-<shot>-phone.png."""
+    """The screen as it is now, on a phone too: no WCAG A/AA violation found by axe-core at
+    either size, no sideways scrolling at 390x844; with `shot`, photographed as
+    week-<shot>.png (desktop) and week-<shot>-phone.png."""
+    expect_no_violations(page, screen)
     if shot:
         screenshot(page, f"week-{shot}", full_page=full_page)
     page.set_viewport_size(PHONE)
     try:
         expect_no_sideways_scroll(page, screen)
+        expect_no_violations(page, f"{screen} at 390x844")
         if shot:
             screenshot(page, f"week-{shot}-phone", full_page=full_page)
     finally:
