@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     CLERK_CLARA,
     PASSWORD,
@@ -47,6 +48,7 @@ def test_closing_asks_for_confirmation_and_a_manager_reopens_after_confirming(
     expect(confirm.get_by_role("button", name="Ja, abschließen")).to_be_focused()
     expect(submit).to_have_count(0)
     screenshot(clerk, "lead-close-confirm")
+    expect_no_violations(clerk, "the lead page asking 'Wirklich abschließen?'")
     confirm.get_by_role("button", name="Abbrechen").click()
     expect(confirm).to_have_count(0)
     expect(submit).to_be_focused()
@@ -75,6 +77,7 @@ def test_closing_asks_for_confirmation_and_a_manager_reopens_after_confirming(
     expect(confirm.get_by_role("button", name="Ja, wieder öffnen")).to_be_focused()
     assert lead_status(seeded, lead_id)["status"] == "DONE"
     screenshot(manager, "lead-reopen-confirm")
+    expect_no_violations(manager, "a done lead asking 'Wirklich wieder öffnen?'")
     confirm.get_by_role("button", name="Ja, wieder öffnen").click()
     notice = manager.get_by_role("status").filter(has_text="wieder geöffnet")
     expect(notice).to_have_text("Der Lead wurde wieder geöffnet und liegt wieder bei Clara Clerk.")
@@ -120,6 +123,7 @@ def test_a_clerk_corrects_a_phone_number_and_sees_the_change_history(page, seede
     expect(page.locator("#contact-email-error")).to_have_text(
         "Diese E-Mail-Adresse gehört schon zu einem anderen Kontakt."
     )
+    expect_no_violations(page, "the contact form with a refused email")
     form.get_by_role("button", name="Abbrechen").click()
     expect(form).to_have_count(0)
     expect(facts.get_by_role("button", name="Bearbeiten")).to_be_focused()
@@ -219,7 +223,7 @@ def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, s
     assign(seeded, [lead_id], CLERK_CLARA)
     # A browser in Berlin: the quick picks are 9:00 there, and it sends its zone to the server.
     context = browser.new_context(viewport=VIEWPORT, locale="de-DE", timezone_id="Europe/Berlin")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     today = datetime.now(BERLIN).date()
     log_in(page, seeded, CLERK_CLARA, PASSWORD)
@@ -241,6 +245,7 @@ def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, s
     plan.get_by_label("Art").select_option(label="Anruf")
     plan.get_by_label("Notiz (optional)").fill("Rückruf wegen Angebot")
     screenshot(page, "lead-next-step-plan", full_page=True)
+    expect_no_violations(page, "the lead page planning the next step")
     plan.get_by_role("button", name="Planen").click()
     status = panel.get_by_role("status")
     expect(status).to_have_text(f"Nächster Schritt geplant: Anruf, {tomorrow_words}.")
@@ -271,6 +276,7 @@ def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, s
     monday_value, monday_words = berlin_nine(monday)
     expect(complete.get_by_label("Fällig am (Datum und Uhrzeit)")).to_have_value(monday_value)
     complete.get_by_label("Notiz (optional)").fill("Vor Ort, mit Einkauf")
+    expect_no_violations(page, "the lead page completing a step")
     complete.get_by_role("button", name="Erledigt speichern").click()
     expect(status).to_have_text(
         f"Der Schritt ist erledigt. Nächster Schritt: Termin, {monday_words}."
@@ -320,4 +326,45 @@ def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, s
     assert next_due.astimezone(BERLIN).replace(tzinfo=None) == datetime.fromisoformat(
         f"{tuesday:%Y-%m-%d}T14:30"
     )
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def expect_no_sideways_scroll(page, what: str) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{what} scrolls sideways at 390 px: {widths}"
+
+
+def test_the_lead_pages_new_forms_fit_a_phone(browser, seeded: Seeded):
+    lead_id = seeded.lead_ids[11]  # Kunde Nummer12
+    assign(seeded, [lead_id], CLERK_CLARA)
+    context = browser.new_context(
+        viewport=PHONE, locale="de-DE", is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    log_in(page, seeded, CLERK_CLARA, PASSWORD)
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()  # the session is set
+    page.goto(f"{seeded.url}/leads/{lead_id}")
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer12"))).to_be_visible()
+    plan = page.get_by_role("form", name="Nächster Schritt planen")
+    expect_no_sideways_scroll(page, "the lead page with the planning form")
+    plan.get_by_role("button", name="In 3 Tagen").click()
+    plan.get_by_role("button", name="Planen").click()
+    panel = page.get_by_role("region", name="Nächster Schritt")
+    panel.get_by_role("button", name="Erledigt").click()
+    expect(panel.get_by_role("form", name="Als erledigt markieren")).to_be_visible()
+    expect_no_sideways_scroll(page, "the lead page completing a step")
+    page.get_by_role("region", name="Kontakt").get_by_role("button", name="Bearbeiten").click()
+    expect(page.get_by_role("form", name="Kontakt bearbeiten")).to_be_visible()
+    expect_no_sideways_scroll(page, "the lead page editing the contact")
+    close = page.get_by_role("region", name="Abschließen")
+    close.get_by_role("radio", name="erfolgreich").check()
+    close.get_by_role("button", name="Abschließen", exact=True).click()
+    expect(close.get_by_role("button", name="Ja, abschließen")).to_be_visible()
+    expect_no_sideways_scroll(page, "the lead page asking 'Wirklich abschließen?'")
+    screenshot(page, "phone-lead-corrections", full_page=True)
+    expect_no_violations(page, "the lead page on a phone with every form open")
     context.close()

@@ -7,6 +7,7 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { CloseReason, Outcome } from "../gql/graphql";
 import { focusFirstProblem } from "../formFocus";
+import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField, parseAmount } from "../leadDetail";
 import { ClerksDocument } from "./AssignDialog";
@@ -127,7 +128,7 @@ export function CloseLeadForm({
       },
     });
     if (result.error) {
-      refuse({ [FORM]: { code: "", message: result.error.message } });
+      refuse({ [FORM]: requestError(result.error) });
       return;
     }
     const payload = result.data?.closeLead;

@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { focusFirstProblem } from "../formFocus";
+import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import {
   CONTACT_FIELDS,
@@ -76,7 +77,7 @@ export function ContactEditForm({
     }
     const result = await updateContact({ input: { contactId, ...changes } });
     const userErrors = result.error
-      ? [{ code: "", message: result.error.message }]
+      ? [requestError(result.error)]
       : readUserErrors(result.data?.updateContact.userErrors);
     if (!result.error && result.data?.updateContact.contact && userErrors.length === 0) {
       onSaved(true);

@@ -4,6 +4,7 @@ import { useMutation } from "urql";
 import { graphql } from "../gql";
 import type { Channel } from "../gql/graphql";
 import { focusFirstProblem } from "../formFocus";
+import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
@@ -45,7 +46,7 @@ export function FeedbackForm({ leadId, onSaved }: { leadId: string; onSaved: () 
     event.preventDefault();
     const result = await recordFeedback({ input: { leadId, channel, note } });
     const userErrors = result.error
-      ? [{ code: "", message: result.error.message }]
+      ? [requestError(result.error)]
       : readUserErrors(result.data?.recordFeedback.userErrors);
     setErrors(errorsByField(userErrors, FIELDS));
     if (userErrors.length > 0) {

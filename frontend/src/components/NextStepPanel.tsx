@@ -6,6 +6,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { focusFirstProblem } from "../formFocus";
+import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import { FORM, LOCALES, type UserErrorLike, errorsByField } from "../leadDetail";
 import { dueAtForApi, formatStepTime, toLocalInput } from "../nextStep";
@@ -183,7 +184,7 @@ export function NextStepPanel({
     const result = await scheduleActivity({
       input: { subjectId: lead.id, kind: step.kind, dueAt, note: step.note.trim() || null },
     });
-    if (result.error) return refuse({ [FORM]: { code: "", message: result.error.message } });
+    if (result.error) return refuse({ [FORM]: requestError(result.error) });
     const payload = result.data?.scheduleActivity;
     const userErrors = readUserErrors(payload?.userErrors);
     if (!payload?.activity || userErrors.length > 0) {
@@ -207,7 +208,7 @@ export function NextStepPanel({
             : null,
       },
     });
-    if (result.error) return refuse({ [FORM]: { code: "", message: result.error.message } });
+    if (result.error) return refuse({ [FORM]: requestError(result.error) });
     const payload = result.data?.completeActivity;
     const userErrors = readUserErrors(payload?.userErrors);
     if (!payload?.activity || userErrors.length > 0) {
@@ -232,7 +233,7 @@ export function NextStepPanel({
       return refuse({ dueAt: { code: "UNCHANGED", message: "", field: ["dueAt"] } });
     }
     const result = await rescheduleActivity({ input: { activityId: next.id, dueAt } });
-    if (result.error) return refuse({ [FORM]: { code: "", message: result.error.message } });
+    if (result.error) return refuse({ [FORM]: requestError(result.error) });
     const payload = result.data?.rescheduleActivity;
     const userErrors = readUserErrors(payload?.userErrors);
     if (!payload?.activity || userErrors.length > 0) {

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { focusFirstProblem } from "../formFocus";
+import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
@@ -74,7 +75,7 @@ export function ReopenLeadForm({
     }
     const result = await reopenLead({ input: { leadId, note: note.trim() || null } });
     if (result.error) {
-      refuse({ [FORM]: { code: "", message: result.error.message } });
+      refuse({ [FORM]: requestError(result.error) });
       return;
     }
     const payload = result.data?.reopenLead;
