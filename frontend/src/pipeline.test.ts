@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { errorText } from "./errorText";
 import { type Language, type MessageKey, type Params, translate } from "./i18n";
 import {
   amountInputText,
@@ -183,6 +184,25 @@ describe("the history of an edit", () => {
     expect(describeOpportunityChanges(t("en"), "en", "title: A -> B")).toBe("Title: A → B");
     expect(describeOpportunityChanges(t("de"), "de", "Rückruf am Dienstag")).toBe(
       "Rückruf am Dienstag",
+    );
+  });
+});
+
+describe("a refused move in words", () => {
+  const t = (key: MessageKey, params?: Params) => translate("de", key, params);
+  const refusal = (code: string, field: string) => ({ code, message: "English", field: [field] });
+
+  it("names the Verkaufschance, not a lead, and never shows the server's English", () => {
+    expect(errorText(t, refusal("CONFLICT", "opportunityId"))).toBe(
+      "Jemand anderes hat diese Verkaufschance gerade geändert. Es wurde nichts gespeichert; " +
+        "bitte die Seite prüfen und erneut versuchen.",
+    );
+    expect(errorText(t, refusal("INVALID", "stage"))).toBe(
+      "Die Verkaufschance steht schon auf diesem Stand.",
+    );
+    expect(errorText(t, refusal("REQUIRED", "lostReason"))).toContain("Warum ist die");
+    expect(errorText(t, refusal("DUPLICATE", "name"))).toBe(
+      "Eine Kampagne mit diesem Namen gibt es schon.",
     );
   });
 });

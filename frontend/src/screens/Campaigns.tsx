@@ -177,7 +177,7 @@ function AddLead({ campaign, onAdded }: { campaign: Campaign; onAdded: () => voi
       >
         {t("leadForm.open")}
       </button>
-      <div aria-live="polite">
+      <div className="notices" aria-live="polite">
         {added && (
           <p className="success" role="status">
             {t("leadForm.added", { name: added.name })}{" "}
