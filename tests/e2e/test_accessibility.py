@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ STICKING_OUT = """(width) => {
     });
 }"""
 
+SCHEDULE = """mutation($input: ScheduleActivityInput!) {
+  scheduleActivity(input: $input) { activity { id } userErrors { message } }
+}"""
 CLOSE = """mutation($input: CloseLeadInput!) {
   closeLead(input: $input) { opportunity { id } userErrors { message } }
 }"""
@@ -77,6 +81,14 @@ def close_successfully(seeded: Seeded, lead_id: str) -> str:
     )["closeLead"]
     assert payload["userErrors"] == [], payload
     return payload["opportunity"]["id"]
+
+
+def schedule_call(seeded: Seeded, lead_id: str, days: int) -> None:
+    due = datetime.now(UTC) + timedelta(days=days)
+    payload = seeded.graphql(
+        SCHEDULE, input={"subjectId": lead_id, "kind": "CALL", "dueAt": due.isoformat()}
+    )["scheduleActivity"]
+    assert payload["userErrors"] == [], payload
 
 
 class Audit:
@@ -175,6 +187,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     assign(seeded, lead_ids[:3], CLERK_CLARA)
     assign(seeded, lead_ids[3:4], CLERK_DAVID)
     opportunity_id = close_successfully(seeded, lead_ids[2])
+    schedule_call(seeded, lead_ids[0], days=-1)  # overdue
+    schedule_call(seeded, lead_ids[1], days=2)  # planned
     active_lead, done_lead, davids_lead = lead_ids[0], lead_ids[2], lead_ids[3]
     new_lead = lead_ids[-1]
 
@@ -207,16 +221,46 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     for name, lead_id in (("new", new_lead), ("active", active_lead), ("done", done_lead)):
         manager.open(f"/leads/{lead_id}")
         manager.screen(f"lead detail, {name}")
+    manager.open(f"/leads/{active_lead}")
+    page.get_by_role("button", name=manager.text("contact.edit"), exact=True).click()
+    expect(page.locator("#contact-edit-title")).to_be_visible()
+    manager.screen("contact edit form")
+    page.locator("input[name=outcome][value=SUCCESSFUL]").check()
+    page.get_by_role("button", name=manager.text("close.submit"), exact=True).click()
+    expect(page.get_by_test_id("close-confirm")).to_be_visible()
+    manager.screen("close confirmation")
+    manager.open(f"/leads/{done_lead}")
+    page.get_by_role("button", name=manager.text("reopen.submit"), exact=True).click()
+    expect(page.get_by_role("button", name=manager.text("reopen.confirm"))).to_be_visible()
+    manager.screen("reopen confirmation")
     manager.open("/leads/no-such-lead")
     manager.screen("lead not found")
     manager.open("/opportunities")
-    manager.screen("opportunities")
+    manager.screen("opportunities")  # the pipeline board
+    card = page.get_by_test_id("board-card").filter(has_text="Rahmenvertrag")
+    card.get_by_role("button", name=re.compile(re.escape(manager.text("board.moveTo")))).click()
+    stages = card.get_by_role(
+        "list", name=manager.text("board.moveLabel").replace("{title}", "Rahmenvertrag")
+    )
+    expect(stages).to_be_visible()
+    manager.screen("move menu on a card")
+    stages.get_by_role("button", name=manager.text("stage.LOST"), exact=True).click()
+    lost = page.get_by_role("dialog", name=manager.text("board.lostTitle"))
+    expect(lost).to_be_visible()
+    manager.screen("move dialog, lost")
+    lost.get_by_role("button", name=manager.text("board.cancel")).click()
+    expect(lost).to_have_count(0)
+    manager.open("/opportunities?view=list")
+    manager.screen("opportunities list")
     manager.open(f"/opportunities/{opportunity_id}")
     manager.screen("opportunity detail")
     manager.open("/dashboard")
     manager.screen("dashboard")
     manager.open("/campaigns")
     manager.screen("campaigns")
+    page.get_by_role("button", name=manager.text("leadForm.open")).first.click()
+    manager.screen("add a lead form")
+    manager.open("/campaigns")
     csv_file = tmp_path / "leads.csv"
     csv_file.write_bytes(IMPORT_CSV.encode("cp1252"))
     page.locator("input[type=file]").first.set_input_files(csv_file)
@@ -227,6 +271,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     clerk.log_in(CLERK_CLARA, PASSWORD)
     clerk.open("/tasks")
     clerk.screen("my tasks")
+    clerk.open("/tasks?view=done")
+    clerk.screen("done leads of a clerk")
     clerk.open(f"/leads/{active_lead}")
     clerk.screen("lead detail as its clerk")
     clerk.open(f"/leads/{davids_lead}")
