@@ -3,6 +3,7 @@
 import { type ChangeEvent, useEffect, useId, useRef, useState } from "react";
 import { useQuery } from "urql";
 import { sendLeadFile } from "../client";
+import { errorText } from "../errorText";
 import { graphql } from "../gql";
 import { type MessageKey, type Translate, isMessageKey } from "../i18n";
 import { useI18n } from "../I18n";
@@ -380,7 +381,7 @@ function ImportProgress({ importId, onFinished }: { importId: string; onFinished
   return (
     <div className="import-progress" data-testid="import-progress">
       <h5>{t("import.progressTitle")}</h5>
-      {error && <p role="alert">{t("app.error", { message: error.message })}</p>}
+      {error && <p role="alert">{errorText(t, error)}</p>}
       <progress
         aria-label={t("import.progress")}
         value={progress?.value}

@@ -4,6 +4,7 @@
 // same move (with its questions for WON and LOST) runs, and counts, sums and columns refresh.
 import { type DragEvent, useEffect, useState } from "react";
 import { type AnyVariables, type TypedDocumentNode, type UseQueryArgs, useQuery } from "urql";
+import { errorText } from "../errorText";
 import { graphql } from "../gql";
 import type { OpportunityStage } from "../gql/graphql";
 import { useI18n } from "../I18n";
@@ -92,7 +93,7 @@ export function PipelineBoard({
       <MoveOutcomeNotice outcome={move.outcome} />
       {error && (
         <p role="alert" className="problem">
-          {t("app.error", { message: error.message })}
+          {errorText(t, error)}
         </p>
       )}
       <p className="hint">{t("board.hint")}</p>
@@ -220,7 +221,7 @@ function ColumnPage({
     query: BoardColumnDocument,
     variables: { filter: { ...filter, stage }, first: BOARD_PAGE_SIZE, after },
   });
-  if (error) return <p role="alert">{t("app.error", { message: error.message })}</p>;
+  if (error) return <p role="alert">{errorText(t, error)}</p>;
   if (!data) return null;
   const { edges, pageInfo } = data.opportunities;
   const endCursor = pageInfo.endCursor;
