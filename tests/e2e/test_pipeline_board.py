@@ -287,6 +287,14 @@ def test_a_manager_filters_the_board_by_owner_and_campaign(page, seeded: Seeded)
     expect(figures(page, "PROPOSAL")).to_have_text(re.compile(r"^1 Verkaufschance · 700,00\s€$"))
     expect(figures(page, "WON")).to_have_text(re.compile(r"^0 Verkaufschancen"))
 
+    # The same board in English.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Proposal")).to_be_visible()
+    expect(figures(page, "PROPOSAL")).to_have_text("1 opportunity · €700.00")
+    expect(
+        card(page, "Wartung D").get_by_role("button", name="Move to … (Wartung D)")
+    ).to_be_visible()
+
 
 def test_a_manager_creates_a_campaign_and_adds_a_single_lead(page, seeded: Seeded):
     log_in_as_manager(page, seeded)

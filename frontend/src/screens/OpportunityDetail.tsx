@@ -53,7 +53,8 @@ export function OpportunityDetail({
     variables: { id: opportunityId },
     requestPolicy: "cache-and-network",
   });
-  const [notice, setNotice] = useState<string | null>(null);
+  // A new object per notice: saving twice says it (and takes the focus) twice.
+  const [notice, setNotice] = useState<{ text: string } | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
   // A refused move: the page shows what the server has now.
   const move = useOpportunityMove(() => refetch({ requestPolicy: "network-only" }));
@@ -104,7 +105,7 @@ export function OpportunityDetail({
       <div className="notices" aria-live="polite">
         {notice && (
           <p ref={noticeRef} tabIndex={-1} className="success" role="status">
-            {notice}
+            {notice.text}
           </p>
         )}
       </div>
@@ -173,13 +174,15 @@ export function OpportunityDetail({
               // A saved edit comes back from the server: the form starts from it again.
               key={`${facts.title}|${facts.expectedValue}|${opportunity.expectedCloseDate}`}
               opportunity={opportunity}
-              onSaved={(changed) => setNotice(t(changed ? "oppEdit.saved" : "oppEdit.unchanged"))}
+              onSaved={(changed) =>
+                setNotice({ text: t(changed ? "oppEdit.saved" : "oppEdit.unchanged") })
+              }
             />
             {mayHandOver && (
               <HandOverForm
                 opportunityId={opportunity.id}
                 ownerId={facts.owner.id}
-                onHandedOver={(name) => setNotice(t("handOver.done", { name }))}
+                onHandedOver={(name) => setNotice({ text: t("handOver.done", { name }) })}
               />
             )}
           </div>
