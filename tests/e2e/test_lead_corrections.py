@@ -167,12 +167,11 @@ def test_a_clerk_corrects_a_phone_number_and_sees_the_change_history(page, seede
 
 def test_next_lead_walks_the_clerks_worklist_without_going_back(page, seeded: Seeded):
     # One assignment after the other: with nothing scheduled, NEXT_DUE lists the lead that
-    # waits longest first, so the worklist is Nummer05, Nummer06, Nummer07.
-    numbers = [5, 6, 7]
-    for number in numbers:
+    # waits longest first, so the worklist is Nummer05, Nummer06, Nummer07, Nummer08.
+    for number in [5, 6, 7, 8]:
         assign(seeded, [seeded.lead_ids[number - 1]], CLERK_CLARA)
     log_in(page, seeded, CLERK_CLARA, PASSWORD)
-    expect(page.get_by_role("link", name="Kunde Nummer07")).to_be_visible()
+    expect(page.get_by_role("link", name="Kunde Nummer08")).to_be_visible()
     page.goto(f"{seeded.url}/leads/{seeded.lead_ids[4]}")
     expect(page.get_by_role("heading", name=re.compile("Kunde Nummer05"))).to_be_visible()
 
@@ -192,10 +191,23 @@ def test_next_lead_walks_the_clerks_worklist_without_going_back(page, seeded: Se
     expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer07 →")
     next_lead.click()
     expect(page.get_by_role("heading", name=re.compile("Kunde Nummer07"))).to_be_visible()
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer08 →")
+    next_lead.click()
     # After the last one, the top of the list again.
     expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer05 →")
     page.get_by_role("link", name="Zurück").click()
     expect(page).to_have_url(re.compile(r"/tasks$"))
+
+    # Opened from the list sorted "newest first" (08, 07, 05), the lead page walks that order.
+    page.goto(f"{seeded.url}/tasks?sort=NEWEST")
+    page.get_by_role("link", name="Kunde Nummer07").first.click()
+    expect(page).to_have_url(re.compile(r"/leads/[^/?]+\?sort=NEWEST$"))
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer05 →")
+    next_lead.click()
+    expect(page.get_by_role("heading", name=re.compile("Kunde Nummer05"))).to_be_visible()
+    expect(next_lead).to_have_text("Nächster Lead: Kunde Nummer08 →")
+    page.get_by_role("link", name="Zurück").click()
+    expect(page).to_have_url(re.compile(r"/tasks\?sort=NEWEST$"))
 
 
 BERLIN = ZoneInfo("Europe/Berlin")
