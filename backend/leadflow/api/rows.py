@@ -48,6 +48,8 @@ LEAD_COLUMNS = (
 )
 # An opportunity is always shown with its contact and owner.
 OPPORTUNITY_RELATIONS = ("contact", "owner")
+# An activity with its assignee and creator.
+ACTIVITY_RELATIONS = ("assignee", "created_by")
 
 LeadRow = dict[str, Any]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from leadflow.api.loaders.grouping import group_by
+from leadflow.api.rows import ACTIVITY_RELATIONS
 from leadflow.db.models import Activity
 
-_RELATIONS = ("assignee", "created_by")
 # A history event's activity, joined with what it is shown with (NULL for other events).
-EVENT_ACTIVITY = ("activity", "activity__assignee", "activity__created_by")
+EVENT_ACTIVITY = ("activity", *(f"activity__{relation}" for relation in ACTIVITY_RELATIONS))
 
 
 def _listing_order(activity: Activity) -> tuple[bool, float, int]:
@@ -21,14 +21,15 @@ def _listing_order(activity: Activity) -> tuple[bool, float, int]:
 
 
 async def _all_of(key: str, subject_ids: Sequence[int]) -> list[list[Activity]]:
-    rows = await Activity.filter(**{f"{key}__in": list(subject_ids)}).select_related(*_RELATIONS)
+    of_subjects = Activity.filter(**{f"{key}__in": list(subject_ids)})
+    rows = await of_subjects.select_related(*ACTIVITY_RELATIONS)
     return [sorted(found, key=_listing_order) for found in group_by(rows, subject_ids, key=key)]
 
 
 async def _next_of(key: str, subject_ids: Sequence[int]) -> list[Activity | None]:
     rows = (
         await Activity.filter(**{f"{key}__in": list(subject_ids)}, done_at=None)
-        .select_related(*_RELATIONS)
+        .select_related(*ACTIVITY_RELATIONS)
         .order_by("due_at", "id")
     )
     return [found[0] if found else None for found in group_by(rows, subject_ids, key=key)]

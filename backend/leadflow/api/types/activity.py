@@ -75,7 +75,3 @@ class ActivityNode(Node):
             done_at=activity.done_at,
             done_note=activity.done_note if done else None,
         )
-
-
-# What an activity is always shown with.
-ACTIVITY_RELATIONS = ("assignee", "created_by")

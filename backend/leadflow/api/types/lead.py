@@ -19,6 +19,7 @@ from leadflow.api.ids import encode_id
 from leadflow.api.inputs.leads import LeadFilter
 from leadflow.api.pagination import fetch_ordered_page, fetch_page
 from leadflow.api.rows import (
+    ACTIVITY_RELATIONS,
     LEAD_COLUMNS,
     OPPORTUNITY_RELATIONS,
     LeadRow,
@@ -26,7 +27,7 @@ from leadflow.api.rows import (
     Values,
     lead_rows,
 )
-from leadflow.api.types.activity import ACTIVITY_RELATIONS, ActivityNode
+from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.connection import Connection
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import (
