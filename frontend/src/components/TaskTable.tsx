@@ -21,47 +21,50 @@ export function TaskTable({
   leadHref: (leadId: string) => string;
 }) {
   const { t } = useI18n();
+  // In its own scroll box: on a narrow tablet the page itself never scrolls sideways.
   return (
-    <table className="task-table">
-      <thead>
-        <tr>
-          <th scope="col">{t("leads.col.contact")}</th>
-          <th scope="col">{t("leads.col.company")}</th>
-          <th scope="col" className="task-campaign">
-            {t("leads.col.campaign")}
-          </th>
-          <th scope="col">{t("tasks.col.phone")}</th>
-          <th scope="col">{t("tasks.col.next")}</th>
-          <SortHeader column={TASK_SORT_COLUMNS.due} current={order} urlOf={urlOf}>
-            {t("tasks.col.due")}
-          </SortHeader>
-          <SortHeader column={TASK_SORT_COLUMNS.waiting} current={order} urlOf={urlOf}>
-            {t("tasks.col.waiting")}
-          </SortHeader>
-        </tr>
-      </thead>
-      <tbody>
-        {tasks.map((task) => {
-          const contact = readContactName(task.contact);
-          const phone = task.contact.phone;
-          return (
-            <tr key={task.id}>
-              <td>
-                <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
-              </td>
-              <td>{contact.company}</td>
-              <td className="task-campaign">{task.campaign.name}</td>
-              <td>{phone && <a href={telHref(phone)}>{phone}</a>}</td>
-              <td>{task.nextActivity && <NextStep activity={task.nextActivity} />}</td>
-              <td>
-                <DueBadge state={task.dueState} dueAt={task.nextActivity?.dueAt} />
-              </td>
-              <td>{formatAge(t, waitingSinceOf(task))}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="task-table">
+        <thead>
+          <tr>
+            <th scope="col">{t("leads.col.contact")}</th>
+            <th scope="col">{t("leads.col.company")}</th>
+            <th scope="col" className="task-campaign">
+              {t("leads.col.campaign")}
+            </th>
+            <th scope="col">{t("tasks.col.phone")}</th>
+            <th scope="col">{t("tasks.col.next")}</th>
+            <SortHeader column={TASK_SORT_COLUMNS.due} current={order} urlOf={urlOf}>
+              {t("tasks.col.due")}
+            </SortHeader>
+            <SortHeader column={TASK_SORT_COLUMNS.waiting} current={order} urlOf={urlOf}>
+              {t("tasks.col.waiting")}
+            </SortHeader>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((task) => {
+            const contact = readContactName(task.contact);
+            const phone = task.contact.phone;
+            return (
+              <tr key={task.id}>
+                <td>
+                  <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
+                </td>
+                <td>{contact.company}</td>
+                <td className="task-campaign">{task.campaign.name}</td>
+                <td>{phone && <a href={telHref(phone)}>{phone}</a>}</td>
+                <td>{task.nextActivity && <NextStep activity={task.nextActivity} />}</td>
+                <td>
+                  <DueBadge state={task.dueState} dueAt={task.nextActivity?.dueAt} />
+                </td>
+                <td>{formatAge(t, waitingSinceOf(task))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
