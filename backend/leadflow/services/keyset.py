@@ -5,9 +5,10 @@ A list order is a tuple of sort keys, then the row id in the direction of the la
 every row has exactly one place. Values a key may lack (NULL, or "" for text that is never
 NULL) sort after every present value in both directions, on SQLite and PostgreSQL alike:
 their own placement of NULL differs (SQLite puts NULL first when ascending, PostgreSQL last),
-so a blank key gets a leading rank (CASE WHEN blank THEN 1 ELSE 0) unless the database
-already puts NULL last in that direction. Leaving the rank out there matters: PostgreSQL then
-reads a clerk's open leads in the order of the index (assignee_id, closed_at, next_due_at).
+so a blank key gets a leading rank (CASE WHEN blank THEN 1 ELSE 0 END) unless the database
+already puts NULL last in that direction. Leaving the rank out there lets PostgreSQL read a
+clerk's open leads in the order of a plain index (migration 0012); SQLite's indexes for the
+task list hold the rank expressions as spelled here.
 """
 
 from __future__ import annotations
@@ -83,12 +84,6 @@ class Ordering:
 
     name: str
     keys: tuple[SortKey, ...]
-    # Columns the list's filter holds at one value (the task list: closed_at IS NULL), named
-    # first in ORDER BY only so that PostgreSQL sees the order of an index that starts with
-    # them: it treats `assignee_id = 5` as fixed, but not `closed_at IS NULL`, and without
-    # them sorts all of a clerk's open leads instead of reading the first few from the index.
-    # They change nothing else: not the order, not the cursor.
-    leading: tuple[str, ...] = ()
 
     @property
     def id_descending(self) -> bool:
@@ -102,7 +97,7 @@ class Ordering:
 def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
     """`rows` sorted by `ordering`: blank values last on either database."""
     postgres = is_postgres()
-    terms: list[str] = list(ordering.leading)
+    terms: list[str] = []
     for position, key in enumerate(ordering.keys):
         if key.needs_rank(postgres):
             # Constants as SQL text: PostgreSQL cannot type CASE's bare parameters. (Tortoise's

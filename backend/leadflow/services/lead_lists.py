@@ -131,16 +131,14 @@ def lead_ordering(actor: Actor, order: LeadOrder) -> Ordering:
 # The task list names its orders apart from the lead list's: a cursor of one is no cursor of
 # the other. NEWEST is the newest assignment (what just landed on the clerk's desk), not the
 # newest lead: a lead created long ago but assigned this morning is new work.
-# Open leads only: ordered as the indexes (assignee_id, closed_at, next_due_at | waiting_since)
-# read (see `Ordering.leading`).
-_OPEN = ("closed_at",)
+# NEXT_DUE and WAITING_LONGEST read from partial indexes over the open leads on both databases
+# (migrations 0006, 0012); NEWEST sorts the clerk's open leads.
 TASK_ORDERINGS: dict[TaskOrder, Ordering] = {
-    TaskOrder.NEXT_DUE: Ordering("TASKS_NEXT_DUE", (_NEXT_DUE, _WAITING), leading=_OPEN),
-    TaskOrder.WAITING_LONGEST: Ordering("TASKS_WAITING_LONGEST", (_WAITING,), leading=_OPEN),
+    TaskOrder.NEXT_DUE: Ordering("TASKS_NEXT_DUE", (_NEXT_DUE, _WAITING)),
+    TaskOrder.WAITING_LONGEST: Ordering("TASKS_WAITING_LONGEST", (_WAITING,)),
     TaskOrder.NEWEST: Ordering(
         "TASKS_NEWEST",
         (SortKey("assigned_at", SortKind.DATETIME, descending=True, blank=Blank.NULL),),
-        leading=_OPEN,
     ),
 }
 
