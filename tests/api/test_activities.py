@@ -602,3 +602,27 @@ async def test_a_close_between_read_and_write_wins_over_completing(client, actor
     (stored,) = await Activity.filter(lead_id=decode_id(lead_id, "Lead", ["id"]))
     assert stored.done_at is not None and stored.done_by_id == actors.manager.user.id
     await assert_next_due_kept()
+
+
+async def test_a_hand_over_between_check_and_write_wins_over_the_former_owner(client, actors):
+    opportunity_id = await opportunity_of(client, actors, actors.clerk_a, "Handed")
+    step = await scheduled(client, actors.clerk_a, opportunity_id)
+    before = await activity_state()
+
+    async def hand_over() -> None:
+        await mutate_ok(
+            client,
+            actors.manager,
+            "handOverOpportunity",
+            {"opportunityId": opportunity_id, "ownerId": actors.clerk_b.gid},
+        )
+
+    async with between_read_and_write(Opportunity, hand_over):
+        payload = await reschedule(client, actors.clerk_a, step["id"], due(days=6))
+    assert codes(payload) == [("CONFLICT", ["activityId"])]
+    # Only the hand-over's change: the step is clerk B's now, still due when it was.
+    (stored,) = await Activity.filter(opportunity_id=decode_id(opportunity_id, "Opportunity", []))
+    assert stored.assignee_id == actors.clerk_b.user.id
+    assert stored.due_at == moment(step["dueAt"])
+    assert len(await activity_state()) == len(before)
+    await assert_next_due_kept()
