@@ -89,6 +89,8 @@ export function ContactEditForm({
 
   function change(field: ContactField, value: string) {
     setValues((current) => ({ ...current, [field]: value }));
+    // The refusal of this field no longer applies to what is typed now.
+    setErrors(({ [field]: _changed, ...others }) => others);
   }
 
   return (

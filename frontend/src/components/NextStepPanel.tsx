@@ -178,6 +178,12 @@ export function NextStepPanel({
 
   const when = (at: string) => formatStepTime(LOCALES[language], at);
 
+  /** A changed field: its old refusal no longer applies (the next submit checks again). */
+  function changeStep(draft: StepDraft) {
+    setStep(draft);
+    setErrors((current): Errors => (current[FORM] ? { [FORM]: current[FORM] } : {}));
+  }
+
   async function submitPlan() {
     const dueAt = dueAtForApi(step.dueAt);
     if (!dueAt) return refuse({ dueAt: dueRequired(["dueAt"]) });
@@ -331,13 +337,13 @@ export function NextStepPanel({
             </>
           )}
           {shownMode === "plan" && (
-            <StepFields idPrefix="plan" draft={step} onChange={setStep} errors={errors} />
+            <StepFields idPrefix="plan" draft={step} onChange={changeStep} errors={errors} />
           )}
           {shownMode === "complete" && planNext && (
             <StepFields
               idPrefix="complete-next"
               draft={step}
-              onChange={setStep}
+              onChange={changeStep}
               errors={{
                 kind: errors["next.kind"],
                 dueAt: errors["next.dueAt"],
@@ -349,7 +355,7 @@ export function NextStepPanel({
             <StepFields
               idPrefix="reschedule"
               draft={step}
-              onChange={setStep}
+              onChange={changeStep}
               errors={errors}
               withKind={false}
               withNote={false}
