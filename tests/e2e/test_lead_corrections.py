@@ -338,6 +338,15 @@ def test_a_clerk_plans_a_follow_up_and_completes_it_planning_the_next(browser, s
     assert next_due.astimezone(BERLIN).replace(tzinfo=None) == datetime.fromisoformat(
         f"{tuesday:%Y-%m-%d}T14:30"
     )
+
+    # The same page in English.
+    page.get_by_role("button", name="Switch to English").click()
+    panel = page.get_by_role("region", name="Next step")
+    expect(panel.get_by_test_id("next-step")).to_contain_text("Meeting")
+    expect(panel.get_by_role("button", name="Reschedule")).to_be_visible()
+    expect(page.get_by_role("region", name="Steps")).to_contain_text("Call")
+    expect(page.get_by_test_id("history")).to_contain_text("Next step rescheduled: Meeting")
+    page.get_by_role("button", name="Auf Deutsch umschalten").click()
     context.close()
 
 
