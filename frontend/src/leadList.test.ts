@@ -47,6 +47,21 @@ describe("the overview's URL with clerk, outcome, reason and sort", () => {
   });
 });
 
+describe("the Aktiv tab's due filter", () => {
+  it("round-trips on Aktiv only and narrows the list, not the counts", () => {
+    const state: OverviewState = { tab: "active", due: "OVERDUE", cursors: [] };
+    expect(overviewUrl(state)).toBe("/leads?tab=active&due=OVERDUE");
+    expect(parseOverview("?tab=active&due=OVERDUE")).toEqual(state);
+    expect(parseOverview("?tab=done&due=OVERDUE").due).toBeUndefined();
+    expect(parseOverview("?tab=active&due=SOON").due).toBeUndefined();
+    expect(listFilter(state).due).toBe("OVERDUE");
+    expect(countsFilter(state)).not.toHaveProperty("due");
+    expect(hasOverviewFilters(state)).toBe(true);
+    expect(overviewUrl(switchTab(state, "done"))).toBe("/leads?tab=done");
+    expect(overviewUrl(withoutOverviewFilters(state))).toBe("/leads?tab=active");
+  });
+});
+
 describe("the overview's filters", () => {
   const done: OverviewState = {
     tab: "done",
@@ -69,6 +84,7 @@ describe("the overview's filters", () => {
       status: "DONE",
       outcome: "SUCCESSFUL",
       closeReason: "OTHER",
+      due: null,
     });
     expect(listFilter({ ...done, tab: "active" })).toMatchObject({
       status: "ACTIVE",
@@ -133,11 +149,20 @@ describe("the export link", () => {
       order: "COMPANY",
       cursors: ["page2"],
     };
-    expect(exportUrl(state, "de")).toBe(
+    expect(exportUrl(state, "de", "Europe/Berlin")).toBe(
       "/files/exports/leads.csv?campaignId=c1&search=M%C3%BCller&assigneeId=u2&status=DONE&outcome=UNSUCCESSFUL&closeReason=UNREACHABLE&lang=de",
     );
-    expect(exportUrl({ tab: "new", cursors: [] }, "en")).toBe(
+    expect(exportUrl({ tab: "new", cursors: [] }, "en", "Europe/Berlin")).toBe(
       "/files/exports/leads.csv?status=NEW&lang=en",
+    );
+  });
+
+  it("sends the viewer's time zone with a due filter: 'today' is theirs", () => {
+    expect(exportUrl({ tab: "active", due: "TODAY", cursors: [] }, "de", "Europe/Berlin")).toBe(
+      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&timeZone=Europe%2FBerlin&lang=de",
+    );
+    expect(exportUrl({ tab: "active", due: "TODAY", cursors: [] }, "de", undefined)).toBe(
+      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&lang=de",
     );
   });
 });

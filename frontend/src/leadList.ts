@@ -2,7 +2,7 @@
 // columns sort it, and "Filter zurücksetzen".
 import type { CloseReason, LeadStatus, Outcome } from "./gql/graphql";
 import type { Language } from "./i18n";
-import { DEFAULT_LEAD_ORDER, type LeadOrder } from "./listOptions";
+import { DEFAULT_LEAD_ORDER, type DueState, type LeadOrder } from "./listOptions";
 import { ORDERS_OF_TAB, type OverviewState, STATUS_OF_TAB, type Tab } from "./routes";
 import type { SortColumn } from "./sorting";
 
@@ -19,12 +19,14 @@ export function countsFilter(state: OverviewState): {
   };
 }
 
-/** The filter of the tab's list: the shared one, the tab's status, and on the Erledigt tab its
- * outcome and reason. (They are left out of the counts: a Neu or Aktiv lead has no outcome.) */
+/** The filter of the tab's list: the shared one, the tab's status, on the Erledigt tab its
+ * outcome and reason, on the Aktiv tab when the next step is due. (They are left out of the
+ * counts: a Neu or Aktiv lead has no outcome, a done one nothing due.) */
 export function listFilter(state: OverviewState): ReturnType<typeof countsFilter> & {
   status: LeadStatus;
   outcome: Outcome | null;
   closeReason: CloseReason | null;
+  due: DueState | null;
 } {
   const done = state.tab === "done";
   return {
@@ -32,6 +34,7 @@ export function listFilter(state: OverviewState): ReturnType<typeof countsFilter
     status: STATUS_OF_TAB[state.tab],
     outcome: (done && state.outcome) || null,
     closeReason: (done && state.reason) || null,
+    due: (state.tab === "active" && state.due) || null,
   };
 }
 
@@ -45,7 +48,8 @@ export function currentOrder(state: OverviewState): LeadOrder {
 /** Whether a filter narrows the tab's list (then an empty list offers "Filter zurücksetzen"). */
 export function hasOverviewFilters(state: OverviewState): boolean {
   const doneFilters = state.tab === "done" && Boolean(state.outcome || state.reason);
-  return Boolean(state.campaignId || state.q || state.assigneeId) || doneFilters;
+  const activeFilters = state.tab === "active" && Boolean(state.due);
+  return Boolean(state.campaignId || state.q || state.assigneeId) || doneFilters || activeFilters;
 }
 
 /** The same tab and sort, no filter, first page. */
@@ -63,6 +67,7 @@ export function switchTab(state: OverviewState, tab: Tab): OverviewState {
     assigneeId: state.assigneeId,
     outcome: tab === "done" ? state.outcome : undefined,
     reason: tab === "done" ? state.reason : undefined,
+    due: tab === "active" ? state.due : undefined,
     order,
     cursors: [],
   };
@@ -114,11 +119,18 @@ export function sortColumnOf(tab: Tab, column: OverviewColumn): SortColumn<LeadO
 /** "Exportieren": the CSV of exactly the tab's list (the same filter as `leads`), with the
  * column names and separator of the user's language. A plain link: the GET carries the session
  * cookie, and the browser saves what it gets. */
-export function exportUrl(state: OverviewState, language: Language): string {
+export function exportUrl(
+  state: OverviewState,
+  language: Language,
+  timeZone: string | undefined,
+): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(listFilter(state))) {
+  const filter = listFilter(state);
+  for (const [name, value] of Object.entries(filter)) {
     if (value) params.set(name, value);
   }
+  // "Today" is the viewer's, which a link cannot send as the Time-Zone header.
+  if (filter.due && timeZone) params.set("timeZone", timeZone);
   params.set("lang", language);
   return `/files/exports/leads.csv?${params}`;
 }

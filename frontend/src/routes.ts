@@ -4,6 +4,8 @@ import type { CloseReason, LeadStatus, OpportunityStage, Outcome } from "./gql/g
 import {
   CLOSE_REASONS,
   DEFAULT_LEAD_ORDER,
+  DUE_STATES,
+  type DueState,
   LEAD_ORDERS,
   type LeadOrder,
   OUTCOMES,
@@ -62,6 +64,8 @@ export interface OverviewState extends Paging {
   /** The Erledigt tab's filters; absent is any. */
   outcome?: Outcome;
   reason?: CloseReason;
+  /** The Aktiv tab's filter by when the next step is due; absent is any. */
+  due?: DueState;
   /** The sort; absent is NEWEST. */
   order?: LeadOrder;
 }
@@ -92,6 +96,7 @@ export function parseOverview(search: string): OverviewState {
     assigneeId: params.get("assignee") || undefined,
     outcome: tab === "done" ? known(params.get("outcome"), OUTCOMES) : undefined,
     reason: tab === "done" ? known(params.get("reason"), CLOSE_REASONS) : undefined,
+    due: tab === "active" ? known(params.get("due"), DUE_STATES) : undefined,
     order: order === DEFAULT_LEAD_ORDER ? undefined : order,
     cursors: parseCursors(params),
   };
@@ -105,6 +110,7 @@ export function overviewUrl(state: OverviewState): string {
   if (state.assigneeId) params.set("assignee", state.assigneeId);
   if (state.tab === "done" && state.outcome) params.set("outcome", state.outcome);
   if (state.tab === "done" && state.reason) params.set("reason", state.reason);
+  if (state.tab === "active" && state.due) params.set("due", state.due);
   const order = state.order && ORDERS_OF_TAB[state.tab].includes(state.order) ? state.order : null;
   if (order && order !== DEFAULT_LEAD_ORDER) params.set("sort", order);
   writeCursors(params, state.cursors);

@@ -306,6 +306,19 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     expect(rows(page).nth(1).get_by_test_id("due")).to_contain_text("heute")
     expect_no_violations(page, "the overview's Aktiv tab")
 
+    # Filtered by due state: the overdue lead only, and the export has the same one.
+    page.get_by_label("Fällig", exact=True).select_option(label="Überfällig")
+    expect(page).to_have_url(re.compile(r"tab=active&due=OVERDUE&sort=NEXT_DUE$"))
+    expect(rows(page)).to_have_count(1)
+    expect(page.get_by_test_id("count-active")).to_have_text("8")  # counts: shared filters only
+    href = page.get_by_role("link", name="Exportieren (CSV)").get_attribute("href") or ""
+    assert "due=OVERDUE" in href and "timeZone=UTC" in href, href
+    download = page.request.get(world.seeded.url + href)
+    lines = [line for line in download.text().splitlines() if line.strip()]
+    assert download.ok and len(lines) == 2 and "Nummer01" in lines[1], lines
+    page.get_by_label("Fällig", exact=True).select_option(label="Alle")
+    expect(rows(page)).to_have_count(8)
+
     header(page, "Firma").get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"tab=active&sort=COMPANY$"))
     expect(header(page, "Firma")).to_have_attribute("aria-sort", "ascending")

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
+import { timeZoneHeader } from "../client";
 import { AssignDialog, type Clerk } from "../components/AssignDialog";
 import { CampaignSelect } from "../components/CampaignSelect";
 import { ClerkFilterSelect } from "../components/ClerkSelect";
@@ -35,7 +36,7 @@ import {
   withoutOverviewFilters,
 } from "../leadList";
 import { readClosedLead, readLeadRow } from "../leadRow";
-import type { LeadOrder } from "../listOptions";
+import { DUE_STATES, type DueState, type LeadOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
 import { navigate, useLocation } from "../router";
 import { type OverviewState, TABS, leadPath, overviewUrl, parseOverview } from "../routes";
@@ -170,6 +171,23 @@ function Filters({ state }: { state: OverviewState }) {
             onChange={(assigneeId) => change({ assigneeId })}
           />
         </span>
+        {state.tab === "active" && (
+          <span className="filter">
+            <label htmlFor={`${id}-due`}>{t("leads.filter.due")}</label>
+            <select
+              id={`${id}-due`}
+              value={state.due ?? ""}
+              onChange={(event) => change({ due: (event.target.value as DueState) || undefined })}
+            >
+              <option value="">{t("leads.filter.anyDue")}</option>
+              {DUE_STATES.map((due) => (
+                <option key={due} value={due}>
+                  {t(`tasks.section.${due}`)}
+                </option>
+              ))}
+            </select>
+          </span>
+        )}
         {state.tab === "done" && (
           <OutcomeFilters
             idPrefix={id}
@@ -191,7 +209,7 @@ function Filters({ state }: { state: OverviewState }) {
         </span>
       </div>
       <p className="export-link">
-        <a href={exportUrl(state, language)} download>
+        <a href={exportUrl(state, language, timeZoneHeader()["Time-Zone"])} download>
           {t("leads.export")}
         </a>
       </p>
