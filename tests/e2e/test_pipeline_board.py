@@ -237,6 +237,7 @@ def test_a_clerk_edits_value_close_date_and_stage_on_the_page(page, seeded: Seed
     stages.get_by_role("button", name="Verhandlung").click()
     expect(page.get_by_test_id("opportunity-stage")).to_have_text("Verhandlung")
     expect(history).to_contain_text("Stand: Offen → Verhandlung")
+    screenshot(page, "opportunity-edit", full_page=True)
     stages.get_by_role("button", name="Verloren").click()
     dialog = page.get_by_role("dialog", name="Als verloren markieren")
     dialog.get_by_label("Grund").select_option(label="Wettbewerber")

@@ -2,7 +2,7 @@
 // touch screens use instead of dragging), and the move itself, shared by the board and the detail page: a move
 // to LOST asks for the reason, one to WON for a confirmation, both in a small dialog; the outcome
 // comes back in words (CONFLICT when someone else moved it first).
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { errorText } from "../errorText";
 import { graphql } from "../gql";
@@ -124,6 +124,8 @@ export function useOpportunityMove(onRefused: () => void = () => {}): {
   request: (move: MoveRequest) => void;
   dialog: ReactNode;
   outcome: MoveOutcome | null;
+  /** Forgets the outcome (another action on the screen has its own message). */
+  clear: () => void;
   busy: boolean;
 } {
   const { t } = useI18n();
@@ -177,7 +179,8 @@ export function useOpportunityMove(onRefused: () => void = () => {}): {
       onCancel={() => setAsking(null)}
     />
   ) : null;
-  return { request, dialog, outcome, busy: fetching };
+  const clear = useCallback(() => setOutcome(null), []);
+  return { request, dialog, outcome, clear, busy: fetching };
 }
 
 const DIALOG_FIELDS = ["lostReason", "note"];

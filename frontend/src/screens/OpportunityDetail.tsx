@@ -60,9 +60,12 @@ export function OpportunityDetail({
   const move = useOpportunityMove(() => refetch({ requestPolicy: "network-only" }));
   // A clerk handing over their own Verkaufschance loses the form and the focus with it: the
   // focus goes to the outcome, so that a keyboard user goes on from here.
+  const { clear: clearMoveOutcome } = move;
   useEffect(() => {
-    if (notice) noticeRef.current?.focus();
-  }, [notice]);
+    if (!notice) return;
+    clearMoveOutcome(); // one message at a time: the latest
+    noticeRef.current?.focus();
+  }, [notice, clearMoveOutcome]);
   usePageTitle(
     data && !isRefused(error)
       ? t("opportunity.pageTitle", { title: readOpportunityFacts(data.opportunity).title })
@@ -164,9 +167,10 @@ export function OpportunityDetail({
                   alwaysOpen
                   targets={targets}
                   disabled={move.busy}
-                  onChoose={(target) =>
-                    move.request({ id: opportunity.id, title: facts.title, target })
-                  }
+                  onChoose={(target) => {
+                    setNotice(null);
+                    move.request({ id: opportunity.id, title: facts.title, target });
+                  }}
                 />
               </section>
             )}
