@@ -10,7 +10,6 @@ import {
   describeEvent,
   describeRescheduleNote,
   describeOpportunityEvent,
-  describeUserError,
   errorsByField,
   formatMoney,
   nextLeadId,
@@ -37,28 +36,6 @@ describe("errorsByField", () => {
     const other = { code: "CONFLICT", message: "changed", field: null };
     expect(errorsByField([state, other], fields)).toEqual({ [FORM]: state });
     expect(errorsByField([], fields)).toEqual({});
-  });
-});
-
-describe("describeUserError", () => {
-  it("prefers the text for this field and code", () => {
-    const error = { code: "REQUIRED", message: "An unsuccessful close needs a reason.", field: ["reason"] };
-    expect(describeUserError(t("de"), error)).toBe(
-      "Bitte einen Grund auswählen: Warum war der Lead erfolglos?",
-    );
-    expect(describeUserError(t("en"), error)).toBe(
-      "Please choose a reason: why was the lead unsuccessful?",
-    );
-  });
-
-  it("falls back to the code, then to the server's words", () => {
-    const field = ["aFieldWithoutItsOwnText"];
-    expect(describeUserError(t("de"), { code: "TOO_LONG", message: "x", field })).toBe(
-      "Dieser Text ist zu lang.",
-    );
-    expect(describeUserError(t("en"), { code: "SOMETHING_NEW", message: "Odd." })).toBe(
-      "That did not work: Odd.",
-    );
   });
 });
 

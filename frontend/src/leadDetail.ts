@@ -1,8 +1,9 @@
-// The lead detail's own logic: user errors next to their fields, amounts typed by people,
-// dates and money in the user's language, the history timeline in words.
+// The lead detail's own logic: user errors next to their fields (their words: errorText.ts),
+// amounts typed by people, dates and money in the user's language, the history in words, the
+// contact form's changes, and which lead "Nächster Lead" opens.
 import type { ActivityKind, OpportunityStage } from "./gql/graphql";
 import type { Language, MessageKey, Translate } from "./i18n";
-import { codeMessageKey, isMessageKey } from "./i18n";
+import { isMessageKey } from "./i18n";
 
 export interface UserErrorLike {
   code: string;
@@ -26,12 +27,6 @@ export function errorsByField(
     byField[key] ??= error;
   }
   return byField;
-}
-
-/** A user error in plain words: a text for this field and code, else for the code. */
-export function describeUserError(t: Translate, error: UserErrorLike): string {
-  const key = codeMessageKey("error", error.code, (error.field ?? []).join("."));
-  return key ? t(key) : t("error.failed", { message: error.message });
 }
 
 export type ParsedAmount = { ok: true; value: string | null } | { ok: false };
