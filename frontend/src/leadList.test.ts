@@ -150,19 +150,19 @@ describe("the export link", () => {
       cursors: ["page2"],
     };
     expect(exportUrl(state, "de", "Europe/Berlin")).toBe(
-      "/files/exports/leads.csv?campaignId=c1&search=M%C3%BCller&assigneeId=u2&status=DONE&outcome=UNSUCCESSFUL&closeReason=UNREACHABLE&lang=de",
+      "/files/exports/leads.csv?campaignId=c1&search=M%C3%BCller&assigneeId=u2&status=DONE&outcome=UNSUCCESSFUL&closeReason=UNREACHABLE&orderBy=COMPANY&lang=de",
     );
     expect(exportUrl({ tab: "new", cursors: [] }, "en", "Europe/Berlin")).toBe(
-      "/files/exports/leads.csv?status=NEW&lang=en",
+      "/files/exports/leads.csv?status=NEW&orderBy=NEWEST&lang=en",
     );
   });
 
   it("sends the viewer's time zone with a due filter: 'today' is theirs", () => {
     expect(exportUrl({ tab: "active", due: "TODAY", cursors: [] }, "de", "Europe/Berlin")).toBe(
-      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&timeZone=Europe%2FBerlin&lang=de",
+      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&timeZone=Europe%2FBerlin&orderBy=NEWEST&lang=de",
     );
     expect(exportUrl({ tab: "active", due: "TODAY", cursors: [] }, "de", undefined)).toBe(
-      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&lang=de",
+      "/files/exports/leads.csv?status=ACTIVE&due=TODAY&orderBy=NEWEST&lang=de",
     );
   });
 });

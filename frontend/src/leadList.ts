@@ -116,9 +116,9 @@ export function sortColumnOf(tab: Tab, column: OverviewColumn): SortColumn<LeadO
   return ascending || descending ? { ascending, descending } : null;
 }
 
-/** "Exportieren": the CSV of exactly the tab's list (the same filter as `leads`), with the
- * column names and separator of the user's language. A plain link: the GET carries the session
- * cookie, and the browser saves what it gets. */
+/** "Exportieren": the CSV of exactly the tab's list (the same filter and order as `leads`),
+ * with the column names and separator of the user's language. A plain link: the GET carries the
+ * session cookie, and the browser saves what it gets. */
 export function exportUrl(
   state: OverviewState,
   language: Language,
@@ -131,6 +131,8 @@ export function exportUrl(
   }
   // "Today" is the viewer's, which a link cannot send as the Time-Zone header.
   if (filter.due && timeZone) params.set("timeZone", timeZone);
+  // Sorted as the list (the file's own default is oldest first).
+  params.set("orderBy", currentOrder(state));
   params.set("lang", language);
   return `/files/exports/leads.csv?${params}`;
 }

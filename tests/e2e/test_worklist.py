@@ -378,6 +378,12 @@ def test_the_overview_sorts_by_column_filters_by_clerk_and_shows_how_leads_ended
     expect(page).to_have_url(re.compile(r"/leads\?tab=done&sort=ASSIGNEE$"))
     expect(rows(page)).to_have_count(3)
     expect(page.get_by_label("Ergebnis")).to_have_value("")
+    # The export is sorted as the list: by clerk, David's lead last.
+    href = page.get_by_role("link", name="Exportieren (CSV)").get_attribute("href") or ""
+    assert "orderBy=ASSIGNEE" in href, href
+    download = page.request.get(world.seeded.url + href)
+    lines = [line for line in download.text().splitlines() if line.strip()]
+    assert download.ok and len(lines) == 4 and "Nummer09" in lines[-1], lines
 
 
 def test_on_a_phone_the_overview_and_its_filters_fit(open_page, world: World):
