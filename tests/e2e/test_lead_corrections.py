@@ -40,8 +40,13 @@ def test_closing_asks_for_confirmation_and_a_manager_reopens_after_confirming(
     # Abschließen asks first; "Abbrechen" changes nothing and returns the focus.
     close = clerk.get_by_role("region", name="Abschließen")
     close.get_by_role("radio", name="erfolglos").check()
-    close.get_by_label("Grund").select_option(label="Falsche Kontaktdaten")
     submit = close.get_by_role("button", name="Abschließen", exact=True)
+    submit.click()  # no reason: refused before asking, the focus on the reason
+    reason = close.get_by_label("Grund")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(close.get_by_role("group", name="Wirklich abschließen?")).to_have_count(0)
+    reason.select_option(label="Falsche Kontaktdaten")
     submit.click()
     confirm = close.get_by_role("group", name="Wirklich abschließen?")
     expect(confirm).to_contain_text("als erfolglos abgeschlossen (Falsche Kontaktdaten)")
