@@ -171,8 +171,8 @@ export function NextStepPanel({
     setFocusTarget("message");
   }
 
-  function refuse(next: Errors) {
-    setErrors(next);
+  function refuse(problems: Errors) {
+    setErrors(problems);
     setRefusals((count) => count + 1);
   }
 
