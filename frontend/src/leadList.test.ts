@@ -35,8 +35,13 @@ describe("the overview's URL with clerk, outcome, reason and sort", () => {
 
   it("leaves the default sort out and drops outcome and reason outside Erledigt", () => {
     expect(overviewUrl({ tab: "new", order: "NEWEST", cursors: [] })).toBe("/leads?tab=new");
-    expect(overviewUrl({ tab: "active", outcome: "SUCCESSFUL", cursors: [] })).toBe("/leads?tab=active");
-    expect(parseOverview("?tab=new&outcome=SUCCESSFUL&reason=OTHER")).toEqual({ tab: "new", cursors: [] });
+    expect(overviewUrl({ tab: "active", outcome: "SUCCESSFUL", cursors: [] })).toBe(
+      "/leads?tab=active",
+    );
+    expect(parseOverview("?tab=new&outcome=SUCCESSFUL&reason=OTHER")).toEqual({
+      tab: "new",
+      cursors: [],
+    });
   });
 
   it("ignores a sort the tab does not offer or nobody knows", () => {
@@ -114,7 +119,10 @@ describe("the overview's filters", () => {
 describe("sortable columns of each tab", () => {
   it("sort every tab by name, company, campaign and age", () => {
     for (const tab of ["new", "active", "done"] as const) {
-      expect(sortColumnOf(tab, "contact")).toEqual({ ascending: "LAST_NAME", descending: undefined });
+      expect(sortColumnOf(tab, "contact")).toEqual({
+        ascending: "LAST_NAME",
+        descending: undefined,
+      });
       expect(sortColumnOf(tab, "company")?.ascending).toBe("COMPANY");
       expect(sortColumnOf(tab, "campaign")?.ascending).toBe("CAMPAIGN");
     }
@@ -130,9 +138,7 @@ describe("sortable columns of each tab", () => {
   });
 
   it("show outcome, reason and closing date on the Erledigt tab", () => {
-    expect(COLUMNS_OF_TAB.done).toEqual(
-      expect.arrayContaining(["outcome", "reason", "closedAt"]),
-    );
+    expect(COLUMNS_OF_TAB.done).toEqual(expect.arrayContaining(["outcome", "reason", "closedAt"]));
     expect(COLUMNS_OF_TAB.new).not.toContain("outcome");
   });
 });

@@ -95,7 +95,13 @@ describe("filters", () => {
   });
 
   it("switching views keeps campaign and search only", () => {
-    const state = { ...EMPTY_TASK_LIST, due: "TODAY" as const, campaignId: "c", q: "x", cursors: ["a"] };
+    const state = {
+      ...EMPTY_TASK_LIST,
+      due: "TODAY" as const,
+      campaignId: "c",
+      q: "x",
+      cursors: ["a"],
+    };
     expect(taskListUrl(switchView(state, "done"))).toBe("/tasks?view=done&campaign=c&q=x");
   });
 
@@ -106,7 +112,9 @@ describe("filters", () => {
       campaignId: null,
       search: "GmbH",
     });
-    expect(doneFilter({ ...EMPTY_TASK_LIST, view: "done", outcome: "UNSUCCESSFUL" }, "VXNlcjox")).toEqual({
+    expect(
+      doneFilter({ ...EMPTY_TASK_LIST, view: "done", outcome: "UNSUCCESSFUL" }, "VXNlcjox"),
+    ).toEqual({
       status: "DONE",
       assigneeId: "VXNlcjox",
       campaignId: null,
@@ -142,7 +150,9 @@ describe("due dates", () => {
   it("show the time alone for today, date and time otherwise", () => {
     const at = "2026-12-07T13:30:00Z";
     const zone = { timeZone: "UTC" } as const;
-    const time = new Intl.DateTimeFormat("de-DE", { timeStyle: "short", ...zone }).format(new Date(at));
+    const time = new Intl.DateTimeFormat("de-DE", { timeStyle: "short", ...zone }).format(
+      new Date(at),
+    );
     expect(formatDue("de-DE", "TODAY", at)).toBe(
       new Intl.DateTimeFormat("de-DE", { timeStyle: "short" }).format(new Date(at)),
     );
@@ -154,7 +164,9 @@ describe("due dates", () => {
 
   it("read as one line", () => {
     const at = "2026-12-05T09:00:00Z";
-    expect(dueText(t, "de-DE", "OVERDUE", at)).toBe(`überfällig · ${formatDue("de-DE", "OVERDUE", at)}`);
+    expect(dueText(t, "de-DE", "OVERDUE", at)).toBe(
+      `überfällig · ${formatDue("de-DE", "OVERDUE", at)}`,
+    );
     expect(dueText(t, "de-DE", "NONE", null)).toBe("nichts geplant");
   });
 });
@@ -168,7 +180,12 @@ describe("telHref", () => {
 
 describe("taskLeadPath", () => {
   it("carries the worklist's filters and sort to the lead page, not its page", () => {
-    const state = { ...EMPTY_TASK_LIST, due: "TODAY" as const, order: "WAITING_LONGEST" as const, cursors: ["a"] };
+    const state = {
+      ...EMPTY_TASK_LIST,
+      due: "TODAY" as const,
+      order: "WAITING_LONGEST" as const,
+      cursors: ["a"],
+    };
     expect(taskLeadPath("TGVhZDox", state)).toBe("/leads/TGVhZDox?due=TODAY&sort=WAITING_LONGEST");
     expect(taskLeadPath("TGVhZDox", EMPTY_TASK_LIST)).toBe("/leads/TGVhZDox");
     expect(parseTaskList("?due=TODAY&sort=WAITING_LONGEST")).toEqual({ ...state, cursors: [] });

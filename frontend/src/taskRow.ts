@@ -34,6 +34,8 @@ export function readTaskRow(lead: FragmentType<typeof TaskRowFragment>): TaskRow
 }
 
 /** Since when the lead waits for its clerk (the wait the WAITING_LONGEST order goes by). */
-export function waitingSinceOf(task: Pick<TaskRow, "waitingSince" | "assignedAt" | "createdAt">): string {
+export function waitingSinceOf(
+  task: Pick<TaskRow, "waitingSince" | "assignedAt" | "createdAt">,
+): string {
   return task.waitingSince ?? task.assignedAt ?? task.createdAt;
 }

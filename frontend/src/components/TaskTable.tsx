@@ -73,8 +73,6 @@ export function NextStep({ activity }: { activity: NonNullable<TaskRow["nextActi
   const { t } = useI18n();
   const kind = t(`activityKind.${activity.kind}`);
   return (
-    <span className="task-next-step">
-      {activity.note ? `${kind}: ${activity.note}` : kind}
-    </span>
+    <span className="task-next-step">{activity.note ? `${kind}: ${activity.note}` : kind}</span>
   );
 }

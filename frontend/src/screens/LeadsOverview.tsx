@@ -282,7 +282,10 @@ function Overview({ state }: { state: OverviewState }) {
     setDialogOpen(false);
     const errors = readUserErrors(result.data?.assignLeads.userErrors);
     if (result.error) {
-      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errorText(t, result.error) }) });
+      setNotice({
+        kind: "problem",
+        text: t("leads.assignFailed", { message: errorText(t, result.error) }),
+      });
     } else if (isConflict(errors)) {
       const taken = conflictingLeadIds(errors, leadIds);
       const names = rows
@@ -297,9 +300,15 @@ function Overview({ state }: { state: OverviewState }) {
       });
       setSelected((now) => now.filter((id) => !taken.includes(id)));
     } else if (errors.length) {
-      setNotice({ kind: "problem", text: t("leads.assignFailed", { message: errorText(t, errors[0]) }) });
+      setNotice({
+        kind: "problem",
+        text: t("leads.assignFailed", { message: errorText(t, errors[0]) }),
+      });
     } else {
-      setNotice({ kind: "success", text: t("leads.distributed", { count: leadIds.length, name: clerk.name }) });
+      setNotice({
+        kind: "success",
+        text: t("leads.distributed", { count: leadIds.length, name: clerk.name }),
+      });
       setSelected([]);
     }
     refresh();

@@ -281,13 +281,25 @@ function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string
           <table className="done-table">
             <thead>
               <tr>
-                <SortHeader column={DONE_SORT_COLUMNS.contact} current={state.doneOrder} urlOf={orderUrl}>
+                <SortHeader
+                  column={DONE_SORT_COLUMNS.contact}
+                  current={state.doneOrder}
+                  urlOf={orderUrl}
+                >
                   {t("leads.col.contact")}
                 </SortHeader>
-                <SortHeader column={DONE_SORT_COLUMNS.company} current={state.doneOrder} urlOf={orderUrl}>
+                <SortHeader
+                  column={DONE_SORT_COLUMNS.company}
+                  current={state.doneOrder}
+                  urlOf={orderUrl}
+                >
                   {t("leads.col.company")}
                 </SortHeader>
-                <SortHeader column={DONE_SORT_COLUMNS.campaign} current={state.doneOrder} urlOf={orderUrl}>
+                <SortHeader
+                  column={DONE_SORT_COLUMNS.campaign}
+                  current={state.doneOrder}
+                  urlOf={orderUrl}
+                >
                   {t("leads.col.campaign")}
                 </SortHeader>
                 <th scope="col">{t("leads.col.outcome")}</th>
@@ -302,7 +314,9 @@ function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string
                 return (
                   <tr key={lead.id}>
                     <td>
-                      <Link href={leadPath(lead.id)}>{contactName(contact) || contact.company}</Link>
+                      <Link href={leadPath(lead.id)}>
+                        {contactName(contact) || contact.company}
+                      </Link>
                     </td>
                     <td>{contact.company}</td>
                     <td>{lead.campaign.name}</td>
