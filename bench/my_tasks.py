@@ -40,13 +40,14 @@ import signal
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import closing
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -63,6 +64,7 @@ from leadflow.services.due import Today
 from leads_page import (
     CONTACT_COLUMNS,
     BenchError,
+    admin_execute,
     asyncpg_dsn,
     bounded,
     contact_rows,
@@ -455,19 +457,49 @@ class Options:
     leads: int
     open_leads: int
     runs: int
+    keep: bool
+    database_url: str | None
+
+
+@asynccontextmanager
+async def bench_database(options: Options, tmp: Path) -> AsyncIterator[str]:
+    """A fresh database, dropped afterwards unless --keep (PostgreSQL) asks to look into it
+    (EXPLAIN, other indexes) after the run."""
+    if not options.keep or options.postgres_url is None:
+        async with fresh_database(options.postgres_url, tmp) as url:
+            yield url
+        return
+    name = f"leadflow_bench_tasks_{os.getpid()}"
+    await admin_execute(options.postgres_url, f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(options.postgres_url)._replace(path=f"/{name}"))
+    console.print(f"Kept the database: {name} (drop it with DROP DATABASE when done)")
+
+
+async def kept_setup(url: str) -> Setup:
+    """The measured clerk of a database kept by an earlier run (--keep), with a new token."""
+    async with database(url):
+        clerk = await User.get(email="clerk0@bench.example")
+        _, token = await issue_token(clerk, name="bench")
+    return Setup(token, clerk.id, 0.0)
 
 
 async def run(options: Options) -> None:
-    backend = "PostgreSQL" if options.postgres_url else "SQLite"
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
-        async with fresh_database(options.postgres_url, Path(tmp)) as url:
-            with console.status(f"Loading {options.leads:,} leads…"):
-                setup = await prepare(url, options.leads, options.open_leads)
-            console.print(
-                f"{backend}: {options.leads:,} leads ({options.open_leads:,} open ones of the "
-                f"measured clerk) loaded in {setup.load_seconds:.1f} s (migrations included)"
-            )
-            rows, ranges = await run_cases(url, setup, options.runs)
+    if options.database_url:
+        backend = "PostgreSQL"
+        setup = await kept_setup(options.database_url)
+        rows, ranges = await run_cases(options.database_url, setup, options.runs)
+    else:
+        backend = "PostgreSQL" if options.postgres_url else "SQLite"
+        with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
+            async with bench_database(options, Path(tmp)) as url:
+                with console.status(f"Loading {options.leads:,} leads…"):
+                    setup = await prepare(url, options.leads, options.open_leads)
+                console.print(
+                    f"{backend}: {options.leads:,} leads ({options.open_leads:,} open ones of "
+                    f"the measured clerk) loaded in {setup.load_seconds:.1f} s (migrations "
+                    "included)"
+                )
+                rows, ranges = await run_cases(url, setup, options.runs)
     title = (
         f"myTasks(orderBy: NEXT_DUE, first: {PAGE}) on {backend}, a clerk with "
         f"{options.open_leads:,} open leads: median (p95) of {options.runs} runs, in process"
@@ -496,10 +528,18 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--leads", type=bounded(int, 1_000, 10_000_000), default=100_000, help="in all (100000)"
     )
     parser.add_argument("--runs", type=bounded(int, 1, 10_000), default=50, help="per way (50)")
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the loaded database afterwards"
+    )
+    parser.add_argument(
+        "--database", metavar="URL", help="measure a PostgreSQL database kept by --keep instead"
+    )
     args = parser.parse_args(argv)
     if args.leads < args.open_leads * 3 // 2:
         parser.error("--leads must hold the clerk's open leads and half as many done ones")
-    return Options(args.postgres, args.leads, args.open_leads, args.runs)
+    if args.keep and not args.postgres:
+        parser.error("--keep is for PostgreSQL (give --postgres)")
+    return Options(args.postgres, args.leads, args.open_leads, args.runs, args.keep, args.database)
 
 
 def main() -> None:
