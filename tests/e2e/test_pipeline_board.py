@@ -302,7 +302,11 @@ def test_a_manager_creates_a_campaign_and_adds_a_single_lead(page, seeded: Seede
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
         "link", name="Kampagnen"
     ).click()
+    new_campaign = page.get_by_role("button", name="Neue Kampagne …")
+    new_campaign.click()
+    expect(new_campaign).to_have_attribute("aria-expanded", "true")
     form = page.get_by_role("region", name="Neue Kampagne")
+    expect(form.get_by_label("Name")).to_be_focused()
     create = form.get_by_role("button", name="Kampagne anlegen")
     create.click()
     expect(form.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
@@ -322,7 +326,9 @@ def test_a_manager_creates_a_campaign_and_adds_a_single_lead(page, seeded: Seede
     expect(page.get_by_role("status").filter(has_text="angelegt")).to_have_text(
         "Die Kampagne „Messe Frühjahr 2027“ wurde angelegt."
     )
-    expect(form.get_by_label("Name")).to_have_value("")
+    expect(page.get_by_role("status")).to_be_focused()
+    expect(form).to_have_count(0)
+    expect(new_campaign).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_test_id("campaigns-total")).to_have_text("2 Kampagnen")
     row = page.get_by_role("row", name=re.compile("Messe Frühjahr 2027"))
     expect(row.get_by_role("cell").first).to_have_text("0")
@@ -381,6 +387,7 @@ def test_nothing_scrolls_sideways_on_a_phone(page, seeded: Seeded):
     expect_no_sideways_scroll(page, "the opportunity page")
 
     page.goto(seeded.url + "/campaigns")
+    page.get_by_role("button", name="Neue Kampagne …").click()
     expect(page.get_by_role("region", name="Neue Kampagne")).to_be_visible()
     page.get_by_role("button", name="Lead hinzufügen").first.click()
     expect(page.get_by_role("form", name=re.compile("Lead hinzufügen"))).to_be_visible()

@@ -1,6 +1,6 @@
 // "Neue Kampagne" (managers): name, description, start and end; the server's refusals (a name
 // that exists already, an end before the start) next to their fields.
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { errorText } from "../errorText";
 import { graphql } from "../gql";
@@ -23,7 +23,65 @@ const CreateCampaignDocument = graphql(`
   }
 `);
 
-export function NewCampaignForm({ onCreated }: { onCreated: (name: string) => void }) {
+/** "Neue Kampagne": the button opens the form (the figures stay at the top of the screen); once
+ * the campaign is there, the form closes and the message takes the focus. */
+export function NewCampaign({ onCreated }: { onCreated: () => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [created, setCreated] = useState<{ name: string } | null>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const message = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (created) message.current?.focus();
+  }, [created]);
+
+  return (
+    <>
+      <div className="notices" aria-live="polite">
+        {created && (
+          <p ref={message} tabIndex={-1} className="success" role="status">
+            {t("campaignForm.created", { name: created.name })}
+          </p>
+        )}
+      </div>
+      <p>
+        <button
+          ref={toggle}
+          type="button"
+          aria-expanded={open}
+          aria-controls="new-campaign"
+          onClick={() => {
+            setOpen(!open);
+            setCreated(null);
+          }}
+        >
+          {t("campaignForm.open")}
+        </button>
+      </p>
+      {open && (
+        <NewCampaignForm
+          onCreated={(name) => {
+            setOpen(false);
+            setCreated({ name });
+            onCreated();
+          }}
+          onCancel={() => {
+            setOpen(false);
+            toggle.current?.focus();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+export function NewCampaignForm({
+  onCreated,
+  onCancel,
+}: {
+  onCreated: (name: string) => void;
+  onCancel: () => void;
+}) {
   const { t } = useI18n();
   const [draft, setDraft] = useState<CampaignDraft>(EMPTY_CAMPAIGN);
   const [errors, setErrors] = useState<Record<string, UserErrorLike>>({});
@@ -53,6 +111,8 @@ export function NewCampaignForm({ onCreated }: { onCreated: (name: string) => vo
         <input
           id={id}
           type={type}
+          // Opened by its button: the name is what to type first.
+          autoFocus={name === "name"}
           value={draft[name]}
           required={name === "name"}
           onChange={(event) => setDraft({ ...draft, [name]: event.target.value })}
@@ -64,7 +124,7 @@ export function NewCampaignForm({ onCreated }: { onCreated: (name: string) => vo
   }
 
   return (
-    <section className="card" aria-labelledby="new-campaign-title">
+    <section id="new-campaign" className="card" aria-labelledby="new-campaign-title">
       <h2 id="new-campaign-title">{t("campaignForm.title")}</h2>
       <form className="form" onSubmit={submit} noValidate>
         {field("name", t("campaignForm.name"))}
@@ -83,6 +143,9 @@ export function NewCampaignForm({ onCreated }: { onCreated: (name: string) => vo
         </div>
         <FormError error={errors[FORM]} id="new-campaign-error" />
         <div className="actions">
+          <button type="button" onClick={onCancel}>
+            {t("board.cancel")}
+          </button>
           <button type="submit" className="primary" disabled={fetching}>
             {fetching ? t("campaignForm.busy") : t("campaignForm.submit")}
           </button>

@@ -11,7 +11,7 @@ import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
 import { Link } from "../components/Link";
-import { NewCampaignForm } from "../components/NewCampaignForm";
+import { NewCampaign } from "../components/NewCampaignForm";
 import { NewLeadForm } from "../components/NewLeadForm";
 import { Pager } from "../components/Pager";
 import { QueryState } from "../components/QueryState";
@@ -80,7 +80,6 @@ export function Campaigns() {
   const total = data?.campaigns.totalCount ?? 0;
   // After an import: new leads in the figures, the import in its campaign's list.
   const reload = useCallback(() => refresh({ requestPolicy: "network-only" }), [refresh]);
-  const [created, setCreated] = useState<string | null>(null);
   const columns = campaignColumns<Campaign>(
     t,
     language,
@@ -91,19 +90,8 @@ export function Campaigns() {
   return (
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{t("campaigns.title")}</h1>
-      <div className="notices" aria-live="polite">
-        {created && (
-          <p className="success" role="status">
-            {t("campaignForm.created", { name: created })}
-          </p>
-        )}
-      </div>
-      <NewCampaignForm
-        onCreated={(name) => {
-          setCreated(name);
-          reload(); // an empty list holds no Campaign that the document cache would refresh
-        }}
-      />
+      {/* An empty list holds no Campaign that the document cache would refresh: reload. */}
+      <NewCampaign onCreated={reload} />
       {data && <p data-testid="campaigns-total">{t("campaigns.total", { count: total })}</p>}
       <QueryState
         fetching={fetching}
