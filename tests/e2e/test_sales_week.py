@@ -149,7 +149,8 @@ def look(page, screen: str, shot: str | None = None, *, full_page: bool = False)
 
 
 def log_in_again(page, week: Week) -> None:
-    """The morning's login: yesterday's session ran out overnight (the server's clock)."""
+    """The morning's login: the login screen shows, since yesterday's session ran out
+    overnight by the server's clock (on Monday there was none)."""
     page.goto(week.seeded.url + "/")
     expect(page.get_by_label("E-Mail")).to_be_visible()
     look(page, "the login screen")
