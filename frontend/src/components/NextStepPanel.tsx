@@ -128,8 +128,12 @@ export function NextStepPanel({
   const [complete, completeActivity] = useMutation(CompleteActivityDocument);
   const [reschedule, rescheduleActivity] = useMutation(RescheduleActivityDocument);
   const busy = schedule.fetching || complete.fetching || reschedule.fetching;
+  // Between a saved plan and the lead read again, the page still says "nothing planned": the
+  // empty planning form would flash up once more.
+  const [awaitingLead, setAwaitingLead] = useState(false);
+  useEffect(() => setAwaitingLead(false), [next?.id]);
   // With nothing planned, the planning form is the panel.
-  const shownMode: Mode = mode === "view" && !next && mayWork ? "plan" : mode;
+  const shownMode: Mode = mode === "view" && !next && mayWork && !awaitingLead ? "plan" : mode;
 
   useEffect(() => {
     // Only a new request opens the form, not a change of the next step (hence one dependency).
@@ -197,6 +201,7 @@ export function NextStepPanel({
       return refuse(errorsByField(userErrors, PLAN_FIELDS));
     }
     const kind = t(`activityKind.${payload.activity.kind}`);
+    setAwaitingLead(true);
     finish(t("nextStep.planned", { kind, at: when(payload.activity.dueAt) }));
   }
 
