@@ -392,3 +392,34 @@ def test_nothing_scrolls_sideways_on_a_phone(page, seeded: Seeded):
     page.get_by_role("button", name="Lead hinzufügen").first.click()
     expect(page.get_by_role("form", name=re.compile("Lead hinzufügen"))).to_be_visible()
     expect_no_sideways_scroll(page, "the campaigns with the lead form")
+
+
+def test_a_long_column_shows_50_cards_and_more_on_request(page, seeded: Seeded):
+    contact = seeded.graphql(
+        "query($id: ID!) { lead(id: $id) { contact { id } } }", id=seeded.lead_ids[0]
+    )["lead"]["contact"]["id"]
+    for number in range(1, 53):
+        payload = seeded.graphql(
+            """mutation($input: CreateOpportunityInput!) {
+              createOpportunity(input: $input) { opportunity { id } userErrors { message } }
+            }""",
+            input={
+                "contactId": contact,
+                "title": f"Chance {number:02d}",
+                "expectedValue": "10",
+                "ownerId": seeded.clerk_ids[CLERK_CLARA],
+            },
+        )["createOpportunity"]
+        assert payload["userErrors"] == [], payload
+    log_in(page, seeded, CLERK_CLARA, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/tasks$"))
+    page.goto(seeded.url + "/opportunities")
+    expect(figures(page, "OPEN")).to_have_text(re.compile(r"^52 Verkaufschancen · 520,00\s€$"))
+    cards = column(page, "OPEN").get_by_test_id("board-card")
+    expect(cards).to_have_count(50)
+    column(page, "OPEN").get_by_role("button", name="Mehr anzeigen").click()
+    expect(cards).to_have_count(52)
+    expect(column(page, "OPEN").get_by_role("button", name="Mehr anzeigen")).to_have_count(0)
+    # Each card once: the second page starts after the first.
+    titles = cards.get_by_role("link").all_inner_texts()
+    assert sorted(titles) == [f"Chance {number:02d}" for number in range(1, 53)]
