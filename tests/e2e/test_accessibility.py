@@ -262,6 +262,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     manager.screen("opportunities list")
     manager.open(f"/opportunities/{opportunity_id}")
     manager.screen("opportunity detail")
+    manager.open("/opportunities/no-such-opportunity")
+    manager.screen("opportunity not found")
     manager.open("/dashboard")
     manager.screen("dashboard")
     manager.open("/campaigns")
