@@ -1,5 +1,5 @@
-// The facts of a Verkaufschance that both its list and its page show (title, stage, value, when,
-// contact, owner): one fragment, spread by both queries and read with readOpportunityFacts.
+// The facts of a Verkaufschance that both its list and its page show (title, stage, value,
+// expected close, when, contact, owner): one fragment, spread by both queries and read with readOpportunityFacts.
 import { type FragmentType, getFragmentData, graphql } from "./gql";
 import type { OpportunityFacts_OpportunityFragment } from "./gql/graphql";
 
@@ -9,6 +9,7 @@ export const OpportunityFactsFragment = graphql(`
     title
     stage
     expectedValue
+    expectedCloseDate
     createdAt
     contact {
       id

@@ -251,6 +251,10 @@ def test_a_clerk_edits_value_close_date_and_stage_on_the_page(page, seeded: Seed
     # The board adds up the new value.
     page.get_by_role("link", name="← Verkaufschancen").click()
     expect(figures(page, "LOST")).to_have_text(re.compile(r"^1 Verkaufschance · 3\.200,50\s€$"))
+    view(page, "Liste").click()
+    row = page.get_by_role("row", name=re.compile("Lizenzen B"))
+    expect(row).to_contain_text("Verloren")
+    expect(row).to_contain_text("31.12.2026")
 
 
 def test_a_manager_filters_the_board_by_owner_and_campaign(page, seeded: Seeded):

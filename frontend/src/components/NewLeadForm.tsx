@@ -24,6 +24,7 @@ const CreateLeadDocument = graphql(`
   }
 `);
 
+// The lead is someone else: the browser must not offer the manager's own address and number.
 const AUTOCOMPLETE: Partial<Record<keyof LeadDraft, string>> = {
   email: "off",
   phone: "off",

@@ -19,6 +19,7 @@ import { usePageTitle } from "../pageTitle";
 import {
   type OpportunitiesScreenState,
   type OpportunitiesView,
+  formatCloseDate,
   opportunitiesScreenUrl,
   parseOpportunitiesScreen,
 } from "../pipeline";
@@ -174,6 +175,7 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
                 <th scope="col">{t("opps.col.owner")}</th>
                 <th scope="col">{t("opps.col.stage")}</th>
                 <th scope="col">{t("opps.col.value")}</th>
+                <th scope="col">{t("opp.closeDate")}</th>
                 <th scope="col">{t("opps.col.created")}</th>
               </tr>
             </thead>
@@ -189,6 +191,11 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
                   <td>
                     {opportunity.expectedValue
                       ? formatMoney(language, opportunity.expectedValue)
+                      : t("lead.none")}
+                  </td>
+                  <td>
+                    {opportunity.expectedCloseDate
+                      ? formatCloseDate(language, opportunity.expectedCloseDate)
                       : t("lead.none")}
                   </td>
                   <td>{formatDateTime(language, opportunity.createdAt)}</td>

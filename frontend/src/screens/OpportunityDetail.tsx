@@ -28,7 +28,6 @@ const OpportunityDetailDocument = graphql(`
     opportunity(id: $id) {
       id
       ...OpportunityFacts_opportunity
-      expectedCloseDate
       closedAt
       lostReason
       lead {
@@ -133,9 +132,7 @@ export function OpportunityDetail({
             </dd>
             <dt>{t("opp.closeDate")}</dt>
             <dd data-testid="opportunity-close-date">
-              {opportunity.expectedCloseDate
-                ? formatCloseDate(language, opportunity.expectedCloseDate)
-                : none}
+              {facts.expectedCloseDate ? formatCloseDate(language, facts.expectedCloseDate) : none}
             </dd>
             {opportunity.closedAt && (
               <>
@@ -176,7 +173,7 @@ export function OpportunityDetail({
             )}
             <OpportunityEditForm
               // A saved edit comes back from the server: the form starts from it again.
-              key={`${facts.title}|${facts.expectedValue}|${opportunity.expectedCloseDate}`}
+              key={`${facts.title}|${facts.expectedValue}|${facts.expectedCloseDate}`}
               opportunity={opportunity}
               onSaved={(changed) =>
                 setNotice({ text: t(changed ? "oppEdit.saved" : "oppEdit.unchanged") })
