@@ -229,7 +229,15 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     for name, lead_id in (("new", new_lead), ("active", active_lead), ("done", done_lead)):
         manager.open(f"/leads/{lead_id}")
         manager.screen(f"lead detail, {name}")
-    manager.open(f"/leads/{active_lead}")
+    manager.open(f"/leads/{active_lead}")  # with an overdue call
+    for opens, title in (
+        ("nextStep.complete", "nextStep.completeTitle"),
+        ("nextStep.reschedule", "nextStep.rescheduleTitle"),
+    ):
+        page.get_by_role("button", name=manager.text(opens), exact=True).first.click()
+        expect(page.get_by_text(manager.text(title), exact=True).first).to_be_visible()
+        manager.screen(f"next step, {manager.text(title)}")
+        page.get_by_role("button", name=manager.text("nextStep.cancel"), exact=True).first.click()
     page.get_by_role("button", name=manager.text("contact.edit"), exact=True).click()
     expect(page.locator("#contact-edit-title")).to_be_visible()
     manager.screen("contact edit form")
