@@ -8,6 +8,7 @@ import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { CAMPAIGN_FIELDS, type CampaignDraft, EMPTY_CAMPAIGN, campaignInput } from "../leadIntake";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
+import { FormError } from "./FormError";
 
 const CreateCampaignDocument = graphql(`
   mutation CreateCampaign($input: CreateCampaignInput!) {
@@ -152,16 +153,5 @@ export function NewCampaignForm({
         </div>
       </form>
     </section>
-  );
-}
-
-/** A refusal that concerns no field: a failed request (already in words) or a user error. */
-export function FormError({ id, error }: { id: string; error: UserErrorLike | undefined }) {
-  const { t } = useI18n();
-  if (!error) return null;
-  return (
-    <p id={id} className="error" role="alert">
-      {error.code ? errorText(t, error) : error.message}
-    </p>
   );
 }

@@ -9,7 +9,7 @@ import type { MessageKey } from "../i18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { EMPTY_LEAD, LEAD_FIELDS, type LeadDraft, leadInput, singleLeadErrors } from "../leadIntake";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
-import { FormError } from "./NewCampaignForm";
+import { FormError } from "./FormError";
 
 const CreateLeadDocument = graphql(`
   mutation CreateLead($input: CreateLeadsInput!) {

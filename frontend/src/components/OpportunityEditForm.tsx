@@ -9,6 +9,7 @@ import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { draftOf, opportunityChanges } from "../pipeline";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
+import { FormError } from "./FormError";
 
 export const OpportunityEditFragment = graphql(`
   fragment OpportunityEditForm_opportunity on Opportunity {
@@ -114,11 +115,7 @@ export function OpportunityEditForm({
           {...invalidProps("opportunity-edit-close-date-error", errors.expectedCloseDate)}
         />
         <FieldError id="opportunity-edit-close-date-error" error={errors.expectedCloseDate} />
-        {errors[FORM] && (
-          <p id="opportunity-edit-error" className="error" role="alert">
-            {errors[FORM].code ? errorText(t, errors[FORM]) : errors[FORM].message}
-          </p>
-        )}
+        <FormError id="opportunity-edit-error" error={errors[FORM]} />
         <div className="actions">
           <button type="submit" className="primary" disabled={fetching}>
             {fetching ? t("oppEdit.busy") : t("oppEdit.submit")}
