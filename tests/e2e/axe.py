@@ -41,9 +41,7 @@ def axe_source() -> str:
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("axe-core is not installed and there is no npm: run `make test`")
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=E2E_DIR, check=True, timeout=300
-        )
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=E2E_DIR, check=True, timeout=300)
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
