@@ -328,7 +328,9 @@ def _zone(name: str) -> ZoneInfo:
         ({"status": "OPEN"}, "status", "NEW, ACTIVE or DONE"),
         ({"campaign": "garbage"}, "campaign", ""),
         ({"campaign": "USER"}, "campaign", ""),
-        ({"assigneeId": "CAMPAIGN"}, "assignee", ""),
+        ({"assigneeId": "CAMPAIGN"}, "assigneeId", ""),  # named as the request spelled it
+        ({"assignee": "CAMPAIGN"}, "assignee", ""),
+        ({"closeReason": "BORED"}, "closeReason", "NOT_INTERESTED"),
         ({"outcome": "MAYBE"}, "outcome", "SUCCESSFUL or UNSUCCESSFUL"),
         ({"reason": "BORED"}, "reason", "NOT_INTERESTED"),
         ({"createdAfter": "yesterday"}, "createdAfter", "ISO 8601"),

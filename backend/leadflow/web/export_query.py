@@ -15,7 +15,6 @@ An empty value counts as not given (a form's blank field).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -57,7 +56,7 @@ class ExportQuery:
 
 def export_query(request: Request) -> ExportQuery:
     """The export's filter and language from the request's query (DomainError: 400)."""
-    values = _parameters(request.query_params.multi_items())
+    values, spelled = _parameters(request.query_params.multi_items())
     language = values.get("lang") or "en"
     if language not in exports.LANGUAGES:
         raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
@@ -69,11 +68,11 @@ def export_query(request: Request) -> ExportQuery:
 
     outcome, reason, due = values.get("outcome"), values.get("reason"), values.get("due")
     lead_filter = LeadFilter(
-        campaign_id=_id(values, "campaign", "Campaign"),
-        assignee_id=_id(values, "assignee", "User"),
+        campaign_id=_id(values.get("campaign"), "Campaign", spelled.get("campaign")),
+        assignee_id=_id(values.get("assignee"), "User", spelled.get("assignee")),
         search=values.get("search") or None,
         outcome=exports.parse_outcome(outcome) if outcome else None,
-        close_reason=exports.parse_close_reason(reason, "reason") if reason else None,
+        close_reason=exports.parse_close_reason(reason, spelled["reason"]) if reason else None,
         created_after=moment("createdAfter"),
         created_before=moment("createdBefore"),
         due=exports.parse_due(due) if due else None,
@@ -89,10 +88,10 @@ def export_query(request: Request) -> ExportQuery:
     return ExportQuery(export_filter, language)
 
 
-def _parameters(items: list[tuple[str, str]]) -> dict[str, str]:
+def _parameters(items: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
     """Each known parameter's value under its own name (repeated statuses joined by a line
-    break, which no status word has); a clear error for an unknown, a doubled or an aliased
-    one given twice."""
+    break, which no status word has), and how the request spelled it (an error names it so);
+    a clear error for an unknown, a doubled or an aliased one given twice."""
     values: dict[str, str] = {}
     written_as: dict[str, str] = {}
     for written, value in items:
@@ -114,7 +113,7 @@ def _parameters(items: list[tuple[str, str]]) -> dict[str, str]:
             raise DomainError(ErrorCode.INVALID, f"{twice}: give it once.", [written])
         written_as[name] = written
         values[name] = f"{values[name]}\n{value}" if name in values else value.strip()
-    return values
+    return values, written_as
 
 
 # A date-time whose "+01:00" arrived as " 01:00": a "+" typed into a URL is a space.
@@ -125,9 +124,8 @@ def _plus_restored(text: str) -> str:
     return _OFFSET_AS_SPACE.sub(r"\1+\2", text.strip())
 
 
-def _id(values: Mapping[str, str], name: str, kind: str) -> int | None:
-    raw = values.get(name)
-    return decode_id(raw, kind, [name]) if raw else None
+def _id(raw: str | None, kind: str, parameter: str | None) -> int | None:
+    return decode_id(raw, kind, [parameter or kind]) if raw else None
 
 
 def _time_zone(parameter: str | None, header: str | None) -> ZoneInfo:
