@@ -256,8 +256,8 @@ async def export_leads(
     separator: str = ",",
     language: str = "en",
 ) -> int:
-    """Write the leads the actor may see under the filter, oldest first. Returns the number of
-    leads written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises
+    """Write the leads the actor may see under the filter, in its order (oldest first without
+    one). Returns the number of leads written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises
     UTF-8."""
     written = 0
     async for chunk, count in export_chunks(
