@@ -257,8 +257,8 @@ async def export_leads(
     language: str = "en",
 ) -> int:
     """Write the leads the actor may see under the filter, in its order (oldest first without
-    one). Returns the number of leads written. The caller opens `target` with encoding "utf-8-sig" so Excel recognises
-    UTF-8."""
+    one). Returns the number of leads written. The caller opens `target` with encoding
+    "utf-8-sig" so Excel recognises UTF-8."""
     written = 0
     async for chunk, count in export_chunks(
         actor, export_filter, separator=separator, language=language
