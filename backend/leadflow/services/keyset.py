@@ -64,9 +64,6 @@ class SortKey:
             return _condition(f"{self.path}__isnull", True)
         return _condition(self.path, "")
 
-    def rank_name(self, position: int) -> str:
-        return f"_blank_rank_{position}"
-
     def needs_rank(self, postgres: bool) -> bool:
         if self.blank is Blank.NONE:
             return False
@@ -106,8 +103,9 @@ def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
                 When(key.blank_condition(), then=RawSQL("1")),  # type: ignore[arg-type]
                 default=RawSQL("0"),  # type: ignore[arg-type]
             )
-            rows = rows.annotate(**{key.rank_name(position): rank})
-            terms.append(key.rank_name(position))
+            rank_name = f"_blank_rank_{position}"
+            rows = rows.annotate(**{rank_name: rank})
+            terms.append(rank_name)
         terms.append(f"-{key.path}" if key.descending else key.path)
     terms.append("-id" if ordering.id_descending else "id")
     return rows.order_by(*terms)
