@@ -1,7 +1,7 @@
 // One Verkaufschance on the pipeline board: title (link), contact, value, expected close date,
 // owner for managers, and "Verschieben nach …" (the keyboard's way to move it); the card can
 // also be dragged to another column when the viewer may move it.
-import type { DragEvent } from "react";
+import { type DragEvent, useState } from "react";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import type { OpportunityStage } from "../gql/graphql";
 import { leadName, readContactName } from "../format";
@@ -48,18 +48,21 @@ export function OpportunityCard({
   const card = getFragmentData(OpportunityCardFragment, opportunity);
   const targets = targetsFor(card.stage, card.owner.id);
   const contact = leadName(readContactName(card.contact));
+  const [dragging, setDragging] = useState(false);
 
   function startDrag(event: DragEvent<HTMLElement>) {
     event.dataTransfer.setData(CARD_DRAG_TYPE, cardDragData(card));
     event.dataTransfer.effectAllowed = "move";
+    setDragging(true);
   }
 
   return (
     <li
-      className="board-card"
+      className={dragging ? "board-card dragging" : "board-card"}
       data-testid="board-card"
       draggable={targets.length > 0}
       onDragStart={targets.length > 0 ? startDrag : undefined}
+      onDragEnd={() => setDragging(false)}
     >
       <Link href={opportunityPath(card.id)}>{card.title}</Link>
       {contact && <span className="meta">{contact}</span>}

@@ -168,7 +168,10 @@ function BoardColumn({
       aria-labelledby={titleId}
       data-testid={`column-${stage}`}
       onDragOver={dragOver}
-      onDragLeave={() => setDropping(false)}
+      onDragLeave={(event) => {
+        // Leaving for one of its own cards is still over the column.
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDropping(false);
+      }}
       onDrop={drop}
     >
       <h2 id={titleId}>{t(`stage.${stage}`)}</h2>
