@@ -188,7 +188,8 @@ def test_a_manager_previews_maps_imports_and_downloads(page, seeded: Seeded, tmp
     rejected = rejected_download.value
     assert rejected.suggested_filename == "messe-leads.rejected.csv"
     assert read_csv(Path(rejected.path()).read_bytes()) == [
-        ["Vorname", "Nachname", "E-Mail", "Mobil", "Notiz", "Row", "Error"],
+        # A German file is explained in German (the file's language decides).
+        ["Vorname", "Nachname", "E-Mail", "Mobil", "Notiz", "Zeile", "Fehler"],
         [
             "Käthe",
             "Schäfer",
@@ -196,7 +197,7 @@ def test_a_manager_previews_maps_imports_and_downloads(page, seeded: Seeded, tmp
             "0171 222",
             "",
             "3",
-            "email: 'kaethe@example' is not a valid email address.",
+            "Das ist keine gültige E-Mail-Adresse.",
         ],
     ]
 
