@@ -342,6 +342,8 @@ async def test_a_clerks_page_reads_the_due_index_in_order(client, actors, backen
             keyset.after(tasks, ordering, keyset.values_of(row, ordering), row["id"]), ordering
         ),
     ]
+    # With statistics too (SQLite's misled it into a sort with a partial index; see 0012).
+    await connections.get("default").execute_script("ANALYZE")
     for page_query in pages:
         sql = page_query.limit(51).values(*LEAD_COLUMNS).sql(params_inline=True)
         if backend == "postgres":
