@@ -131,8 +131,8 @@ def lead_ordering(actor: Actor, order: LeadOrder) -> Ordering:
 # The task list names its orders apart from the lead list's: a cursor of one is no cursor of
 # the other. NEWEST is the newest assignment (what just landed on the clerk's desk), not the
 # newest lead: a lead created long ago but assigned this morning is new work.
-# NEXT_DUE and WAITING_LONGEST read from partial indexes over the open leads on both databases
-# (migrations 0006, 0012); NEWEST sorts the clerk's open leads.
+# NEXT_DUE and WAITING_LONGEST read a clerk's open leads from an index in their order on both
+# databases (migrations 0006, 0012); NEWEST sorts them.
 TASK_ORDERINGS: dict[TaskOrder, Ordering] = {
     TaskOrder.NEXT_DUE: Ordering("TASKS_NEXT_DUE", (_NEXT_DUE, _WAITING)),
     TaskOrder.WAITING_LONGEST: Ordering("TASKS_WAITING_LONGEST", (_WAITING,)),
