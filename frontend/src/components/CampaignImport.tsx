@@ -245,9 +245,17 @@ function DryRun({
         })}
       </fieldset>
 
-      <div className="table-scroll">
+      {/* Wider than a phone: scrolls in its box, which takes the focus to scroll by keyboard. */}
+      <div
+        className="table-scroll"
+        tabIndex={0}
+        role="region"
+        aria-labelledby={`${id}-preview-caption`}
+      >
         <table className="preview" data-testid="import-preview">
-          <caption>{t("import.firstRows", { count: report.preview.length })}</caption>
+          <caption id={`${id}-preview-caption`}>
+            {t("import.firstRows", { count: report.preview.length })}
+          </caption>
           <thead>
             <tr>
               {report.header.map((header, index) => (
