@@ -120,7 +120,10 @@ PAGE_SQL = (
 # PostgreSQL sorts NULL last in ascending order by itself, SQLite first.
 ORDER = {
     "postgres": " ORDER BY l.next_due_at, l.waiting_since, l.id",
-    "sqlite": " ORDER BY l.next_due_at IS NULL, l.next_due_at, l.waiting_since, l.id",
+    # The ranks spelled as services/keyset.py and migration 0012's index spell them, so that
+    # SQLite matches the index (another spelling of the same rank gets a sort).
+    "sqlite": " ORDER BY (CASE WHEN l.next_due_at IS NULL THEN 1 ELSE 0 END), l.next_due_at, "
+    "(CASE WHEN l.waiting_since IS NULL THEN 1 ELSE 0 END), l.waiting_since, l.id",
 }
 AFTER_SCHEDULED = (
     " AND (l.next_due_at > $2 OR (l.next_due_at = $3 AND (l.waiting_since, l.id) > ($4, $5))"
