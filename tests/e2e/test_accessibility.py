@@ -225,6 +225,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     for tab in ("new", "active", "done"):
         manager.open(f"/leads?tab={tab}")
         manager.screen(f"leads overview, tab {tab}")
+    manager.open("/leads?tab=done&outcome=UNSUCCESSFUL")
+    manager.screen("leads overview, nothing matches the filter")
     manager.open("/leads?tab=new")
     page.locator("tbody input[type=checkbox]").first.check()
     page.get_by_role("button", name=manager.text("leads.distribute")).click()
@@ -287,6 +289,9 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     manager.screen("campaigns")
     page.get_by_role("button", name=manager.text("leadForm.open")).first.click()
     manager.screen("add a lead form")
+    page.get_by_role("button", name=manager.text("campaignForm.open")).click()
+    expect(page.locator("#new-campaign-title")).to_be_visible()
+    manager.screen("new campaign form")
     manager.open("/campaigns")
     csv_file = tmp_path / "leads.csv"
     csv_file.write_bytes(IMPORT_CSV.encode("cp1252"))
@@ -302,6 +307,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     clerk.log_in(CLERK_CLARA, PASSWORD)
     clerk.open("/tasks")
     clerk.screen("my tasks")
+    clerk.open("/tasks?due=TODAY")
+    clerk.screen("my tasks, nothing due today")
     clerk.open("/tasks?view=done")
     clerk.screen("done leads of a clerk")
     clerk.open(f"/leads/{active_lead}")
