@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest_asyncio
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from leadflow.db import sql
@@ -143,6 +144,35 @@ async def test_next_ids_follow_the_stored_ones_and_insert(db: None) -> None:
         await Campaign.bulk_create([Campaign(id=i, name=f"Bulk {i}") for i in ids])
     assert await sql.next_ids(Campaign, 0) == []
     assert sorted(await Campaign.all().values_list("id", flat=True)) == [campaign.id, *ids]
+
+
+async def test_nulls_last_natively_says_where_the_database_puts_null(db: None) -> None:
+    campaign = await Campaign.create(name="Nulls")
+    waiting = await lead(campaign, START, waiting_since=START)
+    blank = await lead(campaign, START)
+    leads = Lead.filter(campaign_id=campaign.id)
+
+    for descending in (False, True):
+        term = "-waiting_since" if descending else "waiting_since"
+        natural = await leads.order_by(term).values_list("id", flat=True)
+        null_last = natural == [waiting.id, blank.id]
+        assert null_last == sql.nulls_last_natively(descending), descending
+
+
+async def test_blank_rank_puts_the_blank_rows_last_in_either_direction(db: None) -> None:
+    campaign = await Campaign.create(name="Ranked")
+    early = await lead(campaign, START, waiting_since=START)
+    blank = await lead(campaign, START)
+    late = await lead(campaign, START, waiting_since=START + timedelta(days=1))
+    ranked = Lead.filter(campaign_id=campaign.id).annotate(
+        rank=sql.blank_rank(Q(waiting_since__isnull=True))
+    )
+
+    ascending = await ranked.order_by("rank", "waiting_since").values_list("id", flat=True)
+    descending = await ranked.order_by("rank", "-waiting_since").values_list("id", flat=True)
+
+    assert ascending == [early.id, late.id, blank.id]
+    assert descending == [late.id, early.id, blank.id]
 
 
 # Raw statements, dialect branches and raw expressions: db/ only. The web layer's health check

@@ -21,7 +21,7 @@ from pypika_tortoise.context import SqlContext
 from pypika_tortoise.queries import Query, Selectable
 from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise import Model, connections
-from tortoise.expressions import Subquery
+from tortoise.expressions import Case, Q, RawSQL, Subquery, When
 from tortoise.query_api import execute_pypika
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -32,6 +32,23 @@ _MARK = "\x1f"
 def is_postgres() -> bool:
     dialect: str = connections.get("default").capabilities.dialect
     return dialect == "postgres"
+
+
+def nulls_last_natively(descending: bool) -> bool:
+    """Whether the database puts NULL after every value when ordering in this direction
+    without being told: PostgreSQL does when ascending, SQLite when descending."""
+    return not descending if is_postgres() else descending
+
+
+def blank_rank(blank: Q) -> Case:
+    """1 for a row where `blank` holds, else 0: sorting by it first puts those rows last.
+    Spelled `CASE WHEN <blank> THEN 1 ELSE 0 END` with the constants as SQL text (PostgreSQL
+    cannot type CASE's bare parameters); migration 0012's SQLite indexes hold that spelling."""
+    # Tortoise's hints leave RawSQL out, but When and Case take any expression.
+    return Case(
+        When(blank, then=RawSQL("1")),  # type: ignore[arg-type]
+        default=RawSQL("0"),  # type: ignore[arg-type]
+    )
 
 
 class _Text(Selectable):

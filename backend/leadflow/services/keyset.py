@@ -18,11 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from leadflow.db.sql import is_postgres
+from leadflow.db import sql
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -64,14 +64,12 @@ class SortKey:
             return _condition(f"{self.path}__isnull", True)
         return _condition(self.path, "")
 
-    def needs_rank(self, postgres: bool) -> bool:
+    def needs_rank(self) -> bool:
         if self.blank is Blank.NONE:
             return False
         if self.blank is Blank.EMPTY:
             return True
-        # NULL's own place: PostgreSQL last when ascending, SQLite last when descending.
-        natural_last = not self.descending if postgres else self.descending
-        return not natural_last
+        return not sql.nulls_last_natively(self.descending)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,18 +91,11 @@ class Ordering:
 
 def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
     """`rows` sorted by `ordering`: blank values last on either database."""
-    postgres = is_postgres()
     terms: list[str] = []
     for position, key in enumerate(ordering.keys):
-        if key.needs_rank(postgres):
-            # Constants as SQL text: PostgreSQL cannot type CASE's bare parameters. (Tortoise's
-            # hints leave RawSQL out, but When and Case take any expression.)
-            rank = Case(
-                When(key.blank_condition(), then=RawSQL("1")),  # type: ignore[arg-type]
-                default=RawSQL("0"),  # type: ignore[arg-type]
-            )
+        if key.needs_rank():
             rank_name = f"_blank_rank_{position}"
-            rows = rows.annotate(**{rank_name: rank})
+            rows = rows.annotate(**{rank_name: sql.blank_rank(key.blank_condition())})
             terms.append(rank_name)
         terms.append(f"-{key.path}" if key.descending else key.path)
     terms.append("-id" if ordering.id_descending else "id")
