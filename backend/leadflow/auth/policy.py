@@ -288,18 +288,19 @@ def require_may_plan_on_opportunity(actor: Actor, opportunity: Opportunity) -> N
 
 
 def activity_scope(actor: Actor) -> Scope:
-    """An activity is seen by whoever sees its lead or opportunity: for clerks the rules of
-    `lead_scope` and `opportunity_scope` over the activity's subject; partners see none
-    (like feedback and history, it is the clerks' work)."""
+    """An activity is seen by whoever sees its lead or opportunity: `lead_scope` and
+    `opportunity_scope` themselves, as subqueries of the same statement (so the two cannot
+    drift apart); partners see none (like feedback and history, it is the clerks' work)."""
     require_worker(actor)
-    if is_manager(actor):
+    leads, opportunities = lead_scope(actor), opportunity_scope(actor)
+    if leads.everything and opportunities.everything:
         return EVERYTHING
-    assert not is_system(actor)
+    their_leads = leads.apply(Lead.all()).values("id")
+    their_opportunities = opportunities.apply(Opportunity.all()).values("id")
     return Scope(
         (
-            {"lead__assignee_id": actor.id},
-            {"opportunity__owner_id": actor.id},
-            {"opportunity__lead__assignee_id": actor.id},
+            {"lead_id__in": Subquery(their_leads)},
+            {"opportunity_id__in": Subquery(their_opportunities)},
         ),
         "This activity belongs to someone else's lead or opportunity.",
     )

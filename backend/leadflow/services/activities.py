@@ -27,6 +27,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services.moments import utc_moment
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_text
 
@@ -383,13 +384,7 @@ async def _chosen_assignee(actor: Actor, assignee_id: int, field: list[str]) -> 
 
 def _clean_due(due_at: datetime, field: list[str]) -> datetime:
     """A moment (with its offset: what "9:00" means depends on the zone), within limits."""
-    if due_at.tzinfo is None or due_at.utcoffset() is None:
-        raise DomainError(
-            ErrorCode.INVALID,
-            "Give the due time with its time zone offset, e.g. 2026-12-07T09:00:00+01:00.",
-            field,
-        )
-    due = due_at.astimezone(UTC)
+    due = utc_moment(due_at, field)
     now = clock.now()
     if not now - DUE_PAST_LIMIT <= due <= now + DUE_FUTURE_LIMIT:
         raise DomainError(

@@ -26,7 +26,9 @@ def time_zone_named(name: str) -> ZoneInfo:
         if not cleaned or len(cleaned) > 64 or cleaned.startswith(("/", ".")) or ".." in cleaned:
             raise ValueError(cleaned)
         return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a directory of the zone database ("Europe", "America/Argentina") is found but
+    # cannot be read as a zone (IsADirectoryError; PermissionError alike).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise DomainError(
             ErrorCode.INVALID,
             f"Unknown time zone {cleaned[:64]!r}: use an IANA name such as Europe/Berlin.",
@@ -49,9 +51,10 @@ class Today:
         end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
         return cls(start.astimezone(UTC), end.astimezone(UTC))
 
-    def state_of(self, next_due_at: datetime | None) -> DueState:
-        """The due state of an open subject whose earliest open activity is due then."""
-        if next_due_at is None:
+    def state_of(self, next_due_at: datetime | None, is_open: bool = True) -> DueState:
+        """The due state of a subject whose earliest open activity is due then; NONE for a
+        closed one (a DONE lead, a WON or LOST opportunity: nothing is left to do)."""
+        if not is_open or next_due_at is None:
             return DueState.NONE
         if next_due_at < self.starts:
             return DueState.OVERDUE

@@ -134,9 +134,8 @@ class LeadNode(Node):
     )
     def due_state(self, info: Info[Context, None]) -> DueState:
         # From the lead's row (next_due_at is kept by the activities service): no query.
-        if self.status is enums.LeadStatus.DONE:
-            return enums.DueState.NONE
-        return info.context.today.state_of(self.next_due_at)
+        is_open = self.status is not enums.LeadStatus.DONE
+        return info.context.today.state_of(self.next_due_at, is_open=is_open)
 
     @strawberry.field(description="The open activity due first; null when nothing is planned.")
     async def next_activity(self, info: Info[Context, None]) -> ActivityNode | None:
@@ -292,9 +291,7 @@ class OpportunityNode(Node):
         "won or lost."
     )
     def due_state(self, info: Info[Context, None]) -> DueState:
-        if self.closed_at is not None:
-            return enums.DueState.NONE
-        return info.context.today.state_of(self.next_due_at)
+        return info.context.today.state_of(self.next_due_at, is_open=self.closed_at is None)
 
     @strawberry.field(description="The open activity due first; null when nothing is planned.")
     async def next_activity(self, info: Info[Context, None]) -> ActivityNode | None:
