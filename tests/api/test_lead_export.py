@@ -404,6 +404,22 @@ async def test_the_export_service_holds_what_the_actor_sees_under_the_filter(act
         await names(clerk, assignee_id=actors.clerk_b.user.id)
 
 
+async def test_the_export_service_keeps_the_lists_rule_on_partners_orders(actors):
+    """Partners may not sort by what they cannot read (a name, a wait): not in a file either."""
+    await build_world(actors)
+    partner = actors.partner.user
+
+    async def export(order: LeadOrder) -> str:
+        target = io.StringIO()
+        await exports.export_leads(partner, exports.ExportFilter(order=order), target)
+        return target.getvalue()
+
+    for hidden in (LeadOrder.LAST_NAME, LeadOrder.COMPANY, LeadOrder.WAITING_LONGEST):
+        with pytest.raises(AccessDenied):
+            await export(hidden)
+    assert (await export(LeadOrder.NEWEST)).startswith('"Lead"')
+
+
 async def test_a_large_export_goes_out_page_by_page(client, actors, monkeypatch):
     manager = actors.manager.user
     messe = await campaigns.create_campaign(manager, "Messe")

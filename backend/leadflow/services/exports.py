@@ -22,7 +22,7 @@ from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import keyset
 from leadflow.services.csv_cells import SpreadsheetWriter
 from leadflow.services.due import Today
-from leadflow.services.lead_lists import LEAD_ORDERINGS, LeadFilter, LeadOrder, filtered_leads
+from leadflow.services.lead_lists import LeadFilter, LeadOrder, filtered_leads, lead_ordering
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -283,12 +283,14 @@ async def export_chunks(
     if separator not in SEPARATORS.values():
         raise DomainError(ErrorCode.INVALID, "The separator must be ',' or ';'.", ["separator"])
     leads = _selected_leads(actor, export_filter)
+    # The list's rule on who may sort by what (partners not by hidden columns) holds here too.
+    ordering = lead_ordering(actor, export_filter.order) if export_filter.order else BY_ID
     buffer = io.StringIO()
     # Every cell quoted and neutralised (csv_cells): partners' data must not run in Excel.
     writer = SpreadsheetWriter(buffer, separator)
     writer.writerow([column.title(language) for column in COLUMNS])
     yield _drain(buffer), 0
-    async for page in _pages(leads, export_filter.order):
+    async for page in _pages(leads, ordering):
         notes = await _feedback_notes([row["id"] for row in page], language)
         for row in page:
             row["feedback"] = notes.get(row["id"], "")
@@ -297,12 +299,11 @@ async def export_chunks(
 
 
 async def _pages(
-    leads: QuerySet[Lead], order: LeadOrder | None
+    leads: QuerySet[Lead], ordering: keyset.Ordering
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    """The leads page by page in the list's order (by id without one), each page after the
-    last row of the one before (keyset, as the list's cursors): one query per page, whatever
-    its depth, and no lead twice or left out while the order holds."""
-    ordering = LEAD_ORDERINGS[order] if order is not None else BY_ID
+    """The leads page by page in `ordering`, each page after the last row of the one before
+    (keyset, as the list's cursors): one query per page, whatever its depth, and no lead twice
+    or left out while the order holds."""
     extra = tuple(path for path in ordering.value_paths if path not in _FIELDS)
     rows = leads
     while True:
