@@ -328,6 +328,19 @@ async def test_bad_filters_are_bad_input(client, actors):
     assert (await page(client, actors.manager, filter=same))["totalCount"] == 0
 
 
+async def test_a_time_zone_header_that_names_no_zone_is_a_400_naming_the_header(client, actors):
+    """The web layer reads the header once for every route (GraphQL here, the export too)."""
+    response = await client.post(
+        "/graphql",
+        json={"query": LEADS, "variables": {"filter": {"due": "TODAY"}}},
+        headers={"Authorization": f"Bearer {actors.manager.token}", "Time-Zone": "Nowhere/City"},
+    )
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith("Time-Zone header: "), error
+    assert "Nowhere/City" in error["message"], error
+
+
 def cursor_of(*parts: Any) -> str:
     return base64.b64encode(("keyset:" + json.dumps(list(parts))).encode()).decode()
 

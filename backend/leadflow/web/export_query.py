@@ -26,8 +26,8 @@ from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import exports
 from leadflow.services.due import UTC_ZONE, Today, time_zone_named
 from leadflow.services.lead_lists import LeadFilter
+from leadflow.web.time_zone import header_time_zone
 
-TIME_ZONE_HEADER = "Time-Zone"
 ALIASES = {"campaignId": "campaign", "assigneeId": "assignee", "closeReason": "reason"}
 PARAMETERS = (
     "status",
@@ -60,7 +60,7 @@ def export_query(request: Request) -> ExportQuery:
     language = values.get("lang") or "en"
     if language not in exports.LANGUAGES:
         raise DomainError(ErrorCode.INVALID, "lang must be en or de.", ["lang"])
-    zone = _time_zone(values.get("timeZone"), request.headers.get(TIME_ZONE_HEADER))
+    zone = _time_zone(values.get("timeZone"), request)
 
     def moment(name: str) -> datetime | None:
         raw = values.get(name)
@@ -128,17 +128,10 @@ def _id(raw: str | None, kind: str, parameter: str | None) -> int | None:
     return decode_id(raw, kind, [parameter or kind]) if raw else None
 
 
-def _time_zone(parameter: str | None, header: str | None) -> ZoneInfo:
+def _time_zone(parameter: str | None, request: Request) -> ZoneInfo:
     """The zone that says when a day starts for dates without an offset and for `due`: the
     `timeZone` parameter (a link cannot send headers), else the `Time-Zone` header the web app
     sends with every request, else UTC."""
     if parameter:
         return time_zone_named(parameter)
-    if header:
-        try:
-            return time_zone_named(header)
-        except DomainError as error:
-            raise DomainError(
-                ErrorCode.INVALID, f"{TIME_ZONE_HEADER} header: {error.message}", ["timeZone"]
-            ) from None
-    return UTC_ZONE
+    return header_time_zone(request) or UTC_ZONE

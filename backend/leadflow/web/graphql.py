@@ -31,13 +31,14 @@ from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
-from leadflow.services.due import UTC_ZONE, time_zone_named
+from leadflow.services.due import UTC_ZONE
 from leadflow.settings import Settings
 from leadflow.web.access import READ_METHODS, caller
 from leadflow.web.bodies import JSON, body_chunks, require_json
 from leadflow.web.client import client_address
 from leadflow.web.errors import HttpError, bad_request
 from leadflow.web.playground import Playground
+from leadflow.web.time_zone import header_time_zone
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 # The web layer's refusal codes that GraphQL clients know by another name.
@@ -54,19 +55,12 @@ class GraphQLParams:
     extensions: dict[str, Any] | None
 
 
-TIME_ZONE_HEADER = "Time-Zone"
-
-
 def request_time_zone(request: Request) -> ZoneInfo:
-    """The viewer's time zone for "today" (due states): the `Time-Zone` header with an IANA
-    name, which the web app sends and any token client may send; UTC without it."""
-    name = request.headers.get(TIME_ZONE_HEADER)
-    if name is None:
-        return UTC_ZONE
+    """The viewer's time zone for "today" (due states, `web/time_zone.py`); UTC without one."""
     try:
-        return time_zone_named(name)
+        return header_time_zone(request) or UTC_ZONE
     except DomainError as error:
-        raise bad_request(f"{TIME_ZONE_HEADER} header: {error.message}") from None
+        raise bad_request(error.message) from None
 
 
 class GraphQLEndpoint:
