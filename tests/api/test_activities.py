@@ -41,6 +41,11 @@ LEAD = f"query($id: ID!) {{ lead(id: $id) {{ id status {SUBJECT} }} }}"
 OPPORTUNITY = f"query($id: ID!) {{ opportunity(id: $id) {{ id stage {SUBJECT} }} }}"
 
 
+# Valid ISO moments whose UTC lies outside Python's years 1 to 9999.
+BEFORE_YEAR_ONE = "0001-01-01T00:30:00+01:00"
+AFTER_YEAR_9999 = "9999-12-31T23:30:00-01:00"
+
+
 def due(days: float = 0, hours: float = 0) -> str:
     """A due time relative to now, with its offset."""
     return (clock.now() + timedelta(days=days, hours=hours)).isoformat()
@@ -245,6 +250,51 @@ async def test_a_manager_plans_on_a_new_lead_with_an_assignee(client, actors):
     await assert_next_due_kept()
 
 
+async def test_a_step_goes_only_to_someone_who_may_work_on_its_subject(client, actors):
+    """The assignee is the lead's clerk (the opportunity's owner) or a manager. Another clerk
+    could not open the step (FORBIDDEN on node) nor count it, and no clerk sees a NEW lead; an
+    opportunity's originating clerk sees it but may not work on its steps."""
+    clerk_a, clerk_b, manager = actors.clerk_a, actors.clerk_b, actors.manager
+    lead_id = await active_lead(client, actors, clerk_a, "Own")
+    opportunity_id = await opportunity_of(client, actors, clerk_a, "Owned")
+    handed_over = await opportunity_of(client, actors, clerk_a, "Handed")
+    await mutate_ok(
+        client,
+        manager,
+        "handOverOpportunity",
+        {"opportunityId": handed_over, "ownerId": clerk_b.gid},
+    )
+    campaign = await new_campaign(client, manager, "Unassigned")
+    (new_lead,) = await new_leads(client, manager, campaign, ["Unassigned"])
+    before = (await snapshot(client, manager), await activity_state())
+    refused = [
+        (clerk_a, lead_id, clerk_b),
+        (manager, lead_id, clerk_b),
+        (manager, opportunity_id, clerk_b),
+        (manager, handed_over, clerk_a),
+        (manager, new_lead["id"], clerk_a),
+    ]
+    for actor, subject, assignee in refused:
+        payload = await schedule(client, actor, subject, assigneeId=assignee.gid)
+        assert codes(payload) == [("INVALID", ["assigneeId"])], (actor.user.email, payload)
+        assert "cannot work on this" in payload["userErrors"][0]["message"], payload
+    assert (await snapshot(client, manager), await activity_state()) == before
+    # Who may work on it is a valid choice: the clerk (named or by default) or a manager.
+    for actor, subject, assignee in [
+        (clerk_a, lead_id, clerk_a),
+        (manager, lead_id, manager),
+        (manager, handed_over, clerk_b),
+        (manager, new_lead["id"], manager),
+    ]:
+        step = await scheduled(client, actor, subject, assigneeId=assignee.gid)
+        assert step["assignee"] == {"id": assignee.gid}
+        body = await gql(
+            client, "query($id: ID!) { node(id: $id) { id } }", {"id": step["id"]}, actor=assignee
+        )
+        assert data_of(body)["node"] == {"id": step["id"]}
+    await assert_next_due_kept()
+
+
 async def test_activities_on_an_opportunity_follow_its_owner_and_end_with_it(client, actors):
     clerk_a, clerk_b, manager = actors.clerk_a, actors.clerk_b, actors.manager
     opportunity_id = await opportunity_of(client, actors, clerk_a)
@@ -293,8 +343,36 @@ async def test_activities_on_an_opportunity_follow_its_owner_and_end_with_it(cli
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
         ("INVALID_STATE", ["subjectId"])
     ]
-    kinds = [e["kind"] for e in opportunity["history"] if e["activity"]]
-    assert kinds == ["ACTIVITY_SCHEDULED", "ACTIVITY_SCHEDULED", "ACTIVITY_RESCHEDULED"]
+    # Every change of a step is in the history: the hand-over's move (by the manager, the
+    # due time unchanged, the two owners in the note and on the entry) and the completion by
+    # the win (by whoever won it).
+    steps = [
+        (e["kind"], e["activity"]["id"], e["actor"]["id"])
+        for e in opportunity["history"]
+        if e["activity"]
+    ]
+    assert steps[:4] == [
+        ("ACTIVITY_SCHEDULED", first["id"], clerk_a.gid),
+        ("ACTIVITY_SCHEDULED", managers_own["id"], manager.gid),
+        ("ACTIVITY_RESCHEDULED", first["id"], manager.gid),
+        ("ACTIVITY_RESCHEDULED", first["id"], clerk_b.gid),
+    ]
+    assert sorted(steps[4:]) == sorted(
+        [
+            ("ACTIVITY_COMPLETED", first["id"], clerk_b.gid),
+            ("ACTIVITY_COMPLETED", managers_own["id"], clerk_b.gid),
+        ]
+    )
+    handed = (
+        await OpportunityEvent.filter(
+            kind="ACTIVITY_RESCHEDULED", activity_id=decode_id(first["id"], "Activity", ["id"])
+        )
+        .order_by("id")
+        .first()
+    )
+    assert handed is not None
+    assert handed.note == f"{clerk_a.user.name} -> {clerk_b.user.name}"
+    assert (handed.previous_owner_id, handed.owner_id) == (clerk_a.user.id, clerk_b.user.id)
     # Moved back by a manager: still nothing scheduled.
     await mutate_ok(
         client, manager, "moveOpportunity", {"opportunityId": opportunity_id, "stage": "OPEN"}
@@ -318,6 +396,15 @@ async def test_a_close_completes_the_open_steps_and_a_reassignment_moves_them(cl
     }
     assert lead["dueState"] == "OVERDUE"
     await assert_next_due_kept()
+    # The move is in the history: by the manager, the two clerks in the note and on the entry.
+    moved = [e for e in lead["history"] if e["kind"] == "ACTIVITY_RESCHEDULED"]
+    assert [(e["activity"]["id"], e["actor"], e["note"]) for e in moved] == [
+        (clerks["id"], {"id": manager.gid}, f"{clerk_a.user.name} -> {clerk_b.user.name}")
+    ]
+    entry = await LeadEvent.get(
+        kind="ACTIVITY_RESCHEDULED", lead_id=decode_id(lead_id, "Lead", ["id"])
+    )
+    assert (entry.previous_assignee_id, entry.assignee_id) == (clerk_a.user.id, clerk_b.user.id)
 
     with clock.frozen_at(clock.now() + timedelta(minutes=5)) as closed_at:
         payload = await mutate_ok(
@@ -333,6 +420,11 @@ async def test_a_close_completes_the_open_steps_and_a_reassignment_moves_them(cl
     assert {moment(a["doneAt"]) for a in lead["activities"]} == {closed_at}
     stored = await Activity.filter(lead_id=decode_id(lead_id, "Lead", ["id"]))
     assert {activity.done_by_id for activity in stored} == {clerk_b.user.id}
+    # Each step the close completed is in the history, by the closer, at the close.
+    completed = [e for e in lead["history"] if e["kind"] == "ACTIVITY_COMPLETED"]
+    assert sorted((e["activity"]["id"], e["actor"]["id"]) for e in completed) == sorted(
+        [(clerks["id"], clerk_b.gid), (managers["id"], clerk_b.gid)]
+    )
     await assert_next_due_kept()
     payload = await schedule(client, manager, lead_id)
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
@@ -449,6 +541,9 @@ async def test_bad_input_changes_nothing(client, actors):
         ({"dueAt": naive}, ("INVALID", ["dueAt"])),
         ({"dueAt": due(days=5000)}, ("INVALID", ["dueAt"])),
         ({"dueAt": due(days=-400)}, ("INVALID", ["dueAt"])),
+        # Before year 1 and after 9999 in UTC: no moment Python can hold (was a 500).
+        ({"dueAt": BEFORE_YEAR_ONE}, ("INVALID", ["dueAt"])),
+        ({"dueAt": AFTER_YEAR_9999}, ("INVALID", ["dueAt"])),
         ({"note": "x" * 5001}, ("TOO_LONG", ["note"])),
         ({"note": "nul \x00"}, ("INVALID", ["note"])),
         ({"assigneeId": "garbage"}, ("INVALID", ["assigneeId"])),
@@ -470,6 +565,8 @@ async def test_bad_input_changes_nothing(client, actors):
         ({"activityId": done_step["id"]}, ("INVALID_STATE", ["activityId"])),
         ({"note": "x" * 5001}, ("TOO_LONG", ["note"])),
         ({"next": {"kind": "CALL", "dueAt": naive}}, ("INVALID", ["next", "dueAt"])),
+        ({"next": {"kind": "CALL", "dueAt": BEFORE_YEAR_ONE}}, ("INVALID", ["next", "dueAt"])),
+        ({"next": {"kind": "CALL", "dueAt": AFTER_YEAR_9999}}, ("INVALID", ["next", "dueAt"])),
         (
             {"next": {"kind": "CALL", "dueAt": due(days=1), "note": "x" * 5001}},
             ("TOO_LONG", ["next", "note"]),
@@ -481,6 +578,8 @@ async def test_bad_input_changes_nothing(client, actors):
 
     reschedule_cases = [
         (open_step["id"], naive, ("INVALID", ["dueAt"])),
+        (open_step["id"], BEFORE_YEAR_ONE, ("INVALID", ["dueAt"])),
+        (open_step["id"], AFTER_YEAR_9999, ("INVALID", ["dueAt"])),
         (open_step["id"], open_step["dueAt"], ("INVALID", ["dueAt"])),
         (done_step["id"], due(days=3), ("INVALID_STATE", ["activityId"])),
         (campaign, due(days=3), ("INVALID", ["activityId"])),

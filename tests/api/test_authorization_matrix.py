@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from graphql import GraphQLObjectType, build_schema, get_named_type, is_non_null_type
 
+from leadflow import clock
 from leadflow.api import field_policy
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
@@ -70,6 +72,12 @@ MANAGERS = ("manager", "admin")
 # Clerk A's objects: clerk A, managers and admins (and for reading, the manager's read-only token).
 CLERK_A_WRITES = ("clerk_a", "manager", "admin")
 CLERK_A_READS = (*CLERK_A_WRITES, "read_only_token")
+
+
+def days_ahead(days: int) -> str:
+    """A due time that the activity rule accepts whenever the test runs (it allows a year back
+    and ten years ahead of now), with its offset."""
+    return (clock.now() + timedelta(days=days)).isoformat()
 
 
 def allowed_for(*kinds: str) -> dict[str, str]:
@@ -241,7 +249,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
             client,
             clerk_a,
             "scheduleActivity",
-            {"subjectId": partner_lead["id"], "kind": kind, "dueAt": "2030-01-07T09:00:00Z"},
+            {"subjectId": partner_lead["id"], "kind": kind, "dueAt": days_ahead(7)},
             "activity { id }",
         )
         activities.append(payload["activity"]["id"])
@@ -346,18 +354,18 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     ),
     "scheduleActivity": lambda p: mutation(
         "scheduleActivity",
-        {"subjectId": p.lead, "kind": "MEETING", "dueAt": "2030-01-08T10:00:00+01:00"},
+        {"subjectId": p.lead, "kind": "MEETING", "dueAt": days_ahead(8)},
     ),
     "completeActivity": lambda p: mutation(
         "completeActivity",
         {
             "activityId": p.activity,
             "note": "Matrix",
-            "next": {"kind": "TASK", "dueAt": "2030-01-09T09:00:00Z"},
+            "next": {"kind": "TASK", "dueAt": days_ahead(9)},
         },
     ),
     "rescheduleActivity": lambda p: mutation(
-        "rescheduleActivity", {"activityId": p.movable_activity, "dueAt": "2030-02-01T09:00:00Z"}
+        "rescheduleActivity", {"activityId": p.movable_activity, "dueAt": days_ahead(32)}
     ),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
@@ -618,7 +626,7 @@ async def touch_by_others(client, actors: Actors, p: Prepared) -> Touched:
         {
             "subjectId": p.lead,
             "kind": "MEETING",
-            "dueAt": "2030-01-10T09:00:00Z",
+            "dueAt": days_ahead(10),
             "assigneeId": encode_id("User", manager.user.id),
         },
         "activity { id }",

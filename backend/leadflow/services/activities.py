@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -100,6 +101,23 @@ class _Subject:
         assert model is not None
         return model.closed_at is not None
 
+    @property
+    def noun(self) -> str:
+        return "lead" if self.lead is not None else "opportunity"
+
+    def may_be_worked_on_by(self, user: User) -> bool:
+        """Whether `user` may plan, complete and move this subject's activities (the same
+        rule as for the actor): the lead's clerk, the opportunity's owner, or a manager."""
+        try:
+            if self.lead is not None:
+                policy.require_may_plan_on_lead(user, self.lead)
+            else:
+                assert self.opportunity is not None
+                policy.require_may_plan_on_opportunity(user, self.opportunity)
+        except AccessDenied:
+            return False
+        return True
+
     def activities(self) -> QuerySet[Activity]:
         if self.lead is not None:
             return Activity.filter(lead_id=self.lead.id)
@@ -175,7 +193,9 @@ async def schedule_activity(
 ) -> Activity:
     """Plan a next step on an open lead or opportunity: its clerk or a manager. Without an
     assignee it goes to the subject's clerk; a NEW lead has none, so a manager planning on
-    one names who does it (rather than it silently landing on the manager)."""
+    one names who does it (rather than it silently landing on the manager). The assignee is
+    someone who may work on the subject: its clerk (the opportunity's owner) or a manager;
+    on a NEW lead, which clerks do not see, a manager."""
     target = await _subject(actor, subject)
     if target.is_closed:
         raise DomainError(
@@ -261,27 +281,109 @@ async def complete_open_activities(
     actor: Actor, *, lead_id: int | None = None, opportunity_id: int | None = None, at: datetime
 ) -> None:
     """Closing a lead, winning or losing an opportunity: its open activities are done then,
-    by the closer. The caller's guarded UPDATE of the subject sets its next_due_at to NULL."""
-    await _open_activities_of(lead_id, opportunity_id).update(
-        done_at=at, done_by_id=_user_id(actor)
+    by the closer, each with its ACTIVITY_COMPLETED entry in the history. The caller's guarded
+    UPDATE of the subject sets its next_due_at to NULL (and holds its row: the concurrent
+    activity changes wait, then find it closed)."""
+    activity_ids = await _ids_of(_open_activities_of(lead_id, opportunity_id))
+    if not activity_ids:
+        return
+    await Activity.filter(id__in=activity_ids).update(done_at=at, done_by_id=_user_id(actor))
+    await _record_each(
+        LeadEventKind.ACTIVITY_COMPLETED,
+        actor,
+        activity_ids,
+        lead_id=lead_id,
+        opportunity_id=opportunity_id,
+        at=at,
     )
 
 
 async def hand_over_open_activities(
+    actor: Actor,
     *,
     lead_id: int | None = None,
     opportunity_id: int | None = None,
     previous_clerk_id: int | None,
     clerk_id: int,
+    at: datetime,
 ) -> None:
     """A reassignment or hand-over: the open activities the previous clerk was to do go to
-    the new one (those assigned to someone else, e.g. a manager, stay)."""
+    the new one (those assigned to someone else, e.g. a manager, stay). Each move is in the
+    history as an ACTIVITY_RESCHEDULED by the actor, with the two people (the due time is
+    unchanged): the note "previous -> new" by name, and on a lead's entry also its
+    assignee/previousAssignee, on an opportunity's its owner/previousOwner."""
     if previous_clerk_id is None:
         return
-    await (
-        _open_activities_of(lead_id, opportunity_id)
-        .filter(assignee_id=previous_clerk_id)
-        .update(assignee_id=clerk_id)
+    moving = _open_activities_of(lead_id, opportunity_id).filter(assignee_id=previous_clerk_id)
+    activity_ids = await _ids_of(moving)
+    if not activity_ids:
+        return
+    await Activity.filter(id__in=activity_ids).update(assignee_id=clerk_id)
+    names = dict(await User.filter(id__in=[previous_clerk_id, clerk_id]).values_list("id", "name"))
+    people = (
+        {"assignee_id": clerk_id, "previous_assignee_id": previous_clerk_id}
+        if lead_id is not None
+        else {"owner_id": clerk_id, "previous_owner_id": previous_clerk_id}
+    )
+    await _record_each(
+        LeadEventKind.ACTIVITY_RESCHEDULED,
+        actor,
+        activity_ids,
+        lead_id=lead_id,
+        opportunity_id=opportunity_id,
+        at=at,
+        note=f"{names[previous_clerk_id]} -> {names[clerk_id]}",
+        **people,
+    )
+
+
+async def _ids_of(activities: QuerySet[Activity]) -> list[int]:
+    ids = await activities.order_by("due_at", "id").values_list("id", flat=True)
+    return cast(list[int], ids)  # flat=True: the ids themselves, not 1-tuples
+
+
+async def _record_each(
+    kind: LeadEventKind,
+    actor: Actor,
+    activity_ids: list[int],
+    *,
+    lead_id: int | None,
+    opportunity_id: int | None,
+    at: datetime,
+    note: str = "",
+    **people: int,
+) -> None:
+    """One history entry per activity (a hook's changes, like the use cases' own)."""
+    user = actor_user(actor)
+    if lead_id is not None:
+        await LeadEvent.bulk_create(
+            [
+                LeadEvent(
+                    lead_id=lead_id,
+                    kind=kind,
+                    actor=user,
+                    activity_id=activity_id,
+                    note=note,
+                    at=at,
+                    **people,
+                )
+                for activity_id in activity_ids
+            ]
+        )
+        return
+    await OpportunityEvent.bulk_create(
+        [
+            OpportunityEvent(
+                opportunity_id=opportunity_id,
+                kind=OpportunityEventKind(kind.value),
+                actor=user,
+                activity_id=activity_id,
+                note=note,
+                at=at,
+                **people,
+            )
+            for activity_id in activity_ids
+        ]
     )
 
 
@@ -364,12 +466,23 @@ async def _assignee_id(
 ) -> int | None:
     if assignee_id is None or assignee_id == target.clerk_id:
         return target.clerk_id
-    return (await _chosen_assignee(actor, assignee_id, field)).id
+    assignee = await _chosen_assignee(actor, assignee_id, field)
+    # A step goes to someone who may work on it: otherwise it would be theirs to do on a lead
+    # they cannot open (another clerk's lead; a NEW lead, which only managers see).
+    if not target.may_be_worked_on_by(assignee):
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{assignee.name} cannot work on this {target.noun}: a step goes to its clerk or to "
+            "a manager.",
+            field,
+        )
+    return assignee.id
 
 
 async def _chosen_assignee(actor: Actor, assignee_id: int, field: list[str]) -> User:
-    """Managers give activities to any active user who works with leads (themselves too);
-    clerks to active clerks, learning no more about the others (as with leads)."""
+    """Who was named, as far as the actor may learn: managers any active user who works with
+    leads (themselves too), clerks only active clerks (as with leads). Whether that user may
+    work on the subject is `_assignee_id`'s check."""
     if not policy.is_manager(actor):
         return await require_active_clerk(actor, assignee_id, field)
     user = await User.get_or_none(id=assignee_id)

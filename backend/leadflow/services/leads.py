@@ -305,7 +305,11 @@ async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
         )
         # The follow-ups the previous clerk was to do go with the lead.
         await hand_over_open_activities(
-            lead_id=lead.id, previous_clerk_id=lead.assignee_id, clerk_id=assignee.id
+            actor,
+            lead_id=lead.id,
+            previous_clerk_id=lead.assignee_id,
+            clerk_id=assignee.id,
+            at=reassigned_at,
         )
     return await Lead.get(id=lead.id)
 

@@ -175,6 +175,7 @@ async def hand_over_opportunity(
         raise DomainError(
             ErrorCode.INVALID, f"{owner.name} owns this opportunity already.", ["ownerId"]
         )
+    handed_over_at = clock.now()
     async with in_transaction():
         changed = await Opportunity.filter(
             id=opportunity.id, owner_id=opportunity.owner_id, stage__in=OPEN_STAGES
@@ -188,13 +189,15 @@ async def hand_over_opportunity(
             owner=owner,
             previous_owner_id=opportunity.owner_id,
             note=clean_note,
-            at=clock.now(),
+            at=handed_over_at,
         )
         # The follow-ups the previous owner was to do go with the opportunity.
         await hand_over_open_activities(
+            actor,
             opportunity_id=opportunity.id,
             previous_clerk_id=opportunity.owner_id,
             clerk_id=owner.id,
+            at=handed_over_at,
         )
     return await Opportunity.get(id=opportunity.id)
 
