@@ -40,6 +40,22 @@ class OpportunityEventKind(StrEnum):
     ACTIVITY_COMPLETED = 'ACTIVITY_COMPLETED'
 
 
+class DescriptionOnlyAlterField(ops.AlterField):
+    """An AlterField that changes only a column's description (its comment): PostgreSQL gets
+    the new comment; SQLite keeps no comments, and Tortoise would rebuild the whole table for
+    it, losing the table's indexes (see 0013), so there only the migration state changes."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is None or state_editor.client.capabilities.dialect == "sqlite":
+            return
+        await super().database_forward(app_label, old_state, new_state, state_editor)
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is None or state_editor.client.capabilities.dialect == "sqlite":
+            return
+        await super().database_backward(app_label, old_state, new_state, state_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0010_opportunity_pipeline')]
 
@@ -88,7 +104,7 @@ class Migration(migrations.Migration):
             model_name='Lead',
             index=Index(fields=['assignee_id', 'closed_at', 'next_due_at']),
         ),
-        ops.AlterField(
+        DescriptionOnlyAlterField(
             model_name='LeadEvent',
             name='kind',
             field=fields.CharEnumField(description='CREATED: CREATED\nASSIGNED: ASSIGNED\nREASSIGNED: REASSIGNED\nFEEDBACK_RECORDED: FEEDBACK_RECORDED\nCLOSED: CLOSED\nOPPORTUNITY_CREATED: OPPORTUNITY_CREATED\nREOPENED: REOPENED\nACTIVITY_SCHEDULED: ACTIVITY_SCHEDULED\nACTIVITY_RESCHEDULED: ACTIVITY_RESCHEDULED\nACTIVITY_COMPLETED: ACTIVITY_COMPLETED', enum_type=LeadEventKind, max_length=32),
@@ -103,7 +119,7 @@ class Migration(migrations.Migration):
             name='next_due_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        ops.AlterField(
+        DescriptionOnlyAlterField(
             model_name='OpportunityEvent',
             name='kind',
             field=fields.CharEnumField(description='CREATED: CREATED\nHANDED_OVER: HANDED_OVER\nSTAGE_CHANGED: STAGE_CHANGED\nUPDATED: UPDATED\nACTIVITY_SCHEDULED: ACTIVITY_SCHEDULED\nACTIVITY_RESCHEDULED: ACTIVITY_RESCHEDULED\nACTIVITY_COMPLETED: ACTIVITY_COMPLETED', enum_type=OpportunityEventKind, max_length=32),

@@ -1,0 +1,124 @@
+"""The migrations give a database every index the models declare (Meta.indexes, db_index=True,
+unique fields and unique_together), on SQLite and PostgreSQL: the databases here are made by
+the migrations (tests/databases.py), as production's are. SQLite's table rebuilds (Tortoise's
+AlterField) drop a table's indexes; migration 0013 made the lost ones again, and this test
+catches the next rebuild that drops some."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest_asyncio
+from tortoise import Tortoise, connections
+from tortoise.utils import get_schema_sql
+
+from leadflow.db.config import MODELS_MODULE
+from leadflow.db.lifecycle import database
+
+
+@dataclass(frozen=True, slots=True)
+class DbIndex:
+    table: str
+    columns: tuple[str | None, ...]  # None: an expression
+    unique: bool
+    name: str = ""
+
+
+# Tortoise's own schema for the models: `CREATE INDEX "name" ON "table" ("a", "b");`
+_CREATE_INDEX = re.compile(r'CREATE INDEX "(\w+)" ON "(\w+)" \(([^)]*)\);')
+
+
+async def declared_indexes() -> tuple[set[DbIndex], set[DbIndex]]:
+    """(plain indexes with the names Tortoise gives them, unique column sets) of the models."""
+    await Tortoise.init(db_url="sqlite://:memory:", modules={"models": [MODELS_MODULE]})
+    try:
+        schema = get_schema_sql(Tortoise.get_connection("default"), safe=False)
+        plain = {
+            DbIndex(table, tuple(column.strip(' "') for column in columns.split(",")), False, name)
+            for name, table, columns in _CREATE_INDEX.findall(schema)
+        }
+        unique: set[DbIndex] = set()
+        for model in Tortoise.apps["models"].values():
+            meta = model._meta
+            for field_name, field in meta.fields_map.items():
+                if field.unique and not field.pk and field_name in meta.fields_db_projection:
+                    column = meta.fields_db_projection[field_name]
+                    unique.add(DbIndex(meta.db_table, (column,), True))
+            for fields in meta.unique_together:
+                columns = tuple(meta.fields_db_projection.get(f, f"{f}_id") for f in fields)
+                unique.add(DbIndex(meta.db_table, columns, True))
+    finally:
+        await Tortoise.close_connections()
+    return plain, unique
+
+
+_POSTGRES_INDEXES = """
+SELECT t.relname AS table_name, i.relname AS name, ix.indisunique AS is_unique,
+       array_agg(a.attname ORDER BY k.position) AS columns
+FROM pg_index ix
+JOIN pg_class i ON i.oid = ix.indexrelid
+JOIN pg_class t ON t.oid = ix.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE n.nspname = current_schema() AND NOT ix.indisprimary
+GROUP BY t.relname, i.relname, ix.indisunique
+"""
+
+
+async def stored_indexes(postgres: bool) -> set[DbIndex]:
+    client = connections.get("default")
+    if postgres:
+        return {
+            DbIndex(row["table_name"], tuple(row["columns"]), row["is_unique"], row["name"])
+            for row in await client.execute_query_dict(_POSTGRES_INDEXES)
+        }
+    found: set[DbIndex] = set()
+    tables = await client.execute_query_dict(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    for table in (row["name"] for row in tables):
+        for index in await client.execute_query_dict(f"PRAGMA index_list('{table}')"):
+            if index["origin"] == "pk":
+                continue
+            columns = await client.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
+            names = tuple(column["name"] for column in sorted(columns, key=lambda c: c["seqno"]))
+            found.add(DbIndex(table, names, bool(index["unique"]), index["name"]))
+    return found
+
+
+@pytest_asyncio.fixture
+async def migrated(database_url: str) -> AsyncIterator[bool]:
+    """A freshly migrated database; True on PostgreSQL."""
+    async with database(database_url):
+        yield connections.get("default").capabilities.dialect == "postgres"
+
+
+async def test_a_migrated_database_has_every_index_the_models_declare(migrated: bool) -> None:
+    stored = await stored_indexes(migrated)
+    plain, unique = await declared_indexes()
+    assert plain and unique  # the parsing found the models' indexes
+
+    missing = sorted(
+        f"{index.name} on {index.table}{index.columns}" for index in plain if index not in stored
+    )
+    assert missing == []
+    stored_unique = {DbIndex(index.table, index.columns, True) for index in stored if index.unique}
+    assert sorted(f"{i.table}{i.columns}" for i in unique - stored_unique) == []
+
+
+async def test_a_leads_history_is_read_through_its_index(migrated: bool) -> None:
+    """What 0010's rebuild lost on SQLite: the history of one lead, by an index search."""
+    client = connections.get("default")
+    statement = "SELECT id FROM lead_events WHERE lead_id = 1 AND kind = 'CLOSED' ORDER BY at"
+    if migrated:
+        await client.execute_script("SET enable_seqscan = off")  # an empty table: no statistics
+        plan = " ".join(
+            row["QUERY PLAN"] for row in await client.execute_query_dict(f"EXPLAIN {statement}")
+        )
+    else:
+        rows = await client.execute_query_dict(f"EXPLAIN QUERY PLAN {statement}")
+        plan = " ".join(row["detail"] for row in rows)
+    assert "idx_lead_events_lead_id_e7482e" in plan, plan
