@@ -9,7 +9,7 @@ import io
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -185,10 +185,13 @@ def _add_import_export(
     export.add_argument(
         "--created-after",
         metavar="WHEN",
-        help="created at or after: ISO 8601 date or date-time (UTC unless it has an offset)",
+        help="created at or after: ISO 8601 date or date-time, UTC unless it has an offset "
+        "(as in the lead list; --time-zone does not move it)",
     )
     export.add_argument(
-        "--created-before", metavar="WHEN", help="created before: ISO 8601 date or date-time"
+        "--created-before",
+        metavar="WHEN",
+        help="created before: ISO 8601 date or date-time, UTC unless it has an offset",
     )
     export.add_argument(
         "--due", help="open leads whose next step is OVERDUE, TODAY, UPCOMING or NONE (none)"
@@ -197,8 +200,8 @@ def _add_import_export(
         "--time-zone",
         metavar="ZONE",
         default="UTC",
-        help="IANA zone (e.g. Europe/Berlin) that says when a day starts, for --due and for "
-        "dates without an offset (default: UTC)",
+        help="IANA zone (e.g. Europe/Berlin) that says which day is today, for --due "
+        "(default: UTC)",
     )
     export.add_argument(
         "--order",
@@ -365,18 +368,18 @@ async def _export_filter(args: argparse.Namespace, statuses: Sequence[LeadStatus
         search=args.search,
         outcome=exports.parse_outcome(args.outcome, "--outcome") if args.outcome else None,
         close_reason=exports.parse_close_reason(args.reason, "--reason") if args.reason else None,
-        created_after=_moment(args.created_after, "--created-after", zone),
-        created_before=_moment(args.created_before, "--created-before", zone),
+        created_after=_moment(args.created_after, "--created-after"),
+        created_before=_moment(args.created_before, "--created-before"),
         due=exports.parse_due(args.due, "--due") if args.due else None,
     )
     order = exports.parse_order(args.order, "--order") if args.order else None
     return exports.ExportFilter(lead_filter, tuple(statuses), Today.in_zone(zone), order)
 
 
-def _moment(text: str | None, option: str, zone: tzinfo) -> datetime | None:
+def _moment(text: str | None, option: str) -> datetime | None:
     from leadflow.services.exports import parse_moment
 
-    return parse_moment(text, option, zone) if text else None
+    return parse_moment(text, option) if text else None
 
 
 def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) -> None:

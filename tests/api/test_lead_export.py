@@ -137,12 +137,11 @@ async def test_each_filter_exports_exactly_its_leads(client, actors):
             {"createdAfter": "2026-11-10T09:00:00Z", "createdBefore": "2026-11-20T09:00:00Z"},
             ["ben", "carl"],
         ),
-        # A date without an offset starts in the given zone: 15 Nov in Berlin is 14 Nov 23:00 UTC.
-        (
-            {"createdAfter": "2026-11-16", "timeZone": "Europe/Berlin"},
-            ["carl", "dora", "emil", "fini"],
-        ),
+        # A date without an offset is UTC's midnight, as in the lead list; the zone decides only
+        # which day is today. With an offset, 16 Nov in Berlin starts at 15 Nov 23:00 UTC.
+        ({"createdAfter": "2026-11-16", "timeZone": "Europe/Berlin"}, ["dora", "emil", "fini"]),
         ({"createdAfter": "2026-11-16"}, ["dora", "emil", "fini"]),
+        ({"createdAfter": "2026-11-16T00:00:00+01:00"}, ["carl", "dora", "emil", "fini"]),
         ({"due": "OVERDUE"}, ["ben"]),
         ({"due": "NONE"}, ["anna", "carl"]),  # open leads only
         ({"due": "TODAY"}, []),
@@ -197,6 +196,30 @@ async def test_the_export_holds_what_the_lead_list_shows_under_its_own_filter(cl
         assert in_file, lead_filter  # each case holds something
         assert set(in_file) == set(await listed(client, actors.manager, lead_filter)), lead_filter
         assert len(in_file) == len(set(in_file))
+
+
+async def test_dates_without_an_offset_read_as_the_list_reads_them_whatever_the_zone(
+    client, actors
+):
+    """The same text in the list's filter and in the export's URL: UTC without an offset, in
+    the file as in the list, with or without a zone (carl was created 23:30 UTC on 15 Nov:
+    16 Nov in Berlin, 15 Nov in UTC)."""
+    world = await build_world(actors)
+    bounds = [
+        {"createdAfter": "2026-11-16"},
+        {"createdBefore": "2026-11-16"},
+        {"createdAfter": "2026-11-15T23:00:00", "createdBefore": "2026-11-20T09:00:00"},
+    ]
+    for lead_filter in bounds:
+        in_list = await listed(client, actors.manager, lead_filter)
+        assert ("carl" in world.names(in_list)) == ("createdBefore" in lead_filter), lead_filter
+        for zone in ({}, {"timeZone": "Europe/Berlin"}, {"timeZone": "Pacific/Kiritimati"}):
+            response = await download(client, actors.manager, **lead_filter, **zone)
+            assert [int(row["Lead"]) for row in rows_of(response)] == in_list, (lead_filter, zone)
+        header = await download(
+            client, actors.manager, {"Time-Zone": "Europe/Berlin"}, **lead_filter
+        )
+        assert [int(row["Lead"]) for row in rows_of(header)] == in_list, lead_filter
 
 
 @pytest.mark.parametrize("order", [order.value for order in LeadOrder])

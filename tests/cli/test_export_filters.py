@@ -73,8 +73,9 @@ def test_each_option_narrows_the_export(cli):
         (["--reason", "kein Interesse"], []),
         (["--created-after", "2026-11-08"], ["Kurz", "Acker", "Dorn"]),
         (["--created-before", "2026-11-08T09:00:00Z"], ["Berg"]),
-        # Midnight of 8 Nov in Berlin is 7 Nov 23:00 UTC; Kurz was created 8 Nov 09:00 UTC.
-        (["--created-before", "2026-11-08", "--time-zone", "Europe/Berlin"], ["Berg"]),
+        # Without an offset UTC, as in the lead list: --time-zone (for --due) does not move it.
+        (["--created-after", "2026-11-08", "--time-zone", "Etc/GMT+12"], ["Kurz", "Acker", "Dorn"]),
+        (["--created-before", "2026-11-08T09:00:00-01:00"], ["Berg", "Kurz"]),
         (["--due", "overdue"], ["Kurz"]),
         (["--due", "NONE"], ["Berg"]),
         (["--campaign", "Web", "--status", "DONE", "--outcome", "SUCCESSFUL"], ["Dorn"]),

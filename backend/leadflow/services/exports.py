@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import IO, Any, TypeVar
 
@@ -196,9 +196,11 @@ def parse_close_reason(word: str, parameter: str = "reason") -> CloseReason:
     return reason
 
 
-def parse_moment(text: str, parameter: str, zone: tzinfo = UTC) -> datetime:
+def parse_moment(text: str, parameter: str) -> datetime:
     """An ISO 8601 date or date-time ('2026-12-01', '2026-12-01T09:30:00+01:00'); without an
-    offset it is a time in `zone` (a date: its midnight there)."""
+    offset it is UTC (a date: its midnight in UTC), as the lead list reads the same text
+    (`lead_lists.LeadFilter`): the file holds what the list shows, whatever zone the viewer is
+    in. The viewer's zone decides only which day is today (due states)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -208,7 +210,7 @@ def parse_moment(text: str, parameter: str, zone: tzinfo = UTC) -> datetime:
             f"2026-12-01T09:30:00+01:00 (got {text[:40]!r}).",
             [parameter],
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def parse_order(word: str, parameter: str = "orderBy") -> LeadOrder:

@@ -64,7 +64,7 @@ def export_query(request: Request) -> ExportQuery:
 
     def moment(name: str) -> datetime | None:
         raw = values.get(name)
-        return exports.parse_moment(_plus_restored(raw), name, zone) if raw else None
+        return exports.parse_moment(_plus_restored(raw), name) if raw else None
 
     outcome, reason, due = values.get("outcome"), values.get("reason"), values.get("due")
     lead_filter = LeadFilter(
@@ -129,7 +129,8 @@ def _id(raw: str | None, kind: str, parameter: str | None) -> int | None:
 
 
 def _time_zone(parameter: str | None, request: Request) -> ZoneInfo:
-    """The zone that says when a day starts for dates without an offset and for `due`: the
+    """The zone that says which day is today for `due` (dates without an offset are UTC, as
+    in the lead list): the
     `timeZone` parameter (a link cannot send headers), else the `Time-Zone` header the web app
     sends with every request, else UTC."""
     if parameter:
