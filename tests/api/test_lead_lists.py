@@ -32,6 +32,7 @@ query($filter: LeadFilter, $orderBy: LeadOrder, $first: Int, $after: String) {
 }"""
 
 BASE = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CLOSED = (4, 5, 9)  # positions of build_world's closed leads
 
 # (last name, first name, company): ties in every text key, empty first names and companies.
 PEOPLE = [
@@ -96,8 +97,9 @@ async def build_world(actors: Actors) -> World:
     for position, lead_id in enumerate(ids):
         # Creation: pairs share a moment (ties broken by id).
         created = BASE + timedelta(hours=position // 2)
-        # Waits: ties among the open ones; the NEW ones have none.
-        waiting = BASE + timedelta(days=3, hours=(position * 5) % 3) if position < 10 else None
+        # Waits: ties among the open ones; the NEW and the closed ones have none.
+        is_active = position < 10 and position not in CLOSED
+        waiting = BASE + timedelta(days=3, hours=(position * 5) % 3) if is_active else None
         # Due: some open leads of each clerk, with a tie; the rest nothing scheduled.
         due = {0: 2, 1: -30, 2: 2, 6: 50, 7: -1, 11: 5}.get(position)
         await Lead.filter(id=lead_id).update(
@@ -390,6 +392,36 @@ async def test_cursors_belong_to_their_order_and_bad_ones_are_bad_input(client, 
     blank_due = cursor_of("NEXT_DUE", lead, None, None)
     found = await page(client, actors.manager, orderBy="NEXT_DUE", after=blank_due, first=100)
     assert all(pk(edge["node"]["id"]) > lead for edge in found["edges"])
+
+
+def cursor_values(cursor: str) -> list[Any]:
+    return json.loads(base64.b64decode(cursor).decode().removeprefix("keyset:"))
+
+
+async def test_a_closed_lead_waits_for_nobody_in_the_lists_orders(client, actors):
+    """closeLead ends the wait: a DONE lead sorts with the blanks in WAITING_LONGEST and
+    NEXT_DUE (by id), and its cursor carries no wait the API would hide; a reopen starts a
+    new one."""
+    world = await build_world(actors)
+    closing = world.ids[0]  # clerk A's, waiting since build_world's BASE + 3 days
+    assert (await Lead.get(id=closing)).waiting_since is not None
+    await Lead.filter(id=closing).update(next_due_at=None)
+    await leads.close_lead(actors.clerk_a.user, closing, Outcome.SUCCESSFUL)
+    assert (await Lead.get(id=closing)).waiting_since is None
+
+    waiting = {row.id for row in await stored_rows(world.ids) if row.waiting_since is not None}
+    for order in ("WAITING_LONGEST", "NEXT_DUE"):
+        found = await page(client, actors.manager, orderBy=order, first=100)
+        in_order = [pk(edge["node"]["id"]) for edge in found["edges"]]
+        position = in_order.index(closing)
+        assert waiting.isdisjoint(in_order[position:]), order  # after every wait
+        (edge,) = [edge for edge in found["edges"] if pk(edge["node"]["id"]) == closing]
+        assert cursor_values(edge["cursor"])[2:] == [None] * (
+            len(cursor_values(edge["cursor"])) - 2
+        )
+
+    reopened = await leads.reopen_lead(actors.manager.user, closing)
+    assert reopened.waiting_since is not None and reopened.waiting_since == reopened.assigned_at
 
 
 async def test_a_page_continues_after_its_cursor_when_the_list_changes(client, actors):

@@ -9,13 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest_asyncio
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api import migrate as run_migrations
 from tortoise.utils import get_schema_sql
 
-from leadflow.db.config import MODELS_MODULE
-from leadflow.db.lifecycle import database
+from leadflow.db.config import MODELS_MODULE, tortoise_config
+from leadflow.db.enums import Outcome
+from leadflow.db.lifecycle import database, migrate
+from leadflow.db.models import Campaign, Contact, Lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +128,34 @@ async def test_a_leads_history_is_read_through_its_index(migrated: bool) -> None
         rows = await client.execute_query_dict(f"EXPLAIN QUERY PLAN {statement}")
         plan = " ".join(row["detail"] for row in rows)
     assert "idx_lead_events_lead_id_e7482e" in plan, plan
+
+
+async def test_migration_0014_ends_the_wait_of_closed_leads(tmp_path: Path) -> None:
+    """A database from before 0014 (SQLite: migrations up to 0013 only) whose closed lead kept
+    its wait: after 0014 it waits for nobody; an open lead keeps its wait."""
+    EXECUTOR_CACHE.clear()  # statements cached for another test's database
+    url = f"sqlite://{tmp_path / 'before.db'}"
+    await run_migrations(config=tortoise_config(url), target="models.0013_lost_indexes")
+    await Tortoise.close_connections()
+    wait = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    async with database(url):
+        campaign = await Campaign.create(name="Old")
+        waiting, closed = [
+            await Lead.create(
+                campaign=campaign,
+                contact=await Contact.create(last_name=name),
+                waiting_since=wait,
+                **columns,
+            )
+            for name, columns in (
+                ("Open", {}),
+                ("Closed", {"closed_at": wait, "outcome": Outcome.SUCCESSFUL}),
+            )
+        ]
+
+    await migrate(url)
+
+    async with database(url):
+        waits = dict(await Lead.all().values_list("id", "waiting_since"))
+    EXECUTOR_CACHE.clear()
+    assert waits == {waiting.id: wait, closed.id: None}

@@ -399,6 +399,9 @@ async def close_lead(
             closed_at=closed_at,
             closed_by_id=_user_id(actor),
             next_due_at=None,
+            # A closed lead waits for nobody: the lists sort it with the blanks (and carry no
+            # hidden wait in their cursors); a reopen starts a new wait.
+            waiting_since=None,
         )
         if changed != 1:
             raise _changed_meanwhile()
