@@ -21,6 +21,7 @@ from leadflow.api.ids import MAX_PK
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import keyset
 from leadflow.services.keyset import Ordering, SortKey, SortKind, SortValue
+from leadflow.services.moments import utc_moment
 from leadflow.services.validation import is_storable_text
 
 DEFAULT_PAGE_SIZE = 50
@@ -225,8 +226,8 @@ def _sort_value(key: SortKey, raw: object) -> SortValue:
         raise ValueError("text")
     if key.kind is SortKind.TEXT:
         return raw
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        raise ValueError(raw)
-    # Compared in UTC, as stored (beyond the years 1 to 9999 there: OverflowError).
-    return moment.astimezone(UTC)
+    try:
+        # Compared in UTC, as stored; naive or beyond UTC's years 1 to 9999: no cursor of ours.
+        return utc_moment(datetime.fromisoformat(raw), ["after"])
+    except DomainError:
+        raise ValueError(raw) from None

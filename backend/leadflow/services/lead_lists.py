@@ -19,6 +19,7 @@ from leadflow.db.models import Contact, Lead
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.due import Today
 from leadflow.services.keyset import Blank, Ordering, SortKey, SortKind
+from leadflow.services.moments import utc_moment
 from leadflow.services.validation import clean_text
 
 SEARCH_MAX = 200
@@ -214,21 +215,12 @@ def _created_within(
 
 
 def _utc(moment: datetime | None, field: str) -> datetime | None:
-    """A naive moment is taken as UTC; one that is no moment in UTC's years 1 to 9999 (the
-    year 1 with a positive offset) is refused rather than failing the query."""
+    """A naive moment is taken as UTC (the filter's documented reading, the export's too); one
+    that is no moment in UTC's years 1 to 9999 is refused rather than failing the query."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"'{field}' must lie between {datetime.min.isoformat()}Z and "
-            f"{datetime.max.isoformat()}Z in UTC; {moment.isoformat()} does not.",
-            ["filter", field],
-        ) from None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return utc_moment(aware, ["filter", field])
 
 
 def _matching_search(actor: Actor, leads: QuerySet[Lead], raw: str | None) -> QuerySet[Lead]:
