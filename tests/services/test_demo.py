@@ -171,12 +171,13 @@ def check_lead_timestamps(
     assert sorted(feedback) == at[LeadEventKind.FEEDBACK_RECORDED], lead.id
     assert lead.first_feedback_at == (min(feedback) if feedback else None), lead.id
     assert all(moment >= lead.first_assigned_at for moment in feedback), lead.id
-    assert lead.waiting_since == max([lead.assigned_at, *feedback]), lead.id
     if lead.closed_at is None:
+        assert lead.waiting_since == max([lead.assigned_at, *feedback]), lead.id
         assert lead.outcome is None and not at[LeadEventKind.CLOSED], lead.id
         return
+    assert lead.waiting_since is None, lead.id  # a closed lead waits for nobody
     assert at[LeadEventKind.CLOSED] == [lead.closed_at], lead.id
-    assert lead.closed_at >= max([lead.created_at, lead.waiting_since, *feedback]), lead.id
+    assert lead.closed_at >= max([lead.created_at, lead.assigned_at, *feedback]), lead.id
     assert lead.outcome is not None and lead.closed_by_id == lead.assignee_id, lead.id
 
 
