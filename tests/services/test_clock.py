@@ -93,7 +93,8 @@ async def test_the_services_stamp_the_clocks_time(actors):
     assert (await Feedback.get(id=feedback.id)).created_at == at[2]
     stored = await Lead.get(id=lead.id)
     assert (stored.created_at, stored.first_assigned_at, stored.first_feedback_at) == tuple(at[0:3])
-    assert (stored.assigned_at, stored.waiting_since, stored.closed_at) == (at[3], at[3], at[4])
+    # Closed: the lead waits for nobody any more.
+    assert (stored.assigned_at, stored.waiting_since, stored.closed_at) == (at[3], None, at[4])
     events = await LeadEvent.filter(lead_id=lead.id).order_by("id").values_list("kind", "at")
     assert events == [
         (LeadEventKind.CREATED, at[0]),
