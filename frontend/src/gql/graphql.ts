@@ -109,9 +109,9 @@ export type LeadFilter = {
   campaignId?: string | number | null | undefined;
   /** Why it was closed unsuccessfully. */
   closeReason?: CloseReason | null | undefined;
-  /** Created at or after this moment (UTC without an offset). */
+  /** Created at or after this moment (UTC without an offset: 2026-12-01 is UTC's midnight; the Time-Zone header does not move it). */
   createdAfter?: string | null | undefined;
-  /** Created before this moment (excluded). */
+  /** Created before this moment (excluded; UTC without an offset). */
   createdBefore?: string | null | undefined;
   /** Open leads whose next activity is in this due state (by the viewer's today); NONE: open leads with nothing scheduled. Not for partners. */
   due?: DueState | null | undefined;

@@ -25,10 +25,12 @@ class LeadFilter:
         default=None, description="Why it was closed unsuccessfully."
     )
     created_after: datetime | None = strawberry.field(
-        default=None, description="Created at or after this moment (UTC without an offset)."
+        default=None,
+        description="Created at or after this moment (UTC without an offset: 2026-12-01 is "
+        "UTC's midnight; the Time-Zone header does not move it).",
     )
     created_before: datetime | None = strawberry.field(
-        default=None, description="Created before this moment (excluded)."
+        default=None, description="Created before this moment (excluded; UTC without an offset)."
     )
     due: DueState | None = strawberry.field(
         default=None,
