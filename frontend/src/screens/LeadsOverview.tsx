@@ -1,7 +1,7 @@
 // "Leads": the manager's overview with the tabs Neu/Aktiv/Erledigt and distribution to clerks;
 // filters (campaign, clerk, search; outcome and reason on Erledigt) and sortable column headers,
 // all in the URL.
-import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { conflictingLeadIds, isConflict } from "../assign";
 import { timeZoneHeader } from "../client";
@@ -38,7 +38,7 @@ import {
 import { readClosedLead, readLeadRow } from "../leadRow";
 import { DUE_STATES, type DueState, type LeadOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
-import { navigate, useLocation } from "../router";
+import { useListNavigation, useLocation } from "../router";
 import { type OverviewState, TABS, leadPath, overviewUrl, parseOverview } from "../routes";
 
 export const PAGE_SIZE = 25;
@@ -141,17 +141,7 @@ export function LeadsOverview() {
 function Filters({ state }: { state: OverviewState }) {
   const { t, language } = useI18n();
   const id = useId();
-  // The URL says everything about the state: a new callback only when it changes, so that the
-  // search box's pending search is not restarted by every render.
-  const url = overviewUrl(state);
-  const change = useCallback(
-    (next: Partial<OverviewState>, replace = false) =>
-      navigate(overviewUrl({ ...parseOverview(url.split("?")[1] ?? ""), ...next, cursors: [] }), {
-        replace,
-      }),
-    [url],
-  );
-  const search = useCallback((q: string) => change({ q }, true), [change]);
+  const { change, search } = useListNavigation(state, overviewUrl, parseOverview);
   return (
     <>
       <div className="filters" role="search">

@@ -1,7 +1,7 @@
 // "Meine Aufgaben": the clerk's worklist. Open leads by when their next step is due (sections
 // überfällig / heute / geplant / nichts geplant with counts), searchable, filterable by campaign,
 // sortable by column; beside it "Erledigte Leads", the clerk's done leads. All state is the URL.
-import { useCallback, useId } from "react";
+import { useId } from "react";
 import { useQuery } from "urql";
 import { CampaignSelect } from "../components/CampaignSelect";
 import { CLOSED_LEAD_COLUMNS, ClosedLeadCell } from "../components/ClosedLeadCells";
@@ -20,7 +20,7 @@ import { useI18n } from "../I18n";
 import { readClosedLead, readLeadRow } from "../leadRow";
 import { DUE_STATES, type DueState, TASK_ORDERS, type TaskOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
-import { navigate, useLocation } from "../router";
+import { useListNavigation, useLocation } from "../router";
 import { leadPath } from "../routes";
 import {
   DONE_SORT_COLUMNS,
@@ -121,17 +121,7 @@ export function MyTasks({ viewer }: { viewer: Pick<Viewer, "id"> }) {
 function TaskFilters({ state }: { state: TaskListState }) {
   const { t } = useI18n();
   const id = useId();
-  // The URL says everything about the state: a new callback only when it changes, so that the
-  // search box's pending search is not restarted by every render.
-  const url = taskListUrl(state);
-  const change = useCallback(
-    (next: Partial<TaskListState>, replace = false) =>
-      navigate(taskListUrl({ ...parseTaskList(url.split("?")[1] ?? ""), ...next, cursors: [] }), {
-        replace,
-      }),
-    [url],
-  );
-  const search = useCallback((q: string) => change({ q }, true), [change]);
+  const { change, search } = useListNavigation(state, taskListUrl, parseTaskList);
   return (
     <div className="filters" role="search">
       <span className="filter">
