@@ -17,10 +17,10 @@ from tortoise.transactions import in_transaction
 from leadflow import clock
 from leadflow.auth.actors import DEMO
 from leadflow.auth.tokens import issue_token
-from leadflow.db.enums import Channel, CloseReason, LeadStatus, Outcome, Role
+from leadflow.db.enums import ActivityKind, Channel, CloseReason, LeadStatus, Outcome, Role
 from leadflow.db.lead_status import lead_status
 from leadflow.db.models import Campaign, Lead, User
-from leadflow.services import campaigns, leads
+from leadflow.services import activities, campaigns, leads
 from leadflow.services.users import create_user
 
 DEMO_PASSWORD = "leadflow-demo"
@@ -420,6 +420,19 @@ def _timeline(moments: Sequence[_Moments]) -> list[tuple[datetime, _Step, int]]:
     return sorted(timeline)
 
 
+async def _plan_call_back(clerk: User, lead_id: int, answered: datetime, index: int) -> None:
+    """After feedback on a lead that stays open the clerk plans the call back, one to seven
+    days on: by today some of these are overdue, some due today, some still ahead, so the
+    worklist shows every section."""
+    await activities.schedule_activity(
+        clerk,
+        activities.SubjectRef(activities.SubjectKind.LEAD, lead_id),
+        ActivityKind.CALL,
+        answered + timedelta(days=1 + index % 7),
+        "Rückruf wie vereinbart",
+    )
+
+
 async def _play(
     manager: User,
     clerks: list[User],
@@ -445,6 +458,8 @@ async def _play(
             elif step is _Step.ANSWER:
                 assert story.feedback is not None
                 await leads.record_feedback(clerk, lead_id, *story.feedback)
+                if story.close is None:
+                    await _plan_call_back(clerk, lead_id, moment, index)
             else:
                 assert story.close is not None
                 await leads.close_lead(clerk, lead_id, *story.close)
