@@ -44,6 +44,8 @@ def test_schema_declares_the_fixed_contract():
         "after: String = null): LeadConnection!",
         "myTasks(filter: TaskFilter = null, orderBy: TaskOrder = NEXT_DUE, first: Int = null, "
         "after: String = null): LeadConnection!",
+        "opportunities(filter: OpportunityFilter = null, orderBy: OpportunityOrder = NEWEST, "
+        "first: Int = null, after: String = null): OpportunityConnection!",
         "myTaskCounts: MyTaskCounts!",
         "assignLeads(input: AssignLeadsInput!): AssignLeadsPayload!",
         "closeLead(input: CloseLeadInput!): CloseLeadPayload!",

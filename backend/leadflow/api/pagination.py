@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -177,9 +178,18 @@ async def fetch_ordered_page(
 
 
 def encode_ordered_cursor(ordering: Ordering, values: tuple[SortValue, ...], pk: int) -> str:
-    encoded = [value.isoformat() if isinstance(value, datetime) else value for value in values]
+    encoded = [_encoded_value(value) for value in values]
     text = _ORDERED_CURSOR_PREFIX + json.dumps([ordering.name, pk, *encoded])
     return base64.b64encode(text.encode()).decode()
+
+
+def _encoded_value(value: SortValue) -> str | None:
+    """A sort value as the cursor's JSON text (dates and datetimes in ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    return str(value)
 
 
 def decode_ordered_cursor(cursor: str, ordering: Ordering) -> tuple[tuple[SortValue, ...], int]:
@@ -211,7 +221,7 @@ def decode_ordered_cursor(cursor: str, ordering: Ordering) -> tuple[tuple[SortVa
         values = tuple(
             _sort_value(key, raw) for key, raw in zip(ordering.keys, raw_values, strict=True)
         )
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, OverflowError, TypeError, InvalidOperation):
         raise invalid from None
     return values, pk
 
@@ -226,6 +236,17 @@ def _sort_value(key: SortKey, raw: object) -> SortValue:
         raise ValueError("text")
     if key.kind is SortKind.TEXT:
         return raw
+    if key.kind is SortKind.DATE:
+        return date.fromisoformat(raw)
+    if key.kind is SortKind.DECIMAL:
+        amount = Decimal(raw)
+        if not amount.is_finite():
+            raise ValueError(raw)
+        return amount
+    if key.kind is SortKind.RANK:
+        if not raw.isdigit() or len(raw) > 3:
+            raise ValueError(raw)
+        return int(raw)
     try:
         # Compared in UTC, as stored; naive or beyond UTC's years 1 to 9999: no cursor of ours.
         return utc_moment(datetime.fromisoformat(raw), ["after"])

@@ -13,8 +13,8 @@ from leadflow.api.ids import decode_id, decode_optional_id
 from leadflow.api.inputs.leads import LeadFilter, TaskFilter
 from leadflow.api.inputs.opportunities import OpportunityFilter, PipelineFilter
 from leadflow.api.node_lookup import resolve_node
-from leadflow.api.pagination import fetch_page
-from leadflow.api.rows import OPPORTUNITY_RELATIONS
+from leadflow.api.pagination import fetch_ordered_page, fetch_page
+from leadflow.api.rows import OPPORTUNITY_COLUMNS
 from leadflow.api.types.admin import ApiTokenNode, AuditEntry, AuditEntryConnection
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.enums import Role
@@ -33,7 +33,7 @@ from leadflow.api.types.lead import (
     ordered_lead_connection,
     resolve_leads,
 )
-from leadflow.api.types.lists import LeadOrder, MyTaskCounts, TaskOrder
+from leadflow.api.types.lists import LeadOrder, MyTaskCounts, OpportunityOrder, TaskOrder
 from leadflow.api.types.node import Node
 from leadflow.api.types.reports import (
     AgingKind,
@@ -50,6 +50,7 @@ from leadflow.services import (
     lead_lists,
     leads,
     opportunities,
+    opportunity_orders,
     reports,
     users,
 )
@@ -143,18 +144,27 @@ class Query:
         page = await fetch_page(matching, first, after)
         return CampaignConnection.from_page(page, CampaignNode.from_model, matching)
 
-    @strawberry.field(description="Opportunities the viewer may see, newest first.")
+    @strawberry.field(
+        description="Opportunities the viewer may see, newest first unless ordered otherwise; "
+        "cursors belong to their order."
+    )
     async def opportunities(
         self,
         info: Info[Context, None],
         filter: OpportunityFilter | None = None,
+        order_by: OpportunityOrder | None = OpportunityOrder.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> OpportunityConnection:
         actor = info.context.require_viewer()
         matching = opportunities.filtered_opportunities(actor, OpportunityFilter.parse(filter))
-        page = await fetch_page(matching.select_related(*OPPORTUNITY_RELATIONS), first, after)
-        return OpportunityConnection.from_page(page, OpportunityNode.from_model, matching)
+        in_order, ordering = opportunity_orders.opportunities_in_order(
+            matching, order_by or OpportunityOrder.NEWEST
+        )
+        page = await fetch_ordered_page(
+            in_order, ordering, first, after, columns=OPPORTUNITY_COLUMNS
+        )
+        return OpportunityConnection.from_page(page, OpportunityNode.from_values, matching)
 
     @strawberry.field(
         description="The opportunity pipeline: per stage, in stage order (zeros included), how "

@@ -48,6 +48,21 @@ LEAD_COLUMNS = (
 )
 # An opportunity is always shown with its contact and owner.
 OPPORTUNITY_RELATIONS = ("contact", "owner")
+# The value rows of the opportunity list: the opportunity with its contact and owner joined.
+OPPORTUNITY_COLUMNS = (
+    "id",
+    "lead_id",
+    "title",
+    "stage",
+    "expected_value",
+    "expected_close_date",
+    "closed_at",
+    "lost_reason",
+    "created_at",
+    "next_due_at",
+    *(f"contact__{column}" for column in CONTACT_COLUMNS),
+    *(f"owner__{column}" for column in USER_COLUMNS),
+)
 # An activity with its assignee and creator.
 ACTIVITY_RELATIONS = ("assignee", "created_by")
 

@@ -51,6 +51,13 @@ def blank_rank(blank: Q) -> Case:
     )
 
 
+def sortable_amount(table: str, column: str) -> RawSQL:
+    """A decimal column as a number to sort and compare by: SQLite keeps Tortoise's decimals
+    as text (VARCHAR), which would put "100.00" before "9.00"; PostgreSQL's numeric sorts."""
+    quoted = f'"{table}"."{column}"'
+    return RawSQL(quoted if is_postgres() else f"CAST({quoted} AS REAL)")
+
+
 class _Text(Selectable):
     """A statement's text as the FROM item of `SELECT * FROM (...)`: its parts rendered in the
     order they appear, so that the parameters are numbered in the same order on either

@@ -14,7 +14,8 @@ task list hold the rank expressions as spelled here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from leadflow.db import sql
 
 ModelT = TypeVar("ModelT", bound=Model)
 
-SortValue = datetime | str | None
+SortValue = datetime | date | Decimal | int | str | None
 
 
 class Blank(StrEnum):
@@ -40,6 +41,9 @@ class Blank(StrEnum):
 class SortKind(StrEnum):
     DATETIME = "DATETIME"
     TEXT = "TEXT"
+    DATE = "DATE"
+    DECIMAL = "DECIMAL"  # an amount; SQLite keeps it as text, so the path names a numeric cast
+    RANK = "RANK"  # a small integer a list computes (e.g. a stage's place in the pipeline)
 
 
 @dataclass(frozen=True, slots=True)

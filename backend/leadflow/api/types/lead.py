@@ -330,6 +330,25 @@ class OpportunityNode(Node):
         return ActivityNode.from_model(event.activity, opportunity=self)
 
     @classmethod
+    def from_values(cls, row: LeadRow) -> OpportunityNode:
+        """`row` holds the columns of OPPORTUNITY_COLUMNS (the list's value rows)."""
+        return cls(
+            id=encode_id("Opportunity", row["id"]),
+            pk=row["id"],
+            lead_pk=row["lead_id"],
+            title=row["title"],
+            contact=ContactNode.from_values(row, "contact__"),
+            owner=UserNode.from_values(row, "owner__"),
+            stage=row["stage"],
+            expected_value=row["expected_value"],
+            expected_close_date=row["expected_close_date"],
+            closed_at=row["closed_at"],
+            lost_reason=row["lost_reason"],
+            created_at=row["created_at"],
+            next_due_at=row["next_due_at"],
+        )
+
+    @classmethod
     def from_model(cls, opportunity: models.Opportunity) -> OpportunityNode:
         """`opportunity` must come with OPPORTUNITY_RELATIONS joined."""
         return cls(

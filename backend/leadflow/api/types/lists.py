@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from leadflow.services import lead_lists
+from leadflow.services import lead_lists, opportunity_orders
 
 LeadOrder = lead_lists.LeadOrder
 TaskOrder = lead_lists.TaskOrder
+OpportunityOrder = opportunity_orders.OpportunityOrder
 
 strawberry.enum(
     LeadOrder,
@@ -25,6 +26,14 @@ strawberry.enum(
     description="How the task list is sorted, ties by ID. NEXT_DUE: overdue, then today, then "
     "upcoming by due time, then the leads with nothing scheduled, waiting longest first. "
     "WAITING_LONGEST: waiting longest first. NEWEST: the latest assignment first.",
+)
+
+strawberry.enum(
+    OpportunityOrder,
+    description="How the opportunity list is sorted; blank values always come last, ties by "
+    "ID. NEWEST/OLDEST: by creation. TITLE: the title. OWNER: the owner's name. STAGE: in "
+    "pipeline order (OPEN to NEGOTIATION, then WON, LOST). VALUE: the expected value, highest "
+    "first. EXPECTED_CLOSE: the expected close date, soonest first.",
 )
 
 
