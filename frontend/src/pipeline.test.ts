@@ -25,6 +25,7 @@ describe("the Verkaufschancen URL", () => {
       cursors: [],
       view: "board",
       campaignId: "",
+      order: "NEWEST",
     });
     const list = parseOpportunitiesScreen("?owner=U1&campaign=C1&stage=WON&view=list&after=x");
     expect(list).toEqual({
@@ -33,6 +34,7 @@ describe("the Verkaufschancen URL", () => {
       cursors: ["x"],
       view: "list",
       campaignId: "C1",
+      order: "NEWEST",
     });
     expect(parseOpportunitiesScreen(opportunitiesScreenUrl(list).slice(14))).toEqual(list);
   });
@@ -46,6 +48,19 @@ describe("the Verkaufschancen URL", () => {
     expect(opportunitiesScreenUrl({ ...parseOpportunitiesScreen(""), view: "list" })).toBe(
       "/opportunities?view=list",
     );
+  });
+
+  it("keeps the list's sort in the URL, not the default's nor the board's", () => {
+    const list = parseOpportunitiesScreen("?view=list&sort=VALUE&after=x");
+    expect(list.order).toBe("VALUE");
+    expect(opportunitiesScreenUrl(list)).toBe("/opportunities?after=x&view=list&sort=VALUE");
+    expect(parseOpportunitiesScreen(opportunitiesScreenUrl(list).slice(14))).toEqual(list);
+    expect(opportunitiesScreenUrl({ ...list, order: "NEWEST", cursors: [] })).toBe(
+      "/opportunities?view=list",
+    );
+    expect(opportunitiesScreenUrl({ ...list, view: "board" })).toBe("/opportunities");
+    // Anyone can edit a URL: an unknown sort is the default one.
+    expect(parseOpportunitiesScreen("?view=list&sort=PRICE").order).toBe("NEWEST");
   });
 
   it("takes an unknown view for the board", () => {

@@ -1,9 +1,10 @@
 // The Verkaufschancen board's own logic: which view and filters the URL holds, where a card may
 // move and what a move asks first, what a dragged card carries, and the edit form's values.
-import type { OpportunityLostReason, OpportunityStage } from "./gql/graphql";
+import type { OpportunityLostReason, OpportunityOrder, OpportunityStage } from "./gql/graphql";
 import type { Language, Translate } from "./i18n";
 import { LOCALES, type ParsedAmount, formatMoney, parseAmount } from "./leadDetail";
 import { type OpportunitiesState, STAGES, opportunitiesUrl, parseOpportunities } from "./routes";
+import { type SortColumn, oneOf } from "./sorting";
 
 /** Cards per column and page; "Mehr anzeigen" loads the next ones. */
 export const BOARD_PAGE_SIZE = 50;
@@ -23,7 +24,32 @@ export type OpportunitiesView = "board" | "list";
 export interface OpportunitiesScreenState extends OpportunitiesState {
   view: OpportunitiesView;
   campaignId: string;
+  /** The list's sort (`sort=` in the URL); the board sorts by stage columns instead. */
+  order: OpportunityOrder;
 }
+
+export const OPPORTUNITY_ORDERS: readonly OpportunityOrder[] = [
+  "NEWEST",
+  "OLDEST",
+  "TITLE",
+  "OWNER",
+  "STAGE",
+  "VALUE",
+  "EXPECTED_CLOSE",
+];
+export const DEFAULT_OPPORTUNITY_ORDER: OpportunityOrder = "NEWEST";
+
+/** The list's columns and the orders that sort them: one direction each (the API names whole
+ * orders) except the creation column, newest or oldest first. The contact does not sort. */
+export const OPPORTUNITY_SORT_COLUMNS = {
+  title: { ascending: "TITLE" },
+  contact: null,
+  owner: { ascending: "OWNER" },
+  stage: { ascending: "STAGE" },
+  value: { descending: "VALUE" },
+  closeDate: { ascending: "EXPECTED_CLOSE" },
+  created: { ascending: "OLDEST", descending: "NEWEST" },
+} as const satisfies Record<string, SortColumn<OpportunityOrder> | null>;
 
 export function parseOpportunitiesScreen(search: string): OpportunitiesScreenState {
   const params = new URLSearchParams(search);
@@ -31,10 +57,11 @@ export function parseOpportunitiesScreen(search: string): OpportunitiesScreenSta
     ...parseOpportunities(search),
     view: params.get("view") === "list" ? "list" : "board",
     campaignId: params.get("campaign") ?? "",
+    order: oneOf(params.get("sort"), OPPORTUNITY_ORDERS, DEFAULT_OPPORTUNITY_ORDER),
   };
 }
 
-/** The board is the default and keeps no stage and no page; the list keeps both. */
+/** The board is the default and keeps no stage, sort or page; the list keeps them. */
 export function opportunitiesScreenUrl(state: OpportunitiesScreenState): string {
   const onBoard = state.view === "board";
   const base = opportunitiesUrl(onBoard ? { ...state, stage: "", cursors: [] } : state);
@@ -42,6 +69,7 @@ export function opportunitiesScreenUrl(state: OpportunitiesScreenState): string 
   const params = new URLSearchParams(query);
   if (state.campaignId) params.set("campaign", state.campaignId);
   if (!onBoard) params.set("view", "list");
+  if (!onBoard && state.order !== DEFAULT_OPPORTUNITY_ORDER) params.set("sort", state.order);
   const text = params.toString();
   return text ? `${path}?${text}` : path;
 }

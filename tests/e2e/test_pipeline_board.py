@@ -200,6 +200,15 @@ def test_a_clerk_moves_verkaufschancen_through_the_pipeline(new_page, seeded: Se
     expect(clara).to_have_url(re.compile(r"/opportunities\?view=list$"))
     expect(clara.get_by_test_id("opportunities-total")).to_have_text("2 Verkaufschancen")
     expect(clara.get_by_role("row", name=re.compile("Rahmenvertrag A"))).to_contain_text("Gewonnen")
+    # Newest first; a click on "Erwarteter Wert" sorts the highest value first (in the URL).
+    rows = clara.locator("tbody tr")
+    expect(rows).to_have_text([re.compile("^Wartung C"), re.compile("^Rahmenvertrag A")])
+    clara.get_by_role("link", name="Erwarteter Wert", exact=True).click()
+    expect(clara).to_have_url(re.compile(r"/opportunities\?view=list&sort=VALUE$"))
+    expect(clara.get_by_role("columnheader", name="Erwarteter Wert")).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    expect(rows).to_have_text([re.compile("^Rahmenvertrag A"), re.compile("^Wartung C")])
 
 
 def test_a_clerk_edits_value_close_date_and_stage_on_the_page(page, seeded: Seeded):

@@ -7,11 +7,12 @@ import { ClerksDocument } from "../components/AssignDialog";
 import { CampaignSelect } from "../components/CampaignSelect";
 import { Link } from "../components/Link";
 import { Pager } from "../components/Pager";
+import { SortHeader } from "../components/SortHeader";
 import { PipelineBoard } from "../components/PipelineBoard";
 import { QueryState } from "../components/QueryState";
 import { leadName, readContactName } from "../format";
 import { graphql } from "../gql";
-import type { OpportunityStage } from "../gql/graphql";
+import type { OpportunityOrder, OpportunityStage } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { formatDateTime, formatMoney } from "../leadDetail";
 import { readOpportunityFacts } from "../opportunityFacts";
@@ -19,6 +20,7 @@ import { usePageTitle } from "../pageTitle";
 import {
   type OpportunitiesScreenState,
   type OpportunitiesView,
+  OPPORTUNITY_SORT_COLUMNS,
   formatCloseDate,
   opportunitiesScreenUrl,
   parseOpportunitiesScreen,
@@ -29,10 +31,25 @@ import { type Viewer, isManager } from "../viewer";
 
 const PAGE_SIZE = 25;
 const VIEWS: readonly OpportunitiesView[] = ["board", "list"];
+// The list's columns, in order, with their headers' texts.
+const COLUMNS = [
+  ["title", "opps.col.title"],
+  ["contact", "opps.col.contact"],
+  ["owner", "opps.col.owner"],
+  ["stage", "opps.col.stage"],
+  ["value", "opps.col.value"],
+  ["closeDate", "opp.closeDate"],
+  ["created", "opps.col.created"],
+] as const satisfies readonly (readonly [keyof typeof OPPORTUNITY_SORT_COLUMNS, string])[];
 
 const OpportunitiesDocument = graphql(`
-  query Opportunities($filter: OpportunityFilter, $first: Int!, $after: String) {
-    opportunities(filter: $filter, first: $first, after: $after) {
+  query Opportunities(
+    $filter: OpportunityFilter
+    $orderBy: OpportunityOrder
+    $first: Int!
+    $after: String
+  ) {
+    opportunities(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       edges {
         node {
@@ -146,6 +163,7 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
         stage: state.stage || null,
         campaignId: state.campaignId || null,
       },
+      orderBy: state.order,
       first: PAGE_SIZE,
       after: state.cursors.at(-1) ?? null,
     },
@@ -154,6 +172,9 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
   const opportunities =
     data?.opportunities.edges.map((edge) => readOpportunityFacts(edge.node)) ?? [];
   const total = data?.opportunities.totalCount ?? 0;
+  // Another order: its first page (a cursor belongs to its order).
+  const orderUrl = (order: OpportunityOrder) =>
+    opportunitiesScreenUrl({ ...state, order, cursors: [] });
 
   return (
     <>
@@ -170,13 +191,16 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
           <table>
             <thead>
               <tr>
-                <th scope="col">{t("opps.col.title")}</th>
-                <th scope="col">{t("opps.col.contact")}</th>
-                <th scope="col">{t("opps.col.owner")}</th>
-                <th scope="col">{t("opps.col.stage")}</th>
-                <th scope="col">{t("opps.col.value")}</th>
-                <th scope="col">{t("opp.closeDate")}</th>
-                <th scope="col">{t("opps.col.created")}</th>
+                {COLUMNS.map(([column, header]) => (
+                  <SortHeader
+                    key={column}
+                    column={OPPORTUNITY_SORT_COLUMNS[column]}
+                    current={state.order}
+                    urlOf={orderUrl}
+                  >
+                    {t(header)}
+                  </SortHeader>
+                ))}
               </tr>
             </thead>
             <tbody>
