@@ -65,7 +65,9 @@ def opportunities_in_order(
         # NULL rank (the rank's CASE cannot name an annotation).
         return opportunities, _VALUE_BY_COLUMN
     if order is OpportunityOrder.VALUE:
-        # SQLite puts NULL last when descending, so this key needs no rank there.
+        # SQLite puts NULL last when descending, so this key needs no rank there. The cast
+        # reads back as a float, whose shortest text (two decimals, at most 14 digits) is the
+        # amount again in the cursor.
         amount = sql.sortable_amount(Opportunity._meta.db_table, "expected_value")
         return opportunities.annotate(**{_VALUE_AMOUNT: amount}), OPPORTUNITY_ORDERINGS[order]
     return opportunities, OPPORTUNITY_ORDERINGS[order]
