@@ -175,6 +175,21 @@ async def test_blank_rank_puts_the_blank_rows_last_in_either_direction(db: None)
     assert descending == [late.id, early.id, blank.id]
 
 
+async def test_place_of_first_match_numbers_the_conditions_in_order(db: None) -> None:
+    campaign = await Campaign.create(name="Placed")
+    waiting = await lead(campaign, START, waiting_since=START)
+    idle = await lead(campaign, START)
+    placed = Lead.filter(campaign_id=campaign.id).annotate(
+        place=sql.place_of_first_match(
+            [Q(waiting_since__isnull=False), Q(waiting_since__isnull=False)]
+        )
+    )
+    assert await placed.order_by("place").values_list("id", "place") == [
+        (waiting.id, 0),
+        (idle.id, 2),  # no condition met: one past the last
+    ]
+
+
 # Raw statements, dialect branches and raw expressions: db/ only. The web layer's health check
 # (`SELECT 1` in web/static.py) is the one exception: it asks the connection, not the data.
 RAW_SQL = re.compile(r"capabilities\.dialect|execute_query|execute_script|execute_pypika|RawSQL")

@@ -51,6 +51,19 @@ def blank_rank(blank: Q) -> Case:
     )
 
 
+def place_of_first_match(conditions: Sequence[Q]) -> Case:
+    """The index of the first condition a row meets (len(conditions) when none), as SQL
+    constants: e.g. a stage's place in the pipeline, to sort by an order no column holds."""
+    # Tortoise's hints leave RawSQL out, but When and Case take any expression.
+    return Case(
+        *(
+            When(condition, then=RawSQL(str(place)))  # type: ignore[arg-type]
+            for place, condition in enumerate(conditions)
+        ),
+        default=RawSQL(str(len(conditions))),  # type: ignore[arg-type]
+    )
+
+
 def sortable_amount(table: str, column: str) -> RawSQL:
     """A decimal column as a number to sort and compare by: SQLite keeps Tortoise's decimals
     as text (VARCHAR), which would put "100.00" before "9.00"; PostgreSQL's numeric sorts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tortoise.expressions import Case, Q, RawSQL, When
+from tortoise.expressions import Case, Q
 from tortoise.queryset import QuerySet
 
 from leadflow.db import sql
@@ -80,12 +80,5 @@ _VALUE_BY_COLUMN = Ordering(
 
 
 def _stage_rank() -> Case:
-    """A stage's place in the pipeline (OpportunityStage's order), as SQL constants."""
-    # Tortoise's hints leave RawSQL out, but When and Case take any expression.
-    return Case(
-        *(
-            When(Q(stage=stage), then=RawSQL(str(place)))  # type: ignore[arg-type]
-            for place, stage in enumerate(OpportunityStage)
-        ),
-        default=RawSQL(str(len(OpportunityStage))),  # type: ignore[arg-type]
-    )
+    """A stage's place in the pipeline (OpportunityStage's order)."""
+    return sql.place_of_first_match([Q(stage=stage) for stage in OpportunityStage])
