@@ -127,21 +127,22 @@ async def test_a_shutdown_releases_queued_and_running_imports_for_the_next_insta
         actors = await make_actors()
         import_ids = await upload_all(http, actors, 2, 3000)
         deadline = time.monotonic() + 60
+        # The uploads arrive at once, so either may take the one place first.
         while time.monotonic() < deadline:
-            if (await statuses_at_once(import_ids))[0] == "RUNNING":
+            if "RUNNING" in await statuses_at_once(import_ids):
                 break
             await asyncio.sleep(0.01)
-        assert await statuses(http, actors, import_ids) == ["RUNNING", "QUEUED"]
+        assert sorted(await statuses(http, actors, import_ids)) == ["QUEUED", "RUNNING"]
     # Shut down: both released (no worker), neither over, each with its stored file.
     async with running_app(quiet):
-        released = await LeadImport.all().order_by("id")
+        released = await LeadImport.all().order_by("status")
         assert [(i.status, i.worker) for i in released] == [
-            (ImportStatus.RUNNING, ""),
             (ImportStatus.QUEUED, ""),
+            (ImportStatus.RUNNING, ""),
         ]
-        assert released[0].rows_processed < 3000
+        assert released[1].rows_processed < 3000
         assert await ImportSource.all().count() == 2
-        assert sorted(await imports.abandoned_import_ids()) == [i.id for i in released]
+        assert sorted(await imports.abandoned_import_ids()) == sorted(i.id for i in released)
 
     # The next instance's watchdog takes them over, one place at a time, and finishes both.
     watching = Settings(database_url=database_url, import_concurrency=1)
