@@ -14,19 +14,13 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.models import Contact, ContactChange
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.leads import LeadIntake, clean_intake
 
-# The contact columns updateContact may change, with the input's names (ContactChange.field).
+# The contact columns updateContact may change, with the input's names (ContactChange.field):
+# the intake's fields under the API's names, all but the salutation, which it does not offer.
 EDITABLE_FIELDS: dict[str, str] = {
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "company": "company",
-    "email": "email",
-    "phone": "phone",
-    "street": "street",
-    "postal_code": "postalCode",
-    "city": "city",
-    "country": "country",
+    column: name for column, name in FIELD_LABELS.items() if column != "salutation"
 }
 # Columns derived from an editable one: written with it, never recorded in the history.
 _DERIVED = ("email_key", "phone_key")
