@@ -124,3 +124,28 @@ class ImportIssueCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     # Skipped in a dry run: an earlier row of the file names the same contact.
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
+
+
+class DistributionStrategy(StrEnum):
+    """How `distributeLeads` and a campaign's automatic distribution pick the clerk: in turn
+    (continuing where the campaign's last run stopped), or the one with the fewest open leads."""
+
+    ROUND_ROBIN = "ROUND_ROBIN"
+    LEAST_LOADED = "LEAST_LOADED"
+
+
+class NotificationKind(StrEnum):
+    LEAD_ASSIGNED = "LEAD_ASSIGNED"
+    LEAD_REASSIGNED_AWAY = "LEAD_REASSIGNED_AWAY"
+    OPPORTUNITY_HANDED_OVER = "OPPORTUNITY_HANDED_OVER"
+    ACTIVITY_DUE = "ACTIVITY_DUE"
+    LEADS_WAITING = "LEADS_WAITING"
+
+
+class EmailStatus(StrEnum):
+    """A notification's e-mail in the durable queue: waiting (or between retries), sent, or
+    given up after the last retry."""
+
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"

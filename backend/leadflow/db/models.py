@@ -9,11 +9,14 @@ from leadflow.db.enums import (
     ActivityKind,
     Channel,
     CloseReason,
+    DistributionStrategy,
+    EmailStatus,
     ImportIssueCode,
     ImportIssueKind,
     ImportStatus,
     LeadEventKind,
     LeadStatus,
+    NotificationKind,
     OpportunityEventKind,
     OpportunityLostReason,
     OpportunityStage,
@@ -39,9 +42,30 @@ class User(Model):
     active = fields.BooleanField(default=True)
     password_hash = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Distribution: the most open leads this clerk should hold (NULL: no limit).
+    capacity = fields.IntField(null=True)
+    # Notifications are also sent by e-mail when LEADFLOW_SMTP_URL is set, unless opted out.
+    email_notifications = fields.BooleanField(default=True)
 
     class Meta:
         table = "users"
+
+
+class Absence(Model):
+    """Days (inclusive, in the company's calendar) on which a clerk gets no new leads."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="absences", on_delete=fields.CASCADE
+    )
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+
+    user_id: int
+
+    class Meta:
+        table = "absences"
+        indexes = (("user_id", "ends_on"),)
 
 
 class ApiToken(Model):
@@ -69,9 +93,37 @@ class Campaign(Model):
     starts_on = fields.DateField(null=True)
     ends_on = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # How long an open lead may wait (for its first assignment, or for the clerk's next
+    # feedback) before the clerk, and for NEW leads the managers, are notified (NULL: never).
+    waiting_limit_hours = fields.IntField(null=True)
 
     class Meta:
         table = "campaigns"
+
+
+class CampaignDistribution(Model):
+    """A campaign's distribution: the clerks and strategy of its automatic distribution, and
+    the round-robin pointer every run for the campaign continues from (manual runs too, so the
+    row exists for a campaign that was only ever distributed by hand, with automatic False)."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.OneToOneRelation[Campaign] = fields.OneToOneField(
+        "models.Campaign", related_name="distribution", on_delete=fields.CASCADE
+    )
+    strategy = fields.CharEnumField(
+        DistributionStrategy, max_length=16, default=DistributionStrategy.LEAST_LOADED
+    )
+    automatic = fields.BooleanField(default=False)
+    # User ids in the manager's order; ROUND_ROBIN walks them in ascending id order.
+    clerk_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    # ROUND_ROBIN: the clerk who got the campaign's last lead; the next run starts after them.
+    last_clerk_id = fields.IntField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    campaign_id: int
+
+    class Meta:
+        table = "campaign_distributions"
 
 
 class Contact(Model):
@@ -121,6 +173,9 @@ class Lead(Model):
     # Written only by `leadflow.services.activities` in the transaction that changes an
     # activity, so task lists sort and filter by due state in one indexed query.
     next_due_at = fields.DatetimeField(null=True)
+    # Why the current clerk got the lead, in the words shown to users ("manuell zugewiesen",
+    # "Anna: 12 von 20 offen, am wenigsten ausgelastet", "übertragen von Ben"). NULL when NEW.
+    assignment_reason = fields.CharField(max_length=300, null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
     close_note = fields.TextField(default="")
@@ -505,6 +560,85 @@ class ImportIssue(Model):
 
     class Meta:
         table = "import_issues"
+
+
+class Notification(Model):
+    """Something a user should know, written in the transaction of what it announces."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    message = fields.TextField()
+    lead: fields.ForeignKeyNullableRelation[Lead] = fields.ForeignKeyField(
+        "models.Lead", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    activity: fields.ForeignKeyNullableRelation[Activity] = fields.ForeignKeyField(
+        "models.Activity", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    read_at = fields.DatetimeField(null=True)
+    # What makes a scheduled notification unique ("activity-due:17"), so that it is sent once
+    # even when two instances' jobs race; NULL for the others.
+    once_key = fields.CharField(max_length=100, null=True, unique=True)
+
+    user_id: int
+    lead_id: int | None
+    opportunity_id: int | None
+    activity_id: int | None
+
+    class Meta:
+        table = "notifications"
+        # A user's notifications newest first, the unread ones.
+        indexes = (("user_id", "id"), ("user_id", "read_at"))
+
+
+class NotificationEmail(Model):
+    """The durable queue of notification e-mails: one row per notification to be mailed,
+    inserted with it, sent after commit by whichever instance claims it (locked_until), at
+    most once (status moves PENDING to SENT with a compare-and-set)."""
+
+    id = fields.IntField(primary_key=True)
+    notification: fields.OneToOneRelation[Notification] = fields.OneToOneField(
+        "models.Notification", related_name="email", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(EmailStatus, max_length=16, default=EmailStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    notification_id: int
+
+    class Meta:
+        table = "notification_emails"
+        indexes = (("status", "next_attempt_at"),)
+
+
+class OutboxEvent(Model):
+    """The event outbox: every change that live updates (and later webhooks) announce, written
+    in the transaction of the change. Readers go by id; PostgreSQL NOTIFY only wakes them."""
+
+    id = fields.BigIntField(primary_key=True)
+    # "lead.assigned", "lead.reassigned", "lead.closed", "lead.changed", "notification.added", ...
+    topic = fields.CharField(max_length=64)
+    # Plain ids, no foreign keys: an event outlives nothing and blocks no deletion.
+    lead_id = fields.IntField(null=True)
+    opportunity_id = fields.IntField(null=True)
+    campaign_id = fields.IntField(null=True)
+    # The users whose own lists the event changes (the clerk a lead went to and came from).
+    user_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    payload: fields.JSONField[dict[str, object]] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, index=True)
+
+    class Meta:
+        table = "outbox_events"
 
 
 class AuditEntry(Model):
