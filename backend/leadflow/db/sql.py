@@ -304,3 +304,24 @@ async def next_ids(model: type[Model], count: int) -> list[int]:
     rows = await sql.rows(f'SELECT COALESCE(MAX(id), 0) AS top FROM "{table}"')
     top = int(rows[0]["top"])
     return list(range(top + 1, top + 1 + count))
+
+
+# ---------------------------------------------------------------------------------------------
+# Wake-ups of the event outbox
+
+# The PostgreSQL channel on which a committed outbox write wakes every instance's listener.
+OUTBOX_CHANNEL = "leadflow_outbox"
+
+
+async def wake_outbox_listeners(last_event_id: int) -> None:
+    """PostgreSQL: NOTIFY every listening instance that events up to `last_event_id` exist.
+    Inside a transaction the notification is delivered only when it commits (and never when it
+    rolls back), so a listener never reads ahead of the data. The payload is the id alone (a
+    few bytes, far below NOTIFY's 8,000). SQLite: nothing here; one process, woken in-process
+    (`leadflow.services.outbox`)."""
+    if not is_postgres():
+        return
+    sql = Statement()
+    await sql.rows(
+        f"SELECT pg_notify('{OUTBOX_CHANNEL}', {sql.value(str(last_event_id))}) AS notified"
+    )
