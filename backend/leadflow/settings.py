@@ -5,9 +5,23 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite://leadflow.db"
+DEFAULT_SMTP_FROM = "Leadflow <leadflow@localhost>"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """Where notification e-mails go (LEADFLOW_SMTP_URL): `smtp://user:pass@host:port` plain,
+    `smtp+starttls://` upgraded with STARTTLS, `smtps://` TLS from the first byte."""
+
+    host: str
+    port: int
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,16 @@ class Settings:
     # at most the last 35 minutes of failures (20 kept, 15 between rounds), for one cheap
     # indexed DELETE per round and instance.
     prune_interval_seconds: float = 900.0
+    # Notification e-mails (services/emails.py): none without an SMTP server. The sender job
+    # of every instance looks for due e-mails every LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS.
+    smtp: SmtpServer | None = None
+    smtp_from: str = DEFAULT_SMTP_FROM
+    email_send_interval_seconds: float = 5.0
+    # The app's address as users open it, for links in e-mails ("": mails carry no link).
+    public_url: str = ""
+    # Due activities and long-waiting leads (services/reminders.py), one instance at a time
+    # (seconds; 0: never).
+    reminder_interval_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -69,6 +93,9 @@ class Settings:
             cookie_secure=_parse_optional_flag(
                 "LEADFLOW_COOKIE_SECURE", env.get("LEADFLOW_COOKIE_SECURE", "auto")
             ),
+            smtp=parse_smtp_url(env.get("LEADFLOW_SMTP_URL", "")),
+            smtp_from=env.get("LEADFLOW_SMTP_FROM", "").strip() or DEFAULT_SMTP_FROM,
+            public_url=env.get("LEADFLOW_PUBLIC_URL", "").strip().rstrip("/"),
             **_graphql_limits_from_env(env),
         )
 
@@ -128,6 +155,8 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "import_concurrency": ("LEADFLOW_IMPORT_CONCURRENCY", 1, 32),
         "import_watchdog_seconds": ("LEADFLOW_IMPORT_WATCHDOG_SECONDS", 0, 86_400),
         "prune_interval_seconds": ("LEADFLOW_PRUNE_INTERVAL_SECONDS", 0, 86_400),
+        "email_send_interval_seconds": ("LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS", 0, 3_600),
+        "reminder_interval_seconds": ("LEADFLOW_REMINDER_INTERVAL_SECONDS", 0, 86_400),
     }
     values: dict[str, Any] = {
         field: _parse_int(name, env[name], minimum, maximum)
@@ -172,3 +201,45 @@ def _parse_timeout(raw: str) -> float:
     if not 0 < seconds <= 3600:
         raise SettingsError(f"{name} must be between 0 and 3600 seconds, got {seconds}")
     return seconds
+
+
+_SMTP_SCHEMES: dict[str, tuple[Literal["none", "starttls", "tls"], int]] = {
+    "smtp": ("none", 25),
+    "smtp+starttls": ("starttls", 587),
+    "smtps": ("tls", 465),
+}
+
+
+def parse_smtp_url(raw: str) -> SmtpServer | None:
+    """LEADFLOW_SMTP_URL: empty for no e-mail, else `smtp[s|+starttls]://[user:pass@]host[:port]`
+    (user and password percent-encoded)."""
+    name = "LEADFLOW_SMTP_URL"
+    text = raw.strip()
+    if not text:
+        return None
+    # Errors show the URL without its user and password (they end up in logs).
+    shown = text.rpartition("@")[2] if "@" in text else text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise SettingsError(f"{name} is not a URL with a valid port, got {shown!r}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _SMTP_SCHEMES:
+        raise SettingsError(
+            f"{name} must start with smtp://, smtp+starttls:// or smtps://, got {shown!r}"
+        )
+    if not parts.hostname:
+        raise SettingsError(f"{name} names no host, got {shown!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise SettingsError(f"{name} takes no path or parameters, got {shown!r}")
+    security, default_port = _SMTP_SCHEMES[scheme]
+    if port == 0:
+        raise SettingsError(f"{name} must have a port between 1 and 65535, got {shown!r}")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or default_port,
+        security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
