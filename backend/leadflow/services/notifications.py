@@ -27,7 +27,7 @@ from leadflow.db.enums import NotificationKind
 from leadflow.db.models import Campaign, Contact, Lead, Notification, Opportunity, User
 from leadflow.db.sql import next_ids
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import outbox
+from leadflow.services import emails, outbox
 
 # The language the stored messages are written in (see the module's docstring).
 MESSAGE_LANGUAGE = "de"
@@ -90,6 +90,8 @@ async def create_notifications(rows: Sequence[NewNotification]) -> list[Notifica
         )
         for notification in notifications
     )
+    # The e-mails are queued with them (and so exist exactly when they do); sent after commit.
+    await emails.enqueue_for(notifications)
     return notifications
 
 
