@@ -325,3 +325,33 @@ async def wake_outbox_listeners(last_event_id: int) -> None:
     await sql.rows(
         f"SELECT pg_notify('{OUTBOX_CHANNEL}', {sql.value(str(last_event_id))}) AS notified"
     )
+
+
+async def take_transaction_id() -> None:
+    """PostgreSQL: give the current transaction its id now (it would get one only at its first
+    write). The outbox takes one before its event ids, so that a transaction holding an
+    uncommitted event id is always among the running ones of any later snapshot, which is what
+    the live reader's gap rule (`snapshot_bounds`) relies on. SQLite: nothing."""
+    if is_postgres():
+        await Statement().rows("SELECT pg_current_xact_id()::text AS xid")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotBounds:
+    """PostgreSQL's view of running transactions at a statement: every transaction id below
+    `xmin` has ended; `xmax` is the first one not yet handed out."""
+
+    xmin: int
+    xmax: int
+
+
+async def snapshot_bounds() -> SnapshotBounds | None:
+    """The bounds of this statement's snapshot (PostgreSQL; txid counters as plain integers).
+    SQLite: None (one writer at a time, no transaction runs beside a reader)."""
+    if not is_postgres():
+        return None
+    rows = await Statement().rows(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, "
+        "pg_snapshot_xmax(pg_current_snapshot())::text AS xmax"
+    )
+    return SnapshotBounds(xmin=int(rows[0]["xmin"]), xmax=int(rows[0]["xmax"]))
