@@ -54,11 +54,10 @@ async def enqueue_for(notifications: Sequence[Notification]) -> None:
     if _settings is None or not notifications:
         return
     recipients = {notification.user_id for notification in notifications}
-    wanting = set(
-        await User.filter(id__in=recipients, active=True, email_notifications=True)
-        .exclude(email="")
-        .values_list("id", flat=True)
-    )
+    found = await User.filter(
+        id__in=recipients, active=True, email_notifications=True, email__not=""
+    ).only("id")
+    wanting = {user.id for user in found}
     queued = [notification for notification in notifications if notification.user_id in wanting]
     if not queued:
         return
