@@ -1,18 +1,23 @@
 // The GraphQL client: same-origin session cookie plus the CSRF header the server demands, and
-// the browser's time zone, by which the server tells "today" from "overdue".
+// the browser's time zone, by which the server tells "today" from "overdue"; subscriptions go
+// over the session's WebSocket (live.ts), which closes by itself once a new session's client has
+// taken over the screens and the old one has no subscription left.
 import { Client, CombinedError, cacheExchange, fetchExchange } from "urql";
 import { type UploadError, uploadError } from "./imports";
+import { attachLiveLink, createLiveLink, websocketUrl } from "./live";
 
 export function createClient(): Client {
-  return new Client({
+  const live = createLiveLink(websocketUrl(window.location));
+  const client = new Client({
     url: "/graphql",
-    exchanges: [cacheExchange, fetchExchange],
+    exchanges: [cacheExchange, fetchExchange, live.exchange],
     fetchOptions: {
       credentials: "same-origin",
       headers: { "X-Leadflow-CSRF": "1", ...timeZoneHeader() },
     },
     preferGetMethod: false,
   });
+  return attachLiveLink(client, live);
 }
 
 /** The viewer's IANA time zone (e.g. "Europe/Berlin") as the `Time-Zone` header; none when the
