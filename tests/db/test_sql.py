@@ -5,6 +5,7 @@ parameters. And that no code outside db/ writes SQL of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import statistics
 from collections.abc import AsyncIterator
@@ -205,3 +206,29 @@ def test_no_sql_of_its_own_outside_db() -> None:
         and RAW_SQL.search(path.read_text())
     )
     assert offenders == []
+
+
+async def test_try_job_lock_lets_one_transaction_at_a_time_run_a_job(db: None) -> None:
+    key = 4_242_001
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> bool:
+        async with in_transaction():
+            taken = await sql.try_job_lock(key)
+            holding.set()
+            await release.wait()
+        return taken
+
+    held = asyncio.create_task(holder())
+    await holding.wait()
+    if sql.is_postgres():
+        # Another session while the first transaction holds the lock: refused, not waiting.
+        async with in_transaction():
+            assert await sql.try_job_lock(key) is False
+            assert await sql.try_job_lock(key + 1) is True
+    release.set()
+    assert await held is True
+    # Released with the transaction's end.
+    async with in_transaction():
+        assert await sql.try_job_lock(key) is True

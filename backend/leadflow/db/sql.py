@@ -355,3 +355,20 @@ async def snapshot_bounds() -> SnapshotBounds | None:
         "pg_snapshot_xmax(pg_current_snapshot())::text AS xmax"
     )
     return SnapshotBounds(xmin=int(rows[0]["xmin"]), xmax=int(rows[0]["xmax"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs that run on one instance at a time (see leadflow/jobs.py)
+
+
+async def try_job_lock(key: int) -> bool:
+    """Whether this round of the job `key` may run: PostgreSQL takes the transaction-scoped
+    advisory lock `key` when no other session holds it (`pg_try_advisory_xact_lock`, never
+    waiting) and releases it when the caller's transaction ends; call it first inside
+    `in_transaction()`. SQLite: True, one instance serves a SQLite database (the job keeps its
+    rounds apart in-process)."""
+    if not is_postgres():
+        return True
+    sql = Statement()
+    rows = await sql.rows(f"SELECT pg_try_advisory_xact_lock({sql.value(key)}) AS taken")
+    return bool(rows[0]["taken"])
