@@ -3,8 +3,10 @@ request's DataLoaders."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from leadflow.api.errors import forbidden, unauthenticated
@@ -12,6 +14,19 @@ from leadflow.api.loaders import Loaders
 from leadflow.auth.tokens import Authenticated
 from leadflow.db.models import User
 from leadflow.services.due import UTC_ZONE, Today
+
+
+class EventSource(Protocol):
+    """Where subscriptions read the outbox's events (the instance's `leadflow.live.hub.Hub`):
+    messages with id > `after_id` (None: from now), each an event or a refetch marker."""
+
+    def subscribe(self, after_id: int | None) -> AsyncIterator[Any]: ...
+
+
+class Credentials(Protocol):
+    """The login a long-lived connection was opened with, checked again while it lasts."""
+
+    async def still_valid(self) -> bool: ...
 
 
 @dataclass
@@ -23,6 +38,12 @@ class Context:
     auth: Authenticated | None
     address: str = ""
     time_zone: ZoneInfo = UTC_ZONE
+    # Subscriptions only (`web/live.py`, the SSE branch of `web/graphql.py`): the event source,
+    # the connection's credentials to check again, and graphql-transport-ws's connection_init
+    # payload (strawberry sets it).
+    events: EventSource | None = None
+    credentials: Credentials | None = None
+    connection_params: dict[str, Any] | None = None
 
     @cached_property
     def today(self) -> Today:
@@ -38,6 +59,10 @@ class Context:
         if self.auth is None:
             raise unauthenticated()
         return self.auth.user
+
+    async def still_signed_in(self) -> bool:
+        """A long-lived connection's login is still valid (not revoked, user active)."""
+        return self.credentials is None or await self.credentials.still_valid()
 
     def require_writer(self) -> User:
         """Mutations: a read-only token may look but never change anything."""

@@ -7,12 +7,20 @@ type (406, 415), fit the body size limit (413) and meet the CSRF rule of every r
 (`web/access.py`, 403); the whole request is bounded in time (504). Refusals are the web layer's
 `HttpError`s, written in GraphQL's error shape. GET with Accept: text/html serves the GraphiQL
 playground (`web/playground.py`) when it is switched on.
+
+With `Accept: text/event-stream` the request is GraphQL over Server-Sent Events (the graphql-sse
+protocol's distinct-connections mode) for subscriptions and queries: the same refusals first,
+then one `next` event per result and a `complete` at the end; comment lines keep idle
+connections open, and the login is checked again while the stream lasts (`web/live.py`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +29,17 @@ from zoneinfo import ZoneInfo
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
+from leadflow.auth.sessions import SESSION_COOKIE
+from leadflow.auth.tokens import Authenticated
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services.due import UTC_ZONE
@@ -36,11 +47,19 @@ from leadflow.settings import Settings
 from leadflow.web.access import READ_METHODS, caller
 from leadflow.web.bodies import JSON, body_chunks, require_json
 from leadflow.web.client import client_address
-from leadflow.web.errors import HttpError, bad_request
+from leadflow.web.errors import HttpError, bad_request, unauthenticated
+from leadflow.web.live import (
+    HEARTBEAT_SECONDS,
+    RECHECK_SECONDS,
+    STREAMED_OPERATIONS,
+    Login,
+    hub_of,
+)
 from leadflow.web.playground import Playground
 from leadflow.web.time_zone import header_time_zone
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+EVENT_STREAM = "text/event-stream"
 # The web layer's refusal codes that GraphQL clients know by another name.
 GRAPHQL_CODES = {"CSRF": "CSRF_HEADER_MISSING"}
 
@@ -75,6 +94,8 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if self._playground is not None and wants_playground(request):
             return self._playground.response()
+        if wants_event_stream(request):
+            return await self._event_stream(request)
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
             return refusal_response(_not_acceptable(), JSON)
@@ -154,6 +175,41 @@ class GraphQLEndpoint:
         except MissingQueryError:
             raise bad_request("The 'query' parameter is empty.") from None
 
+    async def _event_stream(self, request: Request) -> Response:
+        """GraphQL over SSE: refusals as JSON responses, as for any request; then the stream."""
+        try:
+            async with database_deadline(self._timeout):
+                params = await self._read_params(request)
+                auth = await caller(request)
+            if auth is None:
+                raise unauthenticated()
+        except HttpError as refusal:
+            return refusal_response(refusal, JSON)
+        except TimeoutError:
+            return refusal_response(self._timed_out(request), JSON)
+        login = request_login(request, auth)
+        context = Context(
+            auth=auth,
+            address=client_address(request),
+            time_zone=request_time_zone(request),
+            events=hub_of(request),
+            credentials=login,
+        )
+        results = await self._schema.stream(
+            params.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+            operation_extensions=params.extensions,
+            allowed_operation_types=STREAMED_OPERATIONS,
+        )
+        return StreamingResponse(
+            sse_events(results, login),
+            media_type=EVENT_STREAM,
+            # No proxy may buffer or transform the stream.
+            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
+        )
+
     def _too_large(self) -> HttpError:
         return HttpError(
             413,
@@ -172,6 +228,83 @@ class GraphQLEndpoint:
             # The body may be unread (a slow sender): the connection cannot serve another request.
             headers={"Connection": "close"},
         )
+
+
+def wants_event_stream(request: Request) -> bool:
+    """GraphQL over SSE: text/event-stream named in the Accept header."""
+    ranges = _accept_ranges(request.headers.get("accept", ""))
+    quality, specificity = _acceptance(EVENT_STREAM, ranges)
+    return specificity == 2 and quality > 0
+
+
+def request_login(request: Request, auth: Authenticated) -> Login:
+    """The credentials `caller` accepted, to check again while a stream lasts."""
+    header = request.headers.get("authorization", "")
+    if header:
+        login = Login(header.partition(" ")[2].strip(), session=False)
+    else:
+        login = Login(request.cookies.get(SESSION_COOKIE, ""), session=True)
+    login.auth = auth
+    return login
+
+
+async def sse_events(results: AsyncIterator[Any], login: Login) -> AsyncIterator[str]:
+    """The results as `next` events, then `complete`; a comment line after every quiet
+    HEARTBEAT_SECONDS, and the login checked every RECHECK_SECONDS (a revoked one ends the
+    stream). Reading runs in its own task, so a quiet subscription still lets heartbeats out."""
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=100)
+    end = object()
+
+    async def pump() -> None:
+        try:
+            async for result in results:
+                await queue.put(result)
+        except Exception:
+            log.exception("A subscription's stream failed")
+        finally:
+            await queue.put(end)
+
+    reader = asyncio.create_task(pump())
+    loop = asyncio.get_running_loop()
+    next_check = loop.time() + RECHECK_SECONDS
+    try:
+        while not login.revoked.is_set():
+            try:
+                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+            else:
+                if item is end:
+                    break
+                yield sse_message("next", result_body(item))
+            if loop.time() >= next_check:
+                next_check = loop.time() + RECHECK_SECONDS
+                await login.still_valid()
+        yield sse_message("complete", None)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        closer = getattr(results, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()
+
+
+def result_body(result: ExecutionResult) -> dict[str, Any]:
+    """A result in GraphQL's response shape (no `data` for a request error)."""
+    refused = isinstance(result, PreExecutionError) or is_request_error(result)
+    body: dict[str, Any] = {} if refused else {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
+
+
+def sse_message(event: str, body: dict[str, Any] | None) -> str:
+    data = "" if body is None else json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+    return f"event: {event}\ndata: {data}\n\n"
 
 
 def params_from_payload(payload: object) -> GraphQLParams:

@@ -1,0 +1,221 @@
+"""The Subscription root: live updates read from the outbox through the instance's hub.
+
+Every subscription reads the hub's stream (`Context.events`), keeps what concerns the viewer and
+shapes it as a query would, under the same visibility rules (a lead is loaded fresh through
+`services.leads.get_lead`). Before each delivery the connection's login is checked again; a
+revoked one ends the stream (the transport then closes the connection).
+
+When the hub cannot tell what was missed (the resume point is too old, the subscriber fell
+behind) the subscription delivers one result whose only error has `extensions.code` REFETCH
+(data null) and then goes on live: the client refetches what it shows. Transports: `web/live.py`
+(graphql-transport-ws) and the SSE branch of `web/graphql.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from leadflow.api.context import Context
+from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.types.figures import LeadCounts
+from leadflow.api.types.live import TaskEvent, TaskEventKind
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import lead_lists, leads, outbox
+from leadflow.services.due import Today
+
+# Bursts (a distribution of 1,000 leads writes 1,000 events) cost one recount per this interval.
+COUNTS_INTERVAL_SECONDS = 0.25
+LEAD_TOPICS = frozenset(
+    {
+        outbox.LEAD_CREATED,
+        outbox.LEAD_ASSIGNED,
+        outbox.LEAD_REASSIGNED,
+        outbox.LEAD_CHANGED,
+        outbox.LEAD_CLOSED,
+        outbox.LEAD_REOPENED,
+    }
+)
+TASK_KINDS = {
+    outbox.LEAD_ASSIGNED: TaskEventKind.ASSIGNED,
+    outbox.LEAD_CLOSED: TaskEventKind.CLOSED,
+    outbox.LEAD_CHANGED: TaskEventKind.CHANGED,
+    outbox.LEAD_REOPENED: TaskEventKind.CHANGED,
+}
+REFETCH = "REFETCH"
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Changes of the viewer's own task list: leads assigned to the viewer, taken "
+        "away, closed or changed. `lastEventId` resumes after that event; when it is too old "
+        "a result with the error code REFETCH comes first (refetch the list), then live ones."
+    )
+    async def task_events(
+        self, info: Info[Context, None], last_event_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[TaskEvent, None]:
+        context = info.context
+        viewer = context.require_viewer()
+        after_id = _event_id(last_event_id)
+        async for message in _messages(context, after_id):
+            if _is_refetch(message):
+                yield refetch_marker(TaskEvent)
+                continue
+            if viewer.id not in message.user_ids or message.lead_id is None:
+                continue
+            kind = task_kind(message.topic, message.payload, viewer.id)
+            if kind is None:
+                continue
+            if not await context.still_signed_in():
+                return
+            if not await _visible_now(context, message.lead_id, kind):
+                continue
+            yield TaskEvent(
+                kind=kind, event_id=strawberry.ID(str(message.id)), lead_pk=message.lead_id
+            )
+
+    @strawberry.subscription(
+        description="The New/Active/Done counts of `leadCounts(filter)`, pushed when a lead "
+        "change alters them (at most four times a second)."
+    )
+    async def lead_counts_changed(
+        self, info: Info[Context, None], filter: LeadFilter | None = None
+    ) -> AsyncGenerator[LeadCounts, None]:
+        context = info.context
+        actor = context.require_viewer()
+        parsed = LeadFilter.parse(filter)
+
+        async def count() -> LeadCounts:
+            # Today afresh: a connection may outlive midnight.
+            today = Today.in_zone(context.time_zone)
+            return LeadCounts.from_counts(await lead_lists.lead_counts(actor, parsed, today))
+
+        # Refused filters and viewers fail here, before anything is delivered.
+        last = await count()
+        async for _ in _coalesced(_lead_changes(context), COUNTS_INTERVAL_SECONDS):
+            if not await context.still_signed_in():
+                return
+            counts = await count()
+            if counts != last:
+                last = counts
+                yield counts
+
+
+def task_kind(topic: str, payload: dict[str, object], viewer_id: int) -> TaskEventKind | None:
+    """The kind of an outbox event for the viewer, one of its `user_ids`. A reassignment names
+    both clerks; its payload's `assigneeId` is the one the lead went to."""
+    if topic == outbox.LEAD_REASSIGNED:
+        went_to_viewer = payload.get("assigneeId") == viewer_id
+        return TaskEventKind.ASSIGNED if went_to_viewer else TaskEventKind.REASSIGNED_AWAY
+    return TASK_KINDS.get(topic)
+
+
+async def _visible_now(context: Context, lead_id: int, kind: TaskEventKind) -> bool:
+    """The lead visible to the viewer as the `lead` query decides it; REASSIGNED_AWAY shows
+    only the id, which the viewer knew already."""
+    if kind is TaskEventKind.REASSIGNED_AWAY:
+        return True
+    try:
+        await leads.get_lead(context.require_viewer(), lead_id)
+    except DomainError:
+        return False
+    return True
+
+
+async def _messages(context: Context, after_id: int | None) -> AsyncIterator[Any]:
+    """The hub's messages for this subscription, until the login is revoked."""
+    if context.events is None:
+        raise GraphQLError(
+            "Subscriptions are served over WebSocket (graphql-transport-ws) or Server-Sent "
+            "Events on /graphql.",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    stream = context.events.subscribe(after_id)
+    try:
+        async for message in stream:
+            yield message
+    finally:
+        closer = getattr(stream, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+async def _lead_changes(context: Context) -> AsyncIterator[None]:
+    """One tick per message that may change lead counts (lead events and refetch markers)."""
+    async for message in _messages(context, None):
+        if _is_refetch(message) or message.topic in LEAD_TOPICS:
+            yield None
+
+
+async def _coalesced(ticks: AsyncIterator[None], interval: float) -> AsyncIterator[None]:
+    """Yields after ticks arrived, at most once per `interval`: a burst of ticks becomes one,
+    and the last tick of a burst is never left waiting for a next one."""
+    pending = asyncio.Event()
+    ended = False
+
+    async def pump() -> None:
+        nonlocal ended
+        try:
+            async for _ in ticks:
+                pending.set()
+        finally:
+            ended = True
+            pending.set()
+
+    task = asyncio.create_task(pump())
+    loop = asyncio.get_running_loop()
+    next_allowed = loop.time()
+    try:
+        while True:
+            await pending.wait()
+            if ended:
+                # A pump that failed (the hub broke) fails the subscription, not ends it.
+                await task
+                return
+            await asyncio.sleep(max(0.0, next_allowed - loop.time()))
+            pending.clear()
+            next_allowed = loop.time() + interval
+            yield None
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _is_refetch(message: Any) -> bool:
+    return not hasattr(message, "topic")
+
+
+def _event_id(raw: strawberry.ID | None) -> int | None:
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text.isdigit() or len(text) > 18:
+        raise DomainError(ErrorCode.INVALID, "lastEventId must be an event id.", ["lastEventId"])
+    return int(text)
+
+
+def refetch_marker(cls: type[T]) -> T:
+    """A value of `cls` whose every field fails with code REFETCH: the result carries that
+    error (data null) and the subscription continues."""
+    marker = type(f"Refetch{cls.__name__}", (cls,), {"__getattr__": _refuse_field})
+    return object.__new__(marker)
+
+
+def _refuse_field(self: object, name: str) -> object:
+    if name.startswith("_"):
+        raise AttributeError(name)
+    raise GraphQLError(
+        "Events were missed (the resume point is too old or the connection fell behind): "
+        "refetch what you show; live events follow.",
+        extensions={"code": REFETCH},
+    )

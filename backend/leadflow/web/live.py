@@ -1,0 +1,237 @@
+"""GraphQL subscriptions over WebSocket on /graphql: the `graphql-transport-ws` protocol, served
+by strawberry's own handler with our login, limits and heartbeats around it.
+
+Login: a bearer token in the `connection_init` payload (`{"authorization": "Bearer ..."}`), or
+the session cookie. Browsers send cookies with cross-site WebSocket handshakes and apply no CORS
+to them, so the cookie counts only on a handshake that carries an Origin of the app itself
+(strawberry refuses other origins at the handshake; we also refuse a cookie without any Origin,
+which no browser sends). The login is checked again every `RECHECK_SECONDS` and before each
+event; once revoked, the connection is closed with 4403.
+
+Only queries and subscriptions run here; mutations go over HTTP POST (where the request
+deadline and the CSRF rule apply). The query limits apply as over HTTP: the same schema
+extensions run for every document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.types.graphql import OperationType
+
+from leadflow.api.context import Context, EventSource
+from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
+from leadflow.auth.tokens import Authenticated, authenticate_token
+from leadflow.db.deadline import database_deadline
+from leadflow.errors import DomainError
+from leadflow.services.due import UTC_ZONE, time_zone_named
+from leadflow.settings import Settings
+from leadflow.web.client import client_address
+
+log = logging.getLogger("leadflow.live")
+
+HEARTBEAT_SECONDS = 15.0
+RECHECK_SECONDS = 30.0
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+MAX_CONNECTIONS_PER_USER = 20
+# Close codes: graphql-transport-ws's 4403 Forbidden for a refused or revoked login, 4429 for
+# too many connections of one user.
+FORBIDDEN = 4403
+TOO_MANY = 4429
+STREAMED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION})
+
+
+class Login:
+    """The credentials a long-lived connection was opened with (a token's or a session's
+    secret), checked again while it lasts (`api.context.Credentials`). `revoked` is set the
+    first time a check fails, and the transport closes the connection on it."""
+
+    def __init__(self, secret: str, *, session: bool) -> None:
+        self.secret = secret
+        self.session = session
+        self.auth: Authenticated | None = None
+        self.revoked = asyncio.Event()
+
+    async def authenticate(self) -> Authenticated | None:
+        if self.session:
+            return await authenticate_session(self.secret)
+        return await authenticate_token(self.secret)
+
+    async def still_valid(self) -> bool:
+        if self.revoked.is_set():
+            return False
+        try:
+            async with database_deadline(10):
+                now = await self.authenticate()
+        except Exception:
+            # A database hiccup is no logout: the next check decides.
+            log.warning("Could not check a live connection's login", exc_info=True)
+            return True
+        valid = now is not None and self.auth is not None and now.user.id == self.auth.user.id
+        if not valid:
+            self.revoked.set()
+        return valid
+
+
+class StreamingSchema:
+    """The schema as the WebSocket handler sees it: `stream` runs queries and subscriptions
+    only (a mutation is refused as a request error before it runs)."""
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self._schema = schema
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["allowed_operation_types"] = STREAMED_OPERATIONS
+        return await self._schema.stream(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+
+class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's graphql-transport-ws handler with heartbeats (the protocol's `ping`, which
+    clients answer with `pong`) and the periodic login check."""
+
+    async def handle(self) -> None:
+        watcher = asyncio.create_task(self._watch())
+        try:
+            await super().handle()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            view = self.view
+            if isinstance(view, GraphQLWebSocket):
+                view.release(self.context)
+
+    async def _watch(self) -> None:
+        login = self.context.credentials
+        since_check = 0.0
+        while True:
+            revoked = login.revoked if isinstance(login, Login) else asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(revoked.wait(), HEARTBEAT_SECONDS)
+            since_check += HEARTBEAT_SECONDS
+            if self.connection_acknowledged and since_check >= RECHECK_SECONDS:
+                since_check = 0.0
+                await self.context.still_signed_in()
+            if revoked.is_set():
+                await self.websocket.close(code=FORBIDDEN, reason="Login revoked")
+                return
+            if self.connection_acknowledged:
+                with contextlib.suppress(Exception):
+                    await self.send_message({"type": "ping"})
+
+
+class GraphQLWebSocket(GraphQL[Context, None]):
+    """The WebSocket side of /graphql (an ASGI app for Starlette's WebSocketRoute)."""
+
+    graphql_transport_ws_handler_class = LiveWSHandler
+
+    def __init__(self, schema: BaseSchema, settings: Settings) -> None:
+        super().__init__(
+            StreamingSchema(schema),  # type: ignore[arg-type]
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            allowed_origins=_app_origins(settings),
+        )
+        self._connections: Counter[int] = Counter()
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return LiveContext(
+            auth=None,
+            address=client_address(request),
+            time_zone=UTC_ZONE,
+            events=hub_of(request),
+            handshake=_Handshake(request),
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """connection_init: log in (close 4403 when that fails or the user has too many)."""
+        params = context.connection_params or {}
+        handshake = context.handshake if isinstance(context, LiveContext) else None
+        login = handshake.login(params) if handshake is not None else None
+        auth = await login.authenticate() if login is not None else None
+        if login is None or auth is None:
+            raise ConnectionRejectionError()
+        if self._connections[auth.user.id] >= MAX_CONNECTIONS_PER_USER:
+            raise ConnectionRejectionError()
+        self._connections[auth.user.id] += 1
+        login.auth = auth
+        context.auth = auth
+        context.credentials = login
+        context.time_zone = _time_zone(params)
+
+    def release(self, context: Context) -> None:
+        if context.auth is not None:
+            user_id = context.auth.user.id
+            self._connections[user_id] -= 1
+            if self._connections[user_id] <= 0:
+                del self._connections[user_id]
+
+
+@dataclass
+class LiveContext(Context):
+    """A WebSocket connection's context: also what its handshake carried."""
+
+    handshake: _Handshake | None = None
+
+
+class _Handshake:
+    """What the WebSocket handshake carried: the session cookie and the Origin header."""
+
+    def __init__(self, websocket: Request | WebSocket) -> None:
+        self.cookie = websocket.cookies.get(SESSION_COOKIE)
+        self.origin = websocket.headers.get("origin")
+
+    def login(self, params: dict[str, Any]) -> Login | None:
+        header = params.get("authorization") or params.get("Authorization")
+        if isinstance(header, str) and header:
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                return None
+            return Login(secret.strip(), session=False)
+        # Strawberry already refused a foreign Origin; a cookie without one is no browser's.
+        if self.cookie and self.origin:
+            return Login(self.cookie, session=True)
+        return None
+
+
+def hub_of(connection: Request | WebSocket) -> EventSource | None:
+    """The instance's hub (`leadflow.live`), kept on the app's state by `create_app`."""
+    hub: EventSource | None = getattr(connection.app.state, "hub", None)
+    return hub
+
+
+def _time_zone(params: dict[str, Any]) -> ZoneInfo:
+    """The viewer's zone for "today" (a browser cannot set headers on a WebSocket): the
+    connection_init payload's `timeZone`; UTC without or with an unknown one."""
+    name = params.get("timeZone")
+    if not isinstance(name, str) or not name:
+        return UTC_ZONE
+    try:
+        return time_zone_named(name)
+    except DomainError:
+        return UTC_ZONE
+
+
+def _app_origins(settings: Settings) -> tuple[str, ...]:
+    return (settings.public_url,) if settings.public_url else ()
