@@ -35,6 +35,7 @@ LEAD_COLUMNS = (
     "assigned_at",
     "waiting_since",
     "next_due_at",
+    "assignment_reason",
     "outcome",
     "close_reason",
     "close_note",

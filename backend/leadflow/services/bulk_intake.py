@@ -16,6 +16,8 @@ from leadflow.db.enums import LeadEventKind
 from leadflow.db.lead_status import open_condition
 from leadflow.db.models import Campaign, Contact, Lead, LeadEvent
 from leadflow.db.sql import next_ids
+from leadflow.services import outbox
+from leadflow.services.distribution import distribute_new_leads
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ async def store_intakes(
     lead_contacts = [known.require(details) for details in contacts]
     waiting = list(dict.fromkeys(c.id for c in lead_contacts if c.id not in open_leads))
     new_lead_ids = await _create_leads(actor, campaign, waiting)
+    # A campaign with automatic distribution hands its new leads out in this transaction.
+    await distribute_new_leads(actor, campaign, sorted(new_lead_ids))
     if new_lead_ids:
         fresh = await Lead.filter(id__in=new_lead_ids)
         open_leads.update({lead.contact_id: lead for lead in fresh})
@@ -102,6 +106,16 @@ async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]
             LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id, at=created_at)
             for i in ids
         ]
+    )
+    # NEW leads are nobody's task yet: no user_ids (managers' counts follow the campaign).
+    await outbox.publish(
+        outbox.Event(
+            outbox.LEAD_CREATED,
+            lead_id=i,
+            campaign_id=campaign.id,
+            payload={"leadId": i, "campaignId": campaign.id},
+        )
+        for i in ids
     )
     return set(ids)
 

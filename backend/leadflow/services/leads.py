@@ -36,6 +36,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
+from leadflow.services import distribution, notifications, outbox
 from leadflow.services.activities import complete_open_activities, hand_over_open_activities
 from leadflow.services.bulk_intake import store_intakes
 from leadflow.services.campaigns import campaign_by_id
@@ -240,32 +241,22 @@ async def assign_leads(actor: Actor, lead_ids: Sequence[int], assignee_id: int) 
 
 
 async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> None:
-    assigned_at = clock.now()
     async with in_transaction() as connection:
         if connection.capabilities.support_for_update:
             # PostgreSQL: lock in id order so that two overlapping distributions cannot
-            # deadlock; the guarded UPDATE below is the real arbiter.
+            # deadlock; the guarded UPDATE (distribution.write_assignments) is the real arbiter.
             await Lead.filter(id__in=ids).order_by("id").select_for_update().values_list("id")
         # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
-        changed = await Lead.filter(status_condition(LeadStatus.NEW), id__in=ids).update(
-            assignee_id=assignee.id, assigned_at=assigned_at, waiting_since=assigned_at
-        )
-        if changed != len(ids):
-            raise _AssignConflict()
-        # The first clerk's assignment is the one reports measure (reassign_lead keeps it).
-        await Lead.filter(id__in=ids, first_assigned_at=None).update(first_assigned_at=assigned_at)
-        await LeadEvent.bulk_create(
-            [
-                LeadEvent(
-                    lead_id=lead_id,
-                    kind=LeadEventKind.ASSIGNED,
-                    actor=actor_user(actor),
-                    assignee=assignee,
-                    at=assigned_at,
-                )
-                for lead_id in ids
-            ]
-        )
+        try:
+            await distribution.write_assignments(
+                actor,
+                [
+                    distribution.NewAssignment(lead_id, assignee.id, distribution.MANUAL_REASON)
+                    for lead_id in ids
+                ],
+            )
+        except distribution.AssignConflict:
+            raise _AssignConflict() from None
 
 
 class _AssignConflict(Exception):
@@ -288,11 +279,18 @@ async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
             ErrorCode.INVALID, f"The lead is already assigned to {assignee.name}.", ["assigneeId"]
         )
     reassigned_at = clock.now()
+    previous = await User.get_or_none(id=lead.assignee_id) if lead.assignee_id else None
+    reason = f"übertragen von {previous.name}" if previous else "übertragen"
     async with in_transaction():
         # The new clerk's wait starts now (see services.reports, "waiting").
         changed = await Lead.filter(
             id=lead.id, assignee_id=lead.assignee_id, closed_at=None
-        ).update(assignee_id=assignee.id, assigned_at=reassigned_at, waiting_since=reassigned_at)
+        ).update(
+            assignee_id=assignee.id,
+            assigned_at=reassigned_at,
+            waiting_since=reassigned_at,
+            assignment_reason=reason[:300],
+        )
         if changed != 1:
             raise _changed_meanwhile()
         await LeadEvent.create(
@@ -311,7 +309,37 @@ async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
             clerk_id=assignee.id,
             at=reassigned_at,
         )
+        await outbox.publish(
+            [
+                _lead_event(
+                    outbox.LEAD_REASSIGNED,
+                    lead,
+                    [assignee.id, *([lead.assignee_id] if lead.assignee_id else [])],
+                    assigneeId=assignee.id,
+                    previousAssigneeId=lead.assignee_id,
+                )
+            ]
+        )
+        await _notify_reassigned(actor, lead, lead.assignee_id, assignee.id)
     return await Lead.get(id=lead.id)
+
+
+def _lead_event(topic: str, lead: Lead, user_ids: Sequence[int], **extra: object) -> outbox.Event:
+    """An outbox event about one lead: ids only, never personal data."""
+    payload: dict[str, object] = {"leadId": lead.id, "campaignId": lead.campaign_id, **extra}
+    return outbox.Event(
+        topic, lead_id=lead.id, campaign_id=lead.campaign_id, user_ids=user_ids, payload=payload
+    )
+
+
+def _clerk_of(lead: Lead) -> list[int]:
+    return [lead.assignee_id] if lead.assignee_id is not None else []
+
+
+async def _notify_reassigned(
+    actor: Actor, lead: Lead, previous_clerk_id: int | None, new_clerk_id: int
+) -> None:
+    await notifications.notify_lead_reassigned(actor, lead, previous_clerk_id, new_clerk_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +383,7 @@ async def record_feedback(
             note=clean_note,
             at=feedback.created_at,
         )
+        await outbox.publish([_lead_event(outbox.LEAD_CHANGED, lead, _clerk_of(lead))])
     return feedback, lead
 
 
@@ -419,6 +448,7 @@ async def close_lead(
         opportunity = None
         if new_opportunity is not None:
             opportunity = await store_opportunity(actor, new_opportunity)
+        await outbox.publish([_lead_event(outbox.LEAD_CLOSED, lead, _clerk_of(lead))])
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
 
 
@@ -454,6 +484,8 @@ async def reopen_lead(actor: Actor, lead_id: int, note: str | None = None) -> Le
             assignee_id=clerk_id,
             assigned_at=waiting_from,
             waiting_since=waiting_from,
+            # Back to the same clerk: the reason they got it stands; NEW again: none.
+            assignment_reason=lead.assignment_reason if clerk_id is not None else None,
         )
         if changed != 1:
             raise _changed_meanwhile()
@@ -464,6 +496,16 @@ async def reopen_lead(actor: Actor, lead_id: int, note: str | None = None) -> Le
             assignee_id=clerk_id,
             note=clean_note,
             at=reopened_at,
+        )
+        await outbox.publish(
+            [
+                _lead_event(
+                    outbox.LEAD_REOPENED,
+                    lead,
+                    [clerk_id] if clerk_id is not None else [],
+                    assigneeId=clerk_id,
+                )
+            ]
         )
     return await Lead.get(id=lead.id)
 

@@ -30,6 +30,7 @@ from leadflow.api.rows import (
 from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.connection import Connection
 from leadflow.api.types.contact import ContactNode
+from leadflow.api.types.distribution import CampaignDistributionNode
 from leadflow.api.types.enums import (
     CloseReason,
     DueState,
@@ -46,7 +47,7 @@ from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db import enums, models
 from leadflow.db.lead_status import lead_status
-from leadflow.services import imports, lead_lists, leads
+from leadflow.services import distribution, imports, lead_lists, leads
 from leadflow.services.keyset import Ordering
 
 # --- Campaign -------------------------------------------------------------------------------
@@ -84,6 +85,14 @@ class CampaignNode(Node):
         found = await imports.campaign_imports(actor, self.pk, max(1, min(first, 50)))
         return [LeadImportNode.from_model(lead_import) for lead_import in found]
 
+    @strawberry.field(
+        description="How the campaign's leads are distributed (clerks, strategy, automatic at "
+        "intake); managers only, null for others and before it was ever set or used."
+    )
+    async def distribution(self, info: Info[Context, None]) -> CampaignDistributionNode | None:
+        found = await distribution.campaign_distribution(info.context.require_viewer(), self.pk)
+        return CampaignDistributionNode.from_model(found) if found is not None else None
+
     @classmethod
     def from_values(cls, row: Values, prefix: str = "") -> CampaignNode:
         return cls(
@@ -118,6 +127,11 @@ class LeadNode(Node):
             "assignment to this clerk and the latest feedback (what the aging list "
             "ACTIVE_WITHOUT_FEEDBACK and each clerk's oldest waiting lead go by); null otherwise."
         )
+    )
+    assignment_reason: str | None = strawberry.field(
+        description="Why the current clerk got the lead, in German as shown to users "
+        '("manuell zugewiesen", "Anna Schmidt: 12 von 20 offen, am wenigsten ausgelastet", '
+        '"automatisch: ...", "übertragen von Ben Meier"); null for NEW leads.'
     )
     outcome: Outcome | None
     close_reason: CloseReason | None = strawberry.field(description="Set for unsuccessful closes.")
@@ -194,6 +208,9 @@ class LeadNode(Node):
             ),
             assigned_at=row["assigned_at"],
             waiting_since=row["waiting_since"] if status is enums.LeadStatus.ACTIVE else None,
+            assignment_reason=(
+                row["assignment_reason"] if status is not enums.LeadStatus.NEW else None
+            ),
             outcome=row["outcome"],
             close_reason=row["close_reason"],
             close_note=row["close_note"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 from strawberry.types import Info
 
@@ -11,12 +13,22 @@ from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.enums import Role
 from leadflow.api.types.node import Node
 from leadflow.db import enums, models
-from leadflow.services import users
+from leadflow.services import clerk_settings, users
 
 _DETAILS = (
     "Null unless the viewer may see this user's details: managers and admins see everyone's, "
     "everybody their own, clerks those of active clerks."
 )
+
+
+@strawberry.type(name="Absence", description="Days (inclusive) a clerk gets no new leads.")
+class AbsenceNode:
+    from_: date = strawberry.field(name="from", description="First day away.")
+    to: date = strawberry.field(description="Last day away (inclusive).")
+
+    @classmethod
+    def from_model(cls, absence: models.Absence) -> AbsenceNode:
+        return cls(from_=absence.starts_on, to=absence.ends_on)
 
 
 @strawberry.type(
@@ -60,6 +72,25 @@ class UserNode(Node):
         if not self.details_visible(info):
             return None
         return await info.context.loaders.open_lead_count.load(self.pk)
+
+    @strawberry.field(
+        description="Distribution: the most open leads this clerk should hold (null: no limit). "
+        + _DETAILS
+    )
+    async def capacity(self, info: Info[Context, None]) -> int | None:
+        if not self.details_visible(info):
+            return None
+        user = await info.context.loaders.user.load(self.pk)
+        return user.capacity if user is not None else None
+
+    @strawberry.field(
+        description="Days on which this clerk gets no new leads. Empty unless the viewer is a "
+        "manager, an admin or the user themself."
+    )
+    async def absences(self, info: Info[Context, None]) -> list[AbsenceNode]:
+        if not clerk_settings.may_read_absences(info.context.require_viewer(), self.pk):
+            return []
+        return [AbsenceNode.from_model(a) for a in await clerk_settings.absences_of(self.pk)]
 
     @classmethod
     def from_model(cls, user: models.User) -> UserNode:
