@@ -14,6 +14,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from leadflow.api.schema import build_schema
 from leadflow.db.config import tortoise_config
 from leadflow.jobs import BackgroundWork
+from leadflow.live.hub import Hub
 from leadflow.settings import Settings
 from leadflow.web.files import file_routes
 from leadflow.web.graphql import GraphQLEndpoint
@@ -27,11 +28,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     graphql = GraphQLEndpoint(build_schema(settings), settings, static_dir)
     work = BackgroundWork(settings)
+    # Live updates: the outbox's events fanned out to this instance's subscriptions.
+    hub = Hub(settings.database_url, work.spawn)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         config = tortoise_config(settings.database_url, settings.request_timeout_seconds)
-        async with RegisterTortoise(app, config=config), work.running():
+        async with RegisterTortoise(app, config=config), work.running(), hub.running():
             yield
 
     routes = [
@@ -42,4 +45,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
         # Last: the SPA takes whatever GET path the routes above do not.
         *spa_routes(static_dir),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    # There from the start (the lifespan runs it): the subscriptions reach it as
+    # `request.app.state.hub`.
+    app.state.hub = hub
+    return app

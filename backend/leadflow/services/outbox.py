@@ -11,13 +11,13 @@ Topics name what happened, in the webhook issue's words where they overlap:
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from leadflow import clock
 from leadflow.db.models import OutboxEvent
-from leadflow.db.sql import next_ids, wake_outbox_listeners
+from leadflow.db.sql import next_ids, take_transaction_id, wake_outbox_listeners
 
 LEAD_CREATED = "lead.created"
 LEAD_ASSIGNED = "lead.assigned"
@@ -42,8 +42,10 @@ class Event:
     payload: dict[str, object] = field(default_factory=dict)
 
 
-# SQLite (one process): set after a commit that wrote events; the live dispatcher waits on it.
-_written = asyncio.Event()
+# The in-process wake-ups: each running live hub registers one (`on_written`). A callback, not
+# a module-level asyncio.Event: such an event binds to the first event loop that waits on it,
+# and one process (the tests) runs several loops one after another.
+_wakers: set[Callable[[], None]] = set()
 
 
 async def publish(events: Iterable[Event]) -> None:
@@ -52,6 +54,9 @@ async def publish(events: Iterable[Event]) -> None:
     rows = list(events)
     if not rows:
         return
+    # The transaction's own id first: the live reader's gap rule needs every holder of an
+    # uncommitted event id to be a running transaction (db.sql.take_transaction_id).
+    await take_transaction_id()
     ids = await next_ids(OutboxEvent, len(rows))
     at = clock.now()
     await OutboxEvent.bulk_create(
@@ -70,11 +75,25 @@ async def publish(events: Iterable[Event]) -> None:
         ]
     )
     await wake_outbox_listeners(ids[-1])
-    # SQLite: the dispatcher reads by id and sees only committed rows, so waking it before the
-    # commit only costs it an empty read; it reads again on its next tick.
-    _written.set()
+    # In-process (SQLite's only wake-up; on PostgreSQL an extra, harmless one): this runs before
+    # the commit, but on SQLite the hub's read waits for the one connection this transaction
+    # holds, so it reads after the commit (or the rollback); the hub's poll covers the rest.
+    for wake in list(_wakers):
+        wake()
 
 
-def written() -> asyncio.Event:
-    """The in-process wake-up (SQLite's only one; on PostgreSQL an extra, harmless one)."""
-    return _written
+def on_written(wake: Callable[[], None]) -> Callable[[], None]:
+    """Call `wake` whenever this process writes events; returns the function that stops it."""
+    _wakers.add(wake)
+    return lambda: _wakers.discard(wake)
+
+
+async def prune(keep_hours: float) -> int:
+    """Delete events older than `keep_hours`; returns how many. The newest event always stays:
+    SQLite's ids are the maximum plus one (db.sql.next_ids), so an emptied table would hand
+    out ids again that the live readers' cursors have passed."""
+    newest = await OutboxEvent.all().order_by("-id").only("id").first()
+    if newest is None:
+        return 0
+    cutoff = clock.now() - timedelta(hours=keep_hours)
+    return await OutboxEvent.filter(created_at__lt=cutoff, id__lt=newest.id).delete()

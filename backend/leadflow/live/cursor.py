@@ -1,0 +1,164 @@
+"""Reading the event outbox by id without losing an event to PostgreSQL's commit order.
+
+Ids come from a sequence before the commit, so a transaction holding id 9 may commit after one
+holding id 10. A reader that moved past 10 would never read 9. This cursor therefore keeps
+`high` (the largest id read) and the ids below it it has not seen (gaps). Each read asks for
+the ids above `high` and the gaps, so a gap's event is delivered as soon as it commits (events
+go out in the order they become visible, i.e. commit order, never held back behind a gap).
+
+When is a gap given up (a rolled-back transaction, or a number the sequence skipped)? Not after
+a guessed grace period: after every transaction that was running when the gap was seen has
+ended. An id below a visible id was handed out before that visible event committed, so its
+holder had already begun - and it has a transaction id (the outbox takes one before its event
+ids, `db.sql.take_transaction_id`), below the snapshot's `xmax`. Once a later snapshot's `xmin`
+(every id below it has ended) passes that `xmax`, the holder has committed or rolled back; a
+read after that which still misses the id proves it will never come. A gap still open after
+GAP_HOLD_SECONDS (a transaction left open for minutes somewhere in the cluster) or too many gaps
+at once are given up too, and reported (`take_lost_track`): the hub tells its subscribers to
+refetch, since an event might then be missed. SQLite has one writer at a time and ids that
+follow the maximum: a gap there is never in flight and is given up at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
+
+from leadflow.db.models import OutboxEvent
+from leadflow.db.sql import SnapshotBounds, snapshot_bounds
+
+log = logging.getLogger("leadflow.live")
+
+READ_BATCH = 500
+MAX_GAPS = 1_000
+GAP_HOLD_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One committed outbox event, as the hub hands it to its subscribers."""
+
+    id: int
+    topic: str
+    lead_id: int | None
+    opportunity_id: int | None
+    campaign_id: int | None
+    user_ids: tuple[int, ...]
+    payload: dict[str, object]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OutboxEvent) -> LiveEvent:
+        return cls(
+            id=row.id,
+            topic=row.topic,
+            lead_id=row.lead_id,
+            opportunity_id=row.opportunity_id,
+            campaign_id=row.campaign_id,
+            user_ids=tuple(row.user_ids),
+            payload=dict(row.payload),
+            created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    horizon: int | None  # the xmax of the read that saw it (None: SQLite)
+    since: float  # time.monotonic() when it was seen
+
+
+class OutboxCursor:
+    """Where one reader stands in the outbox (see the module's doc)."""
+
+    def __init__(self, high: int) -> None:
+        self.high = high
+        self._gaps: dict[int, _Gap] = {}
+        self._lost_track = False
+
+    @classmethod
+    async def at_newest(cls) -> OutboxCursor:
+        """A cursor after the newest event: it reads what is written from now on."""
+        return cls(await newest_event_id() or 0)
+
+    @property
+    def gaps(self) -> frozenset[int]:
+        return frozenset(self._gaps)
+
+    async def read(self, limit: int = READ_BATCH) -> tuple[list[LiveEvent], bool]:
+        """The events that became visible since the last read, and whether there may be more
+        (a full batch)."""
+        # The bounds before the rows (what has surely ended) and after them (what might hold a
+        # gap seen in these rows): see the module's doc.
+        before = await snapshot_bounds()
+        wanted = Q(id__gt=self.high)
+        if self._gaps:
+            wanted |= Q(id__in=sorted(self._gaps))
+        rows = await OutboxEvent.filter(wanted).order_by("id").limit(limit)
+        after = await snapshot_bounds()
+        now = time.monotonic()
+        events: list[LiveEvent] = []
+        for row in rows:
+            if self._gaps.pop(row.id, None) is None:
+                self._note_gaps(row.id, after, now)
+                self.high = row.id
+            events.append(LiveEvent.of(row))
+        full = len(rows) == limit
+        # A truncated read may have left out gaps' rows that exist: decide on a complete one.
+        if not full:
+            self._give_up_gaps(before, now)
+        return events, full
+
+    def take_lost_track(self) -> bool:
+        """Whether a gap was given up while a transaction might still fill it (since the last
+        call): an event may have been missed."""
+        lost, self._lost_track = self._lost_track, False
+        return lost
+
+    def _note_gaps(self, found: int, after: SnapshotBounds | None, now: float) -> None:
+        missing = range(self.high + 1, found)
+        if not missing:
+            return
+        if after is None:
+            return  # SQLite: nothing runs beside this read, so nothing is in flight.
+        if len(self._gaps) + len(missing) > MAX_GAPS:
+            log.warning("Outbox: %d ids missing below %d, not waited for", len(missing), found)
+            self._lost_track = True
+            return
+        gap = _Gap(after.xmax, now)
+        self._gaps.update(dict.fromkeys(missing, gap))
+
+    def _give_up_gaps(self, before: SnapshotBounds | None, now: float) -> None:
+        for event_id, gap in list(self._gaps.items()):
+            if before is None or (gap.horizon is not None and gap.horizon <= before.xmin):
+                del self._gaps[event_id]  # rolled back or skipped: it will never come
+            elif now - gap.since > GAP_HOLD_SECONDS:
+                log.warning("Outbox: id %d still uncommitted after %g s", event_id, now - gap.since)
+                del self._gaps[event_id]
+                self._lost_track = True
+
+
+async def newest_event_id() -> int | None:
+    newest = await OutboxEvent.all().order_by("-id").only("id").first()
+    return newest.id if newest else None
+
+
+async def stored_events(after: int, upto: int, limit: int) -> list[LiveEvent] | None:
+    """The stored events with ids in (after, upto], in id order, for a subscriber resuming
+    after `after`; None when it cannot be done exactly: events after `after` were pruned, or
+    there are more than `limit` (the subscriber refetches instead)."""
+    if after >= upto:
+        return []
+    oldest_row = await OutboxEvent.all().order_by("id").only("id").first()
+    oldest = oldest_row.id if oldest_row else None
+    # Ids between `after` and the oldest kept one were pruned (or rolled back: refetching is
+    # then needless but harmless).
+    if oldest is None or after < oldest - 1:
+        return None
+    rows = await OutboxEvent.filter(id__gt=after, id__lte=upto).order_by("id").limit(limit + 1)
+    if len(rows) > limit:
+        return None
+    return [LiveEvent.of(row) for row in rows]
