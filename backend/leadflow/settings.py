@@ -79,6 +79,9 @@ class Settings:
     # Due activities and long-waiting leads (services/reminders.py), one instance at a time
     # (seconds; 0: never).
     reminder_interval_seconds: float = 60.0
+    # How long the event outbox keeps events (hours): a live subscriber can resume after an
+    # event this old; older ones are pruned with the login records (prune_interval_seconds).
+    outbox_keep_hours: int = 72
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -157,6 +160,7 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "prune_interval_seconds": ("LEADFLOW_PRUNE_INTERVAL_SECONDS", 0, 86_400),
         "email_send_interval_seconds": ("LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS", 0, 3_600),
         "reminder_interval_seconds": ("LEADFLOW_REMINDER_INTERVAL_SECONDS", 0, 86_400),
+        "outbox_keep_hours": ("LEADFLOW_OUTBOX_KEEP_HOURS", 1, 8_760),
     }
     values: dict[str, Any] = {
         field: _parse_int(name, env[name], minimum, maximum)
