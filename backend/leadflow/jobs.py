@@ -6,6 +6,8 @@ The periodic jobs:
 - pruning login records (old login failures, expired sessions): its first round before the
   app serves, so its statements never interleave with the first requests', then every
   LEADFLOW_PRUNE_INTERVAL_SECONDS;
+- pruning the event outbox (events older than LEADFLOW_OUTBOX_KEEP_HOURS), every
+  LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start;
 - the import watchdog: resumes web imports whose instance died or shut down, looked for once
   before serving (one query) and then every LEADFLOW_IMPORT_WATCHDOG_SECONDS.
 The jobs the next capabilities bring (reminders, webhook delivery, retention) are added to
@@ -33,12 +35,13 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.services import accounts, imports
+from leadflow.services import accounts, imports, outbox
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.jobs")
 PRUNING_TASK_NAME = "leadflow-prune-login-records"
 WATCHDOG_TASK_NAME = "leadflow-import-watchdog"
+OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
 STOP_SECONDS = 10.0
@@ -82,6 +85,17 @@ class BackgroundWork:
                 settings.import_watchdog_seconds,
                 self._resume_abandoned_imports,
                 at_start=_abandoned_imports_waiting,
+            )
+        )
+        # Events past LEADFLOW_OUTBOX_KEEP_HOURS, with the other pruning (safe on several
+        # instances at once: a DELETE of what is past).
+        keep_hours = settings.outbox_keep_hours
+        self.add(
+            PeriodicJob(
+                OUTBOX_PRUNING_TASK_NAME,
+                "Pruning old outbox events",
+                settings.prune_interval_seconds,
+                lambda: _prune_outbox(keep_hours),
             )
         )
 
@@ -184,6 +198,12 @@ async def _prune_login_records() -> None:
             pruned.login_failures,
             pruned.expired_sessions,
         )
+
+
+async def _prune_outbox(keep_hours: int) -> None:
+    pruned = await outbox.prune(keep_hours)
+    if pruned:
+        log.info("Pruned %d outbox events older than %d hours", pruned, keep_hours)
 
 
 async def _first_pruning() -> bool:

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 
 import asyncpg
 import pytest
 from starlette.applications import Starlette
 from tortoise.transactions import in_transaction
 
+from leadflow import clock
 from leadflow.db.models import OutboxEvent
+from leadflow.jobs import BackgroundWork
 from leadflow.live import hub as hub_module
 from leadflow.live.hub import Hub, LiveEvent, Refetch, Subscription
 from leadflow.live.listener import application_name
 from leadflow.services import outbox
+from leadflow.settings import Settings
 from tests.databases import asyncpg_dsn
 
 WAIT = 5.0  # generous for a loaded machine; the properties, not the timing, are asserted
@@ -155,6 +159,23 @@ async def test_retention_keeps_the_newest_event(app: Starlette) -> None:
     assert [event.topic for event in await OutboxEvent.all()] == [outbox.LEAD_CHANGED]
     await publish(outbox.LEAD_CLOSED)
     assert await outbox.prune(keep_hours=1) == 0
+
+
+async def test_the_housekeeping_prunes_events_past_the_kept_hours(
+    app: Starlette, database_url: str
+) -> None:
+    await publish(outbox.LEAD_ASSIGNED, outbox.LEAD_CHANGED, outbox.LEAD_CLOSED)
+    first, second, third = await OutboxEvent.all().order_by("id")
+    await OutboxEvent.filter(id__in=[first.id, second.id]).update(
+        created_at=clock.now() - timedelta(hours=5)
+    )
+    settings = Settings(database_url=database_url, prune_interval_seconds=0.05, outbox_keep_hours=4)
+    async with BackgroundWork(settings).running():
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if await OutboxEvent.all().count() == 1:
+                break
+    assert [event.id for event in await OutboxEvent.all()] == [third.id]
 
 
 # PostgreSQL: commit order, gaps, the listening connection ---------------------------------
