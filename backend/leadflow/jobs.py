@@ -10,15 +10,20 @@ The periodic jobs:
   LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start;
 - the import watchdog: resumes web imports whose instance died or shut down, looked for once
   before serving (one query) and then every LEADFLOW_IMPORT_WATCHDOG_SECONDS.
-The jobs the next capabilities bring (reminders, webhook delivery, retention) are added to
+- reminders (services/reminders.py): due activities and long-waiting leads, every
+  LEADFLOW_REMINDER_INTERVAL_SECONDS, one instance's round at a time (the advisory lock below);
+- the notification e-mail sender (services/emails.py), only with LEADFLOW_SMTP_URL, every
+  LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS; instances claim different mails (SKIP LOCKED).
+The jobs the next capabilities bring (webhook delivery, retention) are added to
 `BackgroundWork` the same way (`add`): a name, an interval and a round.
 
 Every instance runs every job. Today's are safe to run on several instances at once (pruning
 deletes what is past; the watchdog takes an import over with a compare-and-set). A job that must
-run once across instances would take a PostgreSQL advisory lock for its round
-(`pg_try_advisory_xact_lock(key)` when the round is one transaction, else
-`pg_try_advisory_lock` on a connection held for the round) and skip the round when another
-instance holds it; SQLite serves one instance. The place for it is `_PeriodicTask.round`.
+run once across instances takes a PostgreSQL advisory lock for its round
+(`db.sql.try_job_lock(key)`, `pg_try_advisory_xact_lock`, first in the round's one
+transaction, as `reminders.run_round` does; a round of several transactions would need
+`pg_try_advisory_lock` on a connection held for the round) and skips the round when another
+instance holds it; SQLite serves one instance.
 
 Stopping: no job is cancelled in the middle of a round (a task cancelled inside a statement
 may leave SQLite's one connection locked); one waiting for its next round is cancelled at once.
@@ -35,12 +40,14 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.services import accounts, imports, outbox
+from leadflow.services import accounts, emails, imports, outbox, reminders
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.jobs")
 PRUNING_TASK_NAME = "leadflow-prune-login-records"
 WATCHDOG_TASK_NAME = "leadflow-import-watchdog"
+REMINDERS_TASK_NAME = "leadflow-reminders"
+EMAIL_TASK_NAME = "leadflow-send-emails"
 OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
@@ -85,6 +92,24 @@ class BackgroundWork:
                 settings.import_watchdog_seconds,
                 self._resume_abandoned_imports,
                 at_start=_abandoned_imports_waiting,
+            )
+        )
+        self.add(
+            PeriodicJob(
+                REMINDERS_TASK_NAME,
+                "Announcing due activities and waiting leads",
+                settings.reminder_interval_seconds,
+                reminders.run_round,
+            )
+        )
+        # The services queue e-mail only when this instance has an SMTP server.
+        emails.configure(settings)
+        self.add(
+            PeriodicJob(
+                EMAIL_TASK_NAME,
+                "Sending notification e-mails",
+                settings.email_send_interval_seconds if settings.smtp else 0,
+                emails.send_due,
             )
         )
         # Events past LEADFLOW_OUTBOX_KEEP_HOURS, with the other pruning (safe on several
