@@ -28,6 +28,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services import outbox
 from leadflow.services.moments import utc_moment
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_text
@@ -162,6 +163,24 @@ class _Subject:
             at=at,
         )
 
+    async def announce_change(self, activity_id: int) -> None:
+        """A lead's next steps changed: its clerk's task list (due state, order) and the lead
+        page update live (`outbox.LEAD_CHANGED`). Opportunities have no live list yet."""
+        if self.lead is None:
+            return
+        assignee_id = self.lead.assignee_id
+        await outbox.publish(
+            [
+                outbox.Event(
+                    outbox.LEAD_CHANGED,
+                    lead_id=self.lead.id,
+                    campaign_id=self.lead.campaign_id,
+                    user_ids=[assignee_id] if assignee_id is not None else [],
+                    payload={"change": "activity", "activityId": activity_id},
+                )
+            ]
+        )
+
     async def recompute_next_due(self) -> None:
         """next_due_at := the earliest open activity's due time (NULL when none); under the
         row lock of `lock_unchanged`, so no concurrent change of the activities slips by."""
@@ -210,6 +229,7 @@ async def schedule_activity(
         await target.lock_unchanged("subjectId")
         activity = await _store(actor, target, step, clock.now())
         await target.recompute_next_due()
+        await target.announce_change(activity.id)
     return activity
 
 
@@ -239,6 +259,7 @@ async def complete_activity(
         await target.record(LeadEventKind.ACTIVITY_COMPLETED, actor, activity, done_note, done_at)
         next_activity = await _store(actor, target, step, done_at) if step else None
         await target.recompute_next_due()
+        await target.announce_change(activity.id)
     return CompletedActivity(
         activity=await Activity.get(id=activity.id), next_activity=next_activity
     )
@@ -264,6 +285,7 @@ async def reschedule_activity(actor: Actor, activity_id: int, due_at: datetime) 
         moved = f"{_iso(activity.due_at)} -> {_iso(new_due)}"
         await target.record(LeadEventKind.ACTIVITY_RESCHEDULED, actor, activity, moved, moved_at)
         await target.recompute_next_due()
+        await target.announce_change(activity.id)
     return await Activity.get(id=activity.id)
 
 

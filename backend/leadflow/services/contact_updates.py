@@ -12,8 +12,9 @@ from tortoise.transactions import in_transaction
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
-from leadflow.db.models import Contact, ContactChange
+from leadflow.db.models import Contact, ContactChange, Lead
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services import outbox
 from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.leads import LeadIntake, clean_intake
 
@@ -27,6 +28,8 @@ _DERIVED = ("email_key", "phone_key")
 # A guarded write fails only when another correction of the same fields committed in between;
 # each retry reads that correction first, so more than a few in a row means a storm.
 MAX_ATTEMPTS = 5
+# At most this many open leads of one contact get a live LEAD_CHANGED per correction.
+MAX_ANNOUNCED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +149,34 @@ async def _write_if_unchanged(
                     if column not in _DERIVED
                 ]
             )
+            await _announce_to_open_leads(contact.id)
     except IntegrityError:
         # The only unique column is email_key: a concurrent correction or intake took the email
         # between our check and our write.
         raise _email_taken() from None
     return True
+
+
+async def _announce_to_open_leads(contact_id: int) -> None:
+    """The contact's open leads show its details (task lists, lead pages): one LEAD_CHANGED
+    each, for its clerk. Bounded: a contact has at most one open lead per campaign, and past
+    `MAX_ANNOUNCED` the newest ones are told (a list shows the others on its next read)."""
+    open_leads = (
+        await Lead.filter(contact_id=contact_id, closed_at=None)
+        .order_by("-id")
+        .limit(MAX_ANNOUNCED)
+        .values_list("id", "campaign_id", "assignee_id")
+    )
+    await outbox.publish(
+        outbox.Event(
+            outbox.LEAD_CHANGED,
+            lead_id=lead_id,
+            campaign_id=campaign_id,
+            user_ids=[assignee_id] if assignee_id is not None else [],
+            payload={"change": "contact", "contactId": contact_id},
+        )
+        for lead_id, campaign_id, assignee_id in open_leads
+    )
 
 
 async def _read_again(actor: Actor, contact_id: int, missing: DomainError) -> Contact:

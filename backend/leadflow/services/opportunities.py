@@ -31,7 +31,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import contacts
+from leadflow.services import contacts, notifications, outbox
 from leadflow.services.activities import complete_open_activities, hand_over_open_activities
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
@@ -198,6 +198,20 @@ async def hand_over_opportunity(
             previous_clerk_id=opportunity.owner_id,
             clerk_id=owner.id,
             at=handed_over_at,
+        )
+        await notifications.notify_opportunity_handed_over(
+            actor, opportunity, opportunity.owner_id, owner.id
+        )
+        await outbox.publish(
+            [
+                outbox.Event(
+                    outbox.OPPORTUNITY_HANDED_OVER,
+                    lead_id=opportunity.lead_id,
+                    opportunity_id=opportunity.id,
+                    user_ids=[owner.id, opportunity.owner_id],
+                    payload={"ownerId": owner.id, "previousOwnerId": opportunity.owner_id},
+                )
+            ]
         )
     return await Opportunity.get(id=opportunity.id)
 
