@@ -32,9 +32,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import cProfile
 import heapq
+import io
 import logging
 import os
+import pstats
 import signal
 import sqlite3
 import statistics
@@ -42,7 +45,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -460,7 +463,29 @@ async def timed_runs(
     return times
 
 
-async def graphql_ways(client: httpx.AsyncClient, raw: Raw, setup: Setup, runs: int) -> list[Way]:
+@contextmanager
+def profiled(path: Path | None) -> Iterator[None]:
+    """cProfile of what runs inside (the app runs in this process), saved to `path` and its
+    top functions by cumulative time printed; nothing without a path."""
+    if path is None:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
+        stream = io.StringIO()
+        pstats.Stats(profile, stream=stream).sort_stats("cumulative").print_stats(25)
+        console.print(stream.getvalue(), markup=False, highlight=False)
+        console.print(f"Profile of the checked real call saved to {path}")
+
+
+async def graphql_ways(
+    client: httpx.AsyncClient, raw: Raw, setup: Setup, runs: int, profile: Path | None
+) -> list[Way]:
     ways = []
     base = {
         "filter": {"status": "NEW", "campaignId": encode_id("Campaign", setup.campaign_id)},
@@ -485,7 +510,8 @@ async def graphql_ways(client: httpx.AsyncClient, raw: Raw, setup: Setup, runs: 
         await reset()
         with console.status(f"GraphQL, {strategy}: the check…"):
             preview_answer, preview_statements = await counted(preview_call)
-            real_answer, real_statements = await counted(real_call)
+            with profiled(profile if strategy == STRATEGIES[0] else None):
+                real_answer, real_statements = await counted(real_call)
         preview, real = outcome_of(preview_answer), outcome_of(real_answer)
         same = preview == real
         if not same:
@@ -577,6 +603,7 @@ class Options:
     postgres_url: str | None
     leads: int
     runs: int
+    profile: Path | None
 
 
 async def run(options: Options) -> None:
@@ -589,7 +616,7 @@ async def run(options: Options) -> None:
             async with app_client(url) as client, Raw(url) as raw:
                 ways = []
                 if await has_distribute_leads(client, setup.token):
-                    ways += await graphql_ways(client, raw, setup, options.runs)
+                    ways += await graphql_ways(client, raw, setup, options.runs, options.profile)
                 else:
                     console.print("distributeLeads is not in the schema yet: raw SQL only")
                 with console.status("raw SQL…"):
@@ -613,8 +640,14 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help="NEW leads to distribute (10000, the API's most per call)",
     )
     parser.add_argument("--runs", type=bounded(int, 1, 100), default=5, help="per way (5)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        type=Path,
+        help="cProfile the checked real LEAST_LOADED call into FILE (pstats) and print its top",
+    )
     args = parser.parse_args(argv)
-    return Options(args.postgres, args.leads, args.runs)
+    return Options(args.postgres, args.leads, args.runs, args.profile)
 
 
 def main() -> None:
