@@ -38,7 +38,7 @@ from leadflow.services import outbox
 
 log = logging.getLogger("leadflow.live")
 
-__all__ = ["Hub", "HubMessage", "LiveEvent", "Refetch", "Subscription"]
+__all__ = ["HUB_TASK_NAME", "Hub", "HubMessage", "LiveEvent", "Refetch", "Subscription"]
 
 QUEUE_LIMIT = 1_000
 REPLAY_LIMIT = 1_000
@@ -48,6 +48,7 @@ POLL_SECONDS_POSTGRES = 5.0
 POLL_SECONDS_SQLITE = 1.0
 RETRY_SECONDS = (0.1, 5.0)
 STOP_SECONDS = 5.0
+HUB_TASK_NAME = "leadflow-live-hub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class Hub:
         with suppress(Exception):
             # From now on; if the database does not answer yet, the loop finds the start.
             self._cursor = await OutboxCursor.at_newest()
-        self._task = self._spawn(self._run(), "leadflow-live-hub")
+        self._task = self._spawn(self._run(), HUB_TASK_NAME)
 
     async def stop(self) -> None:
         """Stop reading and end every subscription (before the database closes)."""
