@@ -222,3 +222,30 @@ async def test_two_rounds_at_once_send_each_mail_once(
     assert len(set(delivered)) == 20
     statuses = await NotificationEmail.all().values_list("status", flat=True)
     assert set(statuses) == {EmailStatus.SENT}
+
+
+async def test_a_refused_recipient_does_not_stop_the_next_mail_of_the_round(
+    actors: Actors, mail_on, smtp_server, inbox: Inbox
+):
+    inbox.refuse.add(actors.clerk_a.user.email)
+    with clock.frozen_at(T0):
+        await notify(actors.clerk_a.user)
+        await notify(actors.clerk_b.user)
+    result = await send_at(T0)
+    assert (result.sent, result.failed) == (1, 1)
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == [actors.clerk_b.user.email]
+
+
+async def test_mails_a_round_has_no_time_for_are_released_untried(
+    actors: Actors, mail_on, smtp_server, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+):
+    # No time at all: every claimed mail goes back to the queue as it was.
+    monkeypatch.setattr(emails, "LEASE", timedelta(0))
+    with clock.frozen_at(T0):
+        await notify(actors.clerk_a.user)
+    result = await send_at(T0)
+    [row] = await NotificationEmail.all()
+    assert (result.sent, result.retried, result.failed) == (0, 0, 0)
+    assert (row.status, row.attempts, row.locked_until) == (EmailStatus.PENDING, 0, None)
+    assert inbox.envelopes == []

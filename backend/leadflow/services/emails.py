@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -150,24 +151,56 @@ class SendRound:
 
 async def send_due(limit: int = BATCH) -> SendRound:
     """One round of the sender job: give up interrupted deliveries, claim due mails, send
-    them (outside any transaction), record each outcome."""
+    them over one SMTP connection (outside any transaction), record each outcome. Mails not
+    tried before half the lease has passed are released for the next round."""
     result = SendRound()
     settings = _settings
     if settings is None:
         return result
     result.failed += await _give_up_interrupted()
-    for outgoing in await _claim(limit):
-        outcome = await _deliver(settings, outgoing)
-        recorded = await _record(outgoing, outcome)
-        if not recorded:
-            log.warning("E-mail %d: its outcome came after its lease ran out", outgoing.email_id)
-        elif outcome.delivered:
-            result.sent += 1
-        elif outcome.retry and outgoing.attempt < MAX_ATTEMPTS:
-            result.retried += 1
-        else:
-            result.failed += 1
+    claimed = await _claim(limit)
+    deadline = time.monotonic() + LEASE.total_seconds() / 2
+    smtp: aiosmtplib.SMTP | None = None
+    try:
+        for position, outgoing in enumerate(claimed):
+            if time.monotonic() > deadline:
+                await _release(claimed[position:])
+                break
+            if smtp is None or not smtp.is_connected:
+                smtp = _client(settings)
+                try:
+                    await smtp.connect()
+                except (aiosmtplib.SMTPException, OSError) as error:
+                    # No server to talk to: none of the rest was sent; all are retried.
+                    unreachable = Outcome(False, _describe(error), retry=True)
+                    for rest in claimed[position:]:
+                        _count(result, rest, unreachable, await _record(rest, unreachable))
+                    break
+            outcome = await _deliver(smtp, settings, outgoing)
+            _count(result, outgoing, outcome, await _record(outgoing, outcome))
+    finally:
+        if smtp is not None:
+            await _close(smtp)
     return result
+
+
+def _count(result: SendRound, outgoing: Outgoing, outcome: Outcome, recorded: bool) -> None:
+    if not recorded:
+        log.warning("E-mail %d: its outcome came after its lease ran out", outgoing.email_id)
+    elif outcome.delivered:
+        result.sent += 1
+    elif outcome.retry and outgoing.attempt < MAX_ATTEMPTS:
+        result.retried += 1
+    else:
+        result.failed += 1
+
+
+async def _release(untried: Sequence[Outgoing]) -> None:
+    """Claimed mails this round had no time for: unclaimed again, the attempt not counted."""
+    for outgoing in untried:
+        await NotificationEmail.filter(
+            id=outgoing.email_id, status=EmailStatus.PENDING, attempts=outgoing.attempt
+        ).update(locked_until=None, attempts=outgoing.attempt - 1)
 
 
 async def _give_up_interrupted() -> int:
@@ -265,14 +298,9 @@ def _text(key: str, **values: object) -> str:
     return i18n.text(MAIL_LANGUAGE, key).format(**values)
 
 
-async def _deliver(settings: MailSettings, outgoing: Outgoing) -> Outcome:
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = outgoing.recipient
-    message["Subject"] = outgoing.subject
-    message.set_content(outgoing.body)
+def _client(settings: MailSettings) -> aiosmtplib.SMTP:
     server = settings.server
-    smtp = aiosmtplib.SMTP(
+    return aiosmtplib.SMTP(
         hostname=server.host,
         port=server.port,
         username=server.username,
@@ -281,25 +309,43 @@ async def _deliver(settings: MailSettings, outgoing: Outgoing) -> Outcome:
         start_tls=server.security == "starttls",
         timeout=SMTP_TIMEOUT,
     )
+
+
+async def _deliver(smtp: aiosmtplib.SMTP, settings: MailSettings, outgoing: Outgoing) -> Outcome:
+    """One mail over the open connection (MAIL, RCPT, DATA). Which step failed says whether
+    the server may have the mail (see the section's comment)."""
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = outgoing.recipient
+    message["Subject"] = outgoing.subject
+    message.set_content(outgoing.body)
     try:
-        await smtp.connect()
         await smtp.mail(parseaddr(settings.sender)[1])
         await smtp.rcpt(outgoing.recipient)
     except (aiosmtplib.SMTPException, OSError) as error:
-        # Nothing was handed over yet: certainly undelivered.
-        await _close(smtp)
+        # Nothing was handed over yet: certainly undelivered. The transaction is reset for the
+        # next mail (or the connection closed, and the next mail reconnects).
+        await _reset(smtp)
         return _refused(error)
     try:
         await smtp.data(message.as_bytes(policy=SMTP_POLICY))
     except aiosmtplib.SMTPResponseException as error:
         # The server answered the message with an error: it did not take it.
-        await _close(smtp)
+        await _reset(smtp)
         return _refused(error)
     except (aiosmtplib.SMTPException, OSError) as error:
-        await _close(smtp)
+        smtp.close()
         return Outcome(False, f"uncertain delivery, not retried: {_describe(error)}")
-    await _close(smtp)
     return Outcome(True)
+
+
+async def _reset(smtp: aiosmtplib.SMTP) -> None:
+    if not smtp.is_connected:
+        return
+    try:
+        await smtp.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _refused(error: Exception) -> Outcome:
