@@ -25,7 +25,7 @@ from leadflow import clock
 from leadflow.api import field_policy
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
-from leadflow.db.enums import ImportStatus, Role
+from leadflow.db.enums import ImportStatus, NotificationKind, Role
 from leadflow.db.models import (
     Activity,
     ApiToken,
@@ -38,6 +38,7 @@ from leadflow.db.models import (
     LeadEvent,
     LeadImport,
     LoginSession,
+    Notification,
     Opportunity,
     OpportunityEvent,
     PartnerCampaign,
@@ -96,6 +97,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "leadCounts": allowed_for(*SIGNED_IN),
     "myTasks": allowed_for(*WORKERS),
     "myTaskCounts": allowed_for(*WORKERS),
+    # Everyone's own notifications (the read-only token reads, never marks); partners get none.
+    "notifications": allowed_for(*WORKERS),
+    "unreadNotificationCount": allowed_for(*WORKERS),
     "campaigns": allowed_for(*SIGNED_IN),
     "opportunities": allowed_for(*WORKERS),
     "pipeline": allowed_for(*WORKERS),
@@ -117,6 +121,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "createLeads": allowed_for(*MANAGERS, "partner"),
     "assignLeads": allowed_for(*MANAGERS),
     "reassignLead": allowed_for(*MANAGERS),
+    "distributeLeads": allowed_for(*MANAGERS),
+    "setCampaignDistribution": allowed_for(*MANAGERS),
+    # Managers for any clerk; clerk A sets their own absences (the operation gives only those).
+    "updateClerkSettings": allowed_for(*CLERK_A_WRITES),
     "recordFeedback": allowed_for(*CLERK_A_WRITES),
     "closeLead": allowed_for(*CLERK_A_WRITES),
     "reopenLead": allowed_for(*MANAGERS),
@@ -128,6 +136,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "scheduleActivity": allowed_for(*CLERK_A_WRITES),
     "completeActivity": allowed_for(*CLERK_A_WRITES),
     "rescheduleActivity": allowed_for(*CLERK_A_WRITES),
+    "markNotificationsRead": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -169,6 +178,7 @@ class Prepared:
     lead_import: str  # an import into the campaign
     activity: str  # open, on the partner's lead, planned by clerk A (completeActivity, reads)
     movable_activity: str  # the same (rescheduleActivity)
+    notification: str  # clerk A's own
 
 
 async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
@@ -271,7 +281,18 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         lead_import=encode_id("LeadImport", lead_import.id),
         activity=activities[0],
         movable_activity=activities[1],
+        notification=await clerk_a_notification(clerk_a),
     )
+
+
+async def clerk_a_notification(clerk_a: Actor) -> str:
+    notification = await Notification.create(
+        user_id=clerk_a.user.id,
+        kind=NotificationKind.LEAD_ASSIGNED,
+        message="Matrix",
+        created_at=clock.now(),
+    )
+    return encode_id("Notification", notification.id)
 
 
 # --- one minimal valid operation per root field --------------------------------------------------
@@ -295,6 +316,8 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "leadCounts": lambda p: query("{ leadCounts { new active done } }"),
     "myTasks": lambda p: query("{ myTasks { totalCount } }"),
     "myTaskCounts": lambda p: query("{ myTaskCounts { overdue today upcoming none } }"),
+    "notifications": lambda p: query("{ notifications { totalCount } }"),
+    "unreadNotificationCount": lambda p: query("{ unreadNotificationCount }"),
     "campaigns": lambda p: query("{ campaigns { totalCount } }"),
     "opportunities": lambda p: query("{ opportunities { totalCount } }"),
     "pipeline": lambda p: query("{ pipeline { stage count totalValue } }"),
@@ -329,6 +352,16 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     ),
     "reassignLead": lambda p: mutation(
         "reassignLead", {"leadId": p.reassignable_lead, "assigneeId": p.clerk_b}
+    ),
+    "distributeLeads": lambda p: mutation(
+        "distributeLeads", {"leadIds": [p.new_lead], "clerkIds": [p.clerk_a], "preview": True}
+    ),
+    "setCampaignDistribution": lambda p: mutation(
+        "setCampaignDistribution",
+        {"campaignId": p.campaign, "clerkIds": [p.clerk_a], "automatic": False},
+    ),
+    "updateClerkSettings": lambda p: mutation(
+        "updateClerkSettings", {"userId": p.clerk_a, "absences": []}
     ),
     "recordFeedback": lambda p: mutation(
         "recordFeedback", {"leadId": p.lead, "channel": "PHONE", "note": "Matrix"}
@@ -367,6 +400,7 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "rescheduleActivity": lambda p: mutation(
         "rescheduleActivity", {"activityId": p.movable_activity, "dueAt": days_ahead(32)}
     ),
+    "markNotificationsRead": lambda p: mutation("markNotificationsRead", {"all": True}),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
     ),
@@ -515,6 +549,8 @@ NODE_MATRIX: dict[str, dict[str, str]] = {
     "lead import": MATRIX["leadImport"],
     # Whoever sees its lead, but partners see no activities (the clerks' work, like history).
     "activity": allowed_for(*CLERK_A_READS),
+    # Only its recipient; managers do not read their clerks' notifications.
+    "notification": allowed_for("clerk_a"),
 }
 NODE_TYPES = {
     "lead": "Lead",
@@ -529,6 +565,7 @@ NODE_TYPES = {
     "api token": "ApiToken",
     "lead import": "LeadImport",
     "activity": "Activity",
+    "notification": "Notification",
 }
 NODE_QUERY = "query($id: ID!) { node(id: $id) { id __typename } }"
 
@@ -547,6 +584,7 @@ def node_targets(prepared: Prepared, actors: Actors) -> dict[str, str]:
         "api token": prepared.token,
         "lead import": prepared.lead_import,
         "activity": prepared.activity,
+        "notification": prepared.notification,
     }
 
 
@@ -592,8 +630,11 @@ async def test_node_matrix(client, actors: Actors, kind: str):
 # the User type, so every edge follows it; `USER_EDGES` lists every field that returns a user,
 # and a new one fails `test_every_user_edge_has_a_rule` until it is listed (and so checked).
 USER_PUBLIC = {"id", "name"}
-USER_DETAILS = {"email", "role", "active", "openLeadCount"}
-U = "{ id name email role active openLeadCount }"
+USER_DETAILS = {"email", "role", "active", "openLeadCount", "capacity"}
+# Absences are personal: managers, admins and the user themself (an empty list for others);
+# tests/api/test_distribution.py checks them.
+USER_PERSONAL = {"absences"}
+U = "{ id name email role active openLeadCount capacity }"
 
 
 def sees_details(kind: str, viewer: User, user: User) -> bool:
@@ -744,6 +785,17 @@ USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
     "LinkPartnerCampaignsPayload.user": lambda p, t: user_mutation(
         "linkPartnerCampaigns", {"userId": p.partner, "campaignIds": [p.campaign]}
     ),
+    "Assignment.assignee": lambda p, t: (
+        mutation_text("distributeLeads", f"assignments {{ assignee {U} }}"),
+        {"input": {"leadIds": [p.new_lead], "clerkIds": [p.clerk_a], "preview": True}},
+    ),
+    "CampaignDistribution.clerks": lambda p, t: (
+        mutation_text("setCampaignDistribution", f"campaign {{ distribution {{ clerks {U} }} }}"),
+        {"input": {"campaignId": p.campaign, "clerkIds": [p.clerk_a], "automatic": False}},
+    ),
+    "UpdateClerkSettingsPayload.user": lambda p, t: user_mutation(
+        "updateClerkSettings", {"userId": p.clerk_a, "absences": []}
+    ),
 }
 
 
@@ -765,7 +817,7 @@ def test_every_user_edge_has_a_rule():
     assert not stale, f"USER_EDGES cases for fields the schema no longer has: {stale}"
     # Every field of a user is public or a detail; details can be withheld (nullable).
     user_type = build_schema(schema.as_str()).type_map["User"]
-    assert set(user_type.fields) == USER_PUBLIC | USER_DETAILS
+    assert set(user_type.fields) == USER_PUBLIC | USER_DETAILS | USER_PERSONAL
     for name in USER_DETAILS:
         assert not is_non_null_type(user_type.fields[name].type), f"User.{name} must be nullable"
     assert USER_PUBLIC == field_policy.USER_PUBLIC_FIELDS
@@ -798,6 +850,7 @@ async def user_problem(kind: str, viewer: User, returned: dict[str, Any]) -> str
         "role": user.role.value,
         "active": user.active,
         "openLeadCount": open_leads,
+        "capacity": user.capacity,
     }
     return "" if details == expected else f"details of {user.email}: {details} != {expected}"
 

@@ -11,7 +11,17 @@ import strawberry
 from leadflow.errors import DomainError, ErrorCode
 
 NODE_TYPES = frozenset(
-    {"Lead", "Campaign", "Contact", "Opportunity", "User", "ApiToken", "LeadImport", "Activity"}
+    {
+        "Lead",
+        "Campaign",
+        "Contact",
+        "Opportunity",
+        "User",
+        "ApiToken",
+        "LeadImport",
+        "Activity",
+        "Notification",
+    }
 )
 # Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.
 MAX_PK = 2**31 - 1

@@ -14,6 +14,7 @@ from leadflow.api.types.lead import (
     load_opportunity_node,
 )
 from leadflow.api.types.node import Node
+from leadflow.api.types.notification import NotificationNode
 from leadflow.api.types.user import UserNode
 from leadflow.db.models import User
 from leadflow.services import (
@@ -23,6 +24,7 @@ from leadflow.services import (
     contacts,
     imports,
     leads,
+    notifications,
     opportunities,
     users,
 )
@@ -45,6 +47,8 @@ async def resolve_node(actor: User, raw_id: str) -> Node:
         return ContactNode.from_model(await contacts.get_contact(actor, pk))
     if type_name == "LeadImport":
         return LeadImportNode.from_model(await imports.get_import(actor, pk))
+    if type_name == "Notification":
+        return NotificationNode.from_model(await notifications.get_notification(actor, pk))
     if type_name == "ApiToken":
         return ApiTokenNode.from_model(await accounts.get_api_token(actor, pk))
     return UserNode.from_model(await users.get_user(actor, pk))

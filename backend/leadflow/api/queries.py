@@ -35,6 +35,7 @@ from leadflow.api.types.lead import (
 )
 from leadflow.api.types.lists import LeadOrder, MyTaskCounts, OpportunityOrder, TaskOrder
 from leadflow.api.types.node import Node
+from leadflow.api.types.notification import NotificationConnection, NotificationNode
 from leadflow.api.types.reports import (
     AgingKind,
     CampaignReport,
@@ -49,6 +50,7 @@ from leadflow.services import (
     campaigns,
     lead_lists,
     leads,
+    notifications,
     opportunities,
     opportunity_orders,
     reports,
@@ -135,6 +137,24 @@ class Query:
         actor = info.context.require_viewer()
         counts = await lead_lists.my_task_counts(actor, info.context.today)
         return MyTaskCounts.from_counts(counts)
+
+    @strawberry.field(description="The viewer's own notifications, newest first.")
+    async def notifications(
+        self,
+        info: Info[Context, None],
+        unread_only: bool | None = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> NotificationConnection:
+        matching = notifications.own_notifications(info.context.require_viewer())
+        if unread_only:
+            matching = matching.filter(read_at=None)
+        page = await fetch_page(matching, first, after)
+        return NotificationConnection.from_page(page, NotificationNode.from_model, matching)
+
+    @strawberry.field(description="How many of the viewer's notifications are unread.")
+    async def unread_notification_count(self, info: Info[Context, None]) -> int:
+        return await notifications.unread_count(info.context.require_viewer())
 
     @strawberry.field(description="Campaigns, newest first.")
     async def campaigns(

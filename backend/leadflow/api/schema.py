@@ -23,7 +23,9 @@ from leadflow.api.mutations.activities import ActivityMutations
 from leadflow.api.mutations.admin import AdminMutations
 from leadflow.api.mutations.campaigns import CampaignMutations
 from leadflow.api.mutations.contacts import ContactMutations
+from leadflow.api.mutations.distribution import DistributionMutations
 from leadflow.api.mutations.leads import LeadMutations
+from leadflow.api.mutations.notifications import NotificationMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
@@ -31,6 +33,7 @@ from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.admin import ApiTokenNode
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.lead import CampaignNode, LeadNode, OpportunityNode
+from leadflow.api.types.notification import NotificationNode
 from leadflow.api.types.user import UserNode
 from leadflow.settings import Settings
 
@@ -41,10 +44,12 @@ log = logging.getLogger("leadflow.api")
 class Mutation(
     CampaignMutations,
     LeadMutations,
+    DistributionMutations,
     OpportunityMutations,
     ActivityMutations,
     ContactMutations,
     AdminMutations,
+    NotificationMutations,
 ):
     pass
 
@@ -85,6 +90,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ActivityNode,
             UserNode,
             ApiTokenNode,
+            NotificationNode,
         ],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,

@@ -14,19 +14,29 @@ client render its own text if it ever wants one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from leadflow import clock, i18n
+from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import NotificationKind
-from leadflow.db.models import Campaign, Contact, Lead, Notification, Opportunity, User
+from leadflow.db.models import (
+    Activity,
+    Campaign,
+    Contact,
+    Lead,
+    Notification,
+    Opportunity,
+    User,
+)
 from leadflow.db.sql import next_ids
-from leadflow.errors import DomainError, ErrorCode
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import emails, outbox
 
 # The language the stored messages are written in (see the module's docstring).
@@ -242,27 +252,19 @@ def own_notifications(actor: Actor) -> QuerySet[Notification]:
     return Notification.filter(user_id=user.id)
 
 
-async def notifications_page(
-    actor: Actor, unread_only: bool, first: int, after_id: int | None
-) -> tuple[list[Notification], bool]:
-    """One page of the actor's notifications, newest first (keyset by id, ids grow with
-    time), and whether there are more."""
-    query = own_notifications(actor)
-    if unread_only:
-        query = query.filter(read_at=None)
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    return rows[:first], len(rows) > first
-
-
 async def unread_count(actor: Actor) -> int:
     return await own_notifications(actor).filter(read_at=None).count()
 
 
-async def get_notification(actor: Actor, notification_id: int) -> Notification | None:
-    """The notification when it is the actor's own; None otherwise (as if it did not exist)."""
-    return await own_notifications(actor).filter(id=notification_id).first()
+async def get_notification(actor: Actor, notification_id: int) -> Notification:
+    """One notification, for its recipient only: NOT_FOUND when it does not exist, AccessDenied
+    when it is someone else's (as `node(id:)` treats every other object out of sight)."""
+    found = await own_notifications(actor).get_or_none(id=notification_id)
+    if found is not None:
+        return found
+    if await Notification.filter(id=notification_id).exists():
+        raise AccessDenied("This notification is someone else's.")
+    raise DomainError(ErrorCode.NOT_FOUND, "This notification does not exist.", ["id"])
 
 
 async def mark_read(
@@ -308,3 +310,28 @@ async def _mark_all_read(user: User, at: datetime) -> list[Notification]:
         await Notification.filter(id__in=ids, read_at=None).update(read_at=at)
     # The payload shows the newest page of them; the count says the rest.
     return list(await Notification.filter(id__in=ids).order_by("-id").limit(MAX_PAGE))
+
+
+# What a notification links to is shown only while the recipient may still see it (a lead
+# taken away since must not leak): the same rules as the lists, at the time of reading.
+
+
+async def may_see_lead(actor: Actor, lead_id: int) -> bool:
+    return await _in_sight(lambda: policy.visible_leads(actor).filter(id=lead_id))
+
+
+async def may_see_opportunity(actor: Actor, opportunity_id: int) -> bool:
+    return await _in_sight(lambda: policy.visible_opportunities(actor).filter(id=opportunity_id))
+
+
+async def may_see_activity(actor: Actor, activity_id: int) -> bool:
+    return await _in_sight(
+        lambda: policy.activity_scope(actor).apply(Activity.all()).filter(id=activity_id)
+    )
+
+
+async def _in_sight(rows: Callable[[], QuerySet[Any]]) -> bool:
+    try:
+        return await rows().exists()
+    except AccessDenied:  # the role sees no such objects at all
+        return False
