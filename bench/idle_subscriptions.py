@@ -10,13 +10,15 @@ and broadcasts on request). For each server, from this process:
 
 1. the server's RSS warmed up with no subscription;
 2. N WebSocket connections (`graphql-transport-ws`, 50 opened at a time), each with one
-   subscription (leadflow: `taskEvents` of one clerk, all with the clerk's token); RSS after
-   they are open and after `--idle` seconds of silence (heartbeats only), and how many are
-   still open;
-3. fan-out, `--fanouts` times: leadflow: the manager assigns one lead to the clerk (one
-   `distributeLeads`, or `assignLeads` before it exists) over HTTP on the same process; raw:
-   one `bench_broadcast` message. Time from the mutation's response (raw: the broadcast's send)
-   to the first and to the last of the N subscriptions receiving it, and how many received it;
+   subscription (leadflow: `taskEvents`; a user may hold MAX_CONNECTIONS_PER_USER = 20
+   connections, so N/20 clerks with a token each, 20 connections per clerk); RSS after they
+   are open and after `--idle` seconds of silence (heartbeats only), and how many are still
+   open;
+3. fan-out, `--fanouts` times: leadflow: one `distributeLeads` (ROUND_ROBIN) of one new lead
+   to each of those clerks, over HTTP on the same process, so that every subscription gets
+   one ASSIGNED event; raw: one `bench_broadcast` message. Time from the mutation's response
+   (raw: the broadcast's send) to the first and to the last of the N subscriptions receiving
+   it, and how many received it;
 4. the peak RSS (VmHWM), and RSS after all are closed.
 
     .venv/bin/python bench/idle_subscriptions.py                 # SQLite
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import statistics
@@ -51,6 +54,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from leadflow.api.ids import decode_id, encode_id
+from leadflow.web.live import MAX_CONNECTIONS_PER_USER
 from leads_page import (
     BENCH_DIR,
     BenchError,
@@ -67,19 +71,16 @@ from live_client import (
     Subscription,
     all_ready,
     leadflow_servers,
+    more_clerks,
     mutate,
     prepare,
     subscriptions,
     ws_url,
 )
 
-ASSIGN = (
-    "mutation($leadId: ID!, $clerkId: ID!) { assignLeads(input: { leadIds: [$leadId], "
-    "assigneeId: $clerkId }) { leads { id } userErrors { code message } } }"
-)
 DISTRIBUTE = (
-    "mutation($leadId: ID!, $clerkId: ID!) { distributeLeads(input: { leadIds: [$leadId], "
-    "clerkIds: [$clerkId], strategy: ROUND_ROBIN }) { assignments { lead { id } } "
+    "mutation($leadIds: [ID!], $clerkIds: [ID!]!) { distributeLeads(input: { leadIds: $leadIds, "
+    "clerkIds: $clerkIds, strategy: ROUND_ROBIN }) { assignments { lead { id } } "
     "userErrors { code message } } }"
 )
 RAW_QUERY = "subscription { anything }"
@@ -128,7 +129,7 @@ async def measure(
     result: Result,
     server: Server,
     url: str,
-    token: str,
+    tokens: list[str],
     query: str,
     options: Options,
     fanout: Fanout,
@@ -137,11 +138,11 @@ async def measure(
 ) -> None:
     result.rss_none = server.memory_mb()["VmRSS"]
     started = perf_counter()
-    async with subscriptions(url, token, query, options.subscriptions, on_next) as opened:
+    async with subscriptions(url, tokens, query, on_next) as opened:
         result.open_seconds = perf_counter() - started
         await asyncio.sleep(1.0)
         result.rss_open = server.memory_mb()["VmRSS"]
-        with console.status(f"{server.name}: {options.subscriptions} idle for {options.idle} s…"):
+        with console.status(f"{server.name}: {len(tokens)} idle for {options.idle:g} s…"):
             await asyncio.sleep(options.idle)
         result.rss_idle = server.memory_mb()["VmRSS"]
         result.still_open = sum(still_open(s) for s in opened)
@@ -168,46 +169,42 @@ def still_open(subscription: Subscription) -> bool:
 async def warm_up(client: httpx.AsyncClient, server: Server, people: People) -> None:
     """A query and a subscription opened and closed: imports and first-use caches done."""
     await mutate(client, server, people.clerk_token, "{ myTaskCounts { overdue } }", {})
-    async with subscriptions(ws_url(server), people.clerk_token, TASK_EVENTS, 2, lambda *_: None):
+    tokens = [people.clerk_token] * 2
+    async with subscriptions(ws_url(server), tokens, TASK_EVENTS, lambda *_: None):
         await asyncio.sleep(0.5)
     await asyncio.sleep(1.0)
 
 
-async def measure_leadflow(server: Server, people: People, options: Options) -> Result:
+async def measure_leadflow(
+    server: Server, people: People, clerks: list[tuple[int, str]], options: Options
+) -> Result:
+    """N subscriptions of len(clerks) clerks (at most MAX_CONNECTIONS_PER_USER each); one event
+    is one distributeLeads of one lead to each clerk (ROUND_ROBIN over all of them)."""
     result, fanout = Result("leadflow serve (taskEvents)"), Fanout()
+    round_of: dict[int, int] = {}
 
     def on_next(payload: dict[str, Any], at: float) -> None:
         event = (payload.get("data") or {}).get("taskEvents")
         if event is not None:
-            fanout.record(decode_id(event["lead"]["id"], "Lead", ["lead"]), at)
+            fanout.record(round_of.get(decode_id(event["lead"]["id"], "Lead", ["lead"])), at)
 
+    clerk_ids = [encode_id("User", clerk_id) for clerk_id, _ in clerks]
+    tokens = [clerks[n % len(clerks)][1] for n in range(options.subscriptions)]
     async with httpx.AsyncClient(timeout=60) as client:
         await warm_up(client, server, people)
-        found = '"distributeLeads"' in json.dumps(
-            await mutate(
-                client,
-                server,
-                people.manager_token,
-                '{ __type(name: "Mutation") { fields { name } } }',
-                {},
-            )
-        )
-        mutation, query = ("distributeLeads", DISTRIBUTE) if found else ("assignLeads", ASSIGN)
-        console.print(f"leadflow: each event is one {mutation} of one lead to the clerk")
 
         async def send_event(n: int) -> tuple[Any, float]:
-            pk = n + 1
-            variables = {
-                "leadId": encode_id("Lead", pk),
-                "clerkId": encode_id("User", people.clerk_id),
-            }
-            data = await mutate(client, server, people.manager_token, query, variables)
-            if data[mutation]["userErrors"]:
-                raise BenchError(f"{mutation} refused: {data[mutation]['userErrors']}")
-            return pk, perf_counter()
+            pks = range(1 + n * len(clerks), 1 + (n + 1) * len(clerks))
+            round_of.update((pk, n) for pk in pks)
+            variables = {"leadIds": [encode_id("Lead", pk) for pk in pks], "clerkIds": clerk_ids}
+            data = await mutate(client, server, people.manager_token, DISTRIBUTE, variables)
+            payload = data["distributeLeads"]
+            if payload["userErrors"] or len(payload["assignments"]) != len(clerks):
+                raise BenchError(f"distributeLeads did not give each clerk one lead: {payload}")
+            return n, perf_counter()
 
-        await measure(result, server, ws_url(server), people.clerk_token, TASK_EVENTS, options,
-                      fanout, on_next, send_event)  # fmt: skip
+        await measure(result, server, ws_url(server), tokens, TASK_EVENTS, options, fanout,
+                      on_next, send_event)  # fmt: skip
     return result
 
 
@@ -244,7 +241,8 @@ async def measure_raw(server: Server, options: Options) -> Result:
             await trigger.send(json.dumps({"type": "bench_broadcast", "payload": {"n": n}}))
             return n, perf_counter()
 
-        await measure(result, server, url, "", RAW_QUERY, options, fanout, on_next, send_event)
+        tokens = [""] * options.subscriptions
+        await measure(result, server, url, tokens, RAW_QUERY, options, fanout, on_next, send_event)
     return result
 
 
@@ -292,12 +290,14 @@ async def run(options: Options) -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as tmp:
         async with fresh_database(options.postgres_url, Path(tmp)) as url:
+            users = math.ceil(options.subscriptions / MAX_CONNECTIONS_PER_USER)
             with console.status("Setting up…"):
-                people = await prepare(url, options.fanouts + 10)
+                people = await prepare(url, (options.fanouts + 1) * users)
+                clerks = await more_clerks(url, users)
             with leadflow_servers(url, Path(tmp), 1) as (app,):
                 await all_ready([app])
                 try:
-                    results.append(await measure_leadflow(app, people, options))
+                    results.append(await measure_leadflow(app, people, clerks, options))
                 except (BenchError, WebSocketException) as error:
                     console.print(f"leadflow's part did not run: {error}", style="red")
             port = free_port()

@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,9 +24,12 @@ import asyncpg
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.tokens import issue_token
+from leadflow.db.enums import Role
 from leadflow.db.lifecycle import database, migrate
 from leadflow.db.models import User
+from leadflow.services.users import create_user
 from leads_page import (
     CONTACT_COLUMNS,
     BenchError,
@@ -99,6 +102,17 @@ async def prepare(url: str, leads: int) -> People:
         finally:
             await connection.close()
     return People(manager_token, clerk_token, clerk.id, campaign_ids[0], leads)
+
+
+async def more_clerks(url: str, count: int) -> list[tuple[int, str]]:
+    """`count` more clerks, each with a token: (id, token)."""
+    clerks = []
+    async with database(url):
+        for n in range(count):
+            clerk = await create_user(OPERATOR, f"live{n}@bench.example", f"Live {n}", Role.CLERK)
+            _, token = await issue_token(clerk, name="bench")
+            clerks.append((clerk.id, token))
+    return clerks
 
 
 @contextmanager
@@ -212,18 +226,21 @@ async def subscribe(
 @contextlib.asynccontextmanager
 async def subscriptions(
     url: str,
-    token: str,
+    tokens: Sequence[str],
     query: str,
-    count: int,
     on_next: Callable[[dict[str, Any], float], None],
     at_once: int = 50,
 ) -> AsyncIterator[list[Subscription]]:
-    """`count` subscriptions, opened `at_once` at a time; all closed afterwards."""
+    """One connection with one subscription per token (a token may repeat), opened `at_once`
+    at a time; all closed afterwards."""
     opened: list[Subscription] = []
     try:
-        for start in range(0, count, at_once):
+        for start in range(0, len(tokens), at_once):
             opened += await asyncio.gather(
-                *(subscribe(url, token, query, on_next) for _ in range(min(at_once, count - start)))
+                *(
+                    subscribe(url, token, query, on_next)
+                    for token in tokens[start : start + at_once]
+                )
             )
         yield opened
     finally:

@@ -197,8 +197,8 @@ async def app_latency(
     round_trip = Series(f"{mutation} round trip on B (for comparison)")
     async with (
         httpx.AsyncClient(timeout=30) as client,
-        subscriptions(ws_url(a), people.clerk_token, TASK_EVENTS, 1, arrivals.on_task),
-        subscriptions(ws_url(a), people.clerk_token, NOTIFICATIONS, 1, arrivals.on_notification),
+        subscriptions(ws_url(a), [people.clerk_token], TASK_EVENTS, arrivals.on_task),
+        subscriptions(ws_url(a), [people.clerk_token], NOTIFICATIONS, arrivals.on_notification),
     ):
         assign = assign_call(client, b, people, mutation)
         # Nothing acknowledges a subscribe: the first lead(s) until both streams are live.
