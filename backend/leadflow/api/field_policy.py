@@ -94,7 +94,7 @@ VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
 # closed or handed over a lead); the other fields of a user only when the policy lets it see
 # that user's details (`auth.policy.may_see_user_details`, applied by the User type).
 USER_PUBLIC_FIELDS = frozenset({"id", "name"})
-USER_DETAIL_FIELDS = frozenset({"email", "role", "active", "openLeadCount"})
+USER_DETAIL_FIELDS = frozenset({"email", "role", "active", "openLeadCount", "capacity"})
 
 
 def partner_may_read(type_name: str, field_name: str, *, own_user: bool = False) -> bool:
