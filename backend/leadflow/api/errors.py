@@ -11,8 +11,11 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, Node
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.audit import AuditAction, record
@@ -94,10 +97,22 @@ def _client_named(operation_name: str | None) -> str:
 class ErrorTranslation(SchemaExtension):
     """Turns exceptions raised by resolvers into client-safe errors, once per operation."""
 
+    streamed = False
+
     async def on_operation(self) -> AsyncIterator[None]:
         yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
+        if not self.streamed:
+            await self._translate_result(self.execution_context.result)
+
+    async def on_stream_result(self, result: object) -> AsyncIterator[None]:
+        # Subscriptions send each result as it comes (over WebSocket or SSE): each is
+        # translated before it leaves; on_operation would see only the last one.
+        self.streamed = True
+        await self._translate_result(result)
+        yield
+
+    async def _translate_result(self, result: object) -> None:
+        if not isinstance(result, (ExecutionResult, GraphQLExecutionResult)) or not result.errors:
             return
         result.errors = [self._translate(error) for error in result.errors]
         refusals = [
@@ -126,6 +141,9 @@ class ErrorTranslation(SchemaExtension):
         if isinstance(original, DomainError):
             code = "NOT_FOUND" if original.code is ErrorCode.NOT_FOUND else "BAD_USER_INPUT"
             return self._copy(error, original.message, code)
+        if isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
+            # Streams (WebSocket, SSE) report these as results; over HTTP they are refusals.
+            return self._copy(error, error.message, "BAD_REQUEST")
         return unexpected_error(original, nodes=error.nodes, path=error.path)
 
     @staticmethod

@@ -51,8 +51,8 @@ from leadflow.web.errors import HttpError, bad_request, unauthenticated
 from leadflow.web.live import (
     HEARTBEAT_SECONDS,
     RECHECK_SECONDS,
-    STREAMED_OPERATIONS,
     Login,
+    StreamingSchema,
     hub_of,
 )
 from leadflow.web.playground import Playground
@@ -195,13 +195,12 @@ class GraphQLEndpoint:
             events=hub_of(request),
             credentials=login,
         )
-        results = await self._schema.stream(
+        results = await StreamingSchema(self._schema).stream(
             params.query,
             variable_values=params.variables,
             context_value=context,
             operation_name=params.operation_name,
             operation_extensions=params.extensions,
-            allowed_operation_types=STREAMED_OPERATIONS,
         )
         return StreamingResponse(
             sse_events(results, login),
@@ -231,10 +230,15 @@ class GraphQLEndpoint:
 
 
 def wants_event_stream(request: Request) -> bool:
-    """GraphQL over SSE: text/event-stream named in the Accept header."""
+    """GraphQL over SSE: text/event-stream named in the Accept header and preferred to both
+    JSON types. Clients that name every type alike (urql sends JSON and text/event-stream at
+    the same quality for every request) get JSON: a mutation must never become a stream."""
     ranges = _accept_ranges(request.headers.get("accept", ""))
     quality, specificity = _acceptance(EVENT_STREAM, ranges)
-    return specificity == 2 and quality > 0
+    if specificity != 2 or quality <= 0:
+        return False
+    json_quality = max(_acceptance(JSON, ranges)[0], _acceptance(GRAPHQL_RESPONSE_JSON, ranges)[0])
+    return quality > json_quality
 
 
 def request_login(request: Request, auth: Authenticated) -> Login:

@@ -19,11 +19,13 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -33,9 +35,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
 from leadflow.api.context import Context, EventSource
+from leadflow.api.errors import unexpected_error
 from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
 from leadflow.auth.tokens import Authenticated, authenticate_token
 from leadflow.db.deadline import database_deadline
@@ -54,6 +59,8 @@ MAX_CONNECTIONS_PER_USER = 20
 # too many connections of one user.
 FORBIDDEN = 4403
 TOO_MANY = 4429
+# on_ws_connect's answer for a connection_ack without a payload.
+NO_PAYLOAD: UnsetType = UNSET
 STREAMED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION})
 
 
@@ -96,12 +103,27 @@ class StreamingSchema:
     def __init__(self, schema: BaseSchema) -> None:
         self._schema = schema
 
-    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+    async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         kwargs["allowed_operation_types"] = STREAMED_OPERATIONS
-        return await self._schema.stream(*args, **kwargs)
+        return guarded(await self._schema.stream(*args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._schema, name)
+
+
+async def guarded(results: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
+    """A stream whose failures before the first result (an error raised while parsing, e.g.
+    a syntax or size error of our parser, which strawberry's stream lets escape) become a
+    request-error result, as over HTTP; never an exception in the transport's task."""
+    try:
+        async for result in results:
+            yield result
+    except GraphQLError as error:
+        yield PreExecutionError(data=None, errors=[error])
+    except Exception as error:
+        yield PreExecutionError(data=None, errors=[unexpected_error(error)])
+    finally:
+        await results.aclose()
 
 
 class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -121,20 +143,27 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 view.release(self.context)
 
     async def _watch(self) -> None:
-        login = self.context.credentials
-        since_check = 0.0
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + HEARTBEAT_SECONDS
+        next_check = loop.time() + RECHECK_SECONDS
         while True:
-            revoked = login.revoked if isinstance(login, Login) else asyncio.Event()
+            login = self.context.credentials
+            if not isinstance(login, Login):
+                # Before connection_init (strawberry closes the socket when it never comes).
+                await asyncio.sleep(0.2)
+                continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(revoked.wait(), HEARTBEAT_SECONDS)
-            since_check += HEARTBEAT_SECONDS
-            if self.connection_acknowledged and since_check >= RECHECK_SECONDS:
-                since_check = 0.0
-                await self.context.still_signed_in()
-            if revoked.is_set():
+                await asyncio.wait_for(
+                    login.revoked.wait(), max(0.0, min(next_ping, next_check) - loop.time())
+                )
+            if loop.time() >= next_check and not login.revoked.is_set():
+                next_check = loop.time() + RECHECK_SECONDS
+                await login.still_valid()
+            if login.revoked.is_set():
                 await self.websocket.close(code=FORBIDDEN, reason="Login revoked")
                 return
-            if self.connection_acknowledged:
+            if loop.time() >= next_ping:
+                next_ping = loop.time() + HEARTBEAT_SECONDS
                 with contextlib.suppress(Exception):
                     await self.send_message({"type": "ping"})
 
@@ -164,7 +193,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             handshake=_Handshake(request),
         )
 
-    async def on_ws_connect(self, context: Context) -> None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         """connection_init: log in (close 4403 when that fails or the user has too many)."""
         params = context.connection_params or {}
         handshake = context.handshake if isinstance(context, LiveContext) else None
@@ -179,6 +208,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         context.auth = auth
         context.credentials = login
         context.time_zone = _time_zone(params)
+        return NO_PAYLOAD
 
     def release(self, context: Context) -> None:
         if context.auth is not None:
