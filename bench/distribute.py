@@ -44,8 +44,8 @@ import statistics
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -57,16 +57,19 @@ import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import BaseORMException
 
-from inprocess import app_client, graphql
+from inprocess import graphql
 from leadflow.api.ids import decode_id, encode_id
+from leadflow.app import create_app
 from leadflow.auth.actors import OPERATOR
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import Role
 from leadflow.db.lifecycle import database, migrate
 from leadflow.db.models import Absence, Campaign
 from leadflow.services.users import create_user
+from leadflow.settings import Settings
 from leads_page import (
     CONTACT_COLUMNS,
     BenchError,
@@ -378,6 +381,18 @@ async def raw_distribute(raw: Raw, setup: Setup, write: bool) -> RawResult:
 # --- GraphQL --------------------------------------------------------------------------------
 
 
+@asynccontextmanager
+async def app_client(url: str, request_timeout: float) -> AsyncIterator[httpx.AsyncClient]:
+    """The real application on `url` with its lifespan running, reached in-process (as
+    inprocess.app_client, with the request deadline of --request-timeout)."""
+    EXECUTOR_CACHE.clear()
+    application = create_app(Settings(database_url=url, request_timeout_seconds=request_timeout))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            yield client
+
+
 # Set in the task that sends the request: the app runs in that task (httpx's ASGI transport),
 # so the statements it logs there are the request's (not a background job's).
 _counting: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar(
@@ -448,19 +463,29 @@ class Way:
     per_clerk: Counter[int]
     skipped: int
     note: str = ""
+    timeouts: int = 0
+
+
+class RequestTimeout(BenchError):
+    """The app stopped the request at its deadline (LEADFLOW_REQUEST_TIMEOUT, 504 TIMEOUT)."""
 
 
 async def timed_runs(
     runs: int, call: Callable[[], Awaitable[Any]], before: Callable[[], Awaitable[None]] | None
-) -> list[float]:
-    times = []
+) -> tuple[list[float], int]:
+    """The times of the runs that finished, and how many the app stopped at its deadline."""
+    times, timeouts = [], 0
     for _ in range(runs):
         if before is not None:
             await before()
         started = perf_counter()
-        await call()
+        try:
+            await call()
+        except RequestTimeout:
+            timeouts += 1
+            continue
         times.append((perf_counter() - started) * 1000)
-    return times
+    return times, timeouts
 
 
 @contextmanager
@@ -499,7 +524,12 @@ async def graphql_ways(
 
         async def call(preview: bool, strategy: str = strategy) -> dict[str, Any]:
             variables = {**base, "strategy": strategy, "preview": preview}
-            return await graphql(client, setup.token, MUTATION, variables)
+            try:
+                return await graphql(client, setup.token, MUTATION, variables)
+            except BenchError as error:
+                if "'TIMEOUT'" in str(error):
+                    raise RequestTimeout(str(error)) from None
+                raise
 
         async def preview_call() -> dict[str, Any]:
             return await call(True)
@@ -508,40 +538,44 @@ async def graphql_ways(
             return await call(False)
 
         await reset()
+        no_outcome = Outcome({}, 0)
+        preview, real, note = no_outcome, no_outcome, "stopped at the deadline"
+        preview_statements, real_statements = Counter[str](), Counter[str]()
         with console.status(f"GraphQL, {strategy}: the check…"):
-            preview_answer, preview_statements = await counted(preview_call)
-            with profiled(profile if strategy == STRATEGIES[0] else None):
-                real_answer, real_statements = await counted(real_call)
-        preview, real = outcome_of(preview_answer), outcome_of(real_answer)
-        same = preview == real
-        if not same:
-            console.print(f"[red]{strategy}: the preview differs from the real call[/red]")
-        per_clerk = Counter(real.assignments.values())
+            try:
+                preview_answer, preview_statements = await counted(preview_call)
+                preview = outcome_of(preview_answer)
+                with profiled(profile if strategy == STRATEGIES[0] else None):
+                    real_answer, real_statements = await counted(real_call)
+                real = outcome_of(real_answer)
+                note = "preview = result" if preview == real else "PREVIEW DIFFERS"
+            except RequestTimeout:
+                console.print(f"{strategy}: the check's call was stopped at the app's deadline")
         with console.status(f"GraphQL, {strategy}: {runs} previews…"):
-            preview_times = await timed_runs(runs, preview_call, None)
+            preview_times, preview_timeouts = await timed_runs(runs, preview_call, None)
         with console.status(f"GraphQL, {strategy}: {runs} real calls…"):
-            real_times = await timed_runs(runs, real_call, reset)
-        note = "preview = result" if same else "PREVIEW DIFFERS"
+            real_times, real_timeouts = await timed_runs(runs, real_call, reset)
         ways.append(
             Way(f"GraphQL preview, {strategy}", preview_times, preview_statements,
-                Counter(preview.assignments.values()), preview.skipped, note)
+                Counter(preview.assignments.values()), preview.skipped, note, preview_timeouts)
         )  # fmt: skip
         ways.append(
-            Way(f"GraphQL, {strategy}", real_times, real_statements, per_clerk, real.skipped, note)
-        )
+            Way(f"GraphQL, {strategy}", real_times, real_statements,
+                Counter(real.assignments.values()), real.skipped, note, real_timeouts)
+        )  # fmt: skip
     return ways
 
 
 async def raw_ways(raw: Raw, setup: Setup, runs: int) -> list[Way]:
     await raw.reset(setup.new_leads)
     preview = await raw_distribute(raw, setup, write=False)
-    preview_times = await timed_runs(runs, lambda: raw_distribute(raw, setup, False), None)
+    preview_times, _ = await timed_runs(runs, lambda: raw_distribute(raw, setup, False), None)
     real = await raw_distribute(raw, setup, write=True)
 
     async def reset() -> None:
         await raw.reset(setup.new_leads)
 
-    real_times = await timed_runs(runs, lambda: raw_distribute(raw, setup, True), reset)
+    real_times, _ = await timed_runs(runs, lambda: raw_distribute(raw, setup, True), reset)
     await reset()
 
     def per_clerk(result: RawResult) -> Counter[int]:
@@ -557,6 +591,8 @@ async def raw_ways(raw: Raw, setup: Setup, runs: int) -> list[Way]:
 
 def statements_text(statements: Counter[str]) -> str:
     total = sum(statements.values())
+    if not total:
+        return "-"
     if set(statements) == {"statements"}:
         return str(total)
     parts = ", ".join(f"{verb} {n}" for verb, n in statements.most_common())
@@ -573,11 +609,20 @@ def report(ways: list[Way], setup: Setup, backend: str, runs: int) -> None:
     for column in ("way", "ms", "x raw", "statements", "assigned", "skipped", "check"):
         table.add_column(column, justify="left" if column in ("way", "statements") else "right")
     for way in ways:
-        median = statistics.median(way.times_ms)
+        stopped = f", {way.timeouts} stopped at the deadline" if way.timeouts else ""
+        if way.times_ms:
+            median = statistics.median(way.times_ms)
+            low, high = min(way.times_ms), max(way.times_ms)
+            figure, ratio = (
+                f"{median:,.0f} ({low:,.0f}-{high:,.0f}){stopped}",
+                f"{median / floor:.1f}x",
+            )
+        else:
+            figure, ratio = f"all {way.timeouts} stopped at the deadline", "-"
         table.add_row(
             way.label,
-            f"{median:,.0f} ({min(way.times_ms):,.0f}-{max(way.times_ms):,.0f})",
-            f"{median / floor:.1f}x",
+            figure,
+            ratio,
             statements_text(way.statements),
             f"{sum(way.per_clerk.values()):,}",
             f"{way.skipped:,}",
@@ -604,6 +649,7 @@ class Options:
     leads: int
     runs: int
     profile: Path | None
+    request_timeout: float
 
 
 async def run(options: Options) -> None:
@@ -613,7 +659,8 @@ async def run(options: Options) -> None:
             with console.status(f"Loading {options.leads:,} NEW leads…"):
                 setup = await prepare(url, options.leads)
             console.print(f"{backend}: set up in {setup.seconds:.1f} s (migrations included)")
-            async with app_client(url) as client, Raw(url) as raw:
+            app = app_client(url, options.request_timeout)
+            async with app as client, Raw(url) as raw:
                 ways = []
                 if await has_distribute_leads(client, setup.token):
                     ways += await graphql_ways(client, raw, setup, options.runs, options.profile)
@@ -646,8 +693,16 @@ def parse_options(argv: list[str] | None = None) -> Options:
         type=Path,
         help="cProfile the checked real LEAST_LOADED call into FILE (pstats) and print its top",
     )
+    parser.add_argument(
+        "--request-timeout",
+        metavar="S",
+        type=bounded(float, 1, 3600),
+        default=30.0,
+        help="the app's request deadline (30, as deployed; LEADFLOW_REQUEST_TIMEOUT); calls "
+        "it stops are counted, a longer one shows how long they take",
+    )
     args = parser.parse_args(argv)
-    return Options(args.postgres, args.leads, args.runs, args.profile)
+    return Options(args.postgres, args.leads, args.runs, args.profile, args.request_timeout)
 
 
 def main() -> None:
