@@ -1,8 +1,9 @@
 """The hub: one per app instance (`app.state.hub`, run in the app's lifespan). It reads the
 event outbox with an `OutboxCursor` whenever it is woken - by PostgreSQL NOTIFY through its
-listening connection (`listener.py`), by this process's own writes (`outbox.on_written`), or
-by a slow safety poll, so a lost wake-up only delays - and hands every event to every
-subscription. Deciding who may see an event is the subscriptions' (the API's) business.
+listening connection (`listener.py`), on SQLite by this process's own writes
+(`outbox.on_written`), and by a slow safety poll, so a lost wake-up only delays - and hands
+every event to every subscription. Deciding who may see an event is the subscriptions' (the
+API's) business.
 
 A subscription is an async iterator of `HubMessage`s:
 - `hub.subscribe(None)`: the events from now on;
@@ -109,10 +110,13 @@ class Hub:
         self._wake = asyncio.Event()  # created here: it belongs to the running loop
         postgres = is_postgres()
         self._poll_seconds = POLL_SECONDS_POSTGRES if postgres else POLL_SECONDS_SQLITE
-        self._stop_hook = outbox.on_written(self.wake)
         if postgres:
+            # NOTIFY arrives at commit, this process's own writes included; the in-process
+            # wake-up would come before the commit and only cost an empty read.
             self._listener = OutboxListener(self._database_url, self.wake)
             self._listener.start(self._spawn)
+        else:
+            self._stop_hook = outbox.on_written(self.wake)
         with suppress(Exception):
             # From now on; if the database does not answer yet, the loop finds the start.
             self._cursor = await OutboxCursor.at_newest()
@@ -122,6 +126,7 @@ class Hub:
         """Stop reading and end every subscription (before the database closes)."""
         self._stopping = True
         self._stop_hook()
+        self._stop_hook = _nothing
         self.wake()
         if self._listener is not None:
             await self._listener.stop()
