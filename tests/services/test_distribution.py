@@ -9,8 +9,17 @@ from collections import Counter
 from pathlib import Path
 
 from leadflow.auth.actors import OPERATOR
-from leadflow.db.enums import DistributionStrategy, LeadEventKind, NotificationKind, Role
+from leadflow.db.enums import (
+    Channel,
+    CloseReason,
+    DistributionStrategy,
+    LeadEventKind,
+    NotificationKind,
+    Outcome,
+    Role,
+)
 from leadflow.db.models import CampaignDistribution, Lead, LeadEvent, Notification, OutboxEvent
+from leadflow.errors import DomainError
 from leadflow.services import campaigns, distribution, imports, leads, outbox
 from leadflow.services.distribution import (
     ClerkLoad,
@@ -171,3 +180,51 @@ async def test_distributing_1000_leads_is_a_bounded_number_of_statements(actors)
     # notifications in bulk: a few dozen statements, not one per lead.
     assert counter.count < 60, counter.statements[:80]
     assert await Lead.filter(id__in=ids, assignment_reason=None).count() == 0
+
+
+async def test_distribution_racing_a_manual_assignment_never_deadlocks(actors):
+    """assignLeads takes no clerk locks, but its foreign key to the clerk takes a key-share
+    lock: the distribution locks clerks FOR NO KEY UPDATE so neither waits for the other."""
+    for round_no in range(5):
+        ids = await new_leads(actors, 20, f"Mixed{round_no}")
+        clerks = [actors.clerk_a.user.id, actors.clerk_b.user.id]
+        results = await asyncio.gather(
+            distribution.distribute(actors.manager.user, DistributionRequest(clerks, LL, ids)),
+            leads.assign_leads(actors.manager2.user, ids[10:], actors.clerk_a.user.id),
+            return_exceptions=True,
+        )
+        distributed, manual = results
+        assert not isinstance(distributed, BaseException), distributed
+        if isinstance(manual, DomainError):
+            assert manual.code.value == "CONFLICT"
+        else:
+            assert not isinstance(manual, BaseException), manual
+        events = await LeadEvent.filter(lead_id__in=ids, kind=LeadEventKind.ASSIGNED).count()
+        assert events == len(ids) == await Lead.filter(id__in=ids).exclude(assignee_id=None).count()
+
+
+async def test_every_lead_write_publishes_its_event(actors):
+    ids = await new_leads(actors, 1, "Events")
+    lead_id = ids[0]
+    a, b = actors.clerk_a.user, actors.clerk_b.user
+    await leads.assign_leads(actors.manager.user, ids, a.id)
+    await leads.record_feedback(a, lead_id, Channel.PHONE, "Hallo")
+    await leads.reassign_lead(actors.manager.user, lead_id, b.id)
+    await leads.close_lead(b, lead_id, Outcome.UNSUCCESSFUL, CloseReason.OTHER)
+    await leads.reopen_lead(actors.manager.user, lead_id)
+    rows = (
+        await OutboxEvent.filter(lead_id=lead_id)
+        .exclude(topic=outbox.NOTIFICATION_ADDED)
+        .order_by("id")
+        .values_list("topic", "user_ids")
+    )
+    assert [(topic, sorted(users)) for topic, users in rows] == [
+        (outbox.LEAD_CREATED, []),
+        (outbox.LEAD_ASSIGNED, [a.id]),
+        (outbox.LEAD_CHANGED, [a.id]),
+        (outbox.LEAD_REASSIGNED, sorted([a.id, b.id])),
+        (outbox.LEAD_CLOSED, [b.id]),
+        (outbox.LEAD_REOPENED, [b.id]),
+    ]
+    lead = await Lead.get(id=lead_id)
+    assert lead.assignment_reason == f"übertragen von {a.name}"  # back to b: b's reason stands

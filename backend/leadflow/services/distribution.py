@@ -271,7 +271,9 @@ async def clerk_loads(clerk_ids: Sequence[int], *, lock: bool = False) -> list[C
     `lock` (PostgreSQL, in a transaction): row locks on the clerks, so that two runs giving
     leads to the same clerks count each other's work (capacity holds)."""
     users = User.filter(id__in=list(clerk_ids)).order_by("id")
-    found = await (users.select_for_update() if lock else users)
+    # NO KEY: a concurrent assignment's foreign-key check (KEY SHARE on the clerk) must not
+    # wait for us while we wait for its leads.
+    found = await (users.select_for_update(no_key=True) if lock else users)
     today = company_today()
     absent = _ints(
         await Absence.filter(
@@ -335,7 +337,7 @@ async def _lock_distributions(campaign_ids: set[int], supports_lock: bool) -> No
             CampaignDistribution.filter(campaign_id__in=campaign_ids)
             .order_by("campaign_id")
             .select_for_update()
-            .values_list("id")
+            .only("id")
         )
 
 
@@ -374,7 +376,7 @@ async def distribute(actor: Actor, request: DistributionRequest) -> Plan:
         await _lock_distributions(campaign_ids, supports_lock)
         if supports_lock:
             # Leads in id order, as assign_leads does: overlapping runs cannot deadlock.
-            await Lead.filter(id__in=lead_ids).order_by("id").select_for_update().values_list("id")
+            await Lead.filter(id__in=lead_ids).order_by("id").select_for_update().only("id")
         result = await _plan_from_database(
             lead_ids, clerk_ids, request.strategy, lock_clerks=supports_lock
         )

@@ -245,7 +245,7 @@ async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> Non
         if connection.capabilities.support_for_update:
             # PostgreSQL: lock in id order so that two overlapping distributions cannot
             # deadlock; the guarded UPDATE (distribution.write_assignments) is the real arbiter.
-            await Lead.filter(id__in=ids).order_by("id").select_for_update().values_list("id")
+            await Lead.filter(id__in=ids).order_by("id").select_for_update().only("id")
         # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
         try:
             await distribution.write_assignments(
