@@ -118,6 +118,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "leadTimeSeries": allowed_for(*SIGNED_IN),
     # Mutation
     "createCampaign": allowed_for(*MANAGERS),
+    "updateCampaign": allowed_for(*MANAGERS),
     "createLeads": allowed_for(*MANAGERS, "partner"),
     "assignLeads": allowed_for(*MANAGERS),
     "reassignLead": allowed_for(*MANAGERS),
@@ -343,6 +344,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
         **{"from": "2024-01-01T00:00:00Z", "to": "2024-01-08T00:00:00Z"},
     ),
     "createCampaign": lambda p: mutation("createCampaign", {"name": "Matrix"}),
+    "updateCampaign": lambda p: mutation(
+        "updateCampaign", {"campaignId": p.campaign, "waitingLimitHours": 24}
+    ),
     "createLeads": lambda p: mutation(
         "createLeads",
         {"campaignId": p.campaign, "leads": [{"lastName": "Matrix", "phone": "+49 1"}]},

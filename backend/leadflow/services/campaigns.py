@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -20,6 +21,9 @@ from leadflow.db.lead_status import count_when, status_counts
 from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.validation import clean_text
+
+# A campaign's waiting limit is at most a year.
+MAX_WAITING_LIMIT_HOURS = 24 * 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +62,12 @@ async def create_campaign(
     description: str | None = None,
     starts_on: date | None = None,
     ends_on: date | None = None,
+    waiting_limit_hours: int | None = None,
 ) -> Campaign:
     policy.require_manager(actor, "create campaigns")
     clean_name = clean_text(name, ["name"], max_length=NAME_MAX, required=True)
     clean_description = clean_text(description, ["description"], max_length=TEXT_MAX)
+    clean_waiting_limit(waiting_limit_hours, ["waitingLimitHours"])
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError(
             ErrorCode.INVALID, "The campaign cannot end before it starts.", ["endsOn"]
@@ -74,10 +80,50 @@ async def create_campaign(
             description=clean_description,
             starts_on=starts_on,
             ends_on=ends_on,
+            waiting_limit_hours=waiting_limit_hours,
             created_at=clock.now(),
         )
     except IntegrityError:  # a concurrent create with the same name won
         raise _duplicate_name(clean_name) from None
+
+
+def clean_waiting_limit(hours: int | None, field: Sequence[str]) -> int | None:
+    """How long a campaign's leads may wait (NEW for a clerk, ACTIVE for feedback) before the
+    reminders job tells the clerk and the managers: 1 hour to a year; None: no reminders."""
+    if hours is not None and not 1 <= hours <= MAX_WAITING_LIMIT_HOURS:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The waiting limit is 1 to {MAX_WAITING_LIMIT_HOURS} hours, got {hours}.",
+            field,
+        )
+    return hours
+
+
+async def waiting_limit_of(actor: Actor, campaign_id: int) -> int | None:
+    """The campaign's waiting limit, for managers (None for everyone else)."""
+    if not policy.is_manager(actor):
+        return None
+    found = await Campaign.filter(id=campaign_id).values_list("waiting_limit_hours", flat=True)
+    return cast(int | None, found[0]) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignChanges:
+    """An edit of a campaign: only the settings named in `given` change."""
+
+    given: frozenset[str]
+    waiting_limit_hours: int | None = None
+
+
+async def update_campaign(actor: Actor, campaign_id: int, changes: CampaignChanges) -> Campaign:
+    """Change a campaign's settings (managers); a waiting limit of None switches the
+    reminders off."""
+    policy.require_manager(actor, "change campaigns")
+    campaign = await campaign_by_id(campaign_id, ["campaignId"])
+    if "waiting_limit_hours" in changes.given:
+        hours = clean_waiting_limit(changes.waiting_limit_hours, ["waitingLimitHours"])
+        await Campaign.filter(id=campaign.id).update(waiting_limit_hours=hours)
+    return await Campaign.get(id=campaign.id)
 
 
 def _duplicate_name(name: str) -> DomainError:

@@ -6,6 +6,8 @@ from datetime import date
 
 import strawberry
 
+from leadflow.services.campaigns import CampaignChanges
+
 
 @strawberry.input
 class CreateCampaignInput:
@@ -13,3 +15,25 @@ class CreateCampaignInput:
     description: str | None = None
     starts_on: date | None = None
     ends_on: date | None = None
+    waiting_limit_hours: int | None = strawberry.field(
+        default=None,
+        description="Hours a lead may wait (NEW for a clerk, ACTIVE for feedback) before the "
+        "clerk and the managers are reminded, 1 to 8784; null: no reminders.",
+    )
+
+
+@strawberry.input
+class UpdateCampaignInput:
+    campaign_id: strawberry.ID
+    waiting_limit_hours: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Hours a lead may wait before the reminders (1 to 8784); null switches "
+        "them off; left out: unchanged.",
+    )
+
+    def changes(self) -> CampaignChanges:
+        given = frozenset(
+            name for name in ("waiting_limit_hours",) if getattr(self, name) is not strawberry.UNSET
+        )
+        hours = self.waiting_limit_hours if "waiting_limit_hours" in given else None
+        return CampaignChanges(given=given, waiting_limit_hours=hours)

@@ -47,7 +47,7 @@ from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db import enums, models
 from leadflow.db.lead_status import lead_status
-from leadflow.services import distribution, imports, lead_lists, leads
+from leadflow.services import campaigns, distribution, imports, lead_lists, leads
 from leadflow.services.keyset import Ordering
 
 # --- Campaign -------------------------------------------------------------------------------
@@ -92,6 +92,13 @@ class CampaignNode(Node):
     async def distribution(self, info: Info[Context, None]) -> CampaignDistributionNode | None:
         found = await distribution.campaign_distribution(info.context.require_viewer(), self.pk)
         return CampaignDistributionNode.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="Hours a lead may wait before the clerk and the managers are reminded "
+        "(null: no reminders); managers only, null for others."
+    )
+    async def waiting_limit_hours(self, info: Info[Context, None]) -> int | None:
+        return await campaigns.waiting_limit_of(info.context.require_viewer(), self.pk)
 
     @classmethod
     def from_values(cls, row: Values, prefix: str = "") -> CampaignNode:
