@@ -197,19 +197,30 @@ async def app_latency(
     round_trip = Series(f"{mutation} round trip on B (for comparison)")
     async with (
         httpx.AsyncClient(timeout=30) as client,
-        subscriptions(ws_url(a), [people.clerk_token], TASK_EVENTS, arrivals.on_task),
-        subscriptions(ws_url(a), [people.clerk_token], NOTIFICATIONS, arrivals.on_notification),
+        subscriptions(ws_url(a), [people.clerk_token], TASK_EVENTS, arrivals.on_task) as task_subs,
+        subscriptions(
+            ws_url(a), [people.clerk_token], NOTIFICATIONS, arrivals.on_notification
+        ) as note_subs,
     ):
         assign = assign_call(client, b, people, mutation)
+
+        def notifications_live() -> bool:
+            return not (note_subs[0].errors or note_subs[0].completed)
+
         # Nothing acknowledges a subscribe: the first lead(s) until both streams are live.
         pk = 0
-        while pk < WARMUP or not (arrivals.tasks and arrivals.notifications):
+        while pk < WARMUP or not (
+            arrivals.tasks and (arrivals.notifications or not notifications_live())
+        ):
             pk += 1
             if pk > WARMUP * 5:
-                raise BenchError("no taskEvents/notificationAdded arrived on A during the warm-up")
+                errors = task_subs[0].errors + note_subs[0].errors
+                raise BenchError(f"no taskEvents arrived on A during the warm-up {errors}")
             await assign(pk)
             await arrivals.until(lambda pk=pk: bool(arrivals.tasks.get(pk)), 1.0)
         await asyncio.sleep(timeout)
+        if not notifications_live():
+            console.print(f"notificationAdded refused, not measured: {note_subs[0].errors}")
         notified = len(arrivals.notifications)
         measured = range(pk + 1, pk + 1 + events)
         for lead in measured:
@@ -223,6 +234,8 @@ async def app_latency(
                 tasks_sent.ms.append((first - sent) * 1000)
             else:
                 tasks.lost += 1
+            if not notifications_live():
+                continue
             notified += 1
             if await arrivals.until(lambda n=notified: len(arrivals.notifications) >= n, timeout):
                 notes.ms.append((arrivals.notifications[notified - 1] - answered) * 1000)
