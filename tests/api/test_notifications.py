@@ -15,6 +15,7 @@ from leadflow.services import notifications, outbox
 from leadflow.services.notifications import NewNotification
 from tests.helpers import (
     Actor,
+    QueryCounter,
     data_of,
     error_codes,
     gql,
@@ -193,3 +194,25 @@ async def test_each_notification_is_an_outbox_event_for_its_recipient(client, ac
         ([actors.clerk_a.user.id], decode_id(notification_id, "Notification", ["id"]))
         for notification_id in ids
     ]
+
+
+async def test_a_page_of_linked_notifications_costs_a_fixed_number_of_statements(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Messe Süd")
+    rows = await new_leads(client, actors.manager, campaign, [f"L{i}" for i in range(20)])
+    await mutate_ok(
+        client,
+        actors.manager,
+        "assignLeads",
+        {"leadIds": [row["id"] for row in rows], "assigneeId": actors.clerk_a.gid},
+    )
+    for row in rows:
+        await notify(
+            actors.clerk_a.user.id, "Neuer Lead", lead_id=decode_id(row["id"], "Lead", ["id"])
+        )
+    counts = {}
+    for size in (2, 20):
+        with QueryCounter() as counter:
+            page = await listed(client, actors.clerk_a, first=size)
+        assert all(edge["node"]["lead"] for edge in page["notifications"]["edges"])
+        counts[size] = counter.count
+    assert counts[2] == counts[20], counts

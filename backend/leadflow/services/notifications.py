@@ -316,8 +316,12 @@ async def _mark_all_read(user: User, at: datetime) -> list[Notification]:
 # taken away since must not leak): the same rules as the lists, at the time of reading.
 
 
-async def may_see_lead(actor: Actor, lead_id: int) -> bool:
-    return await _in_sight(lambda: policy.visible_leads(actor).filter(id=lead_id))
+def may_see_lead_row(actor: Actor, lead: Mapping[str, Any]) -> bool:
+    """A lead's value row (with `assignee_id` and `created_by_id`) against the lead rule."""
+    try:
+        return policy.may_see_lead(actor, lead)
+    except AccessDenied:  # the role sees no leads at all
+        return False
 
 
 async def may_see_opportunity(actor: Actor, opportunity_id: int) -> bool:

@@ -19,7 +19,6 @@ from leadflow.api.types.lead import (
     LeadNode,
     OpportunityNode,
     load_activity_node,
-    load_lead_node,
     load_opportunity_node,
 )
 from leadflow.api.types.node import Node
@@ -60,9 +59,11 @@ class NotificationNode(Node):
     async def lead(self, info: Info[Context, None]) -> LeadNode | None:
         if self.lead_pk is None:
             return None
-        if not await notifications.may_see_lead(info.context.require_viewer(), self.lead_pk):
+        # The request's lead loader: one query for a whole page of notifications.
+        row = await info.context.loaders.lead.load(self.lead_pk)
+        if row is None or not notifications.may_see_lead_row(info.context.require_viewer(), row):
             return None
-        return await load_lead_node(self.lead_pk)
+        return LeadNode.from_values(row)
 
     @strawberry.field(description="The opportunity it is about, when the viewer may see it.")
     async def opportunity(self, info: Info[Context, None]) -> OpportunityNode | None:
