@@ -137,10 +137,18 @@ async def test_stopping_the_hub_ends_its_subscriptions(app: Starlette) -> None:
     hub = hub_of(app)
     subscription = hub.subscribe(None)
     await publish(outbox.LEAD_ASSIGNED)
+    newest = await OutboxEvent.all().order_by("-id").first()
+    assert newest is not None
+    for _ in range(100):
+        if hub.newest_id == newest.id:
+            break  # read, and waiting in the subscription's queue
+        await asyncio.sleep(0.05)
     await hub.stop()
     assert len(await receive(subscription, 1)) == 1  # what was read is still handed out
     with pytest.raises(StopAsyncIteration):
         await anext(subscription)
+    with pytest.raises(StopAsyncIteration):
+        await anext(hub.subscribe(None))  # one begun while shutting down ends at once
     await hub.start()  # for the lifespan's own stop
 
 

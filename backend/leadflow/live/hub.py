@@ -50,6 +50,7 @@ POLL_SECONDS_SQLITE = 1.0
 RETRY_SECONDS = (0.1, 5.0)
 STOP_SECONDS = 5.0
 HUB_TASK_NAME = "leadflow-live-hub"
+FAN_OUT_SLICE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,8 @@ class Hub:
     def subscribe(self, after_id: int | None) -> Subscription:
         subscription = Subscription(self, after_id)
         self._subscriptions.add(subscription)
+        if self._stopping:
+            subscription._end()  # shutting down: it ends at once
         return subscription
 
     def wake(self) -> None:
@@ -162,8 +165,11 @@ class Hub:
         more = True
         while more and not self._stopping:
             events, more = await self._cursor.read()
-            for event in events:
+            for count, event in enumerate(events, 1):
                 self._fan_out(event)
+                if count % FAN_OUT_SLICE == 0:
+                    # A big batch to many subscriptions: let the requests run in between.
+                    await asyncio.sleep(0)
             if self._cursor.take_lost_track():
                 self._fan_out(Refetch(self._cursor.high))
 
