@@ -21,6 +21,7 @@ from leadflow.jobs import BackgroundWork
 from leadflow.live import hub as hub_module
 from leadflow.live.hub import Hub, LiveEvent, Refetch, Subscription
 from leadflow.live.listener import application_name
+from leadflow.live.listener import asyncpg_dsn as asyncpg_dsn_of
 from leadflow.services import outbox
 from leadflow.settings import Settings
 from tests.databases import asyncpg_dsn
@@ -299,3 +300,8 @@ async def test_the_listener_comes_back_after_its_connection_is_killed(
     after = ids(await receive(subscription, 2))
     assert after == [before[0] + 1, before[0] + 2]
     assert await nothing_more(subscription)
+
+
+def test_the_listener_connects_without_tortoises_own_url_options() -> None:
+    url = "postgres://user:p%40ss@db.example:5433/leadflow?minsize=1&maxsize=10"
+    assert asyncpg_dsn_of(url) == "postgresql://user:p%40ss@db.example:5433/leadflow"
