@@ -216,3 +216,51 @@ async def test_a_page_of_linked_notifications_costs_a_fixed_number_of_statements
         assert all(edge["node"]["lead"] for edge in page["notifications"]["edges"])
         counts[size] = counter.count
     assert counts[2] == counts[20], counts
+
+
+async def test_an_activity_that_went_with_its_lead_is_no_longer_linked(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Messe Süd")
+    [lead] = await new_leads(client, actors.manager, campaign, ["Müller"])
+    await mutate_ok(
+        client,
+        actors.manager,
+        "assignLeads",
+        {"leadIds": [lead["id"]], "assigneeId": actors.clerk_a.gid},
+    )
+    planned = await mutate_ok(
+        client,
+        actors.clerk_a,
+        "scheduleActivity",
+        {"subjectId": lead["id"], "kind": "CALL", "dueAt": "2030-01-07T09:00:00+00:00"},
+        "activity { id }",
+    )
+    activity_id = planned["activity"]["id"]
+    await Notification.all().delete()
+    async with in_transaction():
+        await notifications.create_notifications(
+            [
+                NewNotification(
+                    actors.clerk_a.user.id,
+                    NotificationKind.ACTIVITY_DUE,
+                    "Anruf fällig",
+                    activity_id=decode_id(activity_id, "Activity", ["id"]),
+                )
+            ]
+        )
+    query = "{ notifications { edges { node { kind activity { id } } } } }"
+    seen = data_of(await gql(client, query, actor=actors.clerk_a))
+    assert seen["notifications"]["edges"][0]["node"] == {
+        "kind": "ACTIVITY_DUE",
+        "activity": {"id": activity_id},
+    }
+    await mutate_ok(
+        client,
+        actors.manager,
+        "reassignLead",
+        {"leadId": lead["id"], "assigneeId": actors.clerk_b.gid},
+    )
+    seen = data_of(await gql(client, query, actor=actors.clerk_a))
+    kinds = {
+        edge["node"]["kind"]: edge["node"]["activity"] for edge in seen["notifications"]["edges"]
+    }
+    assert kinds["ACTIVITY_DUE"] is None
