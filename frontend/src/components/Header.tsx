@@ -6,6 +6,7 @@ import { type Screen, screenAt } from "../routes";
 import { type Viewer, mayOpen } from "../viewer";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Link } from "./Link";
+import { NotificationBell } from "./NotificationBell";
 
 /** The main navigation in order: an entry is shown when the viewer may open its screen, and is
  * current on that screen and on the detail pages listed with it. */
@@ -38,6 +39,7 @@ export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => v
           </Link>
         ))}
       </nav>
+      <NotificationBell />
       <span className="who">{t("nav.signedInAs", { name: viewer.name })}</span>
       <LanguageSwitch />
       <button type="button" onClick={onLogout}>
