@@ -127,3 +127,26 @@ async def test_a_hand_over_tells_the_new_owner(client, actors):
         }
     ]
     assert await mine(client, actors.clerk_a) == []
+
+
+async def test_automatic_distribution_at_intake_is_one_notification_per_clerk(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Messe Süd")
+    await mutate_ok(
+        client,
+        actors.manager,
+        "setCampaignDistribution",
+        {
+            "campaignId": campaign,
+            "clerkIds": [actors.clerk_a.gid, actors.clerk_b.gid],
+            "strategy": "ROUND_ROBIN",
+            "automatic": True,
+        },
+    )
+    # createLeads (imports and partners go through the same intake): distributed at once.
+    await new_leads(client, actors.manager, campaign, [f"L{i}" for i in range(6)])
+    assert [n["message"] for n in await mine(client, actors.clerk_a)] == [
+        "3 neue Leads aus Messe Süd"
+    ]
+    assert [n["message"] for n in await mine(client, actors.clerk_b)] == [
+        "3 neue Leads aus Messe Süd"
+    ]
