@@ -92,7 +92,9 @@ class OutboxListener:
         lost = asyncio.Event()
         try:
             connection.add_termination_listener(lambda _connection: lost.set())
-            await connection.add_listener(OUTBOX_CHANNEL, self._notified)
+            await asyncio.wait_for(
+                connection.add_listener(OUTBOX_CHANNEL, self._notified), CONNECT_TIMEOUT_SECONDS
+            )
             self.connects += 1
             self.listening.set()
             # Catch up: events committed while no connection listened sent their NOTIFY to
