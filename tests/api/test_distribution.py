@@ -268,3 +268,49 @@ async def test_clerk_settings_rules(client, actors: Actors):
         actor=b,
     )
     assert body["data"]["node"]["absences"] == []
+
+
+async def test_automatic_distribution_of_a_partners_leads(client, actors: Actors):
+    campaign = await new_campaign(client, actors.manager, "Partnerkanal")
+    await mutate_ok(
+        client,
+        actors.admin,
+        "linkPartnerCampaigns",
+        {"userId": actors.partner.gid, "campaignIds": [campaign]},
+    )
+    await mutate_ok(
+        client,
+        actors.manager,
+        "setCampaignDistribution",
+        {"campaignId": campaign, "clerkIds": [actors.clerk_b.gid], "automatic": True},
+    )
+    leads = await new_leads(
+        client, actors.partner, campaign, ["Partner1", "Partner2"], "leads { id status }"
+    )
+    assert [lead["status"] for lead in leads] == ["ACTIVE", "ACTIVE"]
+    body = await gql(
+        client,
+        "query($id: ID!) { lead(id: $id) { assignee { id } assignmentReason } }",
+        {"id": leads[0]["id"]},
+        actor=actors.manager,
+    )
+    assert body["data"]["lead"]["assignee"]["id"] == actors.clerk_b.gid
+    assert body["data"]["lead"]["assignmentReason"] == (
+        f"automatisch: {actors.clerk_b.user.name}: 0 offen, am wenigsten ausgelastet"
+    )
+    # Turning it off: new leads stay NEW; the settings read back for managers only.
+    await mutate_ok(
+        client,
+        actors.manager,
+        "setCampaignDistribution",
+        {"campaignId": campaign, "clerkIds": [actors.clerk_b.gid], "automatic": False},
+    )
+    later = await new_leads(client, actors.partner, campaign, ["Partner3"], "leads { status }")
+    assert later == [{"status": "NEW"}]
+    body = await gql(
+        client,
+        "query($id: ID!) { campaign(id: $id) { distribution { automatic } } }",
+        {"id": campaign},
+        actor=actors.clerk_a,
+    )
+    assert body["data"]["campaign"]["distribution"] is None
