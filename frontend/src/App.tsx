@@ -9,6 +9,7 @@ import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
 import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
 import { LeadDetail } from "./screens/LeadDetail";
+import { ClerkSettings, MyAbsences } from "./screens/ClerkSettings";
 import { LeadsOverview } from "./screens/LeadsOverview";
 import { LoginPage } from "./screens/LoginPage";
 import { MyTasks } from "./screens/MyTasks";
@@ -97,6 +98,10 @@ function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
       );
     case "opportunities":
       return <Opportunities viewer={viewer} />;
+    case "clerks":
+      return <ClerkSettings />;
+    case "absences":
+      return <MyAbsences viewer={viewer} />;
     case "opportunity": {
       const opportunityId = parseOpportunityPath(path) ?? "";
       return <OpportunityDetail key={opportunityId} viewer={viewer} opportunityId={opportunityId} />;

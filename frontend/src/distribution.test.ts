@@ -45,9 +45,7 @@ describe("selection across pages", () => {
     const selection = togglePage(NOTHING_SELECTED, page1);
     expect(offersAllMatching(selection, page1, 99)).toBe(true);
     expect(offersAllMatching(selection, page1, 3)).toBe(false);
-    expect(
-      offersAllMatching(toggleLead(selection, "L2", page1), page1, 99),
-    ).toBe(false);
+    expect(offersAllMatching(toggleLead(selection, "L2", page1), page1, 99)).toBe(false);
     expect(offersAllMatching(NOTHING_SELECTED, [], 0)).toBe(false);
   });
 
@@ -65,13 +63,9 @@ describe("selection across pages", () => {
 
   it("belongs to the tab and filters, not to the page or the sort", () => {
     const first = parseOverview("?tab=new&campaign=C1");
-    const later = parseOverview(
-      "?tab=new&campaign=C1&sort=OLDEST&after=abc,def",
-    );
+    const later = parseOverview("?tab=new&campaign=C1&sort=OLDEST&after=abc,def");
     expect(selectionScope(first)).toBe(selectionScope(later));
-    expect(selectionScope(first)).not.toBe(
-      selectionScope(parseOverview("?tab=new&campaign=C2")),
-    );
+    expect(selectionScope(first)).not.toBe(selectionScope(parseOverview("?tab=new&campaign=C2")));
     expect(selectionScope(first)).not.toBe(
       selectionScope(parseOverview("?tab=new&campaign=C1&q=x")),
     );
@@ -83,13 +77,7 @@ describe("distributeInput", () => {
 
   it("sends the ids of a selection", () => {
     expect(
-      distributeInput(
-        { kind: "ids", ids: ["L1"] },
-        filter,
-        ["U1", "U2"],
-        "ROUND_ROBIN",
-        true,
-      ),
+      distributeInput({ kind: "ids", ids: ["L1"] }, filter, ["U1", "U2"], "ROUND_ROBIN", true),
     ).toEqual({
       leadIds: ["L1"],
       clerkIds: ["U1", "U2"],
@@ -188,9 +176,7 @@ describe("clerk settings input", () => {
   });
 
   it("finds the first absence without both days or ending before it starts", () => {
-    expect(
-      invalidAbsence([{ from: "2026-12-01", to: "2026-12-01" }]),
-    ).toBeNull();
+    expect(invalidAbsence([{ from: "2026-12-01", to: "2026-12-01" }])).toBeNull();
     expect(
       invalidAbsence([
         { from: "2026-12-01", to: "2026-12-03" },

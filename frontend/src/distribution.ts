@@ -8,15 +8,11 @@ import { type OverviewState, overviewUrl } from "./routes";
 /** The API's enum DistributionStrategy (written here so that this module does not wait for it). */
 export type DistributionStrategy = "ROUND_ROBIN" | "LEAST_LOADED";
 
-export const STRATEGIES: readonly DistributionStrategy[] = [
-  "LEAST_LOADED",
-  "ROUND_ROBIN",
-];
+export const STRATEGIES: readonly DistributionStrategy[] = ["LEAST_LOADED", "ROUND_ROBIN"];
 
 /** What the manager selected on the overview: single leads (their ids, kept across pages), or
  * every NEW lead that matches the filter ("Alle N Treffer"), `total` of them when chosen. */
-export type Selection =
-  { kind: "ids"; ids: readonly string[] } | { kind: "all"; total: number };
+export type Selection = { kind: "ids"; ids: readonly string[] } | { kind: "all"; total: number };
 
 export const NOTHING_SELECTED: Selection = { kind: "ids", ids: [] };
 
@@ -50,19 +46,13 @@ export function toggleLead(
 }
 
 /** Whether every row of the page is selected (the header checkbox is checked). */
-export function pageSelected(
-  selection: Selection,
-  pageIds: readonly string[],
-): boolean {
+export function pageSelected(selection: Selection, pageIds: readonly string[]): boolean {
   return pageIds.length > 0 && pageIds.every((id) => isSelected(selection, id));
 }
 
 /** The header checkbox: selects the page's rows (in addition to other pages' selection), or
  * unselects them; unchecking it in "all matching" mode clears the selection. */
-export function togglePage(
-  selection: Selection,
-  pageIds: readonly string[],
-): Selection {
+export function togglePage(selection: Selection, pageIds: readonly string[]): Selection {
   if (selection.kind === "all") return NOTHING_SELECTED;
   if (pageSelected(selection, pageIds)) {
     return {
@@ -72,10 +62,7 @@ export function togglePage(
   }
   return {
     kind: "ids",
-    ids: [
-      ...selection.ids,
-      ...pageIds.filter((id) => !selection.ids.includes(id)),
-    ],
+    ids: [...selection.ids, ...pageIds.filter((id) => !selection.ids.includes(id))],
   };
 }
 
@@ -87,9 +74,7 @@ export function offersAllMatching(
   total: number,
 ): boolean {
   return (
-    selection.kind === "ids" &&
-    pageSelected(selection, pageIds) &&
-    total > selection.ids.length
+    selection.kind === "ids" && pageSelected(selection, pageIds) && total > selection.ids.length
   );
 }
 
@@ -122,10 +107,7 @@ export interface AbsenceRange {
 
 /** The last day of the absence that covers `today` (dates as "YYYY-MM-DD"), following
  * absences that continue it without a gap; null when the clerk is present today. */
-export function absentUntil(
-  absences: readonly AbsenceRange[],
-  today: string,
-): string | null {
+export function absentUntil(absences: readonly AbsenceRange[], today: string): string | null {
   const sorted = [...absences].sort((a, b) => a.from.localeCompare(b.from));
   let until: string | null = null;
   for (const absence of sorted) {
@@ -177,9 +159,7 @@ export function perClerk(
     entry.count += 1;
     counts.set(assignee.id, entry);
   }
-  return [...counts.values()].sort(
-    (a, b) => b.count - a.count || a.name.localeCompare(b.name),
-  );
+  return [...counts.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }
 
 /** The skipped leads' reasons with how often each occurs, most frequent first. */
@@ -187,8 +167,7 @@ export function reasonsOf(
   skipped: readonly { reason: string }[],
 ): { reason: string; count: number }[] {
   const counts = new Map<string, number>();
-  for (const { reason } of skipped)
-    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  for (const { reason } of skipped) counts.set(reason, (counts.get(reason) ?? 0) + 1);
   return [...counts.entries()]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
@@ -201,9 +180,7 @@ export const PREVIEW_ROWS = 50;
 export const MAX_CAPACITY = 100_000;
 
 /** The capacity field: empty is no limit (null); otherwise a whole number 0..MAX_CAPACITY. */
-export function parseCapacity(
-  text: string,
-): { ok: true; value: number | null } | { ok: false } {
+export function parseCapacity(text: string): { ok: true; value: number | null } | { ok: false } {
   const trimmed = text.trim();
   if (trimmed === "") return { ok: true, value: null };
   if (!/^\d+$/.test(trimmed)) return { ok: false };
@@ -213,19 +190,13 @@ export function parseCapacity(
 
 /** Absences being edited: both days given, the first not after the last. The position of the
  * first one that is not, or null when all are fine. */
-export function invalidAbsence(
-  absences: readonly AbsenceRange[],
-): number | null {
+export function invalidAbsence(absences: readonly AbsenceRange[]): number | null {
   const index = absences.findIndex(
-    (absence) =>
-      !isDay(absence.from) || !isDay(absence.to) || absence.from > absence.to,
+    (absence) => !isDay(absence.from) || !isDay(absence.to) || absence.from > absence.to,
   );
   return index === -1 ? null : index;
 }
 
 function isDay(text: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-    !Number.isNaN(new Date(`${text}T00:00:00Z`).getTime())
-  );
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(new Date(`${text}T00:00:00Z`).getTime());
 }

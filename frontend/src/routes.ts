@@ -19,7 +19,9 @@ export type Screen =
   | "opportunities"
   | "opportunity"
   | "campaigns"
-  | "dashboard";
+  | "dashboard"
+  | "clerks"
+  | "absences";
 
 const LIST_PATHS: Record<string, Screen> = {
   "/leads": "leads",
@@ -27,6 +29,8 @@ const LIST_PATHS: Record<string, Screen> = {
   "/opportunities": "opportunities",
   "/campaigns": "campaigns",
   [DASHBOARD_PATH]: "dashboard",
+  "/clerks": "clerks",
+  "/absences": "absences",
 };
 
 /** The screen a path shows, or null for a path that is no screen. */

@@ -25,6 +25,7 @@ const MANAGER_SCREENS: readonly Screen[] = [
   "opportunity",
   "campaigns",
   "dashboard",
+  "clerks",
 ];
 const CLERK_SCREENS: readonly Screen[] = [
   "tasks",
@@ -32,6 +33,7 @@ const CLERK_SCREENS: readonly Screen[] = [
   "opportunities",
   "opportunity",
   "dashboard",
+  "absences",
 ];
 
 /** The screens each role may open; partners use the API only. */

@@ -16,6 +16,8 @@ const NAVIGATION: readonly { screen: Screen; href: string; label: MessageKey; al
   { screen: "opportunities", href: "/opportunities", label: "nav.opportunities", also: "opportunity" },
   { screen: "campaigns", href: "/campaigns", label: "nav.campaigns" },
   { screen: "dashboard", href: DASHBOARD_PATH, label: "nav.dashboard" },
+  { screen: "clerks", href: "/clerks", label: "nav.clerks" },
+  { screen: "absences", href: "/absences", label: "nav.absences" },
 ];
 
 export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => void }) {

@@ -7,6 +7,7 @@ import { useCallback, useState } from "react";
 import { useQuery } from "urql";
 import { barSegments, campaignColumns, SEGMENTS, type Segment } from "../campaigns";
 import { HorizontalBarChart, STACKED } from "../components/BarChart";
+import { CampaignDistributionForm } from "../components/CampaignDistributionForm";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
 import { ImportHistory } from "../components/ImportHistory";
@@ -54,6 +55,7 @@ const CampaignsDocument = graphql(`
           imports(first: 5) {
             ...ImportHistory_leadImport
           }
+          ...CampaignDistribution_campaign
         }
       }
       pageInfo {
@@ -144,6 +146,7 @@ function CampaignFiles({ campaign, onImported }: { campaign: Campaign; onImporte
       />
       <CampaignExport campaignId={campaign.id} />
       <ImportHistory imports={campaign.imports} />
+      <CampaignDistributionForm campaign={campaign} />
       <AddLead campaign={campaign} onAdded={onImported} />
     </section>
   );

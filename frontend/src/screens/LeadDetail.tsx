@@ -60,6 +60,7 @@ const LeadDetailDocument = graphql(`
         id
         name
       }
+      assignmentReason
       feedback {
         id
         channel
@@ -297,7 +298,15 @@ function LeadFacts({ lead, mayEditContact }: { lead: Lead; mayEditContact: boole
           </span>
         </dd>
         <dt>{t("lead.assignee")}</dt>
-        <dd data-testid="lead-assignee">{lead.assignee?.name ?? none}</dd>
+        <dd>
+          <span data-testid="lead-assignee">{lead.assignee?.name ?? none}</span>
+          {lead.assignmentReason && (
+            <span className="hint assignment-reason" data-testid="lead-assignment-reason">
+              {" · "}
+              {t("lead.assignmentReason", { reason: lead.assignmentReason })}
+            </span>
+          )}
+        </dd>
         <dt>{t("lead.createdAt")}</dt>
         <dd>{formatDateTime(language, lead.createdAt)}</dd>
         {lead.assignedAt && (

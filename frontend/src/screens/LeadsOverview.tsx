@@ -9,6 +9,7 @@ import { AssignDialog, type Clerk } from "../components/AssignDialog";
 import { CampaignSelect } from "../components/CampaignSelect";
 import { ClerkFilterSelect } from "../components/ClerkSelect";
 import { ClosedLeadCell } from "../components/ClosedLeadCells";
+import { type DistributionResult, readDistribution } from "../components/DistributionPreview";
 import { DueBadge } from "../components/DueBadge";
 import { readUserErrors } from "../components/FieldError";
 import { EmptyList } from "../components/FilterReset";
@@ -18,6 +19,17 @@ import { Pager } from "../components/Pager";
 import { QueryState } from "../components/QueryState";
 import { SearchBox } from "../components/SearchBox";
 import { SortHeader } from "../components/SortHeader";
+import {
+  NOTHING_SELECTED,
+  type Selection,
+  isSelected,
+  offersAllMatching,
+  pageSelected,
+  selectedCount,
+  selectionScope,
+  toggleLead,
+  togglePage,
+} from "../distribution";
 import { errorText } from "../errorText";
 import { contactName, formatAge, readContactName } from "../format";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
@@ -126,12 +138,13 @@ export function LeadsOverview() {
   const { t } = useI18n();
   usePageTitle(t("leads.title"));
   const state = parseOverview(search);
-  // Keyed by the URL: a new tab, filter, sort or page starts with an empty selection.
+  // Keyed by the tab and its filters: another filter starts with an empty selection, another
+  // page or sort keeps it (selecting across pages).
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">{t("leads.title")}</h1>
       <Filters state={state} />
-      <Overview key={overviewUrl(state)} state={state} />
+      <Overview key={selectionScope(state)} state={state} />
     </section>
   );
 }
@@ -184,7 +197,10 @@ function Filters({ state }: { state: OverviewState }) {
             outcome={state.outcome ?? ""}
             reason={state.reason ?? ""}
             onChange={({ outcome, reason }) =>
-              change({ outcome: outcome || undefined, reason: reason || undefined })
+              change({
+                outcome: outcome || undefined,
+                reason: reason || undefined,
+              })
             }
           />
         )}
@@ -229,7 +245,7 @@ function Overview({ state }: { state: OverviewState }) {
     requestPolicy: "cache-and-network",
   });
   const [assignment, assignLeads] = useMutation(AssignLeadsDocument);
-  const [selected, setSelected] = useState<string[]>([]);
+  const [selection, setSelection] = useState<Selection>(NOTHING_SELECTED);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
@@ -250,7 +266,8 @@ function Overview({ state }: { state: OverviewState }) {
   const rowIds = rows.map((node) => readLeadRow(getFragmentData(OverviewRowFragment, node)).id);
   const total = page.data?.leads.totalCount ?? 0;
   const selectable = state.tab === "new";
-  const allSelected = rowIds.length > 0 && rowIds.every((id) => selected.includes(id));
+  const allSelected = pageSelected(selection, rowIds);
+  const count = selectedCount(selection);
   const filtered = hasOverviewFilters(state);
 
   function refresh() {
@@ -259,16 +276,47 @@ function Overview({ state }: { state: OverviewState }) {
   }
 
   function toggle(id: string) {
-    setSelected((now) => (now.includes(id) ? now.filter((one) => one !== id) : [...now, id]));
+    setSelection((now) => toggleLead(now, id, rowIds));
   }
 
   function toggleAll() {
-    setSelected(allSelected ? [] : rowIds);
+    setSelection((now) => togglePage(now, rowIds));
+  }
+
+  /** The real distributeLeads ran: who got how many, and what it skipped and why. */
+  function distributed(result: DistributionResult) {
+    setDialogOpen(false);
+    const { assignments, skipped, perClerk, reasons } = readDistribution(result);
+    const parts = [
+      assignments.length
+        ? t("distribute.done", {
+            count: assignments.length,
+            clerks: perClerk.map((clerk) => `${clerk.name} ${clerk.count}`).join(", "),
+          })
+        : t("distribute.noneDone"),
+    ];
+    if (skipped.length) {
+      parts.push(
+        t("distribute.doneSkipped", {
+          count: skipped.length,
+          reasons: reasons.map((entry) => `${entry.reason} (${entry.count})`).join("; "),
+        }),
+      );
+    }
+    setNotice({
+      kind: assignments.length ? "success" : "problem",
+      text: parts.join(" "),
+    });
+    setSelection(NOTHING_SELECTED);
+    refresh();
   }
 
   async function distribute(clerk: Clerk) {
-    const leadIds = selected;
-    const result = await assignLeads({ input: { leadIds, assigneeId: clerk.id } });
+    if (selection.kind !== "ids") return; // a filter's leads go through distributeLeads
+    const leadIds = [...selection.ids];
+    const result = await assignLeads({
+      input: { leadIds, assigneeId: clerk.id },
+    });
     setDialogOpen(false);
     const errors = readUserErrors(result.data?.assignLeads.userErrors);
     if (result.error) {
@@ -288,7 +336,10 @@ function Overview({ state }: { state: OverviewState }) {
           ? t("leads.conflict", { names: names.join(", ") })
           : t("leads.conflictUnknown"),
       });
-      setSelected((now) => now.filter((id) => !taken.includes(id)));
+      setSelection({
+        kind: "ids",
+        ids: leadIds.filter((id) => !taken.includes(id)),
+      });
     } else if (errors.length) {
       setNotice({
         kind: "problem",
@@ -297,9 +348,12 @@ function Overview({ state }: { state: OverviewState }) {
     } else {
       setNotice({
         kind: "success",
-        text: t("leads.distributed", { count: leadIds.length, name: clerk.name }),
+        text: t("leads.distributed", {
+          count: leadIds.length,
+          name: clerk.name,
+        }),
       });
-      setSelected([]);
+      setSelection(NOTHING_SELECTED);
     }
     refresh();
   }
@@ -334,11 +388,25 @@ function Overview({ state }: { state: OverviewState }) {
 
       {selectable && (
         <div className="toolbar">
-          <span>{t("leads.selected", { count: selected.length })}</span>
+          <span data-testid="selected-count">
+            {selection.kind === "all"
+              ? t("leads.selectedAll", { count })
+              : t("leads.selected", { count })}
+          </span>
+          {offersAllMatching(selection, rowIds, total) && (
+            <button type="button" onClick={() => setSelection({ kind: "all", total })}>
+              {t("leads.selectAllMatching", { count: total })}
+            </button>
+          )}
+          {count > 0 && (
+            <button type="button" onClick={() => setSelection(NOTHING_SELECTED)}>
+              {t("leads.clearSelection")}
+            </button>
+          )}
           <button
             type="button"
             className="primary"
-            disabled={selected.length === 0}
+            disabled={count === 0}
             onClick={() => setDialogOpen(true)}
           >
             {t("leads.distribute")}
@@ -392,7 +460,7 @@ function Overview({ state }: { state: OverviewState }) {
                   lead={node}
                   columns={COLUMNS_OF_TAB[state.tab]}
                   selectable={selectable}
-                  selected={selected.includes(rowIds[index])}
+                  selected={isSelected(selection, rowIds[index])}
                   onToggle={() => toggle(rowIds[index])}
                 />
               ))}
@@ -409,9 +477,11 @@ function Overview({ state }: { state: OverviewState }) {
       />
       {dialogOpen && (
         <AssignDialog
-          count={selected.length}
+          selection={selection}
+          filter={listFilter(state)}
           busy={assignment.fetching}
           onConfirm={distribute}
+          onDistributed={distributed}
           onCancel={() => setDialogOpen(false)}
         />
       )}
