@@ -264,3 +264,48 @@ async def test_an_activity_that_went_with_its_lead_is_no_longer_linked(client, a
         edge["node"]["kind"]: edge["node"]["activity"] for edge in seen["notifications"]["edges"]
     }
     assert kinds["ACTIVITY_DUE"] is None
+
+
+async def test_opportunity_links_of_a_page_cost_a_fixed_number_of_statements(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Messe Süd")
+    rows = await new_leads(client, actors.manager, campaign, [f"L{i}" for i in range(12)])
+    opportunities = []
+    for row in rows:
+        created = await mutate_ok(
+            client,
+            actors.manager,
+            "createOpportunity",
+            {"contactId": row["contact"]["id"], "title": "Ausbau", "ownerId": actors.clerk_a.gid},
+            "opportunity { id }",
+        )
+        opportunities.append(created["opportunity"]["id"])
+    foreign = await mutate_ok(
+        client,
+        actors.manager,
+        "createOpportunity",
+        {"contactId": rows[0]["contact"]["id"], "title": "Fremd", "ownerId": actors.clerk_b.gid},
+        "opportunity { id }",
+    )
+    async with in_transaction():
+        await notifications.create_notifications(
+            [
+                NewNotification(
+                    actors.clerk_a.user.id,
+                    NotificationKind.OPPORTUNITY_HANDED_OVER,
+                    "Verkaufschance",
+                    opportunity_id=decode_id(gid, "Opportunity", ["id"]),
+                )
+                for gid in [foreign["opportunity"]["id"], *opportunities]
+            ]
+        )
+    counts = {}
+    for size in (2, 12):
+        with QueryCounter() as counter:
+            page = await listed(client, actors.clerk_a, first=size)
+        linked = [edge["node"]["opportunity"] for edge in page["notifications"]["edges"]]
+        assert linked == [{"id": gid} for gid in reversed(opportunities)][:size]
+        counts[size] = counter.count
+    assert counts[2] == counts[12], counts
+    # Clerk B's opportunity is not clerk A's to see: the oldest notification links nothing.
+    last = await listed(client, actors.clerk_a, first=13)
+    assert last["notifications"]["edges"][-1]["node"]["opportunity"] is None

@@ -13,13 +13,13 @@ from strawberry.types import Info
 
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
+from leadflow.api.loaders.notifications import NotificationLinks
+from leadflow.api.loaders.notifications import for_request as links_for_request
 from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.connection import Connection
 from leadflow.api.types.lead import (
     LeadNode,
     OpportunityNode,
-    load_activity_node,
-    load_opportunity_node,
 )
 from leadflow.api.types.node import Node
 from leadflow.db import enums, models
@@ -69,19 +69,25 @@ class NotificationNode(Node):
     async def opportunity(self, info: Info[Context, None]) -> OpportunityNode | None:
         if self.opportunity_pk is None:
             return None
-        viewer = info.context.require_viewer()
-        if not await notifications.may_see_opportunity(viewer, self.opportunity_pk):
-            return None
-        return await load_opportunity_node(self.opportunity_pk)
+        opportunity = await _links(info).opportunity.load(self.opportunity_pk)
+        return OpportunityNode.from_model(opportunity) if opportunity is not None else None
 
     @strawberry.field(description="The activity it is about, when the viewer may see it.")
     async def activity(self, info: Info[Context, None]) -> ActivityNode | None:
         if self.activity_pk is None:
             return None
-        viewer = info.context.require_viewer()
-        if not await notifications.may_see_activity(viewer, self.activity_pk):
+        activity = await _links(info).activity.load(self.activity_pk)
+        if activity is None:
             return None
-        return await load_activity_node(self.activity_pk)
+        # Whoever sees an activity sees its subject (policy.activity_scope).
+        if activity.lead_id is not None:
+            row = await info.context.loaders.lead.load(activity.lead_id)
+            lead = LeadNode.from_values(row) if row is not None else None
+            return ActivityNode.from_model(activity, lead=lead)
+        assert activity.opportunity_id is not None
+        subject = await _links(info).opportunity.load(activity.opportunity_id)
+        opportunity = OpportunityNode.from_model(subject) if subject is not None else None
+        return ActivityNode.from_model(activity, opportunity=opportunity)
 
     @classmethod
     def from_model(cls, notification: models.Notification) -> NotificationNode:
@@ -99,3 +105,7 @@ class NotificationNode(Node):
 
 
 NotificationConnection = Connection[NotificationNode]
+
+
+def _links(info: Info[Context, None]) -> NotificationLinks:
+    return links_for_request(info.context.loaders, info.context.require_viewer())
