@@ -5,6 +5,7 @@ reason on every path."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -314,3 +315,26 @@ async def test_automatic_distribution_of_a_partners_leads(client, actors: Actors
         actor=actors.clerk_a,
     )
     assert body["data"]["campaign"]["distribution"] is None
+
+
+async def test_two_managers_distributing_the_same_filter_at_once(client, actors: Actors):
+    """Two real concurrent requests (PostgreSQL: two connections) over the same NEW leads:
+    every lead is assigned exactly once; what one took, the other skipped with a reason."""
+    campaign, ids = await campaign_with_leads(client, actors.manager, "Zugleich", 40)
+    clerks = [actors.clerk_a.gid, actors.clerk_b.gid]
+    first, second = await asyncio.gather(
+        distribute(client, actors.manager, filter={"campaignId": campaign}, clerkIds=clerks),
+        distribute(
+            client,
+            actors.manager2,
+            filter={"campaignId": campaign, "status": "NEW"},
+            clerkIds=clerks,
+            strategy="ROUND_ROBIN",
+        ),
+    )
+    assert first["userErrors"] == [] and second["userErrors"] == []
+    assigned = [a["lead"]["id"] for a in first["assignments"] + second["assignments"]]
+    assert sorted(assigned) == sorted(ids)
+    skipped = first["skipped"] + second["skipped"]
+    assert all(s["reason"].startswith("nicht mehr neu: inzwischen ") for s in skipped)
+    assert await Lead.filter(assignee_id=None).count() == 0
