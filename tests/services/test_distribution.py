@@ -228,3 +228,10 @@ async def test_every_lead_write_publishes_its_event(actors):
     ]
     lead = await Lead.get(id=lead_id)
     assert lead.assignment_reason == f"übertragen von {a.name}"  # back to b: b's reason stands
+    # The reassignment told both clerks (services.notifications), in its transaction.
+    told = await Notification.filter(lead_id=lead_id).order_by("id").values_list("user_id", "kind")
+    assert [(user, str(kind)) for user, kind in told] == [
+        (a.id, NotificationKind.LEAD_ASSIGNED.value),
+        (a.id, NotificationKind.LEAD_REASSIGNED_AWAY.value),
+        (b.id, NotificationKind.LEAD_ASSIGNED.value),
+    ]
