@@ -186,6 +186,15 @@ async def test_automatic_distribution_at_intake(client, actors: Actors):
         {clerks[0]: 2, clerks[1]: 1}
     ) or Counter(lead["assignee"]["id"] for lead in leads) == Counter({clerks[0]: 1, clerks[1]: 2})
     assert all(lead["assignmentReason"].startswith("automatisch: ") for lead in leads)
+    # The rule assigned them, not the manager who created them.
+    body = await gql(
+        client,
+        "query($id: ID!) { lead(id: $id) { history { kind actor { id } } } }",
+        {"id": leads[0]["id"]},
+        actor=actors.manager,
+    )
+    history = body["data"]["lead"]["history"]
+    assert [e for e in history if e["kind"] == "ASSIGNED"] == [{"kind": "ASSIGNED", "actor": None}]
 
 
 async def test_assignment_reason_on_manual_paths(client, actors: Actors):

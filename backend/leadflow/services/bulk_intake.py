@@ -47,7 +47,7 @@ async def store_intakes(
     waiting = list(dict.fromkeys(c.id for c in lead_contacts if c.id not in open_leads))
     new_lead_ids = await _create_leads(actor, campaign, waiting)
     # A campaign with automatic distribution hands its new leads out in this transaction.
-    await distribute_new_leads(actor, campaign, sorted(new_lead_ids))
+    await distribute_new_leads(campaign, sorted(new_lead_ids))
     if new_lead_ids:
         fresh = await Lead.filter(id__in=new_lead_ids)
         open_leads.update({lead.contact_id: lead for lead in fresh})

@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
-from leadflow.auth.actors import Actor, actor_user
+from leadflow.auth.actors import Actor, SystemActor, actor_user
 from leadflow.db.enums import DistributionStrategy, LeadEventKind, LeadStatus, Role
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import Absence, Campaign, CampaignDistribution, Lead, LeadEvent, User
@@ -47,6 +47,10 @@ MAX_CLERKS = 200
 REASON_BATCH = 1000
 # Absences are calendar days of the company (a German sales team).
 COMPANY_TIME_ZONE = ZoneInfo("Europe/Berlin")
+
+# Who assigns at intake: the rule, not whoever (a partner, a manager, an import) sent the leads,
+# so the history shows no user for it and the sender's notifications are not suppressed.
+AUTOMATIC = SystemActor("distribution")
 
 MANUAL_REASON = "manuell zugewiesen"
 AUTOMATIC_PREFIX = "automatisch: "
@@ -511,10 +515,10 @@ async def campaign_distribution(actor: Actor, campaign_id: int) -> CampaignDistr
     return await CampaignDistribution.get_or_none(campaign_id=campaign_id)
 
 
-async def distribute_new_leads(actor: Actor, campaign: Campaign, lead_ids: Sequence[int]) -> None:
+async def distribute_new_leads(campaign: Campaign, lead_ids: Sequence[int]) -> None:
     """At intake, in the intake's transaction: new leads of a campaign with automatic
-    distribution go to its clerks now ("automatisch: ..."). Without an available clerk they
-    stay NEW."""
+    distribution go to its clerks now ("automatisch: ...", by AUTOMATIC). Without an available
+    clerk they stay NEW."""
     if not lead_ids:
         return
     settings = await CampaignDistribution.get_or_none(campaign_id=campaign.id, automatic=True)
@@ -533,5 +537,5 @@ async def distribute_new_leads(actor: Actor, campaign: Campaign, lead_ids: Seque
             pointers,
             prefix=AUTOMATIC_PREFIX,
         )
-        await write_assignments(actor, result.assignments)
+        await write_assignments(AUTOMATIC, result.assignments)
         await _advance_pointers(result.pointers)
