@@ -527,6 +527,10 @@ async def distribute_new_leads(campaign: Campaign, lead_ids: Sequence[int]) -> N
     async with in_transaction() as connection:  # joins the intake's transaction
         supports_lock = bool(connection.capabilities.support_for_update)
         await _lock_distributions({campaign.id}, supports_lock)
+        # Read again under the lock: a concurrent setCampaignDistribution has committed or waits.
+        settings = await CampaignDistribution.get_or_none(campaign_id=campaign.id, automatic=True)
+        if settings is None or not settings.clerk_ids:
+            return
         clerks = await clerk_loads(settings.clerk_ids, lock=supports_lock)
         pointers = await round_robin_pointers({campaign.id})
         states = [LeadState(id=lead_id, campaign_id=campaign.id) for lead_id in sorted(lead_ids)]
