@@ -16,9 +16,10 @@ and broadcasts on request). For each server, from this process:
    open;
 3. fan-out, `--fanouts` times: leadflow: one `distributeLeads` (ROUND_ROBIN) of one new lead
    to each of those clerks, over HTTP on the same process, so that every subscription gets
-   one ASSIGNED event; raw: one `bench_broadcast` message. Time from the mutation's response
-   (raw: the broadcast's send) to the first and to the last of the N subscriptions receiving
-   it, and how many received it;
+   one ASSIGNED event; raw: one `bench_broadcast` message. Time from the mutation's send
+   (raw: the broadcast's) to the first and to the last of the N subscriptions receiving it
+   (events may arrive before the mutation's answer), how many received it within
+   `--timeout` and in the end, and REFETCH results (a subscription that fell behind);
 4. the peak RSS (VmHWM), and RSS after all are closed.
 
     .venv/bin/python bench/idle_subscriptions.py                 # SQLite
@@ -101,6 +102,10 @@ class Result:
     first_ms: list[float] = field(default_factory=list)
     last_ms: list[float] = field(default_factory=list)
     reached: list[int] = field(default_factory=list)
+    # Received at all, a few seconds after the last fan-out (late ones included).
+    in_the_end: list[int] = field(default_factory=list)
+    refetches: int = 0
+    request_ms: list[float] = field(default_factory=list)  # the mutation's (raw: the send's)
 
 
 @dataclass
@@ -108,6 +113,7 @@ class Fanout:
     """How many subscriptions received each event (by key), and when the first and last did."""
 
     arrived: dict[Any, list[float]] = field(default_factory=lambda: defaultdict(list))
+    keys: list[Any] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, key: Any, at: float) -> None:
@@ -134,7 +140,7 @@ async def measure(
     options: Options,
     fanout: Fanout,
     on_next: Callable[[dict[str, Any], float], None],
-    send_event: Callable[[int], Awaitable[tuple[Any, float]]],
+    send_event: Callable[[int], Awaitable[Any]],
 ) -> None:
     result.rss_none = server.memory_mb()["VmRSS"]
     started = perf_counter()
@@ -147,13 +153,18 @@ async def measure(
         result.rss_idle = server.memory_mb()["VmRSS"]
         result.still_open = sum(still_open(s) for s in opened)
         for n in range(options.fanouts):
-            key, answered = await send_event(n)
+            sent = perf_counter()
+            key = await send_event(n)
+            result.request_ms.append((perf_counter() - sent) * 1000)
+            fanout.keys.append(key)
             await fanout.wait_for(key, result.still_open, options.timeout)
             times = fanout.arrived[key]
             result.reached.append(len(times))
             if times:
-                result.first_ms.append((min(times) - answered) * 1000)
-                result.last_ms.append((max(times) - answered) * 1000)
+                result.first_ms.append((min(times) - sent) * 1000)
+                result.last_ms.append((max(times) - sent) * 1000)
+        await asyncio.sleep(options.timeout / 3)
+        result.in_the_end = [len(fanout.arrived[key]) for key in fanout.keys]
         result.rss_peak = server.memory_mb()["VmHWM"]
     await asyncio.sleep(2.0)
     result.rss_closed = server.memory_mb()["VmRSS"]
@@ -187,13 +198,15 @@ async def measure_leadflow(
         event = (payload.get("data") or {}).get("taskEvents")
         if event is not None:
             fanout.record(round_of.get(decode_id(event["lead"]["id"], "Lead", ["lead"])), at)
+        else:
+            result.refetches += 1  # REFETCH: the subscription fell behind
 
     clerk_ids = [encode_id("User", clerk_id) for clerk_id, _ in clerks]
     tokens = [clerks[n % len(clerks)][1] for n in range(options.subscriptions)]
     async with httpx.AsyncClient(timeout=60) as client:
         await warm_up(client, server, people)
 
-        async def send_event(n: int) -> tuple[Any, float]:
+        async def send_event(n: int) -> Any:
             pks = range(1 + n * len(clerks), 1 + (n + 1) * len(clerks))
             round_of.update((pk, n) for pk in pks)
             variables = {"leadIds": [encode_id("Lead", pk) for pk in pks], "clerkIds": clerk_ids}
@@ -201,7 +214,7 @@ async def measure_leadflow(
             payload = data["distributeLeads"]
             if payload["userErrors"] or len(payload["assignments"]) != len(clerks):
                 raise BenchError(f"distributeLeads did not give each clerk one lead: {payload}")
-            return n, perf_counter()
+            return n
 
         await measure(result, server, ws_url(server), tokens, TASK_EVENTS, options, fanout,
                       on_next, send_event)  # fmt: skip
@@ -237,9 +250,9 @@ async def measure_raw(server: Server, options: Options) -> Result:
         await trigger.send(json.dumps({"type": "connection_init"}))
         await trigger.recv()
 
-        async def send_event(n: int) -> tuple[Any, float]:
+        async def send_event(n: int) -> Any:
             await trigger.send(json.dumps({"type": "bench_broadcast", "payload": {"n": n}}))
-            return n, perf_counter()
+            return n
 
         tokens = [""] * options.subscriptions
         await measure(result, server, url, tokens, RAW_QUERY, options, fanout, on_next, send_event)
@@ -257,7 +270,8 @@ def report(results: list[Result], options: Options, backend: str) -> None:
     )
     for column in (
         "server", "RSS none MB", "RSS open MB", f"after {options.idle:g} s idle", "per sub KB",
-        "peak MB", "closed MB", "open in s", "still open", "reached", "first ms", "last ms",
+        "peak MB", "closed MB", "open in s", "still open", "reached", "in the end", "REFETCH",
+        "request ms", "first ms", "last ms",
     ):  # fmt: skip
         table.add_column(column, justify="left" if column == "server" else "right")
     for r in results:
@@ -267,6 +281,9 @@ def report(results: list[Result], options: Options, backend: str) -> None:
             f"{per_sub:.0f}", f"{r.rss_peak:.1f}", f"{r.rss_closed:.1f}",
             f"{r.open_seconds:.1f}", f"{r.still_open:,}",
             f"{min(r.reached, default=0):,}-{max(r.reached, default=0):,}",
+            f"{min(r.in_the_end, default=0):,}-{max(r.in_the_end, default=0):,}",
+            f"{r.refetches:,}",
+            spread(r.request_ms),
             spread(r.first_ms), spread(r.last_ms),
         )  # fmt: skip
     console.print(table)
