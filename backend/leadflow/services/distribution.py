@@ -87,25 +87,31 @@ async def write_assignments(
     actor: Actor, assignments: Sequence[NewAssignment], *, at: datetime | None = None
 ) -> None:
     """Assign each lead to its clerk, inside the caller's transaction, after the caller locked
-    the leads in id order (PostgreSQL). One guarded UPDATE per clerk (only NEW leads change;
-    fewer rows changed than asked raises AssignConflict), the reasons in CASE batches, one
+    the leads in id order (PostgreSQL). One guarded UPDATE per clerk and 1,000 leads, reasons
+    included (only NEW leads change; fewer rows changed than asked raises AssignConflict), one
     history row, one `lead.assigned` event per lead and one notification per clerk."""
     if not assignments:
         return
     assigned_at = at or clock.now()
-    by_clerk: dict[int, list[int]] = {}
+    by_clerk: dict[int, list[NewAssignment]] = {}
     for assignment in assignments:
-        by_clerk.setdefault(assignment.clerk_id, []).append(assignment.lead_id)
-    for clerk_id, ids in by_clerk.items():
-        changed = await Lead.filter(status_condition(LeadStatus.NEW), id__in=ids).update(
-            assignee_id=clerk_id, assigned_at=assigned_at, waiting_since=assigned_at
-        )
-        if changed != len(ids):
-            raise AssignConflict()
+        by_clerk.setdefault(assignment.clerk_id, []).append(assignment)
+    for clerk_id, given in by_clerk.items():
+        for start in range(0, len(given), REASON_BATCH):
+            batch = given[start : start + REASON_BATCH]
+            changed = await Lead.filter(
+                status_condition(LeadStatus.NEW), id__in=[a.lead_id for a in batch]
+            ).update(
+                assignee_id=clerk_id,
+                assigned_at=assigned_at,
+                waiting_since=assigned_at,
+                assignment_reason=_reasons(batch),
+            )
+            if changed != len(batch):
+                raise AssignConflict()
     lead_ids = [assignment.lead_id for assignment in assignments]
     # The first clerk's assignment is the one reports measure (a reassignment keeps it).
     await Lead.filter(id__in=lead_ids, first_assigned_at=None).update(first_assigned_at=assigned_at)
-    await _store_reasons(assignments)
     author = actor_user(actor)
     await LeadEvent.bulk_create(
         [
@@ -142,26 +148,18 @@ async def write_assignments(
     )
     # One notification per clerk for the batch (services.notifications).
     await notifications.notify_leads_assigned(
-        actor, {clerk: [written[i] for i in ids] for clerk, ids in by_clerk.items()}
+        actor, {clerk: [written[a.lead_id] for a in given] for clerk, given in by_clerk.items()}
     )
 
 
-async def _store_reasons(assignments: Sequence[NewAssignment]) -> None:
-    """One UPDATE per distinct reason when there are few (manual: one), else CASE batches
-    (least loaded: a reason per lead, since each names the clerk's count)."""
-    by_reason: dict[str, list[int]] = {}
-    for assignment in assignments:
-        by_reason.setdefault(assignment.reason, []).append(assignment.lead_id)
-    if len(by_reason) <= 4:
-        for reason, ids in by_reason.items():
-            await Lead.filter(id__in=ids).update(assignment_reason=reason)
-        return
-    # CASE WHEN id = ? THEN ? ... (parameters), 1,000 leads per statement; building a model per
-    # lead for bulk_update cost more than the whole run's SQL.
-    for start in range(0, len(assignments), REASON_BATCH):
-        batch = assignments[start : start + REASON_BATCH]
-        reasons = Case(*[When(id=a.lead_id, then=a.reason) for a in batch])
-        await Lead.filter(id__in=[a.lead_id for a in batch]).update(assignment_reason=reasons)
+def _reasons(batch: Sequence[NewAssignment]) -> str | Case:
+    """The batch's reason, or `CASE WHEN id = ? THEN ? ...` (parameters) when they differ
+    (least loaded: each names the clerk's count) - in the assigning UPDATE itself, so every
+    lead is written once (PostgreSQL's rollup triggers run per statement)."""
+    reasons = {a.reason for a in batch}
+    if len(reasons) == 1:
+        return reasons.pop()
+    return Case(*[When(id=a.lead_id, then=a.reason) for a in batch])
 
 
 # ---------------------------------------------------------------------------------------------
