@@ -636,8 +636,9 @@ async def test_node_matrix(client, actors: Actors, kind: str):
 USER_PUBLIC = {"id", "name"}
 USER_DETAILS = {"email", "role", "active", "openLeadCount", "capacity"}
 # Absences are personal: managers, admins and the user themself (an empty list for others);
-# tests/api/test_distribution.py checks them.
-USER_PERSONAL = {"absences"}
+# tests/api/test_distribution.py checks them. The e-mail setting: the user themself and admins
+# (null for others); tests/services/test_emails_opt_out.py checks it.
+USER_PERSONAL = {"absences", "emailNotifications"}
 U = "{ id name email role active openLeadCount capacity }"
 
 

@@ -13,7 +13,7 @@ from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.enums import Role
 from leadflow.api.types.node import Node
 from leadflow.db import enums, models
-from leadflow.services import clerk_settings, users
+from leadflow.services import clerk_settings, notification_settings, users
 
 _DETAILS = (
     "Null unless the viewer may see this user's details: managers and admins see everyone's, "
@@ -91,6 +91,17 @@ class UserNode(Node):
         if not clerk_settings.may_read_absences(info.context.require_viewer(), self.pk):
             return []
         return [AbsenceNode.from_model(a) for a in await clerk_settings.absences_of(self.pk)]
+
+    @strawberry.field(
+        description="Whether this user's notifications also come by e-mail (when the server "
+        "sends e-mail at all). Null unless the viewer is the user themself or an admin."
+    )
+    async def email_notifications(self, info: Info[Context, None]) -> bool | None:
+        viewer = info.context.require_viewer()
+        if not notification_settings.may_read_email_settings(viewer, self.pk):
+            return None
+        user = await info.context.loaders.user.load(self.pk)
+        return user.email_notifications if user is not None else None
 
     @classmethod
     def from_model(cls, user: models.User) -> UserNode:
