@@ -85,3 +85,18 @@ def test_an_error_does_not_show_the_password():
     with pytest.raises(SettingsError) as raised:
         parse_smtp_url("smtp://user:secret@host:99999")
     assert "secret" not in str(raised.value)
+
+
+def test_a_mail_links_to_the_lead_page_as_the_web_app_addresses_it():
+    user = User(id=7, name="Clara Clerk", email="clara@test.example")
+    notification = Notification(
+        id=1, user_id=7, kind=NotificationKind.LEAD_ASSIGNED, message="Neuer Lead: X"
+    )
+    notification.lead_id, notification.opportunity_id = 12, None
+    on = emails.MailSettings(SmtpServer("h", 25), "Leadflow <x@y>", "https://leadflow.test")
+    subject, body = emails.compose(notification, user, on)
+    assert subject == "Leadflow: Neuer Lead: X"
+    # The API's global ID, URI-encoded (the web app's leadPath uses encodeURIComponent).
+    assert "https://leadflow.test/leads/TGVhZDoxMg%3D%3D" in body
+    without = emails.MailSettings(SmtpServer("h", 25), "Leadflow <x@y>", "")
+    assert "http" not in emails.compose(notification, user, without)[1]
