@@ -7,6 +7,7 @@ import {
   formatShortDay,
   invalidAbsence,
   isSelected,
+  listError,
   offersAllMatching,
   pageSelected,
   parseCapacity,
@@ -162,6 +163,14 @@ describe("summaries", () => {
       { reason: "voll", count: 2 },
       { reason: "abgeschlossen", count: 1 },
     ]);
+  });
+});
+
+describe("listError", () => {
+  it("speaks of the list, not of one position in it", () => {
+    const error = { code: "INVALID", message: "", field: ["clerkIds", "2"] };
+    expect(listError(error)).toEqual({ ...error, field: ["clerkIds"] });
+    expect(listError({ code: "X", message: "", field: null }).field).toBeNull();
   });
 });
 

@@ -173,6 +173,16 @@ export function reasonsOf(
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
+/** distributeLeads takes at most this many NEW leads of a filter per call (the first by id);
+ * the rest stay NEW for the next call. */
+export const FILTER_LIMIT = 10_000;
+
+/** A user error of distributeLeads about one of a list (["clerkIds", "2"]) in the words for the
+ * list (["clerkIds"]): the dialog shows one message, not one per position. */
+export function listError<E extends { field?: readonly string[] | null }>(error: E): E {
+  return { ...error, field: error.field?.slice(0, 1) ?? null };
+}
+
 /** At most this many rows of a preview are listed (a filter may match 10,000 leads); the
  * per-clerk summary counts them all. */
 export const PREVIEW_ROWS = 50;

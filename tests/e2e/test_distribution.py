@@ -4,16 +4,23 @@ campaign's automatic distribution, a clerk's own absences."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.databases import asyncpg_dsn
 from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     BROWSER_USERS,
@@ -39,11 +46,42 @@ LEADS_BY_CLERK = """{
 }"""
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[Seeded]:
-    """The browser tests' users and 30 NEW leads, and a third clerk, Eva."""
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test's server (dropped after it). Plain asyncpg
+    in a thread of its own: Playwright's sync API keeps an event loop running in this one, so
+    the async database fixtures cannot run here."""
+    assert POSTGRES_URL is not None
+    name = f"leadflow_e2e_{uuid.uuid4().hex[:10]}"
+
+    def admin(statement: str) -> None:
+        async def run() -> None:
+            connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
+            try:
+                await connection.execute(statement)
+            finally:
+                await connection.close()
+
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, run()).result()
+
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded(request, tmp_path: Path) -> Iterator[Seeded]:
+    """The browser tests' users and 30 NEW leads, and a third clerk, Eva; on each database
+    (the distribution's locks and counts are per database)."""
     users = (*BROWSER_USERS, (CLERK_EVA, "Eva Clerk", "clerk", PASSWORD))
-    with live_server(tmp_path, users=users) as server:
+    with ExitStack() as stack:
+        settings = {}
+        if request.param == "postgres":
+            settings["LEADFLOW_DATABASE_URL"] = stack.enter_context(fresh_postgres())
+        server = stack.enter_context(live_server(tmp_path, users=users, **settings))
         yield _seed_leads(server)
 
 

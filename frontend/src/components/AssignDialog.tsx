@@ -6,9 +6,11 @@ import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from "re
 import { useMutation, useQuery } from "urql";
 import {
   type DistributionStrategy,
+  FILTER_LIMIT,
   type Selection,
   STRATEGIES,
   distributeInput,
+  listError,
   selectedCount,
 } from "../distribution";
 import { errorText } from "../errorText";
@@ -253,7 +255,7 @@ function SeveralClerks({
     if (result.error || !payload) {
       setProblem(errorText(t, result.error ?? { code: "", message: "" }));
     } else if (errors.length) {
-      setProblem(errorText(t, errors[0]));
+      setProblem(errorText(t, listError(errors[0])));
     } else if (dryRun) {
       setPreview({
         assignments: payload.assignments,
@@ -278,6 +280,7 @@ function SeveralClerks({
         {selection.kind === "all"
           ? t("distribute.introAll", { count })
           : t("distribute.intro", { count })}
+        {count > FILTER_LIMIT && ` ${t("distribute.firstOnly")}`}
       </p>
       {clerks.fetching && <p role="status">{t("app.loading")}</p>}
       {clerks.error && <p role="alert">{errorText(t, clerks.error)}</p>}
