@@ -245,6 +245,17 @@ def test_a_selection_across_pages_goes_round_robin(page, seeded: Seeded):
     rows = dialog.get_by_test_id("preview-row")
     expect(rows).to_have_count(3)
     counts = Counter(row.get_by_role("cell").nth(1).inner_text() for row in rows.all())
+
+    # On a phone the dialog and its preview fit the width (the table scrolls in its own box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(dialog.get_by_role("button", name="Verteilen")).to_be_visible()
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth,"
+        " document.querySelector('dialog').getBoundingClientRect().right]"
+    )
+    assert widths[0] <= widths[1] and widths[2] <= widths[1], widths
+    screenshot(page, "distribute-phone-preview")
+    page.set_viewport_size({"width": 1280, "height": 800})
     assert sorted(counts.values()) == [1, 2] and set(counts) == {"Clara Clerk", "David Clerk"}
     dialog.get_by_role("button", name="Verteilen").click()
     expect(page.get_by_role("status").filter(has_text="verteilt")).to_contain_text(
