@@ -5,6 +5,7 @@ events and notifications written with the assignments, and a bounded statement c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
@@ -235,3 +236,21 @@ async def test_every_lead_write_publishes_its_event(actors):
         (a.id, NotificationKind.LEAD_REASSIGNED_AWAY.value),
         (b.id, NotificationKind.LEAD_ASSIGNED.value),
     ]
+
+
+async def test_a_filter_over_two_campaigns_keeps_one_pointer_per_campaign(actors):
+    first = await new_leads(actors, 3, "Nord")
+    second = await new_leads(actors, 2, "Sued")
+    clerks = sorted([actors.clerk_a.user.id, actors.clerk_b.user.id])
+    request = DistributionRequest(clerks, RR, lead_filter=LeadFilter())
+    preview = await distribution.distribute(
+        actors.manager.user, dataclasses.replace(request, preview=True)
+    )
+    result = await distribution.distribute(actors.manager.user, request)
+    assert result == preview
+    by_lead = {a.lead_id: a.clerk_id for a in result.assignments}
+    # Each campaign starts its own turn: Nord a, b, a; Süd a, b.
+    assert [by_lead[i] for i in first] == [clerks[0], clerks[1], clerks[0]]
+    assert [by_lead[i] for i in second] == [clerks[0], clerks[1]]
+    pointers = dict(await CampaignDistribution.all().values_list("campaign__name", "last_clerk_id"))
+    assert pointers == {"Nord": clerks[0], "Sued": clerks[1]}
