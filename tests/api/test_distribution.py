@@ -14,7 +14,17 @@ from leadflow.api.ids import encode_id
 from leadflow.db.enums import Role
 from leadflow.db.models import Lead
 from leadflow.services.distribution import company_today
-from tests.helpers import Actor, Actors, gql, make_actor, mutate, mutate_ok, new_campaign, new_leads
+from tests.helpers import (
+    Actor,
+    Actors,
+    QueryCounter,
+    gql,
+    make_actor,
+    mutate,
+    mutate_ok,
+    new_campaign,
+    new_leads,
+)
 
 RESULT = "assignments { lead { id } assignee { id name } reason } skipped { lead { id } reason }"
 
@@ -347,3 +357,19 @@ async def test_two_managers_distributing_the_same_filter_at_once(client, actors:
     skipped = first["skipped"] + second["skipped"]
     assert all(s["reason"].startswith("nicht mehr neu: inzwischen ") for s in skipped)
     assert await Lead.filter(assignee_id=None).count() == 0
+
+
+async def test_the_clerk_list_with_loads_and_absences_costs_the_same_for_more_clerks(
+    client, actors: Actors
+):
+    query = "{ users(role: CLERK) { id capacity openLeadCount absences { from to } } }"
+
+    async def statements() -> int:
+        with QueryCounter() as counter:
+            body = await gql(client, query, actor=actors.manager)
+        assert "errors" not in body, body
+        return counter.count
+
+    few = await statements()
+    await four_clerks(client, actors)
+    assert await statements() == few

@@ -124,10 +124,6 @@ def problem_field(period: Period) -> str:
     return "from" if not FIRST_YEAR <= period.starts_on.year <= LAST_YEAR else "to"
 
 
-async def absences_of(user_id: int) -> list[Absence]:
-    return await Absence.filter(user_id=user_id).order_by("starts_on", "ends_on")
-
-
 def may_read_absences(viewer: Actor, user_id: int) -> bool:
     """Absences are personal: managers, admins and the clerk themself."""
     return policy.is_manager(viewer) or policy.is_self(viewer, user_id)

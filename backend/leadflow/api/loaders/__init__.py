@@ -24,8 +24,9 @@ from leadflow.api.loaders.leads import (
     opportunity_by_lead,
 )
 from leadflow.api.loaders.opportunities import history_by_opportunity
-from leadflow.api.loaders.users import open_lead_count, user_by_id
+from leadflow.api.loaders.users import absences_by_user, open_lead_count, user_by_id
 from leadflow.db.models import (
+    Absence,
     Activity,
     ContactChange,
     Feedback,
@@ -51,6 +52,7 @@ class Loaders:
         self.open_lead_count = DataLoader[int, int](load_fn=open_lead_count)
         self.lead = DataLoader[int, dict[str, Any] | None](load_fn=lead_by_id)
         self.user = DataLoader[int, User | None](load_fn=user_by_id)
+        self.absences_by_user = DataLoader[int, list[Absence]](load_fn=absences_by_user)
         self.activities_by_lead = DataLoader[int, list[Activity]](load_fn=activities_by_lead)
         self.activities_by_opportunity = DataLoader[int, list[Activity]](
             load_fn=activities_by_opportunity

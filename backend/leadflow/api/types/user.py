@@ -90,7 +90,8 @@ class UserNode(Node):
     async def absences(self, info: Info[Context, None]) -> list[AbsenceNode]:
         if not clerk_settings.may_read_absences(info.context.require_viewer(), self.pk):
             return []
-        return [AbsenceNode.from_model(a) for a in await clerk_settings.absences_of(self.pk)]
+        found = await info.context.loaders.absences_by_user.load(self.pk)
+        return [AbsenceNode.from_model(absence) for absence in found]
 
     @strawberry.field(
         description="Whether this user's notifications also come by e-mail (when the server "
