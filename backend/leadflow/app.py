@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
 from leadflow.api.schema import build_schema
@@ -19,6 +19,7 @@ from leadflow.settings import Settings
 from leadflow.web.files import file_routes
 from leadflow.web.graphql import GraphQLEndpoint
 from leadflow.web.guards import http_middleware
+from leadflow.web.live import GraphQLWebSocket
 from leadflow.web.login import auth_routes
 from leadflow.web.static import healthz, spa_routes
 
@@ -26,7 +27,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
-    graphql = GraphQLEndpoint(build_schema(settings), settings, static_dir)
+    schema = build_schema(settings)
+    graphql = GraphQLEndpoint(schema, settings, static_dir)
     work = BackgroundWork(settings)
     # Live updates: the outbox's events fanned out to this instance's subscriptions.
     hub = Hub(settings.database_url, work.spawn)
@@ -40,6 +42,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        # Subscriptions over graphql-transport-ws on the same path (SSE is in graphql.handle).
+        WebSocketRoute("/graphql", GraphQLWebSocket(schema, settings)),
         *auth_routes(settings),
         *file_routes(settings, work),
         # Last: the SPA takes whatever GET path the routes above do not.

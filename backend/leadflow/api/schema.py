@@ -29,6 +29,7 @@ from leadflow.api.mutations.notifications import NotificationMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
+from leadflow.api.subscriptions import Subscription
 from leadflow.api.types.activity import ActivityNode
 from leadflow.api.types.admin import ApiTokenNode
 from leadflow.api.types.contact import ContactNode
@@ -82,6 +83,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return LeadflowSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             LeadNode,
             CampaignNode,

@@ -14,7 +14,6 @@ behind) the subscription delivers one result whose only error has `extensions.co
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
 
@@ -27,6 +26,7 @@ from leadflow.api.inputs.leads import LeadFilter
 from leadflow.api.types.figures import LeadCounts
 from leadflow.api.types.live import TaskEvent, TaskEventKind
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.live.hub import Refetch
 from leadflow.services import lead_lists, leads, outbox
 from leadflow.services.due import Today
 
@@ -101,7 +101,7 @@ class Subscription:
 
         # Refused filters and viewers fail here, before anything is delivered.
         last = await count()
-        async for _ in _coalesced(_lead_changes(context), COUNTS_INTERVAL_SECONDS):
+        async for _ in _lead_changes(context, COUNTS_INTERVAL_SECONDS):
             if not await context.still_signed_in():
                 return
             counts = await count()
@@ -131,68 +131,67 @@ async def _visible_now(context: Context, lead_id: int, kind: TaskEventKind) -> b
     return True
 
 
-async def _messages(context: Context, after_id: int | None) -> AsyncIterator[Any]:
-    """The hub's messages for this subscription, until the login is revoked."""
+def _stream(context: Context, after_id: int | None) -> AsyncIterator[Any]:
+    """The hub's subscription: messages with id > `after_id` (None: from now)."""
     if context.events is None:
         raise GraphQLError(
             "Subscriptions are served over WebSocket (graphql-transport-ws) or Server-Sent "
             "Events on /graphql.",
             extensions={"code": "BAD_REQUEST"},
         )
-    stream = context.events.subscribe(after_id)
+    return context.events.subscribe(after_id)
+
+
+async def _messages(context: Context, after_id: int | None) -> AsyncIterator[Any]:
+    """The hub's messages for this subscription; unsubscribes when the subscription ends."""
+    stream = _stream(context, after_id)
     try:
         async for message in stream:
             yield message
     finally:
-        closer = getattr(stream, "aclose", None)
-        if closer is not None:
-            await closer()
+        await _close(stream)
 
 
-async def _lead_changes(context: Context) -> AsyncIterator[None]:
-    """One tick per message that may change lead counts (lead events and refetch markers)."""
-    async for message in _messages(context, None):
-        if _is_refetch(message) or message.topic in LEAD_TOPICS:
-            yield None
-
-
-async def _coalesced(ticks: AsyncIterator[None], interval: float) -> AsyncIterator[None]:
-    """Yields after ticks arrived, at most once per `interval`: a burst of ticks becomes one,
-    and the last tick of a burst is never left waiting for a next one."""
-    pending = asyncio.Event()
-    ended = False
-
-    async def pump() -> None:
-        nonlocal ended
-        try:
-            async for _ in ticks:
-                pending.set()
-        finally:
-            ended = True
-            pending.set()
-
-    task = asyncio.create_task(pump())
+async def _lead_changes(context: Context, interval: float) -> AsyncIterator[None]:
+    """One tick per burst of messages that may change lead counts (lead events and refetch
+    markers), at most one per `interval`: the first change of a quiet time ticks at once, the
+    ones after it are gathered until `interval` has passed since the last tick. A burst of
+    1,000 events costs a few recounts, and the last change of a burst is never left waiting."""
+    stream = _stream(context, None)
     loop = asyncio.get_running_loop()
     next_allowed = loop.time()
     try:
-        while True:
-            await pending.wait()
-            if ended:
-                # A pump that failed (the hub broke) fails the subscription, not ends it.
-                await task
-                return
-            await asyncio.sleep(max(0.0, next_allowed - loop.time()))
-            pending.clear()
+        async for message in stream:
+            if not _changes_counts(message):
+                continue
+            while (left := next_allowed - loop.time()) > 0:
+                try:
+                    # Safe to cut: the hub's iterator loses nothing when its wait is cancelled.
+                    # (Not wait_for: on 3.11 it can swallow the subscription's own cancel.)
+                    async with asyncio.timeout(left):
+                        await anext(stream)
+                except TimeoutError:
+                    break
             next_allowed = loop.time() + interval
             yield None
+    except StopAsyncIteration:
+        return
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await _close(stream)
+
+
+def _changes_counts(message: Any) -> bool:
+    return _is_refetch(message) or message.topic in LEAD_TOPICS
+
+
+async def _close(stream: AsyncIterator[Any]) -> None:
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        await closer()
 
 
 def _is_refetch(message: Any) -> bool:
-    return not hasattr(message, "topic")
+    return isinstance(message, Refetch)
 
 
 def _event_id(raw: strawberry.ID | None) -> int | None:

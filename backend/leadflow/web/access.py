@@ -12,11 +12,14 @@ carry no ambient credentials and need no such proof.
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
 from leadflow.auth.tokens import Authenticated, authenticate_token
 from leadflow.web.errors import HttpError, unauthenticated
+
+# Who a request or connection is, for the other web modules (they authenticate nothing).
+Caller = Authenticated
 
 CSRF_HEADER = "x-leadflow-csrf"
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -80,6 +83,19 @@ async def _authenticate(request: Request) -> Authenticated | None:
     if session_secret:
         return await authenticate_session(session_secret)
     return None
+
+
+def session_secret(connection: HTTPConnection) -> str | None:
+    """The session cookie's secret (a WebSocket handshake's too)."""
+    return connection.cookies.get(SESSION_COOKIE)
+
+
+async def authenticate_secret(secret: str, *, session: bool) -> Authenticated | None:
+    """A token's or a session's secret, as at login: long-lived connections (subscriptions)
+    check theirs again while they last (`web/live.Login`)."""
+    if session:
+        return await authenticate_session(secret)
+    return await authenticate_token(secret)
 
 
 def has_csrf_proof(request: Request) -> bool:

@@ -16,7 +16,6 @@ connections open, and the login is checked again while the stream lasts (`web/li
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -26,10 +25,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 import strawberry
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -38,13 +40,11 @@ from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
-from leadflow.auth.sessions import SESSION_COOKIE
-from leadflow.auth.tokens import Authenticated
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services.due import UTC_ZONE
 from leadflow.settings import Settings
-from leadflow.web.access import READ_METHODS, caller
+from leadflow.web.access import READ_METHODS, Caller, caller, session_secret
 from leadflow.web.bodies import JSON, body_chunks, require_json
 from leadflow.web.client import client_address
 from leadflow.web.errors import HttpError, bad_request, unauthenticated
@@ -91,7 +91,7 @@ class GraphQLEndpoint:
         self._timeout = settings.request_timeout_seconds
         self._playground = Playground(static_dir) if settings.graphql_ide else None
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response | EventStream:
         if self._playground is not None and wants_playground(request):
             return self._playground.response()
         if wants_event_stream(request):
@@ -175,7 +175,7 @@ class GraphQLEndpoint:
         except MissingQueryError:
             raise bad_request("The 'query' parameter is empty.") from None
 
-    async def _event_stream(self, request: Request) -> Response:
+    async def _event_stream(self, request: Request) -> Response | EventStream:
         """GraphQL over SSE: refusals as JSON responses, as for any request; then the stream."""
         try:
             async with database_deadline(self._timeout):
@@ -202,12 +202,7 @@ class GraphQLEndpoint:
             operation_name=params.operation_name,
             operation_extensions=params.extensions,
         )
-        return StreamingResponse(
-            sse_events(results, login),
-            media_type=EVENT_STREAM,
-            # No proxy may buffer or transform the stream.
-            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
-        )
+        return EventStream(results, login)
 
     def _too_large(self) -> HttpError:
         return HttpError(
@@ -241,58 +236,84 @@ def wants_event_stream(request: Request) -> bool:
     return quality > json_quality
 
 
-def request_login(request: Request, auth: Authenticated) -> Login:
+def request_login(request: Request, auth: Caller) -> Login:
     """The credentials `caller` accepted, to check again while a stream lasts."""
     header = request.headers.get("authorization", "")
     if header:
         login = Login(header.partition(" ")[2].strip(), session=False)
     else:
-        login = Login(request.cookies.get(SESSION_COOKIE, ""), session=True)
+        login = Login(session_secret(request) or "", session=True)
     login.auth = auth
     return login
 
 
-async def sse_events(results: AsyncIterator[Any], login: Login) -> AsyncIterator[str]:
-    """The results as `next` events, then `complete`; a comment line after every quiet
-    HEARTBEAT_SECONDS, and the login checked every RECHECK_SECONDS (a revoked one ends the
-    stream). Reading runs in its own task, so a quiet subscription still lets heartbeats out."""
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=100)
-    end = object()
+class EventStream:
+    """The SSE response (an ASGI app): the results as `next` events, then `complete`; a comment
+    line after every quiet HEARTBEAT_SECONDS, and the login checked every RECHECK_SECONDS (a
+    revoked one ends the stream). The results are read beside the writer, in one task group
+    bound to this response, so a quiet subscription still lets heartbeats out and a client
+    that goes away stops both."""
 
-    async def pump() -> None:
+    def __init__(self, results: AsyncIterator[Any], login: Login) -> None:
+        self.results = results
+        self.login = login
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        sender, received = anyio.create_memory_object_stream[Any](100)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._read, sender)
+            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            await self._write(received, send)
+            group.cancel_scope.cancel()
+
+    async def _read(self, sender: MemoryObjectSendStream[Any]) -> None:
         try:
-            async for result in results:
-                await queue.put(result)
+            async with sender:
+                async for result in self.results:
+                    await sender.send(result)
         except Exception:
             log.exception("A subscription's stream failed")
         finally:
-            await queue.put(end)
+            with anyio.CancelScope(shield=True):
+                await _close(self.results)
 
-    reader = asyncio.create_task(pump())
-    loop = asyncio.get_running_loop()
-    next_check = loop.time() + RECHECK_SECONDS
-    try:
-        while not login.revoked.is_set():
-            try:
-                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield ": heartbeat\n\n"
-            else:
-                if item is end:
+    async def _write(self, received: MemoryObjectReceiveStream[Any], send: Send) -> None:
+        next_check = anyio.current_time() + RECHECK_SECONDS
+        while not self.login.revoked.is_set():
+            chunk = ": heartbeat\n\n"
+            with anyio.move_on_after(HEARTBEAT_SECONDS):
+                try:
+                    chunk = sse_message("next", result_body(await received.receive()))
+                except anyio.EndOfStream:
                     break
-                yield sse_message("next", result_body(item))
-            if loop.time() >= next_check:
-                next_check = loop.time() + RECHECK_SECONDS
-                await login.still_valid()
-        yield sse_message("complete", None)
-    finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        closer = getattr(results, "aclose", None)
-        if closer is not None:
-            with contextlib.suppress(Exception):
-                await closer()
+            await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+            if anyio.current_time() >= next_check:
+                next_check = anyio.current_time() + RECHECK_SECONDS
+                await self.login.still_valid()
+        body = sse_message("complete", None).encode()
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+SSE_HEADERS = [
+    (b"content-type", f"{EVENT_STREAM}; charset=utf-8".encode()),
+    # No proxy may buffer or transform the stream.
+    (b"cache-control", b"no-cache, no-transform"),
+    (b"x-accel-buffering", b"no"),
+]
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
+
+
+async def _close(results: AsyncIterator[Any]) -> None:
+    closer = getattr(results, "aclose", None)
+    if closer is not None:
+        with contextlib.suppress(Exception):
+            await closer()
 
 
 def result_body(result: ExecutionResult) -> dict[str, Any]:

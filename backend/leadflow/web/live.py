@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -41,12 +42,11 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from leadflow.api.context import Context, EventSource
 from leadflow.api.errors import unexpected_error
-from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
-from leadflow.auth.tokens import Authenticated, authenticate_token
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services.due import UTC_ZONE, time_zone_named
 from leadflow.settings import Settings
+from leadflow.web.access import Caller, authenticate_secret, session_secret
 from leadflow.web.client import client_address
 
 log = logging.getLogger("leadflow.live")
@@ -72,13 +72,11 @@ class Login:
     def __init__(self, secret: str, *, session: bool) -> None:
         self.secret = secret
         self.session = session
-        self.auth: Authenticated | None = None
+        self.auth: Caller | None = None
         self.revoked = asyncio.Event()
 
-    async def authenticate(self) -> Authenticated | None:
-        if self.session:
-            return await authenticate_session(self.secret)
-        return await authenticate_token(self.secret)
+    async def authenticate(self) -> Caller | None:
+        return await authenticate_secret(self.secret, session=self.session)
 
     async def still_valid(self) -> bool:
         if self.revoked.is_set():
@@ -131,13 +129,15 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     clients answer with `pong`) and the periodic login check."""
 
     async def handle(self) -> None:
-        watcher = asyncio.create_task(self._watch())
         try:
-            await super().handle()
+            # The watcher lives exactly as long as the connection's handler.
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._watch)
+                try:
+                    await super().handle()
+                finally:
+                    group.cancel_scope.cancel()
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
             view = self.view
             if isinstance(view, GraphQLWebSocket):
                 view.release(self.context)
@@ -152,10 +152,8 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 # Before connection_init (strawberry closes the socket when it never comes).
                 await asyncio.sleep(0.2)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    login.revoked.wait(), max(0.0, min(next_ping, next_check) - loop.time())
-                )
+            with anyio.move_on_after(max(0.0, min(next_ping, next_check) - loop.time())):
+                await login.revoked.wait()
             if loop.time() >= next_check and not login.revoked.is_set():
                 next_check = loop.time() + RECHECK_SECONDS
                 await login.still_valid()
@@ -229,7 +227,7 @@ class _Handshake:
     """What the WebSocket handshake carried: the session cookie and the Origin header."""
 
     def __init__(self, websocket: Request | WebSocket) -> None:
-        self.cookie = websocket.cookies.get(SESSION_COOKIE)
+        self.cookie = session_secret(websocket)
         self.origin = websocket.headers.get("origin")
 
     def login(self, params: dict[str, Any]) -> Login | None:
