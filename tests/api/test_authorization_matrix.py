@@ -138,6 +138,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "completeActivity": allowed_for(*CLERK_A_WRITES),
     "rescheduleActivity": allowed_for(*CLERK_A_WRITES),
     "markNotificationsRead": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
+    # The viewer's own setting; partners get no notifications (their field policy refuses it).
+    "updateNotificationSettings": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -405,6 +407,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
         "rescheduleActivity", {"activityId": p.movable_activity, "dueAt": days_ahead(32)}
     ),
     "markNotificationsRead": lambda p: mutation("markNotificationsRead", {"all": True}),
+    "updateNotificationSettings": lambda p: mutation(
+        "updateNotificationSettings", {"emailNotifications": True}
+    ),
     "createUser": lambda p: mutation(
         "createUser", {"email": "new.clerk@test.example", "name": "New Clerk", "role": "CLERK"}
     ),
@@ -800,6 +805,9 @@ USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
     ),
     "UpdateClerkSettingsPayload.user": lambda p, t: user_mutation(
         "updateClerkSettings", {"userId": p.clerk_a, "absences": []}
+    ),
+    "UpdateNotificationSettingsPayload.user": lambda p, t: user_mutation(
+        "updateNotificationSettings", {"emailNotifications": True}
     ),
 }
 

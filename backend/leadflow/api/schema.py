@@ -25,6 +25,7 @@ from leadflow.api.mutations.campaigns import CampaignMutations
 from leadflow.api.mutations.contacts import ContactMutations
 from leadflow.api.mutations.distribution import DistributionMutations
 from leadflow.api.mutations.leads import LeadMutations
+from leadflow.api.mutations.notification_settings import NotificationSettingsMutations
 from leadflow.api.mutations.notifications import NotificationMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
 from leadflow.api.queries import Query
@@ -51,6 +52,7 @@ class Mutation(
     ContactMutations,
     AdminMutations,
     NotificationMutations,
+    NotificationSettingsMutations,
 ):
     pass
 
