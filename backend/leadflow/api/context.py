@@ -60,6 +60,12 @@ class Context:
             raise unauthenticated()
         return self.auth.user
 
+    def renew(self) -> None:
+        """Before a subscription's next result: read afresh. A connection keeps one context for
+        hours, and the loaders' cache (and "today") must not carry over from event to event."""
+        self.__dict__.pop("loaders", None)
+        self.__dict__.pop("today", None)
+
     async def still_signed_in(self) -> bool:
         """A long-lived connection's login is still valid (not revoked, user active)."""
         return self.credentials is None or await self.credentials.still_valid()

@@ -25,9 +25,10 @@ from leadflow.api.context import Context
 from leadflow.api.inputs.leads import LeadFilter
 from leadflow.api.types.figures import LeadCounts
 from leadflow.api.types.live import TaskEvent, TaskEventKind
-from leadflow.errors import DomainError, ErrorCode
+from leadflow.api.types.notification import NotificationNode
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.live.hub import Refetch
-from leadflow.services import lead_lists, leads, outbox
+from leadflow.services import lead_lists, leads, notifications, outbox
 from leadflow.services.due import Today
 
 # Bursts (a distribution of 1,000 leads writes 1,000 events) cost one recount per this interval.
@@ -77,6 +78,7 @@ class Subscription:
                 continue
             if not await context.still_signed_in():
                 return
+            context.renew()
             if not await _visible_now(context, message.lead_id, kind):
                 continue
             yield TaskEvent(
@@ -104,10 +106,38 @@ class Subscription:
         async for _ in _lead_changes(context, COUNTS_INTERVAL_SECONDS):
             if not await context.still_signed_in():
                 return
+            context.renew()
             counts = await count()
             if counts != last:
                 last = counts
                 yield counts
+
+    @strawberry.subscription(
+        description="The viewer's new notifications as they are created (the bell). After a "
+        "result with the error code REFETCH, refetch notifications and unreadNotificationCount."
+    )
+    async def notification_added(
+        self, info: Info[Context, None]
+    ) -> AsyncGenerator[NotificationNode, None]:
+        context = info.context
+        viewer = context.require_viewer()
+        async for message in _messages(context, None):
+            if _is_refetch(message):
+                yield refetch_marker(NotificationNode)
+                continue
+            if message.topic != outbox.NOTIFICATION_ADDED or viewer.id not in message.user_ids:
+                continue
+            notification_id = message.payload.get("notificationId")
+            if not isinstance(notification_id, int):
+                continue
+            if not await context.still_signed_in():
+                return
+            context.renew()
+            try:
+                notification = await notifications.get_notification(viewer, notification_id)
+            except (DomainError, AccessDenied):
+                continue  # gone, or (never) someone else's
+            yield NotificationNode.from_model(notification)
 
 
 def task_kind(topic: str, payload: dict[str, object], viewer_id: int) -> TaskEventKind | None:
