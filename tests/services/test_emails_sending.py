@@ -249,3 +249,16 @@ async def test_mails_a_round_has_no_time_for_are_released_untried(
     assert (result.sent, result.retried, result.failed) == (0, 0, 0)
     assert (row.status, row.attempts, row.locked_until) == (EmailStatus.PENDING, 0, None)
     assert inbox.envelopes == []
+
+
+async def test_a_message_with_line_breaks_is_sent_with_a_one_line_subject(
+    actors: Actors, mail_on, smtp_server, inbox: Inbox
+):
+    with clock.frozen_at(T0):
+        await notify(actors.clerk_a.user, "Neuer Lead: Müller\r\nBcc: victim@example.com GmbH")
+    assert (await send_at(T0)).sent == 1
+    [mail] = inbox.messages()
+    assert mail["Subject"] == "Leadflow: Neuer Lead: Müller Bcc: victim@example.com GmbH"
+    assert mail["Bcc"] is None
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == [actors.clerk_a.user.email]

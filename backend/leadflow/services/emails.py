@@ -314,11 +314,11 @@ def _client(settings: MailSettings) -> aiosmtplib.SMTP:
 async def _deliver(smtp: aiosmtplib.SMTP, settings: MailSettings, outgoing: Outgoing) -> Outcome:
     """One mail over the open connection (MAIL, RCPT, DATA). Which step failed says whether
     the server may have the mail (see the section's comment)."""
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = outgoing.recipient
-    message["Subject"] = outgoing.subject
-    message.set_content(outgoing.body)
+    try:
+        message = _message(settings, outgoing)
+    except ValueError as error:
+        # A header the mail library refuses (an address it cannot write): no retry helps.
+        return Outcome(False, _describe(error))
     try:
         await smtp.mail(parseaddr(settings.sender)[1])
         await smtp.rcpt(outgoing.recipient)
@@ -337,6 +337,16 @@ async def _deliver(smtp: aiosmtplib.SMTP, settings: MailSettings, outgoing: Outg
         smtp.close()
         return Outcome(False, f"uncertain delivery, not retried: {_describe(error)}")
     return Outcome(True)
+
+
+def _message(settings: MailSettings, outgoing: Outgoing) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = outgoing.recipient
+    # One line: a name from an import may hold line breaks, which a header must not.
+    message["Subject"] = " ".join(outgoing.subject.split())
+    message.set_content(outgoing.body)
+    return message
 
 
 async def _reset(smtp: aiosmtplib.SMTP) -> None:
