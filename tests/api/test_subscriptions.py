@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from leadflow import clock
 from leadflow.auth.sessions import SESSION_COOKIE, open_session
-from leadflow.db.models import ApiToken
+from leadflow.db.models import ApiToken, OutboxEvent
 from tests.helpers import Actor, Actors, free_port, mutate_ok, new_campaign, new_leads
 
 PROTOCOL = "graphql-transport-ws"
@@ -200,6 +200,45 @@ async def test_a_clerk_hears_of_its_notifications_only(
         assert "2" in added["message"]  # one notification for the batch of two
         await nothing_arrives(clara)
         await nothing_arrives(bruno)
+
+
+async def test_a_clerk_resumes_after_the_last_event_it_saw(
+    server: str, client: httpx.AsyncClient, actors: Actors
+) -> None:
+    first, second = await campaign_with_leads(client, actors.manager, 2)
+    async with socket(server, bearer(actors.clerk_a)) as clara:
+        await subscribed(clara, TASK_EVENTS)
+        await assign(client, actors.manager, [first], actors.clerk_a)
+        seen = (await next_message(clara))["payload"]["data"]["taskEvents"]["eventId"]
+    # Away while the second lead comes: back with the last id, it gets that one, once.
+    await assign(client, actors.manager, [second], actors.clerk_a)
+    resume = "subscription($after: ID) { taskEvents(lastEventId: $after) { kind lead { id } } }"
+    message = {"query": resume, "variables": {"after": seen}}
+    async with socket(server, bearer(actors.clerk_a)) as clara:
+        await acknowledged(clara)
+        await clara.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        event = (await next_message(clara))["payload"]["data"]["taskEvents"]
+        assert event == {"kind": "ASSIGNED", "lead": {"id": second}}
+        await nothing_arrives(clara)
+
+    # The events after an id were pruned: told to refetch first, then live again.
+    await OutboxEvent.filter(id__lte=int(seen)).delete()
+    message["variables"] = {"after": str(int(seen) - 1)}
+    async with socket(server, bearer(actors.clerk_a)) as clara:
+        await acknowledged(clara)
+        await clara.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        payload = (await next_message(clara))["payload"]
+        assert payload["data"] is None
+        assert {error["extensions"]["code"] for error in payload["errors"]} == {"REFETCH"}
+        await mutate_ok(
+            client,
+            actors.manager,
+            "reassignLead",
+            {"leadId": second, "assigneeId": actors.clerk_b.gid},
+            "lead { id }",
+        )
+        event = (await next_message(clara))["payload"]["data"]["taskEvents"]
+        assert event == {"kind": "REASSIGNED_AWAY", "lead": {"id": second}}
 
 
 async def test_a_session_cookie_needs_the_apps_origin(server: str, actors: Actors) -> None:
