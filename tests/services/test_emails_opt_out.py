@@ -16,7 +16,15 @@ from leadflow.db.models import Notification, NotificationEmail, User
 from leadflow.services import emails
 from leadflow.services.notifications import NewNotification, create_notifications
 from leadflow.settings import Settings, SmtpServer
-from tests.helpers import Actors, data_of, error_codes, gql, mutate_ok
+from tests.helpers import (
+    Actors,
+    data_of,
+    error_codes,
+    gql,
+    mutate_ok,
+    new_campaign,
+    new_leads,
+)
 
 SETTINGS = "user { id emailNotifications }"
 
@@ -82,3 +90,20 @@ async def test_a_read_only_token_cannot_change_it(client: httpx.AsyncClient, act
     body = await gql(client, document, actor=actors.read_only_manager)
     assert error_codes(body) == ["FORBIDDEN"]
     assert (await User.get(id=actors.manager.user.id)).email_notifications is True
+
+
+async def test_an_assignment_over_the_api_queues_one_mail_per_clerk_in_its_transaction(
+    client: httpx.AsyncClient, actors: Actors, mail_on
+):
+    campaign = await new_campaign(client, actors.manager, "Messe Süd")
+    leads = await new_leads(client, actors.manager, campaign, ["Berg", "Tal", "Hof"])
+    await mutate_ok(
+        client,
+        actors.manager,
+        "assignLeads",
+        {"leadIds": [lead["id"] for lead in leads], "assigneeId": actors.clerk_a.gid},
+        "leads { id }",
+    )
+    queued = await NotificationEmail.all().prefetch_related("notification")
+    assert [row.notification.user_id for row in queued] == [actors.clerk_a.user.id]
+    assert queued[0].notification.message == "3 neue Leads aus Messe Süd"
