@@ -15,7 +15,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SmtpServerSession
-from aiosmtpd.smtp import Envelope, Session
+from aiosmtpd.smtp import AuthResult, Envelope, Session
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
@@ -262,3 +262,36 @@ async def test_a_message_with_line_breaks_is_sent_with_a_one_line_subject(
     assert mail["Bcc"] is None
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == [actors.clerk_a.user.email]
+
+
+# Loopback in a test: plain-text AUTH is what this test wants to see.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_the_url_s_user_and_password_log_in(actors: Actors, port: int, inbox: Inbox):
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        logins.append((auth_data.login, auth_data.password))
+        ok = (auth_data.login, auth_data.password) == (b"leadflow@x", b"p:w")
+        return AuthResult(success=ok)
+
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        emails.configure(
+            Settings.from_env({"LEADFLOW_SMTP_URL": f"smtp://leadflow%40x:p%3Aw@127.0.0.1:{port}"})
+        )
+        with clock.frozen_at(T0):
+            await notify(actors.clerk_a.user)
+        assert (await send_at(T0)).sent == 1
+    finally:
+        controller.stop()
+        emails.configure(Settings())
+    assert logins == [(b"leadflow@x", b"p:w")]
+    assert len(inbox.envelopes) == 1
