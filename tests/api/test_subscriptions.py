@@ -19,8 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from leadflow import clock
-from leadflow.auth.sessions import SESSION_COOKIE, open_session
+from leadflow.auth.sessions import SESSION_COOKIE, close_session, open_session
 from leadflow.db.models import ApiToken, OutboxEvent
+from leadflow.web import graphql as graphql_web
+from leadflow.web import live
 from tests.helpers import Actor, Actors, free_port, mutate_ok, new_campaign, new_leads
 
 PROTOCOL = "graphql-transport-ws"
@@ -282,6 +284,38 @@ async def test_a_revoked_token_ends_the_connection(
             while True:  # the subscription completes, then the connection closes
                 assert (await next_message(clara))["type"] == "complete"
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_closed_session_ends_a_quiet_connection(
+    server: str, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No event comes: the periodic check (every 30 s in production) finds the logout.
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.3)
+    _, secret = await open_session(actors.clerk_a.user, lifetime=timedelta(hours=1))
+    cookie = {"Cookie": f"{SESSION_COOKIE}={secret}"}
+    async with socket(server, additional_headers=cookie, origin=f"http://{server}") as ws:
+        await subscribed(ws, TASK_EVENTS)
+        await close_session(secret)
+        with pytest.raises(ConnectionClosed) as closed:
+            await next_message(ws)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_revoked_token_ends_a_quiet_event_stream(
+    server: str, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphql_web, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(graphql_web, "RECHECK_SECONDS", 0.3)
+    headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {actors.clerk_a.token}"}
+    async with (
+        httpx.AsyncClient(base_url=f"http://{server}") as http,
+        http.stream("POST", "/graphql", json={"query": TASK_EVENTS}, headers=headers) as response,
+    ):
+        lines = response.aiter_lines()
+        assert await asyncio.wait_for(anext(lines), 5) == ": heartbeat"
+        await ApiToken.filter(user_id=actors.clerk_a.user.id).update(revoked_at=clock.now())
+        rest = [line.rstrip() async for line in lines if line]
+        assert rest[-2:] == ["event: complete", "data:"]
 
 
 async def test_bad_documents_get_clean_errors(server: str, actors: Actors) -> None:
