@@ -12,6 +12,7 @@ import {
   describeOpportunityEvent,
   errorsByField,
   formatMoney,
+  liveLeadChange,
   nextLeadId,
   parseAmount,
 } from "./leadDetail";
@@ -227,5 +228,21 @@ describe("the history of next steps", () => {
     ).toBe("2026-12-07T08:00 → 2026-12-08T13:30");
     expect(describeRescheduleNote(format, "später")).toBe("später");
     expect(describeRescheduleNote(format, "x -> y")).toBe("x -> y");
+  });
+});
+
+describe("liveLeadChange", () => {
+  it("says a lead taken away is gone and a lead closed elsewhere is closed", () => {
+    expect(liveLeadChange("REASSIGNED_AWAY", false)).toBe("reassignedAway");
+    expect(liveLeadChange("CLOSED", false)).toBe("closed");
+  });
+
+  it("is no news for the close made on this page, or for other changes", () => {
+    expect(liveLeadChange("CLOSED", true)).toBe("unchanged");
+    expect(liveLeadChange("CHANGED", false)).toBe("unchanged");
+  });
+
+  it("gives the page back when the lead comes back to the viewer", () => {
+    expect(liveLeadChange("ASSIGNED", false)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // The lead detail's own logic: user errors next to their fields (their words: errorText.ts),
 // amounts typed by people, dates and money in the user's language, the history in words, the
 // contact form's changes, and which lead "Nächster Lead" opens.
-import type { ActivityKind, OpportunityStage } from "./gql/graphql";
+import type { ActivityKind, OpportunityStage, TaskEventKind } from "./gql/graphql";
 import type { Language, MessageKey, Translate } from "./i18n";
 import { isMessageKey } from "./i18n";
 
@@ -220,4 +220,27 @@ export function describeRescheduleNote(
   const [from, to] = [new Date(match[1]), new Date(match[2])];
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return note;
   return `${format(from)} → ${format(to)}`;
+}
+
+/** The lead page's state after someone else's change: the lead was taken away from the viewer,
+ * or closed. */
+export type LiveLeadChange = "reassignedAway" | "closed";
+
+/** What a task event about the open lead means for its page: taken away, closed by someone else,
+ * back with the viewer (null), or nothing that changes whether it can be worked on ("unchanged",
+ * e.g. the close the viewer just made on this page). */
+export function liveLeadChange(
+  kind: TaskEventKind,
+  closedHere: boolean,
+): LiveLeadChange | null | "unchanged" {
+  switch (kind) {
+    case "REASSIGNED_AWAY":
+      return "reassignedAway";
+    case "CLOSED":
+      return closedHere ? "unchanged" : "closed";
+    case "ASSIGNED":
+      return null;
+    default:
+      return "unchanged";
+  }
 }

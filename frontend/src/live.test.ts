@@ -1,7 +1,7 @@
 import { CombinedError } from "urql";
 import { GraphQLError } from "graphql";
-import { describe, expect, it } from "vitest";
-import { isRefetchSignal, retryDelay, websocketUrl } from "./live";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { coalesce, isRefetchSignal, retryDelay, websocketUrl } from "./live";
 
 describe("websocketUrl", () => {
   it("is the page's origin with ws or wss", () => {
@@ -39,5 +39,37 @@ describe("isRefetchSignal", () => {
     expect(isRefetchSignal(undefined)).toBe(false);
     expect(isRefetchSignal(error("FORBIDDEN"))).toBe(false);
     expect(isRefetchSignal(new CombinedError({ networkError: new Error("closed") }))).toBe(false);
+  });
+});
+
+describe("coalesce", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("runs the first call at once and a burst's last one after the interval", () => {
+    let runs = 0;
+    const refetch = coalesce(() => (runs += 1), 500);
+    refetch.call();
+    expect(runs).toBe(1);
+    for (let i = 0; i < 100; i += 1) refetch.call();
+    expect(runs).toBe(1);
+    vi.advanceTimersByTime(499);
+    expect(runs).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(runs).toBe(2);
+    vi.advanceTimersByTime(5_000);
+    expect(runs).toBe(2);
+    refetch.call();
+    expect(runs).toBe(3);
+  });
+
+  it("runs nothing pending after cancel", () => {
+    let runs = 0;
+    const refetch = coalesce(() => (runs += 1), 500);
+    refetch.call();
+    refetch.call();
+    refetch.cancel();
+    vi.advanceTimersByTime(1_000);
+    expect(runs).toBe(1);
   });
 });

@@ -5,7 +5,8 @@
 // came back from a drop (events in between may be lost to it).
 // Without a WebSocket the app works as before, just not live: no error is shown for that.
 import { createClient as createWsClient } from "graphql-ws";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { graphql } from "./gql";
 import {
   type AnyVariables,
   type Client,
@@ -31,6 +32,30 @@ const LONGEST_RETRY_MS = 30_000;
 export function retryDelay(retries: number, jitter: number): number {
   const base = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, retries));
   return Math.round(base * (1 + jitter / 4));
+}
+
+/** Runs `action` at once, and while calls keep coming at most once per `intervalMs`, the last
+ * call never dropped: a distribution of 500 leads sends 500 events, not 500 refetches. */
+export function coalesce(action: () => void, intervalMs: number): { call(): void; cancel(): void } {
+  let last = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  function run() {
+    timer = undefined;
+    last = Date.now();
+    action();
+  }
+  return {
+    call() {
+      if (timer !== undefined) return;
+      const wait = last + intervalMs - Date.now();
+      if (wait <= 0) run();
+      else timer = setTimeout(run, wait);
+    },
+    cancel() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }
 
 /** Whether a subscription result is the server's "refetch" signal: a result whose first error
@@ -145,4 +170,41 @@ export function useLiveSubscription<Data, Variables extends AnyVariables>(
       stopListening?.();
     };
   }, [client, query, key, pause]);
+}
+
+/** The viewer's own task list changed: which lead, and how. REASSIGNED_AWAY: only the lead's id
+ * is readable (the viewer no longer sees it). */
+export const TaskEventsDocument = graphql(`
+  subscription TaskEvents {
+    taskEvents {
+      kind
+      lead {
+        id
+      }
+    }
+  }
+`);
+
+const REFETCH_INTERVAL_MS = 500;
+
+/** Calls `refetch` (network-only, by the caller) after each event of the subscription and on
+ * every stale signal, bursts coalesced to one call per half second. */
+export function useLiveRefetch<Data, Variables extends AnyVariables>(
+  query: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+  refetch: () => void,
+  pause = false,
+): void {
+  const latest = useRef(refetch);
+  useEffect(() => {
+    latest.current = refetch;
+  });
+  const [coalesced] = useState(() => coalesce(() => latest.current(), REFETCH_INTERVAL_MS));
+  useEffect(() => () => coalesced.cancel(), [coalesced]);
+  useLiveSubscription(
+    query,
+    variables,
+    { onData: () => coalesced.call(), onStale: () => coalesced.call() },
+    pause,
+  );
 }

@@ -1,11 +1,12 @@
 // The bell in the header: the unread count on a button whose name says it, and a non-modal
 // dialog with the newest notifications (message, age, a link to its lead or opportunity) and
 // "Alle als gelesen markieren". Escape or a click outside closes it and the focus returns to
-// the bell.
+// the bell. `notificationAdded` refetches the count, and the list while it is open.
 import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
+import { useLiveRefetch } from "../live";
 import {
   BELL_LIST_SIZE,
   badgeText,
@@ -56,6 +57,14 @@ const MarkNotificationsReadDocument = graphql(`
   }
 `);
 
+const NotificationAddedDocument = graphql(`
+  subscription NotificationAdded {
+    notificationAdded {
+      id
+    }
+  }
+`);
+
 export function NotificationBell() {
   const { t, language } = useI18n();
   const [open, setOpen] = useState(false);
@@ -76,6 +85,12 @@ export function NotificationBell() {
   const panelRef = useRef<HTMLDivElement>(null);
   const panelId = useId();
   const titleId = useId();
+
+  useLiveRefetch(NotificationAddedDocument, {}, () => {
+    setMarkedCount(null);
+    refetchCount({ requestPolicy: "network-only" });
+    if (open) refetchList({ requestPolicy: "network-only" });
+  });
 
   const unread = markedCount ?? count.data?.unreadNotificationCount ?? 0;
 

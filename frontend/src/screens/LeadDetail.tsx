@@ -1,5 +1,7 @@
 // One lead: contact data, campaign, status, assignee, feedback log, history; feedback and
-// "Abschließen" for the assignee or a manager while the lead is ACTIVE.
+// "Abschließen" for the assignee or a manager while the lead is ACTIVE. Live (taskEvents): a lead
+// taken away or closed by someone else meanwhile says so and disables its forms; other changes
+// of it refetch the page.
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 import { ActivityList } from "../components/ActivityList";
@@ -19,9 +21,12 @@ import { ReassignForm } from "../components/ReassignForm";
 import { ReopenLeadForm } from "../components/ReopenLeadForm";
 import { companyAside, leadName, readContactName } from "../format";
 import { graphql } from "../gql";
-import type { LeadDetailQuery, Outcome } from "../gql/graphql";
+import type { LeadDetailQuery, Outcome, TaskEventsSubscription } from "../gql/graphql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
+import { type LiveLeadChange, liveLeadChange } from "../leadDetail";
+import { TaskEventsDocument, useLiveSubscription } from "../live";
+import "../live.css";
 import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
 import { homePath } from "../routes";
@@ -82,16 +87,37 @@ const LeadDetailDocument = graphql(`
 `);
 
 type Lead = LeadDetailQuery["lead"];
+
+const LIVE_MESSAGES = {
+  reassignedAway: "lead.live.reassignedAway",
+  closed: "lead.live.closed",
+} as const;
+
+// A fieldset only to disable its controls at once: no frame, no spacing of its own.
+const LOCK_STYLE = { border: 0, padding: 0, margin: 0, minWidth: 0 } as const;
 type Notice = { text: string; opportunity?: OpportunitySummaryRef | null; takesFocus?: boolean };
 
 export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string }) {
   const { t } = useI18n();
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: LeadDetailDocument,
     variables: { id: leadId },
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Taken away or closed by someone else while open here (null: still the viewer's to work on).
+  const [liveChange, setLiveChange] = useState<LiveLeadChange | null>(null);
+  // Closed on this page: its own CLOSED event is no news.
+  const closedHere = useRef(false);
+  const refresh = () => refetch({ requestPolicy: "network-only" });
+  function onTaskEvent({ taskEvents }: TaskEventsSubscription) {
+    if (taskEvents.lead.id !== leadId) return;
+    const change = liveLeadChange(taskEvents.kind, closedHere.current);
+    if (change !== "unchanged") setLiveChange(change);
+    // A lead taken away is no longer readable: the page keeps what it showed.
+    if (change !== "reassignedAway") refresh();
+  }
+  useLiveSubscription(TaskEventsDocument, {}, { onData: onTaskEvent, onStale: refresh });
   // Each saved feedback asks the next-step panel to plan (or complete and plan) the next step.
   const [planRequests, setPlanRequests] = useState(0);
   const noticeRef = useRef<HTMLDivElement>(null);
@@ -139,6 +165,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   const hasSide = lead.status === "ACTIVE" || mayWork || showOpportunity || mayReopen;
 
   function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
+    closedHere.current = true;
     setNotice({
       text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
       opportunity,
@@ -165,6 +192,10 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
         {leadName(name)}
         {companyAside(name) && <span className="subtitle">{companyAside(name)}</span>}
       </h1>
+      {/* Always there, so that the live region exists before its message arrives. */}
+      <div className="notices" role="status" data-testid="lead-live">
+        {liveChange && <p className="live-warning">{t(LIVE_MESSAGES[liveChange])}</p>}
+      </div>
       <div className="notices" aria-live="polite">
         {notice && (
           <div ref={noticeRef} tabIndex={-1} className="success" role="status">
@@ -173,7 +204,12 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
           </div>
         )}
       </div>
-      <div className={hasSide ? "detail-grid" : undefined}>
+      {/* Disabled as a whole once the lead went elsewhere: its buttons and fields stay visible. */}
+      <fieldset
+        className={hasSide ? "detail-grid live-lock" : "live-lock"}
+        disabled={liveChange !== null}
+        style={LOCK_STYLE}
+      >
         <LeadFacts lead={lead} mayEditContact={mayEditContact} />
         <div className="detail-side">
           {lead.status === "ACTIVE" && (
@@ -204,7 +240,7 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
             </section>
           )}
         </div>
-      </div>
+      </fieldset>
       <ContactHistory contact={lead.contact} />
       <ActivityList lead={lead} />
       <FeedbackLog lead={lead} />

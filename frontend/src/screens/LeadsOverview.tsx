@@ -35,6 +35,7 @@ import { contactName, formatAge, readContactName } from "../format";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import type { MessageKey } from "../i18n";
 import { useI18n } from "../I18n";
+import { useLiveRefetch } from "../live";
 import {
   COLUMNS_OF_TAB,
   type OverviewColumn,
@@ -59,6 +60,17 @@ const COUNTS_REFRESH_MS = 30_000;
 const LeadCountsDocument = graphql(`
   query LeadCounts($filter: LeadFilter) {
     leadCounts(filter: $filter) {
+      new
+      active
+      done
+    }
+  }
+`);
+
+// Pushed when a lead change alters the counts: the tabs refetch theirs (live.ts).
+const LeadCountsChangedDocument = graphql(`
+  subscription LeadCountsChanged($filter: LeadFilter) {
+    leadCountsChanged(filter: $filter) {
       new
       active
       done
@@ -232,6 +244,9 @@ function Overview({ state }: { state: OverviewState }) {
     variables: { filter: countsFilter(state) },
     requestPolicy: "cache-and-network",
   });
+  useLiveRefetch(LeadCountsChangedDocument, { filter: countsFilter(state) }, () =>
+    refreshCounts({ requestPolicy: "network-only" }),
+  );
   const order = currentOrder(state);
   const [page, refreshPage] = useQuery({
     query: LeadsPageDocument,

@@ -1,6 +1,8 @@
 // "Meine Aufgaben": the clerk's worklist. Open leads by when their next step is due (sections
 // überfällig / heute / geplant / nichts geplant with counts), searchable, filterable by campaign,
 // sortable by column; beside it "Erledigte Leads", the clerk's done leads. All state is the URL.
+// Both lists refetch when the viewer's task list changes (taskEvents): a lead assigned meanwhile
+// appears, one taken away disappears, without a reload.
 import { useId } from "react";
 import { useQuery } from "urql";
 import { CampaignSelect } from "../components/CampaignSelect";
@@ -17,6 +19,7 @@ import { TaskTable } from "../components/TaskTable";
 import { contactName, readContactName } from "../format";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
+import { TaskEventsDocument, useLiveRefetch } from "../live";
 import { readClosedLead, readLeadRow } from "../leadRow";
 import { DUE_STATES, type DueState, TASK_ORDERS, type TaskOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
@@ -171,7 +174,7 @@ function TaskFilters({ state }: { state: TaskListState }) {
 
 function Worklist({ state }: { state: TaskListState }) {
   const { t } = useI18n();
-  const [{ data, fetching, error }] = useQuery({
+  const [{ data, fetching, error }, refetch] = useQuery({
     query: MyTasksDocument,
     variables: {
       filter: taskFilter(state),
@@ -181,6 +184,7 @@ function Worklist({ state }: { state: TaskListState }) {
     },
     requestPolicy: "cache-and-network",
   });
+  useLiveRefetch(TaskEventsDocument, {}, () => refetch({ requestPolicy: "network-only" }));
   const tasks = data?.myTasks.edges.map((edge) => readTaskRow(edge.node)) ?? [];
   const total = data?.myTasks.totalCount ?? 0;
   const counts = data?.myTaskCounts;
@@ -242,7 +246,7 @@ function Worklist({ state }: { state: TaskListState }) {
 
 function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string }) {
   const { t } = useI18n();
-  const [{ data, fetching, error }] = useQuery({
+  const [{ data, fetching, error }, refetch] = useQuery({
     query: MyDoneLeadsDocument,
     variables: {
       filter: doneFilter(state, viewerId),
@@ -252,6 +256,7 @@ function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string
     },
     requestPolicy: "cache-and-network",
   });
+  useLiveRefetch(TaskEventsDocument, {}, () => refetch({ requestPolicy: "network-only" }));
   const nodes = data?.leads.edges.map((edge) => edge.node) ?? [];
   const total = data?.leads.totalCount ?? 0;
   const filtered = hasTaskFilters(state);
