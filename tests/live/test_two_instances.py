@@ -3,18 +3,21 @@ made on instance B reaches a subscription on instance A within a second, through
 and A's listening connection; after that connection is killed (`pg_terminate_backend`), A
 reconnects and the events go on arriving, none lost or doubled.
 
-Instance B is a real `leadflow serve` process; instance A is the tests' own app (its hub,
-observed directly). Both listen on the same database."""
+The first test: two real `leadflow serve` processes, a clerk subscribed to `taskEvents` and
+`notificationAdded` on A over GraphQL over SSE, the manager distributing on B. The second looks
+at the hub of the tests' own app (A) directly, with B a `leadflow serve` process."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -39,13 +42,20 @@ def postgres_only(backend: str) -> None:
 
 
 @contextmanager
-def other_instance(database_url: str, directory: Path) -> Iterator[str]:
+def other_instance(database_url: str, directory: Path, name: str = "b") -> Iterator[str]:
     """`leadflow serve` on the tests' database; yields its URL."""
+    with serving(database_url, directory, name) as (url, _pid):
+        yield url
+
+
+@contextmanager
+def serving(database_url: str, directory: Path, name: str) -> Iterator[tuple[str, int]]:
+    """`leadflow serve` on the tests' database; yields its URL and process id."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEADFLOW_")}
     env["LEADFLOW_DATABASE_URL"] = database_url
-    server, url = start_server(env, directory, directory / "instance-b.log")
+    server, url = start_server(env, directory, directory / f"instance-{name}.log")
     try:
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         try:
@@ -71,17 +81,114 @@ async def assignment_of(subscription: Subscription, lead_id: str) -> LiveEvent:
             return message
 
 
-async def kill_listener(database_url: str) -> int:
+async def kill_listener(database_url: str, pid: int | None = None) -> int:
+    """Terminate the listening connection of the instance with process id `pid` (this one's by
+    default); returns how many connections were terminated."""
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         killed: int = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE application_name = $1",
-            application_name(),
+            application_name(pid),
         )
     finally:
         await admin.close()
     return killed
+
+
+@asynccontextmanager
+async def sse_subscription(
+    url: str, actor: Actor, document: str
+) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+    """A GraphQL-over-SSE subscription on `url`: its `next` results arrive in the queue."""
+    results: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    opened = asyncio.Event()
+
+    async def read() -> None:
+        headers = {"Authorization": f"Bearer {actor.token}", "Accept": "text/event-stream"}
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(WAIT, read=None)) as http,
+            http.stream("POST", "/graphql", json={"query": document}, headers=headers) as stream,
+        ):
+            assert stream.status_code == 200, await stream.aread()
+            opened.set()
+            event = ""
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.partition(":")[2].strip()
+                elif line.startswith("data:") and event == "next":
+                    await results.put(json.loads(line.partition(":")[2]))
+
+    reader = asyncio.create_task(read())
+    try:
+        await asyncio.wait_for(opened.wait(), WAIT)
+        yield results
+    finally:
+        reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await reader
+
+
+async def next_result(results: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    result = await asyncio.wait_for(results.get(), WAIT)
+    assert not result.get("errors"), result  # a REFETCH error would mean something was lost
+    data: dict[str, Any] = result["data"]
+    return data
+
+
+async def nothing_more(*queues: asyncio.Queue[dict[str, Any]]) -> bool:
+    await asyncio.sleep(1.0)
+    return all(queue.empty() for queue in queues)
+
+
+TASK_EVENTS = "subscription { taskEvents { kind eventId lead { id } } }"
+NOTIFICATIONS = "subscription { notificationAdded { id kind lead { id } } }"
+
+
+async def test_a_clerk_on_one_serve_process_sees_a_distribution_on_another(
+    postgres_only: None, actors: Actors, database_url: str, tmp_path: Path
+) -> None:
+    manager, clerk = actors.manager, actors.clerk_a
+    with (
+        serving(database_url, tmp_path, "a") as (url_a, pid_a),
+        serving(database_url, tmp_path, "b") as (url_b, _),
+    ):
+        async with (
+            httpx.AsyncClient(base_url=url_b, timeout=WAIT) as b,
+            sse_subscription(url_a, clerk, TASK_EVENTS) as tasks,
+            sse_subscription(url_a, clerk, NOTIFICATIONS) as notifications,
+        ):
+            campaign = await new_campaign(b, manager, "Messe Süd")
+            leads = [lead["id"] for lead in await new_leads(b, manager, campaign, list("ABC"))]
+
+            async def distribute(lead_id: str) -> float:
+                await mutate_ok(
+                    b,
+                    manager,
+                    "distributeLeads",
+                    {"leadIds": [lead_id], "clerkIds": [clerk.gid]},
+                    "assignments { lead { id } }",
+                )
+                return time.monotonic()
+
+            answered = await distribute(leads[0])
+            first = (await next_result(tasks))["taskEvents"]
+            # The issue's promise, from B's answer (after its commit) to A's delivery.
+            assert time.monotonic() - answered < 1.0
+            assert (first["kind"], first["lead"]["id"]) == ("ASSIGNED", leads[0])
+            notified = (await next_result(notifications))["notificationAdded"]
+            assert (notified["kind"], notified["lead"]["id"]) == ("LEAD_ASSIGNED", leads[0])
+
+            assert await kill_listener(database_url, pid_a) == 1
+            await distribute(leads[1])  # likely while A listens to nobody
+            await distribute(leads[2])
+            later = [(await next_result(tasks))["taskEvents"] for _ in range(2)]
+            assert [event["lead"]["id"] for event in later] == leads[1:]
+            more = [(await next_result(notifications))["notificationAdded"] for _ in range(2)]
+            assert [n["lead"]["id"] for n in more] == leads[1:]
+            assert await nothing_more(tasks, notifications)  # nothing doubled
+            event_ids = [int(event["eventId"]) for event in [first, *later]]
+            assert event_ids == sorted(set(event_ids))
 
 
 async def test_a_change_on_one_instance_reaches_the_other_even_after_a_killed_listener(
