@@ -35,6 +35,9 @@ SETTLE = 0.3
 @pytest_asyncio.fixture
 async def server(app: Starlette) -> AsyncIterator[str]:
     """The app (lifespan already running) served on a free port; yields host:port."""
+    # Login checks are remembered per process for a few seconds; the tests' databases differ
+    # while their users' tokens may not.
+    live._recent_checks.clear()
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     serving = uvicorn.Server(config)

@@ -290,7 +290,7 @@ class EventStream:
             await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
             if anyio.current_time() >= next_check:
                 next_check = anyio.current_time() + RECHECK_SECONDS
-                await self.login.still_valid()
+                await self.login.still_valid(fresh=True)
         body = sse_message("complete", None).encode()
         await send({"type": "http.response.body", "body": body, "more_body": False})
 

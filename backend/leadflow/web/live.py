@@ -53,6 +53,8 @@ log = logging.getLogger("leadflow.live")
 
 HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 30.0
+# How old a login check may be to count before an event (see `Login.still_valid`).
+LOGIN_FRESH_SECONDS = 5.0
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 MAX_CONNECTIONS_PER_USER = 20
 # Close codes: graphql-transport-ws's 4403 Forbidden for a refused or revoked login, 4429 for
@@ -78,20 +80,43 @@ class Login:
     async def authenticate(self) -> Caller | None:
         return await authenticate_secret(self.secret, session=self.session)
 
-    async def still_valid(self) -> bool:
+    async def still_valid(self, *, fresh: bool = False) -> bool:
+        """The login is still good. Before each event a check younger than
+        LOGIN_FRESH_SECONDS, by any connection with the same secret, is taken as it is (a
+        burst of events to a user's 20 tabs costs one query, not one per tab and event); the
+        periodic check (`fresh`) always asks the database."""
         if self.revoked.is_set():
             return False
-        try:
-            async with database_deadline(10):
-                now = await self.authenticate()
-        except Exception:
-            # A database hiccup is no logout: the next check decides.
-            log.warning("Could not check a live connection's login", exc_info=True)
-            return True
-        valid = now is not None and self.auth is not None and now.user.id == self.auth.user.id
+        now = asyncio.get_running_loop().time()
+        key = (self.secret, self.session)
+        checked = _recent_checks.get(key)
+        if not fresh and checked is not None and now - checked[0] < LOGIN_FRESH_SECONDS:
+            user_id: int | None = checked[1]
+        else:
+            try:
+                async with database_deadline(10):
+                    found = await self.authenticate()
+            except Exception:
+                # A database hiccup is no logout: the next check decides.
+                log.warning("Could not check a live connection's login", exc_info=True)
+                return True
+            user_id = found.user.id if found is not None else None
+            _remember_check(key, now, user_id)
+        valid = user_id is not None and self.auth is not None and user_id == self.auth.user.id
         if not valid:
             self.revoked.set()
         return valid
+
+
+# Recent login checks by secret (in this process only): (loop time, user id or None).
+_recent_checks: dict[tuple[str, bool], tuple[float, int | None]] = {}
+RECENT_CHECKS_KEPT = 10_000
+
+
+def _remember_check(key: tuple[str, bool], at: float, user_id: int | None) -> None:
+    if len(_recent_checks) >= RECENT_CHECKS_KEPT:
+        _recent_checks.clear()  # a rare, cheap reset beats an unbounded table
+    _recent_checks[key] = (at, user_id)
 
 
 class StreamingSchema:
@@ -156,7 +181,7 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await login.revoked.wait()
             if loop.time() >= next_check and not login.revoked.is_set():
                 next_check = loop.time() + RECHECK_SECONDS
-                await login.still_valid()
+                await login.still_valid(fresh=True)
             if login.revoked.is_set():
                 await self.websocket.close(code=FORBIDDEN, reason="Login revoked")
                 return
