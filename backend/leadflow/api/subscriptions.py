@@ -14,8 +14,10 @@ behind) the subscription delivers one result whose only error has `extensions.co
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import strawberry
 from graphql import GraphQLError
@@ -23,7 +25,9 @@ from strawberry.types import Info
 
 from leadflow.api.context import Context
 from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.rows import LeadRow, lead_rows
 from leadflow.api.types.figures import LeadCounts
+from leadflow.api.types.lead import LeadNode
 from leadflow.api.types.live import TaskEvent, TaskEventKind
 from leadflow.api.types.notification import NotificationNode
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
@@ -79,10 +83,16 @@ class Subscription:
             if not await context.still_signed_in():
                 return
             context.renew()
-            if not await _visible_now(context, message.lead_id, kind):
-                continue
+            node = None
+            if kind is not TaskEventKind.REASSIGNED_AWAY:
+                node = await _visible_lead(context, message.id, message.lead_id)
+                if node is None:
+                    continue
             yield TaskEvent(
-                kind=kind, event_id=strawberry.ID(str(message.id)), lead_pk=message.lead_id
+                kind=kind,
+                event_id=strawberry.ID(str(message.id)),
+                lead_pk=message.lead_id,
+                node=node,
             )
 
     @strawberry.subscription(
@@ -149,16 +159,65 @@ def task_kind(topic: str, payload: dict[str, object], viewer_id: int) -> TaskEve
     return TASK_KINDS.get(topic)
 
 
-async def _visible_now(context: Context, lead_id: int, kind: TaskEventKind) -> bool:
-    """The lead visible to the viewer as the `lead` query decides it; REASSIGNED_AWAY shows
-    only the id, which the viewer knew already."""
-    if kind is TaskEventKind.REASSIGNED_AWAY:
-        return True
+async def _visible_lead(context: Context, event_id: int, lead_id: int) -> LeadNode | None:
+    """The event's lead as the viewer may see it now (the `lead` query's rule,
+    `leads.require_lead_visible`, on the row), None when it may not. The row is read once per
+    event for all of this instance's subscriptions (`SharedRows`): an event to a user with 20
+    tabs, or one read by 1,000 subscriptions, costs one query."""
+    row = await SharedRows.of(context.events).row(event_id, lead_id)
+    if row is None:
+        return None
     try:
-        await leads.get_lead(context.require_viewer(), lead_id)
-    except DomainError:
-        return False
-    return True
+        leads.require_lead_visible(context.require_viewer(), row)
+    except AccessDenied:
+        return None
+    return LeadNode.from_values(row)
+
+
+class SharedRows:
+    """Lead rows by event id, read once per event for every subscription of one hub (an app
+    instance); the last ROWS_KEPT events' rows are kept. A row is read after its event, so
+    every subscriber sees the lead at least as new as the event."""
+
+    ROWS_KEPT = 256
+    _by_hub: WeakKeyDictionary[object, SharedRows] = WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self._rows: OrderedDict[int, asyncio.Future[LeadRow | None]] = OrderedDict()
+
+    @classmethod
+    def of(cls, hub: object) -> SharedRows:
+        shared = cls._by_hub.get(hub)
+        if shared is None:
+            shared = cls._by_hub[hub] = cls()
+        return shared
+
+    async def row(self, event_id: int, lead_id: int) -> LeadRow | None:
+        pending = self._rows.get(event_id)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except _ReadFailed:
+                pass  # the reader failed (or was cancelled): read it ourselves
+            return (await lead_rows([lead_id])).get(lead_id)
+        future: asyncio.Future[LeadRow | None] = asyncio.get_running_loop().create_future()
+        # Nobody may wait for a failure unseen: mark it retrieved.
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._rows[event_id] = future
+        while len(self._rows) > self.ROWS_KEPT:
+            self._rows.popitem(last=False)
+        try:
+            row = (await lead_rows([lead_id])).get(lead_id)
+        except BaseException:
+            self._rows.pop(event_id, None)
+            future.set_exception(_ReadFailed())
+            raise
+        future.set_result(row)
+        return row
+
+
+class _ReadFailed(Exception):
+    """The subscription reading a shared row failed or was cancelled."""
 
 
 def _stream(context: Context, after_id: int | None) -> AsyncIterator[Any]:

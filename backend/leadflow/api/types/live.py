@@ -5,13 +5,10 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
-from strawberry.types import Info
 
-from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
-from leadflow.api.types.lead import LeadNode, load_lead_node
+from leadflow.api.types.lead import LeadNode
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import leads
 
 
 @strawberry.enum(description="What happened to a lead of the viewer's own task list.")
@@ -35,17 +32,17 @@ class TaskEvent:
         description="The event's id: pass it as `taskEvents(lastEventId:)` to resume after it."
     )
     lead_pk: strawberry.Private[int]
+    # The lead as read for the event (`api/subscriptions._visible_lead`); None: REASSIGNED_AWAY.
+    node: strawberry.Private[LeadNode | None] = None
 
     @strawberry.field(
         description="The lead as a query would read it now. REASSIGNED_AWAY: only `id`; any "
         "other field is a NOT_FOUND error, as the lead query would answer."
     )
-    async def lead(self, info: Info[Context, None]) -> LeadNode:
-        if self.kind is TaskEventKind.REASSIGNED_AWAY:
+    def lead(self) -> LeadNode:
+        if self.node is None:
             return IdOnlyLead(self.lead_pk)
-        actor = info.context.require_viewer()
-        lead = await leads.get_lead(actor, self.lead_pk)
-        return await load_lead_node(lead.id)
+        return self.node
 
 
 class IdOnlyLead(LeadNode):
