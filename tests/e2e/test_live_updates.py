@@ -11,24 +11,45 @@ the protocol would send, so a test waits for the frames and a moment more before
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import BACKENDS
 from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
+    BROWSER_USERS,
     CLERK_CLARA,
     CLERK_DAVID,
     PASSWORD,
     Seeded,
+    _seed_leads,
     log_in,
     log_in_as_manager,
     screenshot,
 )
+from tests.e2e.test_distribution import fresh_postgres
 from tests.e2e.test_lead_detail import assign
+from tests.live_server import live_server
 
 # The server subscribes to its event hub in a task after the frame; half a second is ample on an
 # idle machine, the rest is headroom for a loaded one.
 SUBSCRIBE_SETTLE_MS = 1_500
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded(request, tmp_path: Path) -> Iterator[Seeded]:
+    """The browser tests' users and 30 NEW leads, on each database: on PostgreSQL the events
+    travel through the outbox table and NOTIFY, on SQLite in process."""
+    with ExitStack() as stack:
+        settings = {}
+        if request.param == "postgres":
+            settings["LEADFLOW_DATABASE_URL"] = stack.enter_context(fresh_postgres())
+        server = stack.enter_context(live_server(tmp_path, users=BROWSER_USERS, **settings))
+        yield _seed_leads(server)
 
 
 def subscribed(page, operation: str, frames: list[str]) -> None:
@@ -128,6 +149,7 @@ def test_a_lead_page_says_when_the_lead_is_taken_away(new_page, seeded: Seeded):
     # The manager reassigns it to David on the same lead page, in their own browser.
     manager = new_page()
     log_in_as_manager(manager, seeded)
+    expect(manager.get_by_role("heading", name="Leads")).to_be_visible()  # signed in
     manager.goto(f"{seeded.url}/leads/{lead_id}")
     reassign = manager.get_by_role("region", name="Neu zuweisen")
     reassign.get_by_label("Neuer Sachbearbeiter").select_option(label="David Clerk")
