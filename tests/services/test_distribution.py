@@ -19,7 +19,14 @@ from leadflow.db.enums import (
     Outcome,
     Role,
 )
-from leadflow.db.models import CampaignDistribution, Lead, LeadEvent, Notification, OutboxEvent
+from leadflow.db.models import (
+    ASSIGNMENT_REASON_MAX,
+    CampaignDistribution,
+    Lead,
+    LeadEvent,
+    Notification,
+    OutboxEvent,
+)
 from leadflow.errors import DomainError
 from leadflow.services import campaigns, distribution, imports, leads, outbox
 from leadflow.services.distribution import (
@@ -93,6 +100,18 @@ def test_taken_and_closed_leads_are_skipped_with_reasons_and_the_prefix_marks_au
         (2, "abgeschlossen"),
     ]
     assert result.assignments[0].reason.startswith("automatisch: Clerk 1: ")
+
+
+def test_reasons_fit_the_stored_column_however_long_the_clerks_names_are():
+    """Names may have 200 characters; a reason names two of them and is stored in 300."""
+    long = [ClerkLoad(i, chr(64 + i) * 200, 0, None, False) for i in (1, 2)]
+    automatic = distribution.AUTOMATIC_PREFIX
+    for strategy in (LL, RR):
+        result = plan(leads_of(1, 1, 2, 3), long, strategy, {1: 2}, prefix=automatic)
+        reasons = [a.reason for a in result.assignments]
+        assert len(reasons) == 3
+        assert all(len(reason) <= ASSIGNMENT_REASON_MAX for reason in reasons), reasons
+        assert all("A" * 79 + "…" in r or "B" * 79 + "…" in r for r in reasons)
 
 
 # --- against the database ------------------------------------------------------------------------

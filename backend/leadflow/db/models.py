@@ -32,6 +32,7 @@ EMAIL_MAX = 254
 SHORT_MAX = 100
 NOTE_MAX = 5000
 TEXT_MAX = 2000
+ASSIGNMENT_REASON_MAX = 300
 
 
 class User(Model):
@@ -175,7 +176,7 @@ class Lead(Model):
     next_due_at = fields.DatetimeField(null=True)
     # Why the current clerk got the lead, in the words shown to users ("manuell zugewiesen",
     # "Anna: 12 von 20 offen, am wenigsten ausgelastet", "übertragen von Ben"). NULL when NEW.
-    assignment_reason = fields.CharField(max_length=300, null=True)
+    assignment_reason = fields.CharField(max_length=ASSIGNMENT_REASON_MAX, null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     close_reason = fields.CharEnumField(CloseReason, max_length=32, null=True)
     close_note = fields.TextField(default="")

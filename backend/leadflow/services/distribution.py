@@ -258,15 +258,27 @@ def _available(clerk: ClerkLoad, load: int) -> bool:
 
 
 def _least_loaded_reason(clerk: ClerkLoad, load: int) -> str:
+    name = _short(clerk.name)
     if clerk.capacity is None:
-        return f"{clerk.name}: {load} offen, am wenigsten ausgelastet"
-    return f"{clerk.name}: {load} von {clerk.capacity} offen, am wenigsten ausgelastet"
+        return f"{name}: {load} offen, am wenigsten ausgelastet"
+    return f"{name}: {load} von {clerk.capacity} offen, am wenigsten ausgelastet"
 
 
 def _round_robin_reason(clerk: ClerkLoad, previous: str | None) -> str:
     if previous is None:
-        return f"{clerk.name}: reihum"
-    return f"{clerk.name}: reihum (nach {previous})"
+        return f"{_short(clerk.name)}: reihum"
+    return f"{_short(clerk.name)}: reihum (nach {_short(previous)})"
+
+
+# A reason names up to two clerks (names may be 200 characters) and must fit
+# Lead.assignment_reason (300): longer names are shortened in the reason only.
+_NAME_IN_REASON_MAX = 80
+
+
+def _short(name: str) -> str:
+    if len(name) <= _NAME_IN_REASON_MAX:
+        return name
+    return name[: _NAME_IN_REASON_MAX - 1] + "…"
 
 
 # ---------------------------------------------------------------------------------------------

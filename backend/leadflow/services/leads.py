@@ -23,6 +23,7 @@ from leadflow.db.enums import (
 )
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import (
+    ASSIGNMENT_REASON_MAX,
     EMAIL_MAX,
     NAME_MAX,
     NOTE_MAX,
@@ -289,7 +290,7 @@ async def reassign_lead(actor: Actor, lead_id: int, assignee_id: int) -> Lead:
             assignee_id=assignee.id,
             assigned_at=reassigned_at,
             waiting_since=reassigned_at,
-            assignment_reason=reason[:300],
+            assignment_reason=reason[:ASSIGNMENT_REASON_MAX],
         )
         if changed != 1:
             raise _changed_meanwhile()
