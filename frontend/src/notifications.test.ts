@@ -45,6 +45,12 @@ describe("notificationHref", () => {
     ).toBe("/opportunities/O1");
   });
 
+  it("leads to Meine Aufgaben for a batch of assigned leads", () => {
+    expect(notificationHref({ kind: "LEAD_ASSIGNED", lead: null, opportunity: null })).toBe(
+      "/tasks",
+    );
+  });
+
   it("falls back to the opportunity, else nowhere", () => {
     expect(notificationHref({ kind: "ACTIVITY_DUE", lead: null, opportunity: { id: "O2" } })).toBe(
       "/opportunities/O2",

@@ -3,6 +3,7 @@
 import type { Language, Translate } from "./i18n";
 import { LOCALES } from "./leadDetail";
 import { leadPath, opportunityPath } from "./routes";
+import { TASKS_PATH } from "./taskList";
 
 /** How many notifications the bell's list shows. */
 export const BELL_LIST_SIZE = 20;
@@ -25,14 +26,16 @@ export interface NotificationSubject {
 }
 
 /** The page a notification is about: a handed-over opportunity's page, else its lead's, else
- * its opportunity's; null when it names neither (the viewer may not read it, or it is gone). */
+ * its opportunity's; leads assigned in a batch ("5 neue Leads aus Messe Süd") lead to Meine
+ * Aufgaben; null otherwise (the viewer may not read it, or it is gone). */
 export function notificationHref(notification: NotificationSubject): string | null {
   const { lead, opportunity } = notification;
   if (notification.kind === "OPPORTUNITY_HANDED_OVER" && opportunity) {
     return opportunityPath(opportunity.id);
   }
   if (lead) return leadPath(lead.id);
-  return opportunity ? opportunityPath(opportunity.id) : null;
+  if (opportunity) return opportunityPath(opportunity.id);
+  return notification.kind === "LEAD_ASSIGNED" ? TASKS_PATH : null;
 }
 
 const MINUTE = 60_000;

@@ -1,7 +1,8 @@
 """Live updates in a real browser, two people in two browser contexts: a clerk's Meine Aufgaben
 shows a lead a manager assigns meanwhile without a reload and the bell counts the notification;
 the open notification list passes the accessibility audit, Escape closes it and the focus goes
-back to the bell, "Alle als gelesen markieren" clears the count; a clerk on a lead page that a
+back to the bell, following a notification marks it read, "Alle als gelesen markieren" clears
+the count; a clerk on a lead page that a
 manager reassigns to another clerk reads that it went elsewhere and finds its forms disabled.
 
 The subscriptions go over the WebSocket on /graphql (graphql-transport-ws) with the session
@@ -117,13 +118,15 @@ def test_the_worklist_and_the_bell_follow_a_managers_assignment(new_page, seeded
     expect(dialog).to_be_hidden()
     expect(bell(clerk)).to_be_focused()
 
+    # Following it leads to Meine Aufgaben (a batch names no single lead) and marks it read.
     bell(clerk).click()
-    dialog.get_by_role("button", name="Alle als gelesen markieren").click()
+    dialog.get_by_role("link", name=re.compile("2 neue Leads aus Messe Herbst 2026")).click()
+    expect(dialog).to_be_hidden()
+    expect(clerk).to_have_url(re.compile(r"/tasks$"))
     expect(bell(clerk)).to_have_accessible_name("Benachrichtigungen, keine ungelesen")
     expect(clerk.get_by_test_id("bell-count")).to_have_count(0)
-    expect(dialog.get_by_role("button", name="Alle als gelesen markieren")).to_be_disabled()
 
-    # A lead taken away disappears from the list, again without a reload.
+    # A lead taken away disappears from the list, again without a reload, and is announced.
     seeded.graphql(
         """mutation($input: ReassignLeadInput!) {
           reassignLead(input: $input) { lead { id } userErrors { message } }
@@ -132,6 +135,12 @@ def test_the_worklist_and_the_bell_follow_a_managers_assignment(new_page, seeded
     )
     expect(clerk.get_by_test_id("tasks-total")).to_have_text("1 offener Lead")
     expect(clerk.get_by_role("link", name="Kunde Nummer01")).to_have_count(0)
+    expect(bell(clerk)).to_have_accessible_name("Benachrichtigungen, 1 ungelesen")
+
+    bell(clerk).click()
+    dialog.get_by_role("button", name="Alle als gelesen markieren").click()
+    expect(bell(clerk)).to_have_accessible_name("Benachrichtigungen, keine ungelesen")
+    expect(dialog.get_by_role("button", name="Alle als gelesen markieren")).to_be_disabled()
 
 
 def test_a_lead_page_says_when_the_lead_is_taken_away(new_page, seeded: Seeded):
