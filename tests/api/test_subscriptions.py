@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -265,6 +265,30 @@ async def test_a_session_cookie_needs_the_apps_origin(server: str, actors: Actor
     # The app's own page.
     async with socket(server, additional_headers=cookie, origin=f"http://{server}") as ws:
         await subscribed(ws, TASK_EVENTS)
+
+
+async def test_one_user_holds_a_bounded_number_of_connections(server: str, actors: Actors) -> None:
+    async with AsyncExitStack() as stack:
+        for _ in range(live.MAX_CONNECTIONS_PER_USER):
+            await acknowledged(
+                await stack.enter_async_context(socket(server, bearer(actors.clerk_a)))
+            )
+        async with socket(server, bearer(actors.clerk_a)) as one_too_many:
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_message(one_too_many)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        async with socket(server, bearer(actors.clerk_b)) as another_user:
+            await acknowledged(another_user)
+    # Closed connections count no more (once the server has seen them close).
+    for _attempt in range(50):
+        async with socket(server, bearer(actors.clerk_a)) as again:
+            try:
+                await acknowledged(again)
+                break
+            except ConnectionClosed:
+                await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the closed connections still count")
 
 
 async def test_no_login_no_connection(server: str, actors: Actors) -> None:
