@@ -330,16 +330,29 @@ async def wake_outbox_listeners(last_event_id: int) -> None:
 async def take_transaction_id() -> None:
     """PostgreSQL: give the current transaction its id now (it would get one only at its first
     write). The outbox takes one before its event ids, so that a transaction holding an
-    uncommitted event id is always among the running ones of any later snapshot, which is what
-    the live reader's gap rule (`snapshot_bounds`) relies on. SQLite: nothing."""
+    uncommitted event id has a transaction id below any handed out after that event id (see
+    `fresh_transaction_id`), which is what the live reader's gap rule relies on. SQLite:
+    nothing."""
     if is_postgres():
         await Statement().rows("SELECT pg_current_xact_id()::text AS xid")
+
+
+async def fresh_transaction_id() -> int | None:
+    """PostgreSQL: a new transaction id (this one statement's, committed at once): above every
+    id handed out before it. Once a snapshot's `xmin` is above it, every transaction that had an
+    id by then has ended. (A snapshot's `xmax` is no such bound: it is the last *completed* id
+    plus one, and running transactions may hold ids at or above it.) SQLite: None."""
+    if not is_postgres():
+        return None
+    rows = await Statement().rows("SELECT pg_current_xact_id()::text AS xid")
+    return int(rows[0]["xid"])
 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotBounds:
     """PostgreSQL's view of running transactions at a statement: every transaction id below
-    `xmin` has ended; `xmax` is the first one not yet handed out."""
+    `xmin` has ended (a running one is never below it); `xmax` is the last completed id plus
+    one."""
 
     xmin: int
     xmax: int

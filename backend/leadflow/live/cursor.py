@@ -7,16 +7,18 @@ the ids above `high` and the gaps, so a gap's event is delivered as soon as it c
 go out in the order they become visible, i.e. commit order, never held back behind a gap).
 
 When is a gap given up (a rolled-back transaction, or a number the sequence skipped)? Not after
-a guessed grace period: after every transaction that was running when the gap was seen has
-ended. An id below a visible id was handed out before that visible event committed, so its
-holder had already begun - and it has a transaction id (the outbox takes one before its event
-ids, `db.sql.take_transaction_id`), below the snapshot's `xmax`. Once a later snapshot's `xmin`
-(every id below it has ended) passes that `xmax`, the holder has committed or rolled back; a
-read after that which still misses the id proves it will never come. A gap still open after
-GAP_HOLD_SECONDS (a transaction left open for minutes somewhere in the cluster) or too many gaps
-at once are given up too, and reported (`take_lost_track`): the hub tells its subscribers to
-refetch, since an event might then be missed. SQLite has one writer at a time and ids that
-follow the maximum: a gap there is never in flight and is given up at once.
+a guessed grace period: after every transaction that had begun when the gap was seen has ended.
+An id below a visible id was handed out before that visible event committed, so before this
+read; its holder took its transaction id even earlier (the outbox takes one before its event
+ids, `db.sql.take_transaction_id`). Right after the read the cursor takes a fresh transaction
+id (`db.sql.fresh_transaction_id`), above the holder's. Once a later snapshot's `xmin` is above
+that (a running transaction is never below `xmin`), the holder has committed or rolled back; a
+read after that which still misses the id proves it will never come. (The snapshot's `xmax` is
+no such bound: it is the last completed id plus one, running ones may be at or above it.)
+A gap still open after GAP_HOLD_SECONDS (a transaction left open for minutes somewhere in the
+cluster) or too many gaps at once are given up too, and reported (`take_lost_track`): the hub
+tells its subscribers to refetch, since an event might then be missed. SQLite has one writer at
+a time and ids that follow the maximum: a gap there is never in flight and is given up at once.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from leadflow.db.models import OutboxEvent
-from leadflow.db.sql import SnapshotBounds, snapshot_bounds
+from leadflow.db.sql import SnapshotBounds, fresh_transaction_id, snapshot_bounds
 
 log = logging.getLogger("leadflow.live")
 
@@ -67,7 +69,7 @@ class LiveEvent:
 
 @dataclass(frozen=True, slots=True)
 class _Gap:
-    horizon: int | None  # the xmax of the read that saw it (None: SQLite)
+    horizon: int  # a transaction id taken right after the read that saw it
     since: float  # time.monotonic() when it was seen
 
 
@@ -91,21 +93,23 @@ class OutboxCursor:
     async def read(self, limit: int = READ_BATCH) -> tuple[list[LiveEvent], bool]:
         """The events that became visible since the last read, and whether there may be more
         (a full batch)."""
-        # The bounds before the rows (what has surely ended) and after them (what might hold a
-        # gap seen in these rows): see the module's doc.
+        # What has surely ended before the rows are read: see the module's doc.
         before = await snapshot_bounds()
         wanted = Q(id__gt=self.high)
         if self._gaps:
             wanted |= Q(id__in=sorted(self._gaps))
         rows = await OutboxEvent.filter(wanted).order_by("id").limit(limit)
-        after = await snapshot_bounds()
         now = time.monotonic()
         events: list[LiveEvent] = []
+        missing: list[int] = []
         for row in rows:
             if self._gaps.pop(row.id, None) is None:
-                self._note_gaps(row.id, after, now)
+                missing.extend(range(self.high + 1, row.id))
                 self.high = row.id
             events.append(LiveEvent.of(row))
+        # SQLite (no bounds): nothing runs beside this read, so nothing missing is in flight.
+        if missing and before is not None:
+            self._note_gaps(missing, await fresh_transaction_id(), now)
         full = len(rows) == limit
         # A truncated read may have left out gaps' rows that exist: decide on a complete one.
         if not full:
@@ -118,22 +122,18 @@ class OutboxCursor:
         lost, self._lost_track = self._lost_track, False
         return lost
 
-    def _note_gaps(self, found: int, after: SnapshotBounds | None, now: float) -> None:
-        missing = range(self.high + 1, found)
-        if not missing:
-            return
-        if after is None:
-            return  # SQLite: nothing runs beside this read, so nothing is in flight.
+    def _note_gaps(self, missing: list[int], horizon: int | None, now: float) -> None:
+        assert horizon is not None  # PostgreSQL's
         if len(self._gaps) + len(missing) > MAX_GAPS:
-            log.warning("Outbox: %d ids missing below %d, not waited for", len(missing), found)
+            log.warning("Outbox: %d ids missing below %d, not waited for", len(missing), self.high)
             self._lost_track = True
             return
-        gap = _Gap(after.xmax, now)
+        gap = _Gap(horizon, now)
         self._gaps.update(dict.fromkeys(missing, gap))
 
     def _give_up_gaps(self, before: SnapshotBounds | None, now: float) -> None:
         for event_id, gap in list(self._gaps.items()):
-            if before is None or (gap.horizon is not None and gap.horizon <= before.xmin):
+            if before is None or before.xmin > gap.horizon:
                 del self._gaps[event_id]  # rolled back or skipped: it will never come
             elif now - gap.since > GAP_HOLD_SECONDS:
                 log.warning("Outbox: id %d still uncommitted after %g s", event_id, now - gap.since)
