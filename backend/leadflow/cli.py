@@ -384,6 +384,11 @@ def _moment(text: str | None, option: str) -> datetime | None:
 
 def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) -> None:
     from leadflow.db.lifecycle import database, migrate
+    from leadflow.services import emails
+
+    # A command's notifications (an import's automatic distribution) queue their e-mails as the
+    # app's do; a serving instance sends them.
+    emails.configure(settings)
 
     async def run() -> None:
         await migrate(settings.database_url)
