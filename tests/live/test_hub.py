@@ -304,3 +304,15 @@ async def test_the_listener_comes_back_after_its_connection_is_killed(
 def test_the_listener_connects_without_tortoises_own_url_options() -> None:
     url = "postgres://user:p%40ss@db.example:5433/leadflow?minsize=1&maxsize=10"
     assert asyncpg_dsn_of(url) == "postgresql://user:p%40ss@db.example:5433/leadflow"
+
+
+def test_the_listener_keeps_the_urls_connection_options() -> None:
+    """A server that requires TLS: the listener must ask for it as the app's pool does."""
+    url = (
+        "postgres://u:p@db.example/leadflow?maxsize=10&sslmode=verify-full"
+        "&sslrootcert=%2Fetc%2Fca.pem&application_name=x"
+    )
+    assert asyncpg_dsn_of(url) == (
+        "postgresql://u:p@db.example/leadflow?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem"
+    )
+    assert asyncpg_dsn_of("postgres://u@h/db?ssl=require") == "postgresql://u@h/db?sslmode=require"

@@ -21,7 +21,7 @@ import random
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; a few calls only
 
@@ -38,11 +38,31 @@ def application_name(pid: int | None = None) -> str:
     return f"leadflow-live-{os.getpid() if pid is None else pid}"
 
 
+# Query options of the URL that are Tortoise's (its pool, its schema switch) or that the
+# listener sets itself: asyncpg would send them to the server as settings.
+_TORTOISE_OPTIONS = {
+    "minsize",
+    "maxsize",
+    "max_queries",
+    "max_inactive_connection_lifetime",
+    "schema",
+    "connection_name",
+    "fetch_inserted",
+    "application_name",
+}
+
+
 def asyncpg_dsn(database_url: str) -> str:
-    """The connection URL without Tortoise's own query options (pool sizes, ...), which
-    asyncpg would send to the server as settings."""
+    """The connection URL for asyncpg: Tortoise's own query options left out, the connection's
+    (sslmode, sslrootcert, target_session_attrs, ...) kept, so the listener reaches a server
+    that requires TLS as the app's pool does; Tortoise's `ssl=` is asyncpg's `sslmode=`."""
     parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(scheme="postgresql", query="", fragment=""))
+    options = [
+        ("sslmode" if name == "ssl" else name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name not in _TORTOISE_OPTIONS
+    ]
+    return urlunsplit(parts._replace(scheme="postgresql", query=urlencode(options), fragment=""))
 
 
 class OutboxListener:
