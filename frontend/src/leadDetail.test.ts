@@ -13,6 +13,7 @@ import {
   errorsByField,
   formatMoney,
   liveLeadChange,
+  liveNews,
   nextLeadId,
   parseAmount,
 } from "./leadDetail";
@@ -232,17 +233,23 @@ describe("the history of next steps", () => {
 });
 
 describe("liveLeadChange", () => {
-  it("says a lead taken away is gone and a lead closed elsewhere is closed", () => {
-    expect(liveLeadChange("REASSIGNED_AWAY", false)).toBe("reassignedAway");
-    expect(liveLeadChange("CLOSED", false)).toBe("closed");
+  const none = { takenAway: false, closed: false };
+
+  it("says a lead taken away is gone, until it comes back", () => {
+    const away = liveNews(none, "REASSIGNED_AWAY");
+    expect(liveLeadChange(away, "ACTIVE", null, "U1")).toBe("reassignedAway");
+    expect(liveLeadChange(liveNews(away, "ASSIGNED"), "ACTIVE", null, "U1")).toBeNull();
   });
 
-  it("is no news for the close made on this page, or for other changes", () => {
-    expect(liveLeadChange("CLOSED", true)).toBe("unchanged");
-    expect(liveLeadChange("CHANGED", false)).toBe("unchanged");
+  it("says a lead closed by someone else is closed, once the page shows it DONE", () => {
+    const closed = liveNews(none, "CLOSED");
+    expect(liveLeadChange(closed, "ACTIVE", null, "U1")).toBeNull();
+    expect(liveLeadChange(closed, "DONE", "U2", "U1")).toBe("closed");
   });
 
-  it("gives the page back when the lead comes back to the viewer", () => {
-    expect(liveLeadChange("ASSIGNED", false)).toBeNull();
+  it("is no news for the viewer's own close or other changes", () => {
+    expect(liveLeadChange(liveNews(none, "CLOSED"), "DONE", "U1", "U1")).toBeNull();
+    expect(liveNews(none, "CHANGED")).toEqual(none);
+    expect(liveLeadChange(none, "DONE", "U2", "U1")).toBeNull();
   });
 });

@@ -226,21 +226,35 @@ export function describeRescheduleNote(
  * or closed. */
 export type LiveLeadChange = "reassignedAway" | "closed";
 
-/** What a task event about the open lead means for its page: taken away, closed by someone else,
- * back with the viewer (null), or nothing that changes whether it can be worked on ("unchanged",
- * e.g. the close the viewer just made on this page). */
-export function liveLeadChange(
-  kind: TaskEventKind,
-  closedHere: boolean,
-): LiveLeadChange | null | "unchanged" {
+/** What the viewer's task events said about the open lead: taken away (until it comes back),
+ * closed (by whom the refetched lead tells). */
+export interface LiveNews {
+  takenAway: boolean;
+  closed: boolean;
+}
+
+export function liveNews(now: LiveNews, kind: TaskEventKind): LiveNews {
   switch (kind) {
     case "REASSIGNED_AWAY":
-      return "reassignedAway";
-    case "CLOSED":
-      return closedHere ? "unchanged" : "closed";
+      return { ...now, takenAway: true };
     case "ASSIGNED":
-      return null;
+      return { takenAway: false, closed: false };
+    case "CLOSED":
+      return { ...now, closed: true };
     default:
-      return "unchanged";
+      return now;
   }
+}
+
+/** What the lead page says and locks: taken away; or closed while open here by someone else
+ * (the viewer's own close is no news); else nothing (null). */
+export function liveLeadChange(
+  news: LiveNews,
+  status: string,
+  closedById: string | null,
+  viewerId: string,
+): LiveLeadChange | null {
+  if (news.takenAway) return "reassignedAway";
+  if (news.closed && status === "DONE" && closedById !== viewerId) return "closed";
+  return null;
 }

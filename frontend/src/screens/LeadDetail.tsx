@@ -24,7 +24,7 @@ import { graphql } from "../gql";
 import type { LeadDetailQuery, Outcome, TaskEventsSubscription } from "../gql/graphql";
 import { DetailFallback, isRefused } from "../components/DetailFallback";
 import { useI18n } from "../I18n";
-import { type LiveLeadChange, liveLeadChange } from "../leadDetail";
+import { type LiveNews, liveLeadChange, liveNews } from "../leadDetail";
 import { TaskEventsDocument, useLiveSubscription } from "../live";
 import "../live.css";
 import { contactValues, formatDateTime } from "../leadDetail";
@@ -45,6 +45,9 @@ const LeadDetailDocument = graphql(`
       outcome
       closeReason
       closeNote
+      closedBy {
+        id
+      }
       contact {
         id
         salutation
@@ -105,17 +108,14 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
     requestPolicy: "cache-and-network",
   });
   const [notice, setNotice] = useState<Notice | null>(null);
-  // Taken away or closed by someone else while open here (null: still the viewer's to work on).
-  const [liveChange, setLiveChange] = useState<LiveLeadChange | null>(null);
-  // Closed on this page: its own CLOSED event is no news.
-  const closedHere = useRef(false);
+  // What the viewer's task events said about this lead while open here (liveLeadChange).
+  const [news, setNews] = useState<LiveNews>({ takenAway: false, closed: false });
   const refresh = () => refetch({ requestPolicy: "network-only" });
   function onTaskEvent({ taskEvents }: TaskEventsSubscription) {
     if (taskEvents.lead.id !== leadId) return;
-    const change = liveLeadChange(taskEvents.kind, closedHere.current);
-    if (change !== "unchanged") setLiveChange(change);
+    setNews((now) => liveNews(now, taskEvents.kind));
     // A lead taken away is no longer readable: the page keeps what it showed.
-    if (change !== "reassignedAway") refresh();
+    if (taskEvents.kind !== "REASSIGNED_AWAY") refresh();
   }
   useLiveSubscription(TaskEventsDocument, {}, { onData: onTaskEvent, onStale: refresh });
   // Each saved feedback asks the next-step panel to plan (or complete and plan) the next step.
@@ -163,9 +163,10 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   // The rule of updateContact: managers any contact, a clerk those of their open leads.
   const mayEditContact = manages || (lead.status === "ACTIVE" && lead.assignee?.id === viewer.id);
   const hasSide = lead.status === "ACTIVE" || mayWork || showOpportunity || mayReopen;
+  // The close made on this page is no news (its event may even arrive before its answer).
+  const liveChange = liveLeadChange(news, lead.status, lead.closedBy?.id ?? null, viewer.id);
 
   function closed(outcome: Outcome, opportunity: OpportunitySummaryRef | null) {
-    closedHere.current = true;
     setNotice({
       text: t(outcome === "SUCCESSFUL" ? "close.closedSuccessful" : "close.closedUnsuccessful"),
       opportunity,
