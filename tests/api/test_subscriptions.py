@@ -28,8 +28,8 @@ from tests.helpers import Actor, Actors, free_port, mutate_ok, new_campaign, new
 PROTOCOL = "graphql-transport-ws"
 TASK_EVENTS = "subscription { taskEvents { kind eventId lead { id } } }"
 COUNTS = "subscription { leadCountsChanged { new active done } }"
-# Time for a subscriber to be registered with the hub before the change it waits for.
-SETTLE = 0.3
+# The hub of the app under test: a subscription is waited for until it is registered there.
+HUBS: list[Any] = []
 
 
 @pytest_asyncio.fixture
@@ -38,6 +38,7 @@ async def server(app: Starlette) -> AsyncIterator[str]:
     # Login checks are remembered per process for a few seconds; the tests' databases differ
     # while their users' tokens may not.
     live._recent_checks.clear()
+    HUBS[:] = [app.state.hub]
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     serving = uvicorn.Server(config)
@@ -68,8 +69,22 @@ async def acknowledged(ws: ClientConnection) -> None:
 
 async def subscribed(ws: ClientConnection, query: str, op: str = "1") -> None:
     await acknowledged(ws)
+    before = hub_subscriptions()
     await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": query}}))
-    await asyncio.sleep(SETTLE)
+    await until_hub_holds(before + 1)
+
+
+def hub_subscriptions() -> int:
+    return len(HUBS[0]._subscriptions)
+
+
+async def until_hub_holds(count: int) -> None:
+    """Until the server has started the subscription (events from now on reach it)."""
+    for _ in range(500):
+        if hub_subscriptions() >= count:
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("the subscription never reached the hub")
 
 
 async def next_message(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
@@ -345,6 +360,33 @@ async def test_a_revoked_token_ends_a_quiet_event_stream(
         assert rest[-2:] == ["event: complete", "data:"]
 
 
+async def test_a_query_sent_again_on_the_same_socket_reads_afresh(
+    server: str, client: httpx.AsyncClient, actors: Actors
+) -> None:
+    (lead,) = await campaign_with_leads(client, actors.manager, 1)
+    await assign(client, actors.manager, [lead], actors.clerk_a)
+    query = "query($id: ID!) { node(id: $id) { id ... on Lead { status assignee { id } } } }"
+    message = {"query": query, "variables": {"id": lead}}
+    async with socket(server, bearer(actors.clerk_a)) as clara:
+        await acknowledged(clara)
+        await clara.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        first = (await next_message(clara))["payload"]
+        assert first["data"]["node"]["assignee"] == {"id": actors.clerk_a.gid}
+        await mutate_ok(
+            client,
+            actors.manager,
+            "reassignLead",
+            {"leadId": lead, "assigneeId": actors.clerk_b.gid},
+            "lead { id }",
+        )
+        while (await next_message(clara))["type"] != "complete":
+            pass
+        await clara.send(json.dumps({"id": "2", "type": "subscribe", "payload": message}))
+        again = (await next_message(clara))["payload"]
+        assert again.get("data") is None or again["data"]["node"] is None, again
+        assert "errors" in again
+
+
 async def test_bad_documents_get_clean_errors(server: str, actors: Actors) -> None:
     async with socket(server, bearer(actors.clerk_a)) as ws:
         await acknowledged(ws)
@@ -402,6 +444,7 @@ async def test_server_sent_events_deliver_the_same(
 ) -> None:
     (lead,) = await campaign_with_leads(client, actors.manager, 1)
     headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {actors.clerk_a.token}"}
+    before = hub_subscriptions()
     async with (
         httpx.AsyncClient(base_url=f"http://{server}") as http,
         http.stream("POST", "/graphql", json={"query": TASK_EVENTS}, headers=headers) as response,
@@ -409,7 +452,7 @@ async def test_server_sent_events_deliver_the_same(
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         events = sse_events(response)
-        await asyncio.sleep(SETTLE)
+        await until_hub_holds(before + 1)
         await assign(client, actors.manager, [lead], actors.clerk_a)
         kind, body = await asyncio.wait_for(anext(events), 1.0)
         assert kind == "next"

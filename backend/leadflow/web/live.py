@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.websocket_origin import normalize_origin
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -128,6 +129,11 @@ class StreamingSchema:
 
     async def stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         kwargs["allowed_operation_types"] = STREAMED_OPERATIONS
+        # Each operation its own context: a connection's operations must not share the
+        # loaders' cache (a query sent again later would read what it read before).
+        context = kwargs.get("context_value")
+        if isinstance(context, Context):
+            kwargs["context_value"] = replace(context)
         return guarded(await self._schema.stream(*args, **kwargs))
 
     def __getattr__(self, name: str) -> Any:
@@ -287,4 +293,7 @@ def _time_zone(params: dict[str, Any]) -> ZoneInfo:
 
 
 def _app_origins(settings: Settings) -> tuple[str, ...]:
-    return (settings.public_url,) if settings.public_url else ()
+    """The app's public origin (scheme://host[:port]) besides the Host header's; a public URL
+    with a path counts by its origin, one that is no URL (no scheme) adds nothing."""
+    origin = normalize_origin(settings.public_url) if settings.public_url else None
+    return (origin,) if origin is not None else ()
