@@ -98,7 +98,7 @@ class Settings:
             ),
             smtp=parse_smtp_url(env.get("LEADFLOW_SMTP_URL", "")),
             smtp_from=env.get("LEADFLOW_SMTP_FROM", "").strip() or DEFAULT_SMTP_FROM,
-            public_url=env.get("LEADFLOW_PUBLIC_URL", "").strip().rstrip("/"),
+            public_url=_parse_public_url(env.get("LEADFLOW_PUBLIC_URL", "")),
             **_graphql_limits_from_env(env),
         )
 
@@ -115,6 +115,20 @@ def _parse_port(raw: str) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"LEADFLOW_PORT must be between 1 and 65535, got {port}")
     return port
+
+
+def _parse_public_url(raw: str) -> str:
+    """The app's address as users reach it (links in e-mails, the WebSocket Origin check):
+    http(s)://host[:port][/path], or empty."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(
+            f"LEADFLOW_PUBLIC_URL must start with http:// or https:// and name a host, got {raw!r}"
+        )
+    return url
 
 
 def _parse_hours(raw: str) -> float:

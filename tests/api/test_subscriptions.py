@@ -19,8 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from leadflow import clock
+from leadflow.app import create_app
 from leadflow.auth.sessions import SESSION_COOKIE, close_session, open_session
 from leadflow.db.models import ApiToken, OutboxEvent
+from leadflow.settings import Settings, SettingsError
 from leadflow.web import graphql as graphql_web
 from leadflow.web import live
 from tests.helpers import Actor, Actors, free_port, mutate_ok, new_campaign, new_leads
@@ -304,6 +306,14 @@ async def test_one_user_holds_a_bounded_number_of_connections(server: str, actor
                 await asyncio.sleep(0.1)
     else:
         pytest.fail("the closed connections still count")
+
+
+def test_the_public_url_counts_by_its_origin() -> None:
+    settings = Settings.from_env({"LEADFLOW_PUBLIC_URL": "https://CRM.example.com:443/leadflow/"})
+    assert live._app_origins(settings) == ("https://crm.example.com",)
+    create_app(settings)  # a path does not break the WebSocket route
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LEADFLOW_PUBLIC_URL": "crm.example.com"})
 
 
 async def test_no_login_no_connection(server: str, actors: Actors) -> None:
