@@ -61,6 +61,10 @@ async def socket(
         yield ws
 
 
+def bearer_header(actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {actor.token}"}
+
+
 def bearer(actor: Actor) -> dict[str, str]:
     return {"authorization": f"Bearer {actor.token}"}
 
@@ -296,6 +300,12 @@ async def test_one_user_holds_a_bounded_number_of_connections(server: str, actor
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
         async with socket(server, bearer(actors.clerk_b)) as another_user:
             await acknowledged(another_user)
+        # The same cap holds for event streams.
+        headers = {"Accept": "text/event-stream", **bearer_header(actors.clerk_a)}
+        async with httpx.AsyncClient(base_url=f"http://{server}") as http:
+            refused = await http.post("/graphql", json={"query": TASK_EVENTS}, headers=headers)
+        assert refused.status_code == 429
+        assert refused.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_CONNECTIONS"
     # Closed connections count no more (once the server has seen them close).
     for _attempt in range(50):
         async with socket(server, bearer(actors.clerk_a)) as again:

@@ -50,10 +50,13 @@ from leadflow.web.client import client_address
 from leadflow.web.errors import HttpError, bad_request, unauthenticated
 from leadflow.web.live import (
     HEARTBEAT_SECONDS,
+    MAX_CONNECTIONS_PER_USER,
     RECHECK_SECONDS,
     Login,
     StreamingSchema,
     hub_of,
+    release_connection,
+    take_connection,
 )
 from leadflow.web.playground import Playground
 from leadflow.web.time_zone import header_time_zone
@@ -187,6 +190,8 @@ class GraphQLEndpoint:
             return refusal_response(refusal, JSON)
         except TimeoutError:
             return refusal_response(self._timed_out(request), JSON)
+        if not take_connection(auth.user.id):
+            return refusal_response(_too_many_streams(), JSON)
         login = request_login(request, auth)
         context = Context(
             auth=auth,
@@ -259,13 +264,17 @@ class EventStream:
         self.login = login
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-        sender, received = anyio.create_memory_object_stream[Any](100)
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._read, sender)
-            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
-            await self._write(received, send)
-            group.cancel_scope.cancel()
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+            sender, received = anyio.create_memory_object_stream[Any](100)
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._read, sender)
+                group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+                await self._write(received, send)
+                group.cancel_scope.cancel()
+        finally:
+            if self.login.auth is not None:
+                release_connection(self.login.auth.user.id)
 
     async def _read(self, sender: MemoryObjectSendStream[Any]) -> None:
         try:
@@ -472,6 +481,15 @@ def json_response(
         content = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     return Response(
         content, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
+    )
+
+
+def _too_many_streams() -> HttpError:
+    return HttpError(
+        429,
+        "TOO_MANY_CONNECTIONS",
+        f"At most {MAX_CONNECTIONS_PER_USER} live connections (WebSocket and event streams) "
+        "per user; close one first.",
     )
 
 

@@ -67,6 +67,24 @@ NO_PAYLOAD: UnsetType = UNSET
 STREAMED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION})
 
 
+# Live connections (WebSocket and SSE) per user in this process, under one cap.
+_connections: Counter[int] = Counter()
+
+
+def take_connection(user_id: int) -> bool:
+    """One more live connection for the user, unless it holds MAX_CONNECTIONS_PER_USER."""
+    if _connections[user_id] >= MAX_CONNECTIONS_PER_USER:
+        return False
+    _connections[user_id] += 1
+    return True
+
+
+def release_connection(user_id: int) -> None:
+    _connections[user_id] -= 1
+    if _connections[user_id] <= 0:
+        del _connections[user_id]
+
+
 class Login:
     """The credentials a long-lived connection was opened with (a token's or a session's
     secret), checked again while it lasts (`api.context.Credentials`). `revoked` is set the
@@ -211,7 +229,6 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
             allowed_origins=_app_origins(settings),
         )
-        self._connections: Counter[int] = Counter()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return LiveContext(
@@ -230,9 +247,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         auth = await login.authenticate() if login is not None else None
         if login is None or auth is None:
             raise ConnectionRejectionError()
-        if self._connections[auth.user.id] >= MAX_CONNECTIONS_PER_USER:
+        if not take_connection(auth.user.id):
             raise ConnectionRejectionError()
-        self._connections[auth.user.id] += 1
         login.auth = auth
         context.auth = auth
         context.credentials = login
@@ -241,10 +257,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
 
     def release(self, context: Context) -> None:
         if context.auth is not None:
-            user_id = context.auth.user.id
-            self._connections[user_id] -= 1
-            if self._connections[user_id] <= 0:
-                del self._connections[user_id]
+            release_connection(context.auth.user.id)
 
 
 @dataclass
