@@ -3,7 +3,8 @@ shows a lead a manager assigns meanwhile without a reload and the bell counts th
 the open notification list passes the accessibility audit, Escape closes it and the focus goes
 back to the bell, following a notification marks it read, "Alle als gelesen markieren" clears
 the count; a clerk on a lead page that a
-manager reassigns to another clerk reads that it went elsewhere and finds its forms disabled.
+manager reassigns to another clerk reads that it went elsewhere and finds its forms disabled,
+one a manager closes reads that it was closed; without a WebSocket the app works as before.
 
 The subscriptions go over the WebSocket on /graphql (graphql-transport-ws) with the session
 cookie; the server registers a subscription after its `subscribe` frame, with no acknowledgement
@@ -192,3 +193,28 @@ def test_without_a_websocket_the_app_works_as_before(new_page, seeded: Seeded):
     # It tried, and says nothing about it: no error banner anywhere.
     assert refused
     expect(clerk.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_lead_page_says_when_someone_else_closed_the_lead(new_page, seeded: Seeded):
+    lead_id = seeded.lead_ids[0]
+    assign(seeded, [lead_id], CLERK_CLARA)
+    clerk = new_page()
+    frames = record_frames(clerk)
+    log_in(clerk, seeded, CLERK_CLARA, PASSWORD)
+    clerk.get_by_role("link", name="Kunde Nummer01").first.click()
+    expect(clerk.get_by_role("button", name="Feedback speichern")).to_be_enabled()
+    subscribed(clerk, "TaskEvents", frames)
+
+    payload = seeded.graphql(
+        """mutation($input: CloseLeadInput!) {
+          closeLead(input: $input) { lead { id } userErrors { message } }
+        }""",
+        input={"leadId": lead_id, "outcome": "UNSUCCESSFUL", "reason": "NOT_INTERESTED"},
+    )["closeLead"]
+    assert payload["userErrors"] == [], payload
+
+    expect(clerk.get_by_test_id("lead-live")).to_have_text(
+        "Dieser Lead wurde inzwischen abgeschlossen."
+    )
+    expect(clerk.get_by_test_id("lead-status")).to_contain_text("Erledigt")
+    expect(clerk.get_by_role("button", name="Feedback speichern")).to_have_count(0)
