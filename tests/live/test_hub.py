@@ -221,6 +221,43 @@ async def test_a_smaller_id_that_commits_later_is_delivered_after_the_larger(
     assert await nothing_more(subscription)
 
 
+async def test_a_subscriber_resuming_gets_what_committed_late_with_a_smaller_id(
+    app: Starlette, backend: str
+) -> None:
+    """The reviewer's case: the subscriber saw id N+1 while N was still open, left; N then
+    committed. Resuming after N+1 must bring N (once), not skip it."""
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
+    hub = hub_of(app)
+    away, staying = hub.subscribe(None), hub.subscribe(None)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_change() -> None:
+        async with in_transaction():
+            await outbox.publish([outbox.Event(outbox.LEAD_ASSIGNED, lead_id=1)])
+            holding.set()
+            await release.wait()
+
+    slow = asyncio.create_task(slow_change())
+    await asyncio.wait_for(holding.wait(), WAIT)
+    await publish(outbox.LEAD_CHANGED, lead_id=2)
+    (seen,) = await receive(away, 1)
+    assert isinstance(seen, LiveEvent) and seen.lead_id == 2
+    await away.aclose()
+
+    release.set()
+    await slow
+    # The hub has delivered it while `away` was gone (after the larger one).
+    larger, late = await receive(staying, 2)
+    assert isinstance(larger, LiveEvent) and larger.id == seen.id
+    assert isinstance(late, LiveEvent) and late.id < seen.id
+
+    resumed = hub.subscribe(seen.id)
+    (replayed,) = await receive(resumed, 1)
+    assert isinstance(replayed, LiveEvent) and (replayed.id, replayed.lead_id) == (late.id, 1)
+    assert await nothing_more(resumed)
+
+
 async def test_a_rolled_back_smaller_id_is_given_up_without_a_refetch(
     app: Starlette, backend: str
 ) -> None:

@@ -162,3 +162,11 @@ async def stored_events(after: int, upto: int, limit: int) -> list[LiveEvent] | 
     if len(rows) > limit:
         return None
     return [LiveEvent.of(row) for row in rows]
+
+
+async def events_by_id(event_ids: list[int]) -> list[LiveEvent]:
+    """The stored events with these ids, in the order given (those pruned meanwhile left out)."""
+    if not event_ids:
+        return []
+    rows = {row.id: row for row in await OutboxEvent.filter(id__in=event_ids)}
+    return [LiveEvent.of(rows[event_id]) for event_id in event_ids if event_id in rows]

@@ -9,8 +9,11 @@ A subscription is an async iterator of `HubMessage`s:
 - `hub.subscribe(None)`: the events from now on;
 - `hub.subscribe(after_id)`: first the stored events after `after_id` that this hub has read,
   then the live ones, without gaps or doubles (live events that arrive during the replay are
-  held back and those already replayed are skipped). When that cannot be done exactly (events
-  pruned, more than REPLAY_LIMIT to replay) it starts with `Refetch` instead.
+  held back and those already replayed are skipped). An event with a smaller id that this hub
+  delivered after `after_id` (it committed later) is replayed first: the hub keeps the order
+  in which it delivered its recent events. When `after_id` is not in that log (another
+  instance's, or too old) while smaller ids are still awaited, it starts with `Refetch`; so it
+  does when events were pruned or more than REPLAY_LIMIT would be replayed.
 - A subscriber that does not keep up (QUEUE_LIMIT messages waiting) gets its waiting messages
   replaced by one `Refetch` and continues with the next events: a slow subscriber never blocks
   the hub or the others.
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.db.sql import is_postgres
-from leadflow.live.cursor import LiveEvent, OutboxCursor, stored_events
+from leadflow.live.cursor import LiveEvent, OutboxCursor, events_by_id, stored_events
 from leadflow.live.listener import OutboxListener
 from leadflow.services import outbox
 
@@ -43,6 +46,9 @@ __all__ = ["HUB_TASK_NAME", "Hub", "HubMessage", "LiveEvent", "Refetch", "Subscr
 
 QUEUE_LIMIT = 1_000
 REPLAY_LIMIT = 1_000
+# The ids this hub delivered most recently, in the order it delivered them (commit order), so a
+# subscriber resuming after an id also gets what committed later with a SMALLER id.
+DELIVERED_LOG = 10_000
 # The safety poll: on PostgreSQL NOTIFY wakes the hub, the poll only bounds a lost wake-up's
 # delay; SQLite's in-process wake-up comes from this process alone (one instance).
 POLL_SECONDS_POSTGRES = 5.0
@@ -78,11 +84,16 @@ class Hub:
         self._listener: OutboxListener | None = None
         self._stop_hook: Callable[[], None] = _nothing
         self._stopping = False
+        self._delivered: deque[int] = deque(maxlen=DELIVERED_LOG)
 
     @property
     def newest_id(self) -> int | None:
         """The largest event id read so far (None before the first read)."""
         return self._cursor.high if self._cursor else None
+
+    def gaps_below(self, event_id: int) -> bool:
+        """Whether ids below `event_id` are still awaited (may yet commit)."""
+        return self._cursor is not None and any(gap < event_id for gap in self._cursor.gaps)
 
     @property
     def listener(self) -> OutboxListener | None:
@@ -98,6 +109,18 @@ class Hub:
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
+
+    def delivered_late(self, after_id: int) -> list[int] | None:
+        """The ids at or below `after_id` that this hub delivered AFTER `after_id` (they
+        committed later than it): a subscriber whose last event was `after_id` has not seen
+        them. None when `after_id` is not in the recent log (too old, or delivered by another
+        instance): then what committed late cannot be told apart."""
+        log = list(self._delivered)
+        try:
+            position = log.index(after_id)
+        except ValueError:
+            return None
+        return [event_id for event_id in log[position + 1 :] if event_id < after_id]
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -174,6 +197,8 @@ class Hub:
                 self._fan_out(Refetch(self._cursor.high))
 
     def _fan_out(self, message: HubMessage) -> None:
+        if isinstance(message, LiveEvent):
+            self._delivered.append(message.id)
         for subscription in list(self._subscriptions):
             subscription._offer(message)
 
@@ -228,9 +253,16 @@ class Subscription:
         assert after is not None
         if self._start is None:
             return [Refetch(None)]  # the hub has not read yet: where "now" is is unknown
+        late = self._hub.delivered_late(after)
+        if late is None and self._hub.gaps_below(after):
+            # Events below `after` may still commit, and the log cannot say which of those
+            # the subscriber saw: refetch rather than miss one.
+            return [Refetch(self._start)]
         events = await stored_events(after, self._start, REPLAY_LIMIT)
         if events is None:
             return [Refetch(self._start)]
+        # What committed after `after` with a smaller id comes first (commit order).
+        events = [*await events_by_id(late or []), *events]
         self._replayed = {event.id for event in events}
         return list(events)
 
