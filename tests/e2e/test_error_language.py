@@ -1,6 +1,10 @@
 """A refusal from the server in the user's language: a clerk whose open lead a manager has just
 given to someone else saves feedback and closes it, and is told in German (or English), never
-in the server's English words for developers."""
+in the server's English words for developers.
+
+With live updates the lead page learns of the reassignment at once and disables its forms
+(tests/e2e/test_live_updates.py); here the clerk's live connection is down (refused), so the
+page is stale and the refusal comes from the server, as it does whenever the event is late."""
 
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ def test_a_clerk_whose_lead_was_just_reassigned_is_told_in_their_language(
 ):
     lead_id = seeded.lead_ids[0]  # Kunde Nummer01
     assign(seeded, [lead_id], CLERK_CLARA)
+    page.route_web_socket(re.compile(r"/graphql$"), lambda socket: socket.close(code=1011))
     if language == "en":
         page.context.add_init_script("localStorage.setItem('leadflow.language', 'en')")
         log_in_english(page, seeded)
