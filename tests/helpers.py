@@ -5,10 +5,11 @@ mutations (`mutate`, `mutate_ok`), campaigns and leads made over the API (`new_c
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,3 +272,30 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def pk(global_id: str) -> int:
+    """The database id inside a global ID."""
+    return int(base64.b64decode(global_id).decode().partition(":")[2])
+
+
+async def walk_pages(
+    fetch: Callable[..., Awaitable[dict[str, Any]]],
+    order: str | None,
+    size: int,
+    **variables: Any,
+) -> list[int]:
+    """Every page of a connection (`fetch(**variables)` returns one), `size` at a time, in the
+    order `order`; the pages' paging state checked. The ids in the order read."""
+    ids: list[int] = []
+    after = None
+    while True:
+        found = await fetch(orderBy=order, first=size, after=after, **variables)
+        ids += [pk(edge["node"]["id"]) for edge in found["edges"]]
+        assert found["pageInfo"]["hasPreviousPage"] is (after is not None)
+        if not found["pageInfo"]["hasNextPage"]:
+            assert len(found["edges"]) <= size
+            return ids
+        assert len(found["edges"]) == size
+        after = found["pageInfo"]["endCursor"]
+        assert after == found["edges"][-1]["cursor"]

@@ -20,7 +20,17 @@ from leadflow.db.models import Lead
 from leadflow.services import campaigns, leads
 from leadflow.services.due import Today
 from leadflow.services.leads import LeadIntake
-from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, gql, mutate_ok
+from tests.helpers import (
+    Actor,
+    Actors,
+    QueryCounter,
+    data_of,
+    error_codes,
+    gql,
+    mutate_ok,
+    pk,
+    walk_pages,
+)
 
 LEADS = """
 query($filter: LeadFilter, $orderBy: LeadOrder, $first: Int, $after: String) {
@@ -179,22 +189,11 @@ async def page(client, actor: Actor, **variables: Any) -> dict[str, Any]:
 
 async def walk(client, actor: Actor, order: str | None, size: int, **variables: Any) -> list[int]:
     """Every page of the list, `size` at a time; the pages' paging state checked."""
-    ids: list[int] = []
-    after = None
-    while True:
-        found = await page(client, actor, orderBy=order, first=size, after=after, **variables)
-        ids += [pk(edge["node"]["id"]) for edge in found["edges"]]
-        assert found["pageInfo"]["hasPreviousPage"] is (after is not None)
-        if not found["pageInfo"]["hasNextPage"]:
-            assert len(found["edges"]) <= size
-            return ids
-        assert len(found["edges"]) == size
-        after = found["pageInfo"]["endCursor"]
-        assert after == found["edges"][-1]["cursor"]
 
+    async def fetch(**page_variables: Any) -> dict[str, Any]:
+        return await page(client, actor, **page_variables)
 
-def pk(global_id: str) -> int:
-    return int(base64.b64decode(global_id).decode().partition(":")[2])
+    return await walk_pages(fetch, order, size, **variables)
 
 
 @pytest.mark.parametrize("order", list(EXPECTED))

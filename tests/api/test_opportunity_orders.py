@@ -16,8 +16,7 @@ import pytest
 
 from leadflow.db.enums import OpportunityStage
 from leadflow.db.models import Contact, Opportunity
-from tests.api.test_lead_lists import pk
-from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, gql
+from tests.helpers import Actor, Actors, QueryCounter, data_of, error_codes, gql, walk_pages
 
 OPPORTUNITIES = """
 query($filter: OpportunityFilter, $orderBy: OpportunityOrder, $first: Int, $after: String) {
@@ -138,18 +137,11 @@ async def page(client, actor: Actor, **variables: Any) -> dict[str, Any]:
 
 async def walk(client, actor: Actor, order: str | None, size: int, **variables: Any) -> list[int]:
     """Every page of the list, `size` at a time; the pages' paging state checked."""
-    ids: list[int] = []
-    after = None
-    while True:
-        found = await page(client, actor, orderBy=order, first=size, after=after, **variables)
-        ids += [pk(edge["node"]["id"]) for edge in found["edges"]]
-        assert found["pageInfo"]["hasPreviousPage"] is (after is not None)
-        if not found["pageInfo"]["hasNextPage"]:
-            assert len(found["edges"]) <= size
-            return ids
-        assert len(found["edges"]) == size
-        after = found["pageInfo"]["endCursor"]
-        assert after == found["edges"][-1]["cursor"]
+
+    async def fetch(**page_variables: Any) -> dict[str, Any]:
+        return await page(client, actor, **page_variables)
+
+    return await walk_pages(fetch, order, size, **variables)
 
 
 def test_the_world_has_ties_and_blanks_in_every_key():
