@@ -59,6 +59,26 @@ async def nothing_more(subscription: Subscription) -> bool:
     return False
 
 
+async def held_open(
+    lead_id: int, *, fails: bool = False
+) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """A change whose event id is taken and whose transaction stays open until the returned
+    event is set; then it commits (or, `fails`, rolls back with Boom)."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def change() -> None:
+        async with in_transaction():
+            await outbox.publish([outbox.Event(outbox.LEAD_ASSIGNED, lead_id=lead_id)])
+            holding.set()
+            await release.wait()
+            if fails:
+                raise Boom
+
+    task = asyncio.create_task(change())
+    await asyncio.wait_for(holding.wait(), WAIT)
+    return task, release
+
+
 def ids(messages: Sequence[LiveEvent | Refetch]) -> list[int]:
     return [message.id for message in messages if isinstance(message, LiveEvent)]
 
@@ -198,16 +218,7 @@ async def test_a_smaller_id_that_commits_later_is_delivered_after_the_larger(
         pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
     hub = hub_of(app)
     subscription = hub.subscribe(None)
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_change() -> None:
-        async with in_transaction():
-            await outbox.publish([outbox.Event(outbox.LEAD_ASSIGNED, lead_id=1)])
-            holding.set()
-            await release.wait()
-
-    slow = asyncio.create_task(slow_change())
-    await asyncio.wait_for(holding.wait(), WAIT)
+    slow, release = await held_open(lead_id=1)
     await publish(outbox.LEAD_CHANGED, lead_id=2)
     (larger,) = await receive(subscription, 1)
     assert isinstance(larger, LiveEvent) and larger.lead_id == 2
@@ -230,16 +241,7 @@ async def test_a_subscriber_resuming_gets_what_committed_late_with_a_smaller_id(
         pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
     hub = hub_of(app)
     away, staying = hub.subscribe(None), hub.subscribe(None)
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_change() -> None:
-        async with in_transaction():
-            await outbox.publish([outbox.Event(outbox.LEAD_ASSIGNED, lead_id=1)])
-            holding.set()
-            await release.wait()
-
-    slow = asyncio.create_task(slow_change())
-    await asyncio.wait_for(holding.wait(), WAIT)
+    slow, release = await held_open(lead_id=1)
     await publish(outbox.LEAD_CHANGED, lead_id=2)
     (seen,) = await receive(away, 1)
     assert isinstance(seen, LiveEvent) and seen.lead_id == 2
@@ -265,17 +267,7 @@ async def test_a_rolled_back_smaller_id_is_given_up_without_a_refetch(
         pytest.skip("SQLite runs one writer at a time: no id is in flight beside a reader")
     hub = hub_of(app)
     subscription = hub.subscribe(None)
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def failing_change() -> None:
-        async with in_transaction():
-            await outbox.publish([outbox.Event(outbox.LEAD_ASSIGNED, lead_id=1)])
-            holding.set()
-            await release.wait()
-            raise Boom
-
-    failing = asyncio.create_task(failing_change())
-    await asyncio.wait_for(holding.wait(), WAIT)
+    failing, release = await held_open(lead_id=1, fails=True)
     await publish(outbox.LEAD_CHANGED, lead_id=2)
     (larger,) = await receive(subscription, 1)
     assert hub._cursor is not None and hub._cursor.gaps == {larger.id - 1}
