@@ -435,19 +435,33 @@ async def _leads_to_distribute(actor: Actor, request: DistributionRequest) -> li
         new_only = dataclasses.replace(request.lead_filter, status=LeadStatus.NEW)
         matching = filtered_leads(actor, new_only).order_by("id").limit(MAX_FILTERED)
         return sorted(_ints(await matching.values_list("id", flat=True)))
-    ids = unique_ids(list(request.lead_ids or []))
+    lead_ids = list(request.lead_ids or [])
+    ids = checked_selection(lead_ids, too_many_hint="; use a filter for more")
+    await require_leads_exist(lead_ids, ids)
+    return ids
+
+
+def checked_selection(lead_ids: Sequence[int], too_many_hint: str = "") -> list[int]:
+    """The selected leads' ids, each once: at least one, at most MAX_LEAD_IDS."""
+    ids = unique_ids(list(lead_ids))
     if not ids:
         raise DomainError(ErrorCode.REQUIRED, "Select at least one lead.", ["leadIds"])
     if len(ids) > MAX_LEAD_IDS:
         raise DomainError(
             ErrorCode.TOO_MANY,
-            f"At most {MAX_LEAD_IDS} leads per call ({len(ids)} given); use a filter for more.",
+            f"At most {MAX_LEAD_IDS} leads per call ({len(ids)} given){too_many_hint}.",
             ["leadIds"],
         )
-    found = _ints(await Lead.filter(id__in=ids).values_list("id", flat=True))
-    missing = [i for i in ids if i not in found]
+    return ids
+
+
+async def require_leads_exist(lead_ids: Sequence[int], ids: Sequence[int]) -> None:
+    """Every selected lead exists; each missing one is named at its place in `lead_ids`.
+    Leads are never deleted, so this can be read before the transaction."""
+    found = _ints(await Lead.filter(id__in=list(ids)).values_list("id", flat=True))
+    missing = [lead_id for lead_id in ids if lead_id not in found]
     if missing:
-        positions = list(request.lead_ids or [])
+        positions = list(lead_ids)
         raise DomainErrors(
             [
                 DomainError(
@@ -458,7 +472,6 @@ async def _leads_to_distribute(actor: Actor, request: DistributionRequest) -> li
                 for lead_id in missing
             ]
         )
-    return ids
 
 
 async def _valid_clerks(raw_ids: Sequence[int]) -> list[int]:

@@ -55,7 +55,6 @@ from leadflow.services.validation import (
     clean_money,
     clean_text,
     phone_key,
-    unique_ids,
 )
 
 MAX_BATCH = 1000
@@ -209,31 +208,9 @@ async def _store_leads(
 async def assign_leads(actor: Actor, lead_ids: Sequence[int], assignee_id: int) -> list[Lead]:
     """ "An Bearbeiter verteilen": all selected NEW leads go to one clerk, or none does."""
     policy.require_manager(actor, "distribute leads")
-    ids = unique_ids(lead_ids)
-    if not ids:
-        raise DomainError(ErrorCode.REQUIRED, "Select at least one lead.", ["leadIds"])
-    if len(ids) > MAX_BATCH:
-        raise DomainError(
-            ErrorCode.TOO_MANY,
-            f"At most {MAX_BATCH} leads per call ({len(ids)} given).",
-            ["leadIds"],
-        )
+    ids = distribution.checked_selection(lead_ids)
     assignee = await require_active_clerk(actor, assignee_id, ["assigneeId"])
-    # Leads are never deleted, so they can be looked up before the transaction.
-    found = await Lead.filter(id__in=ids).values_list("id", flat=True)
-    missing = set(ids) - set(found)
-    if missing:
-        raise DomainErrors(
-            [
-                DomainError(
-                    ErrorCode.NOT_FOUND,
-                    f"Lead #{lead_id} does not exist.",
-                    ["leadIds", str(_position(lead_ids, lead_id))],
-                )
-                for lead_id in ids
-                if lead_id in missing
-            ]
-        )
+    await distribution.require_leads_exist(lead_ids, ids)
     try:
         await _assign_new_leads(actor, ids, assignee)
     except _AssignConflict:
