@@ -81,6 +81,28 @@ def require_admin_or_self(actor: Actor, user: User, action: str) -> None:
         raise AccessDenied(f"Only admins may {action} of other users.")
 
 
+def require_may_change_clerk_settings(actor: Actor, user_id: int, *, capacity: bool) -> None:
+    """Managers change any clerk's distribution settings; a clerk only their own absences
+    (`capacity`: the change sets the capacity, which is the managers')."""
+    if is_manager(actor):
+        return
+    if not (is_clerk(actor) and is_self(actor, user_id)):
+        raise AccessDenied("Only managers change other users' distribution settings.")
+    if capacity:
+        raise AccessDenied("Only managers set a clerk's capacity.")
+
+
+def may_read_absences(viewer: Actor, user_id: int) -> bool:
+    """Absences are personal: managers, admins and the clerk themself."""
+    return is_manager(viewer) or is_self(viewer, user_id)
+
+
+def may_read_email_settings(viewer: Actor, user_id: int) -> bool:
+    """The user themself and admins (who answer "why did I get no mail?"); nobody else, the
+    system neither."""
+    return not is_system(viewer) and (viewer.id == user_id or viewer.role == Role.ADMIN)
+
+
 def require_worker(actor: Actor) -> None:
     """Clerks, managers and admins work with leads; partners get their own access later."""
     if not is_system(actor) and actor.role not in WORKING_ROLES:

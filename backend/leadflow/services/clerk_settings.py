@@ -16,7 +16,7 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.db.enums import Role
 from leadflow.db.models import Absence, User
-from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
+from leadflow.errors import DomainError, DomainErrors, ErrorCode
 
 MAX_CAPACITY = 100_000
 MAX_ABSENCES = 50
@@ -48,8 +48,9 @@ async def update_clerk_settings(
 ) -> User:
     """Change what is given; `absences` replaces the clerk's list. All or nothing."""
     user = await User.get_or_none(id=user_id)
-    _require_may_change(actor, user, user_id, capacity_given=capacity is not KEEP)
-    assert user is not None
+    policy.require_may_change_clerk_settings(actor, user_id, capacity=capacity is not KEEP)
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such user.", ["userId"])
     if user.role != Role.CLERK:
         raise DomainError(
             ErrorCode.INVALID, f"{user.name} is not a clerk: only clerks get leads.", ["userId"]
@@ -69,19 +70,6 @@ async def update_clerk_settings(
                 ]
             )
     return await User.get(id=user.id)
-
-
-def _require_may_change(
-    actor: Actor, user: User | None, user_id: int, *, capacity_given: bool
-) -> None:
-    if policy.is_manager(actor):
-        if user is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such user.", ["userId"])
-        return
-    if not (policy.is_clerk(actor) and policy.is_self(actor, user_id)):
-        raise AccessDenied("Only managers change other users' distribution settings.")
-    if capacity_given:
-        raise AccessDenied("Only managers set a clerk's capacity.")
 
 
 def _check_capacity(capacity: int | None) -> None:
@@ -122,8 +110,3 @@ def _absence_problem(period: Period) -> str:
 
 def problem_field(period: Period) -> str:
     return "from" if not FIRST_YEAR <= period.starts_on.year <= LAST_YEAR else "to"
-
-
-def may_read_absences(viewer: Actor, user_id: int) -> bool:
-    """Absences are personal: managers, admins and the clerk themself."""
-    return policy.is_manager(viewer) or policy.is_self(viewer, user_id)

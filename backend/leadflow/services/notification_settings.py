@@ -7,15 +7,8 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from leadflow.auth.actors import Actor, actor_user
-from leadflow.db.enums import Role
 from leadflow.db.models import User
 from leadflow.errors import DomainError, ErrorCode
-
-
-def may_read_email_settings(viewer: Actor, user_id: int) -> bool:
-    """The user themself and admins (who answer "why did I get no mail?"); nobody else."""
-    user = actor_user(viewer)
-    return user is not None and (user.id == user_id or user.role == Role.ADMIN)
 
 
 async def update_notification_settings(actor: Actor, *, email_notifications: bool) -> User:

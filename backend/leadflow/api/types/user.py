@@ -12,8 +12,9 @@ from leadflow.api.ids import encode_id
 from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.enums import Role
 from leadflow.api.types.node import Node
+from leadflow.auth import policy
 from leadflow.db import enums, models
-from leadflow.services import clerk_settings, notification_settings, users
+from leadflow.services import users
 
 _DETAILS = (
     "Null unless the viewer may see this user's details: managers and admins see everyone's, "
@@ -88,7 +89,7 @@ class UserNode(Node):
         "manager, an admin or the user themself."
     )
     async def absences(self, info: Info[Context, None]) -> list[AbsenceNode]:
-        if not clerk_settings.may_read_absences(info.context.require_viewer(), self.pk):
+        if not policy.may_read_absences(info.context.require_viewer(), self.pk):
             return []
         found = await info.context.loaders.absences_by_user.load(self.pk)
         return [AbsenceNode.from_model(absence) for absence in found]
@@ -99,7 +100,7 @@ class UserNode(Node):
     )
     async def email_notifications(self, info: Info[Context, None]) -> bool | None:
         viewer = info.context.require_viewer()
-        if not notification_settings.may_read_email_settings(viewer, self.pk):
+        if not policy.may_read_email_settings(viewer, self.pk):
             return None
         user = await info.context.loaders.user.load(self.pk)
         return user.email_notifications if user is not None else None
