@@ -140,6 +140,8 @@ class NotificationKind(StrEnum):
     OPPORTUNITY_HANDED_OVER = "OPPORTUNITY_HANDED_OVER"
     ACTIVITY_DUE = "ACTIVITY_DUE"
     LEADS_WAITING = "LEADS_WAITING"
+    # A webhook was switched off (410 Gone, or failing for three days): told to its owner.
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
 
 
 class EmailStatus(StrEnum):
@@ -148,4 +150,14 @@ class EmailStatus(StrEnum):
 
     PENDING = "PENDING"
     SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """One event on its way to one webhook: still to be sent (first try or between retries),
+    accepted by the receiver (2xx), or given up (retries exhausted, or the endpoint answered
+    410 Gone or was disabled)."""
+
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"

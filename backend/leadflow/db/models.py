@@ -22,6 +22,7 @@ from leadflow.db.enums import (
     OpportunityStage,
     Outcome,
     Role,
+    WebhookDeliveryStatus,
 )
 from leadflow.db.lead_status import lead_status
 
@@ -33,6 +34,8 @@ SHORT_MAX = 100
 NOTE_MAX = 5000
 TEXT_MAX = 2000
 ASSIGNMENT_REASON_MAX = 300
+WEBHOOK_URL_MAX = 2000
+WEBHOOK_ERROR_MAX = 500
 
 
 class User(Model):
@@ -640,6 +643,110 @@ class OutboxEvent(Model):
 
     class Meta:
         table = "outbox_events"
+
+
+class Webhook(Model):
+    """An endpoint that is sent the events it subscribed to (services/webhooks). Its owner is
+    who created it: a partner's webhook carries only what that partner may read."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="webhooks", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=WEBHOOK_URL_MAX)
+    description = fields.CharField(max_length=TEXT_MAX, default="")
+    # Event types ("lead.assigned", ...), at least one.
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # Only events of leads in these campaigns; NULL: every campaign the owner may see.
+    campaign_ids: fields.JSONField[list[int] | None] = fields.JSONField(null=True)
+    # "whsec_" + base64: the Standard Webhooks signing secret. After a rotation the previous
+    # one still signs (a second signature) until previous_secret_expires_at.
+    secret = fields.CharField(max_length=100)
+    previous_secret = fields.CharField(max_length=100, null=True)
+    previous_secret_expires_at = fields.DatetimeField(null=True)
+    active = fields.BooleanField(default=True)
+    disabled_at = fields.DatetimeField(null=True)
+    disabled_reason = fields.CharField(max_length=WEBHOOK_ERROR_MAX, default="")
+    # Since when every attempt failed (NULL after a success): three days of it disable it.
+    failing_since = fields.DatetimeField(null=True)
+    consecutive_failures = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    owner_id: int
+
+    class Meta:
+        table = "webhooks"
+
+
+class WebhookDelivery(Model):
+    """One event for one webhook: the body exactly as signed and sent (the same on every
+    attempt, so a retry carries the same `webhook-id` and bytes), its state and next try.
+    Claimed by one instance at a time (`locked_until`, SKIP LOCKED on PostgreSQL)."""
+
+    id = fields.BigIntField(primary_key=True)
+    webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
+        "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    # The outbox event (plain id: the outbox is pruned long before the log).
+    event_id = fields.BigIntField()
+    # The `webhook-id` header: the receiver's idempotency key, kept by retries and redeliveries.
+    message_id = fields.CharField(max_length=64)
+    event_type = fields.CharField(max_length=64)
+    # What the event is about, for ordering a lead's deliveries (NULL: not about one lead).
+    lead_id = fields.IntField(null=True)
+    body = fields.TextField()
+    status = fields.CharEnumField(
+        WebhookDeliveryStatus, max_length=16, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    locked_until = fields.DatetimeField(null=True)
+    # A manual redelivery ("erneut senden") is a new delivery of the same message.
+    redelivery_of_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, index=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    webhook_id: int
+
+    class Meta:
+        table = "webhook_deliveries"
+        indexes = (("status", "next_attempt_at"), ("webhook_id", "id"))
+
+
+class WebhookAttempt(Model):
+    """One HTTP request of a delivery: when, the answer's status (NULL: no answer), how long it
+    took, what went wrong, and when the next try was planned (NULL: none)."""
+
+    id = fields.BigIntField(primary_key=True)
+    delivery: fields.ForeignKeyRelation[WebhookDelivery] = fields.ForeignKeyField(
+        "models.WebhookDelivery", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    at = fields.DatetimeField()
+    http_status = fields.IntField(null=True)
+    duration_ms = fields.IntField()
+    error = fields.CharField(max_length=WEBHOOK_ERROR_MAX, default="")
+    next_attempt_at = fields.DatetimeField(null=True)
+
+    delivery_id: int
+
+    class Meta:
+        table = "webhook_attempts"
+        indexes = (("delivery_id", "id"),)
+
+
+class WebhookCursor(Model):
+    """Where the webhook fan-out stands in the outbox: one row (id 1). `high` is the largest
+    event id handed to webhooks, `gaps` the ids below it not yet seen committed, with the
+    transaction id and time that decide when one is given up (live/cursor.py's rule)."""
+
+    id = fields.IntField(primary_key=True)
+    high = fields.BigIntField(default=0)
+    gaps: fields.JSONField[dict[str, list[float]]] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "webhook_cursor"
 
 
 class AuditEntry(Model):

@@ -4,9 +4,12 @@ event exists exactly when its change committed. After commit, PostgreSQL NOTIFY 
 instance's listener (`db.sql.wake_outbox_listeners`); on SQLite `committed` wakes the one
 process. Readers go by event id (`leadflow.live`), never by the wake-up's content.
 
-Topics name what happened, in the webhook issue's words where they overlap:
-"lead.created", "lead.assigned", "lead.reassigned", "lead.changed", "lead.closed",
-"lead.reopened", "opportunity.handed_over", "notification.added".
+Topics name what happened. Those that are also webhook event types (services/webhooks) use the
+webhook contract's names: "lead.created", "lead.assigned", "lead.reassigned",
+"lead.feedback_recorded", "lead.closed", "lead.reopened", "opportunity.created",
+"opportunity.stage_changed", "opportunity.handed_over", "contact.updated", "contact.erased".
+The others are for live updates only: "lead.changed" (a lead's next steps or shown contact
+details changed), "notification.added".
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ from leadflow.db.sql import next_ids, take_transaction_id, wake_outbox_listeners
 LEAD_CREATED = "lead.created"
 LEAD_ASSIGNED = "lead.assigned"
 LEAD_REASSIGNED = "lead.reassigned"
+LEAD_FEEDBACK_RECORDED = "lead.feedback_recorded"
 LEAD_CHANGED = "lead.changed"
 LEAD_CLOSED = "lead.closed"
 LEAD_REOPENED = "lead.reopened"
+OPPORTUNITY_CREATED = "opportunity.created"
+OPPORTUNITY_STAGE_CHANGED = "opportunity.stage_changed"
 OPPORTUNITY_HANDED_OVER = "opportunity.handed_over"
+CONTACT_UPDATED = "contact.updated"
+CONTACT_ERASED = "contact.erased"
 NOTIFICATION_ADDED = "notification.added"
 
 
