@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite://leadflow.db"
 DEFAULT_SMTP_FROM = "Leadflow <leadflow@localhost>"
+# After the first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (then the delivery has failed).
+DEFAULT_WEBHOOK_RETRY_SECONDS = (5.0, 300.0, 1_800.0, 7_200.0, 18_000.0, 36_000.0, 36_000.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,18 @@ class Settings:
     # How long the event outbox keeps events (hours): a live subscriber can resume after an
     # event this old; older ones are pruned with the login records (prune_interval_seconds).
     outbox_keep_hours: int = 72
+    # Webhooks (services/webhooks). Requests to private, loopback and link-local addresses are
+    # refused unless allowed (tests, closed networks). The delivery log is kept this many days.
+    # Each instance sends at most `webhook_concurrency` requests at once, each given at most
+    # `webhook_timeout_seconds`; it looks for due deliveries every `webhook_poll_seconds` (0: this
+    # instance delivers nothing) and is woken at once by its own writes. A failed delivery is
+    # tried again after each of `webhook_retry_seconds` in turn (with jitter), then given up.
+    webhook_allow_private: bool = False
+    webhook_log_days: int = 30
+    webhook_concurrency: int = 10
+    webhook_timeout_seconds: float = 15.0
+    webhook_poll_seconds: float = 1.0
+    webhook_retry_seconds: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -100,6 +114,7 @@ class Settings:
             smtp_from=env.get("LEADFLOW_SMTP_FROM", "").strip() or DEFAULT_SMTP_FROM,
             public_url=_parse_public_url(env.get("LEADFLOW_PUBLIC_URL", "")),
             **_graphql_limits_from_env(env),
+            **_webhook_settings_from_env(env),
         )
 
 
@@ -189,6 +204,55 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         defaults.request_timeout_seconds if timeout is None else _parse_timeout(timeout)
     )
     return values
+
+
+def _webhook_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The LEADFLOW_WEBHOOK_* settings; unset variables keep the defaults of `Settings`."""
+    values: dict[str, Any] = {}
+    if "LEADFLOW_WEBHOOK_ALLOW_PRIVATE" in env:
+        values["webhook_allow_private"] = _parse_flag(
+            "LEADFLOW_WEBHOOK_ALLOW_PRIVATE", env["LEADFLOW_WEBHOOK_ALLOW_PRIVATE"]
+        )
+    integers = {
+        "webhook_log_days": ("LEADFLOW_WEBHOOK_LOG_DAYS", 1, 3_650),
+        "webhook_concurrency": ("LEADFLOW_WEBHOOK_CONCURRENCY", 1, 200),
+    }
+    for field, (name, minimum, maximum) in integers.items():
+        if name in env:
+            values[field] = _parse_int(name, env[name], minimum, maximum)
+    seconds = {
+        "webhook_timeout_seconds": ("LEADFLOW_WEBHOOK_TIMEOUT_SECONDS", 0.1, 60.0),
+        "webhook_poll_seconds": ("LEADFLOW_WEBHOOK_POLL_SECONDS", 0.0, 3_600.0),
+    }
+    for field, (name, low, high) in seconds.items():
+        if name in env:
+            values[field] = _parse_seconds(name, env[name], low, high)
+    if "LEADFLOW_WEBHOOK_RETRY_SECONDS" in env:
+        values["webhook_retry_seconds"] = _parse_retry_seconds(
+            env["LEADFLOW_WEBHOOK_RETRY_SECONDS"]
+        )
+    return values
+
+
+def _parse_seconds(name: str, raw: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def _parse_retry_seconds(raw: str) -> tuple[float, ...]:
+    """ "5,300,1800": the waits before each retry, at least one, each up to a week."""
+    name = "LEADFLOW_WEBHOOK_RETRY_SECONDS"
+    parts = [part.strip() for part in raw.split(",")]
+    if not parts or any(not part for part in parts):
+        raise SettingsError(f"{name} must be a comma-separated list of seconds, got {raw!r}")
+    if len(parts) > 20:
+        raise SettingsError(f"{name} takes at most 20 retries, got {len(parts)}")
+    return tuple(_parse_seconds(name, part, 0.01, 7 * 86_400.0) for part in parts)
 
 
 def _parse_flag(name: str, raw: str) -> bool:
