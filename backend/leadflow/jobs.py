@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.services import accounts, emails, imports, outbox, reminders
+from leadflow.services.webhooks import config as webhook_config
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.jobs")
@@ -104,6 +105,7 @@ class BackgroundWork:
         )
         # The services queue e-mail only when this instance has an SMTP server.
         emails.configure(settings)
+        webhook_config.configure(settings)
         self.add(
             PeriodicJob(
                 EMAIL_TASK_NAME,
