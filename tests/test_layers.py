@@ -77,7 +77,13 @@ def _violations(sources: tuple[str, ...], forbidden: tuple[str, ...]) -> list[st
     [
         (("leadflow.db", "leadflow.auth"), ("leadflow.services",)),
         (
-            ("leadflow.services", "leadflow.auth", "leadflow.db", "leadflow.errors"),
+            (
+                "leadflow.services",
+                "leadflow.auth",
+                "leadflow.db",
+                "leadflow.errors",
+                "leadflow.global_ids",
+            ),
             ("leadflow.api", "strawberry", "graphql", "starlette"),
         ),
         (("leadflow.db.migrations",), ("leadflow",)),
