@@ -31,6 +31,8 @@ from leadflow.db.models import (
     Opportunity,
     PartnerCampaign,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 from leadflow.errors import AccessDenied, DomainError
 
@@ -452,3 +454,42 @@ def require_may_read_clerk_figures(actor: Actor) -> None:
     if is_partner(actor):
         raise AccessDenied("Partners see campaign figures only, not clerks' work or lead lists.")
     require_worker(actor)
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+def require_may_manage_webhooks(actor: Actor) -> None:
+    """Admins and managers (and the system) manage every webhook, a partner its own; clerks
+    none (a clerk's events are the managers' to pass on)."""
+    if not (is_manager(actor) or is_partner(actor)):
+        raise AccessDenied("Only managers and partners may manage webhooks.")
+
+
+def webhook_scope(actor: Actor) -> Scope:
+    """Which webhooks the actor sees and manages: managers and admins all, a partner those it
+    owns. Plain columns: `admits` checks a loaded webhook."""
+    require_may_manage_webhooks(actor)
+    if is_partner(actor):
+        return Scope(({"owner_id": actor.id},), "This webhook belongs to someone else.")
+    return EVERYTHING
+
+
+def webhook_delivery_scope(actor: Actor) -> Scope:
+    """A delivery is seen by whoever sees its webhook (`webhook_scope`, through the relation)."""
+    require_may_manage_webhooks(actor)
+    if is_partner(actor):
+        return Scope(
+            ({"webhook__owner_id": actor.id},), "This delivery belongs to someone else's webhook."
+        )
+    return EVERYTHING
+
+
+async def find_webhook(actor: Actor, webhook_id: int, missing: DomainError) -> Webhook:
+    return await find_visible(Webhook, webhook_scope, actor, webhook_id, missing)
+
+
+async def find_webhook_delivery(
+    actor: Actor, delivery_id: int, missing: DomainError
+) -> WebhookDelivery:
+    return await find_visible(WebhookDelivery, webhook_delivery_scope, actor, delivery_id, missing)
