@@ -1,9 +1,10 @@
 """Field-level read policy, checked on the query document before anything executes.
 
-The rules name GraphQL types and fields, so they live here, beside the walker that applies
-them: partners may read only the fields listed in `PARTNER_READABLE`. Checking the document
-once per operation costs nothing per resolved field (the hot path stays plain attributes) and
-refuses the whole request, with the offending fields named, before any data is touched.
+The rules are permission rules (`auth/field_rules.py`, shared with the webhook payloads): a
+partner may read only the fields listed in `PARTNER_READABLE`. This module walks a partner's
+document against them. Checking the document once per operation costs nothing per resolved
+field (the hot path stays plain attributes) and refuses the whole request, with the offending
+fields named, before any data is touched.
 """
 
 from __future__ import annotations
@@ -28,80 +29,14 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from leadflow.auth.field_rules import USER_DETAIL_FIELDS, USER_PUBLIC_FIELDS, partner_may_read
 from leadflow.db.enums import Role
 
+# The User field sets are named here too: the authorization matrix checks the User type
+# against them as part of the API's field policy.
+__all__ = ["USER_DETAIL_FIELDS", "USER_PUBLIC_FIELDS", "FieldPolicy"]
+
 ROOT_TYPES = frozenset({"Query", "Mutation"})
-ALL_FIELDS = "*"
-
-# What a partner may read, type by type ("*": every field), so a partner never gets feedback
-# notes, history or colleagues' details, however the query is shaped. The viewer's own user
-# record is exempt (VIEWER_READABLE).
-PARTNER_READABLE: dict[str, frozenset[str] | str] = {
-    "Query": frozenset(
-        {
-            "viewer",
-            "node",
-            "leads",
-            "lead",
-            "leadCounts",
-            "campaigns",
-            "campaign",
-            "campaignReports",
-            "leadTimeSeries",
-        }
-    ),
-    "Mutation": frozenset({"createLeads"}),
-    "Lead": frozenset(
-        {
-            "id",
-            "contact",
-            "campaign",
-            "status",
-            "assignee",
-            "assignedAt",
-            "outcome",
-            "closeReason",
-            "closedAt",
-            "createdAt",
-        }
-    ),
-    "User": frozenset({"id", "name"}),
-    "Node": frozenset({"id"}),
-    # A known email reuses the stored contact: a partner must not learn what others stored
-    # about that person (phone, address), nor that the person was known at all. So it reads
-    # only the email, in the form that is the same for a new and a known person
-    # (`auth.policy.contact_email_for`), and no contact ID (an old, low key would tell a known
-    # person).
-    "Contact": frozenset({"email"}),
-    "Campaign": ALL_FIELDS,
-    "CampaignStats": ALL_FIELDS,
-    "CampaignConnection": ALL_FIELDS,
-    "CampaignEdge": ALL_FIELDS,
-    "LeadConnection": ALL_FIELDS,
-    "LeadEdge": ALL_FIELDS,
-    "LeadCounts": ALL_FIELDS,
-    "PageInfo": ALL_FIELDS,
-    "CreateLeadsPayload": ALL_FIELDS,
-    "UserError": ALL_FIELDS,
-    # Campaign figures only (over the partner's own leads); no per-clerk reports, no aging lists.
-    "CampaignReport": ALL_FIELDS,
-    "ReasonCount": ALL_FIELDS,
-    "TimeSeriesPoint": ALL_FIELDS,
-}
-VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
-
-# Every viewer sees `id` and `name` of the users on the things it may see (who created, worked,
-# closed or handed over a lead); the other fields of a user only when the policy lets it see
-# that user's details (`auth.policy.may_see_user_details`, applied by the User type).
-USER_PUBLIC_FIELDS = frozenset({"id", "name"})
-USER_DETAIL_FIELDS = frozenset({"email", "role", "active", "openLeadCount", "capacity"})
-
-
-def partner_may_read(type_name: str, field_name: str, *, own_user: bool = False) -> bool:
-    if type_name == "User" and own_user:
-        return field_name in VIEWER_READABLE
-    allowed = PARTNER_READABLE.get(type_name)
-    return allowed == ALL_FIELDS or (allowed is not None and field_name in allowed)
 
 
 class FieldPolicy(SchemaExtension):
