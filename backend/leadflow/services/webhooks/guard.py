@@ -1,0 +1,161 @@
+"""The SSRF guard: a webhook's URL may only lead to a public address of the internet, unless the
+instance allows private ones (LEADFLOW_WEBHOOK_ALLOW_PRIVATE, for tests and closed networks).
+
+Checked twice: when a webhook is created or its URL changed (`check_url`, after resolving the
+host, every address it has), and again when the worker connects (`refusal`, used by the
+sender's resolver), so that a host whose DNS answer changes after the check (DNS rebinding)
+still reaches no private address. Redirects are never followed (services/webhooks/sender.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from leadflow.db.models import WEBHOOK_URL_MAX
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.webhooks import config
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# How long the check waits for DNS before it gives up on a host.
+RESOLVE_SECONDS = 5.0
+
+# The shared address space of carrier-grade NAT: not private by RFC 1918, not public either.
+_CARRIER_NAT = ipaddress.IPv4Network("100.64.0.0/10")
+# NAT64's well-known prefix: the last 32 bits are an IPv4 address the gateway connects to.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def refusal(address: str) -> str | None:
+    """Why a webhook may not connect to `address` (an IP address as text), e.g. "address
+    10.0.0.1 is private"; None when it is a public address."""
+    try:
+        parsed: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"address {address} is not an IP address"
+    kind = _non_public_kind(parsed)
+    return None if kind is None else f"address {address} is {kind}"
+
+
+def _non_public_kind(address: IPAddress) -> str | None:
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv6 address that stands for an IPv4 one is judged by the IPv4 address it carries.
+        embedded = address.ipv4_mapped or address.sixtofour or _nat64_embedded(address)
+        if embedded is not None:
+            return _non_public_kind(embedded)
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_multicast:
+        return "multicast"
+    if isinstance(address, ipaddress.IPv4Address) and address in _CARRIER_NAT:
+        return "shared (carrier-grade NAT)"
+    if address.is_private:
+        return "private"
+    if address.is_reserved:
+        return "reserved"
+    if not address.is_global:
+        # Documentation ranges, benchmarking, protocol assignments: nothing a partner runs on.
+        return "not a public address"
+    return None
+
+
+def _nat64_embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address not in _NAT64:
+        return None
+    return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+
+
+async def check_url(url: str, *, field: list[str]) -> str:
+    """The webhook URL `url` normalized (scheme and host in lower case, no fragment), or
+    DomainError INVALID on `field`: http or https with a host, no user name or password, at
+    most WEBHOOK_URL_MAX characters and, unless private addresses are allowed, a host whose
+    addresses are all public."""
+    parts = _parsed(url.strip(), field)
+    normalized = urlunsplit(
+        (parts.scheme.lower(), _netloc(parts), parts.path or "/", parts.query, "")
+    )
+    if len(normalized) > WEBHOOK_URL_MAX:
+        raise DomainError(
+            ErrorCode.TOO_LONG, f"The URL is longer than {WEBHOOK_URL_MAX} characters.", field
+        )
+    if not config.current().allow_private:
+        await _require_public_host(_host(parts), parts.port, field)
+    return normalized
+
+
+def _parsed(url: str, field: list[str]) -> SplitResult:
+    if len(url) > WEBHOOK_URL_MAX:
+        raise DomainError(
+            ErrorCode.TOO_LONG, f"The URL is longer than {WEBHOOK_URL_MAX} characters.", field
+        )
+    if any(character.isspace() or ord(character) < 32 for character in url):
+        raise DomainError(ErrorCode.INVALID, "The URL must not contain spaces.", field)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID, "This is not a valid URL.", field) from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DomainError(
+            ErrorCode.INVALID, "The URL must start with https:// (or http://).", field
+        )
+    if not parts.hostname:
+        raise DomainError(ErrorCode.INVALID, "The URL must name a host.", field)
+    if parts.username is not None or parts.password is not None:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The URL must not contain a user name or password; the signature authenticates "
+            "each request.",
+            field,
+        )
+    return parts
+
+
+def _host(parts: SplitResult) -> str:
+    hostname = parts.hostname or ""
+    return hostname.rstrip(".")
+
+
+def _netloc(parts: SplitResult) -> str:
+    host = _host(parts)
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return host if parts.port is None else f"{host}:{parts.port}"
+
+
+async def _require_public_host(host: str, port: int | None, field: list[str]) -> None:
+    if host == "localhost" or host.endswith(".localhost"):
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The host {host} is this machine; webhooks go to public hosts.",
+            field,
+        )
+    for address in await _addresses(host, port, field):
+        reason = refusal(address)
+        if reason is not None:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"The host {host} leads to {reason}; webhooks go only to public addresses.",
+                field,
+            )
+
+
+async def _addresses(host: str, port: int | None, field: list[str]) -> set[str]:
+    """Every address `host` resolves to (an IP literal: itself)."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            found = await loop.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, TimeoutError):
+        found = []
+    addresses = {str(info[4][0]) for info in found}
+    if not addresses:
+        raise DomainError(ErrorCode.INVALID, f"The host {host} could not be found.", field)
+    return addresses

@@ -1,0 +1,153 @@
+"""The SSRF guard of webhook URLs (services/webhooks/guard.py): only http(s) URLs naming a host
+whose every address is public, unless the instance allows private addresses."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from leadflow.db.models import WEBHOOK_URL_MAX
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.webhooks import config, guard
+from leadflow.settings import Settings
+
+FIELD = ["input", "url"]
+
+
+@pytest.fixture(autouse=True)
+def private_addresses_refused() -> Iterator[None]:
+    config.configure(Settings(webhook_allow_private=False))
+    yield
+    config.configure(Settings())
+
+
+@pytest_asyncio.fixture
+async def dns(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[dict[str, list[str]]]:
+    """Names this test's DNS answers (the loop's getaddrinfo): no network needed."""
+    answers: dict[str, list[str]] = {}
+    loop = asyncio.get_running_loop()
+    real_getaddrinfo = loop.getaddrinfo
+
+    async def getaddrinfo(host: Any, port: Any, **kwargs: Any) -> list[Any]:
+        if host in answers:
+            return [
+                (
+                    socket.AF_INET6 if ":" in address else socket.AF_INET,
+                    socket.SOCK_STREAM,
+                    6,
+                    "",
+                    (address, port),
+                )
+                for address in answers[host]
+            ]
+        return await real_getaddrinfo(host, port, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+    yield answers
+
+
+async def refused(url: str) -> str:
+    with pytest.raises(DomainError) as refusal:
+        await guard.check_url(url, field=FIELD)
+    assert refusal.value.field == tuple(FIELD)
+    return refusal.value.message
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:8080/hook", "address 127.0.0.1 is loopback"),
+        ("http://127.1/hook", "address 127.0.0.1 is loopback"),  # resolved, whatever the spelling
+        ("http://[::1]/hook", "address ::1 is loopback"),
+        ("http://10.1.2.3/hook", "address 10.1.2.3 is private"),
+        ("http://192.168.0.10/hook", "address 192.168.0.10 is private"),
+        ("http://172.16.5.4/hook", "address 172.16.5.4 is private"),
+        ("http://169.254.169.254/latest/meta-data", "address 169.254.169.254 is link-local"),
+        ("http://[fe80::1]/hook", "address fe80::1 is link-local"),
+        ("http://100.64.0.7/hook", "address 100.64.0.7 is shared (carrier-grade NAT)"),
+        ("http://0.0.0.0/hook", "address 0.0.0.0 is unspecified"),
+        ("http://224.0.0.1/hook", "address 224.0.0.1 is multicast"),
+        ("http://[::ffff:127.0.0.1]/hook", "address ::ffff:127.0.0.1 is loopback"),
+        ("http://[::ffff:10.0.0.1]/hook", "address ::ffff:10.0.0.1 is private"),
+        ("http://[fc00::1]/hook", "address fc00::1 is private"),
+    ],
+)
+async def test_non_public_addresses_are_refused(url: str, reason: str) -> None:
+    message = await refused(url)
+    assert reason in message
+    assert "webhooks go only to public addresses" in message
+
+
+async def test_localhost_is_refused_by_its_name() -> None:
+    assert "is this machine" in await refused("http://localhost:8000/hook")
+    assert "is this machine" in await refused("http://api.localhost/hook")
+
+
+async def test_every_address_of_a_host_must_be_public(dns: dict[str, list[str]]) -> None:
+    dns["partner.example"] = ["93.184.215.14", "10.0.0.8"]
+    message = await refused("https://partner.example/hook")
+    assert "The host partner.example leads to address 10.0.0.8 is private" in message
+    dns["partner.example"] = ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
+    assert await guard.check_url("https://partner.example/hook", field=FIELD)
+
+
+async def test_a_public_url_comes_back_normalized(dns: dict[str, list[str]]) -> None:
+    dns["crm.example.com"] = ["93.184.215.14"]
+    checked = await guard.check_url("  HTTPS://CRM.Example.com./In?x=1#part ", field=FIELD)
+    assert checked == "https://crm.example.com/In?x=1"
+    assert await guard.check_url("https://8.8.8.8", field=FIELD) == "https://8.8.8.8/"
+    port = await guard.check_url("http://crm.example.com:8443/a", field=FIELD)
+    assert port == "http://crm.example.com:8443/a"
+
+
+async def test_an_unknown_host_is_refused_clearly(dns: dict[str, list[str]]) -> None:
+    dns["gone.example"] = []
+    assert await refused("https://gone.example/hook") == "The host gone.example could not be found."
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/hook", "The URL must start with https:// (or http://)."),
+        ("example.com/hook", "The URL must start with https:// (or http://)."),
+        ("https:///hook", "The URL must name a host."),
+        ("https://user:secret@example.com/hook", "must not contain a user name or password"),
+        ("https://example.com:99999/hook", "This is not a valid URL."),
+        ("https://example.com/a b", "The URL must not contain spaces."),
+    ],
+)
+async def test_malformed_urls_are_refused(url: str, message: str) -> None:
+    with pytest.raises(DomainError) as refusal:
+        await guard.check_url(url, field=FIELD)
+    assert refusal.value.code == ErrorCode.INVALID
+    assert message in refusal.value.message
+
+
+async def test_a_too_long_url_is_refused() -> None:
+    url = "https://8.8.8.8/" + "a" * WEBHOOK_URL_MAX
+    with pytest.raises(DomainError) as refusal:
+        await guard.check_url(url, field=FIELD)
+    assert refusal.value.code == ErrorCode.TOO_LONG
+
+
+async def test_private_addresses_pass_where_the_instance_allows_them() -> None:
+    config.configure(Settings(webhook_allow_private=True))
+    checked = await guard.check_url("http://127.0.0.1:8080/hook", field=FIELD)
+    assert checked == "http://127.0.0.1:8080/hook"
+    assert await guard.check_url("http://localhost/hook", field=FIELD) == "http://localhost/hook"
+    # The form is checked all the same.
+    with pytest.raises(DomainError):
+        await guard.check_url("ftp://127.0.0.1/hook", field=FIELD)
+
+
+def test_refusal_names_the_address_and_passes_public_ones() -> None:
+    assert guard.refusal("8.8.8.8") is None
+    assert guard.refusal("2606:4700:4700::1111") is None
+    assert guard.refusal("64:ff9b::808:808") is None  # NAT64 of 8.8.8.8
+    assert guard.refusal("64:ff9b::a00:1") == "address 64:ff9b::a00:1 is private"  # of 10.0.0.1
+    assert guard.refusal("2002:7f00:1::1") == "address 2002:7f00:1::1 is loopback"  # 6to4
