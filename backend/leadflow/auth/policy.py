@@ -11,7 +11,7 @@ explicitly, by `is_system`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, TypeGuard, TypeVar
@@ -493,3 +493,31 @@ async def find_webhook_delivery(
     actor: Actor, delivery_id: int, missing: DomainError
 ) -> WebhookDelivery:
     return await find_visible(WebhookDelivery, webhook_delivery_scope, actor, delivery_id, missing)
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+def may_webhook_carry(
+    owner: User,
+    lead: Mapping[str, Any] | None,
+    linked_campaign_ids: Collection[int],
+    *,
+    partner_event_type: bool,
+) -> bool:
+    """Whether a webhook owned by `owner` may be sent an event, decided at fan-out by what the
+    owner may read then. Managers and admins: every event. A partner: only an event of a type
+    partners may subscribe to (`partner_event_type`) about a lead it may see (`lead_scope`: it
+    submitted it) in a campaign linked to it (`linked_campaign_ids`, as `report_leads`); `lead`
+    is a row with `created_by_id` and `campaign_id`, None when the event is about no lead or
+    the lead is gone. Anyone else (a clerk owns no webhook), and a deactivated owner: nothing."""
+    if not owner.active:
+        return False
+    if is_partner(owner):
+        return (
+            partner_event_type
+            and lead is not None
+            and lead_scope(owner).admits(lead)
+            and lead["campaign_id"] in linked_campaign_ids
+        )
+    return is_manager(owner)
