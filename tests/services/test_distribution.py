@@ -241,7 +241,7 @@ async def test_every_lead_write_publishes_its_event(actors):
     assert [(topic, sorted(users)) for topic, users in rows] == [
         (outbox.LEAD_CREATED, []),
         (outbox.LEAD_ASSIGNED, [a.id]),
-        (outbox.LEAD_CHANGED, [a.id]),
+        (outbox.LEAD_FEEDBACK_RECORDED, [a.id]),
         (outbox.LEAD_REASSIGNED, sorted([a.id, b.id])),
         (outbox.LEAD_CLOSED, [b.id]),
         (outbox.LEAD_REOPENED, [b.id]),

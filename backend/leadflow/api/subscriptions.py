@@ -42,6 +42,7 @@ LEAD_TOPICS = frozenset(
         outbox.LEAD_CREATED,
         outbox.LEAD_ASSIGNED,
         outbox.LEAD_REASSIGNED,
+        outbox.LEAD_FEEDBACK_RECORDED,
         outbox.LEAD_CHANGED,
         outbox.LEAD_CLOSED,
         outbox.LEAD_REOPENED,
@@ -50,6 +51,7 @@ LEAD_TOPICS = frozenset(
 TASK_KINDS = {
     outbox.LEAD_ASSIGNED: TaskEventKind.ASSIGNED,
     outbox.LEAD_CLOSED: TaskEventKind.CLOSED,
+    outbox.LEAD_FEEDBACK_RECORDED: TaskEventKind.CHANGED,
     outbox.LEAD_CHANGED: TaskEventKind.CHANGED,
     outbox.LEAD_REOPENED: TaskEventKind.CHANGED,
 }

@@ -149,12 +149,31 @@ async def _write_if_unchanged(
                     if column not in _DERIVED
                 ]
             )
+            await _announce_correction(contact.id, changed)
             await _announce_to_open_leads(contact.id)
     except IntegrityError:
         # The only unique column is email_key: a concurrent correction or intake took the email
         # between our check and our write.
         raise _email_taken() from None
     return True
+
+
+async def _announce_correction(contact_id: int, changed: Mapping[str, str | None]) -> None:
+    """One `contact.updated` per correction, naming the changed fields (the API's names, as
+    the history records them). No campaign and no lead: a contact spans campaigns."""
+    await outbox.publish(
+        [
+            outbox.Event(
+                outbox.CONTACT_UPDATED,
+                payload={
+                    "contactId": contact_id,
+                    "fields": [
+                        name for column, name in EDITABLE_FIELDS.items() if column in changed
+                    ],
+                },
+            )
+        ]
+    )
 
 
 async def _announce_to_open_leads(contact_id: int) -> None:

@@ -361,7 +361,13 @@ async def record_feedback(
             note=clean_note,
             at=feedback.created_at,
         )
-        await outbox.publish([_lead_event(outbox.LEAD_CHANGED, lead, _clerk_of(lead))])
+        await outbox.publish(
+            [
+                _lead_event(
+                    outbox.LEAD_FEEDBACK_RECORDED, lead, _clerk_of(lead), feedbackId=feedback.id
+                )
+            ]
+        )
     return feedback, lead
 
 
@@ -423,10 +429,11 @@ async def close_lead(
             note=clean_note,
             at=closed_at,
         )
+        await outbox.publish([_lead_event(outbox.LEAD_CLOSED, lead, _clerk_of(lead))])
+        # After the close's event: a receiver learns of the close before what it created.
         opportunity = None
         if new_opportunity is not None:
             opportunity = await store_opportunity(actor, new_opportunity)
-        await outbox.publish([_lead_event(outbox.LEAD_CLOSED, lead, _clerk_of(lead))])
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
 
 

@@ -110,9 +110,9 @@ class NewOpportunity:
 
 
 async def store_opportunity(actor: Actor, new: NewOpportunity) -> Opportunity:
-    """Store a checked opportunity with its history (and the lead's, when it came from one);
-    run inside the caller's transaction. Both ways to create one end here: `create_opportunity`
-    and a successful `services.leads.close_lead`."""
+    """Store a checked opportunity with its history (and the lead's, when it came from one) and
+    its `opportunity.created` event; run inside the caller's transaction. Both ways to create
+    one end here: `create_opportunity` and a successful `services.leads.close_lead`."""
     created_at = clock.now()
     opportunity = await Opportunity.create(
         title=new.title,
@@ -137,7 +137,35 @@ async def store_opportunity(actor: Actor, new: NewOpportunity) -> Opportunity:
             opportunity=opportunity,
             at=created_at,
         )
+    await outbox.publish(
+        [
+            await _opportunity_event(
+                outbox.OPPORTUNITY_CREATED, opportunity, [new.owner_id], ownerId=new.owner_id
+            )
+        ]
+    )
     return opportunity
+
+
+async def _opportunity_event(
+    topic: str, opportunity: Opportunity, user_ids: list[int], **payload: object
+) -> outbox.Event:
+    """An outbox event about one opportunity: ids only, never personal data. Its campaign is
+    that of the lead it came from, as the pipeline counts (none without a lead): webhooks
+    subscribed to some campaigns get the opportunities of those campaigns' leads."""
+    campaign_id = None
+    if opportunity.lead_id is not None:
+        campaign_id = (
+            await Lead.filter(id=opportunity.lead_id).first().values_list("campaign_id", flat=True)
+        )
+    return outbox.Event(
+        topic,
+        lead_id=opportunity.lead_id,
+        opportunity_id=opportunity.id,
+        campaign_id=campaign_id,
+        user_ids=user_ids,
+        payload=payload,
+    )
 
 
 async def _owner_for_new_opportunity(actor: Actor, owner_id: int | None) -> User:
@@ -204,12 +232,12 @@ async def hand_over_opportunity(
         )
         await outbox.publish(
             [
-                outbox.Event(
+                await _opportunity_event(
                     outbox.OPPORTUNITY_HANDED_OVER,
-                    lead_id=opportunity.lead_id,
-                    opportunity_id=opportunity.id,
-                    user_ids=[owner.id, opportunity.owner_id],
-                    payload={"ownerId": owner.id, "previousOwnerId": opportunity.owner_id},
+                    opportunity,
+                    [owner.id, opportunity.owner_id],
+                    ownerId=owner.id,
+                    previousOwnerId=opportunity.owner_id,
                 )
             ]
         )
@@ -276,6 +304,18 @@ async def move_opportunity(
             previous_stage=opportunity.stage,
             note=clean_note,
             at=moved_at,
+        )
+        # Every move, a manager's reopen of a won or lost one included.
+        await outbox.publish(
+            [
+                await _opportunity_event(
+                    outbox.OPPORTUNITY_STAGE_CHANGED,
+                    opportunity,
+                    [opportunity.owner_id],
+                    stage=stage.value,
+                    previousStage=opportunity.stage.value,
+                )
+            ]
         )
     return await Opportunity.get(id=opportunity.id)
 
