@@ -23,6 +23,8 @@ NODE_TYPES = frozenset(
         "LeadImport",
         "Activity",
         "Notification",
+        "Webhook",
+        "WebhookDelivery",
     }
 )
 # Primary keys are IntFields: 32-bit on PostgreSQL, where a larger value fails the query.

@@ -51,6 +51,14 @@ def test_schema_declares_the_fixed_contract():
         "closeLead(input: CloseLeadInput!): CloseLeadPayload!",
         "handOverOpportunity(input: HandOverOpportunityInput!): HandOverOpportunityPayload!",
         "userErrors: [UserError!]!",
+        # Webhooks (issue 14): the names are a contract.
+        "type Webhook implements Node {",
+        "createWebhook(input: CreateWebhookInput!): CreateWebhookPayload!",
+        "updateWebhook(input: UpdateWebhookInput!): UpdateWebhookPayload!",
+        "deleteWebhook(input: DeleteWebhookInput!): DeleteWebhookPayload!",
+        "rotateWebhookSecret(input: RotateWebhookSecretInput!): RotateWebhookSecretPayload!",
+        "redeliverWebhookEvent(input: RedeliverWebhookEventInput!): RedeliverWebhookEventPayload!",
+        "webhooks: [Webhook!]!",
     ):
         assert declaration in sdl, declaration
 
@@ -59,7 +67,7 @@ def test_every_mutation_reports_user_errors_through_the_payload_base():
     """Each mutation returns a Payload whose last field is userErrors, so a DomainError becomes
     userErrors (with every other field null) the same way everywhere (payload_mutation)."""
     mutations = get_object_definition(Mutation, strict=True).fields
-    assert len(mutations) == 26
+    assert len(mutations) == 31
     for mutation in mutations:
         payload = mutation.type
         assert isinstance(payload, type) and issubclass(payload, Payload), mutation.python_name

@@ -16,6 +16,7 @@ from leadflow.api.types.lead import (
 from leadflow.api.types.node import Node
 from leadflow.api.types.notification import NotificationNode
 from leadflow.api.types.user import UserNode
+from leadflow.api.types.webhook import WebhookDeliveryNode, WebhookNode
 from leadflow.db.models import User
 from leadflow.services import (
     accounts,
@@ -28,6 +29,7 @@ from leadflow.services import (
     opportunities,
     users,
 )
+from leadflow.services.webhooks import manage as webhooks
 
 
 async def resolve_node(actor: User, raw_id: str) -> Node:
@@ -49,6 +51,10 @@ async def resolve_node(actor: User, raw_id: str) -> Node:
         return LeadImportNode.from_model(await imports.get_import(actor, pk))
     if type_name == "Notification":
         return NotificationNode.from_model(await notifications.get_notification(actor, pk))
+    if type_name == "Webhook":
+        return WebhookNode.from_model(await webhooks.find_webhook(actor, pk))
+    if type_name == "WebhookDelivery":
+        return WebhookDeliveryNode.from_model(await webhooks.find_delivery(actor, pk))
     if type_name == "ApiToken":
         return ApiTokenNode.from_model(await accounts.get_api_token(actor, pk))
     return UserNode.from_model(await users.get_user(actor, pk))

@@ -44,6 +44,7 @@ from leadflow.api.types.reports import (
     TimeSeriesPoint,
 )
 from leadflow.api.types.user import UserNode
+from leadflow.api.types.webhook import WebhookNode
 from leadflow.services import (
     accounts,
     audit,
@@ -56,6 +57,7 @@ from leadflow.services import (
     reports,
     users,
 )
+from leadflow.services.webhooks import manage as webhooks
 
 NodeT = TypeVar("NodeT", bound=Node)
 
@@ -237,6 +239,24 @@ class Query:
         accounts.require_admin_for(actor, accounts.AdminAction.LIST_API_TOKENS)
         tokens = await accounts.tokens_of(actor, decode_id(user_id, "User", ["userId"]))
         return [ApiTokenNode.from_model(token) for token in tokens]
+
+    # --- Webhooks (managers and admins all, a partner its own) ---------------------------------
+
+    @strawberry.field(description="The webhooks the viewer manages, oldest first.")
+    async def webhooks(self, info: Info[Context, None]) -> list[WebhookNode]:
+        found = await webhooks.webhooks_of(info.context.require_viewer())
+        return [WebhookNode.from_model(webhook) for webhook in found]
+
+    @strawberry.field(description="One webhook by ID, with its delivery log.")
+    async def webhook(self, info: Info[Context, None], id: strawberry.ID) -> WebhookNode | None:
+        return await _node_of(info, id, "Webhook", WebhookNode)
+
+    @strawberry.field(
+        description="The event types the viewer's webhooks may subscribe to (a partner's: lead "
+        "events only), in the order the web app lists them."
+    )
+    async def webhook_event_types(self, info: Info[Context, None]) -> list[str]:
+        return webhooks.event_types_for(info.context.require_viewer())
 
     # --- Reports (read-only tokens included: dashboards read them) --------------------------
 

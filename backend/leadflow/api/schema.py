@@ -28,6 +28,7 @@ from leadflow.api.mutations.leads import LeadMutations
 from leadflow.api.mutations.notification_settings import NotificationSettingsMutations
 from leadflow.api.mutations.notifications import NotificationMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
+from leadflow.api.mutations.webhooks import WebhookMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
 from leadflow.api.subscriptions import Subscription
@@ -37,6 +38,7 @@ from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.lead import CampaignNode, LeadNode, OpportunityNode
 from leadflow.api.types.notification import NotificationNode
 from leadflow.api.types.user import UserNode
+from leadflow.api.types.webhook import WebhookDeliveryNode, WebhookNode
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.api")
@@ -53,6 +55,7 @@ class Mutation(
     AdminMutations,
     NotificationMutations,
     NotificationSettingsMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -95,6 +98,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             UserNode,
             ApiTokenNode,
             NotificationNode,
+            WebhookNode,
+            WebhookDeliveryNode,
         ],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,

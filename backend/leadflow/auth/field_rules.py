@@ -25,9 +25,21 @@ PARTNER_READABLE: dict[str, frozenset[str] | str] = {
             "campaign",
             "campaignReports",
             "leadTimeSeries",
+            "webhooks",
+            "webhook",
+            "webhookEventTypes",
         }
     ),
-    "Mutation": frozenset({"createLeads"}),
+    "Mutation": frozenset(
+        {
+            "createLeads",
+            "createWebhook",
+            "updateWebhook",
+            "deleteWebhook",
+            "rotateWebhookSecret",
+            "redeliverWebhookEvent",
+        }
+    ),
     "Lead": frozenset(
         {
             "id",
@@ -64,6 +76,18 @@ PARTNER_READABLE: dict[str, frozenset[str] | str] = {
     "CampaignReport": ALL_FIELDS,
     "ReasonCount": ALL_FIELDS,
     "TimeSeriesPoint": ALL_FIELDS,
+    # A partner's own webhooks (auth.policy.webhook_scope) and their delivery log: the bodies
+    # carry only what the partner may read (the fan-out applies these same rules).
+    "Webhook": ALL_FIELDS,
+    "WebhookDelivery": ALL_FIELDS,
+    "WebhookAttempt": ALL_FIELDS,
+    "WebhookDeliveryConnection": ALL_FIELDS,
+    "WebhookDeliveryEdge": ALL_FIELDS,
+    "CreateWebhookPayload": ALL_FIELDS,
+    "UpdateWebhookPayload": ALL_FIELDS,
+    "DeleteWebhookPayload": ALL_FIELDS,
+    "RotateWebhookSecretPayload": ALL_FIELDS,
+    "RedeliverWebhookEventPayload": ALL_FIELDS,
 }
 VIEWER_READABLE = frozenset({"id", "name", "email", "role", "active"})
 

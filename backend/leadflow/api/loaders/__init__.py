@@ -25,15 +25,18 @@ from leadflow.api.loaders.leads import (
 )
 from leadflow.api.loaders.opportunities import history_by_opportunity
 from leadflow.api.loaders.users import absences_by_user, open_lead_count, user_by_id
+from leadflow.api.loaders.webhooks import attempts_by_delivery, visible_campaign_loader
 from leadflow.db.models import (
     Absence,
     Activity,
+    Campaign,
     ContactChange,
     Feedback,
     LeadEvent,
     Opportunity,
     OpportunityEvent,
     User,
+    WebhookAttempt,
 )
 from leadflow.services.campaigns import CampaignStats
 
@@ -61,3 +64,7 @@ class Loaders:
         self.next_activity_by_opportunity = DataLoader[int, Activity | None](
             load_fn=next_activity_by_opportunity
         )
+        self.visible_campaign = DataLoader[int, Campaign | None](
+            load_fn=visible_campaign_loader(viewer)
+        )
+        self.webhook_attempts = DataLoader[int, list[WebhookAttempt]](load_fn=attempts_by_delivery)

@@ -31,7 +31,8 @@ strawberry.enum(
     description="What a notification announces: LEAD_ASSIGNED (leads given to you), "
     "LEAD_REASSIGNED_AWAY (a lead of yours went to someone else), OPPORTUNITY_HANDED_OVER "
     "(an opportunity handed over to you), ACTIVITY_DUE (a planned step is due), LEADS_WAITING "
-    "(leads waiting longer than their campaign's limit).",
+    "(leads waiting longer than their campaign's limit), WEBHOOK_DISABLED (a webhook of yours was "
+    "switched off: it answered 410 Gone or failed for three days).",
 )
 
 
