@@ -153,16 +153,14 @@ async def _opportunity_event(
     """An outbox event about one opportunity: ids only, never personal data. Its campaign is
     that of the lead it came from, as the pipeline counts (none without a lead): webhooks
     subscribed to some campaigns get the opportunities of those campaigns' leads."""
-    campaign_id = None
+    lead = None
     if opportunity.lead_id is not None:
-        campaign_id = (
-            await Lead.filter(id=opportunity.lead_id).first().values_list("campaign_id", flat=True)
-        )
+        lead = await Lead.filter(id=opportunity.lead_id).only("id", "campaign_id").first()
     return outbox.Event(
         topic,
         lead_id=opportunity.lead_id,
         opportunity_id=opportunity.id,
-        campaign_id=campaign_id,
+        campaign_id=lead.campaign_id if lead is not None else None,
         user_ids=user_ids,
         payload=payload,
     )
