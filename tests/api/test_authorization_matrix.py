@@ -25,7 +25,7 @@ from leadflow import clock
 from leadflow.api import field_policy
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
-from leadflow.db.enums import ImportStatus, NotificationKind, Role
+from leadflow.db.enums import ImportStatus, NotificationKind, Role, WebhookDeliveryStatus
 from leadflow.db.models import (
     Activity,
     ApiToken,
@@ -43,7 +43,10 @@ from leadflow.db.models import (
     OpportunityEvent,
     PartnerCampaign,
     User,
+    Webhook,
+    WebhookDelivery,
 )
+from leadflow.services.webhooks import config as webhook_config
 from tests.helpers import (
     Actor,
     Actors,
@@ -73,6 +76,10 @@ MANAGERS = ("manager", "admin")
 # Clerk A's objects: clerk A, managers and admins (and for reading, the manager's read-only token).
 CLERK_A_WRITES = ("clerk_a", "manager", "admin")
 CLERK_A_READS = (*CLERK_A_WRITES, "read_only_token")
+# Webhooks: managers and admins all, a partner its own; the prepared one is the partner's.
+WEBHOOK_MANAGERS = (*MANAGERS, "partner", "other_partner")
+PARTNERS_WEBHOOK_WRITES = (*MANAGERS, "partner")
+PARTNERS_WEBHOOK_READS = (*PARTNERS_WEBHOOK_WRITES, "read_only_token")
 
 
 def days_ahead(days: int) -> str:
@@ -116,6 +123,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "clerkReports": allowed_for(*WORKERS),
     "agingLeads": allowed_for(*WORKERS),
     "leadTimeSeries": allowed_for(*SIGNED_IN),
+    "webhooks": allowed_for(*WEBHOOK_MANAGERS, "read_only_token"),
+    "webhook": allowed_for(*PARTNERS_WEBHOOK_READS),
+    "webhookEventTypes": allowed_for(*WEBHOOK_MANAGERS, "read_only_token"),
     # Mutation
     "createCampaign": allowed_for(*MANAGERS),
     "updateCampaign": allowed_for(*MANAGERS),
@@ -145,6 +155,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "createApiToken": allowed_for("admin"),
     "revokeApiToken": allowed_for("admin"),
     "linkPartnerCampaigns": allowed_for("admin"),
+    "createWebhook": allowed_for(*WEBHOOK_MANAGERS),
+    "updateWebhook": allowed_for(*PARTNERS_WEBHOOK_WRITES),
+    "rotateWebhookSecret": allowed_for(*PARTNERS_WEBHOOK_WRITES),
+    "redeliverWebhookEvent": allowed_for(*PARTNERS_WEBHOOK_WRITES),
+    # Last: it deletes the webhook the other operations use.
+    "deleteWebhook": allowed_for(*PARTNERS_WEBHOOK_WRITES),
 }
 
 
@@ -182,6 +198,8 @@ class Prepared:
     activity: str  # open, on the partner's lead, planned by clerk A (completeActivity, reads)
     movable_activity: str  # the same (rescheduleActivity)
     notification: str  # clerk A's own
+    webhook: str  # the partner's
+    webhook_delivery: str  # a finished delivery of that webhook
 
 
 async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
@@ -285,6 +303,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         activity=activities[0],
         movable_activity=activities[1],
         notification=await clerk_a_notification(clerk_a),
+        **await partners_webhook(actors.partner),
     )
 
 
@@ -296,6 +315,34 @@ async def clerk_a_notification(clerk_a: Actor) -> str:
         created_at=clock.now(),
     )
     return encode_id("Notification", notification.id)
+
+
+async def partners_webhook(partner: Actor) -> dict[str, str]:
+    webhook = await Webhook.create(
+        owner_id=partner.user.id, url=WEBHOOK_URL, events=["lead.assigned"], secret="whsec_AAAA"
+    )
+    delivery = await WebhookDelivery.create(
+        webhook_id=webhook.id,
+        event_id=1,
+        message_id="msg_matrix",
+        event_type="lead.assigned",
+        body="{}",
+        status=WebhookDeliveryStatus.SUCCEEDED,
+        finished_at=clock.now(),
+    )
+    return {
+        "webhook": encode_id("Webhook", webhook.id),
+        "webhook_delivery": encode_id("WebhookDelivery", delivery.id),
+    }
+
+
+# A receiver on loopback, which the webhook guard allows here (`allow_private_webhooks`).
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
+
+
+@pytest.fixture(autouse=True)
+def allow_private_webhooks(app, monkeypatch):
+    monkeypatch.setattr(webhook_config, "_config", webhook_config.WebhookConfig(allow_private=True))
 
 
 # --- one minimal valid operation per root field --------------------------------------------------
@@ -421,6 +468,20 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "linkPartnerCampaigns": lambda p: mutation(
         "linkPartnerCampaigns", {"userId": p.partner, "campaignIds": [p.campaign]}
     ),
+    "webhooks": lambda p: query("{ webhooks { id } }"),
+    "webhook": lambda p: query("query($id: ID!) { webhook(id: $id) { id } }", id=p.webhook),
+    "webhookEventTypes": lambda p: query("{ webhookEventTypes }"),
+    "createWebhook": lambda p: mutation(
+        "createWebhook", {"url": WEBHOOK_URL, "events": ["lead.assigned"]}
+    ),
+    "updateWebhook": lambda p: mutation(
+        "updateWebhook", {"webhookId": p.webhook, "description": "Matrix"}
+    ),
+    "rotateWebhookSecret": lambda p: mutation("rotateWebhookSecret", {"webhookId": p.webhook}),
+    "redeliverWebhookEvent": lambda p: mutation(
+        "redeliverWebhookEvent", {"deliveryId": p.webhook_delivery}
+    ),
+    "deleteWebhook": lambda p: mutation("deleteWebhook", {"webhookId": p.webhook}),
 }
 
 # Everything a refused operation could have changed (the audit log grows by design).
@@ -438,6 +499,8 @@ STATE_TABLES = (
     Opportunity,
     OpportunityEvent,
     Activity,
+    Webhook,
+    WebhookDelivery,
 )
 
 
@@ -560,6 +623,8 @@ NODE_MATRIX: dict[str, dict[str, str]] = {
     "activity": allowed_for(*CLERK_A_READS),
     # Only its recipient; managers do not read their clerks' notifications.
     "notification": allowed_for("clerk_a"),
+    "webhook": MATRIX["webhook"],
+    "webhook delivery": MATRIX["webhook"],
 }
 NODE_TYPES = {
     "lead": "Lead",
@@ -575,6 +640,8 @@ NODE_TYPES = {
     "lead import": "LeadImport",
     "activity": "Activity",
     "notification": "Notification",
+    "webhook": "Webhook",
+    "webhook delivery": "WebhookDelivery",
 }
 NODE_QUERY = "query($id: ID!) { node(id: $id) { id __typename } }"
 
@@ -594,6 +661,8 @@ def node_targets(prepared: Prepared, actors: Actors) -> dict[str, str]:
         "lead import": prepared.lead_import,
         "activity": prepared.activity,
         "notification": prepared.notification,
+        "webhook": prepared.webhook,
+        "webhook delivery": prepared.webhook_delivery,
     }
 
 
@@ -784,6 +853,9 @@ USER_EDGES: dict[str, Callable[[Prepared, Touched], Operation]] = {
     ),
     "AuditEntry.actor": lambda p, t: query(
         f"{{ auditLog {{ edges {{ node {{ actor {U} }} }} }} }}"
+    ),
+    "Webhook.owner": lambda p, t: query(
+        f"query($id: ID!) {{ webhook(id: $id) {{ owner {U} }} }}", id=p.webhook
     ),
     # Mutations last: they change what the reads above would see.
     "CreateUserPayload.user": lambda p, t: user_mutation(
