@@ -7,7 +7,7 @@ import { Header } from "./components/Header";
 import { errorText } from "./errorText";
 import { useI18n } from "./I18n";
 import { navigate, useLocation } from "./router";
-import { homePath, parseLeadPath, parseOpportunityPath } from "./routes";
+import { homePath, parseLeadPath, parseOpportunityPath, parseWebhookPath } from "./routes";
 import { LeadDetail } from "./screens/LeadDetail";
 import { ClerkSettings, MyAbsences } from "./screens/ClerkSettings";
 import { LeadsOverview } from "./screens/LeadsOverview";
@@ -24,6 +24,13 @@ const Campaigns = lazy(() =>
 // So is the dashboard, with its charts.
 const Dashboard = lazy(() =>
   import("./screens/Dashboard").then((module) => ({ default: module.Dashboard })),
+);
+// And the webhooks, which few people open.
+const Webhooks = lazy(() =>
+  import("./screens/Webhooks").then((module) => ({ default: module.Webhooks })),
+);
+const WebhookDetail = lazy(() =>
+  import("./screens/WebhookDetail").then((module) => ({ default: module.WebhookDetail })),
 );
 
 export function App() {
@@ -102,6 +109,20 @@ function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
       return <ClerkSettings />;
     case "absences":
       return <MyAbsences viewer={viewer} />;
+    case "webhooks":
+      return (
+        <Suspense fallback={loading}>
+          <Webhooks />
+        </Suspense>
+      );
+    case "webhook": {
+      const webhookId = parseWebhookPath(path) ?? "";
+      return (
+        <Suspense fallback={loading}>
+          <WebhookDetail key={webhookId} webhookId={webhookId} />
+        </Suspense>
+      );
+    }
     case "opportunity": {
       const opportunityId = parseOpportunityPath(path) ?? "";
       return <OpportunityDetail key={opportunityId} viewer={viewer} opportunityId={opportunityId} />;

@@ -21,7 +21,11 @@ export type Screen =
   | "campaigns"
   | "dashboard"
   | "clerks"
-  | "absences";
+  | "absences"
+  | "webhooks"
+  | "webhook";
+
+export const WEBHOOKS_PATH = "/webhooks";
 
 const LIST_PATHS: Record<string, Screen> = {
   "/leads": "leads",
@@ -31,6 +35,7 @@ const LIST_PATHS: Record<string, Screen> = {
   [DASHBOARD_PATH]: "dashboard",
   "/clerks": "clerks",
   "/absences": "absences",
+  [WEBHOOKS_PATH]: "webhooks",
 };
 
 /** The screen a path shows, or null for a path that is no screen. */
@@ -38,6 +43,7 @@ export function screenAt(path: string): Screen | null {
   if (Object.hasOwn(LIST_PATHS, path)) return LIST_PATHS[path];
   if (parseLeadPath(path)) return "lead";
   if (parseOpportunityPath(path)) return "opportunity";
+  if (parseWebhookPath(path)) return "webhook";
   return null;
 }
 
@@ -159,7 +165,7 @@ export function parseLeadPath(path: string): string | null {
 }
 
 /** The ID in a detail page's path `/<list>/<escaped ID>`, or null for any other path. */
-function detailId(path: string, list: "leads" | "opportunities"): string | null {
+function detailId(path: string, list: "leads" | "opportunities" | "webhooks"): string | null {
   const match = new RegExp(`^/${list}/([^/]+)/?$`).exec(path);
   if (!match) return null;
   try {
@@ -211,4 +217,14 @@ export function opportunityPath(id: string): string {
 /** The opportunity ID of a detail page's path, or null for any other path. */
 export function parseOpportunityPath(path: string): string | null {
   return detailId(path, "opportunities");
+}
+
+/** The detail page of one webhook: its settings and its delivery log. */
+export function webhookPath(id: string): string {
+  return `${WEBHOOKS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** The webhook ID of a detail page's path, or null for any other path. */
+export function parseWebhookPath(path: string): string | null {
+  return detailId(path, "webhooks");
 }

@@ -26,6 +26,8 @@ const MANAGER_SCREENS: readonly Screen[] = [
   "campaigns",
   "dashboard",
   "clerks",
+  "webhooks",
+  "webhook",
 ];
 const CLERK_SCREENS: readonly Screen[] = [
   "tasks",
@@ -36,7 +38,7 @@ const CLERK_SCREENS: readonly Screen[] = [
   "absences",
 ];
 
-/** The screens each role may open; partners use the API only. */
+/** The screens each role may open; partners use the API only (their webhooks too). */
 export const SCREENS_OF_ROLE: Record<Role, readonly Screen[]> = {
   ADMIN: MANAGER_SCREENS,
   MANAGER: MANAGER_SCREENS,

@@ -3,7 +3,8 @@ import { useQuery } from "urql";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 
-const CampaignOptionsDocument = graphql(`
+// Also the campaign choice of the webhook form (components/WebhookForm.tsx).
+export const CampaignOptionsDocument = graphql(`
   query CampaignOptions {
     campaigns(first: 100) {
       edges {

@@ -23,7 +23,7 @@ export function DetailFallback({
   fetching,
   testId,
 }: {
-  prefix: "lead" | "opp";
+  prefix: "lead" | "opp" | "webhook";
   titleId: string;
   back: ReactNode;
   error: CombinedError | undefined;

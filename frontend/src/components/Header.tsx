@@ -2,7 +2,7 @@ import { DASHBOARD_PATH } from "../dashboard";
 import { useI18n } from "../I18n";
 import type { MessageKey } from "../i18n";
 import { useLocation } from "../router";
-import { type Screen, screenAt } from "../routes";
+import { type Screen, WEBHOOKS_PATH, screenAt } from "../routes";
 import { type Viewer, mayOpen } from "../viewer";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Link } from "./Link";
@@ -18,6 +18,7 @@ const NAVIGATION: readonly { screen: Screen; href: string; label: MessageKey; al
   { screen: "dashboard", href: DASHBOARD_PATH, label: "nav.dashboard" },
   { screen: "clerks", href: "/clerks", label: "nav.clerks" },
   { screen: "absences", href: "/absences", label: "nav.absences" },
+  { screen: "webhooks", href: WEBHOOKS_PATH, label: "nav.webhooks", also: "webhook" },
 ];
 
 export function Header({ viewer, onLogout }: { viewer: Viewer; onLogout: () => void }) {
