@@ -1,0 +1,376 @@
+"""The webhook delivery worker: claims due deliveries, sends them (sender.py, signed by
+signing.py) from a bounded pool, records every attempt, retries with backoff, and disables an
+endpoint that is gone or has failed for three days (docs/architecture.md, "Webhooks").
+
+Claiming (one short transaction, `claim`): PENDING deliveries whose next attempt is due, whose
+lease is free or past, of an active webhook; oldest due first; at most the pool's free slots.
+On PostgreSQL `FOR UPDATE SKIP LOCKED` passes over rows another instance is claiming; SQLite's
+IMMEDIATE transaction lets one claimer in at a time. The claim sets `locked_until` (a lease,
+the time limit plus LEASE_MARGIN) and commits: the HTTP request runs outside any transaction,
+and the lease, not a held row lock, is what keeps other instances off. An instance killed
+mid-request leaves its lease to run out; then the delivery is claimed again and sent with the
+same `webhook-id` (at least once). The outcome is written only while the lease is still the
+claimer's (a compare-and-set on `locked_until`), so a late answer never overwrites what a later
+claimer recorded.
+
+Order: a delivery is not claimed while an earlier one (smaller id) of the same webhook and lead
+is in flight (leased) or due as well; so a lead's first attempts go out one after another, in
+event order, even across instances. A retry waits for its time and does not hold the lead's
+later events back: retries may overtake, and receivers order by the event id in the body.
+
+Outcomes: 2xx succeeds (and ends the webhook's failing streak); 410 Gone fails the delivery and
+disables the webhook; anything else is retried after `config.retry_seconds[attempt - 1]`
+(jitter ±10 %, longer if the receiver's Retry-After asks, capped at the longest step), and
+fails when the steps are exhausted. A webhook whose every attempt has failed for
+FAILING_DAYS is disabled. Disabling notifies the owner; a disabled webhook's pending
+deliveries wait (updateWebhook may enable it again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import F, Q, Subquery
+from tortoise.functions import Min
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from leadflow import clock, i18n
+from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
+from leadflow.db.models import WEBHOOK_ERROR_MAX, Webhook, WebhookAttempt, WebhookDelivery
+from leadflow.db.sql import is_postgres
+from leadflow.services import notifications
+from leadflow.services.webhooks import config
+from leadflow.services.webhooks.sender import Outcome, Sender
+from leadflow.services.webhooks.signing import request_headers
+
+log = logging.getLogger("leadflow.webhooks")
+
+WORKER_TASK_NAME = "leadflow-webhook-worker"
+SEND_TASK_NAME = "leadflow-webhook-send"
+# Beyond the request's time limit: the claim before it and the record after it.
+LEASE_MARGIN = timedelta(seconds=10)
+# Every attempt failed for this long: the webhook is disabled.
+FAILING_DAYS = 3
+GONE_REASON = "answered 410 Gone"
+# Candidates looked at per free slot: some wait behind an earlier delivery of their lead.
+CANDIDATES_PER_SLOT = 4
+# On shutdown, requests in flight get this long to be answered; then they are abandoned and
+# their deliveries released for the next claim.
+SHUTDOWN_GRACE_SECONDS = 3.0
+RETRY_SECONDS = (0.1, 5.0)
+
+PENDING = WebhookDeliveryStatus.PENDING
+
+Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[Any]"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery this worker holds the lease of until `lease_until` (the compare-and-set's
+    token), with its webhook as it was at the claim."""
+
+    delivery: WebhookDelivery
+    webhook: Webhook
+    lease_until: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Claiming
+
+
+async def claim(limit: int) -> list[Claimed]:
+    """Lease up to `limit` due deliveries for this worker (see the module's doc)."""
+    if limit <= 0:
+        return []
+    now = clock.now()
+    lease_until = now + timedelta(seconds=config.current().timeout_seconds) + LEASE_MARGIN
+    async with in_transaction():
+        due = _due(now).order_by("next_attempt_at", "id").limit(limit * CANDIDATES_PER_SLOT)
+        if is_postgres():
+            # Rows another instance is claiming right now are passed over, not waited for.
+            due = due.select_for_update(skip_locked=True)
+        candidates = await due
+        chosen = (await _first_of_their_lead(candidates, now))[:limit]
+        if not chosen:
+            return []
+        ids = [delivery.id for delivery in chosen]
+        # Guarded as well (the row locks, or SQLite's one writer, make it all of them).
+        taken = await _due(now).filter(id__in=ids).update(locked_until=lease_until)
+        if taken != len(ids):
+            held = WebhookDelivery.filter(id__in=ids, locked_until=lease_until)
+            kept = set(await held.values_list("id", flat=True))
+            chosen = [delivery for delivery in chosen if delivery.id in kept]
+        webhooks = await Webhook.in_bulk({delivery.webhook_id for delivery in chosen}, "id")
+    return [
+        Claimed(delivery, webhooks[delivery.webhook_id], lease_until)
+        for delivery in chosen
+        if delivery.webhook_id in webhooks
+    ]
+
+
+def _due(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Deliveries to send now: pending, due, not leased, of an active webhook."""
+    active = Subquery(Webhook.filter(active=True).values("id"))
+    return WebhookDelivery.filter(
+        Q(locked_until=None) | Q(locked_until__lt=now),
+        status=PENDING,
+        next_attempt_at__lte=now,
+        webhook_id__in=active,
+    )
+
+
+async def _first_of_their_lead(
+    candidates: Sequence[WebhookDelivery], now: datetime
+) -> list[WebhookDelivery]:
+    """The candidates no earlier delivery of the same webhook and lead waits before: none of
+    smaller id is in flight (leased) or due as well."""
+    about_leads = [delivery for delivery in candidates if delivery.lead_id is not None]
+    if not about_leads:
+        return list(candidates)
+    earliest = await (
+        WebhookDelivery.filter(
+            Q(locked_until__gt=now) | Q(next_attempt_at__lte=now),
+            status=PENDING,
+            webhook_id__in={delivery.webhook_id for delivery in about_leads},
+            lead_id__in={delivery.lead_id for delivery in about_leads},
+            id__lte=max(delivery.id for delivery in about_leads),
+        )
+        .annotate(first_id=Min("id"))
+        .group_by("webhook_id", "lead_id")
+        .values("webhook_id", "lead_id", "first_id")
+    )
+    first = {(row["webhook_id"], row["lead_id"]): row["first_id"] for row in earliest}
+    return [
+        delivery
+        for delivery in candidates
+        if delivery.lead_id is None
+        or first.get((delivery.webhook_id, delivery.lead_id), delivery.id) >= delivery.id
+    ]
+
+
+async def release(claimed: Claimed) -> None:
+    """Give a claimed delivery back unsent (shutdown): the next claim takes it at once."""
+    await WebhookDelivery.filter(
+        id=claimed.delivery.id, status=PENDING, locked_until=claimed.lease_until
+    ).update(locked_until=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending and recording
+
+
+async def deliver(claimed: Claimed, sender: Sender) -> Outcome:
+    """One attempt of a claimed delivery (no transaction open meanwhile)."""
+    body = claimed.delivery.body.encode()
+    headers = request_headers(claimed.webhook, claimed.delivery.message_id, body, clock.now())
+    return await sender.post(claimed.webhook.url, body, headers)
+
+
+async def record(claimed: Claimed, outcome: Outcome) -> bool:
+    """Write the attempt and its consequences; False (nothing written) when the lease was lost
+    (it ran out and another claim took over, or the webhook was deleted)."""
+    now = clock.now()
+    delivery = claimed.delivery
+    attempts = delivery.attempts + 1
+    next_attempt_at = None if outcome.succeeded or outcome.gone else _retry_at(attempts, outcome)
+    if outcome.succeeded:
+        change: dict[str, Any] = {"status": WebhookDeliveryStatus.SUCCEEDED, "finished_at": now}
+    elif next_attempt_at is None:
+        change = {"status": WebhookDeliveryStatus.FAILED, "finished_at": now}
+    else:
+        change = {"next_attempt_at": next_attempt_at}
+    async with in_transaction():
+        held = WebhookDelivery.filter(
+            id=delivery.id, status=PENDING, locked_until=claimed.lease_until
+        )
+        if not await held.update(attempts=attempts, locked_until=None, **change):
+            return False
+        await WebhookAttempt.create(
+            delivery_id=delivery.id,
+            at=now,
+            http_status=outcome.http_status,
+            duration_ms=outcome.duration_ms,
+            error=outcome.error[:WEBHOOK_ERROR_MAX],
+            next_attempt_at=next_attempt_at,
+        )
+        await _webhook_after(claimed.webhook, outcome, now)
+    return True
+
+
+def _retry_at(attempts: int, outcome: Outcome) -> datetime | None:
+    """When to try again after the `attempts`-th failed attempt; None: retries exhausted."""
+    steps = config.current().retry_seconds
+    if attempts > len(steps):
+        return None
+    wait = steps[attempts - 1] * random.uniform(0.9, 1.1)
+    if outcome.retry_after_seconds is not None and outcome.retry_after_seconds > wait:
+        wait = min(outcome.retry_after_seconds, max(steps))
+    return clock.now() + timedelta(seconds=wait)
+
+
+async def _webhook_after(webhook: Webhook, outcome: Outcome, now: datetime) -> None:
+    """The webhook's failing streak, and its disabling (see the module's doc)."""
+    if outcome.succeeded:
+        # Only when there is a streak to end: a success is the common case, its write is not.
+        if webhook.failing_since is not None or webhook.consecutive_failures:
+            await Webhook.filter(id=webhook.id).update(failing_since=None, consecutive_failures=0)
+        return
+    if outcome.gone:
+        await _disable(webhook, GONE_REASON, "notification.webhookDisabledGone", now)
+        return
+    await Webhook.filter(id=webhook.id).update(consecutive_failures=F("consecutive_failures") + 1)
+    if webhook.failing_since is None:
+        await Webhook.filter(id=webhook.id, failing_since=None).update(failing_since=now)
+    elif now - webhook.failing_since >= timedelta(days=FAILING_DAYS):
+        since = webhook.failing_since.strftime("%Y-%m-%d %H:%M UTC")
+        await _disable(
+            webhook, f"failing since {since}", "notification.webhookDisabledFailing", now
+        )
+
+
+async def _disable(webhook: Webhook, reason: str, message_key: str, now: datetime) -> None:
+    disabled = await Webhook.filter(id=webhook.id, active=True).update(
+        active=False, disabled_at=now, disabled_reason=reason
+    )
+    if not disabled:
+        return  # disabled already (by another attempt, or its owner)
+    since = webhook.failing_since.strftime("%d.%m.%Y %H:%M UTC") if webhook.failing_since else ""
+    message = i18n.text(notifications.MESSAGE_LANGUAGE, message_key).format(
+        url=webhook.url, since=since
+    )
+    await notifications.create_notifications(
+        [
+            notifications.NewNotification(
+                webhook.owner_id, NotificationKind.WEBHOOK_DISABLED, message
+            )
+        ]
+    )
+    log.warning("Webhook %d (%s) disabled: %s", webhook.id, webhook.url, reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker
+
+
+class DeliveryWorker:
+    """An instance's delivery loop: a fan-out round (events to deliveries), then claims for the
+    free slots of the pool, each claimed delivery sent in a task of its own. Woken by `wake`
+    (events were written), when a request ends (a slot is free), and every poll_seconds (due
+    retries). Tasks come from `spawn` (leadflow.jobs)."""
+
+    def __init__(self, spawn: Spawn, fan_out: Callable[[], Awaitable[object]] | None) -> None:
+        self._spawn = spawn
+        self._fan_out = fan_out
+        self._config = config.current()
+        self._sender: Sender | None = None
+        self._wake: asyncio.Event | None = None
+        self._fan_out_due = True
+        self._stopping = False
+        self._shutdown_deadline: float | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._in_flight: set[int] = set()
+        # The requests under way, each with a limit the shutdown can bring forward.
+        self._limits: dict[int, asyncio.Timeout] = {}
+        self._sends: set[asyncio.Task[Any]] = set()
+
+    def wake(self) -> None:
+        """New events may have committed: fan out and claim now."""
+        self._fan_out_due = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def start(self) -> None:
+        self._config = config.current()
+        self._stopping = False
+        self._shutdown_deadline = None
+        self._wake = asyncio.Event()  # created here: it belongs to the running loop
+        self._sender = Sender(self._config)
+        self._task = self._spawn(self._run(), WORKER_TASK_NAME)
+
+    async def stop(self) -> None:
+        """Stop claiming; requests in flight get SHUTDOWN_GRACE_SECONDS, then their deliveries
+        are released (at least once: the next claim sends them again, same webhook-id)."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
+        if self._task is not None:
+            # Not cancelled: a round ends between its statements (SQLite's one connection).
+            await asyncio.wait([self._task])
+            self._task = None
+        self._shutdown_deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_SECONDS
+        for limit in self._limits.values():
+            limit.reschedule(self._shutdown_deadline)
+        if self._sends:
+            await asyncio.wait(list(self._sends))
+        if self._sender is not None:
+            await self._sender.close()
+            self._sender = None
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        retry = RETRY_SECONDS[0]
+        while not self._stopping:
+            self._wake.clear()  # before the round: a wake-up during it runs another
+            try:
+                await self.round()
+                wait = self._config.poll_seconds
+                retry = RETRY_SECONDS[0]
+            except Exception:
+                wait = retry * random.uniform(0.5, 1.0)
+                log.exception("A webhook delivery round failed; trying again in %.1f s", wait)
+                retry = min(retry * 2, RETRY_SECONDS[1])
+            if self._stopping:
+                break
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            if not self._wake.is_set():
+                self._fan_out_due = True  # the poll: events another instance may have written
+
+    async def round(self) -> int:
+        """A fan-out round when events may be new, then a claim for the free slots; returns
+        how many deliveries were claimed (their requests run on in their tasks)."""
+        if self._fan_out is not None and self._fan_out_due:
+            self._fan_out_due = False
+            await self._fan_out()
+        claimed = await claim(self._config.concurrency - len(self._in_flight))
+        for delivery in claimed:
+            # Counted at once, so that the next round sees the slot taken.
+            self._in_flight.add(delivery.delivery.id)
+            task = self._spawn(self._send(delivery), SEND_TASK_NAME)
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+        return len(claimed)
+
+    async def _send(self, claimed: Claimed) -> None:
+        assert self._sender is not None
+        delivery_id = claimed.delivery.id
+        try:
+            try:
+                async with asyncio.timeout(self._shutdown_deadline) as limit:
+                    self._limits[delivery_id] = limit
+                    try:
+                        outcome = await deliver(claimed, self._sender)
+                    finally:
+                        del self._limits[delivery_id]
+            except TimeoutError:
+                # The shutdown's grace ran out (the request's own time limit is an outcome).
+                await release(claimed)
+                return
+            if not await record(claimed, outcome):
+                log.warning(
+                    "Webhook delivery %d: the outcome came after its lease ran out", delivery_id
+                )
+        except Exception:
+            log.exception("Webhook delivery %d failed", delivery_id)
+        finally:
+            self._in_flight.discard(delivery_id)
+            if self._wake is not None and not self._stopping:
+                self._wake.set()  # a free slot

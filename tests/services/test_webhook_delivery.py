@@ -1,0 +1,491 @@
+"""The webhook delivery worker (services/webhooks/delivery.py) against a real receiver on
+loopback (tests/webhook_receiver.py) that verifies every signature with the standardwebhooks
+package: retries keep the webhook-id, every attempt is recorded, 410 disables the webhook and
+tells its owner, time limits, redirects, Retry-After, rotation, exhausted retries, disabled
+webhooks, leases and per-lead order, two workers at once, the address check at connect time,
+and the shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from standardwebhooks import Webhook as Signer
+from starlette.applications import Starlette
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from leadflow import clock
+from leadflow.app import create_app
+from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
+from leadflow.db.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
+from leadflow.services.webhooks import config, delivery
+from leadflow.services.webhooks.sender import Outcome, retry_after_seconds
+from leadflow.settings import Settings
+from tests.helpers import Actors, QueryCounter
+from tests.webhook_receiver import Answer, Receiver, running_receiver
+
+# Fast retries; the longest step caps Retry-After.
+RETRIES = (0.05, 0.05, 0.5)
+BASE = Settings(
+    webhook_allow_private=True,
+    webhook_poll_seconds=0.05,
+    webhook_retry_seconds=RETRIES,
+    webhook_timeout_seconds=2.0,
+)
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+@pytest_asyncio.fixture
+async def app(database_url: str) -> AsyncIterator[Starlette]:
+    """The app with no delivery of its own (poll 0): each test runs the workers it needs."""
+    EXECUTOR_CACHE.clear()
+    application = create_app(replace(BASE, database_url=database_url, webhook_poll_seconds=0.0))
+    async with application.router.lifespan_context(application):
+        config.configure(BASE)
+        yield application
+    config.configure(Settings())
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver() as running:
+        yield running
+
+
+class Workers:
+    """Delivery workers started by a test, stopped at its end."""
+
+    def __init__(self) -> None:
+        self.running: list[delivery.DeliveryWorker] = []
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def start(self, **settings: Any) -> delivery.DeliveryWorker:
+        if settings:
+            config.configure(replace(BASE, **settings))
+        worker = delivery.DeliveryWorker(self.spawn, fan_out=None)
+        await worker.start()
+        self.running.append(worker)
+        return worker
+
+    async def stop(self) -> None:
+        for worker in self.running:
+            await worker.stop()
+        self.running.clear()
+
+
+@pytest_asyncio.fixture
+async def workers(app: Starlette) -> AsyncIterator[Workers]:
+    started = Workers()
+    yield started
+    await started.stop()
+
+
+async def new_webhook(actors: Actors, receiver: Receiver, **fields: Any) -> Webhook:
+    secret = fields.pop("secret", new_secret())
+    receiver.secrets.append(secret)
+    return await Webhook.create(
+        owner=actors.manager.user,
+        url=fields.pop("url", receiver.url),
+        events=["lead.assigned"],
+        secret=secret,
+        **fields,
+    )
+
+
+async def new_delivery(webhook: Webhook, event_id: int, lead_id: int | None = 1) -> WebhookDelivery:
+    body = json.dumps(
+        {"type": "lead.assigned", "id": f"evt_{event_id}", "data": {"lead": lead_id}},
+        separators=(",", ":"),
+    )
+    return await WebhookDelivery.create(
+        webhook=webhook,
+        event_id=event_id,
+        message_id=f"evt_{event_id}",
+        event_type="lead.assigned",
+        lead_id=lead_id,
+        body=body,
+        next_attempt_at=clock.now(),
+    )
+
+
+async def settled(delivery_id: int, timeout: float = 10.0) -> WebhookDelivery:
+    """The delivery once it succeeded or failed."""
+    async with asyncio.timeout(timeout):
+        while True:
+            row = await WebhookDelivery.get(id=delivery_id)
+            if row.status != WebhookDeliveryStatus.PENDING:
+                return row
+            await asyncio.sleep(0.02)
+
+
+async def attempts_of(delivery_id: int) -> list[WebhookAttempt]:
+    return list(await WebhookAttempt.filter(delivery_id=delivery_id).order_by("id"))
+
+
+async def recorded(delivery_id: int, count: int) -> list[WebhookAttempt]:
+    """The delivery's attempts once `count` are recorded."""
+    async with asyncio.timeout(5):
+        while len(attempts := await attempts_of(delivery_id)) < count:
+            await asyncio.sleep(0.02)
+    return attempts
+
+
+async def test_a_delivery_arrives_signed_with_its_body_and_headers(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 7)
+    await workers.start()
+    [request] = await receiver.wait_for(1)
+    assert request.verified, request.error
+    assert request.body == sent.body.encode()
+    assert request.webhook_id == "evt_7"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"] == "Leadflow-Webhooks/1"
+    assert abs(int(request.headers["webhook-timestamp"]) - request.at) < 5
+    assert len(request.signatures) == 1
+    done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.SUCCEEDED
+    assert done.finished_at is not None and done.attempts == 1 and done.locked_until is None
+    [attempt] = await attempts_of(sent.id)
+    assert (attempt.http_status, attempt.error, attempt.next_attempt_at) == (200, "", None)
+
+
+async def test_500_twice_then_200_is_the_same_webhook_id_three_times(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.script(Answer(500), Answer(500), Answer(200))
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 11)
+    await workers.start()
+    done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.SUCCEEDED and done.attempts == 3
+    requests = receiver.received()
+    assert [request.webhook_id for request in requests] == ["evt_11"] * 3
+    assert all(request.verified for request in requests)
+    assert len({request.body for request in requests}) == 1
+    attempts = await attempts_of(sent.id)
+    assert [attempt.http_status for attempt in attempts] == [500, 500, 200]
+    assert [attempt.error for attempt in attempts] == ["HTTP 500", "HTTP 500", ""]
+    assert attempts[0].next_attempt_at is not None and attempts[2].next_attempt_at is None
+    # The success ended the webhook's failing streak.
+    await webhook.refresh_from_db()
+    assert (webhook.failing_since, webhook.consecutive_failures) == (None, 0)
+
+
+async def test_410_disables_the_webhook_and_tells_its_owner(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.script(Answer(410))
+    webhook = await new_webhook(actors, receiver)
+    first = await new_delivery(webhook, 1, lead_id=1)
+    second = await new_delivery(webhook, 2, lead_id=2)
+    await workers.start(webhook_concurrency=1)
+    done = await settled(first.id)
+    assert done.status == WebhookDeliveryStatus.FAILED
+    [attempt] = await attempts_of(first.id)
+    assert attempt.http_status == 410 and attempt.next_attempt_at is None
+    await webhook.refresh_from_db()
+    assert not webhook.active and webhook.disabled_at is not None
+    assert webhook.disabled_reason == "answered 410 Gone"
+    [notification] = await Notification.filter(kind=NotificationKind.WEBHOOK_DISABLED)
+    assert notification.user_id == actors.manager.user.id
+    assert notification.message == (
+        f"Webhook {webhook.url} wurde abgeschaltet: Der Empfänger antwortete 410 Gone."
+    )
+    # No further requests: the other delivery waits for the webhook to be enabled again.
+    await asyncio.sleep(0.3)
+    assert len(receiver.received()) == 1
+    await second.refresh_from_db()
+    assert second.status == WebhookDeliveryStatus.PENDING and second.attempts == 0
+
+
+async def test_a_timeout_is_recorded_and_retried(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.script(Answer(200, delay_seconds=3.0))
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 3)
+    await workers.start(webhook_timeout_seconds=0.3)
+    done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.SUCCEEDED and done.attempts == 2
+    first, second = await attempts_of(sent.id)
+    assert (first.http_status, first.error) == (None, "timed out after 0.3 s")
+    assert 250 <= first.duration_ms < 2000 and first.next_attempt_at is not None
+    assert second.http_status == 200
+    assert [request.webhook_id for request in receiver.received()] == ["evt_3", "evt_3"]
+
+
+async def test_a_redirect_is_not_followed(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    elsewhere = receiver.url_for("/elsewhere")
+    receiver.script(Answer(302, headers={"Location": elsewhere}), path="/hook")
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 4)
+    await workers.start()
+    await receiver.wait_for(2)  # the retry, not the redirect's target
+    first, *_ = await recorded(sent.id, 1)
+    assert first.http_status == 302
+    assert first.error == f"redirect not followed (HTTP 302 to {elsewhere})"
+    assert {request.path for request in receiver.received()} == {"/hook"}
+
+
+async def test_retry_after_is_honoured_up_to_the_longest_step(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.script(Answer(503, headers={"Retry-After": "1"}))
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 5, lead_id=5)
+    await workers.start(webhook_retry_seconds=(0.05, 2.0))
+    first, second = await receiver.wait_for(2)
+    # Asked for 1 s instead of 0.05 s.
+    assert second.monotonic - first.monotonic >= 0.95
+    await settled(sent.id)
+    [attempt, _] = await attempts_of(sent.id)
+    assert attempt.error == "HTTP 503" and attempt.next_attempt_at is not None
+    assert 0.95 <= (attempt.next_attempt_at - attempt.at).total_seconds() <= 1.1
+
+    # An hour asked for: capped at the longest step (2 s).
+    receiver.script(Answer(503, headers={"Retry-After": "3600"}))
+    capped = await new_delivery(webhook, 6, lead_id=6)
+    await receiver.wait_for(3)
+    [attempt] = await recorded(capped.id, 1)
+    assert 1.9 <= (attempt.next_attempt_at - attempt.at).total_seconds() <= 2.1
+
+
+async def test_during_a_rotation_both_secrets_sign(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    old, new = new_secret(), new_secret()
+    receiver.secrets.append(old)
+    webhook = await new_webhook(
+        actors,
+        receiver,
+        secret=new,
+        previous_secret=old,
+        previous_secret_expires_at=clock.now() + timedelta(hours=24),
+    )
+    await new_delivery(webhook, 8)
+    await workers.start()
+    [request] = await receiver.wait_for(1)
+    assert set(request.verified_by) == {old, new}
+    assert len(request.signatures) == 2
+    # Each signature alone verifies with its own secret.
+    verified = set()
+    for signature in request.signatures:
+        headers = {**request.headers, "webhook-signature": signature}
+        for secret in (old, new):
+            try:
+                Signer(secret).verify(request.body, headers)
+            except Exception:
+                continue
+            verified.add((signature, secret))
+    assert len(verified) == 2 and {secret for _, secret in verified} == {old, new}
+
+    # Past the expiry the previous secret signs no more.
+    webhook.previous_secret_expires_at = clock.now() - timedelta(seconds=1)
+    await webhook.save()
+    await new_delivery(webhook, 9)
+    _, later = await receiver.wait_for(2)
+    assert later.verified_by == (new,) and len(later.signatures) == 1
+
+
+async def test_when_the_retries_are_exhausted_the_delivery_fails(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.default_answer = Answer(500)
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 10)
+    await workers.start(webhook_retry_seconds=(0.05, 0.05))
+    done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.FAILED and done.finished_at is not None
+    attempts = await attempts_of(sent.id)
+    assert len(attempts) == done.attempts == 3
+    assert attempts[-1].next_attempt_at is None
+    await webhook.refresh_from_db()
+    assert webhook.active and webhook.consecutive_failures == 3
+    assert webhook.failing_since is not None
+    await asyncio.sleep(0.2)
+    assert len(receiver.received()) == 3
+
+
+async def test_failing_for_three_days_disables_the_webhook(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.default_answer = Answer(500)
+    since = clock.now() - timedelta(days=3, minutes=1)
+    webhook = await new_webhook(actors, receiver, failing_since=since, consecutive_failures=40)
+    await new_delivery(webhook, 12)
+    await workers.start()
+    await receiver.wait_for(1)
+    async with asyncio.timeout(5):
+        while (await Webhook.get(id=webhook.id)).active:
+            await asyncio.sleep(0.02)
+    await webhook.refresh_from_db()
+    assert webhook.disabled_reason == f"failing since {since:%Y-%m-%d %H:%M} UTC"
+    [notification] = await Notification.filter(kind=NotificationKind.WEBHOOK_DISABLED)
+    assert notification.message == (
+        f"Webhook {webhook.url} wurde abgeschaltet: "
+        f"Seit {since:%d.%m.%Y %H:%M} UTC ist jede Zustellung fehlgeschlagen."
+    )
+
+
+async def test_a_disabled_webhooks_deliveries_wait_until_it_is_enabled(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    webhook = await new_webhook(actors, receiver, active=False)
+    sent = await new_delivery(webhook, 13)
+    assert await delivery.claim(10) == []
+    await workers.start()
+    await asyncio.sleep(0.3)
+    assert receiver.received() == []
+    await Webhook.filter(id=webhook.id).update(active=True)
+    assert (await settled(sent.id)).status == WebhookDeliveryStatus.SUCCEEDED
+
+
+async def test_a_lease_keeps_other_claims_off_until_it_runs_out(
+    actors: Actors, receiver: Receiver
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 14)
+    [claimed] = await delivery.claim(10)
+    assert claimed.delivery.id == sent.id
+    assert await delivery.claim(10) == []
+    # The holder was killed: once its lease has run out, the delivery is claimed again.
+    with clock.frozen_at(claimed.lease_until + timedelta(seconds=1)):
+        [again] = await delivery.claim(10)
+    assert again.delivery.id == sent.id and again.lease_until != claimed.lease_until
+    # The first holder's late answer is not recorded over the new claim.
+    late = Outcome(200, 5)
+    assert not await delivery.record(claimed, late)
+    assert await delivery.record(again, late)
+    await sent.refresh_from_db()
+    assert sent.status == WebhookDeliveryStatus.SUCCEEDED and sent.attempts == 1
+    assert len(await attempts_of(sent.id)) == 1
+
+
+async def test_a_leads_deliveries_are_claimed_one_after_another(
+    actors: Actors, receiver: Receiver
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    first = await new_delivery(webhook, 20, lead_id=1)
+    second = await new_delivery(webhook, 21, lead_id=1)
+    other_lead = await new_delivery(webhook, 22, lead_id=2)
+    no_lead = await new_delivery(webhook, 23, lead_id=None)
+    claimed = await delivery.claim(10)
+    assert [c.delivery.id for c in claimed] == [first.id, other_lead.id, no_lead.id]
+    # The first is in flight: the lead's next waits.
+    assert await delivery.claim(10) == []
+    [first_claim] = [c for c in claimed if c.delivery.id == first.id]
+    await delivery.record(first_claim, Outcome(200, 3))
+    [next_claim] = await delivery.claim(10)
+    assert next_claim.delivery.id == second.id
+
+
+async def test_a_retry_waiting_for_its_time_does_not_hold_the_lead_back(
+    actors: Actors, receiver: Receiver
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    first = await new_delivery(webhook, 30, lead_id=1)
+    second = await new_delivery(webhook, 31, lead_id=1)
+    [claimed] = await delivery.claim(10)
+    assert claimed.delivery.id == first.id
+    await delivery.record(claimed, Outcome(500, 3, "HTTP 500"))
+    [then] = await delivery.claim(10)
+    assert then.delivery.id == second.id
+
+
+async def test_two_workers_never_send_a_delivery_twice(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.default_answer = Answer(200, delay_seconds=0.05)
+    webhook = await new_webhook(actors, receiver)
+    sent = [await new_delivery(webhook, 100 + n, lead_id=n) for n in range(40)]
+    await workers.start(webhook_concurrency=5)
+    await workers.start(webhook_concurrency=5)
+    for row in sent:
+        assert (await settled(row.id, timeout=30)).status == WebhookDeliveryStatus.SUCCEEDED
+    ids = [request.webhook_id for request in receiver.received()]
+    assert sorted(ids) == sorted(f"evt_{100 + n}" for n in range(40))
+    assert await WebhookAttempt.all().count() == 40
+
+
+async def test_private_addresses_are_refused_at_connect_time(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    # Stored as if the URL had passed the check (another instance's setting, or DNS rebinding).
+    by_address = await new_webhook(actors, receiver)
+    by_name = await new_webhook(actors, receiver, url=f"http://localhost:{receiver.port}/hook")
+    first = await new_delivery(by_address, 40)
+    second = await new_delivery(by_name, 41)
+    await workers.start(webhook_allow_private=False, webhook_retry_seconds=(60.0,))
+    [refused_address] = await recorded(first.id, 1)
+    assert refused_address.http_status is None
+    assert refused_address.error == "address 127.0.0.1 is loopback"
+    [refused_name] = await recorded(second.id, 1)
+    assert refused_name.error in ("address 127.0.0.1 is loopback", "address ::1 is loopback")
+    assert receiver.received() == []
+
+
+async def test_a_shutdown_releases_a_hanging_request_for_the_next_worker(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    receiver.script(Answer(200, delay_seconds=30))
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 50)
+    worker = await workers.start(webhook_timeout_seconds=60.0)
+    await receiver.wait_for(1)
+    started = asyncio.get_running_loop().time()
+    await worker.stop()
+    stopped_in = asyncio.get_running_loop().time() - started
+    assert stopped_in < delivery.SHUTDOWN_GRACE_SECONDS + 1
+    await sent.refresh_from_db()
+    assert sent.status == WebhookDeliveryStatus.PENDING
+    assert (sent.attempts, sent.locked_until) == (0, None)
+    # The next worker (a restart, another instance) sends it again: the same webhook-id.
+    await workers.start()
+    assert (await settled(sent.id)).status == WebhookDeliveryStatus.SUCCEEDED
+    assert [request.webhook_id for request in receiver.received()] == ["evt_50", "evt_50"]
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("120", 120.0), ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0), ("soon", None), (None, None)],
+)
+def test_retry_after_reads_seconds_and_http_dates(
+    header: str | None, seconds: float | None
+) -> None:
+    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+    assert retry_after_seconds(header, now) == seconds
+
+
+async def test_the_claim_skips_rows_locked_by_another_claim_on_postgres(
+    actors: Actors, receiver: Receiver, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite's claims take turns")
+    webhook = await new_webhook(actors, receiver)
+    await new_delivery(webhook, 60)
+    with QueryCounter() as counter:
+        [claimed] = await delivery.claim(10)
+    [locking] = [sql for sql in counter.statements if "FOR UPDATE" in sql]
+    assert "FOR UPDATE SKIP LOCKED" in locking
+    assert claimed.delivery.event_id == 60
