@@ -9,7 +9,6 @@ from every path (API, imports, automatic distribution) and should not carry sett
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from leadflow import clock, i18n
 from leadflow.db.enums import EmailStatus
 from leadflow.db.models import Notification, NotificationEmail, User
 from leadflow.db.sql import is_postgres, next_ids
+from leadflow.global_ids import encode_id
 from leadflow.settings import Settings, SmtpServer
 
 
@@ -281,17 +281,11 @@ def _link(notification: Notification, public_url: str) -> str:
     if not public_url:
         return ""
     if notification.lead_id is not None:
-        return f"{public_url}/leads/{quote(_global_id('Lead', notification.lead_id), safe='')}"
+        return f"{public_url}/leads/{quote(encode_id('Lead', notification.lead_id), safe='')}"
     if notification.opportunity_id is not None:
-        global_id = _global_id("Opportunity", notification.opportunity_id)
+        global_id = encode_id("Opportunity", notification.opportunity_id)
         return f"{public_url}/opportunities/{quote(global_id, safe='')}"
     return f"{public_url}/"
-
-
-def _global_id(type_name: str, pk: int) -> str:
-    # The API's global ID (api/ids.encode_id), which the web app's paths carry; services do not
-    # import the API layer.
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def _text(key: str, **values: object) -> str:
