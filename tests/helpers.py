@@ -29,6 +29,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.live.hub import HUB_TASK_NAME
+from leadflow.services.webhooks.delivery import SEND_TASK_NAME, WORKER_TASK_NAME
 
 
 @dataclass
@@ -237,7 +238,7 @@ class QueryCounter(logging.Handler):
         self._previous_level = self._logger.level
 
     def emit(self, record: logging.LogRecord) -> None:
-        if _in_live_hub():
+        if _in_background_task():
             return
         message = record.getMessage()
         if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
@@ -257,14 +258,19 @@ class QueryCounter(logging.Handler):
         return len(self.statements)
 
 
-def _in_live_hub() -> bool:
-    """Whether the statement comes from the live hub, which reads the outbox in a task of its own
-    whenever it is woken or polls: not a statement of the request being counted."""
+# Tasks that run beside the requests: the live hub reads the outbox whenever it is woken or
+# polls, the webhook worker fans events out, claims and records deliveries.
+_BACKGROUND_TASK_NAMES = frozenset({HUB_TASK_NAME, WORKER_TASK_NAME, SEND_TASK_NAME})
+
+
+def _in_background_task() -> bool:
+    """Whether the statement comes from a background task of the app (the live hub, the webhook
+    worker): not a statement of the request being counted."""
     try:
         task = asyncio.current_task()
     except RuntimeError:  # no event loop in this thread
         return False
-    return task is not None and task.get_name() == HUB_TASK_NAME
+    return task is not None and task.get_name() in _BACKGROUND_TASK_NAMES
 
 
 def free_port() -> int:
