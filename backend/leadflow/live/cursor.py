@@ -19,12 +19,17 @@ A gap still open after GAP_HOLD_SECONDS (a transaction left open for minutes som
 cluster) or too many gaps at once are given up too, and reported (`take_lost_track`): the hub
 tells its subscribers to refetch, since an event might then be missed. SQLite has one writer at
 a time and ids that follow the maximum: a gap there is never in flight and is given up at once.
+
+A cursor lives in memory (the live hub's, timed by `time.monotonic`) or is kept between rounds
+in a row (the webhook fan-out's: `restored` from its `high` and `saved_gaps`, timed by the wall
+clock, since a gap's age must survive a restart and a move to another instance).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,16 +75,34 @@ class LiveEvent:
 @dataclass(frozen=True, slots=True)
 class _Gap:
     horizon: int  # a transaction id taken right after the read that saw it
-    since: float  # time.monotonic() when it was seen
+    since: float  # the cursor's clock when it was seen
+
+
+# Seconds on some clock: only differences of two readings of the same clock count.
+Clock = Callable[[], float]
 
 
 class OutboxCursor:
     """Where one reader stands in the outbox (see the module's doc)."""
 
-    def __init__(self, high: int) -> None:
+    def __init__(self, high: int, *, clock: Clock = time.monotonic) -> None:
         self.high = high
         self._gaps: dict[int, _Gap] = {}
         self._lost_track = False
+        self._clock = clock
+
+    @classmethod
+    def restored(
+        cls, high: int, gaps: Mapping[int, tuple[int, float]], *, clock: Clock
+    ) -> OutboxCursor:
+        """A cursor as `saved_gaps` and `high` left it (`clock`: the one it was saved with)."""
+        cursor = cls(high, clock=clock)
+        cursor._gaps = {event_id: _Gap(int(h), float(s)) for event_id, (h, s) in gaps.items()}
+        return cursor
+
+    def saved_gaps(self) -> dict[int, tuple[int, float]]:
+        """The gaps with what decides when each is given up: {id: (horizon, since)}."""
+        return {event_id: (gap.horizon, gap.since) for event_id, gap in self._gaps.items()}
 
     @classmethod
     async def at_newest(cls) -> OutboxCursor:
@@ -99,7 +122,7 @@ class OutboxCursor:
         if self._gaps:
             wanted |= Q(id__in=sorted(self._gaps))
         rows = await OutboxEvent.filter(wanted).order_by("id").limit(limit)
-        now = time.monotonic()
+        now = self._clock()
         events: list[LiveEvent] = []
         missing: list[int] = []
         for row in rows:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from leadflow import clock
-from leadflow.db.models import OutboxEvent
+from leadflow.db.models import OutboxEvent, Webhook, WebhookCursor
 from leadflow.db.sql import next_ids, take_transaction_id, wake_outbox_listeners
 
 LEAD_CREATED = "lead.created"
@@ -35,6 +35,9 @@ OPPORTUNITY_HANDED_OVER = "opportunity.handed_over"
 CONTACT_UPDATED = "contact.updated"
 CONTACT_ERASED = "contact.erased"
 NOTIFICATION_ADDED = "notification.added"
+
+# The one row of the webhook fan-out's place in the outbox (services/webhooks/fanout.py).
+WEBHOOK_CURSOR_ID = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +102,27 @@ def on_written(wake: Callable[[], None]) -> Callable[[], None]:
 async def prune(keep_hours: float) -> int:
     """Delete events older than `keep_hours`; returns how many. The newest event always stays:
     SQLite's ids are the maximum plus one (db.sql.next_ids), so an emptied table would hand
-    out ids again that the live readers' cursors have passed."""
+    out ids again that the live readers' cursors have passed. So do the events the webhook
+    fan-out has not passed yet (above its place, or awaited below it): they are still to be
+    sent, however old."""
     newest = await OutboxEvent.all().order_by("-id").only("id").first()
     if newest is None:
         return 0
+    kept_from = newest.id
+    awaited = await _first_awaited_by_webhooks()
+    if awaited is not None:
+        kept_from = min(kept_from, awaited)
     cutoff = clock.now() - timedelta(hours=keep_hours)
-    return await OutboxEvent.filter(created_at__lt=cutoff, id__lt=newest.id).delete()
+    return await OutboxEvent.filter(created_at__lt=cutoff, id__lt=kept_from).delete()
+
+
+async def _first_awaited_by_webhooks() -> int | None:
+    """The smallest event id the webhook fan-out still has to read; None when it awaits none.
+    Without an active webhook nothing is held back: no round would send those events to
+    anyone (a webhook is sent only what happens while it is active), and an instance that fans
+    out nothing (LEADFLOW_WEBHOOK_POLL_SECONDS=0 everywhere) must not let the outbox grow."""
+    cursor = await WebhookCursor.get_or_none(id=WEBHOOK_CURSOR_ID)
+    if cursor is None or not await Webhook.filter(active=True).exists():
+        return None
+    high: int = cursor.high
+    return min([high + 1, *(int(event_id) for event_id in cursor.gaps)])

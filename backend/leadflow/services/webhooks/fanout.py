@@ -1,0 +1,260 @@
+"""The webhook fan-out: turns each committed outbox event into one `WebhookDelivery` per active
+webhook that wants it, exactly once across all app instances; the delivery worker sends them.
+
+One round reads a batch of events after the fan-out's place in the outbox (the `WebhookCursor`
+row), inserts their deliveries and moves the place on, in one transaction: deliveries and place
+commit together, so a crash or a lost race repeats or skips nothing. Rounds on several instances
+take turns through an advisory lock (PostgreSQL; SQLite serves one instance). The place keeps
+live/cursor.py's rule, so an event whose id was taken before a later one's but which commits
+after it is still fanned out, and the place (gaps included) survives a restart.
+
+Which webhook gets what is decided when the event is fanned out, with the current state:
+the event type is subscribed, the webhook is active, it existed when the event happened, the
+event is in one of its campaigns (none set: any; an event of no campaign only then, except a
+contact's, which counts for the campaigns of that contact's leads), and its owner may be sent
+it (`auth.policy.may_webhook_carry`: a partner only its own leads' events in its campaigns).
+The body is built for the owner's audience (`payloads`). Statements per batch are a constant,
+whatever the number of events and webhooks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from leadflow import clock
+from leadflow.auth import policy
+from leadflow.db.enums import WebhookDeliveryStatus
+from leadflow.db.models import (
+    Lead,
+    OutboxEvent,
+    PartnerCampaign,
+    User,
+    Webhook,
+    WebhookCursor,
+    WebhookDelivery,
+)
+from leadflow.db.sql import try_job_lock
+from leadflow.live.cursor import LiveEvent, OutboxCursor, newest_event_id
+from leadflow.services import outbox
+from leadflow.services.webhooks import payloads
+from leadflow.services.webhooks.events import PARTNER_EVENT_TYPES
+
+# The advisory lock of the fan-out rounds (any constant no other job uses: "LF" 0002).
+FANOUT_LOCK_KEY = 0x4C46_0002
+BATCH = 500
+CONTACT_TOPICS = frozenset({outbox.CONTACT_UPDATED, outbox.CONTACT_ERASED})
+
+
+async def run_round() -> int:
+    """Fan out every event committed since the last round, a batch (one transaction) at a
+    time; returns how many deliveries were created. 0 at once when another instance is
+    fanning out (it reads these events)."""
+    created = 0
+    more = True
+    while more:
+        count, more = await _fan_out_batch()
+        created += count
+    return created
+
+
+async def _fan_out_batch() -> tuple[int, bool]:
+    """One batch: (deliveries created, whether more events may wait)."""
+    async with in_transaction():
+        if not await try_job_lock(FANOUT_LOCK_KEY):
+            return 0, False
+        stored = await WebhookCursor.get_or_none(id=outbox.WEBHOOK_CURSOR_ID)
+        cursor = _restored(stored) if stored else await _starting_cursor()
+        # Nothing is written in this transaction before the read: the cursor's gap rule needs
+        # the transaction id it takes right after the read (`fresh_transaction_id`, which here
+        # gives this transaction its id) to be above every holder of a missing event id. The
+        # advisory lock and the reads above take no transaction id; a first cursor row is
+        # therefore inserted at the end, with the deliveries.
+        events, more = await cursor.read(BATCH)
+        deliveries = await _deliveries_for(events) if events else []
+        if deliveries:
+            await WebhookDelivery.bulk_create(deliveries)
+        await _save(cursor, stored)
+    return len(deliveries), more
+
+
+# --- The place in the outbox -----------------------------------------------------------------
+
+
+def _restored(stored: WebhookCursor) -> OutboxCursor:
+    gaps = {int(event_id): (int(gap[0]), gap[1]) for event_id, gap in stored.gaps.items()}
+    # Wall-clock seconds: a gap's age must hold across restarts and instances.
+    return OutboxCursor.restored(stored.high, gaps, clock=time.time)
+
+
+async def _starting_cursor() -> OutboxCursor:
+    """The first round: after the events that happened before the first webhook existed (they
+    are not replayed); with no webhook yet, after the newest event. Ids above that which are
+    not visible yet become gaps as usual, so an event in flight at the first round is kept."""
+    first = await Webhook.all().order_by("created_at").only("created_at").first()
+    if first is None:
+        return OutboxCursor(await newest_event_id() or 0, clock=time.time)
+    before = (
+        await OutboxEvent.filter(created_at__lt=first.created_at).order_by("-id").only("id").first()
+    )
+    return OutboxCursor(before.id if before else 0, clock=time.time)
+
+
+async def _save(cursor: OutboxCursor, stored: WebhookCursor | None) -> None:
+    gaps = {str(event_id): [horizon, since] for event_id, (horizon, since) in _sorted(cursor)}
+    if stored is None:
+        await WebhookCursor.create(id=outbox.WEBHOOK_CURSOR_ID, high=cursor.high, gaps=gaps)
+    elif (stored.high, stored.gaps) != (cursor.high, gaps):
+        # Unchanged (an idle poll): no write, no transaction id, no row version.
+        await WebhookCursor.filter(id=outbox.WEBHOOK_CURSOR_ID).update(high=cursor.high, gaps=gaps)
+
+
+def _sorted(cursor: OutboxCursor) -> list[tuple[int, tuple[int, float]]]:
+    return sorted(cursor.saved_gaps().items())
+
+
+# --- Who gets what ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """An active webhook as the round matches it."""
+
+    id: int
+    owner: User
+    events: frozenset[str]
+    campaign_ids: frozenset[int] | None  # None: any campaign
+    created_at: datetime
+    partner: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the round knows about the batch's events, read once."""
+
+    subjects: payloads.Subjects
+    linked_campaigns: Mapping[int, frozenset[int]]  # partner id -> its campaigns
+    contact_campaigns: Mapping[int, frozenset[int]]  # contact id -> its leads' campaigns
+
+
+async def _deliveries_for(events: Sequence[LiveEvent]) -> list[WebhookDelivery]:
+    targets = await _active_webhooks()
+    subscribed = frozenset().union(*(target.events for target in targets))
+    wanted = [event for event in events if event.topic in subscribed]
+    if not wanted:
+        return []  # the cursor still moves past them
+    batch = _Batch(
+        subjects=await payloads.load_subjects(wanted),
+        linked_campaigns=await _linked_campaigns(targets),
+        contact_campaigns=await _contact_campaigns(wanted, targets),
+    )
+    now = clock.now()
+    bodies: dict[tuple[int, bool], str] = {}
+    deliveries = []
+    for event in wanted:
+        for target in targets:
+            if not _carries(target, event, batch):
+                continue
+            audience = (event.id, target.partner)
+            if audience not in bodies:
+                bodies[audience] = payloads.body(event, batch.subjects, partner=target.partner)
+            deliveries.append(
+                WebhookDelivery(
+                    webhook_id=target.id,
+                    event_id=event.id,
+                    message_id=payloads.message_id(event),
+                    event_type=event.topic,
+                    lead_id=event.lead_id,
+                    body=bodies[audience],
+                    status=WebhookDeliveryStatus.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    return deliveries
+
+
+async def _active_webhooks() -> list[_Target]:
+    webhooks = await Webhook.filter(active=True).select_related("owner").order_by("id")
+    return [
+        _Target(
+            id=webhook.id,
+            owner=webhook.owner,
+            events=frozenset(webhook.events),
+            campaign_ids=None if webhook.campaign_ids is None else frozenset(webhook.campaign_ids),
+            created_at=webhook.created_at,
+            partner=policy.is_partner(webhook.owner),
+        )
+        for webhook in webhooks
+    ]
+
+
+def _carries(target: _Target, event: LiveEvent, batch: _Batch) -> bool:
+    if event.topic not in target.events or event.created_at < target.created_at:
+        return False
+    may = policy.may_webhook_carry(
+        target.owner,
+        batch.subjects.lead_of(event),
+        batch.linked_campaigns.get(target.owner.id, frozenset()),
+        partner_event_type=event.topic in PARTNER_EVENT_TYPES,
+    )
+    return may and _in_campaigns(target, event, batch)
+
+
+def _in_campaigns(target: _Target, event: LiveEvent, batch: _Batch) -> bool:
+    if target.campaign_ids is None:
+        return True
+    if event.topic in CONTACT_TOPICS:
+        contact_id = _contact_id(event)
+        campaigns = batch.contact_campaigns.get(contact_id, frozenset()) if contact_id else None
+        return bool(campaigns and campaigns & target.campaign_ids)
+    campaign_id = batch.subjects.campaign_of(event)
+    return campaign_id is not None and campaign_id in target.campaign_ids
+
+
+async def _linked_campaigns(targets: Iterable[_Target]) -> dict[int, frozenset[int]]:
+    partner_ids = {target.owner.id for target in targets if target.partner}
+    if not partner_ids:
+        return {}
+    links = await PartnerCampaign.filter(partner_id__in=partner_ids).values_list(
+        "partner_id", "campaign_id"
+    )
+    return _grouped(links)
+
+
+async def _contact_campaigns(
+    events: Iterable[LiveEvent], targets: Sequence[_Target]
+) -> dict[int, frozenset[int]]:
+    """The campaigns each contact of the batch's contact events has leads in, when a webhook
+    with a campaign filter may want such an event."""
+    if all(target.campaign_ids is None for target in targets):
+        return {}
+    contact_ids = {
+        contact_id
+        for event in events
+        if event.topic in CONTACT_TOPICS and (contact_id := _contact_id(event))
+    }
+    if not contact_ids:
+        return {}
+    pairs = (
+        await Lead.filter(contact_id__in=contact_ids)
+        .distinct()
+        .values_list("contact_id", "campaign_id")
+    )
+    return _grouped(pairs)
+
+
+def _contact_id(event: LiveEvent) -> int | None:
+    contact_id = event.payload.get("contactId")
+    return contact_id if isinstance(contact_id, int) else None
+
+
+def _grouped(pairs: Iterable[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    grouped: dict[int, set[int]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, set()).add(value)
+    return {key: frozenset(values) for key, values in grouped.items()}
