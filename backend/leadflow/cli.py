@@ -1,4 +1,5 @@
-"""The `leadflow` command: serve, migrate, users, tokens, import, export, prune, export-schema."""
+"""The `leadflow` command: serve, migrate, users, tokens, webhooks, import, export, prune,
+export-schema."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from leadflow.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from leadflow.db.enums import LeadStatus
+    from leadflow.db.models import WebhookAttempt, WebhookDelivery
     from leadflow.services.exports import ExportFilter
     from leadflow.services.imports import ImportReport, RowIssue
 
@@ -104,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=_tokens_revoke)
 
+    _add_webhooks(commands)
     _add_import_export(commands)
 
     prune = commands.add_parser(
@@ -118,6 +121,56 @@ def _build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
     return parser
+
+
+def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    webhooks = commands.add_parser("webhooks", help="manage webhooks").add_subparsers(
+        dest="webhooks_command", required=True
+    )
+    listing = webhooks.add_parser("list", help="list every webhook with its last delivery")
+    listing.set_defaults(handler=_webhooks_list)
+    create = webhooks.add_parser(
+        "create",
+        help="create a webhook; its signing secret is printed once, on the last line",
+        description="Create a webhook that is sent the given events, signed with a secret "
+        "printed once. Private and loopback addresses only with "
+        "LEADFLOW_WEBHOOK_ALLOW_PRIVATE=1.",
+    )
+    create.add_argument("--url", required=True, help="http(s) URL the events are POSTed to")
+    create.add_argument(
+        "--event",
+        dest="events",
+        action="append",
+        required=True,
+        metavar="TYPE",
+        help="an event type, e.g. lead.assigned (repeat for more)",
+    )
+    create.add_argument(
+        "--campaign",
+        dest="campaigns",
+        action="append",
+        metavar="NAME",
+        help="only leads of this campaign (repeat for more; default: every campaign)",
+    )
+    create.add_argument("--description", default="", help="what the endpoint is for")
+    create.add_argument(
+        "--owner",
+        metavar="EMAIL",
+        help="the owning manager, admin or partner (a partner's webhook gets only what it may "
+        "read); default: the first active admin",
+    )
+    create.set_defaults(handler=_webhooks_create)
+    delete = webhooks.add_parser("delete", help="delete a webhook and its delivery log")
+    delete.add_argument("id", type=int)
+    delete.set_defaults(handler=_webhooks_delete)
+    deliveries = webhooks.add_parser(
+        "deliveries", help="a webhook's latest deliveries, every attempt, newest first"
+    )
+    deliveries.add_argument("id", type=int)
+    deliveries.add_argument(
+        "--limit", type=int, default=20, help="how many deliveries (default 20, at most 100)"
+    )
+    deliveries.set_defaults(handler=_webhooks_deliveries)
 
 
 def _add_import_export(
@@ -578,6 +631,101 @@ def _prune(args: argparse.Namespace, settings: Settings) -> None:
         print(f"expired sessions deleted: {pruned.expired_sessions}")
 
     _run_with_database(settings, task)
+
+
+def _webhooks_list(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.webhooks import manage
+
+    async def task() -> None:
+        webhooks = await manage.webhooks_of(OPERATOR).select_related("owner")
+        last = await manage.last_statuses([webhook.id for webhook in webhooks])
+        if not webhooks:
+            print("No webhooks.")
+        for webhook in webhooks:
+            state = "active" if webhook.active else f"disabled ({webhook.disabled_reason})"
+            status = last[webhook.id].value.lower() if webhook.id in last else "no deliveries"
+            events = ",".join(webhook.events)
+            print(
+                f"#{webhook.id}\t{webhook.url}\t{events}\t{state}\t{status}\t{webhook.owner.email}"
+            )
+
+    _run_with_database(settings, task)
+
+
+def _webhooks_create(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.campaigns import campaign_named
+    from leadflow.services.users import get_user_by_email
+    from leadflow.services.webhooks import manage
+
+    async def task() -> None:
+        owner = await get_user_by_email(args.owner) if args.owner else await manage.default_owner()
+        if owner is None:
+            raise CommandError("there is no active admin to own the webhook: name --owner EMAIL")
+        campaign_ids = None
+        if args.campaigns:
+            campaign_ids = []
+            for name in args.campaigns:
+                campaign = await campaign_named(name)
+                if campaign is None:
+                    raise CommandError(f"no campaign named {name!r}")
+                campaign_ids.append(campaign.id)
+        webhook, secret = await manage.create_webhook(
+            OPERATOR, args.url, args.events, campaign_ids, args.description, owner=owner
+        )
+        print(f"Created webhook #{webhook.id} for {owner.email}: {webhook.url}")
+        print("Its signing secret is shown only once:")
+        print(secret)
+
+    _run_with_database(settings, task)
+
+
+def _webhooks_delete(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.webhooks import manage
+
+    async def task() -> None:
+        await manage.delete_webhook(OPERATOR, args.id)
+        print(f"Deleted webhook #{args.id} and its delivery log.")
+
+    _run_with_database(settings, task)
+
+
+def _webhooks_deliveries(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.webhooks import manage
+
+    if not 1 <= args.limit <= 100:
+        raise CommandError("--limit must be between 1 and 100")
+
+    async def task() -> None:
+        webhook = await manage.find_webhook(OPERATOR, args.id)
+        deliveries = (
+            await manage.deliveries_of_webhook(webhook.id).order_by("-id").limit(args.limit)
+        )
+        attempts = await manage.attempts_of([delivery.id for delivery in deliveries])
+        if not deliveries:
+            print(f"Webhook #{webhook.id} has no deliveries.")
+        for delivery in deliveries:
+            for line in _delivery_lines(delivery, attempts[delivery.id]):
+                print(line)
+
+    _run_with_database(settings, task)
+
+
+def _delivery_lines(delivery: WebhookDelivery, attempts: Sequence[WebhookAttempt]) -> list[str]:
+    """One line per attempt, newest first (time, delivery, event, status, HTTP status, error,
+    next try); a delivery not tried yet gets one line saying when it will be."""
+    head = f"#{delivery.id}\t{delivery.event_type}\t{delivery.status.value.lower()}"
+    if not attempts:
+        planned = _time(delivery.next_attempt_at) if delivery.next_attempt_at else "-"
+        return [f"{_time(delivery.created_at)}\t{head}\t-\tnot tried yet\tnext {planned}"]
+    return [
+        f"{_time(attempt.at)}\t{head}\t{attempt.http_status or '-'}\t{attempt.error or 'ok'}"
+        f"\tnext {_time(attempt.next_attempt_at) if attempt.next_attempt_at else '-'}"
+        for attempt in reversed(attempts)
+    ]
+
+
+def _time(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def _export_schema(args: argparse.Namespace, settings: Settings) -> None:

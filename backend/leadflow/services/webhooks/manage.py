@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
+from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -91,6 +92,27 @@ async def attempts_of(delivery_ids: Sequence[int]) -> dict[int, list[WebhookAtte
     for attempt in await WebhookAttempt.filter(delivery_id__in=list(delivery_ids)).order_by("id"):
         attempts[attempt.delivery_id].append(attempt)
     return attempts
+
+
+async def last_statuses(webhook_ids: Sequence[int]) -> dict[int, WebhookDeliveryStatus]:
+    """The status of each webhook's newest delivery (webhooks without one are left out), in two
+    queries."""
+    if not webhook_ids:
+        return {}
+    newest = (
+        await WebhookDelivery.filter(webhook_id__in=list(webhook_ids))
+        .group_by("webhook_id")
+        .annotate(newest_id=Max("id"))
+        .values_list("newest_id", flat=True)
+    )
+    rows = await WebhookDelivery.filter(id__in=list(newest)).values_list("webhook_id", "status")
+    return {webhook_id: WebhookDeliveryStatus(status) for webhook_id, status in rows}
+
+
+async def default_owner() -> User | None:
+    """Whom a webhook made at the command line belongs to when no owner is named: the first
+    active admin."""
+    return await User.filter(role=Role.ADMIN, active=True).order_by("id").first()
 
 
 def event_types_for(actor: Actor) -> list[str]:
