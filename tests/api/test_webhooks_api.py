@@ -3,6 +3,7 @@ and re-enable, delete, rotate, redeliver, who may do what, and the delivery log'
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -444,6 +445,26 @@ async def test_rotate_keeps_the_previous_secret_for_a_day(client, actors: Actors
     assert rotated["previousSecretExpiresAt"] is not None
 
 
+async def test_concurrent_rotations_lose_no_secret_handed_out(
+    client, actors: Actors, allow_private
+):
+    """Two rotations at once: every secret handed out still signs (the current one, or the
+    previous one of the rotation after it); one that lost the race says so instead."""
+    webhook = await create_ok(client, actors.manager)
+    payloads = await asyncio.gather(
+        *(
+            mutate(client, actor, "rotateWebhookSecret", {"webhookId": webhook["id"]}, WEBHOOK)
+            for actor in (actors.manager, actors.admin)
+        )
+    )
+    handed_out = {p["webhook"]["secret"] for p in payloads if p["webhook"] is not None}
+    refused = [p for p in payloads if p["webhook"] is None]
+    assert handed_out
+    assert all(user_errors(p) == [("CONFLICT", ["webhookId"])] for p in refused)
+    stored = await Webhook.get(id=pk(webhook["id"]))
+    assert handed_out <= {stored.secret, stored.previous_secret}
+
+
 # --- redeliver ---------------------------------------------------------------------------------
 
 
@@ -479,7 +500,20 @@ async def test_redeliver_a_finished_delivery(client, actors: Actors, allow_priva
     )
     assert user_errors(payload) == [("INVALID_STATE", ["deliveryId"])]
     assert "still being delivered; next attempt at" in payload["userErrors"][0]["message"]
+    # So is sending the original again while its redelivery is on its way (a second click).
+    payload = await mutate(
+        client, actors.manager, "redeliverWebhookEvent", {"deliveryId": original_gid}, ""
+    )
+    assert user_errors(payload) == [("INVALID_STATE", ["deliveryId"])]
     assert await WebhookDelivery.all().count() == 2
+    # Once that one finished, the original may go out again.
+    await WebhookDelivery.filter(id=pk(delivery["id"])).update(
+        status=WebhookDeliveryStatus.SUCCEEDED, finished_at=clock.now()
+    )
+    await mutate_ok(
+        client, actors.manager, "redeliverWebhookEvent", {"deliveryId": original_gid}, ""
+    )
+    assert await WebhookDelivery.all().count() == 3
 
 
 async def test_redeliver_needs_an_active_webhook(client, actors: Actors, allow_private):

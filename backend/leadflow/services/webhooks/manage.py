@@ -256,8 +256,18 @@ async def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a finished delivery's event again ("erneut senden"): a new delivery of the same
     message (same `webhook-id`, so the receiver can tell it has seen it) and body."""
     delivery = await find_delivery(actor, delivery_id, ["deliveryId"])
-    if delivery.status == WebhookDeliveryStatus.PENDING:
-        planned = delivery.next_attempt_at
+    # This delivery, or a redelivery of the same message (a second click), still on its way.
+    on_its_way = (
+        await WebhookDelivery.filter(
+            webhook_id=delivery.webhook_id,
+            message_id=delivery.message_id,
+            status=WebhookDeliveryStatus.PENDING,
+        )
+        .order_by("id")
+        .first()
+    )
+    if on_its_way is not None:
+        planned = on_its_way.next_attempt_at
         when = f"; next attempt at {planned:%Y-%m-%d %H:%M:%S} UTC" if planned else ""
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -344,15 +354,12 @@ async def _clean_campaign_ids(campaign_ids: Sequence[int] | None, owner: User) -
             ["campaignIds"],
         )
     unique = list(dict.fromkeys(campaign_ids))
-    existing = set(await Campaign.filter(id__in=unique).values_list("id", flat=True))
+    existing = {campaign.id for campaign in await Campaign.filter(id__in=unique).only("id")}
     partner = owner.role == Role.PARTNER
     linked: set[int] = set()
     if partner:
-        linked = set(
-            await PartnerCampaign.filter(partner_id=owner.id, campaign_id__in=unique).values_list(
-                "campaign_id", flat=True
-            )
-        )
+        links = PartnerCampaign.filter(partner_id=owner.id, campaign_id__in=unique)
+        linked = {link.campaign_id for link in await links.only("id", "campaign_id")}
     for index, campaign_id in enumerate(campaign_ids):
         field = ["campaignIds", str(index)]
         # For a partner, a campaign not linked to it reads the same whether it exists or not.
