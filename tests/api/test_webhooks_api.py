@@ -12,7 +12,7 @@ import pytest
 from leadflow import clock
 from leadflow.api.ids import encode_id
 from leadflow.db.enums import WebhookDeliveryStatus
-from leadflow.db.models import Webhook, WebhookAttempt, WebhookDelivery
+from leadflow.db.models import AuditEntry, Webhook, WebhookAttempt, WebhookDelivery
 from leadflow.services.webhooks import config
 from tests.helpers import (
     Actor,
@@ -463,6 +463,28 @@ async def test_concurrent_rotations_lose_no_secret_handed_out(
     assert all(user_errors(p) == [("CONFLICT", ["webhookId"])] for p in refused)
     stored = await Webhook.get(id=pk(webhook["id"]))
     assert handed_out <= {stored.secret, stored.previous_secret}
+
+
+async def test_the_audit_log_says_who_pointed_webhooks_where(client, actors: Actors, allow_private):
+    webhook = await create_ok(client, actors.manager)
+    for name, input in (
+        ("updateWebhook", {"webhookId": webhook["id"], "url": RECEIVER + "/new"}),
+        ("rotateWebhookSecret", {"webhookId": webhook["id"]}),
+        ("deleteWebhook", {"webhookId": webhook["id"]}),
+    ):
+        await mutate_ok(client, actors.admin, name, input)
+    entries = await AuditEntry.filter(action__startswith="webhook.").order_by("id")
+    number = pk(webhook["id"])
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("webhook.created", actors.manager.user.id),
+        ("webhook.changed", actors.admin.user.id),
+        ("webhook.secret_rotated", actors.admin.user.id),
+        ("webhook.deleted", actors.admin.user.id),
+    ]
+    assert entries[0].detail == (f"#{number} of manager@test.example to {RECEIVER}: lead.assigned")
+    assert f"url={RECEIVER}/new" in entries[1].detail
+    # No secret ever goes into the log.
+    assert not any("whsec_" in entry.detail for entry in entries)
 
 
 # --- redeliver ---------------------------------------------------------------------------------

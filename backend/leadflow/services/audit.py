@@ -26,6 +26,11 @@ class AuditAction(StrEnum):
     USER_PASSWORD_SET = "user.password_set"
     PARTNER_LINKED = "partner.campaigns_linked"
     ACCESS_DENIED = "access.denied"
+    # Webhooks send data out of the house, signed with a secret: who pointed them where.
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_CHANGED = "webhook.changed"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
 
 
 async def record(

@@ -72,7 +72,12 @@ class WebhookMutations:
     ) -> CreateWebhookPayload:
         actor = info.context.require_writer()
         webhook, secret = await manage.create_webhook(
-            actor, input.url, input.events, input.campaign_pks(), input.description
+            actor,
+            input.url,
+            input.events,
+            input.campaign_pks(),
+            input.description,
+            address=info.context.address,
         )
         return CreateWebhookPayload(webhook=WebhookNode.from_model(webhook, secret))
 
@@ -82,7 +87,9 @@ class WebhookMutations:
     ) -> UpdateWebhookPayload:
         actor = info.context.require_writer()
         webhook_id = _webhook_id(input.webhook_id)
-        webhook = await manage.update_webhook(actor, webhook_id, input.changes())
+        webhook = await manage.update_webhook(
+            actor, webhook_id, input.changes(), address=info.context.address
+        )
         return UpdateWebhookPayload(webhook=WebhookNode.from_model(webhook))
 
     @payload_mutation(description="Delete a webhook and its delivery log.")
@@ -90,7 +97,9 @@ class WebhookMutations:
         self, info: Info[Context, None], input: DeleteWebhookInput
     ) -> DeleteWebhookPayload:
         actor = info.context.require_writer()
-        deleted = await manage.delete_webhook(actor, _webhook_id(input.webhook_id))
+        deleted = await manage.delete_webhook(
+            actor, _webhook_id(input.webhook_id), address=info.context.address
+        )
         return DeleteWebhookPayload(deleted_webhook_id=encode_id("Webhook", deleted))
 
     @payload_mutation(
@@ -101,7 +110,9 @@ class WebhookMutations:
         self, info: Info[Context, None], input: RotateWebhookSecretInput
     ) -> RotateWebhookSecretPayload:
         actor = info.context.require_writer()
-        webhook, secret = await manage.rotate_webhook_secret(actor, _webhook_id(input.webhook_id))
+        webhook, secret = await manage.rotate_webhook_secret(
+            actor, _webhook_id(input.webhook_id), address=info.context.address
+        )
         return RotateWebhookSecretPayload(webhook=WebhookNode.from_model(webhook, secret))
 
     @payload_mutation(

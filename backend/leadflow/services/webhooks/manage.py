@@ -31,6 +31,7 @@ from leadflow.db.models import (
     WebhookDelivery,
 )
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.audit import AuditAction, record
 from leadflow.services.validation import clean_text
 from leadflow.services.webhooks import events, guard
 
@@ -134,6 +135,7 @@ async def create_webhook(
     description: str | None = None,
     *,
     owner: User | None = None,
+    address: str = "",
 ) -> tuple[Webhook, str]:
     """A new webhook owned by the actor (the system names its `owner`), and its secret, which
     is shown this once. A partner's webhook gets its lead events of the campaigns linked to it
@@ -162,6 +164,12 @@ async def create_webhook(
             campaign_ids=clean_campaigns,
             secret=secret,
         )
+        await record(
+            AuditAction.WEBHOOK_CREATED,
+            actor=actor,
+            detail=f"#{webhook.id} of {owner.email} to {clean_url}: {', '.join(clean_events)}",
+            address=address,
+        )
     return webhook, secret
 
 
@@ -176,7 +184,9 @@ class WebhookChanges:
     active: bool | Keep = KEEP
 
 
-async def update_webhook(actor: Actor, webhook_id: int, changes: WebhookChanges) -> Webhook:
+async def update_webhook(
+    actor: Actor, webhook_id: int, changes: WebhookChanges, *, address: str = ""
+) -> Webhook:
     """Change what `changes` gives; switching a disabled webhook on again forgets why it was
     disabled and its failures, and its pending deliveries resume. Only the changed columns are
     written: two managers editing different settings at once both keep theirs (on the same
@@ -197,8 +207,16 @@ async def update_webhook(actor: Actor, webhook_id: int, changes: WebhookChanges)
     if not isinstance(changes.active, Keep) and changes.active != webhook.active:
         columns.update(_switched_on() if changes.active else _switched_off(actor))
     if columns:
+        changed = ", ".join(f"{name}={columns[name]}" for name in sorted(columns))
         columns["updated_at"] = clock.now()
-        await Webhook.filter(id=webhook.id).update(**columns)
+        async with in_transaction():
+            await Webhook.filter(id=webhook.id).update(**columns)
+            await record(
+                AuditAction.WEBHOOK_CHANGED,
+                actor=actor,
+                detail=f"#{webhook.id}: {changed}",
+                address=address,
+            )
     return await find_webhook(actor, webhook.id, ["webhookId"])
 
 
@@ -221,15 +239,24 @@ def _switched_off(actor: Actor) -> dict[str, Any]:
     }
 
 
-async def delete_webhook(actor: Actor, webhook_id: int) -> int:
+async def delete_webhook(actor: Actor, webhook_id: int, *, address: str = "") -> int:
     """Delete a webhook with its delivery log (cascade). A delivery in flight meanwhile finds
     its row gone when it records the attempt, and stops. Returns the deleted webhook's id."""
     webhook = await find_webhook(actor, webhook_id, ["webhookId"])
-    await Webhook.filter(id=webhook.id).delete()
+    async with in_transaction():
+        await Webhook.filter(id=webhook.id).delete()
+        await record(
+            AuditAction.WEBHOOK_DELETED,
+            actor=actor,
+            detail=f"#{webhook.id} to {webhook.url}",
+            address=address,
+        )
     return webhook.id
 
 
-async def rotate_webhook_secret(actor: Actor, webhook_id: int) -> tuple[Webhook, str]:
+async def rotate_webhook_secret(
+    actor: Actor, webhook_id: int, *, address: str = ""
+) -> tuple[Webhook, str]:
     """A new secret, shown this once; the current one keeps signing (a second signature) for
     24 hours. An older previous secret is dropped."""
     webhook = await find_webhook(actor, webhook_id, ["webhookId"])
@@ -249,6 +276,9 @@ async def rotate_webhook_secret(actor: Actor, webhook_id: int) -> tuple[Webhook,
             "reload it, and rotate again if you still need a new secret.",
             ["webhookId"],
         )
+    await record(
+        AuditAction.WEBHOOK_SECRET_ROTATED, actor=actor, detail=f"#{webhook.id}", address=address
+    )
     return await find_webhook(actor, webhook.id, ["webhookId"]), secret
 
 
