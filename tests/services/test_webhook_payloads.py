@@ -132,6 +132,13 @@ def test_every_field_names_a_type_and_field_of_the_api() -> None:
             assert field.field_name in api_type.fields, field  # type: ignore[attr-defined]
 
 
+def test_an_oddly_shaped_payload_value_is_left_out_not_fatal() -> None:
+    """A round that failed on one event would hold every later event back."""
+    odd = event(outbox.LEAD_REASSIGNED, lead_id=42, payload={"previousAssigneeId": "Ben"})
+    data = json.loads(payloads.body(odd, subjects(lead=LEAD_ROW), partner=False))["data"]
+    assert "previousAssigneeId" not in data and data["id"] == encode_id("Lead", 42)
+
+
 def test_an_object_gone_since_is_sent_by_its_id() -> None:
     closed = event(outbox.LEAD_CLOSED, lead_id=99, campaign_id=7)
     data = json.loads(payloads.body(closed, subjects(), partner=False))["data"]

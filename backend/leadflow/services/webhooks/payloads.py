@@ -52,9 +52,12 @@ def _column(name: str) -> Callable[[Row], object]:
 
 def _global_id(type_name: str, name: str) -> Callable[[Row], object]:
     def read(row: Row) -> object:
-        if name not in row:
-            return ABSENT
-        return None if row[name] is None else encode_id(type_name, int(row[name]))
+        value = row.get(name, ABSENT)
+        if value is None or value is ABSENT:
+            return value
+        # Anything but a key (a payload some future publisher shaped otherwise) is left out
+        # rather than failing the round, which would hold every later event back.
+        return encode_id(type_name, value) if isinstance(value, int) else ABSENT
 
     return read
 
