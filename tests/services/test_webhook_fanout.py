@@ -419,6 +419,18 @@ async def test_the_statements_of_a_round_do_not_grow_with_its_events(actors: Act
     assert await counted_round(2) == await counted_round(40)
 
 
+async def test_an_idle_round_only_looks(actors: Actors) -> None:
+    """Every wake-up and poll of every instance runs a round: with nothing new it reads two
+    rows and writes nothing (no transaction, no SQLite write lock)."""
+    await new_webhook(actors.manager.user, [outbox.LEAD_CLOSED])
+    await publish(outbox.Event(outbox.LEAD_CHANGED))
+    await fanout.run_round()
+    with QueryCounter() as counter:
+        assert await fanout.run_round() == 0
+    assert len(counter.statements) == 2
+    assert all(statement.startswith("SELECT") for statement in counter.statements)
+
+
 # --- The place in the outbox -----------------------------------------------------------------
 
 

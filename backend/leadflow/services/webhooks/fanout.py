@@ -54,12 +54,25 @@ async def run_round() -> int:
     """Fan out every event committed since the last round, a batch (one transaction) at a
     time; returns how many deliveries were created. 0 at once when another instance is
     fanning out (it reads these events)."""
+    if not await _anything_new():
+        return 0
     created = 0
     more = True
     while more:
         count, more = await _fan_out_batch()
         created += count
     return created
+
+
+async def _anything_new() -> bool:
+    """Whether a round may find anything: a look without a transaction, so that the frequent
+    idle rounds (every wake-up and poll of every instance) neither queue for SQLite's write
+    lock nor open a transaction. A stale answer is harmless: a round finds nothing, or the
+    next wake-up or poll finds what committed after this look."""
+    stored = await WebhookCursor.get_or_none(id=outbox.WEBHOOK_CURSOR_ID)
+    if stored is None or stored.gaps:
+        return True
+    return await OutboxEvent.filter(id__gt=stored.high).exists()
 
 
 async def _fan_out_batch() -> tuple[int, bool]:
