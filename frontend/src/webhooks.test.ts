@@ -13,6 +13,7 @@ import {
   disabledReasonText,
   eventLabel,
   formatDuration,
+  formatLogTime,
   parseDeliveryStatus,
   readablePayload,
   toFormField,
@@ -138,6 +139,10 @@ describe("delivery status", () => {
     expect(
       deliveryStatusText(de, "de", { status: "PENDING", nextAttemptAt: "2026-12-06T17:05:00Z" }),
     ).toMatch(/^ausstehend, nächster Versuch .*2026/);
+  });
+
+  it("shows the log's times to the second", () => {
+    expect(formatLogTime("de", "2026-12-06T17:05:09Z")).toMatch(/^06\.12\.2026, \d\d:05:09$/);
   });
 
   it("shows durations in milliseconds, seconds from one second on", () => {

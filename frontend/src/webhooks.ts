@@ -2,7 +2,7 @@
 // log's status filter in the URL, and a payload made readable.
 import type { WebhookDeliveryStatus } from "./gql/graphql";
 import { type Language, type Translate, isMessageKey } from "./i18n";
-import { type UserErrorLike, formatDateTime } from "./leadDetail";
+import { LOCALES, type UserErrorLike, formatDateTime } from "./leadDetail";
 import { webhookPath } from "./routes";
 
 /** The delivery log of a webhook, filtered by `status` (absent: every delivery). */
@@ -105,16 +105,24 @@ export function deliveryStatusText(
 ): string {
   if (delivery.status === "PENDING" && delivery.nextAttemptAt) {
     return t("webhooks.delivery.pendingNext", {
-      at: formatDateTime(language, delivery.nextAttemptAt),
+      at: formatLogTime(language, delivery.nextAttemptAt),
     });
   }
   return t(`webhooks.delivery.${delivery.status}`);
 }
 
+/** A time in the delivery log, to the second: attempts and retries come seconds apart. */
+export function formatLogTime(language: Language, at: string): string {
+  return new Intl.DateTimeFormat(LOCALES[language], {
+    dateStyle: "medium",
+    timeStyle: "medium",
+  }).format(new Date(at));
+}
+
 /** "85 ms", "1,2 s" (in the user's language). */
 export function formatDuration(language: Language, milliseconds: number): string {
   if (milliseconds < 1000) return `${Math.round(milliseconds)} ms`;
-  const seconds = new Intl.NumberFormat(language === "de" ? "de-DE" : "en-GB", {
+  const seconds = new Intl.NumberFormat(LOCALES[language], {
     maximumFractionDigits: 1,
   }).format(milliseconds / 1000);
   return `${seconds} s`;

@@ -77,6 +77,9 @@ STICKING_OUT = """(width) => {
 SCHEDULE = """mutation($input: ScheduleActivityInput!) {
   scheduleActivity(input: $input) { activity { id } userErrors { message } }
 }"""
+CREATE_WEBHOOK = """mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id } userErrors { code message field } }
+}"""
 CLOSE = """mutation($input: CloseLeadInput!) {
   closeLead(input: $input) { opportunity { id } userErrors { message } }
 }"""
@@ -98,6 +101,21 @@ def close_successfully(seeded: Seeded, lead_id: str) -> str:
     )["closeLead"]
     assert payload["userErrors"] == [], payload
     return payload["opportunity"]["id"]
+
+
+def create_webhook(seeded: Seeded) -> str:
+    """A webhook for an event this test never causes, to a public address given as an IP (no
+    DNS needed, and nothing is ever sent to it); its ID."""
+    payload = seeded.graphql(
+        CREATE_WEBHOOK,
+        input={
+            "url": "https://93.184.216.34/leadflow/hooks/a-rather-long-path-for-a-phone-screen",
+            "events": ["contact.erased", "lead.reopened"],
+            "description": "ERP",
+        },
+    )["createWebhook"]
+    assert payload["userErrors"] == [], payload
+    return payload["webhook"]["id"]
 
 
 def schedule_call(seeded: Seeded, lead_id: str, days: int) -> None:
@@ -302,6 +320,17 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     expect(page.get_by_test_id("import-history").get_by_role("row")).to_have_count(2)
     expect(page.get_by_test_id("import-progress").get_by_role("status")).to_be_visible()
     manager.screen("campaign import done, with its history")
+    manager.open("/webhooks")
+    manager.screen("webhooks, none yet")
+    page.get_by_role("button", name=manager.text("webhooks.open")).click()
+    expect(page.locator("#new-webhook-title")).to_be_visible()
+    manager.screen("new webhook form")
+    webhook_id = create_webhook(seeded)
+    manager.open("/webhooks")
+    expect(page.get_by_test_id("webhook-card")).to_have_count(1)
+    manager.screen("webhooks")
+    manager.open(f"/webhooks/{webhook_id}")
+    manager.screen("webhook detail")
 
     clerk = audit()
     clerk.log_in(CLERK_CLARA, PASSWORD)
@@ -330,6 +359,8 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
         "opportunity": manager.titles["opportunity detail"],
         "dashboard": manager.titles["dashboard"],
         "campaigns": manager.titles["campaigns"],
+        "webhooks": manager.titles["webhooks"],
+        "webhook": manager.titles["webhook detail"],
         "tasks": clerk.titles["my tasks"],
         "forbidden": clerk.titles["another clerk's lead (forbidden)"],
     }

@@ -8,7 +8,7 @@ import { errorText } from "../errorText";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import type { WebhookDeliveryStatus } from "../gql/graphql";
 import { useI18n } from "../I18n";
-import { type UserErrorLike, formatDateTime } from "../leadDetail";
+import type { UserErrorLike } from "../leadDetail";
 import { navigate, useLocation } from "../router";
 import {
   DELIVERY_STATUSES,
@@ -16,6 +16,7 @@ import {
   deliveryStatusText,
   eventLabel,
   formatDuration,
+  formatLogTime,
   parseDeliveryStatus,
   readablePayload,
 } from "../webhooks";
@@ -227,7 +228,7 @@ function Delivery({ delivery: reference }: { delivery: FragmentType<typeof Webho
       <dl className="facts delivery-facts">
         <dt>{t("webhooks.time")}</dt>
         <dd>
-          <time dateTime={delivery.createdAt}>{formatDateTime(language, delivery.createdAt)}</time>
+          <time dateTime={delivery.createdAt}>{formatLogTime(language, delivery.createdAt)}</time>
           {delivery.redeliveryOf && <> ({t("webhooks.redelivery")})</>}
         </dd>
         <dt>{t("webhooks.event")}</dt>
@@ -300,11 +301,11 @@ function Attempts({ attempts }: { attempts: readonly Attempt[] }) {
         <tbody>
           {attempts.map((attempt, index) => (
             <tr key={`${attempt.at}-${index}`}>
-              <td>{formatDateTime(language, attempt.at)}</td>
+              <td>{formatLogTime(language, attempt.at)}</td>
               <td>{attempt.httpStatus ?? none}</td>
               <td>{formatDuration(language, attempt.durationMs)}</td>
               <td>{attempt.error || none}</td>
-              <td>{attempt.nextAttemptAt ? formatDateTime(language, attempt.nextAttemptAt) : none}</td>
+              <td>{attempt.nextAttemptAt ? formatLogTime(language, attempt.nextAttemptAt) : none}</td>
             </tr>
           ))}
         </tbody>

@@ -106,7 +106,7 @@ export function WebhookDetail({ webhookId }: { webhookId: string }) {
     <section aria-labelledby="webhook-title" className="webhooks">
       {back}
       <h1 id="webhook-title">
-        {t("webhooks.title")}
+        {t("webhook.title")}
         <span className="subtitle webhook-url">{webhook.url}</span>
       </h1>
       <Settings webhook={webhook} eventTypes={data?.webhookEventTypes ?? []} />
