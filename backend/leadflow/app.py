@@ -32,6 +32,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
     work = BackgroundWork(settings)
     # Live updates: the outbox's events fanned out to this instance's subscriptions.
     hub = Hub(settings.database_url, work.spawn)
+    # The hub hears of new events (NOTIFY, or this process's writes): so does the webhook worker.
+    hub.also_wake(work.wake_webhooks)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

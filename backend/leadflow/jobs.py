@@ -13,9 +13,18 @@ The periodic jobs:
 - reminders (services/reminders.py): due activities and long-waiting leads, every
   LEADFLOW_REMINDER_INTERVAL_SECONDS, one instance's round at a time (the advisory lock below);
 - the notification e-mail sender (services/emails.py), only with LEADFLOW_SMTP_URL, every
-  LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS; instances claim different mails (SKIP LOCKED).
-The jobs the next capabilities bring (webhook delivery, retention) are added to
-`BackgroundWork` the same way (`add`): a name, an interval and a round.
+  LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS; instances claim different mails (SKIP LOCKED);
+- pruning the webhook delivery log (finished deliveries older than LEADFLOW_WEBHOOK_LOG_DAYS),
+  every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start.
+The jobs the next capabilities bring (retention) are added to `BackgroundWork` the same way
+(`add`): a name, an interval and a round.
+
+Webhook delivery is not a periodic job but a loop of its own (services/webhooks/delivery.py,
+`DeliveryWorker`), unless LEADFLOW_WEBHOOK_POLL_SECONDS is 0: it fans new events out to
+deliveries and sends them as soon as it is woken (`wake_webhooks`: the live hub passes on its
+wake-ups, NOTIFY from any instance on PostgreSQL, this process's writes on SQLite), when a
+request ends, and every poll interval (retries that came due). Its requests run in tasks of
+their own, from `spawn`; instances claim different deliveries (a lease, SKIP LOCKED).
 
 Every instance runs every job. Today's are safe to run on several instances at once (pruning
 deletes what is past; the watchdog takes an import over with a compare-and-set). A job that must
@@ -42,6 +51,8 @@ from typing import Any
 
 from leadflow.services import accounts, emails, imports, outbox, reminders
 from leadflow.services.webhooks import config as webhook_config
+from leadflow.services.webhooks import fanout, housekeeping
+from leadflow.services.webhooks.delivery import DeliveryWorker
 from leadflow.settings import Settings
 
 log = logging.getLogger("leadflow.jobs")
@@ -50,6 +61,7 @@ WATCHDOG_TASK_NAME = "leadflow-import-watchdog"
 REMINDERS_TASK_NAME = "leadflow-reminders"
 EMAIL_TASK_NAME = "leadflow-send-emails"
 OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
+WEBHOOK_PRUNING_TASK_NAME = "leadflow-prune-webhook-deliveries"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
 STOP_SECONDS = 10.0
@@ -125,6 +137,20 @@ class BackgroundWork:
                 lambda: _prune_outbox(keep_hours),
             )
         )
+        self.add(
+            PeriodicJob(
+                WEBHOOK_PRUNING_TASK_NAME,
+                "Pruning old webhook deliveries",
+                settings.prune_interval_seconds,
+                _prune_webhook_deliveries,
+            )
+        )
+        # Poll 0: this instance neither fans events out to webhooks nor delivers them.
+        self.webhooks = (
+            DeliveryWorker(self.spawn, fan_out=fanout.run_round)
+            if settings.webhook_poll_seconds > 0
+            else None
+        )
 
     def add(self, job: PeriodicJob) -> None:
         """A job to run from `start` on (one with interval 0 is switched off)."""
@@ -145,6 +171,13 @@ class BackgroundWork:
             periodic = _PeriodicTask(job)
             self._periodic.append(periodic)
             self._keep(periodic.start(due_now=bool(due_now)))
+        if self.webhooks is not None:
+            await self.webhooks.start()
+
+    def wake_webhooks(self) -> None:
+        """New events may have committed: the webhook worker fans out and delivers now."""
+        if self.webhooks is not None:
+            self.webhooks.wake()
 
     def spawn(self, work: Coroutine[Any, Any, object], name: str) -> asyncio.Task[Any]:
         """Run `work` in the background until it ends or the app stops (a web import)."""
@@ -155,6 +188,9 @@ class BackgroundWork:
         self.import_queue.stop()
         for periodic in self._periodic:
             periodic.stop()
+        if self.webhooks is not None:
+            # Its round ends, its requests get a short grace (see its stop).
+            await self.webhooks.stop()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=STOP_SECONDS)
         for task in list(self._tasks):
@@ -231,6 +267,12 @@ async def _prune_outbox(keep_hours: int) -> None:
     pruned = await outbox.prune(keep_hours)
     if pruned:
         log.info("Pruned %d outbox events older than %d hours", pruned, keep_hours)
+
+
+async def _prune_webhook_deliveries() -> None:
+    pruned = await housekeeping.prune_deliveries()
+    if pruned:
+        log.info("Pruned %d finished webhook deliveries", pruned)
 
 
 async def _first_pruning() -> bool:

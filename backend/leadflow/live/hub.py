@@ -85,6 +85,7 @@ class Hub:
         self._stop_hook: Callable[[], None] = _nothing
         self._stopping = False
         self._delivered: deque[int] = deque(maxlen=DELIVERED_LOG)
+        self._also_wake: list[Callable[[], None]] = []
 
     @property
     def newest_id(self) -> int | None:
@@ -109,6 +110,13 @@ class Hub:
     def wake(self) -> None:
         if self._wake is not None:
             self._wake.set()
+        for wake in self._also_wake:
+            wake()
+
+    def also_wake(self, wake: Callable[[], None]) -> None:
+        """Call `wake` too whenever new events may have committed (NOTIFY from any instance on
+        PostgreSQL, this process's writes on SQLite): the webhook worker's cue to fan out."""
+        self._also_wake.append(wake)
 
     def delivered_late(self, after_id: int) -> list[int] | None:
         """The ids at or below `after_id` that this hub delivered AFTER `after_id` (they
