@@ -35,6 +35,10 @@ describe("notificationHref", () => {
     );
   });
 
+  it("leads to the webhooks when one was switched off", () => {
+    expect(notificationHref({ kind: "WEBHOOK_DISABLED" })).toBe("/webhooks");
+  });
+
   it("leads to the opportunity of a hand-over even when it has a lead", () => {
     expect(
       notificationHref({

@@ -2,7 +2,7 @@
 // viewer's words, and a list that takes in a notification that arrived live.
 import type { Language, Translate } from "./i18n";
 import { LOCALES } from "./leadDetail";
-import { leadPath, opportunityPath } from "./routes";
+import { WEBHOOKS_PATH, leadPath, opportunityPath } from "./routes";
 import { TASKS_PATH } from "./taskList";
 
 /** How many notifications the bell's list shows. */
@@ -27,7 +27,8 @@ export interface NotificationSubject {
 
 /** The page a notification is about: a handed-over opportunity's page, else its lead's, else
  * its opportunity's; leads assigned in a batch ("5 neue Leads aus Messe Süd") lead to Meine
- * Aufgaben; null otherwise (the viewer may not read it, or it is gone). */
+ * Aufgaben, a webhook switched off to the webhooks; null otherwise (the viewer may not read
+ * it, or it is gone). */
 export function notificationHref(notification: NotificationSubject): string | null {
   const { lead, opportunity } = notification;
   if (notification.kind === "OPPORTUNITY_HANDED_OVER" && opportunity) {
@@ -35,6 +36,7 @@ export function notificationHref(notification: NotificationSubject): string | nu
   }
   if (lead) return leadPath(lead.id);
   if (opportunity) return opportunityPath(opportunity.id);
+  if (notification.kind === "WEBHOOK_DISABLED") return WEBHOOKS_PATH;
   return notification.kind === "LEAD_ASSIGNED" ? TASKS_PATH : null;
 }
 
