@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     BROWSER_USERS,
     CLERK_CLARA,
     CLERK_DAVID,
+    VIEWPORT,
     Seeded,
     _seed_leads,
     log_in_as_manager,
@@ -31,6 +32,7 @@ from tests.e2e.test_lead_detail import assign
 from tests.live_server import live_server
 from tests.webhook_receiver import Answer, Receiver, receiver_in_thread
 
+PHONE = {"width": 390, "height": 844}
 SLOW = 20_000  # ms: a delivery takes a poll of the worker and a refresh of the page
 # Loopback receivers are allowed; the worker looks for work often; a failed attempt is retried
 # after a minute, so that the page shows it waiting for its next attempt.
@@ -168,6 +170,11 @@ def test_a_manager_creates_a_webhook_and_follows_its_deliveries(
     pending.get_by_text("Einzelheiten").click()
     expect_no_violations(page, "webhook delivery log")
     screenshot(page, "webhook-deliveries", full_page=True)
+    # On a phone's width the log, its attempts and the payload fit (they scroll in their boxes).
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "webhook-deliveries-phone", full_page=True)
+    page.set_viewport_size(VIEWPORT)
     page.get_by_label("Status", exact=True).select_option("")
     expect(deliveries).to_have_count(3)
 
