@@ -65,6 +65,8 @@ CANDIDATES_PER_SLOT = 4
 # On shutdown, requests in flight get this long to be answered; then they are abandoned and
 # their deliveries released for the next claim.
 SHUTDOWN_GRACE_SECONDS = 3.0
+# How long the shutdown waits for a round or a record to end before cancelling it.
+STOP_SECONDS = 5.0
 RETRY_SECONDS = (0.1, 5.0)
 
 PENDING = WebhookDeliveryStatus.PENDING
@@ -302,14 +304,15 @@ class DeliveryWorker:
         if self._wake is not None:
             self._wake.set()
         if self._task is not None:
-            # Not cancelled: a round ends between its statements (SQLite's one connection).
-            await asyncio.wait([self._task])
+            # Not cancelled if it can be helped: a round ends between its statements (SQLite's
+            # one connection); one that hangs (a database that does not answer) is, at last.
+            await _ended([self._task], STOP_SECONDS)
             self._task = None
         self._shutdown_deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_SECONDS
         for limit in self._limits.values():
             limit.reschedule(self._shutdown_deadline)
         if self._sends:
-            await asyncio.wait(list(self._sends))
+            await _ended(list(self._sends), SHUTDOWN_GRACE_SECONDS + STOP_SECONDS)
         if self._sender is not None:
             await self._sender.close()
             self._sender = None
@@ -374,3 +377,12 @@ class DeliveryWorker:
             self._in_flight.discard(delivery_id)
             if self._wake is not None and not self._stopping:
                 self._wake.set()  # a free slot
+
+
+async def _ended(tasks: list[asyncio.Task[Any]], timeout: float) -> None:
+    """Wait up to `timeout` for `tasks` to end; cancel what has not."""
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
