@@ -24,6 +24,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from leadflow import clock
 from leadflow.services.webhooks import guard
 from leadflow.services.webhooks.config import WebhookConfig
 
@@ -152,7 +153,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (moment - (now or clock.now())).total_seconds())
 
 
 def _describe(error: aiohttp.ClientError) -> str:
