@@ -32,6 +32,7 @@ from tests.e2e.test_lead_detail import assign
 from tests.live_server import live_server
 from tests.webhook_receiver import Answer, Receiver, receiver_in_thread
 
+PAGE_SIZE = 20  # frontend/src/components/WebhookDeliveries.tsx
 PHONE = {"width": 390, "height": 844}
 SLOW = 20_000  # ms: a delivery takes a poll of the worker and a refresh of the page
 # Loopback receivers are allowed; the worker looks for work often; a failed attempt is retried
@@ -177,6 +178,18 @@ def test_a_manager_creates_a_webhook_and_follows_its_deliveries(
     page.set_viewport_size(VIEWPORT)
     page.get_by_label("Status", exact=True).select_option("")
     expect(deliveries).to_have_count(3)
+
+    # More than a page (20): "Mehr laden" adds the older ones below, down to the first.
+    assign(seeded, seeded.lead_ids[2:20], CLERK_CLARA)
+    wait_for_requests(receiver, 21)
+    expect(deliveries).to_have_count(PAGE_SIZE, timeout=SLOW)
+    page.get_by_role("button", name="Mehr laden").click()
+    expect(deliveries).to_have_count(21)
+    expect(page.get_by_role("button", name="Mehr laden")).to_have_count(0)
+    expect(deliveries.last.get_by_test_id("delivery-status")).to_have_text("zugestellt")
+    expect(deliveries.last).not_to_contain_text("erneut gesendet")
+    page.get_by_role("button", name="Aktualisieren").click()
+    expect(deliveries).to_have_count(PAGE_SIZE)
 
     # A new secret, the old one valid a day more; switched off; deleted.
     page.get_by_role("button", name="Geheimnis erneuern").click()
