@@ -13,18 +13,22 @@ user, which users' details (email, role, state, load) each actor kind reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from graphql import GraphQLObjectType, build_schema, get_named_type, is_non_null_type
+from starlette.applications import Starlette
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow import clock
 from leadflow.api import field_policy
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.api.schema import schema
+from leadflow.app import create_app
 from leadflow.db.enums import ImportStatus, NotificationKind, Role, WebhookDeliveryStatus
 from leadflow.db.models import (
     Activity,
@@ -47,6 +51,7 @@ from leadflow.db.models import (
     WebhookDelivery,
 )
 from leadflow.services.webhooks import config as webhook_config
+from leadflow.settings import Settings
 from tests.helpers import (
     Actor,
     Actors,
@@ -336,13 +341,23 @@ async def partners_webhook(partner: Actor) -> dict[str, str]:
     }
 
 
-# A receiver on loopback, which the webhook guard allows here (`allow_private_webhooks`).
+# A receiver on loopback, which the webhook guard allows here (see `app`).
 WEBHOOK_URL = "http://127.0.0.1:9/hook"
 
 
-@pytest.fixture(autouse=True)
-def allow_private_webhooks(app, monkeypatch):
-    monkeypatch.setattr(webhook_config, "_config", webhook_config.WebhookConfig(allow_private=True))
+@pytest_asyncio.fixture
+async def app(database_url: str) -> AsyncIterator[Starlette]:
+    """The app as in conftest, with webhooks to loopback allowed and no webhook delivery of its
+    own: a delivery worker changing the log meanwhile would look like a refused operation
+    changing the database."""
+    EXECUTOR_CACHE.clear()
+    settings = Settings(
+        database_url=database_url, webhook_allow_private=True, webhook_poll_seconds=0
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+    webhook_config.configure(Settings())
 
 
 # --- one minimal valid operation per root field --------------------------------------------------

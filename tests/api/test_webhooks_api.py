@@ -4,16 +4,22 @@ and re-enable, delete, rotate, redeliver, who may do what, and the delivery log'
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from starlette.applications import Starlette
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow import clock
 from leadflow.api.ids import encode_id
+from leadflow.app import create_app
 from leadflow.db.enums import WebhookDeliveryStatus
 from leadflow.db.models import AuditEntry, Webhook, WebhookAttempt, WebhookDelivery
 from leadflow.services.webhooks import config
+from leadflow.settings import Settings
 from tests.helpers import (
     Actor,
     Actors,
@@ -29,6 +35,16 @@ from tests.helpers import (
 
 RECEIVER = "http://127.0.0.1:9/hook"
 WEBHOOK = "webhook { id url description events active secret previousSecretExpiresAt }"
+
+
+@pytest_asyncio.fixture
+async def app(database_url: str) -> AsyncIterator[Starlette]:
+    """The app as in conftest, without webhook delivery of its own: these tests make delivery
+    log rows by hand, and a worker must not send them meanwhile."""
+    EXECUTOR_CACHE.clear()
+    application = create_app(Settings(database_url=database_url, webhook_poll_seconds=0))
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @pytest.fixture
