@@ -368,9 +368,8 @@ class DeliveryWorker:
                 await release(claimed)
                 return
             if not await record(claimed, outcome):
-                log.warning(
-                    "Webhook delivery %d: the outcome came after its lease ran out", delivery_id
-                )
+                # Its lease ran out (another claim took over) or the webhook was deleted.
+                log.warning("Webhook delivery %d: its outcome was not recorded", delivery_id)
         except Exception:
             log.exception("Webhook delivery %d failed", delivery_id)
         finally:
