@@ -191,6 +191,21 @@ def test_a_manager_creates_a_webhook_and_follows_its_deliveries(
     page.get_by_role("button", name="Aktualisieren").click()
     expect(deliveries).to_have_count(PAGE_SIZE)
 
+    # Edited: one more event, one campaign instead of all.
+    page.get_by_role("button", name="Bearbeiten").click()
+    edit = page.locator("#edit-webhook")
+    expect(edit.get_by_label("Adresse (URL)")).to_have_value(receiver.url)
+    expect(edit.get_by_label("Lead zugewiesen (lead.assigned)")).to_be_checked()
+    edit.get_by_label("Lead abgeschlossen (lead.closed)").check()
+    edit.get_by_label("Messe Herbst 2026").check()
+    edit.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("status").filter(has_text="Gespeichert.")).to_be_visible()
+    expect(edit).to_have_count(0)
+    settings = page.get_by_role("region", name="Einstellungen")
+    expect(settings).to_contain_text("Lead abgeschlossen (lead.closed)")
+    expect(settings).to_contain_text("Messe Herbst 2026")
+    expect(settings).not_to_contain_text("alle Kampagnen")
+
     # A new secret, the old one valid a day more; switched off; deleted.
     page.get_by_role("button", name="Geheimnis erneuern").click()
     renewed = page.get_by_test_id("webhook-secret")
