@@ -352,7 +352,7 @@ async def raw_throughput(
 # --- What webhooks add to closeLead ---------------------------------------------------------
 
 WARMUP_CLOSES = 20
-PACE_SECONDS = 0.01
+PACE_SECONDS = 0.1
 # (label, with the webhooks active, each close only after the previous one's deliveries)
 MODES = (
     ("no webhook for lead.closed, back to back", False, False),
