@@ -18,7 +18,8 @@ from leadflow.api.ids import encode_id
 from leadflow.app import create_app
 from leadflow.db.enums import WebhookDeliveryStatus
 from leadflow.db.models import AuditEntry, Webhook, WebhookAttempt, WebhookDelivery
-from leadflow.services.webhooks import config
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.webhooks import config, manage
 from leadflow.settings import Settings
 from tests.helpers import (
     Actor,
@@ -552,6 +553,23 @@ async def test_redeliver_a_finished_delivery(client, actors: Actors, allow_priva
         client, actors.manager, "redeliverWebhookEvent", {"deliveryId": original_gid}, ""
     )
     assert await WebhookDelivery.all().count() == 3
+
+
+async def test_clicks_at_once_send_the_event_again_once(client, actors: Actors, allow_private):
+    """ "Send again" three times at the same moment (a double click, or two people), called on
+    the service so that nothing between them serialises the calls: one new delivery, the others
+    are told the event is on its way."""
+    webhook = await create_ok(client, actors.manager)
+    original = await finished_delivery(webhook["id"])
+    users = (actors.manager.user, actors.admin.user, actors.manager.user)
+    results = await asyncio.gather(
+        *(manage.redeliver(user, original.id) for user in users), return_exceptions=True
+    )
+    sent = [result for result in results if isinstance(result, WebhookDelivery)]
+    refused = [result for result in results if isinstance(result, DomainError)]
+    assert len(sent) == 1 and len(refused) == 2, results
+    assert all(error.code == ErrorCode.INVALID_STATE for error in refused)
+    assert await WebhookDelivery.filter(status=WebhookDeliveryStatus.PENDING).count() == 1
 
 
 async def test_redeliver_needs_an_active_webhook(client, actors: Actors, allow_private):

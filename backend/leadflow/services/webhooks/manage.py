@@ -30,6 +30,7 @@ from leadflow.db.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from leadflow.db.sql import is_postgres
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.audit import AuditAction, record
 from leadflow.services.validation import clean_text
@@ -286,42 +287,64 @@ async def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a finished delivery's event again ("erneut senden"): a new delivery of the same
     message (same `webhook-id`, so the receiver can tell it has seen it) and body."""
     delivery = await find_delivery(actor, delivery_id, ["deliveryId"])
-    # This delivery, or a redelivery of the same message (a second click), still on its way.
-    on_its_way = (
-        await WebhookDelivery.filter(
+    # The check and the insert in one transaction, the message held first: of two clicks at
+    # once (or two people) one sends, and the other then sees its delivery on the way. On
+    # PostgreSQL the message's first delivery row is the lock; SQLite's IMMEDIATE
+    # transactions let one writer in at a time anyway.
+    async with in_transaction():
+        await _hold_message(delivery)
+        await _refuse_while_on_its_way(delivery)
+        webhook = await Webhook.filter(id=delivery.webhook_id).only("id", "active").first()
+        if webhook is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, "This webhook was deleted just now.", ["deliveryId"]
+            )
+        if not webhook.active:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                "The webhook is switched off: enable the webhook first, then send the event again.",
+                ["deliveryId"],
+            )
+        return await WebhookDelivery.create(
             webhook_id=delivery.webhook_id,
+            event_id=delivery.event_id,
             message_id=delivery.message_id,
+            event_type=delivery.event_type,
+            lead_id=delivery.lead_id,
+            body=delivery.body,
             status=WebhookDeliveryStatus.PENDING,
+            next_attempt_at=clock.now(),
+            redelivery_of_id=delivery.id,
         )
+
+
+async def _hold_message(delivery: WebhookDelivery) -> None:
+    """Lock the message's first delivery row (PostgreSQL) until the transaction ends. A model
+    query: Tortoise leaves FOR UPDATE out of `values_list()`."""
+    if not is_postgres():
+        return
+    await _deliveries_of_message(delivery).order_by("id").limit(1).select_for_update().only("id")
+
+
+async def _refuse_while_on_its_way(delivery: WebhookDelivery) -> None:
+    """This delivery, or a redelivery of the same message (a second click), still on its way."""
+    on_its_way = (
+        await _deliveries_of_message(delivery)
+        .filter(status=WebhookDeliveryStatus.PENDING)
         .order_by("id")
         .first()
     )
-    if on_its_way is not None:
-        planned = on_its_way.next_attempt_at
-        when = f"; next attempt at {planned:%Y-%m-%d %H:%M:%S} UTC" if planned else ""
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            f"This event is still being delivered{when}.",
-            ["deliveryId"],
-        )
-    webhook = await Webhook.get(id=delivery.webhook_id)
-    if not webhook.active:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "The webhook is switched off: enable the webhook first, then send the event again.",
-            ["deliveryId"],
-        )
-    return await WebhookDelivery.create(
-        webhook_id=delivery.webhook_id,
-        event_id=delivery.event_id,
-        message_id=delivery.message_id,
-        event_type=delivery.event_type,
-        lead_id=delivery.lead_id,
-        body=delivery.body,
-        status=WebhookDeliveryStatus.PENDING,
-        next_attempt_at=clock.now(),
-        redelivery_of_id=delivery.id,
+    if on_its_way is None:
+        return
+    planned = on_its_way.next_attempt_at
+    when = f"; next attempt at {planned:%Y-%m-%d %H:%M:%S} UTC" if planned else ""
+    raise DomainError(
+        ErrorCode.INVALID_STATE, f"This event is still being delivered{when}.", ["deliveryId"]
     )
+
+
+def _deliveries_of_message(delivery: WebhookDelivery) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.filter(webhook_id=delivery.webhook_id, message_id=delivery.message_id)
 
 
 # --- Validation ---------------------------------------------------------------------------------
