@@ -42,7 +42,8 @@ from leadflow.db.models import (
 )
 from leadflow.db.sql import snapshot_bounds
 from leadflow.global_ids import encode_id
-from leadflow.live.cursor import OutboxCursor
+from leadflow.live.cursor import MAX_GAPS as HUB_MAX_GAPS
+from leadflow.live.cursor import OutboxCursor, gap_ranges_from_json
 from leadflow.services import outbox
 from leadflow.services.webhooks import fanout
 from leadflow.services.webhooks.events import EVENT_TYPES
@@ -126,15 +127,15 @@ def data_of(delivery: WebhookDelivery) -> dict[str, Any]:
 
 
 async def held_open(
-    event: outbox.Event, *, fails: bool = False
+    *events: outbox.Event, fails: bool = False
 ) -> tuple[asyncio.Task[None], asyncio.Event]:
-    """A change whose event id is taken and whose transaction stays open until the returned
+    """A change whose event ids are taken and whose transaction stays open until the returned
     event is set; then it commits (or, `fails`, rolls back with Boom)."""
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def change() -> None:
         async with in_transaction():
-            await outbox.publish([event])
+            await outbox.publish(events)
             holding.set()
             await release.wait()
             if fails:
@@ -365,7 +366,7 @@ async def test_events_nobody_wants_move_the_place_on(actors: Actors) -> None:
     newest = await OutboxEvent.all().order_by("-id").first()
     assert newest is not None
     cursor = await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)
-    assert (cursor.high, cursor.gaps) == (newest.id, {})
+    assert (cursor.high, cursor.gaps) == (newest.id, [])
 
 
 async def test_two_rounds_at_once_create_each_delivery_once(actors: Actors) -> None:
@@ -449,9 +450,17 @@ async def test_the_place_survives_a_restart(actors: Actors) -> None:
 
 
 def test_a_cursor_is_restored_from_what_it_saved() -> None:
-    cursor = OutboxCursor.restored(42, {40: (1000, 12.5), 41: (1001, 13.0)}, clock=time.time)
-    assert (cursor.high, cursor.gaps) == (42, {40, 41})
-    assert cursor.saved_gaps() == {40: (1000, 12.5), 41: (1001, 13.0)}
+    saved = [(30, 39, 1000, 12.5), (40, 40, 1001, 13.0), (42, 44, 1001, 13.0)]
+    cursor = OutboxCursor.restored(50, saved, clock=time.time)
+    assert (cursor.high, cursor.gaps) == (50, {*range(30, 41), 42, 43, 44})
+    assert cursor.saved_gaps() == saved  # consecutive ids of one read are one range
+    # The row's JSON: the ranges, or the first form (one entry per id) of older rows.
+    assert gap_ranges_from_json([[30, 39, 1000, 12.5]]) == [(30, 39, 1000, 12.5)]
+    first_form = {"41": [1001, 13.0], "40": [1000, 12.5]}
+    assert gap_ranges_from_json(first_form) == [(41, 41, 1001, 13.0), (40, 40, 1000, 12.5)]
+    restored = OutboxCursor.restored(42, gap_ranges_from_json(first_form), clock=time.time)
+    assert restored.saved_gaps() == [(40, 40, 1000, 12.5), (41, 41, 1001, 13.0)]
+    assert gap_ranges_from_json({}) == [] == gap_ranges_from_json([])
 
 
 @pytest.mark.parametrize("started", [True, False], ids=["running", "first-round"])
@@ -473,13 +482,14 @@ async def test_a_smaller_id_that_commits_later_is_still_fanned_out(
     assert await fanout.run_round() == 1
     stored = await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)
     [quick] = await deliveries_of(hook)
-    assert list(stored.gaps) == [str(quick.event_id - 1)]  # saved with the place
+    [[first, last, _horizon, _since]] = stored.gaps  # saved with the place
+    assert first == last == quick.event_id - 1
 
     release.set()
     await slow
     assert await fanout.run_round() == 1  # a new round: the gap restored from the row
     assert [d.lead_id for d in await deliveries_of(hook)] == [slow_lead.id, quick_lead.id]
-    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == {}
+    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == []
     assert await fanout.run_round() == 0
 
 
@@ -494,7 +504,7 @@ async def test_a_rolled_back_smaller_id_is_given_up(actors: Actors, backend: str
     await publish(lead_event(outbox.LEAD_REOPENED, lead), lead_event(outbox.LEAD_CLOSED, lead))
     await fanout.run_round()
     stored = await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)
-    [(gap, (horizon, _since))] = stored.gaps.items()
+    [[gap, _last, horizon, _since]] = stored.gaps
 
     release.set()
     with pytest.raises(Boom):
@@ -510,10 +520,79 @@ async def test_a_rolled_back_smaller_id_is_given_up(actors: Actors, backend: str
     else:
         pytest.skip("another session kept a transaction open for a minute")
     assert await fanout.run_round() == 0
-    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == {}
+    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == []
     assert len(await deliveries_of(hook)) == 1 and int(gap) not in [
         d.event_id for d in await deliveries_of(hook)
     ]
+
+
+async def fan_out_all() -> int:
+    created = 0
+    while count := await fanout.run_round():
+        created += count
+    return created
+
+
+async def test_a_big_transaction_overtaken_by_a_small_commit_is_fanned_out_whole(
+    actors: Actors, backend: str
+) -> None:
+    """More missing ids than the live hub tracks (an assignment writes up to 10,000 events in
+    one transaction): the fan-out waits for every one of them, kept as one range in its row."""
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
+    big = HUB_MAX_GAPS + 200
+    fair = await Campaign.create(name="Messe")
+    slow_lead, quick_lead = await new_lead(fair), await new_lead(fair)
+    hook = await new_webhook(actors.manager.user, [outbox.LEAD_ASSIGNED])
+    await fanout.run_round()
+    slow, release = await held_open(
+        *(lead_event(outbox.LEAD_ASSIGNED, slow_lead) for _ in range(big))
+    )
+    await publish(lead_event(outbox.LEAD_ASSIGNED, quick_lead))
+
+    assert await fan_out_all() == 1
+    stored = await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)
+    [quick] = await deliveries_of(hook)
+    [[first, last, _horizon, _since]] = stored.gaps
+    assert (first, last, stored.high) == (quick.event_id - big, quick.event_id - 1, quick.event_id)
+
+    release.set()
+    await slow
+    assert await fan_out_all() == big
+    delivered = [d.event_id for d in await deliveries_of(hook)]
+    assert delivered == list(range(quick.event_id - big, quick.event_id + 1))  # each once
+    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == []
+
+
+async def test_beyond_its_gap_limit_the_fan_out_waits_instead_of_skipping(
+    actors: Actors, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
+    monkeypatch.setattr(fanout, "MAX_GAPS", 3)
+    fair = await Campaign.create(name="Messe")
+    slow_lead, quick_lead = await new_lead(fair), await new_lead(fair)
+    hook = await new_webhook(actors.manager.user, [outbox.LEAD_ASSIGNED])
+    await fanout.run_round()
+    slow, release = await held_open(
+        *(lead_event(outbox.LEAD_ASSIGNED, slow_lead) for _ in range(5))
+    )
+    await publish(lead_event(outbox.LEAD_ASSIGNED, quick_lead))
+
+    # Three missing ids tracked, the place just below the fourth: the quick event waits.
+    assert await fan_out_all() == 0
+    stored = await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)
+    [[first, last, _horizon, _since]] = stored.gaps
+    assert (last - first, stored.high) == (2, last)
+    assert await deliveries_of(hook) == []
+
+    release.set()
+    await slow
+    assert await fan_out_all() == 6
+    delivered = [d.event_id for d in await deliveries_of(hook)]
+    assert delivered == list(range(first, first + 6))
+    assert [d.lead_id for d in await deliveries_of(hook)] == [slow_lead.id] * 5 + [quick_lead.id]
+    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == []
 
 
 # --- Pruning ---------------------------------------------------------------------------------
@@ -533,7 +612,7 @@ async def test_the_outbox_keeps_what_the_fan_out_has_not_read(actors: Actors) ->
     assert [e.id for e in await OutboxEvent.all().order_by("id")] == unread
     # An id awaited below the place (a gap) is kept too.
     await WebhookCursor.filter(id=outbox.WEBHOOK_CURSOR_ID).update(
-        high=unread[-1], gaps={str(unread[1]): [1, 0.0]}
+        high=unread[-1], gaps=[[unread[1], unread[1], 1, 0.0]]
     )
     assert await outbox.prune(keep_hours=1) == 1
     assert [e.id for e in await OutboxEvent.all().order_by("id")] == unread[1:]
@@ -578,3 +657,49 @@ async def test_finished_deliveries_past_the_kept_days_are_pruned(
     assert await WebhookAttempt.filter(delivery_id__in=[d.id for d in doomed]).count() == 0
     assert await WebhookAttempt.all().count() == len(kept)
     assert await prune_deliveries() == 0  # the configured 30 days
+
+
+async def test_the_outbox_is_pruned_in_batches(
+    actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "PRUNE_BATCH", 2)
+    await publish(*(outbox.Event(outbox.LEAD_CHANGED) for _ in range(6)))
+    *old, newest = [event.id for event in await OutboxEvent.all().order_by("id")]
+    await OutboxEvent.all().update(created_at=clock.now() - timedelta(hours=100))
+    with QueryCounter() as counter:
+        assert await outbox.prune(keep_hours=1) == len(old)  # the newest always stays
+    deletes = [s for s in counter.statements if s.startswith("DELETE")]
+    assert len(deletes) == 3  # 2 + 2 + 1
+    assert [e.id for e in await OutboxEvent.all()] == [newest]
+
+
+async def test_before_the_first_round_the_outbox_keeps_events_since_the_oldest_active_webhook(
+    actors: Actors,
+) -> None:
+    """No place stored yet (no round ran): the first round will start after the events from
+    before the first webhook, so those since the oldest active one must still be there."""
+    fair = await Campaign.create(name="Messe")
+    lead = await new_lead(fair)
+    long_ago = clock.now() - timedelta(hours=300)
+    switched_off = await new_webhook(actors.manager.user, [outbox.LEAD_CLOSED], active=False)
+    await Webhook.filter(id=switched_off.id).update(created_at=long_ago)
+    hook = await new_webhook(actors.manager.user, [outbox.LEAD_CLOSED])
+    await Webhook.filter(id=hook.id).update(created_at=long_ago + timedelta(hours=100))
+    await publish(*(lead_event(outbox.LEAD_CLOSED, lead) for _ in range(5)))
+    before, since, newest = [], [], None
+    for index, event in enumerate(await OutboxEvent.all().order_by("id")):
+        if index < 2:
+            before.append(event.id)
+            at = long_ago + timedelta(hours=50)
+        elif index < 4:
+            since.append(event.id)
+            at = long_ago + timedelta(hours=150)
+        else:
+            newest = event.id
+            at = clock.now()
+        await OutboxEvent.filter(id=event.id).update(created_at=at)
+    assert await WebhookCursor.get_or_none(id=outbox.WEBHOOK_CURSOR_ID) is None
+
+    assert await outbox.prune(keep_hours=1) == len(before)
+    assert [e.id for e in await OutboxEvent.all().order_by("id")] == [*since, newest]
+    assert await fanout.run_round() == 3  # the first round sends them

@@ -738,11 +738,15 @@ class WebhookAttempt(Model):
 class WebhookCursor(Model):
     """Where the webhook fan-out stands in the outbox: one row (id 1). `high` is the largest
     event id handed to webhooks, `gaps` the ids below it not yet seen committed, with the
-    transaction id and time that decide when one is given up (live/cursor.py's rule)."""
+    transaction id and time that decide when one is given up (live/cursor.py's rule): ranges
+    `[first, last, horizon, since]`; a row not written since the first form (the `{}` default,
+    `{"<id>": [horizon, since]}`) is read too (`live.cursor.gap_ranges_from_json`)."""
 
     id = fields.IntField(primary_key=True)
     high = fields.BigIntField(default=0)
-    gaps: fields.JSONField[dict[str, list[float]]] = fields.JSONField(default=dict)
+    gaps: fields.JSONField[list[list[float]] | dict[str, list[float]]] = fields.JSONField(
+        default=dict
+    )
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -15,23 +15,31 @@ id (`db.sql.fresh_transaction_id`), above the holder's. Once a later snapshot's 
 that (a running transaction is never below `xmin`), the holder has committed or rolled back; a
 read after that which still misses the id proves it will never come. (The snapshot's `xmax` is
 no such bound: it is the last completed id plus one, running ones may be at or above it.)
-A gap still open after GAP_HOLD_SECONDS (a transaction left open for minutes somewhere in the
-cluster) or too many gaps at once are given up too, and reported (`take_lost_track`): the hub
-tells its subscribers to refetch, since an event might then be missed. SQLite has one writer at
-a time and ids that follow the maximum: a gap there is never in flight and is given up at once.
+A gap still open after `hold_seconds` (a transaction left open somewhere in the cluster) is
+given up too, and reported (`take_lost_track`): the hub tells its subscribers to refetch, since
+an event might then be missed. SQLite has one writer at a time and ids that follow the maximum:
+a gap there is never in flight and is given up at once.
+
+More than `max_gaps` missing ids: the live hub's cursor (`lossless=False`) records none of them
+and moves on (reported as above; its subscribers refetch, which is cheaper than waiting). The
+webhook fan-out's (`lossless=True`) cannot refetch: it records what fits and stops just below
+the first id it cannot track, so the ids above are read again later (held back, not lost),
+once gaps were filled or given up.
 
 A cursor lives in memory (the live hub's, timed by `time.monotonic`) or is kept between rounds
 in a row (the webhook fan-out's: `restored` from its `high` and `saved_gaps`, timed by the wall
-clock, since a gap's age must survive a restart and a move to another instance).
+clock, since a gap's age must survive a restart and a move to another instance). Saved gaps are
+ranges `(first, last, horizon, since)`: the ids of one big transaction are one entry.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 
 from tortoise.expressions import Q
 
@@ -80,29 +88,57 @@ class _Gap:
 
 # Seconds on some clock: only differences of two readings of the same clock count.
 Clock = Callable[[], float]
+# Consecutive missing ids seen by one read: (first, last, horizon, since).
+GapRange = tuple[int, int, int, float]
 
 
 class OutboxCursor:
     """Where one reader stands in the outbox (see the module's doc)."""
 
-    def __init__(self, high: int, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        high: int,
+        *,
+        clock: Clock = time.monotonic,
+        max_gaps: int = MAX_GAPS,
+        hold_seconds: float = GAP_HOLD_SECONDS,
+        lossless: bool = False,
+    ) -> None:
         self.high = high
         self._gaps: dict[int, _Gap] = {}
         self._lost_track = False
         self._clock = clock
+        self._max_gaps = max_gaps
+        self._hold_seconds = hold_seconds
+        self._lossless = lossless
 
     @classmethod
     def restored(
-        cls, high: int, gaps: Mapping[int, tuple[int, float]], *, clock: Clock
+        cls,
+        high: int,
+        gaps: Iterable[GapRange],
+        *,
+        clock: Clock,
+        max_gaps: int = MAX_GAPS,
+        hold_seconds: float = GAP_HOLD_SECONDS,
+        lossless: bool = False,
     ) -> OutboxCursor:
         """A cursor as `saved_gaps` and `high` left it (`clock`: the one it was saved with)."""
-        cursor = cls(high, clock=clock)
-        cursor._gaps = {event_id: _Gap(int(h), float(s)) for event_id, (h, s) in gaps.items()}
+        cursor = cls(
+            high, clock=clock, max_gaps=max_gaps, hold_seconds=hold_seconds, lossless=lossless
+        )
+        for first, last, horizon, since in gaps:
+            gap = _Gap(int(horizon), float(since))
+            cursor._gaps.update(dict.fromkeys(range(int(first), int(last) + 1), gap))
         return cursor
 
-    def saved_gaps(self) -> dict[int, tuple[int, float]]:
-        """The gaps with what decides when each is given up: {id: (horizon, since)}."""
-        return {event_id: (gap.horizon, gap.since) for event_id, gap in self._gaps.items()}
+    def saved_gaps(self) -> list[GapRange]:
+        """The gaps with what decides when each is given up, as ranges of consecutive ids seen
+        by the same read, in id order."""
+        ranges: list[GapRange] = []
+        for first, last, gap in _runs(self._gaps):
+            ranges.append((first, last, gap.horizon, gap.since))
+        return ranges
 
     @classmethod
     async def at_newest(cls) -> OutboxCursor:
@@ -118,26 +154,54 @@ class OutboxCursor:
         (a full batch)."""
         # What has surely ended before the rows are read: see the module's doc.
         before = await snapshot_bounds()
-        wanted = Q(id__gt=self.high)
-        if self._gaps:
-            wanted |= Q(id__in=sorted(self._gaps))
-        rows = await OutboxEvent.filter(wanted).order_by("id").limit(limit)
+        rows = await OutboxEvent.filter(self._wanted()).order_by("id").limit(limit)
         now = self._clock()
         events: list[LiveEvent] = []
-        missing: list[int] = []
+        missing: list[range] = []
+        # SQLite (no bounds): nothing runs beside this read, so nothing missing is in flight.
+        tracking = before is not None
+        stopped = False
         for row in rows:
             if self._gaps.pop(row.id, None) is None:
-                missing.extend(range(self.high + 1, row.id))
+                skipped = range(self.high + 1, row.id) if tracking else range(0)
+                room = self._room_left(missing)
+                if len(skipped) > room and self._lossless:
+                    # Track what fits, stop just below the rest: it is read again later.
+                    missing.append(skipped[:room])
+                    self.high += room
+                    stopped = True
+                    break
+                if len(skipped) > room:
+                    log.warning(
+                        "Outbox: %d ids missing below %d, not waited for", len(skipped), row.id
+                    )
+                    self._lost_track = True
+                else:
+                    missing.append(skipped)
                 self.high = row.id
             events.append(LiveEvent.of(row))
-        # SQLite (no bounds): nothing runs beside this read, so nothing missing is in flight.
-        if missing and before is not None:
-            self._note_gaps(missing, await fresh_transaction_id(), now)
-        full = len(rows) == limit
+        if any(missing):
+            horizon = await fresh_transaction_id()
+            assert horizon is not None  # PostgreSQL's
+            gap = _Gap(horizon, now)
+            for ids in missing:
+                self._gaps.update(dict.fromkeys(ids, gap))
+        full = len(rows) == limit and not stopped
         # A truncated read may have left out gaps' rows that exist: decide on a complete one.
+        # Stopped at a new row, it read every gap (they are all below it, rows come in order).
         if not full:
             self._give_up_gaps(before, now)
         return events, full
+
+    def _wanted(self) -> Q:
+        wanted = Q(id__gt=self.high)
+        for first, last, _gap in _runs(self._gaps, by_gap=False):
+            wanted |= Q(id=first) if first == last else Q(id__gte=first, id__lte=last)
+        return wanted
+
+    def _room_left(self, noted: list[range]) -> int:
+        """How many more missing ids this cursor may track."""
+        return max(0, self._max_gaps - len(self._gaps) - sum(map(len, noted)))
 
     def take_lost_track(self) -> bool:
         """Whether a gap was given up while a transaction might still fill it (since the last
@@ -145,23 +209,43 @@ class OutboxCursor:
         lost, self._lost_track = self._lost_track, False
         return lost
 
-    def _note_gaps(self, missing: list[int], horizon: int | None, now: float) -> None:
-        assert horizon is not None  # PostgreSQL's
-        if len(self._gaps) + len(missing) > MAX_GAPS:
-            log.warning("Outbox: %d ids missing below %d, not waited for", len(missing), self.high)
-            self._lost_track = True
-            return
-        gap = _Gap(horizon, now)
-        self._gaps.update(dict.fromkeys(missing, gap))
-
     def _give_up_gaps(self, before: SnapshotBounds | None, now: float) -> None:
-        for event_id, gap in list(self._gaps.items()):
-            if before is None or before.xmin > gap.horizon:
-                del self._gaps[event_id]  # rolled back or skipped: it will never come
-            elif now - gap.since > GAP_HOLD_SECONDS:
-                log.warning("Outbox: id %d still uncommitted after %g s", event_id, now - gap.since)
+        ended = [gap_id for gap_id, gap in self._gaps.items() if _ended(gap, before)]
+        for event_id in ended:
+            del self._gaps[event_id]  # rolled back or skipped: it will never come
+        held = [
+            gap_id for gap_id, gap in self._gaps.items() if now - gap.since > self._hold_seconds
+        ]
+        if held:
+            log.warning(
+                "Outbox: %d ids (from %d) still uncommitted after %g s, not waited for",
+                len(held),
+                held[0],
+                self._hold_seconds,
+            )
+            for event_id in held:
                 del self._gaps[event_id]
-                self._lost_track = True
+            self._lost_track = True
+
+
+def _ended(gap: _Gap, before: SnapshotBounds | None) -> bool:
+    return before is None or before.xmin > gap.horizon
+
+
+def _runs(gaps: Mapping[int, _Gap], *, by_gap: bool = True) -> list[tuple[int, int, _Gap]]:
+    """The gaps' ids as runs of consecutive ids (with the same gap, `by_gap`): (first, last,
+    the first one's gap)."""
+    runs: list[tuple[int, int, _Gap]] = []
+    ordered = sorted(gaps.items())
+
+    def run_key(item: tuple[int, tuple[int, _Gap]]) -> object:
+        index, (event_id, gap) = item
+        return (event_id - index, gap) if by_gap else event_id - index
+
+    for _key, run in groupby(enumerate(ordered), key=run_key):
+        members = [event_id_and_gap for _index, event_id_and_gap in run]
+        runs.append((members[0][0], members[-1][0], members[0][1]))
+    return runs
 
 
 async def newest_event_id() -> int | None:
@@ -193,3 +277,19 @@ async def events_by_id(event_ids: list[int]) -> list[LiveEvent]:
         return []
     rows = {row.id: row for row in await OutboxEvent.filter(id__in=event_ids)}
     return [LiveEvent.of(rows[event_id]) for event_id in event_ids if event_id in rows]
+
+
+def gap_ranges_from_json(stored: object) -> list[GapRange]:
+    """Saved gaps as a JSON column holds them: a list of `[first, last, horizon, since]`, or
+    the first form, `{"<id>": [horizon, since]}` (rows written before the ranges)."""
+    if isinstance(stored, dict):
+        return [
+            (int(event_id), int(event_id), int(gap[0]), float(gap[1]))
+            for event_id, gap in stored.items()
+        ]
+    if isinstance(stored, list):
+        return [
+            (int(first), int(last), int(horizon), float(since))
+            for first, last, horizon, since in stored
+        ]
+    raise ValueError(f"saved outbox gaps in an unknown form: {stored!r:.100}")

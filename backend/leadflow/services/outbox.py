@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from leadflow import clock
 from leadflow.db.models import OutboxEvent, Webhook, WebhookCursor
 from leadflow.db.sql import next_ids, take_transaction_id, wake_outbox_listeners
+from leadflow.live.cursor import gap_ranges_from_json
 
 LEAD_CREATED = "lead.created"
 LEAD_ASSIGNED = "lead.assigned"
@@ -38,6 +39,8 @@ NOTIFICATION_ADDED = "notification.added"
 
 # The one row of the webhook fan-out's place in the outbox (services/webhooks/fanout.py).
 WEBHOOK_CURSOR_ID = 1
+# Events deleted per statement when pruning.
+PRUNE_BATCH = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +106,50 @@ async def prune(keep_hours: float) -> int:
     """Delete events older than `keep_hours`; returns how many. The newest event always stays:
     SQLite's ids are the maximum plus one (db.sql.next_ids), so an emptied table would hand
     out ids again that the live readers' cursors have passed. So do the events the webhook
-    fan-out has not passed yet (above its place, or awaited below it): they are still to be
-    sent, however old."""
+    fan-out has not passed yet (above its place, or awaited below it; before its first round,
+    those since the oldest active webhook was created): they are still to be sent, however old.
+    Deleted a bounded batch at a time: the backlog held for the fan-out may be large, and one
+    statement over all of it would hold its locks (and its transaction) that long."""
     newest = await OutboxEvent.all().order_by("-id").only("id").first()
     if newest is None:
         return 0
     kept_from = newest.id
-    awaited = await _first_awaited_by_webhooks()
-    if awaited is not None:
-        kept_from = min(kept_from, awaited)
     cutoff = clock.now() - timedelta(hours=keep_hours)
-    return await OutboxEvent.filter(created_at__lt=cutoff, id__lt=kept_from).delete()
+    awaited = await _awaited_by_webhooks()
+    if isinstance(awaited, int):
+        kept_from = min(kept_from, awaited)
+    elif awaited is not None:
+        cutoff = min(cutoff, awaited)
+    pruned = 0
+    while True:
+        batch = (
+            await OutboxEvent.filter(created_at__lt=cutoff, id__lt=kept_from)
+            .order_by("id")
+            .limit(PRUNE_BATCH)
+            .values_list("id", flat=True)
+        )
+        if not batch:
+            return pruned
+        pruned += await OutboxEvent.filter(id__in=batch).delete()
+        if len(batch) < PRUNE_BATCH:
+            return pruned
 
 
-async def _first_awaited_by_webhooks() -> int | None:
-    """The smallest event id the webhook fan-out still has to read; None when it awaits none.
-    Without an active webhook nothing is held back: no round would send those events to
-    anyone (a webhook is sent only what happens while it is active), and an instance that fans
-    out nothing (LEADFLOW_WEBHOOK_POLL_SECONDS=0 everywhere) must not let the outbox grow."""
-    cursor = await WebhookCursor.get_or_none(id=WEBHOOK_CURSOR_ID)
-    if cursor is None or not await Webhook.filter(active=True).exists():
+async def _awaited_by_webhooks() -> int | datetime | None:
+    """What the webhook fan-out still has to read: the smallest event id; before its first
+    round (no place stored yet), the events since this time (the oldest active webhook's
+    creation: it is sent what happened since, `fanout._starting_cursor`); None when it awaits
+    nothing. Without an active webhook nothing is held back: no round would send those events
+    to anyone (a webhook is sent only what happens while it is active), and an instance that
+    fans out nothing (LEADFLOW_WEBHOOK_POLL_SECONDS=0 everywhere) must not let the outbox grow."""
+    oldest_active = (
+        await Webhook.filter(active=True).order_by("created_at").only("created_at").first()
+    )
+    if oldest_active is None:
         return None
+    cursor = await WebhookCursor.get_or_none(id=WEBHOOK_CURSOR_ID)
+    if cursor is None:
+        created_at: datetime = oldest_active.created_at
+        return created_at
     high: int = cursor.high
-    return min([high + 1, *(int(event_id) for event_id in cursor.gaps)])
+    return min([high + 1, *(first for first, *_rest in gap_ranges_from_json(cursor.gaps))])

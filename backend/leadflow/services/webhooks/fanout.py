@@ -6,7 +6,10 @@ row), inserts their deliveries and moves the place on, in one transaction: deliv
 commit together, so a crash or a lost race repeats or skips nothing. Rounds on several instances
 take turns through an advisory lock (PostgreSQL; SQLite serves one instance). The place keeps
 live/cursor.py's rule, so an event whose id was taken before a later one's but which commits
-after it is still fanned out, and the place (gaps included) survives a restart.
+after it is still fanned out, and the place (gaps included) survives a restart. Unlike the live
+hub, which may tell its subscribers to refetch, the fan-out never moves past an id it is not
+sure about: it tracks up to MAX_GAPS missing ids (a big assignment overtaken by a small commit
+is 10,000), holds each up to a day, and beyond MAX_GAPS it waits rather than skip.
 
 Which webhook gets what is decided when the event is fanned out, with the current state:
 the event type is subscribed, the webhook is active, it existed when the event happened, the
@@ -39,7 +42,13 @@ from leadflow.db.models import (
     WebhookDelivery,
 )
 from leadflow.db.sql import try_job_lock
-from leadflow.live.cursor import LiveEvent, OutboxCursor, newest_event_id
+from leadflow.live.cursor import (
+    GapRange,
+    LiveEvent,
+    OutboxCursor,
+    gap_ranges_from_json,
+    newest_event_id,
+)
 from leadflow.services import outbox
 from leadflow.services.webhooks import payloads
 from leadflow.services.webhooks.events import PARTNER_EVENT_TYPES
@@ -47,6 +56,15 @@ from leadflow.services.webhooks.events import PARTNER_EVENT_TYPES
 # The advisory lock of the fan-out rounds (any constant no other job uses: "LF" 0002).
 FANOUT_LOCK_KEY = 0x4C46_0002
 BATCH = 500
+# The fan-out's cursor never skips an id (it cannot tell anyone to refetch): beyond this many
+# missing ids it stops below the first one it cannot track and reads the rest later. A bound on
+# the memory of a round, far above what one transaction writes (an assignment: 10,000 events).
+MAX_GAPS = 200_000
+# A missing id normally ends with its transaction (the cursor's xmin rule), however long that
+# runs. This only bounds the wait while some transaction in the cluster stays open for hours (a
+# long pg_dump holds xmin back): giving up an id whose transaction is still open loses its
+# events, holding it costs one small range in the cursor row.
+GAP_HOLD_SECONDS = 24 * 3600.0
 CONTACT_TOPICS = frozenset({outbox.CONTACT_UPDATED, outbox.CONTACT_ERASED})
 
 
@@ -99,9 +117,19 @@ async def _fan_out_batch() -> tuple[int, bool]:
 
 
 def _restored(stored: WebhookCursor) -> OutboxCursor:
-    gaps = {int(event_id): (int(gap[0]), gap[1]) for event_id, gap in stored.gaps.items()}
+    return _cursor(stored.high, gap_ranges_from_json(stored.gaps))
+
+
+def _cursor(high: int, gaps: list[GapRange] | None = None) -> OutboxCursor:
     # Wall-clock seconds: a gap's age must hold across restarts and instances.
-    return OutboxCursor.restored(stored.high, gaps, clock=time.time)
+    return OutboxCursor.restored(
+        high,
+        gaps or [],
+        clock=time.time,
+        max_gaps=MAX_GAPS,
+        hold_seconds=GAP_HOLD_SECONDS,
+        lossless=True,
+    )
 
 
 async def _starting_cursor() -> OutboxCursor:
@@ -110,24 +138,21 @@ async def _starting_cursor() -> OutboxCursor:
     not visible yet become gaps as usual, so an event in flight at the first round is kept."""
     first = await Webhook.all().order_by("created_at").only("created_at").first()
     if first is None:
-        return OutboxCursor(await newest_event_id() or 0, clock=time.time)
+        return _cursor(await newest_event_id() or 0)
     before = (
         await OutboxEvent.filter(created_at__lt=first.created_at).order_by("-id").only("id").first()
     )
-    return OutboxCursor(before.id if before else 0, clock=time.time)
+    return _cursor(before.id if before else 0)
 
 
 async def _save(cursor: OutboxCursor, stored: WebhookCursor | None) -> None:
-    gaps = {str(event_id): [horizon, since] for event_id, (horizon, since) in _sorted(cursor)}
+    # Ranges: the 10,000 ids of one open assignment are one entry, not 10,000.
+    gaps = [list(gap_range) for gap_range in cursor.saved_gaps()]
     if stored is None:
         await WebhookCursor.create(id=outbox.WEBHOOK_CURSOR_ID, high=cursor.high, gaps=gaps)
     elif (stored.high, stored.gaps) != (cursor.high, gaps):
         # Unchanged (an idle poll): no write, no transaction id, no row version.
         await WebhookCursor.filter(id=outbox.WEBHOOK_CURSOR_ID).update(high=cursor.high, gaps=gaps)
-
-
-def _sorted(cursor: OutboxCursor) -> list[tuple[int, tuple[int, float]]]:
-    return sorted(cursor.saved_gaps().items())
 
 
 # --- Who gets what ---------------------------------------------------------------------------
