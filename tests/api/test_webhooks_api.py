@@ -4,6 +4,7 @@ and re-enable, delete, rotate, redeliver, who may do what, and the delivery log'
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from tests.helpers import (
     gql,
     mutate,
     mutate_ok,
+    mutation_text,
     new_campaign,
     pk,
 )
@@ -156,6 +158,31 @@ async def test_create_refuses_bad_input(client, actors: Actors, allow_private, i
     assert user_errors(payload) == [expected]
     assert payload["webhook"] is None
     assert await Webhook.all().count() == 0
+
+
+@pytest.mark.parametrize("name", ["createWebhook", "updateWebhook"])
+async def test_a_url_with_a_lone_surrogate_is_refused(client, actors: Actors, allow_private, name):
+    """JSON can spell a lone UTF-16 surrogate ("\\udcff"), which no database can store: a user
+    error on the url, not a server error at the INSERT. Sent as the raw JSON a client would
+    send (httpx's `json=` cannot encode it)."""
+    webhook = await create_ok(client, actors.manager)
+    url = RECEIVER + "/\udcff"
+    input = {"url": url, "events": ["lead.assigned"]}
+    if name == "updateWebhook":
+        input = {"webhookId": webhook["id"], "url": url}
+    document = mutation_text(name, WEBHOOK)
+    response = await client.post(
+        "/graphql",
+        content=json.dumps({"query": document, "variables": {"input": input}}).encode(),
+        headers={
+            "Authorization": f"Bearer {actors.manager.token}",
+            "Content-Type": "application/json",
+        },
+    )
+    payload = data_of(response.json())[name]
+    assert user_errors(payload) == [("INVALID", ["url"])]
+    assert "lone surrogate" in payload["userErrors"][0]["message"]
+    assert [stored.url for stored in await Webhook.all()] == [RECEIVER]
 
 
 async def test_an_unknown_event_is_named(client, actors: Actors, allow_private):

@@ -16,6 +16,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from leadflow.db.models import WEBHOOK_URL_MAX
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services.validation import unstorable_character
 from leadflow.services.webhooks import config
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -97,6 +98,11 @@ def _parsed(url: str, field: list[str]) -> SplitResult:
         )
     if any(character.isspace() or ord(character) < 32 for character in url):
         raise DomainError(ErrorCode.INVALID, "The URL must not contain spaces.", field)
+    # Before anything else reads it: a lone surrogate (JSON can spell "\udcff") has no UTF-8,
+    # so neither the database nor a request line could carry it.
+    problem = unstorable_character(url)
+    if problem is not None:
+        raise DomainError(ErrorCode.INVALID, f"The URL contains {problem}.", field)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -106,7 +112,7 @@ def _parsed(url: str, field: list[str]) -> SplitResult:
         raise DomainError(
             ErrorCode.INVALID, "The URL must start with https:// (or http://).", field
         )
-    if not parts.hostname:
+    if not _host(parts):
         raise DomainError(ErrorCode.INVALID, "The URL must name a host.", field)
     if parts.username is not None or parts.password is not None:
         raise DomainError(
@@ -138,13 +144,32 @@ async def _require_public_host(host: str, port: int | None, field: list[str]) ->
             field,
         )
     for address in await _addresses(host, port, field):
-        reason = refusal(address)
-        if reason is not None:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"The host {host} leads to {reason}; webhooks go only to public addresses.",
-                field,
-            )
+        kind = _non_public_kind(ipaddress.ip_address(address.split("%", 1)[0]))
+        if kind is not None:
+            raise DomainError(ErrorCode.INVALID, _refused_host(host, address, kind), field)
+
+
+def _refused_host(host: str, address: str, kind: str) -> str:
+    """E.g. "The host crm.example resolves to 10.0.0.8, a private address; ..." (an address
+    written as the host: "The address 10.0.0.8 is a private address; ...")."""
+    described = _KIND_DESCRIBED.get(kind, kind)
+    if host == address:
+        said = f"The address {address} is {described}"
+    else:
+        said = f"The host {host} resolves to {address}, {described}"
+    return f"{said}; webhooks go only to public addresses."
+
+
+_KIND_DESCRIBED = {
+    "unspecified": "the unspecified address",
+    "loopback": "a loopback address",
+    "link-local": "a link-local address",
+    "multicast": "a multicast address",
+    "shared (carrier-grade NAT)": "a shared (carrier-grade NAT) address",
+    "private": "a private address",
+    "reserved": "a reserved address",
+    "not a public address": "not a public address",
+}
 
 
 async def _addresses(host: str, port: int | None, field: list[str]) -> set[str]:
