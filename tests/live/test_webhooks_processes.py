@@ -329,7 +329,7 @@ async def test_a_partners_webhook_carries_only_its_own_leads_and_readable_fields
                     {"userId": partner.gid, "campaignIds": [linked]},
                 )
                 partner_url, manager_url = receiver.url_for("/partner"), receiver.url_for("/all")
-                lead_events = ["lead.created", "lead.assigned", "lead.closed"]
+                lead_events = ["lead.created", "lead.assigned", "lead.reassigned", "lead.closed"]
                 await create_webhook(client, partner, receiver, partner_url, lead_events)
                 # The manager's webhook sees everything: when it has it all, so has the fan-out.
                 await create_webhook(client, manager, receiver, manager_url, lead_events)
@@ -340,6 +340,14 @@ async def test_a_partners_webhook_carries_only_its_own_leads_and_readable_fields
                 managers_in_y = await new_leads(client, manager, other, ["Yilmaz", "Yorck"])
                 everyone = [*partners, *managers_in_x, *managers_in_y]
                 await assign(client, manager, [lead["id"] for lead in everyone], clerk)
+                # A reassignment's event records the previous clerk, which a partner may not read.
+                moved = partners[0]["id"]
+                await mutate_ok(
+                    client,
+                    manager,
+                    "reassignLead",
+                    {"leadId": moved, "assigneeId": people.clerk_b.gid},
+                )
                 for lead in everyone:
                     await mutate_ok(
                         client,
@@ -347,14 +355,18 @@ async def test_a_partners_webhook_carries_only_its_own_leads_and_readable_fields
                         "closeLead",
                         {"leadId": lead["id"], "outcome": "UNSUCCESSFUL", "reason": "OTHER"},
                     )
-                await receiver.wait_for(15 + 6, timeout=WAIT * 2)
+                await receiver.wait_for(16 + 7, timeout=WAIT * 2)
                 requests = await quiet_then(receiver)
     to_manager = [request for request in requests if request.path == "/all"]
     to_partner = [request for request in requests if request.path == "/partner"]
-    assert len(to_manager) == 15
+    assert len(to_manager) == 16
+    [managers_view] = [
+        body for body in verified_bodies(to_manager) if body["type"] == "lead.reassigned"
+    ]
+    assert managers_view["data"]["previousAssigneeId"] == clerk.gid
     assert {(body["type"], body["data"]["id"]) for body in verified_bodies(to_partner)} == {
         (event, lead["id"]) for event in lead_events for lead in partners
-    }
+    } - {("lead.reassigned", partners[1]["id"])}
     for request in to_partner:
         body = request.json()
         assert set(body) == ENVELOPE_KEYS
