@@ -364,6 +364,28 @@ async def test_a_disabled_webhooks_deliveries_wait_until_it_is_enabled(
     assert (await settled(sent.id)).status == WebhookDeliveryStatus.SUCCEEDED
 
 
+async def test_a_failing_fan_out_does_not_stop_the_sending(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    """The fan-out raises on every round (say, a broken event): what waits in the log (retries,
+    redeliveries) is sent all the same, and the fan-out is tried again on each round."""
+    fan_outs: list[int] = []
+
+    async def failing_fan_out() -> None:
+        fan_outs.append(1)
+        raise RuntimeError("the fan-out broke")
+
+    webhook = await new_webhook(actors, receiver)
+    waiting = await new_delivery(webhook, 14)
+    worker = delivery.DeliveryWorker(workers.spawn, fan_out=failing_fan_out)
+    await worker.start()
+    workers.running.append(worker)
+    assert (await settled(waiting.id)).status == WebhookDeliveryStatus.SUCCEEDED
+    async with asyncio.timeout(5):
+        while len(fan_outs) < 2:
+            await asyncio.sleep(0.02)
+
+
 async def test_a_lease_keeps_other_claims_off_until_it_runs_out(
     actors: Actors, receiver: Receiver
 ) -> None:

@@ -342,7 +342,13 @@ class DeliveryWorker:
         how many deliveries were claimed (their requests run on in their tasks)."""
         if self._fan_out is not None and self._fan_out_due:
             self._fan_out_due = False
-            await self._fan_out()
+            try:
+                await self._fan_out()
+            except Exception:
+                # Retries and redeliveries wait in the log already: they still go out while
+                # the fan-out fails; it is tried again on the next round.
+                self._fan_out_due = True
+                log.exception("A webhook fan-out round failed; sending what is due anyway")
         claimed = await claim(self._config.concurrency - len(self._in_flight))
         for delivery in claimed:
             # Counted at once, so that the next round sees the slot taken.
