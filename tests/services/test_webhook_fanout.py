@@ -595,6 +595,63 @@ async def test_beyond_its_gap_limit_the_fan_out_waits_instead_of_skipping(
     assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == []
 
 
+async def test_a_gap_open_for_an_hour_is_still_awaited(actors: Actors, backend: str) -> None:
+    """The live hub gives a gap up after 5 minutes (its subscribers refetch); the fan-out
+    cannot refetch: it waits for a transaction that is still open far longer."""
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
+    fair = await Campaign.create(name="Messe")
+    slow_lead, quick_lead = await new_lead(fair), await new_lead(fair)
+    hook = await new_webhook(actors.manager.user, [outbox.LEAD_CLOSED])
+    await fanout.run_round()
+    slow, release = await held_open(lead_event(outbox.LEAD_CLOSED, slow_lead))
+    await publish(lead_event(outbox.LEAD_CLOSED, quick_lead))
+    assert await fanout.run_round() == 1
+    [[first, last, horizon, _since]] = (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps
+    an_hour_ago = time.time() - 3600
+    await WebhookCursor.filter(id=outbox.WEBHOOK_CURSOR_ID).update(
+        gaps=[[first, last, horizon, an_hour_ago]]
+    )
+
+    assert await fanout.run_round() == 0
+    assert (await WebhookCursor.get(id=outbox.WEBHOOK_CURSOR_ID)).gaps == [
+        [first, last, horizon, an_hour_ago]
+    ]
+    release.set()
+    await slow
+    assert await fanout.run_round() == 1
+    assert [d.lead_id for d in await deliveries_of(hook)] == [slow_lead.id, quick_lead.id]
+
+
+@pytest.mark.parametrize("lossless", [False, True], ids=["live-hub", "fan-out"])
+async def test_too_many_missing_ids_are_skipped_by_the_hubs_cursor_only(
+    actors: Actors, backend: str, lossless: bool
+) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite runs one writer at a time: ids are committed in their order")
+    fair = await Campaign.create(name="Messe")
+    slow_lead, quick_lead = await new_lead(fair), await new_lead(fair)
+    cursor = await OutboxCursor.at_newest()
+    cursor = OutboxCursor(cursor.high, max_gaps=2, lossless=lossless)
+    slow, release = await held_open(*(lead_event(outbox.LEAD_CLOSED, slow_lead) for _ in range(3)))
+    await publish(lead_event(outbox.LEAD_CLOSED, quick_lead))
+    start = cursor.high
+
+    events, _more = await cursor.read()
+    if lossless:  # two tracked, the place below the third: the quick one waits
+        assert (events, cursor.high, cursor.gaps) == ([], start + 2, {start + 1, start + 2})
+        assert not cursor.take_lost_track()
+    else:  # none tracked, moved past them, and said so (the hub's subscribers refetch)
+        assert [e.lead_id for e in events] == [quick_lead.id]
+        assert (cursor.high, cursor.gaps) == (start + 4, frozenset())
+        assert cursor.take_lost_track()
+    release.set()
+    await slow
+    events, _more = await cursor.read()
+    read = [e.lead_id for e in events]
+    assert read == ([slow_lead.id] * 3 + [quick_lead.id] if lossless else [])
+
+
 # --- Pruning ---------------------------------------------------------------------------------
 
 
