@@ -351,6 +351,59 @@ async def test_failing_for_three_days_disables_the_webhook(
     )
 
 
+async def test_the_streak_is_decided_on_the_webhook_as_it_is_now(
+    actors: Actors, receiver: Receiver
+) -> None:
+    """Two deliveries claimed while the webhook had failed for four days: the first succeeds
+    (the streak ends), so the second's failure starts a new streak instead of disabling the
+    webhook on what the claim had read."""
+    since = clock.now() - timedelta(days=4)
+    webhook = await new_webhook(actors, receiver, failing_since=since, consecutive_failures=40)
+    await new_delivery(webhook, 15, lead_id=1)
+    await new_delivery(webhook, 16, lead_id=2)
+    first, second = await delivery.claim(10)
+    assert first.webhook.failing_since is not None
+    assert await delivery.record(first, Outcome(200, 5))
+    assert await delivery.record(second, Outcome(500, 5, "HTTP 500"))
+    await webhook.refresh_from_db()
+    assert webhook.active and webhook.consecutive_failures == 1
+    assert webhook.failing_since is not None and webhook.failing_since > since
+    assert await Notification.filter(kind=NotificationKind.WEBHOOK_DISABLED).count() == 0
+
+
+async def test_a_success_ends_a_streak_that_began_after_its_claim(
+    actors: Actors, receiver: Receiver
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    await new_delivery(webhook, 17)
+    [claimed] = await delivery.claim(10)
+    # Another delivery's failures, recorded while this one was on its way.
+    await Webhook.filter(id=webhook.id).update(
+        failing_since=clock.now() - timedelta(hours=1), consecutive_failures=3
+    )
+    assert await delivery.record(claimed, Outcome(204, 5))
+    await webhook.refresh_from_db()
+    assert webhook.failing_since is None and webhook.consecutive_failures == 0
+
+
+async def test_two_failures_at_once_disable_the_webhook_and_notify_once(
+    actors: Actors, receiver: Receiver
+) -> None:
+    since = clock.now() - timedelta(days=3, minutes=5)
+    webhook = await new_webhook(actors, receiver, failing_since=since, consecutive_failures=40)
+    await new_delivery(webhook, 18, lead_id=1)
+    await new_delivery(webhook, 19, lead_id=2)
+    both = await delivery.claim(10)
+    assert len(both) == 2
+    await asyncio.gather(
+        *(delivery.record(claimed, Outcome(500, 5, "HTTP 500")) for claimed in both)
+    )
+    await webhook.refresh_from_db()
+    assert not webhook.active and webhook.consecutive_failures == 42
+    assert webhook.disabled_reason == f"failing since {since:%Y-%m-%d %H:%M} UTC"
+    assert await Notification.filter(kind=NotificationKind.WEBHOOK_DISABLED).count() == 1
+
+
 async def test_a_disabled_webhooks_deliveries_wait_until_it_is_enabled(
     actors: Actors, receiver: Receiver, workers: Workers
 ) -> None:

@@ -219,31 +219,46 @@ def _retry_at(attempts: int, outcome: Outcome) -> datetime | None:
 
 
 async def _webhook_after(webhook: Webhook, outcome: Outcome, now: datetime) -> None:
-    """The webhook's failing streak, and its disabling (see the module's doc)."""
+    """The webhook's failing streak, and its disabling (see the module's doc). Decided on the
+    row as it is now, by guarded writes, not on the webhook as the claim read it: another
+    delivery's outcome may have started or ended the streak meanwhile."""
     if outcome.succeeded:
-        # Only when there is a streak to end: a success is the common case, its write is not.
-        if webhook.failing_since is not None or webhook.consecutive_failures:
-            await Webhook.filter(id=webhook.id).update(failing_since=None, consecutive_failures=0)
+        # Only where there is a streak to end: a success is the common case, its write is not.
+        await Webhook.filter(
+            Q(failing_since__isnull=False) | Q(consecutive_failures__gt=0), id=webhook.id
+        ).update(failing_since=None, consecutive_failures=0)
         return
     if outcome.gone:
-        await _disable(webhook, GONE_REASON, "notification.webhookDisabledGone", now)
+        await _disable(webhook.id, {}, GONE_REASON, "notification.webhookDisabledGone", now)
         return
     await Webhook.filter(id=webhook.id).update(consecutive_failures=F("consecutive_failures") + 1)
-    if webhook.failing_since is None:
-        await Webhook.filter(id=webhook.id, failing_since=None).update(failing_since=now)
-    elif now - webhook.failing_since >= timedelta(days=FAILING_DAYS):
-        since = webhook.failing_since.strftime("%Y-%m-%d %H:%M UTC")
-        await _disable(
-            webhook, f"failing since {since}", "notification.webhookDisabledFailing", now
-        )
+    await Webhook.filter(id=webhook.id, failing_since=None).update(failing_since=now)
+    current = await Webhook.filter(id=webhook.id).only("id", "failing_since").first()
+    since = current.failing_since if current is not None else None
+    if since is None or now - since < timedelta(days=FAILING_DAYS):
+        return
+    await _disable(
+        webhook.id,
+        # Still failing that long when it is written: a success meanwhile ended the streak.
+        {"failing_since__lte": now - timedelta(days=FAILING_DAYS)},
+        f"failing since {since:%Y-%m-%d %H:%M} UTC",
+        "notification.webhookDisabledFailing",
+        now,
+    )
 
 
-async def _disable(webhook: Webhook, reason: str, message_key: str, now: datetime) -> None:
-    disabled = await Webhook.filter(id=webhook.id, active=True).update(
+async def _disable(
+    webhook_id: int, unchanged: dict[str, Any], reason: str, message_key: str, now: datetime
+) -> None:
+    """Disable the webhook if it is still active (and still as `unchanged` says), and tell its
+    owner: once, however many deliveries fail at the same moment, since only the write that
+    changed the row notifies."""
+    disabled = await Webhook.filter(id=webhook_id, active=True, **unchanged).update(
         active=False, disabled_at=now, disabled_reason=reason
     )
     if not disabled:
-        return  # disabled already (by another attempt, or its owner)
+        return  # disabled already (by another attempt, or its owner), or its streak ended
+    webhook = await Webhook.get(id=webhook_id)
     since = webhook.failing_since.strftime("%d.%m.%Y %H:%M UTC") if webhook.failing_since else ""
     message = i18n.text(notifications.MESSAGE_LANGUAGE, message_key).format(
         url=webhook.url, since=since
