@@ -27,7 +27,7 @@ from leadflow import clock
 from leadflow.app import create_app
 from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
 from leadflow.db.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
-from leadflow.services.webhooks import config, delivery
+from leadflow.services.webhooks import config, delivery, housekeeping
 from leadflow.services.webhooks.sender import Outcome, retry_after_seconds
 from leadflow.settings import Settings
 from tests.helpers import Actors, QueryCounter, new_campaign, new_leads
@@ -437,6 +437,31 @@ async def test_a_failing_fan_out_does_not_stop_the_sending(
     async with asyncio.timeout(5):
         while len(fan_outs) < 2:
             await asyncio.sleep(0.02)
+
+
+async def test_a_switched_off_webhooks_pending_deliveries_are_pruned_with_the_log(
+    actors: Actors, receiver: Receiver
+) -> None:
+    """A webhook left switched off keeps no backlog forever: its pending deliveries go when the
+    log's days are over (re-enabling resumes the younger ones); an active webhook's pending
+    delivery stays until it finishes, however long its retry schedule."""
+    off = await new_webhook(actors, receiver, active=False)
+    on = await new_webhook(actors, receiver)
+    old, recent = clock.now() - timedelta(days=31), clock.now() - timedelta(days=29)
+
+    async def pending(webhook: Webhook, event_id: int, created_at: datetime) -> WebhookDelivery:
+        made = await new_delivery(webhook, event_id)
+        await WebhookDelivery.filter(id=made.id).update(created_at=created_at)
+        await WebhookAttempt.create(delivery=made, at=created_at, http_status=500, duration_ms=5)
+        return made
+
+    doomed = await pending(off, 20, old)
+    kept = [await pending(off, 21, recent), await pending(on, 22, old)]
+    assert await housekeeping.prune_deliveries(30) == 1
+    assert {d.id for d in await WebhookDelivery.all()} == {d.id for d in kept}
+    assert await WebhookAttempt.filter(delivery_id=doomed.id).count() == 0
+    await Webhook.filter(id=off.id).update(active=True)
+    assert await housekeeping.prune_deliveries(30) == 0
 
 
 async def test_a_lease_keeps_other_claims_off_until_it_runs_out(
