@@ -730,11 +730,11 @@ async def test_the_outbox_is_pruned_in_batches(
     assert [e.id for e in await OutboxEvent.all()] == [newest]
 
 
-async def test_before_the_first_round_the_outbox_keeps_events_since_the_oldest_active_webhook(
+async def test_before_the_first_round_the_outbox_keeps_where_it_will_start(
     actors: Actors,
 ) -> None:
-    """No place stored yet (no round ran): the first round will start after the events from
-    before the first webhook, so those since the oldest active one must still be there."""
+    """No place stored yet (no round ran): the first round will start at the newest event from
+    before the oldest active webhook; that event and those after it stay."""
     fair = await Campaign.create(name="Messe")
     lead = await new_lead(fair)
     long_ago = clock.now() - timedelta(hours=300)
@@ -742,21 +742,21 @@ async def test_before_the_first_round_the_outbox_keeps_events_since_the_oldest_a
     await Webhook.filter(id=switched_off.id).update(created_at=long_ago)
     hook = await new_webhook(actors.manager.user, [outbox.LEAD_CLOSED])
     await Webhook.filter(id=hook.id).update(created_at=long_ago + timedelta(hours=100))
-    await publish(*(lead_event(outbox.LEAD_CLOSED, lead) for _ in range(5)))
-    before, since, newest = [], [], None
-    for index, event in enumerate(await OutboxEvent.all().order_by("id")):
-        if index < 2:
-            before.append(event.id)
-            at = long_ago + timedelta(hours=50)
-        elif index < 4:
-            since.append(event.id)
-            at = long_ago + timedelta(hours=150)
-        else:
-            newest = event.id
-            at = clock.now()
-        await OutboxEvent.filter(id=event.id).update(created_at=at)
+    await publish(*(lead_event(outbox.LEAD_CLOSED, lead) for _ in range(6)))
+    ids = [event.id for event in await OutboxEvent.all().order_by("id")]
+    older, start, since, newest = ids[:2], ids[2], ids[3:5], ids[5]
+    for event_ids, hours in ((older, 20), ([start], 50), (since, 150)):
+        await OutboxEvent.filter(id__in=event_ids).update(
+            created_at=long_ago + timedelta(hours=hours)
+        )
     assert await WebhookCursor.get_or_none(id=outbox.WEBHOOK_CURSOR_ID) is None
+    assert await outbox.webhook_starting_place() == start
 
-    assert await outbox.prune(keep_hours=1) == len(before)
-    assert [e.id for e in await OutboxEvent.all().order_by("id")] == [*since, newest]
-    assert await fanout.run_round() == 3  # the first round sends them
+    assert await outbox.prune(keep_hours=1) == len(older)
+    assert [e.id for e in await OutboxEvent.all().order_by("id")] == [start, *since, newest]
+    assert await fanout.run_round() == 3  # the first round sends those after the start
+    assert [d.event_id for d in await deliveries_of(hook)] == [*since, newest]
+    assert await outbox.prune(keep_hours=1) == 3  # read: no longer kept
+    # Without an active webhook the first round would start after the newest event.
+    await Webhook.all().update(active=False)
+    assert await outbox.webhook_starting_place() is None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from leadflow import clock
 from leadflow.db.models import OutboxEvent, Webhook, WebhookCursor
@@ -107,19 +107,17 @@ async def prune(keep_hours: float) -> int:
     SQLite's ids are the maximum plus one (db.sql.next_ids), so an emptied table would hand
     out ids again that the live readers' cursors have passed. So do the events the webhook
     fan-out has not passed yet (above its place, or awaited below it; before its first round,
-    those since the oldest active webhook was created): they are still to be sent, however old.
-    Deleted a bounded batch at a time: the backlog held for the fan-out may be large, and one
-    statement over all of it would hold its locks (and its transaction) that long."""
+    from where that round will start): they are still to be sent, however old. Deleted a
+    bounded batch at a time: the backlog held for the fan-out may be large, and one statement
+    over all of it would hold its locks (and its transaction) that long."""
     newest = await OutboxEvent.all().order_by("-id").only("id").first()
     if newest is None:
         return 0
     kept_from = newest.id
-    cutoff = clock.now() - timedelta(hours=keep_hours)
-    awaited = await _awaited_by_webhooks()
-    if isinstance(awaited, int):
+    awaited = await _first_awaited_by_webhooks()
+    if awaited is not None:
         kept_from = min(kept_from, awaited)
-    elif awaited is not None:
-        cutoff = min(cutoff, awaited)
+    cutoff = clock.now() - timedelta(hours=keep_hours)
     pruned = 0
     while True:
         batch = (
@@ -135,21 +133,36 @@ async def prune(keep_hours: float) -> int:
             return pruned
 
 
-async def _awaited_by_webhooks() -> int | datetime | None:
-    """What the webhook fan-out still has to read: the smallest event id; before its first
-    round (no place stored yet), the events since this time (the oldest active webhook's
-    creation: it is sent what happened since, `fanout._starting_cursor`); None when it awaits
-    nothing. Without an active webhook nothing is held back: no round would send those events
-    to anyone (a webhook is sent only what happens while it is active), and an instance that
-    fans out nothing (LEADFLOW_WEBHOOK_POLL_SECONDS=0 everywhere) must not let the outbox grow."""
-    oldest_active = (
-        await Webhook.filter(active=True).order_by("created_at").only("created_at").first()
+async def webhook_starting_place() -> int | None:
+    """Where the webhook fan-out's first round (no place stored yet) starts reading: after the
+    events from before the oldest active webhook was created, i.e. at the newest of those (0:
+    none); None without an active webhook. Those events are sent to nobody (a webhook gets what
+    happens after it was created, and only an active one gets anything): no history replayed.
+    Ids above the place that are not visible yet become gaps as usual, so an event in flight
+    at the first round is kept."""
+    oldest = await Webhook.filter(active=True).order_by("created_at").only("created_at").first()
+    if oldest is None:
+        return None
+    before = (
+        await OutboxEvent.filter(created_at__lt=oldest.created_at)
+        .order_by("-id")
+        .only("id")
+        .first()
     )
-    if oldest_active is None:
+    return before.id if before else 0
+
+
+async def _first_awaited_by_webhooks() -> int | None:
+    """The smallest event id the webhook fan-out still has to read (before its first round:
+    the event at its starting place, kept so that the place stays where it is); None when it
+    awaits none. Without an active webhook nothing is held back: no round would send those
+    events to anyone (a webhook is sent only what happens while it is active), and an instance
+    that fans out nothing (LEADFLOW_WEBHOOK_POLL_SECONDS=0 everywhere) must not let the outbox
+    grow."""
+    if not await Webhook.filter(active=True).exists():
         return None
     cursor = await WebhookCursor.get_or_none(id=WEBHOOK_CURSOR_ID)
     if cursor is None:
-        created_at: datetime = oldest_active.created_at
-        return created_at
+        return await webhook_starting_place()
     high: int = cursor.high
     return min([high + 1, *(first for first, *_rest in gap_ranges_from_json(cursor.gaps))])

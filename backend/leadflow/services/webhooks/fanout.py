@@ -133,16 +133,13 @@ def _cursor(high: int, gaps: list[GapRange] | None = None) -> OutboxCursor:
 
 
 async def _starting_cursor() -> OutboxCursor:
-    """The first round: after the events that happened before the first webhook existed (they
-    are not replayed); with no webhook yet, after the newest event. Ids above that which are
-    not visible yet become gaps as usual, so an event in flight at the first round is kept."""
-    first = await Webhook.all().order_by("created_at").only("created_at").first()
-    if first is None:
-        return _cursor(await newest_event_id() or 0)
-    before = (
-        await OutboxEvent.filter(created_at__lt=first.created_at).order_by("-id").only("id").first()
-    )
-    return _cursor(before.id if before else 0)
+    """The first round: after the events that happened before the oldest active webhook was
+    created (they are not replayed; `outbox.webhook_starting_place`, which pruning keeps); with
+    no active webhook, after the newest event."""
+    place = await outbox.webhook_starting_place()
+    if place is None:
+        place = await newest_event_id() or 0
+    return _cursor(place)
 
 
 async def _save(cursor: OutboxCursor, stored: WebhookCursor | None) -> None:
