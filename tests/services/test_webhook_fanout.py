@@ -3,9 +3,11 @@ event becomes one delivery per active webhook that wants it (event type, campaig
 active webhook and owner, created before the event), once, also when rounds run at the same
 time; a partner's webhook gets only its own submitted leads in its linked campaigns and none of
 the private fields; on PostgreSQL an event id that commits after a larger one is still fanned
-out and a rolled-back one is given up; the place in the outbox survives a restart; the
-statements per round do not grow with the events. Pruning: the outbox keeps what the fan-out
-has not read, the delivery log drops finished deliveries past the kept days."""
+out (also 1,200 of them in one transaction, or one open for an hour; beyond its limit the
+fan-out waits instead of skipping) and a rolled-back one is given up; the place in the outbox
+(gaps as ranges) survives a restart; the statements per round do not grow with the events.
+Pruning: the outbox keeps what the fan-out has not read (before its first round: from where it
+will start), in batches; the delivery log drops finished deliveries past the kept days."""
 
 from __future__ import annotations
 
