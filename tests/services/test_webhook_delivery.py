@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
@@ -22,6 +23,7 @@ import pytest_asyncio
 from standardwebhooks import Webhook as Signer
 from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.app import create_app
@@ -462,6 +464,61 @@ async def test_a_switched_off_webhooks_pending_deliveries_are_pruned_with_the_lo
     assert await WebhookAttempt.filter(delivery_id=doomed.id).count() == 0
     await Webhook.filter(id=off.id).update(active=True)
     assert await housekeeping.prune_deliveries(30) == 0
+
+
+async def test_a_webhook_deleted_while_its_request_runs_is_dropped_quietly(
+    actors: Actors, receiver: Receiver, workers: Workers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The owner deletes the webhook (and its log) while a request is on its way: the answer
+    finds no row to record into, which is logged as information, not as a failure, and the
+    worker goes on sending."""
+    receiver.default_answer = Answer(500, delay_seconds=0.3)
+    webhook = await new_webhook(actors, receiver)
+    await new_delivery(webhook, 23)
+    with caplog.at_level(logging.INFO, logger="leadflow.webhooks"):
+        await workers.start()
+        await receiver.wait_for(1)
+        await Webhook.filter(id=webhook.id).delete()
+        receiver.default_answer = Answer(200)
+        other = await new_webhook(actors, receiver)
+        after = await new_delivery(other, 24)
+        assert (await settled(after.id)).status == WebhookDeliveryStatus.SUCCEEDED
+        async with asyncio.timeout(5):
+            while not any("was deleted" in r.getMessage() for r in caplog.records):
+                await asyncio.sleep(0.02)
+    ours = [r for r in caplog.records if r.name == "leadflow.webhooks"]
+    assert [r.getMessage() for r in ours if r.levelno > logging.INFO] == []
+
+
+async def test_a_webhook_deleted_while_its_outcome_is_recorded_deadlocks_nothing(
+    actors: Actors, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deletion (webhook row, then its deliveries' rows) comes just as an outcome is
+    written (a delivery row, then the webhook's streak): neither waits for the other in a
+    circle (PostgreSQL would abort one of them as a deadlock)."""
+    webhook = await new_webhook(actors, receiver)
+    await new_delivery(webhook, 25)
+    [claimed] = await delivery.claim(10)
+    recording = asyncio.Event()
+
+    async def delete_during_the_record() -> None:
+        await recording.wait()
+        async with in_transaction():
+            await Webhook.filter(id=webhook.id).delete()
+
+    deleting = asyncio.create_task(delete_during_the_record())  # outside record's transaction
+    streak = delivery._webhook_after
+
+    async def streak_once_the_deletion_runs(*args: Any) -> None:
+        recording.set()
+        await asyncio.sleep(0.3)  # the deletion now waits for, or has passed, this delivery
+        await streak(*args)
+
+    monkeypatch.setattr(delivery, "_webhook_after", streak_once_the_deletion_runs)
+    await delivery.record(claimed, Outcome(500, 5, "HTTP 500"))
+    await asyncio.wait_for(deleting, 10)
+    assert not await Webhook.exists(id=webhook.id)
+    assert not await WebhookDelivery.exists(id=claimed.delivery.id)
 
 
 async def test_a_lease_keeps_other_claims_off_until_it_runs_out(

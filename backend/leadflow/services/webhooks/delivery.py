@@ -203,7 +203,10 @@ async def record(claimed: Claimed, outcome: Outcome) -> bool:
             error=outcome.error[:WEBHOOK_ERROR_MAX],
             next_attempt_at=next_attempt_at,
         )
-        await _webhook_after(claimed.webhook, outcome, now)
+    # After the commit, not inside: a deletion of the webhook locks the webhook row, then its
+    # deliveries' rows; this transaction held a delivery row and would then want the webhook
+    # row (PostgreSQL's deadlock). A webhook deleted meanwhile makes these writes match no row.
+    await _webhook_after(claimed.webhook, outcome, now)
     return True
 
 
@@ -253,23 +256,24 @@ async def _disable(
     """Disable the webhook if it is still active (and still as `unchanged` says), and tell its
     owner: once, however many deliveries fail at the same moment, since only the write that
     changed the row notifies."""
-    disabled = await Webhook.filter(id=webhook_id, active=True, **unchanged).update(
-        active=False, disabled_at=now, disabled_reason=reason
-    )
-    if not disabled:
-        return  # disabled already (by another attempt, or its owner), or its streak ended
-    webhook = await Webhook.get(id=webhook_id)
-    since = webhook.failing_since.strftime("%d.%m.%Y %H:%M UTC") if webhook.failing_since else ""
-    message = i18n.text(notifications.MESSAGE_LANGUAGE, message_key).format(
-        url=webhook.url, since=since
-    )
-    await notifications.create_notifications(
-        [
-            notifications.NewNotification(
-                webhook.owner_id, NotificationKind.WEBHOOK_DISABLED, message
-            )
-        ]
-    )
+    async with in_transaction():  # disabled and told together; the row held meanwhile
+        disabled = await Webhook.filter(id=webhook_id, active=True, **unchanged).update(
+            active=False, disabled_at=now, disabled_reason=reason
+        )
+        webhook = await Webhook.filter(id=webhook_id).first() if disabled else None
+        if webhook is None:
+            return  # disabled already (by another attempt, or its owner), or streak ended
+        since = webhook.failing_since
+        message = i18n.text(notifications.MESSAGE_LANGUAGE, message_key).format(
+            url=webhook.url, since=f"{since:%d.%m.%Y %H:%M} UTC" if since else ""
+        )
+        await notifications.create_notifications(
+            [
+                notifications.NewNotification(
+                    webhook.owner_id, NotificationKind.WEBHOOK_DISABLED, message
+                )
+            ]
+        )
     log.warning("Webhook %d (%s) disabled: %s", webhook.id, webhook.url, reason)
 
 
@@ -389,14 +393,27 @@ class DeliveryWorker:
                 await release(claimed)
                 return
             if not await record(claimed, outcome):
-                # Its lease ran out (another claim took over) or the webhook was deleted.
-                log.warning("Webhook delivery %d: its outcome was not recorded", delivery_id)
+                await _log_unrecorded(claimed)
         except Exception:
             log.exception("Webhook delivery %d failed", delivery_id)
         finally:
             self._in_flight.discard(delivery_id)
             if self._wake is not None and not self._stopping:
                 self._wake.set()  # a free slot
+
+
+async def _log_unrecorded(claimed: Claimed) -> None:
+    """Why an outcome found its delivery no longer held: a deleted webhook (or a log pruned
+    meanwhile) is nothing to worry about; a lease that ran out is (too slow a round trip)."""
+    delivery_id = claimed.delivery.id
+    if not await WebhookDelivery.exists(id=delivery_id):
+        log.info("Webhook delivery %d was deleted (with its webhook) while sent", delivery_id)
+        return
+    log.warning(
+        "Webhook delivery %d: its lease ran out before the outcome was recorded; another claim "
+        "sends it again",
+        delivery_id,
+    )
 
 
 async def _ended(tasks: list[asyncio.Task[Any]], timeout: float) -> None:
