@@ -287,18 +287,15 @@ async def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a finished delivery's event again ("erneut senden"): a new delivery of the same
     message (same `webhook-id`, so the receiver can tell it has seen it) and body."""
     delivery = await find_delivery(actor, delivery_id, ["deliveryId"])
-    # The check and the insert in one transaction, the message held first: of two clicks at
-    # once (or two people) one sends, and the other then sees its delivery on the way. On
-    # PostgreSQL the message's first delivery row is the lock; SQLite's IMMEDIATE
-    # transactions let one writer in at a time anyway.
+    # The check and the insert in one transaction, the webhook held first: of two clicks at
+    # once (or two people) one sends, and the other then sees its delivery on the way.
     async with in_transaction():
-        await _hold_message(delivery)
-        await _refuse_while_on_its_way(delivery)
-        webhook = await Webhook.filter(id=delivery.webhook_id).only("id", "active").first()
+        webhook = await _held_webhook(delivery.webhook_id)
         if webhook is None:
             raise DomainError(
                 ErrorCode.NOT_FOUND, "This webhook was deleted just now.", ["deliveryId"]
             )
+        await _refuse_while_on_its_way(delivery)
         if not webhook.active:
             raise DomainError(
                 ErrorCode.INVALID_STATE,
@@ -318,12 +315,15 @@ async def redeliver(actor: Actor, delivery_id: int) -> WebhookDelivery:
         )
 
 
-async def _hold_message(delivery: WebhookDelivery) -> None:
-    """Lock the message's first delivery row (PostgreSQL) until the transaction ends. A model
-    query: Tortoise leaves FOR UPDATE out of `values_list()`."""
-    if not is_postgres():
-        return
-    await _deliveries_of_message(delivery).order_by("id").limit(1).select_for_update().only("id")
+async def _held_webhook(webhook_id: int) -> Webhook | None:
+    """The webhook, its row locked until the transaction ends on PostgreSQL (SQLite's
+    IMMEDIATE transactions let one writer in at a time anyway). The webhook's row, not the
+    delivery's: a deletion locks the webhook first, then its deliveries, and the same order
+    here waits instead of deadlocking. NO KEY: the worker's streak writes wait only briefly."""
+    webhooks = Webhook.filter(id=webhook_id).only("id", "active")
+    if is_postgres():
+        webhooks = webhooks.select_for_update(no_key=True)
+    return await webhooks.first()
 
 
 async def _refuse_while_on_its_way(delivery: WebhookDelivery) -> None:
