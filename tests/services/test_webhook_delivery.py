@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import os
+import random
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -571,6 +572,63 @@ async def test_a_retry_waiting_for_its_time_does_not_hold_the_lead_back(
     await delivery.record(claimed, Outcome(500, 3, "HTTP 500"))
     [then] = await delivery.claim(10)
     assert then.delivery.id == second.id
+
+
+async def test_a_backlog_with_retries_due_out_of_order_drains_in_each_leads_order(
+    actors: Actors, receiver: Receiver
+) -> None:
+    """A lead's first delivery may be a retry due later than the lead's later deliveries: the
+    claim sends it (the one they wait for) rather than looking only at the oldest due ones,
+    which all wait. Before, 100 leads' backlog (3 deliveries each, due times spread over two
+    hours, as jittered retries after an outage are) stopped after 16 deliveries for good."""
+    webhook = await new_webhook(actors, receiver)
+    now = clock.now()
+    spread = random.Random(1)
+    await WebhookDelivery.bulk_create(
+        [
+            WebhookDelivery(
+                webhook=webhook,
+                event_id=event_id,
+                message_id=f"evt_{event_id}",
+                event_type="lead.assigned",
+                lead_id=event_id % 100,
+                body="{}",
+                attempts=2,
+                next_attempt_at=now - timedelta(hours=2, seconds=spread.uniform(-3600, 3600)),
+            )
+            for event_id in range(300)  # three events per lead, in id order
+        ]
+    )
+    sent: dict[int | None, list[int]] = {}
+    for _ in range(100):
+        claimed = await delivery.claim(10)
+        if not claimed:
+            break
+        for one in claimed:
+            sent.setdefault(one.delivery.lead_id, []).append(one.delivery.id)
+            await delivery.record(one, Outcome(200, 1))
+    assert await WebhookDelivery.filter(status=WebhookDeliveryStatus.PENDING).count() == 0
+    assert len(sent) == 100
+    assert all(ids == sorted(ids) and len(ids) == 3 for ids in sent.values())
+
+
+async def test_a_lead_waiting_for_its_retry_in_flight_is_not_claimed(
+    actors: Actors, receiver: Receiver
+) -> None:
+    """The delivery a lead waits for is claimed with it only when it may be sent: one in
+    flight (leased) keeps the lead's later ones back."""
+    webhook = await new_webhook(actors, receiver)
+    first = await new_delivery(webhook, 50, lead_id=1)
+    later = await new_delivery(webhook, 51, lead_id=1)
+    [claimed] = await delivery.claim(10)
+    assert claimed.delivery.id == first.id
+    await WebhookDelivery.filter(id=later.id).update(
+        next_attempt_at=clock.now() - timedelta(hours=1)
+    )
+    assert await delivery.claim(10) == []
+    await delivery.record(claimed, Outcome(200, 1))
+    [then] = await delivery.claim(10)
+    assert then.delivery.id == later.id
 
 
 async def test_two_workers_never_send_a_delivery_twice(

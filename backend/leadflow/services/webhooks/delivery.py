@@ -16,7 +16,9 @@ claimer recorded.
 Order: a delivery is not claimed while an earlier one (smaller id) of the same webhook and lead
 is in flight (leased) or due as well; so a lead's first attempts go out one after another, in
 event order, even across instances. A retry waits for its time and does not hold the lead's
-later events back: retries may overtake, and receivers order by the event id in the body.
+later events back: retries may overtake, and receivers order by the event id in the body. When
+a candidate waits, the claim takes the delivery it waits for as well if that one is due and
+free, even if it is due later than the candidates looked at (so a backlog always drains).
 
 Outcomes: 2xx succeeds (and ends the webhook's failing streak); 410 Gone fails the delivery and
 disables the webhook; anything else is retried after `config.retry_seconds[attempt - 1]`
@@ -95,12 +97,12 @@ async def claim(limit: int) -> list[Claimed]:
     now = clock.now()
     lease_until = now + timedelta(seconds=config.current().timeout_seconds) + LEASE_MARGIN
     async with in_transaction():
-        due = _due(now).order_by("next_attempt_at", "id").limit(limit * CANDIDATES_PER_SLOT)
-        if is_postgres():
-            # Rows another instance is claiming right now are passed over, not waited for.
-            due = due.select_for_update(skip_locked=True)
-        candidates = await due
-        chosen = (await _first_of_their_lead(candidates, now))[:limit]
+        candidates = await _skip_locked(
+            _due(now).order_by("next_attempt_at", "id").limit(limit * CANDIDATES_PER_SLOT)
+        )
+        chosen = await _first_of_their_lead(candidates, now)
+        chosen = sorted(chosen, key=lambda delivery: (delivery.next_attempt_at, delivery.id))
+        chosen = chosen[:limit]
         if not chosen:
             return []
         ids = [delivery.id for delivery in chosen]
@@ -129,11 +131,22 @@ def _due(now: datetime) -> QuerySet[WebhookDelivery]:
     )
 
 
+async def _skip_locked(due: QuerySet[WebhookDelivery]) -> list[WebhookDelivery]:
+    """The rows of `due`, locked; on PostgreSQL rows another instance is claiming right now are
+    passed over, not waited for (SQLite's IMMEDIATE transaction lets one claimer in)."""
+    if is_postgres():
+        due = due.select_for_update(skip_locked=True)
+    return await due
+
+
 async def _first_of_their_lead(
     candidates: Sequence[WebhookDelivery], now: datetime
 ) -> list[WebhookDelivery]:
-    """The candidates no earlier delivery of the same webhook and lead waits before: none of
-    smaller id is in flight (leased) or due as well."""
+    """The candidates no earlier delivery of the same webhook and lead waits before (none of
+    smaller id is in flight, i.e. leased, or due as well), and, for each candidate that waits,
+    the delivery it waits for if that one may be sent now. The latter matters: a lead's first
+    delivery may be a retry due later than the lead's later deliveries, and so outside the
+    candidates; without it the waiting ones would stay at the head of the queue for ever."""
     about_leads = [delivery for delivery in candidates if delivery.lead_id is not None]
     if not about_leads:
         return list(candidates)
@@ -150,12 +163,19 @@ async def _first_of_their_lead(
         .values("webhook_id", "lead_id", "first_id")
     )
     first = {(row["webhook_id"], row["lead_id"]): row["first_id"] for row in earliest}
-    return [
-        delivery
-        for delivery in candidates
-        if delivery.lead_id is None
-        or first.get((delivery.webhook_id, delivery.lead_id), delivery.id) >= delivery.id
-    ]
+    chosen: list[WebhookDelivery] = []
+    waited_for: set[int] = set()
+    for delivery in candidates:
+        head = first.get((delivery.webhook_id, delivery.lead_id), delivery.id)
+        if delivery.lead_id is None or head >= delivery.id:
+            chosen.append(delivery)
+        else:
+            waited_for.add(head)
+    waited_for -= {delivery.id for delivery in candidates}
+    if waited_for:
+        # Due and free: claimable (a leased one is in flight, and its lead waits for it).
+        chosen += await _skip_locked(_due(now).filter(id__in=waited_for))
+    return chosen
 
 
 async def release(claimed: Claimed) -> None:
