@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -252,6 +253,120 @@ async def test_a_redirect_is_not_followed(
     assert first.http_status == 302
     assert first.error == f"redirect not followed (HTTP 302 to {elsewhere})"
     assert {request.path for request in receiver.received()} == {"/hook"}
+
+
+@contextlib.asynccontextmanager
+async def raw_receiver(answer: bytes) -> AsyncIterator[str]:
+    """A receiver answering every request with `answer`, bytes as they are (what the receiver
+    of tests/webhook_receiver.py cannot send: headers that are not UTF-8); yields its URL."""
+
+    async def answering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answering, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (
+            b"HTTP/1.1 301 Moved\r\nLocation: http://x/\xff\xfe\r\nContent-Length: 0\r\n\r\n",
+            "redirect not followed (HTTP 301 to http://x/\\udcff\\udcfe)",
+        ),
+        (b"HTTP/1.1 503 Busy\r\nRetry-After: \xc2\xb2\r\nContent-Length: 0\r\n\r\n", "HTTP 503"),
+    ],
+)
+async def test_an_answer_with_odd_headers_is_a_recorded_failure(
+    actors: Actors, receiver: Receiver, workers: Workers, answer: bytes, error: str
+) -> None:
+    """Header bytes that are not UTF-8 (aiohttp makes them lone surrogates, which no database
+    stores) and a Retry-After of "²" (a digit to str.isdigit, not to float) once left the
+    delivery leased with no attempt, sent again after every lease for ever."""
+    async with raw_receiver(answer) as url:
+        webhook = await new_webhook(actors, receiver, url=url)
+        sent = await new_delivery(webhook, 5)
+        await workers.start(webhook_retry_seconds=(60.0,))
+        [attempt] = await recorded(sent.id, 1)
+    assert attempt.error == error and attempt.next_attempt_at is not None
+    await sent.refresh_from_db()
+    assert sent.attempts == 1 and sent.locked_until is None
+
+
+async def test_410_with_a_reason_that_is_not_utf8_disables_the_webhook(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    async with raw_receiver(b"HTTP/1.1 410 G\xffne\r\nContent-Length: 0\r\n\r\n") as url:
+        webhook = await new_webhook(actors, receiver, url=url)
+        sent = await new_delivery(webhook, 6)
+        await workers.start()
+        done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.FAILED and done.attempts == 1
+    [attempt] = await attempts_of(sent.id)
+    assert (attempt.http_status, attempt.error) == (410, "HTTP 410 G\\udcffne")
+    await webhook.refresh_from_db()
+    assert not webhook.active
+
+
+async def test_an_outcome_with_a_lone_surrogate_is_recorded(
+    actors: Actors, receiver: Receiver
+) -> None:
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 8)
+    [claimed] = await delivery.claim(10)
+    assert await delivery.record(claimed, Outcome(500, 3, "HTTP 500 \udcff\x00"))
+    [attempt] = await attempts_of(sent.id)
+    assert attempt.error == "HTTP 500 \\udcff\\x00"
+
+
+async def test_an_error_in_the_worker_itself_is_a_failed_attempt(
+    actors: Actors, receiver: Receiver, workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that cannot even be made (here: signing fails) is recorded as a failed
+    attempt, so the retries run out, rather than the lease running out again and again."""
+
+    def unsignable(*_: object) -> dict[str, str]:
+        raise RuntimeError("no signature today")
+
+    monkeypatch.setattr(delivery, "request_headers", unsignable)
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 9)
+    await workers.start()
+    done = await settled(sent.id)
+    assert done.status == WebhookDeliveryStatus.FAILED and done.attempts == len(RETRIES) + 1
+    attempts = await attempts_of(sent.id)
+    assert {attempt.error for attempt in attempts} == {"internal error: RuntimeError"}
+    assert receiver.received() == []
+
+
+async def test_an_outcome_that_cannot_be_recorded_becomes_a_plain_failed_attempt(
+    actors: Actors, receiver: Receiver, workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = delivery.record
+
+    async def refusing_details(claimed: delivery.Claimed, outcome: Outcome) -> bool:
+        if outcome.http_status is not None:
+            raise ValueError("cannot store this answer")
+        return await recording(claimed, outcome)
+
+    monkeypatch.setattr(delivery, "record", refusing_details)
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 10)
+    await workers.start(webhook_retry_seconds=(60.0,))
+    [attempt] = await recorded(sent.id, 1)
+    assert (attempt.http_status, attempt.error) == (
+        None,
+        "internal error: the outcome was not recorded",
+    )
+    await sent.refresh_from_db()
+    assert sent.attempts == 1 and sent.locked_until is None
 
 
 async def test_retry_after_is_honoured_up_to_the_longest_step(
@@ -686,7 +801,14 @@ async def test_a_shutdown_releases_a_hanging_request_for_the_next_worker(
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("120", 120.0), ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0), ("soon", None), (None, None)],
+    [
+        ("120", 120.0),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("soon", None),
+        (None, None),
+        ("²", None),
+        ("Wed, 21 Oct 99999 07:28:30 GMT", None),
+    ],
 )
 def test_retry_after_reads_seconds_and_http_dates(
     header: str | None, seconds: float | None

@@ -50,7 +50,7 @@ from leadflow.db.models import WEBHOOK_ERROR_MAX, Webhook, WebhookAttempt, Webho
 from leadflow.db.sql import is_postgres
 from leadflow.services import notifications
 from leadflow.services.webhooks import config
-from leadflow.services.webhooks.sender import Outcome, Sender
+from leadflow.services.webhooks.sender import Outcome, Sender, readable
 from leadflow.services.webhooks.signing import request_headers
 
 log = logging.getLogger("leadflow.webhooks")
@@ -220,7 +220,7 @@ async def record(claimed: Claimed, outcome: Outcome) -> bool:
             at=now,
             http_status=outcome.http_status,
             duration_ms=outcome.duration_ms,
-            error=outcome.error[:WEBHOOK_ERROR_MAX],
+            error=readable(outcome.error)[:WEBHOOK_ERROR_MAX],
             next_attempt_at=next_attempt_at,
         )
     # After the commit, not inside: a deletion of the webhook locks the webhook row, then its
@@ -405,21 +405,51 @@ class DeliveryWorker:
                 async with asyncio.timeout(self._shutdown_deadline) as limit:
                     self._limits[delivery_id] = limit
                     try:
-                        outcome = await deliver(claimed, self._sender)
+                        outcome = await _attempted(claimed, self._sender)
                     finally:
                         del self._limits[delivery_id]
             except TimeoutError:
                 # The shutdown's grace ran out (the request's own time limit is an outcome).
                 await release(claimed)
                 return
-            if not await record(claimed, outcome):
-                await _log_unrecorded(claimed)
+            await _recorded(claimed, outcome)
         except Exception:
             log.exception("Webhook delivery %d failed", delivery_id)
         finally:
             self._in_flight.discard(delivery_id)
             if self._wake is not None and not self._stopping:
                 self._wake.set()  # a free slot
+
+
+async def _attempted(claimed: Claimed, sender: Sender) -> Outcome:
+    """The attempt's outcome; one that went wrong here, not at the receiver (a bug, a body
+    that cannot be signed), is a failed attempt too: recorded, so the delivery's retries go
+    on and end, instead of the lease running out and the same thing happening again."""
+    started = asyncio.get_running_loop().time()
+    try:
+        return await deliver(claimed, sender)
+    except Exception as error:
+        log.exception("Webhook delivery %d could not be sent", claimed.delivery.id)
+        duration_ms = round((asyncio.get_running_loop().time() - started) * 1000)
+        return Outcome(None, duration_ms, f"internal error: {type(error).__name__}")
+
+
+async def _recorded(claimed: Claimed, outcome: Outcome) -> None:
+    """Record the outcome; if that fails, a failed attempt with no details from the answer
+    (the details may be what failed), and if that fails too, release the delivery (sent again
+    by the next claim rather than after its lease)."""
+    try:
+        if not await record(claimed, outcome):
+            await _log_unrecorded(claimed)
+        return
+    except Exception:
+        log.exception("The outcome of webhook delivery %d was not recorded", claimed.delivery.id)
+    try:
+        plain = Outcome(None, outcome.duration_ms, "internal error: the outcome was not recorded")
+        await record(claimed, plain)
+    except Exception:
+        log.exception("Webhook delivery %d: not recorded; released", claimed.delivery.id)
+        await release(claimed)
 
 
 async def _log_unrecorded(claimed: Claimed) -> None:

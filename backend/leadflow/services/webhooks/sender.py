@@ -135,7 +135,7 @@ def _answered(response: aiohttp.ClientResponse, duration_ms: int) -> Outcome:
         target = f" to {_short(location, 200)}" if location else ""
         return Outcome(status, duration_ms, f"redirect not followed (HTTP {status}{target})")
     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-    reason = f" {response.reason}" if status == 410 and response.reason else ""
+    reason = f" {_short(response.reason)}" if status == 410 and response.reason else ""
     return Outcome(status, duration_ms, f"HTTP {status}{reason}", retry_after)
 
 
@@ -145,15 +145,23 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII digits only: "²".isdigit() is true too, and float() refuses it.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, (moment - (now or clock.now())).total_seconds())
+    except (TypeError, ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or clock.now())).total_seconds())
+
+
+def readable(text: str) -> str:
+    """`text` with what UTF-8 cannot carry written as escapes: aiohttp decodes an answer's
+    header bytes that are not UTF-8 to lone surrogates ("\\udcff"), which no database takes
+    (nor a NUL character, on PostgreSQL)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _describe(error: aiohttp.ClientError) -> str:
@@ -173,6 +181,7 @@ def _describe(error: aiohttp.ClientError) -> str:
 
 
 def _short(text: str, limit: int = 300) -> str:
+    text = readable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
