@@ -31,8 +31,9 @@ class DbIndex:
     name: str = ""
 
 
-# Tortoise's own schema for the models: `CREATE INDEX "name" ON "table" ("a", "b");`
-_CREATE_INDEX = re.compile(r'CREATE INDEX "(\w+)" ON "(\w+)" \(([^)]*)\);')
+# Tortoise's own schema for the models: `CREATE INDEX "name" ON "table" ("a", "b");`, a partial
+# one with `WHERE ...` before the semicolon.
+_CREATE_INDEX = re.compile(r'CREATE INDEX "(\w+)" ON "(\w+)" \(([^)]*)\)(?: WHERE [^;]*)?;')
 
 
 async def declared_indexes() -> tuple[set[DbIndex], set[DbIndex]]:

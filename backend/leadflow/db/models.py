@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import PartialIndex
 from tortoise.models import Model
 
 from leadflow.db.enums import (
@@ -711,7 +712,17 @@ class WebhookDelivery(Model):
 
     class Meta:
         table = "webhook_deliveries"
-        indexes = (("status", "next_attempt_at"), ("webhook_id", "id"))
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("webhook_id", "id"),
+            # The claim's order rule: a lead's earliest pending delivery, among the few
+            # pending ones, not the webhook's whole log (services/webhooks/delivery.py).
+            PartialIndex(
+                fields=("webhook_id", "lead_id", "id"),
+                name="idx_webhook_deliveries_pending_lead",
+                condition={"status": "PENDING"},
+            ),
+        )
 
 
 class WebhookAttempt(Model):

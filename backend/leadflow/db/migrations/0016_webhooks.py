@@ -4,7 +4,7 @@ import functools
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
-from tortoise.indexes import Index
+from tortoise.indexes import Index, PartialIndex
 from enum import StrEnum
 
 # Webhooks: the endpoints, each event's delivery to each of them (the body as signed, state,
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'webhook_deliveries', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['webhook_id', 'id'])], 'pk_attr': 'id', 'table_description': 'One event for one webhook: the body exactly as signed and sent (the same on every'},
+            options={'table': 'webhook_deliveries', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['webhook_id', 'id']), PartialIndex(fields=['webhook_id', 'lead_id', 'id'], name='idx_webhook_deliveries_pending_lead', condition={'status': 'PENDING'})], 'pk_attr': 'id', 'table_description': 'One event for one webhook: the body exactly as signed and sent (the same on every'},
             bases=['Model'],
         ),
         ops.CreateModel(

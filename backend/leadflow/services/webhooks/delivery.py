@@ -37,11 +37,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.expressions import F, Q, Subquery
 from tortoise.functions import Min
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from leadflow import clock, i18n
@@ -150,18 +150,7 @@ async def _first_of_their_lead(
     about_leads = [delivery for delivery in candidates if delivery.lead_id is not None]
     if not about_leads:
         return list(candidates)
-    earliest = await (
-        WebhookDelivery.filter(
-            Q(locked_until__gt=now) | Q(next_attempt_at__lte=now),
-            status=PENDING,
-            webhook_id__in={delivery.webhook_id for delivery in about_leads},
-            lead_id__in={delivery.lead_id for delivery in about_leads},
-            id__lte=max(delivery.id for delivery in about_leads),
-        )
-        .annotate(first_id=Min("id"))
-        .group_by("webhook_id", "lead_id")
-        .values("webhook_id", "lead_id", "first_id")
-    )
+    earliest = await _earliest_of_their_leads(about_leads, now)
     first = {(row["webhook_id"], row["lead_id"]): row["first_id"] for row in earliest}
     chosen: list[WebhookDelivery] = []
     waited_for: set[int] = set()
@@ -176,6 +165,26 @@ async def _first_of_their_lead(
         # Due and free: claimable (a leased one is in flight, and its lead waits for it).
         chosen += await _skip_locked(_due(now).filter(id__in=waited_for))
     return chosen
+
+
+def _earliest_of_their_leads(
+    deliveries: Sequence[WebhookDelivery], now: datetime
+) -> ValuesQuery[Literal[False]]:
+    """Per webhook and lead of `deliveries`: the smallest id of its pending deliveries in flight
+    or due (`first_id`). Read through the partial index of pending deliveries by webhook, lead
+    and id (models.WebhookDelivery): a few rows, however long the webhook's log."""
+    return (
+        WebhookDelivery.filter(
+            Q(locked_until__gt=now) | Q(next_attempt_at__lte=now),
+            status=PENDING,
+            webhook_id__in={delivery.webhook_id for delivery in deliveries},
+            lead_id__in={delivery.lead_id for delivery in deliveries},
+            id__lte=max(delivery.id for delivery in deliveries),
+        )
+        .annotate(first_id=Min("id"))
+        .group_by("webhook_id", "lead_id")
+        .values("webhook_id", "lead_id", "first_id")
+    )
 
 
 async def release(claimed: Claimed) -> None:
