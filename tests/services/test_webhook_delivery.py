@@ -767,6 +767,24 @@ async def test_the_order_rule_reads_the_pending_deliveries_index_on_sqlite(
     assert "idx_webhook_deliveries_pending_lead" in plan, plan
 
 
+async def test_a_worker_does_not_claim_again_what_it_is_still_sending(
+    actors: Actors, receiver: Receiver, workers: Workers
+) -> None:
+    """A request slower than its lease: the delivery is due again, but not for the worker
+    still sending it (before, it sent it a second time beside the first)."""
+    receiver.script(Answer(200, delay_seconds=1.0))
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 90)
+    worker = await workers.start()
+    await receiver.wait_for(1)
+    [row] = await WebhookDelivery.filter(id=sent.id)
+    assert row.locked_until is not None
+    with clock.frozen_at(row.locked_until + timedelta(seconds=1)):
+        assert await worker.round() == 0
+    assert (await settled(sent.id)).status == WebhookDeliveryStatus.SUCCEEDED
+    assert len(receiver.received()) == 1
+
+
 async def test_two_workers_never_send_a_delivery_twice(
     actors: Actors, receiver: Receiver, workers: Workers
 ) -> None:

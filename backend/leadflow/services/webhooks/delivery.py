@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,10 +76,11 @@ PENDING = WebhookDeliveryStatus.PENDING
 Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[Any]"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Claimed:
     """A delivery this worker holds the lease of until `lease_until` (the compare-and-set's
-    token), with its webhook as it was at the claim."""
+    token), with its webhook as it was at the claim. Each claim is an object of its own (no
+    equality by value): the worker keys its requests under way by it."""
 
     delivery: WebhookDelivery
     webhook: Webhook
@@ -90,17 +91,20 @@ class Claimed:
 # Claiming
 
 
-async def claim(limit: int) -> list[Claimed]:
-    """Lease up to `limit` due deliveries for this worker (see the module's doc)."""
+async def claim(limit: int, in_flight: Collection[int] = ()) -> list[Claimed]:
+    """Lease up to `limit` due deliveries for this worker (see the module's doc), none of the
+    ids `in_flight` (this worker's requests under way: one whose lease ran out meanwhile is not
+    sent a second time beside itself)."""
     if limit <= 0:
         return []
     now = clock.now()
     lease_until = now + timedelta(seconds=config.current().timeout_seconds) + LEASE_MARGIN
     async with in_transaction():
-        candidates = await _skip_locked(
-            _due(now).order_by("next_attempt_at", "id").limit(limit * CANDIDATES_PER_SLOT)
-        )
-        chosen = await _first_of_their_lead(candidates, now)
+        due = _due(now).order_by("next_attempt_at", "id").limit(limit * CANDIDATES_PER_SLOT)
+        if in_flight:
+            due = due.filter(id__not_in=in_flight)
+        candidates = await _skip_locked(due)
+        chosen = await _first_of_their_lead(candidates, now, in_flight)
         chosen = sorted(chosen, key=lambda delivery: (delivery.next_attempt_at, delivery.id))
         chosen = chosen[:limit]
         if not chosen:
@@ -140,7 +144,7 @@ async def _skip_locked(due: QuerySet[WebhookDelivery]) -> list[WebhookDelivery]:
 
 
 async def _first_of_their_lead(
-    candidates: Sequence[WebhookDelivery], now: datetime
+    candidates: Sequence[WebhookDelivery], now: datetime, in_flight: Collection[int]
 ) -> list[WebhookDelivery]:
     """The candidates no earlier delivery of the same webhook and lead waits before (none of
     smaller id is in flight, i.e. leased, or due as well), and, for each candidate that waits,
@@ -161,6 +165,7 @@ async def _first_of_their_lead(
         else:
             waited_for.add(head)
     waited_for -= {delivery.id for delivery in candidates}
+    waited_for -= set(in_flight)
     if waited_for:
         # Due and free: claimable (a leased one is in flight, and its lead waits for it).
         chosen += await _skip_locked(_due(now).filter(id__in=waited_for))
@@ -328,7 +333,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[Any] | None = None
         self._in_flight: set[int] = set()
         # The requests under way, each with a limit the shutdown can bring forward.
-        self._limits: dict[int, asyncio.Timeout] = {}
+        self._limits: dict[Claimed, asyncio.Timeout] = {}
         self._sends: set[asyncio.Task[Any]] = set()
 
     def wake(self) -> None:
@@ -397,7 +402,9 @@ class DeliveryWorker:
                 # the fan-out fails; it is tried again on the next round.
                 self._fan_out_due = True
                 log.exception("A webhook fan-out round failed; sending what is due anyway")
-        claimed = await claim(self._config.concurrency - len(self._in_flight))
+        claimed = await claim(
+            self._config.concurrency - len(self._in_flight), frozenset(self._in_flight)
+        )
         for delivery in claimed:
             # Counted at once, so that the next round sees the slot taken.
             self._in_flight.add(delivery.delivery.id)
@@ -412,11 +419,11 @@ class DeliveryWorker:
         try:
             try:
                 async with asyncio.timeout(self._shutdown_deadline) as limit:
-                    self._limits[delivery_id] = limit
+                    self._limits[claimed] = limit
                     try:
                         outcome = await _attempted(claimed, self._sender)
                     finally:
-                        del self._limits[delivery_id]
+                        del self._limits[claimed]
             except TimeoutError:
                 # The shutdown's grace ran out (the request's own time limit is an outcome).
                 await release(claimed)
