@@ -558,6 +558,30 @@ async def test_a_failing_fan_out_does_not_stop_the_sending(
             await asyncio.sleep(0.02)
 
 
+async def test_wake_ups_do_not_cut_the_backoff_after_a_failed_round_short(
+    actors: Actors, receiver: Receiver, workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite every write wakes the worker; with a claim that fails, each wake-up ran
+    another failing round (and logged it) instead of the backoff's 0.05, 0.1, 0.2 ... s."""
+    rounds = 0
+
+    async def failing(limit: int, in_flight: object = ()) -> list[delivery.Claimed]:
+        nonlocal rounds
+        rounds += 1
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setattr(delivery, "claim", failing)
+    worker = await workers.start()
+    for _ in range(30):
+        worker.wake()
+        await asyncio.sleep(0.01)
+    assert 1 <= rounds <= 6
+    # A stop still ends the backoff at once.
+    started = asyncio.get_running_loop().time()
+    await workers.stop()
+    assert asyncio.get_running_loop().time() - started < 1
+
+
 async def test_a_switched_off_webhooks_pending_deliveries_are_pruned_with_the_log(
     actors: Actors, receiver: Receiver
 ) -> None:

@@ -377,18 +377,34 @@ class DeliveryWorker:
             self._wake.clear()  # before the round: a wake-up during it runs another
             try:
                 await self.round()
-                wait = self._config.poll_seconds
                 retry = RETRY_SECONDS[0]
             except Exception:
                 wait = retry * random.uniform(0.5, 1.0)
                 log.exception("A webhook delivery round failed; trying again in %.1f s", wait)
                 retry = min(retry * 2, RETRY_SECONDS[1])
+                await self._back_off(wait)
+                continue
             if self._stopping:
                 break
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                await asyncio.wait_for(self._wake.wait(), self._config.poll_seconds)
             if not self._wake.is_set():
                 self._fan_out_due = True  # the poll: events another instance may have written
+
+    async def _back_off(self, seconds: float) -> None:
+        """Wait `seconds` after a failed round. Wake-ups do not cut it short (on SQLite every
+        write wakes the worker: a failing database would log a failure per write); a stop does.
+        What a wake-up asks for is kept: `wake` sets `_fan_out_due`, and the next round runs."""
+        assert self._wake is not None
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self._stopping:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            self._wake.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), left)
+        self._fan_out_due = True  # as after a poll: events another instance may have written
 
     async def round(self) -> int:
         """A fan-out round when events may be new, then a claim for the free slots; returns
