@@ -4,16 +4,19 @@ whose every address is public, unless the instance allows private addresses."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from leadflow.db.models import WEBHOOK_URL_MAX
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.webhooks import config, guard
+from leadflow.services.webhooks.config import WebhookConfig
+from leadflow.services.webhooks.sender import Sender
 from leadflow.settings import Settings
 
 FIELD = ["input", "url"]
@@ -26,14 +29,13 @@ def private_addresses_refused() -> Iterator[None]:
     config.configure(Settings())
 
 
-@pytest_asyncio.fixture
-async def dns(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[dict[str, list[str]]]:
-    """Names this test's DNS answers (the loop's getaddrinfo): no network needed."""
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
+    """Names this test's DNS answers (socket.getaddrinfo): no network needed."""
     answers: dict[str, list[str]] = {}
-    loop = asyncio.get_running_loop()
-    real_getaddrinfo = loop.getaddrinfo
+    real_getaddrinfo = socket.getaddrinfo
 
-    async def getaddrinfo(host: Any, port: Any, **kwargs: Any) -> list[Any]:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
         if host in answers:
             return [
                 (
@@ -45,9 +47,9 @@ async def dns(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[dict[str, list[s
                 )
                 for address in answers[host]
             ]
-        return await real_getaddrinfo(host, port, **kwargs)
+        return real_getaddrinfo(host, port, *args, **kwargs)
 
-    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     yield answers
 
 
@@ -163,3 +165,72 @@ def test_refusal_names_the_address_and_passes_public_ones() -> None:
     assert guard.refusal("64:ff9b::808:808") is None  # NAT64 of 8.8.8.8
     assert guard.refusal("64:ff9b::a00:1") == "address 64:ff9b::a00:1 is private"  # of 10.0.0.1
     assert guard.refusal("2002:7f00:1::1") == "address 2002:7f00:1::1 is loopback"  # 6to4
+
+
+@contextlib.contextmanager
+def hanging_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Lookups of hosts named slow... hang (a hostile name server) until the block ends."""
+    released = threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if str(host).startswith("slow"):
+            released.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        yield
+    finally:
+        released.set()
+
+
+async def returns_at_once(work: Awaitable[object]) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            await work
+    except TimeoutError:
+        return False
+    return True
+
+
+async def test_hanging_lookups_of_webhook_hosts_leave_the_default_threads_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Password hashing runs on the loop's default threads (asyncio.to_thread): webhook hosts
+    whose name server never answers, at creation and at connect time, must not take them all
+    (before, 10 such lookups made a login wait for them)."""
+    with hanging_dns(monkeypatch):
+        checks = [
+            asyncio.create_task(guard.check_url(f"https://slow{n}.example/hook", field=FIELD))
+            for n in range(10)
+        ]
+        sender = Sender(WebhookConfig(allow_private=False, timeout_seconds=10))
+        posts = [
+            asyncio.create_task(sender.post(f"http://slow-post{n}.example/", b"{}", {}))
+            for n in range(10)
+        ]
+        await asyncio.sleep(0.1)
+        try:
+            assert await returns_at_once(asyncio.to_thread(lambda: None))
+            assert not any(task.done() for task in checks + posts)  # still hanging
+        finally:
+            for task in checks + posts:
+                task.cancel()
+            await asyncio.gather(*checks, *posts, return_exceptions=True)
+            await sender.close()
+
+
+async def test_the_connect_time_lookup_resolves_and_refuses_as_before() -> None:
+    public = Sender(WebhookConfig(allow_private=False, timeout_seconds=2))
+    private = Sender(WebhookConfig(allow_private=True, timeout_seconds=2))
+    try:
+        refused = await public.post("http://localhost:9/hook", b"{}", {})
+        assert refused.http_status is None
+        assert refused.error in ("address 127.0.0.1 is loopback", "address ::1 is loopback")
+        reached = await private.post("http://localhost:9/hook", b"{}", {})
+        assert reached.error == "connection refused"
+    finally:
+        await public.close()
+        await private.close()

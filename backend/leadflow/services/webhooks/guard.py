@@ -10,8 +10,12 @@ still reaches no private address. Redirects are never followed (services/webhook
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from leadflow.db.models import WEBHOOK_URL_MAX
@@ -23,6 +27,14 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # How long the check waits for DNS before it gives up on a host.
 RESOLVE_SECONDS = 5.0
+# Webhook hosts are looked up on threads of their own, not the loop's default pool: a name
+# server that never answers (a hostile receiver's) ties up these, not the threads password
+# hashing and every other asyncio.to_thread waits for. (Created lazily, like their threads.)
+DNS_THREADS = 4
+_dns_pool: ThreadPoolExecutor | None = None
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 # The shared address space of carrier-grade NAT: not private by RFC 1918, not public either.
 _CARRIER_NAT = ipaddress.IPv4Network("100.64.0.0/10")
@@ -172,12 +184,22 @@ _KIND_DESCRIBED = {
 }
 
 
+async def in_dns_thread(lookup: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """`lookup(*args, **kwargs)` (blocking DNS) on the webhook lookups' own threads."""
+    global _dns_pool
+    if _dns_pool is None:
+        _dns_pool = ThreadPoolExecutor(DNS_THREADS, thread_name_prefix="leadflow-webhook-dns")
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_dns_pool, functools.partial(lookup, *args, **kwargs))
+
+
 async def _addresses(host: str, port: int | None, field: list[str]) -> set[str]:
     """Every address `host` resolves to (an IP literal: itself)."""
-    loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(RESOLVE_SECONDS):
-            found = await loop.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+            found = await in_dns_thread(
+                socket.getaddrinfo, host, port or 443, type=socket.SOCK_STREAM
+            )
     except (OSError, UnicodeError, TimeoutError):
         found = []
     addresses = {str(info[4][0]) for info in found}

@@ -21,7 +21,6 @@ from email.utils import parsedate_to_datetime
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from leadflow import clock
@@ -30,6 +29,9 @@ from leadflow.services.webhooks.config import WebhookConfig
 
 # The answer's body is not kept; reading a little lets the connection be reused.
 MAX_ANSWER_BYTES = 64 * 1024
+# As aiohttp's resolver asks: only address families this machine has an address of.
+_AI_ADDRCONFIG = socket.AI_ADDRCONFIG & getattr(socket, "AI_MASK", -1)
+_NUMERIC_NAME = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +59,54 @@ class RefusedAddress(OSError):
     the resolver as a connection error carrying it)."""
 
 
-class PublicResolver(AbstractResolver):
-    """The default resolver, refusing a host when any of its addresses is not public (the same
-    rule as guard.check_url: all of them, so the connection cannot pick the private one)."""
+class WebhookResolver(AbstractResolver):
+    """aiohttp's threaded resolver, on the webhook lookups' own threads (guard.in_dns_thread:
+    a hanging name server does not hold up the loop's default pool); unless private addresses
+    are allowed, it refuses a host when any of its addresses is not public (the same rule as
+    guard.check_url: all of them, so the connection cannot pick the private one)."""
 
-    def __init__(self) -> None:
-        self._resolver = DefaultResolver()
+    def __init__(self, allow_private: bool) -> None:
+        self._allow_private = allow_private
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        found = await self._resolver.resolve(host, port, family)
-        for address in found:
-            reason = guard.refusal(address["host"])
-            if reason is not None:
-                raise RefusedAddress(reason)
+        found = await guard.in_dns_thread(_resolved, host, port, family)
+        if not self._allow_private:
+            for address in found:
+                reason = guard.refusal(address["host"])
+                if reason is not None:
+                    raise RefusedAddress(reason)
         return found
 
     async def close(self) -> None:
-        await self._resolver.close()
+        pass
+
+
+def _resolved(host: str, port: int, family: socket.AddressFamily) -> list[ResolveResult]:
+    """What aiohttp's ThreadedResolver makes of getaddrinfo's answer (blocking)."""
+    infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, _AI_ADDRCONFIG)
+    found: list[ResolveResult] = []
+    for address_family, _, proto, _, address in infos:
+        if address_family == socket.AF_INET6:
+            if len(address) < 3:
+                continue  # IPv6 not supported by this Python
+            if address[3]:  # a scope (link-local): its numeric form names the interface
+                resolved_host, resolved_port = socket.getnameinfo(address, _NUMERIC_NAME)
+                address = (resolved_host, int(resolved_port))
+        elif address_family != socket.AF_INET:
+            continue
+        found.append(
+            ResolveResult(
+                hostname=host,
+                host=str(address[0]),
+                port=int(address[1]),
+                family=address_family,
+                proto=proto,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+        )
+    return found
 
 
 class Sender:
@@ -83,7 +114,7 @@ class Sender:
 
     def __init__(self, webhook_config: WebhookConfig) -> None:
         self._config = webhook_config
-        resolver = None if webhook_config.allow_private else PublicResolver()
+        resolver = WebhookResolver(webhook_config.allow_private)
         connector = aiohttp.TCPConnector(resolver=resolver, limit=webhook_config.concurrency)
         self._session = aiohttp.ClientSession(
             connector=connector,
