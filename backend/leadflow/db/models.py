@@ -148,6 +148,11 @@ class Contact(Model):
     city = fields.CharField(max_length=NAME_MAX, default="")
     country = fields.CharField(max_length=SHORT_MAX, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Consent (DSGVO): the person objected to being contacted. Open leads get no new CALL or
+    # EMAIL steps without a manager's override. When and why it was last set or lifted.
+    opted_out = fields.BooleanField(default=False, db_default=False)
+    opted_out_at = fields.DatetimeField(null=True)
+    opted_out_note = fields.CharField(max_length=TEXT_MAX, default="", db_default="")
 
     class Meta:
         table = "contacts"
