@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     TOO_LONG = "TOO_LONG"
     TOO_MANY = "TOO_MANY"
     DUPLICATE = "DUPLICATE"
+    # The person objected to being contacted (consent): no new call or e-mail without override.
+    OPTED_OUT = "OPTED_OUT"
 
 
 class DomainError(Exception):

@@ -149,6 +149,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "moveOpportunity": allowed_for(*CLERK_A_WRITES),
     "updateOpportunity": allowed_for(*CLERK_A_WRITES),
     "updateContact": allowed_for(*CLERK_A_WRITES),
+    # Recording an objection; lifting it (managers only) is tests/api/test_contact_opt_out.py's.
+    "setContactOptOut": allowed_for(*CLERK_A_WRITES),
     "scheduleActivity": allowed_for(*CLERK_A_WRITES),
     "completeActivity": allowed_for(*CLERK_A_WRITES),
     "rescheduleActivity": allowed_for(*CLERK_A_WRITES),
@@ -452,6 +454,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     ),
     "updateContact": lambda p: mutation(
         "updateContact", {"contactId": p.contact, "phone": "+49 30 1234"}
+    ),
+    "setContactOptOut": lambda p: mutation(
+        "setContactOptOut", {"contactId": p.contact, "optedOut": True}
     ),
     "scheduleActivity": lambda p: mutation(
         "scheduleActivity",

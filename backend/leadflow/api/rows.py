@@ -27,6 +27,9 @@ CONTACT_COLUMNS = (
     "city",
     "country",
     "created_at",
+    "opted_out",
+    "opted_out_at",
+    "opted_out_note",
 )
 CAMPAIGN_COLUMNS = ("id", "name", "description", "starts_on", "ends_on", "created_at")
 LEAD_COLUMNS = (

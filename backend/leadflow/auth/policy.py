@@ -374,6 +374,18 @@ async def find_contact_to_edit(actor: Actor, contact_id: int, missing: DomainErr
     return await find_visible(Contact, contact_editor_scope, actor, contact_id, missing)
 
 
+def require_may_lift_opt_out(actor: Actor) -> None:
+    """Consent: recording a contact's objection is any editor's (`contact_editor_scope`);
+    lifting it (the person consented again) is a manager's or an admin's decision."""
+    require_manager(actor, "lift a contact's objection to being contacted")
+
+
+def require_may_override_opt_out(actor: Actor) -> None:
+    """A call or an e-mail to a person who objected: only a manager or an admin may plan one
+    anyway (`overrideOptOut`); the override is audited."""
+    require_manager(actor, "override a contact's objection to being contacted (overrideOptOut)")
+
+
 def require_may_see_users(actor: Actor) -> None:
     require_worker(actor)
 

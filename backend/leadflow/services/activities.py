@@ -21,6 +21,7 @@ from leadflow.db.enums import ActivityKind, LeadEventKind, OpportunityEventKind
 from leadflow.db.models import (
     NOTE_MAX,
     Activity,
+    Contact,
     Lead,
     LeadEvent,
     Opportunity,
@@ -28,7 +29,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services import outbox
+from leadflow.services import audit, outbox
 from leadflow.services.moments import utc_moment
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_text
@@ -37,6 +38,10 @@ from leadflow.services.validation import clean_text
 # that sorts before or after everything else for ever.
 DUE_PAST_LIMIT = timedelta(days=366)
 DUE_FUTURE_LIMIT = timedelta(days=3660)
+
+# The kinds that reach the person: refused while their contact objected (consent).
+CONTACTING_KINDS = frozenset({ActivityKind.CALL, ActivityKind.EMAIL})
+_OPTED_OUT = "This person objected to being contacted: no calls or e-mails; a manager may override."
 
 _CONFLICT = "Someone else changed this at the same moment; nothing was saved. Reload and retry."
 
@@ -57,12 +62,14 @@ class SubjectRef:
 @dataclass(frozen=True, slots=True)
 class PlannedStep:
     """An activity to plan, as the caller gave it (checked by the service). Without an
-    assignee it goes to the subject's clerk (the lead's assignee, the opportunity's owner)."""
+    assignee it goes to the subject's clerk (the lead's assignee, the opportunity's owner).
+    `override_opt_out`: a manager plans a call or an e-mail to a person who objected."""
 
     kind: ActivityKind
     due_at: datetime
     note: str | None = None
     assignee_id: int | None = None
+    override_opt_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,8 @@ class _CheckedStep:
     due_at: datetime
     note: str
     assignee_id: int
+    # Planned against the contact's objection (a manager's override): audited when stored.
+    overrides_opt_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,12 @@ class _Subject:
             return self.lead.assignee_id
         assert self.opportunity is not None
         return self.opportunity.owner_id
+
+    @property
+    def contact_id(self) -> int:
+        model = self.lead if self.lead is not None else self.opportunity
+        assert model is not None
+        return model.contact_id
 
     @property
     def is_closed(self) -> bool:
@@ -209,12 +224,15 @@ async def schedule_activity(
     due_at: datetime,
     note: str | None = None,
     assignee_id: int | None = None,
+    *,
+    override_opt_out: bool = False,
 ) -> Activity:
     """Plan a next step on an open lead or opportunity: its clerk or a manager. Without an
     assignee it goes to the subject's clerk; a NEW lead has none, so a manager planning on
     one names who does it (rather than it silently landing on the manager). The assignee is
     someone who may work on the subject: its clerk (the opportunity's owner) or a manager;
-    on a NEW lead, which clerks do not see, a manager."""
+    on a NEW lead, which clerks do not see, a manager. A CALL or EMAIL for a contact who
+    opted out is refused (OPTED_OUT) unless a manager overrides it (audited)."""
     target = await _subject(actor, subject)
     if target.is_closed:
         raise DomainError(
@@ -223,7 +241,11 @@ async def schedule_activity(
             ["subjectId"],
         )
     step = await _checked_step(
-        actor, target, PlannedStep(kind, due_at, note, assignee_id), path=[], fallback=None
+        actor,
+        target,
+        PlannedStep(kind, due_at, note, assignee_id, override_opt_out),
+        path=[],
+        fallback=None,
     )
     async with in_transaction():
         await target.lock_unchanged("subjectId")
@@ -469,6 +491,7 @@ async def _checked_step(
     (the next step after one on a NEW lead goes to whoever did that one)."""
     if actor_user(actor) is None:
         raise AccessDenied("Only a user can plan activities.")
+    overrides_opt_out = await _opt_out_overridden(actor, target, step, path)
     due_at = _clean_due(step.due_at, [*path, "dueAt"])
     note = clean_text(step.note, [*path, "note"], max_length=NOTE_MAX)
     assignee_id = await _assignee_id(actor, target, step.assignee_id, [*path, "assigneeId"])
@@ -480,7 +503,31 @@ async def _checked_step(
             "This lead has no clerk yet: choose who does it.",
             [*path, "assigneeId"],
         )
-    return _CheckedStep(kind=step.kind, due_at=due_at, note=note, assignee_id=assignee_id)
+    return _CheckedStep(
+        kind=step.kind,
+        due_at=due_at,
+        note=note,
+        assignee_id=assignee_id,
+        overrides_opt_out=overrides_opt_out,
+    )
+
+
+async def _opt_out_overridden(
+    actor: Actor, target: _Subject, step: PlannedStep, path: list[str]
+) -> bool:
+    """Consent: a new call or e-mail for a person who objected is refused, unless a manager
+    overrides it (True: the override is used). Asking for an override is a manager's right
+    even where none is needed, so a clerk asking gets FORBIDDEN either way. Meetings and tasks
+    stay allowed (the person may ask for a meeting; a task is the house's own work)."""
+    if step.override_opt_out:
+        policy.require_may_override_opt_out(actor)
+    if step.kind not in CONTACTING_KINDS:
+        return False
+    if not await Contact.filter(id=target.contact_id, opted_out=True).exists():
+        return False
+    if not step.override_opt_out:
+        raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*path, "kind"])
+    return True
 
 
 async def _assignee_id(
@@ -543,7 +590,20 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
         created_at=at,
     )
     await target.record(LeadEventKind.ACTIVITY_SCHEDULED, actor, activity, step.note, at)
+    if step.overrides_opt_out:
+        await audit.record(
+            audit.AuditAction.OPT_OUT_OVERRIDDEN,
+            actor=actor,
+            detail=f"{step.kind.value} activity {activity.id} on {target.noun} "
+            f"{_subject_id(target)} for contact {target.contact_id}, who opted out",
+        )
     return activity
+
+
+def _subject_id(target: _Subject) -> int:
+    model = target.lead if target.lead is not None else target.opportunity
+    assert model is not None
+    return model.id
 
 
 def _user_id(actor: Actor) -> int | None:

@@ -31,6 +31,8 @@ class AuditAction(StrEnum):
     WEBHOOK_CHANGED = "webhook.changed"
     WEBHOOK_DELETED = "webhook.deleted"
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
+    # Consent: a manager planned a call or an e-mail to a person who objected to being contacted.
+    OPT_OUT_OVERRIDDEN = "contact.opt_out_overridden"
 
 
 async def record(

@@ -150,7 +150,7 @@ async def _write_if_unchanged(
                 ]
             )
             await _announce_correction(contact.id, changed)
-            await _announce_to_open_leads(contact.id)
+            await announce_to_open_leads(contact.id)
     except IntegrityError:
         # The only unique column is email_key: a concurrent correction or intake took the email
         # between our check and our write.
@@ -176,7 +176,7 @@ async def _announce_correction(contact_id: int, changed: Mapping[str, str | None
     )
 
 
-async def _announce_to_open_leads(contact_id: int) -> None:
+async def announce_to_open_leads(contact_id: int) -> None:
     """The contact's open leads show its details (task lists, lead pages): one LEAD_CHANGED
     each, for its clerk. Bounded: a contact has at most one open lead per campaign, and past
     `MAX_ANNOUNCED` the newest ones are told (a list shows the others on its next read)."""

@@ -42,6 +42,11 @@ class ScheduleActivityInput:
         description="Who does it: defaults to the lead's clerk or the opportunity's owner "
         "(required on a NEW lead, which has no clerk yet).",
     )
+    override_opt_out: bool = strawberry.field(
+        default=False,
+        description="A CALL or EMAIL for a contact who opted out is refused (OPTED_OUT) unless a "
+        "manager or an admin overrides it with true; the override is written to the audit log.",
+    )
 
     def subject(self) -> activities.SubjectRef:
         type_name, pk = parse_global_id(self.subject_id, ["subjectId"])

@@ -37,3 +37,18 @@ class UpdateContactInput:
         values = {column: getattr(self, column) for column in contact_updates.EDITABLE_FIELDS}
         given = {column: value for column, value in values.items() if value is not strawberry.UNSET}
         return contact_updates.ContactCorrection(given=frozenset(given), **given)
+
+
+@strawberry.input(
+    description="Record or lift a contact's objection to being contacted (consent). Setting it: "
+    "whoever may correct the contact; lifting it (the person consented again): managers and "
+    "admins. The same value again changes nothing."
+)
+class SetContactOptOutInput:
+    contact_id: strawberry.ID
+    opted_out: bool = strawberry.field(
+        description="true: the person objected (no calls or e-mails); false: they consented again."
+    )
+    note: str | None = strawberry.field(
+        default=None, description="What the person said (at most 2,000 characters)."
+    )

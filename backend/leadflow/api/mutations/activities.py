@@ -51,7 +51,13 @@ class ActivityMutations:
     ) -> ScheduleActivityPayload:
         actor = info.context.require_writer()
         activity = await activities.schedule_activity(
-            actor, input.subject(), input.kind, input.due_at, input.note, input.assignee()
+            actor,
+            input.subject(),
+            input.kind,
+            input.due_at,
+            input.note,
+            input.assignee(),
+            override_opt_out=input.override_opt_out,
         )
         return ScheduleActivityPayload(activity=await load_activity_node(activity.id))
 

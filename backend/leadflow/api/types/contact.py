@@ -29,7 +29,8 @@ def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
 class ContactChangeNode:
     field: str = strawberry.field(
         description="The field as updateContact names it: firstName, lastName, company, email, "
-        "phone, street, postalCode, city or country."
+        "phone, street, postalCode, city or country; or optedOut (\"true\"/\"false\") and "
+        "optedOutNote, changed by setContactOptOut."
     )
     old_value: str | None = strawberry.field(description="Before; null: it was empty.")
     new_value: str | None = strawberry.field(description="After; null: it is empty now.")
@@ -70,6 +71,16 @@ class ContactNode(Node):
     city: str
     country: str
     created_at: datetime
+    opted_out: bool = strawberry.field(
+        description="The person objected to being contacted (consent, setContactOptOut): no new "
+        "calls or e-mails on their leads and opportunities without a manager's override."
+    )
+    opted_out_at: datetime | None = strawberry.field(
+        description="When the objection was recorded; null while not opted out."
+    )
+    opted_out_note: str | None = strawberry.field(
+        description="What the person said, as noted with the objection; null: no note."
+    )
 
     @strawberry.field(
         description="Corrections of the contact's details, newest first. Whoever may see the "
@@ -96,6 +107,9 @@ class ContactNode(Node):
             city=row[f"{prefix}city"],
             country=row[f"{prefix}country"],
             created_at=row[f"{prefix}created_at"],
+            opted_out=row[f"{prefix}opted_out"],
+            opted_out_at=row[f"{prefix}opted_out_at"],
+            opted_out_note=row[f"{prefix}opted_out_note"] or None,
         )
 
     @classmethod
