@@ -110,18 +110,18 @@ async def test_a_clerk_records_the_objection_and_only_a_manager_lifts_it(client,
     assert error_codes(body) == ["FORBIDDEN"]
     assert (await stored(ids["contact"])).opted_out is True
 
-    payload = await set_opt_out(client, actors.manager, ids["contact"], False)
+    payload = await set_opt_out(client, actors.manager, ids["contact"], False, "Mail vom 6.12.")
 
     assert payload["userErrors"] == []
     assert payload["contact"] == {
         "id": ids["contact"],
         "optedOut": False,
         "optedOutAt": None,
-        "optedOutNote": None,
+        "optedOutNote": "Mail vom 6.12.",
     }
     # Newest first; of one change the note's row was written after the mark's.
     assert await history(client, actors.manager, ids["contact"]) == [
-        ("optedOutNote", "Am Telefon.", None, actors.manager.gid),
+        ("optedOutNote", "Am Telefon.", "Mail vom 6.12.", actors.manager.gid),
         ("optedOut", "true", "false", actors.manager.gid),
         ("optedOutNote", None, "Am Telefon.", actors.clerk_a.gid),
         ("optedOut", "false", "true", actors.clerk_a.gid),
@@ -363,3 +363,32 @@ async def test_the_lead_list_reads_the_mark_without_a_query_per_row(client, acto
 
     assert counts[0] == counts[1]
     assert sorted(marks) == [False] * 5 + [True]
+
+
+async def test_the_opportunity_list_reads_the_mark_without_a_query_per_row(client, actors):
+    counts = []
+    for name in ("Erste", "Zweite", "Dritte"):
+        ids = await lead_of(client, actors, actors.clerk_a, name)
+        await mutate_ok(
+            client,
+            actors.clerk_a,
+            "closeLead",
+            {"leadId": ids["lead"], "outcome": "SUCCESSFUL"},
+            "opportunity { id }",
+        )
+    await mutate_ok(
+        client, actors.manager, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
+    )
+    query = (
+        "query($n: Int!) { opportunities(first: $n) "
+        "{ edges { node { contact { id optedOut } } } } }"
+    )
+
+    for size in (1, 3):
+        with QueryCounter() as counter:
+            body = await gql(client, query, {"n": size}, actor=actors.manager)
+        counts.append(counter.count)
+    edges = data_of(body)["opportunities"]["edges"]
+
+    assert counts[0] == counts[1]
+    assert sorted(edge["node"]["contact"]["optedOut"] for edge in edges) == [False, False, True]

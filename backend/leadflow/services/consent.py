@@ -29,8 +29,8 @@ async def set_opt_out(
     """Record (True) or lift (False) the contact's objection. Setting: whoever may correct the
     contact (`policy.contact_editor_scope`); lifting: managers and admins
     (`policy.require_may_lift_opt_out`). The value it has already changes nothing, not even
-    the note (no second history row, no event). Lifting clears the time and the note: they
-    describe an objection that no longer stands (the history keeps both).
+    the note (no second history row, no event). The note belongs to the change: why the
+    person objected, or when and how they consented again; lifting clears the time.
 
     Concurrency: a compare-and-set on the value read, under the editor rule; of two calls at
     once one writes, the other finds the value already set and changes nothing."""
@@ -42,7 +42,7 @@ async def set_opt_out(
         raise AccessDenied("Only a user can record a contact's consent.")
     if not opted_out:
         policy.require_may_lift_opt_out(actor)
-    cleaned_note = _clean_note(note) if opted_out else ""
+    cleaned_note = _clean_note(note)
     if contact.opted_out == opted_out:
         return contact
     at = clock.now()

@@ -50,5 +50,7 @@ class SetContactOptOutInput:
         description="true: the person objected (no calls or e-mails); false: they consented again."
     )
     note: str | None = strawberry.field(
-        default=None, description="What the person said (at most 2,000 characters)."
+        default=None,
+        description="Why they objected, or when and how they consented again (at most 2,000 "
+        "characters); replaces the previous note.",
     )

@@ -29,7 +29,7 @@ def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
 class ContactChangeNode:
     field: str = strawberry.field(
         description="The field as updateContact names it: firstName, lastName, company, email, "
-        "phone, street, postalCode, city or country; or optedOut (\"true\"/\"false\") and "
+        'phone, street, postalCode, city or country; or optedOut ("true"/"false") and '
         "optedOutNote, changed by setContactOptOut."
     )
     old_value: str | None = strawberry.field(description="Before; null: it was empty.")
@@ -79,7 +79,8 @@ class ContactNode(Node):
         description="When the objection was recorded; null while not opted out."
     )
     opted_out_note: str | None = strawberry.field(
-        description="What the person said, as noted with the objection; null: no note."
+        description="The note of the last setContactOptOut: why the person objected, or "
+        "(optedOut false) when and how they consented again; null: no note."
     )
 
     @strawberry.field(
