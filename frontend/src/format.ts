@@ -9,6 +9,7 @@ export const ContactNameFragment = graphql(`
     firstName
     lastName
     company
+    optedOut
   }
 `);
 
@@ -16,6 +17,8 @@ export interface ContactNameParts {
   firstName: string;
   lastName: string;
   company: string;
+  /** The person objected to being contacted (DSGVO); not known everywhere the name is. */
+  optedOut?: boolean;
 }
 
 export function readContactName(

@@ -162,6 +162,17 @@ describe("contactChanges", () => {
 });
 
 describe("describeContactChange", () => {
+  it("says a recorded or lifted objection in words", () => {
+    const recorded = { field: "optedOut", oldValue: "false", newValue: "true" };
+    expect(describeContactChange(t("de"), recorded)).toBe("Widerspruch erfasst");
+    const lifted = { field: "optedOut", oldValue: "true", newValue: "false" };
+    expect(describeContactChange(t("en"), lifted)).toBe("Objection lifted");
+    const note = { field: "optedOutNote", oldValue: null, newValue: "Keine Anrufe" };
+    expect(describeContactChange(t("de"), note)).toBe(
+      "Notiz zum Widerspruch: (leer) → Keine Anrufe",
+    );
+  });
+
   it("names the field in the user's language, and an empty value", () => {
     expect(
       describeContactChange(t("de"), {

@@ -183,7 +183,15 @@ function isContactField(field: string): field is ContactField {
 
 /** One line of a contact's change history: "Telefon: +49 30 1 → +49 30 2". */
 export function describeContactChange(t: Translate, change: ContactChangeLike): string {
-  const field = isContactField(change.field) ? t(`contact.${change.field}`) : change.field;
+  // setContactOptOut's rows: the objection in words, not "optedOut: false → true".
+  if (change.field === "optedOut") {
+    return t(change.newValue === "true" ? "optOut.historyRecorded" : "optOut.historyLifted");
+  }
+  const field = isContactField(change.field)
+    ? t(`contact.${change.field}`)
+    : change.field === "optedOutNote"
+      ? t("optOut.historyNote")
+      : change.field;
   const shown = (value?: string | null) => value || t("contact.emptyValue");
   return t("contact.change", { field, old: shown(change.oldValue), new: shown(change.newValue) });
 }

@@ -126,6 +126,26 @@ def schedule_call(seeded: Seeded, lead_id: str, days: int) -> None:
     assert payload["userErrors"] == [], payload
 
 
+OPT_OUT = """mutation($input: SetContactOptOutInput!) {
+  setContactOptOut(input: $input) { contact { optedOut } userErrors { code message } }
+}"""
+
+
+def opt_out(seeded: Seeded, lead_id: str) -> None:
+    """The lead's contact objected to being contacted: the "Widerspruch" marker wherever the
+    contact shows."""
+    contact = seeded.graphql("query($id: ID!) { lead(id: $id) { contact { id } } }", id=lead_id)
+    payload = seeded.graphql(
+        OPT_OUT,
+        input={
+            "contactId": contact["lead"]["contact"]["id"],
+            "optedOut": True,
+            "note": "Bitte keine Anrufe mehr.",
+        },
+    )["setContactOptOut"]
+    assert payload["userErrors"] == [], payload
+
+
 class Audit:
     """One person's browser in one language on one device; `screen` checks what is shown."""
 
@@ -225,6 +245,9 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     opportunity_id = close_successfully(seeded, lead_ids[2])
     schedule_call(seeded, lead_ids[0], days=-1)  # overdue
     schedule_call(seeded, lead_ids[1], days=2)  # planned
+    # Objected to being contacted: the clerk's task, the opportunity's board card, list and page.
+    opt_out(seeded, lead_ids[1])
+    opt_out(seeded, lead_ids[2])
     active_lead, done_lead, davids_lead = lead_ids[0], lead_ids[2], lead_ids[3]
     new_lead = lead_ids[-1]
 
@@ -278,6 +301,10 @@ def test_every_screen_passes_axe_has_a_title_and_fits(
     page.get_by_role("button", name=manager.text("reopen.submit"), exact=True).click()
     expect(page.get_by_role("button", name=manager.text("reopen.confirm"))).to_be_visible()
     manager.screen("reopen confirmation")
+    manager.open(f"/leads/{lead_ids[1]}")
+    page.get_by_role("button", name=manager.text("optOut.lift"), exact=True).click()
+    expect(page.locator("#opt-out-form-title")).to_be_visible()
+    manager.screen("lead detail, contact objected, lifting the objection")
     manager.open("/leads/no-such-lead")
     manager.screen("lead not found")
     manager.open("/opportunities")

@@ -1,7 +1,8 @@
 // "Nächster Schritt": the lead's next planned activity (what, when, for whom) with "Erledigt"
 // (complete it, with a result, and plan the next step in one go) and "Verschieben"; with
 // nothing planned, the "Nächster Schritt planen" form. Saving feedback opens the planning
-// again (`planRequests`), since a contact usually ends with the next step.
+// again (`planRequests`), since a contact usually ends with the next step. A contact who objected
+// to being contacted gets a warning before a call or e-mail is planned; managers may override it.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
@@ -10,6 +11,7 @@ import { requestError } from "../errorText";
 import { useI18n } from "../I18n";
 import { FORM, LOCALES, type UserErrorLike, errorsByField } from "../leadDetail";
 import { dueAtForApi, formatStepTime, toLocalInput } from "../nextStep";
+import { objectionConcerns, overridesObjection } from "../optOut";
 import { DueBadge } from "./DueBadge";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
 import { EMPTY_STEP, type StepDraft, StepFields } from "./StepFields";
@@ -18,6 +20,10 @@ export const NextStepPanelFragment = graphql(`
   fragment NextStepPanel_lead on Lead {
     id
     dueState
+    contact {
+      id
+      optedOut
+    }
     nextActivity {
       id
       kind
@@ -91,7 +97,7 @@ const RescheduleActivityDocument = graphql(`
 type Mode = "view" | "plan" | "complete" | "reschedule";
 type Errors = Record<string, UserErrorLike>;
 
-const PLAN_FIELDS = ["kind", "dueAt", "note"];
+const PLAN_FIELDS = ["kind", "dueAt", "note", "overrideOptOut"];
 const COMPLETE_FIELDS = ["note", "next.kind", "next.dueAt", "next.note"];
 const RESCHEDULE_FIELDS = ["dueAt"];
 
@@ -101,12 +107,15 @@ export function NextStepPanel({
   lead: leadRef,
   mayWork,
   planRequests,
+  mayOverrideOptOut,
 }: {
   lead: FragmentType<typeof NextStepPanelFragment>;
   /** The lead's clerk or a manager, on an ACTIVE lead. */
   mayWork: boolean;
   /** Goes up each time feedback was saved: plan (or complete and plan) the next step now. */
   planRequests: number;
+  /** Managers and admins: may plan a call or e-mail despite the contact's objection. */
+  mayOverrideOptOut: boolean;
 }) {
   const { t, language } = useI18n();
   const lead = getFragmentData(NextStepPanelFragment, leadRef);
@@ -115,6 +124,7 @@ export function NextStepPanel({
   const [step, setStep] = useState<StepDraft>(EMPTY_STEP);
   const [doneNote, setDoneNote] = useState("");
   const [planNext, setPlanNext] = useState(true);
+  const [overrideOptOut, setOverrideOptOut] = useState(false);
   const [errors, setErrors] = useState<Errors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [refusals, setRefusals] = useState(0);
@@ -158,6 +168,7 @@ export function NextStepPanel({
     setMessage(null);
     setDoneNote("");
     setPlanNext(true);
+    setOverrideOptOut(false);
     setStep(
       nextMode === "reschedule" && next
         ? { ...EMPTY_STEP, kind: next.kind, dueAt: toLocalInput(new Date(next.dueAt)) }
@@ -192,7 +203,18 @@ export function NextStepPanel({
     const dueAt = dueAtForApi(step.dueAt);
     if (!dueAt) return refuse({ dueAt: dueRequired(["dueAt"]) });
     const result = await scheduleActivity({
-      input: { subjectId: lead.id, kind: step.kind, dueAt, note: step.note.trim() || null },
+      input: {
+        subjectId: lead.id,
+        kind: step.kind,
+        dueAt,
+        note: step.note.trim() || null,
+        overrideOptOut: overridesObjection({
+          mayOverride: mayOverrideOptOut,
+          ticked: overrideOptOut,
+          optedOut: lead.contact.optedOut,
+          kind: step.kind,
+        }),
+      },
     });
     if (result.error) return refuse({ [FORM]: requestError(result.error) });
     const payload = result.data?.scheduleActivity;
@@ -344,6 +366,20 @@ export function NextStepPanel({
           {shownMode === "plan" && (
             <StepFields idPrefix="plan" draft={step} onChange={changeStep} errors={errors} />
           )}
+          {shownMode === "plan" && objectionConcerns(lead.contact.optedOut, step.kind) && (
+            <ObjectionWarning
+              id="plan"
+              mayOverride={mayOverrideOptOut}
+              override={overrideOptOut}
+              onOverride={setOverrideOptOut}
+              error={errors.overrideOptOut}
+            />
+          )}
+          {shownMode === "complete" &&
+            planNext &&
+            objectionConcerns(lead.contact.optedOut, step.kind) && (
+              <ObjectionWarning id="complete-next" mayOverride={false} />
+            )}
           {shownMode === "complete" && planNext && (
             <StepFields
               idPrefix="complete-next"
@@ -380,5 +416,43 @@ export function NextStepPanel({
         </form>
       )}
     </section>
+  );
+}
+
+/** The contact objected to being contacted: said before a call or e-mail is sent; managers and
+ * admins may tick the override, which the server logs. */
+function ObjectionWarning({
+  id,
+  mayOverride,
+  override = false,
+  onOverride,
+  error,
+}: {
+  id: string;
+  mayOverride: boolean;
+  override?: boolean;
+  onOverride?: (override: boolean) => void;
+  error?: UserErrorLike;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="opt-out-warning" data-testid={`${id}-opt-out-warning`}>
+      <p className="live-warning" id={`${id}-opt-out-text`}>
+        {t("optOut.planWarning")}
+      </p>
+      {mayOverride && onOverride && (
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={override}
+            onChange={(event) => onOverride(event.target.checked)}
+            aria-describedby={`${id}-opt-out-text`}
+            {...invalidProps(`${id}-override-error`, error)}
+          />
+          {t("optOut.override")}
+        </label>
+      )}
+      <FieldError id={`${id}-override-error`} error={error} />
+    </div>
   );
 }

@@ -11,6 +11,7 @@ import { CARD_DRAG_TYPE, cardDragData, formatCloseDate } from "../pipeline";
 import { opportunityPath } from "../routes";
 import { Link } from "./Link";
 import { MoveOpportunityMenu } from "./MoveOpportunityMenu";
+import { OptOutBadge } from "./OptOutBadge";
 
 export const OpportunityCardFragment = graphql(`
   fragment OpportunityCard_opportunity on Opportunity {
@@ -65,7 +66,12 @@ export function OpportunityCard({
       onDragEnd={() => setDragging(false)}
     >
       <Link href={opportunityPath(card.id)}>{card.title}</Link>
-      {contact && <span className="meta">{contact}</span>}
+      {contact && (
+        <span className="meta">
+          {contact}
+          <OptOutBadge optedOut={readContactName(card.contact).optedOut} />
+        </span>
+      )}
       <span className="board-value">
         {card.expectedValue ? formatMoney(language, card.expectedValue) : t("board.noValue")}
       </span>

@@ -7,6 +7,7 @@ import { type TaskRow, waitingSinceOf } from "../taskRow";
 import { DueBadge } from "./DueBadge";
 import { Link } from "./Link";
 import { NextStep } from "./TaskTable";
+import { OptOutBadge } from "./OptOutBadge";
 
 export function TaskCards({
   tasks,
@@ -25,6 +26,7 @@ export function TaskCards({
           <li key={task.id} className="task-card">
             <p className="task-card-name">
               <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
+              <OptOutBadge optedOut={contact.optedOut} />
               {contactName(contact) && contact.company && (
                 <span className="task-card-company">{contact.company}</span>
               )}

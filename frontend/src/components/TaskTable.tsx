@@ -7,6 +7,7 @@ import { type TaskRow, waitingSinceOf } from "../taskRow";
 import { DueBadge } from "./DueBadge";
 import { Link } from "./Link";
 import { SortHeader } from "./SortHeader";
+import { OptOutBadge } from "./OptOutBadge";
 
 export function TaskTable({
   tasks,
@@ -50,6 +51,7 @@ export function TaskTable({
               <tr key={task.id}>
                 <td>
                   <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
+                  <OptOutBadge optedOut={contact.optedOut} />
                 </td>
                 <td>{contact.company}</td>
                 <td className="task-campaign">{task.campaign.name}</td>

@@ -8,11 +8,13 @@ import { ActivityList } from "../components/ActivityList";
 import { CloseLeadForm } from "../components/CloseLeadForm";
 import { ContactEditForm } from "../components/ContactEditForm";
 import { ContactHistory } from "../components/ContactHistory";
+import { ContactOptOut } from "../components/ContactOptOut";
 import { FeedbackForm } from "../components/FeedbackForm";
 import { LeadHistory } from "../components/LeadHistory";
 import { NextLeadLink } from "../components/NextLeadLink";
 import { NextStepPanel } from "../components/NextStepPanel";
 import { Link } from "../components/Link";
+import { OptOutBadge } from "../components/OptOutBadge";
 import {
   OpportunitySummary,
   type OpportunitySummaryRef,
@@ -29,6 +31,7 @@ import { TaskEventsDocument, useLiveSubscription } from "../live";
 import "../live.css";
 import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
+import { mayLiftOptOut, mayRecordOptOut } from "../optOut";
 import { homePath } from "../routes";
 import { useLocation } from "../router";
 import { parseTaskList, taskListUrl } from "../taskList";
@@ -59,6 +62,7 @@ const LeadDetailDocument = graphql(`
         city
         country
         ...ContactHistory_contact
+        ...ContactOptOut_contact
       }
       campaign {
         id
@@ -211,10 +215,29 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
         disabled={liveChange !== null}
         style={LOCK_STYLE}
       >
-        <LeadFacts lead={lead} mayEditContact={mayEditContact} />
+        <LeadFacts
+          lead={lead}
+          mayEditContact={mayEditContact}
+          objection={{
+            mayRecord: mayRecordOptOut(viewer, {
+              status: lead.status,
+              assigneeId: lead.assignee?.id ?? null,
+            }),
+            mayLift: mayLiftOptOut(viewer),
+            onChanged: (optedOut) => {
+              setNotice({ text: t(optedOut ? "optOut.recorded" : "optOut.lifted") });
+              refresh();
+            },
+          }}
+        />
         <div className="detail-side">
           {lead.status === "ACTIVE" && (
-            <NextStepPanel lead={lead} mayWork={mayWork} planRequests={planRequests} />
+            <NextStepPanel
+              lead={lead}
+              mayWork={mayWork}
+              planRequests={planRequests}
+              mayOverrideOptOut={mayLiftOptOut(viewer)}
+            />
           )}
           {mayWork && (
             <FeedbackForm
@@ -250,7 +273,16 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
   );
 }
 
-function LeadFacts({ lead, mayEditContact }: { lead: Lead; mayEditContact: boolean }) {
+function LeadFacts({
+  lead,
+  mayEditContact,
+  objection,
+}: {
+  lead: Lead;
+  mayEditContact: boolean;
+  /** Who may record or lift the contact's objection, and what follows a saved change. */
+  objection: { mayRecord: boolean; mayLift: boolean; onChanged: (optedOut: boolean) => void };
+}) {
   const { t, language } = useI18n();
   const { contact } = lead;
   const [editing, setEditing] = useState(false);
@@ -273,7 +305,10 @@ function LeadFacts({ lead, mayEditContact }: { lead: Lead; mayEditContact: boole
 
   const header = (
     <div className="card-header">
-      <h2 id="facts-title">{t("lead.contact")}</h2>
+      <h2 id="facts-title">
+        {t("lead.contact")}
+        <OptOutBadge optedOut={readContactName(contact).optedOut} />
+      </h2>
       {mayEditContact && !editing && (
         <button
           ref={editRef}
@@ -371,6 +406,12 @@ function LeadFacts({ lead, mayEditContact }: { lead: Lead; mayEditContact: boole
           </>
         )}
       </dl>
+      <ContactOptOut
+        contact={contact}
+        mayRecord={objection.mayRecord}
+        mayLift={objection.mayLift}
+        onChanged={objection.onChanged}
+      />
     </section>
   );
 }

@@ -53,6 +53,7 @@ import { DUE_STATES, type DueState, type LeadOrder } from "../listOptions";
 import { usePageTitle } from "../pageTitle";
 import { useListNavigation, useLocation } from "../router";
 import { type OverviewState, TABS, leadPath, overviewUrl, parseOverview } from "../routes";
+import { OptOutBadge } from "../components/OptOutBadge";
 
 export const PAGE_SIZE = 25;
 const COUNTS_REFRESH_MS = 30_000;
@@ -529,6 +530,7 @@ function LeadTableRow({
         return (
           <td key={column}>
             <Link href={leadPath(row.id)}>{name}</Link>
+            <OptOutBadge optedOut={contact.optedOut} />
           </td>
         );
       case "company":

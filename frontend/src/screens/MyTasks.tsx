@@ -41,6 +41,7 @@ import {
 } from "../taskList";
 import { readTaskRow } from "../taskRow";
 import type { Viewer } from "../viewer";
+import { OptOutBadge } from "../components/OptOutBadge";
 
 const PAGE_SIZE = 25;
 
@@ -312,6 +313,7 @@ function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string
                       <Link href={leadPath(lead.id)}>
                         {contactName(contact) || contact.company}
                       </Link>
+                      <OptOutBadge optedOut={contact.optedOut} />
                     </td>
                     <td>{contact.company}</td>
                     <td>{lead.campaign.name}</td>

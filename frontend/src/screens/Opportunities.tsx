@@ -28,6 +28,7 @@ import {
 import { navigate, useLocation } from "../router";
 import { STAGES, opportunityPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
+import { OptOutBadge } from "../components/OptOutBadge";
 
 const PAGE_SIZE = 25;
 const VIEWS: readonly OpportunitiesView[] = ["board", "list"];
@@ -209,7 +210,10 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
                   <td>
                     <Link href={opportunityPath(opportunity.id)}>{opportunity.title}</Link>
                   </td>
-                  <td>{leadName(readContactName(opportunity.contact))}</td>
+                  <td>
+                    {leadName(readContactName(opportunity.contact))}
+                    <OptOutBadge optedOut={readContactName(opportunity.contact).optedOut} />
+                  </td>
                   <td>{opportunity.owner.name}</td>
                   <td>{t(`stage.${opportunity.stage}`)}</td>
                   <td>

@@ -22,6 +22,7 @@ import { usePageTitle } from "../pageTitle";
 import { formatCloseDate, isClosedStage, moveTargets } from "../pipeline";
 import { leadPath } from "../routes";
 import { type Viewer, isManager } from "../viewer";
+import { OptOutBadge } from "../components/OptOutBadge";
 
 const OpportunityDetailDocument = graphql(`
   query OpportunityDetail($id: ID!) {
@@ -117,7 +118,10 @@ export function OpportunityDetail({
           <h2 id="opportunity-facts-title">{t("opp.facts")}</h2>
           <dl className="facts">
             <dt>{t("opp.contact")}</dt>
-            <dd>{[contactName(contact), contact.company].filter(Boolean).join(", ")}</dd>
+            <dd>
+              {[contactName(contact), contact.company].filter(Boolean).join(", ")}
+              <OptOutBadge optedOut={contact.optedOut} />
+            </dd>
             <dt>{t("opportunity.owner")}</dt>
             <dd data-testid="opportunity-owner">{facts.owner.name}</dd>
             <dt>{t("opportunity.stage")}</dt>
