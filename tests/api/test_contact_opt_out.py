@@ -7,6 +7,8 @@ person who objected without a manager's override (audited), on every path that p
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -392,3 +394,32 @@ async def test_the_opportunity_list_reads_the_mark_without_a_query_per_row(clien
 
     assert counts[0] == counts[1]
     assert sorted(edge["node"]["contact"]["optedOut"] for edge in edges) == [False, False, True]
+
+
+async def test_the_lead_export_has_a_column_for_it(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Consent export")
+    leads = await new_leads(client, actors.manager, campaign, ["Offen", "Gesperrt"])
+    await mutate_ok(
+        client,
+        actors.manager,
+        "setContactOptOut",
+        {"contactId": leads[1]["contact"]["id"], "optedOut": True},
+    )
+    headers = {"Authorization": f"Bearer {actors.manager.token}"}
+
+    marks = {}
+    for language, separator, last_name, column in (
+        ("de", ";", "Nachname", "Widerspruch"),
+        ("en", ",", "Last name", "Opted out"),
+    ):
+        response = await client.get(
+            "/files/exports/leads.csv",
+            params={"campaign": campaign, "lang": language},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        text = response.content.decode("utf-8-sig")
+        rows = csv.DictReader(io.StringIO(text), delimiter=separator)
+        marks[language] = {row[last_name]: row[column] for row in rows}
+
+    assert marks == {"de": {"Offen": "", "Gesperrt": "ja"}, "en": {"Offen": "", "Gesperrt": "yes"}}

@@ -47,6 +47,7 @@ _STATUS_WORDS = _words("status", LeadStatus)
 _OUTCOME_WORDS = _words("outcome", Outcome)
 _REASON_WORDS = _words("csv.reason", CloseReason)
 _CHANNEL_WORDS = _words("channel", Channel)
+_OPTED_OUT_WORDS = {language: i18n.text(language, "csv.optedOut.yes") for language in LANGUAGES}
 # Between the feedback entries of one lead in its feedback cell.
 NOTE_SEPARATOR = " | "
 
@@ -90,6 +91,11 @@ def _outcome(row: dict[str, Any], language: str) -> str:
     return _OUTCOME_WORDS[language][Outcome(row["outcome"])] if row["outcome"] else ""
 
 
+def _opted_out(row: dict[str, Any], language: str) -> str:
+    """Consent: whoever calls from the file must see that this person objected."""
+    return _OPTED_OUT_WORDS[language] if row["contact__opted_out"] else ""
+
+
 def _reason(row: dict[str, Any], language: str) -> str:
     reason = row["close_reason"]
     return _REASON_WORDS[language][CloseReason(reason)] if reason else ""
@@ -107,6 +113,7 @@ COLUMNS = (
     Column("postalCode", _plain("contact__postal_code")),
     Column("city", _plain("contact__city")),
     Column("country", _plain("contact__country")),
+    Column("optedOut", _opted_out),
     Column("campaign", _plain("campaign__name")),
     Column("status", _status),
     Column("assignee", _plain("assignee__name")),
@@ -130,6 +137,7 @@ _FIELDS = (
     "contact__postal_code",
     "contact__city",
     "contact__country",
+    "contact__opted_out",
     "campaign__name",
     "assignee_id",
     "assignee__name",
