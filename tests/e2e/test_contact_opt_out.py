@@ -9,7 +9,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.axe import expect_no_violations
-from tests.e2e.conftest import CLERK_CLARA, PASSWORD, Seeded, log_in, log_in_as_manager
+from tests.e2e.conftest import (
+    CLERK_CLARA,
+    PASSWORD,
+    Seeded,
+    log_in,
+    log_in_as_manager,
+    screenshot,
+)
 from tests.e2e.test_lead_detail import assign
 
 OBJECTION = "Die Person hat der Kontaktaufnahme widersprochen"
@@ -80,6 +87,7 @@ def test_a_clerk_records_an_objection_calls_are_refused_and_a_manager_lifts_it(
     )
     expect(plan.get_by_label("Art")).to_have_attribute("aria-invalid", "true")
     expect_no_violations(clerk, "the lead page of a contact who objected, a call refused")
+    screenshot(clerk, "lead-opt-out-call-refused", full_page=True)
     assert contact_consent(seeded, lead_id)["activities"] == []
     # A meeting is no contact by phone or e-mail: no warning.
     plan.get_by_label("Art").select_option("MEETING")
