@@ -5,11 +5,13 @@ invariant, never timings)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from leadflow.db.enums import Channel, LeadEventKind, Outcome
-from leadflow.db.models import Feedback, Lead, LeadEvent
-from leadflow.errors import AccessDenied, DomainError
-from leadflow.services import campaigns, leads
+from leadflow import clock
+from leadflow.db.enums import ActivityKind, Channel, LeadEventKind, Outcome
+from leadflow.db.models import Activity, Contact, Feedback, Lead, LeadEvent
+from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services import activities, campaigns, consent, leads
 from leadflow.services.leads import LeadIntake
 
 ROUNDS = 10
@@ -97,3 +99,31 @@ async def test_an_email_that_grows_when_lower_cased_is_a_clear_error(actors):
     else:
         raise AssertionError("an over-long email was accepted")
     assert await Lead.filter(campaign_id=campaign.id).count() == 0
+
+
+async def test_no_call_is_planned_after_the_person_objected(actors):
+    """Consent: the objection recorded while a clerk plans a call wins. The check before the
+    transaction is repeated inside it, under the contact's row lock (PostgreSQL), so a call
+    stored at all was stored before the objection."""
+    clerk = actors.clerk_a
+    for round_no in range(ROUNDS):
+        lead_id = await _lead_of(actors, clerk, f"call-vs-objection-{round_no}")
+        lead = await Lead.get(id=lead_id)
+        planned, _ = await asyncio.gather(
+            _quietly(
+                activities.schedule_activity(
+                    clerk.user,
+                    activities.SubjectRef(activities.SubjectKind.LEAD, lead_id),
+                    ActivityKind.CALL,
+                    clock.now() + timedelta(days=1),
+                )
+            ),
+            _quietly(consent.set_opt_out(clerk.user, lead.contact_id, True, "Kein Anruf")),
+        )
+        contact = await Contact.get(id=lead.contact_id)
+        assert contact.opted_out and contact.opted_out_at is not None
+        calls = await Activity.filter(lead_id=lead_id, kind=ActivityKind.CALL)
+        if isinstance(planned, DomainError):
+            assert calls == [] and planned.code is ErrorCode.OPTED_OUT
+        else:
+            assert [call.created_at <= contact.opted_out_at for call in calls] == [True]

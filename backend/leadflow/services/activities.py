@@ -86,6 +86,9 @@ class _CheckedStep:
     assignee_id: int
     # Planned against the contact's objection (a manager's override): audited when stored.
     overrides_opt_out: bool = False
+    # Where the step came in (["next"] for completeActivity's next step): the field of a refusal
+    # found only when storing it.
+    path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,6 +512,7 @@ async def _checked_step(
         note=note,
         assignee_id=assignee_id,
         overrides_opt_out=overrides_opt_out,
+        path=tuple(path),
     )
 
 
@@ -579,6 +583,7 @@ def _clean_due(due_at: datetime, field: list[str]) -> datetime:
 
 async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetime) -> Activity:
     """Insert a checked activity with its history entry (inside the caller's transaction)."""
+    await _require_still_reachable(target, step)
     activity = await Activity.create(
         kind=step.kind,
         due_at=step.due_at,
@@ -598,6 +603,24 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
             f"{_subject_id(target)} for contact {target.contact_id}, who opted out",
         )
     return activity
+
+
+async def _require_still_reachable(target: _Subject, step: _CheckedStep) -> None:
+    """The consent check again, inside the transaction that stores the step: an objection
+    recorded since `_checked_step` looked wins. On PostgreSQL the contact's row is locked
+    (FOR NO KEY UPDATE, which a new lead's foreign-key check does not wait for), so a
+    `setContactOptOut` running now is waited for and its value read; SQLite serialises
+    writers anyway."""
+    if step.kind not in CONTACTING_KINDS or step.overrides_opt_out:
+        return
+    contact = (
+        await Contact.filter(id=target.contact_id)
+        .select_for_update(no_key=True)
+        .only("id", "opted_out")
+        .first()
+    )
+    if contact is not None and contact.opted_out:
+        raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*step.path, "kind"])
 
 
 def _subject_id(target: _Subject) -> int:
