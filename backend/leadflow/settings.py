@@ -234,13 +234,16 @@ def _webhook_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def _parse_seconds(name: str, raw: str, low: float, high: float) -> float:
+def _parse_seconds(
+    name: str, raw: str, low: float, high: float, *, above_low: bool = False
+) -> float:
+    """A number of seconds in [low, high] (in (low, high] with `above_low`)."""
     try:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    if not (low < value if above_low else low <= value) or value > high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g} seconds, got {value:g}")
     return value
 
 
@@ -275,14 +278,7 @@ def _parse_int(name: str, raw: str, minimum: int, maximum: int) -> int:
 
 
 def _parse_timeout(raw: str) -> float:
-    name = "LEADFLOW_REQUEST_TIMEOUT"
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not 0 < seconds <= 3600:
-        raise SettingsError(f"{name} must be between 0 and 3600 seconds, got {seconds}")
-    return seconds
+    return _parse_seconds("LEADFLOW_REQUEST_TIMEOUT", raw, 0, 3600, above_low=True)
 
 
 _SMTP_SCHEMES: dict[str, tuple[Literal["none", "starttls", "tls"], int]] = {
