@@ -305,7 +305,7 @@ async def test_who_sees_which_webhooks(client, actors: Actors, allow_private):
 async def test_a_clerk_may_not_create_webhooks(client, actors: Actors, allow_private):
     body = await gql(
         client,
-        "mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }",
+        mutation_text("createWebhook", "webhook { id }"),
         {"input": {"url": RECEIVER, "events": ["lead.assigned"]}},
         actor=actors.clerk_a,
     )
@@ -322,11 +322,7 @@ async def test_a_read_only_token_reads_but_never_writes(client, actors: Actors, 
         ("deleteWebhook", {"webhookId": webhook["id"]}),
     ):
         body = await gql(
-            client,
-            f"mutation($input: {name[0].upper()}{name[1:]}Input!) "
-            f"{{ {name}(input: $input) {{ userErrors {{ code }} }} }}",
-            {"input": input},
-            actor=actors.read_only_manager,
+            client, mutation_text(name), {"input": input}, actor=actors.read_only_manager
         )
         assert error_codes(body) == ["FORBIDDEN"], name
     stored = await Webhook.get(id=pk(webhook["id"]))
@@ -343,13 +339,7 @@ async def test_a_partner_cannot_change_another_owners_webhook(
         ("rotateWebhookSecret", {"webhookId": webhook["id"]}),
         ("deleteWebhook", {"webhookId": webhook["id"]}),
     ):
-        body = await gql(
-            client,
-            f"mutation($input: {name[0].upper()}{name[1:]}Input!) "
-            f"{{ {name}(input: $input) {{ userErrors {{ code }} }} }}",
-            {"input": input},
-            actor=actors.partner,
-        )
+        body = await gql(client, mutation_text(name), {"input": input}, actor=actors.partner)
         assert error_codes(body) == ["FORBIDDEN"], name
     stored = await Webhook.get(id=pk(webhook["id"]))
     assert stored.active and stored.secret == webhook["secret"]
@@ -627,8 +617,7 @@ async def test_a_partner_redelivers_only_its_own(client, actors: Actors, allow_p
     original = await finished_delivery(managers["id"])
     body = await gql(
         client,
-        "mutation($input: RedeliverWebhookEventInput!) "
-        "{ redeliverWebhookEvent(input: $input) { userErrors { code } } }",
+        mutation_text("redeliverWebhookEvent"),
         {"input": {"deliveryId": _delivery_gid(original.id)}},
         actor=actors.partner,
     )
