@@ -74,6 +74,35 @@ async def raw_set_opt_out(client, actor: Actor, contact_id: str, opted_out: bool
     )
 
 
+async def mark(client, actor: Actor, contact_id: str, opted_out: bool = True) -> None:
+    """setContactOptOut that must succeed (the setup of the tests about its effects)."""
+    await mutate_ok(
+        client, actor, "setContactOptOut", {"contactId": contact_id, "optedOut": opted_out}
+    )
+
+
+async def close_won(client, actor: Actor, lead_id: str) -> str:
+    """Closes the lead SUCCESSFUL; the opportunity's id."""
+    closed = await mutate_ok(
+        client,
+        actor,
+        "closeLead",
+        {"leadId": lead_id, "outcome": "SUCCESSFUL"},
+        "opportunity { id }",
+    )
+    return closed["opportunity"]["id"]
+
+
+async def query_counts(client, actor: Actor, query: str, sizes: tuple[int, ...]) -> tuple:
+    """The number of queries for each page size, and the last page's data."""
+    counts = []
+    for size in sizes:
+        with QueryCounter() as counter:
+            body = await gql(client, query, {"n": size}, actor=actor)
+        counts.append(counter.count)
+    return counts, data_of(body)
+
+
 async def history(client, actor: Actor, contact_id: str) -> list[tuple]:
     body = await gql(client, HISTORY, {"id": contact_id}, actor=actor)
     return [
@@ -133,12 +162,8 @@ async def test_a_clerk_records_the_objection_and_only_a_manager_lifts_it(client,
 async def test_admins_lift_it_too_and_managers_set_it_on_any_contact(client, actors):
     ids = await lead_of(client, actors, None)
 
-    await mutate_ok(
-        client, actors.manager, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
-    )
-    await mutate_ok(
-        client, actors.admin, "setContactOptOut", {"contactId": ids["contact"], "optedOut": False}
-    )
+    await mark(client, actors.manager, ids["contact"])
+    await mark(client, actors.admin, ids["contact"], False)
 
     assert (await stored(ids["contact"])).opted_out is False
 
@@ -226,9 +251,7 @@ async def test_two_calls_at_once_record_it_once(client, actors):
 
 async def opted_out_lead(client, actors, clerk: Actor = None) -> dict:  # type: ignore[assignment]
     ids = await lead_of(client, actors, clerk or actors.clerk_a)
-    await mutate_ok(
-        client, actors.manager, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
-    )
+    await mark(client, actors.manager, ids["contact"])
     return ids
 
 
@@ -295,9 +318,7 @@ async def test_moving_or_completing_a_planned_call_stays_allowed_but_no_new_next
     ids = await lead_of(client, actors, actors.clerk_a)
     planned = await schedule(client, actors.clerk_a, ids["lead"], "CALL")
     activity_id = planned["activity"]["id"]
-    await mutate_ok(
-        client, actors.clerk_a, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
-    )
+    await mark(client, actors.clerk_a, ids["contact"])
 
     await mutate_ok(
         client,
@@ -326,18 +347,10 @@ async def test_moving_or_completing_a_planned_call_stays_allowed_but_no_new_next
 
 async def test_the_rule_holds_on_opportunities(client, actors):
     ids = await lead_of(client, actors, actors.clerk_a)
-    closed = await mutate_ok(
-        client,
-        actors.clerk_a,
-        "closeLead",
-        {"leadId": ids["lead"], "outcome": "SUCCESSFUL"},
-        "opportunity { id }",
-    )
-    await mutate_ok(
-        client, actors.manager, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
-    )
+    opportunity = await close_won(client, actors.clerk_a, ids["lead"])
+    await mark(client, actors.manager, ids["contact"])
 
-    payload = await schedule(client, actors.clerk_a, closed["opportunity"]["id"], "EMAIL")
+    payload = await schedule(client, actors.clerk_a, opportunity, "EMAIL")
 
     assert codes(payload) == [("OPTED_OUT", ["kind"])]
 
@@ -348,49 +361,28 @@ async def test_the_rule_holds_on_opportunities(client, actors):
 async def test_the_lead_list_reads_the_mark_without_a_query_per_row(client, actors):
     campaign = await new_campaign(client, actors.manager, "Consent list")
     leads = await new_leads(client, actors.manager, campaign, [f"Liste{i}" for i in range(6)])
-    await mutate_ok(
-        client,
-        actors.manager,
-        "setContactOptOut",
-        {"contactId": leads[0]["contact"]["id"], "optedOut": True},
-    )
+    await mark(client, actors.manager, leads[0]["contact"]["id"])
     query = "query($n: Int!) { leads(first: $n) { edges { node { contact { id optedOut } } } } }"
 
-    counts = []
-    for size in (1, 6):
-        with QueryCounter() as counter:
-            body = await gql(client, query, {"n": size}, actor=actors.manager)
-        counts.append(counter.count)
-    marks = [edge["node"]["contact"]["optedOut"] for edge in data_of(body)["leads"]["edges"]]
+    counts, data = await query_counts(client, actors.manager, query, (1, 6))
+    marks = [edge["node"]["contact"]["optedOut"] for edge in data["leads"]["edges"]]
 
     assert counts[0] == counts[1]
     assert sorted(marks) == [False] * 5 + [True]
 
 
 async def test_the_opportunity_list_reads_the_mark_without_a_query_per_row(client, actors):
-    counts = []
     for name in ("Erste", "Zweite", "Dritte"):
         ids = await lead_of(client, actors, actors.clerk_a, name)
-        await mutate_ok(
-            client,
-            actors.clerk_a,
-            "closeLead",
-            {"leadId": ids["lead"], "outcome": "SUCCESSFUL"},
-            "opportunity { id }",
-        )
-    await mutate_ok(
-        client, actors.manager, "setContactOptOut", {"contactId": ids["contact"], "optedOut": True}
-    )
+        await close_won(client, actors.clerk_a, ids["lead"])
+    await mark(client, actors.manager, ids["contact"])
     query = (
         "query($n: Int!) { opportunities(first: $n) "
         "{ edges { node { contact { id optedOut } } } } }"
     )
 
-    for size in (1, 3):
-        with QueryCounter() as counter:
-            body = await gql(client, query, {"n": size}, actor=actors.manager)
-        counts.append(counter.count)
-    edges = data_of(body)["opportunities"]["edges"]
+    counts, data = await query_counts(client, actors.manager, query, (1, 3))
+    edges = data["opportunities"]["edges"]
 
     assert counts[0] == counts[1]
     assert sorted(edge["node"]["contact"]["optedOut"] for edge in edges) == [False, False, True]
@@ -399,12 +391,7 @@ async def test_the_opportunity_list_reads_the_mark_without_a_query_per_row(clien
 async def test_the_lead_export_has_a_column_for_it(client, actors):
     campaign = await new_campaign(client, actors.manager, "Consent export")
     leads = await new_leads(client, actors.manager, campaign, ["Offen", "Gesperrt"])
-    await mutate_ok(
-        client,
-        actors.manager,
-        "setContactOptOut",
-        {"contactId": leads[1]["contact"]["id"], "optedOut": True},
-    )
+    await mark(client, actors.manager, leads[1]["contact"]["id"])
     headers = {"Authorization": f"Bearer {actors.manager.token}"}
 
     marks = {}
