@@ -101,6 +101,11 @@ async def next_message(ws: ClientConnection, timeout: float = 5) -> dict[str, An
             return message
 
 
+async def next_data(ws: ClientConnection, field: str, timeout: float = 5) -> Any:
+    """The next message's data of the subscription `field`."""
+    return (await next_message(ws, timeout))["payload"]["data"][field]
+
+
 async def nothing_arrives(ws: ClientConnection, seconds: float = 0.7) -> None:
     with pytest.raises(TimeoutError):
         await next_message(ws, seconds)
@@ -119,6 +124,16 @@ async def assign(client: httpx.AsyncClient, manager: Actor, lead_ids: list[str],
         "assignLeads",
         {"leadIds": lead_ids, "assigneeId": clerk.gid},
         "leads { id }",
+    )
+
+
+async def reassign(client: httpx.AsyncClient, manager: Actor, lead_id: str, clerk: Actor) -> None:
+    await mutate_ok(
+        client,
+        manager,
+        "reassignLead",
+        {"leadId": lead_id, "assigneeId": clerk.gid},
+        "lead { id }",
     )
 
 
@@ -141,16 +156,10 @@ async def test_a_clerk_gets_its_assignment_and_no_one_else_does(
         await nothing_arrives(bruno)
 
         # Reassigned: Clara learns only the id of what she no longer sees, Bruno gets it.
-        await mutate_ok(
-            client,
-            actors.manager,
-            "reassignLead",
-            {"leadId": lead, "assigneeId": actors.clerk_b.gid},
-            "lead { id }",
-        )
-        away = (await next_message(clara))["payload"]["data"]["taskEvents"]
+        await reassign(client, actors.manager, lead, actors.clerk_b)
+        away = await next_data(clara, "taskEvents")
         assert away["kind"] == "REASSIGNED_AWAY" and away["lead"] == {"id": lead}
-        came = (await next_message(bruno))["payload"]["data"]["taskEvents"]
+        came = await next_data(bruno, "taskEvents")
         assert came["kind"] == "ASSIGNED" and came["lead"] == {"id": lead}
         assert int(came["eventId"]) > int(event["eventId"])
 
@@ -163,13 +172,7 @@ async def test_a_lead_taken_away_shows_nothing_but_its_id(
     query = "subscription { taskEvents { kind lead { id contact { email } } } }"
     async with socket(server, bearer(actors.clerk_a)) as clara:
         await subscribed(clara, query)
-        await mutate_ok(
-            client,
-            actors.manager,
-            "reassignLead",
-            {"leadId": lead, "assigneeId": actors.clerk_b.gid},
-            "lead { id }",
-        )
+        await reassign(client, actors.manager, lead, actors.clerk_b)
         payload = (await next_message(clara))["payload"]
         while payload["data"] is not None:
             # The assignment's own event, when the hub read it only after Clara subscribed.
@@ -186,7 +189,7 @@ async def test_a_manager_sees_the_counts_change(
     async with socket(server, bearer(actors.manager)) as mona:
         await subscribed(mona, COUNTS)
         await assign(client, actors.manager, leads[:2], actors.clerk_a)
-        counts = (await next_message(mona))["payload"]["data"]["leadCountsChanged"]
+        counts = await next_data(mona, "leadCountsChanged")
         assert counts == {"new": 1, "active": 2, "done": 0}
 
 
@@ -201,7 +204,7 @@ async def test_a_burst_of_changes_is_counted_once(
         )
         seen = []
         while True:
-            counts = (await next_message(mona))["payload"]["data"]["leadCountsChanged"]
+            counts = await next_data(mona, "leadCountsChanged")
             seen.append(counts)
             if counts == {"new": 0, "active": 6, "done": 0}:
                 break
@@ -221,7 +224,7 @@ async def test_a_clerk_hears_of_its_notifications_only(
         await subscribed(clara, query)
         await subscribed(bruno, query)
         await assign(client, actors.manager, leads, actors.clerk_a)
-        added = (await next_message(clara, timeout=1.0))["payload"]["data"]["notificationAdded"]
+        added = await next_data(clara, "notificationAdded", timeout=1.0)
         assert added["kind"] == "LEAD_ASSIGNED" and added["readAt"] is None
         assert "2" in added["message"]  # one notification for the batch of two
         await nothing_arrives(clara)
@@ -235,7 +238,7 @@ async def test_a_clerk_resumes_after_the_last_event_it_saw(
     async with socket(server, bearer(actors.clerk_a)) as clara:
         await subscribed(clara, TASK_EVENTS)
         await assign(client, actors.manager, [first], actors.clerk_a)
-        seen = (await next_message(clara))["payload"]["data"]["taskEvents"]["eventId"]
+        seen = (await next_data(clara, "taskEvents"))["eventId"]
     # Away while the second lead comes: back with the last id, it gets that one, once.
     await assign(client, actors.manager, [second], actors.clerk_a)
     resume = "subscription($after: ID) { taskEvents(lastEventId: $after) { kind lead { id } } }"
@@ -243,7 +246,7 @@ async def test_a_clerk_resumes_after_the_last_event_it_saw(
     async with socket(server, bearer(actors.clerk_a)) as clara:
         await acknowledged(clara)
         await clara.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
-        event = (await next_message(clara))["payload"]["data"]["taskEvents"]
+        event = await next_data(clara, "taskEvents")
         assert event == {"kind": "ASSIGNED", "lead": {"id": second}}
         await nothing_arrives(clara)
 
@@ -256,14 +259,8 @@ async def test_a_clerk_resumes_after_the_last_event_it_saw(
         payload = (await next_message(clara))["payload"]
         assert payload["data"] is None
         assert {error["extensions"]["code"] for error in payload["errors"]} == {"REFETCH"}
-        await mutate_ok(
-            client,
-            actors.manager,
-            "reassignLead",
-            {"leadId": second, "assigneeId": actors.clerk_b.gid},
-            "lead { id }",
-        )
-        event = (await next_message(clara))["payload"]["data"]["taskEvents"]
+        await reassign(client, actors.manager, second, actors.clerk_b)
+        event = await next_data(clara, "taskEvents")
         assert event == {"kind": "REASSIGNED_AWAY", "lead": {"id": second}}
 
 
@@ -399,13 +396,7 @@ async def test_a_query_sent_again_on_the_same_socket_reads_afresh(
         assert edge["node"]["lead"]["assignee"] == {"id": actors.clerk_a.gid}
         while (await next_message(clara))["type"] != "complete":
             pass
-        await mutate_ok(
-            client,
-            actors.manager,
-            "reassignLead",
-            {"leadId": lead, "assigneeId": actors.clerk_b.gid},
-            "lead { id }",
-        )
+        await reassign(client, actors.manager, lead, actors.clerk_b)
         await mutate_ok(
             client,
             actors.clerk_b,
