@@ -430,18 +430,10 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _send(self, claimed: Claimed) -> None:
-        assert self._sender is not None
         delivery_id = claimed.delivery.id
         try:
-            try:
-                async with asyncio.timeout(self._shutdown_deadline) as limit:
-                    self._limits[claimed] = limit
-                    try:
-                        outcome = await _attempted(claimed, self._sender)
-                    finally:
-                        del self._limits[claimed]
-            except TimeoutError:
-                # The shutdown's grace ran out (the request's own time limit is an outcome).
+            outcome = await self._attempted_in_grace(claimed)
+            if outcome is None:
                 await release(claimed)
                 return
             await _recorded(claimed, outcome)
@@ -451,6 +443,20 @@ class DeliveryWorker:
             self._in_flight.discard(delivery_id)
             if self._wake is not None and not self._stopping:
                 self._wake.set()  # a free slot
+
+    async def _attempted_in_grace(self, claimed: Claimed) -> Outcome | None:
+        """The attempt's outcome; None when the shutdown's grace ran out first (the request's
+        own time limit is an outcome), under a limit `stop` brings forward."""
+        assert self._sender is not None
+        try:
+            async with asyncio.timeout(self._shutdown_deadline) as limit:
+                self._limits[claimed] = limit
+                try:
+                    return await _attempted(claimed, self._sender)
+                finally:
+                    del self._limits[claimed]
+        except TimeoutError:
+            return None
 
 
 async def _attempted(claimed: Claimed, sender: Sender) -> Outcome:
