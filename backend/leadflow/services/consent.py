@@ -14,8 +14,7 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.models import TEXT_MAX, Contact, ContactChange
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services import outbox
-from leadflow.services.contact_updates import announce_to_open_leads
+from leadflow.services.contact_updates import announce_change
 from leadflow.services.validation import clean_text
 
 # The history's and the events' names of the consent fields (the API's names).
@@ -107,12 +106,4 @@ def _flag(value: bool) -> str:
 async def _announce(contact_id: int) -> None:
     """`contact.updated` naming the mark (webhooks, live views), and the open leads' clerks'
     lists refresh (the mark shows there)."""
-    await outbox.publish(
-        [
-            outbox.Event(
-                outbox.CONTACT_UPDATED,
-                payload={"contactId": contact_id, "fields": [OPTED_OUT_FIELD]},
-            )
-        ]
-    )
-    await announce_to_open_leads(contact_id)
+    await announce_change(contact_id, [OPTED_OUT_FIELD])

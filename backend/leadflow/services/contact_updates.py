@@ -149,8 +149,10 @@ async def _write_if_unchanged(
                     if column not in _DERIVED
                 ]
             )
-            await _announce_correction(contact.id, changed)
-            await announce_to_open_leads(contact.id)
+            await announce_change(
+                contact.id,
+                [name for column, name in EDITABLE_FIELDS.items() if column in changed],
+            )
     except IntegrityError:
         # The only unique column is email_key: a concurrent correction or intake took the email
         # between our check and our write.
@@ -158,22 +160,19 @@ async def _write_if_unchanged(
     return True
 
 
-async def _announce_correction(contact_id: int, changed: Mapping[str, str | None]) -> None:
-    """One `contact.updated` per correction, naming the changed fields (the API's names, as
-    the history records them). No campaign and no lead: a contact spans campaigns."""
+async def announce_change(contact_id: int, field_names: list[str]) -> None:
+    """One `contact.updated` per change, naming the changed fields (the API's names, as the
+    history records them; no campaign and no lead: a contact spans campaigns), and the
+    contact's open leads' clerks' lists refresh (they show its details)."""
     await outbox.publish(
         [
             outbox.Event(
                 outbox.CONTACT_UPDATED,
-                payload={
-                    "contactId": contact_id,
-                    "fields": [
-                        name for column, name in EDITABLE_FIELDS.items() if column in changed
-                    ],
-                },
+                payload={"contactId": contact_id, "fields": field_names},
             )
         ]
     )
+    await announce_to_open_leads(contact_id)
 
 
 async def announce_to_open_leads(contact_id: int) -> None:
