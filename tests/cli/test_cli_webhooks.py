@@ -173,4 +173,7 @@ def test_delete(cli):
         assert db.execute("SELECT count(*) FROM webhooks").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM webhook_deliveries").fetchone() == (0,)
     failed_with(cli("webhooks", "delete", str(webhook_id)), "does not exist")
+    # A number beyond the database's integers is missing too, not a failed query.
+    failed_with(cli("webhooks", "delete", str(2**70)), "does not exist")
+    failed_with(cli("webhooks", "deliveries", str(2**70)), "does not exist")
     assert succeeded(cli("webhooks", "list")) == "No webhooks.\n"
