@@ -107,18 +107,20 @@ class _Subject:
         return self.opportunity.owner_id
 
     @property
-    def contact_id(self) -> int:
+    def model(self) -> Lead | Opportunity:
         model = self.lead if self.lead is not None else self.opportunity
         assert model is not None
-        return model.contact_id
+        return model
+
+    @property
+    def contact_id(self) -> int:
+        return self.model.contact_id
 
     @property
     def is_closed(self) -> bool:
         # For both, closed_at is set exactly while closed (a DONE lead; a WON or LOST
         # opportunity: move_opportunity sets and clears it with the stage).
-        model = self.lead if self.lead is not None else self.opportunity
-        assert model is not None
-        return model.closed_at is not None
+        return self.model.closed_at is not None
 
     @property
     def noun(self) -> str:
@@ -600,7 +602,7 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
             audit.AuditAction.OPT_OUT_OVERRIDDEN,
             actor=actor,
             detail=f"{step.kind.value} activity {activity.id} on {target.noun} "
-            f"{_subject_id(target)} for contact {target.contact_id}, who opted out",
+            f"{target.model.id} for contact {target.contact_id}, who opted out",
         )
     return activity
 
@@ -621,12 +623,6 @@ async def _require_still_reachable(target: _Subject, step: _CheckedStep) -> None
     )
     if contact is not None and contact.opted_out:
         raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*step.path, "kind"])
-
-
-def _subject_id(target: _Subject) -> int:
-    model = target.lead if target.lead is not None else target.opportunity
-    assert model is not None
-    return model.id
 
 
 def _user_id(actor: Actor) -> int | None:
