@@ -244,7 +244,7 @@ def _in_campaigns(target: _Target, event: LiveEvent, batch: _Batch) -> bool:
     if target.campaign_ids is None:
         return True
     if event.topic in CONTACT_TOPICS:
-        contact_id = _contact_id(event)
+        contact_id = payloads.contact_id_of(event)
         campaigns = batch.contact_campaigns.get(contact_id, frozenset()) if contact_id else None
         return bool(campaigns and campaigns & target.campaign_ids)
     campaign_id = batch.subjects.campaign_of(event)
@@ -271,7 +271,7 @@ async def _contact_campaigns(
     contact_ids = {
         contact_id
         for event in events
-        if event.topic in CONTACT_TOPICS and (contact_id := _contact_id(event))
+        if event.topic in CONTACT_TOPICS and (contact_id := payloads.contact_id_of(event))
     }
     if not contact_ids:
         return {}
@@ -281,11 +281,6 @@ async def _contact_campaigns(
         .values_list("contact_id", "campaign_id")
     )
     return _grouped(pairs)
-
-
-def _contact_id(event: LiveEvent) -> int | None:
-    contact_id = event.payload.get("contactId")
-    return contact_id if isinstance(contact_id, int) else None
 
 
 def _grouped(pairs: Iterable[tuple[int, int]]) -> dict[int, frozenset[int]]:

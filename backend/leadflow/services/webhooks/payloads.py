@@ -210,8 +210,7 @@ def _data(event: LiveEvent, subjects: Subjects) -> list[tuple[_Field, object]]:
         payload = event.payload
     else:  # contact.*: the id and the corrected fields are the event's own
         own, recorded = CONTACT_FIELDS, CONTACT_EVENT_FIELDS
-        contact_id = event.payload.get("contactId")
-        subject_id = contact_id if isinstance(contact_id, int) else None
+        subject_id = contact_id_of(event)
         row = {"id": subject_id} if subject_id is not None else None
         payload = event.payload
     if row is None:
@@ -220,6 +219,12 @@ def _data(event: LiveEvent, subjects: Subjects) -> list[tuple[_Field, object]]:
     values = [(field, field.read(row)) for field in own]
     values += [(field, field.read(payload)) for field in recorded]
     return [(field, value) for field, value in values if value is not ABSENT]
+
+
+def contact_id_of(event: LiveEvent) -> int | None:
+    """The contact a contact event is about (its payload's `contactId`), if it names one."""
+    contact_id = event.payload.get("contactId")
+    return contact_id if isinstance(contact_id, int) else None
 
 
 def _with_channel(event: LiveEvent, subjects: Subjects) -> Row:
