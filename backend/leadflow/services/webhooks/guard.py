@@ -46,11 +46,16 @@ def refusal(address: str) -> str | None:
     """Why a webhook may not connect to `address` (an IP address as text), e.g. "address
     10.0.0.1 is private"; None when it is a public address."""
     try:
-        parsed: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+        parsed = _ip_address(address)
     except ValueError:
         return f"address {address} is not an IP address"
     kind = _non_public_kind(parsed)
     return None if kind is None else f"address {address} is {kind}"
+
+
+def _ip_address(text: str) -> IPAddress:
+    """The address `text` spells, without its scope ("fe80::1%eth0"); ValueError if none."""
+    return ipaddress.ip_address(text.split("%", 1)[0])
 
 
 def _non_public_kind(address: IPAddress) -> str | None:
@@ -156,7 +161,7 @@ async def _require_public_host(host: str, port: int | None, field: list[str]) ->
             field,
         )
     for address in await _addresses(host, port, field):
-        kind = _non_public_kind(ipaddress.ip_address(address.split("%", 1)[0]))
+        kind = _non_public_kind(_ip_address(address))
         if kind is not None:
             raise DomainError(ErrorCode.INVALID, _refused_host(host, address, kind), field)
 
