@@ -135,10 +135,7 @@ class OutboxCursor:
     def saved_gaps(self) -> list[GapRange]:
         """The gaps with what decides when each is given up, as ranges of consecutive ids seen
         by the same read, in id order."""
-        ranges: list[GapRange] = []
-        for first, last, gap in _runs(self._gaps):
-            ranges.append((first, last, gap.horizon, gap.since))
-        return ranges
+        return [(first, last, gap.horizon, gap.since) for first, last, gap in _runs(self._gaps)]
 
     @classmethod
     async def at_newest(cls) -> OutboxCursor:
