@@ -13,8 +13,8 @@ from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.models import TEXT_MAX, Contact, ContactChange
-from leadflow.errors import AccessDenied, DomainError, ErrorCode
-from leadflow.services.contact_updates import announce_change
+from leadflow.errors import AccessDenied
+from leadflow.services.contact_updates import announce_change, find_contact_to_edit
 from leadflow.services.validation import clean_text
 
 # The history's and the events' names of the consent fields (the API's names).
@@ -33,8 +33,7 @@ async def set_opt_out(
 
     Concurrency: a compare-and-set on the value read, under the editor rule; of two calls at
     once one writes, the other finds the value already set and changes nothing."""
-    missing = DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
-    contact = await policy.find_contact_to_edit(actor, contact_id, missing)
+    contact = await find_contact_to_edit(actor, contact_id)
     user = actor_user(actor)
     if user is None:
         # The history names a person for every change; the system records no one's wish.
@@ -62,7 +61,7 @@ async def set_opt_out(
     if written != 1:
         # Someone else set the same value meanwhile (a bool has no third state), or the clerk
         # lost the lead: reading through the editor rule again tells which.
-        return await policy.find_contact_to_edit(actor, contact_id, missing)
+        return await find_contact_to_edit(actor, contact_id)
     return await Contact.get(id=contact.id)
 
 

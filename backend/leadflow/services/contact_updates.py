@@ -64,8 +64,7 @@ async def update_contact(actor: Actor, contact_id: int, correction: ContactCorre
         raise ValueError(f"not editable: {sorted(unknown)}")
     if not correction.given:
         raise DomainError(ErrorCode.REQUIRED, "Give at least one value to change.", ["input"])
-    missing = DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
-    contact = await policy.find_contact_to_edit(actor, contact_id, missing)
+    contact = await find_contact_to_edit(actor, contact_id)
     if actor_user(actor) is None:
         # The history names a person for every correction; the system corrects nobody's data.
         raise AccessDenied("Only a user can correct a contact.")
@@ -76,7 +75,8 @@ async def update_contact(actor: Actor, contact_id: int, correction: ContactCorre
         await _require_email_free(contact, changed)
         if await _write_if_unchanged(actor, contact, changed):
             return await Contact.get(id=contact.id)
-        contact = await _read_again(actor, contact.id, missing)
+        # Read again through the editor rule: the clerk's lead may have been reassigned.
+        contact = await find_contact_to_edit(actor, contact.id)
     raise DomainError(
         ErrorCode.CONFLICT,
         "Others are changing this contact at the same moment; reload it and try again.",
@@ -197,7 +197,9 @@ async def announce_to_open_leads(contact_id: int) -> None:
     )
 
 
-async def _read_again(actor: Actor, contact_id: int, missing: DomainError) -> Contact:
-    """After a failed compare-and-set: the contact as it is now, through the editor rule again
-    (the clerk's lead may have been reassigned meanwhile)."""
+async def find_contact_to_edit(actor: Actor, contact_id: int) -> Contact:
+    """The contact through the editor rule (`policy.contact_editor_scope`): NOT_FOUND on
+    contactId when it does not exist or the actor may not change it. After a failed
+    compare-and-set it reads the contact as it is now."""
+    missing = DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
     return await policy.find_contact_to_edit(actor, contact_id, missing)
