@@ -249,8 +249,9 @@ async def test_two_calls_at_once_record_it_once(client, actors):
 # --- the rule: no new calls or e-mails ---------------------------------------------------------
 
 
-async def opted_out_lead(client, actors, clerk: Actor = None) -> dict:  # type: ignore[assignment]
-    ids = await lead_of(client, actors, clerk or actors.clerk_a)
+async def opted_out_lead(client, actors) -> dict:
+    """Clerk A's lead, its contact marked by a manager."""
+    ids = await lead_of(client, actors, actors.clerk_a)
     await mark(client, actors.manager, ids["contact"])
     return ids
 
