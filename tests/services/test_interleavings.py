@@ -127,3 +127,24 @@ async def test_no_call_is_planned_after_the_person_objected(actors):
             assert calls == [] and planned.code is ErrorCode.OPTED_OUT
         else:
             assert [call.created_at <= contact.opted_out_at for call in calls] == [True]
+
+
+async def test_a_managers_override_holds_when_the_objection_comes_meanwhile(actors):
+    """A manager who asked to override the objection plans the call, even when the objection
+    is recorded while the call is being planned (not refused for a check that passed before)."""
+    for round_no in range(ROUNDS):
+        lead_id = await _lead_of(actors, actors.clerk_a, f"override-vs-objection-{round_no}")
+        lead = await Lead.get(id=lead_id)
+        planned, _ = await asyncio.gather(
+            _quietly(
+                activities.schedule_activity(
+                    actors.manager.user,
+                    activities.SubjectRef(activities.SubjectKind.LEAD, lead_id),
+                    ActivityKind.CALL,
+                    clock.now() + timedelta(days=1),
+                    override_opt_out=True,
+                )
+            ),
+            _quietly(consent.set_opt_out(actors.manager.user, lead.contact_id, True, "Nein")),
+        )
+        assert isinstance(planned, Activity), planned

@@ -84,8 +84,9 @@ class _CheckedStep:
     due_at: datetime
     note: str
     assignee_id: int
-    # Planned against the contact's objection (a manager's override): audited when stored.
-    overrides_opt_out: bool = False
+    # A manager's override of the contact's objection (asked for and allowed): audited when
+    # it is used, i.e. the contact objected when the step is stored.
+    override_opt_out: bool = False
     # Where the step came in (["next"] for completeActivity's next step): the field of a refusal
     # found only when storing it.
     path: tuple[str, ...] = ()
@@ -496,7 +497,7 @@ async def _checked_step(
     (the next step after one on a NEW lead goes to whoever did that one)."""
     if actor_user(actor) is None:
         raise AccessDenied("Only a user can plan activities.")
-    overrides_opt_out = await _opt_out_overridden(actor, target, step, path)
+    await _require_reachable(actor, target, step, path)
     due_at = _clean_due(step.due_at, [*path, "dueAt"])
     note = clean_text(step.note, [*path, "note"], max_length=NOTE_MAX)
     assignee_id = await _assignee_id(actor, target, step.assignee_id, [*path, "assigneeId"])
@@ -513,27 +514,25 @@ async def _checked_step(
         due_at=due_at,
         note=note,
         assignee_id=assignee_id,
-        overrides_opt_out=overrides_opt_out,
+        override_opt_out=step.override_opt_out,
         path=tuple(path),
     )
 
 
-async def _opt_out_overridden(
+async def _require_reachable(
     actor: Actor, target: _Subject, step: PlannedStep, path: list[str]
-) -> bool:
-    """Consent: a new call or e-mail for a person who objected is refused, unless a manager
-    overrides it (True: the override is used). Asking for an override is a manager's right
+) -> None:
+    """Consent, before the step's other checks: a new call or e-mail for a person who objected
+    is refused, unless a manager overrides it. Asking for an override is a manager's right
     even where none is needed, so a clerk asking gets FORBIDDEN either way. Meetings and tasks
-    stay allowed (the person may ask for a meeting; a task is the house's own work)."""
+    stay allowed (the person may ask for a meeting; a task is the house's own work). Checked
+    again when the step is stored (`_objection_overridden`)."""
     if step.override_opt_out:
         policy.require_may_override_opt_out(actor)
-    if step.kind not in CONTACTING_KINDS:
-        return False
-    if not await Contact.filter(id=target.contact_id, opted_out=True).exists():
-        return False
-    if not step.override_opt_out:
+    if step.kind not in CONTACTING_KINDS or step.override_opt_out:
+        return
+    if await Contact.filter(id=target.contact_id, opted_out=True).exists():
         raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*path, "kind"])
-    return True
 
 
 async def _assignee_id(
@@ -585,7 +584,7 @@ def _clean_due(due_at: datetime, field: list[str]) -> datetime:
 
 async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetime) -> Activity:
     """Insert a checked activity with its history entry (inside the caller's transaction)."""
-    await _require_still_reachable(target, step)
+    overridden = await _objection_overridden(target, step)
     activity = await Activity.create(
         kind=step.kind,
         due_at=step.due_at,
@@ -597,7 +596,7 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
         created_at=at,
     )
     await target.record(LeadEventKind.ACTIVITY_SCHEDULED, actor, activity, step.note, at)
-    if step.overrides_opt_out:
+    if overridden:
         await audit.record(
             audit.AuditAction.OPT_OUT_OVERRIDDEN,
             actor=actor,
@@ -607,22 +606,26 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
     return activity
 
 
-async def _require_still_reachable(target: _Subject, step: _CheckedStep) -> None:
-    """The consent check again, inside the transaction that stores the step: an objection
-    recorded since `_checked_step` looked wins. On PostgreSQL the contact's row is locked
-    (FOR NO KEY UPDATE, which a new lead's foreign-key check does not wait for), so a
+async def _objection_overridden(target: _Subject, step: _CheckedStep) -> bool:
+    """The consent check where it counts, inside the transaction that stores the step: an
+    objection recorded since `_checked_step` looked wins, unless the manager's override was
+    asked for (True: it is used, and audited). On PostgreSQL the contact's row is locked (FOR
+    NO KEY UPDATE, which a new lead's foreign-key check does not wait for), so a
     `setContactOptOut` running now is waited for and its value read; SQLite serialises
     writers anyway."""
-    if step.kind not in CONTACTING_KINDS or step.overrides_opt_out:
-        return
+    if step.kind not in CONTACTING_KINDS:
+        return False
     contact = (
         await Contact.filter(id=target.contact_id)
         .select_for_update(no_key=True)
         .only("id", "opted_out")
         .first()
     )
-    if contact is not None and contact.opted_out:
+    if contact is None or not contact.opted_out:
+        return False
+    if not step.override_opt_out:
         raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*step.path, "kind"])
+    return True
 
 
 def _user_id(actor: Actor) -> int | None:
