@@ -31,6 +31,12 @@ NODE_TYPES = frozenset(
 MAX_PK = 2**31 - 1
 
 
+def may_be_key(number: int) -> bool:
+    """Whether a row could have `number` as its key: a larger number (from the command line,
+    say) would fail the query (OverflowError on SQLite) instead of being found missing."""
+    return 0 < number <= MAX_PK
+
+
 def encode_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
@@ -44,7 +50,7 @@ def parse_global_id(raw: str, field: list[str]) -> tuple[str, int]:
     except (binascii.Error, UnicodeError, ValueError):
         raise DomainError(ErrorCode.INVALID, f"{raw!r} is not a valid ID.", field) from None
     # Only the canonical spelling is an ID: no padding tricks, no leading zeros.
-    if type_name not in NODE_TYPES or not 0 < pk <= MAX_PK or encode_id(type_name, pk) != raw:
+    if type_name not in NODE_TYPES or not may_be_key(pk) or encode_id(type_name, pk) != raw:
         raise DomainError(ErrorCode.INVALID, f"{raw!r} is not a valid ID.", field)
     return type_name, pk
 

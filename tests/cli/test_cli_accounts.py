@@ -245,6 +245,8 @@ def test_tokens_revoke_refusals_are_one_clear_line(cli):
     assert out.strip() == f"Revoked token #{number} of clara@example.com."
     failed_with(cli("tokens", "revoke", str(number)), f"#{number}", "revoked already")
     failed_with(cli("tokens", "revoke", "999"), "#999", "does not exist")
+    # Beyond the database's integers: missing too, not an OverflowError from SQLite.
+    failed_with(cli("tokens", "revoke", str(2**70)), f"#{2**70}", "does not exist")
     # Not a number at all is a usage error: non-zero, no traceback.
     result = cli("tokens", "revoke", "abc")
     assert result.returncode != 0

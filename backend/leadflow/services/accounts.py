@@ -32,6 +32,7 @@ from leadflow.db.models import (
     User,
 )
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.global_ids import may_be_key
 from leadflow.services.audit import AuditAction, record
 from leadflow.services.campaigns import campaign_named
 from leadflow.services.validation import (
@@ -233,7 +234,11 @@ async def create_api_token(
 
 async def revoke_api_token(actor: Actor, token_id: int, *, address: str = "") -> ApiToken:
     require_admin_for(actor, AdminAction.REVOKE_API_TOKENS)
-    token = await ApiToken.get_or_none(id=token_id).select_related("user")
+    token = (
+        await ApiToken.get_or_none(id=token_id).select_related("user")
+        if may_be_key(token_id)
+        else None
+    )
     if token is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"Token #{token_id} does not exist.", ["tokenId"])
     if token.revoked_at is not None:
@@ -264,7 +269,11 @@ async def tokens_of(actor: Actor, user_id: int) -> list[ApiToken]:
 async def get_api_token(actor: Actor, token_id: int) -> ApiToken:
     """One token by ID, its `user` loaded (admins; `node(id:)`)."""
     require_admin_for(actor, AdminAction.SEE_API_TOKENS)
-    token = await ApiToken.get_or_none(id=token_id).select_related("user")
+    token = (
+        await ApiToken.get_or_none(id=token_id).select_related("user")
+        if may_be_key(token_id)
+        else None
+    )
     if token is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", ["id"])
     return token

@@ -32,7 +32,7 @@ from leadflow.db.models import (
 )
 from leadflow.db.sql import is_postgres
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.global_ids import MAX_PK
+from leadflow.global_ids import may_be_key
 from leadflow.services.audit import AuditAction, record
 from leadflow.services.validation import clean_text
 from leadflow.services.webhooks import events, guard
@@ -69,7 +69,7 @@ def webhooks_of(actor: Actor) -> QuerySet[Webhook]:
 
 
 async def find_webhook(actor: Actor, webhook_id: int, field: Sequence[str] = ("id",)) -> Webhook:
-    if not _may_be_key(webhook_id):
+    if not may_be_key(webhook_id):
         raise _missing_webhook(field)
     return await policy.find_webhook(actor, webhook_id, _missing_webhook(field))
 
@@ -77,16 +77,9 @@ async def find_webhook(actor: Actor, webhook_id: int, field: Sequence[str] = ("i
 async def find_delivery(
     actor: Actor, delivery_id: int, field: Sequence[str] = ("id",)
 ) -> WebhookDelivery:
-    if not _may_be_key(delivery_id):
+    if not may_be_key(delivery_id):
         raise _missing_delivery(field)
     return await policy.find_webhook_delivery(actor, delivery_id, _missing_delivery(field))
-
-
-def _may_be_key(number: int) -> bool:
-    """Whether a row could have `number` as its key: a number the command line passes beyond
-    the database's integers would fail the query (OverflowError on SQLite) instead of being
-    found missing. (The API's global IDs are checked against the same bound.)"""
-    return 0 < number <= MAX_PK
 
 
 def deliveries_of_webhook(
