@@ -43,8 +43,12 @@ async def set_opt_out(
     cleaned_note = _clean_note(note)
     if contact.opted_out == opted_out:
         return contact
-    at = clock.now()
     async with in_transaction():
+        # The contact's row lock first, the moment after it: a step planned meanwhile
+        # (`activities._objection_overridden` holds the same lock) was stored before
+        # `opted_out_at`, so the recorded time says from when the objection held.
+        await _lock(contact.id)
+        at = clock.now()
         guarded = Contact.filter(id=contact.id, opted_out=contact.opted_out)
         written = (
             await policy.contact_editor_scope(actor)
@@ -63,6 +67,12 @@ async def set_opt_out(
         # lost the lead: reading through the editor rule again tells which.
         return await find_contact_to_edit(actor, contact_id)
     return await Contact.get(id=contact.id)
+
+
+async def _lock(contact_id: int) -> None:
+    """FOR NO KEY UPDATE on PostgreSQL (the lock `activities` takes to store a call); SQLite
+    serialises writers anyway."""
+    await Contact.filter(id=contact_id).select_for_update(no_key=True).only("id").first()
 
 
 def _clean_note(note: str | None) -> str:
