@@ -438,12 +438,15 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) -> None:
     from leadflow.db.lifecycle import database, migrate
     from leadflow.services import emails
+    from leadflow.services.privacy import config as privacy_config
     from leadflow.services.webhooks import config as webhook_config
 
     # A command's notifications (an import's automatic distribution) queue their e-mails as the
-    # app's do; a serving instance sends them. Webhook commands check URLs as the app does.
+    # app's do; a serving instance sends them. Webhook commands check URLs as the app does;
+    # imports and retention hash with the same suppression key.
     emails.configure(settings)
     webhook_config.configure(settings)
+    privacy_config.configure(settings)
 
     async def run() -> None:
         await migrate(settings.database_url)

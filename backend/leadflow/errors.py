@@ -17,6 +17,8 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     # The person objected to being contacted (consent): no new call or e-mail without override.
     OPTED_OUT = "OPTED_OUT"
+    # The person's data was erased and they asked not to be stored again (suppression list).
+    SUPPRESSED = "SUPPRESSED"
 
 
 class DomainError(Exception):

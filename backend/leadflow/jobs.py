@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.services import accounts, emails, imports, outbox, reminders
+from leadflow.services.privacy import config as privacy_config
 from leadflow.services.webhooks import config as webhook_config
 from leadflow.services.webhooks import fanout, housekeeping
 from leadflow.services.webhooks.delivery import DeliveryWorker
@@ -118,6 +119,7 @@ class BackgroundWork:
         # The services queue e-mail only when this instance has an SMTP server.
         emails.configure(settings)
         webhook_config.configure(settings)
+        privacy_config.configure(settings)
         self.add(
             PeriodicJob(
                 EMAIL_TASK_NAME,

@@ -12,6 +12,8 @@ DEFAULT_DATABASE_URL = "sqlite://leadflow.db"
 DEFAULT_SMTP_FROM = "Leadflow <leadflow@localhost>"
 # After the first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (then the delivery has failed).
 DEFAULT_WEBHOOK_RETRY_SECONDS = (5.0, 300.0, 1_800.0, 7_200.0, 18_000.0, 36_000.0, 36_000.0)
+# A suppression key shorter than this is a typo or a placeholder, not a secret.
+SUPPRESSION_KEY_MIN_CHARS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,18 @@ class Settings:
     webhook_timeout_seconds: float = 15.0
     webhook_poll_seconds: float = 1.0
     webhook_retry_seconds: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
+    # Data protection (services/privacy). The server secret of the suppression list's keyed
+    # hashes (HMAC-SHA256 of an erased person's email and phone); "" falls back to a key the
+    # first instance generates and stores in the database (fine for one machine; set it in
+    # production, so that a copy of the database alone cannot test guessed numbers). Never
+    # change it once set: the hashes made with the old key would no longer match.
+    suppression_key: str = ""
+    # Contacts whose every lead closed unsuccessful longer ago than this many days (a campaign's
+    # retentionDays comes first), and who have no opportunity, are erased by the housekeeping
+    # (None: only campaigns with their own retentionDays).
+    retention_days_unsuccessful: int | None = None
+    # Whether managers too may export a person's data (Art. 15); admins always may.
+    contact_export_managers: bool = False
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -115,6 +129,7 @@ class Settings:
             public_url=_parse_public_url(env.get("LEADFLOW_PUBLIC_URL", "")),
             **_graphql_limits_from_env(env),
             **_webhook_settings_from_env(env),
+            **_privacy_settings_from_env(env),
         )
 
 
@@ -204,6 +219,27 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         defaults.request_timeout_seconds if timeout is None else _parse_timeout(timeout)
     )
     return values
+
+
+def _privacy_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """LEADFLOW_SUPPRESSION_KEY, LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL,
+    LEADFLOW_CONTACT_EXPORT_MANAGERS; unset (or empty) variables keep the defaults."""
+    key = env.get("LEADFLOW_SUPPRESSION_KEY", "").strip()
+    if key and len(key) < SUPPRESSION_KEY_MIN_CHARS:
+        raise SettingsError(
+            f"LEADFLOW_SUPPRESSION_KEY must be at least {SUPPRESSION_KEY_MIN_CHARS} characters "
+            f"(a random secret, e.g. from `openssl rand -hex 32`), got {len(key)}"
+        )
+    days = env.get("LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL", "").strip()
+    return {
+        "suppression_key": key,
+        "retention_days_unsuccessful": (
+            _parse_int("LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL", days, 1, 36_500) if days else None
+        ),
+        "contact_export_managers": _parse_flag(
+            "LEADFLOW_CONTACT_EXPORT_MANAGERS", env.get("LEADFLOW_CONTACT_EXPORT_MANAGERS", "0")
+        ),
+    }
 
 
 def _webhook_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:

@@ -386,6 +386,24 @@ def require_may_override_opt_out(actor: Actor) -> None:
     require_manager(actor, "override a contact's objection to being contacted (overrideOptOut)")
 
 
+def require_may_erase_contact(actor: Actor) -> None:
+    """Erasure (DSGVO Art. 17) removes a person's data for good: admins only."""
+    require_admin(actor, "erase a contact's personal data")
+
+
+def require_may_lift_suppression(actor: Actor) -> None:
+    """Storing an erased person again rests on their new consent: admins only."""
+    require_admin(actor, "lift the suppression of an erased person")
+
+
+def require_may_export_contact(actor: Actor, *, managers_allowed: bool) -> None:
+    """The data export of one person (Art. 15): admins; managers too when the instance allows
+    it (LEADFLOW_CONTACT_EXPORT_MANAGERS, passed in by the caller)."""
+    if managers_allowed and is_manager(actor):
+        return
+    require_admin(actor, "export a contact's personal data")
+
+
 def require_may_see_users(actor: Actor) -> None:
     require_worker(actor)
 

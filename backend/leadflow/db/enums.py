@@ -124,6 +124,9 @@ class ImportIssueCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     # Skipped in a dry run: an earlier row of the file names the same contact.
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
+    # Rejected, its values not kept: the person's data was erased and they are on the
+    # suppression list (services/privacy/suppression.py).
+    SUPPRESSED = "SUPPRESSED"
 
 
 class DistributionStrategy(StrEnum):
@@ -161,3 +164,10 @@ class WebhookDeliveryStatus(StrEnum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+
+
+class SuppressionKind(StrEnum):
+    """Which value of an erased person a suppression entry's keyed hash is of."""
+
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"

@@ -23,6 +23,7 @@ from leadflow.db.enums import (
     OpportunityStage,
     Outcome,
     Role,
+    SuppressionKind,
     WebhookDeliveryStatus,
 )
 from leadflow.db.lead_status import lead_status
@@ -101,6 +102,10 @@ class Campaign(Model):
     # How long an open lead may wait (for its first assignment, or for the clerk's next
     # feedback) before the clerk, and for NEW leads the managers, are notified (NULL: never).
     waiting_limit_hours = fields.IntField(null=True)
+    # Retention (DSGVO storage limitation): a contact whose every lead closed unsuccessful more
+    # than this many days ago, with no opportunity, is erased (services/privacy/retention.py).
+    # NULL: LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL applies.
+    retention_days = fields.IntField(null=True)
 
     class Meta:
         table = "campaigns"
@@ -153,6 +158,9 @@ class Contact(Model):
     opted_out = fields.BooleanField(default=False, db_default=False)
     opted_out_at = fields.DatetimeField(null=True)
     opted_out_note = fields.CharField(max_length=TEXT_MAX, default="", db_default="")
+    # Erasure (DSGVO Art. 17, services/privacy/erasure.py): when the person's data was removed.
+    # The row stays as a tombstone, so its leads, opportunities and every figure stay.
+    erased_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "contacts"
@@ -196,6 +204,11 @@ class Lead(Model):
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="created_leads", null=True, on_delete=fields.RESTRICT
     )
+    # Where the lead came from (Art. 15 asks for the source): the import that created it; NULL
+    # for leads entered by hand or by a partner (created_by says who).
+    lead_import: fields.ForeignKeyNullableRelation[LeadImport] = fields.ForeignKeyField(
+        "models.LeadImport", related_name="leads", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True, index=True)
 
     contact_id: int
@@ -203,6 +216,7 @@ class Lead(Model):
     assignee_id: int | None
     closed_by_id: int | None
     created_by_id: int | None
+    lead_import_id: int | None
 
     class Meta:
         table = "leads"
@@ -767,6 +781,35 @@ class WebhookCursor(Model):
 
     class Meta:
         table = "webhook_cursor"
+
+
+class Suppression(Model):
+    """An erased person who must not be stored again: the keyed hash (HMAC-SHA256 with the
+    suppression key) of their normalised email or phone, never the value itself. Intake,
+    imports and partners check new contacts against it (services/privacy/suppression.py)."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(SuppressionKind, max_length=8)
+    digest = fields.CharField(max_length=64)
+    # The erased contact (a plain id: the tombstone stays, but nothing hangs on it).
+    contact_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "suppressions"
+        unique_together = (("kind", "digest"),)
+
+
+class ServerSecret(Model):
+    """A secret the instances share and generate once when no setting provides it (the
+    suppression key without LEADFLOW_SUPPRESSION_KEY). The first writer wins (insert, then read)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    value = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "server_secrets"
 
 
 class AuditEntry(Model):

@@ -33,6 +33,11 @@ class AuditAction(StrEnum):
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
     # Consent: a manager planned a call or an e-mail to a person who objected to being contacted.
     OPT_OUT_OVERRIDDEN = "contact.opt_out_overridden"
+    # Data protection: who erased which contact id and why (never the person's data), who lifted
+    # a suppression, who exported a person's data.
+    CONTACT_ERASED = "contact.erased"
+    SUPPRESSION_LIFTED = "contact.suppression_lifted"
+    CONTACT_DATA_EXPORTED = "contact.data_exported"
 
 
 async def record(

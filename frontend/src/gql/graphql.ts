@@ -461,6 +461,7 @@ export type UserErrorCode =
   | 'NOT_FOUND'
   | 'OPTED_OUT'
   | 'REQUIRED'
+  | 'SUPPRESSED'
   | 'TOO_LONG'
   | 'TOO_MANY';
 
