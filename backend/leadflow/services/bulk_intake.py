@@ -30,12 +30,15 @@ class StoredIntake:
 
 
 async def store_intakes(
-    actor: Actor, campaign: Campaign, contacts: Sequence[dict[str, str | None]]
+    actor: Actor,
+    campaign: Campaign,
+    contacts: Sequence[dict[str, str | None]],
+    lead_import_id: int | None = None,
 ) -> list[StoredIntake]:
     """Store cleaned intakes; run inside the caller's transaction. A known contact (same email,
     or without email the same phone and name) is reused, and an open lead for it in this
     campaign is returned instead of a second one. A system actor (the command line) is stored
-    as no author.
+    as no author; `lead_import_id` is the import the new leads came from (their source).
 
     Rows are inserted in bulk (one statement per table) with ids taken beforehand, so that
     leads can point at their new contacts without a round trip per row."""
@@ -45,7 +48,7 @@ async def store_intakes(
     await _create_contacts(contacts, known)
     lead_contacts = [known.require(details) for details in contacts]
     waiting = list(dict.fromkeys(c.id for c in lead_contacts if c.id not in open_leads))
-    new_lead_ids = await _create_leads(actor, campaign, waiting)
+    new_lead_ids = await _create_leads(actor, campaign, waiting, lead_import_id)
     # A campaign with automatic distribution hands its new leads out in this transaction.
     await distribute_new_leads(campaign, sorted(new_lead_ids))
     if new_lead_ids:
@@ -82,7 +85,9 @@ async def _create_contacts(
         known.add(contact)
 
 
-async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]) -> set[int]:
+async def _create_leads(
+    actor: Actor, campaign: Campaign, contact_ids: list[int], lead_import_id: int | None
+) -> set[int]:
     if not contact_ids:
         return set()
     author = actor_user(actor)
@@ -96,6 +101,7 @@ async def _create_leads(actor: Actor, campaign: Campaign, contact_ids: list[int]
                 contact_id=contact_id,
                 campaign_id=campaign.id,
                 created_by_id=actor_id,
+                lead_import_id=lead_import_id,
                 created_at=created_at,
             )
             for i, contact_id in zip(ids, contact_ids, strict=True)

@@ -337,7 +337,8 @@ async def _import_batch(
     together, so a resumed import continues exactly after the last committed row."""
     cleaned, outcomes = split_batch(batch, layout)
     async with in_transaction():
-        stored = await store_intakes(actor, campaign, [details for _, details in cleaned])
+        intakes = [details for _, details in cleaned]
+        stored = await store_intakes(actor, campaign, intakes, lead_import.id)
         for (row, _), result in zip(cleaned, stored, strict=True):
             if result.lead_created:
                 outcomes.append(RowOutcome(row, created=True, contact_reused=result.contact_reused))
