@@ -1,0 +1,159 @@
+"""The suppression list (DSGVO Art. 17): keyed hashes of erased people's email and phone, so
+that intake, imports and partners cannot store the same person again until an admin lifts it.
+
+Who counts as "the same person": an intake is suppressed when its email matches an entry, or,
+when it has no email, when its phone matches one. A phone alone does not suppress an intake
+that brings a different email: a shared switchboard number is no person (as
+`bulk_intake.ContactMatcher` recognises contacts), and a colleague of the erased person at the
+same company number must still be enterable. The erased person's email, where they had one,
+keeps them out under any phone; without an email the phone is all we can recognise them by.
+
+The values are never stored: only HMAC-SHA256 digests with the server's suppression key
+(LEADFLOW_SUPPRESSION_KEY, or a key generated once and shared by the instances through the
+database), so a copy of the list alone cannot be turned back into numbers by trying them all."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+
+from tortoise.expressions import Q
+
+from leadflow.db.enums import SuppressionKind
+from leadflow.db.models import Contact, ServerSecret, Suppression
+from leadflow.services.privacy import config
+from leadflow.services.validation import phone_key
+
+log = logging.getLogger("leadflow.privacy")
+
+# The ServerSecret row of the generated key.
+KEY_NAME = "suppression_key"
+# The intake fields (API names) a suppressed intake is reported on.
+EMAIL_FIELD = "email"
+PHONE_FIELD = "phone"
+
+# The generated key once it is known to be committed (read without inserting it ourselves).
+_cached_key: str | None = None
+# Keys this process inserted: until another read shows them committed they are not cached,
+# since the caller's transaction they were inserted in may still roll back (and another
+# instance then generates its own).
+_inserted_keys: set[str] = set()
+_warned = False
+
+
+async def suppression_key() -> str:
+    """The configured key, else the instances' shared generated one (created by whichever
+    instance needs it first: insert ignoring a conflict, then read back, so the first writer
+    wins on both databases). May run inside the caller's transaction."""
+    configured = config.current().suppression_key
+    if configured:
+        return configured
+    global _cached_key
+    if _cached_key is not None:
+        return _cached_key
+    stored = await ServerSecret.filter(name=KEY_NAME).values_list("value", flat=True)
+    if not stored:
+        generated = secrets.token_hex(32)
+        _inserted_keys.add(generated)
+        await ServerSecret.bulk_create(
+            [ServerSecret(name=KEY_NAME, value=generated)], ignore_conflicts=True
+        )
+        stored = await ServerSecret.filter(name=KEY_NAME).values_list("value", flat=True)
+    key = str(stored[0])
+    _warn_once()
+    if key not in _inserted_keys:
+        _cached_key = key
+    return key
+
+
+def forget_cached_key() -> None:
+    """Drop the per-process copy of the generated key (tests: a second "instance")."""
+    global _cached_key, _warned
+    _cached_key = None
+    _inserted_keys.clear()
+    _warned = False
+
+
+def _warn_once() -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        log.warning(
+            "The suppression list's key is generated and stored in the database; set "
+            "LEADFLOW_SUPPRESSION_KEY in production, so that a copy of the database alone "
+            "cannot test guessed emails and phone numbers against it."
+        )
+
+
+def normalised(kind: SuppressionKind, value: str) -> str:
+    """How a value is compared: an email lower-cased (the contacts' email_key, as intake stores
+    it), a phone as its digits (`validation.phone_key`: "+49 511 123" is "+49511123")."""
+    if kind is SuppressionKind.EMAIL:
+        return value.strip().lower()
+    return phone_key(value)
+
+
+def digest(key: str, kind: SuppressionKind, value: str) -> str:
+    """HMAC-SHA256 (hex) of the normalised value under `key`: a pure function of both."""
+    message = normalised(kind, value).encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def suppress_contact(contact: Contact) -> None:
+    """Put the contact's email and phone on the list; run inside the caller's transaction
+    (the erasure's), before the contact's values are removed. An entry that exists already
+    (another erased contact with the same switchboard number) is kept as it is."""
+    key = await suppression_key()
+    entries = [
+        Suppression(kind=kind, digest=digest(key, kind, value), contact_id=contact.id)
+        for kind, value in _values_of(contact.email_key, contact.phone_key)
+    ]
+    if entries:
+        await Suppression.bulk_create(entries, ignore_conflicts=True)
+
+
+def _values_of(email_key: str | None, phone: str | None) -> list[tuple[SuppressionKind, str]]:
+    values: list[tuple[SuppressionKind, str]] = []
+    if email_key:
+        values.append((SuppressionKind.EMAIL, email_key))
+    if phone and phone_key(phone):
+        values.append((SuppressionKind.PHONE, phone))
+    return values
+
+
+async def suppressed_fields(intakes: Sequence[Mapping[str, str | None]]) -> dict[int, str]:
+    """Which of the cleaned intakes (with `email_key` and `phone_key`, as
+    `leads.clean_intake` makes them) are suppressed, by their index, and on which field
+    ("email" or "phone"); one query for the whole batch. The rule is the module's: the email
+    when there is one, else the phone."""
+    key = await suppression_key()
+    checked: dict[int, tuple[SuppressionKind, str]] = {}
+    for index, intake in enumerate(intakes):
+        email, phone = intake.get("email_key"), intake.get("phone_key")
+        if email:
+            checked[index] = (SuppressionKind.EMAIL, digest(key, SuppressionKind.EMAIL, email))
+        elif phone and phone_key(phone):
+            checked[index] = (SuppressionKind.PHONE, digest(key, SuppressionKind.PHONE, phone))
+    if not checked:
+        return {}
+    found = await _existing(set(checked.values()))
+    return {
+        index: EMAIL_FIELD if kind is SuppressionKind.EMAIL else PHONE_FIELD
+        for index, (kind, value) in checked.items()
+        if (kind, value) in found
+    }
+
+
+async def _existing(
+    entries: set[tuple[SuppressionKind, str]],
+) -> set[tuple[SuppressionKind, str]]:
+    conditions = []
+    for kind in SuppressionKind:
+        digests = [value for entry_kind, value in entries if entry_kind is kind]
+        if digests:
+            conditions.append(Q(kind=kind, digest__in=digests))
+    rows = await Suppression.filter(Q(*conditions, join_type="OR")).values_list("kind", "digest")
+    return {(SuppressionKind(kind), str(value)) for kind, value in rows}

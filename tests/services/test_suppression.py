@@ -1,0 +1,163 @@
+"""The suppression list's rules on the real database (both backends): the keyed digest, the
+generated key the instances share, `suppress_contact` and the batch check `suppressed_fields`
+with its "same person" rule (the email, or without one the phone)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from tortoise.transactions import in_transaction
+
+from leadflow.db.enums import SuppressionKind
+from leadflow.db.models import Contact, ServerSecret, Suppression
+from leadflow.services.privacy import config, suppression
+from leadflow.services.validation import phone_key
+from leadflow.settings import Settings
+
+KEY = "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def fresh_key_cache() -> Iterator[None]:
+    """Each test starts like a new process: no configured key, no cached generated one."""
+    config.configure(Settings())
+    suppression.forget_cached_key()
+    yield
+    config.configure(Settings())
+    suppression.forget_cached_key()
+
+
+def intake(email: str | None = None, phone: str = "") -> dict[str, str | None]:
+    """A cleaned intake's keys, as `leads.clean_intake` makes them."""
+    return {"email_key": email.lower() if email else None, "phone_key": phone_key(phone)}
+
+
+async def erased_person(email: str | None, phone: str = "", last_name: str = "Weg") -> Contact:
+    contact = await Contact.create(
+        last_name=last_name,
+        email=email,
+        email_key=email.lower() if email else None,
+        phone=phone,
+        phone_key=phone_key(phone),
+    )
+    async with in_transaction():
+        await suppression.suppress_contact(contact)
+    return contact
+
+
+def test_the_digest_is_a_pure_function_of_key_and_normalised_value() -> None:
+    email = suppression.digest(KEY, SuppressionKind.EMAIL, "Erika@Example.com")
+    assert email == suppression.digest(KEY, SuppressionKind.EMAIL, "erika@example.com")
+    assert len(email) == 64 and int(email, 16) >= 0
+    assert email != suppression.digest("x" * 32, SuppressionKind.EMAIL, "erika@example.com")
+    assert email != suppression.digest(KEY, SuppressionKind.EMAIL, "erik@example.com")
+    phone = suppression.digest(KEY, SuppressionKind.PHONE, "+49 511 123-45")
+    assert phone == suppression.digest(KEY, SuppressionKind.PHONE, "+4951112345")
+    # A national and an international spelling are different digits (phone_key keeps the "+").
+    assert phone != suppression.digest(KEY, SuppressionKind.PHONE, "0511 12345")
+
+
+async def test_the_configured_key_is_used_and_nothing_is_stored(app: Starlette) -> None:
+    config.configure(Settings(suppression_key=KEY))
+    assert await suppression.suppression_key() == KEY
+    assert await ServerSecret.all().count() == 0
+
+
+async def test_the_generated_key_is_stored_once_and_shared(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = await suppression.suppression_key()
+    assert len(first) == 64
+    assert "LEADFLOW_SUPPRESSION_KEY" in caplog.text
+    # Another "instance" (no cache) reads the same key from the database.
+    suppression.forget_cached_key()
+    assert await suppression.suppression_key() == first
+    assert await ServerSecret.filter(name=suppression.KEY_NAME).count() == 1
+    # A digest made by one instance matches the other's check.
+    await erased_person("erika@example.com")
+    suppression.forget_cached_key()
+    assert await suppression.suppressed_fields([intake("ERIKA@example.com")]) == {0: "email"}
+
+
+async def test_concurrent_first_use_makes_one_key(app: Starlette) -> None:
+    async def first_use() -> str:
+        async with in_transaction():
+            return await suppression.suppression_key()
+
+    keys = await asyncio.gather(*(first_use() for _ in range(4)))
+    assert len(set(keys)) == 1
+    assert await ServerSecret.all().values_list("value", flat=True) == [keys[0]]
+
+
+async def test_a_rolled_back_key_is_not_kept_by_the_process(app: Starlette) -> None:
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack):
+        async with in_transaction():
+            lost = await suppression.suppression_key()
+            raise RolledBack
+    assert await ServerSecret.all().count() == 0
+    kept = await suppression.suppression_key()
+    assert kept != lost
+    assert await ServerSecret.all().values_list("value", flat=True) == [kept]
+
+
+async def test_suppress_contact_stores_digests_never_values(app: Starlette) -> None:
+    config.configure(Settings(suppression_key=KEY))
+    contact = await erased_person("Erika@Example.com", "+49 511 123")
+    rows = await Suppression.all().order_by("kind").values("kind", "digest", "contact_id")
+    assert rows == [
+        {
+            "kind": SuppressionKind.EMAIL,
+            "digest": suppression.digest(KEY, SuppressionKind.EMAIL, "erika@example.com"),
+            "contact_id": contact.id,
+        },
+        {
+            "kind": SuppressionKind.PHONE,
+            "digest": suppression.digest(KEY, SuppressionKind.PHONE, "+49511123"),
+            "contact_id": contact.id,
+        },
+    ]
+    stored = " ".join(str(value) for row in rows for value in row.values())
+    assert "erika" not in stored.lower() and "511123" not in stored
+
+
+async def test_a_second_contact_with_the_same_phone_is_no_error(app: Starlette) -> None:
+    first = await erased_person("a@example.com", "0511 100")
+    await erased_person("b@example.com", "0511-100")
+    phones = await Suppression.filter(kind=SuppressionKind.PHONE).values_list(
+        "contact_id", flat=True
+    )
+    assert phones == [first.id]
+    assert await Suppression.filter(kind=SuppressionKind.EMAIL).count() == 2
+
+
+async def test_a_contact_without_values_adds_nothing(app: Starlette) -> None:
+    await erased_person(None, "ohne Nummer")
+    assert await Suppression.all().count() == 0
+
+
+async def test_the_same_person_is_the_email_or_without_email_the_phone(app: Starlette) -> None:
+    await erased_person("erika@example.com", "+49 511 123")
+    await erased_person(None, "0511 999")
+    found = await suppression.suppressed_fields(
+        [
+            intake("other@example.com"),  # 0: a stranger
+            intake("Erika@EXAMPLE.com"),  # 1: her email, another case
+            intake(None, "+49 (511) 12-3"),  # 2: her phone, no email
+            intake("colleague@example.com", "+49 511 123"),  # 3: the switchboard, another email
+            intake(None, "0511-999"),  # 4: the phone-only person's number
+            intake("erika@example.com", "0171 555"),  # 5: her email, a new phone
+            intake(None, "0511 123"),  # 6: national digits differ from "+49511123"
+        ]
+    )
+    assert found == {1: "email", 2: "phone", 4: "phone", 5: "email"}
+
+
+async def test_an_empty_batch_or_a_stranger_is_not_suppressed(app: Starlette) -> None:
+    assert await suppression.suppressed_fields([]) == {}
+    assert await suppression.suppressed_fields([intake("a@example.com")]) == {}
