@@ -1,0 +1,382 @@
+"""The traces of an erased person outside the rows linked to their contact: the event outbox,
+the webhook delivery log, the audit log and the imports (rejected rows, the stored file of a
+running import, an import's failure). `erasure.py` blanks the contact and the rows hanging on
+it, then calls `scrub` inside the same transaction.
+
+Matching is by value, not by id, where no id links a row to the person (the audit log, import
+rows): a value shorter than `MIN_MATCHED` characters (a postal code "1") would hit everything,
+so it is not matched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from leadflow.db.enums import ImportIssueKind
+from leadflow.db.models import (
+    AuditEntry,
+    ImportIssue,
+    ImportSource,
+    LeadImport,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+from leadflow.errors import DomainError
+from leadflow.global_ids import encode_id
+from leadflow.services.csv_cells import restore
+from leadflow.services.import_files import MAX_FIELD_CHARS, map_columns
+from leadflow.services.validation import phone_key
+
+# What stands where a value was (the audit log, an import's failure, a rejected row's message).
+ERASED_MARK = "[gelöscht]"
+MIN_MATCHED = 3
+# Keys of event payloads and webhook bodies that hold ids, times and names of things, never a
+# person's words: kept even if a value happens to occur in them (an id's base64, say).
+# The enum values among them ("DONE", "ACTIVE") would otherwise be hit by a short name ("Don").
+_KEPT_KEYS = frozenset(
+    {"id", "type", "timestamp", "topic", "fields", "change", "kind", "status", "outcome"}
+    | {"closeReason", "stage", "previousStage", "channel"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedPerson:
+    contact_id: int
+    lead_ids: tuple[int, ...]
+    opportunity_ids: tuple[int, ...]
+    # The personal values as stored before the erasure, non-empty, distinct: the names,
+    # company, email, phone, street, postal code, city (NOT country alone).
+    values: tuple[str, ...]
+    email_key: str | None
+    phone_key: str
+
+    def matched_values(self) -> tuple[str, ...]:
+        """The values searched for in free text, longest first (so that "Anna Schmidt GmbH"
+        is replaced whole before "Anna"), each once, case-insensitively distinct."""
+        candidates = [*self.values, self.email_key or "", self.phone_key]
+        distinct = {value.strip().casefold(): value.strip() for value in candidates}
+        kept = [value for key, value in distinct.items() if len(key) >= MIN_MATCHED]
+        return tuple(sorted(kept, key=len, reverse=True))
+
+
+async def scrub(person: ErasedPerson) -> None:
+    """Remove the person's values from every trace outside their own rows. Runs inside the
+    caller's transaction (the erasure's), so the person is gone everywhere or nowhere."""
+    values = person.matched_values()
+    await _scrub_outbox(person, values)
+    await _scrub_webhook_deliveries(person, values)
+    await _scrub_audit_log(values)
+    await scrub_imports(person, values)
+
+
+def replace_values(text: str, values: tuple[str, ...]) -> str:
+    """`text` with every occurrence of `values` (any case) replaced by the erased mark."""
+    if not values or not text:
+        return text
+    pattern = re.compile("|".join(re.escape(value) for value in values), re.IGNORECASE)
+    return pattern.sub(ERASED_MARK, text)
+
+
+def contains_value(text: str, values: tuple[str, ...]) -> bool:
+    folded = text.casefold()
+    return any(value.casefold() in folded for value in values)
+
+
+# --- The event outbox ------------------------------------------------------------------------
+
+
+async def _scrub_outbox(person: ErasedPerson, values: tuple[str, ...]) -> None:
+    """Events about the person keep their topic and ids (the live readers and the webhook
+    fan-out still go by them); a payload entry that carries one of the values is dropped.
+    Today's publishers write ids, enum values and field names only: this is the guard for
+    one that would not."""
+    about = Q(lead_id__in=person.lead_ids) if person.lead_ids else Q(id=-1)
+    if person.opportunity_ids:
+        about |= Q(opportunity_id__in=person.opportunity_ids)
+    about |= Q(topic__startswith="contact.")
+    events = await OutboxEvent.filter(about).only("id", "lead_id", "opportunity_id", "payload")
+    for event in events:
+        if not _is_about(event, person):
+            continue
+        cleaned = _without_values(event.payload, values)
+        if cleaned != event.payload:
+            await OutboxEvent.filter(id=event.id).update(payload=cleaned)
+
+
+def _is_about(event: OutboxEvent, person: ErasedPerson) -> bool:
+    if event.lead_id in person.lead_ids or event.opportunity_id in person.opportunity_ids:
+        return True
+    return event.payload.get("contactId") == person.contact_id
+
+
+def _without_values(document: dict[str, object], values: tuple[str, ...]) -> dict[str, object]:
+    """`document` without the entries whose value carries one of `values` (nested objects
+    are cleaned the same way); the kept keys stay as they are."""
+    cleaned: dict[str, object] = {}
+    for key, value in document.items():
+        if key in _KEPT_KEYS or key.endswith(("Id", "At")):
+            cleaned[key] = value
+        elif isinstance(value, dict):
+            cleaned[key] = _without_values(value, values)
+        elif not contains_value(json.dumps(value, ensure_ascii=False), values):
+            cleaned[key] = value
+    return cleaned
+
+
+# --- The webhook delivery log ----------------------------------------------------------------
+
+
+async def _scrub_webhook_deliveries(person: ErasedPerson, values: tuple[str, ...]) -> None:
+    """Deliveries about the person: the body stays the same JSON (type, id, timestamp, the
+    objects' ids) without any entry carrying a value, so a PENDING one still goes out (it is
+    signed when sent, from the stored body) and carries nothing personal; the attempts'
+    errors (which may quote a receiver's answer) are emptied."""
+    deliveries = await _deliveries_about(person)
+    for delivery_id, body in deliveries:
+        cleaned = _cleaned_body(body, values)
+        if cleaned != body:
+            await WebhookDelivery.filter(id=delivery_id).update(body=cleaned)
+    if deliveries:
+        await (
+            WebhookAttempt.filter(delivery_id__in=[delivery_id for delivery_id, _ in deliveries])
+            .exclude(error="")
+            .update(error="")
+        )
+
+
+async def _deliveries_about(person: ErasedPerson) -> list[tuple[int, str]]:
+    """(id, body) of the deliveries of the person's leads (their `lead_id`), opportunities and
+    contact events (their body's `data.id`; `icontains` only narrows: "Contact:8" is a prefix
+    of "Contact:80" in base64 as well, the parsed id decides)."""
+    object_ids = {encode_id("Contact", person.contact_id)}
+    object_ids |= {encode_id("Opportunity", pk) for pk in person.opportunity_ids}
+    named = Q(lead_id__in=person.lead_ids) if person.lead_ids else Q(id=-1)
+    for object_id in object_ids:
+        named |= Q(body__contains=object_id)
+    rows = await WebhookDelivery.filter(named).values_list("id", "lead_id", "body")
+    return [
+        (int(delivery_id), str(body))
+        for delivery_id, lead_id, body in rows
+        if lead_id in person.lead_ids or _data_id(str(body)) in object_ids
+    ]
+
+
+def _data_id(body: str) -> object:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    data = document.get("data") if isinstance(document, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _cleaned_body(body: str, values: tuple[str, ...]) -> str:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        # Not ours (every body is built by payloads.py): nothing of it can be kept safely.
+        return json.dumps({"data": {}}, separators=(",", ":"))
+    if not isinstance(document, dict):
+        return body
+    cleaned = _without_values(document, values)
+    if cleaned == document:
+        return body  # the very bytes as built, not a re-serialisation
+    return json.dumps(cleaned, separators=(",", ":"))
+
+
+# --- The audit log ---------------------------------------------------------------------------
+
+
+async def _scrub_audit_log(values: tuple[str, ...]) -> None:
+    """Entries whose detail names one of the values (a failed login with the person's email,
+    a refusal quoting a search): the values are replaced by the erased mark, the rest of the
+    entry (who, what, when, from where) stays. Candidates are found by the database, the
+    replacement is done here (case-insensitively, longest value first)."""
+    if not values:
+        return
+    mentions = Q(detail__icontains=values[0])
+    for value in values[1:]:
+        mentions |= Q(detail__icontains=value)
+    entries = await AuditEntry.filter(mentions).only("id", "detail")
+    changed = []
+    for entry in entries:
+        detail = replace_values(entry.detail, values)
+        if detail != entry.detail:
+            entry.detail = detail
+            changed.append(entry)
+    if changed:
+        await AuditEntry.bulk_update(changed, fields=["detail"])
+
+
+# --- Imports ---------------------------------------------------------------------------------
+
+
+async def scrub_imports(person: ErasedPerson, values: tuple[str, ...]) -> None:
+    await _scrub_rejected_rows(person, values)
+    await _scrub_import_files(person)
+    await _scrub_import_failures(values)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowShape:
+    """Where an import's rows hold the names (column index -> contact field)."""
+
+    last_name: int | None
+    first_name: int | None
+
+    @classmethod
+    def of(cls, header: list[str], mapping: dict[str, str]) -> _RowShape:
+        try:
+            columns, _ = map_columns(tuple(header), mapping)
+        except DomainError:
+            # A header the import could not map (it failed on it): names are not matched,
+            # the email and the phone still are.
+            return cls(None, None)
+        by_field = {field: index for index, field in columns.items()}
+        return cls(by_field.get("last_name"), by_field.get("first_name"))
+
+
+def _is_persons_row(cells: list[str], shape: _RowShape, person: ErasedPerson) -> bool:
+    """Whether a file row is the person's: a cell is their email (any case) or their phone
+    (its digits, `validation.phone_key`), or the row's last and first name are theirs."""
+    for cell in cells:
+        text = cell.strip()
+        if person.email_key and text.casefold() == person.email_key.casefold():
+            return True
+        if len(person.phone_key) >= MIN_MATCHED and phone_key(text) == person.phone_key:
+            return True
+    if shape.last_name is None or shape.first_name is None:
+        return False
+    names = {value.strip().casefold() for value in person.values}
+    last, first = _cell(cells, shape.last_name), _cell(cells, shape.first_name)
+    return bool(last and first) and last in names and first in names
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip().casefold() if index < len(cells) else ""
+
+
+async def _scrub_rejected_rows(person: ErasedPerson, values: tuple[str, ...]) -> None:
+    """The person's rejected rows (the rejected-rows file is written from them) keep their row
+    number, field and code; their values are emptied, and their message too (the erased mark)
+    when it quotes one of the values or of the row's cells (a mistyped email is theirs as
+    well). Every rejected row is read, a batch at a time: stored JSON cannot be searched
+    alike on both databases through the ORM."""
+    shapes: dict[int, _RowShape] = {}
+    after = 0
+    while True:
+        batch = (
+            await ImportIssue.filter(kind=ImportIssueKind.REJECTED, id__gt=after)
+            .order_by("id")
+            .limit(_ISSUE_BATCH)
+            .only("id", "lead_import_id", "message", "values")
+        )
+        if not batch:
+            return
+        after = batch[-1].id
+        changed = []
+        for issue in batch:
+            if not issue.values:
+                continue
+            shape = shapes.get(issue.lead_import_id) or await _shape_of(issue.lead_import_id)
+            shapes[issue.lead_import_id] = shape
+            if not _is_persons_row(list(issue.values), shape, person):
+                continue
+            row_values = tuple(v for v in issue.values if len(v.strip()) >= MIN_MATCHED)
+            if contains_value(issue.message, values + row_values):
+                issue.message = ERASED_MARK
+            issue.values = []
+            changed.append(issue)
+        if changed:
+            await ImportIssue.bulk_update(changed, fields=["values", "message"])
+
+
+_ISSUE_BATCH = 1_000
+
+
+async def _shape_of(lead_import_id: int) -> _RowShape:
+    lead_import = await LeadImport.get(id=lead_import_id).only("id", "header")
+    source = await ImportSource.get_or_none(lead_import_id=lead_import_id).only("id", "mapping")
+    return _RowShape.of(list(lead_import.header), dict(source.mapping) if source else {})
+
+
+async def _scrub_import_files(person: ErasedPerson) -> None:
+    """The stored file of each unfinished web import (kept for a resume on another instance):
+    the cells of the person's rows are blanked in place, the row count unchanged (a resume
+    goes on after the last committed row number). The import's digest becomes the new
+    file's, which the resume computes from it (records.start_or_resume goes by the digest)."""
+    sources = await ImportSource.all().only("id", "lead_import_id", "content", "mapping")
+    for source in sources:
+        lead_import = await LeadImport.get(id=source.lead_import_id).only("id", "separator")
+        content = _blanked_file(bytes(source.content), lead_import.separator, source, person)
+        if content is None:
+            continue
+        await ImportSource.filter(id=source.id).update(content=content)
+        await LeadImport.filter(id=lead_import.id).update(
+            file_digest=hashlib.sha256(content).hexdigest()
+        )
+
+
+def _blanked_file(
+    content: bytes, separator: str, source: ImportSource, person: ErasedPerson
+) -> bytes | None:
+    """The file with the person's rows' cells emptied, in its encoding and separator; None
+    when no row is theirs (the file stays byte for byte)."""
+    encoding = _encoding(content)
+    if encoding is None:
+        return None
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    text = content.decode(encoding)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    if not rows:
+        return None
+    header = [restore(cell).strip() for cell in rows[0]]
+    shape = _RowShape.of(header, dict(source.mapping))
+    blanked = False
+    for number, cells in enumerate(rows[1:], start=1):
+        if _is_persons_row([restore(cell) for cell in cells], shape, person):
+            rows[number] = ["" for _ in cells]
+            blanked = True
+    if not blanked:
+        return None
+    target = io.StringIO(newline="")
+    line_end = "\r\n" if "\r\n" in text else "\n"
+    csv.writer(target, delimiter=separator, lineterminator=line_end).writerows(rows)
+    return target.getvalue().encode(encoding)
+
+
+def _encoding(content: bytes) -> str | None:
+    """As import_files reads a file: a BOM decides, else UTF-8, else Windows-1252."""
+    if content.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+async def _scrub_import_failures(values: tuple[str, ...]) -> None:
+    """An import's failure reason may quote a row ("... at row 7: 'anna@...'")."""
+    if not values:
+        return
+    mentions = Q(failure__icontains=values[0])
+    for value in values[1:]:
+        mentions |= Q(failure__icontains=value)
+    for lead_import in await LeadImport.filter(mentions).only("id", "failure"):
+        failure = replace_values(lead_import.failure, values)
+        if failure != lead_import.failure:
+            await LeadImport.filter(id=lead_import.id).update(failure=failure)
