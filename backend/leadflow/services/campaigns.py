@@ -24,6 +24,8 @@ from leadflow.services.validation import clean_text
 
 # A campaign's waiting limit is at most a year.
 MAX_WAITING_LIMIT_HOURS = 24 * 366
+# A campaign's retention (DSGVO storage limitation) is at most a hundred years.
+MAX_RETENTION_DAYS = 36_500
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +65,13 @@ async def create_campaign(
     starts_on: date | None = None,
     ends_on: date | None = None,
     waiting_limit_hours: int | None = None,
+    retention_days: int | None = None,
 ) -> Campaign:
     policy.require_manager(actor, "create campaigns")
     clean_name = clean_text(name, ["name"], max_length=NAME_MAX, required=True)
     clean_description = clean_text(description, ["description"], max_length=TEXT_MAX)
     clean_waiting_limit(waiting_limit_hours, ["waitingLimitHours"])
+    clean_retention_days(retention_days, ["retentionDays"])
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError(
             ErrorCode.INVALID, "The campaign cannot end before it starts.", ["endsOn"]
@@ -81,6 +85,7 @@ async def create_campaign(
             starts_on=starts_on,
             ends_on=ends_on,
             waiting_limit_hours=waiting_limit_hours,
+            retention_days=retention_days,
             created_at=clock.now(),
         )
     except IntegrityError:  # a concurrent create with the same name won
@@ -99,11 +104,32 @@ def clean_waiting_limit(hours: int | None, field: Sequence[str]) -> int | None:
     return hours
 
 
+def clean_retention_days(days: int | None, field: Sequence[str]) -> int | None:
+    """How many days after their close unsuccessful leads keep their person's data (the
+    retention, services/privacy/retention.py): 1 day to 100 years; None: the instance's
+    LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL applies."""
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The retention is 1 to {MAX_RETENTION_DAYS} days, got {days}.",
+            field,
+        )
+    return days
+
+
 async def waiting_limit_of(actor: Actor, campaign_id: int) -> int | None:
     """The campaign's waiting limit, for managers (None for everyone else)."""
     if not policy.is_manager(actor):
         return None
     found = await Campaign.filter(id=campaign_id).values_list("waiting_limit_hours", flat=True)
+    return cast(int | None, found[0]) if found else None
+
+
+async def retention_days_of(actor: Actor, campaign_id: int) -> int | None:
+    """The campaign's own retention in days, for managers (None for everyone else)."""
+    if not policy.is_manager(actor):
+        return None
+    found = await Campaign.filter(id=campaign_id).values_list("retention_days", flat=True)
     return cast(int | None, found[0]) if found else None
 
 
@@ -113,16 +139,20 @@ class CampaignChanges:
 
     given: frozenset[str]
     waiting_limit_hours: int | None = None
+    retention_days: int | None = None
 
 
 async def update_campaign(actor: Actor, campaign_id: int, changes: CampaignChanges) -> Campaign:
     """Change a campaign's settings (managers); a waiting limit of None switches the
-    reminders off."""
+    reminders off, a retention of None leaves the campaign to the instance's setting."""
     policy.require_manager(actor, "change campaigns")
     campaign = await campaign_by_id(campaign_id, ["campaignId"])
     if "waiting_limit_hours" in changes.given:
         hours = clean_waiting_limit(changes.waiting_limit_hours, ["waitingLimitHours"])
         await Campaign.filter(id=campaign.id).update(waiting_limit_hours=hours)
+    if "retention_days" in changes.given:
+        days = clean_retention_days(changes.retention_days, ["retentionDays"])
+        await Campaign.filter(id=campaign.id).update(retention_days=days)
     return await Campaign.get(id=campaign.id)
 
 

@@ -40,11 +40,13 @@ class CampaignMutations:
             input.starts_on,
             input.ends_on,
             input.waiting_limit_hours,
+            input.retention_days,
         )
         return CreateCampaignPayload(campaign=CampaignNode.from_model(campaign))
 
     @payload_mutation(
-        description="Change a campaign's settings (managers): its waiting limit for reminders."
+        description="Change a campaign's settings (managers): its waiting limit for reminders "
+        "and its retention."
     )
     async def update_campaign(
         self, info: Info[Context, None], input: UpdateCampaignInput

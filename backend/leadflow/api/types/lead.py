@@ -100,6 +100,14 @@ class CampaignNode(Node):
     async def waiting_limit_hours(self, info: Info[Context, None]) -> int | None:
         return await campaigns.waiting_limit_of(info.context.require_viewer(), self.pk)
 
+    @strawberry.field(
+        description="Days after their close that unsuccessful leads keep their person's data "
+        "(null: the instance's LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL applies); managers only, "
+        "null for others."
+    )
+    async def retention_days(self, info: Info[Context, None]) -> int | None:
+        return await campaigns.retention_days_of(info.context.require_viewer(), self.pk)
+
     @classmethod
     def from_values(cls, row: Values, prefix: str = "") -> CampaignNode:
         return cls(
