@@ -120,6 +120,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "contact": allowed_for(*CLERK_A_READS),
     "opportunity": allowed_for(*CLERK_A_READS),
     "auditLog": allowed_for("admin"),
+    # A person's data export (Art. 15): admins; managers only when the instance allows it
+    # (tests/api/test_contact_export.py). The read-only token is a manager's.
+    "contactDataExport": allowed_for("admin"),
     "apiTokens": allowed_for("admin"),
     "leadImport": allowed_for(*MANAGERS, "read_only_token"),
     # Reports: campaign figures and series for everyone signed in (each over the leads they may
@@ -395,6 +398,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
         "query($id: ID!) { opportunity(id: $id) { id } }", id=p.opportunity
     ),
     "auditLog": lambda p: query("{ auditLog { totalCount } }"),
+    "contactDataExport": lambda p: query(
+        "query($id: ID!) { contactDataExport(contactId: $id) }", id=p.contact
+    ),
     "leadImport": lambda p: query(
         "query($id: ID!) { leadImport(id: $id) { id status } }", id=p.lead_import
     ),

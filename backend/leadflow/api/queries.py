@@ -57,6 +57,7 @@ from leadflow.services import (
     reports,
     users,
 )
+from leadflow.services.privacy import export as contact_export
 from leadflow.services.webhooks import manage as webhooks
 
 NodeT = TypeVar("NodeT", bound=Node)
@@ -230,6 +231,24 @@ class Query:
         matching = audit.audit_entries(info.context.require_viewer())
         page = await fetch_page(matching.select_related("actor"), first, after)
         return AuditEntryConnection.from_page(page, AuditEntry.from_model, matching)
+
+    @strawberry.field(
+        description="Everything stored about one person (DSGVO Art. 15), as a JSON document "
+        '(format "leadflow.contact-export/1"): the contact, its corrections, its leads with '
+        "their source (import, partner or by hand), feedback, activities and history, its "
+        "opportunities and the notifications naming it. Admins, and managers when "
+        "LEADFLOW_CONTACT_EXPORT_MANAGERS is set; every export is recorded in the audit log. "
+        "The same document as GET /files/contacts/<id>/export.json."
+    )
+    async def contact_data_export(
+        self, info: Info[Context, None], contact_id: strawberry.ID
+    ) -> str:
+        document = await contact_export.contact_data_export(
+            info.context.require_viewer(),
+            decode_id(contact_id, "Contact", ["contactId"]),
+            address=info.context.address,
+        )
+        return contact_export.as_json(document)
 
     @strawberry.field(description="A user's API tokens, without their secrets (admins).")
     async def api_tokens(
