@@ -28,6 +28,7 @@ from leadflow.api.mutations.leads import LeadMutations
 from leadflow.api.mutations.notification_settings import NotificationSettingsMutations
 from leadflow.api.mutations.notifications import NotificationMutations
 from leadflow.api.mutations.opportunities import OpportunityMutations
+from leadflow.api.mutations.privacy import PrivacyMutations
 from leadflow.api.mutations.webhooks import WebhookMutations
 from leadflow.api.queries import Query
 from leadflow.api.scalars import SCALAR_OVERRIDES
@@ -56,6 +57,7 @@ class Mutation(
     NotificationMutations,
     NotificationSettingsMutations,
     WebhookMutations,
+    PrivacyMutations,
 ):
     pass
 

@@ -21,11 +21,17 @@ import secrets
 from collections.abc import Mapping, Sequence
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
+from leadflow.auth import policy
+from leadflow.auth.actors import Actor
 from leadflow.db.enums import SuppressionKind
-from leadflow.db.models import Contact, ServerSecret, Suppression
+from leadflow.db.models import EMAIL_MAX, SHORT_MAX, Contact, ServerSecret, Suppression
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import audit
 from leadflow.services.privacy import config
-from leadflow.services.validation import phone_key
+from leadflow.services.privacy.traces import replace_values
+from leadflow.services.validation import clean_email, clean_text, phone_key
 
 log = logging.getLogger("leadflow.privacy")
 
@@ -34,6 +40,13 @@ KEY_NAME = "suppression_key"
 # The intake fields (API names) a suppressed intake is reported on.
 EMAIL_FIELD = "email"
 PHONE_FIELD = "phone"
+# Why a suppression was lifted (the audit entry's detail): like an erasure's reason.
+LIFT_REASON_MAX = 500
+# The user error of a suppressed intake, row or correction (never naming the value).
+SUPPRESSED_MESSAGE = (
+    "This person's data was erased at their request; they can only be entered again after "
+    "an admin lifts the suppression (liftSuppression)."
+)
 
 # The generated key once it is known to be committed (read without inserting it ourselves).
 _cached_key: str | None = None
@@ -157,3 +170,56 @@ async def _existing(
             conditions.append(Q(kind=kind, digest__in=digests))
     rows = await Suppression.filter(Q(*conditions, join_type="OR")).values_list("kind", "digest")
     return {(SuppressionKind(kind), str(value)) for kind, value in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifting
+
+
+async def lift_suppression(actor: Actor, email: str | None, phone: str | None, reason: str) -> int:
+    """An erased person consented again: their entries matching the given email and/or phone
+    leave the list (admins, `policy.require_may_lift_suppression`); returns how many did, 0
+    being a normal answer (the value was never suppressed, or lifted already). Exactly the
+    given values are lifted: a person erased with an email and a phone who may come back
+    without an email needs both given. The phone is compared as its digits, so "+49 511 123"
+    lifts what was erased as "+49 (511) 12-3", but not "0511 123".
+
+    The audit log records who lifted how many entries and why, never the email or the phone
+    (the reason has them replaced: an admin may well write them there). Two admins lifting
+    the same person at once: one deletes the rows, the other deletes none (0)."""
+    policy.require_may_lift_suppression(actor)
+    values = _values_to_lift(email, phone)
+    cleaned_reason = clean_text(reason, ["reason"], max_length=LIFT_REASON_MAX, required=True)
+    key = await suppression_key()
+    conditions = [Q(kind=kind, digest=digest(key, kind, value)) for kind, value in values]
+    async with in_transaction():
+        lifted = await Suppression.filter(Q(*conditions, join_type="OR")).delete()
+        told = replace_values(cleaned_reason, tuple(value for _, value in values))
+        await audit.record(
+            audit.AuditAction.SUPPRESSION_LIFTED,
+            actor=actor,
+            detail=f"{lifted} entries lifted ({_kinds(values)}): {told}",
+        )
+    return lifted
+
+
+def _values_to_lift(email: str | None, phone: str | None) -> list[tuple[SuppressionKind, str]]:
+    """The cleaned email and phone given (at least one: else REQUIRED on email)."""
+    values: list[tuple[SuppressionKind, str]] = []
+    cleaned_email = clean_email(email, [EMAIL_FIELD], max_length=EMAIL_MAX)
+    if cleaned_email:
+        values.append((SuppressionKind.EMAIL, cleaned_email))
+    cleaned_phone = clean_text(phone, [PHONE_FIELD], max_length=SHORT_MAX)
+    if cleaned_phone and not phone_key(cleaned_phone):
+        raise DomainError(ErrorCode.INVALID, "This phone number has no digits.", [PHONE_FIELD])
+    if cleaned_phone:
+        values.append((SuppressionKind.PHONE, cleaned_phone))
+    if not values:
+        raise DomainError(
+            ErrorCode.REQUIRED, "Give the email or the phone (or both) to lift.", [EMAIL_FIELD]
+        )
+    return values
+
+
+def _kinds(values: list[tuple[SuppressionKind, str]]) -> str:
+    return " and ".join(kind.value.lower() for kind, _ in values)
