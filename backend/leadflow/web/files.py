@@ -13,11 +13,14 @@
   [&outcome=..][&reason=..][&createdAfter=..][&createdBefore=..][&timeZone=..][&lang=de]`:
   exactly the leads of the lead list under that filter (`web/export_query.py`), with status,
   outcome and feedback, for Excel (UTF-8 with BOM; `;` with lang=de).
+- `GET /files/contacts/<id>/export.json`: everything stored about one person (DSGVO Art. 15),
+  the document of GraphQL's `contactDataExport` (`services/privacy/export.py`). Admins, and
+  managers when LEADFLOW_CONTACT_EXPORT_MANAGERS is set; each download is audited.
 
 Authentication and CSRF as for every route (`web/access.py`); the downloads may be started by a
 link. Errors in the web layer's shape, with `field`; every refusal of an authenticated caller
 (403) goes to the audit log, as over GraphQL. Lead files are for managers
-(`services/lead_files.py`).
+(`services/lead_files.py`); a person's export has its own rule.
 
 Web imports take turns (`ImportQueue`, in `jobs.BackgroundWork`): at most
 LEADFLOW_IMPORT_CONCURRENCY run at once per process, the others wait as QUEUED; the upload is
@@ -46,9 +49,11 @@ from leadflow.jobs import BackgroundWork
 from leadflow.services import imports
 from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.lead_files import ImportPreview, LeadFiles, lead_files_of
+from leadflow.services.privacy import export as contact_export
 from leadflow.settings import Settings
 from leadflow.web.access import signed_in
 from leadflow.web.bodies import body_chunks
+from leadflow.web.client import client_address
 from leadflow.web.endpoints import Handler, endpoint
 from leadflow.web.errors import HttpError
 from leadflow.web.export_query import export_query
@@ -71,6 +76,7 @@ def file_routes(settings: Settings, work: BackgroundWork) -> list[Route]:
         route("/files/imports", upload, "POST"),
         route("/files/imports/{id}/rejected.csv", _rejected_rows, "GET"),
         route("/files/exports/leads.csv", _export, "GET"),
+        route("/files/contacts/{id}/export.json", _contact_export, "GET"),
     ]
 
 
@@ -250,6 +256,25 @@ async def _export(request: Request) -> Response:
         body(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": _attachment(export.file_name)},
+    )
+
+
+async def _contact_export(request: Request) -> Response:
+    """The data export of one person (Art. 15), the document `contactDataExport` gives. Not
+    kept by the browser or a proxy: it is personal data."""
+    auth = await signed_in(request, links=True)
+    contact_export.require_may_export(auth.user)
+    contact_id = decode_id(request.path_params["id"], "Contact", ["id"])
+    document = await contact_export.contact_data_export(
+        auth.user, contact_id, address=client_address(request)
+    )
+    return Response(
+        contact_export.as_json(document),
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": _attachment(f"kontakt-{contact_id}-auskunft.json"),
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -58,9 +58,7 @@ async def contact_data_export(actor: Actor, contact_id: int, *, address: str = "
 
     Each export is recorded in the audit log (who exported which contact id, never the
     person's data), after the document was read: a failed read exported nothing."""
-    policy.require_may_export_contact(
-        actor, managers_allowed=config.current().contact_export_managers
-    )
+    require_may_export(actor)
     contact = await Contact.get_or_none(id=contact_id)
     if contact is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such contact.", ["contactId"])
@@ -72,6 +70,14 @@ async def contact_data_export(actor: Actor, contact_id: int, *, address: str = "
         address=address,
     )
     return document
+
+
+def require_may_export(actor: Actor) -> None:
+    """The permission alone, for callers that check it before reading the client's input (the
+    download's path), so that a refusal never depends on what the client sent."""
+    policy.require_may_export_contact(
+        actor, managers_allowed=config.current().contact_export_managers
+    )
 
 
 def as_json(document: Document) -> str:
