@@ -26,6 +26,7 @@ from leadflow.db.models import (
     ImportIssue,
     ImportSource,
     LeadImport,
+    LoginFailure,
     OutboxEvent,
     WebhookAttempt,
     WebhookDelivery,
@@ -75,6 +76,7 @@ async def scrub(person: ErasedPerson) -> None:
     await _scrub_outbox(person, values)
     await _scrub_webhook_deliveries(person, values)
     await _scrub_audit_log(values)
+    await _scrub_login_failures(person)
     await scrub_imports(person, values)
 
 
@@ -215,6 +217,14 @@ async def _scrub_audit_log(values: tuple[str, ...]) -> None:
             changed.append(entry)
     if changed:
         await AuditEntry.bulk_update(changed, fields=["detail"])
+
+
+async def _scrub_login_failures(person: ErasedPerson) -> None:
+    """Failed logins with the person's email (anyone may type it into the login form): the
+    email becomes the erased mark; the rows stay until pruned, so the address's count of
+    failures (the throttle) is unchanged."""
+    if person.email_key:
+        await LoginFailure.filter(email=person.email_key).update(email=ERASED_MARK)
 
 
 # --- Imports ---------------------------------------------------------------------------------
