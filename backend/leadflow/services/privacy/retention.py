@@ -1,0 +1,256 @@
+"""Retention (DSGVO Art. 5(1)(e), storage limitation): people kept only for leads that came to
+nothing are erased once their leads have been closed long enough.
+
+The rule: a contact is due when
+- it is not erased yet and has at least one lead;
+- EVERY lead of it is closed with outcome UNSUCCESSFUL, each longer ago than its campaign's
+  limit: `closed_at < now - N days`, N being the campaign's `retention_days`, else the setting
+  LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL (a lead whose campaign has neither keeps the contact);
+- it has no opportunity (neither its own nor one through any of its leads).
+An open lead, a successful lead or an opportunity keeps the person. The rule is written once,
+as the queryset `_due_query` (one statement per batch, no loop over contacts); the listing and
+the re-check before each erasure both use it.
+
+A round (`run`, from the periodic job and `leadflow retention run`) erases the due contacts
+with `erasure.erase_contact` as the system actor `RETENTION` (audited like an admin's
+erasure), in batches of BATCH_SIZE contacts, one transaction per batch, so a big backlog never
+holds one huge transaction. Each batch first takes the job's advisory lock (PostgreSQL,
+`try_job_lock`), so one instance erases at a time; the round stops when another holds it.
+SQLite serves one instance, whose rounds take turns in-process (as reminders.py's).
+
+Races: a lead reopened, a new lead or an opportunity created for the person between the
+listing and the erasure must keep them. Before erasing, the contact's row is locked FOR UPDATE
+(which waits for any transaction that inserted a lead or an opportunity pointing at it: their
+foreign-key check holds FOR KEY SHARE on it until they commit) and its leads' rows too (which
+waits for a reopen or a close in progress), and then the rule is checked again for that
+contact; erasure is idempotent, so two rounds erase each person once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import cast
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from leadflow import clock
+from leadflow.auth.actors import SystemActor
+from leadflow.db.enums import Outcome
+from leadflow.db.models import Campaign, Contact, Lead, Opportunity
+from leadflow.db.sql import is_postgres, try_job_lock
+from leadflow.services.privacy import config, erasure
+
+# The advisory lock of the retention rounds (a constant no other job uses: "LF" 0015).
+JOB_LOCK_KEY = 0x4C46_0015
+# Contacts erased per transaction: a batch holds SQLite's only writer (and PostgreSQL's row
+# locks) while its erasures run, each a few dozen statements.
+BATCH_SIZE = 100
+# The job acting on its own: the audit log names it as system:retention.
+RETENTION = SystemActor("retention")
+
+# SQLite: one instance, whose rounds (the job's, the command's, a test's) take turns here.
+_in_process = asyncio.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class DueContact:
+    """A contact the retention erases (or would): no personal data, only what an admin needs
+    to see why."""
+
+    contact_id: int
+    leads: int
+    latest_close: datetime
+    # The longest limit among its leads' campaigns: the one that made it due last.
+    retention_days: int
+    campaigns: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """The erasure's reason in the audit log."""
+        return f"Aufbewahrungsfrist abgelaufen ({self.retention_days} Tage)"
+
+
+@dataclass(slots=True)
+class RetentionReport:
+    dry_run: bool
+    # False: another instance's (or this one's) round was running; nothing was done.
+    ran: bool = True
+    # Listed (dry run) or erased, in contact id order.
+    contacts: list[DueContact] = field(default_factory=list)
+    # Listed but found no longer due under the lock (reopened, a new lead or opportunity).
+    kept: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """The retention limits in force: the setting for campaigns without their own (None:
+    off), and the distinct limits campaigns set."""
+
+    setting: int | None
+    campaign_days: tuple[int, ...]
+
+    @property
+    def any(self) -> bool:
+        return self.setting is not None or bool(self.campaign_days)
+
+    def of(self, campaign_days: int | None) -> int | None:
+        return campaign_days if campaign_days is not None else self.setting
+
+
+async def _limits() -> _Limits:
+    days = await (
+        Campaign.filter(retention_days__not_isnull=True)
+        .distinct()
+        .values_list("retention_days", flat=True)
+    )
+    return _Limits(
+        setting=config.current().retention_days_unsuccessful,
+        # flat=True: the values themselves, not 1-tuples
+        campaign_days=tuple(sorted(set(cast(list[int], days)))),
+    )
+
+
+def _expired(now: datetime, limits: _Limits) -> Q:
+    """The leads past retention: closed UNSUCCESSFUL before their campaign's limit. Every part
+    is true or false, never NULL (the NULL checks come first in each AND), so its negation is
+    exactly the leads that keep their contact, an open one included."""
+    within: list[Q] = [
+        Q(campaign__retention_days__not_isnull=True)
+        & Q(campaign__retention_days=days, closed_at__lt=now - timedelta(days=days))
+        for days in limits.campaign_days
+    ]
+    if limits.setting is not None:
+        cutoff = now - timedelta(days=limits.setting)
+        within.append(Q(campaign__retention_days__isnull=True, closed_at__lt=cutoff))
+    return (
+        Q(closed_at__not_isnull=True) & Q(outcome=Outcome.UNSUCCESSFUL) & Q(*within, join_type=Q.OR)
+    )
+
+
+def _due_query(now: datetime, limits: _Limits) -> QuerySet[Contact]:
+    """The contacts due for erasure (the module's rule), as one statement."""
+    expired = _expired(now, limits)
+    return (
+        Contact.filter(erased_at=None)
+        .filter(id__in=Subquery(Lead.filter(expired).values("contact_id")))
+        .exclude(id__in=Subquery(Lead.filter(~expired).values("contact_id")))
+        .exclude(id__in=Subquery(Opportunity.all().values("contact_id")))
+        .exclude(
+            id__in=Subquery(Opportunity.filter(lead_id__not_isnull=True).values("lead__contact_id"))
+        )
+    )
+
+
+async def due_contacts(
+    now: datetime, *, after: int = 0, limit: int = BATCH_SIZE
+) -> list[DueContact]:
+    """Up to `limit` due contacts with ids above `after`, in id order: three statements
+    (the limits, the due ids, their leads), whatever the number of contacts."""
+    return await _due_batch(now, await _limits(), after, limit)
+
+
+async def _due_batch(now: datetime, limits: _Limits, after: int, limit: int) -> list[DueContact]:
+    if not limits.any or limit <= 0:
+        return []
+    contact_ids = await (
+        _due_query(now, limits)
+        .filter(id__gt=after)
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    return await _described(cast(list[int], contact_ids), limits)
+
+
+async def _described(contact_ids: list[int], limits: _Limits) -> list[DueContact]:
+    """Each contact's leads summed up: count, latest close, longest limit, campaign names."""
+    leads = await (
+        Lead.filter(contact_id__in=contact_ids)
+        .order_by("contact_id", "campaign__name")
+        .values_list("contact_id", "closed_at", "campaign__name", "campaign__retention_days")
+    )
+    by_contact: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
+    for contact_id, closed_at, campaign_name, campaign_days in leads:
+        days = limits.of(campaign_days)
+        # Due contacts' leads are closed, under a limit (the rule).
+        assert closed_at is not None and days is not None
+        by_contact[int(contact_id)].append((closed_at, str(campaign_name), days))
+    return [
+        DueContact(
+            contact_id=contact_id,
+            leads=len(by_contact[contact_id]),
+            latest_close=max(closed for closed, _, _ in by_contact[contact_id]),
+            retention_days=max(days for _, _, days in by_contact[contact_id]),
+            campaigns=tuple(dict.fromkeys(name for _, name, _ in by_contact[contact_id])),
+        )
+        for contact_id in contact_ids
+    ]
+
+
+async def run(*, dry_run: bool, limit: int | None = None) -> RetentionReport:
+    """One retention round at `clock.now()`: list (dry run) or erase the due contacts, at most
+    `limit` of them. Nothing happens when neither the setting nor any campaign sets a limit."""
+    if is_postgres():
+        return await _round(dry_run, limit)
+    if _in_process.locked():
+        return RetentionReport(dry_run=dry_run, ran=False)
+    async with _in_process:
+        return await _round(dry_run, limit)
+
+
+async def run_round() -> RetentionReport:
+    """The periodic job's round: erase what is due."""
+    return await run(dry_run=False)
+
+
+async def _round(dry_run: bool, limit: int | None) -> RetentionReport:
+    report = RetentionReport(dry_run=dry_run)
+    now = clock.now()
+    limits = await _limits()
+    after = 0
+    while limits.any and (limit is None or len(report.contacts) < limit):
+        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - len(report.contacts))
+        batch: list[DueContact] | None
+        if dry_run:
+            batch = await _due_batch(now, limits, after, size)
+            report.contacts.extend(batch)
+        else:
+            batch = await _erase_batch(report, now, limits, after, size)
+        if batch is None:
+            report.ran = False
+            break
+        if len(batch) < size:
+            break
+        after = batch[-1].contact_id
+    return report
+
+
+async def _erase_batch(
+    report: RetentionReport, now: datetime, limits: _Limits, after: int, size: int
+) -> list[DueContact] | None:
+    """List and erase one batch in one transaction under the job lock; None when another
+    instance holds it. Returns the listed contacts (the erased ones go into the report)."""
+    async with in_transaction():
+        if not await try_job_lock(JOB_LOCK_KEY):
+            return None
+        batch = await _due_batch(now, limits, after, size)
+        for due in batch:
+            if await _still_due(due.contact_id, now, limits):
+                await erasure.erase_contact(RETENTION, due.contact_id, due.reason)
+                report.contacts.append(due)
+            else:
+                report.kept += 1
+    return batch
+
+
+async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> bool:
+    """The rule again for one contact, under its row lock and its leads' (see the module's
+    doc: what committed before the locks were granted is seen, what comes after waits)."""
+    await Contact.filter(id=contact_id).select_for_update().only("id")
+    await Lead.filter(contact_id=contact_id).order_by("id").select_for_update().only("id")
+    return await _due_query(now, limits).filter(id=contact_id).exists()
