@@ -30,6 +30,7 @@ CONTACT_COLUMNS = (
     "opted_out",
     "opted_out_at",
     "opted_out_note",
+    "erased_at",
 )
 CAMPAIGN_COLUMNS = ("id", "name", "description", "starts_on", "ends_on", "created_at")
 LEAD_COLUMNS = (

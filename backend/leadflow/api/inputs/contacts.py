@@ -1,4 +1,4 @@
-"""Inputs about contacts: corrections of their details."""
+"""Inputs about contacts: corrections of their details, consent, erasure."""
 
 from __future__ import annotations
 
@@ -53,4 +53,17 @@ class SetContactOptOutInput:
         default=None,
         description="Why they objected, or when and how they consented again (at most 2,000 "
         "characters); replaces the previous note.",
+    )
+
+
+@strawberry.input(
+    description="Erase a person's data (DSGVO Art. 17; admins): their details and every free "
+    "text about them are removed for good, their email and phone go onto the suppression list; "
+    "leads, opportunities, outcomes, dates and clerks stay, so every figure stays."
+)
+class EraseContactInput:
+    contact_id: strawberry.ID
+    reason: str = strawberry.field(
+        description="Why (the request, its date, how it came in; at most 500 characters): "
+        "the audit log keeps it, without the person's data."
     )

@@ -8,10 +8,15 @@ from strawberry.types import Info
 from leadflow.api.context import Context
 from leadflow.api.errors import UserError
 from leadflow.api.ids import decode_id
-from leadflow.api.inputs.contacts import SetContactOptOutInput, UpdateContactInput
+from leadflow.api.inputs.contacts import (
+    EraseContactInput,
+    SetContactOptOutInput,
+    UpdateContactInput,
+)
 from leadflow.api.mutations.payload import Payload, payload_mutation
 from leadflow.api.types.contact import ContactNode
 from leadflow.services import consent, contact_updates
+from leadflow.services.privacy import erasure
 
 
 @strawberry.type
@@ -22,6 +27,12 @@ class UpdateContactPayload(Payload):
 
 @strawberry.type
 class SetContactOptOutPayload(Payload):
+    contact: ContactNode | None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class EraseContactPayload(Payload):
     contact: ContactNode | None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -61,3 +72,22 @@ class ContactMutations:
             input.note,
         )
         return SetContactOptOutPayload(contact=ContactNode.from_model(contact))
+
+    @payload_mutation(
+        description="Erase a person's data (DSGVO Art. 17; admins) in one step: names, "
+        'company, email, phone and address are emptied (the last name reads "[gelöscht]"), '
+        "every free text about the person (notes, feedback, activity notes, opportunity "
+        "titles, history, notifications, event and webhook logs, import rows and files) is "
+        "removed, and their email and phone go onto the suppression list (intake, imports and "
+        "partners get SUPPRESSED). Leads, opportunities, outcomes, reasons, dates and clerks "
+        "stay, so every figure stays equal; open leads stay open. The audit log records who "
+        "erased which contact and why. Erasing an erased contact changes nothing."
+    )
+    async def erase_contact(
+        self, info: Info[Context, None], input: EraseContactInput
+    ) -> EraseContactPayload:
+        actor = info.context.require_writer()
+        contact = await erasure.erase_contact(
+            actor, decode_id(input.contact_id, "Contact", ["contactId"]), input.reason
+        )
+        return EraseContactPayload(contact=ContactNode.from_model(contact))

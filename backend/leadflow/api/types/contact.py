@@ -82,6 +82,11 @@ class ContactNode(Node):
         description="The note of the last setContactOptOut: why the person objected, or "
         "(optedOut false) when and how they consented again; null: no note."
     )
+    erased_at: datetime | None = strawberry.field(
+        description="When an admin (or retention) erased the person's data (eraseContact): the "
+        "contact is a tombstone since, its fields empty and the last name a marker, its leads "
+        "and opportunities kept for the figures; null unless erased."
+    )
 
     @strawberry.field(
         description="Corrections of the contact's details, newest first. Whoever may see the "
@@ -111,6 +116,7 @@ class ContactNode(Node):
             opted_out=row[f"{prefix}opted_out"],
             opted_out_at=row[f"{prefix}opted_out_at"],
             opted_out_note=row[f"{prefix}opted_out_note"] or None,
+            erased_at=row[f"{prefix}erased_at"],
         )
 
     @classmethod
