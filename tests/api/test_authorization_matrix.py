@@ -154,12 +154,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "updateContact": allowed_for(*CLERK_A_WRITES),
     # Recording an objection; lifting it (managers only) is tests/api/test_contact_opt_out.py's.
     "setContactOptOut": allowed_for(*CLERK_A_WRITES),
+    # Erasure (DSGVO Art. 17) is for good: admins only (tests/api/test_contact_erasure.py).
+    "eraseContact": allowed_for("admin"),
     "scheduleActivity": allowed_for(*CLERK_A_WRITES),
     "completeActivity": allowed_for(*CLERK_A_WRITES),
     "rescheduleActivity": allowed_for(*CLERK_A_WRITES),
     "markNotificationsRead": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
     # The viewer's own setting; partners get no notifications (their field policy refuses it).
     "updateNotificationSettings": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
+    # Storing an erased person again rests on their new consent (tests/api/test_suppression.py).
+    "liftSuppression": allowed_for("admin"),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -198,6 +202,7 @@ class Prepared:
     reassignable_lead: str  # clerk A's (reassignLead)
     closable_lead: str  # clerk A's (closeLead)
     reopenable_lead: str  # clerk A's, closed with an opportunity (reopenLead)
+    erasable_contact: str  # a contact of its own, with an open lead of clerk A's (eraseContact)
     handover_opportunity: str  # clerk A's (handOverOpportunity)
     victim: str  # a clerk to deactivate
     token: str  # clerk B's token, to revoke
@@ -250,14 +255,15 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
             "campaignId": fair,
             "leads": [
                 {"lastName": name, "email": f"{name}@lead.example"}
-                for name in ("New", "Reassign", "Close", "Opportunity", "Handover")
+                for name in ("New", "Reassign", "Close", "Opportunity", "Handover", "Erase")
             ],
         },
         "leads { id contact { id } }",
     )
-    new, reassignable, closable, with_opportunity, handover = payload["leads"]
+    new, reassignable, closable, with_opportunity, handover, erasable = payload["leads"]
     lead_ids = [
-        lead["id"] for lead in (partner_lead, reassignable, closable, with_opportunity, handover)
+        lead["id"]
+        for lead in (partner_lead, reassignable, closable, with_opportunity, handover, erasable)
     ]
     await mutate_ok(
         client,
@@ -303,6 +309,7 @@ async def prepare(client, actors: Actors, other_partner: Actor) -> Prepared:
         reassignable_lead=reassignable["id"],
         closable_lead=closable["id"],
         reopenable_lead=with_opportunity["id"],
+        erasable_contact=erasable["contact"]["id"],
         handover_opportunity=opportunities[1],
         victim=victim.gid,
         token=encode_id("ApiToken", token.id),
@@ -464,6 +471,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "setContactOptOut": lambda p: mutation(
         "setContactOptOut", {"contactId": p.contact, "optedOut": True}
     ),
+    "eraseContact": lambda p: mutation(
+        "eraseContact", {"contactId": p.erasable_contact, "reason": "Matrix"}
+    ),
     "scheduleActivity": lambda p: mutation(
         "scheduleActivity",
         {"subjectId": p.lead, "kind": "MEETING", "dueAt": days_ahead(8)},
@@ -497,6 +507,9 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "webhooks": lambda p: query("{ webhooks { id } }"),
     "webhook": lambda p: query("query($id: ID!) { webhook(id: $id) { id } }", id=p.webhook),
     "webhookEventTypes": lambda p: query("{ webhookEventTypes }"),
+    "liftSuppression": lambda p: mutation(
+        "liftSuppression", {"email": "erased@example.com", "reason": "Matrix"}
+    ),
     "createWebhook": lambda p: mutation(
         "createWebhook", {"url": WEBHOOK_URL, "events": ["lead.assigned"]}
     ),
