@@ -15,9 +15,13 @@ The periodic jobs:
 - the notification e-mail sender (services/emails.py), only with LEADFLOW_SMTP_URL, every
   LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS; instances claim different mails (SKIP LOCKED);
 - pruning the webhook delivery log (finished deliveries older than LEADFLOW_WEBHOOK_LOG_DAYS),
-  every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start.
-The jobs the next capabilities bring (retention) are added to `BackgroundWork` the same way
-(`add`): a name, an interval and a round.
+  every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start;
+- retention (services/privacy/retention.py): erasing the people whose leads all closed
+  unsuccessful longer ago than their campaign's or the instance's limit, with the other
+  housekeeping every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start, one
+  instance's batch at a time (its advisory lock); nothing when no limit is set.
+The jobs the next capabilities bring are added to `BackgroundWork` the same way (`add`): a
+name, an interval and a round.
 
 Webhook delivery is not a periodic job but a loop of its own (services/webhooks/delivery.py,
 `DeliveryWorker`), unless LEADFLOW_WEBHOOK_POLL_SECONDS is 0: it fans new events out to
@@ -51,6 +55,7 @@ from typing import Any
 
 from leadflow.services import accounts, emails, imports, outbox, reminders
 from leadflow.services.privacy import config as privacy_config
+from leadflow.services.privacy import retention
 from leadflow.services.webhooks import config as webhook_config
 from leadflow.services.webhooks import fanout, housekeeping
 from leadflow.services.webhooks.delivery import DeliveryWorker
@@ -63,6 +68,7 @@ REMINDERS_TASK_NAME = "leadflow-reminders"
 EMAIL_TASK_NAME = "leadflow-send-emails"
 OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 WEBHOOK_PRUNING_TASK_NAME = "leadflow-prune-webhook-deliveries"
+RETENTION_TASK_NAME = "leadflow-retention"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
 STOP_SECONDS = 10.0
@@ -145,6 +151,14 @@ class BackgroundWork:
                 "Pruning old webhook deliveries",
                 settings.prune_interval_seconds,
                 _prune_webhook_deliveries,
+            )
+        )
+        self.add(
+            PeriodicJob(
+                RETENTION_TASK_NAME,
+                "Erasing contacts past their retention",
+                settings.prune_interval_seconds,
+                _erase_past_retention,
             )
         )
         # Poll 0: this instance neither fans events out to webhooks nor delivers them.
@@ -275,6 +289,12 @@ async def _prune_webhook_deliveries() -> None:
     pruned = await housekeeping.prune_deliveries()
     if pruned:
         log.info("Pruned %d finished webhook deliveries", pruned)
+
+
+async def _erase_past_retention() -> None:
+    report = await retention.run_round()
+    if report.contacts:
+        log.info("Erased %d contacts past their retention", len(report.contacts))
 
 
 async def _first_pruning() -> bool:

@@ -50,6 +50,9 @@ JOB_LOCK_KEY = 0x4C46_0015
 # Contacts erased per transaction: a batch holds SQLite's only writer (and PostgreSQL's row
 # locks) while its erasures run, each a few dozen statements.
 BATCH_SIZE = 100
+# At most this many erasures per scheduled round (the rest in the next): a round is never
+# cancelled, so it must end soon after a shutdown begins (jobs.STOP_SECONDS).
+ROUND_LIMIT = 2 * BATCH_SIZE
 # The job acting on its own: the audit log names it as system:retention.
 RETENTION = SystemActor("retention")
 
@@ -204,8 +207,8 @@ async def run(*, dry_run: bool, limit: int | None = None) -> RetentionReport:
 
 
 async def run_round() -> RetentionReport:
-    """The periodic job's round: erase what is due."""
-    return await run(dry_run=False)
+    """The periodic job's round: erase what is due, at most ROUND_LIMIT contacts."""
+    return await run(dry_run=False, limit=ROUND_LIMIT)
 
 
 async def _round(dry_run: bool, limit: int | None) -> RetentionReport:
