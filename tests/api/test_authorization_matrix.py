@@ -164,8 +164,6 @@ MATRIX: dict[str, dict[str, str]] = {
     "updateNotificationSettings": allowed_for("clerk_a", "clerk_b", "manager", "admin"),
     # Storing an erased person again rests on their new consent (tests/api/test_suppression.py).
     "liftSuppression": allowed_for("admin"),
-    # Storing an erased person again rests on their new consent (tests/api/test_suppression.py).
-    "liftSuppression": allowed_for("admin"),
     "createUser": allowed_for("admin"),
     "deactivateUser": allowed_for("admin"),
     "createApiToken": allowed_for("admin"),
@@ -509,9 +507,6 @@ OPERATIONS: dict[str, Callable[[Prepared], Operation]] = {
     "webhooks": lambda p: query("{ webhooks { id } }"),
     "webhook": lambda p: query("query($id: ID!) { webhook(id: $id) { id } }", id=p.webhook),
     "webhookEventTypes": lambda p: query("{ webhookEventTypes }"),
-    "liftSuppression": lambda p: mutation(
-        "liftSuppression", {"email": "erased@example.com", "reason": "Matrix"}
-    ),
     "liftSuppression": lambda p: mutation(
         "liftSuppression", {"email": "erased@example.com", "reason": "Matrix"}
     ),
