@@ -10,6 +10,7 @@ export const ContactNameFragment = graphql(`
     lastName
     company
     optedOut
+    erasedAt
   }
 `);
 
@@ -19,6 +20,9 @@ export interface ContactNameParts {
   company: string;
   /** The person objected to being contacted (DSGVO); not known everywhere the name is. */
   optedOut?: boolean;
+  /** When the person's data was erased (DSGVO Art. 17): the name is then only the server's
+   * marker, and the contact shows as "Personendaten gelöscht". */
+  erasedAt?: string | null;
 }
 
 export function readContactName(

@@ -69,7 +69,7 @@ export function OpportunityCard({
       {contact && (
         <span className="meta">
           {contact}
-          <OptOutBadge optedOut={readContactName(card.contact).optedOut} />
+          <OptOutBadge contact={readContactName(card.contact)} />
         </span>
       )}
       <span className="board-value">

@@ -26,7 +26,7 @@ export function TaskCards({
           <li key={task.id} className="task-card">
             <p className="task-card-name">
               <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
-              <OptOutBadge optedOut={contact.optedOut} />
+              <OptOutBadge contact={contact} />
               {contactName(contact) && contact.company && (
                 <span className="task-card-company">{contact.company}</span>
               )}

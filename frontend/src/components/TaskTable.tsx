@@ -51,7 +51,7 @@ export function TaskTable({
               <tr key={task.id}>
                 <td>
                   <Link href={leadHref(task.id)}>{contactName(contact) || contact.company}</Link>
-                  <OptOutBadge optedOut={contact.optedOut} />
+                  <OptOutBadge contact={contact} />
                 </td>
                 <td>{contact.company}</td>
                 <td className="task-campaign">{task.campaign.name}</td>

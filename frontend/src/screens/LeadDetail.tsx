@@ -7,6 +7,7 @@ import { useQuery } from "urql";
 import { ActivityList } from "../components/ActivityList";
 import { CloseLeadForm } from "../components/CloseLeadForm";
 import { ContactEditForm } from "../components/ContactEditForm";
+import { ContactErasure } from "../components/ContactErasure";
 import { ContactHistory } from "../components/ContactHistory";
 import { ContactOptOut } from "../components/ContactOptOut";
 import { FeedbackForm } from "../components/FeedbackForm";
@@ -32,6 +33,7 @@ import "../live.css";
 import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
 import { mayLiftOptOut, mayRecordOptOut } from "../optOut";
+import { isErased, mayEraseContact, mayExportContact } from "../privacy";
 import { homePath } from "../routes";
 import { useLocation } from "../router";
 import { parseTaskList, taskListUrl } from "../taskList";
@@ -63,6 +65,7 @@ const LeadDetailDocument = graphql(`
         country
         ...ContactHistory_contact
         ...ContactOptOut_contact
+        ...ContactErasure_contact
       }
       campaign {
         id
@@ -229,6 +232,14 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
               refresh();
             },
           }}
+          rights={{
+            mayErase: mayEraseContact(viewer),
+            mayExport: mayExportContact(viewer),
+            onErased: () => {
+              setNotice({ text: t("erasure.done"), takesFocus: true });
+              refresh();
+            },
+          }}
         />
         <div className="detail-side">
           {lead.status === "ACTIVE" && (
@@ -277,14 +288,19 @@ function LeadFacts({
   lead,
   mayEditContact,
   objection,
+  rights,
 }: {
   lead: Lead;
   mayEditContact: boolean;
   /** Who may record or lift the contact's objection, and what follows a saved change. */
   objection: { mayRecord: boolean; mayLift: boolean; onChanged: (optedOut: boolean) => void };
+  /** Who may export or erase the person's data (DSGVO), and what follows an erasure. */
+  rights: { mayErase: boolean; mayExport: boolean; onErased: () => void };
 }) {
   const { t, language } = useI18n();
   const { contact } = lead;
+  // An erased person has nothing left to edit, and their objection stands for good.
+  const erased = isErased(readContactName(contact));
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
   const editRef = useRef<HTMLButtonElement>(null);
@@ -307,9 +323,9 @@ function LeadFacts({
     <div className="card-header">
       <h2 id="facts-title">
         {t("lead.contact")}
-        <OptOutBadge optedOut={readContactName(contact).optedOut} />
+        <OptOutBadge contact={readContactName(contact)} />
       </h2>
-      {mayEditContact && !editing && (
+      {mayEditContact && !erased && !editing && (
         <button
           ref={editRef}
           type="button"
@@ -406,11 +422,19 @@ function LeadFacts({
           </>
         )}
       </dl>
-      <ContactOptOut
+      {!erased && (
+        <ContactOptOut
+          contact={contact}
+          mayRecord={objection.mayRecord}
+          mayLift={objection.mayLift}
+          onChanged={objection.onChanged}
+        />
+      )}
+      <ContactErasure
         contact={contact}
-        mayRecord={objection.mayRecord}
-        mayLift={objection.mayLift}
-        onChanged={objection.onChanged}
+        mayErase={rights.mayErase}
+        mayExport={rights.mayExport}
+        onErased={rights.onErased}
       />
     </section>
   );

@@ -530,7 +530,7 @@ function LeadTableRow({
         return (
           <td key={column}>
             <Link href={leadPath(row.id)}>{name}</Link>
-            <OptOutBadge optedOut={contact.optedOut} />
+            <OptOutBadge contact={contact} />
           </td>
         );
       case "company":

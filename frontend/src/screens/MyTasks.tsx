@@ -313,7 +313,7 @@ function DoneLeads({ state, viewerId }: { state: TaskListState; viewerId: string
                       <Link href={leadPath(lead.id)}>
                         {contactName(contact) || contact.company}
                       </Link>
-                      <OptOutBadge optedOut={contact.optedOut} />
+                      <OptOutBadge contact={contact} />
                     </td>
                     <td>{contact.company}</td>
                     <td>{lead.campaign.name}</td>

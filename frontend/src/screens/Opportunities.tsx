@@ -212,7 +212,7 @@ function OpportunityList({ state, ownerId }: { state: OpportunitiesScreenState; 
                   </td>
                   <td>
                     {leadName(readContactName(opportunity.contact))}
-                    <OptOutBadge optedOut={readContactName(opportunity.contact).optedOut} />
+                    <OptOutBadge contact={readContactName(opportunity.contact)} />
                   </td>
                   <td>{opportunity.owner.name}</td>
                   <td>{t(`stage.${opportunity.stage}`)}</td>

@@ -120,7 +120,7 @@ export function OpportunityDetail({
             <dt>{t("opp.contact")}</dt>
             <dd>
               {[contactName(contact), contact.company].filter(Boolean).join(", ")}
-              <OptOutBadge optedOut={contact.optedOut} />
+              <OptOutBadge contact={contact} />
             </dd>
             <dt>{t("opportunity.owner")}</dt>
             <dd data-testid="opportunity-owner">{facts.owner.name}</dd>
