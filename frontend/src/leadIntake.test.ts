@@ -2,10 +2,29 @@ import { describe, expect, it } from "vitest";
 import { EMPTY_LEAD, campaignInput, leadInput, singleLeadErrors } from "./leadIntake";
 
 describe("campaignInput", () => {
+  const draft = { name: "  Messe 2027 ", description: " ", startsOn: "", endsOn: "2027-03-01" };
+
   it("trims and sends empty optional fields as null", () => {
-    expect(
-      campaignInput({ name: "  Messe 2027 ", description: " ", startsOn: "", endsOn: "2027-03-01" }),
-    ).toEqual({ name: "Messe 2027", description: null, startsOn: null, endsOn: "2027-03-01" });
+    expect(campaignInput({ ...draft, retentionDays: " " })).toEqual({
+      input: {
+        name: "Messe 2027",
+        description: null,
+        startsOn: null,
+        endsOn: "2027-03-01",
+        retentionDays: null,
+      },
+    });
+  });
+
+  it("sends the retention as whole days and refuses anything else before sending", () => {
+    expect(campaignInput({ ...draft, retentionDays: " 180 " })).toMatchObject({
+      input: { retentionDays: 180 },
+    });
+    for (const typed of ["0", "-5", "1,5", "ein Jahr"]) {
+      expect(campaignInput({ ...draft, retentionDays: typed })).toEqual({
+        error: { code: "INVALID", message: "", field: ["retentionDays"] },
+      });
+    }
   });
 });
 

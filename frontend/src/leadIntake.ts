@@ -1,26 +1,45 @@
 // The manager's forms for a new campaign and a single new lead: what they send (trimmed, empty
 // as null) and where the server's user errors go (a single lead's errors come as leads.0.<field>).
+import type { CreateCampaignInput } from "./gql/graphql";
 import type { UserErrorLike } from "./leadDetail";
+import { parseRetentionDays } from "./privacy";
 
 export interface CampaignDraft {
   name: string;
   description: string;
   startsOn: string;
   endsOn: string;
+  /** Days the person's data of unsuccessful leads is kept (DSGVO), as typed; empty: the
+   * server's default. */
+  retentionDays: string;
 }
 
-export const EMPTY_CAMPAIGN: CampaignDraft = { name: "", description: "", startsOn: "", endsOn: "" };
+export const EMPTY_CAMPAIGN: CampaignDraft = {
+  name: "",
+  description: "",
+  startsOn: "",
+  endsOn: "",
+  retentionDays: "",
+};
 
-export const CAMPAIGN_FIELDS = ["name", "description", "startsOn", "endsOn"];
+export const CAMPAIGN_FIELDS = ["name", "description", "startsOn", "endsOn", "retentionDays"];
 
 /** createCampaign's input: the name as typed (the server says when it is missing), the rest
- * null when empty. */
-export function campaignInput(draft: CampaignDraft) {
+ * null when empty; or the error that keeps it from being sent (retention days that are no whole
+ * number of days). */
+export function campaignInput(
+  draft: CampaignDraft,
+): { input: CreateCampaignInput } | { error: UserErrorLike } {
+  const retention = parseRetentionDays(draft.retentionDays);
+  if (!retention.ok) return { error: { code: "INVALID", message: "", field: ["retentionDays"] } };
   return {
-    name: draft.name.trim(),
-    description: draft.description.trim() || null,
-    startsOn: draft.startsOn || null,
-    endsOn: draft.endsOn || null,
+    input: {
+      name: draft.name.trim(),
+      description: draft.description.trim() || null,
+      startsOn: draft.startsOn || null,
+      endsOn: draft.endsOn || null,
+      retentionDays: retention.value,
+    },
   };
 }
 

@@ -90,7 +90,12 @@ export function NewCampaignForm({
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const result = await createCampaign({ input: campaignInput(draft) });
+    const checked = campaignInput(draft);
+    if ("error" in checked) {
+      setErrors(errorsByField([checked.error], CAMPAIGN_FIELDS));
+      return;
+    }
+    const result = await createCampaign({ input: checked.input });
     if (result.error) {
       setErrors({ [FORM]: { code: "", message: errorText(t, result.error) } });
       return;
@@ -142,6 +147,20 @@ export function NewCampaignForm({
           <div className="form">{field("startsOn", t("campaignForm.startsOn"), "date")}</div>
           <div className="form">{field("endsOn", t("campaignForm.endsOn"), "date")}</div>
         </div>
+        <label htmlFor="new-campaign-retentionDays">{t("campaignForm.retentionDays")}</label>
+        <input
+          id="new-campaign-retentionDays"
+          className="retention-days"
+          inputMode="numeric"
+          value={draft.retentionDays}
+          onChange={(event) => setDraft({ ...draft, retentionDays: event.target.value })}
+          aria-describedby="new-campaign-retentionDays-hint"
+          {...invalidProps("new-campaign-retentionDays-error", errors.retentionDays)}
+        />
+        <p id="new-campaign-retentionDays-hint" className="hint">
+          {t("campaignForm.retentionHint")}
+        </p>
+        <FieldError id="new-campaign-retentionDays-error" error={errors.retentionDays} />
         <FormError error={errors[FORM]} id="new-campaign-error" />
         <div className="actions">
           <button type="button" onClick={onCancel}>
