@@ -106,7 +106,7 @@ function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
     case "opportunities":
       return <Opportunities viewer={viewer} />;
     case "clerks":
-      return <ClerkSettings />;
+      return <ClerkSettings viewer={viewer} />;
     case "absences":
       return <MyAbsences viewer={viewer} />;
     case "webhooks":

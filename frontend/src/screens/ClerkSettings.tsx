@@ -11,12 +11,14 @@ import {
 import { FieldError, invalidProps, readUserErrors } from "../components/FieldError";
 import { FormError } from "../components/FormError";
 import { QueryState } from "../components/QueryState";
+import { SuppressionList } from "../components/SuppressionList";
 import { type AbsenceRange, invalidAbsence, parseCapacity } from "../distribution";
 import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { errorText } from "../errorText";
 import { usePageTitle } from "../pageTitle";
+import { mayLiftSuppression } from "../privacy";
 import type { Viewer } from "../viewer";
 
 const MyAbsencesDocument = graphql(`
@@ -50,8 +52,9 @@ const UpdateClerkSettingsDocument = graphql(`
   }
 `);
 
-/** Managers: every active clerk's settings. */
-export function ClerkSettings() {
+/** Managers: every active clerk's settings; admins below them the suppression list (people are
+ * managed here, and there is no page of admins' own). */
+export function ClerkSettings({ viewer }: { viewer: Viewer }) {
   const { t } = useI18n();
   usePageTitle(t("clerks.title"));
   const [{ data, fetching, error }] = useQuery({
@@ -73,6 +76,7 @@ export function ClerkSettings() {
       {clerks.map((clerk) => (
         <ClerkCard key={clerk.id} clerk={clerk} />
       ))}
+      {mayLiftSuppression(viewer) && <SuppressionList />}
     </section>
   );
 }
