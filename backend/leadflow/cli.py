@@ -1,5 +1,5 @@
 """The `leadflow` command: serve, migrate, users, tokens, webhooks, import, export, prune,
-export-schema."""
+retention, export-schema."""
 
 from __future__ import annotations
 
@@ -117,6 +117,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "LEADFLOW_PRUNE_INTERVAL_SECONDS; running it alongside them is harmless.",
     )
     prune.set_defaults(handler=_prune)
+
+    retention = commands.add_parser(
+        "retention", help="erase people past their retention"
+    ).add_subparsers(dest="retention_command", required=True)
+    retention_run = retention.add_parser(
+        "run",
+        help="erase the contacts whose leads all closed unsuccessful longer ago than the limit",
+        description="Erase (as eraseContact does) every contact whose leads all closed "
+        "unsuccessful longer ago than their campaign's retentionDays, else "
+        "LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL, and who has no opportunity; one line per "
+        "contact. Every app instance also does this every LEADFLOW_PRUNE_INTERVAL_SECONDS.",
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="only list the contacts it would erase"
+    )
+    retention_run.set_defaults(handler=_retention_run)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
@@ -632,6 +648,26 @@ def _prune(args: argparse.Namespace, settings: Settings) -> None:
         minutes = int(accounts.FAILURE_RETENTION.total_seconds() // 60)
         print(f"login failures deleted (older than {minutes} minutes): {pruned.login_failures}")
         print(f"expired sessions deleted: {pruned.expired_sessions}")
+
+    _run_with_database(settings, task)
+
+
+def _retention_run(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.privacy import retention
+
+    async def task() -> None:
+        report = await retention.run(dry_run=args.dry_run)
+        if not report.ran:
+            raise CommandError("Another instance is running the retention; try again later.")
+        for due in report.contacts:
+            leads = f"{due.leads} lead" + ("" if due.leads == 1 else "s")
+            print(
+                f"contact #{due.contact_id}\t{leads}\tlast closed {due.latest_close:%Y-%m-%d}"
+                f"\t{due.retention_days} days\t{', '.join(due.campaigns)}"
+            )
+        count = len(report.contacts)
+        contacts = f"{count} contact" + ("" if count == 1 else "s")
+        print(f"{contacts} would be erased" if args.dry_run else f"{contacts} erased")
 
     _run_with_database(settings, task)
 
