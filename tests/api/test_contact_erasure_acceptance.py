@@ -31,6 +31,7 @@ from leadflow.api.ids import encode_id
 from leadflow.app import create_app
 from leadflow.db.enums import ImportIssueCode, ImportStatus, WebhookDeliveryStatus
 from leadflow.db.models import (
+    AuditEntry,
     Contact,
     ImportIssue,
     ImportSource,
@@ -590,14 +591,24 @@ async def test_erasure_removes_the_person_from_stored_events_deliveries_and_fail
         duration_ms=5,
         error=f"422: unknown customer {EMAIL}",
     )
-    failed = await LeadImport.create(
-        campaign_id=pk(campaign_id),
-        created_by=manager.user,
-        file_name="alt.csv",
-        file_digest="0" * 64,
-        status=ImportStatus.FAILED,
-        failure=f"row 7: {PHONE} is not a phone number",
+    failed, untouched = [
+        await LeadImport.create(
+            campaign_id=pk(campaign_id),
+            created_by=manager.user,
+            file_name=file_name,
+            file_digest=str(number) * 64,
+            status=ImportStatus.FAILED,
+            failure=failure,
+        )
+        for number, file_name, failure in (
+            (0, f"{LAST_NAME} Messe.csv", f"row 7: {PHONE} is not a phone number"),
+            (1, "Normalmann.csv", "row 3: Normalmann is too long"),
+        )
+    ]
+    mentioning = await AuditEntry.create(
+        action="login.failed", detail=f"{EMAIL.upper()} via {FIRST_NAME}s Rechner"
     )
+    other_entry = await AuditEntry.create(action="login.failed", detail="bernd@normal.example")
 
     await _erase(client, actors.admin, lead["contact"]["id"])
 
@@ -616,3 +627,13 @@ async def test_erasure_removes_the_person_from_stored_events_deliveries_and_fail
     assert [attempt.error for attempt in await WebhookAttempt.all()] == [""]
     await failed.refresh_from_db()
     assert failed.failure == "row 7: [gelöscht] is not a phone number"
+    assert failed.file_name == "[gelöscht] Messe.csv"
+    await untouched.refresh_from_db()
+    assert (untouched.file_name, untouched.failure) == (
+        "Normalmann.csv",
+        "row 3: Normalmann is too long",
+    )
+    await mentioning.refresh_from_db()
+    await other_entry.refresh_from_db()
+    assert mentioning.detail == "[gelöscht] via [gelöscht]s Rechner"
+    assert other_entry.detail == "bernd@normal.example"

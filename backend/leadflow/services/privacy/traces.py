@@ -88,6 +88,12 @@ def replace_values(text: str, values: tuple[str, ...]) -> str:
     return pattern.sub(ERASED_MARK, text)
 
 
+def _mentioning(column: str, values: tuple[str, ...]) -> Q:
+    """Rows whose `column` contains any of `values` (non-empty), in any case: the candidates,
+    which the replacement in Python then decides on."""
+    return Q(*(Q(**{f"{column}__icontains": value}) for value in values), join_type=Q.OR)
+
+
 def contains_value(text: str, values: tuple[str, ...]) -> bool:
     folded = text.casefold()
     return any(value.casefold() in folded for value in values)
@@ -205,10 +211,7 @@ async def _scrub_audit_log(values: tuple[str, ...]) -> None:
     replacement is done here (case-insensitively, longest value first)."""
     if not values:
         return
-    mentions = Q(detail__icontains=values[0])
-    for value in values[1:]:
-        mentions |= Q(detail__icontains=value)
-    entries = await AuditEntry.filter(mentions).only("id", "detail")
+    entries = await AuditEntry.filter(_mentioning("detail", values)).only("id", "detail")
     changed = []
     for entry in entries:
         detail = replace_values(entry.detail, values)
@@ -380,13 +383,13 @@ def _encoding(content: bytes) -> str | None:
 
 
 async def _scrub_import_failures(values: tuple[str, ...]) -> None:
-    """An import's failure reason may quote a row ("... at row 7: 'anna@...'")."""
+    """An import's failure reason may quote a row ("... at row 7: 'anna@...'"), and its file
+    may be named after the person ("Anna Schmidt.csv"): the values become the erased mark."""
     if not values:
         return
-    mentions = Q(failure__icontains=values[0])
-    for value in values[1:]:
-        mentions |= Q(failure__icontains=value)
-    for lead_import in await LeadImport.filter(mentions).only("id", "failure"):
+    mentions = _mentioning("failure", values) | _mentioning("file_name", values)
+    for lead_import in await LeadImport.filter(mentions).only("id", "failure", "file_name"):
         failure = replace_values(lead_import.failure, values)
-        if failure != lead_import.failure:
-            await LeadImport.filter(id=lead_import.id).update(failure=failure)
+        file_name = replace_values(lead_import.file_name, values)
+        if (failure, file_name) != (lead_import.failure, lead_import.file_name):
+            await LeadImport.filter(id=lead_import.id).update(failure=failure, file_name=file_name)
