@@ -49,6 +49,7 @@ from leadflow.services.lead_lists import filtered_leads as filtered_leads
 from leadflow.services.lead_lists import lead_counts as lead_counts
 from leadflow.services.lead_lists import my_tasks as my_tasks
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
+from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppressed_fields
 from leadflow.services.users import active_clerks, require_active_clerk
 from leadflow.services.validation import (
     clean_email,
@@ -198,7 +199,21 @@ async def _store_leads(
     actor: Actor, campaign: Campaign, contacts: list[dict[str, str | None]]
 ) -> list[Lead]:
     async with in_transaction():
+        await _refuse_suppressed(contacts)
         return [stored.lead for stored in await store_intakes(actor, campaign, contacts)]
+
+
+async def _refuse_suppressed(contacts: list[dict[str, str | None]]) -> None:
+    """An erased person on the suppression list is not stored again, by anyone: the whole
+    call is refused (nothing stored), each such intake with SUPPRESSED on its email or phone."""
+    suppressed = await suppressed_fields(contacts)
+    if suppressed:
+        raise DomainErrors(
+            [
+                DomainError(ErrorCode.SUPPRESSED, SUPPRESSED_MESSAGE, ["leads", str(index), field])
+                for index, field in sorted(suppressed.items())
+            ]
+        )
 
 
 # ---------------------------------------------------------------------------------------------

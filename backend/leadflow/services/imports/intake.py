@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
-from leadflow.db.enums import ImportIssueCode, ImportStatus
+from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportSource, LeadImport
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.bulk_intake import ContactMatcher, open_leads, store_intakes
@@ -39,8 +39,11 @@ from leadflow.services.imports.rows import (
     batches,
     duplicate_issue,
     open_lead_message,
+    rejected_row_keys,
     split_batch,
+    suppressed_issue,
 )
+from leadflow.services.privacy.suppression import suppressed_fields
 from leadflow.services.validation import clean_text, require_storable
 
 BATCH_SIZE = 500
@@ -220,6 +223,7 @@ async def _preview(
     first_row_of: dict[tuple[str, ...], int] = {}
     for batch in batches(read_rows(path, report.layout), BATCH_SIZE):
         cleaned, outcomes = split_batch(batch, report.layout)
+        cleaned = await _without_suppressed(cleaned, outcomes, report.layout)
         outcomes += await _preview_batch(campaign, cleaned, first_row_of)
         outcomes.sort(key=lambda outcome: outcome.row.number)
         report.counts.add(outcomes)
@@ -337,6 +341,7 @@ async def _import_batch(
     together, so a resumed import continues exactly after the last committed row."""
     cleaned, outcomes = split_batch(batch, layout)
     async with in_transaction():
+        cleaned = await _without_suppressed(cleaned, outcomes, layout)
         intakes = [details for _, details in cleaned]
         stored = await store_intakes(actor, campaign, intakes, lead_import.id)
         for (row, _), result in zip(cleaned, stored, strict=True):
@@ -349,3 +354,32 @@ async def _import_batch(
         await save_issues(lead_import, outcomes)
         await advance(lead_import, batch[-1].number, outcomes)
     return outcomes
+
+
+async def _without_suppressed(
+    cleaned: list[tuple[FileRow, dict[str, str | None]]],
+    outcomes: list[RowOutcome],
+    layout: FileLayout,
+) -> list[tuple[FileRow, dict[str, str | None]]]:
+    """The rows that are not an erased person on the suppression list (one query for the
+    batch). Each row that is one, and each rejected row whose email or phone is one
+    (`rejected_row_keys`), gets its outcome in `outcomes`: rejected with SUPPRESSED and no
+    values (the person's data is not kept, not even in the import's issues, and the
+    rejected-rows file leaves it out)."""
+    rejected = [
+        position
+        for position, outcome in enumerate(outcomes)
+        if outcome.issues and outcome.issues[0].kind is ImportIssueKind.REJECTED
+    ]
+    checked = [details for _, details in cleaned]
+    checked += [rejected_row_keys(outcomes[position].row, layout) for position in rejected]
+    suppressed = await suppressed_fields(checked)
+    for index, field_name in suppressed.items():
+        if index < len(cleaned):
+            row = cleaned[index][0]
+            outcomes.append(RowOutcome(row, issues=(suppressed_issue(row, field_name),)))
+        else:
+            position = rejected[index - len(cleaned)]
+            row = outcomes[position].row
+            outcomes[position] = RowOutcome(row, issues=(suppressed_issue(row, field_name),))
+    return [pair for index, pair in enumerate(cleaned) if index not in suppressed]

@@ -73,7 +73,11 @@ def write_rejected_rows(
     ]
     writer.writerow([*(header[index] for index in kept), *added])
     written = 0
-    rejected = (issue for issue in issues if issue.kind is ImportIssueKind.REJECTED)
+    # A row rejected without its values (an erased person's, SUPPRESSED) is not to be fixed
+    # and imported again: it is left out.
+    rejected = (
+        issue for issue in issues if issue.kind is ImportIssueKind.REJECTED and issue.values
+    )
     for row_number, row_issues in groupby(rejected, key=lambda issue: issue.row_number):
         issues_of_row = list(row_issues)
         values = issues_of_row[0].values

@@ -10,13 +10,15 @@ from leadflow.db.enums import ImportIssueCode, ImportIssueKind
 from leadflow.errors import DomainErrors, ErrorCode
 from leadflow.services.import_files import FIELD_LABELS, FileLayout, FileRow
 from leadflow.services.leads import LeadIntake, clean_intake
+from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE
+from leadflow.services.validation import EMAIL_PATTERN, phone_key
 
 
 @dataclass(frozen=True, slots=True)
 class RowIssue:
     """Why a row was rejected or skipped: `code` for programs and translations, `field` the
     contact field it concerns as the API names it ("" for the whole row), `message` in English.
-    Rejected rows keep their values as read."""
+    Rejected rows keep their values as read, except a suppressed person's (no values)."""
 
     kind: ImportIssueKind
     code: ImportIssueCode
@@ -166,6 +168,31 @@ def duplicate_issue(row: FileRow, code: ImportIssueCode, message: str) -> RowIss
     return RowIssue(
         kind=ImportIssueKind.DUPLICATE, code=code, row_number=row.number, field="", message=message
     )
+
+
+def suppressed_issue(row: FileRow, field_name: str) -> RowIssue:
+    """A row of an erased person on the suppression list: rejected, its values not kept."""
+    return RowIssue(
+        kind=ImportIssueKind.REJECTED,
+        code=ImportIssueCode.SUPPRESSED,
+        row_number=row.number,
+        field=field_name,
+        message=SUPPRESSED_MESSAGE,
+    )
+
+
+def rejected_row_keys(row: FileRow, layout: FileLayout) -> dict[str, str | None]:
+    """A rejected row's email and phone keys as far as its values give them (the suppression
+    check: an erased person's row must not be kept with its values just because it has a typo):
+    a well-formed email lower-cased, a malformed one counting as none, and the phone's digits."""
+    values = {
+        name: row.values[index] for index, name in layout.columns.items() if index < len(row.values)
+    }
+    email = values.get("email", "").strip()
+    return {
+        "email_key": email.lower() if EMAIL_PATTERN.match(email) else None,
+        "phone_key": phone_key(values.get("phone", "")),
+    }
 
 
 def open_lead_message(lead_id: int) -> str:
