@@ -154,10 +154,11 @@ async def due_contacts(
 ) -> list[DueContact]:
     """Up to `limit` due contacts with ids above `after`, in id order: three statements
     (the limits, the due ids, their leads), whatever the number of contacts."""
-    return await _due_batch(now, await _limits(), after, limit)
+    limits = await _limits()
+    return await _described(await _due_ids(now, limits, after, limit), now, limits)
 
 
-async def _due_batch(now: datetime, limits: _Limits, after: int, limit: int) -> list[DueContact]:
+async def _due_ids(now: datetime, limits: _Limits, after: int, limit: int) -> list[int]:
     if not limits.any or limit <= 0:
         return []
     contact_ids = await (
@@ -167,21 +168,22 @@ async def _due_batch(now: datetime, limits: _Limits, after: int, limit: int) -> 
         .limit(limit)
         .values_list("id", flat=True)
     )
-    return await _described(cast(list[int], contact_ids), limits)
+    return cast(list[int], contact_ids)  # flat=True: the ids themselves, not 1-tuples
 
 
-async def _described(contact_ids: list[int], limits: _Limits) -> list[DueContact]:
-    """Each contact's leads summed up: count, latest close, longest limit, campaign names."""
+async def _described(contact_ids: list[int], now: datetime, limits: _Limits) -> list[DueContact]:
+    """Each contact's leads summed up: count, latest close, longest limit, campaign names. Read
+    through the rule's lead condition, so a lead reopened since the listing (no lock guards a
+    dry run's) is left out, and a contact left with none is too."""
     leads = await (
-        Lead.filter(contact_id__in=contact_ids)
+        Lead.filter(_expired(now, limits), contact_id__in=contact_ids)
         .order_by("contact_id", "campaign__name")
         .values_list("contact_id", "closed_at", "campaign__name", "campaign__retention_days")
     )
     by_contact: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
     for contact_id, closed_at, campaign_name, campaign_days in leads:
-        days = limits.of(campaign_days)
-        # Due contacts' leads are closed, under a limit (the rule).
-        assert closed_at is not None and days is not None
+        # Past a limit: closed, and under the campaign's limit or the setting.
+        days = limits.of(campaign_days) or 0
         by_contact[int(contact_id)].append((closed_at, str(campaign_name), days))
     return [
         DueContact(
@@ -192,6 +194,7 @@ async def _described(contact_ids: list[int], limits: _Limits) -> list[DueContact
             campaigns=tuple(dict.fromkeys(name for _, name, _ in by_contact[contact_id])),
         )
         for contact_id in contact_ids
+        if contact_id in by_contact
     ]
 
 
@@ -218,42 +221,46 @@ async def _round(dry_run: bool, limit: int | None) -> RetentionReport:
     after = 0
     while limits.any and (limit is None or len(report.contacts) < limit):
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - len(report.contacts))
-        batch: list[DueContact] | None
         if dry_run:
-            batch = await _due_batch(now, limits, after, size)
-            report.contacts.extend(batch)
+            listed = await _due_ids(now, limits, after, size)
+            report.contacts.extend(await _described(listed, now, limits))
         else:
-            batch = await _erase_batch(report, now, limits, after, size)
-        if batch is None:
-            report.ran = False
+            erasing = await _erase_batch(report, now, limits, after, size)
+            if erasing is None:
+                report.ran = False
+                break
+            listed = erasing
+        if len(listed) < size:
             break
-        if len(batch) < size:
-            break
-        after = batch[-1].contact_id
+        after = listed[-1]
     return report
 
 
 async def _erase_batch(
     report: RetentionReport, now: datetime, limits: _Limits, after: int, size: int
-) -> list[DueContact] | None:
+) -> list[int] | None:
     """List and erase one batch in one transaction under the job lock; None when another
-    instance holds it. Returns the listed contacts (the erased ones go into the report)."""
+    instance holds it. Returns the listed ids (the erased contacts go into the report)."""
     async with in_transaction():
         if not await try_job_lock(JOB_LOCK_KEY):
             return None
-        batch = await _due_batch(now, limits, after, size)
-        for due in batch:
-            if await _still_due(due.contact_id, now, limits):
-                await erasure.erase_contact(RETENTION, due.contact_id, due.reason)
-                report.contacts.append(due)
-            else:
+        listed = await _due_ids(now, limits, after, size)
+        for contact_id in listed:
+            due = await _still_due(contact_id, now, limits)
+            if due is None:
                 report.kept += 1
-    return batch
+                continue
+            await erasure.erase_contact(RETENTION, contact_id, due.reason)
+            report.contacts.append(due)
+    return listed
 
 
-async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> bool:
+async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> DueContact | None:
     """The rule again for one contact, under its row lock and its leads' (see the module's
     doc: what committed before the locks were granted is seen, what comes after waits)."""
     await Contact.filter(id=contact_id).select_for_update().only("id")
     await Lead.filter(contact_id=contact_id).order_by("id").select_for_update().only("id")
-    return await _due_query(now, limits).filter(id=contact_id).exists()
+    if not await _due_query(now, limits).filter(id=contact_id).exists():
+        return None
+    [due] = await _described([contact_id], now, limits)
+    return due
