@@ -572,3 +572,51 @@ async def test_the_export_costs_a_fixed_number_of_statements(client, actors):
     print(f"contactDataExport statements: {counts}")
     assert counts[few] == counts[many], counts
     assert counts[many] <= 15, counts
+
+
+# --- after erasure -------------------------------------------------------------------------------
+
+
+async def test_an_erased_persons_export_holds_only_the_tombstone(client, actors, world):
+    await mutate_ok(
+        client,
+        actors.admin,
+        "eraseContact",
+        {"contactId": world.erika, "reason": "Antrag per Brief vom 1. Dezember"},
+    )
+
+    text = await export_over_graphql(client, actors.admin, world.erika)
+
+    # Every note of hers starts with "Erika"; none of her values is left anywhere.
+    found = [
+        value
+        for value in (
+            "Erika",
+            "Mustermann",
+            ERIKA["company"],
+            ERIKA["email"],
+            ERIKA["phone"],
+            ERIKA["street"],
+            "Bonn",
+            "Feinkost",
+        )
+        if value.casefold() in text.casefold()
+    ]
+    assert found == []
+    document = json.loads(text)
+    contact = document["contact"]
+    assert contact["erasedAt"] is not None
+    assert contact["lastName"] == "[gelöscht]"
+    assert [contact[key] for key in ("firstName", "company", "email", "phone", "postalCode")] == [
+        "",
+        "",
+        None,
+        "",
+        "",
+    ]
+    # What stays for the figures: the leads, their outcomes, reasons and clerks, the stage.
+    manual = lead_in(document, world.manual_lead)
+    assert (manual["outcome"], manual["assignee"]) == ("SUCCESSFUL", "Clara Clerk")
+    assert lead_in(document, world.partner_lead)["closeReason"] == "NOT_INTERESTED"
+    (opportunity,) = document["opportunities"]
+    assert (opportunity["stage"], opportunity["expectedValue"]) == ("QUALIFIED", "1234.50")
