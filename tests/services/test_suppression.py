@@ -12,8 +12,11 @@ from starlette.applications import Starlette
 from tortoise.transactions import in_transaction
 
 from leadflow.db.enums import SuppressionKind
-from leadflow.db.models import Contact, ServerSecret, Suppression
-from leadflow.services.privacy import config, suppression
+from leadflow.db.models import Contact, Lead, ServerSecret, Suppression, User
+from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import campaigns, leads
+from leadflow.services.leads import LeadIntake
+from leadflow.services.privacy import config, erasure, suppression
 from leadflow.services.validation import phone_key
 from leadflow.settings import Settings
 
@@ -161,3 +164,50 @@ async def test_the_same_person_is_the_email_or_without_email_the_phone(app: Star
 async def test_an_empty_batch_or_a_stranger_is_not_suppressed(app: Starlette) -> None:
     assert await suppression.suppressed_fields([]) == {}
     assert await suppression.suppressed_fields([intake("a@example.com")]) == {}
+
+
+async def test_an_intake_waiting_for_an_erasure_sees_its_suppression(actors) -> None:
+    """createLeads of a person whose erasure is under way (it holds the contact's row lock):
+    the intake waits for it and is refused, instead of missing the suppression not yet
+    committed and storing the person again as a new contact. Several rounds, no timings
+    asserted (the pause only lets the intake reach the lock first)."""
+    admin, manager = actors.admin.user, actors.manager.user
+    campaign = await campaigns.create_campaign(manager, "Messe")
+    for round_no in range(3):
+        email = f"quast{round_no}@example.com"
+        [lead] = await leads.create_leads(
+            manager, campaign.id, [LeadIntake(last_name="Quast", email=email)]
+        )
+        _, refused, _ = await _erasure_and_intake(admin, manager, lead.contact_id, email)
+        assert isinstance(refused, DomainError), refused
+        assert (refused.code, refused.field) == (ErrorCode.SUPPRESSED, ("leads", "0", "email"))
+        assert await Contact.filter(email_key=email).count() == 0
+
+
+async def _erasure_and_intake(
+    admin: User, manager: User, contact_id: int, email: str
+) -> list[object]:
+    """The erasure holds its transaction open until the intake had time to reach the lock."""
+    erasing, release = asyncio.Event(), asyncio.Event()
+    campaign_id = (await Lead.get(contact_id=contact_id)).campaign_id
+
+    async def erase() -> None:
+        async with in_transaction():
+            await erasure.erase_contact(admin, contact_id, "Anruf")
+            erasing.set()
+            await release.wait()
+
+    async def intake() -> object:
+        await erasing.wait()
+        again = [LeadIntake(last_name="Quast", email=email.upper())]
+        try:
+            return await leads.create_leads(manager, campaign_id, again)
+        except DomainError as refusal:
+            return refusal
+
+    async def let_go() -> None:
+        await erasing.wait()
+        await asyncio.sleep(0.2)
+        release.set()
+
+    return list(await asyncio.gather(erase(), intake(), let_go()))

@@ -223,7 +223,7 @@ async def _preview(
     first_row_of: dict[tuple[str, ...], int] = {}
     for batch in batches(read_rows(path, report.layout), BATCH_SIZE):
         cleaned, outcomes = split_batch(batch, report.layout)
-        cleaned = await _without_suppressed(cleaned, outcomes, report.layout)
+        cleaned = await _without_suppressed(cleaned, outcomes, report.layout, lock=False)
         outcomes += await _preview_batch(campaign, cleaned, first_row_of)
         outcomes.sort(key=lambda outcome: outcome.row.number)
         report.counts.add(outcomes)
@@ -360,12 +360,14 @@ async def _without_suppressed(
     cleaned: list[tuple[FileRow, dict[str, str | None]]],
     outcomes: list[RowOutcome],
     layout: FileLayout,
+    *,
+    lock: bool = True,
 ) -> list[tuple[FileRow, dict[str, str | None]]]:
     """The rows that are not an erased person on the suppression list (one query for the
     batch). Each row that is one, and each rejected row whose email or phone is one
     (`rejected_row_keys`), gets its outcome in `outcomes`: rejected with SUPPRESSED and no
     values (the person's data is not kept, not even in the import's issues, and the
-    rejected-rows file leaves it out)."""
+    rejected-rows file leaves it out). `lock`: see `suppressed_fields` (False in a dry run)."""
     rejected = [
         position
         for position, outcome in enumerate(outcomes)
@@ -373,7 +375,7 @@ async def _without_suppressed(
     ]
     checked = [details for _, details in cleaned]
     checked += [rejected_row_keys(outcomes[position].row, layout) for position in rejected]
-    suppressed = await suppressed_fields(checked)
+    suppressed = await suppressed_fields(checked, lock=lock)
     for index, field_name in suppressed.items():
         if index < len(cleaned):
             row = cleaned[index][0]

@@ -137,11 +137,22 @@ def _values_of(email_key: str | None, phone: str | None) -> list[tuple[Suppressi
     return values
 
 
-async def suppressed_fields(intakes: Sequence[Mapping[str, str | None]]) -> dict[int, str]:
+async def suppressed_fields(
+    intakes: Sequence[Mapping[str, str | None]], *, lock: bool = True
+) -> dict[int, str]:
     """Which of the cleaned intakes (with `email_key` and `phone_key`, as
     `leads.clean_intake` makes them) are suppressed, by their index, and on which field
     ("email" or "phone"); one query for the whole batch. The rule is the module's: the email
-    when there is one, else the phone."""
+    when there is one, else the phone.
+
+    `lock` (inside the storing transaction): the known contacts with those emails are locked
+    first, as `bulk_intake` locks them to reuse them. An erasure of one of them holds its row
+    lock until it commits, so the check waits for it and then sees its entries (PostgreSQL
+    reads each statement's own snapshot); without this the intake would find the blanked
+    tombstone no longer matching and store the person as a new contact. A dry run passes
+    False. SQLite serialises writers anyway."""
+    if lock:
+        await _lock_known_contacts(intakes)
     key = await suppression_key()
     checked: dict[int, tuple[SuppressionKind, str]] = {}
     for index, intake in enumerate(intakes):
@@ -158,6 +169,13 @@ async def suppressed_fields(intakes: Sequence[Mapping[str, str | None]]) -> dict
         for index, (kind, value) in checked.items()
         if (kind, value) in found
     }
+
+
+async def _lock_known_contacts(intakes: Sequence[Mapping[str, str | None]]) -> None:
+    emails = {intake["email_key"] for intake in intakes if intake.get("email_key")}
+    if emails:
+        # In id order, as `bulk_intake.ContactMatcher` takes the same locks: no deadlock.
+        await Contact.filter(email_key__in=emails).order_by("id").select_for_update().only("id")
 
 
 async def _existing(
