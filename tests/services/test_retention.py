@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tortoise.transactions import in_transaction
 
-from leadflow import clock
+from leadflow import clock, jobs
 from leadflow.db.enums import CloseReason, Outcome
 from leadflow.db.models import AuditEntry, Campaign, Contact, Lead, Opportunity, Suppression
 from leadflow.services.audit import AuditAction
@@ -249,6 +249,29 @@ async def test_the_batches_go_on_until_the_backlog_is_done(
     assert [due.contact_id for due in limited.contacts] == ids(prepared.due)
     assert [due.contact_id for due in first_two.contacts] == ids(prepared.due)[:2]
     assert [due.contact_id for due in rest.contacts] == ids(prepared.due)[2:]
+
+
+async def test_the_scheduled_job_erases_the_due_contacts(actors: Actors, retention_setting: None):
+    prepared = await prepare(actors)
+    settings = Settings(
+        retention_days_unsuccessful=SETTING_DAYS,
+        prune_interval_seconds=0.05,
+        import_watchdog_seconds=0,
+        reminder_interval_seconds=0,
+        webhook_poll_seconds=0,
+    )
+    expected = sorted([*await erased_ids(), *ids(prepared.due)])
+
+    # The job's task starts inside the frozen moment, so its rounds run at T0. BackgroundWork
+    # configures the privacy settings; the fixture resets them afterwards.
+    with clock.frozen_at(T0):
+        work = jobs.BackgroundWork(settings)
+        async with work.running():
+            async with asyncio.timeout(30):
+                while await erased_ids() != expected:
+                    await asyncio.sleep(0.05)
+
+    assert len(await erasure_audit()) == 3
 
 
 async def test_without_the_setting_only_campaigns_with_a_retention_count(actors: Actors):
