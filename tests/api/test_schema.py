@@ -71,7 +71,7 @@ def test_every_mutation_reports_user_errors_through_the_payload_base():
     """Each mutation returns a Payload whose last field is userErrors, so a DomainError becomes
     userErrors (with every other field null) the same way everywhere (payload_mutation)."""
     mutations = get_object_definition(Mutation, strict=True).fields
-    assert len(mutations) == 32
+    assert len(mutations) == 34
     for mutation in mutations:
         payload = mutation.type
         assert isinstance(payload, type) and issubclass(payload, Payload), mutation.python_name
