@@ -29,6 +29,8 @@ from leadflow.db.models import AuditEntry, Lead, LeadImport
 from leadflow.services import activities, campaigns, leads
 from leadflow.services.audit import AuditAction
 from leadflow.services.leads import LeadIntake
+from leadflow.services.webhooks import config as webhook_config
+from leadflow.services.webhooks import fanout
 from leadflow.settings import Settings
 from tests.helpers import (
     Actor,
@@ -89,10 +91,16 @@ def contact_export_managers() -> bool:
 async def app(database_url: str, contact_export_managers: bool) -> AsyncIterator[Starlette]:
     """The real application (as tests/conftest.py's), with the export setting of the test."""
     EXECUTOR_CACHE.clear()
-    settings = Settings(database_url=database_url, contact_export_managers=contact_export_managers)
+    settings = Settings(
+        database_url=database_url,
+        contact_export_managers=contact_export_managers,
+        # The partner's webhook points at a closed port on loopback (tests/api/test_webhooks_api).
+        webhook_allow_private=True,
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+    webhook_config.configure(Settings())
 
 
 def due(days: float) -> str:
@@ -203,6 +211,12 @@ async def world(client: httpx.AsyncClient, actors: Actors) -> World:
         "linkPartnerCampaigns",
         {"userId": actors.partner.gid, "campaignIds": [portal]},
     )
+    await mutate_ok(
+        client,
+        actors.partner,
+        "createWebhook",
+        {"url": "http://127.0.0.1:9/hook", "events": ["lead.created", "lead.closed"]},
+    )
     # A partner reads no contacts: the partner's lead is found through Erika's leads below.
     await new_leads(
         client,
@@ -265,6 +279,8 @@ async def world(client: httpx.AsyncClient, actors: Actors) -> World:
             "note": "Erika kauft beim Partner nicht",
         },
     )
+    # The webhook worker would fan the events out soon; the test does not wait for it.
+    await fanout.run_round()
     await mutate_ok(client, manager, "updateContact", {"contactId": erika, "city": "Bonn"})
     await mutate_ok(
         client,
@@ -392,6 +408,14 @@ async def test_the_export_holds_everything_stored_about_the_person(client, actor
     assert {entry["lead"] for entry in told} == {world.manual_lead, world.partner_lead}
     assert all(entry["recipient"] == "Clara Clerk" for entry in told)
     assert all("Mustermann Feinkost" in entry["message"] for entry in told)
+
+    # Her data went out to the partner's webhook: the events of her lead in its campaign.
+    assert [
+        (entry["recipient"], entry["eventType"], entry["lead"]) for entry in document["recipients"]
+    ] == [
+        ("Paul Partner", "lead.created", world.partner_lead),
+        ("Paul Partner", "lead.closed", world.partner_lead),
+    ]
 
 
 async def test_the_export_holds_nothing_of_anyone_else(client, actors, world):

@@ -4,7 +4,8 @@ export.json).
 
 The document holds the person's own rows and the rows hanging on their leads and opportunities,
 never a row of another contact: every table is read by the person's contact id or by the ids of
-their leads, opportunities and activities. Staff appear by name (and role, for who created a
+their leads, opportunities and activities. `recipients` lists the webhook deliveries that sent
+their data out (who received which event when), not the bodies. Staff appear by name (and role, for who created a
 lead), never by their e-mail. It is read in a fixed number of statements, one per table, however
 many leads the person has.
 """
@@ -37,6 +38,7 @@ from leadflow.db.models import (
     Opportunity,
     OpportunityEvent,
     User,
+    WebhookDelivery,
 )
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.global_ids import encode_id
@@ -102,6 +104,7 @@ class _Rows:
     opportunity_events: list[OpportunityEvent]
     activities: list[Activity]
     notifications: list[Notification]
+    deliveries: list[WebhookDelivery]
     users: dict[int, User]
     campaigns: dict[int, Campaign]
     imports: dict[int, LeadImport]
@@ -131,6 +134,7 @@ async def _read(contact: Contact) -> _Rows:
         notifications=list(
             await _notifications(lead_ids, opportunity_ids, [a.id for a in activities])
         ),
+        deliveries=await _deliveries(contact.id, lead_ids),
         users={},
         campaigns={},
         imports={},
@@ -157,6 +161,34 @@ async def _notifications(
     )
 
 
+async def _deliveries(contact_id: int, lead_ids: list[int]) -> list[WebhookDelivery]:
+    """The webhook deliveries that carried the person's data out (Art. 15(1)(c): to whom it
+    was disclosed): the events of their leads (and of the leads' opportunities), and the
+    events about the contact itself (contact.updated, contact.erased), found by the contact's
+    ID in the body. `contains` only narrows: "Contact:8" is a prefix of "Contact:80" in
+    base64 as well, the parsed id decides."""
+    contact_gid = encode_id("Contact", contact_id)
+    about = Q(body__contains=contact_gid)
+    if lead_ids:
+        about |= Q(lead_id__in=lead_ids)
+    deliveries = await WebhookDelivery.filter(about).select_related("webhook").order_by("id")
+    return [
+        delivery
+        for delivery in deliveries
+        if delivery.lead_id in lead_ids or _data_id(delivery.body) == contact_gid
+    ]
+
+
+def _data_id(body: str) -> object:
+    """The `data.id` of a delivery's body (the object the event is about), None if none."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    data = document.get("data") if isinstance(document, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 def _user_ids(rows: _Rows) -> set[int]:
     named: list[int | None] = []
     named += [change.actor_id for change in rows.changes]
@@ -175,6 +207,7 @@ def _user_ids(rows: _Rows) -> set[int]:
     for activity in rows.activities:
         named += [activity.assignee_id, activity.created_by_id, activity.done_by_id]
     named += [notification.user_id for notification in rows.notifications]
+    named += [delivery.webhook.owner_id for delivery in rows.deliveries]
     return {user_id for user_id in named if user_id is not None}
 
 
@@ -200,6 +233,7 @@ async def _document(contact: Contact) -> Document:
         "leads": [shape.lead(lead) for lead in rows.leads],
         "opportunities": [shape.opportunity(opportunity) for opportunity in rows.opportunities],
         "notifications": [shape.notification(notification) for notification in rows.notifications],
+        "recipients": [shape.delivery(delivery) for delivery in rows.deliveries],
     }
 
 
@@ -381,6 +415,18 @@ class _Shape:
             "createdAt": _iso(notification.created_at),
             "lead": _optional_id("Lead", notification.lead_id),
             "opportunity": _optional_id("Opportunity", notification.opportunity_id),
+        }
+
+    def delivery(self, delivery: WebhookDelivery) -> Document:
+        """One event sent to a webhook: whose endpoint received it (the owner, by name; a
+        partner's or the company's own), which event, when, and whether it arrived. The URL
+        and the body stay out: the body is the data this export already holds."""
+        return {
+            "recipient": self.user(delivery.webhook.owner_id),
+            "eventType": delivery.event_type,
+            "at": _iso(delivery.created_at),
+            "status": delivery.status.value,
+            "lead": _optional_id("Lead", delivery.lead_id),
         }
 
 
