@@ -1,7 +1,7 @@
 """The traces of an erased person outside the rows linked to their contact: the event outbox,
-the webhook delivery log, the audit log and the imports (rejected rows, the stored file of a
-running import, an import's failure). `erasure.py` blanks the contact and the rows hanging on
-it, then calls `scrub` inside the same transaction.
+the webhook delivery log, the audit log, failed logins and the imports (rejected rows, the
+stored file of a running import, an import's failure and file name). `erasure.py` blanks the
+contact and the rows hanging on it, then calls `scrub` inside the same transaction.
 
 Matching is by value, not by id, where no id links a row to the person (the audit log, import
 rows): a value shorter than `MIN_MATCHED` characters (a postal code "1") would hit everything,
@@ -51,6 +51,8 @@ _KEPT_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class ErasedPerson:
+    """Who is erased: their rows by id, and what they were called by, to find them by."""
+
     contact_id: int
     lead_ids: tuple[int, ...]
     opportunity_ids: tuple[int, ...]
@@ -89,8 +91,10 @@ def replace_values(text: str, values: tuple[str, ...]) -> str:
 
 
 def _mentioning(column: str, values: tuple[str, ...]) -> Q:
-    """Rows whose `column` contains any of `values` (non-empty), in any case: the candidates,
-    which the replacement in Python then decides on."""
+    """Rows whose `column` contains any of `values`, in any case: the candidates, which the
+    replacement in Python then decides on. `values` must not be empty (an OR of nothing
+    would match every row)."""
+    assert values, "no values to look for"
     return Q(*(Q(**{f"{column}__icontains": value}) for value in values), join_type=Q.OR)
 
 
