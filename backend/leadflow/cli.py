@@ -1,5 +1,5 @@
 """The `leadflow` command: serve, migrate, users, tokens, webhooks, import, export, prune,
-retention, export-schema."""
+retention, suppression, export-schema."""
 
 from __future__ import annotations
 
@@ -133,6 +133,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="only list the contacts it would erase"
     )
     retention_run.set_defaults(handler=_retention_run)
+
+    suppression = commands.add_parser(
+        "suppression", help="the suppression list of erased people"
+    ).add_subparsers(dest="suppression_command", required=True)
+    lift = suppression.add_parser(
+        "lift",
+        help="let an erased person who consented again be entered again",
+        description="Remove the suppression entries matching the email and/or the phone (as "
+        "liftSuppression does; only the values given are lifted, the phone compared by its "
+        "digits) and print how many were removed. The audit log records the reason, without "
+        "the email or the phone.",
+    )
+    lift.add_argument("--email", help="the person's email address")
+    lift.add_argument("--phone", help="the person's phone number")
+    lift.add_argument("--reason", required=True, help="why: the person's new consent")
+    lift.set_defaults(handler=_suppression_lift)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
@@ -668,6 +684,16 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> None:
         count = len(report.contacts)
         contacts = f"{count} contact" + ("" if count == 1 else "s")
         print(f"{contacts} would be erased" if args.dry_run else f"{contacts} erased")
+
+    _run_with_database(settings, task)
+
+
+def _suppression_lift(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.services.privacy import suppression
+
+    async def task() -> None:
+        lifted = await suppression.lift_suppression(OPERATOR, args.email, args.phone, args.reason)
+        print(f"Lifted {lifted} suppression entr{'y' if lifted == 1 else 'ies'}.")
 
     _run_with_database(settings, task)
 

@@ -226,7 +226,7 @@ async def test_lifting_lets_the_person_be_entered_again_and_audits_without_the_v
     assert (await Contact.get(id=pk(lead["contact"]["id"]))).email_key == "erika.quast@example.com"
     (entry,) = await AuditEntry.filter(action=audit.AuditAction.SUPPRESSION_LIFTED)
     assert entry.actor_id == actors.admin.user.id
-    assert entry.detail.startswith("2 entries lifted (email and phone): Frau Quast (")
+    assert entry.detail.startswith("2 suppression entries lifted (email and phone): Frau Quast (")
     assert "willigte am 3.12. ein" in entry.detail
     assert "erika" not in entry.detail.lower() and "123 456" not in entry.detail
 

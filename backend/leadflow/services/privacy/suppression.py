@@ -216,7 +216,7 @@ async def lift_suppression(actor: Actor, email: str | None, phone: str | None, r
         await audit.record(
             audit.AuditAction.SUPPRESSION_LIFTED,
             actor=actor,
-            detail=f"{lifted} entries lifted ({_kinds(values)}): {told}",
+            detail=f"{_entries(lifted)} lifted ({_kinds(values)}): {told}",
         )
     return lifted
 
@@ -237,6 +237,10 @@ def _values_to_lift(email: str | None, phone: str | None) -> list[tuple[Suppress
             ErrorCode.REQUIRED, "Give the email or the phone (or both) to lift.", [EMAIL_FIELD]
         )
     return values
+
+
+def _entries(count: int) -> str:
+    return f"{count} suppression entr{'y' if count == 1 else 'ies'}"
 
 
 def _kinds(values: list[tuple[SuppressionKind, str]]) -> str:
