@@ -24,6 +24,7 @@ from leadflow import clock
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.app import create_app
 from leadflow.auth.sessions import SESSION_COOKIE, open_session
+from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import ActivityKind, Channel, CloseReason, ImportStatus, Outcome
 from leadflow.db.models import AuditEntry, Lead, LeadImport
 from leadflow.services import activities, campaigns, leads
@@ -516,6 +517,17 @@ async def test_only_admins_export_by_default(client, actors, world):
     assert await AuditEntry.filter(action=AuditAction.CONTACT_DATA_EXPORTED).count() == 0
     # Every refusal is recorded as such.
     assert await AuditEntry.filter(action=AuditAction.ACCESS_DENIED).count() == 12
+
+
+async def test_an_admins_read_only_token_may_export(client, actors, world):
+    """The export is a read (its audit entry is a record, as refusals are for reads too)."""
+    _, secret = await issue_token(actors.admin.user, read_only=True)
+    read_only_admin = Actor(user=actors.admin.user, token=secret)
+
+    text = await export_over_graphql(client, read_only_admin, world.erika)
+
+    assert json.loads(text)["contact"]["lastName"] == "Mustermann"
+    assert (await download(client, read_only_admin, world.erika)).status_code == 200
 
 
 @pytest.mark.parametrize("contact_export_managers", [True])
