@@ -285,3 +285,31 @@ async def test_only_admins_lift(client: httpx.AsyncClient, actors: Actors) -> No
         assert error_codes(body) == ["FORBIDDEN"], actor.user.email
     assert error_codes(await gql(client, document, variables)) == ["UNAUTHENTICATED"]
     assert await Suppression.all().count() == 1
+
+
+async def test_update_contact_refuses_a_suppressed_email_or_phone(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    campaign = await new_campaign(client, actors.manager, "Messe")
+    await erased("erika.quast@example.com", ERIKA_PHONE)
+    (with_email,) = await new_leads(client, actors.manager, campaign, ["Schmidt"])
+    (phone_only,) = await new_leads(
+        client, actors.manager, campaign, [{"lastName": "Ohne", "phone": "0171 1"}]
+    )
+    contact, other = with_email["contact"]["id"], phone_only["contact"]["id"]
+    before = await snapshot(client, actors.manager)
+
+    async def correct(contact_id: str, **values: str) -> list[tuple[str, list[str]]]:
+        payload = await mutate(
+            client, actors.manager, "updateContact", {"contactId": contact_id, **values}
+        )
+        return refusals(payload)
+
+    assert await correct(contact, email="ERIKA.quast@example.com") == [("SUPPRESSED", ["email"])]
+    assert await correct(other, phone="+49 (511) 123-456") == [("SUPPRESSED", ["phone"])]
+    # Her number without an email is her; removing the email while setting it is too.
+    assert await correct(contact, email="", phone=ERIKA_PHONE) == [("SUPPRESSED", ["phone"])]
+    assert await snapshot(client, actors.manager) == before
+    # A contact who keeps an email of their own may have the shared number.
+    assert await correct(contact, phone=ERIKA_PHONE) == []
+    assert (await Contact.get(id=pk(contact))).phone == ERIKA_PHONE

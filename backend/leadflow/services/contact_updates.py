@@ -17,6 +17,7 @@ from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import outbox
 from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.leads import LeadIntake, clean_intake
+from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppressed_fields
 
 # The contact columns updateContact may change, with the input's names (ContactChange.field):
 # the intake's fields under the API's names, all but the salutation, which it does not offer.
@@ -73,6 +74,7 @@ async def update_contact(actor: Actor, contact_id: int, correction: ContactCorre
         if not changed:
             return contact
         await _require_email_free(contact, changed)
+        await _require_not_suppressed(contact, changed)
         if await _write_if_unchanged(actor, contact, changed):
             return await Contact.get(id=contact.id)
         # Read again through the editor rule: the clerk's lead may have been reassigned.
@@ -114,6 +116,21 @@ async def _require_email_free(contact: Contact, changed: Mapping[str, str | None
     email_key = changed.get("email_key")
     if email_key and await Contact.filter(email_key=email_key).exclude(id=contact.id).exists():
         raise _email_taken()
+
+
+async def _require_not_suppressed(contact: Contact, changed: Mapping[str, str | None]) -> None:
+    """An erased person's email or phone on the suppression list is not stored again by a
+    correction either (SUPPRESSED on the field). Only a new value is checked, by the list's
+    rule: a new email; a new phone only when the contact has no email after the change (a
+    shared switchboard number is no person, see `services/privacy/suppression.py`)."""
+    email_key = changed.get("email_key", contact.email_key)
+    checked = {
+        "email_key": changed.get("email_key"),
+        "phone_key": None if email_key else changed.get("phone_key"),
+    }
+    suppressed = await suppressed_fields([checked], lock=False)
+    if suppressed:
+        raise DomainError(ErrorCode.SUPPRESSED, SUPPRESSED_MESSAGE, [suppressed[0]])
 
 
 def _email_taken() -> DomainError:
