@@ -344,6 +344,9 @@ async def test_the_person_is_erased_and_every_row_and_figure_stays(client, actor
 
 
 async def test_every_personal_column_and_free_text_is_blank(client, actors, world):
+    objected_at = (await contact_row(world.contact))["opted_out_at"]
+    assert objected_at is not None
+
     await erase(client, actors.admin, world.contact)
 
     row = await contact_row(world.contact)
@@ -366,6 +369,9 @@ async def test_every_personal_column_and_free_text_is_blank(client, actors, worl
         True,
         "",
     )
+    # The objection recorded before keeps its time.
+    assert row["opted_out_at"] == objected_at
+
     lead_ids = [pk(world.fair_lead), pk(world.webinar_lead)]
     opportunity_id = pk(world.opportunity)
     assert await Lead.filter(id__in=lead_ids).values_list("close_note", flat=True) == ["", ""]
@@ -525,6 +531,23 @@ async def test_contact_erased_is_published_for_the_open_leads_clerk(client, acto
 
 
 # --- the tombstone ------------------------------------------------------------------------------
+
+
+async def test_a_person_who_had_not_objected_is_opted_out_from_the_erasure(client, actors):
+    campaign = await new_campaign(client, actors.manager, f"Ohne {next(_campaigns)}")
+    (lead,) = await new_leads(client, actors.manager, campaign, ["Ohnewiderspruch"])
+
+    payload = await mutate_ok(
+        client,
+        actors.admin,
+        "eraseContact",
+        {"contactId": lead["contact"]["id"], "reason": "Mail"},
+        "contact { optedOut optedOutAt erasedAt }",
+    )
+
+    shown = payload["contact"]
+    assert shown["optedOut"] is True
+    assert shown["optedOutAt"] == shown["erasedAt"] is not None
 
 
 async def test_the_tombstone_refuses_corrections_consent_and_new_calls(client, actors, world):

@@ -84,7 +84,7 @@ async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
         # The hashes of the values as read (`contact` holds them; the blanking below does not
         # touch the object).
         await suppression.suppress_contact(contact)
-        if not await _blank_contact(contact.id):
+        if not await _blank_contact(contact):
             # Erased meanwhile: only on a database whose row lock does not hold (the lock makes
             # the second erasure read `erased_at`). Its suppression entries exist already.
             return await Contact.get(id=contact.id)
@@ -132,9 +132,12 @@ async def _erased_person(contact: Contact) -> ErasedPerson:
     )
 
 
-async def _blank_contact(contact_id: int) -> bool:
-    """Empty the personal fields, guarded by `erased_at IS NULL`; False when already erased."""
-    written = await Contact.filter(id=contact_id, erased_at=None).update(
+async def _blank_contact(contact: Contact) -> bool:
+    """Empty the personal fields, guarded by `erased_at IS NULL`; False when already erased.
+    The erasure holds as an objection from now on unless one was recorded before (its time
+    kept: from when the person objected)."""
+    at = clock.now()
+    written = await Contact.filter(id=contact.id, erased_at=None).update(
         salutation="",
         first_name="",
         last_name=ERASED_NAME,
@@ -148,8 +151,9 @@ async def _blank_contact(contact_id: int) -> bool:
         city="",
         country="",
         opted_out=True,
+        opted_out_at=contact.opted_out_at if contact.opted_out else at,
         opted_out_note="",
-        erased_at=clock.now(),
+        erased_at=at,
     )
     return written == 1
 
