@@ -49,7 +49,7 @@ async def set_opt_out(
         # `opted_out_at`, so the recorded time says from when the objection held.
         await _lock(contact.id)
         at = clock.now()
-        guarded = Contact.filter(id=contact.id, opted_out=contact.opted_out)
+        guarded = Contact.filter(id=contact.id, opted_out=contact.opted_out, erased_at=None)
         written = (
             await policy.contact_editor_scope(actor)
             .apply(guarded)
@@ -63,8 +63,9 @@ async def set_opt_out(
             await _record(contact, opted_out, cleaned_note, user.id, at)
             await _announce(contact.id)
     if written != 1:
-        # Someone else set the same value meanwhile (a bool has no third state), or the clerk
-        # lost the lead: reading through the editor rule again tells which.
+        # Someone else set the same value meanwhile (a bool has no third state), the clerk
+        # lost the lead, or the person was erased: reading through the editor rule again tells
+        # which.
         return await find_contact_to_edit(actor, contact_id)
     return await Contact.get(id=contact.id)
 

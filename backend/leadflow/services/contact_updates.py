@@ -148,7 +148,7 @@ async def _write_if_unchanged(
     at = clock.now()
     try:
         async with in_transaction():
-            guarded = Contact.filter(id=contact.id, **read)
+            guarded = Contact.filter(id=contact.id, erased_at=None, **read)
             written = await policy.contact_editor_scope(actor).apply(guarded).update(**changed)
             if written != 1:
                 return False
@@ -217,6 +217,11 @@ async def announce_to_open_leads(contact_id: int) -> None:
 async def find_contact_to_edit(actor: Actor, contact_id: int) -> Contact:
     """The contact through the editor rule (`policy.contact_editor_scope`): NOT_FOUND on
     contactId when it does not exist or the actor may not change it. After a failed
-    compare-and-set it reads the contact as it is now."""
+    compare-and-set it reads the contact as it is now. An erased contact (a tombstone,
+    services/privacy/erasure.py) takes no corrections and no consent: INVALID_STATE; the writes
+    guard on `erased_at IS NULL`, so an erasure committed after this read fails them too."""
     missing = DomainError(ErrorCode.NOT_FOUND, "This contact does not exist.", ["contactId"])
-    return await policy.find_contact_to_edit(actor, contact_id, missing)
+    contact = await policy.find_contact_to_edit(actor, contact_id, missing)
+    if contact.erased_at is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, "The person's data was erased.", ["contactId"])
+    return contact
