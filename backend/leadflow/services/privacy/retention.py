@@ -8,8 +8,8 @@ The rule: a contact is due when
   LEADFLOW_RETENTION_DAYS_UNSUCCESSFUL (a lead whose campaign has neither keeps the contact);
 - it has no opportunity (neither its own nor one through any of its leads).
 An open lead, a successful lead or an opportunity keeps the person. The rule is written once,
-as the queryset `_due_query` (one statement per batch, no loop over contacts); the listing and
-the re-check before each erasure both use it.
+in `_expired` (a lead past its limit) and `_due_ids` (two statements per batch, no loop over
+contacts); the listing and the re-check before each erasure both use it.
 
 A round (`run`, from the periodic job and `leadflow retention run`) erases the due contacts
 with `erasure.erase_contact` as the system actor `RETENTION` (audited like an admin's
@@ -35,12 +35,12 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth.actors import SystemActor
 from leadflow.db.enums import Outcome
+from leadflow.db.lead_status import count_when
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity
 from leadflow.db.sql import is_postgres, try_job_lock
 from leadflow.services.privacy import config, erasure
@@ -91,84 +91,109 @@ class RetentionReport:
 
 @dataclass(frozen=True, slots=True)
 class _Limits:
-    """The retention limits in force: the setting for campaigns without their own (None:
-    off), and the distinct limits campaigns set."""
+    """The retention limits in force: the campaigns' own (campaign id -> days) and the setting
+    for the other campaigns (None: off)."""
 
     setting: int | None
-    campaign_days: tuple[int, ...]
+    campaigns: dict[int, int]
 
     @property
     def any(self) -> bool:
-        return self.setting is not None or bool(self.campaign_days)
+        return self.setting is not None or bool(self.campaigns)
 
-    def of(self, campaign_days: int | None) -> int | None:
-        return campaign_days if campaign_days is not None else self.setting
+    def of(self, campaign_id: int) -> int | None:
+        return self.campaigns.get(campaign_id, self.setting)
 
 
 async def _limits() -> _Limits:
-    days = await (
-        Campaign.filter(retention_days__not_isnull=True)
-        .distinct()
-        .values_list("retention_days", flat=True)
+    """One statement: the campaigns with a retention of their own (a few hundred at most)."""
+    rows = await Campaign.filter(retention_days__not_isnull=True).values_list(
+        "id", "retention_days"
     )
     return _Limits(
         setting=config.current().retention_days_unsuccessful,
-        # flat=True: the values themselves, not 1-tuples
-        campaign_days=tuple(sorted(set(cast(list[int], days)))),
+        campaigns={int(campaign_id): int(days) for campaign_id, days in rows},
     )
 
 
 def _expired(now: datetime, limits: _Limits) -> Q:
-    """The leads past retention: closed UNSUCCESSFUL before their campaign's limit. Every part
-    is true or false, never NULL (the NULL checks come first in each AND), so its negation is
-    exactly the leads that keep their contact, an open one included."""
-    within: list[Q] = [
-        Q(campaign__retention_days__not_isnull=True)
-        & Q(campaign__retention_days=days, closed_at__lt=now - timedelta(days=days))
-        for days in limits.campaign_days
+    """The leads past retention: closed UNSUCCESSFUL longer ago than their campaign's limit.
+    No part of it is ever NULL (closed_at's NULL check comes first in the AND, campaign_id is
+    never NULL), so its negation is exactly the leads that keep their contact, the open ones
+    included."""
+    by_days: dict[int, list[int]] = defaultdict(list)
+    for campaign_id, days in limits.campaigns.items():
+        by_days[days].append(campaign_id)
+    within = [
+        Q(campaign_id__in=sorted(campaign_ids), closed_at__lt=now - timedelta(days=days))
+        for days, campaign_ids in sorted(by_days.items())
     ]
     if limits.setting is not None:
-        cutoff = now - timedelta(days=limits.setting)
-        within.append(Q(campaign__retention_days__isnull=True, closed_at__lt=cutoff))
+        # An empty id list is written 1=0 by Tortoise: NOT of it holds for every campaign.
+        within.append(
+            ~Q(campaign_id__in=sorted(limits.campaigns))
+            & Q(closed_at__lt=now - timedelta(days=limits.setting))
+        )
     return (
         Q(closed_at__not_isnull=True) & Q(outcome=Outcome.UNSUCCESSFUL) & Q(*within, join_type=Q.OR)
-    )
-
-
-def _due_query(now: datetime, limits: _Limits) -> QuerySet[Contact]:
-    """The contacts due for erasure (the module's rule), as one statement."""
-    expired = _expired(now, limits)
-    return (
-        Contact.filter(erased_at=None)
-        .filter(id__in=Subquery(Lead.filter(expired).values("contact_id")))
-        .exclude(id__in=Subquery(Lead.filter(~expired).values("contact_id")))
-        .exclude(id__in=Subquery(Opportunity.all().values("contact_id")))
-        .exclude(
-            id__in=Subquery(Opportunity.filter(lead_id__not_isnull=True).values("lead__contact_id"))
-        )
     )
 
 
 async def due_contacts(
     now: datetime, *, after: int = 0, limit: int = BATCH_SIZE
 ) -> list[DueContact]:
-    """Up to `limit` due contacts with ids above `after`, in id order: three statements
-    (the limits, the due ids, their leads), whatever the number of contacts."""
+    """Up to `limit` due contacts with ids above `after`, in id order; a few statements per
+    call, whatever the number of contacts."""
     limits = await _limits()
-    return await _described(await _due_ids(now, limits, after, limit), now, limits)
+    return await _described((await _due_ids(now, limits, after, limit)).due, now, limits)
 
 
-async def _due_ids(now: datetime, limits: _Limits, after: int, limit: int) -> list[int]:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    due: list[int]
+    # Where the next page starts; None: this was the last one.
+    next_after: int | None
+
+
+async def _due_ids(
+    now: datetime, limits: _Limits, after: int, limit: int, *, only: int | None = None
+) -> _Page:
+    """The module's rule: up to `limit` due contacts with ids above `after` (or just `only`).
+    One grouped statement over the leads (a contact with no lead is in no group) keeps the
+    contacts none of whose leads keeps them, a second one drops those with an opportunity
+    (a few ids each: no NOT IN over a whole table, which PostgreSQL cannot hash when it is
+    big and then scans once per row)."""
     if not limits.any or limit <= 0:
-        return []
-    contact_ids = await (
-        _due_query(now, limits)
-        .filter(id__gt=after)
-        .order_by("id")
+        return _Page([], None)
+    leads = Lead.filter(contact__erased_at=None, contact_id__gt=after)
+    if only is not None:
+        leads = leads.filter(contact_id=only)
+    candidates = cast(
+        list[int],  # flat=True: the ids themselves, not 1-tuples
+        await leads.annotate(keeping=count_when(~_expired(now, limits)))
+        .group_by("contact_id")
+        .filter(keeping=0)
+        .order_by("contact_id")
         .limit(limit)
-        .values_list("id", flat=True)
+        .values_list("contact_id", flat=True),
     )
-    return cast(list[int], contact_ids)  # flat=True: the ids themselves, not 1-tuples
+    with_opportunity = await _with_opportunity(candidates)
+    return _Page(
+        due=[contact_id for contact_id in candidates if contact_id not in with_opportunity],
+        # A full page of candidates: there may be more, even when some had an opportunity.
+        next_after=candidates[-1] if len(candidates) == limit else None,
+    )
+
+
+async def _with_opportunity(contact_ids: list[int]) -> set[int]:
+    """Which of the contacts have an opportunity, their own or through one of their leads."""
+    own = await Opportunity.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True)
+    lead_ids = Subquery(Lead.filter(contact_id__in=contact_ids).values("id"))
+    through_leads = await Opportunity.filter(lead_id__in=lead_ids).values_list(
+        "lead__contact_id", flat=True
+    )
+    # flat=True: the ids themselves, not 1-tuples
+    return set(cast(list[int], [*own, *through_leads]))
 
 
 async def _described(contact_ids: list[int], now: datetime, limits: _Limits) -> list[DueContact]:
@@ -178,12 +203,12 @@ async def _described(contact_ids: list[int], now: datetime, limits: _Limits) -> 
     leads = await (
         Lead.filter(_expired(now, limits), contact_id__in=contact_ids)
         .order_by("contact_id", "campaign__name")
-        .values_list("contact_id", "closed_at", "campaign__name", "campaign__retention_days")
+        .values_list("contact_id", "closed_at", "campaign__name", "campaign_id")
     )
     by_contact: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
-    for contact_id, closed_at, campaign_name, campaign_days in leads:
+    for contact_id, closed_at, campaign_name, campaign_id in leads:
         # Past a limit: closed, and under the campaign's limit or the setting.
-        days = limits.of(campaign_days) or 0
+        days = limits.of(int(campaign_id)) or 0
         by_contact[int(contact_id)].append((closed_at, str(campaign_name), days))
     return [
         DueContact(
@@ -218,41 +243,39 @@ async def _round(dry_run: bool, limit: int | None) -> RetentionReport:
     report = RetentionReport(dry_run=dry_run)
     now = clock.now()
     limits = await _limits()
-    after = 0
-    while limits.any and (limit is None or len(report.contacts) < limit):
+    after: int | None = 0
+    while after is not None and limits.any and (limit is None or len(report.contacts) < limit):
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - len(report.contacts))
         if dry_run:
-            listed = await _due_ids(now, limits, after, size)
-            report.contacts.extend(await _described(listed, now, limits))
+            page = await _due_ids(now, limits, after, size)
+            report.contacts.extend(await _described(page.due, now, limits))
         else:
-            erasing = await _erase_batch(report, now, limits, after, size)
-            if erasing is None:
+            erased = await _erase_batch(report, now, limits, after, size)
+            if erased is None:
                 report.ran = False
                 break
-            listed = erasing
-        if len(listed) < size:
-            break
-        after = listed[-1]
+            page = erased
+        after = page.next_after
     return report
 
 
 async def _erase_batch(
     report: RetentionReport, now: datetime, limits: _Limits, after: int, size: int
-) -> list[int] | None:
+) -> _Page | None:
     """List and erase one batch in one transaction under the job lock; None when another
-    instance holds it. Returns the listed ids (the erased contacts go into the report)."""
+    instance holds it. Returns the listed page (the erased contacts go into the report)."""
     async with in_transaction():
         if not await try_job_lock(JOB_LOCK_KEY):
             return None
-        listed = await _due_ids(now, limits, after, size)
-        for contact_id in listed:
+        page = await _due_ids(now, limits, after, size)
+        for contact_id in page.due:
             due = await _still_due(contact_id, now, limits)
             if due is None:
                 report.kept += 1
                 continue
             await erasure.erase_contact(RETENTION, contact_id, due.reason)
             report.contacts.append(due)
-    return listed
+    return page
 
 
 async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> DueContact | None:
@@ -260,7 +283,7 @@ async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> DueCont
     doc: what committed before the locks were granted is seen, what comes after waits)."""
     await Contact.filter(id=contact_id).select_for_update().only("id")
     await Lead.filter(contact_id=contact_id).order_by("id").select_for_update().only("id")
-    if not await _due_query(now, limits).filter(id=contact_id).exists():
+    if not (await _due_ids(now, limits, 0, 1, only=contact_id)).due:
         return None
     [due] = await _described([contact_id], now, limits)
     return due
