@@ -121,10 +121,11 @@ describe("parseRetentionDays", () => {
     expect(parseRetentionDays("  ")).toEqual({ ok: true, value: null });
     expect(parseRetentionDays(" 365 ")).toEqual({ ok: true, value: 365 });
     expect(parseRetentionDays("1")).toEqual({ ok: true, value: 1 });
+    expect(parseRetentionDays("36500")).toEqual({ ok: true, value: 36_500 });
   });
 
-  it("refuses zero, negative, fractional and words", () => {
-    for (const typed of ["0", "-1", "1.5", "1,5", "365 Tage", "1e3"]) {
+  it("refuses zero, negative, fractional, too many and words", () => {
+    for (const typed of ["0", "-1", "1.5", "1,5", "36501", "365 Tage", "1e3"]) {
       expect(parseRetentionDays(typed)).toEqual({ ok: false });
     }
   });

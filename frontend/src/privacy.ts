@@ -109,12 +109,15 @@ export function liftErrors(errors: readonly UserErrorLike[]): UserErrorLike[] {
   return errors.map((error) => renamed(error, LIFT_FIELDS));
 }
 
-/** The retention the campaign form sends: whole days from 1, empty for the server's default;
- * anything else is refused before sending (the server checks the upper bound). */
+/** The most days a campaign keeps its people's data (the server's bound, a hundred years). */
+export const MAX_RETENTION_DAYS = 36_500;
+
+/** The retention the campaign form sends: whole days from 1 to MAX_RETENTION_DAYS, empty for
+ * the server's default; anything else is refused before sending. */
 export function parseRetentionDays(text: string): { ok: true; value: number | null } | { ok: false } {
   const trimmed = text.trim();
   if (trimmed === "") return { ok: true, value: null };
   if (!/^\d+$/.test(trimmed)) return { ok: false };
   const value = Number(trimmed);
-  return value >= 1 ? { ok: true, value } : { ok: false };
+  return value >= 1 && value <= MAX_RETENTION_DAYS ? { ok: true, value } : { ok: false };
 }

@@ -179,7 +179,7 @@ function ErasureDialog({
           <button type="button" onClick={onCancel} disabled={fetching}>
             {t("erasure.cancel")}
           </button>
-          <button type="submit" className="danger" disabled={fetching}>
+          <button type="submit" className="primary danger" disabled={fetching}>
             {fetching ? t("erasure.busy") : t("erasure.submit")}
           </button>
         </div>
