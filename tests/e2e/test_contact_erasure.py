@@ -195,7 +195,7 @@ def test_an_admin_exports_then_erases_a_person_and_every_page_shows_the_marker(
 
 
 def test_the_person_entered_again_is_refused_until_an_admin_lifts_the_suppression(
-    new_page, seeded: Seeded
+    new_page, seeded: Seeded, tmp_path: Path
 ):
     admin = new_page()
     log_in(admin, seeded, ADMIN, PASSWORD)
@@ -218,6 +218,30 @@ def test_the_person_entered_again_is_refused_until_an_admin_lifts_the_suppressio
     expect(form).to_contain_text(SUPPRESSED)
     expect(form.get_by_label("E-Mail")).to_have_attribute("aria-invalid", "true")
     assert leads_with_the_email(seeded) == 0
+
+    # The trade-fair file brings the person again: the preview rejects the row in German.
+    fair = tmp_path / "messe.csv"
+    fair.write_text(
+        "Vorname;Nachname;E-Mail;Telefon\r\n"
+        f"Kunde;Nummer01;{PERSON['email']};{PERSON['phone']}\r\n"
+        "Neue;Person;neue.person@example.com;\r\n",
+        encoding="utf-8",
+    )
+    files.get_by_label("Datei hochladen (CSV)").set_input_files(fair)
+    expect(files.get_by_role("heading", name="Vorschau")).to_be_visible()
+    issues = files.get_by_test_id("import-issues").locator("tbody tr")
+    expect(issues).to_have_count(1)
+    expect(issues.get_by_role("cell")).to_have_text(
+        [
+            "2",
+            "abgelehnt",
+            "E-Mail",
+            "Diese Person hat die Löschung ihrer Daten verlangt (Sperrliste): Die Zeile wurde"
+            " nicht übernommen.",
+        ]
+    )
+    expect(files.get_by_test_id("dry-run-import")).to_have_text("1")
+    expect(files.get_by_test_id("dry-run-rejected")).to_have_text("1")
 
     # The admin lifts it on the "Bearbeiter" page (the manager has no such form there).
     admin.get_by_role("link", name="Bearbeiter").click()
