@@ -23,7 +23,10 @@ listing and the erasure must keep them. Before erasing, the contact's row is loc
 (which waits for any transaction that inserted a lead or an opportunity pointing at it: their
 foreign-key check holds FOR KEY SHARE on it until they commit) and its leads' rows too (which
 waits for a reopen or a close in progress), and then the rule is checked again for that
-contact; erasure is idempotent, so two rounds erase each person once.
+contact; erasure is idempotent, so two rounds erase each person once. The locks are taken in
+the erasure's order (the contact, then its leads); a step planned on a just-reopened lead locks
+the lead, then the contact (activities' consent check), so in a narrow window the two can
+deadlock: PostgreSQL aborts one, and a batch so aborted is tried again by the next round.
 """
 
 from __future__ import annotations
