@@ -2,18 +2,20 @@
 erases the person through the dialog (reason, confirmation); the lead page and the clerk's task
 list then show "Personendaten gelöscht" and none of the old values; a manager is offered
 neither; the same person entered again is refused in German until an admin lifts the
-suppression on the "Bearbeiter" page; a campaign takes its retention days."""
+suppression on the "Bearbeiter" page; a campaign takes its retention days. On both databases."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import BACKENDS
 from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     BROWSER_USERS,
@@ -25,6 +27,7 @@ from tests.e2e.conftest import (
     log_in_as_manager,
     screenshot,
 )
+from tests.e2e.test_distribution import fresh_postgres
 from tests.e2e.test_lead_detail import assign
 from tests.live_server import live_server
 
@@ -45,10 +48,16 @@ SUPPRESSED = (
 )
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[Seeded]:
-    """The browser tests' users and leads, and an admin."""
-    with live_server(tmp_path, users=(*BROWSER_USERS, ADMIN_USER)) as server:
+@pytest.fixture(params=BACKENDS)
+def seeded(request, tmp_path: Path) -> Iterator[Seeded]:
+    """The browser tests' users and leads, and an admin; on both databases (the erasure locks
+    and the suppression check differ between them)."""
+    with ExitStack() as stack:
+        settings = {}
+        if request.param == "postgres":
+            settings["LEADFLOW_DATABASE_URL"] = stack.enter_context(fresh_postgres())
+        users = (*BROWSER_USERS, ADMIN_USER)
+        server = stack.enter_context(live_server(tmp_path, users=users, **settings))
         yield _seed_leads(server)
 
 
