@@ -5,9 +5,9 @@ export.json).
 The document holds the person's own rows and the rows hanging on their leads and opportunities,
 never a row of another contact: every table is read by the person's contact id or by the ids of
 their leads, opportunities and activities. `recipients` lists the webhook deliveries that sent
-their data out (who received which event when), not the bodies. Staff appear by name (and role, for who created a
-lead), never by their e-mail. It is read in a fixed number of statements, one per table, however
-many leads the person has.
+their data out (who received which event when), not the bodies. Staff appear by name (and role,
+for who created a lead), never by their e-mail. It is read in a fixed number of statements, one
+per table, however many leads the person has.
 """
 
 from __future__ import annotations
