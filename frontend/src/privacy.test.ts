@@ -11,7 +11,6 @@ import {
   liftErrors,
   liftInput,
   mayEraseContact,
-  mayExportContact,
   mayLiftSuppression,
   parseRetentionDays,
 } from "./privacy";
@@ -21,8 +20,8 @@ const t = (language: Language) => (key: MessageKey, params?: Params) =>
 const de = t("de");
 
 describe("who is offered what", () => {
-  it("offers the erasure, the export and the suppression list to admins only", () => {
-    for (const may of [mayEraseContact, mayExportContact, mayLiftSuppression]) {
+  it("offers the erasure and the suppression list to admins only", () => {
+    for (const may of [mayEraseContact, mayLiftSuppression]) {
       expect(may({ role: "ADMIN" })).toBe(true);
       expect(may({ role: "MANAGER" })).toBe(false);
       expect(may({ role: "CLERK" })).toBe(false);

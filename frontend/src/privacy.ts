@@ -1,19 +1,13 @@
-// Data protection (DSGVO) in the web app: who is offered the erasure (Art. 17), the data export
-// (Art. 15) and the suppression list, the export's address, and what the forms send and where
-// the server's refusals go. The server decides (eraseContact, liftSuppression, the export
-// route); these rules only choose which controls the pages show.
+// Data protection (DSGVO) in the web app: who is offered the erasure (Art. 17) and the
+// suppression list (the data export's link follows the server's Contact.viewerMayExport), the
+// export's address, and what the forms send and where the server's refusals go. The server
+// decides (eraseContact, liftSuppression, the export route); these rules only choose which
+// controls the pages show.
 import type { UserErrorLike } from "./leadDetail";
 import type { Viewer } from "./viewer";
 
 /** Erase a person's data: admins only (the server's rule, auth/policy.require_may_erase_contact). */
 export function mayEraseContact(viewer: Pick<Viewer, "role">): boolean {
-  return viewer.role === "ADMIN";
-}
-
-/** Export a person's data: admins. Managers may too where the instance allows it
- * (LEADFLOW_CONTACT_EXPORT_MANAGERS), but the API does not tell the web app whether it does, so
- * the link is offered to admins only rather than to managers who would then be refused. */
-export function mayExportContact(viewer: Pick<Viewer, "role">): boolean {
   return viewer.role === "ADMIN";
 }
 

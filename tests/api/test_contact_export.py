@@ -542,6 +542,26 @@ async def test_managers_export_when_the_instance_allows_it(client, actors, world
         assert (await download(client, actor, world.erika)).status_code == 403
 
 
+MAY_EXPORT = "query($id: ID!) { node(id: $id) { ... on Contact { viewerMayExport } } }"
+
+
+async def _may_export(client: httpx.AsyncClient, actor: Actor, contact_id: str) -> bool:
+    body = await gql(client, MAY_EXPORT, {"id": contact_id}, actor=actor)
+    assert "errors" not in body, body
+    return bool(body["data"]["node"]["viewerMayExport"])
+
+
+async def test_the_contact_says_whether_the_viewer_may_export(client, actors, world):
+    """The web app offers the download by Contact.viewerMayExport (the same rule as the export)."""
+    assert await _may_export(client, actors.admin, world.erika) is True
+    assert await _may_export(client, actors.manager, world.erika) is False
+
+
+@pytest.mark.parametrize("contact_export_managers", [True])
+async def test_the_contact_says_managers_may_export_where_allowed(client, actors, world):
+    assert await _may_export(client, actors.manager, world.erika) is True
+
+
 async def test_an_unknown_or_wrong_id_is_refused_clearly(client, actors):
     missing = encode_id("Contact", 4711)
     body = await gql(client, EXPORT, {"id": missing}, actor=actors.admin)

@@ -396,12 +396,15 @@ def require_may_lift_suppression(actor: Actor) -> None:
     require_admin(actor, "lift the suppression of an erased person")
 
 
-def require_may_export_contact(actor: Actor, *, managers_allowed: bool) -> None:
+def may_export_contact(actor: Actor, *, managers_allowed: bool) -> bool:
     """The data export of one person (Art. 15): admins; managers too when the instance allows
     it (LEADFLOW_CONTACT_EXPORT_MANAGERS, passed in by the caller)."""
-    if managers_allowed and is_manager(actor):
-        return
-    require_admin(actor, "export a contact's personal data")
+    return is_admin(actor) or (managers_allowed and is_manager(actor))
+
+
+def require_may_export_contact(actor: Actor, *, managers_allowed: bool) -> None:
+    if not may_export_contact(actor, managers_allowed=managers_allowed):
+        raise AccessDenied("Only admins may export a contact's personal data.")
 
 
 def require_may_see_users(actor: Actor) -> None:

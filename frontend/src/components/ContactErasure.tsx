@@ -22,6 +22,7 @@ export const ContactErasureFragment = graphql(`
   fragment ContactErasure_contact on Contact {
     id
     erasedAt
+    viewerMayExport
   }
 `);
 
@@ -44,12 +45,10 @@ const EraseContactDocument = graphql(`
 export function ContactErasure({
   contact: contactRef,
   mayErase,
-  mayExport,
   onErased,
 }: {
   contact: FragmentType<typeof ContactErasureFragment>;
   mayErase: boolean;
-  mayExport: boolean;
   /** Erased: the page reads the lead again (every text about the person is gone). */
   onErased: () => void;
 }) {
@@ -57,6 +56,8 @@ export function ContactErasure({
   const contact = getFragmentData(ContactErasureFragment, contactRef);
   const [open, setOpen] = useState(false);
   const erased = isErased(contact);
+  // The server says whether this viewer may export (admins; managers where the instance allows).
+  const mayExport = contact.viewerMayExport;
   if (!mayErase && !mayExport && !erased) return null;
   return (
     <div className="erasure" data-testid="erasure">

@@ -24,7 +24,7 @@ type Documents = {
     "\n  query DistributionClerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n      capacity\n      absences {\n        from\n        to\n      }\n    }\n  }\n": typeof types.DistributionClerksDocument,
     "\n  mutation CloseLead($input: CloseLeadInput!) {\n    closeLead(input: $input) {\n      lead {\n        id\n        status\n        outcome\n      }\n      opportunity {\n        ...OpportunitySummary_opportunity\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.CloseLeadDocument,
     "\n  mutation UpdateContact($input: UpdateContactInput!) {\n    updateContact(input: $input) {\n      contact {\n        id\n        ...ContactName_contact\n        email\n        phone\n        street\n        postalCode\n        city\n        country\n        ...ContactHistory_contact\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.UpdateContactDocument,
-    "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n  }\n": typeof types.ContactErasure_ContactFragmentDoc,
+    "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n    viewerMayExport\n  }\n": typeof types.ContactErasure_ContactFragmentDoc,
     "\n  mutation EraseContact($input: EraseContactInput!) {\n    eraseContact(input: $input) {\n      contact {\n        id\n        erasedAt\n        optedOut\n        ...ContactName_contact\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": typeof types.EraseContactDocument,
     "\n  fragment ContactHistory_contact on Contact {\n    history {\n      field\n      oldValue\n      newValue\n      at\n      actor {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ContactHistory_ContactFragmentDoc,
     "\n  fragment ContactOptOut_contact on Contact {\n    id\n    optedOut\n    optedOutAt\n    optedOutNote\n  }\n": typeof types.ContactOptOut_ContactFragmentDoc,
@@ -104,7 +104,7 @@ const documents: Documents = {
     "\n  query DistributionClerks {\n    users(role: CLERK) {\n      id\n      name\n      active\n      openLeadCount\n      capacity\n      absences {\n        from\n        to\n      }\n    }\n  }\n": types.DistributionClerksDocument,
     "\n  mutation CloseLead($input: CloseLeadInput!) {\n    closeLead(input: $input) {\n      lead {\n        id\n        status\n        outcome\n      }\n      opportunity {\n        ...OpportunitySummary_opportunity\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.CloseLeadDocument,
     "\n  mutation UpdateContact($input: UpdateContactInput!) {\n    updateContact(input: $input) {\n      contact {\n        id\n        ...ContactName_contact\n        email\n        phone\n        street\n        postalCode\n        city\n        country\n        ...ContactHistory_contact\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.UpdateContactDocument,
-    "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n  }\n": types.ContactErasure_ContactFragmentDoc,
+    "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n    viewerMayExport\n  }\n": types.ContactErasure_ContactFragmentDoc,
     "\n  mutation EraseContact($input: EraseContactInput!) {\n    eraseContact(input: $input) {\n      contact {\n        id\n        erasedAt\n        optedOut\n        ...ContactName_contact\n      }\n      userErrors {\n        ...FieldError_userError\n      }\n    }\n  }\n": types.EraseContactDocument,
     "\n  fragment ContactHistory_contact on Contact {\n    history {\n      field\n      oldValue\n      newValue\n      at\n      actor {\n        id\n        name\n      }\n    }\n  }\n": types.ContactHistory_ContactFragmentDoc,
     "\n  fragment ContactOptOut_contact on Contact {\n    id\n    optedOut\n    optedOutAt\n    optedOutNote\n  }\n": types.ContactOptOut_ContactFragmentDoc,
@@ -231,7 +231,7 @@ export function graphql(source: "\n  mutation UpdateContact($input: UpdateContac
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n  }\n"): (typeof documents)["\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n  }\n"];
+export function graphql(source: "\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n    viewerMayExport\n  }\n"): (typeof documents)["\n  fragment ContactErasure_contact on Contact {\n    id\n    erasedAt\n    viewerMayExport\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

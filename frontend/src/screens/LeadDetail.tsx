@@ -33,7 +33,7 @@ import "../live.css";
 import { contactValues, formatDateTime } from "../leadDetail";
 import { usePageTitle } from "../pageTitle";
 import { mayLiftOptOut, mayRecordOptOut } from "../optOut";
-import { isErased, mayEraseContact, mayExportContact } from "../privacy";
+import { isErased, mayEraseContact } from "../privacy";
 import { homePath } from "../routes";
 import { useLocation } from "../router";
 import { parseTaskList, taskListUrl } from "../taskList";
@@ -234,7 +234,6 @@ export function LeadDetail({ viewer, leadId }: { viewer: Viewer; leadId: string 
           }}
           rights={{
             mayErase: mayEraseContact(viewer),
-            mayExport: mayExportContact(viewer),
             onErased: () => {
               setNotice({ text: t("erasure.done"), takesFocus: true });
               refresh();
@@ -295,7 +294,7 @@ function LeadFacts({
   /** Who may record or lift the contact's objection, and what follows a saved change. */
   objection: { mayRecord: boolean; mayLift: boolean; onChanged: (optedOut: boolean) => void };
   /** Who may export or erase the person's data (DSGVO), and what follows an erasure. */
-  rights: { mayErase: boolean; mayExport: boolean; onErased: () => void };
+  rights: { mayErase: boolean; onErased: () => void };
 }) {
   const { t, language } = useI18n();
   const { contact } = lead;
@@ -433,7 +432,6 @@ function LeadFacts({
       <ContactErasure
         contact={contact}
         mayErase={rights.mayErase}
-        mayExport={rights.mayExport}
         onErased={rights.onErased}
       />
     </section>

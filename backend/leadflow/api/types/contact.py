@@ -14,6 +14,7 @@ from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db import models
 from leadflow.services import contacts
+from leadflow.services.privacy import export
 
 
 def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
@@ -87,6 +88,13 @@ class ContactNode(Node):
         "contact is a tombstone since, its fields empty and the last name a marker, its leads "
         "and opportunities kept for the figures; null unless erased."
     )
+
+    @strawberry.field(
+        description="Whether the viewer may export this person's data (contactDataExport, GET "
+        "/files/contacts/<id>/export.json): admins, and managers where the instance allows it."
+    )
+    def viewer_may_export(self, info: Info[Context, None]) -> bool:
+        return export.may_export(info.context.require_viewer())
 
     @strawberry.field(
         description="Corrections of the contact's details, newest first. Whoever may see the "

@@ -82,6 +82,13 @@ def require_may_export(actor: Actor) -> None:
     )
 
 
+def may_export(actor: Actor) -> bool:
+    """Whether the actor may export a person's data (the web app offers the download by it)."""
+    return policy.may_export_contact(
+        actor, managers_allowed=config.current().contact_export_managers
+    )
+
+
 def as_json(document: Document) -> str:
     """The document as the API and the download give it: UTF-8 text, names as written."""
     return json.dumps(document, ensure_ascii=False, indent=2)
