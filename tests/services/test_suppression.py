@@ -129,6 +129,36 @@ async def test_suppress_contact_stores_digests_never_values(app: Starlette) -> N
     assert "erika" not in stored.lower() and "511123" not in stored
 
 
+async def test_suppress_takes_every_key_the_contact_had_and_skips_empty_ones(
+    app: Starlette,
+) -> None:
+    """The erasure passes the correction history's keys too: an email corrected before the
+    erasure keeps the person out as well as the last one."""
+    config.configure(Settings(suppression_key=KEY))
+    async with in_transaction():
+        await suppression.suppress(7, ["old@example.com", "new@example.com", ""], ["+49 1", ""])
+        # Again (a second erasure of a shared number, a retry): conflicts are ignored.
+        await suppression.suppress(8, ["new@example.com"], ["+49 1", "keine Nummer"])
+    rows = await Suppression.all().values_list("kind", "digest", "contact_id")
+    assert sorted(rows) == sorted(
+        [
+            (
+                SuppressionKind.EMAIL,
+                suppression.digest(KEY, SuppressionKind.EMAIL, "old@example.com"),
+                7,
+            ),
+            (
+                SuppressionKind.EMAIL,
+                suppression.digest(KEY, SuppressionKind.EMAIL, "new@example.com"),
+                7,
+            ),
+            (SuppressionKind.PHONE, suppression.digest(KEY, SuppressionKind.PHONE, "+491"), 7),
+        ]
+    )
+    found = await suppression.suppressed_fields([intake("OLD@example.com"), intake(None, "+49-1")])
+    assert found == {0: "email", 1: "phone"}
+
+
 async def test_a_second_contact_with_the_same_phone_is_no_error(app: Starlette) -> None:
     first = await erased_person("a@example.com", "0511 100")
     await erased_person("b@example.com", "0511-100")

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -116,25 +116,30 @@ def digest(key: str, kind: SuppressionKind, value: str) -> str:
 
 
 async def suppress_contact(contact: Contact) -> None:
-    """Put the contact's email and phone on the list; run inside the caller's transaction
-    (the erasure's), before the contact's values are removed. An entry that exists already
-    (another erased contact with the same switchboard number) is kept as it is."""
+    """Put the contact's current email and phone on the list (`suppress`)."""
+    await suppress(contact.id, [contact.email_key or ""], [contact.phone_key or ""])
+
+
+async def suppress(
+    contact_id: int, email_keys: Collection[str], phone_keys: Collection[str]
+) -> None:
+    """Put an erased contact's emails and phones on the list: the erasure passes every value
+    the contact ever had (its correction history too), so that an email corrected before the
+    erasure cannot bring the person back. Runs inside the caller's transaction (the
+    erasure's), before the values are removed. Empty keys (and phones without digits) are
+    skipped; an entry that exists already (another erased contact with the same switchboard
+    number) is kept as it is."""
+    values = {(SuppressionKind.EMAIL, email) for email in email_keys if email.strip()}
+    values |= {(SuppressionKind.PHONE, phone) for phone in phone_keys if phone_key(phone)}
+    if not values:
+        return
     key = await suppression_key()
+    digests = {(kind, digest(key, kind, value)) for kind, value in values}
     entries = [
-        Suppression(kind=kind, digest=digest(key, kind, value), contact_id=contact.id)
-        for kind, value in _values_of(contact.email_key, contact.phone_key)
+        Suppression(kind=kind, digest=value, contact_id=contact_id)
+        for kind, value in sorted(digests)
     ]
-    if entries:
-        await Suppression.bulk_create(entries, ignore_conflicts=True)
-
-
-def _values_of(email_key: str | None, phone: str | None) -> list[tuple[SuppressionKind, str]]:
-    values: list[tuple[SuppressionKind, str]] = []
-    if email_key:
-        values.append((SuppressionKind.EMAIL, email_key))
-    if phone and phone_key(phone):
-        values.append((SuppressionKind.PHONE, phone))
-    return values
+    await Suppression.bulk_create(entries, ignore_conflicts=True)
 
 
 async def suppressed_fields(
