@@ -38,6 +38,8 @@ class AuditAction(StrEnum):
     CONTACT_ERASED = "contact.erased"
     SUPPRESSION_LIFTED = "contact.suppression_lifted"
     CONTACT_DATA_EXPORTED = "contact.data_exported"
+    # A campaign's retention decides when its lost prospects are erased: who set it, old -> new.
+    CAMPAIGN_RETENTION_CHANGED = "campaign.retention_changed"
 
 
 async def record(
