@@ -19,6 +19,7 @@ from leadflow.services.leads import LeadIntake
 from leadflow.services.privacy import config, erasure, suppression
 from leadflow.services.validation import phone_key
 from leadflow.settings import Settings
+from tests.helpers import Actors
 
 KEY = "k" * 32
 
@@ -208,14 +209,34 @@ async def test_an_intake_waiting_for_an_erasure_sees_its_suppression(actors) -> 
         [lead] = await leads.create_leads(
             manager, campaign.id, [LeadIntake(last_name="Quast", email=email)]
         )
-        _, refused, _ = await _erasure_and_intake(admin, manager, lead.contact_id, email)
+        again = LeadIntake(last_name="Quast", email=email.upper())
+        _, refused, _ = await _erasure_and_intake(admin, manager, lead.contact_id, again)
         assert isinstance(refused, DomainError), refused
         assert (refused.code, refused.field) == (ErrorCode.SUPPRESSED, ("leads", "0", "email"))
         assert await Contact.filter(email_key=email).count() == 0
 
 
+async def test_a_phone_only_intake_waiting_for_an_erasure_sees_its_suppression(
+    actors: Actors,
+) -> None:
+    """The same for a person known by their phone alone: the intake locks every contact with
+    that phone, so it waits for the erasure holding one of them (PostgreSQL; SQLite
+    serialises the writers anyway) and is refused on the phone."""
+    admin, manager = actors.admin.user, actors.manager.user
+    campaign = await campaigns.create_campaign(manager, "Messe")
+    for round_no in range(3):
+        phone = f"+49 5541 77190{round_no}"
+        person = LeadIntake(first_name="Erdmute", last_name="Quastenflosser", phone=phone)
+        [lead] = await leads.create_leads(manager, campaign.id, [person])
+        _, refused, _ = await _erasure_and_intake(admin, manager, lead.contact_id, person)
+        assert isinstance(refused, DomainError), refused
+        assert (refused.code, refused.field) == (ErrorCode.SUPPRESSED, ("leads", "0", "phone"))
+        assert await Contact.filter(last_name="Quastenflosser").count() == 0
+        assert await Contact.filter(phone_key=phone_key(phone)).count() == 0
+
+
 async def _erasure_and_intake(
-    admin: User, manager: User, contact_id: int, email: str
+    admin: User, manager: User, contact_id: int, again: LeadIntake
 ) -> list[object]:
     """The erasure holds its transaction open until the intake had time to reach the lock."""
     erasing, release = asyncio.Event(), asyncio.Event()
@@ -229,9 +250,8 @@ async def _erasure_and_intake(
 
     async def intake() -> object:
         await erasing.wait()
-        again = [LeadIntake(last_name="Quast", email=email.upper())]
         try:
-            return await leads.create_leads(manager, campaign_id, again)
+            return await leads.create_leads(manager, campaign_id, [again])
         except DomainError as refusal:
             return refusal
 

@@ -150,8 +150,9 @@ async def suppressed_fields(
     ("email" or "phone"); one query for the whole batch. The rule is the module's: the email
     when there is one, else the phone.
 
-    `lock` (inside the storing transaction): the known contacts with those emails are locked
-    first, as `bulk_intake` locks them to reuse them. An erasure of one of them holds its row
+    `lock` (inside the storing transaction): the known contacts with those emails (and, for
+    intakes without email, those phones) are locked first, as `bulk_intake` locks them to
+    reuse them. An erasure of one of them holds its row
     lock until it commits, so the check waits for it and then sees its entries (PostgreSQL
     reads each statement's own snapshot); without this the intake would find the blanked
     tombstone no longer matching and store the person as a new contact. A dry run passes
@@ -177,10 +178,22 @@ async def suppressed_fields(
 
 
 async def _lock_known_contacts(intakes: Sequence[Mapping[str, str | None]]) -> None:
+    """Lock, in one query in id order (as `bulk_intake.ContactMatcher` takes its locks: no
+    deadlock), the contacts an erasure of this person would hold: those with an intake's
+    email, and for an intake without email, every contact with its phone (whatever its email:
+    the erased person may have had one, and their phone entry suppresses phone-only intakes)."""
     emails = {intake["email_key"] for intake in intakes if intake.get("email_key")}
-    if emails:
-        # In id order, as `bulk_intake.ContactMatcher` takes the same locks: no deadlock.
-        await Contact.filter(email_key__in=emails).order_by("id").select_for_update().only("id")
+    phones = {
+        intake["phone_key"]
+        for intake in intakes
+        if not intake.get("email_key") and intake.get("phone_key")
+    }
+    known = [Q(email_key__in=emails)] if emails else []
+    known += [Q(phone_key__in=phones)] if phones else []
+    if known:
+        await (
+            Contact.filter(Q(*known, join_type="OR")).order_by("id").select_for_update().only("id")
+        )
 
 
 async def _existing(
