@@ -151,7 +151,14 @@ class _Subject:
         permission was checked, and its row is locked, so that concurrent changes of its
         activities take turns and each one's `next_due_at` sees the others' (SQLite
         serialises writers anyway). A close, reassignment or hand-over in between wins: CONFLICT
-        on `field`, the input that named the subject or the activity."""
+        on `field`, the input that named the subject or the activity.
+
+        Lock order (PostgreSQL): the subject's CONTACT first, then the lead or opportunity
+        row, as the erasure (contact, then its leads and opportunities) and `close_lead` take
+        them; the other order deadlocks with an erasure. So an erasure running now is waited
+        for (and its objection and blanked contact are read), or it waits for this step and
+        then blanks the step's note."""
+        await lock_contact(self.contact_id)
         if self.lead is not None:
             leads = Lead.filter(id=self.lead.id, closed_at=None, assignee_id=self.lead.assignee_id)
             unchanged = await leads.select_for_update().first() is not None
@@ -609,23 +616,27 @@ async def _store(actor: Actor, target: _Subject, step: _CheckedStep, at: datetim
 async def _objection_overridden(target: _Subject, step: _CheckedStep) -> bool:
     """The consent check where it counts, inside the transaction that stores the step: an
     objection recorded since `_checked_step` looked wins, unless the manager's override was
-    asked for (True: it is used, and audited). On PostgreSQL the contact's row is locked (FOR
-    NO KEY UPDATE, which a new lead's foreign-key check does not wait for), so a
-    `setContactOptOut` running now is waited for and its value read; SQLite serialises
-    writers anyway."""
+    asked for (True: it is used, and audited). The contact's row is locked already
+    (`_Subject.lock_unchanged` takes it before the subject's), so a `setContactOptOut` or an
+    erasure running now was waited for and its value is read here; SQLite serialises writers
+    anyway."""
     if step.kind not in CONTACTING_KINDS:
         return False
-    contact = (
-        await Contact.filter(id=target.contact_id)
-        .select_for_update(no_key=True)
-        .only("id", "opted_out")
-        .first()
-    )
+    contact = await Contact.filter(id=target.contact_id).only("id", "opted_out").first()
     if contact is None or not contact.opted_out:
         return False
     if not step.override_opt_out:
         raise DomainError(ErrorCode.OPTED_OUT, _OPTED_OUT, [*step.path, "kind"])
     return True
+
+
+async def lock_contact(contact_id: int) -> Contact | None:
+    """The contact as it is now, under its row lock (PostgreSQL: FOR NO KEY UPDATE, which a
+    new row's foreign-key check does not wait for; SQLite serialises writers anyway); None
+    when it does not exist. The rule: a transaction that writes about a contact's lead or
+    opportunity and reads the contact's current data, or must not race an erasure, takes
+    this lock FIRST, then the lead or opportunity rows (the erasure's order)."""
+    return await Contact.filter(id=contact_id).select_for_update(no_key=True).first()
 
 
 def _user_id(actor: Actor) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,11 @@ from leadflow.db.models import (
 )
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services import distribution, notifications, outbox
-from leadflow.services.activities import complete_open_activities, hand_over_open_activities
+from leadflow.services.activities import (
+    complete_open_activities,
+    hand_over_open_activities,
+    lock_contact,
+)
 from leadflow.services.bulk_intake import store_intakes
 from leadflow.services.campaigns import campaign_by_id
 
@@ -50,6 +54,7 @@ from leadflow.services.lead_lists import lead_counts as lead_counts
 from leadflow.services.lead_lists import my_tasks as my_tasks
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
 from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppressed_fields
+from leadflow.services.privacy.traces import ERASED_MARK
 from leadflow.services.users import active_clerks, require_active_clerk
 from leadflow.services.validation import (
     clean_email,
@@ -416,6 +421,10 @@ async def close_lead(
     )
     closed_at = clock.now()
     async with in_transaction():
+        # The contact first, then the lead (the erasure's order, see `activities.lock_contact`):
+        # an erasure running now is waited for and its blanked contact read; one starting now
+        # waits for the close and then blanks what it wrote.
+        contact = await lock_contact(lead.contact_id)
         # The guard makes a second, concurrent close change nothing and fail.
         # Guarded on the assignee whose permission was checked: a reassignment in between wins.
         changed = await Lead.filter(
@@ -448,7 +457,9 @@ async def close_lead(
         # After the close's event: a receiver learns of the close before what it created.
         opportunity = None
         if new_opportunity is not None:
-            opportunity = await store_opportunity(actor, new_opportunity)
+            assert contact is not None  # a lead's contact is never deleted
+            titled = _titled(new_opportunity, lead, contact)
+            opportunity = await store_opportunity(actor, titled)
     return CloseResult(lead=await Lead.get(id=lead.id), opportunity=opportunity)
 
 
@@ -521,10 +532,11 @@ async def _clerk_to_return_to(assignee_id: int | None) -> int | None:
 async def _opportunity_for_close(
     actor: Actor, lead: Lead, draft: OpportunityDraft
 ) -> NewOpportunity:
+    """The opportunity a successful close creates, checked before the close's transaction;
+    its title is the draft's, or empty: `_titled` names it from the contact as locked."""
     field = ["opportunity"]
-    await lead.fetch_related("contact", "campaign")
-    default_title = f"{lead.campaign.name}: {_contact_name(lead.contact)}"[:NAME_MAX]
-    title = clean_text(draft.title, [*field, "title"], max_length=NAME_MAX) or default_title
+    await lead.fetch_related("campaign")
+    title = clean_text(draft.title, [*field, "title"], max_length=NAME_MAX)
     owner_id = draft.owner_id if draft.owner_id is not None else lead.assignee_id
     assert owner_id is not None  # an ACTIVE lead has an assignee
     owner = await require_active_clerk(actor, owner_id, [*field, "ownerId"])
@@ -535,6 +547,18 @@ async def _opportunity_for_close(
         expected_value=clean_money(draft.expected_value, [*field, "expectedValue"]),
         lead_id=lead.id,
     )
+
+
+def _titled(new: NewOpportunity, lead: Lead, contact: Contact) -> NewOpportunity:
+    """The default title "{campaign}: {first} {last} ({company})", built inside the close's
+    transaction from the contact read under its lock, so an erasure committed since the
+    close's checks is seen: an erased person's opportunity gets the erasure's marker title,
+    as the erasure gives their existing ones. A title the user gave stays."""
+    if new.title:
+        return new
+    if contact.erased_at is not None:
+        return replace(new, title=ERASED_MARK)
+    return replace(new, title=f"{lead.campaign.name}: {_contact_name(contact)}"[:NAME_MAX])
 
 
 def _contact_name(contact: Contact) -> str:

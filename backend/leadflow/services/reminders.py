@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -155,14 +156,24 @@ async def _due(now: datetime) -> list[NewNotification]:
 
 async def _subjects(activities: Sequence[Activity]) -> dict[int, str]:
     """What each activity is about, as a notification names it: the lead (its company or
-    person) or the opportunity's title."""
+    person) or the opportunity's title.
+
+    Read under the row locks of the subjects' contacts (PostgreSQL: FOR NO KEY UPDATE, in id
+    order, inside the round's transaction), the rule of `activities.lock_contact`: an erasure
+    either runs first (the round waits, then reads the blanked contact and the marker title)
+    or waits for the round (and then blanks the notifications it stored). A name read
+    without the lock could be stored after the erasure blanked the notifications."""
     lead_ids = {a.lead_id for a in activities if a.lead_id is not None}
     opportunity_ids = {a.opportunity_id for a in activities if a.opportunity_id is not None}
     leads = {lead.id: lead for lead in await Lead.filter(id__in=lead_ids)}
-    contacts = {
-        contact.id: contact
-        for contact in await Contact.filter(id__in={lead.contact_id for lead in leads.values()})
-    }
+    opportunity_contacts = await Opportunity.filter(id__in=opportunity_ids).values_list(
+        "contact_id", flat=True
+    )
+    # flat=True: the ids themselves (Tortoise types them as tuples)
+    contact_ids = {lead.contact_id for lead in leads.values()}
+    contact_ids.update(cast(list[int], opportunity_contacts))
+    contacts = await _locked_contacts(contact_ids)
+    # After the locks: an erasure that ran meanwhile has replaced the titles.
     titles = dict(await Opportunity.filter(id__in=opportunity_ids).values_list("id", "title"))
     subjects: dict[int, str] = {}
     for activity in activities:
@@ -172,6 +183,17 @@ async def _subjects(activities: Sequence[Activity]) -> dict[int, str]:
         else:
             subjects[activity.id] = str(titles.get(activity.opportunity_id, ""))
     return subjects
+
+
+async def _locked_contacts(contact_ids: set[int]) -> dict[int, Contact]:
+    """The contacts as they are now, under their row locks, taken in id order (as every
+    multi-contact lock is: intakes, suppression) so two such transactions cannot deadlock."""
+    if not contact_ids:
+        return {}
+    locked = (
+        Contact.filter(id__in=sorted(contact_ids)).order_by("id").select_for_update(no_key=True)
+    )
+    return {contact.id: contact for contact in await locked}
 
 
 # ---------------------------------------------------------------------------------------------
