@@ -391,6 +391,13 @@ def require_may_erase_contact(actor: Actor) -> None:
     require_admin(actor, "erase a contact's personal data")
 
 
+def require_may_set_retention(actor: Actor) -> None:
+    """A campaign's retention decides when its lost prospects are erased (see
+    services/privacy/retention.py): setting or clearing it is an erasure decision, admins only
+    (managers still read it)."""
+    require_admin(actor, "set a campaign's retention (retentionDays)")
+
+
 def require_may_lift_suppression(actor: Actor) -> None:
     """Storing an erased person again rests on their new consent: admins only."""
     require_admin(actor, "lift the suppression of an erased person")

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
@@ -20,6 +21,7 @@ from leadflow.db.enums import Outcome
 from leadflow.db.lead_status import count_when, status_counts
 from leadflow.db.models import NAME_MAX, TEXT_MAX, Campaign, CampaignDayFigures, Lead
 from leadflow.errors import DomainError, ErrorCode
+from leadflow.services import audit
 from leadflow.services.validation import clean_text
 
 # A campaign's waiting limit is at most a year.
@@ -68,6 +70,8 @@ async def create_campaign(
     retention_days: int | None = None,
 ) -> Campaign:
     policy.require_manager(actor, "create campaigns")
+    if retention_days is not None:
+        policy.require_may_set_retention(actor)
     clean_name = clean_text(name, ["name"], max_length=NAME_MAX, required=True)
     clean_description = clean_text(description, ["description"], max_length=TEXT_MAX)
     clean_waiting_limit(waiting_limit_hours, ["waitingLimitHours"])
@@ -79,15 +83,19 @@ async def create_campaign(
     if await Campaign.filter(name=clean_name).exists():
         raise _duplicate_name(clean_name)
     try:
-        return await Campaign.create(
-            name=clean_name,
-            description=clean_description,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            waiting_limit_hours=waiting_limit_hours,
-            retention_days=retention_days,
-            created_at=clock.now(),
-        )
+        async with in_transaction():
+            campaign = await Campaign.create(
+                name=clean_name,
+                description=clean_description,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                waiting_limit_hours=waiting_limit_hours,
+                retention_days=retention_days,
+                created_at=clock.now(),
+            )
+            if retention_days is not None:
+                await _audit_retention(actor, campaign.id, None, retention_days)
+            return campaign
     except IntegrityError:  # a concurrent create with the same name won
         raise _duplicate_name(clean_name) from None
 
@@ -144,16 +152,45 @@ class CampaignChanges:
 
 async def update_campaign(actor: Actor, campaign_id: int, changes: CampaignChanges) -> Campaign:
     """Change a campaign's settings (managers); a waiting limit of None switches the
-    reminders off, a retention of None leaves the campaign to the instance's setting."""
+    reminders off, a retention of None leaves the campaign to the instance's setting. The
+    retention (given at all, None too) is an admin's (`policy.require_may_set_retention`) and
+    audited with its old and new value, read under the campaign's row lock so that two admins
+    at once each record what they really replaced."""
     policy.require_manager(actor, "change campaigns")
-    campaign = await campaign_by_id(campaign_id, ["campaignId"])
-    if "waiting_limit_hours" in changes.given:
-        hours = clean_waiting_limit(changes.waiting_limit_hours, ["waitingLimitHours"])
-        await Campaign.filter(id=campaign.id).update(waiting_limit_hours=hours)
     if "retention_days" in changes.given:
-        days = clean_retention_days(changes.retention_days, ["retentionDays"])
-        await Campaign.filter(id=campaign.id).update(retention_days=days)
+        policy.require_may_set_retention(actor)
+    campaign = await campaign_by_id(campaign_id, ["campaignId"])
+    hours = clean_waiting_limit(changes.waiting_limit_hours, ["waitingLimitHours"])
+    days = clean_retention_days(changes.retention_days, ["retentionDays"])
+    async with in_transaction():
+        if "waiting_limit_hours" in changes.given:
+            await Campaign.filter(id=campaign.id).update(waiting_limit_hours=hours)
+        if "retention_days" in changes.given:
+            [old_days] = cast(
+                list[int | None],  # flat=True: the values themselves, not 1-tuples
+                await Campaign.filter(id=campaign.id)
+                .select_for_update()
+                .values_list("retention_days", flat=True),
+            )
+            if old_days != days:
+                await Campaign.filter(id=campaign.id).update(retention_days=days)
+                await _audit_retention(actor, campaign.id, old_days, days)
     return await Campaign.get(id=campaign.id)
+
+
+async def _audit_retention(
+    actor: Actor, campaign_id: int, old_days: int | None, new_days: int | None
+) -> None:
+    """Who set which campaign's retention from what to what ('none': the instance's setting)."""
+
+    def told(days: int | None) -> str:
+        return "none" if days is None else f"{days} day" + ("" if days == 1 else "s")
+
+    await audit.record(
+        audit.AuditAction.CAMPAIGN_RETENTION_CHANGED,
+        actor=actor,
+        detail=f"campaign {campaign_id}: retention {told(old_days)} -> {told(new_days)}",
+    )
 
 
 def _duplicate_name(name: str) -> DomainError:
