@@ -92,7 +92,7 @@ function CurrentScreen({ viewer, path }: { viewer: Viewer; path: string }) {
     case "campaigns":
       return (
         <Suspense fallback={loading}>
-          <Campaigns />
+          <Campaigns viewer={viewer} />
         </Suspense>
       );
     case "tasks":

@@ -5,7 +5,7 @@ describe("campaignInput", () => {
   const draft = { name: "  Messe 2027 ", description: " ", startsOn: "", endsOn: "2027-03-01" };
 
   it("trims and sends empty optional fields as null", () => {
-    expect(campaignInput({ ...draft, retentionDays: " " })).toEqual({
+    expect(campaignInput({ ...draft, retentionDays: " " }, true)).toEqual({
       input: {
         name: "Messe 2027",
         description: null,
@@ -17,13 +17,23 @@ describe("campaignInput", () => {
   });
 
   it("sends the retention as whole days and refuses anything else before sending", () => {
-    expect(campaignInput({ ...draft, retentionDays: " 180 " })).toMatchObject({
+    expect(campaignInput({ ...draft, retentionDays: " 180 " }, true)).toMatchObject({
       input: { retentionDays: 180 },
     });
     for (const typed of ["0", "-5", "1,5", "ein Jahr"]) {
-      expect(campaignInput({ ...draft, retentionDays: typed })).toEqual({
+      expect(campaignInput({ ...draft, retentionDays: typed }, true)).toEqual({
         error: { code: "INVALID", message: "", field: ["retentionDays"] },
       });
+    }
+  });
+
+  it("leaves the retention out for a manager (admins only set it), whatever was typed", () => {
+    for (const typed of ["", "180", "ein Jahr"]) {
+      const checked = campaignInput({ ...draft, retentionDays: typed }, false);
+      expect(checked).toEqual({
+        input: { name: "Messe 2027", description: null, startsOn: null, endsOn: "2027-03-01" },
+      });
+      expect("input" in checked && "retentionDays" in checked.input).toBe(false);
     }
   });
 });

@@ -26,21 +26,23 @@ export const CAMPAIGN_FIELDS = ["name", "description", "startsOn", "endsOn", "re
 
 /** createCampaign's input: the name as typed (the server says when it is missing), the rest
  * null when empty; or the error that keeps it from being sent (retention days that are no whole
- * number of days). */
+ * number of days). `withRetention` false (a manager: only admins may set it) leaves
+ * retentionDays out of the input altogether, since the server refuses a manager who gives it,
+ * even as null. */
 export function campaignInput(
   draft: CampaignDraft,
+  withRetention: boolean,
 ): { input: CreateCampaignInput } | { error: UserErrorLike } {
+  const input: CreateCampaignInput = {
+    name: draft.name.trim(),
+    description: draft.description.trim() || null,
+    startsOn: draft.startsOn || null,
+    endsOn: draft.endsOn || null,
+  };
+  if (!withRetention) return { input };
   const retention = parseRetentionDays(draft.retentionDays);
   if (!retention.ok) return { error: { code: "INVALID", message: "", field: ["retentionDays"] } };
-  return {
-    input: {
-      name: draft.name.trim(),
-      description: draft.description.trim() || null,
-      startsOn: draft.startsOn || null,
-      endsOn: draft.endsOn || null,
-      retentionDays: retention.value,
-    },
-  };
+  return { input: { ...input, retentionDays: retention.value } };
 }
 
 /** The contact fields of a lead, in the order the form shows them (LeadInput's names). */

@@ -10,6 +10,7 @@ import {
   erasureInput,
   liftErrors,
   liftInput,
+  mayDecideRetention,
   mayEraseContact,
   mayLiftSuppression,
   parseRetentionDays,
@@ -20,8 +21,8 @@ const t = (language: Language) => (key: MessageKey, params?: Params) =>
 const de = t("de");
 
 describe("who is offered what", () => {
-  it("offers the erasure and the suppression list to admins only", () => {
-    for (const may of [mayEraseContact, mayLiftSuppression]) {
+  it("offers the erasure, the suppression list and the retention days to admins only", () => {
+    for (const may of [mayEraseContact, mayLiftSuppression, mayDecideRetention]) {
       expect(may({ role: "ADMIN" })).toBe(true);
       expect(may({ role: "MANAGER" })).toBe(false);
       expect(may({ role: "CLERK" })).toBe(false);
@@ -149,10 +150,38 @@ describe("SUPPRESSED in words", () => {
     });
   }
 
-  it("says in German who can lift it", () => {
+  it("says in German who can lift it, and how to enter a colleague at the same number", () => {
     expect(translate("de", "error.SUPPRESSED")).toBe(
       "Diese Person hat die Löschung ihrer Daten verlangt; sie kann erst wieder erfasst werden," +
-        " wenn ein Admin die Sperre aufhebt.",
+        " wenn ein Admin die Sperre aufhebt. Eine andere Person unter derselben Telefonnummer" +
+        " (etwa einer Zentrale) lässt sich mit ihrer E-Mail-Adresse erfassen.",
     );
+    for (const language of ["de", "en"] as const) {
+      expect(translate(language, "import.rowIssue.SUPPRESSED")).toMatch(/E-Mail|email/);
+    }
+  });
+});
+
+describe("the data protection texts", () => {
+  it("describes the erased marker neutrally: retention erases people who never asked", () => {
+    expect(translate("de", "erasure.description")).toBe(
+      "Die Personendaten dieses Kontakts wurden gelöscht (DSGVO Art. 17)",
+    );
+    expect(translate("de", "erasure.description")).not.toContain("Verlangen");
+    expect(translate("en", "erasure.description")).not.toContain("request");
+  });
+
+  it("says that opportunities stay with their stage and amount", () => {
+    expect(translate("de", "erasure.keeps")).toContain("Verkaufschancen mit Phase und Betrag");
+    expect(translate("en", "erasure.keeps")).toContain("opportunities with their stage and amount");
+  });
+
+  it("states the retention rule: no opportunity, counted from the last close", () => {
+    expect(translate("de", "campaignForm.retentionHint")).toBe(
+      "Kontakte, deren Leads alle erfolglos abgeschlossen sind und die keine Verkaufschance" +
+        " haben, werden so viele Tage nach dem letzten Abschluss gelöscht. Leer: die" +
+        " Voreinstellung des Servers.",
+    );
+    expect(translate("en", "campaignForm.retentionHint")).toContain("no opportunity");
   });
 });

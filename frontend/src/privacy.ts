@@ -1,5 +1,5 @@
-// Data protection (DSGVO) in the web app: who is offered the erasure (Art. 17) and the
-// suppression list (the data export's link follows the server's Contact.viewerMayExport), the
+// Data protection (DSGVO) in the web app: who is offered the erasure (Art. 17), a campaign's
+// retention days and the suppression list (the data export's link follows the server's Contact.viewerMayExport), the
 // export's address, and what the forms send and where the server's refusals go. The server
 // decides (eraseContact, liftSuppression, the export route); these rules only choose which
 // controls the pages show.
@@ -13,6 +13,12 @@ export function mayEraseContact(viewer: Pick<Viewer, "role">): boolean {
 
 /** Lift a suppression (consent given again): admins only. */
 export function mayLiftSuppression(viewer: Pick<Viewer, "role">): boolean {
+  return viewer.role === "ADMIN";
+}
+
+/** Set a campaign's retention days (how soon retention erases its people): admins only, like
+ * the erasure itself (the server refuses retentionDays from a manager with FORBIDDEN). */
+export function mayDecideRetention(viewer: Pick<Viewer, "role">): boolean {
   return viewer.role === "ADMIN";
 }
 

@@ -2,9 +2,10 @@
 // the reason, and the leads it skips with theirs. A filter may bring 10,000 leads: the tables
 // list the first PREVIEW_ROWS, the summaries count them all.
 import { PREVIEW_ROWS, perClerk, reasonsOf } from "../distribution";
-import { leadName, readContactName } from "../format";
+import { type ContactNameFragment, leadName, readContactName } from "../format";
 import { type FragmentType, getFragmentData, graphql } from "../gql";
 import { useI18n } from "../I18n";
+import { OptOutBadge } from "./OptOutBadge";
 
 const AssignmentFragment = graphql(`
   fragment DistributionPreview_assignment on Assignment {
@@ -95,7 +96,9 @@ export function DistributionPreview({ result }: { result: DistributionResult }) 
             <tbody>
               {assignments.slice(0, PREVIEW_ROWS).map((assignment) => (
                 <tr key={assignment.lead.id} data-testid="preview-row">
-                  <td>{leadName(readContactName(assignment.lead.contact))}</td>
+                  <td>
+                    <LeadContact contact={assignment.lead.contact} />
+                  </td>
                   <td>{assignment.assignee.name}</td>
                   <td>{assignment.reason}</td>
                 </tr>
@@ -130,7 +133,9 @@ export function DistributionPreview({ result }: { result: DistributionResult }) 
             <tbody>
               {skipped.slice(0, PREVIEW_ROWS).map((one) => (
                 <tr key={one.lead.id} data-testid="preview-skipped">
-                  <td>{leadName(readContactName(one.lead.contact))}</td>
+                  <td>
+                    <LeadContact contact={one.lead.contact} />
+                  </td>
                   <td>{one.reason}</td>
                 </tr>
               ))}
@@ -144,5 +149,17 @@ export function DistributionPreview({ result }: { result: DistributionResult }) 
         </div>
       )}
     </section>
+  );
+}
+
+/** The lead's name with its contact's marker ("Personendaten gelöscht", "Widerspruch"), so that
+ * a manager sees before distributing whom a clerk may no longer call. */
+function LeadContact({ contact }: { contact: FragmentType<typeof ContactNameFragment> }) {
+  const name = readContactName(contact);
+  return (
+    <>
+      {leadName(name)}
+      <OptOutBadge contact={name} />
+    </>
   );
 }

@@ -1,5 +1,6 @@
-// "Neue Kampagne" (managers): name, description, start and end; the server's refusals (a name
-// that exists already, an end before the start) next to their fields.
+// "Neue Kampagne" (managers): name, description, start and end, and for admins the retention
+// days; the server's refusals (a name that exists already, an end before the start) next to
+// their fields.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { errorText } from "../errorText";
@@ -7,6 +8,8 @@ import { graphql } from "../gql";
 import { useI18n } from "../I18n";
 import { FORM, type UserErrorLike, errorsByField } from "../leadDetail";
 import { CAMPAIGN_FIELDS, type CampaignDraft, EMPTY_CAMPAIGN, campaignInput } from "../leadIntake";
+import { mayDecideRetention } from "../privacy";
+import type { Viewer } from "../viewer";
 import { FieldError, invalidProps, readUserErrors } from "./FieldError";
 import { FormError } from "./FormError";
 
@@ -26,7 +29,7 @@ const CreateCampaignDocument = graphql(`
 
 /** "Neue Kampagne": the button opens the form (the figures stay at the top of the screen); once
  * the campaign is there, the form closes and the message takes the focus. */
-export function NewCampaign({ onCreated }: { onCreated: () => void }) {
+export function NewCampaign({ viewer, onCreated }: { viewer: Viewer; onCreated: () => void }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [created, setCreated] = useState<{ name: string } | null>(null);
@@ -61,6 +64,7 @@ export function NewCampaign({ onCreated }: { onCreated: () => void }) {
       </p>
       {open && (
         <NewCampaignForm
+          withRetention={mayDecideRetention(viewer)}
           onCreated={(name) => {
             setOpen(false);
             setCreated({ name });
@@ -77,9 +81,12 @@ export function NewCampaign({ onCreated }: { onCreated: () => void }) {
 }
 
 export function NewCampaignForm({
+  withRetention,
   onCreated,
   onCancel,
 }: {
+  /** Shows "Aufbewahrung (Tage)" and sends it: admins only (how soon people are erased). */
+  withRetention: boolean;
   onCreated: (name: string) => void;
   onCancel: () => void;
 }) {
@@ -90,7 +97,7 @@ export function NewCampaignForm({
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const checked = campaignInput(draft);
+    const checked = campaignInput(draft, withRetention);
     if ("error" in checked) {
       setErrors(errorsByField([checked.error], CAMPAIGN_FIELDS));
       return;
@@ -147,20 +154,24 @@ export function NewCampaignForm({
           <div className="form">{field("startsOn", t("campaignForm.startsOn"), "date")}</div>
           <div className="form">{field("endsOn", t("campaignForm.endsOn"), "date")}</div>
         </div>
-        <label htmlFor="new-campaign-retentionDays">{t("campaignForm.retentionDays")}</label>
-        <input
-          id="new-campaign-retentionDays"
-          className="retention-days"
-          inputMode="numeric"
-          value={draft.retentionDays}
-          onChange={(event) => setDraft({ ...draft, retentionDays: event.target.value })}
-          aria-describedby="new-campaign-retentionDays-hint"
-          {...invalidProps("new-campaign-retentionDays-error", errors.retentionDays)}
-        />
-        <p id="new-campaign-retentionDays-hint" className="hint">
-          {t("campaignForm.retentionHint")}
-        </p>
-        <FieldError id="new-campaign-retentionDays-error" error={errors.retentionDays} />
+        {withRetention && (
+          <>
+            <label htmlFor="new-campaign-retentionDays">{t("campaignForm.retentionDays")}</label>
+            <input
+              id="new-campaign-retentionDays"
+              className="retention-days"
+              inputMode="numeric"
+              value={draft.retentionDays}
+              onChange={(event) => setDraft({ ...draft, retentionDays: event.target.value })}
+              aria-describedby="new-campaign-retentionDays-hint"
+              {...invalidProps("new-campaign-retentionDays-error", errors.retentionDays)}
+            />
+            <p id="new-campaign-retentionDays-hint" className="hint">
+              {t("campaignForm.retentionHint")}
+            </p>
+            <FieldError id="new-campaign-retentionDays-error" error={errors.retentionDays} />
+          </>
+        )}
         <FormError error={errors[FORM]} id="new-campaign-error" />
         <div className="actions">
           <button type="button" onClick={onCancel}>

@@ -10,6 +10,7 @@ import { nextLeadId } from "../leadDetail";
 import { useLocation } from "../router";
 import { parseTaskList, taskFilter, taskLeadPath } from "../taskList";
 import { Link } from "./Link";
+import { OptOutBadge } from "./OptOutBadge";
 
 // The worklist as far as a clerk can walk it in one go (the page size cap).
 const LIST_LENGTH = 100;
@@ -60,7 +61,8 @@ export function NextLeadLink({ leadId }: { leadId: string }) {
     );
   }
   const next = edges.find((edge) => edge.node.id === nextId);
-  const name = next ? leadName(readContactName(next.node.contact)) : "";
+  const contact = next ? readContactName(next.node.contact) : null;
+  const name = contact ? leadName(contact) : "";
   return (
     <p className="next-lead">
       <Link href={taskLeadPath(nextId, list)}>
@@ -68,6 +70,8 @@ export function NextLeadLink({ leadId }: { leadId: string }) {
         {name && `: ${name}`}
         <span aria-hidden="true"> →</span>
       </Link>
+      {/* Beside the link, not in its name: the marker says whom not to call before one opens. */}
+      {contact && <OptOutBadge contact={contact} />}
     </p>
   );
 }

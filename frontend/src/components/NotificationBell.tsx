@@ -4,7 +4,9 @@
 // the bell. `notificationAdded` refetches the count, and the list while it is open.
 import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
 import { useMutation, useQuery } from "urql";
+import { readContactName } from "../format";
 import { graphql } from "../gql";
+import type { BellNotificationsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { useLiveRefetch } from "../live";
 import {
@@ -15,6 +17,7 @@ import {
   notificationHref,
 } from "../notifications";
 import { navigate } from "../router";
+import { OptOutBadge } from "./OptOutBadge";
 import "./NotificationBell.css";
 
 const UnreadCountDocument = graphql(`
@@ -35,9 +38,17 @@ const BellNotificationsDocument = graphql(`
           readAt
           lead {
             id
+            contact {
+              id
+              ...ContactName_contact
+            }
           }
           opportunity {
             id
+            contact {
+              id
+              ...ContactName_contact
+            }
           }
         }
       }
@@ -207,6 +218,7 @@ export function NotificationBell() {
                       <time dateTime={notification.createdAt}>
                         {notificationAge(t, language, notification.createdAt, new Date())}
                       </time>
+                      <NotificationContactMarker notification={notification} />
                     </p>
                   </li>
                 );
@@ -231,4 +243,21 @@ function BellIcon() {
       />
     </svg>
   );
+}
+
+type BellNotification = NonNullable<
+  BellNotificationsQuery["notifications"]["edges"][number]["node"]
+>;
+
+/** The marker of the person a notification is about ("Widerspruch", "Personendaten gelöscht"),
+ * so that a clerk sees it before following the link to call them. An erased person's
+ * notifications read "Personendaten gelöscht" already (the server rewrote them): the German
+ * marker would only repeat it. */
+function NotificationContactMarker({ notification }: { notification: BellNotification }) {
+  const { t } = useI18n();
+  const about = notification.lead?.contact ?? notification.opportunity?.contact;
+  if (!about) return null;
+  const contact = readContactName(about);
+  if (contact.erasedAt && notification.message === t("erasure.badge")) return null;
+  return <OptOutBadge contact={contact} />;
 }

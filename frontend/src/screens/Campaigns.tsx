@@ -23,6 +23,7 @@ import { useI18n } from "../I18n";
 import { usePageTitle } from "../pageTitle";
 import { useLocation } from "../router";
 import { leadPath, pagingUrl, parsePaging } from "../routes";
+import type { Viewer } from "../viewer";
 
 const PAGE_SIZE = 10;
 const PATH = "/campaigns";
@@ -68,7 +69,7 @@ const CampaignsDocument = graphql(`
 
 type Campaign = CampaignsQuery["campaigns"]["edges"][number]["node"];
 
-export function Campaigns() {
+export function Campaigns({ viewer }: { viewer: Viewer }) {
   const { t, language } = useI18n();
   usePageTitle(t("campaigns.title"));
   const { search } = useLocation();
@@ -93,7 +94,7 @@ export function Campaigns() {
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{t("campaigns.title")}</h1>
       {/* An empty list holds no Campaign that the document cache would refresh: reload. */}
-      <NewCampaign onCreated={reload} />
+      <NewCampaign viewer={viewer} onCreated={reload} />
       {data && <p data-testid="campaigns-total">{t("campaigns.total", { count: total })}</p>}
       <QueryState
         fetching={fetching}

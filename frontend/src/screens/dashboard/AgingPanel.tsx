@@ -5,6 +5,7 @@ import { Link } from "../../components/Link";
 import { QueryState } from "../../components/QueryState";
 import { type Column, ReportTable } from "../../components/ReportTable";
 import { MAX_AGING_DAYS, MIN_AGING_DAYS } from "../../dashboard";
+import { OptOutBadge } from "../../components/OptOutBadge";
 import { companyAside, leadName, readContactName } from "../../format";
 import { graphql } from "../../gql";
 import type { AgingKind } from "../../gql/graphql";
@@ -95,6 +96,7 @@ export function AgingPanel({
         return (
           <>
             <Link href={leadPath(lead.id)}>{leadName(name)}</Link>
+            <OptOutBadge contact={name} />
             {companyAside(name) && <span className="hint"> · {companyAside(name)}</span>}
           </>
         );

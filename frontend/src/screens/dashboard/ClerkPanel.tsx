@@ -5,6 +5,7 @@ import { Link } from "../../components/Link";
 import { QueryState } from "../../components/QueryState";
 import { type Column, ReportTable } from "../../components/ReportTable";
 import { type Range, formatDuration } from "../../dashboard";
+import { OptOutBadge } from "../../components/OptOutBadge";
 import { leadName, readContactName } from "../../format";
 import { graphql } from "../../gql";
 import type { ClerkReportsQuery } from "../../gql/graphql";
@@ -84,6 +85,7 @@ export function ClerkPanel({ range, campaignChosen }: { range: Range; campaignCh
         waiting ? (
           <>
             <Link href={leadPath(waiting.id)}>{leadName(readContactName(waiting.contact))}</Link>
+            <OptOutBadge contact={readContactName(waiting.contact)} />
             {waiting.waitingSince && (
               <span className="hint">
                 {" · "}
