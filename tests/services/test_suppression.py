@@ -5,6 +5,8 @@ with its "same person" rule (the email, or without one the phone)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import Iterator
 
 import pytest
@@ -64,10 +66,90 @@ def test_the_digest_is_a_pure_function_of_key_and_normalised_value() -> None:
     assert phone != suppression.digest(KEY, SuppressionKind.PHONE, "0511 12345")
 
 
-async def test_the_configured_key_is_used_and_nothing_is_stored(app: Starlette) -> None:
+async def test_the_configured_key_is_used_and_only_its_fingerprint_is_stored(
+    app: Starlette,
+) -> None:
     config.configure(Settings(suppression_key=KEY))
     assert await suppression.suppression_key() == KEY
-    assert await ServerSecret.all().count() == 0
+    assert await suppression.lookup_keys() == [KEY]
+    stored = await ServerSecret.all().values_list("name", "value")
+    fingerprint = hmac.new(KEY.encode(), b"leadflow suppression key", hashlib.sha256).hexdigest()
+    assert stored == [(suppression.FINGERPRINT_NAME, fingerprint)]
+    assert KEY not in fingerprint
+
+
+async def test_setting_the_recommended_key_later_keeps_erased_people_out(
+    actors: Actors, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The startup warning asks operators to set LEADFLOW_SUPPRESSION_KEY: doing so must not
+    empty the list. The entries made with the generated key are still looked under it (intake,
+    corrections, lifting); new entries are made with the configured key."""
+    admin, manager = actors.admin.user, actors.manager.user
+    campaign = await campaigns.create_campaign(manager, "Messe")
+    before = LeadIntake(last_name="Quastenflosser", email="eq@quast.example", phone="+49 5541 1")
+    [lead] = await leads.create_leads(manager, campaign.id, [before])
+    await erasure.erase_contact(admin, lead.contact_id, "Anruf")
+    generated = await suppression.suppression_key()
+
+    config.configure(Settings(suppression_key=KEY))
+    assert await suppression.lookup_keys() == [KEY, generated]
+    with pytest.raises(DomainError) as refused:
+        await leads.create_leads(manager, campaign.id, [before])
+    assert (refused.value.code, refused.value.field) == (
+        ErrorCode.SUPPRESSED,
+        ("leads", "0", "email"),
+    )
+    phone_only = intake(None, "+49 5541 1")
+    assert await suppression.suppressed_fields([phone_only]) == {0: "phone"}
+    # A person erased now gets entries made with the configured key.
+    after = LeadIntake(last_name="Neu", email="neu@example.com")
+    [lead] = await leads.create_leads(manager, campaign.id, [after])
+    await erasure.erase_contact(admin, lead.contact_id, "Anruf")
+    new_entry = suppression.digest(KEY, SuppressionKind.EMAIL, "neu@example.com")
+    assert await Suppression.filter(digest=new_entry).count() == 1
+    # Lifting finds the entries of both keys.
+    assert await suppression.lift_suppression(admin, "EQ@quast.example", None, "zurück") == 1
+    assert await suppression.lift_suppression(admin, "neu@example.com", None, "zurück") == 1
+    assert await suppression.suppressed_fields([intake("eq@quast.example")]) == {}
+    # Not a key change: nothing is reported.
+    assert "changed" not in caplog.text
+
+
+async def test_changing_the_configured_key_while_entries_exist_is_an_error_in_the_log(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    config.configure(Settings(suppression_key=KEY))
+    await erased_person("erika@example.com")
+    stored = await ServerSecret.get(name=suppression.FINGERPRINT_NAME)
+    assert stored.value == suppression.fingerprint(KEY)
+
+    config.configure(Settings(suppression_key="n" * 32))
+    for _ in range(2):
+        assert await suppression.suppressed_fields([intake("erika@example.com")]) == {}
+    errors = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert [record.getMessage() for record in errors] == [
+        "LEADFLOW_SUPPRESSION_KEY changed: entries made with the old key no longer match; "
+        "set it back"
+    ]
+    # The old key's fingerprint stays: setting the old key back is the repair.
+    assert (await ServerSecret.get(name=suppression.FINGERPRINT_NAME)).value == stored.value
+    config.configure(Settings(suppression_key=KEY))
+    suppression.forget_cached_key()
+    caplog.clear()
+    assert await suppression.suppressed_fields([intake("erika@example.com")]) == {0: "email"}
+    assert "changed" not in caplog.text
+
+
+async def test_changing_the_configured_key_before_any_entry_is_no_error(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    config.configure(Settings(suppression_key=KEY))
+    await suppression.suppression_key()
+    config.configure(Settings(suppression_key="n" * 32))
+    await suppression.suppression_key()
+    assert "changed" not in caplog.text
+    fingerprint = await ServerSecret.get(name=suppression.FINGERPRINT_NAME)
+    assert fingerprint.value == suppression.fingerprint("n" * 32)
 
 
 async def test_the_generated_key_is_stored_once_and_shared(

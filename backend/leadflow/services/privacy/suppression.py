@@ -10,7 +10,11 @@ keeps them out under any phone; without an email the phone is all we can recogni
 
 The values are never stored: only HMAC-SHA256 digests with the server's suppression key
 (LEADFLOW_SUPPRESSION_KEY, or a key generated once and shared by the instances through the
-database), so a copy of the list alone cannot be turned back into numbers by trying them all."""
+database), so a copy of the list alone cannot be turned back into numbers by trying them all.
+New entries are made with the current key; checks and lifts look under every key that may have
+made entries: the configured key and, if one was stored before it was set, the generated key.
+A configured key's fingerprint is stored at its first use, so that changing it later (which
+would silently let the people erased until then back) is an ERROR in the log."""
 
 from __future__ import annotations
 
@@ -35,8 +39,11 @@ from leadflow.services.validation import clean_email, clean_text, phone_key
 
 log = logging.getLogger("leadflow.privacy")
 
-# The ServerSecret row of the generated key.
+# The ServerSecret rows of the generated key and of the configured key's fingerprint.
 KEY_NAME = "suppression_key"
+FINGERPRINT_NAME = "suppression_key_fingerprint"
+# What the fingerprint is the HMAC of (under the configured key): says nothing of the key.
+FINGERPRINT_MESSAGE = b"leadflow suppression key"
 # The intake fields (API names) a suppressed intake is reported on.
 EMAIL_FIELD = "email"
 PHONE_FIELD = "phone"
@@ -55,14 +62,21 @@ _cached_key: str | None = None
 # instance then generates its own).
 _inserted_keys: set[str] = set()
 _warned = False
+# The configured key whose stored fingerprint this process has checked (read committed, as
+# the generated key: a fingerprint this process inserted is read again until then).
+_fingerprint_checked_for: str | None = None
+_inserted_fingerprints: set[str] = set()
+_key_change_reported = False
 
 
 async def suppression_key() -> str:
-    """The configured key, else the instances' shared generated one (created by whichever
-    instance needs it first: insert ignoring a conflict, then read back, so the first writer
-    wins on both databases). May run inside the caller's transaction."""
+    """The key new entries are made with: the configured key, else the instances' shared
+    generated one (created by whichever instance needs it first: insert ignoring a conflict,
+    then read back, so the first writer wins on both databases). May run inside the caller's
+    transaction."""
     configured = config.current().suppression_key
     if configured:
+        await _check_fingerprint(configured)
         return configured
     global _cached_key
     if _cached_key is not None:
@@ -82,12 +96,85 @@ async def suppression_key() -> str:
     return key
 
 
+async def lookup_keys() -> list[str]:
+    """Every key entries may have been made with, the current one first: with a configured
+    key also the generated one, if one was stored before the key was set. Its entries stay
+    valid: setting LEADFLOW_SUPPRESSION_KEY later, as the startup warning asks, must not
+    silently let the people erased until then back."""
+    current = await suppression_key()
+    if not config.current().suppression_key:
+        return [current]
+    generated = await _stored_generated_key()
+    return [current] if generated is None or generated == current else [current, generated]
+
+
+async def _stored_generated_key() -> str | None:
+    """The generated key if one exists (never creating one)."""
+    global _cached_key
+    if _cached_key is not None:
+        return _cached_key
+    stored = await ServerSecret.filter(name=KEY_NAME).values_list("value", flat=True)
+    if not stored:
+        return None
+    key = str(stored[0])
+    if key not in _inserted_keys:
+        _cached_key = key
+    return key
+
+
+def fingerprint(key: str) -> str:
+    """What is stored of the configured key, to recognise that it changed: HMAC(key, a fixed
+    text), which tells nothing about the key."""
+    return hmac.new(key.encode(), FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
+
+
+async def _check_fingerprint(key: str) -> None:
+    """The first use of a configured key stores its fingerprint. Another key later, while
+    entries exist, means those made with the old key no longer match (nothing can tell which
+    key made an entry, and only the generated key is kept to look under): an ERROR in the log,
+    once per process, asking to set the old key back. Without entries the new key simply
+    takes the old one's place. Once checked, a process does not read it again."""
+    global _fingerprint_checked_for
+    if key == _fingerprint_checked_for:
+        return
+    mine = fingerprint(key)
+    stored = await ServerSecret.filter(name=FINGERPRINT_NAME).values_list("value", flat=True)
+    if not stored:
+        _inserted_fingerprints.add(mine)
+        await ServerSecret.bulk_create(
+            [ServerSecret(name=FINGERPRINT_NAME, value=mine)], ignore_conflicts=True
+        )
+    elif str(stored[0]) == mine:
+        if mine not in _inserted_fingerprints:
+            _fingerprint_checked_for = key
+    elif await Suppression.exists():
+        _report_key_change()
+        _fingerprint_checked_for = key
+    else:
+        _inserted_fingerprints.add(mine)
+        await ServerSecret.filter(name=FINGERPRINT_NAME).update(value=mine)
+
+
+def _report_key_change() -> None:
+    global _key_change_reported
+    if not _key_change_reported:
+        _key_change_reported = True
+        log.error(
+            "LEADFLOW_SUPPRESSION_KEY changed: entries made with the old key no longer match; "
+            "set it back"
+        )
+
+
 def forget_cached_key() -> None:
-    """Drop the per-process copy of the generated key (tests: a second "instance")."""
-    global _cached_key, _warned
+    """Drop the per-process copies of the keys and what was checked and reported (tests: a
+    second "instance")."""
+    global _cached_key, _warned, _fingerprint_checked_for, _key_change_reported
     _cached_key = None
     _inserted_keys.clear()
     _warned = False
+    _fingerprint_checked_for = None
+    _inserted_fingerprints.clear()
+    _key_change_reported = False
 
 
 def _warn_once() -> None:
@@ -95,9 +182,10 @@ def _warn_once() -> None:
     if not _warned:
         _warned = True
         log.warning(
-            "The suppression list's key is generated and stored in the database; set "
-            "LEADFLOW_SUPPRESSION_KEY in production, so that a copy of the database alone "
-            "cannot test guessed emails and phone numbers against it."
+            "The suppression list's key is generated and stored in the database, so a copy of "
+            "the database alone can test guessed emails and phone numbers against the list; "
+            "set LEADFLOW_SUPPRESSION_KEY in production (the generated key stays valid for "
+            "the entries made with it)."
         )
 
 
@@ -159,22 +247,29 @@ async def suppressed_fields(
     False. SQLite serialises writers anyway."""
     if lock:
         await _lock_known_contacts(intakes)
-    key = await suppression_key()
-    checked: dict[int, tuple[SuppressionKind, str]] = {}
+    keys = await lookup_keys()
+    checked: dict[int, tuple[SuppressionKind, set[str]]] = {}
     for index, intake in enumerate(intakes):
         email, phone = intake.get("email_key"), intake.get("phone_key")
         if email:
-            checked[index] = (SuppressionKind.EMAIL, digest(key, SuppressionKind.EMAIL, email))
+            checked[index] = (SuppressionKind.EMAIL, _digests(keys, SuppressionKind.EMAIL, email))
         elif phone and phone_key(phone):
-            checked[index] = (SuppressionKind.PHONE, digest(key, SuppressionKind.PHONE, phone))
+            checked[index] = (SuppressionKind.PHONE, _digests(keys, SuppressionKind.PHONE, phone))
     if not checked:
         return {}
-    found = await _existing(set(checked.values()))
+    found = await _existing(
+        {(kind, value) for kind, values in checked.values() for value in values}
+    )
     return {
         index: EMAIL_FIELD if kind is SuppressionKind.EMAIL else PHONE_FIELD
-        for index, (kind, value) in checked.items()
-        if (kind, value) in found
+        for index, (kind, values) in checked.items()
+        if any((kind, value) in found for value in values)
     }
+
+
+def _digests(keys: Sequence[str], kind: SuppressionKind, value: str) -> set[str]:
+    """The value's digests under every key an entry of it may have been made with."""
+    return {digest(key, kind, value) for key in keys}
 
 
 async def _lock_known_contacts(intakes: Sequence[Mapping[str, str | None]]) -> None:
@@ -226,8 +321,10 @@ async def lift_suppression(actor: Actor, email: str | None, phone: str | None, r
     policy.require_may_lift_suppression(actor)
     values = _values_to_lift(email, phone)
     cleaned_reason = clean_text(reason, ["reason"], max_length=LIFT_REASON_MAX, required=True)
-    key = await suppression_key()
-    conditions = [Q(kind=kind, digest=digest(key, kind, value)) for kind, value in values]
+    keys = await lookup_keys()
+    conditions = [
+        Q(kind=kind, digest__in=sorted(_digests(keys, kind, value))) for kind, value in values
+    ]
     async with in_transaction():
         lifted = await Suppression.filter(Q(*conditions, join_type="OR")).delete()
         told = replace_values(cleaned_reason, tuple(value for _, value in values))
