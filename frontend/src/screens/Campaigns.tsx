@@ -1,6 +1,7 @@
 // "Kampagnen" for managers: every campaign (paged) with New/Active/Done and the outcomes as a
 // horizontal stacked bar, the conversion rate, and the same numbers as a table; below, per
-// campaign, the import of lead files, the export and the latest imports. Above, "Neue Kampagne";
+// campaign, the import of lead files, the export and the latest imports, its distribution and
+// its retention (changed by admins only). Above, "Neue Kampagne";
 // on each campaign, "Lead hinzufügen" for a single lead.
 import type { ChartData } from "chart.js";
 import { useCallback, useState } from "react";
@@ -10,6 +11,7 @@ import { HorizontalBarChart, STACKED } from "../components/BarChart";
 import { CampaignDistributionForm } from "../components/CampaignDistributionForm";
 import { CampaignExport } from "../components/CampaignExport";
 import { CampaignImport } from "../components/CampaignImport";
+import { CampaignRetentionForm } from "../components/CampaignRetentionForm";
 import { ImportHistory } from "../components/ImportHistory";
 import { Link } from "../components/Link";
 import { NewCampaign } from "../components/NewCampaignForm";
@@ -22,6 +24,7 @@ import type { CampaignsQuery } from "../gql/graphql";
 import { useI18n } from "../I18n";
 import { usePageTitle } from "../pageTitle";
 import { useLocation } from "../router";
+import { mayDecideRetention } from "../privacy";
 import { leadPath, pagingUrl, parsePaging } from "../routes";
 import type { Viewer } from "../viewer";
 
@@ -57,6 +60,7 @@ const CampaignsDocument = graphql(`
             ...ImportHistory_leadImport
           }
           ...CampaignDistribution_campaign
+          ...CampaignRetention_campaign
         }
       }
       pageInfo {
@@ -126,7 +130,12 @@ export function Campaigns({ viewer }: { viewer: Viewer }) {
         <section aria-labelledby="campaign-files-title" className="campaign-files">
           <h2 id="campaign-files-title">{t("campaigns.files")}</h2>
           {campaigns.map((campaign) => (
-            <CampaignFiles key={campaign.id} campaign={campaign} onImported={reload} />
+            <CampaignFiles
+              key={campaign.id}
+              campaign={campaign}
+              mayChangeRetention={mayDecideRetention(viewer)}
+              onImported={reload}
+            />
           ))}
         </section>
       )}
@@ -134,8 +143,16 @@ export function Campaigns({ viewer }: { viewer: Viewer }) {
   );
 }
 
-/** Import, export and the latest imports of one campaign. */
-function CampaignFiles({ campaign, onImported }: { campaign: Campaign; onImported: () => void }) {
+/** Import, export and the latest imports of one campaign; its distribution and retention. */
+function CampaignFiles({
+  campaign,
+  mayChangeRetention,
+  onImported,
+}: {
+  campaign: Campaign;
+  mayChangeRetention: boolean;
+  onImported: () => void;
+}) {
   const titleId = `files-${campaign.id}`;
   return (
     <section className="card files" aria-labelledby={titleId}>
@@ -148,6 +165,7 @@ function CampaignFiles({ campaign, onImported }: { campaign: Campaign; onImporte
       <CampaignExport campaignId={campaign.id} />
       <ImportHistory imports={campaign.imports} />
       <CampaignDistributionForm campaign={campaign} />
+      <CampaignRetentionForm campaign={campaign} mayChange={mayChangeRetention} />
       <AddLead campaign={campaign} onAdded={onImported} />
     </section>
   );
