@@ -16,7 +16,11 @@ from tortoise.transactions import in_transaction
 from leadflow.db.enums import ImportIssueCode, ImportIssueKind, ImportStatus
 from leadflow.db.models import AuditEntry, Campaign, Contact, ImportIssue, Lead, Suppression
 from leadflow.services import audit
-from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppress_contact
+from leadflow.services.privacy.suppression import (
+    SUPPRESSED_MESSAGE,
+    SUPPRESSED_PHONE_MESSAGE,
+    suppress_contact,
+)
 from leadflow.services.validation import phone_key
 from tests.api.test_files import bearer, finished, upload
 from tests.helpers import (
@@ -92,7 +96,7 @@ async def test_create_leads_refuses_a_suppressed_email_in_any_case_and_stores_no
     assert await Contact.filter(last_name__in=["Quast", "Neu"]).count() == 0
 
 
-async def test_a_suppressed_phone_without_email_is_refused_with_another_email_it_is_not(
+async def test_a_suppressed_phone_without_email_is_refused_saying_so_with_an_email_it_is_not(
     client: httpx.AsyncClient, actors: Actors
 ) -> None:
     campaign = await new_campaign(client, actors.manager, "Messe")
@@ -106,12 +110,21 @@ async def test_a_suppressed_phone_without_email_is_refused_with_another_email_it
     assert refusals(payload) == [("SUPPRESSED", ["leads", "0", "phone"])]
     assert await Contact.all().count() == count
 
-    # A colleague at the same switchboard number, with an email of her own, is another person.
+    # A colleague at the same switchboard number without an email cannot be told from her:
+    # refused too (in her favour), and the message says how to enter someone else.
+    colleague = {"lastName": "Kollegin", "firstName": "Karla", "phone": ERIKA_PHONE}
+    payload = await create_leads(client, actors.manager, campaign, [colleague])
+    assert refusals(payload) == [("SUPPRESSED", ["leads", "0", "phone"])]
+    assert payload["userErrors"][0]["message"] == SUPPRESSED_PHONE_MESSAGE
+    assert "enter their email address" in SUPPRESSED_PHONE_MESSAGE
+    assert await Contact.all().count() == count
+
+    # With an email of her own she is another person.
     (lead,) = await new_leads(
         client,
         actors.manager,
         campaign,
-        [{"lastName": "Kollegin", "email": "kollegin@example.com", "phone": ERIKA_PHONE}],
+        [{**colleague, "email": "kollegin@example.com"}],
     )
     assert (await Contact.get(id=pk(lead["contact"]["id"]))).phone == ERIKA_PHONE
 
@@ -201,7 +214,8 @@ async def test_the_dry_run_reports_the_suppressed_rows(
         (4, "REJECTED", "SUPPRESSED", "phone"),
         (5, "REJECTED", "INVALID", "email"),
     ]
-    assert report["issues"][0]["message"] == SUPPRESSED_MESSAGE
+    messages = [issue["message"] for issue in report["issues"][:2]]
+    assert messages == [SUPPRESSED_MESSAGE, SUPPRESSED_PHONE_MESSAGE]
     assert await ImportIssue.all().count() == 0
 
 
@@ -307,6 +321,10 @@ async def test_update_contact_refuses_a_suppressed_email_or_phone(
 
     assert await correct(contact, email="ERIKA.quast@example.com") == [("SUPPRESSED", ["email"])]
     assert await correct(other, phone="+49 (511) 123-456") == [("SUPPRESSED", ["phone"])]
+    payload = await mutate(
+        client, actors.manager, "updateContact", {"contactId": other, "phone": ERIKA_PHONE}
+    )
+    assert payload["userErrors"][0]["message"] == SUPPRESSED_PHONE_MESSAGE
     # Her number without an email is her; removing the email while setting it is too.
     assert await correct(contact, email="", phone=ERIKA_PHONE) == [("SUPPRESSED", ["phone"])]
     assert await snapshot(client, actors.manager) == before

@@ -17,7 +17,7 @@ from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services import outbox
 from leadflow.services.import_files import FIELD_LABELS
 from leadflow.services.leads import LeadIntake, clean_intake
-from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppressed_fields
+from leadflow.services.privacy.suppression import suppressed_fields, suppressed_message
 
 # The contact columns updateContact may change, with the input's names (ContactChange.field):
 # the intake's fields under the API's names, all but the salutation, which it does not offer.
@@ -130,7 +130,8 @@ async def _require_not_suppressed(contact: Contact, changed: Mapping[str, str | 
     }
     suppressed = await suppressed_fields([checked], lock=False)
     if suppressed:
-        raise DomainError(ErrorCode.SUPPRESSED, SUPPRESSED_MESSAGE, [suppressed[0]])
+        field_name = suppressed[0]
+        raise DomainError(ErrorCode.SUPPRESSED, suppressed_message(field_name), [field_name])
 
 
 def _email_taken() -> DomainError:

@@ -53,7 +53,7 @@ from leadflow.services.lead_lists import filtered_leads as filtered_leads
 from leadflow.services.lead_lists import lead_counts as lead_counts
 from leadflow.services.lead_lists import my_tasks as my_tasks
 from leadflow.services.opportunities import NewOpportunity, store_opportunity
-from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE, suppressed_fields
+from leadflow.services.privacy.suppression import suppressed_fields, suppressed_message
 from leadflow.services.privacy.traces import ERASED_MARK
 from leadflow.services.users import active_clerks, require_active_clerk
 from leadflow.services.validation import (
@@ -215,7 +215,9 @@ async def _refuse_suppressed(contacts: list[dict[str, str | None]]) -> None:
     if suppressed:
         raise DomainErrors(
             [
-                DomainError(ErrorCode.SUPPRESSED, SUPPRESSED_MESSAGE, ["leads", str(index), field])
+                DomainError(
+                    ErrorCode.SUPPRESSED, suppressed_message(field), ["leads", str(index), field]
+                )
                 for index, field in sorted(suppressed.items())
             ]
         )

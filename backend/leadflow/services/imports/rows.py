@@ -10,7 +10,7 @@ from leadflow.db.enums import ImportIssueCode, ImportIssueKind
 from leadflow.errors import DomainErrors, ErrorCode
 from leadflow.services.import_files import FIELD_LABELS, FileLayout, FileRow
 from leadflow.services.leads import LeadIntake, clean_intake
-from leadflow.services.privacy.suppression import SUPPRESSED_MESSAGE
+from leadflow.services.privacy.suppression import suppressed_message
 from leadflow.services.validation import EMAIL_PATTERN, phone_key
 
 
@@ -177,7 +177,7 @@ def suppressed_issue(row: FileRow, field_name: str) -> RowIssue:
         code=ImportIssueCode.SUPPRESSED,
         row_number=row.number,
         field=field_name,
-        message=SUPPRESSED_MESSAGE,
+        message=suppressed_message(field_name),
     )
 
 

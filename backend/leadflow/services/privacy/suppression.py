@@ -7,6 +7,11 @@ that brings a different email: a shared switchboard number is no person (as
 `bulk_intake.ContactMatcher` recognises contacts), and a colleague of the erased person at the
 same company number must still be enterable. The erased person's email, where they had one,
 keeps them out under any phone; without an email the phone is all we can recognise them by.
+So an intake without email at an erased person's number is refused even when it is someone
+else at the same switchboard: the phone entry stays as it is, on purpose. Over-suppressing
+errs in favour of the erased person (storing them again breaks their erasure; refusing a
+colleague costs one more field), and the refusal says how to go on: enter the colleague's
+email address (then only the email is checked), or an admin lifts the suppression.
 
 The values are never stored: only HMAC-SHA256 digests with the server's suppression key
 (LEADFLOW_SUPPRESSION_KEY, or a key generated once and shared by the instances through the
@@ -49,10 +54,16 @@ EMAIL_FIELD = "email"
 PHONE_FIELD = "phone"
 # Why a suppression was lifted (the audit entry's detail): like an erasure's reason.
 LIFT_REASON_MAX = 500
-# The user error of a suppressed intake, row or correction (never naming the value).
+# The user error of a suppressed intake, row or correction (never naming the value): on the
+# email, and on a phone (which may be a switchboard: someone else can still be entered).
 SUPPRESSED_MESSAGE = (
     "This person's data was erased at their request; they can only be entered again after "
     "an admin lifts the suppression (liftSuppression)."
+)
+SUPPRESSED_PHONE_MESSAGE = (
+    "This phone number belongs to a person whose data was erased at their request; if this "
+    "is someone else, enter their email address, or an admin lifts the suppression "
+    "(liftSuppression)."
 )
 
 # The generated key once it is known to be committed (read without inserting it ourselves).
@@ -187,6 +198,11 @@ def _warn_once() -> None:
             "set LEADFLOW_SUPPRESSION_KEY in production (the generated key stays valid for "
             "the entries made with it)."
         )
+
+
+def suppressed_message(field_name: str) -> str:
+    """The SUPPRESSED message of a match on the field ("email" or "phone")."""
+    return SUPPRESSED_PHONE_MESSAGE if field_name == PHONE_FIELD else SUPPRESSED_MESSAGE
 
 
 def normalised(kind: SuppressionKind, value: str) -> str:
