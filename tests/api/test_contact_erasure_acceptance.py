@@ -461,14 +461,14 @@ PERSON_INPUT = {
     "city": CITY,
 }
 # A running import's file in Windows-1252 (as Excel writes it): the person in rows 2 and 5 (by
-# email, and by name with another email), Bernd in 3, and Berta Quast in 4, whose values
-# resemble the person's but are not theirs.
+# email, and without one by their phone's digits and their name, as the contact matcher knows
+# them), Bernd in 3, and Berta Quast in 4, whose values resemble the person's but are not theirs.
 RUNNING_FILE_ROWS = [
     ["Nachname", "Vorname", "E-Mail", "Telefon", "Straße"],
     [LAST_NAME, FIRST_NAME, EMAIL.upper(), "", STREET],
     ["Normalmann", "Bernd", "bernd@normal.example", "+49 30 1111", "Hauptstraße 1"],
     ["Quast", "Berta", "berta@quast.example", "", "Krummhornweg 18"],
-    [LAST_NAME, FIRST_NAME, "ottilie@elsewhere.example", "0221 / 98 76 543", ""],
+    [LAST_NAME, FIRST_NAME, "", "+49 221 / 98 76 543", ""],
 ]
 
 
@@ -605,8 +605,11 @@ async def test_erasure_removes_the_person_from_stored_events_deliveries_and_fail
             (1, "Normalmann.csv", "row 3: Normalmann is too long"),
         )
     ]
+    # The audit log is about everyone: only what identifies the person is replaced there (the
+    # email, the full name), not a first name alone, which other people's entries share.
     mentioning = await AuditEntry.create(
-        action="login.failed", detail=f"{EMAIL.upper()} via {FIRST_NAME}s Rechner"
+        action="login.failed",
+        detail=f"{EMAIL.upper()} für {LAST_NAME}, {FIRST_NAME} am Rechner von {FIRST_NAME}",
     )
     other_entry = await AuditEntry.create(action="login.failed", detail="bernd@normal.example")
 
@@ -635,5 +638,5 @@ async def test_erasure_removes_the_person_from_stored_events_deliveries_and_fail
     )
     await mentioning.refresh_from_db()
     await other_entry.refresh_from_db()
-    assert mentioning.detail == "[gelöscht] via [gelöscht]s Rechner"
+    assert mentioning.detail == f"[gelöscht] für [gelöscht] am Rechner von {FIRST_NAME}"
     assert other_entry.detail == "bernd@normal.example"

@@ -39,18 +39,19 @@ ERASED_NAME = traces.ERASED_MARK
 # The message of a notification about an erased person's lead, opportunity or activity.
 ERASED_MESSAGE = "Personendaten gelöscht"
 REASON_MAX = 500
-# The contact's personal columns whose values the traces are searched for (`ErasedPerson.values`);
-# the country alone names no one, the salutation neither.
-PERSONAL_COLUMNS = (
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-)
+# The contact's personal columns whose values, current and from its correction history (under
+# their ContactChange.field names), the traces are searched for (`ErasedPerson`); the country
+# alone names no one, the salutation neither.
+PERSONAL_COLUMNS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "company": "company",
+    "email": "email",
+    "phone": "phone",
+    "street": "street",
+    "postal_code": "postalCode",
+    "city": "city",
+}
 # The history rows whose values are kept: the consent flag ("true"/"false") names no one, and
 # the web app reads it to say whether the objection was recorded or lifted.
 KEPT_HISTORY_FIELDS = ("optedOut",)
@@ -58,14 +59,15 @@ KEPT_HISTORY_FIELDS = ("optedOut",)
 
 async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
     """Erase the person behind a contact (admins and the system actor, checked by
-    `policy.require_may_erase_contact`). Their email and phone go onto the suppression list
-    (keyed hashes); the contact's personal fields are emptied (the last name becomes
-    `ERASED_NAME`), it is marked opted out (no new call or e-mail) and erased; the free texts
-    about the person in linked rows (close notes, feedback, activity notes, opportunity
-    titles, lead and opportunity history notes, the correction history, notifications) and
-    the traces elsewhere (outbox, webhook deliveries, audit details, import rows and files:
-    `traces.scrub`) are removed. Ids, outcomes, reasons, dates, stages, amounts and clerks
-    stay, so every figure stays equal. Open leads stay open: the team closes them.
+    `policy.require_may_erase_contact`). Every email and phone they had (the correction
+    history's too) goes onto the suppression list (keyed hashes); the contact's personal
+    fields are emptied (the last name becomes `ERASED_NAME`), it is marked opted out (no new
+    call or e-mail) and erased; the free texts about the person in linked rows (close notes,
+    feedback, activity notes, opportunity titles, lead and opportunity history notes, the
+    correction history, notifications) and the traces elsewhere (outbox, webhook deliveries,
+    audit details, import rows and files: `traces.scrub`) are removed. Ids, outcomes,
+    reasons, dates, stages, amounts and clerks stay, so every figure stays equal. Open leads
+    stay open: the team closes them.
 
     The audit log records who erased which contact and why (`reason`: required, at most 500
     characters, the person's values in it replaced), never the person's data. Runs inside
@@ -81,9 +83,9 @@ async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
         if contact.erased_at is not None:
             return contact
         person = await _erased_person(contact)
-        # The hashes of the values as read (`contact` holds them; the blanking below does not
-        # touch the object).
-        await suppression.suppress_contact(contact)
+        # Every email and phone the contact ever had (an address corrected away would bring
+        # the person back otherwise), read before the history's values are emptied below.
+        await suppression.suppress(contact.id, person.email_keys, person.phone_keys)
         if not await _blank_contact(contact):
             # Erased meanwhile: only on a database whose row lock does not hold (the lock makes
             # the second erasure read `erased_at`). Its suppression entries exist already.
@@ -112,24 +114,52 @@ async def _locked(contact_id: int) -> Contact:
 
 
 async def _erased_person(contact: Contact) -> ErasedPerson:
-    """What the traces are searched for: the contact's rows and its values before blanking."""
+    """What the traces are searched for: the contact's rows, and its values before blanking,
+    the current ones and every old and new value of its correction history (read under the
+    contact's lock, so no correction adds one meanwhile)."""
     lead_ids = _ids(await Lead.filter(contact_id=contact.id).values_list("id", flat=True))
     opportunity_ids = _ids(
         await Opportunity.filter(contact_id=contact.id).values_list("id", flat=True)
     )
-    values: list[str] = []
-    for column in PERSONAL_COLUMNS:
-        value = getattr(contact, column)
-        if value and value not in values:
-            values.append(value)
+    known: dict[str, list[str]] = {
+        name: [str(getattr(contact, column) or "")] for column, name in PERSONAL_COLUMNS.items()
+    }
+    history = await ContactChange.filter(
+        contact_id=contact.id, field__in=list(PERSONAL_COLUMNS.values())
+    ).values_list("field", "old_value", "new_value")
+    for field, old_value, new_value in history:
+        known[str(field)] += [str(old_value or ""), str(new_value or "")]
+    firsts = _distinct(known["firstName"])
+    lasts = _distinct(known["lastName"])
     return ErasedPerson(
         contact_id=contact.id,
         lead_ids=lead_ids,
         opportunity_ids=opportunity_ids,
-        values=tuple(values),
-        email_key=contact.email_key,
-        phone_key=contact.phone_key,
+        first_names=firsts,
+        last_names=lasts,
+        companies=_distinct(known["company"]),
+        emails=_distinct(known["email"]),
+        phones=_distinct(known["phone"]),
+        address=_distinct(known["street"] + known["postalCode"] + known["city"]),
+        name_pairs=_name_pairs(
+            lasts, firsts, without_first=any(not first.strip() for first in known["firstName"])
+        ),
     )
+
+
+def _distinct(values: Iterable[str]) -> tuple[str, ...]:
+    """The non-empty values, stripped, each once, in their order."""
+    return tuple(dict.fromkeys(value.strip() for value in values if value.strip()))
+
+
+def _name_pairs(
+    lasts: tuple[str, ...], firsts: tuple[str, ...], *, without_first: bool
+) -> frozenset[tuple[str, str]]:
+    """(last, first) pairs, case-folded, the person may have been known by: each last name with
+    each first name (the history corrects them one at a time), and with "" when the contact had
+    no first name at some time."""
+    first_names = [first.casefold() for first in firsts] + ([""] if without_first else [])
+    return frozenset((last.casefold(), first) for last in lasts for first in first_names)
 
 
 async def _blank_contact(contact: Contact) -> bool:

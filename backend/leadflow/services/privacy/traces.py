@@ -4,8 +4,12 @@ stored file of a running import, an import's failure and file name). `erasure.py
 contact and the rows hanging on it, then calls `scrub` inside the same transaction.
 
 Matching is by value, not by id, where no id links a row to the person (the audit log, import
-rows): a value shorter than `MIN_MATCHED` characters (a postal code "1") would hit everything,
-so it is not matched.
+rows), and only as a whole word ("Ali" is not in "Alina" or "Invalid"): a value shorter than
+`MIN_MATCHED` characters (a postal code "1") would hit everything, so it is not matched. The
+audit log is about everyone, so there only the identifying values are matched (emails, phones,
+full names, companies: `ErasedPerson.identifying_values`). An import row is the person's by the
+rule the suppression list and the contact matcher recognise a person by (`_is_persons_row`):
+a namesake or a colleague at the same switchboard number is someone else.
 """
 
 from __future__ import annotations
@@ -35,11 +39,14 @@ from leadflow.errors import DomainError
 from leadflow.global_ids import encode_id
 from leadflow.services.csv_cells import restore
 from leadflow.services.import_files import MAX_FIELD_CHARS, map_columns
-from leadflow.services.validation import phone_key
+from leadflow.services.validation import EMAIL_PATTERN, phone_key
 
 # What stands where a value was (the audit log, an import's failure, a rejected row's message).
 ERASED_MARK = "[gelöscht]"
 MIN_MATCHED = 3
+# A phone's digits without the "+" are matched in the audit log only from this length on: a
+# short number of its own ("112") is more likely an id than the person's phone.
+MIN_PHONE_DIGITS = 6
 # Keys of event payloads and webhook bodies that hold ids, times and names of things, never a
 # person's words: kept even if a value happens to occur in them (an id's base64, say).
 # The enum values among them ("DONE", "ACTIVE") would otherwise be hit by a short name ("Don").
@@ -51,24 +58,86 @@ _KEPT_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class ErasedPerson:
-    """Who is erased: their rows by id, and what they were called by, to find them by."""
+    """Who is erased: their rows by id, and what they were called by, to find them by. Every
+    value is one the contact has or had (its correction history too: a value from before a
+    correction names the person just as well), non-empty, distinct."""
 
     contact_id: int
     lead_ids: tuple[int, ...]
     opportunity_ids: tuple[int, ...]
-    # The personal values as stored before the erasure, non-empty, distinct: the names,
-    # company, email, phone, street, postal code, city (NOT country alone).
-    values: tuple[str, ...]
-    email_key: str | None
-    phone_key: str
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    companies: tuple[str, ...]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    # Street, postal code and city (NOT the country alone: it names no one).
+    address: tuple[str, ...]
+    # (last name, first name) as the person was known at some time, case-folded; the first
+    # name may be "" (a contact without one). What a row without an email is matched by,
+    # together with the phone (as `bulk_intake.ContactMatcher` recognises a contact).
+    name_pairs: frozenset[tuple[str, str]]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Every personal value: names, companies, emails, phones, address."""
+        every = (
+            *self.first_names,
+            *self.last_names,
+            *self.companies,
+            *self.emails,
+            *self.phones,
+            *self.address,
+        )
+        return tuple(dict.fromkeys(value for value in every if value.strip()))
+
+    @property
+    def email_keys(self) -> tuple[str, ...]:
+        """The emails as intake compares them (lower-cased, the contacts' `email_key`)."""
+        return tuple(dict.fromkeys(email.strip().lower() for email in self.emails if email))
+
+    @property
+    def phone_keys(self) -> tuple[str, ...]:
+        """The phones as intake compares them (their digits, `validation.phone_key`)."""
+        keys = (phone_key(phone) for phone in self.phones)
+        return tuple(dict.fromkeys(key for key in keys if key))
 
     def matched_values(self) -> tuple[str, ...]:
-        """The values searched for in free text, longest first (so that "Anna Schmidt GmbH"
-        is replaced whole before "Anna"), each once, case-insensitively distinct."""
-        candidates = [*self.values, self.email_key or "", self.phone_key]
-        distinct = {value.strip().casefold(): value.strip() for value in candidates}
-        kept = [value for key, value in distinct.items() if len(key) >= MIN_MATCHED]
-        return tuple(sorted(kept, key=len, reverse=True))
+        """The values searched for in texts about the person (their own rows' payloads, an
+        import's failure, the erasure's reason): every value, as a whole word."""
+        return _longest_first([*self.values, *self.email_keys, *self.phone_keys])
+
+    def identifying_values(self) -> tuple[str, ...]:
+        """The values searched for in the audit log, which is about everyone: only what
+        identifies the person (their emails, phones also as a number of their own, full names
+        "first last" and "last, first", companies), never a first name, a last name, a city or
+        a postal code alone, which other people's entries share (a clerk "Ali" in the
+        entry "Ali Schulz created")."""
+        digits = [key.lstrip("+") for key in self.phone_keys]
+        full_names = [
+            name
+            for last in self.last_names
+            for first in self.first_names
+            for name in (f"{first} {last}", f"{last}, {first}")
+        ]
+        return _longest_first(
+            [
+                *self.emails,
+                *self.email_keys,
+                *self.phones,
+                *self.phone_keys,
+                *(number for number in digits if len(number) >= MIN_PHONE_DIGITS),
+                *full_names,
+                *self.companies,
+            ]
+        )
+
+
+def _longest_first(candidates: list[str]) -> tuple[str, ...]:
+    """Each value once (case-insensitively), at least `MIN_MATCHED` long, longest first (so
+    that "Anna Schmidt GmbH" is replaced whole before "Anna Schmidt")."""
+    distinct = {value.strip().casefold(): value.strip() for value in candidates}
+    kept = [value for key, value in distinct.items() if len(key) >= MIN_MATCHED]
+    return tuple(sorted(kept, key=len, reverse=True))
 
 
 async def scrub(person: ErasedPerson) -> None:
@@ -77,17 +146,18 @@ async def scrub(person: ErasedPerson) -> None:
     values = person.matched_values()
     await _scrub_outbox(person, values)
     await _scrub_webhook_deliveries(person, values)
-    await _scrub_audit_log(values)
+    await _scrub_audit_log(person.identifying_values())
     await _scrub_login_failures(person)
     await scrub_imports(person, values)
 
 
 def replace_values(text: str, values: tuple[str, ...]) -> str:
-    """`text` with every occurrence of `values` (any case) replaced by the erased mark."""
+    """`text` with every occurrence of `values` as a whole word (any case) replaced by the
+    erased mark; give `values` longest first (`ErasedPerson.matched_values` does), so that a
+    longer value wins over one it contains."""
     if not values or not text:
         return text
-    pattern = re.compile("|".join(re.escape(value) for value in values), re.IGNORECASE)
-    return pattern.sub(ERASED_MARK, text)
+    return _whole_words(values).sub(ERASED_MARK, text)
 
 
 def _mentioning(column: str, values: tuple[str, ...]) -> Q:
@@ -99,8 +169,16 @@ def _mentioning(column: str, values: tuple[str, ...]) -> Q:
 
 
 def contains_value(text: str, values: tuple[str, ...]) -> bool:
-    folded = text.casefold()
-    return any(value.casefold() in folded for value in values)
+    """Whether `text` holds one of `values` as a whole word (any case)."""
+    return bool(values) and _whole_words(values).search(text) is not None
+
+
+def _whole_words(values: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of `values`, not touching a word character (letter, digit, "_") on either side:
+    "Ali" matches in "Ali Yilmaz" and "(Ali)", not in "Alina" or "Invalid"; "+49 511 123" not
+    in "+49 511 1234"."""
+    alternatives = "|".join(re.escape(value) for value in values)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 # --- The event outbox ------------------------------------------------------------------------
@@ -209,10 +287,11 @@ def _cleaned_body(body: str, values: tuple[str, ...]) -> str:
 
 
 async def _scrub_audit_log(values: tuple[str, ...]) -> None:
-    """Entries whose detail names one of the values (a failed login with the person's email,
-    a refusal quoting a search): the values are replaced by the erased mark, the rest of the
-    entry (who, what, when, from where) stays. Candidates are found by the database, the
-    replacement is done here (case-insensitively, longest value first)."""
+    """Entries whose detail names one of the person's identifying values (a failed login with
+    their email, a refusal quoting a search): the values are replaced by the erased mark, the
+    rest of the entry (who, what, when, from where) stays, and other people's entries stay
+    byte for byte. Candidates are found by the database (substrings), the replacement is done
+    here (whole words, case-insensitively, longest value first)."""
     if not values:
         return
     entries = await AuditEntry.filter(_mentioning("detail", values)).only("id", "detail")
@@ -230,8 +309,8 @@ async def _scrub_login_failures(person: ErasedPerson) -> None:
     """Failed logins with the person's email (anyone may type it into the login form): the
     email becomes the erased mark; the rows stay until pruned, so the address's count of
     failures (the throttle) is unchanged."""
-    if person.email_key:
-        await LoginFailure.filter(email=person.email_key).update(email=ERASED_MARK)
+    if person.email_keys:
+        await LoginFailure.filter(email__in=person.email_keys).update(email=ERASED_MARK)
 
 
 # --- Imports ---------------------------------------------------------------------------------
@@ -245,41 +324,52 @@ async def scrub_imports(person: ErasedPerson, values: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _RowShape:
-    """Where an import's rows hold the names (column index -> contact field)."""
+    """Where an import's rows hold what a person is recognised by (column index, or None when
+    the file has no such column)."""
 
+    email: int | None
+    phone: int | None
     last_name: int | None
     first_name: int | None
+    # False when the import's header could not be mapped (it failed on it): then any cell
+    # equal to one of the person's emails makes the row theirs, nothing else does.
+    mapped: bool = True
 
     @classmethod
     def of(cls, header: list[str], mapping: dict[str, str]) -> _RowShape:
         try:
             columns, _ = map_columns(tuple(header), mapping)
         except DomainError:
-            # A header the import could not map (it failed on it): names are not matched,
-            # the email and the phone still are.
-            return cls(None, None)
+            return cls(None, None, None, None, mapped=False)
         by_field = {field: index for index, field in columns.items()}
-        return cls(by_field.get("last_name"), by_field.get("first_name"))
+        return cls(
+            by_field.get("email"),
+            by_field.get("phone"),
+            by_field.get("last_name"),
+            by_field.get("first_name"),
+        )
 
 
 def _is_persons_row(cells: list[str], shape: _RowShape, person: ErasedPerson) -> bool:
-    """Whether a file row is the person's: a cell is their email (any case) or their phone
-    (its digits, `validation.phone_key`), or the row's last and first name are theirs."""
-    for cell in cells:
-        text = cell.strip()
-        if person.email_key and text.casefold() == person.email_key.casefold():
-            return True
-        if len(person.phone_key) >= MIN_MATCHED and phone_key(text) == person.phone_key:
-            return True
-    if shape.last_name is None or shape.first_name is None:
+    """Whether a file row is the person's, by the rule the suppression list and the contact
+    matcher recognise a person by: its email (any case) is one of theirs; or it has no valid
+    email, and its phone's digits (`validation.phone_key`) and its last and first name are
+    theirs. A colleague at the same switchboard number, or a namesake, is someone else."""
+    if not shape.mapped:
+        emails = set(person.email_keys)
+        return any(cell.strip().lower() in emails for cell in cells)
+    email = _cell(cells, shape.email).lower()
+    if EMAIL_PATTERN.match(email):
+        return email in person.email_keys
+    phone = phone_key(_cell(cells, shape.phone))
+    if not phone or phone not in person.phone_keys:
         return False
-    names = {value.strip().casefold() for value in person.values}
-    last, first = _cell(cells, shape.last_name), _cell(cells, shape.first_name)
-    return bool(last and first) and last in names and first in names
+    names = (_cell(cells, shape.last_name).casefold(), _cell(cells, shape.first_name).casefold())
+    return bool(names[0]) and names in person.name_pairs
 
 
-def _cell(cells: list[str], index: int) -> str:
-    return cells[index].strip().casefold() if index < len(cells) else ""
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
 async def _scrub_rejected_rows(person: ErasedPerson, values: tuple[str, ...]) -> None:
