@@ -4,7 +4,8 @@ back); and nobody else is touched: the audit log loses only what identifies the 
 whole words (a clerk "Alina" is not "Ali"), and an import row is the person's only by the rule
 the suppression list and the contact matcher recognise a person by (their email; without a
 valid email their phone's digits and their name), so a colleague at the same switchboard
-number or a namesake keeps their row in a running import's file and among the rejected rows."""
+number or a namesake keeps their row in a running import's file and among the rejected rows.
+Retention's erasure (`suppress=False`) leaves the suppression list alone."""
 
 from __future__ import annotations
 
@@ -18,10 +19,19 @@ import httpx
 
 from leadflow.api.ids import encode_id
 from leadflow.db.enums import ImportIssueKind, ImportStatus
-from leadflow.db.models import AuditEntry, Campaign, Contact, ImportIssue, ImportSource, LeadImport
+from leadflow.db.models import (
+    AuditEntry,
+    Campaign,
+    Contact,
+    ImportIssue,
+    ImportSource,
+    LeadImport,
+    Suppression,
+)
 from leadflow.services import audit
 from leadflow.services.csv_cells import restore
 from leadflow.services.imports.records import this_worker
+from leadflow.services.privacy import erasure
 from leadflow.web.access import CSRF_HEADER
 from tests.api.test_contact_erasure_acceptance import _dump
 from tests.api.test_files import bearer, finished, upload
@@ -266,3 +276,66 @@ async def test_rejected_rows_of_a_colleague_at_the_switchboard_and_a_namesake_st
         lines[3].split(";"),
         lines[4].split(";"),
     ]
+
+
+async def test_rows_of_an_import_whose_columns_are_no_longer_known_go_by_every_cell(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    """A finished import with its own column names (its explicit mapping went with its stored
+    file): the email, the phone and the names are looked for in every cell, by the same rule."""
+    manager = actors.manager
+    campaign = await new_campaign(client, manager, "Messe")
+    [lead] = await new_leads(client, manager, campaign, [PERSON])
+    lead_import = await LeadImport.create(
+        campaign_id=pk(campaign),
+        created_by=manager.user,
+        file_name="messe.csv",
+        file_digest="0" * 64,
+        status=ImportStatus.COMPLETED,
+        header=["Spalte A", "Spalte B", "Spalte C", "Spalte D"],
+        separator=";",
+    )
+    rows = {
+        2: ["o.quastenberg@ZWIRBELPOST.example", "x", "y", "z"],  # hers: her email
+        3: ["Kollege", "Karl", "karl@zwirbelpost.example", SWITCHBOARD],  # a colleague
+        4: ["Ottilie", "Quastenberg", "o.q@@zwirbelpost", "+49 5541 77 19 03"],  # hers
+        5: ["Ottilie", "Quastenberg", "ottilie@@anderswo", "0221 123"],  # a namesake
+        6: ["Klara", "Kollegin", "", SWITCHBOARD],  # a colleague without email
+    }
+    for row_number, values in rows.items():
+        await ImportIssue.create(
+            lead_import=lead_import,
+            kind=ImportIssueKind.REJECTED,
+            row_number=row_number,
+            field="email",
+            message="rejected",
+            values=values,
+        )
+
+    await erase(client, actors.admin, lead["contact"]["id"])
+
+    stored = await ImportIssue.filter(lead_import_id=lead_import.id).values_list(
+        "row_number", "values"
+    )
+    assert dict(stored) == rows | {2: [], 4: []}
+
+
+async def test_an_erasure_told_not_to_suppress_leaves_the_list_alone(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    """Retention's erasure (`suppress=False`): the person may be entered again."""
+    campaign = await new_campaign(client, actors.manager, "Messe")
+    [lead] = await new_leads(client, actors.manager, campaign, [BEFORE])
+    await mutate_ok(
+        client, actors.manager, "updateContact", {"contactId": lead["contact"]["id"], **AFTER}
+    )
+
+    await erasure.erase_contact(
+        actors.admin.user, pk(lead["contact"]["id"]), "Frist abgelaufen", suppress=False
+    )
+
+    assert await Suppression.all().count() == 0
+    assert (await Contact.get(id=pk(lead["contact"]["id"]))).erased_at is not None
+    again = await new_campaign(client, actors.manager, "Messe 2")
+    [back] = await new_leads(client, actors.manager, again, [BEFORE])
+    assert (await Contact.get(id=pk(back["contact"]["id"]))).email_key == BEFORE["email"]

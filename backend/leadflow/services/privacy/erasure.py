@@ -57,7 +57,9 @@ PERSONAL_COLUMNS = {
 KEPT_HISTORY_FIELDS = ("optedOut",)
 
 
-async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
+async def erase_contact(
+    actor: Actor, contact_id: int, reason: str, *, suppress: bool = True
+) -> Contact:
     """Erase the person behind a contact (admins and the system actor, checked by
     `policy.require_may_erase_contact`). Every email and phone they had (the correction
     history's too) goes onto the suppression list (keyed hashes); the contact's personal
@@ -68,6 +70,10 @@ async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
     audit details, import rows and files: `traces.scrub`) are removed. Ids, outcomes,
     reasons, dates, stages, amounts and clerks stay, so every figure stays equal. Open leads
     stay open: the team closes them.
+
+    `suppress=False` (retention: a prospect whose time ran out objected to nothing, and a
+    keyed hash kept forever would cut against storage limitation) leaves the suppression
+    list alone; everything else is the same.
 
     The audit log records who erased which contact and why (`reason`: required, at most 500
     characters, the person's values in it replaced), never the person's data. Runs inside
@@ -82,10 +88,11 @@ async def erase_contact(actor: Actor, contact_id: int, reason: str) -> Contact:
         contact = await _locked(contact_id)
         if contact.erased_at is not None:
             return contact
-        person = await _erased_person(contact)
-        # Every email and phone the contact ever had (an address corrected away would bring
-        # the person back otherwise), read before the history's values are emptied below.
-        await suppression.suppress(contact.id, person.email_keys, person.phone_keys)
+        person = await person_of(contact)
+        if suppress:
+            # Every email and phone the contact ever had (an address corrected away would
+            # bring the person back otherwise), read before the history's values are emptied.
+            await suppression.suppress(contact.id, person.email_keys, person.phone_keys)
         if not await _blank_contact(contact):
             # Erased meanwhile: only on a database whose row lock does not hold (the lock makes
             # the second erasure read `erased_at`). Its suppression entries exist already.
@@ -113,10 +120,11 @@ async def _locked(contact_id: int) -> Contact:
     return contact
 
 
-async def _erased_person(contact: Contact) -> ErasedPerson:
-    """What the traces are searched for: the contact's rows, and its values before blanking,
-    the current ones and every old and new value of its correction history (read under the
-    contact's lock, so no correction adds one meanwhile)."""
+async def person_of(contact: Contact) -> ErasedPerson:
+    """Who the contact is, as the erasure searches for them (and the export describes them):
+    the contact's rows, and its values, the current ones and every old and new value of its
+    correction history. The erasure reads it under the contact's lock, before blanking, so no
+    correction adds a value meanwhile."""
     lead_ids = _ids(await Lead.filter(contact_id=contact.id).values_list("id", flat=True))
     opportunity_ids = _ids(
         await Opportunity.filter(contact_id=contact.id).values_list("id", flat=True)
