@@ -45,8 +45,8 @@ from leadflow.services.validation import EMAIL_PATTERN, phone_key
 # What stands where a value was (the audit log, an import's failure, a rejected row's message).
 ERASED_MARK = "[gelöscht]"
 MIN_MATCHED = 3
-# A phone's digits without the "+" are matched in the audit log only from this length on: a
-# short number of its own ("112") is more likely an id than the person's phone.
+# A phone is matched in the audit log only from this many digits on: a short number of its
+# own ("112") is more likely an id than the person's phone.
 MIN_PHONE_DIGITS = 6
 # Keys of event payloads and webhook bodies that hold ids, times and names of things, never a
 # person's words: kept even if a value happens to occur in them (an id's base64, say).
@@ -113,7 +113,12 @@ class ErasedPerson:
         "first last" and "last, first", companies), never a first name, a last name, a city or
         a postal code alone, which other people's entries share (a clerk "Ali" in the
         entry "Ali Schulz created")."""
-        digits = [key.lstrip("+") for key in self.phone_keys]
+        # A phone of fewer digits ("112", an extension "4711") is more likely an id or a
+        # count in someone else's entry than the person's number.
+        phones = [
+            phone for phone in self.phones if len(phone_key(phone).lstrip("+")) >= MIN_PHONE_DIGITS
+        ]
+        keys = [phone_key(phone) for phone in phones]
         full_names = [
             name
             for last in self.last_names
@@ -124,9 +129,9 @@ class ErasedPerson:
             [
                 *self.emails,
                 *self.email_keys,
-                *self.phones,
-                *self.phone_keys,
-                *(number for number in digits if len(number) >= MIN_PHONE_DIGITS),
+                *phones,
+                *keys,
+                *(key.lstrip("+") for key in keys),
                 *full_names,
                 *self.companies,
             ]
