@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,16 +24,18 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from leadflow import clock
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.app import create_app
+from leadflow.auth.actors import OPERATOR
 from leadflow.auth.sessions import SESSION_COOKIE, open_session
 from leadflow.auth.tokens import issue_token
 from leadflow.db.enums import ActivityKind, Channel, CloseReason, ImportStatus, Outcome
-from leadflow.db.models import AuditEntry, Lead, LeadImport
-from leadflow.services import activities, campaigns, leads
+from leadflow.db.models import AuditEntry, ImportIssue, Lead, LeadImport
+from leadflow.services import activities, campaigns, imports, leads
 from leadflow.services.audit import AuditAction
 from leadflow.services.leads import LeadIntake
 from leadflow.services.webhooks import config as webhook_config
 from leadflow.services.webhooks import fanout
 from leadflow.settings import Settings
+from leadflow.web.access import CSRF_HEADER
 from tests.helpers import (
     Actor,
     Actors,
@@ -139,12 +142,20 @@ class World:
     otto_opportunity: str
 
 
-async def web_import(client: httpx.AsyncClient, manager: Actor, campaign: str) -> str:
-    """Import IMPORT_FILE into `campaign` over the upload endpoint; the import's ID when done."""
+async def web_import(
+    client: httpx.AsyncClient,
+    manager: Actor,
+    campaign: str,
+    *,
+    file_name: str = IMPORT_FILE_NAME,
+    content: bytes = IMPORT_FILE,
+) -> LeadImport:
+    """Import a file (IMPORT_FILE) into `campaign` over the upload endpoint; the import when
+    done."""
     response = await client.post(
         "/files/imports",
-        params={"campaign": campaign, "fileName": IMPORT_FILE_NAME},
-        content=IMPORT_FILE,
+        params={"campaign": campaign, "fileName": file_name},
+        content=content,
         headers={**bearer(manager), "Content-Type": "text/csv"},
     )
     assert response.status_code == 202, response.text
@@ -153,8 +164,7 @@ async def web_import(client: httpx.AsyncClient, manager: Actor, campaign: str) -
         lead_import = await LeadImport.get(id=decode_id(import_id, "LeadImport", ["id"]))
         if lead_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
             assert lead_import.status is ImportStatus.COMPLETED, lead_import.failure
-            assert lead_import.leads_created == 2
-            return import_id
+            return lead_import
         await asyncio.sleep(0.02)
     raise AssertionError("the import did not finish")
 
@@ -206,6 +216,7 @@ async def world(client: httpx.AsyncClient, actors: Actors) -> World:
     portal = await new_campaign(client, manager, "Partnerportal")
     direct = await new_campaign(client, manager, "Direktansprache")
     lead_import = await web_import(client, manager, fair)
+    assert lead_import.leads_created == 2
     await mutate_ok(
         client,
         actors.admin,
@@ -296,7 +307,7 @@ async def world(client: httpx.AsyncClient, actors: Actors) -> World:
         partner_lead=partner_lead["id"],
         manual_lead=manual["id"],
         otto_lead=otto_lead["id"],
-        lead_import=lead_import,
+        lead_import=encode_id("LeadImport", lead_import.id),
         direct_campaign=direct,
         opportunity=opportunity,
         activity=activity,
@@ -581,6 +592,98 @@ async def test_an_unknown_or_wrong_id_is_refused_clearly(client, actors):
     assert await AuditEntry.filter(action=AuditAction.CONTACT_DATA_EXPORTED).count() == 0
 
 
+# --- rows that name the person without an id ----------------------------------------------------
+
+# Erika's mobile when the file was imported; corrected to the company's switchboard afterwards.
+MOBILE = "+49 171 4443322"
+SWITCHBOARD = ERIKA["phone"]
+REJECTS_FILE_NAME = "Messe Bonn 2026.csv"
+REJECTS_FILE = (
+    "Vorname;Nachname;E-Mail;Telefon\n"
+    f"Erika;Mustermann;{ERIKA['email']};{MOBILE}\n"
+    # Hers: no valid email, and her (former) phone with her names.
+    f"Erika;Mustermann;erika.mustermann@example;{MOBILE}\n"
+    # Hers: her email (in capitals), no last name.
+    f"Erika;;{ERIKA['email'].upper()};+49 30 1234567\n"
+    # A colleague at the same switchboard with an email of his own.
+    f"Max;;max.kollege@mustermann-feinkost.example;{SWITCHBOARD}\n"
+    # A namesake colleague at the switchboard without a valid email: another first name.
+    f"Max;Mustermann;max.kollege@@mustermann;{SWITCHBOARD}\n"
+    # Another Erika Mustermann, another phone.
+    "Erika;Mustermann;erika@@mustermann;+49 89 999888\n"
+).encode()
+NOT_HERS = (
+    "max.kollege@mustermann-feinkost.example",
+    "max.kollege@@mustermann",
+    "erika@@mustermann",
+    "+49 89 999888",
+)
+
+
+async def test_the_persons_rejected_import_rows_are_in_the_export_by_the_erasures_rule(
+    client, actors
+):
+    """The rows an import rejected are kept with their values (to be fixed and imported
+    again); those that are hers by the rule the erasure empties them by (her email, or no
+    valid email and her phone, current or former, with her names) are in her export, with
+    their import and cells by column; a colleague's at her switchboard number is not. The
+    erasure then empties exactly the rows the export listed."""
+    fair = await new_campaign(client, actors.manager, "Messe Bonn")
+    lead_import = await web_import(
+        client, actors.manager, fair, file_name=REJECTS_FILE_NAME, content=REJECTS_FILE
+    )
+    assert (lead_import.leads_created, lead_import.rows_rejected) == (1, 5)
+    erika = encode_id("Contact", (await Lead.get(lead_import_id=lead_import.id)).contact_id)
+    await mutate_ok(
+        client, actors.manager, "updateContact", {"contactId": erika, "phone": SWITCHBOARD}
+    )
+
+    text = await export_over_graphql(client, actors.admin, erika)
+
+    rows = json.loads(text)["importRows"]
+    import_id = encode_id("LeadImport", lead_import.id)
+    assert [
+        (row["import"], row["fileName"], row["rowNumber"], row["field"], row["code"])
+        for row in rows
+    ] == [
+        (import_id, REJECTS_FILE_NAME, 3, "email", "INVALID"),
+        (import_id, REJECTS_FILE_NAME, 4, "lastName", "REQUIRED"),
+    ]
+    assert rows[0]["values"] == {
+        "Vorname": "Erika",
+        "Nachname": "Mustermann",
+        "E-Mail": "erika.mustermann@example",
+        "Telefon": MOBILE,
+    }
+    assert rows[1]["values"]["E-Mail"] == ERIKA["email"].upper()
+    assert [value for value in NOT_HERS if value in text] == []
+
+    await mutate_ok(
+        client, actors.admin, "eraseContact", {"contactId": erika, "reason": "Antrag per Mail"}
+    )
+    issues = await ImportIssue.filter(lead_import_id=lead_import.id).order_by("row_number")
+    assert [issue.row_number for issue in issues if not issue.values] == [3, 4]
+    assert json.loads(await export_over_graphql(client, actors.admin, erika))["importRows"] == []
+
+
+async def test_failed_logins_with_the_persons_email_are_in_the_export(client, actors, world):
+    """Anyone may type her email into the login form: when that was tried is hers to know;
+    the address it came from stays out (it is whoever typed it). Otto's are not hers."""
+    for email in (ERIKA["email"].upper(), OTTO["email"]):
+        login = await client.post(
+            "/auth/login", json={"email": email, "password": "wrong"}, headers={CSRF_HEADER: "1"}
+        )
+        assert login.status_code == 401, login.text
+
+    document = json.loads(await export_over_graphql(client, actors.admin, world.erika))
+
+    (failed,) = document["failedLogins"]
+    assert failed["email"] == ERIKA["email"]
+    assert failed["at"].endswith("+00:00")
+    assert set(failed) == {"email", "at"}
+    assert OTTO["email"] not in json.dumps(document)
+
+
 # --- cost ----------------------------------------------------------------------------------------
 
 
@@ -612,22 +715,49 @@ async def person_with_leads(actors: Actors, name: str, count: int) -> int:
     return lead.contact_id
 
 
-async def test_the_export_costs_a_fixed_number_of_statements(client, actors):
+async def rejected_rows(actors: Actors, tmp_path: Path, email: str, files: int) -> None:
+    """`files` imports (command line, into a new campaign), each rejecting two rows with
+    `email` (no last name) and one of someone else."""
+    campaign = await campaigns.create_campaign(actors.manager.user, f"Abgelehnt {email}")
+    for number in range(files):
+        path = tmp_path / f"{email}-{number}.csv"
+        path.write_text(
+            "Vorname;Nachname;E-Mail\n"
+            f"Eins {number};;{email}\n"
+            f"Zwei {number};;{email}\n"
+            f"Drei {number};;someone{number}@example.net\n",
+            encoding="utf-8",
+        )
+        report = await imports.import_file(OPERATOR, campaign.id, imports.ImportFile(path))
+        assert report.counts.rows_rejected == 3
+
+
+async def counted_export(
+    client: httpx.AsyncClient, actor: Actor, contact_id: int
+) -> tuple[int, Any]:
+    with QueryCounter() as counter:
+        text = await export_over_graphql(client, actor, encode_id("Contact", contact_id))
+    return counter.count, json.loads(text)
+
+
+async def test_the_export_costs_a_fixed_number_of_statements(client, actors, tmp_path):
+    """However many leads, rejected rows and imports holding them: the rejected rows are read
+    in batches of a thousand with their imports' headers, not an import at a time."""
     few = await person_with_leads(actors, "few", 2)
     many = await person_with_leads(actors, "many", 12)
+    await rejected_rows(actors, tmp_path, "few@example.com", files=1)
 
-    counts = {}
-    for contact_id in (few, many):
-        with QueryCounter() as counter:
-            text = await export_over_graphql(client, actors.admin, encode_id("Contact", contact_id))
-        counts[contact_id] = counter.count
-        document = json.loads(text)
-        assert all(lead["feedback"] and lead["activities"] for lead in document["leads"])
-    assert len(json.loads(text)["leads"]) == 12
-    assert len(json.loads(text)["opportunities"]) == 6
-    print(f"contactDataExport statements: {counts}")
-    assert counts[few] == counts[many], counts
-    assert counts[many] <= 15, counts
+    few_count, _ = await counted_export(client, actors.admin, few)
+    await rejected_rows(actors, tmp_path, "many@example.com", files=4)
+    many_count, document = await counted_export(client, actors.admin, many)
+
+    assert all(lead["feedback"] and lead["activities"] for lead in document["leads"])
+    assert len(document["leads"]) == 12
+    assert len(document["opportunities"]) == 6
+    assert len(document["importRows"]) == 8
+    print(f"contactDataExport statements: few {few_count}, many {many_count}")
+    assert few_count == many_count
+    assert many_count <= 22
 
 
 # --- after erasure -------------------------------------------------------------------------------

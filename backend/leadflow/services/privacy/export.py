@@ -6,8 +6,15 @@ The document holds the person's own rows and the rows hanging on their leads and
 never a row of another contact: every table is read by the person's contact id or by the ids of
 their leads, opportunities and activities. `recipients` lists the webhook deliveries that sent
 their data out (who received which event when), not the bodies. Staff appear by name (and role,
-for who created a lead), never by their e-mail. It is read in a fixed number of statements, one
-per table, however many leads the person has.
+for who created a lead), never by their e-mail.
+
+Two parts are found by value, as the erasure finds them (no id links them to the contact):
+`importRows`, the rows an import rejected that are the person's by the erasure's own rule
+(`traces.persons_rejected_rows` over `erasure.person_of`: their current and former values), and
+`failedLogins`, logins tried with one of their emails. The person's own rows cost one statement
+per table, however many leads they have; the rejected rows cost about three statements per
+1,000 rejected rows in the whole database (every one is read: stored JSON cannot be searched
+alike on both databases), so that part grows with the instance's imports, not with the person.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from leadflow.db.models import (
     Contact,
     ContactChange,
     Feedback,
+    ImportIssue,
     Lead,
     LeadEvent,
     LeadImport,
+    LoginFailure,
     Notification,
     Opportunity,
     OpportunityEvent,
@@ -43,7 +52,7 @@ from leadflow.db.models import (
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.global_ids import encode_id
 from leadflow.services import audit
-from leadflow.services.privacy import config
+from leadflow.services.privacy import config, erasure, traces
 
 FORMAT = "leadflow.contact-export/1"
 
@@ -112,6 +121,8 @@ class _Rows:
     activities: list[Activity]
     notifications: list[Notification]
     deliveries: list[WebhookDelivery]
+    import_rows: list[ImportIssue]
+    failed_logins: list[LoginFailure]
     users: dict[int, User]
     campaigns: dict[int, Campaign]
     imports: dict[int, LeadImport]
@@ -128,6 +139,7 @@ async def _read(contact: Contact) -> _Rows:
     activities = await Activity.filter(
         Q(lead_id__in=lead_ids) | Q(opportunity_id__in=opportunity_ids)
     ).order_by("due_at", "id")
+    import_rows, failed_logins = await _found_by_value(contact)
     rows = _Rows(
         changes=list(changes),
         leads=list(leads),
@@ -142,6 +154,8 @@ async def _read(contact: Contact) -> _Rows:
             await _notifications(lead_ids, opportunity_ids, [a.id for a in activities])
         ),
         deliveries=await _deliveries(contact.id, lead_ids),
+        import_rows=import_rows,
+        failed_logins=failed_logins,
         users={},
         campaigns={},
         imports={},
@@ -149,8 +163,25 @@ async def _read(contact: Contact) -> _Rows:
     rows.users.update(await _by_id(User, _user_ids(rows)))
     rows.campaigns.update(await _by_id(Campaign, {lead.campaign_id for lead in leads}))
     import_ids = {lead.lead_import_id for lead in leads if lead.lead_import_id is not None}
+    import_ids |= {issue.lead_import_id for issue in rows.import_rows}
     rows.imports.update(await _by_id(LeadImport, import_ids))
     return rows
+
+
+async def _found_by_value(contact: Contact) -> tuple[list[ImportIssue], list[LoginFailure]]:
+    """The rows that name the person without an id: their rejected import rows, by the rule
+    the erasure empties them by (one rule, in traces.py), and the failed logins with one of
+    their emails (the email typed, when; the address stays out: it is whoever typed it).
+    An erased person's were emptied with the erasure: the tombstone has none."""
+    if contact.erased_at is not None:
+        return [], []
+    person = await erasure.person_of(contact)
+    failed_logins: list[LoginFailure] = []
+    if person.email_keys:
+        failed_logins = list(
+            await LoginFailure.filter(email__in=person.email_keys).order_by("at", "id")
+        )
+    return await traces.persons_rejected_rows(person), failed_logins
 
 
 async def _notifications(
@@ -241,6 +272,10 @@ async def _document(contact: Contact) -> Document:
         "opportunities": [shape.opportunity(opportunity) for opportunity in rows.opportunities],
         "notifications": [shape.notification(notification) for notification in rows.notifications],
         "recipients": [shape.delivery(delivery) for delivery in rows.deliveries],
+        "importRows": [shape.import_row(issue) for issue in rows.import_rows],
+        "failedLogins": [
+            {"email": failure.email, "at": _iso(failure.at)} for failure in rows.failed_logins
+        ],
     }
 
 
@@ -435,6 +470,32 @@ class _Shape:
             "status": delivery.status.value,
             "lead": _optional_id("Lead", delivery.lead_id),
         }
+
+    def import_row(self, issue: ImportIssue) -> Document:
+        """A row an import rejected (kept so it can be fixed and imported again): which file,
+        which row, what was wrong, and the row's cells under the file's column names."""
+        lead_import = self.rows.imports[issue.lead_import_id]
+        return {
+            "import": encode_id("LeadImport", lead_import.id),
+            "fileName": lead_import.file_name,
+            "rowNumber": issue.row_number,
+            "field": issue.field,
+            "code": issue.code.value,
+            "message": issue.message,
+            "values": _by_column(list(lead_import.header), list(issue.values)),
+        }
+
+
+def _by_column(header: list[str], cells: list[str]) -> dict[str, str]:
+    """The cells under their column's name; a column without a name, or with one an earlier
+    column has, under its number too ("Spalte 5"), so that no cell is lost."""
+    named: dict[str, str] = {}
+    for index, cell in enumerate(cells):
+        name = header[index].strip() if index < len(header) else ""
+        if not name or name in named:
+            name = f"{name} (Spalte {index + 1})".strip() if name else f"Spalte {index + 1}"
+        named[name] = cell
+    return named
 
 
 def _grouped(pairs: Iterable[tuple[int | None, RowT]]) -> dict[int, list[RowT]]:
