@@ -236,8 +236,9 @@ class Query:
         description="Everything stored about one person (DSGVO Art. 15), as a JSON document "
         '(format "leadflow.contact-export/1"): the contact, its corrections, its leads with '
         "their source (import, partner or by hand), feedback, activities and history, its "
-        "opportunities, the notifications naming it and the webhooks its data was sent to. "
-        "Admins, and managers when "
+        "opportunities, the notifications naming it, the webhooks its data was sent to, the "
+        "import rows rejected that are the person's (by the erasure's rule) and the failed "
+        "logins with their email. Admins, and managers when "
         "LEADFLOW_CONTACT_EXPORT_MANAGERS is set; every export is recorded in the audit log. "
         "The same document as GET /files/contacts/<id>/export.json."
     )
