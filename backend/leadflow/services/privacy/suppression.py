@@ -293,11 +293,18 @@ async def _lock_known_contacts(intakes: Sequence[Mapping[str, str | None]]) -> N
     deadlock), the contacts an erasure of this person would hold: those with an intake's
     email, and for an intake without email, every contact with its phone (whatever its email:
     the erased person may have had one, and their phone entry suppresses phone-only intakes)."""
-    emails = {intake["email_key"] for intake in intakes if intake.get("email_key")}
-    phones = {
-        intake["phone_key"]
+    # Values longer than a contact's column (a rejected row's) match no contact: left out, as
+    # the filter would refuse them.
+    emails = {
+        email
         for intake in intakes
-        if not intake.get("email_key") and intake.get("phone_key")
+        if (email := intake.get("email_key")) and len(email) <= EMAIL_MAX
+    }
+    phones = {
+        phone
+        for intake in intakes
+        if not intake.get("email_key") and (phone := intake.get("phone_key"))
+        if len(phone) <= SHORT_MAX
     }
     known = [Q(email_key__in=emails)] if emails else []
     known += [Q(phone_key__in=phones)] if phones else []
