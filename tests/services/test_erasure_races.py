@@ -184,6 +184,51 @@ async def test_a_call_planned_while_the_person_is_erased_does_not_deadlock(
     assert (await Activity.get(id=planned.id)).note == ""
 
 
+async def test_a_completion_planning_an_email_while_erasing_does_not_deadlock(
+    actors: Actors, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    """completeActivity with a next EMAIL step on an opportunity: the same order (contact,
+    then the opportunity) as scheduleActivity; before the fix a deadlock with the erasure."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL row locks (SQLite serialises writers)")
+    lead = await _active_lead(actors)
+    clerk = actors.clerk_a.user
+    closed = await leads.close_lead(clerk, lead.id, Outcome.SUCCESSFUL)
+    assert closed.opportunity is not None
+    subject = activities.SubjectRef(activities.SubjectKind.OPPORTUNITY, closed.opportunity.id)
+    task = await activities.schedule_activity(
+        clerk, subject, ActivityKind.TASK, clock.now() + timedelta(hours=1), "Angebot"
+    )
+    locked = asyncio.Event()
+    consent_check = activities._objection_overridden
+
+    async def slowly(*args: Any) -> bool:
+        locked.set()
+        await asyncio.sleep(0.5)
+        return await consent_check(*args)
+
+    monkeypatch.setattr(activities, "_objection_overridden", slowly)
+    next_step = activities.PlannedStep(
+        ActivityKind.EMAIL, clock.now() + timedelta(days=2), "Erdmute das Angebot mailen"
+    )
+
+    async def erase() -> object:
+        await locked.wait()
+        return await _outcome(erasure.erase_contact(actors.admin.user, lead.contact_id, "Anruf"))
+
+    completed, erased = await asyncio.gather(
+        _outcome(activities.complete_activity(clerk, task.id, "erledigt", next_step)), erase()
+    )
+
+    _no_deadlock(completed, erased)
+    assert isinstance(completed, activities.CompletedActivity), completed
+    assert isinstance(erased, Contact) and erased.erased_at is not None, erased
+    notes = await Activity.filter(opportunity_id=closed.opportunity.id).values_list(
+        "note", "done_note"
+    )
+    assert sorted(notes) == [("", ""), ("", "")], notes
+
+
 async def test_a_call_planned_after_the_erasure_began_is_refused(actors: Actors) -> None:
     """The other order, on both databases: the erased person objects (OPTED_OUT)."""
     lead = await _active_lead(actors)
