@@ -1,21 +1,30 @@
 """Data protection in a real browser (German UI): an admin downloads a person's data export and
-erases the person through the dialog (reason, confirmation); the lead page and the clerk's task
-list then show "Personendaten gelöscht" and none of the old values; a manager is offered
+erases the person through the dialog (reason, confirmation); the lead page, the clerk's task
+list, the dashboard, the distribution preview, "Nächster Lead" and the bell then show
+"Personendaten gelöscht" (or "Widerspruch") and none of the old values; a manager is offered
 neither; the same person entered again is refused in German until an admin lifts the
-suppression on the "Bearbeiter" page; a campaign takes its retention days. On both databases."""
+suppression on the "Bearbeiter" page; only an admin sets a campaign's retention days, new or
+existing. On both databases."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import BACKENDS
+from tests.databases import asyncpg_dsn
 from tests.e2e.axe import expect_no_violations
 from tests.e2e.conftest import (
     BROWSER_USERS,
@@ -44,21 +53,63 @@ OTHER_PERSON_EMAIL = "kunde02@example.com"
 REASON = "Anruf am 6.12.: die Person verlangt die Löschung ihrer Daten"
 SUPPRESSED = (
     "Diese Person hat die Löschung ihrer Daten verlangt; sie kann erst wieder erfasst werden,"
-    " wenn ein Admin die Sperre aufhebt."
+    " wenn ein Admin die Sperre aufhebt. Eine andere Person unter derselben Telefonnummer"
+    " (etwa einer Zentrale) lässt sich mit ihrer E-Mail-Adresse erfassen."
+)
+# The erased marker's description: neutral, since retention erases people who never asked.
+ERASED_DESCRIPTION = "Die Personendaten dieses Kontakts wurden gelöscht (DSGVO Art. 17)"
+RETENTION_HINT = (
+    "Kontakte, deren Leads alle erfolglos abgeschlossen sind und die keine Verkaufschance haben,"
+    " werden so viele Tage nach dem letzten Abschluss gelöscht. Leer: die Voreinstellung des"
+    " Servers."
 )
 
 
 @pytest.fixture(params=BACKENDS)
-def seeded(request, tmp_path: Path) -> Iterator[Seeded]:
+def postgres_url(request) -> Iterator[str | None]:
+    """The live server's own PostgreSQL database, or None for SQLite (tmp_path/live.db)."""
+    if request.param == "postgres":
+        with fresh_postgres() as url:
+            yield url
+    else:
+        yield None
+
+
+@pytest.fixture
+def seeded(postgres_url: str | None, tmp_path: Path) -> Iterator[Seeded]:
     """The browser tests' users and leads, and an admin; on both databases (the erasure locks
     and the suppression check differ between them)."""
     with ExitStack() as stack:
         settings = {}
-        if request.param == "postgres":
-            settings["LEADFLOW_DATABASE_URL"] = stack.enter_context(fresh_postgres())
+        if postgres_url:
+            settings["LEADFLOW_DATABASE_URL"] = postgres_url
         users = (*BROWSER_USERS, ADMIN_USER)
         server = stack.enter_context(live_server(tmp_path, users=users, **settings))
         yield _seed_leads(server)
+
+
+def backdate_creation(postgres_url: str | None, tmp_path: Path, lead_id: str, days: int) -> None:
+    """Make a lead `days` old (the aging lists count from its created_at, by the server's
+    clock); in the live server's own database, since no API changes the past."""
+    pk = int(base64.b64decode(lead_id).decode().split(":")[1])
+    moment = datetime.now(UTC) - timedelta(days=days)
+    if postgres_url is None:
+        with sqlite3.connect(tmp_path / "live.db", timeout=10) as database:
+            # As Tortoise stores a datetime in SQLite.
+            stamp = moment.isoformat(sep=" ", timespec="microseconds")
+            database.execute("UPDATE leads SET created_at = ? WHERE id = ?", (stamp, pk))
+        return
+
+    async def run() -> None:
+        connection = await asyncpg.connect(asyncpg_dsn(postgres_url))
+        try:
+            await connection.execute("UPDATE leads SET created_at = $1 WHERE id = $2", moment, pk)
+        finally:
+            await connection.close()
+
+    # Playwright's sync API keeps an event loop running in this thread.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
 
 
 def contact_of(seeded: Seeded, lead_id: str) -> dict:
@@ -139,7 +190,8 @@ def test_an_admin_exports_then_erases_a_person_and_every_page_shows_the_marker(
         " zur Person."
     )
     expect(dialog.get_by_test_id("erasure-keeps")).to_have_text(
-        "Es bleiben: Leads, Ergebnisse, Gründe, Daten und Bearbeiter, damit alle Zahlen stimmen."
+        "Es bleiben: Leads, Ergebnisse, Gründe, Daten und Bearbeiter, die Verkaufschancen mit"
+        " Phase und Betrag, damit alle Zahlen stimmen."
     )
     expect(dialog).to_contain_text("Das kann nicht rückgängig gemacht werden.")
     # Esc cancels, and the focus goes back to the button.
@@ -189,8 +241,7 @@ def test_an_admin_exports_then_erases_a_person_and_every_page_shows_the_marker(
     marked = clerk.get_by_role("row").filter(has=clerk.get_by_test_id("erased-badge"))
     expect(marked).to_have_count(1)
     expect(marked.get_by_test_id("erased-badge")).to_have_text(
-        "Personendaten gelöscht: Die Daten dieser Person wurden auf ihr Verlangen gelöscht"
-        " (DSGVO Art. 17)"
+        f"Personendaten gelöscht: {ERASED_DESCRIPTION}"
     )
     expect(marked.get_by_test_id("opt-out-badge")).to_have_count(0)
     expect_none_of_the_person(clerk)
@@ -201,6 +252,96 @@ def test_an_admin_exports_then_erases_a_person_and_every_page_shows_the_marker(
         manager.get_by_role("row").filter(has=manager.get_by_test_id("erased-badge"))
     ).to_have_count(1)
     expect_none_of_the_person(manager)
+
+
+OPT_OUT = """mutation($input: SetContactOptOutInput!) {
+  setContactOptOut(input: $input) { userErrors { code message } }
+}"""
+
+
+def test_every_list_of_leads_marks_the_erased_and_the_objecting_person(
+    new_page, seeded: Seeded, postgres_url: str | None, tmp_path: Path
+):
+    """Review B: the dashboard's clerk and aging panels, the distribution preview, "Nächster
+    Lead" and the bell showed the name without its marker."""
+    erased, objecting, erased_new = seeded.lead_ids[:3]  # Kunde Nummer01, 02, 03
+    # One by one, so that each lead has a notification of its own for Clara.
+    assign(seeded, [erased], CLERK_CLARA)
+    assign(seeded, [objecting], CLERK_CLARA)
+    contact_id = seeded.graphql(
+        "query($id: ID!) { lead(id: $id) { contact { id } } }", id=objecting
+    )["lead"]["contact"]["id"]
+    refused = seeded.graphql(
+        OPT_OUT, input={"contactId": contact_id, "optedOut": True, "note": "Anruf"}
+    )["setContactOptOut"]["userErrors"]
+    assert refused == [], refused
+    backdate_creation(postgres_url, tmp_path, erased_new, days=10)
+    admin = new_page()
+    log_in(admin, seeded, ADMIN, PASSWORD)
+    expect(admin.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
+    erase_through_the_dialog(admin, seeded, erased)
+    erase_through_the_dialog(admin, seeded, erased_new)
+
+    manager = new_page()
+    log_in_as_manager(manager, seeded)
+    expect(manager.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
+    # The dashboard: Clara's longest waiting lead (Nummer01, erased) and the new lead waiting
+    # for a clerk (Nummer03, erased), each with the marker.
+    manager.goto(seeded.url + "/dashboard")
+    clara = (
+        manager.get_by_test_id("clerk-reports").get_by_role("row").filter(has_text="Clara Clerk")
+    )
+    expect(clara.get_by_test_id("erased-badge")).to_have_text(
+        f"Personendaten gelöscht: {ERASED_DESCRIPTION}"
+    )
+    aging = manager.get_by_test_id("aging-new").locator("tbody tr")
+    expect(aging).to_have_count(1)
+    expect(aging.get_by_test_id("erased-badge")).to_have_count(1)
+    expect_none_of_the_person(manager)
+    expect_no_violations(manager, "the dashboard with the erased person's marker")
+
+    # The distribution preview names the erased new lead with its marker.
+    manager.goto(seeded.url + "/leads")
+    manager.get_by_role("link", name="Nächste Seite").click()
+    row = manager.get_by_role("row").filter(has=manager.get_by_test_id("erased-badge"))
+    expect(row).to_have_count(1)
+    row.get_by_role("checkbox").check()
+    manager.get_by_role("link", name="Vorherige Seite").click()
+    manager.get_by_label("Kunde Nummer30 auswählen").check()
+    expect(manager.get_by_test_id("selected-count")).to_have_text("2 Leads ausgewählt")
+    manager.get_by_role("button", name="An Bearbeiter verteilen").click()
+    dialog = manager.get_by_role("dialog", name="An Bearbeiter verteilen")
+    dialog.get_by_role("checkbox", name=re.compile("Auf mehrere Bearbeiter")).check()
+    dialog.get_by_role("checkbox", name=re.compile("Clara Clerk")).check()
+    dialog.get_by_role("checkbox", name=re.compile("David Clerk")).check()
+    dialog.get_by_role("button", name="Vorschau").click()
+    rows = dialog.get_by_test_id("preview-row")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has=manager.get_by_test_id("erased-badge"))).to_have_count(1)
+    expect(rows.filter(has_text="Kunde Nummer30").get_by_test_id("erased-badge")).to_have_count(0)
+    expect_no_violations(manager, "the distribution preview with the erased person's marker")
+
+    # Clara: from the objecting person's lead, "Nächster Lead" is the erased one, marked; and
+    # her bell marks the objecting person's notification (the erased one's says it already).
+    clerk = new_page()
+    log_in(clerk, seeded, CLERK_CLARA, PASSWORD)
+    expect(clerk.get_by_test_id("bell")).to_be_visible()  # logged in
+    clerk.goto(f"{seeded.url}/leads/{objecting}")
+    next_lead = clerk.locator(".next-lead")
+    expect(next_lead.get_by_role("link", name=re.compile("^Nächster Lead"))).to_be_visible()
+    expect(next_lead.get_by_test_id("erased-badge")).to_have_count(1)
+    clerk.get_by_test_id("bell").click()
+    bell = clerk.get_by_test_id("bell-list")
+    notifications = bell.get_by_role("listitem")
+    expect(notifications).to_have_count(2)
+    expect(
+        notifications.filter(has_text="Neuer Lead: Firma 02 GmbH").get_by_test_id("opt-out-badge")
+    ).to_have_count(1)
+    erased_one = notifications.filter(has_text="Personendaten gelöscht")
+    expect(erased_one).to_have_count(1)
+    expect(erased_one.get_by_test_id("erased-badge")).to_have_count(0)
+    expect(bell).not_to_contain_text(PERSON["lastName"])
+    expect_no_violations(clerk, "the bell with the objecting person's marker")
 
 
 def test_the_person_entered_again_is_refused_until_an_admin_lifts_the_suppression(
@@ -246,7 +387,8 @@ def test_the_person_entered_again_is_refused_until_an_admin_lifts_the_suppressio
             "abgelehnt",
             "E-Mail",
             "Diese Person hat die Löschung ihrer Daten verlangt (Sperrliste): Die Zeile wurde"
-            " nicht übernommen.",
+            " nicht übernommen. Eine andere Person unter derselben Telefonnummer lässt sich mit"
+            " ihrer E-Mail-Adresse erfassen.",
         ]
     )
     expect(files.get_by_test_id("dry-run-import")).to_have_text("1")
@@ -283,31 +425,83 @@ def test_the_person_entered_again_is_refused_until_an_admin_lifts_the_suppressio
     assert leads_with_the_email(seeded) == 1
 
 
-def test_a_campaign_takes_its_retention_days(page, seeded: Seeded):
-    log_in_as_manager(page, seeded)
-    expect(page.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
-    page.goto(seeded.url + "/campaigns")
-    page.get_by_role("button", name="Neue Kampagne …").click()
-    form = page.get_by_role("region", name="Neue Kampagne")
+def test_only_an_admin_sets_a_campaigns_retention_days(new_page, seeded: Seeded):
+    # A manager's new-campaign form has no retention (the server refuses it from managers), and
+    # creating a campaign still works: the form leaves retentionDays out.
+    manager = new_page()
+    log_in_as_manager(manager, seeded)
+    expect(manager.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
+    manager.goto(seeded.url + "/campaigns")
+    manager.get_by_role("button", name="Neue Kampagne …").click()
+    form = manager.get_by_role("region", name="Neue Kampagne")
+    form.get_by_label("Name").fill("Messe Frühjahr 2027")
+    expect(form.get_by_label("Aufbewahrung (Tage)")).to_have_count(0)
+    form.get_by_role("button", name="Kampagne anlegen").click()
+    expect(manager.get_by_role("status").filter(has_text="angelegt")).to_have_text(
+        "Die Kampagne „Messe Frühjahr 2027“ wurde angelegt."
+    )
+    # Each campaign's card tells the manager its retention, without a way to change it.
+    fair = manager.get_by_role("region", name="Messe Herbst 2026")
+    expect(fair.get_by_test_id("retention-summary")).to_have_text(
+        "Aufbewahrung: die Voreinstellung des Servers"
+    )
+    expect(fair.get_by_role("button", name="Aufbewahrung einstellen")).to_have_count(0)
+
+    admin = new_page()
+    log_in(admin, seeded, ADMIN, PASSWORD)
+    expect(admin.get_by_role("link", name=re.compile("^Aktiv"))).to_be_visible()
+    admin.goto(seeded.url + "/campaigns")
+    admin.get_by_role("button", name="Neue Kampagne …").click()
+    form = admin.get_by_role("region", name="Neue Kampagne")
     form.get_by_label("Name").fill("Messe Winter 2027")
     retention = form.get_by_label("Aufbewahrung (Tage)")
-    expect(retention).to_have_accessible_description(
-        "Kontakte, deren Leads alle erfolglos abgeschlossen sind, werden nach so vielen Tagen"
-        " gelöscht. Leer: die Voreinstellung des Servers."
-    )
+    expect(retention).to_have_accessible_description(RETENTION_HINT)
     retention.fill("ein Jahr")
     form.get_by_role("button", name="Kampagne anlegen").click()
     expect(retention).to_have_attribute("aria-invalid", "true")
     expect(form).to_contain_text("Bitte eine ganze Zahl von Tagen")
-    expect_no_violations(page, "the new campaign form with a refused retention")
+    expect_no_violations(admin, "the new campaign form with a refused retention")
     retention.fill("180")
     form.get_by_role("button", name="Kampagne anlegen").click()
-    expect(page.get_by_role("status").filter(has_text="angelegt")).to_have_text(
+    expect(admin.get_by_role("status").filter(has_text="angelegt")).to_have_text(
         "Die Kampagne „Messe Winter 2027“ wurde angelegt."
     )
+
+    # An existing campaign's retention: changed in its card, refused out of range first.
+    fair = admin.get_by_role("region", name="Messe Herbst 2026")
+    fair.get_by_role("button", name="Aufbewahrung einstellen").click()
+    settings = fair.get_by_role("form", name="Aufbewahrung: Messe Herbst 2026")
+    days = settings.get_by_label("Aufbewahrung (Tage)")
+    expect(days).to_have_value("")
+    expect(days).to_have_accessible_description(RETENTION_HINT)
+    days.fill("36501")
+    settings.get_by_role("button", name="Speichern").click()
+    expect(days).to_have_attribute("aria-invalid", "true")
+    expect_no_violations(admin, "a campaign's retention form with a refusal")
+    days.fill("90")
+    settings.get_by_role("button", name="Speichern").click()
+    expect(settings.get_by_role("status")).to_have_text("Aufbewahrung gespeichert.")
+    expect(fair.get_by_test_id("retention-summary")).to_have_text(
+        "Aufbewahrung: 90 Tage nach dem letzten Abschluss"
+    )
+    screenshot(admin, "campaign-retention", full_page=True)
+    assert retention_of(seeded) == {
+        "Messe Herbst 2026": 90,
+        "Messe Winter 2027": 180,
+        "Messe Frühjahr 2027": None,
+    }
+
+    # Emptied: the server's default applies again.
+    days.fill("")
+    settings.get_by_role("button", name="Speichern").click()
+    expect(fair.get_by_test_id("retention-summary")).to_have_text(
+        "Aufbewahrung: die Voreinstellung des Servers"
+    )
+    assert retention_of(seeded)["Messe Herbst 2026"] is None
+
+
+def retention_of(seeded: Seeded) -> dict[str, int | None]:
     edges = seeded.graphql("{ campaigns { edges { node { name retentionDays } } } }")["campaigns"][
         "edges"
     ]
-    assert {"name": "Messe Winter 2027", "retentionDays": 180} in [
-        edge["node"] for edge in edges
-    ], edges
+    return {edge["node"]["name"]: edge["node"]["retentionDays"] for edge in edges}
