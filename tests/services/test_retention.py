@@ -14,12 +14,14 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from leadflow import clock, jobs
+from leadflow.api.ids import encode_id
+from leadflow.auth.actors import Actor
 from leadflow.db.enums import CloseReason, Outcome
 from leadflow.db.models import AuditEntry, Campaign, Contact, Lead, Opportunity, Suppression
 from leadflow.services.audit import AuditAction
-from leadflow.services.privacy import config, retention
+from leadflow.services.privacy import config, erasure, retention
 from leadflow.settings import Settings
-from tests.helpers import Actors
+from tests.helpers import Actors, mutate, mutate_ok
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SETTING_DAYS = 30
@@ -365,3 +367,191 @@ async def test_a_lead_added_while_the_round_runs_keeps_its_person(
     assert report.contacts == []
     assert await erased_ids() == []
     assert await Lead.filter(contact_id=contact.id).count() == 2
+
+
+CREATE_LEADS_SELECTION = "leads { id contact { id } }"
+
+
+async def _intake(client, actors: Actors, campaign_id: str, email: str) -> dict:
+    return await mutate(
+        client,
+        actors.manager,
+        "createLeads",
+        {"campaignId": campaign_id, "leads": [{"lastName": "Quast", "email": email}]},
+        CREATE_LEADS_SELECTION,
+    )
+
+
+async def test_retention_does_not_suppress_but_an_erasure_does(
+    client, actors: Actors, retention_setting: None
+):
+    """Review B: a prospect who did not buy made no objection, so the retention's erasure puts
+    nothing on the suppression list (and keeps no keyed hash of them for good); the same
+    person coming again is stored as a new contact. An admin's eraseContact suppresses."""
+    messe = await Campaign.create(name="Messe Süd")
+    campaign_id = encode_id("Campaign", messe.id)
+    stored: dict[str, int] = {}
+    for email in ("lost@example.com", "erased@example.com"):
+        assert (await _intake(client, actors, campaign_id, email))["userErrors"] == []
+        stored[email] = (await Contact.get(email=email)).id
+        await Lead.filter(contact_id=stored[email]).update(
+            closed_at=T0 - timedelta(days=40),
+            outcome=Outcome.UNSUCCESSFUL,
+            close_reason=CloseReason.UNREACHABLE,
+        )
+    await mutate_ok(
+        client,
+        actors.admin,
+        "eraseContact",
+        {"contactId": encode_id("Contact", stored["erased@example.com"]), "reason": "Anruf"},
+    )
+
+    report = await round_at(T0, dry_run=False)
+
+    assert [due.contact_id for due in report.contacts] == [stored["lost@example.com"]]
+    assert await erased_ids() == sorted(stored.values())
+    assert await Suppression.filter(contact_id=stored["lost@example.com"]).count() == 0
+    assert await Suppression.filter(contact_id=stored["erased@example.com"]).count() == 1
+    again = await _intake(client, actors, campaign_id, "LOST@example.com")
+    assert again["userErrors"] == []
+    [new_contact] = await Contact.filter(last_name="Quast", erased_at=None)
+    assert new_contact.id not in stored.values()
+    assert [lead["contact"]["id"] for lead in again["leads"]] == [
+        encode_id("Contact", new_contact.id)
+    ]
+    refused = await _intake(client, actors, campaign_id, "erased@example.com")
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("SUPPRESSED", ["leads", "0", "email"])
+    ]
+
+
+def _failing_for(contact_id: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Let the erasure of `contact_id` raise inside its transaction (after it has written), as
+    a broken row or a database error would; every other erasure runs for real. Returns the
+    ids the round tried."""
+    real = erasure.erase_contact
+    tried: list[int] = []
+
+    async def erase(actor: Actor, erased_id: int, reason: str, **options: bool) -> Contact:
+        tried.append(erased_id)
+        contact = await real(actor, erased_id, reason, **options)
+        if erased_id == contact_id:
+            raise RuntimeError("a broken contact")
+        return contact
+
+    monkeypatch.setattr(erasure, "erase_contact", erase)
+    return tried
+
+
+async def test_a_contact_whose_erasure_fails_is_skipped_and_tried_again(
+    actors: Actors, retention_setting: None, monkeypatch: pytest.MonkeyPatch
+):
+    """Review B: one failing contact rolled its whole batch back, every round, for good. Now
+    each contact has its own transaction: the failing one is rolled back (nothing of it
+    erased), logged and skipped, the others are erased, and the next round tries it again."""
+    monkeypatch.setattr(retention, "BATCH_SIZE", 2)
+    prepared = await prepare(actors)
+    due = ids(prepared.due)
+    tried = _failing_for(due[0], monkeypatch)
+
+    report = await round_at(T0, dry_run=False)
+
+    assert tried == due
+    assert report.ran and report.failed == {due[0]: "RuntimeError: a broken contact"}
+    assert [d.contact_id for d in report.contacts] == due[1:]
+    assert await erased_ids() == sorted([*await _erased_before(prepared), *due[1:]])
+    assert (await Contact.get(id=due[0])).email == "alt@example.com"
+    assert len(await erasure_audit()) == 2
+
+    monkeypatch.undo()
+    retry = await round_at(T0 + timedelta(hours=1), dry_run=False)
+
+    assert [d.contact_id for d in retry.contacts] == [due[0]] and retry.failed == {}
+    assert (await Contact.get(id=due[0])).erased_at == T0 + timedelta(hours=1)
+
+
+async def _erased_before(prepared: Prepared) -> list[int]:
+    return [c.id for c in prepared.kept if (await Contact.get(id=c.id)).erased_at is not None]
+
+
+async def test_a_round_ends_between_two_contacts_when_the_app_stops(
+    actors: Actors, retention_setting: None
+):
+    prepared = await prepare(actors)
+    due = ids(prepared.due)
+    asked: list[bool] = []
+
+    def stopping() -> bool:
+        # The shutdown begins while the first contact is erased.
+        asked.append(True)
+        return len(asked) > 1
+
+    with clock.frozen_at(T0):
+        report = await retention.run(dry_run=False, stopping=stopping)
+
+    assert report.stopped and report.ran
+    assert [d.contact_id for d in report.contacts] == due[:1]
+    assert len(asked) == 2
+    rest = await round_at(T0, dry_run=False)
+    assert [d.contact_id for d in rest.contacts] == due[1:]
+
+
+async def test_the_reason_says_one_day_in_the_singular(actors: Actors):
+    short = await Campaign.create(name="Kurz", retention_days=1)
+    contact = await person("Eintag")
+    await lost(contact, short, 2)
+
+    report = await round_at(T0, dry_run=False)
+
+    assert [d.contact_id for d in report.contacts] == [contact.id]
+    assert await erasure_audit() == [
+        f"contact {contact.id}: Aufbewahrungsfrist abgelaufen (1 Tag) (by system:retention)"
+    ]
+
+
+async def test_another_instance_taking_over_mid_round_leaves_the_erased_in_the_report(
+    actors: Actors, retention_setting: None, backend: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Another instance takes the job lock after this round's first erasure committed: the
+    round stops there (ran False) and its report still lists the contact it erased (the
+    command prints it). Each contact's transaction takes the transaction-scoped lock anew, so
+    the other instance gets it between two contacts."""
+    if backend != "postgres":
+        pytest.skip("instances are told apart by PostgreSQL's advisory lock")
+    prepared = await prepare(actors)
+    due = ids(prepared.due)
+    real_lock = retention.try_job_lock
+    take = asyncio.Event()
+    holding = asyncio.Event()
+    release = asyncio.Event()
+    calls: list[int] = []
+
+    async def other_instance() -> None:
+        # Started outside the round, so its transaction is a connection of its own.
+        await take.wait()
+        async with in_transaction():
+            assert await real_lock(retention.JOB_LOCK_KEY)
+            holding.set()
+            await release.wait()
+
+    async def lock(key: int) -> bool:
+        if calls:
+            # The second contact: the first one's transaction has committed, the other
+            # instance takes the lock now.
+            take.set()
+            await asyncio.wait_for(holding.wait(), 10)
+        calls.append(key)
+        return await real_lock(key)
+
+    other = asyncio.ensure_future(other_instance())
+    monkeypatch.setattr(retention, "try_job_lock", lock)
+    try:
+        report = await round_at(T0, dry_run=False)
+    finally:
+        take.set()
+        release.set()
+        await other
+
+    assert not report.ran
+    assert [d.contact_id for d in report.contacts] == due[:1]
+    assert await erased_ids() == sorted([*await _erased_before(prepared), due[0]])

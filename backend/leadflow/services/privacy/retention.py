@@ -11,12 +11,28 @@ An open lead, a successful lead or an opportunity keeps the person. The rule is 
 in `_expired` (a lead past its limit) and `_due_ids` (two statements per batch, no loop over
 contacts); the listing and the re-check before each erasure both use it.
 
-A round (`run`, from the periodic job and `leadflow retention run`) erases the due contacts
-with `erasure.erase_contact` as the system actor `RETENTION` (audited like an admin's
-erasure), in batches of BATCH_SIZE contacts, one transaction per batch, so a big backlog never
-holds one huge transaction. Each batch first takes the job's advisory lock (PostgreSQL,
-`try_job_lock`), so one instance erases at a time; the round stops when another holds it.
-SQLite serves one instance, whose rounds take turns in-process (as reminders.py's).
+A round (`run`, from the periodic job and `leadflow retention run`) lists the due contacts
+in pages of BATCH_SIZE (plain reads) and erases each in a transaction of its own with
+`erasure.erase_contact(..., suppress=False)` as the system actor `RETENTION` (audited like an
+admin's erasure; no suppression entry: a prospect who did not buy made no objection, and a
+keyed hash kept for ever would itself go against storage limitation). One transaction per
+contact: an erasure scrubs the person's traces (import rows, audit details), which takes
+about half a second with a big history, so a batch's transaction would hold its locks (and
+SQLite's only writer) for most of a minute. A contact whose erasure raises is logged, counted
+in `failed` and skipped (its transaction is rolled back); the round goes on past it and the
+next round tries it again. Between two contacts the round checks `stopping` (the app's
+shutdown, jobs.py) and ends there.
+
+One instance at a time: each contact's transaction first takes the job's advisory lock
+(PostgreSQL, `try_job_lock`, `pg_try_advisory_xact_lock`), and the round stops (`ran` False)
+when another instance holds it. A session-level lock held for the whole round is not used:
+Tortoise hands each statement outside a transaction any pooled connection, so the lock and
+its unlock could land on different connections, and a connection going back to the pool with
+the lock would keep it for good. The per-transaction lock is sound because the lock guards no
+correctness (each erasure re-checks the rule under the contact's row locks and is
+idempotent): it keeps two instances from doing the same work, and whichever finds it taken
+leaves the rest to the other. SQLite serves one instance, whose rounds take turns in-process
+(as reminders.py's).
 
 Races: a lead reopened, a new lead or an opportunity created for the person between the
 listing and the erasure must keep them. Before erasing, the contact's row is locked FOR UPDATE
@@ -26,13 +42,15 @@ waits for a reopen or a close in progress), and then the rule is checked again f
 contact; erasure is idempotent, so two rounds erase each person once. The locks are taken in
 the erasure's order (the contact, then its leads); a step planned on a just-reopened lead locks
 the lead, then the contact (activities' consent check), so in a narrow window the two can
-deadlock: PostgreSQL aborts one, and a batch so aborted is tried again by the next round.
+deadlock: PostgreSQL aborts one, and a contact so aborted is tried again by the next round.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -48,13 +66,14 @@ from leadflow.db.models import Campaign, Contact, Lead, Opportunity
 from leadflow.db.sql import is_postgres, try_job_lock
 from leadflow.services.privacy import config, erasure
 
+log = logging.getLogger("leadflow.retention")
+
 # The advisory lock of the retention rounds (a constant no other job uses: "LF" 0015).
 JOB_LOCK_KEY = 0x4C46_0015
-# Contacts erased per transaction: a batch holds SQLite's only writer (and PostgreSQL's row
-# locks) while its erasures run, each a few dozen statements.
+# Due contacts listed per statement (each then erased in a transaction of its own).
 BATCH_SIZE = 100
-# At most this many erasures per scheduled round (the rest in the next): a round is never
-# cancelled, so it must end soon after a shutdown begins (jobs.STOP_SECONDS).
+# At most this many erasures per scheduled round (the rest in the next); a shutdown ends a
+# round between two contacts (`stopping`).
 ROUND_LIMIT = 2 * BATCH_SIZE
 # The job acting on its own: the audit log names it as system:retention.
 RETENTION = SystemActor("retention")
@@ -78,18 +97,25 @@ class DueContact:
     @property
     def reason(self) -> str:
         """The erasure's reason in the audit log."""
-        return f"Aufbewahrungsfrist abgelaufen ({self.retention_days} Tage)"
+        days = "1 Tag" if self.retention_days == 1 else f"{self.retention_days} Tage"
+        return f"Aufbewahrungsfrist abgelaufen ({days})"
 
 
 @dataclass(slots=True)
 class RetentionReport:
     dry_run: bool
-    # False: another instance's (or this one's) round was running; nothing was done.
+    # False: another instance's (or this one's) round was running, or took over during this
+    # one; `contacts` holds what this one erased before that.
     ran: bool = True
     # Listed (dry run) or erased, in contact id order.
     contacts: list[DueContact] = field(default_factory=list)
     # Listed but found no longer due under the lock (reopened, a new lead or opportunity).
     kept: int = 0
+    # Contacts whose erasure raised (logged, rolled back, tried again by the next round): the
+    # contact id -> the error in one line.
+    failed: dict[int, str] = field(default_factory=dict)
+    # The round ended early because the app is shutting down.
+    stopped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,59 +252,81 @@ async def _described(contact_ids: list[int], now: datetime, limits: _Limits) -> 
     ]
 
 
-async def run(*, dry_run: bool, limit: int | None = None) -> RetentionReport:
+async def run(
+    *, dry_run: bool, limit: int | None = None, stopping: Callable[[], bool] = lambda: False
+) -> RetentionReport:
     """One retention round at `clock.now()`: list (dry run) or erase the due contacts, at most
-    `limit` of them. Nothing happens when neither the setting nor any campaign sets a limit."""
+    `limit` of them, ending between two contacts once `stopping()` says so. Nothing happens
+    when neither the setting nor any campaign sets a limit."""
     if is_postgres():
-        return await _round(dry_run, limit)
+        return await _round(dry_run, limit, stopping)
     if _in_process.locked():
         return RetentionReport(dry_run=dry_run, ran=False)
     async with _in_process:
-        return await _round(dry_run, limit)
+        return await _round(dry_run, limit, stopping)
 
 
-async def run_round() -> RetentionReport:
+async def run_round(stopping: Callable[[], bool] = lambda: False) -> RetentionReport:
     """The periodic job's round: erase what is due, at most ROUND_LIMIT contacts."""
-    return await run(dry_run=False, limit=ROUND_LIMIT)
+    return await run(dry_run=False, limit=ROUND_LIMIT, stopping=stopping)
 
 
-async def _round(dry_run: bool, limit: int | None) -> RetentionReport:
+async def _round(dry_run: bool, limit: int | None, stopping: Callable[[], bool]) -> RetentionReport:
     report = RetentionReport(dry_run=dry_run)
     now = clock.now()
     limits = await _limits()
     after: int | None = 0
     while after is not None and limits.any and (limit is None or len(report.contacts) < limit):
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - len(report.contacts))
+        page = await _due_ids(now, limits, after, size)
         if dry_run:
-            page = await _due_ids(now, limits, after, size)
             report.contacts.extend(await _described(page.due, now, limits))
-        else:
-            erased = await _erase_batch(report, now, limits, after, size)
-            if erased is None:
-                report.ran = False
-                break
-            page = erased
+        elif not await _erase_page(report, page.due, now, limits, stopping):
+            break
         after = page.next_after
     return report
 
 
-async def _erase_batch(
-    report: RetentionReport, now: datetime, limits: _Limits, after: int, size: int
-) -> _Page | None:
-    """List and erase one batch in one transaction under the job lock; None when another
-    instance holds it. Returns the listed page (the erased contacts go into the report)."""
+async def _erase_page(
+    report: RetentionReport,
+    contact_ids: list[int],
+    now: datetime,
+    limits: _Limits,
+    stopping: Callable[[], bool],
+) -> bool:
+    """Erase the listed contacts, each in its own transaction; False when the round must end
+    (shutting down, or another instance holds the job lock)."""
+    for contact_id in contact_ids:
+        if stopping():
+            report.stopped = True
+            return False
+        try:
+            if not await _erase_one(report, contact_id, now, limits):
+                report.ran = False
+                return False
+        except Exception as error:
+            # Rolled back; the next round tries again. One broken contact must not hold up
+            # the erasure of everyone after it.
+            log.exception("Retention: erasing contact %d failed; skipped", contact_id)
+            report.failed[contact_id] = f"{type(error).__name__}: {error}"
+    return True
+
+
+async def _erase_one(
+    report: RetentionReport, contact_id: int, now: datetime, limits: _Limits
+) -> bool:
+    """Erase one contact if it is still due, in one transaction under the job lock; False when
+    another instance holds the lock (nothing done)."""
     async with in_transaction():
         if not await try_job_lock(JOB_LOCK_KEY):
-            return None
-        page = await _due_ids(now, limits, after, size)
-        for contact_id in page.due:
-            due = await _still_due(contact_id, now, limits)
-            if due is None:
-                report.kept += 1
-                continue
-            await erasure.erase_contact(RETENTION, contact_id, due.reason)
-            report.contacts.append(due)
-    return page
+            return False
+        due = await _still_due(contact_id, now, limits)
+        if due is None:
+            report.kept += 1
+            return True
+        await erasure.erase_contact(RETENTION, contact_id, due.reason, suppress=False)
+    report.contacts.append(due)
+    return True
 
 
 async def _still_due(contact_id: int, now: datetime, limits: _Limits) -> DueContact | None:
