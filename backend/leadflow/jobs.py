@@ -19,7 +19,8 @@ The periodic jobs:
 - retention (services/privacy/retention.py): erasing the people whose leads all closed
   unsuccessful longer ago than their campaign's or the instance's limit, with the other
   housekeeping every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start, one
-  instance's batch at a time (its advisory lock); nothing when no limit is set.
+  transaction per contact, each under its advisory lock (one instance at a time), ending
+  between two contacts at shutdown (`BackgroundWork.stopping`); nothing when no limit is set.
 The jobs the next capabilities bring are added to `BackgroundWork` the same way (`add`): a
 name, an interval and a round.
 
@@ -96,6 +97,8 @@ class BackgroundWork:
         self._jobs: list[PeriodicJob] = []
         self._periodic: list[_PeriodicTask] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Set first thing in `stop`: rounds that check it end between two steps.
+        self.stopping = False
         self.add(
             PeriodicJob(
                 PRUNING_TASK_NAME,
@@ -158,7 +161,8 @@ class BackgroundWork:
                 RETENTION_TASK_NAME,
                 "Erasing contacts past their retention",
                 settings.prune_interval_seconds,
-                _erase_past_retention,
+                # Ends between two erasures once the app stops.
+                lambda: _erase_past_retention(lambda: self.stopping),
             )
         )
         # Poll 0: this instance neither fans events out to webhooks nor delivers them.
@@ -201,6 +205,7 @@ class BackgroundWork:
 
     async def stop(self) -> None:
         """Before the database closes: stop the jobs and the imports (see the module's doc)."""
+        self.stopping = True
         self.import_queue.stop()
         for periodic in self._periodic:
             periodic.stop()
@@ -291,10 +296,12 @@ async def _prune_webhook_deliveries() -> None:
         log.info("Pruned %d finished webhook deliveries", pruned)
 
 
-async def _erase_past_retention() -> None:
-    report = await retention.run_round()
+async def _erase_past_retention(stopping: Callable[[], bool]) -> None:
+    report = await retention.run_round(stopping)
     if report.contacts:
         log.info("Erased %d contacts past their retention", len(report.contacts))
+    if report.failed:
+        log.warning("Retention: %d contacts could not be erased (next round)", len(report.failed))
 
 
 async def _first_pruning() -> bool:
