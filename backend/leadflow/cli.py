@@ -673,19 +673,32 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> None:
 
     async def task() -> None:
         report = await retention.run(dry_run=args.dry_run)
-        if not report.ran:
-            raise CommandError("Another instance is running the retention; try again later.")
+        # What was erased is printed first, whatever happened after: the operator must learn
+        # of every erasure even when another instance took over mid-run.
         for due in report.contacts:
-            leads = f"{due.leads} lead" + ("" if due.leads == 1 else "s")
             print(
-                f"contact #{due.contact_id}\t{leads}\tlast closed {due.latest_close:%Y-%m-%d}"
-                f"\t{due.retention_days} days\t{', '.join(due.campaigns)}"
+                f"contact #{due.contact_id}\t{_counted(due.leads, 'lead')}"
+                f"\tlast closed {due.latest_close:%Y-%m-%d}"
+                f"\t{_counted(due.retention_days, 'day')}\t{', '.join(due.campaigns)}"
             )
-        count = len(report.contacts)
-        contacts = f"{count} contact" + ("" if count == 1 else "s")
+        contacts = _counted(len(report.contacts), "contact")
         print(f"{contacts} would be erased" if args.dry_run else f"{contacts} erased")
+        for contact_id, error in report.failed.items():
+            print(f"contact #{contact_id}: erasure failed, tried again next run ({error})")
+        if report.failed:
+            raise CommandError(f"{_counted(len(report.failed), 'contact')} could not be erased.")
+        if not report.ran and not report.contacts:
+            raise CommandError("Another instance is running the retention; try again later.")
+        if not report.ran:
+            # Some erased here, the rest by the other instance: no failure of this command.
+            print("Another instance took over the retention; it erases the rest.", file=sys.stderr)
 
     _run_with_database(settings, task)
+
+
+def _counted(count: int, noun: str) -> str:
+    """'1 day', '2 days'."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _suppression_lift(args: argparse.Namespace, settings: Settings) -> None:

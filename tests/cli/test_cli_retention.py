@@ -81,3 +81,22 @@ def test_without_any_retention_nothing_is_erased(cli):
     # there has another lead under no limit.
     assert succeeded(cli("retention", "run")).splitlines() == ["0 contacts erased"]
     assert run_with_database(url, _state) == (["Alt", "Beide", "Frisch", "Offen"], 0)
+
+
+async def _seed_one_day() -> int:
+    daily = await Campaign.create(name="Täglich", retention_days=1)
+    contact = await Contact.create(last_name="Eintag", email="eintag@example.com")
+    await _lost(contact, daily, 3)
+    return contact.id
+
+
+def test_one_day_is_said_in_the_singular(cli):
+    url = cli.env["LEADFLOW_DATABASE_URL"]
+    contact_id = run_with_database(url, _seed_one_day)
+
+    erased = succeeded(cli("retention", "run"))
+
+    assert erased.splitlines() == [
+        f"contact #{contact_id}\t1 lead\tlast closed {day(3)}\t1 day\tTäglich",
+        "1 contact erased",
+    ]
