@@ -15,10 +15,17 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
-from leadflow.db.enums import ActivityKind, NotificationKind, Outcome
-from leadflow.db.models import Activity, Contact, Lead, Notification, Opportunity
+from leadflow.db.enums import ActivityKind, NotificationKind, OpportunityEventKind, Outcome
+from leadflow.db.models import (
+    Activity,
+    Contact,
+    Lead,
+    Notification,
+    Opportunity,
+    OpportunityEvent,
+)
 from leadflow.errors import DomainError, ErrorCode
-from leadflow.services import activities, campaigns, leads, reminders
+from leadflow.services import activities, campaigns, leads, opportunities, reminders
 from leadflow.services.leads import LeadIntake
 from leadflow.services.privacy import config, erasure, suppression, traces
 from leadflow.settings import Settings
@@ -315,3 +322,36 @@ async def test_a_round_after_the_erasure_names_the_tombstone(actors: Actors) -> 
         "message", flat=True
     )
     assert [str(m) for m in messages] == [f"Anruf fällig: {traces.ERASED_MARK}"] * 2
+
+
+# ---------------------------------------------------------------------------------------------
+# updateOpportunity: the history note quotes the old title
+
+
+async def test_an_opportunity_edit_after_an_erasure_quotes_no_old_title(
+    actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erasure commits between the edit's permission read and its transaction (both
+    databases): the note quotes the title as it is then (the marker), not the name read
+    before."""
+    lead = await _active_lead(actors)
+    closed = await leads.close_lead(actors.clerk_a.user, lead.id, Outcome.SUCCESSFUL)
+    assert closed.opportunity is not None
+    owned = opportunities._opportunity_owned_by
+
+    async def erased_meanwhile(*args: Any) -> Opportunity:
+        found = await owned(*args)
+        await erasure.erase_contact(actors.admin.user, lead.contact_id, "Anruf")
+        return found
+
+    monkeypatch.setattr(opportunities, "_opportunity_owned_by", erased_meanwhile)
+    await opportunities.update_opportunity(
+        actors.clerk_a.user,
+        closed.opportunity.id,
+        opportunities.OpportunityChanges(given=frozenset({"title"}), title="Folgeauftrag"),
+    )
+
+    notes = await OpportunityEvent.filter(
+        opportunity_id=closed.opportunity.id, kind=OpportunityEventKind.UPDATED
+    ).values_list("note", flat=True)
+    assert notes == [f"title: {traces.ERASED_MARK} -> Folgeauftrag"]

@@ -32,7 +32,11 @@ from leadflow.db.models import (
 )
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services import contacts, notifications, outbox
-from leadflow.services.activities import complete_open_activities, hand_over_open_activities
+from leadflow.services.activities import (
+    complete_open_activities,
+    hand_over_open_activities,
+    lock_contact,
+)
 from leadflow.services.users import require_active_clerk
 from leadflow.services.validation import clean_money, clean_text
 
@@ -342,22 +346,29 @@ async def update_opportunity(
         values["expected_close_date"] = changes.expected_close_date
     if not values:
         raise DomainError(ErrorCode.REQUIRED, "Give at least one value to change.", ["input"])
-    described = [
-        f"{name}: {_shown(getattr(opportunity, name))} -> {_shown(value)}"
-        for name, value in values.items()
-        if getattr(opportunity, name) != value
-    ]
-    if not described:
-        return opportunity
     async with in_transaction():
-        # Guarded by the owner read above: a hand-over in between would make the check stale.
-        changed = await Opportunity.filter(id=opportunity.id, owner_id=opportunity.owner_id).update(
-            **values
+        # The contact's lock first (the erasure's order, `activities.lock_contact`), then the
+        # row as it is now: the history note quotes the old title, which an erasure committed
+        # since the read above has blanked. Guarded by the owner read above: a hand-over in
+        # between would make the permission check stale.
+        await lock_contact(opportunity.contact_id)
+        current = (
+            await Opportunity.filter(id=opportunity.id, owner_id=opportunity.owner_id)
+            .select_for_update(no_key=True)
+            .first()
         )
-        if changed != 1:
+        if current is None:
             raise DomainError(ErrorCode.CONFLICT, _CONFLICT, ["opportunityId"])
+        described = [
+            f"{name}: {_shown(getattr(current, name))} -> {_shown(value)}"
+            for name, value in values.items()
+            if getattr(current, name) != value
+        ]
+        if not described:
+            return current
+        await Opportunity.filter(id=current.id).update(**values)
         await OpportunityEvent.create(
-            opportunity=opportunity,
+            opportunity=current,
             kind=OpportunityEventKind.UPDATED,
             actor=actor_user(actor),
             note="; ".join(described),
