@@ -71,6 +71,14 @@ def sortable_amount(table: str, column: str) -> RawSQL:
     return RawSQL(quoted if is_postgres() else f"CAST({quoted} AS REAL)")
 
 
+def json_text(column: str) -> RawSQL:
+    """A JSON column as its text, to narrow rows by a substring before reading them (e.g. a
+    person's rejected import rows). PostgreSQL writes jsonb's text with non-ASCII characters
+    as they are; SQLite keeps the text Tortoise wrote (json.dumps: non-ASCII as \\uXXXX
+    escapes), so a caller searches for ASCII parts only."""
+    return RawSQL(f'CAST("{column}" AS TEXT)')
+
+
 class _Text(Selectable):
     """A statement's text as the FROM item of `SELECT * FROM (...)`: its parts rendered in the
     order they appear, so that the parameters are numbered in the same order on either

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from leadflow.db.enums import ImportIssueKind
 from leadflow.db.models import (
@@ -36,6 +37,7 @@ from leadflow.db.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from leadflow.db.sql import json_text
 from leadflow.errors import DomainError
 from leadflow.global_ids import encode_id
 from leadflow.services.csv_cells import restore
@@ -410,10 +412,11 @@ async def persons_rejected_rows(person: ErasedPerson) -> list[ImportIssue]:
     about 3 statements per 1,000 rejected rows in the database, however many are theirs."""
     found: list[ImportIssue] = []
     shapes: dict[int, _RowShape] = {}
+    candidates = _rows_mentioning(person)
     after = 0
     while True:
         batch = list(
-            await ImportIssue.filter(kind=ImportIssueKind.REJECTED, id__gt=after)
+            await candidates.filter(id__gt=after)
             .order_by("id")
             .limit(_ISSUE_BATCH)
             .only("id", "lead_import_id", "row_number", "field", "code", "message", "values")
@@ -432,6 +435,27 @@ async def persons_rejected_rows(person: ErasedPerson) -> list[ImportIssue]:
 
 
 _ISSUE_BATCH = 1_000
+
+
+def _rows_mentioning(person: ErasedPerson) -> QuerySet[ImportIssue]:
+    """The rejected rows that may be the person's, narrowed in the database: every row of
+    theirs holds one of their emails or one of their last names (`_is_persons_row`), so its
+    stored values' text holds an ASCII part of one (JSON on SQLite escapes the rest); the
+    rule itself is then applied in Python. Without an ASCII part to look for (a name in
+    another script), every rejected row is read."""
+    rejected = ImportIssue.filter(kind=ImportIssueKind.REJECTED)
+    needles = [_ascii_part(value) for value in (*person.email_keys, *person.last_names)]
+    if not needles or not all(needles):
+        return rejected
+    mentioning = Q(*(Q(values_text__icontains=needle) for needle in needles), join_type="OR")
+    return rejected.annotate(values_text=json_text("values")).filter(mentioning)
+
+
+def _ascii_part(value: str) -> str:
+    """The longest run of characters JSON stores as they are on both databases (printable
+    ASCII but the quote and the backslash), "" when there is none."""
+    runs = re.findall(r"[ !#-\[\]-~]+", value.strip())
+    return max(runs, key=len, default="")
 
 
 async def _shapes_of(lead_import_ids: set[int]) -> dict[int, _RowShape]:
