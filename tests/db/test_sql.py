@@ -11,15 +11,16 @@ import statistics
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from leadflow.db import sql
-from leadflow.db.enums import Outcome
+from leadflow.db.enums import ImportIssueKind, Outcome
 from leadflow.db.lifecycle import database
-from leadflow.db.models import Campaign, Contact, Lead
+from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadImport
 
 START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
 ASSIGNMENT = sql.Duration("assignment", "created_at", "first_assigned_at")
@@ -195,6 +196,36 @@ async def test_place_of_first_match_numbers_the_conditions_in_order(db: None) ->
 # (`SELECT 1` in web/static.py) is the one exception: it asks the connection, not the data.
 RAW_SQL = re.compile(r"capabilities\.dialect|execute_query|execute_script|execute_pypika|RawSQL")
 PACKAGE = Path(__file__).resolve().parents[2] / "backend" / "leadflow"
+
+
+async def test_json_text_is_searched_by_its_ascii_parts(db: None) -> None:
+    """PostgreSQL's jsonb text keeps "ü", SQLite's stored JSON escapes it: an ASCII part of a
+    value is found on both, case-insensitively; the escaped character is not searched for."""
+    campaign = await Campaign.create(name="Messe")
+    lead_import = await LeadImport.create(campaign=campaign, file_name="a.csv", file_digest="d")
+    kept = await ImportIssue.create(
+        lead_import=lead_import,
+        kind=ImportIssueKind.REJECTED,
+        row_number=2,
+        message="",
+        values=["MÜLLER", "Erna"],
+    )
+    await ImportIssue.create(
+        lead_import=lead_import,
+        kind=ImportIssueKind.REJECTED,
+        row_number=3,
+        message="",
+        values=["Berg", "Otto"],
+    )
+
+    def mentioning(needle: str) -> Any:
+        return ImportIssue.annotate(values_text=sql.json_text("values")).filter(
+            values_text__icontains=needle
+        )
+
+    assert await mentioning("ller").values_list("id", flat=True) == [kept.id]
+    assert await mentioning("erna").values_list("id", flat=True) == [kept.id]
+    assert await mentioning("zzz").count() == 0
 
 
 def test_no_sql_of_its_own_outside_db() -> None:
