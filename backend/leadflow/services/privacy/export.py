@@ -53,6 +53,7 @@ from leadflow.errors import DomainError, ErrorCode
 from leadflow.global_ids import encode_id
 from leadflow.services import audit
 from leadflow.services.privacy import config, erasure, traces
+from leadflow.services.webhooks import payloads
 
 FORMAT = "leadflow.contact-export/1"
 
@@ -213,18 +214,8 @@ async def _deliveries(contact_id: int, lead_ids: list[int]) -> list[WebhookDeliv
     return [
         delivery
         for delivery in deliveries
-        if delivery.lead_id in lead_ids or _data_id(delivery.body) == contact_gid
+        if delivery.lead_id in lead_ids or payloads.data_id_of(delivery.body) == contact_gid
     ]
-
-
-def _data_id(body: str) -> object:
-    """The `data.id` of a delivery's body (the object the event is about), None if none."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    data = document.get("data") if isinstance(document, dict) else None
-    return data.get("id") if isinstance(data, dict) else None
 
 
 def _user_ids(rows: _Rows) -> set[int]:

@@ -43,6 +43,7 @@ from leadflow.global_ids import encode_id
 from leadflow.services.csv_cells import restore
 from leadflow.services.import_files import MAX_FIELD_CHARS, map_columns
 from leadflow.services.validation import EMAIL_PATTERN, phone_key
+from leadflow.services.webhooks import payloads
 
 # What stands where a value was (the audit log, an import's failure, a rejected row's message).
 ERASED_MARK = "[gelöscht]"
@@ -264,17 +265,8 @@ async def _deliveries_about(person: ErasedPerson) -> list[tuple[int, str]]:
     return [
         (int(delivery_id), str(body))
         for delivery_id, lead_id, body in rows
-        if lead_id in person.lead_ids or _data_id(str(body)) in object_ids
+        if lead_id in person.lead_ids or payloads.data_id_of(str(body)) in object_ids
     ]
-
-
-def _data_id(body: str) -> object:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    data = document.get("data") if isinstance(document, dict) else None
-    return data.get("id") if isinstance(data, dict) else None
 
 
 def _cleaned_body(body: str, values: tuple[str, ...]) -> str:

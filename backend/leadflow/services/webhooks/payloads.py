@@ -221,6 +221,18 @@ def _data(event: LiveEvent, subjects: Subjects) -> list[tuple[_Field, object]]:
     return [(field, value) for field, value in values if value is not ABSENT]
 
 
+def data_id_of(body: str) -> object:
+    """The `data.id` of a stored delivery body (the global ID of the object the event is
+    about), None when the body has none: how the erasure and the data export find the
+    deliveries about a person beyond their leads'."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    data = document.get("data") if isinstance(document, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 def contact_id_of(event: LiveEvent) -> int | None:
     """The contact a contact event is about (its payload's `contactId`), if it names one."""
     contact_id = event.payload.get("contactId")
