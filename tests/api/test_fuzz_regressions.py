@@ -239,7 +239,7 @@ async def mutation(
 async def stored_rows() -> dict[str, list[dict[str, Any]]]:
     """Every row of every table: what "nothing changed" compares."""
     return {
-        name: await model.all().order_by("id").values()
+        name: await model.all().order_by(model._meta.pk_attr).values()
         for name, model in sorted(Tortoise.apps["models"].items())
     }
 
