@@ -14,8 +14,6 @@ import hashlib
 import io
 import json
 import re
-import sqlite3
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -42,13 +40,13 @@ from leadflow.db.models import (
     WebhookDelivery,
 )
 from leadflow.services import outbox
-from leadflow.services.imports.records import this_worker
 from leadflow.services.imports.resume import resume_abandoned_imports
 from leadflow.services.webhooks import config
 from leadflow.services.webhooks.events import EVENT_TYPES
 from leadflow.settings import Settings
 from leadflow.web.access import CSRF_HEADER
 from tests.api.test_files import bearer, finished
+from tests.erasure_helpers import dump_database, erase, running_import
 from tests.helpers import Actor, Actors, data_of, gql, mutate_ok, new_campaign, new_leads, pk
 from tests.webhook_receiver import Receiver, running_receiver
 
@@ -120,6 +118,8 @@ SEARCH = """query($search: String!) {
   leads(filter: {search: $search}) { totalCount edges { node { id } } }
 }"""
 AUDIT_LOG = "{ auditLog(first: 100) { edges { node { action detail actor { id } } } } }"
+
+REASON = "Widerspruch per E-Mail"
 
 
 @pytest_asyncio.fixture
@@ -231,7 +231,7 @@ async def test_an_erased_person_leaves_no_trace_and_every_figure_stays(
     assert "Anfrage per Telefon" in erasure["detail"]
 
     # (d) A full dump of the database names none of the values (and still the other person).
-    dump = _dump(database_url, backend)
+    dump = dump_database(database_url, backend)
     assert "Normalmann" in dump and "bernd@normal.example" in dump
     _assert_free_of_person(dump, f"{backend} dump")
 
@@ -247,7 +247,9 @@ async def test_an_erased_person_leaves_no_trace_and_every_figure_stays(
     assert (skipped.code, skipped.values) == (ImportIssueCode.SUPPRESSED, [])
     assert again.leads_created == 1  # Bernd, whose lead is closed
     assert await Contact.filter(email_key=EMAIL.lower()).count() == 0
-    _assert_free_of_person(_dump(database_url, backend), f"{backend} dump after the re-import")
+    _assert_free_of_person(
+        dump_database(database_url, backend), f"{backend} dump after the re-import"
+    )
 
 
 # --- Steps -----------------------------------------------------------------------------------
@@ -410,25 +412,6 @@ async def _settled_after(receiver: Receiver, count: int, event_type: str) -> lis
     return await _settled_requests(receiver, count + 1)
 
 
-def _dump(database_url: str, backend: str) -> str:
-    """Every row of the test's database as SQL text."""
-    if backend == "sqlite":
-        connection = sqlite3.connect(database_url.removeprefix("sqlite://"))
-        try:
-            return "\n".join(connection.iterdump())
-        finally:
-            connection.close()
-    url = database_url.replace("postgres://", "postgresql://", 1)
-    completed = subprocess.run(
-        ["/usr/bin/pg_dump", "--data-only", "--no-owner", url],
-        capture_output=True,
-        check=True,
-        text=True,
-        timeout=60,
-    )
-    return completed.stdout
-
-
 def _assert_free_of_person(text: str, where: str) -> None:
     """None of the person's values in `text`, in any case; the phone's digits neither, and a
     value of digits only (the postal code) not as a number of its own."""
@@ -478,16 +461,6 @@ def _running_file() -> bytes:
     return text.getvalue().encode("cp1252")
 
 
-async def _erase(client: httpx.AsyncClient, admin: Actor, contact_id: str) -> None:
-    await mutate_ok(
-        client,
-        admin,
-        "eraseContact",
-        {"contactId": contact_id, "reason": "Widerspruch per E-Mail"},
-        "contact { id }",
-    )
-
-
 async def test_erasure_blanks_the_persons_rows_in_a_running_imports_file_which_then_resumes(
     client: httpx.AsyncClient, actors: Actors
 ) -> None:
@@ -495,25 +468,11 @@ async def test_erasure_blanks_the_persons_rows_in_a_running_imports_file_which_t
     campaign_id = await new_campaign(client, manager, "Messe Quast")
     [lead] = await new_leads(client, manager, campaign_id, [PERSON_INPUT])
     content = _running_file()
-    # An import that committed row 2 and runs in this process (so no watchdog takes it over).
-    lead_import = await LeadImport.create(
-        campaign_id=pk(campaign_id),
-        created_by=manager.user,
-        file_name="messe-quast.csv",
-        file_digest=hashlib.sha256(content).hexdigest(),
-        status=ImportStatus.RUNNING,
-        worker=this_worker(),
-        heartbeat_at=datetime.now(UTC),
-        rows_total=4,
-        rows_processed=1,
-        last_row_number=2,
-        contacts_reused=1,
-        header=RUNNING_FILE_ROWS[0],
-        separator=";",
+    lead_import = await running_import(
+        pk(campaign_id), manager.user, "messe-quast.csv", content, RUNNING_FILE_ROWS[0], rows=4
     )
-    await ImportSource.create(lead_import=lead_import, content=content, mapping={})
 
-    await _erase(client, actors.admin, lead["contact"]["id"])
+    await erase(client, actors.admin, lead["contact"]["id"], REASON)
 
     source = await ImportSource.get(lead_import_id=lead_import.id)
     stored = bytes(source.content)
@@ -613,7 +572,7 @@ async def test_erasure_removes_the_person_from_stored_events_deliveries_and_fail
     )
     other_entry = await AuditEntry.create(action="login.failed", detail="bernd@normal.example")
 
-    await _erase(client, actors.admin, lead["contact"]["id"])
+    await erase(client, actors.admin, lead["contact"]["id"], REASON)
 
     # The first two: the erasure announced the open lead's change after them.
     events = await OutboxEvent.filter(topic=outbox.LEAD_CHANGED).order_by("id").limit(2)

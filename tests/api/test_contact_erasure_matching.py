@@ -10,9 +10,7 @@ Retention's erasure (`suppress=False`) leaves the suppression list alone."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -30,11 +28,10 @@ from leadflow.db.models import (
 )
 from leadflow.services import audit
 from leadflow.services.csv_cells import restore
-from leadflow.services.imports.records import this_worker
 from leadflow.services.privacy import erasure
 from leadflow.web.access import CSRF_HEADER
-from tests.api.test_contact_erasure_acceptance import _dump
 from tests.api.test_files import bearer, finished, upload
+from tests.erasure_helpers import dump_database, erase, running_import
 from tests.helpers import Actor, Actors, mutate, mutate_ok, new_campaign, new_leads, pk
 
 # The person as first entered, with values found nowhere else in the test database.
@@ -53,17 +50,8 @@ AFTER = {
     "phone": "+49 5542 880114",
     "city": "Witzenhausen",
 }
+REASON = "Widerspruch per Brief"
 SWITCHBOARD = "+49 5541 771903"
-
-
-async def erase(client: httpx.AsyncClient, admin: Actor, contact_id: str) -> None:
-    await mutate_ok(
-        client,
-        admin,
-        "eraseContact",
-        {"contactId": contact_id, "reason": "Widerspruch per Brief"},
-        "contact { id }",
-    )
 
 
 async def create_leads(
@@ -96,7 +84,7 @@ async def test_values_corrected_before_the_erasure_are_suppressed_and_in_no_dump
     assert login.status_code == 401, login.text
     assert await AuditEntry.filter(detail__icontains=BEFORE["email"]).count() == 1
 
-    await erase(client, actors.admin, contact_id)
+    await erase(client, actors.admin, contact_id, REASON)
 
     # The original entry (the old email), and the old phone alone, are refused; so are the
     # values as corrected.
@@ -114,7 +102,7 @@ async def test_values_corrected_before_the_erasure_are_suppressed_and_in_no_dump
     assert await Contact.filter(email_key=BEFORE["email"]).count() == 0
     # Nothing in the database names either version of the person (the correction history, the
     # audit log, the failed login all held the old values).
-    dump = _dump(database_url, backend).casefold()
+    dump = dump_database(database_url, backend).casefold()
     for value in (*BEFORE.values(), *AFTER.values(), "555417719", "555428801"):
         assert value.casefold() not in dump.replace(" ", ""), value
         assert value.casefold() not in dump, value
@@ -161,7 +149,7 @@ async def test_the_audit_log_loses_only_what_identifies_the_person_as_whole_word
     }
     [lead] = await new_leads(client, actors.manager, campaign, [person])
 
-    await erase(client, actors.admin, lead["contact"]["id"])
+    await erase(client, actors.admin, lead["contact"]["id"], REASON)
 
     ids = {name: entry.id for name, entry in entries.items()}
     stored = dict(await AuditEntry.filter(id__in=ids.values()).values_list("id", "detail"))
@@ -202,25 +190,11 @@ async def test_a_running_imports_file_keeps_a_colleague_at_the_switchboard_and_a
     text = io.StringIO(newline="")
     csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(RUNNING_FILE_ROWS)
     content = text.getvalue().encode("utf-8")
-    # An import that committed row 2 and runs in this process (so no watchdog takes it over).
-    lead_import = await LeadImport.create(
-        campaign_id=pk(campaign),
-        created_by=manager.user,
-        file_name="messe.csv",
-        file_digest=hashlib.sha256(content).hexdigest(),
-        status=ImportStatus.RUNNING,
-        worker=this_worker(),
-        heartbeat_at=datetime.now(UTC),
-        rows_total=5,
-        rows_processed=1,
-        last_row_number=2,
-        contacts_reused=1,
-        header=RUNNING_FILE_ROWS[0],
-        separator=";",
+    lead_import = await running_import(
+        pk(campaign), manager.user, "messe.csv", content, RUNNING_FILE_ROWS[0], rows=5
     )
-    await ImportSource.create(lead_import=lead_import, content=content, mapping={})
 
-    await erase(client, actors.admin, lead["contact"]["id"])
+    await erase(client, actors.admin, lead["contact"]["id"], REASON)
 
     stored = bytes((await ImportSource.get(lead_import_id=lead_import.id)).content)
     rows = list(csv.reader(io.StringIO(stored.decode("utf-8"), newline=""), delimiter=";"))
@@ -254,7 +228,7 @@ async def test_rejected_rows_of_a_colleague_at_the_switchboard_and_a_namesake_st
     issues = ImportIssue.filter(lead_import_id=lead_import.id, kind=ImportIssueKind.REJECTED)
     before = {issue.row_number: issue for issue in await issues}
 
-    await erase(client, actors.admin, encode_id("Contact", contact.id))
+    await erase(client, actors.admin, encode_id("Contact", contact.id), REASON)
 
     after = {issue.row_number: issue for issue in await issues}
     lines = REJECTED_FILE.splitlines()
@@ -312,7 +286,7 @@ async def test_rows_of_an_import_whose_columns_are_no_longer_known_go_by_every_c
             values=values,
         )
 
-    await erase(client, actors.admin, lead["contact"]["id"])
+    await erase(client, actors.admin, lead["contact"]["id"], REASON)
 
     stored = await ImportIssue.filter(lead_import_id=lead_import.id).values_list(
         "row_number", "values"
