@@ -127,17 +127,19 @@ def clean_retention_days(days: int | None, field: Sequence[str]) -> int | None:
 
 async def waiting_limit_of(actor: Actor, campaign_id: int) -> int | None:
     """The campaign's waiting limit, for managers (None for everyone else)."""
-    if not policy.is_manager(actor):
-        return None
-    found = await Campaign.filter(id=campaign_id).values_list("waiting_limit_hours", flat=True)
-    return cast(int | None, found[0]) if found else None
+    return await _managers_setting(actor, campaign_id, "waiting_limit_hours")
 
 
 async def retention_days_of(actor: Actor, campaign_id: int) -> int | None:
     """The campaign's own retention in days, for managers (None for everyone else)."""
+    return await _managers_setting(actor, campaign_id, "retention_days")
+
+
+async def _managers_setting(actor: Actor, campaign_id: int, column: str) -> int | None:
+    """A campaign setting only managers read (one query per campaign and field)."""
     if not policy.is_manager(actor):
         return None
-    found = await Campaign.filter(id=campaign_id).values_list("retention_days", flat=True)
+    found = await Campaign.filter(id=campaign_id).values_list(column, flat=True)
     return cast(int | None, found[0]) if found else None
 
 
