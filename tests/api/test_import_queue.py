@@ -103,7 +103,7 @@ async def test_other_requests_are_answered_while_imports_run(database_url):
     settings = Settings(database_url=database_url, import_concurrency=1)
     async with app_client(settings) as http:
         actors = await make_actors()
-        import_ids = await upload_all(http, actors, 5, 6000)
+        import_ids = await upload_all(http, actors, 5, 2000)
         latencies: list[float] = []
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
