@@ -45,6 +45,18 @@ def pytest_configure(config: pytest.Config) -> None:
     passwords.use_test_hashing()
 
 
+# The browser tests are the longest (10-30 s each). Handed out first, they run while the many
+# short tests fill the gaps, instead of one xdist worker waiting for the other's last browser
+# test at the end. A stable sort after pytest's own reordering (which groups the tests by the
+# session's database backends), so everything else keeps its order.
+SLOW_FIRST = ("tests/e2e/",)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
