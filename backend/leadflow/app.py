@@ -37,7 +37,9 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        config = tortoise_config(settings.database_url, settings.request_timeout_seconds)
+        config = tortoise_config(
+            settings.database_url, settings.request_timeout_seconds, settings.db_pool_size
+        )
         async with RegisterTortoise(app, config=config), work.running(), hub.running():
             yield
 

@@ -31,6 +31,10 @@ class SmtpServer:
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL: the most connections one app process holds (asyncpg's pool `maxsize`; it opens
+    # them as needed). Each process also holds one listening connection (live/listener.py), so
+    # instances x workers x (pool size + 1) must stay below the server's max_connections.
+    db_pool_size: int = 10
     host: str = "127.0.0.1"
     port: int = 8000
     # The playground and introspection stay on for partners by default.
@@ -130,6 +134,7 @@ class Settings:
             **_graphql_limits_from_env(env),
             **_webhook_settings_from_env(env),
             **_privacy_settings_from_env(env),
+            **_database_settings_from_env(env),
         )
 
 
@@ -219,6 +224,15 @@ def _graphql_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         defaults.request_timeout_seconds if timeout is None else _parse_timeout(timeout)
     )
     return values
+
+
+def _database_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """LEADFLOW_DB_POOL_SIZE; unset keeps the default of `Settings`."""
+    if "LEADFLOW_DB_POOL_SIZE" not in env:
+        return {}
+    return {
+        "db_pool_size": _parse_int("LEADFLOW_DB_POOL_SIZE", env["LEADFLOW_DB_POOL_SIZE"], 1, 500)
+    }
 
 
 def _privacy_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:

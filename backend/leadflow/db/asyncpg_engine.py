@@ -1,0 +1,44 @@
+"""Tortoise's asyncpg backend, with pool connections handed back without a reset round trip.
+
+Tortoise takes a connection from asyncpg's pool for every statement outside a transaction (and
+for every transaction) and gives it back right after. On each return asyncpg's pool runs
+`Connection.reset`: a ROLLBACK when a transaction is still open, then the reset query
+`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`, one more round trip to
+the server per statement (a leads page made 6 round trips, 3 of them resets).
+
+The reset query undoes session state a connection may carry to its next user. Ours carries none:
+- advisory locks: only transaction-scoped ones (`db.sql.try_job_lock`,
+  `pg_try_advisory_xact_lock`), released by COMMIT or ROLLBACK;
+- cursors: Tortoise fetches whole results; asyncpg's cursors live inside a transaction and
+  close with it (no `WITH HOLD`);
+- LISTEN: only the live listener's own connection, outside the pool (`live/listener.py`);
+- settings: no session-level SET; the app's `statement_timeout` and `jit` are sent when the
+  connection opens (asyncpg's `server_settings`), which is also what RESET ALL would go back to.
+`tests/db/test_asyncpg_engine.py` checks the source for session state (a session advisory
+lock, SET without LOCAL, LISTEN, WITH HOLD, temporary tables) and fails when some appears:
+whoever needs one must take a connection of its own, as the listener does, or bring the reset
+back. What stays is asyncpg's own part of the reset, which costs no round trip unless needed:
+an open transaction is rolled back, and listeners registered on the connection are dropped.
+
+The module's name must contain "asyncpg": Tortoise's migrator picks its schema editor by the
+client's module name.
+"""
+
+from __future__ import annotations
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+
+class NoResetQueryConnection(asyncpg.connection.Connection):  # type: ignore[misc]
+    """A pool connection whose release sends no reset query (see the module's docstring)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+class LeanPoolAsyncpgClient(AsyncpgDBClient):
+    connection_class = NoResetQueryConnection
+
+
+client_class = LeanPoolAsyncpgClient
