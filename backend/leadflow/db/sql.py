@@ -12,16 +12,18 @@ private ORM internals (connection query classes, SQL contexts, parameterizers).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from pypika_tortoise.context import SqlContext
-from pypika_tortoise.queries import Query, Selectable
+from pypika_tortoise.queries import Query, QueryBuilder, Selectable
 from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise import Model, connections
 from tortoise.expressions import Case, Q, RawSQL, Subquery, When
+from tortoise.fields import JSONField
 from tortoise.query_api import execute_pypika
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -393,3 +395,232 @@ async def try_job_lock(key: int) -> bool:
     sql = Statement()
     rows = await sql.rows(f"SELECT pg_try_advisory_xact_lock({sql.value(key)}) AS taken")
     return bool(rows[0]["taken"])
+
+
+# --- Writes in bulk (issue 16) ---
+# Tortoise's `bulk_create` sends one INSERT per row (an executemany: on PostgreSQL 1,000
+# executions of the statement for 1,000 rows), and an UPDATE can set only one value per column
+# for all its rows. These write a batch with one statement on either database.
+
+# Rows per statement on SQLite: its limit is 32,766 parameters per statement.
+_SQLITE_PARAMETERS = 32_766
+_BULK_ROWS = 1_000
+
+
+class _TopLevel(QueryBuilder):
+    """A statement's text run as it is (not wrapped in `SELECT * FROM (...)` as by
+    `Statement.rows`): data-modifying statements, and `WITH ... UPDATE ... RETURNING`, which
+    PostgreSQL allows only at the top level."""
+
+    def __init__(self, text: _Text) -> None:
+        super().__init__()
+        self._text = text
+
+    def get_sql(self, ctx: SqlContext, **kwargs: Any) -> str:  # type: ignore[override]
+        wrapped = self._text.get_sql(ctx)
+        return wrapped[1 : -len(f") AS {self._text.alias}")]
+
+
+async def _run(sql: Statement, text: str) -> list[dict[str, Any]]:
+    return (await execute_pypika(_TopLevel(_Text(text, sql._parts)))).rows
+
+
+def _db_row(instance: Model, columns: Sequence[tuple[str, str]]) -> list[Any]:
+    fields_map = instance._meta.fields_map
+    return [fields_map[name].to_db_value(getattr(instance, name), instance) for name, _ in columns]
+
+
+def _json_value(value: Any, json_field: bool) -> Any:
+    """A column's database value as PostgreSQL's json_populate_recordset reads it: JSON columns
+    as the document (Tortoise gives their encoded text), other values by their text form."""
+    if value is None:
+        return None
+    if json_field:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID
+
+
+async def insert_rows(instances: Sequence[Model]) -> None:
+    """Insert new rows of one model, given as unsaved instances (as for `bulk_create`), with
+    one statement per 1,000 rows. Their primary keys are written when every instance has one
+    (taken with `next_ids`), else the database numbers them (and the instances do not learn
+    their ids). PostgreSQL: `INSERT ... SELECT FROM json_populate_recordset(NULL::table, $1)`
+    (one parameter, typed by the table's own row type: the statement text and its prepared
+    plan stay the same whatever the row count); SQLite: multi-row VALUES."""
+    if not instances:
+        return
+    model = type(instances[0])
+    meta = model._meta
+    with_pk = all(instance.pk is not None for instance in instances)
+    columns = [
+        (name, column)
+        for name, column in meta.fields_db_projection.items()
+        if with_pk or name != meta.pk_attr
+    ]
+    table = meta.db_table
+    names = ", ".join(f'"{column}"' for _, column in columns)
+    sql = Statement()
+    if sql.postgres:
+        json_fields = [isinstance(meta.fields_map[name], JSONField) for name, _ in columns]
+        for start in range(0, len(instances), _BULK_ROWS):
+            batch = instances[start : start + _BULK_ROWS]
+            document = [
+                {
+                    column: _json_value(value, is_json)
+                    for (_, column), value, is_json in zip(
+                        columns, _db_row(instance, columns), json_fields, strict=True
+                    )
+                }
+                for instance in batch
+            ]
+            sql = Statement()
+            await _run(
+                sql,
+                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM json_populate_recordset('
+                f'NULL::"{table}", CAST({sql.value(json.dumps(document))} AS json))',
+            )
+        return
+    per_statement = min(_BULK_ROWS, _SQLITE_PARAMETERS // len(columns))
+    for start in range(0, len(instances), per_statement):
+        sql = Statement()
+        rows = ", ".join(
+            "(" + ", ".join(sql.value(value) for value in _db_row(instance, columns)) + ")"
+            for instance in instances[start : start + per_statement]
+        )
+        await _run(sql, f'INSERT INTO "{table}" ({names}) VALUES {rows}')
+
+
+def _array(values: list[Any]) -> Any:
+    """A list as one parameter (PostgreSQL arrays; `Statement.value`'s hints name scalars)."""
+    return values
+
+
+class Assignment(Protocol):
+    """One lead to one clerk, with the reason (services.distribution.NewAssignment)."""
+
+    @property
+    def lead_id(self) -> int: ...
+
+    @property
+    def clerk_id(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+async def write_assignments(
+    guard: QuerySet[Any], assignments: Sequence[Assignment], at: datetime
+) -> list[dict[str, Any]]:
+    """Assign each lead to its clerk with its reason, in ONE statement per 1,000 leads, and
+    only those of `guard` (a queryset of leads: the rule which leads may change, e.g. still
+    NEW): assignee, `assigned_at` and `waiting_since` = `at`, `first_assigned_at` = `at` unless
+    set (a reassignment keeps the first), the reason. Each lead is written once (one dead tuple;
+    PostgreSQL's statement triggers run once). Returns the changed leads' `id`, `campaign_id`
+    and `contact_id`; a lead the guard refused is missing."""
+    changed: list[dict[str, Any]] = []
+    for start in range(0, len(assignments), _BULK_ROWS):
+        batch = assignments[start : start + _BULK_ROWS]
+        sql = Statement()
+        if sql.postgres:
+            ids = sql.value(_array([a.lead_id for a in batch]))
+            clerks = sql.value(_array([a.clerk_id for a in batch]))
+            reasons = sql.value(_array([a.reason for a in batch]))
+            rows = (
+                f"SELECT * FROM unnest(CAST({ids} AS bigint[]), CAST({clerks} AS bigint[]), "
+                f"CAST({reasons} AS text[])) AS given (id, clerk_id, reason)"
+            )
+        else:
+            rows = "VALUES " + ", ".join(
+                f"({sql.value(a.lead_id)}, {sql.value(a.clerk_id)}, {sql.value(a.reason)})"
+                for a in batch
+            )
+        stamp = sql.value(at)
+        # The guard's subquery names `leads` itself: the target is aliased apart from it.
+        target = '"leads" AS assigned' if sql.postgres else '"leads"'
+        name = "assigned" if sql.postgres else '"leads"'
+        changed += await _run(
+            sql,
+            f"WITH given (id, clerk_id, reason) AS ({rows}) "
+            f"UPDATE {target} SET assignee_id = given.clerk_id, assigned_at = {stamp}, "
+            f"waiting_since = {stamp}, first_assigned_at = COALESCE({name}.first_assigned_at, "
+            f"{stamp}), assignment_reason = given.reason FROM given "
+            f"WHERE {name}.id = given.id AND {name}.id IN ({sql.subquery(guard.values('id'))}) "
+            f"RETURNING {name}.id AS id, {name}.campaign_id AS campaign_id, "
+            f"{name}.contact_id AS contact_id",
+        )
+    return changed
+
+
+# --- Search (issue 16) ---
+# The lead search's rule and its query are in services/lead_search.py; this is the one piece of
+# it Tortoise has no words for: SQLite's FTS5 table of migration 0019.
+
+
+class _ContactSearchIds(Term):
+    """`(SELECT rowid FROM contact_search WHERE contact_search MATCH ?)`, the query a
+    parameter."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__()
+        self._query = ValueWrapper(query)
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        query = self._query.get_sql(ctx.copy(subquery=False, with_alias=False))
+        return f"(SELECT rowid FROM contact_search WHERE contact_search MATCH {query})"
+
+
+def contact_search_ids(query: str) -> Term:
+    """SQLite only: the ids of the contacts whose FTS5 trigram index (migration 0019) matches
+    `query`, an FTS5 query (phrases of three or more characters, column filters, AND/OR), for
+    `Contact.filter(id__in=...)`."""
+    if is_postgres():
+        raise ValueError("contact_search exists on SQLite only")
+    return _ContactSearchIds(query)
+
+
+# --- Lead counts (issue 16) ---
+# Migration 0021's counters: how many leads are NEW, ACTIVE and DONE per campaign, assignee and
+# creator (a NULL assignee or creator stored as 0), kept exact by triggers on `leads` inside
+# each writing statement.
+
+# The columns a counter row is keyed by: the conditions `lead_tally` can answer.
+LEAD_TALLY_KEYS = frozenset({"campaign_id", "assignee_id", "created_by_id"})
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTally:
+    new: int = 0
+    active: int = 0
+    done: int = 0
+
+
+async def lead_tally(alternatives: Sequence[dict[str, int | None]]) -> LeadTally:
+    """The NEW, ACTIVE and DONE leads matching one of `alternatives` (each: key columns of
+    LEAD_TALLY_KEYS and the value each must have, None for NULL; an empty one matches every
+    lead; no alternative matches none), summed from the counters: one statement over a few
+    hundred rows, none over `leads`. Exact, since every counter row holds leads that agree on
+    all three keys: a row matches an alternative exactly when all of its leads do."""
+    sql = Statement()
+    conditions = []
+    for columns in alternatives:
+        unknown = set(columns) - LEAD_TALLY_KEYS
+        if unknown:
+            raise ValueError(f"no lead counters by {sorted(unknown)}")
+        conditions.append(
+            " AND ".join(
+                f"{column} = {sql.value(int(value or 0))}"
+                for column, value in sorted(columns.items())
+            )
+            or "1 = 1"
+        )
+    where = " OR ".join(f"({condition})" for condition in conditions) or "1 = 0"
+    rows = await sql.rows(
+        "SELECT COALESCE(SUM(new), 0) AS new, COALESCE(SUM(active), 0) AS active, "
+        f"COALESCE(SUM(done), 0) AS done FROM lead_counts WHERE {where}"
+    )
+    row = rows[0]
+    return LeadTally(new=int(row["new"]), active=int(row["active"]), done=int(row["done"]))

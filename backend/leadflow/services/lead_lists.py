@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
+from leadflow.db import sql
 from leadflow.db.enums import CloseReason, DueState, LeadStatus, Outcome
 from leadflow.db.lead_status import open_condition, status_condition, status_counts
-from leadflow.db.models import Contact, Lead
+from leadflow.db.models import Lead
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
+from leadflow.services import lead_search
 from leadflow.services.due import Today
 from leadflow.services.keyset import Blank, Ordering, SortKey, SortKind
 from leadflow.services.moments import utc_moment
@@ -163,8 +165,12 @@ async def lead_counts(
     actor: Actor, lead_filter: LeadFilter | None = None, today: Today | None = None
 ) -> LeadCounts:
     """New/Active/Done for the overview's three tabs, in one query; the filter's status is
-    ignored."""
-    leads = _filter_without_status(actor, lead_filter or LeadFilter(), today)
+    ignored. From the counters (`counted_leads`) when the filter allows, else over the leads."""
+    lead_filter = lead_filter or LeadFilter()
+    tally = await _tally(actor, lead_filter)
+    if tally is not None:
+        return LeadCounts(new=tally.new, active=tally.active, done=tally.done)
+    leads = _filter_without_status(actor, lead_filter, today)
     row = await leads.annotate(**status_counts()).first().values("new", "active", "done")
     row = row or {}
     return LeadCounts(
@@ -172,6 +178,77 @@ async def lead_counts(
         active=int(row.get("active") or 0),
         done=int(row.get("done") or 0),
     )
+
+
+async def count_leads(
+    actor: Actor, lead_filter: LeadFilter | None = None, today: Today | None = None
+) -> int:
+    """How many leads `filtered_leads` holds (the lists' totalCount): from the counters when
+    the filter allows (`counted_leads`), else by counting the leads."""
+    lead_filter = lead_filter or LeadFilter()
+    tally = await _tally(actor, lead_filter)
+    if tally is None:
+        return await filtered_leads(actor, lead_filter, today).count()
+    if lead_filter.status is None:
+        return tally.new + tally.active + tally.done
+    return {
+        LeadStatus.NEW: tally.new,
+        LeadStatus.ACTIVE: tally.active,
+        LeadStatus.DONE: tally.done,
+    }[lead_filter.status]
+
+
+async def _tally(actor: Actor, lead_filter: LeadFilter) -> sql.LeadTally | None:
+    """The leads of each status among those the actor sees that match the filter (its status
+    ignored), from migration 0021's counters, or None when they cannot tell (see
+    `counted_leads`)."""
+    cells = counted_leads(actor, lead_filter)
+    if cells is None:
+        return None
+    if not cells:
+        return sql.LeadTally()
+    return await sql.lead_tally(cells)
+
+
+def counted_leads(actor: Actor, lead_filter: LeadFilter) -> list[dict[str, int | None]] | None:
+    """The counters' conditions (`sql.lead_tally`) for the leads the actor sees that match the
+    filter, its status aside; None when the counters cannot answer and the leads are counted.
+    They can for the overview's common filters: none, a status, a campaign, an assignee and
+    their combinations, for every viewer (managers all leads, a clerk their own, a partner the
+    leads they submitted: the policy's scope is over the counters' keys). Search, outcome,
+    close reason, creation dates and due states are counted over the leads. The access checks
+    run as for the list (`_filter_without_status`), in the same order."""
+    scope = policy.lead_scope(actor)
+    if lead_filter.assignee_id is not None:
+        policy.require_may_list_leads_of(actor, lead_filter.assignee_id)
+    if (
+        lead_filter.outcome is not None
+        or lead_filter.close_reason is not None
+        or lead_filter.created_after is not None
+        or lead_filter.created_before is not None
+        or lead_filter.due is not None
+        or _searches(lead_filter.search)
+    ):
+        return None
+    narrowing: dict[str, int | None] = {}
+    if lead_filter.campaign_id is not None:
+        narrowing["campaign_id"] = lead_filter.campaign_id
+    if lead_filter.assignee_id is not None:
+        narrowing["assignee_id"] = lead_filter.assignee_id
+    cells = []
+    for columns in scope.alternatives:
+        if scope.distinct or not set(columns) <= sql.LEAD_TALLY_KEYS:
+            return None
+        clashes = any(columns[key] != value for key, value in narrowing.items() if key in columns)
+        if not clashes:
+            cells.append({**columns, **narrowing})
+    return cells
+
+
+def _searches(raw: str | None) -> bool:
+    """Whether the search narrows the list (blank is no search; a bad one is refused by the
+    list's own search)."""
+    return raw is not None and bool(raw.split())
 
 
 def _filter_without_status(
@@ -225,28 +302,8 @@ def _utc(moment: datetime | None, field: str) -> datetime | None:
 
 def _matching_search(actor: Actor, leads: QuerySet[Lead], raw: str | None) -> QuerySet[Lead]:
     search = clean_text(raw, ["filter", "search"], max_length=SEARCH_MAX)
-    words = search.split()
-    if not words:
-        return leads
-    # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
-    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
-    matching_contacts = Contact.all()
-    for word in words:
-        matching_contacts = matching_contacts.filter(_search_condition(actor, word))
-    return leads.filter(contact_id__in=Subquery(matching_contacts.values("id")))
-
-
-def _search_condition(actor: Actor, word: str) -> Q:
-    # Partners search by email only: names and companies are what others stored about a
-    # contact, and substring matches would let a partner guess them letter by letter.
-    if policy.is_partner(actor):
-        return Q(email_key__icontains=word)
-    return (
-        Q(first_name__icontains=word)
-        | Q(last_name__icontains=word)
-        | Q(company__icontains=word)
-        | Q(email_key__icontains=word)
-    )
+    # What a search matches, and how its indexes find it: services/lead_search.py.
+    return lead_search.matching_leads(actor, leads, search)
 
 
 def due_condition(state: DueState, today: Today | None = None) -> Q:
