@@ -830,6 +830,34 @@ class AuditEntry(Model):
         table = "audit_entries"
 
 
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class IdempotencyKey(Model):
+    """A mutation request sent with an `Idempotency-Key` header, per user: written in the
+    mutation's own transaction, so it exists exactly when the mutation committed, with the
+    response to replay when the client sends the same request again (services/idempotency.py).
+    Pruned after a day."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="idempotency_keys", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=IDEMPOTENCY_KEY_MAX)
+    # SHA-256 (hex) of the request: query text, operation name and variables.
+    request_digest = fields.CharField(max_length=64)
+    # The HTTP status and JSON body answered; 0 and "" until the mutation has run.
+    status = fields.IntField(default=0)
+    response = fields.TextField(default="")
+    created_at = fields.DatetimeField(db_index=True)
+
+    user_id: int
+
+    class Meta:
+        table = "idempotency_keys"
+        unique_together = (("user", "key"),)
+
+
 # ---------------------------------------------------------------------------------------------
 # Report rollups: derived from `leads` by database triggers (migration 0006_report_rollups),
 # never written by the application. The reports sum them over whole UTC days instead of reading

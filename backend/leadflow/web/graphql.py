@@ -6,7 +6,8 @@ spec's status codes for each. Before any GraphQL runs the request must have an a
 type (406, 415), fit the body size limit (413) and meet the CSRF rule of every route
 (`web/access.py`, 403); the whole request is bounded in time (504). Refusals are the web layer's
 `HttpError`s, written in GraphQL's error shape. GET with Accept: text/html serves the GraphiQL
-playground (`web/playground.py`) when it is switched on.
+playground (`web/playground.py`) when it is switched on. A POST mutation with an
+`Idempotency-Key` header runs at most once per user and key (`web/idempotency.py`).
 
 With `Accept: text/event-stream` the request is GraphQL over Server-Sent Events (the graphql-sse
 protocol's distinct-connections mode) for subscriptions and queries: the same refusals first,
@@ -42,12 +43,24 @@ from leadflow.api.context import Context
 from leadflow.api.errors import unexpected_error
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
+from leadflow.services import idempotency
 from leadflow.services.due import UTC_ZONE
 from leadflow.settings import Settings
 from leadflow.web.access import READ_METHODS, Caller, caller, session_secret
 from leadflow.web.bodies import JSON, body_chunks, require_json
 from leadflow.web.client import client_address
 from leadflow.web.errors import HttpError, bad_request, unauthenticated
+from leadflow.web.idempotency import (
+    HEADER,
+    REPLAYED_HEADER,
+    header_key,
+    key_in_progress,
+    key_reused,
+    not_for_streams,
+    repeatable,
+    rolled_back,
+    runs_mutation,
+)
 from leadflow.web.live import (
     HEARTBEAT_SECONDS,
     MAX_CONNECTIONS_PER_USER,
@@ -92,6 +105,8 @@ class GraphQLEndpoint:
         self._schema = schema
         self._max_body_bytes = settings.max_body_bytes
         self._timeout = settings.request_timeout_seconds
+        self._max_document_chars = settings.graphql_max_document_chars
+        self._max_tokens = settings.graphql_max_tokens
         self._playground = Playground(static_dir) if settings.graphql_ide else None
 
     async def handle(self, request: Request) -> Response | EventStream:
@@ -103,7 +118,9 @@ class GraphQLEndpoint:
         if media_type is None:
             return refusal_response(_not_acceptable(), JSON)
         try:
-            result = await self._run_in_time(request)
+            result = await self._run_in_time(request, media_type)
+            if isinstance(result, Response):
+                return result
             return result_response(result, media_type)
         except HttpError as refusal:
             return refusal_response(refusal, media_type)
@@ -112,26 +129,71 @@ class GraphQLEndpoint:
             masked = unexpected_error(error)
             return json_response({"errors": [masked.formatted]}, 500, media_type)
 
-    async def _run_in_time(self, request: Request) -> ExecutionResult:
+    async def _run_in_time(self, request: Request, media_type: str) -> ExecutionResult | Response:
         # The whole request, body upload included, so a slow sender is cut off too; its
         # database statements stop with it.
         deadline = database_deadline(self._timeout)
         try:
             async with deadline:
-                return await self._run(request)
+                return await self._run(request, media_type)
         except TimeoutError:
             if deadline.expired():
                 raise self._timed_out(request) from None
             raise
 
-    async def _run(self, request: Request) -> ExecutionResult:
+    async def _run(self, request: Request, media_type: str) -> ExecutionResult | Response:
         params = await self._read_params(request)
+        key = header_key(request)
         # After the body: a form's post is refused as such (415) whatever cookie it carries.
         auth = await caller(request)
         context = Context(
             auth=auth, address=client_address(request), time_zone=request_time_zone(request)
         )
+        if key is not None and auth is not None and self._runs_mutation(params, request):
+            return await self._execute_once(params, context, auth.user.id, key, media_type)
         return await self._execute(params, context, request.method)
+
+    def _runs_mutation(self, params: GraphQLParams, request: Request) -> bool:
+        if request.method in READ_METHODS:
+            return False
+        return runs_mutation(
+            params.query, params.operation_name, self._max_document_chars, self._max_tokens
+        )
+
+    async def _execute_once(
+        self, params: GraphQLParams, context: Context, user_id: int, key: str, media_type: str
+    ) -> Response:
+        """The mutation at most once for the user's key (services/idempotency.py): its
+        response stored in its transaction, or the stored one replayed."""
+        answered: list[Response] = []
+
+        async def run() -> idempotency.Outcome:
+            result = await self._execute(params, context, "POST")
+            keep = not is_request_error(result) and repeatable(result)
+            if keep or is_request_error(result):
+                response = result_response(result, media_type)
+            else:
+                status, body, headers = rolled_back(result)
+                response = json_response(body, status, media_type, headers)
+            answered.append(response)
+            stored = idempotency.StoredResponse(response.status_code, bytes(response.body).decode())
+            return idempotency.Outcome(stored, keep=keep)
+
+        digest = idempotency.request_digest(params.query, params.operation_name, params.variables)
+        try:
+            stored = await idempotency.once(user_id, key, digest, run)
+        except idempotency.KeyReused:
+            raise key_reused() from None
+        except idempotency.KeyInProgress:
+            raise key_in_progress() from None
+        if not stored.replayed:
+            return answered[-1]
+        return Response(
+            stored.body.encode("utf-8"),
+            status_code=stored.status,
+            media_type=f"{media_type}; charset=utf-8",
+            headers={REPLAYED_HEADER: "true"},
+        )
 
     async def _read_params(self, request: Request) -> GraphQLParams:
         if request.method in READ_METHODS:
@@ -183,6 +245,8 @@ class GraphQLEndpoint:
         try:
             async with database_deadline(self._timeout):
                 params = await self._read_params(request)
+                if header_key(request) is not None:
+                    raise not_for_streams()
                 auth = await caller(request)
             if auth is None:
                 raise unauthenticated()
@@ -218,12 +282,16 @@ class GraphQLEndpoint:
 
     def _timed_out(self, request: Request) -> HttpError:
         log.warning("GraphQL request stopped after %s s (%s)", self._timeout, request.url.path)
+        retry = (
+            f"A mutation sent with an {HEADER} runs at most once: send it again with the same key."
+            if HEADER.lower() in request.headers
+            else "A mutation may have completed nonetheless: check before sending it again."
+        )
         return HttpError(
             504,
             "TIMEOUT",
             f"The request did not finish within {self._timeout:g} seconds and was stopped. "
-            "Ask for less per request. A mutation may have completed nonetheless: check before "
-            "sending it again.",
+            f"Ask for less per request. {retry}",
             # The body may be unread (a slow sender): the connection cannot serve another request.
             headers={"Connection": "close"},
         )

@@ -1,0 +1,264 @@
+"""Idempotent retries (issue 16): a mutation sent again with the same `Idempotency-Key` runs
+at most once, per user; its first response is replayed. Over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import connections
+
+from leadflow import clock
+from leadflow.db.models import Feedback, IdempotencyKey, Lead, Opportunity
+from leadflow.services import idempotency
+from tests.helpers import (
+    Actor,
+    Actors,
+    lead_row,
+    mutate_ok,
+    mutation_text,
+    new_campaign,
+    new_leads,
+)
+
+pytestmark = pytest.mark.asyncio
+
+FEEDBACK = mutation_text("recordFeedback", "feedback { id note } lead { id status }")
+CREATE = mutation_text("createLeads", "leads { id contact { lastName } }")
+ASSIGN = mutation_text("assignLeads", "leads { id status assignee { id } }")
+CLOSE = mutation_text("closeLead", "lead { id status } opportunity { id }")
+
+
+async def post(
+    client: httpx.AsyncClient,
+    actor: Actor,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    key: str | bytes | None = "key-1",
+    **headers: str,
+) -> httpx.Response:
+    sent: dict[str, str | bytes] = {"Authorization": f"Bearer {actor.token}", **headers}
+    if key is not None:
+        sent["Idempotency-Key"] = key
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+    )
+
+
+async def active_leads(client: httpx.AsyncClient, actors: Actors, count: int = 1) -> list[str]:
+    """`count` leads assigned to clerk A (ACTIVE)."""
+    campaign = await new_campaign(client, actors.manager, "Idempotenz")
+    leads = await new_leads(client, actors.manager, campaign, [f"Name{i}" for i in range(count)])
+    ids = [lead["id"] for lead in leads]
+    await mutate_ok(
+        client, actors.manager, "assignLeads", {"leadIds": ids, "assigneeId": actors.clerk_a.gid}
+    )
+    return ids
+
+
+def feedback_input(lead_id: str, note: str = "Rückruf am Montag") -> dict[str, Any]:
+    return {"input": {"leadId": lead_id, "channel": "PHONE", "note": note}}
+
+
+async def test_a_retried_feedback_is_stored_once_and_answered_alike(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    first = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
+    again = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
+    assert first.status_code == again.status_code == 200
+    assert first.json()["data"]["recordFeedback"]["userErrors"] == []
+    assert again.content == first.content
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await Feedback.all().count() == 1
+    row = await IdempotencyKey.get(key="key-1")
+    assert (row.user_id, row.status) == (actors.clerk_a.user.id, 200)
+    assert json.loads(row.response) == first.json()
+
+
+async def test_without_a_key_a_retry_stores_twice(client, actors):
+    # The behaviour the key exists for (and that this test module's assertions would miss).
+    [lead_id] = await active_leads(client, actors)
+    for _ in range(2):
+        await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id), key=None)
+    assert await Feedback.all().count() == 2
+    assert await IdempotencyKey.all().count() == 0
+
+
+async def test_create_assign_and_close_run_once(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Idempotenz")
+    create = {"input": {"campaignId": campaign, "leads": [lead_row("Ahrens")]}}
+    created = [await post(client, actors.manager, CREATE, create, key="c") for _ in range(2)]
+    assert created[0].json()["data"]["createLeads"]["userErrors"] == [], created[0].text
+    assert created[1].content == created[0].content
+    assert await Lead.all().count() == 1
+    lead_id = created[0].json()["data"]["createLeads"]["leads"][0]["id"]
+
+    assign = {"input": {"leadIds": [lead_id], "assigneeId": actors.clerk_a.gid}}
+    assigned = [await post(client, actors.manager, ASSIGN, assign, key="a") for _ in range(2)]
+    # Run twice, the second would be refused: the lead is no longer NEW.
+    assert assigned[0].json()["data"]["assignLeads"]["userErrors"] == []
+    assert assigned[1].content == assigned[0].content
+
+    close = {"input": {"leadId": lead_id, "outcome": "SUCCESSFUL"}}
+    closed = [await post(client, actors.clerk_a, CLOSE, close, key="z") for _ in range(2)]
+    assert closed[0].json()["data"]["closeLead"]["userErrors"] == []
+    assert closed[1].content == closed[0].content
+    assert closed[1].headers["idempotent-replayed"] == "true"
+    assert await Opportunity.all().count() == 1
+
+
+async def test_user_errors_are_stored_and_replayed(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    close = {"input": {"leadId": lead_id, "outcome": "UNSUCCESSFUL"}}  # no reason: refused
+    first = await post(client, actors.clerk_a, CLOSE, close)
+    assert first.json()["data"]["closeLead"]["userErrors"][0]["code"] == "REQUIRED"
+    again = await post(client, actors.clerk_a, CLOSE, close)
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+async def test_the_same_key_for_another_request_is_refused(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id, "erste"))
+    other = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id, "zweite"))
+    assert other.status_code == 422
+    [error] = other.json()["errors"]
+    assert error["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert "different request" in error["message"]
+    assert await Feedback.all().values_list("note", flat=True) == ["erste"]
+
+
+async def test_two_users_keys_never_meet(client, actors):
+    [lead_a] = await active_leads(client, actors)
+    [lead_b] = await new_leads(
+        client, actors.manager, await new_campaign(client, actors.manager, "B"), ["Berg"]
+    )
+    await mutate_ok(
+        client,
+        actors.manager,
+        "assignLeads",
+        {"leadIds": [lead_b["id"]], "assigneeId": actors.clerk_b.gid},
+    )
+    a = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_a), key="same")
+    b = await post(client, actors.clerk_b, FEEDBACK, feedback_input(lead_b["id"]), key="same")
+    assert a.status_code == b.status_code == 200
+    assert "idempotent-replayed" not in b.headers
+    assert await Feedback.all().count() == 2
+
+
+async def test_concurrent_requests_with_one_key_write_once(app, actors):
+    """Separate clients at once (on PostgreSQL separate connections: the second INSERT of the
+    key waits for the first transaction, then replays its response)."""
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as setup,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as first,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as second,
+    ):
+        [lead_id] = await active_leads(setup, actors)
+        variables = feedback_input(lead_id)
+        responses = await asyncio.gather(
+            *(post(c, actors.clerk_a, FEEDBACK, variables, key="race") for c in [first, second])
+        )
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].content == responses[1].content
+    assert sorted(r.headers.get("idempotent-replayed", "") for r in responses) == ["", "true"]
+    assert await Feedback.all().count() == 1
+
+
+FAIL_ON_NOTE = {
+    "sqlite": [
+        "CREATE TRIGGER h7_fail BEFORE INSERT ON feedback WHEN NEW.note = 'fail' "
+        "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+    ],
+    "postgres": [
+        "CREATE FUNCTION h7_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.note = 'fail' THEN RAISE EXCEPTION 'the disk is full'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER h7_fail BEFORE INSERT ON feedback FOR EACH ROW EXECUTE FUNCTION h7_fail()",
+    ],
+}
+UNDO_FAIL = {
+    "sqlite": ["DROP TRIGGER h7_fail"],
+    "postgres": ["DROP TRIGGER h7_fail ON feedback", "DROP FUNCTION h7_fail()"],
+}
+TWO_FEEDBACKS = """
+mutation($lead: ID!, $second: String!) {
+  first: recordFeedback(input: {leadId: $lead, channel: PHONE, note: "ok"}) { feedback { id } }
+  second: recordFeedback(input: {leadId: $lead, channel: EMAIL, note: $second}) {
+    feedback { id }
+  }
+}
+"""
+
+
+async def test_a_failure_after_a_write_rolls_back_the_write_and_the_key(client, actors, backend):
+    [lead_id] = await active_leads(client, actors)
+    connection = connections.get("default")
+    for statement in FAIL_ON_NOTE[backend]:
+        await connection.execute_script(statement)
+    variables = {"lead": lead_id, "second": "fail"}
+
+    failed = await post(client, actors.clerk_a, TWO_FEEDBACKS, variables)
+    assert failed.status_code == 500, failed.text
+    [error] = failed.json()["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "Nothing was changed" in error["message"]
+    assert "data" not in failed.json()
+    # The first mutation's feedback went with the second's failure, and the key with them.
+    assert await Feedback.all().count() == 0
+    assert await IdempotencyKey.all().count() == 0
+
+    # Without a key the first mutation's write stays although the request failed.
+    await post(client, actors.clerk_a, TWO_FEEDBACKS, variables, key=None)
+    assert await Feedback.all().values_list("note", flat=True) == ["ok"]
+    await Feedback.all().delete()
+
+    for statement in UNDO_FAIL[backend]:
+        await connection.execute_script(statement)
+    retried = await post(client, actors.clerk_a, TWO_FEEDBACKS, variables)
+    assert retried.status_code == 200
+    assert sorted(await Feedback.all().values_list("note", flat=True)) == ["fail", "ok"]
+    assert (await IdempotencyKey.get(key="key-1")).status == 200
+
+
+async def test_expired_keys_are_pruned_and_run_anew(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
+    later = clock.now() + timedelta(hours=idempotency.KEEP_HOURS, minutes=1)
+    with clock.frozen_at(later):
+        # Expired but not pruned yet: the request runs again.
+        again = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
+        assert "idempotent-replayed" not in again.headers
+        assert await Feedback.all().count() == 2
+        assert await idempotency.prune() == 0  # the renewed row is young
+    with clock.frozen_at(later + timedelta(hours=idempotency.KEEP_HOURS, minutes=1)):
+        assert await idempotency.prune() == 1
+    assert await IdempotencyKey.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", " ", "x" * 201, "schlüssel".encode(), "tab\tkey"],
+    ids=["empty", "blank", "long", "umlaut", "tab"],
+)
+async def test_malformed_keys_are_refused(client, actors, key):
+    [lead_id] = await active_leads(client, actors)
+    response = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id), key=key)
+    assert response.status_code == 400
+    assert "Idempotency-Key header must be 1 to 200 printable ASCII" in response.text
+    assert await Feedback.all().count() == 0
+
+
+async def test_a_query_ignores_the_key_and_a_stream_refuses_it(client, actors):
+    response = await post(client, actors.clerk_a, "{ viewer { id } }")
+    assert response.status_code == 200
+    assert response.json()["data"]["viewer"]["id"] == actors.clerk_a.gid
+    assert await IdempotencyKey.all().count() == 0
+    stream = await post(client, actors.clerk_a, "{ viewer { id } }", accept="text/event-stream")
+    assert stream.status_code == 400
+    assert "Idempotency-Key header is for mutations" in stream.text
