@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -11,6 +11,10 @@ from tortoise.queryset import QuerySet
 from leadflow.api.pagination import Page
 
 NodeT = TypeVar("NodeT")
+
+# How a connection counts its items for totalCount: a query's `count`, or a service's counting
+# function (the leads: from maintained counters when the filter allows).
+CountAll = Callable[[], Awaitable[int]]
 
 
 @strawberry.type(description="Paging state of a connection.")
@@ -40,24 +44,28 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    # Counted only when a query asks for totalCount.
-    total_count_query: strawberry.Private[QuerySet[Any]]
+    # Called only when a query asks for totalCount.
+    count_all: strawberry.Private[CountAll]
 
     @strawberry.field(description="Number of items matching, over all pages.")
     async def total_count(self) -> int:
-        return await self.total_count_query.count()
+        return await self.count_all()
 
     @classmethod
     def from_page(
-        cls, page: Page[Any], to_node: Callable[[Any], NodeT], matching: QuerySet[Any]
+        cls,
+        page: Page[Any],
+        to_node: Callable[[Any], NodeT],
+        matching: QuerySet[Any] | CountAll,
     ) -> Connection[NodeT]:
         """A connection of `page`'s rows (models or value rows) turned into nodes; `matching`
-        is the query of every page, for totalCount."""
+        counts every page's items for totalCount: the query of every page (counted with
+        COUNT), or a function that counts them."""
         return cls(
             edges=[
                 Edge(cursor=cursor, node=to_node(row))
                 for row, cursor in zip(page.rows, page.cursors, strict=True)
             ],
             page_info=PageInfo.from_page(page),
-            total_count_query=matching,
+            count_all=matching.count if isinstance(matching, QuerySet) else matching,
         )
