@@ -28,7 +28,7 @@ from leadflow.api.rows import (
     lead_rows,
 )
 from leadflow.api.types.activity import ActivityNode
-from leadflow.api.types.connection import Connection
+from leadflow.api.types.connection import Connection, CountAll
 from leadflow.api.types.contact import ContactNode
 from leadflow.api.types.distribution import CampaignDistributionNode
 from leadflow.api.types.enums import (
@@ -260,17 +260,29 @@ async def resolve_leads(
     """The viewer's leads matching the filter, in `order` (`leads` and `Campaign.leads`)."""
     actor = info.context.require_viewer()
     lead_filter = LeadFilter.parse(raw_filter, campaign_pk=campaign_pk)
-    matching = lead_lists.filtered_leads(actor, lead_filter, info.context.today)
+    today = info.context.today
+    matching = lead_lists.filtered_leads(actor, lead_filter, today)
     ordering = lead_lists.lead_ordering(actor, order or LeadOrder.NEWEST)
-    return await ordered_lead_connection(matching, ordering, first, after)
+
+    async def count_all() -> int:
+        # From maintained counters for the common filters (no query over the leads).
+        return await lead_lists.count_leads(actor, lead_filter, today)
+
+    return await ordered_lead_connection(matching, ordering, first, after, count_all=count_all)
 
 
 async def ordered_lead_connection(
-    matching: QuerySet[models.Lead], ordering: Ordering, first: int | None, after: str | None
+    matching: QuerySet[models.Lead],
+    ordering: Ordering,
+    first: int | None,
+    after: str | None,
+    *,
+    count_all: CountAll | None = None,
 ) -> LeadConnection:
-    """A page of `matching` in `ordering` as value rows (one query with the joins)."""
+    """A page of `matching` in `ordering` as value rows (one query with the joins); totalCount
+    by `count_all` when given, else by counting `matching`."""
     page = await fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS)
-    return LeadConnection.from_page(page, LeadNode.from_values, matching)
+    return LeadConnection.from_page(page, LeadNode.from_values, count_all or matching)
 
 
 async def lead_connection(
