@@ -25,9 +25,10 @@ Afterwards, in SQL:
 
 With --restart-postgres it restarts the machine's PostgreSQL cluster at --restart-at seconds
 (`pg_ctlcluster --skip-systemctl-redirect VERSION main restart`; needs root or the postgres user;
-never on a shared server others use) and reports the failed attempts by kind, the HTTP 500s
-(must be 0) and each instance's recovery: from its first failed attempt to its first success
-after it.
+never on a shared server others use); with --terminate-connections it ends the instances'
+connections to the run's database instead (pg_terminate_backend: the server and other databases
+stay up). Either way it reports the failed attempts by kind, the HTTP 500s (must be 0) and each
+instance's recovery: from its first failed attempt to its first success after it.
 
     .venv/bin/python bench/load.py --postgres postgres://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/load.py --instances 2 --concurrency 16 --duration 60 --restart-postgres
@@ -44,6 +45,7 @@ import base64
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -120,6 +122,7 @@ class Record:
     feedback: set[str] = field(default_factory=set)
     closed: dict[int, int] = field(default_factory=Counter)
     retried_ok: int = 0
+    replayed: int = 0  # answers with Idempotent-Replayed: true
 
 
 class Failed(Exception):
@@ -185,6 +188,8 @@ class Cluster:
             answer = None
         if response.status_code != 200 or not isinstance(answer, dict):
             return f"HTTP {response.status_code}", wait, {}
+        if response.headers.get("idempotent-replayed") == "true":
+            self.record.replayed += 1
         errors = answer.get("errors") or []
         if errors:
             code = (errors[0].get("extensions") or {}).get("code", "no code")
@@ -387,6 +392,23 @@ class Restart:
     began: float = 0.0
     ended: float = 0.0
     output: str = ""
+
+
+async def terminate_connections(at: float, url: str, restart: Restart) -> None:
+    """Ends every other connection to the run's database (the instances' pools): a fault that
+    leaves the server up and other databases alone."""
+    await asyncio.sleep(max(0.0, at - perf_counter()))
+    restart.began = perf_counter()
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        ended = await connection.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()) AS ended"
+        )
+    finally:
+        await connection.close()
+    restart.ended = perf_counter()
+    restart.output = f"pg_terminate_backend: {ended} connections of the run's database ended"
 
 
 async def restart_postgres(at: float, restart: Restart) -> None:
@@ -619,6 +641,7 @@ class Options:
     max_operations: int
     retries: int
     restart_postgres: bool
+    terminate_connections: bool
     restart_at: float | None
     seed: int
 
@@ -684,12 +707,15 @@ async def drive(
             for n in range(clerk_sessions)
         ]
         restart = None
-        if options.restart_postgres:
+        if options.restart_postgres or options.terminate_connections:
             restart = Restart()
             at = began + (
                 options.restart_at if options.restart_at is not None else options.duration / 3
             )
-            sessions.append(restart_postgres(at, restart))
+            if options.restart_postgres:
+                sessions.append(restart_postgres(at, restart))
+            else:
+                sessions.append(terminate_connections(at, loaded.url, restart))
         await asyncio.gather(*sessions)
         elapsed = perf_counter() - began
     return record, restart, elapsed
@@ -716,8 +742,7 @@ async def run(options: Options) -> None:
             checks = await consistency(loaded.url, before, record)
         report(record, restart, elapsed, checks, options, loaded)
         if not options.urls:
-            tracebacks = {name: log.count("Traceback") for name, log in logs.items()}
-            console.print(f"Tracebacks in the instances' logs: {tracebacks}")
+            report_logs(logs)
 
 
 def _p(values: list[float], q: float) -> float:
@@ -738,7 +763,8 @@ def report(
         f"{options.instances if not options.urls else len(options.urls)} instance(s), "
         f"{options.concurrency} sessions, {loaded.leads:,} leads: {total:,} operations "
         f"answered in {elapsed:.1f} s = {total / elapsed:.0f} per second "
-        f"({len(record.attempts):,} attempts, {record.retried_ok} answered after a retry)"
+        f"({len(record.attempts):,} attempts, {record.retried_ok} answered after a retry, "
+        f"{record.replayed} of them replayed from the idempotency key)"
     )
     table = Table(
         title="Operations (latency of the user action, retries included)", title_justify="left"
@@ -778,11 +804,21 @@ def report(
     )
 
 
+EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit))\b", re.MULTILINE)
+
+
+def report_logs(logs: dict[str, str]) -> None:
+    """The tracebacks in the instances' logs, by the exception that ended each."""
+    for name, log in logs.items():
+        exceptions = Counter(EXCEPTION_LINE.findall(log))
+        console.print(
+            f"{name}'s log: {log.count('Traceback')} tracebacks"
+            + (f"; exceptions {dict(exceptions.most_common(4))}" if exceptions else "")
+        )
+
+
 def report_restart(record: Record, restart: Restart) -> None:
-    console.print(
-        f"PostgreSQL restart: {restart.output}; the command took "
-        f"{restart.ended - restart.began:.2f} s"
-    )
+    console.print(f"Fault: {restart.output}; it took {restart.ended - restart.began:.2f} s")
     during = [a for a in record.attempts if a.ended >= restart.began]
     kinds = Counter(a.failure for a in during if a.failure)
     console.print(f"Failed attempts from the restart on, by kind: {dict(kinds) or 'none'}")
@@ -855,6 +891,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help="restart the machine's PostgreSQL cluster mid-run",
     )
     parser.add_argument(
+        "--terminate-connections",
+        action="store_true",
+        help="instead: end the instances' connections to the run's database mid-run",
+    )
+    parser.add_argument(
         "--restart-at",
         type=bounded(float, 0, 3600),
         default=None,
@@ -879,6 +920,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.max_operations,
         args.retries,
         args.restart_postgres,
+        args.terminate_connections,
         args.restart_at,
         args.seed,
     )
