@@ -17,11 +17,11 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from leadflow.auth.actors import OPERATOR
-from leadflow.db.enums import CloseReason, DistributionStrategy, LeadStatus, Outcome
+from leadflow.db.enums import CloseReason, DistributionStrategy, DueState, LeadStatus, Outcome
 from leadflow.db.models import Lead
 from leadflow.errors import AccessDenied, DomainError
 from leadflow.services import accounts, campaigns, distribution, imports, lead_lists, leads
-from leadflow.services.lead_lists import LeadCounts, LeadFilter
+from leadflow.services.lead_lists import LeadCounts, LeadFilter, TaskFilter
 from leadflow.services.leads import LeadIntake
 from leadflow.services.privacy import config, erasure, suppression
 from leadflow.settings import Settings
@@ -328,3 +328,24 @@ async def test_total_count_and_lead_counts_over_http_count_no_leads(client, acto
             body = data_of(await gql(client, query, {"filter": lead_filter}, actor=actor))
         assert (body["leads"]["totalCount"], body["leadCounts"]) == (total, tabs), lead_filter
         assert [s for s in counter.statements if "COUNT(" in s.upper()] == []
+
+
+async def test_the_task_lists_count_comes_from_the_counters(actors: Actors):
+    fair, web = await counts_world(actors)
+    for actor in (actors.clerk_a.user, actors.clerk_b.user, actors.manager.user):
+        for task_filter in (
+            TaskFilter(),
+            TaskFilter(campaign_id=fair),
+            TaskFilter(campaign_id=web),
+            TaskFilter(search=" "),
+        ):
+            expected = await lead_lists.my_tasks(actor, task_filter).count()
+            with QueryCounter() as counter:
+                assert await lead_lists.count_tasks(actor, task_filter) == expected
+            assert [s for s in counter.statements if _OVER_LEADS.search(s)] == []
+        for task_filter in (TaskFilter(due=DueState.NONE), TaskFilter(search="M")):
+            expected = await lead_lists.my_tasks(actor, task_filter).count()
+            assert await lead_lists.count_tasks(actor, task_filter) == expected
+    assert await lead_lists.count_tasks(actors.clerk_a.user) == 5
+    with pytest.raises(AccessDenied):
+        await lead_lists.count_tasks(actors.partner.user)

@@ -128,9 +128,14 @@ class Query:
     ) -> LeadConnection:
         actor = info.context.require_viewer()
         today = info.context.today
-        matching = lead_lists.my_tasks(actor, TaskFilter.parse(filter), today)
+        task_filter = TaskFilter.parse(filter)
+        matching = lead_lists.my_tasks(actor, task_filter, today)
         ordering = lead_lists.TASK_ORDERINGS[order_by or TaskOrder.NEXT_DUE]
-        return await ordered_lead_connection(matching, ordering, first, after)
+
+        async def count_all() -> int:
+            return await lead_lists.count_tasks(actor, task_filter, today)
+
+        return await ordered_lead_connection(matching, ordering, first, after, count_all=count_all)
 
     @strawberry.field(
         description="How many of the viewer's ACTIVE leads are overdue, due today, upcoming or "

@@ -335,6 +335,25 @@ def my_tasks(
     return _matching_search(actor, tasks, task_filter.search)
 
 
+async def count_tasks(
+    actor: Actor, task_filter: TaskFilter | None = None, today: Today | None = None
+) -> int:
+    """How many leads `my_tasks` holds (its totalCount): the actor's ACTIVE leads (of a
+    campaign) from the counters (`sql.lead_tally`); counted over the leads when a due state or
+    a search narrows them."""
+    task_filter = task_filter or TaskFilter()
+    if task_filter.due is not None or _searches(task_filter.search):
+        return await my_tasks(actor, task_filter, today).count()
+    policy.require_worker(actor)
+    user = actor_user(actor)
+    if user is None:
+        return 0
+    cell: dict[str, int | None] = {"assignee_id": user.id}
+    if task_filter.campaign_id is not None:
+        cell["campaign_id"] = task_filter.campaign_id
+    return (await sql.lead_tally([cell])).active
+
+
 async def my_task_counts(actor: Actor, today: Today | None = None) -> TaskCounts:
     """The actor's ACTIVE leads per due state, in one query (conditional counts)."""
     today = today or Today.in_zone()
