@@ -16,6 +16,8 @@ The periodic jobs:
   LEADFLOW_EMAIL_SEND_INTERVAL_SECONDS; instances claim different mails (SKIP LOCKED);
 - pruning the webhook delivery log (finished deliveries older than LEADFLOW_WEBHOOK_LOG_DAYS),
   every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start;
+- pruning idempotency keys (services/idempotency.py, older than a day), every
+  LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start;
 - retention (services/privacy/retention.py): erasing the people whose leads all closed
   unsuccessful longer ago than their campaign's or the instance's limit, with the other
   housekeeping every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start, one
@@ -54,7 +56,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.services import accounts, emails, imports, outbox, reminders
+from leadflow.services import accounts, emails, idempotency, imports, outbox, reminders
 from leadflow.services.privacy import config as privacy_config
 from leadflow.services.privacy import retention
 from leadflow.services.webhooks import config as webhook_config
@@ -70,6 +72,7 @@ EMAIL_TASK_NAME = "leadflow-send-emails"
 OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 WEBHOOK_PRUNING_TASK_NAME = "leadflow-prune-webhook-deliveries"
 RETENTION_TASK_NAME = "leadflow-retention"
+IDEMPOTENCY_PRUNING_TASK_NAME = "leadflow-prune-idempotency-keys"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
 STOP_SECONDS = 10.0
@@ -154,6 +157,14 @@ class BackgroundWork:
                 "Pruning old webhook deliveries",
                 settings.prune_interval_seconds,
                 _prune_webhook_deliveries,
+            )
+        )
+        self.add(
+            PeriodicJob(
+                IDEMPOTENCY_PRUNING_TASK_NAME,
+                "Pruning old idempotency keys",
+                settings.prune_interval_seconds,
+                _prune_idempotency_keys,
             )
         )
         self.add(
@@ -294,6 +305,12 @@ async def _prune_webhook_deliveries() -> None:
     pruned = await housekeeping.prune_deliveries()
     if pruned:
         log.info("Pruned %d finished webhook deliveries", pruned)
+
+
+async def _prune_idempotency_keys() -> None:
+    pruned = await idempotency.prune()
+    if pruned:
+        log.info("Pruned %d idempotency keys older than %d hours", pruned, idempotency.KEEP_HOURS)
 
 
 async def _erase_past_retention(stopping: Callable[[], bool]) -> None:

@@ -13,8 +13,11 @@ import pytest
 from tortoise import connections
 
 from leadflow import clock
+from leadflow.api.ids import encode_id
 from leadflow.db.models import Feedback, IdempotencyKey, Lead, Opportunity
+from leadflow.jobs import BackgroundWork
 from leadflow.services import idempotency
+from leadflow.settings import Settings
 from tests.helpers import (
     Actor,
     Actors,
@@ -23,6 +26,7 @@ from tests.helpers import (
     mutation_text,
     new_campaign,
     new_leads,
+    pk,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -262,3 +266,50 @@ async def test_a_query_ignores_the_key_and_a_stream_refuses_it(client, actors):
     stream = await post(client, actors.clerk_a, "{ viewer { id } }", accept="text/event-stream")
     assert stream.status_code == 400
     assert "Idempotency-Key header is for mutations" in stream.text
+
+
+async def test_an_erasure_blanks_the_person_in_stored_responses(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Idempotenz")
+    rows = [lead_row("Quandt"), lead_row("Ahrens")]
+    create = {"input": {"campaignId": campaign, "leads": rows}}
+    created = await post(client, actors.manager, CREATE, create, key="c")
+    quandt = created.json()["data"]["createLeads"]["leads"][0]
+    contact_id = (await Lead.get(id=pk(quandt["id"])).values("contact_id"))["contact_id"]
+    await mutate_ok(
+        client,
+        actors.admin,
+        "eraseContact",
+        {"contactId": encode_id("Contact", contact_id), "reason": "Anfrage per Brief"},
+    )
+    stored = (await IdempotencyKey.get(key="c")).response
+    assert "Quandt" not in stored
+    assert "Ahrens" in stored
+    replayed = await post(client, actors.manager, CREATE, create, key="c")
+    assert replayed.headers["idempotent-replayed"] == "true"
+    leads = replayed.json()["data"]["createLeads"]["leads"]
+    assert [lead["id"] for lead in leads] == [
+        lead["id"] for lead in created.json()["data"]["createLeads"]["leads"]
+    ]
+    assert [lead["contact"]["lastName"] for lead in leads] == ["[gelöscht]", "Ahrens"]
+
+
+async def test_the_housekeeping_prunes_old_keys(app, actors):
+    old = clock.now() - timedelta(hours=idempotency.KEEP_HOURS + 1)
+    await IdempotencyKey.create(
+        user_id=actors.clerk_a.user.id, key="old", request_digest="0" * 64, created_at=old
+    )
+    await IdempotencyKey.create(
+        user_id=actors.clerk_a.user.id, key="young", request_digest="0" * 64, created_at=clock.now()
+    )
+    quick = Settings(
+        prune_interval_seconds=0.05,
+        import_watchdog_seconds=0,
+        reminder_interval_seconds=0,
+        webhook_poll_seconds=0,
+    )
+    async with BackgroundWork(quick).running():
+        for _ in range(200):  # a bound on the wait, not a timing
+            if not await IdempotencyKey.filter(key="old").exists():
+                break
+            await asyncio.sleep(0.05)
+    assert await IdempotencyKey.all().values_list("key", flat=True) == ["young"]

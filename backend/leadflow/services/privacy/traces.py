@@ -29,6 +29,7 @@ from tortoise.queryset import QuerySet
 from leadflow.db.enums import ImportIssueKind
 from leadflow.db.models import (
     AuditEntry,
+    IdempotencyKey,
     ImportIssue,
     ImportSource,
     LeadImport,
@@ -158,6 +159,7 @@ async def scrub(person: ErasedPerson) -> None:
     await _scrub_audit_log(person.identifying_values())
     await _scrub_login_failures(person)
     await scrub_imports(person, values)
+    await _scrub_idempotency_responses(values)
 
 
 def replace_values(text: str, values: tuple[str, ...]) -> str:
@@ -538,3 +540,35 @@ async def _scrub_import_failures(values: tuple[str, ...]) -> None:
         file_name = replace_values(lead_import.file_name, values)
         if (failure, file_name) != (lead_import.failure, lead_import.file_name):
             await LeadImport.filter(id=lead_import.id).update(failure=failure, file_name=file_name)
+
+
+# --- Stored mutation responses (issue 16) ----------------------------------------------------
+
+
+async def _scrub_idempotency_responses(values: tuple[str, ...]) -> None:
+    """Responses kept for replaying a retried mutation (services/idempotency.py, a day at most)
+    that name the person: every value becomes the erased mark in the JSON's texts, ids, times
+    and enum values kept (`_KEPT_KEYS`). A response lists many people (createLeads); a
+    namesake's first name there is blanked too: a replay shows less, never the person."""
+    if not values:
+        return
+    rows = await IdempotencyKey.filter(_mentioning("response", values)).only("id", "response")
+    for row in rows:
+        try:
+            document = json.loads(row.response)
+        except ValueError:
+            continue  # not stored by us: nothing else writes the table
+        cleaned = _replaced_in(document, values)
+        if cleaned != document:
+            text = json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+            await IdempotencyKey.filter(id=row.id).update(response=text)
+
+
+def _replaced_in(document: object, values: tuple[str, ...], key: str = "") -> object:
+    if isinstance(document, dict):
+        return {name: _replaced_in(value, values, name) for name, value in document.items()}
+    if isinstance(document, list):
+        return [_replaced_in(value, values, key) for value in document]
+    if isinstance(document, str) and not (key in _KEPT_KEYS or key.endswith(("Id", "At"))):
+        return replace_values(document, values)
+    return document
