@@ -292,16 +292,19 @@ def contact_rows(total: int, now: datetime, seed: int = SEED) -> Iterator[tuple[
             )
         email = None
         if rng.random() < 0.85:
-            local = rng.choice((f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}",
-                                f"{last}.{first}", f"{first}.{last}"))  # fmt: skip
+            given, family = _slug(first), _slug(last)
+            local = rng.choice(
+                (f"{given}.{family}", f"{given[0]}.{family}", f"{given}{family}",
+                 f"{family}.{given}", f"{given}.{family}")
+            )  # fmt: skip
             domain = (
                 f"{_slug(company.split(' ')[0])}-{_slug(city)}.de"
                 if company and rng.random() < 0.5
                 else rng.choice(FREEMAIL)
             )
-            candidate = f"{_slug(local)}@{domain}"
+            candidate = f"{local}@{domain}"
             while candidate.lower() in used_emails:
-                candidate = f"{_slug(local)}{rng.randrange(1, 9999)}@{domain}"
+                candidate = f"{local}{rng.randrange(1, 9999)}@{domain}"
             used_emails.add(candidate.lower())
             email = candidate if rng.random() < 0.8 else candidate.capitalize()
         phone = _phone(rng, area) if rng.random() < 0.95 else ""
