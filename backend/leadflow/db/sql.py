@@ -624,3 +624,17 @@ async def lead_tally(alternatives: Sequence[dict[str, int | None]]) -> LeadTally
     )
     row = rows[0]
     return LeadTally(new=int(row["new"]), active=int(row["active"]), done=int(row["done"]))
+
+
+async def latest_of_each(per_row: ValuesQuery[Any], limit: int) -> list[int]:
+    """The ids of the `limit` rows with the highest ids in each group of `per_row` (which
+    selects `id` and `group_key`): the latest few of each parent (a campaign's imports) for
+    any number of parents in one statement, each group ranked on its own."""
+    sql = Statement()
+    scope = sql.subquery(per_row)
+    rows = await sql.rows(
+        "SELECT ranked.id AS id FROM (SELECT scoped.id AS id, ROW_NUMBER() OVER ("
+        "PARTITION BY scoped.group_key ORDER BY scoped.id DESC) AS place "
+        f"FROM ({scope}) AS scoped) AS ranked WHERE ranked.place <= {sql.value(limit)}"
+    )
+    return [int(row["id"]) for row in rows]

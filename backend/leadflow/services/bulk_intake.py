@@ -15,7 +15,7 @@ from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import LeadEventKind
 from leadflow.db.lead_status import open_condition
 from leadflow.db.models import Campaign, Contact, Lead, LeadEvent
-from leadflow.db.sql import next_ids
+from leadflow.db.sql import insert_rows, next_ids
 from leadflow.services import outbox
 from leadflow.services.distribution import distribute_new_leads
 
@@ -40,8 +40,9 @@ async def store_intakes(
     campaign is returned instead of a second one. A system actor (the command line) is stored
     as no author; `lead_import_id` is the import the new leads came from (their source).
 
-    Rows are inserted in bulk (one statement per table) with ids taken beforehand, so that
-    leads can point at their new contacts without a round trip per row."""
+    Rows are inserted in bulk (one statement per table and 1,000 rows: `db.sql.insert_rows`,
+    not an INSERT per row) with ids taken beforehand, so that leads can point at their new
+    contacts without a round trip per row."""
     known = await ContactMatcher.load(contacts)
     stored_before = set(known.contact_ids())
     open_leads = await _open_leads_by_contact(actor, campaign, list(stored_before))
@@ -80,7 +81,7 @@ async def _create_contacts(
         Contact(id=i, created_at=created_at, **details)
         for i, details in zip(ids, new.values(), strict=True)
     ]
-    await Contact.bulk_create(created)
+    await insert_rows(created)
     for contact in created:
         known.add(contact)
 
@@ -94,7 +95,7 @@ async def _create_leads(
     actor_id = author.id if author else None
     ids = await next_ids(Lead, len(contact_ids))
     created_at = clock.now()
-    await Lead.bulk_create(
+    await insert_rows(
         [
             Lead(
                 id=i,
@@ -107,7 +108,7 @@ async def _create_leads(
             for i, contact_id in zip(ids, contact_ids, strict=True)
         ]
     )
-    await LeadEvent.bulk_create(
+    await insert_rows(
         [
             LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id, at=created_at)
             for i in ids

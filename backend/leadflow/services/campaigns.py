@@ -136,11 +136,33 @@ async def retention_days_of(actor: Actor, campaign_id: int) -> int | None:
 
 
 async def _managers_setting(actor: Actor, campaign_id: int, column: str) -> int | None:
-    """A campaign setting only managers read (one query per campaign and field)."""
-    if not policy.is_manager(actor):
-        return None
-    found = await Campaign.filter(id=campaign_id).values_list(column, flat=True)
-    return cast(int | None, found[0]) if found else None
+    """A campaign setting only managers read."""
+    found = (await managers_settings(actor, [campaign_id])).get(campaign_id)
+    return cast(int | None, getattr(found, column)) if found is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ManagersSettings:
+    """A campaign's settings that only managers read."""
+
+    waiting_limit_hours: int | None
+    retention_days: int | None
+
+
+async def managers_settings(
+    actor: Actor, campaign_ids: Sequence[int]
+) -> dict[int, ManagersSettings]:
+    """The managers-only settings of campaigns, for managers (none for everyone else): one
+    statement for any number of campaigns (a list of campaigns shows each one's)."""
+    if not policy.is_manager(actor) or not campaign_ids:
+        return {}
+    rows = await Campaign.filter(id__in=list(campaign_ids)).values(
+        "id", "waiting_limit_hours", "retention_days"
+    )
+    return {
+        row["id"]: ManagersSettings(row["waiting_limit_hours"], row["retention_days"])
+        for row in rows
+    }
 
 
 @dataclass(frozen=True, slots=True)

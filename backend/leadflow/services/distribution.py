@@ -24,12 +24,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Case, When
 from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, SystemActor, actor_user
+from leadflow.db import sql
 from leadflow.db.enums import DistributionStrategy, LeadEventKind, LeadStatus, Role
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import Absence, Campaign, CampaignDistribution, Lead, LeadEvent, User
@@ -44,7 +44,6 @@ MAX_LEAD_IDS = 1000
 # NEW for the next run. One call must stay one bounded transaction.
 MAX_FILTERED = 10_000
 MAX_CLERKS = 200
-REASON_BATCH = 1000
 # Absences are calendar days of the company (a German sales team).
 COMPANY_TIME_ZONE = ZoneInfo("Europe/Berlin")
 
@@ -87,33 +86,22 @@ async def write_assignments(
     actor: Actor, assignments: Sequence[NewAssignment], *, at: datetime | None = None
 ) -> None:
     """Assign each lead to its clerk, inside the caller's transaction, after the caller locked
-    the leads in id order (PostgreSQL). One guarded UPDATE per clerk and 1,000 leads, reasons
-    included (only NEW leads change; fewer rows changed than asked raises AssignConflict), one
-    history row, one `lead.assigned` event per lead and one notification per clerk."""
+    the leads in id order (PostgreSQL). One guarded UPDATE per 1,000 leads whatever the clerks,
+    every column at once (clerk, reason, times; the first assignment's time kept): only NEW
+    leads change, fewer rows changed than asked raises AssignConflict. Then one INSERT of the
+    history rows, the `lead.assigned` events (one per lead) and one notification per clerk:
+    a fixed number of statements whatever the number of leads."""
     if not assignments:
         return
     assigned_at = at or clock.now()
-    by_clerk: dict[int, list[NewAssignment]] = {}
-    for assignment in assignments:
-        by_clerk.setdefault(assignment.clerk_id, []).append(assignment)
-    for clerk_id, given in by_clerk.items():
-        for start in range(0, len(given), REASON_BATCH):
-            batch = given[start : start + REASON_BATCH]
-            changed = await Lead.filter(
-                status_condition(LeadStatus.NEW), id__in=[a.lead_id for a in batch]
-            ).update(
-                assignee_id=clerk_id,
-                assigned_at=assigned_at,
-                waiting_since=assigned_at,
-                assignment_reason=_reasons(batch),
-            )
-            if changed != len(batch):
-                raise AssignConflict()
     lead_ids = [assignment.lead_id for assignment in assignments]
-    # The first clerk's assignment is the one reports measure (a reassignment keeps it).
-    await Lead.filter(id__in=lead_ids, first_assigned_at=None).update(first_assigned_at=assigned_at)
+    # The guard: still NEW (a lead taken meanwhile is not changed, and the count tells).
+    still_new = Lead.filter(status_condition(LeadStatus.NEW), id__in=lead_ids)
+    changed = await sql.write_assignments(still_new, assignments, assigned_at)
+    if len(changed) != len(assignments):
+        raise AssignConflict()
     author = actor_user(actor)
-    await LeadEvent.bulk_create(
+    await sql.insert_rows(
         [
             LeadEvent(
                 lead_id=assignment.lead_id,
@@ -125,41 +113,30 @@ async def write_assignments(
             for assignment in assignments
         ]
     )
-    # Only what the events and notifications need (a full model per lead costs more than the
-    # UPDATEs on 10,000 leads).
+    # What the events and notifications need, as the UPDATE returned it (no model per lead).
     written = {
-        lead.id: lead
-        for lead in await Lead.filter(id__in=lead_ids).only("id", "campaign_id", "contact_id")
+        row["id"]: Lead(id=row["id"], campaign_id=row["campaign_id"], contact_id=row["contact_id"])
+        for row in changed
     }
-    campaigns = {lead_id: lead.campaign_id for lead_id, lead in written.items()}
     await outbox.publish(
         outbox.Event(
             outbox.LEAD_ASSIGNED,
             lead_id=assignment.lead_id,
-            campaign_id=campaigns[assignment.lead_id],
+            campaign_id=written[assignment.lead_id].campaign_id,
             user_ids=[assignment.clerk_id],
             payload={
                 "leadId": assignment.lead_id,
-                "campaignId": campaigns[assignment.lead_id],
+                "campaignId": written[assignment.lead_id].campaign_id,
                 "assigneeId": assignment.clerk_id,
             },
         )
         for assignment in assignments
     )
+    by_clerk: dict[int, list[Lead]] = {}
+    for assignment in assignments:
+        by_clerk.setdefault(assignment.clerk_id, []).append(written[assignment.lead_id])
     # One notification per clerk for the batch (services.notifications).
-    await notifications.notify_leads_assigned(
-        actor, {clerk: [written[a.lead_id] for a in given] for clerk, given in by_clerk.items()}
-    )
-
-
-def _reasons(batch: Sequence[NewAssignment]) -> str | Case:
-    """The batch's reason, or `CASE WHEN id = ? THEN ? ...` (parameters) when they differ
-    (least loaded: each names the clerk's count) - in the assigning UPDATE itself, so every
-    lead is written once (PostgreSQL's rollup triggers run per statement)."""
-    reasons = {a.reason for a in batch}
-    if len(reasons) == 1:
-        return reasons.pop()
-    return Case(*[When(id=a.lead_id, then=a.reason) for a in batch])
+    await notifications.notify_leads_assigned(actor, by_clerk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,9 +510,18 @@ async def set_campaign_distribution(
 
 async def campaign_distribution(actor: Actor, campaign_id: int) -> CampaignDistribution | None:
     """The campaign's distribution settings, for managers (null for everyone else)."""
-    if not policy.is_manager(actor):
-        return None
-    return await CampaignDistribution.get_or_none(campaign_id=campaign_id)
+    return (await campaign_distributions(actor, [campaign_id])).get(campaign_id)
+
+
+async def campaign_distributions(
+    actor: Actor, campaign_ids: Sequence[int]
+) -> dict[int, CampaignDistribution]:
+    """The distribution settings of the campaigns that have any, for managers (none for
+    everyone else): one statement for any number of campaigns."""
+    if not policy.is_manager(actor) or not campaign_ids:
+        return {}
+    found = await CampaignDistribution.filter(campaign_id__in=list(campaign_ids))
+    return {settings.campaign_id: settings for settings in found}
 
 
 async def distribute_new_leads(campaign: Campaign, lead_ids: Sequence[int]) -> None:

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from leadflow import clock
 from leadflow.db.models import OutboxEvent, Webhook, WebhookCursor
-from leadflow.db.sql import next_ids, take_transaction_id, wake_outbox_listeners
+from leadflow.db.sql import insert_rows, next_ids, take_transaction_id, wake_outbox_listeners
 from leadflow.live.cursor import gap_ranges_from_json
 
 LEAD_CREATED = "lead.created"
@@ -73,7 +73,7 @@ async def publish(events: Iterable[Event]) -> None:
     await take_transaction_id()
     ids = await next_ids(OutboxEvent, len(rows))
     at = clock.now()
-    await OutboxEvent.bulk_create(
+    await insert_rows(
         [
             OutboxEvent(
                 id=event_id,

@@ -15,7 +15,13 @@ from leadflow.api.loaders.activities import (
     next_activity_by_lead,
     next_activity_by_opportunity,
 )
-from leadflow.api.loaders.campaigns import campaign_stats_loader
+from leadflow.api.loaders.campaigns import (
+    ImportsKey,
+    campaign_distribution_loader,
+    campaign_imports_loader,
+    campaign_stats_loader,
+    managers_settings_loader,
+)
 from leadflow.api.loaders.contacts import history_by_contact
 from leadflow.api.loaders.leads import (
     feedback_by_lead,
@@ -30,15 +36,17 @@ from leadflow.db.models import (
     Absence,
     Activity,
     Campaign,
+    CampaignDistribution,
     ContactChange,
     Feedback,
     LeadEvent,
+    LeadImport,
     Opportunity,
     OpportunityEvent,
     User,
     WebhookAttempt,
 )
-from leadflow.services.campaigns import CampaignStats
+from leadflow.services.campaigns import CampaignStats, ManagersSettings
 
 
 class Loaders:
@@ -52,6 +60,15 @@ class Loaders:
             load_fn=history_by_opportunity
         )
         self.campaign_stats = DataLoader[int, CampaignStats](load_fn=campaign_stats_loader(viewer))
+        self.campaign_imports = DataLoader[ImportsKey, list[LeadImport]](
+            load_fn=campaign_imports_loader(viewer)
+        )
+        self.campaign_distribution = DataLoader[int, CampaignDistribution | None](
+            load_fn=campaign_distribution_loader(viewer)
+        )
+        self.managers_settings = DataLoader[int, ManagersSettings | None](
+            load_fn=managers_settings_loader(viewer)
+        )
         self.open_lead_count = DataLoader[int, int](load_fn=open_lead_count)
         self.lead = DataLoader[int, dict[str, Any] | None](load_fn=lead_by_id)
         self.user = DataLoader[int, User | None](load_fn=user_by_id)

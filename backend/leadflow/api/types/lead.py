@@ -47,7 +47,7 @@ from leadflow.api.types.node import Node
 from leadflow.api.types.user import UserNode
 from leadflow.db import enums, models
 from leadflow.db.lead_status import lead_status
-from leadflow.services import campaigns, distribution, imports, lead_lists, leads
+from leadflow.services import lead_lists, leads
 from leadflow.services.keyset import Ordering
 
 # --- Campaign -------------------------------------------------------------------------------
@@ -81,8 +81,9 @@ class CampaignNode(Node):
         description="The latest imports of lead files into this campaign, newest first (managers)."
     )
     async def imports(self, info: Info[Context, None], first: int = 10) -> list[LeadImportNode]:
-        actor = info.context.require_viewer()
-        found = await imports.campaign_imports(actor, self.pk, max(1, min(first, 50)))
+        info.context.require_viewer()
+        key = (self.pk, max(1, min(first, 50)))
+        found = await info.context.loaders.campaign_imports.load(key)
         return [LeadImportNode.from_model(lead_import) for lead_import in found]
 
     @strawberry.field(
@@ -90,7 +91,8 @@ class CampaignNode(Node):
         "intake); managers only, null for others and before it was ever set or used."
     )
     async def distribution(self, info: Info[Context, None]) -> CampaignDistributionNode | None:
-        found = await distribution.campaign_distribution(info.context.require_viewer(), self.pk)
+        info.context.require_viewer()
+        found = await info.context.loaders.campaign_distribution.load(self.pk)
         return CampaignDistributionNode.from_model(found) if found is not None else None
 
     @strawberry.field(
@@ -98,7 +100,9 @@ class CampaignNode(Node):
         "(null: no reminders); managers only, null for others."
     )
     async def waiting_limit_hours(self, info: Info[Context, None]) -> int | None:
-        return await campaigns.waiting_limit_of(info.context.require_viewer(), self.pk)
+        info.context.require_viewer()
+        found = await info.context.loaders.managers_settings.load(self.pk)
+        return found.waiting_limit_hours if found is not None else None
 
     @strawberry.field(
         description="Days after their close that unsuccessful leads keep their person's data "
@@ -106,7 +110,9 @@ class CampaignNode(Node):
         "null for others."
     )
     async def retention_days(self, info: Info[Context, None]) -> int | None:
-        return await campaigns.retention_days_of(info.context.require_viewer(), self.pk)
+        info.context.require_viewer()
+        found = await info.context.loaders.managers_settings.load(self.pk)
+        return found.retention_days if found is not None else None
 
     @classmethod
     def from_values(cls, row: Values, prefix: str = "") -> CampaignNode:

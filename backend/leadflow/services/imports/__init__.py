@@ -26,6 +26,7 @@ from leadflow.services.imports.results import (
     campaign_imports,
     get_import,
     import_issues,
+    latest_imports,
     rejects_language,
     write_rejected_rows,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "import_by_name",
     "import_file",
     "import_issues",
+    "latest_imports",
     "preview",
     "rejects_language",
     "resume_abandoned_imports",

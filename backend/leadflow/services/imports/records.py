@@ -19,6 +19,7 @@ from leadflow import clock
 from leadflow.auth.actors import Actor, actor_user
 from leadflow.db.enums import ImportStatus
 from leadflow.db.models import NAME_MAX, Campaign, ImportIssue, ImportSource, LeadImport
+from leadflow.db.sql import insert_rows
 from leadflow.errors import DomainError, ErrorCode
 from leadflow.services.imports.rows import COUNTERS, ImportCounts, ImportReport, RowOutcome
 from leadflow.services.validation import storable_text
@@ -48,7 +49,7 @@ async def save_issues(lead_import: LeadImport, outcomes: list[RowOutcome]) -> No
         for issue in outcome.issues
     ]
     if issues:
-        await ImportIssue.bulk_create(issues)
+        await insert_rows(issues)
 
 
 async def advance(lead_import: LeadImport, last_row: int, outcomes: list[RowOutcome]) -> None:

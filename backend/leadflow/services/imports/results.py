@@ -3,13 +3,14 @@ fix and import again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import IO
 
 from leadflow import i18n
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
+from leadflow.db import sql
 from leadflow.db.enums import ImportIssueKind
 from leadflow.db.models import ImportIssue, LeadImport
 from leadflow.errors import DomainError, ErrorCode
@@ -125,10 +126,23 @@ async def get_import(actor: Actor, import_id: int) -> LeadImport:
 
 async def campaign_imports(actor: Actor, campaign_id: int, limit: int) -> list[LeadImport]:
     """The campaign's latest imports, newest first."""
+    return (await latest_imports(actor, [campaign_id], limit))[campaign_id]
+
+
+async def latest_imports(
+    actor: Actor, campaign_ids: Sequence[int], limit: int
+) -> dict[int, list[LeadImport]]:
+    """Each campaign's latest `limit` imports, newest first (with who started them): two
+    statements for any number of campaigns (a list of campaigns shows each one's)."""
     policy.require_manager(actor, "see imports")
-    return (
-        await LeadImport.filter(campaign_id=campaign_id)
-        .select_related("created_by")
-        .order_by("-id")
-        .limit(limit)
+    per_import = LeadImport.filter(campaign_id__in=list(campaign_ids)).values(
+        "id", group_key="campaign_id"
     )
+    ids = await sql.latest_of_each(per_import, limit)
+    found: dict[int, list[LeadImport]] = {campaign_id: [] for campaign_id in campaign_ids}
+    if ids:
+        for lead_import in (
+            await LeadImport.filter(id__in=ids).select_related("created_by").order_by("-id")
+        ):
+            found[lead_import.campaign_id].append(lead_import)
+    return found
