@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -22,6 +23,7 @@ from leadflow.web.guards import http_middleware
 from leadflow.web.live import GraphQLWebSocket
 from leadflow.web.login import auth_routes
 from leadflow.web.static import healthz, spa_routes
+from leadflow.web.unavailable import DatabaseUnavailable
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -53,8 +55,16 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
         # Last: the SPA takes whatever GET path the routes above do not.
         *spa_routes(static_dir),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    # Innermost: a route's failure for a database that cannot be reached becomes a 503.
+    middleware = [*http_middleware(settings), Middleware(DatabaseUnavailable)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     # There from the start (the lifespan runs it): the subscriptions reach it as
     # `request.app.state.hub`.
     app.state.hub = hub
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app configured from the environment: the factory each process of
+    `leadflow serve --workers N` builds its own app with (uvicorn imports it by name)."""
+    return create_app(Settings.from_env())

@@ -17,10 +17,20 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from leadflow.db.availability import database_unavailable
 from leadflow.errors import AccessDenied, DomainError, DomainErrors, ErrorCode
 from leadflow.services.audit import AuditAction, record
 
 log = logging.getLogger("leadflow.api")
+
+# The database cannot be reached (restarting, unreachable): the request may be sent again,
+# and /graphql answers it 503 with Retry-After (web/unavailable.py).
+UNAVAILABLE = "UNAVAILABLE"
+UNAVAILABLE_MESSAGE = (
+    "The database cannot be reached at the moment; send the request again in a second. "
+    "A mutation may have completed nonetheless: send it again with the same Idempotency-Key, "
+    "or check before sending it again."
+)
 
 # The domain's codes, registered as the GraphQL enum UserErrorCode (strawberry.enum returns
 # the class it is given).
@@ -144,6 +154,14 @@ class ErrorTranslation(SchemaExtension):
         if isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
             # Streams (WebSocket, SSE) report these as results; over HTTP they are refusals.
             return self._copy(error, error.message, "BAD_REQUEST")
+        if database_unavailable(original):
+            log.warning(
+                "Database unavailable (field %s): %s: %s",
+                ".".join(str(part) for part in error.path or ()),
+                type(original).__name__,
+                original,
+            )
+            return self._copy(error, UNAVAILABLE_MESSAGE, UNAVAILABLE)
         return unexpected_error(original, nodes=error.nodes, path=error.path)
 
     @staticmethod

@@ -12,11 +12,15 @@ carry no ambient credentials and need no such proof.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.requests import HTTPConnection, Request
 
 from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
 from leadflow.auth.tokens import Authenticated, authenticate_token
+from leadflow.db.availability import database_unavailable
 from leadflow.web.errors import HttpError, unauthenticated
+from leadflow.web.unavailable import log_unavailable, unavailable
 
 # Who a request or connection is, for the other web modules (they authenticate nothing).
 Caller = Authenticated
@@ -54,7 +58,7 @@ async def cookie_session(request: Request) -> tuple[str, Authenticated] | None:
     ends it even beside a bearer token), once the CSRF rule is met; None for no or a dead
     cookie."""
     secret = request.cookies.get(SESSION_COOKIE)
-    session = await authenticate_session(secret) if secret else None
+    session = await _looked_up(authenticate_session(secret)) if secret else None
     if secret is None or session is None:
         return None
     if not has_csrf_proof(request):
@@ -66,7 +70,7 @@ async def authenticated(request: Request) -> Authenticated | None:
     """The request's credentials, looked up once per request: kept where Starlette keeps them
     (`scope["auth"]`, read as `request.auth`), where the audit of a refusal finds them too."""
     if "auth" not in request.scope:
-        request.scope["auth"] = await _authenticate(request)
+        request.scope["auth"] = await _looked_up(_authenticate(request))
     auth: Authenticated | None = request.scope["auth"]
     return auth
 
@@ -83,6 +87,18 @@ async def _authenticate(request: Request) -> Authenticated | None:
     if session_secret:
         return await authenticate_session(session_secret)
     return None
+
+
+async def _looked_up(lookup: Awaitable[Authenticated | None]) -> Authenticated | None:
+    """A login's lookup; a database that cannot be reached is 503 with Retry-After (the
+    client tries again), not a failure of ours (500) nor nobody logged in (401)."""
+    try:
+        return await lookup
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        log_unavailable(error, "login lookup")
+        raise unavailable() from error
 
 
 def session_secret(connection: HTTPConnection) -> str | None:

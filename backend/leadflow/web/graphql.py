@@ -40,7 +40,8 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context
-from leadflow.api.errors import unexpected_error
+from leadflow.api.errors import UNAVAILABLE, unexpected_error
+from leadflow.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services import idempotency
@@ -73,6 +74,7 @@ from leadflow.web.live import (
 )
 from leadflow.web.playground import Playground
 from leadflow.web.time_zone import header_time_zone
+from leadflow.web.unavailable import log_unavailable, unavailable
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 EVENT_STREAM = "text/event-stream"
@@ -125,6 +127,9 @@ class GraphQLEndpoint:
         except HttpError as refusal:
             return refusal_response(refusal, media_type)
         except Exception as error:
+            if database_unavailable(error):
+                log_unavailable(error, "graphql")
+                return refusal_response(unavailable(), media_type)
             # A bug outside field resolution: the client gets a request id, the log the details.
             masked = unexpected_error(error)
             return json_response({"errors": [masked.formatted]}, 500, media_type)
@@ -528,6 +533,9 @@ def result_response(result: ExecutionResult, media_type: str) -> Response:
     # application/json keeps 200 for every well-formed request; the newer media type tells a
     # request that never ran (400) from one that did (200).
     status = 400 if refused and media_type == GRAPHQL_RESPONSE_JSON else 200
+    if any((error.extensions or {}).get("code") == UNAVAILABLE for error in result.errors or []):
+        # A field could not reach the database (web/unavailable.py): the client tries again.
+        return json_response(body, 503, media_type, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return json_response(body, status, media_type)
 
 

@@ -1,0 +1,81 @@
+"""Whether a failure means the database cannot be reached right now (not that a statement is
+wrong): the web layer answers those 503 with `Retry-After` instead of 500.
+
+PostgreSQL restarting or unreachable shows up as: connection refused or reset (OSError), "the
+database system is shutting down / starting up" (CannotConnectNowError, 57P03), a backend
+terminated by the server or an administrator (AdminShutdownError 57P01, CrashShutdownError
+57P02), a connection that died in the middle of a statement (ConnectionDoesNotExistError and
+the other class-08 errors), a connection or pool asyncpg has closed meanwhile (InterfaceError
+"connection is closed"), too many connections (53300), a connect that timed out, and Tortoise's
+DBConnectionError. A cancelled statement (57014: the request's time limit, statement_timeout)
+is not among them: it is the request's own doing.
+
+Whether a write committed before its connection died cannot be known from here: the client
+retries with its Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs
+from tortoise.exceptions import DBConnectionError
+
+from leadflow.db.deadline import StatementDeadlineExceeded
+
+RETRY_AFTER_SECONDS = 1
+
+_UNAVAILABLE_POSTGRES = (
+    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+_CONNECTION_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EADDRNOTAVAIL,
+    }
+)
+# asyncpg's InterfaceError also reports misuse (a bug); these words only a closed one.
+_CLOSED_WORDS = ("connection is closed", "pool is closing", "pool is closed")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised from or during, says the database cannot be
+    reached now (see the module's docstring)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _is_unavailable(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, StatementDeadlineExceeded):
+        return False  # the request's own time limit, on SQLite
+    if isinstance(error, (*_UNAVAILABLE_POSTGRES, DBConnectionError)):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        return any(words in str(error) for words in _CLOSED_WORDS)
+    if isinstance(error, ConnectionError | socket.gaierror | TimeoutError):
+        # TimeoutError: a connect that timed out (the request's own time limit is told apart
+        # before: `web/graphql.py` answers it 504).
+        return True
+    # asyncio reports a connect that failed on every address of a host as a plain OSError
+    # ("Multiple exceptions: [Errno 111] ..."), without errno.
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError | PermissionError):
+        return error.errno in _CONNECTION_ERRNOS or "Connect call failed" in str(error)
+    return False
