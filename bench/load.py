@@ -365,15 +365,15 @@ async def manager_session(
                         }
                     },
                 )
-                payload = data.get("distributeLeads")
+                payload = data.get("distributeLeads") or {}
                 errors = _user_errors(payload)
                 if errors:
                     record.user_errors[(op, errors[0]["code"])] += 1
                 else:
-                    for assignment in payload["assignments"]:
+                    for assignment in payload.get("assignments", []):
                         clerk = int(_pk_of(assignment["assignee"]["id"]))
                         record.assigned[lead_pk(assignment["lead"]["id"])].append(clerk)
-                    for skipped in payload["skipped"]:
+                    for skipped in payload.get("skipped", []):
                         record.user_errors[(op, f"skipped: {skipped['reason']}"[:40])] += 1
                 newest = []
         except Failed:

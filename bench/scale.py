@@ -263,7 +263,9 @@ def global_id(kind: str, pk: int) -> str:
     return base64.b64encode(f"{kind}:{pk}".encode()).decode()
 
 
-def check_page(connection_name: str, count_index: int) -> Callable[[dict, list], str]:
+def check_page(
+    connection_name: str, count_index: int
+) -> Callable[[dict[str, Any], list[Any]], str]:
     """The page's lead ids and totalCount against the raw page and count."""
 
     def check(data: dict[str, Any], raw: list[Any]) -> str:
