@@ -313,3 +313,15 @@ async def test_the_housekeeping_prunes_old_keys(app, actors):
                 break
             await asyncio.sleep(0.05)
     assert await IdempotencyKey.all().values_list("key", flat=True) == ["young"]
+
+
+async def test_a_request_that_never_ran_stores_nothing(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    invalid = FEEDBACK.replace("note }", "note noSuchField }")
+    refused = await post(client, actors.clerk_a, invalid, feedback_input(lead_id))
+    assert refused.json()["errors"][0]["message"].startswith("Cannot query field 'noSuchField'")
+    assert await IdempotencyKey.all().count() == 0
+    # The key is still free for the corrected request.
+    response = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
+    assert response.json()["data"]["recordFeedback"]["userErrors"] == []
+    assert await Feedback.all().count() == 1
