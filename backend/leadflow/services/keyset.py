@@ -97,6 +97,13 @@ def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
     """`rows` sorted by `ordering`: blank values last on either database."""
     terms: list[str] = []
     for position, key in enumerate(ordering.keys):
+        if "__" in key.path and key.blank is not Blank.NULL:
+            # A key that always has a value, on a joined row (the lead's contact, campaign):
+            # saying so (true of every row) makes Tortoise's LEFT OUTER JOIN an inner join to
+            # PostgreSQL, which may then walk that table's index in the list's order and join
+            # the leads to it (migration 0020's contacts_by_last_name); it cannot reorder an
+            # outer join, and does not learn from the foreign key that every lead has one.
+            rows = rows.filter(_condition(f"{key.path}__isnull", False))
         if key.needs_rank():
             rank_name = f"_blank_rank_{position}"
             rows = rows.annotate(**{rank_name: sql.blank_rank(key.blank_condition())})

@@ -13,6 +13,7 @@ past every lead not theirs (no index on `created_by_id` at all).
 - NEWEST/OLDEST (created_at, then id): per status; per campaign and status; per clerk, open
   (a clerk's open leads are ACTIVE) and closed; per creator (partners' lists). The plain
   (created_at) index of the model still serves the list without a tab.
+- myTasks NEWEST (the newest assignment first): per clerk, open.
 - WAITING_LONGEST and NEXT_DUE (the ACTIVE tab; PostgreSQL puts NULL last when ascending, as the
   lists do): over the open leads, overall and per campaign. Per clerk, 0006 and 0012 made them.
   SQLite sorts NULL first, so the lists order by a rank first (`services.keyset`); its indexes
@@ -95,6 +96,14 @@ INDEXES = {
         "created_by_id, created_at, id",
         "created_by_id, created_at, id",
         "created_by_id IS NOT NULL",
+    ),
+    # myTasks(orderBy: NEWEST): a clerk's open leads by their assignment, newest first, blank
+    # last (PostgreSQL puts NULL first when descending, so the list ranks it; SQLite does not).
+    "leads_open_by_assignee_assigned": (
+        "leads",
+        f"assignee_id, {_blank_rank('assigned_at IS NULL')}, assigned_at DESC, id DESC",
+        "assignee_id, assigned_at DESC, id DESC",
+        _OPEN,
     ),
     # The ACTIVE tab by wait and by next step, overall and per campaign.
     "leads_open_by_waiting": (
