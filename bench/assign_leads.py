@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import logging
 import os
 import statistics
@@ -74,15 +75,20 @@ PG_RAW = (
 console = Console()
 
 
+# Set while the request is sent: the app runs in the sending task (httpx's ASGI transport), so
+# the statements logged with it set are the request's, not a background job's.
+_counted: contextvars.ContextVar[bool] = contextvars.ContextVar("counted", default=False)
+
+
 class Counting(logging.Handler):
-    """Statements Tortoise logs, by verb; an executemany counts once per row."""
+    """Statements Tortoise logs for the request, by verb; an executemany counts once per row."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.counts: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not record.args or not isinstance(record.args, tuple):
+        if not _counted.get() or not record.args or not isinstance(record.args, tuple):
             return
         verb = str(record.args[0]).lstrip().split(None, 1)[0].upper()
         rows = len(record.args[1]) if record.funcName == "execute_many" else 1
@@ -96,9 +102,11 @@ async def counting() -> AsyncIterator[Counting]:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
+    token = _counted.set(True)
     try:
         yield handler
     finally:
+        _counted.reset(token)
         logger.removeHandler(handler)
         logger.setLevel(level)
         logger.propagate = propagate
@@ -204,9 +212,8 @@ async def run(url: str, leads: int, runs: int) -> None:
     async with app_client(url, 30.0) as client:
 
         async def call(ids: list[int]) -> None:
-            data = await graphql(
-                client, token, MUTATION, {"ids": [encode_id("Lead", i) for i in ids], "clerk": clerk}
-            )
+            lead_ids = [encode_id("Lead", i) for i in ids]
+            data = await graphql(client, token, MUTATION, {"ids": lead_ids, "clerk": clerk})
             payload = data["assignLeads"]
             if payload["userErrors"] or len(payload["leads"]) != len(ids):
                 raise BenchError(f"assignLeads refused: {payload['userErrors']}")

@@ -81,7 +81,7 @@ async def _create_contacts(
         Contact(id=i, created_at=created_at, **details)
         for i, details in zip(ids, new.values(), strict=True)
     ]
-    await insert_rows(created)
+    await insert_rows(Contact, created)
     for contact in created:
         known.add(contact)
 
@@ -96,23 +96,25 @@ async def _create_leads(
     ids = await next_ids(Lead, len(contact_ids))
     created_at = clock.now()
     await insert_rows(
+        Lead,
         [
-            Lead(
-                id=i,
-                contact_id=contact_id,
-                campaign_id=campaign.id,
-                created_by_id=actor_id,
-                lead_import_id=lead_import_id,
-                created_at=created_at,
-            )
+            {
+                "id": i,
+                "contact_id": contact_id,
+                "campaign_id": campaign.id,
+                "created_by_id": actor_id,
+                "lead_import_id": lead_import_id,
+                "created_at": created_at,
+            }
             for i, contact_id in zip(ids, contact_ids, strict=True)
-        ]
+        ],
     )
     await insert_rows(
+        LeadEvent,
         [
-            LeadEvent(lead_id=i, kind=LeadEventKind.CREATED, actor_id=actor_id, at=created_at)
+            {"lead_id": i, "kind": LeadEventKind.CREATED, "actor_id": actor_id, "at": created_at}
             for i in ids
-        ]
+        ],
     )
     # NEW leads are nobody's task yet: no user_ids (managers' counts follow the campaign).
     await outbox.publish(

@@ -77,6 +77,15 @@ class NewAssignment:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class AssignedLead:
+    """A lead as its assignment returned it: what the events and notifications need."""
+
+    id: int
+    campaign_id: int
+    contact_id: int
+
+
 class AssignConflict(Exception):
     """A lead was no longer NEW at the guarded UPDATE: raised inside the transaction so that it
     rolls back; callers turn it into a DomainError outside."""
@@ -102,22 +111,20 @@ async def write_assignments(
         raise AssignConflict()
     author = actor_user(actor)
     await sql.insert_rows(
+        LeadEvent,
         [
-            LeadEvent(
-                lead_id=assignment.lead_id,
-                kind=LeadEventKind.ASSIGNED,
-                actor=author,
-                assignee_id=assignment.clerk_id,
-                at=assigned_at,
-            )
+            {
+                "lead_id": assignment.lead_id,
+                "kind": LeadEventKind.ASSIGNED,
+                "actor_id": author.id if author is not None else None,
+                "assignee_id": assignment.clerk_id,
+                "at": assigned_at,
+            }
             for assignment in assignments
-        ]
+        ],
     )
     # What the events and notifications need, as the UPDATE returned it (no model per lead).
-    written = {
-        row["id"]: Lead(id=row["id"], campaign_id=row["campaign_id"], contact_id=row["contact_id"])
-        for row in changed
-    }
+    written = {row["id"]: AssignedLead(**row) for row in changed}
     await outbox.publish(
         outbox.Event(
             outbox.LEAD_ASSIGNED,
@@ -132,7 +139,7 @@ async def write_assignments(
         )
         for assignment in assignments
     )
-    by_clerk: dict[int, list[Lead]] = {}
+    by_clerk: dict[int, list[AssignedLead]] = {}
     for assignment in assignments:
         by_clerk.setdefault(assignment.clerk_id, []).append(written[assignment.lead_id])
     # One notification per clerk for the batch (services.notifications).

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -123,8 +123,22 @@ async def _without_sent_once_keys(rows: Sequence[NewNotification]) -> list[NewNo
     return fresh
 
 
+class LeadRef(Protocol):
+    """What the assignment notifications read of a lead (a Lead, or the row an assignment
+    returned: building a thousand Lead models costs more than the assignment's SQL)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def campaign_id(self) -> int: ...
+
+    @property
+    def contact_id(self) -> int: ...
+
+
 async def notify_leads_assigned(
-    actor: Actor, leads_by_clerk: Mapping[int, Sequence[Lead]]
+    actor: Actor, leads_by_clerk: Mapping[int, Sequence[LeadRef]]
 ) -> list[Notification]:
     """LEAD_ASSIGNED: one notification per clerk for a whole batch ("5 neue Leads aus Messe
     Süd"; one lead is named and linked: "Neuer Lead: Müller GmbH"). A clerk who assigned
@@ -227,7 +241,7 @@ async def _campaign_names(campaign_ids: set[int]) -> dict[int, str]:
     return {int(campaign_id): str(name) for campaign_id, name in rows}
 
 
-async def _lead_names(leads: Sequence[Lead]) -> dict[int, str]:
+async def _lead_names(leads: Sequence[LeadRef]) -> dict[int, str]:
     """How a notification names a lead: the company, else the person."""
     contact_ids = {lead.contact_id for lead in leads}
     contacts = {contact.id: contact for contact in await Contact.filter(id__in=contact_ids)}

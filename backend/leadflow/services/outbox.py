@@ -74,19 +74,20 @@ async def publish(events: Iterable[Event]) -> None:
     ids = await next_ids(OutboxEvent, len(rows))
     at = clock.now()
     await insert_rows(
+        OutboxEvent,
         [
-            OutboxEvent(
-                id=event_id,
-                topic=event.topic,
-                lead_id=event.lead_id,
-                opportunity_id=event.opportunity_id,
-                campaign_id=event.campaign_id,
-                user_ids=sorted(set(event.user_ids)),
-                payload=event.payload,
-                created_at=at,
-            )
+            {
+                "id": event_id,
+                "topic": event.topic,
+                "lead_id": event.lead_id,
+                "opportunity_id": event.opportunity_id,
+                "campaign_id": event.campaign_id,
+                "user_ids": sorted(set(event.user_ids)),
+                "payload": event.payload,
+                "created_at": at,
+            }
             for event_id, event in zip(ids, rows, strict=True)
-        ]
+        ],
     )
     await wake_outbox_listeners(ids[-1])
     # In-process (SQLite's only wake-up; on PostgreSQL an extra, harmless one): this runs before

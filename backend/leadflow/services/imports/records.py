@@ -49,7 +49,7 @@ async def save_issues(lead_import: LeadImport, outcomes: list[RowOutcome]) -> No
         for issue in outcome.issues
     ]
     if issues:
-        await insert_rows(issues)
+        await insert_rows(ImportIssue, issues)
 
 
 async def advance(lead_import: LeadImport, last_row: int, outcomes: list[RowOutcome]) -> None:
