@@ -15,6 +15,7 @@ Configured like Leadflow, by LEADFLOW_DATABASE_URL (sqlite://PATH or postgres://
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -40,7 +41,7 @@ FROM leads AS l
 JOIN contacts AS c ON c.id = l.contact_id
 JOIN campaigns AS k ON k.id = l.campaign_id
 LEFT JOIN users AS u ON u.id = l.assignee_id
-ORDER BY l.id DESC
+ORDER BY l.created_at DESC, l.id DESC
 LIMIT {limit}
 """
 
@@ -114,15 +115,21 @@ def _status(closed_at: object, assignee_id: int | None) -> str:
     return "NEW" if assignee_id is None else "ACTIVE"
 
 
+def _cursor(pk: int, created_at: str | None) -> str:
+    """The NEWEST order's keyset cursor: its name, the id and the sort value."""
+    return _b64("keyset:" + json.dumps(["NEWEST", pk, created_at]))
+
+
 def lead_edge(row: Sequence[Any]) -> dict[str, Any]:
     pk, created_at, assigned_at, closed_at, assignee_id = row[:5]
     first_name, last_name, company, email, phone, campaign, assignee = row[5:]
+    created = _iso(created_at)
     return {
-        "cursor": _b64(f"cursor:{pk}"),
+        "cursor": _cursor(pk, created),
         "node": {
             "id": _b64(f"Lead:{pk}"),
             "status": _status(closed_at, assignee_id),
-            "createdAt": _iso(created_at),
+            "createdAt": created,
             "assignedAt": _iso(assigned_at),
             "contact": {
                 "firstName": first_name,

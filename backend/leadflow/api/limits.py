@@ -55,7 +55,6 @@ from graphql import (
     is_composite_type,
     is_list_type,
     parse,
-    validate,
     value_from_ast_untyped,
 )
 from graphql.language import SKIP, DocumentNode, VisitorAction
@@ -224,8 +223,9 @@ class QueryLimitsExtension(SchemaExtension):
     def _limit_errors(self, document: DocumentNode) -> list[GraphQLError]:
         context = self.execution_context
         measures: list[Measure] = []
-        limits_rule = operation_limits_rule(self.limits, context.variables or {}, measures)
-        errors = validate(context.schema._schema, document, [limits_rule])
+        errors = operation_limit_errors(
+            context.schema._schema, document, self.limits, context.variables or {}, measures
+        )
         self.cost = sum(measure.cost for measure in measures)
         return errors
 
@@ -349,30 +349,36 @@ class Measure(NamedTuple):
     widest: int = 0
 
 
-def operation_limits_rule(
-    limits: QueryLimits, variables: Mapping[str, object], measures: list[Measure] | None = None
-) -> type[ValidationRule]:
-    """A validation rule bound to this request's limits and variables (for `first: $n`); the
-    measure of each operation is appended to `measures`."""
-
-    class OperationLimitsRule(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
-            root = self.context.schema.get_root_type(node.operation)
-            if root is None:
-                return  # KnownOperationTypesRule reports it
-            fragments = {
-                definition.name.value: definition
-                for definition in self.context.document.definitions
-                if isinstance(definition, FragmentDefinitionNode)
-            }
-            walker = _Walker(self.context.schema, fragments, variables)
-            measure = walker.selection_set(node.selection_set, root)
-            if measures is not None:
-                measures.append(measure)
-            for error in _refusals(measure, limits, node):
-                self.report_error(error)
-
-    return OperationLimitsRule
+def operation_limit_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: QueryLimits,
+    variables: Mapping[str, object],
+    measures: list[Measure] | None = None,
+) -> list[GraphQLError]:
+    """The refusals of each operation of `document` under this request's limits and
+    variables (for `first: $n`); the measure of each operation is appended to `measures`.
+    Walked directly, not as a validation rule: graphql-core's visitor would walk the whole
+    document a second time, with type information, for nothing."""
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    errors: list[GraphQLError] = []
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        root = schema.get_root_type(definition.operation)
+        if root is None:
+            continue  # KnownOperationTypesRule reports it
+        measure = _Walker(schema, fragments, variables).selection_set(
+            definition.selection_set, root
+        )
+        if measures is not None:
+            measures.append(measure)
+        errors.extend(_refusals(measure, limits, definition))
+    return errors
 
 
 def _refusals(

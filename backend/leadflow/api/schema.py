@@ -12,6 +12,7 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from leadflow.api.errors import ErrorTranslation
+from leadflow.api.execution import LeanExecutionContext
 from leadflow.api.field_policy import FieldPolicy
 from leadflow.api.limits import (
     DocumentCache,
@@ -105,6 +106,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=LeanExecutionContext,
     )
 
 

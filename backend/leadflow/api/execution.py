@@ -1,0 +1,257 @@
+"""GraphQL execution with a short path for plain attributes (most fields of a page of leads).
+
+graphql-core resolves every field the same way: it builds a resolve info (a tuple of 15
+values, strawberry's own subclass), calls the resolver, checks whether the result is
+awaitable and completes it through a chain of type checks. For a field without a resolver
+(strawberry's "basic" fields, which only read an attribute) that costs about ten times the
+attribute read. A page of 50 leads has about 800 fields, most of them plain attributes.
+
+Here a basic field of a scalar, enum or object type is read and completed directly, without a
+resolve info: strawberry's basic resolver ignores it, and so does the `is_type_of` strawberry
+gives object types that implement an interface. Everything else, and every field whose value
+needs an error (null for a non-null field, a value the scalar cannot serialise, an object of
+the wrong type, a missing attribute), goes through graphql-core's own `execute_field`, which
+reads the attribute again (a plain read, no side effect) and reports the error as it always
+does. The results are the same as graphql-core's (tests/api/test_execution.py compares them).
+
+Tied to graphql-core 3.3's ExecutionContext (`execute_fields`, `execute_field`,
+`collect_and_execute_subfields`, `handle_field_error`) and strawberry's marks of its basic
+resolvers (`_is_default`, the field definition in the GraphQL field's extensions); both
+libraries are pinned in requirements.lock, and the tests fail if either changes its ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """How to complete one plain-attribute field: the attribute it reads (None: call
+    strawberry's basic resolver) and either the leaf type that serialises it or the object
+    type to descend into."""
+
+    resolve: Callable[..., Any]
+    attribute: str | None
+    non_null: bool
+    return_type: GraphQLOutputType
+    coerce: Callable[[Any], Any] | None
+    object_type: GraphQLObjectType | None
+    # strawberry's isinstance check of the object type, which ignores its second argument.
+    is_type_of: Callable[[Any, Any], Any] | None = None
+
+    def read(self, source: Any) -> Any:
+        if self.attribute is not None:
+            return getattr(source, self.attribute)
+        return self.resolve(source, None)
+
+
+# What `_plain` returns for an object: its fields are to be completed.
+_OBJECT = object()
+
+# One selection: (response name, its field nodes, the short path or None).
+_Step = tuple[str, FieldDetailsList, _Plain | None]
+
+
+def _plan_of(field: GraphQLField | None) -> _Plain | None:
+    """The short path of `field`, or None for graphql-core's."""
+    if field is None:
+        return None
+    resolve = field.resolve
+    if resolve is None or not getattr(resolve, "_is_default", False) or field.args:
+        return None
+    return_type = field.type
+    non_null = isinstance(return_type, GraphQLNonNull)
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    attribute = _attribute_of(field)
+    if isinstance(named, GraphQLLeafType):
+        return _Plain(resolve, attribute, non_null, return_type, named.coerce_output_value, None)
+    if isinstance(named, GraphQLObjectType) and _plain_type_check(named):
+        return _Plain(resolve, attribute, non_null, return_type, None, named, named.is_type_of)
+    return None  # lists, interfaces, unions: graphql-core's path
+
+
+def _attribute_of(field: GraphQLField) -> str | None:
+    """The attribute strawberry's basic resolver reads with `getattr` (its default)."""
+    definition = (field.extensions or {}).get(_DEFINITION)
+    if definition is None or getattr(definition, "default_resolver", None) is not getattr:
+        return None
+    name = getattr(definition, "python_name", None)
+    return name if isinstance(name, str) else None
+
+
+def _plain_type_check(object_type: GraphQLObjectType) -> bool:
+    """The object type's `is_type_of` is none or strawberry's own isinstance check (which
+    ignores the resolve info), not one the type defines itself."""
+    if object_type.is_type_of is None:
+        return True
+    definition = (object_type.extensions or {}).get(_DEFINITION)
+    return definition is not None and getattr(definition, "is_type_of", None) is None
+
+
+class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, with plain-attribute fields completed directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per selection (graphql-core collects each selection once per request and type, so
+        # the 50 edges of a page share one): its steps.
+        self._steps: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
+        self._lean = self.middleware_manager is None or not self.middleware_manager.middlewares
+
+    def _steps_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[_Step]:
+        cached = self._steps.get(id(grouped_field_set))
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        fields = parent_type.fields
+        steps = [
+            (name, details, _plan_of(fields.get(details[0].node.name.value)))
+            for name, details in grouped_field_set.items()
+        ]
+        self._steps[id(grouped_field_set)] = (grouped_field_set, steps)
+        return steps
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if not self._lean:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list, plan in self._steps_of(
+                parent_type, grouped_field_set
+            ):
+                if plan is not None:
+                    result = self._plain(plan, source_value)
+                    if result is _OBJECT:
+                        result = self._object(
+                            plan,
+                            source_value,
+                            Path(path, response_name, parent_type.name),
+                            field_details_list,
+                            position_context,
+                        )
+                        if result is not Undefined and is_awaitable(result):
+                            awaitable_fields.append(response_name)
+                    if result is not Undefined:
+                        results[response_name] = result
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is Undefined:
+                    continue
+                results[response_name] = result
+                if is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._gathered(results, awaitable_fields)
+
+    @staticmethod
+    async def _gathered(results: dict[str, Any], awaitable_fields: list[str]) -> Any:
+        # As graphql-core's execute_fields: the awaitable results, awaited together.
+        if len(awaitable_fields) == 1:
+            name = awaitable_fields[0]
+            results[name] = await results[name]
+            return results
+        done = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+        results.update(zip(awaitable_fields, done, strict=True))
+        return results
+
+    @staticmethod
+    def _plain(plan: _Plain, source_value: Any) -> Any:
+        """A leaf's completed value, _OBJECT for an object to complete, or Undefined: take
+        graphql-core's path (errors included)."""
+        try:
+            if plan.attribute is not None:
+                value = getattr(source_value, plan.attribute)
+            else:
+                value = plan.resolve(source_value, None)
+            if value is None:
+                return Undefined if plan.non_null else None
+            if plan.coerce is None:
+                return _OBJECT
+            coerced = plan.coerce(value)
+        except Exception:
+            return Undefined
+        return Undefined if coerced is None else coerced
+
+    def _object(
+        self,
+        plan: _Plain,
+        source_value: Any,
+        field_path: Path,
+        field_details_list: FieldDetailsList,
+        position_context: Any,
+    ) -> Any:
+        """An object field's completed value (its own fields), or Undefined as in `_plain`."""
+        object_type = plan.object_type
+        assert object_type is not None
+        try:
+            value = plan.read(source_value)
+        except Exception:
+            return Undefined
+        if self.is_awaitable(value) or (
+            plan.is_type_of is not None and not plan.is_type_of(value, None)
+        ):
+            return Undefined
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, field_details_list, field_path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._completed_later(completed, plan, field_details_list, field_path)
+        return completed
+
+    async def _completed_later(
+        self,
+        completed: Awaitable[Any],
+        plan: _Plain,
+        field_details_list: FieldDetailsList,
+        field_path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
+            return None

@@ -1,0 +1,224 @@
+"""The lean execution context (api/execution.py) answers exactly as graphql-core's own: the same
+data and the same errors (message, path, locations), for plain attributes and everything else.
+
+Each document runs twice, once with strawberry's stock execution context and once with ours,
+on a small schema made for the edge cases (nulls in non-null fields, values a scalar cannot
+serialise, objects of the wrong type, missing attributes, resolvers, async fields, a type with
+its own is_type_of) and on the real schema over the page of leads and the opportunity list."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from leadflow.api import execution
+from leadflow.api.context import Context
+from leadflow.api.execution import LeanExecutionContext
+from leadflow.api.schema import build_schema
+from leadflow.auth.tokens import Authenticated
+from leadflow.settings import Settings
+from tests.api.test_query_count import (  # noqa: F401 (a fixture)
+    LEADS_PAGE,
+    OPPORTUNITIES_PAGE,
+    busy_database,
+)
+from tests.helpers import Actor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leaf(Named):
+    size: int
+    colour: Colour | None
+    at: datetime | None
+    must: str
+
+
+@strawberry.type
+class Picky:
+    value: str
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        # A type's own check may read the resolve info: it must be given one.
+        assert info is not None and info.field_name
+        return isinstance(obj, Picky)
+
+
+@strawberry.type
+class Branch:
+    name: str
+    leaf: Leaf
+    maybe_leaf: Leaf | None
+    leaves: list[Leaf]
+    picky: Picky | None
+
+    @strawberry.field
+    def computed(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    async def later(self) -> Leaf:
+        await asyncio.sleep(0)
+        return self.leaf
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("resolver failed")
+
+
+@dataclass
+class Impostor:
+    """Not a Leaf: an object of the wrong type where a Leaf belongs."""
+
+    name: str = "impostor"
+    size: int = 0
+
+
+def leaf(**overrides: Any) -> Leaf:
+    values: dict[str, Any] = {
+        "name": "leaf",
+        "size": 3,
+        "colour": Colour.RED,
+        "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "must": "here",
+    }
+    values.update(overrides)
+    return Leaf(**values)
+
+
+def branch(**overrides: Any) -> Branch:
+    values: dict[str, Any] = {
+        "name": "branch",
+        "leaf": leaf(),
+        "maybe_leaf": None,
+        "leaves": [leaf(), leaf(size=4)],
+        "picky": Picky(value="ok"),
+    }
+    values.update(overrides)
+    return Branch(**values)
+
+
+BRANCHES: dict[str, Branch] = {
+    "good": branch(),
+    "null_in_non_null_leaf": branch(leaf=leaf(must=None)),
+    "null_in_non_null_object": branch(leaf=None),
+    "unserialisable": branch(leaf=leaf(size="three")),
+    "bad_enum": branch(maybe_leaf=leaf(colour="green")),
+    "wrong_type": branch(maybe_leaf=Impostor()),
+    "wrong_type_non_null": branch(leaf=Impostor()),
+    "null_in_list": branch(leaves=[leaf(), leaf(must=None)]),
+}
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def branch(self, name: str) -> Branch | None:
+        if name == "missing_attribute":
+            found = branch()
+            del found.picky
+            return found
+        return BRANCHES[name]
+
+
+TOY = strawberry.Schema(query=Query)
+FIELDS = """
+  name computed
+  leaf { name size colour at must }
+  alias: leaf { n: name ... on Named { name } }
+  maybeLeaf { name colour size }
+  leaves { name must size }
+  picky { value }
+  later { name must }
+"""
+DOCUMENTS = [
+    f'{{ branch(name: "{name}") {{ {FIELDS} }} }}' for name in [*BRANCHES, "missing_attribute"]
+] + [
+    '{ branch(name: "good") { broken name } }',
+    '{ a: branch(name: "good") { leaf { size } } b: branch(name: "unserialisable") { name } }',
+    'query($skip: Boolean = true) { branch(name: "good") { name @skip(if: $skip) leaf { size } } }',
+]
+
+
+async def both(
+    schema: strawberry.Schema,
+    document: str,
+    context: Callable[[], Any] = lambda: None,
+    **options: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    results = []
+    for context_class in (StrawberryGraphQLCoreExecutionContext, LeanExecutionContext):
+        schema.execution_context_class = context_class
+        result = await schema.execute(document, context_value=context(), **options)
+        errors = [error.formatted for error in result.errors or []]
+        results.append({"data": result.data, "errors": errors})
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+async def test_the_lean_context_answers_as_graphql_core(document: str) -> None:
+    stock, lean = await both(TOY, document)
+    assert lean == stock
+
+
+async def test_the_edge_cases_do_raise_errors() -> None:
+    """The comparison above proves something: the stock context reports errors on them."""
+    for name in [*BRANCHES, "missing_attribute"]:
+        stock, _ = await both(TOY, f'{{ branch(name: "{name}") {{ {FIELDS} }} }}')
+        assert (name == "good") == (not stock["errors"]), name
+
+
+async def test_plain_attributes_take_the_short_path() -> None:
+    """Fields without a resolver are completed without graphql-core's execute_field: a page of
+    leads must not pay for a resolve info per field."""
+    calls: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    TOY.execution_context_class = LeanExecutionContext
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+        result = await TOY.execute('{ branch(name: "good") { name leaf { name size colour } } }')
+    assert not result.errors
+    assert calls == ["Query"]  # the root field has a resolver; the rest are attributes
+    assert execution._plan_of(TOY._schema.type_map["Branch"].fields["computed"]) is None
+
+
+@pytest.mark.usefixtures("busy_database")
+@pytest.mark.parametrize(
+    ("document", "name"), [(LEADS_PAGE, "leads"), (OPPORTUNITIES_PAGE, "opportunities")]
+)
+@pytest.mark.parametrize("role", ["manager", "clerk_a", "partner"])
+async def test_real_pages_are_the_same(app, actors, document: str, name: str, role: str) -> None:
+    actor: Actor = getattr(actors, role)
+    schema = build_schema(Settings())
+
+    def context() -> Context:
+        return Context(auth=Authenticated(user=actor.user, read_only=False))
+
+    stock, lean = await both(schema, document, context, variable_values={"first": 30})
+    assert lean == stock
+    if role != "partner":
+        assert not stock["errors"] and len(stock["data"][name]["edges"]) == 30
