@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
@@ -132,9 +132,11 @@ def matching_leads(actor: Actor, leads: QuerySet[Lead], search: str) -> QuerySet
     if not search.split():
         return leads
     # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
-    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
+    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations. The
+    # contacts are found first and their leads read by `leads.contact_id` (`driving_ids`),
+    # for the page and its count alike.
     contacts = matching_contacts(actor, search)
-    return leads.filter(contact_id__in=Subquery(contacts.values("id")))
+    return leads.filter(contact_id__in=sql.driving_ids(contacts.values("id")))
 
 
 # --- The comparisons (both databases) --------------------------------------------------------
