@@ -3,6 +3,7 @@ database and runs the background work while the app serves."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -66,5 +67,8 @@ def create_app(settings: Settings, static_dir: Path = STATIC_DIR) -> Starlette:
 
 def app_from_environment() -> Starlette:
     """The app configured from the environment: the factory each process of
-    `leadflow serve --workers N` builds its own app with (uvicorn imports it by name)."""
+    `leadflow serve --workers N` builds its own app with (uvicorn imports it by name). The
+    process starts fresh, so it sets up the log output as `leadflow serve` does."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return create_app(Settings.from_env())

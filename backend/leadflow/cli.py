@@ -62,6 +62,13 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="default: LEADFLOW_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: LEADFLOW_PORT or 8000")
     serve.add_argument("--demo", action="store_true", help="fill an empty database with a demo")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving on the one port (PostgreSQL only; default 1); each has its own "
+        "pool of LEADFLOW_DB_POOL_SIZE connections and runs the background jobs",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
@@ -488,6 +495,10 @@ def _run_with_database(settings: Settings, task: Callable[[], Awaitable[None]]) 
     asyncio.run(run())
 
 
+MAX_WORKERS = 64
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -495,6 +506,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    workers = _checked_workers(args.workers, settings)
 
     async def prepare() -> None:
         if args.demo:
@@ -505,14 +517,37 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     _run_with_database(settings, prepare)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     print(f"Leadflow on http://{host}:{port}  (GraphQL playground: /graphql)", flush=True)
+    # Migrations and the demo ran once, above. With several workers each process builds its
+    # own app from the same environment (uvicorn starts them fresh and imports the factory by
+    # name); a supervisor process restarts a worker that dies and stops them all on SIGTERM.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings) if workers == 1 else "leadflow.app:app_from_environment",
+        factory=workers > 1,
+        workers=workers,
+        # The supervisor restarts a worker that does not answer its ping within this time; a
+        # worker starting on a busy machine (imports, building the schema) took more than
+        # uvicorn's 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,
         log_level="info",
         # The app believes X-Forwarded-* of LEADFLOW_FORWARDED_ALLOW_IPS itself (web/guards.py).
         proxy_headers=False,
     )
+
+
+def _checked_workers(workers: int, settings: Settings) -> int:
+    if not 1 <= workers <= MAX_WORKERS:
+        raise CommandError(f"--workers must be between 1 and {MAX_WORKERS}, got {workers}")
+    if workers > 1 and not settings.database_url.startswith(("postgres://", "postgresql://")):
+        # Several processes on one SQLite file would each run the jobs that must run once
+        # (reminders: SQLite has no advisory locks), and live updates would not reach the
+        # subscribers of the other processes (no NOTIFY).
+        raise CommandError(
+            "--workers above 1 needs PostgreSQL (LEADFLOW_DATABASE_URL=postgres://...); "
+            "SQLite serves one process"
+        )
+    return workers
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
@@ -40,6 +41,9 @@ def connection_config(
             # Sent when a connection opens, so every connection of the pool has it, also one
             # opened again after the database restarted.
             settings.update(postgres_server_settings(request_timeout_seconds))
+            # Which process holds a connection, in pg_stat_activity (several instances and
+            # workers share the server); the live listener's is leadflow-live-<pid>.
+            credentials.setdefault("application_name", f"leadflow-app-{os.getpid()}")
         if pool_size is not None:
             credentials["maxsize"] = pool_size
             credentials["minsize"] = min(int(credentials.get("minsize", 1)), pool_size)
