@@ -11,17 +11,22 @@ from typing import Any
 import httpx
 import pytest
 from tortoise import connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow import clock
 from leadflow.api.ids import encode_id
+from leadflow.app import create_app
+from leadflow.db.enums import Role
 from leadflow.db.models import Feedback, IdempotencyKey, Lead, Opportunity
 from leadflow.jobs import BackgroundWork
 from leadflow.services import idempotency
 from leadflow.settings import Settings
+from tests.db_proxy import DatabaseProxy
 from tests.helpers import (
     Actor,
     Actors,
     lead_row,
+    make_actor,
     mutate_ok,
     mutation_text,
     new_campaign,
@@ -325,3 +330,87 @@ async def test_a_request_that_never_ran_stores_nothing(client, actors):
     response = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id))
     assert response.json()["data"]["recordFeedback"]["userErrors"] == []
     assert await Feedback.all().count() == 1
+
+
+class CommitLosingProxy(DatabaseProxy):
+    """Lets the app's COMMIT reach PostgreSQL, then cuts every connection: the transaction
+    commits, the app never hears so (issue 16's "committed although the client saw an
+    error")."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(database_url)
+        self.armed = False
+        self.deaf = False
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, from_app: bool
+    ) -> None:
+        try:
+            while chunk := await reader.read(65536):
+                if self.deaf and not from_app:
+                    continue  # the server's answers are lost
+                writer.write(chunk)
+                await writer.drain()
+                if from_app and self.armed and b"COMMIT" in chunk:
+                    self.armed, self.deaf = False, True
+                    await asyncio.sleep(0.3)  # the server commits meanwhile
+                    await self.cut()
+                    self.deaf = False
+                    return
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.transport.abort()
+
+
+async def test_a_commit_whose_answer_was_lost_is_replayed_not_repeated(backend, database_url):
+    if backend != "postgres":
+        pytest.skip("PostgreSQL behind a proxy that loses the COMMIT's answer")
+    proxy = CommitLosingProxy(database_url)
+    await proxy.start()
+    EXECUTOR_CACHE.clear()
+    # No background job commits anything meanwhile: the COMMIT seen is the mutation's.
+    quiet = Settings(
+        database_url=proxy.url,
+        request_timeout_seconds=10,
+        prune_interval_seconds=0,
+        import_watchdog_seconds=0,
+        reminder_interval_seconds=0,
+        webhook_poll_seconds=0,
+    )
+    app = create_app(quiet)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client,
+        ):
+            manager = await make_actor("manager@test.example", "Mona Manager", Role.MANAGER)
+            clerk = await make_actor("clerk@test.example", "Clara Clerk", Role.CLERK)
+            campaign = await new_campaign(client, manager, "Neustart")
+            [lead] = await new_leads(client, manager, campaign, ["Ahrens"])
+            await mutate_ok(
+                client, manager, "assignLeads", {"leadIds": [lead["id"]], "assigneeId": clerk.gid}
+            )
+            # Without a key: the client sees 503, the feedback is stored all the same.
+            proxy.armed = True
+            unkeyed = await post(client, clerk, FEEDBACK, feedback_input(lead["id"]), key=None)
+            assert unkeyed.status_code == 503, unkeyed.text
+            await proxy.restore()
+            assert await Feedback.all().count() == 1
+
+            proxy.armed = True
+            lost = await post(client, clerk, FEEDBACK, feedback_input(lead["id"]))
+            assert lost.status_code == 503, lost.text
+            assert lost.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+            await proxy.restore()
+            assert await Feedback.all().count() == 2  # committed, as above
+            retried = await post(client, clerk, FEEDBACK, feedback_input(lead["id"]))
+            assert retried.status_code == 200, retried.text
+            assert retried.headers["idempotent-replayed"] == "true"
+            assert retried.json()["data"]["recordFeedback"]["userErrors"] == []
+            assert await Feedback.all().count() == 2
+    finally:
+        await proxy.close()
