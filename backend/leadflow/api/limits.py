@@ -61,6 +61,7 @@ from graphql.language import SKIP, DocumentNode, VisitorAction
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from leadflow.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from leadflow.settings import Settings
@@ -211,7 +212,11 @@ class QueryLimitsExtension(SchemaExtension):
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
-        if self.heavy_lane is None or self.cost < HEAVY_COST:
+        # Mutations search nothing (their cost is their payload's size) and never wait for the
+        # lane: one sent with an Idempotency-Key runs inside its transaction, which on SQLite
+        # holds the one connection a searching request in the lane would wait for.
+        mutation = self.execution_context.operation_type is OperationType.MUTATION
+        if self.heavy_lane is None or self.cost < HEAVY_COST or mutation:
             yield
             return
         async with self.heavy_lane:
