@@ -108,10 +108,11 @@ def session_secret(connection: HTTPConnection) -> str | None:
 
 async def authenticate_secret(secret: str, *, session: bool) -> Authenticated | None:
     """A token's or a session's secret, as at login: long-lived connections (subscriptions)
-    check theirs again while they last (`web/live.Login`)."""
+    check theirs again while they last (`web/live.Login`), always in the database: a token
+    revoked on another instance ends the connection at its next check."""
     if session:
         return await authenticate_session(secret)
-    return await authenticate_token(secret)
+    return await authenticate_token(secret, cached=False)
 
 
 def has_csrf_proof(request: Request) -> bool:
