@@ -166,7 +166,7 @@ export type LeadFilter = {
   due?: DueState | null | undefined;
   /** How it was closed. */
   outcome?: Outcome | null | undefined;
-  /** Words matched against contact name, company and email. */
+  /** Words that must all match, in any letter case, part of the contact's first name, last name, company or email. Digits are also looked up in the phone number: '0511 123', '(0511) 123' and '+49 511 123' find '+49 511 1234567' and '0511 1234567' alike (a leading 0 is a German area code). Partners search the email only. Words shorter than three characters are matched too, but without the search index (slower). */
   search?: string | null | undefined;
   status?: LeadStatus | null | undefined;
 };
@@ -405,7 +405,7 @@ export type TaskFilter = {
   campaignId?: string | number | null | undefined;
   /** Only leads whose next activity is in this due state. */
   due?: DueState | null | undefined;
-  /** Words matched against contact name, company and email. */
+  /** Words that must all match, in any letter case, part of the contact's first name, last name, company or email. Digits are also looked up in the phone number: '0511 123', '(0511) 123' and '+49 511 123' find '+49 511 1234567' and '0511 1234567' alike (a leading 0 is a German area code). Partners search the email only. Words shorter than three characters are matched too, but without the search index (slower). */
   search?: string | null | undefined;
 };
 

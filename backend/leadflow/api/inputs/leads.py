@@ -11,15 +11,21 @@ from leadflow.api.ids import decode_optional_id
 from leadflow.api.types.enums import Channel, CloseReason, DueState, LeadStatus, Outcome
 from leadflow.services import lead_lists, leads
 
+SEARCH_DESCRIPTION = (
+    "Words that must all match, in any letter case, part of the contact's first name, last "
+    "name, company or email. Digits are also looked up in the phone number: '0511 123', "
+    "'(0511) 123' and '+49 511 123' find '+49 511 1234567' and '0511 1234567' alike (a leading "
+    "0 is a German area code). Partners search the email only. Words shorter than three "
+    "characters are matched too, but without the search index (slower)."
+)
+
 
 @strawberry.input(description="Narrows a lead list. All given conditions must hold.")
 class LeadFilter:
     status: LeadStatus | None = None
     campaign_id: strawberry.ID | None = None
     assignee_id: strawberry.ID | None = None
-    search: str | None = strawberry.field(
-        default=None, description="Words matched against contact name, company and email."
-    )
+    search: str | None = strawberry.field(default=None, description=SEARCH_DESCRIPTION)
     outcome: Outcome | None = strawberry.field(default=None, description="How it was closed.")
     close_reason: CloseReason | None = strawberry.field(
         default=None, description="Why it was closed unsuccessfully."
@@ -63,9 +69,7 @@ class TaskFilter:
         default=None, description="Only leads whose next activity is in this due state."
     )
     campaign_id: strawberry.ID | None = None
-    search: str | None = strawberry.field(
-        default=None, description="Words matched against contact name, company and email."
-    )
+    search: str | None = strawberry.field(default=None, description=SEARCH_DESCRIPTION)
 
     @staticmethod
     def parse(raw: TaskFilter | None) -> lead_lists.TaskFilter:
