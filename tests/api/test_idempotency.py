@@ -25,6 +25,7 @@ from tests.db_proxy import DatabaseProxy
 from tests.helpers import (
     Actor,
     Actors,
+    QueryCounter,
     lead_row,
     make_actor,
     mutate_ok,
@@ -414,3 +415,20 @@ async def test_a_commit_whose_answer_was_lost_is_replayed_not_repeated(backend, 
             assert await Feedback.all().count() == 2
     finally:
         await proxy.close()
+
+
+async def test_a_key_costs_three_statements_and_a_replay_one(client, actors):
+    """The key's own statements: the read before the transaction, the claim's INSERT and the
+    response's UPDATE; a replay reads the key and nothing else (beside the token lookup)."""
+    [lead_a, lead_b] = await active_leads(client, actors, 2)
+    await post(client, actors.clerk_a, "{ viewer { id } }", key=None)  # the token, looked up
+    with QueryCounter() as plain:
+        await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_a), key=None)
+    with QueryCounter() as keyed:
+        await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_b))
+    with QueryCounter() as replay:
+        replayed = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_b))
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert keyed.count == plain.count + 3, keyed.statements
+    assert [s for s in replay.statements if "idempotency_keys" in s] == replay.statements[-1:]
+    assert replay.count <= 2, replay.statements
