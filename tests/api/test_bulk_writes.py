@@ -33,12 +33,15 @@ from tests.helpers import Actors, QueryCounter, data_of, gql
 
 class ServerStatements(QueryCounter):
     """The statements the database runs for the code under count: as QueryCounter, but an
-    executemany (logged once) counts once per row it runs."""
+    executemany (logged once) counts once per row it runs, and the token lookup not at all."""
 
     def emit(self, record: logging.LogRecord) -> None:
         before = self.count
         super().emit(record)
-        if self.count > before and record.funcName == "execute_many":
+        if self.count > before and '"api_tokens"' in self.statements[-1]:
+            # Authentication is not what is counted (and its lookup may be cached).
+            self.statements.pop()
+        elif self.count > before and record.funcName == "execute_many":
             rows = record.args[1] if isinstance(record.args, tuple) else []
             self.statements += [self.statements[-1]] * (len(rows) - 1)
 
@@ -239,10 +242,13 @@ async def add_campaigns(actors: Actors, start: int, end: int) -> None:
         )
 
 
-async def campaigns_counted(client, actors: Actors) -> tuple[int, list[dict]]:
+async def campaigns_counted(client, actors: Actors) -> tuple[list[str], list[dict]]:
     with ServerStatements() as counter:
         body = await gql(client, CAMPAIGNS, {"first": 50}, actor=actors.manager)
-    return counter.count, [edge["node"] for edge in data_of(body)["campaigns"]["edges"]]
+    verbs = [statement.split(None, 3)[:3] for statement in counter.statements]
+    return [" ".join(verb) for verb in verbs], [
+        edge["node"] for edge in data_of(body)["campaigns"]["edges"]
+    ]
 
 
 async def test_the_campaigns_list_costs_the_same_for_3_and_20_campaigns(client, actors: Actors):
@@ -250,8 +256,8 @@ async def test_the_campaigns_list_costs_the_same_for_3_and_20_campaigns(client, 
     few, _ = await campaigns_counted(client, actors)
     await add_campaigns(actors, 3, 20)
     many, nodes = await campaigns_counted(client, actors)
-    print(f"campaigns statements: 3 campaigns {few}, 20 campaigns {many}")
-    assert many == few
+    print(f"campaigns statements: 3 campaigns {len(few)}, 20 campaigns {len(many)}")
+    assert len(many) == len(few), (few, many)
 
     # What was counted is there: each campaign's newest five imports, newest first.
     assert len(nodes) == 20

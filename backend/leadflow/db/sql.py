@@ -13,17 +13,19 @@ private ORM internals (connection query classes, SQL contexts, parameterizers).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
+from functools import partial
 from typing import Any, Protocol
 
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.queries import Query, QueryBuilder, Selectable
 from pypika_tortoise.terms import Term, ValueWrapper
-from tortoise import Model, connections
+from tortoise import Model, connections, timezone
 from tortoise.expressions import Case, Q, RawSQL, Subquery, When
-from tortoise.fields import JSONField
+from tortoise.fields import DatetimeField, JSONField
 from tortoise.query_api import execute_pypika
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -425,53 +427,101 @@ async def _run(sql: Statement, text: str) -> list[dict[str, Any]]:
     return (await execute_pypika(_TopLevel(_Text(text, sql._parts)))).rows
 
 
-def _row_values(
-    model: type[Model], row: Model | Mapping[str, Any], columns: Sequence[str]
-) -> list[Any]:
-    """A row's database values for `columns` (field names): from an instance's attributes, or
-    from a mapping of field names (what it leaves out gets the field's default)."""
-    fields_map = model._meta.fields_map
-    if isinstance(row, Model):
-        return [fields_map[name].to_db_value(getattr(row, name), row) for name in columns]
-    unknown = set(row) - set(columns)
-    if unknown:
-        raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
-    values = []
-    for name in columns:
-        field = fields_map[name]
-        value = row[name] if name in row else _default(field)
-        values.append(field.to_db_value(value, model))
-    return values
+_Convert = Callable[[Any], Any]
 
 
-def _default(field: Any) -> Any:
-    default = field.default
-    return default() if callable(default) else default
-
-
-def _json_value(value: Any, json_field: bool) -> Any:
-    """A column's database value as PostgreSQL's json_populate_recordset reads it: JSON columns
-    as the document (Tortoise gives their encoded text), other values by their text form."""
-    if value is None:
-        return None
-    if json_field:
-        return json.loads(value) if isinstance(value, str | bytes) else value
-    if isinstance(value, bool | int | float | str):
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it for PostgreSQL's json_populate_recordset (which reads each by
+    its text form into the column's type)."""
+    if isinstance(value, Enum):
+        return value.value
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)  # Decimal, UUID
 
 
+def _sqlite_value(value: Any) -> Any:
+    """A parameter for SQLite: enums by their value; datetimes, dates and decimals by the
+    adapters Tortoise registers, so they are stored as Tortoise stores them."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _encoded(field: JSONField[Any], model: type[Model], value: Any) -> Any:
+    return field.to_db_value(value, model)
+
+
+def _converters(model: type[Model], columns: Sequence[str], postgres: bool) -> list[_Convert]:
+    """Per column, how a field's value becomes what the statement sends. JSON columns: the
+    document itself in PostgreSQL's JSON, Tortoise's own encoding on SQLite (where the stored
+    text is searched: see `json_text`)."""
+    fields_map = model._meta.fields_map
+    converters: list[_Convert] = []
+    for name in columns:
+        field = fields_map[name]
+        if isinstance(field, JSONField):
+            converters.append(_as_is if postgres else partial(_encoded, field, model))
+        else:
+            converters.append(_plain if postgres else _sqlite_value)
+    return converters
+
+
+def _default_of(field: Any) -> Any:
+    """A field's default for a row that leaves it out: a datetime stamped on creation
+    (`auto_now_add`) is now, as Tortoise stamps it."""
+    if isinstance(field, DatetimeField) and (field.auto_now or field.auto_now_add):
+        return timezone.now
+    return field.default
+
+
+def _row_reader(
+    model: type[Model], columns: Sequence[str], postgres: bool
+) -> Callable[[Model | Mapping[str, Any]], list[Any]]:
+    """Reads a row's values for `columns` (field names): an instance's attributes, or a mapping
+    of field names whose missing ones get the field's default."""
+    fields_map = model._meta.fields_map
+    converters = _converters(model, columns, postgres)
+    defaults = {name: _default_of(fields_map[name]) for name in columns}
+    known = set(columns)
+
+    def value_of(row: Mapping[str, Any], name: str) -> Any:
+        if name in row:
+            return row[name]
+        default = defaults[name]
+        return default() if callable(default) else default
+
+    stamped = [name for name in columns if defaults[name] is timezone.now]
+
+    def read(row: Model | Mapping[str, Any]) -> list[Any]:
+        if isinstance(row, Model):
+            for name in stamped:  # as Tortoise stamps an instance it saves
+                if getattr(row, name) is None:
+                    setattr(row, name, timezone.now())
+            values = [getattr(row, name) for name in columns]
+        else:
+            if not known.issuperset(row):
+                raise ValueError(f"{model.__name__} has no columns {sorted(set(row) - known)}")
+            values = [value_of(row, name) for name in columns]
+        return [convert(value) for convert, value in zip(converters, values, strict=True)]
+
+    return read
+
+
 async def insert_rows(model: type[Model], rows: Sequence[Model | Mapping[str, Any]]) -> None:
     """Insert new rows of `model` with one statement per 1,000 rows, each row an unsaved
-    instance or, cheaper (a Tortoise instance costs about 50 microseconds to build), a mapping
-    of field names (foreign keys by their `..._id`; left out: the field's default). The primary
-    keys are written when every row has one (taken with `next_ids`), else the database numbers
-    them (and instances do not learn their ids). PostgreSQL: `INSERT ... SELECT FROM
-    json_populate_recordset(NULL::table, $1)` (one parameter, typed by the table's own row
-    type: the statement and its prepared plan are the same whatever the row count); SQLite:
-    multi-row VALUES."""
+    instance or, cheaper (a Tortoise instance costs tens of microseconds to build), a mapping of
+    field names (foreign keys by their `..._id`; left out: the field's default). The fields do
+    not validate the values (callers store what the services cleaned); the database's
+    constraints hold. The primary keys are written when every row has one (taken with
+    `next_ids`), else the database numbers them (and instances do not learn their ids).
+    PostgreSQL: `INSERT ... SELECT FROM json_populate_recordset(NULL::table, $1)` (one
+    parameter, typed by the table's own row type: the statement and its prepared plan are the
+    same whatever the row count); SQLite: multi-row VALUES."""
     if not rows:
         return
     meta = model._meta
@@ -486,17 +536,13 @@ async def insert_rows(model: type[Model], rows: Sequence[Model | Mapping[str, An
     columns = [name for name, _ in fields]
     table = meta.db_table
     names = ", ".join(f'"{column}"' for _, column in fields)
-    if is_postgres():
-        json_fields = [isinstance(meta.fields_map[name], JSONField) for name in columns]
+    postgres = is_postgres()
+    read = _row_reader(model, columns, postgres)
+    if postgres:
+        keys = [column for _, column in fields]
         for start in range(0, len(rows), _BULK_ROWS):
             document = [
-                {
-                    column: _json_value(value, is_json)
-                    for (_, column), value, is_json in zip(
-                        fields, _row_values(model, row, columns), json_fields, strict=True
-                    )
-                }
-                for row in rows[start : start + _BULK_ROWS]
+                dict(zip(keys, read(row), strict=True)) for row in rows[start : start + _BULK_ROWS]
             ]
             sql = Statement()
             await _run(
@@ -509,7 +555,7 @@ async def insert_rows(model: type[Model], rows: Sequence[Model | Mapping[str, An
     for start in range(0, len(rows), per_statement):
         sql = Statement()
         values = ", ".join(
-            "(" + ", ".join(sql.value(value) for value in _row_values(model, row, columns)) + ")"
+            "(" + ", ".join(sql.value(value) for value in read(row)) + ")"
             for row in rows[start : start + per_statement]
         )
         await _run(sql, f'INSERT INTO "{table}" ({names}) VALUES {values}')

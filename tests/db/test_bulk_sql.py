@@ -1,0 +1,204 @@
+"""The contract of db.sql's bulk writes on both databases: `insert_rows` stores what
+Tortoise's own `bulk_create` stores (enums, JSON, datetimes, decimals, defaults), in one
+statement; `write_assignments` changes only the guarded rows, every column at once;
+`latest_of_each` ranks each group on its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from tortoise import connections
+
+from leadflow import clock
+from leadflow.db import sql
+from leadflow.db.enums import LeadEventKind, LeadStatus, Outcome
+from leadflow.db.lead_status import status_condition
+from leadflow.db.models import Campaign, Contact, Lead, LeadEvent, Opportunity, OutboxEvent
+from leadflow.services.distribution import NewAssignment
+from tests.helpers import Actors, QueryCounter
+
+PAYLOAD = {"leadId": 1, "name": "Jürgen Müßig", "nested": {"list": [1, "ä"]}}
+
+
+async def stored_text(table: str, column: str, row_id: int) -> str:
+    """A column as the database holds it, as text (SQLite: the JSON Tortoise wrote)."""
+    rows = await connections.get("default").execute_query_dict(
+        f'SELECT CAST("{column}" AS TEXT) AS value FROM "{table}" WHERE id = {int(row_id)}'
+    )
+    return str(rows[0]["value"])
+
+
+async def test_insert_rows_stores_what_bulk_create_stores(actors: Actors):
+    at = clock.now()
+    ids = await sql.next_ids(OutboxEvent, 2)
+    await OutboxEvent.bulk_create(
+        [OutboxEvent(id=ids[0], topic="t", user_ids=[3, 1], payload=PAYLOAD, created_at=at)]
+    )
+    with QueryCounter() as counter:
+        await sql.insert_rows(
+            OutboxEvent,
+            [
+                {
+                    "id": ids[1],
+                    "topic": "t",
+                    "user_ids": [3, 1],
+                    "payload": PAYLOAD,
+                    "created_at": at,
+                }
+            ],
+        )
+    assert counter.count == 1
+    by_orm, ours = await OutboxEvent.get(id=ids[0]), await OutboxEvent.get(id=ids[1])
+    assert (ours.payload, ours.user_ids, ours.created_at) == (PAYLOAD, [3, 1], at)
+    assert ours.lead_id is None and ours.opportunity_id is None  # defaults
+    # The same text where the database keeps text (SQLite's JSON is searched as text).
+    for column in ("payload", "user_ids", "created_at"):
+        assert await stored_text("outbox_events", column, ours.id) == await stored_text(
+            "outbox_events", column, by_orm.id
+        )
+    assert by_orm.payload == ours.payload
+
+
+async def test_insert_rows_takes_instances_and_numbers_rows_without_ids(actors: Actors):
+    campaign = await Campaign.create(name="Bulk")
+    contact_ids = await sql.next_ids(Contact, 1500)
+    contacts = [
+        Contact(
+            id=i, last_name=f"Müller {i}", email=f"m{i}@example.com", email_key=f"m{i}@example.com"
+        )
+        for i in contact_ids
+    ]
+    with QueryCounter() as counter:
+        await sql.insert_rows(Contact, contacts)
+    assert counter.count == 2  # 1,000 rows per statement
+    assert await Contact.filter(id__in=contact_ids).count() == 1500
+    assert (await Contact.get(id=contact_ids[-1])).opted_out is False  # a default
+
+    lead_ids = await sql.next_ids(Lead, 2)
+    now = clock.now()
+    await sql.insert_rows(
+        Lead,
+        [
+            {"id": lead_id, "contact_id": contact_id, "campaign_id": campaign.id, "created_at": now}
+            for lead_id, contact_id in zip(lead_ids, contact_ids, strict=False)
+        ],
+    )
+    manager = actors.manager.user
+    await sql.insert_rows(
+        LeadEvent,
+        [
+            {"lead_id": lead_ids[0], "kind": LeadEventKind.CLOSED, "outcome": Outcome.SUCCESSFUL,
+             "actor_id": manager.id, "at": now},
+            {"lead_id": lead_ids[1], "kind": LeadEventKind.CREATED, "at": now},
+        ],
+    )  # fmt: skip
+    events = await LeadEvent.filter(lead_id__in=lead_ids).order_by("id")
+    assert [(e.kind, e.outcome, e.actor_id, e.note) for e in events] == [
+        (LeadEventKind.CLOSED, Outcome.SUCCESSFUL, manager.id, ""),
+        (LeadEventKind.CREATED, None, None, ""),
+    ]
+    assert events[0].id < events[1].id  # numbered by the database
+    lead = await Lead.get(id=lead_ids[0])
+    assert (lead.created_at, lead.close_note, lead.assignee_id) == (now, "", None)
+
+
+async def test_insert_rows_refuses_an_unknown_column(actors: Actors):
+    try:
+        await sql.insert_rows(OutboxEvent, [{"topic": "t", "colour": "red"}])
+    except ValueError as error:
+        assert "colour" in str(error)
+    else:
+        raise AssertionError("an unknown column must be refused")
+    assert await OutboxEvent.filter(topic="t").count() == 0
+
+
+async def test_insert_rows_keeps_decimals(actors: Actors):
+    campaign = await Campaign.create(name="Money")
+    [contact_id] = await sql.next_ids(Contact, 1)
+    await sql.insert_rows(Contact, [{"id": contact_id, "last_name": "Geld", "email_key": None}])
+    clerk = actors.clerk_a.user
+    await sql.insert_rows(
+        Opportunity,
+        [
+            {
+                "title": "Deal",
+                "contact_id": contact_id,
+                "owner_id": clerk.id,
+                "expected_value": Decimal("1234.50"),
+                "created_at": clock.now(),
+            }
+        ],
+    )
+    stored = await Opportunity.get(title="Deal")
+    assert stored.expected_value == Decimal("1234.50")
+    assert campaign.id
+
+
+async def new_leads(count: int) -> list[int]:
+    campaign = await Campaign.create(name=f"Assign {count}")
+    contact_ids = await sql.next_ids(Contact, count)
+    await sql.insert_rows(Contact, [{"id": i, "last_name": f"P{i}"} for i in contact_ids])
+    lead_ids = await sql.next_ids(Lead, count)
+    await sql.insert_rows(
+        Lead,
+        [
+            {"id": lead_id, "contact_id": contact_id, "campaign_id": campaign.id}
+            for lead_id, contact_id in zip(lead_ids, contact_ids, strict=True)
+        ],
+    )
+    return lead_ids
+
+
+async def test_write_assignments_changes_only_guarded_rows_in_one_statement(actors: Actors):
+    a, b = actors.clerk_a.user, actors.clerk_b.user
+    ids = await new_leads(4)
+    earlier = clock.now() - timedelta(days=2)
+    await Lead.filter(id=ids[1]).update(first_assigned_at=earlier)
+    await Lead.filter(id=ids[3]).update(assignee_id=b.id, assigned_at=earlier)  # taken
+    at = clock.now()
+    given = [
+        NewAssignment(ids[0], a.id, "eins"),
+        NewAssignment(ids[1], b.id, "zwei"),
+        NewAssignment(ids[2], a.id, "drei"),
+        NewAssignment(ids[3], a.id, "vier"),
+    ]
+    still_new = Lead.filter(status_condition(LeadStatus.NEW), id__in=ids)
+    with QueryCounter() as counter:
+        changed = await sql.write_assignments(still_new, given, at)
+    assert counter.count == 1
+    leads = {lead.id: lead for lead in await Lead.filter(id__in=ids)}
+    assert sorted(row["id"] for row in changed) == ids[:3]
+    assert all(row["campaign_id"] == leads[ids[0]].campaign_id for row in changed)
+    assert {row["id"]: row["contact_id"] for row in changed} == {
+        i: leads[i].contact_id for i in ids[:3]
+    }
+    for assignment in given[:3]:
+        lead = leads[assignment.lead_id]
+        assert (lead.assignee_id, lead.assignment_reason) == (
+            assignment.clerk_id,
+            assignment.reason,
+        )
+        assert lead.assigned_at == lead.waiting_since == at
+    assert leads[ids[0]].first_assigned_at == at
+    assert leads[ids[1]].first_assigned_at == earlier  # the first assignment's time stays
+    untouched = leads[ids[3]]
+    assert (untouched.assignee_id, untouched.assigned_at, untouched.assignment_reason) == (
+        b.id,
+        earlier,
+        None,
+    )
+
+
+async def test_latest_of_each_ranks_each_group_alone(actors: Actors):
+    first, second, empty = [await Campaign.create(name=f"G{n}") for n in range(3)]
+    ids = await new_leads(6)
+    await Lead.filter(id__in=ids[:5]).update(campaign_id=first.id)
+    await Lead.filter(id=ids[5]).update(campaign_id=second.id)
+    per_lead = Lead.filter(id__in=ids, campaign_id__in=[first.id, second.id, empty.id]).values(
+        "id", group_key="campaign_id"
+    )
+    with QueryCounter() as counter:
+        found = await sql.latest_of_each(per_lead, 3)
+    assert counter.count == 1
+    assert sorted(found) == [*ids[2:5], ids[5]]
