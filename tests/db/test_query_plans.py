@@ -10,8 +10,9 @@ The data has the issue's shape (issue 16): 30 % NEW, 40 % ACTIVE, 30 % DONE, the
 all distributed, 20 campaigns, 12 clerks with uneven loads, a partner's few leads. Row counts
 are properties of the plan, not timings: the same data gives the same plan.
 
-PostgreSQL only (LEADFLOW_TEST_POSTGRES_URL). The module makes its own database (each xdist
-worker its own name) and drops it afterwards.
+PostgreSQL (LEADFLOW_TEST_POSTGRES_URL): the module makes its own database (each xdist worker
+its own name) and drops it afterwards. SQLite: the tabs' pages read an index in their order
+(EXPLAIN QUERY PLAN on a migrated database; without statistics, as the app leaves SQLite).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from leadflow.services.reports import aging
 from leadflow.services.reports.aging import AgingKind
 
 POSTGRES_URL = os.environ.get("LEADFLOW_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(POSTGRES_URL is None, reason="PostgreSQL only")
+postgres_only = pytest.mark.skipif(POSTGRES_URL is None, reason="PostgreSQL only")
 
 LEADS = 200_000
 CONTACTS = 100_000
@@ -410,6 +411,7 @@ TAB_ORDERS: dict[LeadStatus | None, tuple[LeadOrder, ...]] = {
 }
 
 
+@postgres_only
 async def test_the_lead_lists_of_a_manager_read_indexes(planned: Planner) -> None:
     """Every tab in each of its orders, overall, per campaign (the campaign page) and per
     clerk; the tab counts."""
@@ -435,6 +437,7 @@ async def test_the_lead_lists_of_a_manager_read_indexes(planned: Planner) -> Non
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_a_clerks_and_a_partners_lead_lists_read_indexes(planned: Planner) -> None:
     for actor in (planned.busy_clerk, planned.quiet_clerk, planned.partner):
         for status, orders in TAB_ORDERS.items():
@@ -449,6 +452,7 @@ async def test_a_clerks_and_a_partners_lead_lists_read_indexes(planned: Planner)
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_the_task_lists_read_indexes(planned: Planner) -> None:
     """myTasks in each order with each due filter, overall and per campaign; the counts."""
     today = Today.in_zone()
@@ -469,6 +473,7 @@ async def test_the_task_lists_read_indexes(planned: Planner) -> None:
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_the_other_lead_lists_read_indexes(planned: Planner) -> None:
     """The aging lists, the distribution's NEW leads by filter, a due filter on the lead list."""
     for kind in AgingKind:
@@ -508,6 +513,7 @@ async def test_the_other_lead_lists_read_indexes(planned: Planner) -> None:
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_the_search_reads_indexes(planned: Planner) -> None:
     """A name, an email fragment, a phone fragment and a company, alone and with a tab."""
     for word in ("Last4321", "person12345@", "0511 12345", "Company 1234"):
@@ -519,6 +525,7 @@ async def test_the_search_reads_indexes(planned: Planner) -> None:
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_notifications_and_opportunities_read_indexes(planned: Planner) -> None:
     matching = notifications.own_notifications(planned.busy_clerk)
     await planned.check("notifications", lambda: fetch_page(matching, 50, None))
@@ -535,6 +542,7 @@ async def test_notifications_and_opportunities_read_indexes(planned: Planner) ->
     _assert_indexed(planned)
 
 
+@postgres_only
 async def test_an_intake_finds_known_contacts_through_their_indexes(planned: Planner) -> None:
     """The duplicate check of imports, partners and createLeads (bulk_intake.ContactMatcher):
     by email, and by the phone's key for a contact without email (issue 16 found no index on
@@ -546,3 +554,41 @@ async def test_an_intake_finds_known_contacts_through_their_indexes(planned: Pla
     await planned.check("intake", lambda: ContactMatcher.load(intakes, lock=False))
     _assert_indexed(planned)
     assert "idx_contacts_phone_k_06c61b" in "\n".join(planned.plans), planned.plans
+
+
+@pytest.mark.parametrize("status", [LeadStatus.NEW, LeadStatus.ACTIVE, LeadStatus.DONE])
+async def test_sqlite_reads_the_tabs_from_an_index_in_their_order(
+    database_url: str, backend: str, status: LeadStatus
+) -> None:
+    """Newest and oldest first, overall and per campaign (and per clerk, but NEW has none): no
+    sort of the tab's leads (`USE TEMP B-TREE FOR ORDER BY`), no scan of the table."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's planner")
+    EXECUTOR_CACHE.clear()
+    async with database(database_url):
+        manager = await User.create(email="m@example.com", name="M", role=Role.MANAGER)
+        client = connections.get("default")
+        filters = [LeadFilter(status=status), LeadFilter(status=status, campaign_id=3)]
+        if status is LeadStatus.ACTIVE:
+            filters.append(LeadFilter(status=status, assignee_id=5))
+        plans = {}
+        for lead_filter in filters:
+            for order in (LeadOrder.NEWEST, LeadOrder.OLDEST):
+                with _captured() as statements:
+                    await fetch_ordered_page(
+                        lead_lists.filtered_leads(manager, lead_filter),
+                        lead_lists.lead_ordering(manager, order),
+                        50,
+                        None,
+                        columns=LEAD_COLUMNS,
+                    )
+                query, values = statements.sent[0]
+                rows = await client.execute_query_dict(f"EXPLAIN QUERY PLAN {query}", values)
+                plans[f"{lead_filter} {order}"] = " | ".join(row["detail"] for row in rows)
+    EXECUTOR_CACHE.clear()
+    sorted_or_scanned = {
+        case: plan
+        for case, plan in plans.items()
+        if "TEMP B-TREE FOR ORDER BY" in plan or "SCAN leads |" in f"{plan} |"
+    }
+    assert sorted_or_scanned == {}

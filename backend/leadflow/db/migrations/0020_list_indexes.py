@@ -146,6 +146,20 @@ INDEXES = {
 }
 
 
+# SQLite: the leading columns are those the list's WHERE fixes. Its planner takes `x IS NULL` as
+# an equality and prefers an index that many equalities narrow (0012's reasoning): beside the
+# model's (closed_at) index a partial ACTIVE index lost, and the ACTIVE tab sorted all of its
+# leads (100,000 leads: 400 ms a page). name: (columns, predicate); None: not on SQLite.
+SQLITE_INSTEAD: dict[str, tuple[str, str | None] | None] = {
+    # The NEW tab reads leads_open_by_assignee_created with assignee_id IS NULL.
+    "leads_new_by_created": None,
+    "leads_active_by_created": ("closed_at, created_at, id", None),
+    "leads_new_by_campaign_created": ("campaign_id, assignee_id, closed_at, created_at, id", None),
+    "leads_active_by_campaign_created": ("campaign_id, closed_at, created_at, id", None),
+    "leads_open_by_assignee_created": ("assignee_id, closed_at, created_at, id", None),
+}
+
+
 async def _execute(client, statement: str) -> None:
     """One statement inside the migration's transaction (see 0006: not execute_script on
     SQLite, which commits first)."""
@@ -160,6 +174,11 @@ async def create_indexes(apps, schema_editor) -> None:
     postgres = client.capabilities.dialect == "postgres"
     for name, (table, on_postgres, on_sqlite, predicate) in INDEXES.items():
         columns = on_postgres if postgres else on_sqlite
+        if not postgres and name in SQLITE_INSTEAD:
+            instead = SQLITE_INSTEAD[name]
+            if instead is None:
+                continue
+            columns, predicate = instead
         where = f" WHERE {predicate}" if predicate else ""
         await _execute(client, f"CREATE INDEX {name} ON {table} ({columns}){where}")
 
