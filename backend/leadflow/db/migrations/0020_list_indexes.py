@@ -3,8 +3,9 @@ per clerk, in the orders the overview offers, so that a page reads about its own
 
 The tabs are partial indexes, one per status, spelled as `db.lead_status.status_condition`
 writes the status (NEW: `assignee_id IS NULL AND closed_at IS NULL`; ACTIVE: `assignee_id IS NOT
-NULL AND closed_at IS NULL`; DONE: `closed_at IS NOT NULL`), so both databases see that the
-list's WHERE implies the index's. Before them, the NEW tab newest first walked the whole
+NULL AND closed_at IS NULL`; DONE: `closed_at IS NOT NULL`), so PostgreSQL sees that the
+list's WHERE implies the index's; SQLite's NEW and ACTIVE ones lead with the columns the WHERE
+fixes instead (SQLITE_INSTEAD, which says why). Before them, the NEW tab newest first walked the whole
 `created_at` index backwards (or `leads_pkey`) past every lead distributed since: once the
 newest NEW leads were distributed, 20,000 rows read of 200,000 for one page (177,000-205,000
 of a million in issue 16). DONE tabs had the same walk past every open lead, a partner's list
