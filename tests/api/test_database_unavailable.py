@@ -98,6 +98,22 @@ async def test_a_query_whose_statement_fails_answers_503(
     assert response.json()["data"]["leads"]["totalCount"] == 0
 
 
+async def test_a_mutation_whose_write_fails_answers_503_and_changes_nothing(
+    http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
+):
+    create = (
+        'mutation { createCampaign(input: {name: "Herbst"}) '
+        "{ campaign { name } userErrors { code } } }"
+    )
+    proxy.cut_when_sent(b'INSERT INTO "campaigns"')
+    _assert_unavailable(await _post(http, create, manager.token))
+    await proxy.restore()
+    listed = await _post(http, "{ campaigns(first: 10) { totalCount } }", manager.token)
+    assert listed.json() == {"data": {"campaigns": {"totalCount": 0}}}
+    created = await _post(http, create, manager.token)
+    assert created.json()["data"]["createCampaign"]["campaign"] == {"name": "Herbst"}
+
+
 async def test_other_routes_answer_503_in_their_error_shape(
     http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
 ):
