@@ -613,9 +613,19 @@ LEAD_COUNTS_CHECK = (
 
 async def _lead_counters(connection: Any) -> list[Check]:
     """Migration 0021's counters (`lead_counts`: new/active/done per campaign, assignee and
-    creator, NULL kept as 0), when the database has them."""
+    creator, NULL kept as 0; summed per key, so delta rows count too), when the database has
+    them."""
     if await connection.fetchval("SELECT to_regclass('lead_counts')") is None:
         return [Check("lead counters (lead_counts)", 0, "no such table: skipped")]
+    columns = {
+        row[0]
+        for row in await connection.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'lead_counts'"
+        )
+    }
+    expected = {"campaign_id", "assignee_id", "created_by_id", "new", "active", "done"}
+    if not expected <= columns:
+        return [Check("lead counters (lead_counts)", 0, f"columns {sorted(columns)}: skipped")]
     return [
         Check(
             "lead counters differ from COUNT(*)",
