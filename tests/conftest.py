@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from leadflow.app import create_app
-from leadflow.auth import passwords
+from leadflow.auth import passwords, tokens
 from leadflow.settings import Settings
 from tests.databases import (
     DatabaseState,
@@ -134,3 +134,12 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 async def actors(app: Starlette, database_template: DatabaseTemplate) -> Actors:
     """The test users of `make_actors`, stored in the template (see `database_url`)."""
     return await database_template.seeded.load()
+
+
+@pytest.fixture(autouse=True)
+def token_lookups_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request looks its token up, as before auth/tokens.py kept lookups for a moment:
+    statement counts must not depend on whether the previous request was less than two seconds
+    ago (nor a test's database on another test's lookups). tests/api/test_token_cache.py tests
+    the kept lookups."""
+    monkeypatch.setattr(tokens, "TOKEN_CACHE_SECONDS", 0.0)

@@ -32,6 +32,7 @@ class Monotonic:
 def monotonic(monkeypatch: pytest.MonkeyPatch) -> Monotonic:
     moved = Monotonic()
     monkeypatch.setattr(tokens.time, "monotonic", moved.monotonic)
+    monkeypatch.setattr(tokens, "TOKEN_CACHE_SECONDS", 2.0)  # tests/conftest.py sets it to 0
     tokens.forget_token_lookups()  # nothing kept from another test's database
     return moved
 
@@ -60,7 +61,7 @@ async def test_a_token_used_just_now_is_not_looked_up_again(
         assert await signed_in(client, actors.clerk_a)
     with QueryCounter() as again:
         assert await signed_in(client, actors.clerk_a)
-    monotonic.now += tokens.TOKEN_CACHE_SECONDS
+    monotonic.now += 2.0
     with QueryCounter() as later:
         assert await signed_in(client, actors.clerk_a)
     assert len(token_lookups(first)) == 1
@@ -95,7 +96,7 @@ async def test_a_revocation_elsewhere_takes_effect_within_the_bound(
     await ApiToken.filter(digest=token_digest(actors.clerk_a.token)).update(revoked_at=clock.now())
     assert await signed_in(client, actors.manager)
     await User.filter(id=actors.manager.user.id).update(active=False)
-    monotonic.now += tokens.TOKEN_CACHE_SECONDS - 0.01
+    monotonic.now += 2.0 - 0.01
     assert await signed_in(client, actors.clerk_a)  # still the kept lookup
     assert await signed_in(client, actors.manager)
     monotonic.now += 0.01

@@ -7,11 +7,14 @@ history, figures, connections) lives in the modules below this one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from graphql import OperationType
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 from tortoise.queryset import QuerySet
 
 from leadflow.api.context import Context
@@ -274,7 +277,21 @@ async def resolve_leads(
         # From maintained counters for the common filters (no query over the leads).
         return await lead_lists.count_leads(actor, lead_filter, today)
 
-    return await ordered_lead_connection(matching, ordering, first, after, count_all=count_all)
+    return await ordered_lead_connection(
+        matching, ordering, first, after, count_all=count_all, count_now=_asks_total_count(info)
+    )
+
+
+def _asks_total_count(info: Info[Context, None]) -> bool:
+    """A query (not a mutation: a keyed mutation runs in one transaction, on one connection)
+    that selects totalCount right on the connection; inside a fragment it is counted later."""
+    if info.operation.operation is not OperationType.QUERY:
+        return False
+    return any(
+        isinstance(selection, SelectedField) and selection.name == "totalCount"
+        for field in info.selected_fields
+        for selection in field.selections
+    )
 
 
 async def ordered_lead_connection(
@@ -284,9 +301,24 @@ async def ordered_lead_connection(
     after: str | None,
     *,
     count_all: CountAll | None = None,
+    count_now: bool = False,
 ) -> LeadConnection:
     """A page of `matching` in `ordering` as value rows (one query with the joins); totalCount
-    by `count_all` when given, else by counting `matching`."""
+    by `count_all` when given, else by counting `matching`. With `count_now`, the count runs
+    beside the page query (on PostgreSQL on a second pool connection: one round trip less to
+    wait for), not after it."""
+    if count_now and count_all is not None:
+        page, total = await asyncio.gather(
+            fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS),
+            count_all(),
+        )
+
+        known = int(total)
+
+        async def counted() -> int:
+            return known
+
+        return LeadConnection.from_page(page, LeadNode.from_values, counted)
     page = await fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS)
     return LeadConnection.from_page(page, LeadNode.from_values, count_all or matching)
 
