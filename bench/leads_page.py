@@ -7,11 +7,14 @@ free 127.0.0.1 ports:
 
 - the real application (`python -m leadflow.cli serve`, as deployed), and
 - bench/raw_floor.py, a bare Starlette route that fetches the same rows with ONE raw SQL query
-  and returns the same JSON document.
+  and returns the same JSON document;
+- on PostgreSQL, when Node.js is installed: PostGraphile 4.14 (bench/postgraphile, installed
+  there with `npm ci` on first use) serving the same page from the same database.
 
 Each endpoint gets a warm-up, then N requests for the leads page (first: 50, with contact,
-campaign and assignee). It prints median, p95 and requests/s per endpoint, the ratio
-GraphQL/raw (with and without `totalCount`), and each server's peak RSS (VmHWM).
+campaign and assignee), in rounds that take the endpoints in turn. It prints median, p95,
+requests/s and server CPU per request for each endpoint, the ratios to the floor and to
+PostGraphile, and each server's peak RSS (VmHWM).
 
     .venv/bin/python bench/leads_page.py                       # SQLite
     .venv/bin/python bench/leads_page.py --postgres postgres://postgres@127.0.0.1:5432/test
@@ -23,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -59,9 +64,12 @@ from leadflow.services.users import create_user
 from leadflow.services.validation import phone_key
 
 BENCH_DIR = Path(__file__).resolve().parent
+POSTGRAPHILE_DIR = BENCH_DIR / "postgraphile"
 HOST = "127.0.0.1"
 PAGE_SIZE = 50
 RATIO_GOAL = 3.0
+POSTGRAPHILE_GOAL = 1.5
+NPM_SECONDS = 300
 RSS_GOAL_MB = 250
 SERVER_START_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30
@@ -74,6 +82,14 @@ QUERY = (
     "campaign { name } assignee { name } } } } }"
 )
 QUERY_WITHOUT_COUNT = QUERY.replace("totalCount ", "", 1)
+# PostGraphile's names for the same page: its own id (the row id), closedAt and the assignee
+# instead of the derived status (the check derives it alike).
+POSTGRAPHILE_QUERY = (
+    "query($first:Int){ allLeads(first:$first, orderBy:[CREATED_AT_DESC, ID_DESC]){ totalCount "
+    "edges { cursor node { id createdAt assignedAt closedAt assigneeId "
+    "contactByContactId { firstName lastName company email phone } "
+    "campaignByCampaignId { name } userByAssigneeId { name } } } } }"
+)
 
 CAMPAIGNS = ("Spring Fair 2024", "Newsletter Q2", "Partner Referrals", "Trade Show", "Website")
 CLERKS = ("Clara Clerk", "Bruno Clerk", "Dana Clerk", "Emil Clerk", "Frida Clerk", "Gustav Clerk")
@@ -269,6 +285,11 @@ class Server:
     def log_tail(self, lines: int = 15) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the server process so far, from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -305,15 +326,55 @@ def raw_argv(port: int) -> list[str]:
     ]  # fmt: skip
 
 
+def postgraphile_argv() -> list[str] | None:
+    """How to start PostGraphile (installed with `npm ci` first), or None without Node.js or
+    when the installation fails: the bench then runs without it."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        console.print("PostGraphile skipped: Node.js (node, npm) is not installed.")
+        return None
+    if not (POSTGRAPHILE_DIR / "node_modules" / "postgraphile").is_dir():
+        with console.status("Installing PostGraphile (npm ci)…"):
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=POSTGRAPHILE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=NPM_SECONDS,
+                check=False,
+            )
+        if done.returncode != 0:
+            console.print(f"PostGraphile skipped: npm ci failed:\n{done.stderr[-1000:]}")
+            return None
+    return [node, str(POSTGRAPHILE_DIR / "server.js")]
+
+
+@dataclass(frozen=True)
+class Servers:
+    app: Server
+    raw: Server
+    postgraphile: Server | None
+
+    def all(self) -> list[Server]:
+        return [self.app, self.raw, *([self.postgraphile] if self.postgraphile else [])]
+
+
 @contextmanager
-def running_servers(url: str, tmp: Path) -> Iterator[tuple[Server, Server]]:
+def running_servers(url: str, tmp: Path) -> Iterator[Servers]:
     env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     app_port, raw_port = free_port(), free_port()
+    node_argv = None if url.startswith("sqlite://") else postgraphile_argv()
     with (
         running_server("leadflow", app_argv(app_port), app_port, env, tmp) as app,
         running_server("raw-floor", raw_argv(raw_port), raw_port, env, tmp) as raw,
     ):
-        yield app, raw
+        if node_argv is None:
+            yield Servers(app, raw, None)
+            return
+        port = free_port()
+        node_env = {**os.environ, "DATABASE_URL": url, "HOST": HOST, "PORT": str(port)}
+        with running_server("postgraphile", node_argv, port, node_env, tmp) as postgraphile:
+            yield Servers(app, raw, postgraphile)
 
 
 async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
@@ -336,9 +397,14 @@ async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
 @dataclass(frozen=True)
 class Scenario:
     label: str
-    url: str
+    server: Server
+    path: str
     body: bytes
     headers: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.path)
 
 
 @dataclass(frozen=True)
@@ -346,6 +412,11 @@ class Measurement:
     label: str
     latencies: list[float]
     wall_seconds: float
+    cpu_seconds: float  # of the server process while it was measured
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds / len(self.latencies) * 1000
 
     @property
     def median_ms(self) -> float:
@@ -362,18 +433,30 @@ class Measurement:
         return len(self.latencies) / self.wall_seconds
 
 
-def scenarios(app: Server, raw: Server, token: str) -> list[Scenario]:
+LEADFLOW_PAGE = "GraphQL page"
+WITHOUT_COUNT = "GraphQL, no totalCount"
+POSTGRAPHILE_PAGE = "PostGraphile page"
+FLOOR = "raw SQL floor"
+
+
+def scenarios(servers: Servers, token: str) -> list[Scenario]:
+    """Leadflow's page with and without totalCount, PostGraphile's (if it runs), the floor
+    last."""
+
     def body(query: str) -> bytes:
         return json.dumps({"query": query, "variables": {"first": PAGE_SIZE}}).encode()
 
     headers = {"content-type": "application/json"}
     auth = {**headers, "authorization": f"Bearer {token}"}
     page = body(QUERY_WITHOUT_COUNT)
-    return [
-        Scenario("GraphQL page", app.url("/graphql"), body(QUERY), auth),
-        Scenario("GraphQL, no totalCount", app.url("/graphql"), page, auth),
-        Scenario("raw SQL floor", raw.url("/leads"), page, headers),
+    cases = [
+        Scenario(LEADFLOW_PAGE, servers.app, "/graphql", body(QUERY), auth),
+        Scenario(WITHOUT_COUNT, servers.app, "/graphql", page, auth),
     ]
+    if servers.postgraphile is not None:
+        query = body(POSTGRAPHILE_QUERY)
+        cases.append(Scenario(POSTGRAPHILE_PAGE, servers.postgraphile, "/graphql", query, headers))
+    return [*cases, Scenario(FLOOR, servers.raw, "/leads", page, headers)]
 
 
 async def fetch(client: httpx.AsyncClient, scenario: Scenario) -> bytes:
@@ -400,24 +483,56 @@ async def measure(
             if perf_counter() > deadline:
                 return
 
-    started = perf_counter()
+    cpu_before, started = scenario.server.cpu_seconds(), perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Measurement(scenario.label, latencies, perf_counter() - started)
+    wall = perf_counter() - started
+    return Measurement(scenario.label, latencies, wall, scenario.server.cpu_seconds() - cpu_before)
 
 
 async def check_same_page(client: httpx.AsyncClient, cases: list[Scenario], leads: int) -> None:
-    """The floor must return exactly what GraphQL returns, or the comparison is meaningless."""
-    full, without_count, raw = [json.loads(await fetch(client, case)) for case in cases]
-    total = full["data"]["leads"]["totalCount"]
-    if total != leads:
-        raise BenchError(f"totalCount is {total}, expected {leads}")
-    graphql_edges = without_count["data"]["leads"]["edges"]
-    raw_edges = raw["data"]["leads"]["edges"]
-    if len(graphql_edges) != PAGE_SIZE or graphql_edges != full["data"]["leads"]["edges"]:
+    """The floor and PostGraphile must return exactly what GraphQL returns, or the comparison
+    is meaningless."""
+    pages = {case.label: json.loads(await fetch(client, case)) for case in cases}
+    full = pages[LEADFLOW_PAGE]["data"]["leads"]
+    if full["totalCount"] != leads:
+        raise BenchError(f"totalCount is {full['totalCount']}, expected {leads}")
+    graphql_edges = pages[WITHOUT_COUNT]["data"]["leads"]["edges"]
+    raw_edges = pages[FLOOR]["data"]["leads"]["edges"]
+    if len(graphql_edges) != PAGE_SIZE or graphql_edges != full["edges"]:
         raise BenchError("the GraphQL pages with and without totalCount differ")
     for ours, theirs in zip(graphql_edges, raw_edges, strict=True):
         if ours != theirs:
             raise BenchError(f"the floor differs from GraphQL:\n{ours}\n{theirs}")
+    if POSTGRAPHILE_PAGE in pages:
+        theirs = pages[POSTGRAPHILE_PAGE]["data"]["allLeads"]
+        if theirs["totalCount"] != leads:
+            raise BenchError(f"PostGraphile's totalCount is {theirs['totalCount']}")
+        for ours, edge in zip(graphql_edges, theirs["edges"], strict=True):
+            if ours["node"] != as_leadflow_node(edge["node"]):
+                raise BenchError(f"PostGraphile differs from GraphQL:\n{ours}\n{edge}")
+
+
+def as_leadflow_node(node: dict[str, Any]) -> dict[str, Any]:
+    """A node of PostGraphile's page as Leadflow's page shows it (global ID, derived status,
+    timestamps in Python's ISO form), to compare them."""
+
+    def iso(value: str | None) -> str | None:
+        return None if value is None else datetime.fromisoformat(value).isoformat()
+
+    if node["closedAt"] is not None:
+        status = "DONE"
+    else:
+        status = "NEW" if node["assigneeId"] is None else "ACTIVE"
+    contact = node["contactByContactId"]
+    return {
+        "id": base64.b64encode(f"Lead:{node['id']}".encode()).decode(),
+        "status": status,
+        "createdAt": iso(node["createdAt"]),
+        "assignedAt": iso(node["assignedAt"]),
+        "contact": contact,
+        "campaign": node["campaignByCampaignId"],
+        "assignee": node["userByAssigneeId"],
+    }
 
 
 # --- Running and reporting ------------------------------------------------------------------
@@ -435,7 +550,12 @@ class Options:
 
 def merge(parts: list[Measurement]) -> Measurement:
     latencies = [latency for part in parts for latency in part.latencies]
-    return Measurement(parts[0].label, latencies, sum(part.wall_seconds for part in parts))
+    return Measurement(
+        parts[0].label,
+        latencies,
+        sum(part.wall_seconds for part in parts),
+        sum(part.cpu_seconds for part in parts),
+    )
 
 
 async def measure_interleaved(
@@ -458,19 +578,19 @@ async def measure_interleaved(
 
 
 async def measure_servers(
-    app: Server, raw: Server, setup: Setup, options: Options
+    servers: Servers, setup: Setup, options: Options
 ) -> tuple[list[Measurement], dict[str, dict[str, float]]]:
     limits = httpx.Limits(max_connections=2 * options.concurrency)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, limits=limits) as client:
-        for server in (app, raw):
+        for server in servers.all():
             await wait_ready(client, server)
-        idle = {server.name: server.memory_mb()["VmRSS"] for server in (app, raw)}
-        cases = scenarios(app, raw, setup.token)
+        idle = {server.name: server.memory_mb()["VmRSS"] for server in servers.all()}
+        cases = scenarios(servers, setup.token)
         await check_same_page(client, cases, options.leads)
         results = await measure_interleaved(client, cases, options)
     memory = {
         server.name: {"idle": idle[server.name], "peak": server.memory_mb()["VmHWM"]}
-        for server in (app, raw)
+        for server in servers.all()
     }
     return results, memory
 
@@ -478,7 +598,8 @@ async def measure_servers(
 def latency_table(results: list[Measurement], title: str) -> Table:
     floor = results[-1]
     table = Table(title=title, title_justify="left")
-    for column in ("endpoint", "requests", "median ms", "p95 ms", "req/s", "x raw"):
+    columns = ("endpoint", "requests", "median ms", "p95 ms", "req/s", "server CPU ms", "x raw")
+    for column in columns:
         table.add_column(column, justify="left" if column == "endpoint" else "right", no_wrap=True)
     for result in results:
         table.add_row(
@@ -487,13 +608,14 @@ def latency_table(results: list[Measurement], title: str) -> Table:
             f"{result.median_ms:.2f}",
             f"{result.p95_ms:.2f}",
             f"{result.per_second:.0f}",
+            f"{result.cpu_ms:.2f}",
             f"{result.median_ms / floor.median_ms:.2f}x",
         )
     return table
 
 
 def memory_table(memory: dict[str, dict[str, float]]) -> Table:
-    table = Table(title="Server memory (one uvicorn process each)", title_justify="left")
+    table = Table(title="Server memory (one process each)", title_justify="left")
     for column in ("server", "RSS after start MB", "peak RSS (VmHWM) MB"):
         table.add_column(column, justify="left" if column == "server" else "right")
     for name, figures in memory.items():
@@ -517,11 +639,21 @@ def report(
     )
     console.print(latency_table(results, title))
     console.print(memory_table(memory))
-    full, without_count, floor = results
+    by_label = {result.label: result for result in results}
+    full, without_count, floor = by_label[LEADFLOW_PAGE], by_label[WITHOUT_COUNT], by_label[FLOOR]
     for label, result in (("with totalCount", full), ("without totalCount", without_count)):
         ratio = result.median_ms / floor.median_ms
         verdict = "met" if ratio <= RATIO_GOAL else "missed"
         console.print(f"GraphQL/raw {label}: {ratio:.2f}x (goal <= {RATIO_GOAL:g}x: {verdict})")
+    postgraphile = by_label.get(POSTGRAPHILE_PAGE)
+    if postgraphile is not None:
+        ratio = full.median_ms / postgraphile.median_ms
+        verdict = "met" if ratio <= POSTGRAPHILE_GOAL else "missed"
+        console.print(
+            f"GraphQL/PostGraphile (both with totalCount): {ratio:.2f}x "
+            f"(goal <= {POSTGRAPHILE_GOAL:g}x: {verdict}); PostGraphile/raw "
+            f"{postgraphile.median_ms / floor.median_ms:.2f}x"
+        )
     console.print(f"totalCount costs {full.median_ms - without_count.median_ms:.2f} ms (median)")
     peak = memory["leadflow"]["peak"]
     verdict = "met" if peak < RSS_GOAL_MB else "missed"
@@ -533,8 +665,8 @@ async def run(options: Options) -> None:
         async with fresh_database(options.postgres_url, Path(tmp)) as url:
             with console.status(f"Migrating and loading {options.leads:,} leads…"):
                 setup = await prepare(url, options.leads)
-            with running_servers(url, Path(tmp)) as (app, raw):
-                results, memory = await measure_servers(app, raw, setup, options)
+            with running_servers(url, Path(tmp)) as servers:
+                results, memory = await measure_servers(servers, setup, options)
     report(results, memory, setup, options)
 
 
