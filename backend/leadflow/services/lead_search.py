@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from leadflow.auth import policy
@@ -132,11 +132,21 @@ def matching_leads(actor: Actor, leads: QuerySet[Lead], search: str) -> QuerySet
     if not search.split():
         return leads
     # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
-    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations. The
-    # contacts are found first and their leads read by `leads.contact_id` (`driving_ids`),
-    # for the page and its count alike.
-    contacts = matching_contacts(actor, search)
-    return leads.filter(contact_id__in=sql.driving_ids(contacts.values("id")))
+    # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
+    contacts = matching_contacts(actor, search).values("id")
+    if not _indexed(search_terms(search), policy.is_partner(actor)):
+        # Short words only: the contacts are read whole anyway, and such a word matches many
+        # of them; the planner may walk the list's order and stop at the page (PostgreSQL).
+        return leads.filter(contact_id__in=Subquery(contacts))
+    # The contacts first (their indexes), then their leads by `leads.contact_id`, for the page
+    # and its count alike (`driving_ids`).
+    return leads.filter(contact_id__in=sql.driving_ids(contacts))
+
+
+def _indexed(terms: list[SearchTerm], partner: bool) -> bool:
+    """Whether an index finds the contacts: a term of which every way to match holds a word
+    of three or more characters (a phone fragment always does)."""
+    return any(_term_index_query(term, partner) for term in terms)
 
 
 # --- The comparisons (both databases) --------------------------------------------------------
