@@ -229,6 +229,12 @@ async def _refuse_suppressed(contacts: list[dict[str, str | None]]) -> None:
 
 async def assign_leads(actor: Actor, lead_ids: Sequence[int], assignee_id: int) -> list[Lead]:
     """ "An Bearbeiter verteilen": all selected NEW leads go to one clerk, or none does."""
+    return await _leads_in_order(await assign_leads_by_id(actor, lead_ids, assignee_id))
+
+
+async def assign_leads_by_id(actor: Actor, lead_ids: Sequence[int], assignee_id: int) -> list[int]:
+    """`assign_leads`, returning the assigned leads' ids in the order given (each once): for a
+    caller that reads the leads its own way (the API's rows), a thousand models less."""
     policy.require_manager(actor, "distribute leads")
     ids = distribution.checked_selection(lead_ids)
     assignee = await require_active_clerk(actor, assignee_id, ["assigneeId"])
@@ -237,7 +243,7 @@ async def assign_leads(actor: Actor, lead_ids: Sequence[int], assignee_id: int) 
         await _assign_new_leads(actor, ids, assignee)
     except _AssignConflict:
         raise await explain_assign_conflict(lead_ids) from None
-    return await _leads_in_order(ids)
+    return ids
 
 
 async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> None:

@@ -89,8 +89,8 @@ class LeadMutations:
         actor = info.context.require_writer()
         lead_ids = decode_ids(input.lead_ids, "Lead", "leadIds")
         assignee_id = decode_id(input.assignee_id, "User", ["assigneeId"])
-        assigned = await leads.assign_leads(actor, lead_ids, assignee_id)
-        return AssignLeadsPayload(leads=await load_lead_nodes([lead.id for lead in assigned]))
+        assigned = await leads.assign_leads_by_id(actor, lead_ids, assignee_id)
+        return AssignLeadsPayload(leads=await load_lead_nodes(assigned))
 
     @payload_mutation(description="Move an ACTIVE lead to another active clerk (managers).")
     async def reassign_lead(
