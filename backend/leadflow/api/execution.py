@@ -159,7 +159,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             field_details_list,
                             position_context,
                         )
-                        if result is not Undefined and is_awaitable(result):
+                        if type(result) is not dict and is_awaitable(result):
                             awaitable_fields.append(response_name)
                     if result is not Undefined:
                         results[response_name] = result
@@ -228,9 +228,11 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             value = plan.read(source_value)
         except Exception:
             return Undefined
-        if self.is_awaitable(value) or (
-            plan.is_type_of is not None and not plan.is_type_of(value, None)
-        ):
+        # An instance of the type (strawberry's check) is no awaitable: one check suffices.
+        if plan.is_type_of is not None:
+            if not plan.is_type_of(value, None):
+                return Undefined
+        elif self.is_awaitable(value):
             return Undefined
         try:
             completed = self.collect_and_execute_subfields(
@@ -239,7 +241,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
             return None
-        if self.is_awaitable(completed):
+        if type(completed) is not dict and self.is_awaitable(completed):
             return self._completed_later(completed, plan, field_details_list, field_path)
         return completed
 
