@@ -404,8 +404,6 @@ async def try_job_lock(key: int) -> bool:
 # executions of the statement for 1,000 rows), and an UPDATE can set only one value per column
 # for all its rows. These write a batch with one statement on either database.
 
-# Rows per statement on SQLite: its limit is 32,766 parameters per statement.
-_SQLITE_PARAMETERS = 32_766
 _BULK_ROWS = 1_000
 
 
@@ -443,9 +441,14 @@ def _plain(value: Any) -> Any:
 
 
 def _sqlite_value(value: Any) -> Any:
-    """A parameter for SQLite: enums by their value; datetimes, dates and decimals by the
-    adapters Tortoise registers, so they are stored as Tortoise stores them."""
-    return value.value if isinstance(value, Enum) else value
+    """A value as JSON holds it for SQLite's `json_each`, in the text sqlite3's adapters give
+    (which Tortoise registers): datetimes as `isoformat(" ")`, so they are stored as Tortoise
+    stores them; enums by their value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat(" ")
+    return _plain(value)
 
 
 def _as_is(value: Any) -> Any:
@@ -521,7 +524,8 @@ async def insert_rows(model: type[Model], rows: Sequence[Model | Mapping[str, An
     `next_ids`), else the database numbers them (and instances do not learn their ids).
     PostgreSQL: `INSERT ... SELECT FROM json_populate_recordset(NULL::table, $1)` (one
     parameter, typed by the table's own row type: the statement and its prepared plan are the
-    same whatever the row count); SQLite: multi-row VALUES."""
+    same whatever the row count); SQLite: `INSERT ... SELECT value ->> '$.column' ... FROM
+    json_each(?)` likewise."""
     if not rows:
         return
     meta = model._meta
@@ -551,14 +555,20 @@ async def insert_rows(model: type[Model], rows: Sequence[Model | Mapping[str, An
                 f'NULL::"{table}", CAST({sql.value(json.dumps(document))} AS json))',
             )
         return
-    per_statement = min(_BULK_ROWS, _SQLITE_PARAMETERS // len(columns))
-    for start in range(0, len(rows), per_statement):
+    # SQLite: the same with json_each and ->> (a JSON number, text or null as that SQL value, a
+    # boolean as 1 or 0): one parameter too, so the statement is prepared (and cached) once.
+    keys = [column for _, column in fields]
+    extracted = ", ".join(f"value ->> '$.{column}'" for column in keys)
+    for start in range(0, len(rows), _BULK_ROWS):
+        document = [
+            dict(zip(keys, read(row), strict=True)) for row in rows[start : start + _BULK_ROWS]
+        ]
         sql = Statement()
-        values = ", ".join(
-            "(" + ", ".join(sql.value(value) for value in read(row)) + ")"
-            for row in rows[start : start + per_statement]
+        await _run(
+            sql,
+            f'INSERT INTO "{table}" ({names}) SELECT {extracted} '
+            f"FROM json_each({sql.value(json.dumps(document))})",
         )
-        await _run(sql, f'INSERT INTO "{table}" ({names}) VALUES {values}')
 
 
 def _array(values: list[Any]) -> Any:
@@ -676,7 +686,9 @@ def contact_search_ids(query: str) -> Term:
 # --- Lead counts (issue 16) ---
 # Migration 0021's counters: how many leads are NEW, ACTIVE and DONE per campaign, assignee and
 # creator (a NULL assignee or creator stored as 0), kept exact by triggers on `leads` inside
-# each writing statement.
+# each writing statement. PostgreSQL: insert-only (a row of deltas per key and statement; a
+# count sums its keys' rows), folded periodically (`fold_lead_counts`); SQLite: one row per
+# key, updated in place.
 
 # The columns a counter row is keyed by: the conditions `lead_tally` can answer.
 LEAD_TALLY_KEYS = frozenset({"campaign_id", "assignee_id", "created_by_id"})
@@ -692,9 +704,10 @@ class LeadTally:
 async def lead_tally(alternatives: Sequence[dict[str, int | None]]) -> LeadTally:
     """The NEW, ACTIVE and DONE leads matching one of `alternatives` (each: key columns of
     LEAD_TALLY_KEYS and the value each must have, None for NULL; an empty one matches every
-    lead; no alternative matches none), summed from the counters: one statement over a few
-    hundred rows, none over `leads`. Exact, since every counter row holds leads that agree on
-    all three keys: a row matches an alternative exactly when all of its leads do."""
+    lead; no alternative matches none), summed from the counters: one statement over the rows
+    of the wanted keys (a few hundred, plus the deltas since the last fold), none over `leads`.
+    Exact, since every counter row holds leads (or deltas of leads) that agree on all three
+    keys: a row matches an alternative exactly when all of its leads do."""
     sql = Statement()
     conditions = []
     for columns in alternatives:
@@ -715,6 +728,54 @@ async def lead_tally(alternatives: Sequence[dict[str, int | None]]) -> LeadTally
     )
     row = rows[0]
     return LeadTally(new=int(row["new"]), active=int(row["active"]), done=int(row["done"]))
+
+
+@dataclass(frozen=True, slots=True)
+class CountsFold:
+    removed: int = 0  # counter rows taken out
+    written: int = 0  # rows written in their place (one per key whose sums are not all zero)
+
+
+# The keys worth folding: several rows, or sums that are all zero.
+_FOLDABLE = (
+    "SELECT campaign_id, assignee_id, created_by_id FROM lead_counts "
+    "GROUP BY campaign_id, assignee_id, created_by_id "
+    "HAVING COUNT(*) > 1 OR (SUM(new) = 0 AND SUM(active) = 0 AND SUM(done) = 0)"
+)
+
+
+async def fold_lead_counts() -> CountsFold:
+    """Folds the counters' rows (PostgreSQL: the triggers add a row of deltas per key and
+    statement) into one per key, in one statement; keys whose sums are all zero keep no row.
+    The counts stay exact for every reader: a reader's snapshot has the rows before the fold
+    or after it, and rows of writers that commit after the fold's snapshot are not touched.
+    Needs no lock against writers (they only insert); two folds at once stay exact too (a row
+    the other deleted first is skipped, and summed only by the other). SQLite, with one row
+    per key already: drops the all-zero rows."""
+    sql = Statement()
+    if not sql.postgres:
+        rows = await _run(
+            sql,
+            "DELETE FROM lead_counts WHERE new = 0 AND active = 0 AND done = 0 RETURNING 1 AS one",
+        )
+        return CountsFold(removed=len(rows))
+    keys = "campaign_id, assignee_id, created_by_id"
+    rows = await _run(
+        sql,
+        f"WITH foldable AS ({_FOLDABLE}), "
+        "gone AS (DELETE FROM lead_counts AS counts USING foldable "
+        "WHERE counts.campaign_id = foldable.campaign_id "
+        "AND counts.assignee_id = foldable.assignee_id "
+        "AND counts.created_by_id = foldable.created_by_id "
+        f"RETURNING counts.campaign_id, counts.assignee_id, counts.created_by_id, "
+        "counts.new, counts.active, counts.done), "
+        f"written AS (INSERT INTO lead_counts ({keys}, new, active, done) "
+        f"SELECT {keys}, SUM(new), SUM(active), SUM(done) FROM gone GROUP BY {keys} "
+        "HAVING SUM(new) <> 0 OR SUM(active) <> 0 OR SUM(done) <> 0 RETURNING 1) "
+        "SELECT (SELECT COUNT(*) FROM gone) AS removed, "
+        "(SELECT COUNT(*) FROM written) AS written",
+    )
+    return CountsFold(removed=int(rows[0]["removed"]), written=int(rows[0]["written"]))
 
 
 async def latest_of_each(per_row: ValuesQuery[Any], limit: int) -> list[int]:
