@@ -23,6 +23,10 @@ The periodic jobs:
   housekeeping every LEADFLOW_PRUNE_INTERVAL_SECONDS from one interval after the start, one
   transaction per contact, each under its advisory lock (one instance at a time), ending
   between two contacts at shutdown (`BackgroundWork.stopping`); nothing when no limit is set.
+- folding the lead counters (migration 0021: PostgreSQL's triggers add a row of deltas per key
+  and statement; `lead_lists.fold_counts`) into one row per key, every lead_lists.FOLD_SECONDS
+  (at most LEADFLOW_PRUNE_INTERVAL_SECONDS; 0 switches it off), one instance's round at a time
+  (advisory lock); counts stay exact during a fold.
 The jobs the next capabilities bring are added to `BackgroundWork` the same way (`add`): a
 name, an interval and a round.
 
@@ -56,7 +60,15 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow.services import accounts, emails, idempotency, imports, outbox, reminders
+from leadflow.services import (
+    accounts,
+    emails,
+    idempotency,
+    imports,
+    lead_lists,
+    outbox,
+    reminders,
+)
 from leadflow.services.privacy import config as privacy_config
 from leadflow.services.privacy import retention
 from leadflow.services.webhooks import config as webhook_config
@@ -73,6 +85,7 @@ OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 WEBHOOK_PRUNING_TASK_NAME = "leadflow-prune-webhook-deliveries"
 RETENTION_TASK_NAME = "leadflow-retention"
 IDEMPOTENCY_PRUNING_TASK_NAME = "leadflow-prune-idempotency-keys"
+COUNTS_FOLD_TASK_NAME = "leadflow-fold-lead-counts"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
 # well under a second); what is left then is cancelled.
 STOP_SECONDS = 10.0
@@ -174,6 +187,17 @@ class BackgroundWork:
                 settings.prune_interval_seconds,
                 # Ends between two erasures once the app stops.
                 lambda: _erase_past_retention(lambda: self.stopping),
+            )
+        )
+        # Migration 0021's counter rows folded into one per key (one instance at a time, an
+        # advisory lock), every lead_lists.FOLD_SECONDS; off with the other housekeeping
+        # (LEADFLOW_PRUNE_INTERVAL_SECONDS 0), at most as often as it runs.
+        self.add(
+            PeriodicJob(
+                COUNTS_FOLD_TASK_NAME,
+                "Folding the lead counters",
+                min(settings.prune_interval_seconds, lead_lists.FOLD_SECONDS),
+                _fold_lead_counts,
             )
         )
         # Poll 0: this instance neither fans events out to webhooks nor delivers them.
@@ -311,6 +335,12 @@ async def _prune_idempotency_keys() -> None:
     pruned = await idempotency.prune()
     if pruned:
         log.info("Pruned %d idempotency keys older than %d hours", pruned, idempotency.KEEP_HOURS)
+
+
+async def _fold_lead_counts() -> None:
+    folded = await lead_lists.fold_counts()
+    if folded is not None and folded.removed:
+        log.debug("Folded %d lead counter rows into %d", folded.removed, folded.written)
 
 
 async def _erase_past_retention(stopping: Callable[[], bool]) -> None:

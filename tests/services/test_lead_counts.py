@@ -42,18 +42,18 @@ def fresh_key_cache():
 
 
 async def stored_counts() -> Counter:
-    """The counter table as stored: (campaign, assignee, creator, status) -> leads, zeros
-    left out (a negative figure stays in and fails the comparison)."""
+    """The counter table as stored: (campaign, assignee, creator, status) -> leads, summed
+    over the key's rows (PostgreSQL: a row of deltas per writing statement until folded),
+    zeros left out (a negative figure stays in and fails the comparison)."""
     rows = await connections.get("default").execute_query_dict(
         "SELECT campaign_id, assignee_id, created_by_id, new, active, done FROM lead_counts"
     )
     counts: Counter = Counter()
     for row in rows:
         for status in ("new", "active", "done"):
-            if row[status]:
-                key = (row["campaign_id"], row["assignee_id"], row["created_by_id"], status)
-                counts[key] = row[status]
-    return counts
+            key = (row["campaign_id"], row["assignee_id"], row["created_by_id"], status)
+            counts[key] += row[status]
+    return Counter({key: count for key, count in counts.items() if count})
 
 
 async def expected_counts() -> Counter:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor, actor_user
@@ -208,6 +209,22 @@ async def _tally(actor: Actor, lead_filter: LeadFilter) -> sql.LeadTally | None:
     if not cells:
         return sql.LeadTally()
     return await sql.lead_tally(cells)
+
+
+# The advisory lock of the counters' fold (any constant no other job uses: "LF" 0021).
+FOLD_LOCK_KEY = 0x4C46_0021
+# How often leadflow.jobs folds the counters: the rows a count sums stay a few per key.
+FOLD_SECONDS = 60.0
+
+
+async def fold_counts() -> sql.CountsFold | None:
+    """One round of folding migration 0021's counters (`sql.fold_lead_counts`), on one
+    instance at a time (None: another instance's round holds the lock). Never changes a
+    count."""
+    async with in_transaction():
+        if not await sql.try_job_lock(FOLD_LOCK_KEY):
+            return None
+        return await sql.fold_lead_counts()
 
 
 def counted_leads(actor: Actor, lead_filter: LeadFilter) -> list[dict[str, int | None]] | None:

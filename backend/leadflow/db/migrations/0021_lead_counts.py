@@ -2,28 +2,33 @@
 and creator, how many of their leads are NEW, ACTIVE and DONE, kept by triggers on `leads`.
 
 The lists' counts (leadCounts, the tabs' totalCount, a campaign's leads, a clerk's own leads, a
-partner's submitted leads) for filters by status, campaign and assignee sum a few hundred rows
-of this table instead of counting up to a million leads (69-210 ms at 1M leads before). A NULL
-assignee or creator is stored as 0 (user ids start at 1), so each combination has one row and
-one key for ON CONFLICT.
+partner's submitted leads) for filters by status, campaign and assignee sum the rows of the
+wanted keys in this table instead of counting up to a million leads (69-210 ms at 1M leads
+before). A NULL assignee or creator is stored as 0 (user ids start at 1).
 
-The triggers are the table's only writers and run inside the writing statement, so a count read
-in the writing transaction (or after its commit) includes its changes, and every way a lead
-changes (the services, bulk imports, an operator's UPDATE, a deletion) keeps the table exact.
-Each change is applied as "minus the old row, plus the new row" (as 0006's rollups).
+The triggers run inside the writing statement and are the only writers besides the fold, so a
+count read in the writing transaction (or after its commit) includes its changes, and every way
+a lead changes (the services, bulk imports, an operator's UPDATE, a deletion) keeps the counts
+exact. Each change is applied as "minus the old row, plus the new row" (as 0006's rollups).
 
-PostgreSQL: one trigger per statement with transition tables: a statement changing 1,000 leads
-makes one upsert. The upsert goes in key order (campaign, assignee, creator; the NEW leads'
-row, assignee 0, first), so two statements touching the same rows lock them in the same order
-and cannot deadlock each other. The trigger's name sorts before 0006's (`lead_counts_*` <
-`report_rollups_*`; PostgreSQL fires a statement's triggers in name order), so every statement
-locks counter rows first, then rollup rows: one order for all. Statements that change no
-counted column (a note, first_assigned_at, waiting_since) upsert no row and lock nothing. A
-counter row is a point where writers of the same campaign, clerk and creator queue until the
-first commits (assignment: also the campaign's NEW row); 0006's (campaign, day) rows already
-queue most of them (every close of a campaign on one day, every creation).
-SQLite: one trigger per row (it has no statement triggers); SQLite writers never run
-concurrently.
+PostgreSQL: the counters are insert-only. One trigger per statement with transition tables
+INSERTs one row per key with the statement's net deltas (none for a key whose deltas are all
+zero; none at all for a statement that changes no counted column: a note, first_assigned_at,
+waiting_since); no trigger ever updates or locks a shared row. A count is the SUM of its keys'
+rows (indexes on the keys). So counters add no lock to a write and no lock order between
+writers: updating one row per key in place made intake + automatic distribution vs.
+distributeLeads, and distributeLeads of >1,000 leads (one UPDATE per 1,000) vs. assignLeads,
+deadlock over (campaign, 0, creator) and the assignees' rows, and every intake and assignment
+of a creator's NEW leads queued on one row until commit. The rows pile up between folds:
+leadflow.jobs folds them every minute (lead_lists.fold_counts, under an advisory lock; one
+statement: `WITH gone AS (DELETE ... RETURNING) INSERT ... SELECT key, SUM(..) GROUP BY key`,
+only keys with several rows or all-zero sums). MVCC keeps a count exact during a fold: a
+reader sees the rows before or after it; the rows of writers not committed when the fold
+began are not in its snapshot and stay as they are. 0006's rollups still update
+(campaign, day) rows in place.
+SQLite: one trigger per row (it has no statement triggers) that adds to the key's one row in
+place (an upsert on the primary key); SQLite writers never run concurrently. Its fold only
+drops rows whose counts are all zero.
 
 The SQL is spelled out here, not imported, so that this migration keeps doing what it did when a
 later one changes the triggers.
@@ -44,10 +49,11 @@ STATUSES = {
 }
 
 _TABLE = {
+    # No key: every statement adds rows of its own (see the docstring).
     "postgres": (
         "CREATE TABLE lead_counts (campaign_id INT NOT NULL, assignee_id INT NOT NULL, "
         "created_by_id INT NOT NULL, new INT NOT NULL DEFAULT 0, active INT NOT NULL DEFAULT 0, "
-        "done INT NOT NULL DEFAULT 0, PRIMARY KEY (campaign_id, assignee_id, created_by_id))"
+        "done INT NOT NULL DEFAULT 0)"
     ),
     "sqlite": (
         "CREATE TABLE lead_counts (campaign_id INTEGER NOT NULL, assignee_id INTEGER NOT NULL, "
@@ -56,22 +62,31 @@ _TABLE = {
         "PRIMARY KEY (campaign_id, assignee_id, created_by_id)) WITHOUT ROWID"
     ),
 }
+# PostgreSQL: the reads' conditions (a campaign, with or without a clerk; a clerk; a creator).
+_INDEXES = (
+    "CREATE INDEX lead_counts_by_key ON lead_counts (campaign_id, assignee_id, created_by_id)",
+    "CREATE INDEX lead_counts_by_assignee ON lead_counts (assignee_id)",
+    "CREATE INDEX lead_counts_by_creator ON lead_counts (created_by_id)",
+)
 
 
-def _upsert(changes: str) -> str:
-    """The statement applying `changes` (a subquery of the key columns as stored, `closed_at`
-    and `sign`: 1 for a row that now exists, -1 for one that no longer does)."""
+def _insert(changes: str, *, upsert: bool) -> str:
+    """The statement adding `changes` (a subquery of the key columns as stored, `closed_at`
+    and `sign`: 1 for a row that now exists, -1 for one that no longer does) to the counters,
+    one row per key: a new row of deltas (PostgreSQL), or added to the key's one row in place
+    (`upsert`, SQLite). Keys whose deltas are all zero add nothing."""
     keys = ", ".join(KEYS)
-    sums = ", ".join(
-        f"SUM(CASE WHEN {condition} THEN sign ELSE 0 END)" for condition in STATUSES.values()
-    )
+    sums = [f"SUM(CASE WHEN {condition} THEN sign ELSE 0 END)" for condition in STATUSES.values()]
     # `WHERE true`: SQLite's parser needs it between a SELECT and ON CONFLICT.
-    return (
+    statement = (
         f"INSERT INTO lead_counts ({keys}, {', '.join(STATUSES)}) "
-        f"SELECT {keys}, {sums} FROM ({changes}) AS changes WHERE true "
-        f"GROUP BY {keys} ORDER BY {keys} "
-        f"ON CONFLICT ({keys}) DO UPDATE SET "
-        + ", ".join(f"{name} = lead_counts.{name} + excluded.{name}" for name in STATUSES)
+        f"SELECT {keys}, {', '.join(sums)} FROM ({changes}) AS changes WHERE true "
+        f"GROUP BY {keys} HAVING " + " OR ".join(f"{total} <> 0" for total in sums)
+    )
+    if not upsert:
+        return statement
+    return f"{statement} ON CONFLICT ({keys}) DO UPDATE SET " + ", ".join(
+        f"{name} = lead_counts.{name} + excluded.{name}" for name in STATUSES
     )
 
 
@@ -110,7 +125,8 @@ def _postgres_statements() -> list[str]:
         statements.append(
             # The column `new` would otherwise clash with PL/pgSQL's NEW record.
             f"CREATE FUNCTION lead_counts_{event}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"#variable_conflict use_column\nBEGIN {_upsert(changes[event])}; RETURN NULL; END $$"
+            f"#variable_conflict use_column\nBEGIN {_insert(changes[event], upsert=False)}; "
+            "RETURN NULL; END $$"
         )
         statements.append(
             f"CREATE TRIGGER lead_counts_{event} AFTER {event.upper()} ON leads "
@@ -131,7 +147,7 @@ def _sqlite_statements() -> list[str]:
         when = f" WHEN {_changed('OLD', 'NEW', 'IS NOT')}" if event == "update" else ""
         statements.append(
             f"CREATE TRIGGER lead_counts_{event} AFTER {event.upper()} ON leads "
-            f"FOR EACH ROW{when} BEGIN {_upsert(changes[event])}; END"
+            f"FOR EACH ROW{when} BEGIN {_insert(changes[event], upsert=True)}; END"
         )
     return statements
 
@@ -156,7 +172,10 @@ async def install_counts(apps, schema_editor) -> None:
     if postgres:
         await _execute(client, "LOCK TABLE leads IN SHARE ROW EXCLUSIVE MODE")
     await _execute(client, _TABLE["postgres" if postgres else "sqlite"])
-    await _execute(client, _upsert(_rows("leads", 1, " FROM leads")))
+    for statement in _INDEXES if postgres else ():
+        await _execute(client, statement)
+    # One row per key (the table is empty).
+    await _execute(client, _insert(_rows("leads", 1, " FROM leads"), upsert=False))
     for statement in _postgres_statements() if postgres else _sqlite_statements():
         await _execute(client, statement)
 
