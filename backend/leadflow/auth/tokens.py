@@ -5,7 +5,10 @@ found only), so a script paging through leads pays one lookup per token and peri
 database round trip per request. What can end a token's use clears the whole cache in the
 process that does it, before the next request: revoking the token or deactivating its user
 (any save or delete of an ApiToken or a User, through Tortoise's post_save/post_delete
-signals). Other processes and instances learn of it when their entry expires: a revoked token
+signals). A save inside a transaction clears it before the COMMIT, and a lookup in between
+reads the old row: code that commits such a transaction calls `forget_token_lookups()` again
+after it (services/accounts.deactivate_user; web/graphql.py after a keyed mutation's
+transaction). Other processes and instances learn of it when their entry expires: a revoked token
 or a deactivated user's token works there for at most TOKEN_CACHE_SECONDS more. So do changes
 made by a plain UPDATE (QuerySet.update(), SQL), which send no signal; none of those touches
 what authentication reads today (digest, revoked_at, read_only, the user's active flag and

@@ -20,7 +20,7 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.auth.passwords import hash_password, verify_password
 from leadflow.auth.sessions import open_session, revoke_sessions_of
-from leadflow.auth.tokens import issue_token
+from leadflow.auth.tokens import forget_token_lookups, issue_token
 from leadflow.db.enums import Role
 from leadflow.db.models import (
     SHORT_MAX,
@@ -200,6 +200,9 @@ async def deactivate_user(actor: Actor, user_id: int, *, address: str = "") -> U
         user.active = False
         await user.save(update_fields=["active"])
         await revoke_sessions_of(user)
+    # The save cleared the kept token lookups before the COMMIT; one made in between read
+    # the user still active (auth/tokens.py).
+    forget_token_lookups()
     await record(AuditAction.USER_DEACTIVATED, actor=actor, detail=user.email, address=address)
     return user
 

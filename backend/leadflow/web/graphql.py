@@ -41,6 +41,7 @@ from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context
 from leadflow.api.errors import UNAVAILABLE, unexpected_error
+from leadflow.auth.tokens import forget_token_lookups
 from leadflow.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
@@ -191,6 +192,10 @@ class GraphQLEndpoint:
             raise key_reused() from None
         except idempotency.KeyInProgress:
             raise key_in_progress() from None
+        finally:
+            # Saves of users and tokens in the transaction cleared the kept token lookups before
+            # its COMMIT; a lookup in between read the old rows (auth/tokens.py).
+            forget_token_lookups()
         if not stored.replayed:
             return answered[-1]
         return Response(
