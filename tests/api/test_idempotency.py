@@ -432,3 +432,121 @@ async def test_a_key_costs_three_statements_and_a_replay_one(client, actors):
     assert keyed.count == plain.count + 3, keyed.statements
     assert [s for s in replay.statements if "idempotency_keys" in s] == replay.statements[-1:]
     assert replay.count <= 2, replay.statements
+
+
+# --- credentials' rights, refusals, the heavy lane (review fixes) ------------------------------
+
+
+async def test_a_read_only_tokens_refusal_is_not_replayed_to_the_full_token(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Idem")
+    create = {"input": {"campaignId": campaign, "leads": [lead_row("Ahrens")]}}
+    refused = await post(client, actors.read_only_manager, CREATE, create, key="k")
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await IdempotencyKey.all().count() == 0
+    # The same user's full token, same key: the mutation runs (read-only tokens run none).
+    created = await post(client, actors.manager, CREATE, create, key="k")
+    assert "idempotent-replayed" not in created.headers
+    assert created.json()["data"]["createLeads"]["userErrors"] == []
+    assert await Lead.all().count() == 1
+
+
+async def test_a_full_tokens_answer_is_not_replayed_to_the_read_only_token(client, actors):
+    campaign = await new_campaign(client, actors.manager, "Idem")
+    create = {"input": {"campaignId": campaign, "leads": [lead_row("Ahrens")]}}
+    created = await post(client, actors.manager, CREATE, create, key="k")
+    assert created.json()["data"]["createLeads"]["userErrors"] == []
+    again = await post(client, actors.read_only_manager, CREATE, create, key="k")
+    assert "idempotent-replayed" not in again.headers
+    assert again.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert again.json()["data"] is None
+    assert await Lead.all().count() == 1
+
+
+async def test_a_refusal_of_the_user_is_not_stored_its_rights_may_change(client, actors):
+    create = mutation_text("createCampaign", "campaign { name }")
+    variables = {"input": {"name": "Herbst"}}
+    refused = await post(client, actors.clerk_a, create, variables, key="k")
+    assert refused.status_code == 200
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await IdempotencyKey.all().count() == 0
+    actors.clerk_a.user.role = Role.MANAGER
+    await actors.clerk_a.user.save(update_fields=["role"])
+    created = await post(client, actors.clerk_a, create, variables, key="k")
+    assert "idempotent-replayed" not in created.headers
+    assert created.json()["data"]["createCampaign"]["campaign"] == {"name": "Herbst"}
+    replayed = await post(client, actors.clerk_a, create, variables, key="k")
+    assert replayed.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_refusal_that_voids_the_whole_answer_rolls_back_the_other_mutation(client, actors):
+    [lead_id] = await active_leads(client, actors)
+    both = (
+        "mutation($lead: ID!) {"
+        ' f: recordFeedback(input: {leadId: $lead, channel: PHONE, note: "ok"}) { feedback { id } }'
+        ' c: createCampaign(input: {name: "Nein"}) { campaign { id } } }'
+    )
+    first = await post(client, actors.clerk_a, both, {"lead": lead_id}, key="both")
+    # createCampaign's payload is non-null: the refusal voids `data`, the feedback's id too.
+    assert first.json()["data"] is None
+    assert first.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await Feedback.all().count() == 0
+    assert await IdempotencyKey.all().count() == 0
+    alone = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id), key="both")
+    assert "idempotent-replayed" not in alone.headers
+    assert alone.json()["data"]["recordFeedback"]["userErrors"] == []
+    assert await Feedback.all().count() == 1
+
+
+async def test_a_rolled_back_answer_is_503_when_the_database_failed_beside_a_bug():
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionResult
+
+    from leadflow.web.idempotency import rolled_back
+
+    bug = GraphQLError("Boom.", extensions={"code": "INTERNAL_SERVER_ERROR"})
+    away = GraphQLError("Away.", extensions={"code": "UNAVAILABLE"})
+    for errors in ([bug, away], [away, bug]):
+        status, body, headers = rolled_back(ExecutionResult(data=None, errors=errors))
+        assert status == 503 and headers == {"Retry-After": "1"}
+        assert body["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    status, body, headers = rolled_back(ExecutionResult(data=None, errors=[bug]))
+    assert status == 500 and headers == {}
+
+
+SEARCHING_MUTATION = (
+    'mutation { createCampaign(input: {name: "Lane"}) { campaign { '
+    'leads(filter: {search: "ab"}) { totalCount } } userErrors { code } } }'
+)
+
+
+def heavy_lane_of(app: Any) -> Any:
+    """The app's heavy lane (api/limits.HeavyLane), through its /graphql endpoint."""
+    for route in app.routes:
+        endpoint = getattr(getattr(route, "endpoint", None), "__self__", None)
+        schema = getattr(endpoint, "_schema", None)
+        if schema is not None:
+            return schema.heavy_lane
+    raise AssertionError("no /graphql endpoint")
+
+
+@pytest.mark.parametrize("key", ["lane", None])
+async def test_a_mutation_that_searches_waits_for_the_heavy_lane(app, client, actors, key):
+    async with heavy_lane_of(app).taken():  # a search is running; the lane has one place
+        mutation = asyncio.create_task(post(client, actors.manager, SEARCHING_MUTATION, key=key))
+        await asyncio.sleep(0.3)
+        assert not mutation.done()
+        # Nothing of it ran yet (a keyed one has not opened its transaction either).
+        assert await IdempotencyKey.all().count() == 0
+    response = await asyncio.wait_for(mutation, 10)
+    assert response.status_code == 200, response.text
+    campaign = response.json()["data"]["createCampaign"]["campaign"]
+    assert campaign == {"leads": {"totalCount": 0}}
+
+
+async def test_a_keyed_mutation_that_does_not_search_passes_a_full_lane(app, client, actors):
+    [lead_id] = await active_leads(client, actors)
+    async with heavy_lane_of(app).taken():
+        response = await asyncio.wait_for(
+            post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id), key="cheap"), 10
+        )
+    assert response.json()["data"]["recordFeedback"]["userErrors"] == []

@@ -28,6 +28,8 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
@@ -61,7 +63,6 @@ from graphql.language import SKIP, DocumentNode, VisitorAction
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
-from strawberry.types.graphql import OperationType
 
 from leadflow.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from leadflow.settings import Settings
@@ -165,6 +166,69 @@ class DocumentCache:
             self._entries[query] = (entry[0], errors)
 
 
+# Set while a request runs whose lane was decided before it began (`HeavyLane.before`): the
+# extension then never waits for the lane itself.
+_LANE_DECIDED: ContextVar[bool] = ContextVar("heavy_lane_decided", default=False)
+
+
+class HeavyLane:
+    """The places for requests that search (estimated at HEAVY_COST or more), per instance.
+
+    Queries and mutations take a place while they execute (`QueryLimitsExtension`). A request
+    that runs inside a transaction it opens first (a mutation with an Idempotency-Key,
+    `web/graphql.py`) takes it before, with `before`: waiting for the lane while holding a
+    transaction could deadlock on SQLite, whose one connection a search in the lane waits
+    for."""
+
+    def __init__(self, places: int, limits: QueryLimits, cache: DocumentCache) -> None:
+        self._places = asyncio.Semaphore(places)
+        self._limits = limits
+        self._cache = cache
+
+    @asynccontextmanager
+    async def taken(self) -> AsyncIterator[None]:
+        """One place, held for the block."""
+        async with self._places:
+            yield
+
+    @asynccontextmanager
+    async def before(
+        self, schema: GraphQLSchema, query: str, variables: Mapping[str, object] | None
+    ) -> AsyncIterator[None]:
+        """For the block: a place when the document is heavy, and the extension told not to
+        wait for one (however the block's execution estimates it)."""
+        document = self._cache.document(query)
+        heavy = await _off_loop_if_long(
+            query, self._heavy, schema, query, document, variables or {}
+        )
+        decided = _LANE_DECIDED.set(True)
+        try:
+            if heavy:
+                async with self._places:
+                    yield
+            else:
+                yield
+        finally:
+            _LANE_DECIDED.reset(decided)
+
+    def _heavy(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode | None,
+        variables: Mapping[str, object],
+    ) -> bool:
+        # As the extension estimates it; a document refused by a limit runs nothing.
+        try:
+            if document is None:
+                document = parse_within_limits(query, self._limits)
+            measures: list[Measure] = []
+            errors = operation_limit_errors(schema, document, self._limits, variables, measures)
+        except GraphQLError:
+            return False
+        return not errors and sum(measure.cost for measure in measures) >= HEAVY_COST
+
+
 class QueryLimitsExtension(SchemaExtension):
     """Parses within the size limits, checks depth, aliases, breadth and cost, then validates
     (cached); long documents off the event loop. Requests without a login get introspection
@@ -175,7 +239,7 @@ class QueryLimitsExtension(SchemaExtension):
         *,
         limits: QueryLimits,
         cache: DocumentCache | None = None,
-        heavy_lane: asyncio.Semaphore | None = None,
+        heavy_lane: HeavyLane | None = None,
     ) -> None:
         self.limits = limits
         self.cache = cache or DocumentCache()
@@ -212,14 +276,12 @@ class QueryLimitsExtension(SchemaExtension):
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
-        # Mutations search nothing (their cost is their payload's size) and never wait for the
-        # lane: one sent with an Idempotency-Key runs inside its transaction, which on SQLite
-        # holds the one connection a searching request in the lane would wait for.
-        mutation = self.execution_context.operation_type is OperationType.MUTATION
-        if self.heavy_lane is None or self.cost < HEAVY_COST or mutation:
+        # A mutation's payload may search too. One whose lane was decided before its
+        # transaction began (`HeavyLane.before`) does not wait here.
+        if self.heavy_lane is None or self.cost < HEAVY_COST or _LANE_DECIDED.get():
             yield
             return
-        async with self.heavy_lane:
+        async with self.heavy_lane.taken():
             yield
 
     def _errors(self, document: DocumentNode) -> list[GraphQLError]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 
@@ -16,6 +15,7 @@ from leadflow.api.execution import LeanExecutionContext
 from leadflow.api.field_policy import FieldPolicy
 from leadflow.api.limits import (
     DocumentCache,
+    HeavyLane,
     NoIntrospectionRule,
     QueryLimits,
     QueryLimitsExtension,
@@ -64,6 +64,9 @@ class Mutation(
 
 
 class LeadflowSchema(strawberry.Schema):
+    # The requests that search, a few at a time (web/graphql.py takes it for keyed mutations).
+    heavy_lane: HeavyLane | None = None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -79,7 +82,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits and the introspection switch of `settings`."""
     limits = QueryLimits.from_settings(settings)
     documents = DocumentCache()
-    heavy_lane = asyncio.Semaphore(settings.graphql_heavy_concurrency)
+    heavy_lane = HeavyLane(settings.graphql_heavy_concurrency, limits, documents)
     # Factories, so that strawberry makes fresh extension instances for every request.
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ErrorTranslation,
@@ -88,7 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.graphql_introspection:
         extensions.append(lambda: AddValidationRules([NoIntrospectionRule]))
-    return LeadflowSchema(
+    schema = LeadflowSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -108,6 +111,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=LeanExecutionContext,
     )
+    schema.heavy_lane = heavy_lane
+    return schema
 
 
 # With the default settings: the exported SDL and tools that need no server.

@@ -41,6 +41,7 @@ from strawberry.types.graphql import OperationType
 
 from leadflow.api.context import Context
 from leadflow.api.errors import UNAVAILABLE, unexpected_error
+from leadflow.api.limits import HeavyLane
 from leadflow.auth.tokens import forget_token_lookups
 from leadflow.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from leadflow.db.deadline import database_deadline
@@ -59,6 +60,7 @@ from leadflow.web.idempotency import (
     key_in_progress,
     key_reused,
     not_for_streams,
+    refused_as_a_whole,
     repeatable,
     rolled_back,
     runs_mutation,
@@ -155,7 +157,14 @@ class GraphQLEndpoint:
         context = Context(
             auth=auth, address=client_address(request), time_zone=request_time_zone(request)
         )
-        if key is not None and auth is not None and self._runs_mutation(params, request):
+        # A read-only credential runs no mutation (each is refused FORBIDDEN): nothing to run
+        # once, and its refusal must not be kept under a key its user's full token may send.
+        if (
+            key is not None
+            and auth is not None
+            and not auth.read_only
+            and self._runs_mutation(params, request)
+        ):
             return await self._execute_once(params, context, auth.user.id, key, media_type)
         return await self._execute(params, context, request.method)
 
@@ -175,8 +184,9 @@ class GraphQLEndpoint:
 
         async def run() -> idempotency.Outcome:
             result = await self._execute(params, context, "POST")
-            keep = not is_request_error(result) and repeatable(result)
-            if keep or is_request_error(result):
+            refused = refused_as_a_whole(result)
+            keep = not is_request_error(result) and not refused and repeatable(result)
+            if keep or refused or is_request_error(result):
                 response = result_response(result, media_type)
             else:
                 status, body, headers = rolled_back(result)
@@ -187,7 +197,9 @@ class GraphQLEndpoint:
 
         digest = idempotency.request_digest(params.query, params.operation_name, params.variables)
         try:
-            stored = await idempotency.once(user_id, key, digest, run)
+            # The heavy lane before the transaction, never inside it (api/limits.HeavyLane).
+            async with self._lane_before(params):
+                stored = await idempotency.once(user_id, key, digest, run)
         except idempotency.KeyReused:
             raise key_reused() from None
         except idempotency.KeyInProgress:
@@ -204,6 +216,12 @@ class GraphQLEndpoint:
             media_type=f"{media_type}; charset=utf-8",
             headers={REPLAYED_HEADER: "true"},
         )
+
+    def _lane_before(self, params: GraphQLParams) -> contextlib.AbstractAsyncContextManager[None]:
+        lane = getattr(self._schema, "heavy_lane", None)
+        if not isinstance(lane, HeavyLane):
+            return contextlib.nullcontext()
+        return lane.before(self._schema._schema, params.query, params.variables)
 
     async def _read_params(self, request: Request) -> GraphQLParams:
         if request.method in READ_METHODS:

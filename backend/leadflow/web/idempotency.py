@@ -1,15 +1,21 @@
 """The `Idempotency-Key` header of POST /graphql: which requests it applies to, and what is
 stored and replayed (the storage and the transaction: services/idempotency.py).
 
-- A mutation (the operation the request runs) with the header and a login runs at most once per
-  user and key: a retry with the same key and the same request (document, operationName,
-  variables) gets the first response again, with `Idempotent-Replayed: true`; with another
-  request, 422 IDEMPOTENCY_KEY_REUSED. A document's mutations commit together or not at all.
-- Stored: every response of a mutation that ran, userErrors and refusals (FORBIDDEN,
-  NOT_FOUND, ...) included: sending it again would answer the same. Not stored: a request that
-  never ran (syntax, validation, limits: nothing changed) and a failure nobody expected (a
-  database error): then the whole request is rolled back, the mutation's writes too, and the
-  answer says so; the client sends it again with the same key.
+- A mutation (the operation the request runs) with the header and a login with write rights
+  runs at most once per user and key: a retry with the same key and the same request
+  (document, operationName, variables) gets the first response again, with
+  `Idempotent-Replayed: true`; with another request, 422 IDEMPOTENCY_KEY_REUSED. A read-only
+  token's mutations run as without the header: each is refused (FORBIDDEN), nothing is stored,
+  and nothing stored under its user's key is replayed to it.
+- Stored, in one transaction with the writes: the response of a document whose mutations ran,
+  userErrors and refusals of single fields (NOT_FOUND, a FORBIDDEN beside answers that
+  survive, ...) included; a refused mutation does not undo one before it that succeeded (each
+  commits its own writes or none; the key covers the whole response). Not stored (the whole
+  request rolled back, the mutations' writes too): a request that never ran (syntax,
+  validation, limits); a refusal of the credentials (FORBIDDEN, UNAUTHENTICATED) that leaves no
+  answer of any mutation (the user's rights may change before the retry); and a failure nobody
+  expected (a database error), whose answer says so: the client sends it again with the same
+  key.
 - A query with the header runs as usual (nothing to repeat); an event stream with it is
   refused (it carries no mutation). A malformed key is refused (400) whatever the operation.
 """
@@ -33,6 +39,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 REPEATABLE_CODES = frozenset(
     {"FORBIDDEN", "UNAUTHENTICATED", "BAD_USER_INPUT", "NOT_FOUND", "BAD_REQUEST"}
 )
+# Refusals of the credentials: not stored when no mutation's answer survives them.
+CREDENTIAL_REFUSALS = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
 # A database that failed (web/graphql.py's 503 handling) rather than a bug.
 UNAVAILABLE_CODE = "UNAVAILABLE"
 
@@ -72,11 +80,27 @@ def repeatable(result: ExecutionResult) -> bool:
     return all(_code(error) in REPEATABLE_CODES for error in result.errors or [])
 
 
+def refused_as_a_whole(result: ExecutionResult) -> bool:
+    """Whether the credentials were refused and no mutation's answer is left (`data` null, or
+    every mutation's field null): the request is rolled back and answered as it is, not
+    stored; a retry runs again, under the rights the user has then."""
+    errors = result.errors or []
+    data = result.data
+    answered = data is not None and any(value is not None for value in data.values())
+    return (
+        not answered
+        and repeatable(result)
+        and any(_code(error) in CREDENTIAL_REFUSALS for error in errors)
+    )
+
+
 def rolled_back(result: ExecutionResult) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, body and headers for a keyed request rolled back after a failure: no `data`
     (nothing of it was kept), the failure's message and code (its request id too), and what
     to do; 503 with Retry-After when the database failed, else 500."""
-    failure = next(e for e in result.errors or [] if _code(e) not in REPEATABLE_CODES)
+    failures = [e for e in result.errors or [] if _code(e) not in REPEATABLE_CODES]
+    # A database that went away explains the other failures too: 503, retry (as unkeyed).
+    failure = next((e for e in failures if _code(e) == UNAVAILABLE_CODE), failures[0])
     extensions = dict(failure.extensions or {})
     extensions.setdefault("code", "INTERNAL_SERVER_ERROR")
     message = (
