@@ -37,18 +37,21 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from leadflow.api.context import Context, EventSource
 from leadflow.api.errors import unexpected_error
+from leadflow.db.availability import database_unavailable
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services.due import UTC_ZONE, time_zone_named
 from leadflow.settings import Settings
 from leadflow.web.access import Caller, authenticate_secret, session_secret
 from leadflow.web.client import client_address
+from leadflow.web.unavailable import log_unavailable
 
 log = logging.getLogger("leadflow.live")
 
@@ -62,6 +65,8 @@ MAX_CONNECTIONS_PER_USER = 20
 # too many connections of one user.
 FORBIDDEN = 4403
 TOO_MANY = 4429
+# WebSocket's 1013 Try Again Later: the database could not be reached at connection_init.
+TRY_AGAIN_LATER = 1013
 # on_ws_connect's answer for a connection_ack without a payload.
 NO_PAYLOAD: UnsetType = UNSET
 STREAMED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION})
@@ -190,6 +195,18 @@ class LiveWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             view = self.view
             if isinstance(view, GraphQLWebSocket):
                 view.release(self.context)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """connection_init (`GraphQLWebSocket.on_ws_connect`); a login lookup that finds the
+        database away closes the socket with 1013 Try Again Later: no refusal (4403), no
+        failure of ours."""
+        try:
+            await super().handle_connection_init(message)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log_unavailable(error, "live connection_init")
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason="Database unavailable")
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
