@@ -4,7 +4,8 @@ data and the same errors (message, path, locations), for plain attributes and ev
 Each document runs twice, once with strawberry's stock execution context and once with ours,
 on a small schema made for the edge cases (nulls in non-null fields, values a scalar cannot
 serialise, objects of the wrong type, missing attributes, resolvers, async fields, a type with
-its own is_type_of) and on the real schema over the page of leads and the opportunity list."""
+its own is_type_of, resolver-less fields with permission classes or a field extension) and on
+the real schema over the page of leads and the opportunity list."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from leadflow.api import execution
@@ -63,6 +66,18 @@ class Picky:
         return isinstance(obj, Picky)
 
 
+class Never(BasePermission):
+    message = "Not for you."
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+class Mask(FieldExtension):
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
+        return "***"
+
+
 @strawberry.type
 class Branch:
     name: str
@@ -70,6 +85,11 @@ class Branch:
     maybe_leaf: Leaf | None
     leaves: list[Leaf]
     picky: Picky | None
+    # No resolver, yet not plain attributes: strawberry marks their resolvers `_is_default`
+    # all the same (reviewer C), and the short path must not skip the permission or extension.
+    hidden: str | None = strawberry.field(permission_classes=[Never], default=None)
+    guarded: Leaf | None = strawberry.field(permission_classes=[Never], default=None)
+    masked: str = strawberry.field(extensions=[Mask()], default="")
 
     @strawberry.field
     def computed(self) -> str:
@@ -112,6 +132,9 @@ def branch(**overrides: Any) -> Branch:
         "maybe_leaf": None,
         "leaves": [leaf(), leaf(size=4)],
         "picky": Picky(value="ok"),
+        "hidden": "salary",
+        "guarded": leaf(name="secret"),
+        "masked": "erased@example.com",
     }
     values.update(overrides)
     return Branch(**values)
@@ -154,6 +177,7 @@ DOCUMENTS = [
     f'{{ branch(name: "{name}") {{ {FIELDS} }} }}' for name in [*BRANCHES, "missing_attribute"]
 ] + [
     '{ branch(name: "good") { broken name } }',
+    '{ branch(name: "good") { name hidden guarded { name } masked leaf { size } } }',
     '{ a: branch(name: "good") { leaf { size } } b: branch(name: "unserialisable") { name } }',
     'query($skip: Boolean = true) { branch(name: "good") { name @skip(if: $skip) leaf { size } } }',
 ]
@@ -203,7 +227,9 @@ async def test_plain_attributes_take_the_short_path() -> None:
         result = await TOY.execute('{ branch(name: "good") { name leaf { name size colour } } }')
     assert not result.errors
     assert calls == ["Query"]  # the root field has a resolver; the rest are attributes
-    assert execution._plan_of(TOY._schema.type_map["Branch"].fields["computed"]) is None
+    branch_fields = TOY._schema.type_map["Branch"].fields
+    for name in ["computed", "hidden", "guarded", "masked"]:
+        assert execution._plan_of(branch_fields[name]) is None, name
 
 
 @pytest.mark.usefixtures("busy_database")

@@ -16,7 +16,8 @@ does. The results are the same as graphql-core's (tests/api/test_execution.py co
 
 Tied to graphql-core 3.3's ExecutionContext (`execute_fields`, `execute_field`,
 `collect_and_execute_subfields`, `handle_field_error`) and strawberry's marks of its basic
-resolvers (`_is_default`, the field definition in the GraphQL field's extensions); both
+resolvers (`_is_default`, the name `_get_basic_result`, the field definition in the GraphQL
+field's extensions with `is_basic_field`); both
 libraries are pinned in requirements.lock, and the tests fail if either changes its ways.
 """
 
@@ -77,6 +78,8 @@ def _plan_of(field: GraphQLField | None) -> _Plain | None:
     resolve = field.resolve
     if resolve is None or not getattr(resolve, "_is_default", False) or field.args:
         return None
+    if not _is_basic(field, resolve):
+        return None
     return_type = field.type
     non_null = isinstance(return_type, GraphQLNonNull)
     named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
@@ -86,6 +89,19 @@ def _plan_of(field: GraphQLField | None) -> _Plain | None:
     if isinstance(named, GraphQLObjectType) and _plain_type_check(named):
         return _Plain(resolve, attribute, non_null, return_type, None, named, named.is_type_of)
     return None  # lists, interfaces, unions: graphql-core's path
+
+
+def _is_basic(field: GraphQLField, resolve: Callable[..., Any]) -> bool:
+    """strawberry's resolver of a basic field: no resolver, no extensions (permission classes
+    are one), no exception handlers. strawberry marks the resolver of a resolver-less field
+    `_is_default` even when it runs permission classes, extensions or exception handlers; only
+    a basic field without handlers gets its plain `_get_basic_result`."""
+    definition = (field.extensions or {}).get(_DEFINITION)
+    if definition is None or not getattr(definition, "is_basic_field", False):
+        return False
+    if getattr(definition, "extensions", None) or getattr(definition, "permission_classes", None):
+        return False
+    return getattr(resolve, "__name__", None) == "_get_basic_result"
 
 
 def _attribute_of(field: GraphQLField) -> str | None:
