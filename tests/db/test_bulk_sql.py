@@ -1,20 +1,33 @@
 """The contract of db.sql's bulk writes on both databases: `insert_rows` stores what
-Tortoise's own `bulk_create` stores (enums, JSON, datetimes, decimals, defaults), in one
-statement; `write_assignments` changes only the guarded rows, every column at once;
+Tortoise's own `bulk_create` stores (enums, JSON, datetimes in UTC, decimals, defaults and
+database defaults), in one statement; `write_assignments` changes only leads still NEW, every
+column at once, and of two concurrent assignments of a lead only one (PostgreSQL);
 `latest_of_each` ranks each group on its own."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import pytest
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.db import sql
-from leadflow.db.enums import LeadEventKind, LeadStatus, Outcome
-from leadflow.db.lead_status import status_condition
-from leadflow.db.models import Campaign, Contact, Lead, LeadEvent, Opportunity, OutboxEvent
+from leadflow.db.enums import ImportIssueKind, LeadEventKind, Outcome
+from leadflow.db.models import (
+    Campaign,
+    Contact,
+    ImportIssue,
+    Lead,
+    LeadEvent,
+    LeadImport,
+    Opportunity,
+    OutboxEvent,
+)
 from leadflow.services.distribution import NewAssignment
 from tests.helpers import Actors, QueryCounter
 
@@ -150,22 +163,24 @@ async def new_leads(count: int) -> list[int]:
     return lead_ids
 
 
-async def test_write_assignments_changes_only_guarded_rows_in_one_statement(actors: Actors):
+async def test_write_assignments_changes_only_new_leads_in_one_statement(actors: Actors):
     a, b = actors.clerk_a.user, actors.clerk_b.user
     ids = await new_leads(4)
     earlier = clock.now() - timedelta(days=2)
     await Lead.filter(id=ids[1]).update(first_assigned_at=earlier)
     await Lead.filter(id=ids[3]).update(assignee_id=b.id, assigned_at=earlier)  # taken
+    closed = (await new_leads(1))[0]
+    await Lead.filter(id=closed).update(closed_at=earlier)  # DONE without an assignee
     at = clock.now()
     given = [
         NewAssignment(ids[0], a.id, "eins"),
         NewAssignment(ids[1], b.id, "zwei"),
         NewAssignment(ids[2], a.id, "drei"),
         NewAssignment(ids[3], a.id, "vier"),
+        NewAssignment(closed, a.id, "fünf"),
     ]
-    still_new = Lead.filter(status_condition(LeadStatus.NEW), id__in=ids)
     with QueryCounter() as counter:
-        changed = await sql.write_assignments(still_new, given, at)
+        changed = await sql.write_assignments(given, at)
     assert counter.count == 1
     leads = {lead.id: lead for lead in await Lead.filter(id__in=ids)}
     assert sorted(row["id"] for row in changed) == ids[:3]
@@ -188,6 +203,85 @@ async def test_write_assignments_changes_only_guarded_rows_in_one_statement(acto
         earlier,
         None,
     )
+    assert (await Lead.get(id=closed)).assignee_id is None
+
+
+async def test_of_two_concurrent_assignments_of_a_lead_one_wins(actors: Actors):
+    """Without the callers' FOR UPDATE: the second UPDATE waits for the first's row lock and
+    then re-checks "still NEW" on the row as the first left it (a subquery over `leads` would
+    be read in the second statement's snapshot, and both would claim the lead)."""
+    if not sql.is_postgres():
+        pytest.skip("SQLite runs one writing transaction at a time")
+    a, b = actors.clerk_a.user, actors.clerk_b.user
+    [lead_id] = await new_leads(1)
+    first_wrote = asyncio.Event()
+    changed: dict[str, int] = {}
+
+    async def assign(name: str, clerk_id: int) -> None:
+        if name == "second":
+            await first_wrote.wait()
+        async with in_transaction():
+            rows = await sql.write_assignments(
+                [NewAssignment(lead_id, clerk_id, name)], clock.now()
+            )
+            changed[name] = len(rows)
+            if name == "first":
+                first_wrote.set()
+                await asyncio.sleep(0.5)  # the second's UPDATE waits for this row lock
+
+    await asyncio.gather(assign("first", a.id), assign("second", b.id))
+    assert changed == {"first": 1, "second": 0}
+    lead = await Lead.get(id=lead_id)
+    assert (lead.assignee_id, lead.assignment_reason) == (a.id, "first")
+
+
+async def test_datetimes_are_stored_in_utc_as_tortoise_stores_them(actors: Actors):
+    """SQLite keeps datetimes as text and compares the text: another offset than UTC's would
+    sort wrongly."""
+    berlin = datetime(2026, 7, 1, 12, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    india = datetime(2026, 7, 1, 12, 30, 0, 5, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    for at in (berlin, india):
+        ids = await sql.next_ids(OutboxEvent, 2)
+        await OutboxEvent.bulk_create([OutboxEvent(id=ids[0], topic="t", created_at=at)])
+        await sql.insert_rows(OutboxEvent, [{"id": ids[1], "topic": "t", "created_at": at}])
+        by_orm, ours = await OutboxEvent.get(id=ids[0]), await OutboxEvent.get(id=ids[1])
+        assert by_orm.created_at == ours.created_at == at
+        assert await stored_text("outbox_events", "created_at", ids[1]) == await stored_text(
+            "outbox_events", "created_at", ids[0]
+        )
+    [lead_id] = await new_leads(1)
+    await sql.write_assignments([NewAssignment(lead_id, actors.clerk_a.user.id, "r")], berlin)
+    [created] = await sql.next_ids(OutboxEvent, 1)
+    await OutboxEvent.create(id=created, topic="t", created_at=berlin)  # Tortoise's UTC text
+    assert await stored_text("leads", "assigned_at", lead_id) == await stored_text(
+        "outbox_events", "created_at", created
+    )
+    assert (await Lead.get(id=lead_id)).assigned_at == berlin
+
+
+async def test_a_field_with_only_a_database_default_gets_it(actors: Actors):
+    """ImportIssue.code has a db_default and no default: a row that leaves it out stores the
+    database's default, as Tortoise's create does (the statement names every column, so the
+    database's DEFAULT itself never applies)."""
+    campaign = await Campaign.create(name="Defaults")
+    lead_import = await LeadImport.create(campaign=campaign, file_name="f.csv", file_digest="x")
+    await ImportIssue.create(
+        lead_import=lead_import, kind=ImportIssueKind.REJECTED, row_number=1, message="m"
+    )
+    issue = {"kind": ImportIssueKind.REJECTED, "message": "m", "lead_import_id": lead_import.id}
+    await sql.insert_rows(ImportIssue, [{**issue, "row_number": 2}])
+    await sql.insert_rows(
+        ImportIssue,
+        [ImportIssue(lead_import_id=lead_import.id, kind=ImportIssueKind.REJECTED, row_number=3,
+                     message="m")],
+    )  # fmt: skip
+    codes = await (
+        ImportIssue.filter(lead_import_id=lead_import.id)
+        .order_by("row_number")
+        .values_list("code", flat=True)
+    )
+    assert codes[0] is not None
+    assert list(codes) == [codes[0]] * 3
 
 
 async def test_latest_of_each_ranks_each_group_alone(actors: Actors):

@@ -63,8 +63,13 @@ class Context:
     def renew(self) -> None:
         """Before a subscription's next result: read afresh. A connection keeps one context for
         hours, and the loaders' cache (and "today") must not carry over from event to event."""
-        self.__dict__.pop("loaders", None)
+        self.forget_loaded()
         self.__dict__.pop("today", None)
+
+    def forget_loaded(self) -> None:
+        """Before each mutation (api/mutations/payload.py): the loaders' cache may hold what
+        the document's earlier mutations changed; the next reads load afresh."""
+        self.__dict__.pop("loaders", None)
 
     async def still_signed_in(self) -> bool:
         """A long-lived connection's login is still valid (not revoked, user active)."""

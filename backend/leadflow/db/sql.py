@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from functools import partial
 from typing import Any, Protocol
@@ -26,6 +26,8 @@ from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise import Model, connections, timezone
 from tortoise.expressions import Case, Q, RawSQL, Subquery, When
 from tortoise.fields import DatetimeField, JSONField
+from tortoise.fields.base import DatabaseDefault
+from tortoise.fields.db_defaults import SqlDefault
 from tortoise.query_api import execute_pypika
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -440,14 +442,21 @@ def _plain(value: Any) -> Any:
     return str(value)  # Decimal, UUID
 
 
+def _utc(value: datetime) -> datetime:
+    """An aware datetime in UTC, as Tortoise hands datetimes to SQLite (where they are stored
+    as text and compared as text: '12:30+02:00' would sort after '11:00+00:00'). A naive one
+    as it is."""
+    return value if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _sqlite_value(value: Any) -> Any:
     """A value as JSON holds it for SQLite's `json_each`, in the text sqlite3's adapters give
-    (which Tortoise registers): datetimes as `isoformat(" ")`, so they are stored as Tortoise
-    stores them; enums by their value."""
+    (which Tortoise registers): datetimes in UTC as `isoformat(" ")`, so they are stored as
+    Tortoise stores them; enums by their value."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
-        return value.isoformat(" ")
+        return _utc(value).isoformat(" ")
     return _plain(value)
 
 
@@ -476,10 +485,22 @@ def _converters(model: type[Model], columns: Sequence[str], postgres: bool) -> l
 
 def _default_of(field: Any) -> Any:
     """A field's default for a row that leaves it out: a datetime stamped on creation
-    (`auto_now_add`) is now, as Tortoise stamps it."""
+    (`auto_now_add`) is now, as Tortoise stamps it; a field with only a database default
+    (`db_default`, e.g. ImportIssue.code) that value, as the database would fill it in (the
+    statement names every column, so the database's own DEFAULT never applies)."""
     if isinstance(field, DatetimeField) and (field.auto_now or field.auto_now_add):
         return timezone.now
+    if field.default is None and field.has_db_default():
+        if isinstance(field.db_default, SqlDefault):
+            return partial(_no_sql_default, field)
+        return field.db_default
     return field.default
+
+
+def _no_sql_default(field: Any) -> Any:
+    raise ValueError(
+        f"insert_rows cannot compute {field.model_field_name}'s SQL default: give its value"
+    )
 
 
 def _row_reader(
@@ -506,6 +527,10 @@ def _row_reader(
                 if getattr(row, name) is None:
                     setattr(row, name, timezone.now())
             values = [getattr(row, name) for name in columns]
+            for index, value in enumerate(values):  # a db_default field left unset
+                if isinstance(value, DatabaseDefault):
+                    default = defaults[columns[index]]
+                    values[index] = default() if callable(default) else default
         else:
             if not known.issuperset(row):
                 raise ValueError(f"{model.__name__} has no columns {sorted(set(row) - known)}")
@@ -590,15 +615,23 @@ class Assignment(Protocol):
 
 
 async def write_assignments(
-    guard: QuerySet[Any], assignments: Sequence[Assignment], at: datetime
+    assignments: Sequence[Assignment], at: datetime
 ) -> list[dict[str, Any]]:
     """Assign each lead to its clerk with its reason, in ONE statement per 1,000 leads, and
-    only those of `guard` (a queryset of leads: the rule which leads may change, e.g. still
-    NEW): assignee, `assigned_at` and `waiting_since` = `at`, `first_assigned_at` = `at` unless
-    set (a reassignment keeps the first), the reason. Each lead is written once (one dead tuple;
-    PostgreSQL's statement triggers run once). Returns the changed leads' `id`, `campaign_id`
-    and `contact_id`; a lead the guard refused is missing."""
+    only a lead still NEW (no assignee, not closed): assignee, `assigned_at` and
+    `waiting_since` = `at`, `first_assigned_at` = `at` unless set (a reassignment keeps the
+    first), the reason. Each lead is written once (one dead tuple; PostgreSQL's statement
+    triggers run once). Returns the changed leads' `id`, `campaign_id` and `contact_id`; a lead
+    no longer NEW is missing.
+
+    The "still NEW" condition is on the UPDATE's target row itself (not a subquery over
+    `leads`): PostgreSQL re-checks a target row's own conditions on the row's newest version
+    when a concurrent transaction changed it (EvalPlanQual), but not a subquery's, which reads
+    the statement's snapshot; so of two concurrent assignments of a lead one wins, with or
+    without the caller's FOR UPDATE. The condition is `lead_status.status_condition(NEW)`
+    spelled in SQL. Needs SQLite >= 3.35 (UPDATE ... FROM, RETURNING)."""
     changed: list[dict[str, Any]] = []
+    at = _utc(at)  # SQLite compares the stored text
     for start in range(0, len(assignments), _BULK_ROWS):
         batch = assignments[start : start + _BULK_ROWS]
         sql = Statement()
@@ -616,18 +649,16 @@ async def write_assignments(
                 for a in batch
             )
         stamp = sql.value(at)
-        # The guard's subquery names `leads` itself: the target is aliased apart from it.
-        target = '"leads" AS assigned' if sql.postgres else '"leads"'
-        name = "assigned" if sql.postgres else '"leads"'
         changed += await _run(
             sql,
             f"WITH given (id, clerk_id, reason) AS ({rows}) "
-            f"UPDATE {target} SET assignee_id = given.clerk_id, assigned_at = {stamp}, "
-            f"waiting_since = {stamp}, first_assigned_at = COALESCE({name}.first_assigned_at, "
+            f'UPDATE "leads" SET assignee_id = given.clerk_id, assigned_at = {stamp}, '
+            f'waiting_since = {stamp}, first_assigned_at = COALESCE("leads".first_assigned_at, '
             f"{stamp}), assignment_reason = given.reason FROM given "
-            f"WHERE {name}.id = given.id AND {name}.id IN ({sql.subquery(guard.values('id'))}) "
-            f"RETURNING {name}.id AS id, {name}.campaign_id AS campaign_id, "
-            f"{name}.contact_id AS contact_id",
+            f'WHERE "leads".id = given.id '
+            f'AND "leads".assignee_id IS NULL AND "leads".closed_at IS NULL '
+            f'RETURNING "leads".id AS id, "leads".campaign_id AS campaign_id, '
+            f'"leads".contact_id AS contact_id',
         )
     return changed
 

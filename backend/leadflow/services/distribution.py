@@ -31,7 +31,6 @@ from leadflow.auth import policy
 from leadflow.auth.actors import Actor, SystemActor, actor_user
 from leadflow.db import sql
 from leadflow.db.enums import DistributionStrategy, LeadEventKind, LeadStatus, Role
-from leadflow.db.lead_status import status_condition
 from leadflow.db.models import Absence, Campaign, CampaignDistribution, Lead, LeadEvent, User
 from leadflow.errors import DomainError, DomainErrors, ErrorCode
 from leadflow.services import notifications, outbox
@@ -95,18 +94,18 @@ async def write_assignments(
     actor: Actor, assignments: Sequence[NewAssignment], *, at: datetime | None = None
 ) -> None:
     """Assign each lead to its clerk, inside the caller's transaction, after the caller locked
-    the leads in id order (PostgreSQL). One guarded UPDATE per 1,000 leads whatever the clerks,
-    every column at once (clerk, reason, times; the first assignment's time kept): only NEW
-    leads change, fewer rows changed than asked raises AssignConflict. Then one INSERT of the
-    history rows, the `lead.assigned` events (one per lead) and one notification per clerk:
-    a fixed number of statements whatever the number of leads."""
+    the leads in id order (PostgreSQL: so that overlapping distributions cannot deadlock). One
+    UPDATE per 1,000 leads whatever the clerks, every column at once (clerk, reason, times; the
+    first assignment's time kept), which changes only leads still NEW (its condition is on the
+    changed row itself, so it holds against a concurrent assignment even without the lock):
+    fewer rows changed than asked raises AssignConflict. Then one INSERT of the history rows,
+    the `lead.assigned` events (one per lead) and one notification per clerk: a fixed number
+    of statements whatever the number of leads."""
     if not assignments:
         return
     assigned_at = at or clock.now()
-    lead_ids = [assignment.lead_id for assignment in assignments]
-    # The guard: still NEW (a lead taken meanwhile is not changed, and the count tells).
-    still_new = Lead.filter(status_condition(LeadStatus.NEW), id__in=lead_ids)
-    changed = await sql.write_assignments(still_new, assignments, assigned_at)
+    # A lead taken meanwhile is not changed, and the count tells.
+    changed = await sql.write_assignments(assignments, assigned_at)
     if len(changed) != len(assignments):
         raise AssignConflict()
     author = actor_user(actor)

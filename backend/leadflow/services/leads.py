@@ -250,7 +250,9 @@ async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> Non
     async with in_transaction() as connection:
         if connection.capabilities.support_for_update:
             # PostgreSQL: lock in id order so that two overlapping distributions cannot
-            # deadlock; the guarded UPDATE (distribution.write_assignments) is the real arbiter.
+            # deadlock; the arbiter is the assignment UPDATE's own "still NEW" condition on each
+            # row (db.sql.write_assignments), which PostgreSQL re-checks on a row changed
+            # meanwhile.
             await Lead.filter(id__in=ids).order_by("id").select_for_update().only("id")
         # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
         try:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, get_type_hints
 
 import strawberry
+from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
 from leadflow.api.errors import user_errors
@@ -56,6 +57,7 @@ def payload_mutation(*, description: str) -> Callable[[Callable[P, Awaitable[Pay
 
         @functools.wraps(resolve)
         async def run(*args: P.args, **kwargs: P.kwargs) -> PayloadT:
+            _forget_loaded(args, kwargs)
             try:
                 return await resolve(*args, **kwargs)
             except DomainError as error:
@@ -64,3 +66,16 @@ def payload_mutation(*, description: str) -> Callable[[Callable[P, Awaitable[Pay
         return strawberry.mutation(description=description)(run)
 
     return decorate
+
+
+def _forget_loaded(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The request's DataLoaders cache what they read, and the document's earlier mutations may
+    have changed it since: each mutation starts with a fresh set, so that it and its payload
+    read afresh. (Mutation fields run one after another, each with its whole payload, so no
+    read is cut in half; what the mutation itself loads after its write, its payload reuses.)"""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Info):
+            forget = getattr(value.context, "forget_loaded", None)
+            if forget is not None:
+                forget()
+            return
