@@ -60,6 +60,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from graphql.language import SKIP, DocumentNode, VisitorAction
+from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -439,9 +440,13 @@ def operation_limit_errors(
         root = schema.get_root_type(definition.operation)
         if root is None:
             continue  # KnownOperationTypesRule reports it
-        measure = _Walker(schema, fragments, variables).selection_set(
-            definition.selection_set, root
-        )
+        try:
+            measure = _Walker(schema, fragments, variables).selection_set(
+                definition.selection_set, root
+            )
+        except (_NestedTooDeeply, RecursionError):
+            errors.append(_nested_too_deeply(definition))
+            continue
         if measures is not None:
             measures.append(measure)
         errors.extend(_refusals(measure, limits, definition))
@@ -491,9 +496,26 @@ def _refusals(
     return errors
 
 
+def _nested_too_deeply(node: OperationDefinitionNode) -> LimitExceeded:
+    name = f"Operation '{node.name.value}'" if node.name else "The operation"
+    return LimitExceeded(
+        f"{name} nests selections more than {MAX_NESTING_DEPTH} levels deep with its fragments.",
+        "QUERY_TOO_DEEP",
+        node,
+    )
+
+
+class _NestedTooDeeply(Exception):
+    """The walk went past MAX_NESTING_DEPTH selection sets, fragments included."""
+
+
 class _Walker:
     """Measures selection sets against the schema. Unknown fields, types and fragments are
-    skipped and a fragment cycle counts once: other validation rules report those."""
+    skipped and a fragment cycle counts once: other validation rules report those.
+
+    The walk recurses; the parser bounds the nesting within one definition, not through
+    fragments, so the walker stops past MAX_NESTING_DEPTH selection sets (graphql-core's
+    validate() has the same bound), also where a fragment it measured before is spread."""
 
     def __init__(
         self,
@@ -508,8 +530,25 @@ class _Walker:
         # keeps nested fragments from multiplying the work of validation itself.
         self._measured: dict[str, Measure] = {}
         self._entered: set[str] = set()
+        # Selection sets entered now, the most reached, and each measured fragment's own.
+        self._level = 0
+        self._reached = 0
+        self._nesting: dict[str, int] = {}
 
     def selection_set(self, selection_set: SelectionSetNode, parent: Any) -> Measure:
+        self._reach(self._level + 1)
+        self._level += 1
+        try:
+            return self._selections(selection_set, parent)
+        finally:
+            self._level -= 1
+
+    def _reach(self, level: int) -> None:
+        if level > MAX_NESTING_DEPTH:
+            raise _NestedTooDeeply
+        self._reached = max(self._reached, level)
+
+    def _selections(self, selection_set: SelectionSetNode, parent: Any) -> Measure:
         depth, aliases, cost, width, widest = 0, 0, 0, 0, 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -577,8 +616,13 @@ class _Walker:
             if not is_composite_type(target):
                 return Measure()
             self._entered.add(name)
+            reached, self._reached = self._reached, self._level
             self._measured[name] = self.selection_set(fragment.selection_set, target)
+            self._nesting[name] = self._reached - self._level
+            self._reached = max(reached, self._reached)
             self._entered.discard(name)
+        else:
+            self._reach(self._level + self._nesting[name])
         return self._measured[name]
 
     def _list_size(self, definition: GraphQLField, node: FieldNode, parent: Any) -> int:
