@@ -20,7 +20,7 @@ holding the process's only connection until it finishes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import aiosqlite
@@ -149,8 +149,10 @@ async def _install_unicode_case(connection: aiosqlite.Connection) -> None:
     it compares the already folded text. The cost is a Python call per row and column compared
     (the parameter's UPPER is a constant, computed once per statement).
 
-    Python applies full case mappings ("ß".upper() is "SS"), like PostgreSQL with an ICU
-    locale; with a libc locale PostgreSQL maps character by character and keeps "ß".
+    Folding is character by character, as PostgreSQL's UPPER/LOWER with a libc locale: a
+    character whose full mapping has another length ("ß".upper() is "SS", "İ".lower() is
+    "i̇") stays as it is, so "ß" never matches "ss" on either database and the text keeps its
+    length (the lead search's FTS5 narrowing relies on that, services/lead_search.py).
 
     Only this app's connections have these functions: no index, constraint or trigger may use
     UPPER or LOWER on SQLite, or another client (the sqlite3 shell) would compute them
@@ -161,11 +163,23 @@ async def _install_unicode_case(connection: aiosqlite.Connection) -> None:
 
 def _unicode_upper(value: Any) -> Any:
     # NULL stays NULL, and numbers and blobs are no text to fold.
-    return value.upper() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    upper = value.upper()
+    # A mapping never shrinks: the same length means every character mapped to one.
+    return upper if len(upper) == len(value) else _per_character(value, str.upper)
 
 
 def _unicode_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    lower = value.lower()
+    return lower if len(lower) == len(value) else _per_character(value, str.lower)
+
+
+def _per_character(value: str, mapping: Callable[[str], str]) -> str:
+    """`mapping` applied to each character that it maps to exactly one character."""
+    return "".join(mapped if len(mapped := mapping(char)) == 1 else char for char in value)
 
 
 client_class = ImmediateSqliteClient

@@ -29,6 +29,7 @@ the leads through `leads.contact_id IN (those contacts)`, for the page and its c
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -48,7 +49,11 @@ INDEXED_LENGTH = 3
 # Numbers in national form ("0511 ...") are German ones: the app's users are.
 HOME_COUNTRY_CODE = "49"
 
-_PHONE_WORD = re.compile(r"\+?[0-9()\-/.]*[0-9][0-9()\-/.]*")
+# Separators within a phone number as people write it: - / . ( ), the en and em dashes.
+_SEPARATORS = "()\\-/.\u2013\u2014"
+_PHONE_WORD = re.compile(rf"\+?[0-9{_SEPARATORS}]*[0-9][0-9{_SEPARATORS}]*")
+# A separator standing alone between two phone words ("0511 / 1234567") belongs to the number.
+_SEPARATOR_WORD = re.compile(rf"[{_SEPARATORS}]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,17 @@ def search_terms(search: str) -> list[SearchTerm]:
     """The search text as terms that must all match (see the module's rule)."""
     terms: list[SearchTerm] = []
     group: list[str] = []
-    for word in search.split():
+    words = search.split()
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if (
+            group
+            and _SEPARATOR_WORD.fullmatch(word)
+            and _PHONE_WORD.fullmatch(following)
+            and not following.startswith("+")
+        ):
+            group.append(word)
+            continue
         if _PHONE_WORD.fullmatch(word):
             if group and word.startswith("+"):
                 terms.append(_phone_term(group))
@@ -180,18 +195,96 @@ def _term_condition(term: SearchTerm, partner: bool) -> Q:
 
 # --- SQLite: the FTS5 query that narrows the contacts ----------------------------------------
 # It must find every contact the comparisons above accept (it may find more): a phrase of three
-# or more characters finds each text holding it, letter case folded per character as the
-# comparisons fold it. What it cannot narrow (a short word) it leaves out.
+# or more characters finds each text holding it, letter case folded per character. FTS5 folds
+# by its own (older) Unicode table, and for some characters not as the comparisons' UPPER
+# does (db/sqlite_engine.py): the dotless i (U+0131) and "I" are both "I" to UPPER, but FTS5
+# folds "I" to "i" and keeps the dotless i. Such a character is written as each character of
+# its letter (FTS5 folds each its way), or, past `FTS5_VARIANTS` phrases, left out.
+# What it cannot narrow (a short word) it leaves out.
+
+# Characters whose letter (their UPPER, one character) FTS5's trigram tokenizer (SQLite 3.40)
+# folds to more than one value: every character of those letters. Computed from SQLite by
+# tests/services/test_lead_search.py::test_the_fts5_folding_exceptions_are_known.
+FTS5_UNFOLDED_RANGES = (
+    (0x49, 0x49),
+    (0x69, 0x69),
+    (0x131, 0x131),
+    (0x25C, 0x25C),
+    (0x261, 0x261),
+    (0x26A, 0x26A),
+    (0x26C, 0x26C),
+    (0x282, 0x282),
+    (0x287, 0x287),
+    (0x29D, 0x29E),
+    (0x37F, 0x37F),
+    (0x3F3, 0x3F3),
+    (0x412, 0x412),
+    (0x414, 0x414),
+    (0x41E, 0x41E),
+    (0x421, 0x422),
+    (0x42A, 0x42A),
+    (0x432, 0x432),
+    (0x434, 0x434),
+    (0x43E, 0x43E),
+    (0x441, 0x442),
+    (0x44A, 0x44A),
+    (0x462, 0x463),
+    (0x528, 0x52F),
+    (0x10D0, 0x10FA),
+    (0x10FD, 0x10FF),
+    (0x13A0, 0x13F5),
+    (0x13F8, 0x13FD),
+    (0x1C80, 0x1C88),
+    (0x1C90, 0x1CBA),
+    (0x1CBD, 0x1CBF),
+    (0x1D8E, 0x1D8E),
+    (0x2C2F, 0x2C2F),
+    (0x2C5F, 0x2C5F),
+    (0xA64A, 0xA64B),
+    (0xA698, 0xA69B),
+    (0xA794, 0xA794),
+    (0xA796, 0xA79F),
+    (0xA7AB, 0xA7AE),
+    (0xA7B0, 0xA7CA),
+    (0xA7D0, 0xA7D1),
+    (0xA7D6, 0xA7D9),
+    (0xA7F5, 0xA7F6),
+    (0xAB53, 0xAB53),
+    (0xAB70, 0xABBF),
+    (0x104B0, 0x104D3),
+    (0x104D8, 0x104FB),
+    (0x10570, 0x1057A),
+    (0x1057C, 0x1058A),
+    (0x1058C, 0x10592),
+    (0x10594, 0x10595),
+    (0x10597, 0x105A1),
+    (0x105A3, 0x105B1),
+    (0x105B3, 0x105B9),
+    (0x105BB, 0x105BC),
+    (0x10C80, 0x10CB2),
+    (0x10CC0, 0x10CF2),
+    (0x118A0, 0x118DF),
+    (0x16E40, 0x16E7F),
+    (0x1E900, 0x1E943),
+)
+FTS5_UNFOLDED = re.compile(
+    "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in FTS5_UNFOLDED_RANGES) + "]"
+)
+FTS5_VARIANTS = 16
 
 
 def _index_query(terms: list[SearchTerm], partner: bool) -> str:
-    narrowing = [query for term in terms if (query := _term_index_query(term, partner))]
+    narrowing = [query for term in terms if (query := _term_index_query(term, partner, True))]
     return " AND ".join(narrowing)
 
 
-def _term_index_query(term: SearchTerm, partner: bool) -> str | None:
+def _term_index_query(term: SearchTerm, partner: bool, fts5: bool = False) -> str | None:
     columns = "{" + " ".join(_columns(partner)) + "}"
-    words = [f"{columns}: {_phrase(word)}" for word in term.words if len(word) >= INDEXED_LENGTH]
+    long_words = [word for word in term.words if len(word) >= INDEXED_LENGTH]
+    if fts5:
+        words = [f"{columns}: {query}" for word in long_words if (query := _fts5_word(word))]
+    else:
+        words = [f"{columns}: {_phrase(word)}" for word in long_words]
     if not words:
         return None  # the words alone may match without an indexed word: no narrowing
     text = " AND ".join(words)
@@ -207,3 +300,45 @@ def _term_index_query(term: SearchTerm, partner: bool) -> str | None:
 def _phrase(text: str) -> str:
     """An FTS5 string: any characters but the double quote, which is doubled."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def _fold_alike() -> dict[str, tuple[str, ...]]:
+    """Each character of `FTS5_UNFOLDED`: how to spell its letter (the characters with the
+    same one-character UPPER) in an FTS5 phrase."""
+    letters: dict[str, list[str]] = {}
+    for first, last in FTS5_UNFOLDED_RANGES:
+        for code in range(first, last + 1):
+            letters.setdefault(_upper(chr(code)), []).append(chr(code))
+    # FTS5 folds ASCII as lower() does: "I" is spelled "i" already.
+    spellings = {
+        letter: tuple(
+            char for char in alike if not (char.isascii() and char != char.lower() in alike)
+        )
+        for letter, alike in letters.items()
+    }
+    return {char: spellings[letter] for letter, alike in letters.items() for char in alike}
+
+
+def _upper(char: str) -> str:
+    upper = char.upper()
+    return upper if len(upper) == 1 else char
+
+
+def _fts5_word(word: str) -> str | None:
+    """The FTS5 query finding each text that holds `word` as the comparisons fold it: a phrase,
+    the phrases of its spellings, or the phrases of its parts between unfolded characters;
+    None when no part is long enough to narrow."""
+    alike = [_FOLD_ALIKE.get(char, (char,)) for char in word]
+    count = 1
+    for chars in alike:
+        count *= len(chars)
+    if count <= FTS5_VARIANTS:
+        spellings = ["".join(chars) for chars in itertools.product(*alike)]
+        return "(" + " OR ".join(_phrase(spelling) for spelling in spellings) + ")"
+    parts = [part for part in FTS5_UNFOLDED.split(word) if len(part) >= INDEXED_LENGTH]
+    if not parts:
+        return None
+    return "(" + " AND ".join(_phrase(part) for part in parts) + ")"
+
+
+_FOLD_ALIKE = _fold_alike()

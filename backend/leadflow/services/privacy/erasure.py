@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
+from leadflow.db import sql
 from leadflow.db.models import (
     Activity,
     Contact,
@@ -107,6 +108,8 @@ async def erase_contact(
             actor=actor,
             detail=f"contact {contact.id}: {reason_told}",
         )
+        # SQLite: the search index keeps the old values' trigrams until its segments merge.
+        await sql.purge_contact_search()
     return await Contact.get(id=contact.id)
 
 
