@@ -9,8 +9,10 @@ The rule (also in the GraphQL descriptions of `LeadFilter.search` and `TaskFilte
   find "Straße"). `%`, `_` and `\\` are plain characters. Partners search the email only:
   names and companies are what others stored about a contact, and substring matches would let
   a partner guess them letter by letter.
-- Words that look like a phone number (digits and `+ ( ) - / .`, at least one digit) next to
-  each other form one phone fragment: "0511 123-4" is the digits 05111234. A fragment of three
+- Words that look like a phone number (digits and `+ ( ) - / .` or an en or em dash, at least
+  one digit) next to each other form one phone fragment: "0511 123-4" is the digits 05111234;
+  a word of separators only between two of them belongs to it ("0511 / 1234567"), elsewhere
+  it is a word like any other. A fragment of three
   or more digits also matches a contact whose phone's digits (`contacts.phone_key`, see
   `validation.phone_key`) hold it (not for partners: a phone is no less personal than a
   name). A fragment written with a leading 0 (a German area code) also matches the number's
@@ -312,7 +314,9 @@ def _fold_alike() -> dict[str, tuple[str, ...]]:
     # FTS5 folds ASCII as lower() does: "I" is spelled "i" already.
     spellings = {
         letter: tuple(
-            char for char in alike if not (char.isascii() and char != char.lower() in alike)
+            char
+            for char in alike
+            if not (char.isascii() and char.isupper() and char.lower() in alike)
         )
         for letter, alike in letters.items()
     }

@@ -63,7 +63,7 @@ from leadflow.auth.actors import SystemActor
 from leadflow.db.enums import Outcome
 from leadflow.db.lead_status import count_when
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity
-from leadflow.db.sql import is_postgres, try_job_lock
+from leadflow.db.sql import is_postgres, purge_contact_search, try_job_lock
 from leadflow.services.privacy import config, erasure
 
 log = logging.getLogger("leadflow.retention")
@@ -295,7 +295,22 @@ async def _erase_page(
     stopping: Callable[[], bool],
 ) -> bool:
     """Erase the listed contacts, each in its own transaction; False when the round must end
-    (shutting down, or another instance holds the job lock)."""
+    (shutting down, or another instance holds the job lock). SQLite's search index is purged of
+    their values once for the page (`erasure.erase_contact`'s `purge_search`)."""
+    erased_before = len(report.contacts)
+    going_on = await _erase_each(report, contact_ids, now, limits, stopping)
+    if len(report.contacts) > erased_before:
+        await purge_contact_search()
+    return going_on
+
+
+async def _erase_each(
+    report: RetentionReport,
+    contact_ids: list[int],
+    now: datetime,
+    limits: _Limits,
+    stopping: Callable[[], bool],
+) -> bool:
     for contact_id in contact_ids:
         if stopping():
             report.stopped = True
@@ -324,7 +339,9 @@ async def _erase_one(
         if due is None:
             report.kept += 1
             return True
-        await erasure.erase_contact(RETENTION, contact_id, due.reason, suppress=False)
+        await erasure.erase_contact(
+            RETENTION, contact_id, due.reason, suppress=False, purge_search=False
+        )
     report.contacts.append(due)
     return True
 
