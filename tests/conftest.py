@@ -33,6 +33,7 @@ from tests.databases import (
     postgres_template,
     sqlite_template,
 )
+from tests.db_proxy import DatabaseProxy
 from tests.helpers import Actors
 
 POSTGRES_URL = os.environ.get("LEADFLOW_TEST_POSTGRES_URL")
@@ -143,3 +144,16 @@ def token_lookups_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     ago (nor a test's database on another test's lookups). tests/api/test_token_cache.py tests
     the kept lookups."""
     monkeypatch.setattr(tokens, "TOKEN_CACHE_SECONDS", 0.0)
+
+
+@pytest_asyncio.fixture
+async def database_proxy(backend: str, database_url: str) -> AsyncIterator[DatabaseProxy]:
+    """The test's PostgreSQL database behind a TCP proxy the test can cut (tests/db_proxy.py)."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL behind a proxy the test cuts")
+    proxy = DatabaseProxy(database_url)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()

@@ -27,21 +27,9 @@ ME = "{ viewer { email } }"
 
 
 @pytest_asyncio.fixture
-async def proxy(backend: str, database_url: str) -> AsyncIterator[DatabaseProxy]:
-    if backend != "postgres":
-        pytest.skip("PostgreSQL behind a proxy the test cuts")
-    proxy = DatabaseProxy(database_url)
-    await proxy.start()
-    try:
-        yield proxy
-    finally:
-        await proxy.close()
-
-
-@pytest_asyncio.fixture
-async def proxied_app(proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
+async def proxied_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
     EXECUTOR_CACHE.clear()
-    application = create_app(Settings(database_url=proxy.url, request_timeout_seconds=10))
+    application = create_app(Settings(database_url=database_proxy.url, request_timeout_seconds=10))
     async with application.router.lifespan_context(application):
         yield application
 
@@ -73,41 +61,41 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 async def test_the_token_lookup_answers_503_while_the_database_is_away(
-    http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
+    http: httpx.AsyncClient, database_proxy: DatabaseProxy, manager: Actor
 ):
     assert (await _post(http, ME, manager.token)).status_code == 200
-    await proxy.cut()
+    await database_proxy.cut()
     # A token this process never looked up: the lookup needs the database.
     _assert_unavailable(await _post(http, ME, "lf_" + "x" * 40))
     _assert_unavailable(await _post(http, ME, manager.token))
-    await proxy.restore()
+    await database_proxy.restore()
     response = await _post(http, ME, manager.token)
     assert response.status_code == 200
     assert response.json() == {"data": {"viewer": {"email": "manager@test.example"}}}
 
 
 async def test_a_query_whose_statement_fails_answers_503(
-    http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
+    http: httpx.AsyncClient, database_proxy: DatabaseProxy, manager: Actor
 ):
     # The token is looked up, then the connection goes while the page's statement is sent.
-    proxy.cut_when_sent(b'"leads"')
+    database_proxy.cut_when_sent(b'"leads"')
     _assert_unavailable(await _post(http, LEADS, manager.token))
-    await proxy.restore()
+    await database_proxy.restore()
     response = await _post(http, LEADS, manager.token)
     assert response.status_code == 200, response.text
     assert response.json()["data"]["leads"]["totalCount"] == 0
 
 
 async def test_a_mutation_whose_write_fails_answers_503_and_changes_nothing(
-    http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
+    http: httpx.AsyncClient, database_proxy: DatabaseProxy, manager: Actor
 ):
     create = (
         'mutation { createCampaign(input: {name: "Herbst"}) '
         "{ campaign { name } userErrors { code } } }"
     )
-    proxy.cut_when_sent(b'INSERT INTO "campaigns"')
+    database_proxy.cut_when_sent(b'INSERT INTO "campaigns"')
     _assert_unavailable(await _post(http, create, manager.token))
-    await proxy.restore()
+    await database_proxy.restore()
     listed = await _post(http, "{ campaigns(first: 10) { totalCount } }", manager.token)
     assert listed.json() == {"data": {"campaigns": {"totalCount": 0}}}
     created = await _post(http, create, manager.token)
@@ -115,9 +103,9 @@ async def test_a_mutation_whose_write_fails_answers_503_and_changes_nothing(
 
 
 async def test_other_routes_answer_503_in_their_error_shape(
-    http: httpx.AsyncClient, proxy: DatabaseProxy, manager: Actor
+    http: httpx.AsyncClient, database_proxy: DatabaseProxy, manager: Actor
 ):
-    await proxy.cut()
+    await database_proxy.cut()
     login = await http.post(
         "/auth/login", json={"email": "manager@test.example", "password": "whatever-it-is"}
     )

@@ -29,22 +29,10 @@ TRANSPORT_LOGGERS = ("uvicorn", "strawberry", "leadflow.live", "leadflow.api")
 
 
 @pytest_asyncio.fixture
-async def proxy(backend: str, database_url: str) -> AsyncIterator[DatabaseProxy]:
-    if backend != "postgres":
-        pytest.skip("PostgreSQL behind a proxy the test cuts")
-    proxy = DatabaseProxy(database_url)
-    await proxy.start()
-    try:
-        yield proxy
-    finally:
-        await proxy.close()
-
-
-@pytest_asyncio.fixture
-async def server(proxy: DatabaseProxy) -> AsyncIterator[str]:
+async def server(database_proxy: DatabaseProxy) -> AsyncIterator[str]:
     EXECUTOR_CACHE.clear()
     live._recent_checks.clear()
-    application: Starlette = create_app(Settings(database_url=proxy.url))
+    application: Starlette = create_app(Settings(database_url=database_proxy.url))
     async with application.router.lifespan_context(application):
         port = free_port()
         config = uvicorn.Config(
@@ -73,10 +61,10 @@ async def first_answer(server: str, token: str) -> dict[str, object]:
 
 
 async def test_connection_init_with_the_database_away_closes_with_try_again_later(
-    server: str, proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+    server: str, database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
 ):
     manager = await make_actor("manager@test.example", "Mona Manager", Role.MANAGER)
-    await proxy.cut()
+    await database_proxy.cut()
     answer = await first_answer(server, manager.token)
     assert answer == {"closed": 1013, "reason": "Database unavailable"}
     assert "Database unavailable (live connection_init)" in caplog.text
@@ -87,5 +75,5 @@ async def test_connection_init_with_the_database_away_closes_with_try_again_late
         if record.levelno >= logging.ERROR and record.name.startswith(TRANSPORT_LOGGERS)
     ]
     assert escaped == []
-    await proxy.restore()
+    await database_proxy.restore()
     assert await first_answer(server, manager.token) == {"type": "connection_ack"}
