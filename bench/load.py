@@ -411,7 +411,15 @@ async def terminate_connections(at: float, url: str, restart: Restart) -> None:
     restart.output = f"pg_terminate_backend: {ended} connections of the run's database ended"
 
 
-async def restart_postgres(at: float, restart: Restart) -> None:
+async def restart_postgres(at: float, url: str, restart: Restart) -> None:
+    """A CHECKPOINT first (untimed), so that the restart's own shutdown checkpoint is short and
+    the gap is the restart, not the writing of dirty buffers."""
+    await asyncio.sleep(max(0.0, at - perf_counter() - 3))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
     await asyncio.sleep(max(0.0, at - perf_counter()))
     versions = sorted(os.listdir("/etc/postgresql"))
     argv = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "restart"]
@@ -432,12 +440,16 @@ class Snapshot:
     """What the database held before the run: the history written since is the run's."""
 
     max_event_id: int
+    max_feedback_id: int
 
 
 async def snapshot(url: str) -> Snapshot:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        return Snapshot(await connection.fetchval("SELECT coalesce(max(id), 0) FROM lead_events"))
+        return Snapshot(
+            await connection.fetchval("SELECT coalesce(max(id), 0) FROM lead_events"),
+            await connection.fetchval("SELECT coalesce(max(id), 0) FROM feedback"),
+        )
     finally:
         await connection.close()
 
@@ -458,7 +470,7 @@ async def consistency(url: str, before: Snapshot, record: Record) -> list[Check]
     try:
         return [
             *await _assignments(connection, before, record),
-            *await _feedback(connection, record),
+            *await _feedback(connection, before, record),
             *await _closes(connection, before, record),
             *await _rollups(connection),
         ]
@@ -507,9 +519,11 @@ async def _assignments(connection: Any, before: Snapshot, record: Record) -> lis
     ]
 
 
-async def _feedback(connection: Any, record: Record) -> list[Check]:
+async def _feedback(connection: Any, before: Snapshot, record: Record) -> list[Check]:
     rows = await connection.fetch(
-        "SELECT split_part(note, ' ', 1), count(*) FROM feedback WHERE note LIKE $1 GROUP BY 1",
+        "SELECT split_part(note, ' ', 1), count(*) FROM feedback WHERE id > $1 AND note LIKE $2 "
+        "GROUP BY 1",
+        before.max_feedback_id,
         f"{TOKEN_PREFIX}%",
     )
     stored = {row[0]: row[1] for row in rows}
@@ -654,6 +668,7 @@ class Options:
     terminate_connections: bool
     restart_at: float | None
     seed: int
+    logs: Path | None
 
 
 @asynccontextmanager
@@ -723,7 +738,7 @@ async def drive(
                 options.restart_at if options.restart_at is not None else options.duration / 3
             )
             if options.restart_postgres:
-                sessions.append(restart_postgres(at, restart))
+                sessions.append(restart_postgres(at, loaded.url, restart))
             else:
                 sessions.append(terminate_connections(at, loaded.url, restart))
         await asyncio.gather(*sessions)
@@ -748,6 +763,10 @@ async def run(options: Options) -> None:
                         server.name: server.log_path.read_text(errors="replace")
                         for server in running
                     }
+                    if options.logs:
+                        options.logs.mkdir(parents=True, exist_ok=True)
+                        for name, text in logs.items():
+                            (options.logs / f"{name}.log").write_text(text)
         with console.status("Consistency check…"):
             checks = await consistency(loaded.url, before, record)
         report(record, restart, elapsed, checks, options, loaded)
@@ -797,6 +816,9 @@ def report(
     for (_, kind), count in record.failures.items():
         failures[kind] += count
     console.print(f"Failed attempts by kind: {dict(failures) or 'none'}")
+    if record.failures:
+        by_op = ", ".join(f"{op} {kind}: {n}" for (op, kind), n in sorted(record.failures.items()))
+        console.print(f"  by operation: {by_op}")
     http_500 = failures.get("HTTP 500", 0)
     console.print(f"HTTP 500: {http_500}")
     if restart is not None:
@@ -847,8 +869,9 @@ def report_restart(record: Record, restart: Restart) -> None:
             continue
         console.print(
             f"  instance {instance + 1}: {failed} failed attempts; first failure "
-            f"{first_failure.ended - restart.began:+.2f} s after the restart began, recovered "
-            f"{recovered.ended - first_failure.ended:.2f} s after it"
+            f"{first_failure.ended - restart.began:+.2f} s after the fault began, first success "
+            f"{recovered.ended - first_failure.ended:.2f} s after it, "
+            f"{recovered.ended - restart.ended:+.2f} s after the fault's command returned"
         )
 
 
@@ -912,6 +935,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help="seconds into the run (default: a third of --duration)",
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--logs", type=Path, default=None, help="copy the instances' logs here")
     args = parser.parse_args(argv)
     urls = [url.strip().rstrip("/") for url in args.urls.split(",") if url.strip()]
     if urls and not args.database:
@@ -933,6 +957,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.terminate_connections,
         args.restart_at,
         args.seed,
+        args.logs,
     )
 
 
