@@ -2,9 +2,9 @@
 
 A bare Starlette app (uvicorn, like Leadflow) with one route, POST /sql: the body names the
 statements to run, `{"statements": [[sql, [args...]], ...], "transaction": true|false}`; they
-run one after the other on one pooled asyncpg connection (in one transaction if asked), and the
-answer is every statement's rows as JSON. No ORM, no GraphQL, no authentication: a benchmark
-tool, bound to 127.0.0.1 by the bench; never expose it.
+run one after the other on one pooled asyncpg connection (in one transaction if asked), each
+planned for its parameters, and the answer is every statement's rows as JSON. No ORM, no
+GraphQL, no authentication: a benchmark tool, bound to 127.0.0.1 by the bench; never expose it.
 
 Arguments are JSON values (numbers, strings, lists); a statement casts what it needs
 (`$1::text::timestamptz`). Configured by LEADFLOW_DATABASE_URL (postgres://...) and
@@ -50,7 +50,15 @@ def create_app() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state["pool"] = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size)
+        # Custom plans: after five runs PostgreSQL may switch a parameterized statement to a
+        # generic plan, which cannot see how selective `LIKE $1` is and leaves the search's
+        # trigram indexes unused (a phone search went from 20 ms to 600 ms).
+        state["pool"] = await asyncpg.create_pool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            server_settings={"plan_cache_mode": "force_custom_plan"},
+        )
         try:
             yield
         finally:
