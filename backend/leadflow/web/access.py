@@ -17,7 +17,7 @@ from collections.abc import Awaitable
 from starlette.requests import HTTPConnection, Request
 
 from leadflow.auth.sessions import SESSION_COOKIE, authenticate_session
-from leadflow.auth.tokens import Authenticated, authenticate_token
+from leadflow.auth.tokens import Authenticated, authenticate_token, forget_token_lookups
 from leadflow.db.availability import database_unavailable
 from leadflow.web.errors import HttpError, unauthenticated
 from leadflow.web.unavailable import log_unavailable, unavailable
@@ -126,3 +126,10 @@ def csrf_missing() -> HttpError:
         "This request is authenticated by a session cookie, so it must carry the header "
         f"'{CSRF_HEADER}: 1' (the Leadflow app sends it). Scripts use a bearer token.",
     )
+
+
+def forget_kept_logins() -> None:
+    """After a transaction that may have changed users or tokens has committed: the token
+    lookups its saves cleared before the COMMIT may have been read again in between
+    (auth/tokens.py)."""
+    forget_token_lookups()

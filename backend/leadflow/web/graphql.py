@@ -42,14 +42,13 @@ from strawberry.types.graphql import OperationType
 from leadflow.api.context import Context
 from leadflow.api.errors import UNAVAILABLE, unexpected_error
 from leadflow.api.limits import HeavyLane
-from leadflow.auth.tokens import forget_token_lookups
 from leadflow.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
 from leadflow.services import idempotency
 from leadflow.services.due import UTC_ZONE
 from leadflow.settings import Settings
-from leadflow.web.access import READ_METHODS, Caller, caller, session_secret
+from leadflow.web.access import READ_METHODS, Caller, caller, forget_kept_logins, session_secret
 from leadflow.web.bodies import JSON, body_chunks, require_json
 from leadflow.web.client import client_address
 from leadflow.web.errors import HttpError, bad_request, unauthenticated
@@ -207,7 +206,7 @@ class GraphQLEndpoint:
         finally:
             # Saves of users and tokens in the transaction cleared the kept token lookups before
             # its COMMIT; a lookup in between read the old rows (auth/tokens.py).
-            forget_token_lookups()
+            forget_kept_logins()
         if not stored.replayed:
             return answered[-1]
         return Response(
