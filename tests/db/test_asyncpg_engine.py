@@ -18,6 +18,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from leadflow.db.availability import database_unavailable
 from leadflow.db.config import tortoise_config
 from tests.databases import asyncpg_dsn
 
@@ -84,6 +85,53 @@ async def test_a_released_connection_gets_no_reset_query(
     # (what this test tells apart).
     stock = await _statements_after_use(postgres_url, admin, "tortoise.backends.asyncpg")
     assert [query for query in stock if RESET_QUERY_MARK in query]
+
+
+async def test_a_connection_whose_statement_failed_gets_the_full_reset(
+    postgres_url: str, admin: asyncpg.Connection
+):
+    """The reset query is the pool's health check (asyncpg terminates a connection whose reset
+    fails): after a failure it runs once, then the connection is lean again."""
+    db = await _open(postgres_url)
+    try:
+        with pytest.raises(Exception, match="division by zero"):
+            await db.execute_query_dict("SELECT 1 / 0 AS broken")
+        assert [query for query in await _last_statements(admin) if RESET_QUERY_MARK in query]
+        # Every connection of the pool busy once more: none is reset after a success.
+        await _timeouts_of_pool_connections(db)
+        assert not [query for query in await _last_statements(admin) if RESET_QUERY_MARK in query]
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_a_connection_cut_in_a_statement_is_not_handed_out_again(
+    postgres_url: str, admin: asyncpg.Connection
+):
+    """A backend terminated in the middle of a statement (as by a PostgreSQL restart): the
+    statement fails as unavailable, and every later statement gets a working connection."""
+    db = await _open(postgres_url)
+    try:
+        sleeper = asyncio.create_task(db.execute_query_dict("SELECT pg_sleep(5) AS slept"))
+        for _ in range(100):
+            row = await admin.fetchrow(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query LIKE 'SELECT pg_sleep(5)%'"
+            )
+            if row is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert row is not None, "the statement runs"
+        await admin.execute("SELECT pg_terminate_backend($1)", row["pid"])
+        with pytest.raises(Exception) as failure:
+            await sleeper
+        assert database_unavailable(failure.value), repr(failure.value)
+        for _ in range(3):
+            results = await asyncio.gather(
+                *(db.execute_query_dict("SELECT 1 AS one") for _ in range(POOL_SIZE * 2))
+            )
+            assert all(rows == [{"one": 1}] for rows in results), results
+    finally:
+        await Tortoise.close_connections()
 
 
 async def _other_backends(admin: asyncpg.Connection) -> set[int]:

@@ -20,21 +20,56 @@ whoever needs one must take a connection of its own, as the listener does, or br
 back. What stays is asyncpg's own part of the reset, which costs no round trip unless needed:
 an open transaction is rolled back, and listeners registered on the connection are dropped.
 
+The reset query was also the pool's health check: asyncpg terminates a connection whose reset
+fails. Without it, a connection whose statement was cut by a PostgreSQL restart went back to the
+pool and the next request failed on it ("another operation is in progress": HTTP 500 in
+bench/load.py --restart-postgres). So a connection on which any statement failed gets the full
+reset on its release (one round trip, only after a failure): healthy, it is reset and kept;
+broken, the reset fails and asyncpg terminates it.
+
 The module's name must contain "asyncpg": Tortoise's migrator picks its schema editor by the
 client's module name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 import asyncpg  # type: ignore[import-untyped]  # no stubs
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 
 class NoResetQueryConnection(asyncpg.connection.Connection):  # type: ignore[misc]
-    """A pool connection whose release sends no reset query (see the module's docstring)."""
+    """A pool connection whose release sends no reset query, unless one of its statements
+    failed since the last release (see the module's docstring)."""
+
+    _failed = False
 
     def get_reset_query(self) -> str:
-        return ""
+        return super().get_reset_query() if self._failed else ""
+
+    async def reset(self, *, timeout: float | None = None) -> None:
+        await super().reset(timeout=timeout)
+        self._failed = False
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._noting_failure(super().execute(*args, **kwargs))
+
+    async def _execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._noting_failure(super()._execute(*args, **kwargs))
+
+    async def _executemany(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._noting_failure(super()._executemany(*args, **kwargs))
+
+    async def _noting_failure(self, statement: Awaitable[Any]) -> Any:
+        try:
+            return await statement
+        except BaseException:
+            # Any failure, cancellation included: whether the connection survived it is for
+            # the full reset to find out.
+            self._failed = True
+            raise
 
 
 class LeanPoolAsyncpgClient(AsyncpgDBClient):
