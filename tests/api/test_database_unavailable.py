@@ -134,6 +134,12 @@ async def test_other_routes_answer_503_in_their_error_shape(
             asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
             False,
         ),
+        (
+            asyncpg.exceptions._base.InternalClientError(
+                "cannot switch to state 12; another operation (2) is in progress"
+            ),
+            True,
+        ),
         (asyncpg.QueryCanceledError("canceling statement due to statement timeout"), False),
         (asyncpg.UniqueViolationError("duplicate key value"), False),
         (StatementDeadlineExceeded("The request ran out of time."), False),

@@ -6,8 +6,9 @@ database system is shutting down / starting up" (CannotConnectNowError, 57P03), 
 terminated by the server or an administrator (AdminShutdownError 57P01, CrashShutdownError
 57P02), a connection that died in the middle of a statement (ConnectionDoesNotExistError and
 the other class-08 errors), a connection or pool asyncpg has closed meanwhile (InterfaceError
-"connection is closed"), too many connections (53300), a connect that timed out, and Tortoise's
-DBConnectionError. A cancelled statement (57014: the request's time limit, statement_timeout)
+"connection is closed"), a connection met again while an operation a restart cut off is
+still in progress on it (InternalClientError "cannot switch to state"), too many connections
+(53300), a connect that timed out, and Tortoise's DBConnectionError. A cancelled statement (57014: the request's time limit, statement_timeout)
 is not among them: it is the request's own doing.
 
 Whether a write committed before its connection died cannot be known from here: the client
@@ -70,6 +71,12 @@ def _is_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.InterfaceError):
         return any(words in str(error) for words in _CLOSED_WORDS)
+    if isinstance(error, asyncpg.exceptions._base.InternalClientError):
+        # The protocol's state machine ("cannot switch to state 12; another operation (2) is in
+        # progress"): a connection whose operation a restart cut off, met again (seen in
+        # bench/load.py --restart-postgres). Our code never runs two statements on one
+        # connection at once: that misuse is asyncpg's InterfaceError, above.
+        return "cannot switch to state" in str(error)
     if isinstance(error, ConnectionError | socket.gaierror | TimeoutError):
         # TimeoutError: a connect that timed out (the request's own time limit is told apart
         # before: `web/graphql.py` answers it 504).
