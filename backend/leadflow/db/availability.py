@@ -8,8 +8,9 @@ terminated by the server or an administrator (AdminShutdownError 57P01, CrashShu
 the other class-08 errors), a connection or pool asyncpg has closed meanwhile (InterfaceError
 "connection is closed"), a connection met again while an operation a restart cut off is
 still in progress on it (InternalClientError "cannot switch to state"), too many connections
-(53300), a connect that timed out, and Tortoise's DBConnectionError. A cancelled statement (57014: the request's time limit, statement_timeout)
-is not among them: it is the request's own doing.
+(53300), a connect that timed out, and Tortoise's DBConnectionError. A cancelled statement
+(57014: the request's time limit, statement_timeout) is not among them: it is the request's own
+doing.
 
 Whether a write committed before its connection died cannot be known from here: the client
 retries with its Idempotency-Key.
