@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import random
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -143,6 +143,19 @@ async def settled(delivery_id: int, timeout: float = 10.0) -> WebhookDelivery:
             await asyncio.sleep(0.02)
 
 
+async def webhook_once(
+    webhook_id: int, condition: Callable[[Webhook], bool], timeout: float = 10.0
+) -> Webhook:
+    """The webhook once `condition` holds (or as it is when the time runs out): its streak and
+    its disabling are written right after the attempt's transaction commits
+    (delivery._webhook_after), so a settled delivery may not show them yet."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while not condition(await Webhook.get(id=webhook_id)):
+                await asyncio.sleep(0.02)
+    return await Webhook.get(id=webhook_id)
+
+
 async def attempts_of(delivery_id: int) -> list[WebhookAttempt]:
     return list(await WebhookAttempt.filter(delivery_id=delivery_id).order_by("id"))
 
@@ -210,7 +223,7 @@ async def test_410_disables_the_webhook_and_tells_its_owner(
     assert done.status == WebhookDeliveryStatus.FAILED
     [attempt] = await attempts_of(first.id)
     assert attempt.http_status == 410 and attempt.next_attempt_at is None
-    await webhook.refresh_from_db()
+    webhook = await webhook_once(webhook.id, lambda row: not row.active)
     assert not webhook.active and webhook.disabled_at is not None
     assert webhook.disabled_reason == "answered 410 Gone"
     [notification] = await Notification.filter(kind=NotificationKind.WEBHOOK_DISABLED)
@@ -312,7 +325,7 @@ async def test_410_with_a_reason_that_is_not_utf8_disables_the_webhook(
     assert done.status == WebhookDeliveryStatus.FAILED and done.attempts == 1
     [attempt] = await attempts_of(sent.id)
     assert (attempt.http_status, attempt.error) == (410, "HTTP 410 G\\udcffne")
-    await webhook.refresh_from_db()
+    webhook = await webhook_once(webhook.id, lambda row: not row.active)
     assert not webhook.active
 
 
@@ -442,7 +455,7 @@ async def test_when_the_retries_are_exhausted_the_delivery_fails(
     attempts = await attempts_of(sent.id)
     assert len(attempts) == done.attempts == 3
     assert attempts[-1].next_attempt_at is None
-    await webhook.refresh_from_db()
+    webhook = await webhook_once(webhook.id, lambda row: row.consecutive_failures >= 3)
     assert webhook.active and webhook.consecutive_failures == 3
     assert webhook.failing_since is not None
     await asyncio.sleep(0.2)
