@@ -236,11 +236,19 @@ async def mutation(
     return data_of(response.json())[name]
 
 
+# The webhook fan-out's reading position: the app's background job moves it as it catches up
+# with the scene's own events, whatever the request under test does (it moved between the two
+# readings once in CI on PostgreSQL).
+BACKGROUND_BOOKKEEPING = frozenset({"WebhookCursor"})
+
+
 async def stored_rows() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table: what "nothing changed" compares."""
+    """Every row of every table but the background jobs' bookkeeping: what "nothing changed"
+    compares."""
     return {
         name: await model.all().order_by(model._meta.pk_attr).values()
         for name, model in sorted(Tortoise.apps["models"].items())
+        if name not in BACKGROUND_BOOKKEEPING
     }
 
 
