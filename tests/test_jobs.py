@@ -69,7 +69,9 @@ async def test_a_failing_round_is_logged_and_the_job_goes_on(caplog):
     async with work.running():
         await until(lambda: len(rounds) >= 3)
     [failure] = [r for r in caplog.records if r.name == "leadflow.jobs"]
-    assert failure.getMessage().startswith("The flaky job failed")
+    # Not an outage (an OSError without a connection's errno): ERROR with its traceback.
+    assert failure.getMessage().startswith("The flaky job [test-flaky] failed")
+    assert failure.levelname == "ERROR"
     assert isinstance(failure.exc_info[1], OSError)
 
 

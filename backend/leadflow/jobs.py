@@ -60,6 +60,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.db.availability import log_failure
 from leadflow.services import (
     accounts,
     emails,
@@ -303,9 +304,11 @@ class _PeriodicTask:
 async def _guarded(job: PeriodicJob, work: Callable[[], Awaitable[object]]) -> object:
     try:
         return await work()
-    except Exception:
+    except Exception as error:
         # A database hiccup must not end the job (nor the start); the next round tries again.
-        log.exception("%s failed; trying again in %g s", job.description, job.interval_seconds)
+        # An outage: one line per round (db.availability.log_failure).
+        retrying = f"retrying in {job.interval_seconds:g} s"
+        log_failure(log, error, f"{job.description} [{job.name}]", retrying)
         return None
 
 

@@ -14,11 +14,16 @@ doing.
 
 Whether a write committed before its connection died cannot be known from here: the client
 retries with its Idempotency-Key.
+
+Background work that tries again later logs its failures with `log_failure`: an outage as one
+WARNING line per round (expected while a restart lasts; its traceback says nothing new and would
+bury the log), anything else as ERROR with its traceback.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs
@@ -48,6 +53,10 @@ _CONNECTION_ERRNOS = frozenset(
         errno.EADDRNOTAVAIL,
     }
 )
+# The error's text in a log line is cut after this many characters (an OSError for every address
+# of a host can be long).
+_ONE_LINE_CHARS = 200
+
 # asyncpg's InterfaceError also reports misuse (a bug); these words only a closed one.
 _CLOSED_WORDS = ("connection is closed", "pool is closing", "pool is closed")
 
@@ -63,6 +72,23 @@ def database_unavailable(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def log_failure(logger: logging.Logger, error: BaseException, what: str, retrying: str) -> None:
+    """Log that `what` (a round of background work, named for the log) failed with `error` and
+    will be tried again (`retrying`: "retrying in 5 s"). The database unavailable: one WARNING
+    line with the error in one line; anything else: ERROR with the traceback."""
+    if database_unavailable(error):
+        logger.warning("%s failed, database unavailable (%s); %s", what, one_line(error), retrying)
+    else:
+        logger.error("%s failed; %s", what, retrying, exc_info=error)
+
+
+def one_line(error: BaseException) -> str:
+    """`error` as "Type: text" on one line, cut to a readable length."""
+    text = " ".join(str(error).split())
+    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return line if len(line) <= _ONE_LINE_CHARS else line[: _ONE_LINE_CHARS - 3] + "..."
 
 
 def _is_unavailable(error: BaseException) -> bool:

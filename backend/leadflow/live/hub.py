@@ -35,6 +35,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from leadflow.db.availability import log_failure
 from leadflow.db.sql import is_postgres
 from leadflow.live.cursor import LiveEvent, OutboxCursor, events_by_id, stored_events
 from leadflow.live.listener import OutboxListener
@@ -182,9 +183,9 @@ class Hub:
                 await self._read_all()
                 wait = self._poll_seconds
                 retry = RETRY_SECONDS[0]
-            except Exception:
+            except Exception as error:
                 wait = retry * random.uniform(0.5, 1.0)
-                log.exception("Reading the event outbox failed; trying again in %.1f s", wait)
+                log_failure(log, error, "Reading the event outbox", f"retrying in {wait:.1f} s")
                 retry = min(retry * 2, RETRY_SECONDS[1])
                 self._wake.clear()  # a wake-up does not cut the backoff short
             with suppress(TimeoutError):

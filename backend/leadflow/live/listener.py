@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; a few calls only
 
+from leadflow.db.availability import log_failure
 from leadflow.db.sql import OUTBOX_CHANNEL
 
 log = logging.getLogger("leadflow.live")
@@ -89,17 +90,22 @@ class OutboxListener:
     async def _run(self) -> None:
         delay = RECONNECT_SECONDS[0]
         while not self._stopping.is_set():
+            failure: Exception | None = None
+            connects = self.connects
             try:
                 await self._listen()
+            except Exception as error:
+                failure = error
+            if self.connects > connects:
                 delay = RECONNECT_SECONDS[0]  # it was up: start the backoff afresh
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
-                log.warning("Outbox listener: %s; reconnecting", error)
-            except Exception:
-                log.exception("Outbox listener failed; reconnecting")
             if self._stopping.is_set():
                 return
             wait = delay * random.uniform(0.5, 1.0)  # jitter: instances do not reconnect at once
             delay = min(delay * 2, RECONNECT_SECONDS[1])
+            if failure is not None:
+                # An outage: one line per attempt (db.availability.log_failure).
+                retrying = f"retrying the connection in {wait:.1f} s"
+                log_failure(log, failure, "Outbox listener", retrying)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), wait)
 
@@ -126,7 +132,7 @@ class OutboxListener:
                 if not lost.is_set():
                     await connection.execute("SELECT 1", timeout=CONNECT_TIMEOUT_SECONDS)
             if lost.is_set():
-                log.warning("Outbox listener: the connection was closed; reconnecting")
+                raise ConnectionResetError("the listening connection was closed")
         finally:
             self.listening.clear()
             with suppress(Exception):

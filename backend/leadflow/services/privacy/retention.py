@@ -60,6 +60,7 @@ from tortoise.transactions import in_transaction
 
 from leadflow import clock
 from leadflow.auth.actors import SystemActor
+from leadflow.db.availability import database_unavailable
 from leadflow.db.enums import Outcome
 from leadflow.db.lead_status import count_when
 from leadflow.db.models import Campaign, Contact, Lead, Opportunity
@@ -320,6 +321,8 @@ async def _erase_each(
                 report.ran = False
                 return False
         except Exception as error:
+            if database_unavailable(error):
+                raise  # everyone after it would fail too: the round ends (one line in the log)
             # Rolled back; the next round tries again. One broken contact must not hold up
             # the erasure of everyone after it.
             log.exception("Retention: erasing contact %d failed; skipped", contact_id)

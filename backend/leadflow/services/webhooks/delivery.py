@@ -45,6 +45,7 @@ from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from leadflow import clock, i18n
+from leadflow.db.availability import database_unavailable, log_failure
 from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
 from leadflow.db.models import WEBHOOK_ERROR_MAX, Webhook, WebhookAttempt, WebhookDelivery
 from leadflow.db.sql import is_postgres
@@ -378,9 +379,9 @@ class DeliveryWorker:
             try:
                 await self.round()
                 retry = RETRY_SECONDS[0]
-            except Exception:
+            except Exception as error:
                 wait = retry * random.uniform(0.5, 1.0)
-                log.exception("A webhook delivery round failed; trying again in %.1f s", wait)
+                log_failure(log, error, "A webhook delivery round", f"retrying in {wait:.1f} s")
                 retry = min(retry * 2, RETRY_SECONDS[1])
                 await self._back_off(wait)
                 continue
@@ -413,11 +414,12 @@ class DeliveryWorker:
             self._fan_out_due = False
             try:
                 await self._fan_out()
-            except Exception:
+            except Exception as error:
                 # Retries and redeliveries wait in the log already: they still go out while
                 # the fan-out fails; it is tried again on the next round.
                 self._fan_out_due = True
-                log.exception("A webhook fan-out round failed; sending what is due anyway")
+                retrying = "retrying on the next round, sending what is due meanwhile"
+                log_failure(log, error, "A webhook fan-out round", retrying)
         claimed = await claim(
             self._config.concurrency - len(self._in_flight), frozenset(self._in_flight)
         )
@@ -437,8 +439,9 @@ class DeliveryWorker:
                 await release(claimed)
                 return
             await _recorded(claimed, outcome)
-        except Exception:
-            log.exception("Webhook delivery %d failed", delivery_id)
+        except Exception as error:
+            retrying = "retrying once its lease runs out"
+            log_failure(log, error, f"Webhook delivery {delivery_id}", retrying)
         finally:
             self._in_flight.discard(delivery_id)
             if self._wake is not None and not self._stopping:
@@ -475,12 +478,15 @@ async def _attempted(claimed: Claimed, sender: Sender) -> Outcome:
 async def _recorded(claimed: Claimed, outcome: Outcome) -> None:
     """Record the outcome; if that fails, a failed attempt with no details from the answer
     (the details may be what failed), and if that fails too, release the delivery (sent again
-    by the next claim rather than after its lease)."""
+    by the next claim rather than after its lease). The database unavailable: raised at once
+    (the others would fail the same way); the delivery is sent again after its lease."""
     try:
         if not await record(claimed, outcome):
             await _log_unrecorded(claimed)
         return
-    except Exception:
+    except Exception as error:
+        if database_unavailable(error):
+            raise  # a plainer outcome or a release would fail the same way: the lease runs out
         log.exception("The outcome of webhook delivery %d was not recorded", claimed.delivery.id)
     try:
         plain = Outcome(None, outcome.duration_ms, "internal error: the outcome was not recorded")
