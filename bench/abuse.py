@@ -24,7 +24,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.attack_documents import aliased_searches, fragments_in_one_selection
-from tests.live_server import free_port
+
+from servers import app_argv, free_port, started
 
 MANAGER = "bench.manager@test.example"
 
@@ -114,17 +115,12 @@ def main() -> None:
     token = "Bearer " + leadflow(args.source, env, "tokens", "create", MANAGER).split()[-1]
     seed_leads(directory / "bench.db", args.leads)
     port = free_port()
-    log = (directory / "server.log").open("w")
     server_env = {**env, **({"PYTHONPATH": str(args.source / "backend")} if args.source else {})}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "leadflow.cli", "serve", "--port", str(port)],
-        env=server_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
+    with started("server", app_argv(port), port, server_env, directory) as server:
+        url = server.url("/graphql")
         for _ in range(100):
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                if httpx.get(server.url("/healthz")).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -138,9 +134,6 @@ def main() -> None:
         ]
         for name, make_document, anonymous in cases:
             print(f"  {name:44}", asyncio.run(scenario(url, token, make_document, anonymous)))
-    finally:
-        server.terminate()
-        server.wait()
 
 
 async def scenario_idle(url: str, token: str) -> str:

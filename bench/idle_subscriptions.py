@@ -35,7 +35,6 @@ import asyncio
 import json
 import math
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -56,15 +55,7 @@ from websockets.exceptions import WebSocketException
 
 from leadflow.api.ids import decode_id, encode_id
 from leadflow.web.live import MAX_CONNECTIONS_PER_USER
-from leads_page import (
-    BENCH_DIR,
-    BenchError,
-    Server,
-    bounded,
-    free_port,
-    fresh_database,
-    running_server,
-)
+from leads_page import BENCH_DIR, BenchError, bounded, fresh_database
 from live_client import (
     PROTOCOL,
     TASK_EVENTS,
@@ -78,6 +69,7 @@ from live_client import (
     subscriptions,
     ws_url,
 )
+from servers import Server, free_port, started, stop_on_sigterm
 
 DISTRIBUTE = (
     "mutation($leadIds: [ID!], $clerkIds: [ID!]!) { distributeLeads(input: { leadIds: $leadIds, "
@@ -319,7 +311,7 @@ async def run(options: Options) -> None:
                     console.print(f"leadflow's part did not run: {error}", style="red")
             port = free_port()
             argv = [sys.executable, str(BENCH_DIR / "raw_ws.py"), str(port)]
-            with running_server("raw-websockets", argv, port, dict(os.environ), Path(tmp)) as raw:
+            with started("raw-websockets", argv, port, os.environ, Path(tmp)) as raw:
                 results.append(await measure_raw(raw, options))
     report(results, options, backend)
 
@@ -349,7 +341,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError, BaseORMException) as error:

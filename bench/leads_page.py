@@ -32,8 +32,6 @@ import os
 import platform
 import random
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -62,16 +60,25 @@ from leadflow.db.lifecycle import database, migrate
 from leadflow.db.models import Campaign
 from leadflow.services.users import create_user
 from leadflow.services.validation import phone_key
+from servers import (
+    HOST,
+    BenchError,
+    Server,
+    app_argv,
+    app_env,
+    free_port,
+    started,
+    stop_on_sigterm,
+    wait_ready,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 POSTGRAPHILE_DIR = BENCH_DIR / "postgraphile"
-HOST = "127.0.0.1"
 PAGE_SIZE = 50
 RATIO_GOAL = 3.0
 POSTGRAPHILE_GOAL = 1.5
 NPM_SECONDS = 300
 RSS_GOAL_MB = 250
-SERVER_START_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30
 ROUNDS = 5
 SEED = 20240601
@@ -111,10 +118,6 @@ LEAD_COLUMNS = (
 
 Stamp = Callable[[datetime | None], Any]
 console = Console()
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on; printed as one message."""
 
 
 # --- Database -------------------------------------------------------------------------------
@@ -266,59 +269,6 @@ async def prepare(url: str, count: int) -> Setup:
 # --- Servers --------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return f"http://{HOST}:{self.port}{path}"
-
-    def memory_mb(self) -> dict[str, float]:
-        """VmRSS (now) and VmHWM (peak) of the server process, from /proc."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
-
-    def log_tail(self, lines: int = 15) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def cpu_seconds(self) -> float:
-        """User and system CPU time of the server process so far, from /proc."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running_server(
-    name: str, argv: list[str], port: int, env: dict[str, str], tmp: Path
-) -> Iterator[Server]:
-    log_path = tmp / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield Server(name, process, port, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def app_argv(port: int) -> list[str]:
-    return [sys.executable, "-m", "leadflow.cli", "serve", "--host", HOST, "--port", str(port)]
-
-
 def raw_argv(port: int) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "--factory", "raw_floor:create_app",
@@ -361,34 +311,20 @@ class Servers:
 
 @contextmanager
 def running_servers(url: str, tmp: Path) -> Iterator[Servers]:
-    env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    env = app_env(url)
     app_port, raw_port = free_port(), free_port()
     node_argv = None if url.startswith("sqlite://") else postgraphile_argv()
     with (
-        running_server("leadflow", app_argv(app_port), app_port, env, tmp) as app,
-        running_server("raw-floor", raw_argv(raw_port), raw_port, env, tmp) as raw,
+        started("leadflow", app_argv(app_port), app_port, env, tmp) as app,
+        started("raw-floor", raw_argv(raw_port), raw_port, env, tmp) as raw,
     ):
         if node_argv is None:
             yield Servers(app, raw, None)
             return
         port = free_port()
         node_env = {**os.environ, "DATABASE_URL": url, "HOST": HOST, "PORT": str(port)}
-        with running_server("postgraphile", node_argv, port, node_env, tmp) as postgraphile:
+        with started("postgraphile", node_argv, port, node_env, tmp) as postgraphile:
             yield Servers(app, raw, postgraphile)
-
-
-async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
-    deadline = perf_counter() + SERVER_START_SECONDS
-    while perf_counter() < deadline:
-        if server.process.poll() is not None:
-            raise BenchError(f"{server.name} exited:\n{server.log_tail()}")
-        try:
-            if (await client.get(server.url("/healthz"))).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise BenchError(f"{server.name} not ready after {SERVER_START_SECONDS}s:\n{server.log_tail()}")
 
 
 # --- Measuring ------------------------------------------------------------------------------
@@ -718,8 +654,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    # SIGTERM like Ctrl-C, so that the servers are stopped and the database dropped.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError) as error:

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -33,16 +32,12 @@ from leadflow.services.users import create_user
 from leads_page import (
     CONTACT_COLUMNS,
     BenchError,
-    Server,
-    app_argv,
     asyncpg_dsn,
     contact_rows,
     create_people_and_campaigns,
-    free_port,
-    running_server,
     sqlite_stamp,
-    wait_ready,
 )
+from servers import Server, app_env, leadflow_server, wait_ready
 
 PROTOCOL = "graphql-transport-ws"
 LEAD_COLUMNS = ("id", "contact_id", "campaign_id", "close_note", "created_at")
@@ -118,16 +113,10 @@ async def more_clerks(url: str, count: int) -> list[tuple[int, str]]:
 @contextmanager
 def leadflow_servers(url: str, tmp: Path, count: int) -> Iterator[list[Server]]:
     """`count` `leadflow serve` processes on one database, as deployed."""
-    env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    env = app_env(url)
     with contextlib.ExitStack() as stack:
-        servers = []
-        for n in range(count):
-            port = free_port()
-            name = f"leadflow-{'AB'[n] if count <= 2 else n}"
-            servers.append(
-                stack.enter_context(running_server(name, app_argv(port), port, env, tmp))
-            )
-        yield servers
+        names = [f"leadflow-{'AB'[n] if count <= 2 else n}" for n in range(count)]
+        yield [stack.enter_context(leadflow_server(name, env, tmp)) for name in names]
 
 
 async def all_ready(servers: list[Server]) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -44,7 +43,7 @@ from tortoise.exceptions import BaseORMException
 from websockets.exceptions import WebSocketException
 
 from leadflow.api.ids import decode_id, encode_id
-from leads_page import BenchError, Server, asyncpg_dsn, bounded, fresh_database
+from leads_page import BenchError, asyncpg_dsn, bounded, fresh_database
 from live_client import (
     TASK_EVENTS,
     People,
@@ -55,6 +54,7 @@ from live_client import (
     subscriptions,
     ws_url,
 )
+from servers import Server, stop_on_sigterm
 
 WARMUP = 20  # leads assigned before measuring (the first until the subscription is live)
 NOTIFICATIONS = "subscription { notificationAdded { id kind } }"
@@ -345,7 +345,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError, BaseORMException) as error:

@@ -46,7 +46,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -67,8 +66,9 @@ from rich.table import Table
 from tortoise.exceptions import BaseORMException
 
 import scale_data
-from leads_page import HOST, BenchError, Server, asyncpg_dsn, bounded, free_port
-from scale import app_argv, global_id, lead_pk, started, wait_ready
+from leads_page import BenchError, asyncpg_dsn, bounded
+from scale import global_id, lead_pk
+from servers import HOST, Server, app_env, leadflow_server, stop_on_sigterm, wait_ready
 from spa_documents import document
 
 PAGE_SIZE = 25
@@ -688,14 +688,12 @@ async def load_database(options: Options) -> AsyncIterator[scale_data.Loaded]:
 
 @contextmanager
 def instances(url: str, options: Options, tmp: Path) -> Iterator[list[Server]]:
-    env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    env = app_env(url)
     with ExitStack() as stack:
-        running = []
-        for n in range(options.instances):
-            port = free_port()
-            argv = app_argv(port, options.workers)
-            running.append(stack.enter_context(started(f"leadflow{n + 1}", argv, port, env, tmp)))
-        yield running
+        yield [
+            stack.enter_context(leadflow_server(f"leadflow{n + 1}", env, tmp, options.workers))
+            for n in range(options.instances)
+        ]
 
 
 async def drive(
@@ -963,7 +961,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError, BaseORMException) as error:

@@ -42,9 +42,7 @@ import base64
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -63,7 +61,8 @@ from tortoise.exceptions import BaseORMException
 import scale_data
 from leadflow.services.due import Today
 from leadflow.services.lead_search import search_terms
-from leads_page import BENCH_DIR, HOST, BenchError, Server, asyncpg_dsn, bounded, free_port
+from leads_page import BENCH_DIR, BenchError, asyncpg_dsn, bounded
+from servers import HOST, Server, app_argv, free_port, started, stop_on_sigterm, wait_ready
 from spa_documents import document
 
 PAGE_SIZE = 25  # the leads overview's and the task list's page (frontend/src/screens)
@@ -72,7 +71,6 @@ ASSIGN_BATCH = 1_000
 GOAL_MS = 50.0
 ASSIGN_GOAL_MS = 150.0
 ROUNDS = 5
-SERVER_START_SECONDS = 120
 REQUEST_TIMEOUT_SECONDS = 60
 SEARCH_NAME, SEARCH_EMAIL, SEARCH_PHONE = "müller", "a.krueger", "0511 123"
 
@@ -475,29 +473,6 @@ def build_cases(
 # --- Servers ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def started(
-    name: str, argv: list[str], port: int, env: dict[str, str], tmp: Path
-) -> Iterator[Server]:
-    log_path = tmp / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield Server(name, process, port, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def app_argv(port: int, workers: int | None) -> list[str]:
-    argv = [sys.executable, "-m", "leadflow.cli", "serve", "--host", HOST, "--port", str(port)]
-    return argv + (["--workers", str(workers)] if workers else [])
-
-
 def raw_argv(port: int) -> list[str]:
     return [
         sys.executable,
@@ -532,20 +507,6 @@ def servers(url: str, instances: int, workers: int | None, tmp: Path) -> Iterato
         port = free_port()
         running.append(stack.enter_context(started("raw-sql", raw_argv(port), port, env, tmp)))
         yield running
-
-
-async def wait_ready(client: httpx.AsyncClient, server: Server) -> None:
-    deadline = perf_counter() + SERVER_START_SECONDS
-    while perf_counter() < deadline:
-        if server.process.poll() is not None:
-            raise BenchError(f"{server.name} exited:\n{server.log_tail()}")
-        try:
-            if (await client.get(server.url("/healthz"))).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise BenchError(f"{server.name} not ready after {SERVER_START_SECONDS}s:\n{server.log_tail()}")
 
 
 # --- Measuring --------------------------------------------------------------------------------
@@ -828,8 +789,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    # SIGTERM like Ctrl-C: the servers are stopped and the database dropped.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError, BaseORMException) as error:

@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import itertools
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -57,18 +56,18 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from tortoise.exceptions import BaseORMException
 
 from leadflow.api.ids import encode_id
-from leads_page import (
+from leads_page import BenchError, bounded, fresh_database
+from live_client import People, mutate, prepare
+from servers import (
     HOST,
-    BenchError,
     Server,
-    app_argv,
-    bounded,
+    app_env,
     free_port,
-    fresh_database,
-    running_server,
+    leadflow_server,
+    started,
+    stop_on_sigterm,
     wait_ready,
 )
-from live_client import People, mutate, prepare
 
 ASSIGN_BATCH = 1_000  # assignLeads takes at most 1,000 leads
 CONTROL = "/_control"
@@ -174,7 +173,7 @@ def serve_receiver(port: int) -> None:
 def running_receiver(tmp: Path) -> Iterator[Server]:
     port = free_port()
     argv = [sys.executable, __file__, "--receive", str(port)]
-    with running_server("receiver", argv, port, dict(os.environ), tmp) as receiver:
+    with started("receiver", argv, port, os.environ, tmp) as receiver:
         yield receiver
 
 
@@ -521,15 +520,9 @@ async def run(options: Options) -> None:
         async with fresh_database(options.postgres_url, Path(tmp)) as url:
             with console.status("Setting up…"):
                 people = await prepare(url, closes_total + options.events)
-            env = {
-                **os.environ,
-                "LEADFLOW_DATABASE_URL": url,
-                "LEADFLOW_WEBHOOK_ALLOW_PRIVATE": "1",
-                "PYTHONUNBUFFERED": "1",
-            }
-            port = free_port()
+            env = app_env(url, LEADFLOW_WEBHOOK_ALLOW_PRIVATE="1")
             with (
-                running_server("leadflow", app_argv(port), port, env, Path(tmp)) as app,
+                leadflow_server("leadflow", env, Path(tmp)) as app,
                 running_receiver(Path(tmp)) as receiver_server,
             ):
                 async with httpx.AsyncClient(timeout=60) as client:
@@ -629,7 +622,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main() -> None:
     options = parse_options()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         asyncio.run(run(options))
     except (BenchError, OSError, asyncpg.PostgresError, BaseORMException) as error:
