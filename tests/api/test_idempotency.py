@@ -260,6 +260,8 @@ async def test_malformed_keys_are_refused(client, actors, key):
     [lead_id] = await active_leads(client, actors)
     response = await post(client, actors.clerk_a, FEEDBACK, feedback_input(lead_id), key=key)
     assert response.status_code == 400
+    # Empty and blank too: not taken for "no key" (the mutation would run without its safety).
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "Idempotency-Key header must be 1 to 200 printable ASCII" in response.text
     assert await Feedback.all().count() == 0
 

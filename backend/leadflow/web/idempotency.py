@@ -46,8 +46,9 @@ UNAVAILABLE_CODE = "UNAVAILABLE"
 
 
 def header_key(request: Request) -> str | None:
-    """The request's key; None without the header. A malformed key is refused: a client that
-    means to retry safely must learn at once that its key does not work."""
+    """The request's key; None without the header. A malformed key is refused (400), an empty
+    or blank one too, not taken for "no key": a client that means to retry safely must learn
+    at once that its key does not work."""
     values = request.headers.getlist(HEADER.lower())
     if not values:
         return None
