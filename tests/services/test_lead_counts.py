@@ -20,7 +20,15 @@ from leadflow.auth.actors import OPERATOR
 from leadflow.db.enums import CloseReason, DistributionStrategy, DueState, LeadStatus, Outcome
 from leadflow.db.models import Lead
 from leadflow.errors import AccessDenied, DomainError
-from leadflow.services import accounts, campaigns, distribution, imports, lead_lists, leads
+from leadflow.services import (
+    accounts,
+    campaigns,
+    distribution,
+    imports,
+    lead_lists,
+    leads,
+    users,
+)
 from leadflow.services.lead_lists import LeadCounts, LeadFilter, TaskFilter
 from leadflow.services.leads import LeadIntake
 from leadflow.services.privacy import config, erasure, suppression
@@ -149,6 +157,49 @@ async def test_a_count_read_in_the_writing_transaction_sees_its_writes(actors: A
     assert await lead_lists.lead_counts(manager) == LeadCounts(12, 0, 0)
     await leads.assign_leads(manager, ids[:10], clerk.id)
     assert await lead_lists.lead_counts(manager) == LeadCounts(2, 10, 0)
+
+
+async def test_open_lead_counts_come_from_the_counters_and_equal_the_leads(actors: Actors):
+    """The clerks' load (User.openLeadCount, distribution's capacity): ACTIVE per assignee,
+    read from the counters, equal to counting the leads after assignments, closes and
+    reassignments, inside the writing transaction too."""
+    manager = actors.manager.user
+    clerk_a, clerk_b = actors.clerk_a.user.id, actors.clerk_b.user.id
+    ids = [manager.id, clerk_a, clerk_b]
+
+    async def assert_equal_to_the_leads() -> None:
+        with QueryCounter() as counter:
+            counts = await users.open_lead_counts(ids)
+        assert [s for s in counter.statements if _OVER_LEADS.search(s)] == []
+        assert counter.count == 1
+        over_leads = await users.active_leads_per_assignee(Lead.all())
+        assert counts == {user_id: over_leads.get(user_id, 0) for user_id in ids}
+
+    fair = await campaigns.create_campaign(manager, "Messe")
+    web = await campaigns.create_campaign(manager, "Webinar")
+    created = [lead.id for lead in await leads.create_leads(manager, fair.id, people("O", 10))]
+    created += [lead.id for lead in await leads.create_leads(manager, web.id, people("W", 4))]
+    await assert_equal_to_the_leads()
+    await leads.assign_leads(manager, created[:8], clerk_a)
+    await leads.assign_leads(manager, created[8:12], clerk_b)
+    await assert_equal_to_the_leads()
+    assert await users.open_lead_counts(ids) == {manager.id: 0, clerk_a: 8, clerk_b: 4}
+    await leads.close_lead(actors.clerk_a.user, created[0], Outcome.SUCCESSFUL)
+    await leads.close_lead(actors.clerk_b.user, created[8], Outcome.UNSUCCESSFUL, CloseReason.OTHER)
+    await leads.reassign_lead(manager, created[1], clerk_b)
+    await leads.reassign_lead(manager, created[9], clerk_a)
+    await assert_equal_to_the_leads()
+    assert await users.open_lead_counts(ids) == {manager.id: 0, clerk_a: 7, clerk_b: 3}
+    await leads.reopen_lead(manager, created[0])
+    await Lead.filter(id=created[2]).update(assignee_id=None)  # an operator's SQL
+    await assert_equal_to_the_leads()
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await leads.assign_leads(manager, created[12:], clerk_b)
+            await assert_equal_to_the_leads()
+            raise RuntimeError("roll back")
+    await assert_equal_to_the_leads()
+    assert await users.open_lead_counts([]) == {}
 
 
 async def test_concurrent_writers_lose_no_update(actors: Actors, backend: str):

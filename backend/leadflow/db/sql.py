@@ -773,6 +773,21 @@ async def lead_tally(alternatives: Sequence[dict[str, int | None]]) -> LeadTally
     return LeadTally(new=int(row["new"]), active=int(row["active"]), done=int(row["done"]))
 
 
+async def active_leads_per_assignee(assignee_ids: Sequence[int]) -> dict[int, int]:
+    """The ACTIVE leads of each of `assignee_ids` (their load), summed from the counters: one
+    statement over the assignees' rows (index lead_counts_by_assignee), none over `leads`.
+    An assignee without any is left out."""
+    if not assignee_ids:
+        return {}
+    sql = Statement()
+    listed = ", ".join(sql.value(int(assignee_id)) for assignee_id in assignee_ids)
+    rows = await sql.rows(
+        "SELECT assignee_id, COALESCE(SUM(active), 0) AS active FROM lead_counts "
+        f"WHERE assignee_id IN ({listed}) GROUP BY assignee_id"
+    )
+    return {int(row["assignee_id"]): int(row["active"]) for row in rows if row["active"]}
+
+
 @dataclass(frozen=True, slots=True)
 class CountsFold:
     removed: int = 0  # counter rows taken out

@@ -14,6 +14,7 @@ from leadflow import clock
 from leadflow.auth import policy
 from leadflow.auth.actors import Actor
 from leadflow.auth.passwords import hash_password
+from leadflow.db import sql
 from leadflow.db.enums import LeadStatus, Role
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import EMAIL_MAX, NAME_MAX, Lead, User
@@ -145,12 +146,14 @@ async def require_active_clerk(actor: Actor, user_id: int, field: list[str]) -> 
 
 
 async def open_lead_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    """ACTIVE leads per user (their load), 0 for a user without any."""
+    """ACTIVE leads per user (their load), 0 for a user without any. From migration 0021's
+    counters, which hold exactly this (ACTIVE per assignee, kept by the triggers in every
+    writing statement, so a transaction sees its own writes): no statement over `leads`."""
     ids = list(user_ids)
     if not ids:
         return {}
     counts = dict.fromkeys(ids, 0)
-    counts.update(await active_leads_per_assignee(Lead.filter(assignee_id__in=ids)))
+    counts.update(await sql.active_leads_per_assignee(ids))
     return counts
 
 
