@@ -21,6 +21,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from leadflow.auth.actors import Actor, is_system
+from leadflow.auth.tokens import Authenticated
 from leadflow.db.enums import LeadStatus, Role
 from leadflow.db.lead_status import status_condition
 from leadflow.db.models import (
@@ -109,6 +110,15 @@ def require_worker(actor: Actor) -> None:
     """Clerks, managers and admins work with leads; partners get their own access later."""
     if not is_system(actor) and actor.role not in WORKING_ROLES:
         raise AccessDenied("Your role has no access to leads and opportunities.")
+
+
+def idempotency_key_applies(auth: Authenticated | None) -> TypeGuard[Authenticated]:
+    """Whether a request's Idempotency-Key is honoured for this login (web/idempotency.py):
+    not without one (refused as unauthenticated), nor for a read-only credential, whose key is
+    ignored: its mutations are refused FORBIDDEN each time (nothing to run once), and its
+    refusal must not be kept under a key its user's full token may send, nor that token's
+    stored answer replayed to it."""
+    return auth is not None and not auth.read_only
 
 
 # --- Visibility: one rule per kind of object, as a filter, checked on single objects too ------

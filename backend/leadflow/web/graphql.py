@@ -42,6 +42,7 @@ from strawberry.types.graphql import OperationType
 from leadflow.api.context import Context
 from leadflow.api.errors import UNAVAILABLE, unexpected_error
 from leadflow.api.limits import HeavyLane
+from leadflow.auth import policy
 from leadflow.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from leadflow.db.deadline import database_deadline
 from leadflow.errors import DomainError
@@ -156,12 +157,9 @@ class GraphQLEndpoint:
         context = Context(
             auth=auth, address=client_address(request), time_zone=request_time_zone(request)
         )
-        # A read-only credential runs no mutation (each is refused FORBIDDEN): nothing to run
-        # once, and its refusal must not be kept under a key its user's full token may send.
         if (
             key is not None
-            and auth is not None
-            and not auth.read_only
+            and policy.idempotency_key_applies(auth)
             and self._runs_mutation(params, request)
         ):
             return await self._execute_once(params, context, auth.user.id, key, media_type)
