@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import json
 import os
 import platform
@@ -75,6 +76,19 @@ ROUNDS = 5
 SERVER_START_SECONDS = 120
 REQUEST_TIMEOUT_SECONDS = 60
 SEARCH_NAME, SEARCH_EMAIL, SEARCH_PHONE = "müller", "a.krueger", "0511 123"
+# The cases' short names for --cases, in the order build_cases makes them.
+CASE_NAMES = (
+    "assign",
+    "new",
+    "active",
+    "done",
+    "search-name",
+    "search-email",
+    "search-phone",
+    "counts",
+    "tasks",
+    "campaigns",
+)
 
 console = Console(width=int(os.environ.get("COLUMNS", "0")) or 150)
 
@@ -248,6 +262,7 @@ class Case:
     app_ms: list[float] = field(default_factory=list)
     raw_ms: list[float] = field(default_factory=list)
     per_instance: dict[int, list[float]] = field(default_factory=dict)
+    name: str = ""  # CASE_NAMES
     note: str = ""
     failure: str = ""
 
@@ -690,6 +705,7 @@ class Options:
     workers: int | None
     keep: bool
     max_seconds: float
+    cases: tuple[str, ...] = CASE_NAMES
 
 
 @asynccontextmanager
@@ -718,7 +734,13 @@ async def run(options: Options) -> None:
         tokens = Tokens(secrets[people.manager_id], secrets[people.measured_clerk_id])
         assign_runs = options.warmup + options.requests
         new_ids = await newest_new_leads(loaded.url, 2 * assign_runs * ASSIGN_BATCH)
-        cases = build_cases(loaded, tokens, new_ids, assign_runs)
+        cases = [
+            dataclasses.replace(case, name=name)
+            for name, case in zip(
+                CASE_NAMES, build_cases(loaded, tokens, new_ids, assign_runs), strict=True
+            )
+            if name in options.cases
+        ]
         with (
             tempfile.TemporaryDirectory(prefix="leadflow-scale-") as tmp,
             servers(loaded.url, options.instances, options.workers, Path(tmp)) as running,
@@ -737,7 +759,7 @@ async def measure_all(
             await wait_ready(client, server)
         for case in cases:
             repetitions, warmup = options.requests, options.warmup
-            if case is cases[0]:  # assignLeads: as many as there are NEW leads for
+            if case.name == "assign":  # assignLeads: as many as there are NEW leads for
                 available = new_leads // (2 * ASSIGN_BATCH)
                 warmup = min(warmup, max(1, available // 4))
                 repetitions = min(repetitions, available - warmup)
@@ -810,6 +832,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=120.0,
         help="time limit per case for the measured repetitions (120)",
     )
+    parser.add_argument(
+        "--cases",
+        type=case_names,
+        default=CASE_NAMES,
+        help=f"the cases to run, comma-separated (all: {','.join(CASE_NAMES)})",
+    )
     args = parser.parse_args(argv)
     if not args.postgres and not args.database:
         parser.error("give --postgres URL (or LEADFLOW_BENCH_POSTGRES_URL) or --database URL")
@@ -823,7 +851,18 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.workers,
         args.keep,
         args.max_seconds,
+        args.cases,
     )
+
+
+def case_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in CASE_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown case {', '.join(unknown) or '(none given)'}; known: {', '.join(CASE_NAMES)}"
+        )
+    return names
 
 
 def main() -> None:
