@@ -532,16 +532,22 @@ def raw_argv(port: int) -> list[str]:
 
 
 @contextmanager
-def servers(url: str, instances: int, workers: int | None, tmp: Path) -> Iterator[list[Server]]:
-    """The app `instances` times and the raw endpoint last."""
+def servers(
+    url: str, instances: int, workers: int | None, tmp: Path, baseline: Path | None = None
+) -> Iterator[list[Server]]:
+    """The app `instances` times and the raw endpoint last; with `baseline` (a directory holding
+    another version's `backend/`), every second instance runs that version."""
     env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     with ExitStack() as stack:
         running = []
         for n in range(instances):
             port = free_port()
+            own_env = env
+            if baseline is not None and n % 2:
+                own_env = {**env, "PYTHONPATH": str(baseline / "backend")}
             running.append(
                 stack.enter_context(
-                    started(f"leadflow{n + 1}", app_argv(port, workers), port, env, tmp)
+                    started(f"leadflow{n + 1}", app_argv(port, workers), port, own_env, tmp)
                 )
             )
         port = free_port()
@@ -706,6 +712,7 @@ class Options:
     keep: bool
     max_seconds: float
     cases: tuple[str, ...] = CASE_NAMES
+    baseline: Path | None = None
 
 
 @asynccontextmanager
@@ -743,7 +750,9 @@ async def run(options: Options) -> None:
         ]
         with (
             tempfile.TemporaryDirectory(prefix="leadflow-scale-") as tmp,
-            servers(loaded.url, options.instances, options.workers, Path(tmp)) as running,
+            servers(
+                loaded.url, options.instances, options.workers, Path(tmp), options.baseline
+            ) as running,
         ):
             await measure_all(running, cases, len(new_ids), options)
         report(cases, loaded, options)
@@ -789,7 +798,8 @@ def report(cases: list[Case], loaded: scale_data.Loaded, options: Options) -> No
         for case in cases:
             if case.per_instance:
                 medians = ", ".join(
-                    f"#{n + 1} {statistics.median(v):.1f}"
+                    f"#{n + 1}{' (baseline)' if options.baseline and n % 2 else ''} "
+                    f"{statistics.median(v):.1f}"
                     for n, v in sorted(case.per_instance.items())
                 )
                 console.print(f"  {case.label}: per instance {medians} ms")
@@ -838,7 +848,19 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=CASE_NAMES,
         help=f"the cases to run, comma-separated (all: {','.join(CASE_NAMES)})",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        type=Path,
+        help="every second instance runs the backend/ under DIR (another version, e.g. "
+        "`git archive COMMIT backend | tar -x -C DIR`): before and after, interleaved; "
+        "implies --instances 2 or more",
+    )
     args = parser.parse_args(argv)
+    if args.baseline is not None:
+        if not (args.baseline / "backend" / "leadflow").is_dir():
+            parser.error(f"--baseline: no backend/leadflow under {args.baseline}")
+        args.instances = max(args.instances, 2)
     if not args.postgres and not args.database:
         parser.error("give --postgres URL (or LEADFLOW_BENCH_POSTGRES_URL) or --database URL")
     return Options(
@@ -852,6 +874,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.keep,
         args.max_seconds,
         args.cases,
+        args.baseline,
     )
 
 
