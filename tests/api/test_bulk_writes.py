@@ -126,7 +126,7 @@ async def test_assigning_1000_leads_runs_the_statements_of_10(client, actors: Ac
 # the clerk's check, the one notification with its event and the wake-ups. Was 18 on PostgreSQL
 # (a read of the leads before the write, a lock, history and events in statements of their own,
 # the events' ids fetched, the leads read back for the answer).
-MAX_ASSIGN_STATEMENTS = 12
+MAX_ASSIGN_STATEMENTS = 10
 
 
 async def test_assigning_1000_leads_touches_the_leads_once(client, actors: Actors):
