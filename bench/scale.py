@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import json
 import os
 import platform
@@ -73,6 +74,19 @@ ASSIGN_GOAL_MS = 150.0
 ROUNDS = 5
 REQUEST_TIMEOUT_SECONDS = 60
 SEARCH_NAME, SEARCH_EMAIL, SEARCH_PHONE = "müller", "a.krueger", "0511 123"
+# The cases' short names for --cases, in the order build_cases makes them.
+CASE_NAMES = (
+    "assign",
+    "new",
+    "active",
+    "done",
+    "search-name",
+    "search-email",
+    "search-phone",
+    "counts",
+    "tasks",
+    "campaigns",
+)
 
 console = Console(width=int(os.environ.get("COLUMNS", "0")) or 150)
 
@@ -246,6 +260,7 @@ class Case:
     app_ms: list[float] = field(default_factory=list)
     raw_ms: list[float] = field(default_factory=list)
     per_instance: dict[int, list[float]] = field(default_factory=dict)
+    name: str = ""  # CASE_NAMES
     note: str = ""
     failure: str = ""
 
@@ -492,16 +507,22 @@ def raw_argv(port: int) -> list[str]:
 
 
 @contextmanager
-def servers(url: str, instances: int, workers: int | None, tmp: Path) -> Iterator[list[Server]]:
-    """The app `instances` times and the raw endpoint last."""
+def servers(
+    url: str, instances: int, workers: int | None, tmp: Path, baseline: Path | None = None
+) -> Iterator[list[Server]]:
+    """The app `instances` times and the raw endpoint last; with `baseline` (a directory holding
+    another version's `backend/`), every second instance runs that version."""
     env = {**os.environ, "LEADFLOW_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     with ExitStack() as stack:
         running = []
         for n in range(instances):
             port = free_port()
+            own_env = env
+            if baseline is not None and n % 2:
+                own_env = {**env, "PYTHONPATH": str(baseline / "backend")}
             running.append(
                 stack.enter_context(
-                    started(f"leadflow{n + 1}", app_argv(port, workers), port, env, tmp)
+                    started(f"leadflow{n + 1}", app_argv(port, workers), port, own_env, tmp)
                 )
             )
         port = free_port()
@@ -651,6 +672,8 @@ class Options:
     workers: int | None
     keep: bool
     max_seconds: float
+    cases: tuple[str, ...] = CASE_NAMES
+    baseline: Path | None = None
 
 
 @asynccontextmanager
@@ -679,10 +702,18 @@ async def run(options: Options) -> None:
         tokens = Tokens(secrets[people.manager_id], secrets[people.measured_clerk_id])
         assign_runs = options.warmup + options.requests
         new_ids = await newest_new_leads(loaded.url, 2 * assign_runs * ASSIGN_BATCH)
-        cases = build_cases(loaded, tokens, new_ids, assign_runs)
+        cases = [
+            dataclasses.replace(case, name=name)
+            for name, case in zip(
+                CASE_NAMES, build_cases(loaded, tokens, new_ids, assign_runs), strict=True
+            )
+            if name in options.cases
+        ]
         with (
             tempfile.TemporaryDirectory(prefix="leadflow-scale-") as tmp,
-            servers(loaded.url, options.instances, options.workers, Path(tmp)) as running,
+            servers(
+                loaded.url, options.instances, options.workers, Path(tmp), options.baseline
+            ) as running,
         ):
             await measure_all(running, cases, len(new_ids), options)
         report(cases, loaded, options)
@@ -698,7 +729,7 @@ async def measure_all(
             await wait_ready(client, server)
         for case in cases:
             repetitions, warmup = options.requests, options.warmup
-            if case is cases[0]:  # assignLeads: as many as there are NEW leads for
+            if case.name == "assign":  # assignLeads: as many as there are NEW leads for
                 available = new_leads // (2 * ASSIGN_BATCH)
                 warmup = min(warmup, max(1, available // 4))
                 repetitions = min(repetitions, available - warmup)
@@ -728,7 +759,8 @@ def report(cases: list[Case], loaded: scale_data.Loaded, options: Options) -> No
         for case in cases:
             if case.per_instance:
                 medians = ", ".join(
-                    f"#{n + 1} {statistics.median(v):.1f}"
+                    f"#{n + 1}{' (baseline)' if options.baseline and n % 2 else ''} "
+                    f"{statistics.median(v):.1f}"
                     for n, v in sorted(case.per_instance.items())
                 )
                 console.print(f"  {case.label}: per instance {medians} ms")
@@ -771,7 +803,25 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=120.0,
         help="time limit per case for the measured repetitions (120)",
     )
+    parser.add_argument(
+        "--cases",
+        type=case_names,
+        default=CASE_NAMES,
+        help=f"the cases to run, comma-separated (all: {','.join(CASE_NAMES)})",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        type=Path,
+        help="every second instance runs the backend/ under DIR (another version, e.g. "
+        "`git archive COMMIT backend | tar -x -C DIR`): before and after, interleaved; "
+        "implies --instances 2 or more",
+    )
     args = parser.parse_args(argv)
+    if args.baseline is not None:
+        if not (args.baseline / "backend" / "leadflow").is_dir():
+            parser.error(f"--baseline: no backend/leadflow under {args.baseline}")
+        args.instances = max(args.instances, 2)
     if not args.postgres and not args.database:
         parser.error("give --postgres URL (or LEADFLOW_BENCH_POSTGRES_URL) or --database URL")
     return Options(
@@ -784,7 +834,19 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.workers,
         args.keep,
         args.max_seconds,
+        args.cases,
+        args.baseline,
     )
+
+
+def case_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in CASE_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown case {', '.join(unknown) or '(none given)'}; known: {', '.join(CASE_NAMES)}"
+        )
+    return names
 
 
 def main() -> None:

@@ -235,6 +235,86 @@ async def test_of_two_concurrent_assignments_of_a_lead_one_wins(actors: Actors):
     assert (lead.assignee_id, lead.assignment_reason) == (a.id, "first")
 
 
+async def test_recorded_assignments_write_history_and_events_with_the_leads(actors: Actors):
+    """PostgreSQL's one statement of an assignment: only leads still NEW change, each changed
+    lead gets its history row and its outbox event (in the order given), the others nothing."""
+    if not sql.is_postgres():
+        pytest.skip("PostgreSQL only (SQLite writes them with separate statements)")
+    a, b, manager = actors.clerk_a.user, actors.clerk_b.user, actors.manager.user
+    ids = await new_leads(3)
+    earlier = clock.now() - timedelta(days=2)
+    await Lead.filter(id=ids[1]).update(assignee_id=b.id, assigned_at=earlier)  # taken
+    at = clock.now()
+    given = [
+        NewAssignment(ids[2], b.id, "zwei"),
+        NewAssignment(ids[1], a.id, "vergeben"),
+        NewAssignment(ids[0], a.id, "eins"),
+    ]
+    with QueryCounter() as counter:
+        async with in_transaction():
+            recorded = await sql.write_recorded_assignments(
+                given, at, actor_id=manager.id, history_kind="ASSIGNED", topic="lead.assigned"
+            )
+    assert counter.count == 1
+    assert sorted(row["id"] for row in recorded.changed) == [ids[0], ids[2]]
+    history = await LeadEvent.filter(lead_id__in=ids).order_by("id")
+    assert [(e.lead_id, e.kind, e.actor_id, e.assignee_id, e.note, e.at) for e in history] == [
+        (ids[2], LeadEventKind.ASSIGNED, manager.id, b.id, "", at),
+        (ids[0], LeadEventKind.ASSIGNED, manager.id, a.id, "", at),
+    ]
+    events = await OutboxEvent.filter(lead_id__in=ids).order_by("id")
+    campaign_id = (await Lead.get(id=ids[0])).campaign_id
+    assert [(e.topic, e.lead_id, e.campaign_id, e.user_ids, e.payload) for e in events] == [
+        (
+            "lead.assigned",
+            lead_id,
+            campaign_id,
+            [clerk_id],
+            {"leadId": lead_id, "campaignId": campaign_id, "assigneeId": clerk_id},
+        )
+        for lead_id, clerk_id in ((ids[2], b.id), (ids[0], a.id))
+    ]
+    assert recorded.last_event_id == events[-1].id
+    assert (await Lead.get(id=ids[1])).assignee_id == b.id
+
+
+async def test_of_two_concurrent_recorded_assignments_one_wins(actors: Actors):
+    """The statement's own lock (id order) and its "still NEW" condition: the second waits
+    for the first's row lock, then changes nothing and records nothing."""
+    if not sql.is_postgres():
+        pytest.skip("PostgreSQL only")
+    a, b = actors.clerk_a.user, actors.clerk_b.user
+    ids = await new_leads(3)
+    first_wrote = asyncio.Event()
+    changed: dict[str, int] = {}
+
+    async def assign(name: str, clerk_id: int, lead_ids: list[int]) -> None:
+        if name == "second":
+            await first_wrote.wait()
+        async with in_transaction():
+            recorded = await sql.write_recorded_assignments(
+                [NewAssignment(lead_id, clerk_id, name) for lead_id in lead_ids],
+                clock.now(),
+                actor_id=None,
+                history_kind="ASSIGNED",
+                topic="lead.assigned",
+            )
+            changed[name] = len(recorded.changed)
+            if name == "first":
+                first_wrote.set()
+                await asyncio.sleep(0.5)  # the second's lock waits for these rows
+
+    # Overlapping on ids[1], given in opposite orders: the locks are taken in id order.
+    await asyncio.gather(
+        assign("first", a.id, [ids[1], ids[0]]), assign("second", b.id, [ids[2], ids[1]])
+    )
+    assert changed == {"first": 2, "second": 1}
+    assert (await Lead.get(id=ids[1])).assignee_id == a.id
+    recorded_for = await LeadEvent.filter(lead_id=ids[1]).values_list("assignee_id", flat=True)
+    assert recorded_for == [a.id]
+    assert await OutboxEvent.filter(lead_id=ids[1]).count() == 1
+
+
 async def test_datetimes_are_stored_in_utc_as_tortoise_stores_them(actors: Actors):
     """SQLite keeps datetimes as text and compares the text: another offset than UTC's would
     sort wrongly."""

@@ -663,6 +663,82 @@ async def write_assignments(
     return changed
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedAssignments:
+    """What `write_recorded_assignments` wrote: the changed leads (`id`, `campaign_id`,
+    `contact_id`) and the id of the last outbox event (None when no lead changed)."""
+
+    changed: list[dict[str, Any]]
+    last_event_id: int | None
+
+
+async def write_recorded_assignments(
+    assignments: Sequence[Assignment],
+    at: datetime,
+    *,
+    actor_id: int | None,
+    history_kind: str,
+    topic: str,
+) -> RecordedAssignments:
+    """PostgreSQL only: `write_assignments` with its records, ONE statement per 1,000 leads
+    (the whole write of `assignLeads`, where separate statements and rows built in Python cost
+    more than the write itself): the leads locked in id order, the guarded UPDATE, and for each
+    changed lead its history row (`history_kind`, by `actor_id`, to its clerk, at `at`) and its
+    outbox event (`topic`; the clerk in `user_ids`; payload `leadId`, `campaignId`,
+    `assigneeId`: what services.distribution builds for SQLite), both in the order given.
+
+    Locking: `locked` takes the row locks in id order, so that overlapping assignments and
+    distributions cannot deadlock, and the UPDATE changes only rows locked there; the "still
+    NEW" condition is on the UPDATE's target row, which PostgreSQL re-checks on the newest
+    version of a row changed meanwhile (see `write_assignments`). The events' ids (the
+    sequence) are taken as their rows are inserted, after the UPDATE wrote the leads they
+    come from, so this transaction has its id before it holds an event id (what
+    `outbox.publish` ensures with `take_transaction_id`). A lead not changed gets no history
+    and no event; the caller compares the counts and rolls back."""
+    assert is_postgres()
+    changed: list[dict[str, Any]] = []
+    last_event_id: int | None = None
+    at = _utc(at)
+    for start in range(0, len(assignments), _BULK_ROWS):
+        batch = assignments[start : start + _BULK_ROWS]
+        sql = Statement()
+        ids = sql.value(_array([a.lead_id for a in batch]))
+        clerks = sql.value(_array([a.clerk_id for a in batch]))
+        reasons = sql.value(_array([a.reason for a in batch]))
+        stamp, actor = sql.value(at), sql.value(actor_id)  # type: ignore[arg-type]
+        kind, event_topic = sql.value(history_kind), sql.value(topic)
+        rows = await _run(
+            sql,
+            "WITH given (id, clerk_id, reason, place) AS (SELECT * FROM unnest("
+            f"CAST({ids} AS bigint[]), CAST({clerks} AS bigint[]), CAST({reasons} AS text[])) "
+            "WITH ORDINALITY), "
+            'locked AS MATERIALIZED (SELECT id FROM "leads" WHERE id IN (SELECT id FROM given) '
+            "ORDER BY id FOR UPDATE), "
+            f'assigned AS (UPDATE "leads" SET assignee_id = given.clerk_id, assigned_at = {stamp}, '
+            f'waiting_since = {stamp}, first_assigned_at = COALESCE("leads".first_assigned_at, '
+            f"{stamp}), assignment_reason = given.reason FROM given "
+            f'WHERE "leads".id = given.id AND "leads".id IN (SELECT id FROM locked) '
+            f'AND "leads".assignee_id IS NULL AND "leads".closed_at IS NULL '
+            f'RETURNING "leads".id, "leads".campaign_id, "leads".contact_id, given.clerk_id, '
+            "given.place), "
+            'history AS (INSERT INTO "lead_events" '
+            "(lead_id, kind, actor_id, assignee_id, note, at) "
+            f"SELECT id, {kind}, CAST({actor} AS integer), clerk_id, '', {stamp} "
+            "FROM assigned ORDER BY place), "
+            'events AS (INSERT INTO "outbox_events" '
+            "(topic, lead_id, opportunity_id, campaign_id, user_ids, payload, created_at) "
+            f"SELECT {event_topic}, id, NULL, campaign_id, jsonb_build_array(clerk_id), "
+            "jsonb_build_object('leadId', id, 'campaignId', campaign_id, 'assigneeId', clerk_id), "
+            f"{stamp} FROM assigned ORDER BY place RETURNING id) "
+            "SELECT assigned.id, assigned.campaign_id, assigned.contact_id, "
+            "(SELECT max(id) FROM events) AS last_event_id FROM assigned",
+        )
+        for row in rows:
+            last_event_id = max(last_event_id or 0, row.pop("last_event_id"))
+        changed += rows
+    return RecordedAssignments(changed, last_event_id)
+
+
 # --- Search (issue 16) ---
 # The lead search's rule and its query are in services/lead_search.py; this is the one piece of
 # it Tortoise has no words for: SQLite's FTS5 table of migration 0019.

@@ -93,56 +93,83 @@ class AssignConflict(Exception):
 async def write_assignments(
     actor: Actor, assignments: Sequence[NewAssignment], *, at: datetime | None = None
 ) -> None:
-    """Assign each lead to its clerk, inside the caller's transaction, after the caller locked
-    the leads in id order (PostgreSQL: so that overlapping distributions cannot deadlock). One
-    UPDATE per 1,000 leads whatever the clerks, every column at once (clerk, reason, times; the
-    first assignment's time kept), which changes only leads still NEW (its condition is on the
-    changed row itself, so it holds against a concurrent assignment even without the lock):
-    fewer rows changed than asked raises AssignConflict. Then one INSERT of the history rows,
-    the `lead.assigned` events (one per lead) and one notification per clerk: a fixed number
-    of statements whatever the number of leads."""
+    """Assign each lead to its clerk, inside the caller's transaction. Only leads still NEW
+    change (the condition is on the changed row itself, so it holds against a concurrent
+    assignment); fewer rows changed than asked raises AssignConflict. Every column at once
+    (clerk, reason, times; the first assignment's time kept), one history row and one
+    `lead.assigned` event per lead, one notification per clerk: a fixed number of statements
+    whatever the number of leads.
+
+    PostgreSQL: one statement per 1,000 leads (`sql.write_recorded_assignments`), which also
+    takes the row locks in id order (so that overlapping distributions cannot deadlock; a
+    caller that locked them already loses nothing). SQLite (transactions IMMEDIATE, no row
+    locks): the UPDATE, then one INSERT of the history rows and the events (`outbox.publish`)."""
     if not assignments:
         return
     assigned_at = at or clock.now()
+    author = actor_user(actor)
+    changed = await _write_recorded(assignments, assigned_at, author.id if author else None)
+    # What the notifications need, as the UPDATE returned it (no model per lead).
+    written = {row["id"]: AssignedLead(**row) for row in changed}
+    by_clerk: dict[int, list[AssignedLead]] = {}
+    for assignment in assignments:
+        by_clerk.setdefault(assignment.clerk_id, []).append(written[assignment.lead_id])
+    # One notification per clerk for the batch (services.notifications).
+    await notifications.notify_leads_assigned(actor, by_clerk)
+
+
+async def _write_recorded(
+    assignments: Sequence[NewAssignment], assigned_at: datetime, author_id: int | None
+) -> list[dict[str, Any]]:
+    """The UPDATE with its history rows and events; the changed leads. AssignConflict (the
+    caller rolls back what was written) when a lead was no longer NEW."""
+    if sql.is_postgres():
+        recorded = await sql.write_recorded_assignments(
+            assignments,
+            assigned_at,
+            actor_id=author_id,
+            history_kind=LeadEventKind.ASSIGNED.value,
+            topic=outbox.LEAD_ASSIGNED,
+        )
+        if len(recorded.changed) != len(assignments):
+            raise AssignConflict()
+        assert recorded.last_event_id is not None
+        await outbox.announce(recorded.last_event_id)
+        return recorded.changed
     # A lead taken meanwhile is not changed, and the count tells.
     changed = await sql.write_assignments(assignments, assigned_at)
     if len(changed) != len(assignments):
         raise AssignConflict()
-    author = actor_user(actor)
     await sql.insert_rows(
         LeadEvent,
         [
             {
                 "lead_id": assignment.lead_id,
                 "kind": LeadEventKind.ASSIGNED,
-                "actor_id": author.id if author is not None else None,
+                "actor_id": author_id,
                 "assignee_id": assignment.clerk_id,
                 "at": assigned_at,
             }
             for assignment in assignments
         ],
     )
-    # What the events and notifications need, as the UPDATE returned it (no model per lead).
-    written = {row["id"]: AssignedLead(**row) for row in changed}
+    campaigns = {row["id"]: row["campaign_id"] for row in changed}
+    # The same events as PostgreSQL's statement writes (sql.write_recorded_assignments).
     await outbox.publish(
         outbox.Event(
             outbox.LEAD_ASSIGNED,
             lead_id=assignment.lead_id,
-            campaign_id=written[assignment.lead_id].campaign_id,
+            campaign_id=campaigns[assignment.lead_id],
             user_ids=[assignment.clerk_id],
             payload={
                 "leadId": assignment.lead_id,
-                "campaignId": written[assignment.lead_id].campaign_id,
+                "campaignId": campaigns[assignment.lead_id],
                 "assigneeId": assignment.clerk_id,
             },
         )
         for assignment in assignments
     )
-    by_clerk: dict[int, list[AssignedLead]] = {}
-    for assignment in assignments:
-        by_clerk.setdefault(assignment.clerk_id, []).append(written[assignment.lead_id])
-    # One notification per clerk for the batch (services.notifications).
-    await notifications.notify_leads_assigned(actor, by_clerk)
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------

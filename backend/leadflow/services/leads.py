@@ -238,23 +238,22 @@ async def assign_leads_by_id(actor: Actor, lead_ids: Sequence[int], assignee_id:
     policy.require_manager(actor, "distribute leads")
     ids = distribution.checked_selection(lead_ids)
     assignee = await require_active_clerk(actor, assignee_id, ["assigneeId"])
-    await distribution.require_leads_exist(lead_ids, ids)
     try:
         await _assign_new_leads(actor, ids, assignee)
     except _AssignConflict:
+        # A lead that does not exist is not changed either: the explanation tells which
+        # (leads are never deleted, so reading them after the rollback is as good as before).
+        await distribution.require_leads_exist(lead_ids, ids)
         raise await explain_assign_conflict(lead_ids) from None
     return ids
 
 
 async def _assign_new_leads(actor: Actor, ids: list[int], assignee: User) -> None:
-    async with in_transaction() as connection:
-        if connection.capabilities.support_for_update:
-            # PostgreSQL: lock in id order so that two overlapping distributions cannot
-            # deadlock; the arbiter is the assignment UPDATE's own "still NEW" condition on each
-            # row (db.sql.write_assignments), which PostgreSQL re-checks on a row changed
-            # meanwhile.
-            await Lead.filter(id__in=ids).order_by("id").select_for_update().only("id")
-        # SQLite needs no lock: its transactions are IMMEDIATE (db/sqlite_engine.py).
+    async with in_transaction():
+        # The write locks the leads in id order itself (PostgreSQL; SQLite's transactions are
+        # IMMEDIATE), so that two overlapping distributions cannot deadlock; the arbiter is the
+        # UPDATE's own "still NEW" condition on each row (db.sql.write_assignments), which
+        # PostgreSQL re-checks on a row changed meanwhile.
         try:
             await distribution.write_assignments(
                 actor,

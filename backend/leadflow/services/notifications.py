@@ -243,6 +243,8 @@ async def _campaign_names(campaign_ids: set[int]) -> dict[int, str]:
 
 async def _lead_names(leads: Sequence[LeadRef]) -> dict[int, str]:
     """How a notification names a lead: the company, else the person."""
+    if not leads:  # a batch's notification names none: no query
+        return {}
     contact_ids = {lead.contact_id for lead in leads}
     contacts = {contact.id: contact for contact in await Contact.filter(id__in=contact_ids)}
     return {lead.id: lead_label(contacts[lead.contact_id]) for lead in leads}

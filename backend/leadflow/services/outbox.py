@@ -89,7 +89,14 @@ async def publish(events: Iterable[Event]) -> None:
             for event_id, event in zip(ids, rows, strict=True)
         ],
     )
-    await wake_outbox_listeners(ids[-1])
+    await announce(ids[-1])
+
+
+async def announce(last_event_id: int) -> None:
+    """Wake the readers for events up to `last_event_id`, written in the caller's transaction
+    (by `publish`, or by a statement that writes its events itself:
+    `db.sql.write_recorded_assignments`)."""
+    await wake_outbox_listeners(last_event_id)
     # In-process (SQLite's only wake-up; on PostgreSQL an extra, harmless one): this runs before
     # the commit, but on SQLite the hub's read waits for the one connection this transaction
     # holds, so it reads after the commit (or the rollback); the hub's poll covers the rest.

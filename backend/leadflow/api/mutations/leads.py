@@ -21,6 +21,7 @@ from leadflow.api.types.history import FeedbackNode
 from leadflow.api.types.lead import (
     LeadNode,
     OpportunityNode,
+    load_assigned_lead_nodes,
     load_lead_node,
     load_lead_nodes,
     load_opportunity_node,
@@ -90,7 +91,7 @@ class LeadMutations:
         lead_ids = decode_ids(input.lead_ids, "Lead", "leadIds")
         assignee_id = decode_id(input.assignee_id, "User", ["assigneeId"])
         assigned = await leads.assign_leads_by_id(actor, lead_ids, assignee_id)
-        return AssignLeadsPayload(leads=await load_lead_nodes(assigned))
+        return AssignLeadsPayload(leads=await load_assigned_lead_nodes(info, assigned, assignee_id))
 
     @payload_mutation(description="Move an ACTIVE lead to another active clerk (managers).")
     async def reassign_lead(

@@ -14,7 +14,7 @@ from decimal import Decimal
 import strawberry
 from graphql import OperationType
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 from tortoise.queryset import QuerySet
 
 from leadflow.api.context import Context
@@ -217,6 +217,14 @@ class LeadNode(Node):
         return OpportunityNode.from_model(opportunity) if opportunity else None
 
     @classmethod
+    def identified(cls, pk: int, status: enums.LeadStatus) -> LeadNode:
+        """A lead known by its id and status only, for an answer that selects nothing else
+        (`load_assigned_lead_nodes` checks the selection): its other fields are not set."""
+        lead = object.__new__(cls)
+        lead.id, lead.pk, lead.status = strawberry.ID(encode_id("Lead", pk)), pk, status
+        return lead
+
+    @classmethod
     def from_values(cls, row: LeadRow) -> LeadNode:
         """`row` holds the columns of LEAD_COLUMNS: the lead with contact, campaign and
         assignee joined, as plain values (building ORM models costs more than the query)."""
@@ -251,6 +259,50 @@ async def load_lead_nodes(lead_ids: list[int]) -> list[LeadNode]:
         return []
     rows = await lead_rows(lead_ids)
     return [LeadNode.from_values(rows[lead_id]) for lead_id in lead_ids]
+
+
+# What an answer about leads a write has just changed can give without reading them again.
+IDENTITY_FIELDS = frozenset({"id", "status", "__typename"})
+
+
+async def load_assigned_lead_nodes(
+    info: Info[Context, None], lead_ids: list[int], assignee_id: int
+) -> list[LeadNode]:
+    """The leads an assignment has just given to `assignee_id`, in that order. When the
+    payload's `leads` select only IDENTITY_FIELDS (the web app's AssignLeads asks for `id` and
+    `status`), the answer comes from the write: each lead is ACTIVE now (assigned, and only open
+    leads are); reading back a thousand leads with their contacts would cost more than the
+    write. Any other selection reads them (`load_lead_nodes`)."""
+    if not _selects_only(info.selected_fields, "leads", IDENTITY_FIELDS):
+        return await load_lead_nodes(lead_ids)
+    status = lead_status(None, assignee_id)
+    return [LeadNode.identified(lead_id, status) for lead_id in lead_ids]
+
+
+def _selects_only(selections: list[Selection], field: str, allowed: frozenset[str]) -> bool:
+    """Whether every selection of `field` among the payload's fields (through fragments)
+    selects only `allowed` leaf fields. A directive anywhere (@include, @skip) answers no."""
+    for selection in selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, FragmentSpread | InlineFragment) or selection.name != field:
+            if not _selects_only(selection.selections, field, allowed):
+                return False
+        elif not _leaves_only(selection.selections, allowed):
+            return False
+    return True
+
+
+def _leaves_only(selections: list[Selection], allowed: frozenset[str]) -> bool:
+    for selection in selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            if not _leaves_only(selection.selections, allowed):
+                return False
+        elif selection.name not in allowed or selection.selections:
+            return False
+    return True
 
 
 async def load_lead_node(lead_id: int) -> LeadNode:
