@@ -693,8 +693,10 @@ async def write_recorded_assignments(
     version of a row changed meanwhile (see `write_assignments`). The events' ids (the
     sequence) are taken as their rows are inserted, after the UPDATE wrote the leads they
     come from, so this transaction has its id before it holds an event id (what
-    `outbox.publish` ensures with `take_transaction_id`). A lead not changed gets no history
-    and no event; the caller compares the counts and rolls back."""
+    `outbox.publish` ensures with `take_transaction_id`). A batch with a lead not changed
+    writes no history and no event at all, and the later batches are not run: the caller
+    compares the counts and rolls back, and a refused assignment must take no event ids (the
+    outbox readers would wait for the holes as gaps, see live/cursor.py)."""
     assert is_postgres()
     changed: list[dict[str, Any]] = []
     last_event_id: int | None = None
@@ -707,6 +709,8 @@ async def write_recorded_assignments(
         reasons = sql.value(_array([a.reason for a in batch]))
         stamp, actor = sql.value(at), sql.value(actor_id)  # type: ignore[arg-type]
         kind, event_topic = sql.value(history_kind), sql.value(topic)
+        # Records only when every lead of the batch changed (a count, not a parameter: fixed).
+        whole = f"(SELECT count(*) FROM assigned) = {len(batch)}"
         rows = await _run(
             sql,
             "WITH given (id, clerk_id, reason, place) AS (SELECT * FROM unnest("
@@ -724,18 +728,22 @@ async def write_recorded_assignments(
             'history AS (INSERT INTO "lead_events" '
             "(lead_id, kind, actor_id, assignee_id, note, at) "
             f"SELECT id, {kind}, CAST({actor} AS integer), clerk_id, '', {stamp} "
-            "FROM assigned ORDER BY place), "
+            f"FROM assigned WHERE {whole} ORDER BY place), "
             'events AS (INSERT INTO "outbox_events" '
             "(topic, lead_id, opportunity_id, campaign_id, user_ids, payload, created_at) "
             f"SELECT {event_topic}, id, NULL, campaign_id, jsonb_build_array(clerk_id), "
             "jsonb_build_object('leadId', id, 'campaignId', campaign_id, 'assigneeId', clerk_id), "
-            f"{stamp} FROM assigned ORDER BY place RETURNING id) "
+            f"{stamp} FROM assigned WHERE {whole} ORDER BY place RETURNING id) "
             "SELECT assigned.id, assigned.campaign_id, assigned.contact_id, "
             "(SELECT max(id) FROM events) AS last_event_id FROM assigned",
         )
         for row in rows:
-            last_event_id = max(last_event_id or 0, row.pop("last_event_id"))
+            last_event = row.pop("last_event_id")
+            if last_event is not None:
+                last_event_id = max(last_event_id or 0, last_event)
         changed += rows
+        if len(rows) != len(batch):
+            break  # refused: the caller rolls back; nothing more to write
     return RecordedAssignments(changed, last_event_id)
 
 
