@@ -237,3 +237,52 @@ async def test_the_retention_command_prints_what_it_erased_before_the_outage(
     assert lines[0].startswith(f"contact #{first}\t1 lead\t"), result.stdout
     assert lines[1:] == ["1 contact erased"], result.stdout
     failed_with(result, "database unavailable", "run it again")
+
+
+async def test_jobs_recover_after_a_begin_was_cut(
+    proxied_app: Starlette, database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+):
+    """The connection dies as a round begins its transaction: the rounds after the outage
+    work again (they failed for good, 'released back to the pool', when the failed BEGIN left
+    the loop's task on the dead connection)."""
+    caplog.set_level(logging.INFO, logger="leadflow")
+    await asyncio.sleep(1)
+    database_proxy.cut_when_sent(b"BEGIN")
+    await asyncio.sleep(1)
+    await database_proxy.restore()
+    await asyncio.sleep(2)
+    settled = len(_leadflow_records(caplog))
+    await asyncio.sleep(2)
+    later = [(r.levelname, r.getMessage()[:160]) for r in _leadflow_records(caplog)[settled:]]
+    assert later == []
+
+
+@pytest_asyncio.fixture
+async def webhook_worker_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
+    """The app on the proxy with only the webhook worker running."""
+    EXECUTOR_CACHE.clear()
+    settings = Settings(
+        database_url=database_proxy.url,
+        prune_interval_seconds=0,
+        reminder_interval_seconds=0,
+        import_watchdog_seconds=0,
+        webhook_poll_seconds=QUICK,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_the_webhook_worker_recovers_after_a_begin_was_cut(
+    webhook_worker_app: Starlette, database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO, logger="leadflow")
+    await asyncio.sleep(1)
+    database_proxy.cut_when_sent(b"BEGIN")
+    await asyncio.sleep(1)
+    await database_proxy.restore()
+    await asyncio.sleep(2)
+    settled = len(_leadflow_records(caplog))
+    await asyncio.sleep(2)
+    later = [(r.levelname, r.getMessage()[:160]) for r in _leadflow_records(caplog)[settled:]]
+    assert later == []

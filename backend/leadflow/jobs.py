@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.db.availability import log_failure
+from leadflow.db.rounds import in_own_task
 from leadflow.services import (
     accounts,
     emails,
@@ -226,7 +227,7 @@ class BackgroundWork:
 
     async def start(self) -> None:
         for job in self._jobs:
-            due_now = await _guarded(job, job.at_start) if job.at_start else False
+            due_now = await in_own_task(_guarded(job, job.at_start)) if job.at_start else False
             periodic = _PeriodicTask(job)
             self._periodic.append(periodic)
             self._keep(periodic.start(due_now=bool(due_now)))
@@ -293,7 +294,8 @@ class _PeriodicTask:
     async def round(self) -> None:
         self._in_round = True
         try:
-            await _guarded(self.job, self.job.round)
+            # A task of its own: what a round leaves in its context dies with it (db/rounds.py).
+            await in_own_task(_guarded(self.job, self.job.round))
         finally:
             self._in_round = False
 

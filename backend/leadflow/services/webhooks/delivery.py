@@ -48,6 +48,7 @@ from leadflow import clock, i18n
 from leadflow.db.availability import database_unavailable, log_failure
 from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
 from leadflow.db.models import WEBHOOK_ERROR_MAX, Webhook, WebhookAttempt, WebhookDelivery
+from leadflow.db.rounds import in_own_task
 from leadflow.db.sql import is_postgres
 from leadflow.services import notifications
 from leadflow.services.webhooks import config
@@ -377,7 +378,8 @@ class DeliveryWorker:
         while not self._stopping:
             self._wake.clear()  # before the round: a wake-up during it runs another
             try:
-                await self.round()
+                # A task of its own: what a round leaves in its context dies with it.
+                await in_own_task(self.round())
                 retry = RETRY_SECONDS[0]
             except Exception as error:
                 wait = retry * random.uniform(0.5, 1.0)
