@@ -242,7 +242,13 @@ async def record(claimed: Claimed, outcome: Outcome) -> bool:
     # After the commit, not inside: a deletion of the webhook locks the webhook row, then its
     # deliveries' rows; this transaction held a delivery row and would then want the webhook
     # row (PostgreSQL's deadlock). A webhook deleted meanwhile makes these writes match no row.
-    await _webhook_after(claimed.webhook, outcome, now)
+    try:
+        await _webhook_after(claimed.webhook, outcome, now)
+    except Exception as error:
+        # Not raised: the attempt is recorded and the delivery settled (it is not sent again);
+        # only the webhook's failing streak misses this attempt.
+        what = f"Updating webhook {claimed.webhook.id} after delivery {delivery.id}"
+        log_failure(log, error, what, "the attempt is recorded; the streak misses it")
     return True
 
 
