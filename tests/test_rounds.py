@@ -9,6 +9,7 @@ import contextvars
 
 from leadflow import jobs
 from leadflow.db.rounds import in_own_task
+from leadflow.services.imports import resume
 from leadflow.services.webhooks.delivery import DeliveryWorker
 
 LEFT_BEHIND: contextvars.ContextVar[str | None] = contextvars.ContextVar("left", default=None)
@@ -82,3 +83,21 @@ async def test_cancelling_the_caller_cancels_the_round_and_waits_for_it():
     await asyncio.gather(task, return_exceptions=True)
     assert task.cancelled()
     assert events == ["round cancelled and cleaned up", "loop cancelled"]
+
+
+async def test_each_resumed_import_starts_from_a_clean_context(app, monkeypatch):
+    """The watchdog resumes abandoned imports one after the other in its round: each in a
+    task of its own."""
+    seen: list[str | None] = []
+
+    async def abandoned() -> list[int]:
+        return [1, 2, 3]
+
+    async def resumed(lead_import_id: int, queue: object) -> bool:
+        await _leaving_context_behind(seen)
+        return True
+
+    monkeypatch.setattr(resume, "abandoned_import_ids", abandoned)
+    monkeypatch.setattr(resume, "_resume_if_abandoned", resumed)
+    assert await resume.resume_abandoned_imports() == [1, 2, 3]
+    assert seen == [None, None, None]
