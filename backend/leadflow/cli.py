@@ -704,12 +704,14 @@ def _prune(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> None:
+    from leadflow.db.availability import one_line
     from leadflow.services.privacy import retention
 
     async def task() -> None:
         report = await retention.run(dry_run=args.dry_run)
         # What was erased is printed first, whatever happened after: the operator must learn
-        # of every erasure even when another instance took over mid-run.
+        # of every erasure even when another instance took over mid-run or the database went
+        # away (the round then ends without raising, `report.unavailable`).
         for due in report.contacts:
             print(
                 f"contact #{due.contact_id}\t{_counted(due.leads, 'lead')}"
@@ -720,6 +722,11 @@ def _retention_run(args: argparse.Namespace, settings: Settings) -> None:
         print(f"{contacts} would be erased" if args.dry_run else f"{contacts} erased")
         for contact_id, error in report.failed.items():
             print(f"contact #{contact_id}: erasure failed, tried again next run ({error})")
+        if report.unavailable is not None:
+            raise CommandError(
+                f"database unavailable ({one_line(report.unavailable)}); the retention stopped "
+                "there, run it again once the database is back."
+            )
         if report.failed:
             raise CommandError(f"{_counted(len(report.failed), 'contact')} could not be erased.")
         if not report.ran and not report.contacts:

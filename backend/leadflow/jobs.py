@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.db.availability import log_failure
+from leadflow.db.rounds import in_own_task
 from leadflow.services import (
     accounts,
     emails,
@@ -85,6 +86,7 @@ EMAIL_TASK_NAME = "leadflow-send-emails"
 OUTBOX_PRUNING_TASK_NAME = "leadflow-prune-outbox"
 WEBHOOK_PRUNING_TASK_NAME = "leadflow-prune-webhook-deliveries"
 RETENTION_TASK_NAME = "leadflow-retention"
+RETENTION_DESCRIPTION = "Erasing contacts past their retention"
 IDEMPOTENCY_PRUNING_TASK_NAME = "leadflow-prune-idempotency-keys"
 COUNTS_FOLD_TASK_NAME = "leadflow-fold-lead-counts"
 # How long a shutdown waits for the work to stop between batches and rounds (a batch takes
@@ -184,10 +186,12 @@ class BackgroundWork:
         self.add(
             PeriodicJob(
                 RETENTION_TASK_NAME,
-                "Erasing contacts past their retention",
+                RETENTION_DESCRIPTION,
                 settings.prune_interval_seconds,
                 # Ends between two erasures once the app stops.
-                lambda: _erase_past_retention(lambda: self.stopping),
+                lambda: _erase_past_retention(
+                    lambda: self.stopping, _retrying(settings.prune_interval_seconds)
+                ),
             )
         )
         # Migration 0021's counter rows folded into one per key (one instance at a time, an
@@ -223,7 +227,7 @@ class BackgroundWork:
 
     async def start(self) -> None:
         for job in self._jobs:
-            due_now = await _guarded(job, job.at_start) if job.at_start else False
+            due_now = await in_own_task(_guarded(job, job.at_start)) if job.at_start else False
             periodic = _PeriodicTask(job)
             self._periodic.append(periodic)
             self._keep(periodic.start(due_now=bool(due_now)))
@@ -290,7 +294,8 @@ class _PeriodicTask:
     async def round(self) -> None:
         self._in_round = True
         try:
-            await _guarded(self.job, self.job.round)
+            # A task of its own: what a round leaves in its context dies with it (db/rounds.py).
+            await in_own_task(_guarded(self.job, self.job.round))
         finally:
             self._in_round = False
 
@@ -307,9 +312,12 @@ async def _guarded(job: PeriodicJob, work: Callable[[], Awaitable[object]]) -> o
     except Exception as error:
         # A database hiccup must not end the job (nor the start); the next round tries again.
         # An outage: one line per round (db.availability.log_failure).
-        retrying = f"retrying in {job.interval_seconds:g} s"
-        log_failure(log, error, f"{job.description} [{job.name}]", retrying)
+        log_failure(log, error, f"{job.description} [{job.name}]", _retrying(job.interval_seconds))
         return None
+
+
+def _retrying(interval_seconds: float) -> str:
+    return f"retrying in {interval_seconds:g} s"
 
 
 async def _prune_login_records() -> None:
@@ -346,12 +354,16 @@ async def _fold_lead_counts() -> None:
         log.debug("Folded %d lead counter rows into %d", folded.removed, folded.written)
 
 
-async def _erase_past_retention(stopping: Callable[[], bool]) -> None:
+async def _erase_past_retention(stopping: Callable[[], bool], retrying: str) -> None:
     report = await retention.run_round(stopping)
     if report.contacts:
         log.info("Erased %d contacts past their retention", len(report.contacts))
     if report.failed:
         log.warning("Retention: %d contacts could not be erased (next round)", len(report.failed))
+    if report.unavailable is not None:
+        # The round's one line, as `_guarded` writes it for the other jobs.
+        what = f"{RETENTION_DESCRIPTION} [{RETENTION_TASK_NAME}]"
+        log_failure(log, report.unavailable, what, retrying)
 
 
 async def _first_pruning() -> bool:

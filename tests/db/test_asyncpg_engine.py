@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from leadflow.db.availability import database_unavailable
 from leadflow.db.config import tortoise_config
 from tests.databases import asyncpg_dsn
+from tests.db_proxy import DatabaseProxy
 
 PACKAGE = Path(__file__).resolve().parents[2] / "backend" / "leadflow"
 POOL_SIZE = 3
@@ -130,6 +131,28 @@ async def test_a_connection_cut_in_a_statement_is_not_handed_out_again(
                 *(db.execute_query_dict("SELECT 1 AS one") for _ in range(POOL_SIZE * 2))
             )
             assert all(rows == [{"one": 1}] for rows in results), results
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_a_transaction_whose_begin_failed_leaves_the_task_on_a_working_connection(
+    database_proxy: DatabaseProxy,
+):
+    """Tortoise points the task's connection context at the transaction's connection before
+    BEGIN; the engine undoes that when BEGIN fails (the connection died): the task's later
+    statements and transactions get working connections, not the dead one ("released back to
+    the pool", failing for as long as the task lives)."""
+    db = await _open(database_proxy.url)
+    try:
+        database_proxy.cut_when_sent(b"BEGIN")
+        with pytest.raises(Exception) as failure:
+            async with in_transaction():
+                pass
+        assert database_unavailable(failure.value), repr(failure.value)
+        await database_proxy.restore()
+        assert await db.execute_query_dict("SELECT 1 AS one") == [{"one": 1}]
+        async with in_transaction() as transaction:
+            assert await transaction.execute_query_dict("SELECT 2 AS two") == [{"two": 2}]
     finally:
         await Tortoise.close_connections()
 

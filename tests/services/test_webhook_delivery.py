@@ -929,3 +929,28 @@ async def test_the_apps_worker_delivers_a_new_event_at_once(
     body = request.json()
     assert body["type"] == "lead.created" and body["data"]["id"] == lead["id"]
     assert request.webhook_id == body["id"]
+
+
+async def test_an_outage_after_the_record_committed_says_the_attempt_is_recorded(
+    actors: Actors,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The webhook's streak is written after the attempt's commit: the database going away
+    then leaves the delivery recorded (not sent again), and the log must not say otherwise."""
+    webhook = await new_webhook(actors, receiver)
+    sent = await new_delivery(webhook, 14)
+    [claimed] = await delivery.claim(10)
+
+    async def streak_cut_off(*args: Any) -> None:
+        raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(delivery, "_webhook_after", streak_cut_off)
+    caplog.set_level(logging.INFO, logger="leadflow")
+    assert await delivery.record(claimed, Outcome(500, 5, "HTTP 500"))
+    await sent.refresh_from_db()
+    assert sent.attempts == 1 and sent.locked_until is None
+    [line] = [r.getMessage() for r in caplog.records if r.name == "leadflow.webhooks"]
+    assert f"after delivery {sent.id} failed, database unavailable" in line, line
+    assert "the attempt is recorded" in line and "lease" not in line, line

@@ -27,6 +27,12 @@ bench/load.py --restart-postgres). So a connection on which any statement failed
 reset on its release (one round trip, only after a failure): healthy, it is reset and kept;
 broken, the reset fails and asyncpg terminates it.
 
+A transaction whose BEGIN fails (its connection died) is undone here: Tortoise 1.1.9's
+`TransactionContextPooled.__aenter__` takes a pool connection and points the task's connection
+context at it before it sends BEGIN, and when BEGIN raises, its `__aexit__` never runs; every
+later statement of that task would go to the dead connection ("connection has been released
+back to the pool"). `_BeginUndoneOnFailure` resets the context and gives the connection back.
+
 The module's name must contain "asyncpg": Tortoise's migrator picks its schema editor by the
 client's module name.
 """
@@ -34,10 +40,17 @@ client's module name.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from contextlib import suppress
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import (
+    TransactionalDBClient,
+    TransactionContext,
+    TransactionContextPooled,
+)
+from tortoise.connection import get_connections
 
 
 class NoResetQueryConnection(asyncpg.connection.Connection):  # type: ignore[misc]
@@ -72,8 +85,31 @@ class NoResetQueryConnection(asyncpg.connection.Connection):  # type: ignore[mis
             raise
 
 
+class _BeginUndoneOnFailure(TransactionContextPooled):
+    """Tortoise's pooled transaction, whose BEGIN failing leaves nothing behind (see the
+    module's docstring)."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            # Set (a slot) only once a connection was taken, just before BEGIN.
+            token = getattr(self, "token", None)
+            if token is not None:
+                get_connections().reset(token)
+                pool = self.client._parent._pool
+                # A dead connection's release may fail (its reset does; asyncpg then
+                # terminates it): the BEGIN's error is the one to tell.
+                with suppress(Exception):
+                    await pool.release(self.client._connection)
+            raise
+
+
 class LeanPoolAsyncpgClient(AsyncpgDBClient):
     connection_class = NoResetQueryConnection
+
+    def _in_transaction(self) -> TransactionContext:
+        return _BeginUndoneOnFailure(TransactionWrapper(self), self._pool_init_lock)
 
 
 client_class = LeanPoolAsyncpgClient

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadflow.db.availability import log_failure
+from leadflow.db.rounds import in_own_task
 from leadflow.db.sql import is_postgres
 from leadflow.live.cursor import LiveEvent, OutboxCursor, events_by_id, stored_events
 from leadflow.live.listener import OutboxListener
@@ -180,7 +181,8 @@ class Hub:
         while not self._stopping:
             self._wake.clear()  # before reading: a wake-up during the read reads again
             try:
-                await self._read_all()
+                # A task of its own: what a read leaves in its context dies with it.
+                await in_own_task(self._read_all())
                 wait = self._poll_seconds
                 retry = RETRY_SECONDS[0]
             except Exception as error:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from leadflow.db.enums import ImportStatus
 from leadflow.db.models import ImportSource, LeadImport, User
+from leadflow.db.rounds import in_own_task
 from leadflow.errors import AccessDenied, DomainError, ErrorCode
 from leadflow.services.imports.intake import ImportFile, run, start
 from leadflow.services.imports.queue import ImportQueue, ImportStopped
@@ -35,7 +36,9 @@ async def resume_abandoned_imports(queue: ImportQueue | None = None) -> list[int
         if queue is not None and queue.stopping:
             break
         async with queue.place() if queue is not None else nullcontext():
-            if await _resume_if_abandoned(lead_import_id, queue):
+            # A task of its own: what one import's run leaves in its task's context (as
+            # Tortoise's connection after a failed BEGIN) must not reach the next import.
+            if await in_own_task(_resume_if_abandoned(lead_import_id, queue)):
                 resumed.append(lead_import_id)
     return resumed
 

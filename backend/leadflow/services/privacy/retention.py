@@ -21,7 +21,9 @@ about half a second with a big history, so a batch's transaction would hold its 
 SQLite's only writer) for most of a minute. A contact whose erasure raises is logged, counted
 in `failed` and skipped (its transaction is rolled back); the round goes on past it and the
 next round tries it again. Between two contacts the round checks `stopping` (the app's
-shutdown, jobs.py) and ends there.
+shutdown, jobs.py) and ends there. The database unavailable is no broken contact: the round
+ends at the first such failure and returns its report with the error in `unavailable` (not
+raised: the erasures committed before it must reach the job's log and the command's output).
 
 One instance at a time: each contact's transaction first takes the job's advisory lock
 (PostgreSQL, `try_job_lock`, `pg_try_advisory_xact_lock`), and the round stops (`ran` False)
@@ -117,6 +119,9 @@ class RetentionReport:
     failed: dict[int, str] = field(default_factory=dict)
     # The round ended early because the app is shutting down.
     stopped: bool = False
+    # The round ended early because the database became unavailable (the error): everyone
+    # after would fail the same way. What was erased before is in `contacts`.
+    unavailable: BaseException | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +279,18 @@ async def run_round(stopping: Callable[[], bool] = lambda: False) -> RetentionRe
 
 async def _round(dry_run: bool, limit: int | None, stopping: Callable[[], bool]) -> RetentionReport:
     report = RetentionReport(dry_run=dry_run)
+    try:
+        await _pages(report, limit, stopping)
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        # Not raised: the caller must still learn of the erasures committed before it.
+        report.unavailable = error
+    return report
+
+
+async def _pages(report: RetentionReport, limit: int | None, stopping: Callable[[], bool]) -> None:
+    dry_run = report.dry_run
     now = clock.now()
     limits = await _limits()
     after: int | None = 0
@@ -285,7 +302,6 @@ async def _round(dry_run: bool, limit: int | None, stopping: Callable[[], bool])
         elif not await _erase_page(report, page.due, now, limits, stopping):
             break
         after = page.next_after
-    return report
 
 
 async def _erase_page(
@@ -296,8 +312,9 @@ async def _erase_page(
     stopping: Callable[[], bool],
 ) -> bool:
     """Erase the listed contacts, each in its own transaction; False when the round must end
-    (shutting down, or another instance holds the job lock). SQLite's search index is purged of
-    their values once for the page (`erasure.erase_contact`'s `purge_search`)."""
+    (shutting down, another instance holds the job lock, or the database is unavailable).
+    SQLite's search index is purged of the erased ones' values once for the page, however the
+    page ended (`erasure.erase_contact`'s `purge_search`)."""
     erased_before = len(report.contacts)
     going_on = await _erase_each(report, contact_ids, now, limits, stopping)
     if len(report.contacts) > erased_before:
@@ -322,7 +339,10 @@ async def _erase_each(
                 return False
         except Exception as error:
             if database_unavailable(error):
-                raise  # everyone after it would fail too: the round ends (one line in the log)
+                # Everyone after it would fail too: the round ends here, without raising, so
+                # that the report of the contacts erased before reaches the caller.
+                report.unavailable = error
+                return False
             # Rolled back; the next round tries again. One broken contact must not hold up
             # the erasure of everyone after it.
             log.exception("Retention: erasing contact %d failed; skipped", contact_id)

@@ -48,6 +48,7 @@ from leadflow import clock, i18n
 from leadflow.db.availability import database_unavailable, log_failure
 from leadflow.db.enums import NotificationKind, WebhookDeliveryStatus
 from leadflow.db.models import WEBHOOK_ERROR_MAX, Webhook, WebhookAttempt, WebhookDelivery
+from leadflow.db.rounds import in_own_task
 from leadflow.db.sql import is_postgres
 from leadflow.services import notifications
 from leadflow.services.webhooks import config
@@ -241,7 +242,13 @@ async def record(claimed: Claimed, outcome: Outcome) -> bool:
     # After the commit, not inside: a deletion of the webhook locks the webhook row, then its
     # deliveries' rows; this transaction held a delivery row and would then want the webhook
     # row (PostgreSQL's deadlock). A webhook deleted meanwhile makes these writes match no row.
-    await _webhook_after(claimed.webhook, outcome, now)
+    try:
+        await _webhook_after(claimed.webhook, outcome, now)
+    except Exception as error:
+        # Not raised: the attempt is recorded and the delivery settled (it is not sent again);
+        # only the webhook's failing streak misses this attempt.
+        what = f"Updating webhook {claimed.webhook.id} after delivery {delivery.id}"
+        log_failure(log, error, what, "the attempt is recorded; the streak misses it")
     return True
 
 
@@ -377,7 +384,8 @@ class DeliveryWorker:
         while not self._stopping:
             self._wake.clear()  # before the round: a wake-up during it runs another
             try:
-                await self.round()
+                # A task of its own: what a round leaves in its context dies with it.
+                await in_own_task(self.round())
                 retry = RETRY_SECONDS[0]
             except Exception as error:
                 wait = retry * random.uniform(0.5, 1.0)
