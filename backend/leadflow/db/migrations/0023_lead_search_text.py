@@ -24,6 +24,8 @@ the search's reads it):
   as `db.lead_status.status_condition` writes NEW. Assigning or closing a lead inserts nothing
   into it (a partial index takes only rows meeting its predicate), so `assignLeads` pays no GIN
   writes; a lead created NEW (intake, import) does.
+- Statistics of the expression (`leads_search_text`), so that the planner sees how many leads
+  a word matches: few, it reads them through the index; many, it walks the NEW tab's order.
 
 Applying it rewrites every lead once (the fill, 0006's and 0021's update triggers held off: it
 changes nothing they count), all in the migration's transaction: writers of `contacts` and every
@@ -76,9 +78,20 @@ FILL = (
     f"UPDATE leads SET search_text = {_text_of('c')} FROM contacts AS c "
     "WHERE c.id = leads.contact_id"
 )
+SEARCHED = "UPPER(CAST(search_text AS VARCHAR))"
 INDEX = (
-    "CREATE INDEX leads_new_search ON leads USING gin "
-    f"((UPPER(CAST(search_text AS VARCHAR))) gin_trgm_ops) WHERE {NEW_CONDITION}"
+    f"CREATE INDEX leads_new_search ON leads USING gin (({SEARCHED}) gin_trgm_ops) "
+    f"WHERE {NEW_CONDITION}"
+)
+# How many leads a word matches: without statistics of the compared expression (a partial
+# index's expression gets none the planner reads) it guesses 0.01 % for any LIKE, so for a
+# broad word it reads every match and joins each one's contact before sorting (90-120 ms for
+# "müller" at 1M leads on the busy machine) instead of walking the NEW tab's index until the
+# page is full (8-17 ms). A histogram of 500 values sees a word that 1 % of the leads hold;
+# ANALYZE then samples 150,000 leads instead of 30,000 (about 6 s at 1M leads).
+STATISTICS = (
+    f"CREATE STATISTICS leads_search_text ON ({SEARCHED}) FROM leads",
+    "ALTER STATISTICS leads_search_text SET STATISTICS 500",
 )
 
 
@@ -98,12 +111,16 @@ async def add_search_text(apps, schema_editor) -> None:
         await client.execute_script(f"ALTER TABLE leads ENABLE TRIGGER {trigger}")
     # After the fill: building the index once is faster than growing it row by row.
     await client.execute_script(INDEX)
+    # Gathered by the next ANALYZE: autovacuum's, soon after the fill changed every lead.
+    for statement in STATISTICS:
+        await client.execute_script(statement)
 
 
 async def drop_search_text(apps, schema_editor) -> None:
     client = schema_editor.client
     if client.capabilities.dialect != "postgres":
         return
+    await client.execute_script("DROP STATISTICS IF EXISTS leads_search_text")
     await client.execute_script("DROP TRIGGER IF EXISTS contacts_search_text ON contacts")
     await client.execute_script("DROP FUNCTION IF EXISTS contacts_search_text()")
     for trigger in ("leads_search_text_insert", "leads_search_text_update"):
