@@ -250,6 +250,22 @@ class Case:
     per_instance: dict[int, list[float]] = field(default_factory=dict)
     note: str = ""
     failure: str = ""
+    key: str = ""  # its name for --cases (CASE_KEYS)
+
+
+# The cases in their order, as --cases names them.
+CASE_KEYS = (
+    "assign",
+    "new",
+    "active",
+    "done",
+    "search-name",
+    "search-email",
+    "search-phone",
+    "counts",
+    "tasks",
+    "campaigns",
+)
 
 
 def lead_pk(global_id: str) -> int:
@@ -469,6 +485,8 @@ def build_cases(
     ]
     if len(new_ids) < 2 * repetitions * ASSIGN_BATCH:
         cases[0].label += f" ({len(new_ids) // (2 * ASSIGN_BATCH)} repetitions: NEW leads)"
+    for case, key in zip(cases, CASE_KEYS, strict=True):
+        case.key = key
     return cases
 
 
@@ -690,6 +708,7 @@ class Options:
     workers: int | None
     keep: bool
     max_seconds: float
+    cases: tuple[str, ...] = CASE_KEYS
 
 
 @asynccontextmanager
@@ -718,7 +737,11 @@ async def run(options: Options) -> None:
         tokens = Tokens(secrets[people.manager_id], secrets[people.measured_clerk_id])
         assign_runs = options.warmup + options.requests
         new_ids = await newest_new_leads(loaded.url, 2 * assign_runs * ASSIGN_BATCH)
-        cases = build_cases(loaded, tokens, new_ids, assign_runs)
+        cases = [
+            case
+            for case in build_cases(loaded, tokens, new_ids, assign_runs)
+            if case.key in options.cases
+        ]
         with (
             tempfile.TemporaryDirectory(prefix="leadflow-scale-") as tmp,
             servers(loaded.url, options.instances, options.workers, Path(tmp)) as running,
@@ -737,7 +760,7 @@ async def measure_all(
             await wait_ready(client, server)
         for case in cases:
             repetitions, warmup = options.requests, options.warmup
-            if case is cases[0]:  # assignLeads: as many as there are NEW leads for
+            if case.key == "assign":  # assignLeads: as many as there are NEW leads for
                 available = new_leads // (2 * ASSIGN_BATCH)
                 warmup = min(warmup, max(1, available // 4))
                 repetitions = min(repetitions, available - warmup)
@@ -775,6 +798,17 @@ def report(cases: list[Case], loaded: scale_data.Loaded, options: Options) -> No
     console.print(f"Goals met: {met} of {len(cases)}")
 
 
+def case_keys(text: str) -> tuple[str, ...]:
+    """--cases: known names, at least one."""
+    keys = tuple(key.strip() for key in text.split(",") if key.strip())
+    unknown = [key for key in keys if key not in CASE_KEYS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"unknown case {', '.join(unknown) or '(none)'}; known: {', '.join(CASE_KEYS)}"
+        )
+    return keys
+
+
 def parse_options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -810,6 +844,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=120.0,
         help="time limit per case for the measured repetitions (120)",
     )
+    parser.add_argument(
+        "--cases",
+        type=case_keys,
+        default=CASE_KEYS,
+        help=f"comma-separated, of: {','.join(CASE_KEYS)} (all)",
+    )
     args = parser.parse_args(argv)
     if not args.postgres and not args.database:
         parser.error("give --postgres URL (or LEADFLOW_BENCH_POSTGRES_URL) or --database URL")
@@ -823,6 +863,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.workers,
         args.keep,
         args.max_seconds,
+        args.cases,
     )
 
 
