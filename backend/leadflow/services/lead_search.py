@@ -158,7 +158,7 @@ def matching_leads(
     if new_only and _by_lead_text(search_terms(search), policy.is_partner(actor)):
         # Migration 0023: the NEW leads' trigram index finds the matching NEW leads, for the
         # page and its count, without reading every lead of every matching contact (a broad
-        # word: "müller" matches 1 % of the contacts, of whose leads a tenth are NEW).
+        # word: "müller" matches 1 % of the contacts, and most of their leads are not NEW).
         matching = sql.with_lead_search_text(leads)
         for term in search_terms(search):
             for word in term.words:
