@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.queries import Query, QueryBuilder, Selectable
@@ -30,6 +30,8 @@ from tortoise.fields.base import DatabaseDefault
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.query_api import execute_pypika
 from tortoise.queryset import QuerySet, ValuesQuery
+
+_Row = TypeVar("_Row", bound=Model)
 
 # Separates the parts of a statement's text (a character SQL never holds).
 _MARK = "\x1f"
@@ -787,6 +789,21 @@ def driving_ids(ids: ValuesQuery[Any]) -> Term:
     if not is_postgres():
         return Subquery(ids)
     return _DrivingIds(ids)
+
+
+# Migration 0023's copy of the contact's searched text on each lead (PostgreSQL only; no model
+# declares it), and its trigram index over the NEW leads.
+LEAD_SEARCH_TEXT = "search_text"
+
+
+def with_lead_search_text(leads: QuerySet[_Row]) -> QuerySet[_Row]:
+    """PostgreSQL only: `leads` with the annotation `search_text` (migration 0023: the lead's
+    contact's first name, last name, company and email key, joined by line feeds), to filter
+    by as `search_text__icontains`, which spells `UPPER(CAST(search_text AS VARCHAR)) LIKE
+    UPPER(?)`, the expression of the index `leads_new_search`."""
+    if not is_postgres():
+        raise ValueError("leads.search_text exists on PostgreSQL only")
+    return leads.annotate(**{LEAD_SEARCH_TEXT: RawSQL(f'"leads"."{LEAD_SEARCH_TEXT}"')})
 
 
 def contact_search_ids(query: str) -> Term:

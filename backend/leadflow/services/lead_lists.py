@@ -156,7 +156,8 @@ def filtered_leads(
     """The leads the actor may see, narrowed by the filter (status included). `today` (the
     viewer's, see `Today.in_zone`) decides the due states; UTC's when not given."""
     lead_filter = lead_filter or LeadFilter()
-    leads = _filter_without_status(actor, lead_filter, today)
+    new_only = lead_filter.status is LeadStatus.NEW
+    leads = _filter_without_status(actor, lead_filter, today, new_only=new_only)
     if lead_filter.status is not None:
         leads = leads.filter(status_condition(lead_filter.status))
     return leads
@@ -269,8 +270,9 @@ def _searches(raw: str | None) -> bool:
 
 
 def _filter_without_status(
-    actor: Actor, lead_filter: LeadFilter, today: Today | None
+    actor: Actor, lead_filter: LeadFilter, today: Today | None, *, new_only: bool = False
 ) -> QuerySet[Lead]:
+    """`new_only`: the caller keeps the NEW leads only (the search may read them its own way)."""
     leads = policy.visible_leads(actor)
     if lead_filter.assignee_id is not None:
         policy.require_may_list_leads_of(actor, lead_filter.assignee_id)
@@ -287,7 +289,7 @@ def _filter_without_status(
             # Partners do not read a lead's next step (see PARTNER_ORDERS).
             raise AccessDenied("Partners may not filter leads by their next step.")
         leads = leads.filter(open_condition(), due_condition(lead_filter.due, today))
-    return _matching_search(actor, leads, lead_filter.search)
+    return _matching_search(actor, leads, lead_filter.search, new_only=new_only)
 
 
 def _created_within(
@@ -317,10 +319,12 @@ def _utc(moment: datetime | None, field: str) -> datetime | None:
     return utc_moment(aware, ["filter", field])
 
 
-def _matching_search(actor: Actor, leads: QuerySet[Lead], raw: str | None) -> QuerySet[Lead]:
+def _matching_search(
+    actor: Actor, leads: QuerySet[Lead], raw: str | None, *, new_only: bool = False
+) -> QuerySet[Lead]:
     search = clean_text(raw, ["filter", "search"], max_length=SEARCH_MAX)
     # What a search matches, and how its indexes find it: services/lead_search.py.
-    return lead_search.matching_leads(actor, leads, search)
+    return lead_search.matching_leads(actor, leads, search, new_only=new_only)
 
 
 def due_condition(state: DueState, today: Today | None = None) -> Q:

@@ -27,6 +27,10 @@ The rule (also in the GraphQL descriptions of `LeadFilter.search` and `TaskFilte
 Query: the contacts are found first (PostgreSQL: GIN trigram indexes on the exact expressions
 compared here; SQLite: the FTS5 trigram table narrows, then the same comparisons decide), and
 the leads through `leads.contact_id IN (those contacts)`, for the page and its count alike.
+The NEW tab on PostgreSQL, for words (no phone fragment, not a partner), instead compares each
+word with the lead's copy of its contact's four columns (`leads.search_text`, migration 0023,
+kept by triggers), through a trigram index over the NEW leads: a broad word then reads only
+its matching NEW leads, not every lead of its many contacts.
 """
 
 from __future__ import annotations
@@ -143,11 +147,23 @@ def matching_contacts(actor: Actor, search: str) -> QuerySet[Contact]:
     return contacts
 
 
-def matching_leads(actor: Actor, leads: QuerySet[Lead], search: str) -> QuerySet[Lead]:
+def matching_leads(
+    actor: Actor, leads: QuerySet[Lead], search: str, *, new_only: bool = False
+) -> QuerySet[Lead]:
     """`leads` narrowed to those of the contacts the search text matches (unchanged without
-    words)."""
+    words). `new_only`: the caller keeps only NEW leads (the NEW tab), which PostgreSQL can
+    search by the leads' own copy of their contact's text."""
     if not search.split():
         return leads
+    if new_only and _by_lead_text(search_terms(search), policy.is_partner(actor)):
+        # Migration 0023: the NEW leads' trigram index finds the matching NEW leads, for the
+        # page and its count, without reading every lead of every matching contact (a broad
+        # word: "müller" matches 1 % of the contacts, and most of their leads are not NEW).
+        matching = sql.with_lead_search_text(leads)
+        for term in search_terms(search):
+            for word in term.words:
+                matching = matching.filter(**{f"{sql.LEAD_SEARCH_TEXT}__icontains": word})
+        return matching
     # A subquery instead of a join keeps the lead rows unduplicated and the aggregates
     # (counts per tab) free of Tortoise's implicit GROUP BY for joined annotations.
     contacts = matching_contacts(actor, search).values("id")
@@ -158,6 +174,15 @@ def matching_leads(actor: Actor, leads: QuerySet[Lead], search: str) -> QuerySet
     # The contacts first (their indexes), then their leads by `leads.contact_id`, for the page
     # and its count alike (`driving_ids`).
     return leads.filter(contact_id__in=sql.driving_ids(contacts))
+
+
+def _by_lead_text(terms: list[SearchTerm], partner: bool) -> bool:
+    """Whether the leads' copy of their contact's text (PostgreSQL, migration 0023) answers the
+    search through its index: words only (a phone fragment compares the contacts' phone keys;
+    partners search the email alone), one of them long enough for a trigram."""
+    if not sql.is_postgres() or partner:
+        return False
+    return all(term.phone is None for term in terms) and _indexed(terms, partner)
 
 
 def _indexed(terms: list[SearchTerm], partner: bool) -> bool:
