@@ -304,27 +304,45 @@ class Servers:
     app: Server
     raw: Server
     postgraphile: Server | None
+    baseline: Server | None = None  # Leadflow from another checkout (--baseline)
 
     def all(self) -> list[Server]:
-        return [self.app, self.raw, *([self.postgraphile] if self.postgraphile else [])]
+        others = [server for server in (self.postgraphile, self.baseline) if server is not None]
+        return [self.app, self.raw, *others]
 
 
 @contextmanager
-def running_servers(url: str, tmp: Path) -> Iterator[Servers]:
+def running_servers(url: str, tmp: Path, baseline: Path | None = None) -> Iterator[Servers]:
     env = app_env(url)
     app_port, raw_port = free_port(), free_port()
     node_argv = None if url.startswith("sqlite://") else postgraphile_argv()
     with (
         started("leadflow", app_argv(app_port), app_port, env, tmp) as app,
         started("raw-floor", raw_argv(raw_port), raw_port, env, tmp) as raw,
+        running_baseline(env, tmp, baseline) as before,
     ):
         if node_argv is None:
-            yield Servers(app, raw, None)
+            yield Servers(app, raw, None, before)
             return
         port = free_port()
         node_env = {**os.environ, "DATABASE_URL": url, "HOST": HOST, "PORT": str(port)}
         with started("postgraphile", node_argv, port, node_env, tmp) as postgraphile:
-            yield Servers(app, raw, postgraphile)
+            yield Servers(app, raw, postgraphile, before)
+
+
+@contextmanager
+def running_baseline(
+    env: dict[str, str], tmp: Path, backend: Path | None
+) -> Iterator[Server | None]:
+    """Leadflow as another checkout's `backend` directory has it (--baseline), on the same
+    database: the code before a change, measured in the same rounds as the code after it."""
+    if backend is None:
+        yield None
+        return
+    port = free_port()
+    baseline_env = {**env, "PYTHONPATH": str(backend)}
+    with started("baseline", app_argv(port), port, baseline_env, tmp) as server:
+        yield server
 
 
 # --- Measuring ------------------------------------------------------------------------------
@@ -370,6 +388,7 @@ class Measurement:
 
 
 LEADFLOW_PAGE = "GraphQL page"
+BASELINE_PAGE = "GraphQL page, baseline"
 WITHOUT_COUNT = "GraphQL, no totalCount"
 POSTGRAPHILE_PAGE = "PostGraphile page"
 FLOOR = "raw SQL floor"
@@ -389,6 +408,8 @@ def scenarios(servers: Servers, token: str) -> list[Scenario]:
         Scenario(LEADFLOW_PAGE, servers.app, "/graphql", body(QUERY), auth),
         Scenario(WITHOUT_COUNT, servers.app, "/graphql", page, auth),
     ]
+    if servers.baseline is not None:
+        cases.append(Scenario(BASELINE_PAGE, servers.baseline, "/graphql", body(QUERY), auth))
     if servers.postgraphile is not None:
         query = body(POSTGRAPHILE_QUERY)
         cases.append(Scenario(POSTGRAPHILE_PAGE, servers.postgraphile, "/graphql", query, headers))
@@ -436,6 +457,8 @@ async def check_same_page(client: httpx.AsyncClient, cases: list[Scenario], lead
     raw_edges = pages[FLOOR]["data"]["leads"]["edges"]
     if len(graphql_edges) != PAGE_SIZE or graphql_edges != full["edges"]:
         raise BenchError("the GraphQL pages with and without totalCount differ")
+    if BASELINE_PAGE in pages and pages[BASELINE_PAGE] != pages[LEADFLOW_PAGE]:
+        raise BenchError("the baseline's page differs from Leadflow's")
     for ours, theirs in zip(graphql_edges, raw_edges, strict=True):
         if ours != theirs:
             raise BenchError(f"the floor differs from GraphQL:\n{ours}\n{theirs}")
@@ -482,6 +505,7 @@ class Options:
     warmup: int
     concurrency: int
     max_seconds: float
+    baseline: Path | None = None
 
 
 def merge(parts: list[Measurement]) -> Measurement:
@@ -498,7 +522,9 @@ async def measure_interleaved(
     client: httpx.AsyncClient, cases: list[Scenario], options: Options
 ) -> list[Measurement]:
     """Warm-up, then the requests in rounds that take the endpoints in turn, so that a drift
-    of the machine (other load, CPU clock) affects all of them alike."""
+    of the machine (other load, CPU clock) affects all of them alike. Each round starts with
+    the next endpoint: none is always the one right after another (on a busy machine the
+    first of a round measured up to 15 % slower than the same code later in the round)."""
     rounds = min(ROUNDS, options.requests)
     sizes = [options.requests // rounds + (n < options.requests % rounds) for n in range(rounds)]
     limit = options.max_seconds / rounds
@@ -506,8 +532,9 @@ async def measure_interleaved(
     with console.status(f"{options.warmup} + {options.requests} requests per endpoint…"):
         for case in cases:
             await measure(client, case, options.warmup, options.concurrency, options.max_seconds)
-        for size in sizes:
-            for case in cases:
+        for turn, size in enumerate(sizes):
+            start = turn % len(cases)
+            for case in cases[start:] + cases[:start]:
                 result = await measure(client, case, size, options.concurrency, limit)
                 parts[case.label].append(result)
     return [merge(parts[case.label]) for case in cases]
@@ -591,6 +618,14 @@ def report(
             f"{postgraphile.median_ms / floor.median_ms:.2f}x"
         )
     console.print(f"totalCount costs {full.median_ms - without_count.median_ms:.2f} ms (median)")
+    baseline = by_label.get(BASELINE_PAGE)
+    if baseline is not None:
+        median_ratio = full.median_ms / baseline.median_ms
+        console.print(
+            f"Leadflow/baseline (both with totalCount): median {median_ratio:.2f}x, server CPU "
+            f"{full.cpu_ms / baseline.cpu_ms:.2f}x; baseline/raw "
+            f"{baseline.median_ms / floor.median_ms:.2f}x"
+        )
     peak = memory["leadflow"]["peak"]
     verdict = "met" if peak < RSS_GOAL_MB else "missed"
     console.print(f"Leadflow peak RSS: {peak:.1f} MB (goal < {RSS_GOAL_MB} MB: {verdict})")
@@ -601,7 +636,7 @@ async def run(options: Options) -> None:
         async with fresh_database(options.postgres_url, Path(tmp)) as url:
             with console.status(f"Migrating and loading {options.leads:,} leads…"):
                 setup = await prepare(url, options.leads)
-            with running_servers(url, Path(tmp)) as servers:
+            with running_servers(url, Path(tmp), options.baseline) as servers:
                 results, memory = await measure_servers(servers, setup, options)
     report(results, memory, setup, options)
 
@@ -646,9 +681,24 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=120.0,
         help="time limit per endpoint and phase (default 120)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        type=Path,
+        help="another checkout's backend directory (e.g. a worktree of the commit before a "
+        "change): its Leadflow serves the page too, in the same rounds, compared with ours",
+    )
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "leadflow" / "cli.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no leadflow package there")
     return Options(
-        args.postgres, args.leads, args.requests, args.warmup, args.concurrency, args.max_seconds
+        args.postgres,
+        args.leads,
+        args.requests,
+        args.warmup,
+        args.concurrency,
+        args.max_seconds,
+        args.baseline,
     )
 
 

@@ -24,7 +24,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from leadflow.api import execution
 from leadflow.api.context import Context
-from leadflow.api.execution import LeanExecutionContext
+from leadflow.api.execution import READS_CONTEXT, LeanExecutionContext
 from leadflow.api.schema import build_schema
 from leadflow.auth.tokens import Authenticated
 from leadflow.settings import Settings
@@ -78,6 +78,16 @@ class Mask(FieldExtension):
         return "***"
 
 
+def _greeting_in(branch: Branch, context: Any) -> str | None:
+    """A context rule (READS_CONTEXT): fails without a context, null for a quiet one."""
+    greeting = context["greeting"]
+    return f"{greeting}, {branch.name}" if greeting else None
+
+
+def _greeting(root: Branch, info: strawberry.Info) -> str | None:
+    return _greeting_in(root, info.context)
+
+
 @strawberry.type
 class Branch:
     name: str
@@ -90,6 +100,14 @@ class Branch:
     hidden: str | None = strawberry.field(permission_classes=[Never], default=None)
     guarded: Leaf | None = strawberry.field(permission_classes=[Never], default=None)
     masked: str = strawberry.field(extensions=[Mask()], default="")
+    # A leaf whose resolver applies a context rule: the short path applies the rule itself.
+    greeting: str | None = strawberry.field(
+        resolver=_greeting, metadata={READS_CONTEXT: _greeting_in}
+    )
+    must_greet: str = strawberry.field(resolver=_greeting, metadata={READS_CONTEXT: _greeting_in})
+    greeting_masked: str | None = strawberry.field(
+        resolver=_greeting, metadata={READS_CONTEXT: _greeting_in}, extensions=[Mask()]
+    )
 
     @strawberry.field
     def computed(self) -> str:
@@ -204,6 +222,22 @@ async def test_the_lean_context_answers_as_graphql_core(document: str) -> None:
     assert lean == stock
 
 
+GREETINGS = '{ branch(name: "good") { name greeting mustGreet greetingMasked leaf { size } } }'
+
+
+@pytest.mark.parametrize(
+    "context",
+    [{"greeting": "Hello"}, {"greeting": ""}, {}, None],
+    ids=["greeting", "quiet", "no-greeting", "no-context"],
+)
+async def test_context_rules_answer_as_their_resolvers(context: dict[str, str] | None) -> None:
+    """A context rule's value, and its failures (an exception, null in a non-null field), are
+    what the resolver gives through graphql-core."""
+    stock, lean = await both(TOY, GREETINGS, lambda: context)
+    assert lean == stock
+    assert (context == {"greeting": "Hello"}) == (not stock["errors"])
+
+
 async def test_the_edge_cases_do_raise_errors() -> None:
     """The comparison above proves something: the stock context reports errors on them."""
     for name in [*BRANCHES, "missing_attribute"]:
@@ -224,12 +258,27 @@ async def test_plain_attributes_take_the_short_path() -> None:
     TOY.execution_context_class = LeanExecutionContext
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
-        result = await TOY.execute('{ branch(name: "good") { name leaf { name size colour } } }')
+        result = await TOY.execute(
+            '{ branch(name: "good") { name greeting mustGreet leaf { name size colour } } }',
+            context_value={"greeting": "Hi"},
+        )
     assert not result.errors
-    assert calls == ["Query"]  # the root field has a resolver; the rest are attributes
+    assert result.data == {
+        "branch": {
+            "name": "branch",
+            "greeting": "Hi, branch",
+            "mustGreet": "Hi, branch",
+            "leaf": {"name": "leaf", "size": 3, "colour": "RED"},
+        }
+    }
+    # The root field has a resolver; the rest are attributes, or context rules.
+    assert calls == ["Query"]
     branch_fields = TOY._schema.type_map["Branch"].fields
-    for name in ["computed", "hidden", "guarded", "masked"]:
+    for name in ["computed", "hidden", "guarded", "masked", "greetingMasked"]:
         assert execution._plan_of(branch_fields[name]) is None, name
+    # Every contact of a page of leads has its email read by the viewer's rule.
+    contact_fields = build_schema(Settings())._schema.type_map["Contact"].fields
+    assert execution._plan_of(contact_fields["email"]) is not None
 
 
 @pytest.mark.usefixtures("busy_database")

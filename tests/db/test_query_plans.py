@@ -634,7 +634,7 @@ async def test_sqlite_reads_the_tabs_from_an_index_in_their_order(
                     )
                 query, values = statements.sent[0]
                 rows = await client.execute_query_dict(f"EXPLAIN QUERY PLAN {query}", values)
-                plans[f"{lead_filter} {order}"] = " | ".join(row["detail"] for row in rows)
+                plans[f"{lead_filter} {order}"] = _picking_the_page(rows)
     EXECUTOR_CACHE.clear()
     sorted_or_scanned = {
         case: plan
@@ -642,3 +642,25 @@ async def test_sqlite_reads_the_tabs_from_an_index_in_their_order(
         if "TEMP B-TREE FOR ORDER BY" in plan or "SCAN leads |" in f"{plan} |"
     }
     assert sorted_or_scanned == {}
+
+
+def _picking_the_page(rows: list[dict[str, Any]]) -> str:
+    """The steps of an EXPLAIN QUERY PLAN that pick a page's rows, joined by " | ": the page
+    query's own (under `MATERIALIZE page`, see `sql.joined_rows`). Around it, the statement
+    must only look the picked rows up by their keys and sort those (at most `first` + 1)."""
+    children: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        children.setdefault(row["parent"], []).append(row)
+    top = children.get(0, [])
+    picks = [row for row in top if row["detail"] == "MATERIALIZE page"]
+    assert len(picks) == 1, [row["detail"] for row in rows]
+    around = [row["detail"] for row in top if row is not picks[0]]
+    assert around[0] == "SCAN page" and "SEARCH leads USING INTEGER PRIMARY KEY" in around[1]
+    assert all(step.startswith("SEARCH") for step in around[1:-1]), around
+    assert around[-1] == "USE TEMP B-TREE FOR ORDER BY", around
+
+    def below(row: dict[str, Any]) -> list[str]:
+        found = children.get(row["id"], [])
+        return [step for child in found for step in (child["detail"], *below(child))]
+
+    return " | ".join(below(picks[0]))

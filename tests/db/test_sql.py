@@ -17,10 +17,13 @@ import pytest_asyncio
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from leadflow.api.rows import LEAD_COLUMNS
 from leadflow.db import sql
-from leadflow.db.enums import ImportIssueKind, Outcome
+from leadflow.db.enums import ImportIssueKind, Outcome, Role
 from leadflow.db.lifecycle import database
-from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadImport
+from leadflow.db.models import Campaign, Contact, ImportIssue, Lead, LeadImport, User
+from leadflow.services import keyset
+from leadflow.services.lead_lists import LEAD_ORDERINGS, LeadOrder
 
 START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
 ASSIGNMENT = sql.Duration("assignment", "created_at", "first_assigned_at")
@@ -263,3 +266,77 @@ async def test_try_job_lock_lets_one_transaction_at_a_time_run_a_job(db: None) -
     # Released with the transaction's end.
     async with in_transaction():
         assert await sql.try_job_lock(key) is True
+
+
+# --- A page's columns joined to the query that picks it (the lists' pages) ------------------
+
+
+async def _varied_leads() -> None:
+    """Leads whose every order has ties and blanks: equal creation times, empty companies, no
+    clerk, nothing scheduled, two campaigns and two clerks."""
+    campaigns = [await Campaign.create(name=name) for name in ("Zeta", "Alpha")]
+    clerks = [
+        await User.create(email=f"{name.lower()}@example.com", name=name, role=Role.CLERK)
+        for name in ("Ben", "Anna")
+    ]
+    for n in range(23):
+        contact = await Contact.create(
+            first_name=("Eva", "", "Ida")[n % 3],
+            last_name=("Berg", "Adler", "Berg", "Cole")[n % 4],
+            company=("", "Acme", "Bolt", "")[n % 4],
+            email=f"person{n}@example.com" if n % 5 else None,
+        )
+        created = await Lead.create(campaign=campaigns[n % 2], contact=contact)
+        columns: dict[str, Any] = {"created_at": START + timedelta(hours=n // 3)}
+        if n % 3:
+            columns |= {
+                "assignee_id": clerks[n % 2].id,
+                "assigned_at": START + timedelta(days=1, hours=n % 4),
+                "waiting_since": START + timedelta(days=2, hours=n % 5),
+            }
+        if n % 4 == 1:
+            columns["next_due_at"] = START + timedelta(days=3, minutes=n % 2)
+        if n % 7 == 6:
+            columns |= {"closed_at": START + timedelta(days=4), "outcome": Outcome.SUCCESSFUL}
+        await Lead.filter(id=created.id).update(**columns)
+
+
+async def test_joined_rows_are_the_rows_values_reads_in_every_order(db: None) -> None:
+    """A page read by `keyset.joined_page_rows` (its ids picked, then its columns joined by
+    `sql.joined_rows`) holds the rows, values and order of the one Tortoise query it replaces
+    on SQLite (`values()` of the ordered page), first pages and pages after a row alike."""
+    await _varied_leads()
+    for order, ordering in LEAD_ORDERINGS.items():
+        selected = (*LEAD_COLUMNS, *(p for p in ordering.value_paths if p not in LEAD_COLUMNS))
+        for limit in (5, 50):
+            for after_row in (None, 3):
+                rows = Lead.filter(campaign_id__gte=1)
+                if after_row is not None:
+                    first = await keyset.joined_page_rows(rows, ordering, 10, LEAD_COLUMNS)
+                    last = first[after_row]
+                    values = keyset.values_of(last, ordering)
+                    rows = keyset.after(rows, ordering, values, last["id"])
+                expected = await keyset.ordered(rows, ordering).limit(limit).values(*selected)
+                found = await keyset.joined_page_rows(rows, ordering, limit, LEAD_COLUMNS)
+                assert found == expected, (order, limit, after_row)
+                assert found and found[0].keys() == expected[0].keys()
+
+
+async def test_a_pages_joined_statement_is_built_once_per_order(db: None) -> None:
+    """The text around the page query is built once per model, columns and order, whatever
+    the page's filter, size or cursor: Tortoise builds only the small query that picks it."""
+    await _varied_leads()
+    ordering = LEAD_ORDERINGS[LeadOrder.COMPANY]
+    sql.joined_text.cache_clear()
+    first = await keyset.joined_page_rows(Lead.all(), ordering, 5, LEAD_COLUMNS)
+    last = first[-1]
+    await keyset.joined_page_rows(
+        keyset.after(Lead.filter(outcome=None), ordering, keyset.values_of(last, ordering), 9),
+        ordering,
+        20,
+        LEAD_COLUMNS,
+    )
+    await keyset.joined_page_rows(Lead.filter(campaign_id=1), ordering, 3, LEAD_COLUMNS)
+    assert sql.joined_text.cache_info().misses == 1
+    await keyset.joined_page_rows(Lead.all(), LEAD_ORDERINGS[LeadOrder.NEWEST], 5, LEAD_COLUMNS)
+    assert sql.joined_text.cache_info().misses == 2

@@ -14,6 +14,14 @@ the wrong type, a missing attribute), goes through graphql-core's own `execute_f
 reads the attribute again (a plain read, no side effect) and reports the error as it always
 does. The results are the same as graphql-core's (tests/api/test_execution.py compares them).
 
+A field whose resolver only reads the request's context (a viewer-dependent value such as a
+contact's email, which partners read normalised) may name that same rule in its metadata under
+`READS_CONTEXT`, as `rule(source, context)`: if it is a leaf without arguments, field
+extensions or permission classes, the short path calls the rule with the execution's context
+value instead of the resolver with a resolve info (strawberry's wrappers, argument parsing and
+resolve info cost ten times the rule). An exception or a value that needs an error takes
+graphql-core's path, which runs the resolver itself and reports as always.
+
 Tied to graphql-core 3.3's ExecutionContext (`execute_fields`, `execute_field`,
 `collect_and_execute_subfields`, `handle_field_error`) and strawberry's marks of its basic
 resolvers (`_is_default`, the name `_get_basic_result`, the field definition in the GraphQL
@@ -41,6 +49,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+# The metadata key of a field's context rule (see the module's docstring).
+READS_CONTEXT = "leadflow.reads_context"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,8 @@ class _Plain:
     object_type: GraphQLObjectType | None
     # strawberry's isinstance check of the object type, which ignores its second argument.
     is_type_of: Callable[[Any, Any], Any] | None = None
+    # A leaf's rule `rule(source, context)` that its resolver applies (READS_CONTEXT).
+    reads_context: Callable[[Any, Any], Any] | None = None
 
     def read(self, source: Any) -> Any:
         if self.attribute is not None:
@@ -75,6 +87,9 @@ def _plan_of(field: GraphQLField | None) -> _Plain | None:
     """The short path of `field`, or None for graphql-core's."""
     if field is None:
         return None
+    context_plan = _context_plan_of(field)
+    if context_plan is not None:
+        return context_plan
     resolve = field.resolve
     if resolve is None or not getattr(resolve, "_is_default", False) or field.args:
         return None
@@ -89,6 +104,25 @@ def _plan_of(field: GraphQLField | None) -> _Plain | None:
     if isinstance(named, GraphQLObjectType) and _plain_type_check(named):
         return _Plain(resolve, attribute, non_null, return_type, None, named, named.is_type_of)
     return None  # lists, interfaces, unions: graphql-core's path
+
+
+def _context_plan_of(field: GraphQLField) -> _Plain | None:
+    """The short path of a leaf whose resolver applies a context rule (READS_CONTEXT), or
+    None. Exception handlers never apply to a leaf (their error types are object types)."""
+    definition = (field.extensions or {}).get(_DEFINITION)
+    metadata = getattr(definition, "metadata", None) or {}
+    rule = metadata.get(READS_CONTEXT)
+    if rule is None or field.args or field.resolve is None:
+        return None
+    if getattr(definition, "extensions", None) or getattr(definition, "permission_classes", None):
+        return None
+    return_type = field.type
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    if not isinstance(named, GraphQLLeafType):
+        return None
+    non_null = isinstance(return_type, GraphQLNonNull)
+    coerce = named.coerce_output_value
+    return _Plain(field.resolve, None, non_null, return_type, coerce, None, reads_context=rule)
 
 
 def _is_basic(field: GraphQLField, resolve: Callable[..., Any]) -> bool:
@@ -166,7 +200,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 parent_type, grouped_field_set
             ):
                 if plan is not None:
-                    result = self._plain(plan, source_value)
+                    result = self._plain(plan, source_value, self.context_value)
                     if result is _OBJECT:
                         result = self._object(
                             plan,
@@ -212,12 +246,14 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return results
 
     @staticmethod
-    def _plain(plan: _Plain, source_value: Any) -> Any:
+    def _plain(plan: _Plain, source_value: Any, context_value: Any) -> Any:
         """A leaf's completed value, _OBJECT for an object to complete, or Undefined: take
         graphql-core's path (errors included)."""
         try:
             if plan.attribute is not None:
                 value = getattr(source_value, plan.attribute)
+            elif plan.reads_context is not None:
+                value = plan.reads_context(source_value, context_value)
             else:
                 value = plan.resolve(source_value, None)
             if value is None:

@@ -163,8 +163,7 @@ async def fetch_ordered_page(
     if after is not None:
         values, last_pk = decode_ordered_cursor(after, ordering)
         rows = keyset.after(rows, ordering, values, last_pk)
-    selected = (*columns, *(path for path in ordering.value_paths if path not in columns))
-    fetched = await keyset.ordered(rows, ordering).limit(size + 1).values(*selected) if size else []
+    fetched = await keyset.page_rows(rows, ordering, size + 1, columns) if size else []
     shown = fetched[:size]
     return Page(
         rows=shown,

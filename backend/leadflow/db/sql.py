@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from functools import partial
+from functools import lru_cache, partial
+from types import LambdaType
 from typing import Any, Protocol, TypeVar
 
 from pypika_tortoise.context import SqlContext
@@ -949,3 +950,116 @@ async def latest_of_each(per_row: ValuesQuery[Any], limit: int) -> list[int]:
         f"FROM ({scope}) AS scoped) AS ranked WHERE ranked.place <= {sql.value(limit)}"
     )
     return [int(row["id"]) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# A page's columns, joined to the query that picks it
+
+
+async def joined_rows(
+    page: ValuesQuery[Any],
+    order: Sequence[str],
+    columns: Sequence[str],
+    from_page: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The rows `page` picks (a query of its model that selects `id` and every name of
+    `order`, ordered by them and limited), each with `columns` of the model (field names and
+    `relation__field` of a foreign key, joined LEFT OUTER as Tortoise joins them) and the
+    names of `from_page` as `page` selected them, in `page`'s order (`order`: its `order_by`
+    terms, a leading `-` for descending), converted as `values()` converts them. One
+    statement: it orders by `page`'s own values, so the order is the one `page` picked by.
+
+    The text around `page` and the columns' conversions are built once per model, columns
+    and order (`joined_text`): Tortoise builds a select anew for every query, and with
+    dozens of joined columns (a page of leads) that cost more than running it."""
+    model = page.model
+    sql = Statement()
+    # A model class is hashable (by identity), which mypy does not know of Tortoise's metaclass.
+    text = joined_text(
+        model,  # type: ignore[arg-type]
+        tuple(columns),
+        tuple(order),
+        tuple(from_page),
+        sql.subquery(page),
+    )
+    rows = await _run(sql, text)
+    converters = [
+        *_joined_converters(model, tuple(columns)),  # type: ignore[arg-type]
+        *_python_values(page, model, from_page),
+    ]
+    for row in rows:
+        for name, convert in converters:
+            row[name] = convert(row[name])
+    return rows
+
+
+@lru_cache(maxsize=256)
+def joined_text(
+    model: type[Model],
+    columns: tuple[str, ...],
+    order: tuple[str, ...],
+    from_page: tuple[str, ...],
+    page: str,
+) -> str:
+    """The statement of `joined_rows` around the text `page` stands for (a part's mark)."""
+    table = _quoted(model._meta.db_table)
+    key = f"{table}.{_quoted(model._meta.db_pk_column)}"
+    selects: list[str] = []
+    joins: dict[str, str] = {}
+    for column in columns:
+        relation, _, name = column.partition("__")
+        if not name:
+            selects.append(f"{table}.{_db_column(model, column)} AS {_quoted(column)}")
+            continue
+        field = model._meta.fields_map.get(relation)
+        source = getattr(field, "source_field", None)
+        if relation not in model._meta.fk_fields or source is None or "__" in name:
+            raise ValueError(f"{column!r} is no column of a foreign key of {model.__name__}")
+        related: type[Model] = field.related_model  # type: ignore[union-attr]
+        target = field.to_field_instance.model_field_name  # type: ignore[union-attr]
+        alias = _quoted(f"{model._meta.db_table}__{relation}")
+        joins.setdefault(
+            relation,
+            f"LEFT OUTER JOIN {_quoted(related._meta.db_table)} {alias} ON "
+            f"{alias}.{_db_column(related, target)} = {table}.{_db_column(model, source)}",
+        )
+        selects.append(f"{alias}.{_db_column(related, name)} AS {_quoted(column)}")
+    selects.extend(f"page.{_quoted(name)} AS {_quoted(name)}" for name in from_page)
+    ordering = ", ".join(
+        f"page.{_quoted(term.removeprefix('-'))} {'DESC' if term.startswith('-') else 'ASC'}"
+        for term in order
+    )
+    return (
+        f'SELECT {", ".join(selects)} FROM ({page}) AS page JOIN {table} ON {key} = page."id" '
+        f"{' '.join(joins.values())} ORDER BY {ordering}"
+    )
+
+
+def _quoted(name: str) -> str:
+    """An identifier of the code or the models (never input), quoted for either database."""
+    if '"' in name or _MARK in name:
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return f'"{name}"'
+
+
+def _db_column(model: type[Model], field_name: str) -> str:
+    try:
+        return _quoted(model._meta.fields_db_projection[field_name])
+    except KeyError:
+        raise ValueError(f"{model.__name__} has no column {field_name!r}") from None
+
+
+@lru_cache(maxsize=64)
+def _joined_converters(
+    model: type[Model], columns: tuple[str, ...]
+) -> tuple[tuple[str, _Convert], ...]:
+    return tuple(_python_values(model.all().values(*columns), model, columns))
+
+
+def _python_values(
+    query: ValuesQuery[Any], model: type[Model], names: Sequence[str]
+) -> list[tuple[str, _Convert]]:
+    """How `values()` converts each of `names` that it converts (Tortoise's own choice: the
+    fields' `to_python_value`; a plain function stands for "as the driver returns it")."""
+    converters = ((name, query.resolve_to_python_value(model, name)) for name in names)
+    return [(name, convert) for name, convert in converters if not isinstance(convert, LambdaType)]

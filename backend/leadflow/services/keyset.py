@@ -95,7 +95,6 @@ class Ordering:
 
 def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
     """`rows` sorted by `ordering`: blank values last on either database."""
-    terms: list[str] = []
     for position, key in enumerate(ordering.keys):
         if "__" in key.path and key.blank is not Blank.NULL:
             # A key that always has a value, on a joined row (the lead's contact, campaign):
@@ -105,12 +104,58 @@ def ordered(rows: QuerySet[ModelT], ordering: Ordering) -> QuerySet[ModelT]:
             # outer join, and does not learn from the foreign key that every lead has one.
             rows = rows.filter(_condition(f"{key.path}__isnull", False))
         if key.needs_rank():
-            rank_name = f"_blank_rank_{position}"
-            rows = rows.annotate(**{rank_name: sql.blank_rank(key.blank_condition())})
-            terms.append(rank_name)
+            rows = rows.annotate(**{_rank_name(position): sql.blank_rank(key.blank_condition())})
+    return rows.order_by(*order_terms(ordering))
+
+
+def order_terms(ordering: Ordering) -> tuple[str, ...]:
+    """The `order_by` terms of `ordered` (a leading `-`: descending): each key's blank rank
+    where it needs one, the key, then the id."""
+    terms: list[str] = []
+    for position, key in enumerate(ordering.keys):
+        if key.needs_rank():
+            terms.append(_rank_name(position))
         terms.append(f"-{key.path}" if key.descending else key.path)
     terms.append("-id" if ordering.id_descending else "id")
-    return rows.order_by(*terms)
+    return tuple(terms)
+
+
+def _rank_name(position: int) -> str:
+    return f"_blank_rank_{position}"
+
+
+async def page_rows(
+    rows: QuerySet[ModelT], ordering: Ordering, limit: int, columns: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The first `limit` rows of `rows` in `ordering` as value rows of `columns` (field names
+    and `relation__field`, as for `values()`), with the sort values (for the cursors), in one
+    statement.
+
+    SQLite: Tortoise builds only the small query that picks the page (its ids and sort
+    values); the columns are joined to it by a select built once per model, columns and order
+    (`sql.joined_rows`): building a select of dozens of joined columns cost Tortoise more
+    than running it (a third of the page query's CPU). SQLite's plans for the page only gain
+    from the narrower query (a clerk's tasks by due date come from a covering index in order).
+    PostgreSQL: the one query as Tortoise builds it. There the narrow page query invites
+    index-only scans that read and sort a whole list instead of walking an index in the
+    list's order (the busiest clerk's overdue tasks by waiting time: 6,359 rows read for the
+    second page, tests/db/test_query_plans.py), and the page is within its goals already."""
+    if sql.is_postgres():
+        from_page = tuple(path for path in ordering.value_paths if path not in columns)
+        return await ordered(rows, ordering).limit(limit).values(*columns, *from_page)
+    return await joined_page_rows(rows, ordering, limit, columns)
+
+
+async def joined_page_rows(
+    rows: QuerySet[ModelT], ordering: Ordering, limit: int, columns: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """`page_rows` as SQLite reads them: the page picked by its ids and sort values, its
+    columns joined to them (`sql.joined_rows`). The same rows on either database."""
+    from_page = tuple(path for path in ordering.value_paths if path not in columns)
+    terms = order_terms(ordering)
+    picked = tuple(dict.fromkeys(("id", *(term.removeprefix("-") for term in terms))))
+    page = ordered(rows, ordering).limit(limit).values(*picked)
+    return await sql.joined_rows(page, terms, columns, from_page)
 
 
 def after(

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from leadflow.api.context import Context
+from leadflow.api.execution import READS_CONTEXT
 from leadflow.api.ids import encode_id
 from leadflow.api.rows import ModelValues, Values
 from leadflow.api.types.node import Node
@@ -17,9 +18,13 @@ from leadflow.services import contacts
 from leadflow.services.privacy import export
 
 
+def _email_as_read_in(contact: ContactNode, context: Context) -> str | None:
+    viewer = context.require_viewer()
+    return contacts.email_as_read_by(viewer, contact.stored_email, contact.email_key)
+
+
 def _contact_email(root: ContactNode, info: Info[Context, None]) -> str | None:
-    viewer = info.context.require_viewer()
-    return contacts.email_as_read_by(viewer, root.stored_email, root.email_key)
+    return _email_as_read_in(root, info.context)
 
 
 @strawberry.type(
@@ -59,6 +64,8 @@ class ContactNode(Node):
     company: str
     email: str | None = strawberry.field(
         resolver=_contact_email,
+        # The same rule without a resolve info: every contact of a page reads it.
+        metadata={READS_CONTEXT: _email_as_read_in},
         description=(
             "Email address as entered. Partners read it lower-cased (as contacts are "
             "recognised), the same whether the person is new or was known already."
