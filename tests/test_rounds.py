@@ -101,3 +101,18 @@ async def test_each_resumed_import_starts_from_a_clean_context(app, monkeypatch)
     monkeypatch.setattr(resume, "_resume_if_abandoned", resumed)
     assert await resume.resume_abandoned_imports() == [1, 2, 3]
     assert seen == [None, None, None]
+
+
+async def test_a_round_carries_its_loops_task_name():
+    """What tells the app's background work by its task name (logs, the tests' statement
+    counter, which leaves the hub's and the webhook worker's statements out) sees the round."""
+
+    async def round_name() -> str:
+        task = asyncio.current_task()
+        assert task is not None
+        return task.get_name()
+
+    async def loop() -> str:
+        return await in_own_task(round_name())
+
+    assert await asyncio.create_task(loop(), name="leadflow-some-loop") == "leadflow-some-loop"

@@ -21,5 +21,9 @@ T = TypeVar("T")
 async def in_own_task(round_: Coroutine[Any, Any, T]) -> T:
     """Run `round_` in a child task and return its result (or raise its error). Cancelling
     the caller cancels the child and waits for it to end (asyncio does so for an awaited
-    task): a loop stopped mid-round leaves no round running behind it."""
-    return await asyncio.create_task(round_)
+    task): a loop stopped mid-round leaves no round running behind it. The child carries its
+    loop's task name, so that logs and whatever tells the app's background work by its task
+    (the tests' statement counter) see the round as the loop's own."""
+    loop_task = asyncio.current_task()
+    name = loop_task.get_name() if loop_task is not None else None
+    return await asyncio.create_task(round_, name=name)
