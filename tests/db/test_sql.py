@@ -274,7 +274,10 @@ async def test_try_job_lock_lets_one_transaction_at_a_time_run_a_job(db: None) -
 async def _varied_leads() -> None:
     """Leads whose every order has ties and blanks: equal creation times, empty companies, no
     clerk, nothing scheduled, two campaigns and two clerks."""
-    campaigns = [await Campaign.create(name=name) for name in ("Zeta", "Alpha")]
+    campaigns = [
+        await Campaign.create(name="Zeta", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)),
+        await Campaign.create(name="Alpha"),
+    ]
     clerks = [
         await User.create(email=f"{name.lower()}@example.com", name=name, role=Role.CLERK)
         for name in ("Ben", "Anna")
@@ -319,6 +322,10 @@ async def test_joined_rows_are_the_rows_values_reads_in_every_order(db: None) ->
                 expected = await keyset.ordered(rows, ordering).limit(limit).values(*selected)
                 found = await keyset.joined_page_rows(rows, ordering, limit, LEAD_COLUMNS)
                 assert found == expected, (order, limit, after_row)
+                # `==` holds 0 == False and a date's text against nothing: the types must agree.
+                assert [[type(v) for v in row.values()] for row in found] == [
+                    [type(v) for v in row.values()] for row in expected
+                ], (order, limit, after_row)
                 assert found and found[0].keys() == expected[0].keys()
 
 

@@ -984,7 +984,7 @@ async def joined_rows(
     )
     rows = await _run(sql, text)
     converters = [
-        *_joined_converters(model, tuple(columns)),  # type: ignore[arg-type]
+        *_joined_converters(model, tuple(columns), _dialect()),  # type: ignore[arg-type]
         *_python_values(page, model, from_page),
     ]
     for row in rows:
@@ -1051,9 +1051,16 @@ def _db_column(model: type[Model], field_name: str) -> str:
 
 @lru_cache(maxsize=64)
 def _joined_converters(
-    model: type[Model], columns: tuple[str, ...]
+    model: type[Model], columns: tuple[str, ...], dialect: str
 ) -> tuple[tuple[str, _Convert], ...]:
+    # `dialect` is part of the key: what needs converting depends on the database (SQLite
+    # returns booleans, dates and decimals as plain values, PostgreSQL's driver ready to use),
+    # and one process may talk to both (the tests do).
     return tuple(_python_values(model.all().values(*columns), model, columns))
+
+
+def _dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)
 
 
 def _python_values(
