@@ -66,10 +66,16 @@ STATEMENTS = (
     "CREATE TRIGGER leads_search_text_update BEFORE UPDATE OF contact_id ON leads "
     "FOR EACH ROW WHEN (OLD.contact_id IS DISTINCT FROM NEW.contact_id) "
     "EXECUTE FUNCTION leads_search_text()",
-    # A contact's searched columns changed: its leads follow.
-    "CREATE FUNCTION contacts_search_text() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"UPDATE leads SET search_text = {_text_of('NEW')} "
-    f"WHERE contact_id = NEW.id AND search_text <> {_text_of('NEW')}; RETURN NULL; END $$",
+    # A contact's searched columns changed: its leads follow. Their rows are locked in id order
+    # first, the order assignment locks leads in (db.sql.write_recorded_assignments): the
+    # UPDATE alone would lock them in the order it finds them on disk, and a correction could
+    # deadlock with an assignment of the same contact's leads.
+    "CREATE FUNCTION contacts_search_text() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"DECLARE text_now text := {_text_of('NEW')}; BEGIN "
+    "PERFORM 1 FROM leads WHERE contact_id = NEW.id AND search_text <> text_now "
+    "ORDER BY id FOR NO KEY UPDATE; "
+    "UPDATE leads SET search_text = text_now "
+    "WHERE contact_id = NEW.id AND search_text <> text_now; RETURN NULL; END $$",
     "CREATE TRIGGER contacts_search_text AFTER UPDATE OF "
     f"{', '.join(TEXT_COLUMNS)} ON contacts FOR EACH ROW WHEN ({_CHANGED}) "
     "EXECUTE FUNCTION contacts_search_text()",
@@ -101,8 +107,10 @@ async def add_search_text(apps, schema_editor) -> None:
     if client.capabilities.dialect != "postgres":
         return
     # Writers wait until the commit: no lead or contact changes between the fill and the
-    # triggers (other instances keep running during a rolling deploy).
-    await client.execute_script("LOCK TABLE leads, contacts IN SHARE ROW EXCLUSIVE MODE")
+    # triggers (other instances keep running during a rolling deploy). Contacts first, the
+    # order the app writes them in (an erasure: the contact, then its leads), or an erasure in
+    # flight on another instance and this lock would wait for each other.
+    await client.execute_script("LOCK TABLE contacts, leads IN SHARE ROW EXCLUSIVE MODE")
     for statement in STATEMENTS:
         await client.execute_script(statement)
     for trigger in FILL_SKIPS:
