@@ -7,6 +7,7 @@ clerk sees only their own (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -355,7 +356,11 @@ async def test_a_clerks_page_reads_the_due_index_in_order(client, actors, backen
                 )
                 rows = await connection.execute_query_dict(f"EXPLAIN {sql}")
             plan = "\n".join(row["QUERY PLAN"] for row in rows)
-            assert "Index Scan using leads_open_by_assignee_due on leads" in plan, plan
+            # On this tiny table 0020's `leads_open_by_due` (all clerks' open leads in the same
+            # order) may cost the same as 0012's per-clerk index and win the tie; at scale the
+            # per-clerk one is read (tests/db/test_query_plans.py, 200,000 leads, bounds the
+            # rows a page reads). Either way: an index in the list's order, no sort.
+            assert re.search(r"Index Scan using leads_open_by_(assignee_)?due on leads", plan), plan
             assert "Sort" not in plan, plan
         else:
             rows = await connections.get("default").execute_query_dict(f"EXPLAIN QUERY PLAN {sql}")
