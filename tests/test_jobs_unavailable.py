@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,35 +40,36 @@ WATCHED = (
 )
 
 
-@pytest_asyncio.fixture
-async def proxied_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
+@asynccontextmanager
+async def _app_on_proxy(
+    database_proxy: DatabaseProxy, *, jobs_every: float, webhooks_every: float
+) -> AsyncIterator[Starlette]:
+    """The app on the proxy, its periodic jobs and its webhook worker at these intervals
+    (0: switched off)."""
     EXECUTOR_CACHE.clear()
     settings = Settings(
         database_url=database_proxy.url,
-        prune_interval_seconds=QUICK,
-        reminder_interval_seconds=QUICK,
-        import_watchdog_seconds=QUICK,
-        webhook_poll_seconds=QUICK,
+        prune_interval_seconds=jobs_every,
+        reminder_interval_seconds=jobs_every,
+        import_watchdog_seconds=jobs_every,
+        webhook_poll_seconds=webhooks_every,
     )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest_asyncio.fixture
+async def proxied_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
+    async with _app_on_proxy(database_proxy, jobs_every=QUICK, webhooks_every=QUICK) as app:
+        yield app
 
 
 @pytest_asyncio.fixture
 async def quiet_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
     """The app on the proxy with every background job switched off."""
-    EXECUTOR_CACHE.clear()
-    settings = Settings(
-        database_url=database_proxy.url,
-        prune_interval_seconds=0,
-        reminder_interval_seconds=0,
-        import_watchdog_seconds=0,
-        webhook_poll_seconds=0,
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+    async with _app_on_proxy(database_proxy, jobs_every=0, webhooks_every=0) as app:
+        yield app
 
 
 def _leadflow_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -239,50 +241,39 @@ async def test_the_retention_command_prints_what_it_erased_before_the_outage(
     failed_with(result, "database unavailable", "run it again")
 
 
+async def _failures_after_a_cut_begin(
+    database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
+) -> list[tuple[str, str]]:
+    """Cut the connection as a round sends BEGIN, bring the database back, let the rounds
+    settle: what the app still logs (WARNING and up) afterwards."""
+    caplog.set_level(logging.INFO, logger="leadflow")
+    await asyncio.sleep(1)
+    database_proxy.cut_when_sent(b"BEGIN")
+    await asyncio.sleep(1)
+    await database_proxy.restore()
+    await asyncio.sleep(2)
+    settled = len(_leadflow_records(caplog))
+    await asyncio.sleep(2)
+    return [(r.levelname, r.getMessage()[:160]) for r in _leadflow_records(caplog)[settled:]]
+
+
 async def test_jobs_recover_after_a_begin_was_cut(
     proxied_app: Starlette, database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
 ):
     """The connection dies as a round begins its transaction: the rounds after the outage
     work again (they failed for good, 'released back to the pool', when the failed BEGIN left
     the loop's task on the dead connection)."""
-    caplog.set_level(logging.INFO, logger="leadflow")
-    await asyncio.sleep(1)
-    database_proxy.cut_when_sent(b"BEGIN")
-    await asyncio.sleep(1)
-    await database_proxy.restore()
-    await asyncio.sleep(2)
-    settled = len(_leadflow_records(caplog))
-    await asyncio.sleep(2)
-    later = [(r.levelname, r.getMessage()[:160]) for r in _leadflow_records(caplog)[settled:]]
-    assert later == []
+    assert await _failures_after_a_cut_begin(database_proxy, caplog) == []
 
 
 @pytest_asyncio.fixture
 async def webhook_worker_app(database_proxy: DatabaseProxy) -> AsyncIterator[Starlette]:
     """The app on the proxy with only the webhook worker running."""
-    EXECUTOR_CACHE.clear()
-    settings = Settings(
-        database_url=database_proxy.url,
-        prune_interval_seconds=0,
-        reminder_interval_seconds=0,
-        import_watchdog_seconds=0,
-        webhook_poll_seconds=QUICK,
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+    async with _app_on_proxy(database_proxy, jobs_every=0, webhooks_every=QUICK) as app:
+        yield app
 
 
 async def test_the_webhook_worker_recovers_after_a_begin_was_cut(
     webhook_worker_app: Starlette, database_proxy: DatabaseProxy, caplog: pytest.LogCaptureFixture
 ):
-    caplog.set_level(logging.INFO, logger="leadflow")
-    await asyncio.sleep(1)
-    database_proxy.cut_when_sent(b"BEGIN")
-    await asyncio.sleep(1)
-    await database_proxy.restore()
-    await asyncio.sleep(2)
-    settled = len(_leadflow_records(caplog))
-    await asyncio.sleep(2)
-    later = [(r.levelname, r.getMessage()[:160]) for r in _leadflow_records(caplog)[settled:]]
-    assert later == []
+    assert await _failures_after_a_cut_begin(database_proxy, caplog) == []
