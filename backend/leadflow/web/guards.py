@@ -101,7 +101,9 @@ class _BodyWatch:
 async def _send_timeout(send: Send, seconds: float) -> None:
     # Below the routes (raw ASGI), but in the routes' error shape.
     timeout = HttpError(
-        408, "BODY_TIMEOUT", f"The request body did not arrive within {seconds:.0f} seconds."
+        408,
+        "BODY_TIMEOUT",
+        f"The request body did not arrive within {round(seconds, 1):g} seconds.",
     )
     content = json.dumps(error_body(timeout)).encode()
     await send(
