@@ -8,6 +8,7 @@ history, figures, connections) lives in the modules below this one."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from tortoise.queryset import QuerySet
 from leadflow.api.context import Context
 from leadflow.api.ids import encode_id
 from leadflow.api.inputs.leads import LeadFilter
+from leadflow.api.lead_columns import lead_columns, unread_columns
 from leadflow.api.pagination import fetch_ordered_page, fetch_page
 from leadflow.api.rows import (
     ACTIVITY_RELATIONS,
@@ -329,20 +331,26 @@ async def resolve_leads(
         # From maintained counters for the common filters (no query over the leads).
         return await lead_lists.count_leads(actor, lead_filter, today)
 
+    selected = [selection for field in info.selected_fields for selection in field.selections]
     return await ordered_lead_connection(
-        matching, ordering, first, after, count_all=count_all, count_now=_asks_total_count(info)
+        matching,
+        ordering,
+        first,
+        after,
+        count_all=count_all,
+        count_now=_asks_total_count(info, selected),
+        columns=lead_columns(selected),
     )
 
 
-def _asks_total_count(info: Info[Context, None]) -> bool:
+def _asks_total_count(info: Info[Context, None], selected: list[Selection]) -> bool:
     """A query (not a mutation: a keyed mutation runs in one transaction, on one connection)
     that selects totalCount right on the connection; inside a fragment it is counted later."""
     if info.operation.operation is not OperationType.QUERY:
         return False
     return any(
         isinstance(selection, SelectedField) and selection.name == "totalCount"
-        for field in info.selected_fields
-        for selection in field.selections
+        for selection in selected
     )
 
 
@@ -354,14 +362,17 @@ async def ordered_lead_connection(
     *,
     count_all: CountAll | None = None,
     count_now: bool = False,
+    columns: tuple[str, ...] = LEAD_COLUMNS,
 ) -> LeadConnection:
-    """A page of `matching` in `ordering` as value rows (one query with the joins); totalCount
-    by `count_all` when given, else by counting `matching`. With `count_now`, the count runs
-    beside the page query (on PostgreSQL on a second pool connection: one round trip less to
-    wait for), not after it."""
+    """A page of `matching` in `ordering` as value rows (one query with the joins) of
+    `columns` (those the selection reads: `api.lead_columns`); totalCount by `count_all` when
+    given, else by counting `matching`. With `count_now`, the count runs beside the page
+    query (on PostgreSQL on a second pool connection: one round trip less to wait for), not
+    after it."""
+    to_node = _lead_node_of(columns)
     if count_now and count_all is not None:
         page, total = await asyncio.gather(
-            fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS),
+            fetch_ordered_page(matching, ordering, first, after, columns=columns),
             count_all(),
         )
 
@@ -370,9 +381,17 @@ async def ordered_lead_connection(
         async def counted() -> int:
             return known
 
-        return LeadConnection.from_page(page, LeadNode.from_values, counted)
-    page = await fetch_ordered_page(matching, ordering, first, after, columns=LEAD_COLUMNS)
-    return LeadConnection.from_page(page, LeadNode.from_values, count_all or matching)
+        return LeadConnection.from_page(page, to_node, counted)
+    page = await fetch_ordered_page(matching, ordering, first, after, columns=columns)
+    return LeadConnection.from_page(page, to_node, count_all or matching)
+
+
+def _lead_node_of(columns: tuple[str, ...]) -> Callable[[LeadRow], LeadNode]:
+    """`LeadNode.from_values` for rows of `columns`: the unread ones completed with None."""
+    unread = unread_columns(columns)
+    if not unread:
+        return LeadNode.from_values
+    return lambda row: LeadNode.from_values({**unread, **row})
 
 
 async def lead_connection(
