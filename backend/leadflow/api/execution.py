@@ -6,11 +6,12 @@ awaitable and completes it through a chain of type checks. For a field without a
 (strawberry's "basic" fields, which only read an attribute) that costs about ten times the
 attribute read. A page of 50 leads has about 800 fields, most of them plain attributes.
 
-Here a basic field of a scalar, enum or object type is read and completed directly, without a
-resolve info: strawberry's basic resolver ignores it, and so does the `is_type_of` strawberry
-gives object types that implement an interface. Everything else, and every field whose value
+Here a basic field of a scalar, enum or object type, or a list of objects (a page's edges), is
+read and completed directly, without a resolve info: strawberry's basic resolver ignores it,
+and so does the `is_type_of` strawberry gives object types that implement an interface. Everything else, and every field whose value
 needs an error (null for a non-null field, a value the scalar cannot serialise, an object of
-the wrong type, a missing attribute), goes through graphql-core's own `execute_field`, which
+the wrong type, a missing attribute; in a list, anything but a plain list of instances and the
+nulls its type allows), goes through graphql-core's own `execute_field`, which
 reads the attribute again (a plain read, no side effect) and reports the error as it always
 does. The results are the same as graphql-core's (tests/api/test_execution.py compares them).
 
@@ -38,6 +39,7 @@ from typing import Any
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -69,6 +71,8 @@ class _Plain:
     is_type_of: Callable[[Any, Any], Any] | None = None
     # A leaf's rule `rule(source, context)` that its resolver applies (READS_CONTEXT).
     reads_context: Callable[[Any, Any], Any] | None = None
+    # A list of objects (`object_type`): its item type, non-null or not.
+    item_type: GraphQLOutputType | None = None
 
     def read(self, source: Any) -> Any:
         if self.attribute is not None:
@@ -76,8 +80,9 @@ class _Plain:
         return self.resolve(source, None)
 
 
-# What `_plain` returns for an object: its fields are to be completed.
+# What `_plain` returns for an object or a list of objects: its fields are to be completed.
 _OBJECT = object()
+_LIST = object()
 
 # One selection: (response name, its field nodes, the short path or None).
 _Step = tuple[str, FieldDetailsList, _Plain | None]
@@ -103,7 +108,15 @@ def _plan_of(field: GraphQLField | None) -> _Plain | None:
         return _Plain(resolve, attribute, non_null, return_type, named.coerce_output_value, None)
     if isinstance(named, GraphQLObjectType) and _plain_type_check(named):
         return _Plain(resolve, attribute, non_null, return_type, None, named, named.is_type_of)
-    return None  # lists, interfaces, unions: graphql-core's path
+    if isinstance(named, GraphQLList):
+        item_type = named.of_type
+        item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if isinstance(item, GraphQLObjectType) and _plain_type_check(item):
+            return _Plain(
+                resolve, attribute, non_null, return_type, None, item, item.is_type_of,
+                item_type=item_type,
+            )  # fmt: skip
+    return None  # lists of anything else, interfaces, unions: graphql-core's path
 
 
 def _context_plan_of(field: GraphQLField) -> _Plain | None:
@@ -211,6 +224,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         )
                         if type(result) is not dict and is_awaitable(result):
                             awaitable_fields.append(response_name)
+                    elif result is _LIST:
+                        result = self._list(
+                            plan,
+                            source_value,
+                            Path(path, response_name, parent_type.name),
+                            field_details_list,
+                            position_context,
+                        )
+                        if type(result) is not list and is_awaitable(result):
+                            awaitable_fields.append(response_name)
                     if result is not Undefined:
                         results[response_name] = result
                         continue
@@ -258,6 +281,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value = plan.resolve(source_value, None)
             if value is None:
                 return Undefined if plan.non_null else None
+            if plan.item_type is not None:
+                return _LIST
             if plan.coerce is None:
                 return _OBJECT
             coerced = plan.coerce(value)
@@ -295,6 +320,127 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         if type(completed) is not dict and self.is_awaitable(completed):
             return self._completed_later(completed, plan, field_details_list, field_path)
+        return completed
+
+    def _list(
+        self,
+        plan: _Plain,
+        source_value: Any,
+        field_path: Path,
+        field_details_list: FieldDetailsList,
+        position_context: Any,
+    ) -> Any:
+        """A list of objects' completed value (each item's fields), or Undefined as in
+        `_plain`: anything but a plain list of instances (nulls where the items may be null)
+        takes graphql-core's path, and so do @defer and @stream. Errors are handled as
+        graphql-core's `complete_iterable_value` handles them: an item's at the item, a
+        non-null item's at the list."""
+        object_type, item_type = plan.object_type, plan.item_type
+        assert object_type is not None and item_type is not None
+        try:
+            items = plan.read(source_value)
+            if type(items) is not list or position_context is not None:
+                return Undefined
+            if not self._instances(plan, items):
+                return Undefined
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            if new_defer_usages or self.get_stream_usage(field_details_list, field_path):
+                return Undefined
+        except Exception:
+            return Undefined
+        try:
+            completed, awaitable_indices = self._items(
+                items, object_type, item_type, grouped_field_set, field_details_list, field_path
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
+            return None
+        if not awaitable_indices:
+            return completed
+        return self._items_later(completed, awaitable_indices, plan, field_details_list, field_path)
+
+    def _instances(self, plan: _Plain, items: list[Any]) -> bool:
+        """Every item an instance of the list's object type, or null where items may be."""
+        may_be_null = not isinstance(plan.item_type, GraphQLNonNull)
+        is_type_of = plan.is_type_of
+        for item in items:
+            if item is None:
+                if not may_be_null:
+                    return False
+            elif is_type_of is not None:
+                if not is_type_of(item, None):
+                    return False
+            elif self.is_awaitable(item):
+                return False
+        return True
+
+    def _items(
+        self,
+        items: list[Any],
+        object_type: GraphQLObjectType,
+        item_type: GraphQLOutputType,
+        grouped_field_set: GroupedFieldSet,
+        field_details_list: FieldDetailsList,
+        field_path: Path,
+    ) -> tuple[list[Any], list[int]]:
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = Path(field_path, index, None)
+                try:
+                    fields = self.execute_fields(
+                        object_type, item, item_path, grouped_field_set, None
+                    )
+                except Exception as raw_error:
+                    # A non-null item's error goes on to the list (raised here).
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    completed.append(None)
+                    continue
+                if type(fields) is not dict and self.is_awaitable(fields):
+                    fields = self._item_later(fields, item_type, field_details_list, item_path)
+                    awaitable_indices.append(index)
+                completed.append(fields)
+        except Exception:
+            # As graphql-core: the items already started are settled, not left unawaited.
+            if awaitable_indices:
+                self.settle_in_background([completed[index] for index in awaitable_indices])
+            raise
+        return completed, awaitable_indices
+
+    async def _item_later(
+        self,
+        fields: Awaitable[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        item_path: Path,
+    ) -> Any:
+        try:
+            return await fields
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            return None
+
+    async def _items_later(
+        self,
+        completed: list[Any],
+        awaitable_indices: list[int],
+        plan: _Plain,
+        field_details_list: FieldDetailsList,
+        field_path: Path,
+    ) -> Any:
+        try:
+            done = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
+            return None
+        for index, value in zip(awaitable_indices, done, strict=True):
+            completed[index] = value
         return completed
 
     async def _completed_later(
