@@ -8,12 +8,15 @@ attribute read. A page of 50 leads has about 800 fields, most of them plain attr
 
 Here a basic field of a scalar, enum or object type, or a list of objects (a page's edges), is
 read and completed directly, without a resolve info: strawberry's basic resolver ignores it,
-and so does the `is_type_of` strawberry gives object types that implement an interface. Everything else, and every field whose value
-needs an error (null for a non-null field, a value the scalar cannot serialise, an object of
-the wrong type, a missing attribute; in a list, anything but a plain list of instances and the
-nulls its type allows), goes through graphql-core's own `execute_field`, which
-reads the attribute again (a plain read, no side effect) and reports the error as it always
-does. The results are the same as graphql-core's (tests/api/test_execution.py compares them).
+and so does the `is_type_of` strawberry gives object types that implement an interface.
+Everything else, and every field whose value needs an error (null for a non-null field, a
+value the scalar cannot serialise, an object of the wrong type, a missing attribute; in a
+list, anything but a plain list of instances and the nulls its type allows), goes through
+graphql-core's own `execute_field`, which reads the attribute again (a plain read, no side
+effect) and reports the error as it always does. An object's fields are executed directly
+too (graphql-core's collect_and_execute_subfields, without @defer, does nothing else), and
+each schema field's plan is made once per process, not per request. The results are the same
+as graphql-core's (tests/api/test_execution.py compares them).
 
 A field whose resolver only reads the request's context (a viewer-dependent value such as a
 contact's email, which partners read normalised) may name that same rule in its metadata under
@@ -86,6 +89,26 @@ _LIST = object()
 
 # One selection: (response name, its field nodes, the short path or None).
 _Step = tuple[str, FieldDetailsList, _Plain | None]
+
+
+# The plans of the schemas' fields, across requests (a field is kept with its plan, so that
+# its id is not reused while the entry lives; GraphQLField is unhashable). Schemas are built
+# once per app; the bound only matters to a process building many (the tests).
+_PLANS: dict[int, tuple[GraphQLField, _Plain | None]] = {}
+_PLANS_MAX = 20_000
+
+
+def _cached_plan_of(field: GraphQLField | None) -> _Plain | None:
+    if field is None:
+        return None
+    cached = _PLANS.get(id(field))
+    if cached is not None and cached[0] is field:
+        return cached[1]
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    plan = _plan_of(field)
+    _PLANS[id(field)] = (field, plan)
+    return plan
 
 
 def _plan_of(field: GraphQLField | None) -> _Plain | None:
@@ -187,7 +210,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         fields = parent_type.fields
         steps = [
-            (name, details, _plan_of(fields.get(details[0].node.name.value)))
+            (name, details, _cached_plan_of(fields.get(details[0].node.name.value)))
             for name, details in grouped_field_set.items()
         ]
         self._steps[id(grouped_field_set)] = (grouped_field_set, steps)
@@ -312,7 +335,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         elif self.is_awaitable(value):
             return Undefined
         try:
-            completed = self.collect_and_execute_subfields(
+            completed = self._subfields(
                 object_type, field_details_list, field_path, value, position_context
             )
         except Exception as raw_error:
@@ -321,6 +344,25 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if type(completed) is not dict and self.is_awaitable(completed):
             return self._completed_later(completed, plan, field_details_list, field_path)
         return completed
+
+    def _subfields(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        field_path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `collect_and_execute_subfields`, which without @defer executes the
+        collected fields (memoized per selection) directly: so do we, skipping its calls."""
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages or position_context is not None:
+            return self.collect_and_execute_subfields(
+                object_type, field_details_list, field_path, value, position_context
+            )
+        return self.execute_fields(object_type, value, field_path, grouped_field_set, None)
 
     def _list(
         self,
