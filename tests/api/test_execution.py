@@ -144,6 +144,11 @@ class Branch:
     def broken(self) -> str:
         raise ValueError("resolver failed")
 
+    @strawberry.field
+    async def fails_later(self) -> str | None:
+        await asyncio.sleep(0)
+        raise ValueError("failed a loop round later")
+
 
 @dataclass
 class Impostor:
@@ -200,6 +205,7 @@ BRANCHES: dict[str, Branch] = {
     ),
     "null_nullable_list": branch(maybe_leaves=None),
     "failing_async_item": branch(twigs=[Twig(size=1), Twig(size=-1), Twig(size=3)]),
+    "one_failing_twig": branch(twigs=[Twig(size=-1)]),
 }
 
 
@@ -238,6 +244,8 @@ DOCUMENTS = [
     '{ a: branch(name: "good") { leaf { size } } b: branch(name: "unserialisable") { name } }',
     'query($skip: Boolean = true) { branch(name: "good") { name @skip(if: $skip) leaf { size } } }',
     '{ branch(name: "failing_async_item") { name twigs { size maybeLater } } }',
+    # One awaited item beside an async sibling: the errors in graphql-core's order (reviewer).
+    '{ branch(name: "one_failing_twig") { twigs { maybeLater } failsLater } }',
     '{ branch(name: "good") { twigs { size } empty: leaves { ... on Leaf { size } } } }',
     '{ branch(name: "good") { ... @defer { leaves { name } } name } }',
 ]

@@ -51,7 +51,7 @@ FIELDS = [BELOW.get(field, field) for field in _mapped_fields(lead_columns._LEAD
 async def _world(client: httpx.AsyncClient, actors: Actors) -> list[str]:
     """Leads in every state with every column filled: NEW; ACTIVE with feedback, a next step
     and an opted-out, corrected contact; DONE unsuccessful with reason and note; DONE
-    successful with its opportunity."""
+    successful with its opportunity; a NEW one whose person was erased."""
     manager, clerk = actors.manager, actors.clerk_a
     campaign = (
         await mutate_ok(
@@ -69,10 +69,16 @@ async def _world(client: httpx.AsyncClient, actors: Actors) -> list[str]:
     )["campaign"]["id"]
     rows = [
         {**PERSON, "lastName": name, "email": f"{name}@Example.COM"}
-        for name in ("Neu", "Aktiv", "Verloren", "Gewonnen")
+        for name in ("Neu", "Aktiv", "Verloren", "Gewonnen", "Gelöscht")
     ]
     made = await new_leads(client, manager, campaign, rows)
-    new, active, lost, won = (lead["id"] for lead in made)
+    new, active, lost, won, erased = (lead["id"] for lead in made)
+    await mutate_ok(
+        client,
+        actors.admin,
+        "eraseContact",
+        {"contactId": made[4]["contact"]["id"], "reason": "Antrag vom 1.12."},
+    )
     await mutate_ok(
         client, manager, "assignLeads", {"leadIds": [active, lost, won], "assigneeId": clerk.gid}
     )
@@ -84,7 +90,7 @@ async def _world(client: httpx.AsyncClient, actors: Actors) -> list[str]:
         {"leadId": lost, "outcome": "UNSUCCESSFUL", "reason": "UNREACHABLE", "note": "3x"},
     )
     await mutate_ok(client, clerk, "closeLead", {"leadId": won, "outcome": "SUCCESSFUL"})
-    return [new, active, lost, won]
+    return [new, active, lost, won, erased]
 
 
 async def _work_on(
@@ -123,6 +129,34 @@ async def test_every_mapped_field_answers_as_with_all_columns(
         assert sorted(by_id) == sorted(lead_ids), field
         for node in single.values():
             assert by_id[node["id"]] == node, field
+
+
+async def test_fragments_and_a_campaigns_leads_answer_as_with_all_columns(
+    client: httpx.AsyncClient, actors: Actors
+) -> None:
+    lead_ids = await _world(client, actors)
+    fragment = (
+        "fragment Row on Lead { id ... on Lead { createdAt contact { ...Person } } "
+        "campaign { name } }\n"
+        "fragment Person on Contact { lastName email erasedAt optedOutNote }"
+    )
+    listed = data_of(
+        await gql(
+            client,
+            "query($on: Boolean!) { campaigns(first: 1) { edges { node { leads(first: 10) { "
+            "edges { node { ...Row outcome @include(if: $on) } } } } } } }\n" + fragment,
+            {"on": True},
+            actor=actors.manager,
+        )
+    )["campaigns"]["edges"][0]["node"]["leads"]["edges"]
+    singles = " ".join(
+        f'lead{n}: lead(id: "{lead_id}") {{ ...Row outcome }}' for n, lead_id in enumerate(lead_ids)
+    )
+    single = data_of(await gql(client, f"{{ {singles} }}\n{fragment}", actor=actors.manager))
+    assert sorted(map(repr, (edge["node"] for edge in listed))) == sorted(
+        map(repr, single.values())
+    )
+    assert any(node["contact"]["erasedAt"] for node in single.values())
 
 
 def test_a_selection_reads_the_columns_its_fields_need() -> None:

@@ -6,6 +6,7 @@ catches the next rebuild that drops some."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -113,6 +114,31 @@ async def test_a_migrated_database_has_every_index_the_models_declare(migrated: 
     assert missing == []
     stored_unique = {DbIndex(index.table, index.columns, True) for index in stored if index.unique}
     assert sorted(f"{i.table}{i.columns}" for i in unique - stored_unique) == []
+
+
+# Migration 0024's partial indexes (SQL in the migration, not in the models).
+PARTIAL_INDEXES = importlib.import_module(
+    "leadflow.db.migrations.0024_fewer_lead_index_entries"
+).PARTIAL_INDEXES
+
+
+async def test_a_migrated_database_has_the_partial_indexes_of_0024(migrated: bool) -> None:
+    """Only the rows that have the date (a table rebuild on SQLite would lose them unseen)."""
+    client = connections.get("default")
+    if migrated:
+        rows = await client.execute_query_dict(
+            "SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = 'leads'"
+        )
+    else:
+        rows = await client.execute_query_dict(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads'"
+        )
+    stored = {row["name"]: row["sql"] for row in rows}
+    for name, (_columns, condition) in PARTIAL_INDEXES.items():
+        assert name in stored, name
+        assert condition.split()[0] in stored[name] and "NOT NULL" in stored[name], stored[name]
+    dropped = {"idx_leads_assigne_ab5670", "idx_leads_assigne_e6e37b", "idx_leads_assigne_4103e5"}
+    assert dropped.isdisjoint(stored)
 
 
 async def test_a_leads_history_is_read_through_its_index(migrated: bool) -> None:

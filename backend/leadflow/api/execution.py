@@ -477,7 +477,12 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_path: Path,
     ) -> Any:
         try:
-            done = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+            if len(awaitable_indices) == 1:
+                # As graphql-core: one awaited directly (gather's task would finish it a loop
+                # round later, after async siblings, and order the errors differently).
+                done = [await completed[awaitable_indices[0]]]
+            else:
+                done = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
         except Exception as raw_error:
             self.handle_field_error(raw_error, plan.return_type, field_details_list, field_path)
             return None

@@ -379,8 +379,9 @@ async def my_task_counts(actor: Actor, today: Today | None = None) -> TaskCounts
     """The actor's ACTIVE leads per due state, in one query (conditional counts)."""
     today = today or Today.in_zone()
     # Counting assignee_id (never NULL here) rather than id: every column the count reads is
-    # then in the index (assignee_id, closed_at, next_due_at), and PostgreSQL answers from the
-    # index alone (2 ms instead of 25 for a clerk with 20,000 open leads).
+    # then in the index `leads_open_by_assignee_due` (0012: assignee_id, next_due_at, ...
+    # WHERE closed_at IS NULL), and PostgreSQL answers from the index alone (2 ms instead of
+    # 25 for a clerk with 20,000 open leads).
     counts = {
         state.value.lower(): Count("assignee_id", _filter=due_condition(state, today))
         for state in DueState
@@ -395,5 +396,5 @@ def _open_tasks(actor: Actor) -> QuerySet[Lead]:
     user = actor_user(actor)
     if user is None:
         return Lead.filter(id__in=[])
-    # Spelled as the index (assignee_id, closed_at, next_due_at) reads.
+    # Spelled as the index `leads_open_by_assignee_due` reads (its condition: open).
     return Lead.filter(status_condition(LeadStatus.ACTIVE), assignee_id=user.id)

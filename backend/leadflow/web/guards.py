@@ -103,7 +103,7 @@ async def _send_timeout(send: Send, seconds: float) -> None:
     timeout = HttpError(
         408,
         "BODY_TIMEOUT",
-        f"The request body did not arrive within {round(seconds, 1):g} seconds.",
+        f"The request body did not arrive within {seconds:g} seconds.",
     )
     content = json.dumps(error_body(timeout)).encode()
     await send(

@@ -17,8 +17,8 @@ inserted into 21 of the 29 indexes; the UPDATE of 1,000 leads spent most of its 
   and an open or unanswered lead (every lead an assignment touches) adds no entry to them.
 
 After it, an assignment of a NEW lead inserts into 15 indexes (the rest are other statuses').
-tests/db/test_query_plans.py checks the lists' plans; tests/db/test_migrations.py the indexes
-against the models.
+tests/db/test_query_plans.py checks the lists' plans; tests/db/test_migrations.py that the
+models' indexes and these partial ones exist.
 
 Also: the descriptions (PostgreSQL column comments) of `import_issues.code` and
 `notifications.kind` follow the kinds 0016 and 0017 added (SUPPRESSED, WEBHOOK_DISABLED); on

@@ -140,8 +140,8 @@ async def _clerk_feedback_medians(
 async def _oldest_waiting_leads(leads: QuerySet[Lead], clerk_ids: list[int]) -> dict[int, int]:
     """Per assignee, the ACTIVE lead whose last activity (the later of its latest feedback and
     its assignment, kept on the lead as `waiting_since` by `services.leads`) is oldest; ties go
-    to the lower id. One statement, which descends the index (assignee_id, closed_at,
-    waiting_since) once per clerk instead of ranking every ACTIVE lead."""
+    to the lower id. One statement, which descends the index `leads_open_by_assignee_waiting`
+    (0012) once per clerk instead of ranking every ACTIVE lead."""
     waiting = leads.filter(status_condition(LeadStatus.ACTIVE))
     per_lead = waiting.values("id", "waiting_since", group_key="assignee_id")
     return await sql.first_of_each(per_lead, clerk_ids, order_by=["waiting_since"])
