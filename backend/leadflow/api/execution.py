@@ -237,25 +237,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             ):
                 if plan is not None:
                     result = self._plain(plan, source_value, self.context_value)
-                    if result is _OBJECT:
-                        result = self._object(
+                    if result is _OBJECT or result is _LIST:
+                        complete = self._object if result is _OBJECT else self._list
+                        result = complete(
                             plan,
                             source_value,
                             Path(path, response_name, parent_type.name),
                             field_details_list,
                             position_context,
                         )
-                        if type(result) is not dict and is_awaitable(result):
-                            awaitable_fields.append(response_name)
-                    elif result is _LIST:
-                        result = self._list(
-                            plan,
-                            source_value,
-                            Path(path, response_name, parent_type.name),
-                            field_details_list,
-                            position_context,
-                        )
-                        if type(result) is not list and is_awaitable(result):
+                        if type(result) not in (dict, list) and is_awaitable(result):
                             awaitable_fields.append(response_name)
                     if result is not Undefined:
                         results[response_name] = result
