@@ -17,6 +17,7 @@ import pytest_asyncio
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
 from tortoise.utils import get_schema_sql
 
 from leadflow.db.config import MODELS_MODULE, tortoise_config
@@ -146,10 +147,12 @@ async def test_a_leads_history_is_read_through_its_index(migrated: bool) -> None
     client = connections.get("default")
     statement = "SELECT id FROM lead_events WHERE lead_id = 1 AND kind = 'CLOSED' ORDER BY at"
     if migrated:
-        await client.execute_script("SET enable_seqscan = off")  # an empty table: no statistics
-        plan = " ".join(
-            row["QUERY PLAN"] for row in await client.execute_query_dict(f"EXPLAIN {statement}")
-        )
+        # An empty table has no statistics: no sequential scan, on the connection that plans
+        # (one transaction: a pool may hand each statement another connection).
+        async with in_transaction() as transaction:
+            await transaction.execute_script("SET LOCAL enable_seqscan = off")
+            rows = await transaction.execute_query_dict(f"EXPLAIN {statement}")
+        plan = " ".join(row["QUERY PLAN"] for row in rows)
     else:
         rows = await client.execute_query_dict(f"EXPLAIN QUERY PLAN {statement}")
         plan = " ".join(row["detail"] for row in rows)
