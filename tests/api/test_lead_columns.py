@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from graphql import parse
+from strawberry.types.nodes import convert_selections
 
 from leadflow.api import lead_columns
 from leadflow.api.rows import LEAD_COLUMNS
@@ -193,9 +195,6 @@ async def test_the_page_reads_only_the_selected_columns(
 def _selection(text: str) -> list[Any]:
     """What strawberry's `info.selected_fields` gives for `{ leads { TEXT } }`, below
     `leads`."""
-    from graphql import parse
-    from strawberry.types.nodes import convert_selections
-
     document = parse(f"{{ leads {{ {text} }} }}")
     operation = document.definitions[0]
     leads = operation.selection_set.selections[0]  # type: ignore[attr-defined]

@@ -39,8 +39,7 @@ _MARK = "\x1f"
 
 
 def is_postgres() -> bool:
-    dialect: str = connections.get("default").capabilities.dialect
-    return dialect == "postgres"
+    return _dialect() == "postgres"
 
 
 def nulls_last_natively(descending: bool) -> bool:
@@ -1049,7 +1048,8 @@ def _db_column(model: type[Model], field_name: str) -> str:
         raise ValueError(f"{model.__name__} has no column {field_name!r}") from None
 
 
-@lru_cache(maxsize=64)
+# As many as `joined_text`'s: the columns of a page follow its selection (api/lead_columns.py).
+@lru_cache(maxsize=256)
 def _joined_converters(
     model: type[Model], columns: tuple[str, ...], dialect: str
 ) -> tuple[tuple[str, _Convert], ...]:
